@@ -1,0 +1,55 @@
+# dollr — one command runner, mirrored by CI (.ci/run runs `make test`).
+#
+#   make demo    the flows end to end on the embedded sandbox (collection + payout)
+#   make test    everything: lint, Rust tests (core, sandbox, cli), docs-guide clients on the sandbox
+#   make lint    rustfmt --check, clippy with warnings denied
+#   make fmt     format everything
+#   make sandbox run the local Dollr API simulation on http://127.0.0.1:8787
+#   make soak    the long chaos run (thousands of payments with faults), not part of `make test`
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+PYTHON ?= python3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+# Tests share one debug target dir; keep parallel test binaries modest on 2-core machines.
+export CARGO_TERM_COLOR ?= never
+export RUST_BACKTRACE ?= 1
+
+.PHONY: demo test lint fmt sandbox soak tools test-rust clean
+
+demo:
+	$(CARGO) run -q -p dollr-cli -- demo
+
+sandbox:
+	$(CARGO) run -q -p dollr-cli -- sandbox --port 8787
+
+# Python tools the tests need (the docs' own `requests` client). Installed into a local venv
+# from PyPI so a fresh machine needs nothing by hand.
+$(VENV_PY):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check requests
+
+tools: $(VENV_PY)
+	@command -v node >/dev/null || { echo "node (20+) is required for the docs' Node guide test"; exit 1; }
+
+test: tools lint test-rust
+
+test-rust:
+	DOLLR_TEST_PYTHON=$(abspath $(VENV_PY)) $(CARGO) test --workspace --all-targets
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+soak:
+	DOLLR_SOAK=1 $(CARGO) test --release -p dollr-core --test chaos -- --nocapture
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV)

@@ -1,0 +1,2 @@
+//! The `dollr` command.
+fn main() {}

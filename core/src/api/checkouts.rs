@@ -1,0 +1,31 @@
+//! `client.checkouts()`: one-call checkout sources (party, counterparty and invoice/order from payer
+//! details), with a hosted payment page.
+
+use crate::client::{ApiRequest, Client};
+use crate::error::Result;
+use crate::models::checkout::{CheckoutLink, CreateCheckoutRequest};
+use crate::validate::Validate;
+
+/// The checkouts resource (`/v1/checkouts/...`). Get it with [`Client::checkouts`].
+#[derive(Clone, Debug)]
+pub struct Checkouts {
+    client: Client,
+}
+
+impl Client {
+    /// Checkouts: create an invoice or order straight from payer details.
+    pub fn checkouts(&self) -> Checkouts {
+        Checkouts { client: self.clone() }
+    }
+}
+
+impl Checkouts {
+    /// `POST /v1/checkouts/create`. With `mode = HOSTED`, redirect the payer to the returned `url`;
+    /// fulfil only once the source's status is `PAID`.
+    pub async fn create(&self, request: &CreateCheckoutRequest) -> Result<CheckoutLink> {
+        request.validate()?;
+        self.client
+            .send(ApiRequest::post("/v1/checkouts/create").json(request)?)
+            .await
+    }
+}

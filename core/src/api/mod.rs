@@ -1,0 +1,25 @@
+//! One file per REST resource; each exposes a handle from [`crate::Client`] (`client.parties()`).
+pub mod fees;
+pub mod merchants;
+pub mod payment_accounts;
+pub mod predictions;
+pub mod realtime_keys;
+pub mod sessions;
+pub mod status;
+pub use fees::Fees;
+pub use merchants::Merchants;
+pub use payment_accounts::PaymentAccounts;
+pub use predictions::Predictions;
+pub use realtime_keys::RealtimeKeys;
+pub use sessions::Sessions;
+pub use status::Status;
+pub mod checkouts;
+pub mod counterparties;
+pub mod links;
+pub mod parties;
+pub mod sources;
+pub use checkouts::Checkouts;
+pub use counterparties::Counterparties;
+pub use links::Links;
+pub use parties::Parties;
+pub use sources::{Invoices, Orders, Sources};

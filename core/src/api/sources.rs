@@ -1,0 +1,160 @@
+//! `client.invoices()` and `client.orders()`: one generic handle, [`Sources`], implements the twelve
+//! operations once for both kinds; [`Invoices`] and [`Orders`] are its two instances. Only the path
+//! prefix and the response types differ (see [`SourceKind`]).
+
+use std::marker::PhantomData;
+
+use serde::de::IgnoredAny;
+
+use crate::client::{path_segment, ApiRequest, Client};
+use crate::error::Result;
+use crate::ids::Id;
+use crate::models::source::{
+    AddItemRequest, CreateSourceRequest, InvoiceKind, ListSourcesQuery, OrderKind, SourceItem, SourceKind,
+    UpdateItemRequest, UpdateSourceRequest,
+};
+use crate::validate::{self, Validate};
+
+/// The invoices or orders resource (`/v1/invoices/...` or `/v1/orders/...`). Get it with
+/// [`Client::invoices`] or [`Client::orders`].
+pub struct Sources<K: SourceKind> {
+    client: Client,
+    kind: PhantomData<fn() -> K>,
+}
+
+/// The invoices resource: `client.invoices()`.
+pub type Invoices = Sources<InvoiceKind>;
+/// The orders resource: `client.orders()`.
+pub type Orders = Sources<OrderKind>;
+
+impl<K: SourceKind> Clone for Sources<K> {
+    fn clone(&self) -> Self {
+        Sources { client: self.client.clone(), kind: PhantomData }
+    }
+}
+
+impl<K: SourceKind> std::fmt::Debug for Sources<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sources").field("kind", &K::PATH).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Invoices: formal billing documents with numbers, due dates and line items.
+    pub fn invoices(&self) -> Invoices {
+        Sources::new(self.clone())
+    }
+
+    /// Orders: like invoices, for retail and e-commerce.
+    pub fn orders(&self) -> Orders {
+        Sources::new(self.clone())
+    }
+}
+
+impl<K: SourceKind> Sources<K> {
+    fn new(client: Client) -> Self {
+        Sources { client, kind: PhantomData }
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/v1/{}/{rest}", K::PATH)
+    }
+
+    /// `POST /v1/{kind}/create`: a new source in `IDLE`.
+    pub async fn create(&self, request: &CreateSourceRequest) -> Result<K::Source> {
+        request.validate()?;
+        self.client.send(ApiRequest::post(self.path("create")).json(request)?).await
+    }
+
+    /// `GET /v1/{kind}/list`, optionally filtered by currency and status.
+    pub async fn list(&self, query: &ListSourcesQuery) -> Result<Vec<K::Source>> {
+        query.validate()?;
+        let request = ApiRequest::get(self.path("list"))
+            .query_opt("currency", query.currency.as_deref())
+            .query_opt("status", query.status.as_ref());
+        self.client.send(request).await
+    }
+
+    /// `GET /v1/{kind}/retrieve/{id}`: the source with its items and counterparty.
+    pub async fn retrieve(&self, id: Id) -> Result<K::Detail> {
+        validate::id("id", id)?;
+        self.client
+            .send(ApiRequest::get(self.path(&format!("retrieve/{}", path_segment(id)))))
+            .await
+    }
+
+    /// `GET /v1/{kind}/retrieve/number/{number}`: the same, by document number.
+    pub async fn retrieve_by_number(&self, number: &str) -> Result<K::Detail> {
+        validate::non_empty(K::NUMBER_FIELD, number)?;
+        self.client
+            .send(ApiRequest::get(self.path(&format!("retrieve/number/{}", path_segment(number)))))
+            .await
+    }
+
+    /// `PUT /v1/{kind}/update/{id}` (only while `IDLE`): sends only the fields set in `request`.
+    pub async fn update(&self, id: Id, request: &UpdateSourceRequest) -> Result<K::Source> {
+        validate::id("id", id)?;
+        request.validate()?;
+        let path = self.path(&format!("update/{}", path_segment(id)));
+        self.client.send(ApiRequest::put(path).json(request)?).await
+    }
+
+    /// `POST /v1/{kind}/{id}/items/add` (only while `IDLE`).
+    pub async fn add_item(&self, id: Id, request: &AddItemRequest) -> Result<SourceItem> {
+        validate::id("id", id)?;
+        request.validate()?;
+        let path = self.path(&format!("{}/items/add", path_segment(id)));
+        self.client.send(ApiRequest::post(path).json(request)?).await
+    }
+
+    /// `PUT /v1/{kind}/{id}/items/{item_id}/update` (only while `IDLE`).
+    pub async fn update_item(&self, id: Id, item_id: Id, request: &UpdateItemRequest) -> Result<SourceItem> {
+        validate::id("id", id)?;
+        validate::id("item_id", item_id)?;
+        request.validate()?;
+        let path = self.path(&format!("{}/items/{}/update", path_segment(id), path_segment(item_id)));
+        self.client.send(ApiRequest::put(path).json(request)?).await
+    }
+
+    /// `DELETE /v1/{kind}/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+    pub async fn remove_item(&self, id: Id, item_id: Id) -> Result<()> {
+        validate::id("id", id)?;
+        validate::id("item_id", item_id)?;
+        let path = self.path(&format!("{}/items/{}/remove", path_segment(id), path_segment(item_id)));
+        self.client.send::<IgnoredAny>(ApiRequest::delete(path)).await?;
+        Ok(())
+    }
+
+    /// `PUT /v1/{kind}/publish/{id}`: `IDLE → ACTIVE`; the source is locked and payable.
+    pub async fn publish(&self, id: Id) -> Result<K::Source> {
+        validate::id("id", id)?;
+        self.client
+            .send(ApiRequest::put(self.path(&format!("publish/{}", path_segment(id)))))
+            .await
+    }
+
+    /// `DELETE /v1/{kind}/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+    /// returns the updated source.
+    pub async fn cancel(&self, id: Id) -> Result<K::Source> {
+        validate::id("id", id)?;
+        self.client
+            .send(ApiRequest::delete(self.path(&format!("cancel/{}", path_segment(id)))))
+            .await
+    }
+
+    /// `GET /v1/{kind}/receipt/{id}`: the receipt, once the source is `PAID`.
+    pub async fn receipt(&self, id: Id) -> Result<K::Receipt> {
+        validate::id("id", id)?;
+        self.client
+            .send(ApiRequest::get(self.path(&format!("receipt/{}", path_segment(id)))))
+            .await
+    }
+
+    /// `GET /v1/{kind}/receipt/number/{number}`: the same, by document number.
+    pub async fn receipt_by_number(&self, number: &str) -> Result<K::Receipt> {
+        validate::non_empty(K::NUMBER_FIELD, number)?;
+        self.client
+            .send(ApiRequest::get(self.path(&format!("receipt/number/{}", path_segment(number)))))
+            .await
+    }
+}

@@ -1,0 +1,526 @@
+//! The [`Client`] and its request pipeline: auth header, timeout, retries for what is safe to
+//! repeat, one refresh-and-retry after a 401, error mapping.
+
+use std::fmt::Display;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::auth::{token_error, AccessToken, ObtainTokenRequest, ObtainTokenResponse, TokenCache, TokenFetcher};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{ClientBuilder, Config, Credentials, RequestOptions};
+use crate::error::{Error, ErrorKind, Result, ValidationDetail};
+use crate::journal::Journal;
+use crate::redact::redact_body;
+use crate::secret::Secret;
+use crate::transport::{HttpRequest, HttpResponse, Method, ReqwestTransport, Transport};
+
+/// The path of the token endpoint.
+pub const TOKEN_PATH: &str = "/v1/jwt/client/obtain/token";
+
+/// Which failures a request may be retried after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Safe to repeat (reads, the token, idempotent PUT/DELETE): retry on 429, 5xx, network, timeout.
+    Idempotent,
+    /// Not safe to repeat (creates): retry only when the API cannot have processed it
+    /// (connection refused, 429).
+    NotProcessedOnly,
+    /// Never retried here (executions: the `execute` module resolves ambiguity by status).
+    Never,
+}
+
+/// One API call, before auth and transport.
+#[derive(Clone, Debug)]
+pub struct ApiRequest {
+    /// Method.
+    pub method: Method,
+    /// Path from the base URL, starting with `/v1/`.
+    pub path: String,
+    /// Query parameters (already in wire form).
+    pub query: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Option<Vec<u8>>,
+    /// Whether to send the bearer token.
+    pub auth: bool,
+    /// Retry behaviour.
+    pub retry: RetryClass,
+}
+
+impl ApiRequest {
+    fn new(method: Method, path: impl Into<String>, retry: RetryClass) -> Self {
+        ApiRequest { method, path: path.into(), query: Vec::new(), body: None, auth: true, retry }
+    }
+    /// A GET (idempotent).
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::Get, path, RetryClass::Idempotent)
+    }
+    /// A POST (retried only when certainly not processed).
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::Post, path, RetryClass::NotProcessedOnly)
+    }
+    /// A PUT (idempotent).
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::Put, path, RetryClass::Idempotent)
+    }
+    /// A DELETE (idempotent).
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::Delete, path, RetryClass::Idempotent)
+    }
+    /// Adds a query parameter.
+    pub fn query(mut self, name: &str, value: impl Display) -> Self {
+        self.query.push((name.to_string(), value.to_string()));
+        self
+    }
+    /// Adds a query parameter when present.
+    pub fn query_opt<V: Display>(self, name: &str, value: Option<V>) -> Self {
+        match value {
+            Some(value) => self.query(name, value),
+            None => self,
+        }
+    }
+    /// Sets the JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::internal(format!("could not encode the request body: {e}")))?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+    /// Overrides the retry class.
+    pub fn retry(mut self, retry: RetryClass) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// Sends no bearer token.
+    pub fn without_auth(mut self) -> Self {
+        self.auth = false;
+        self
+    }
+}
+
+/// Percent-encodes one path segment (ids and document numbers from callers).
+pub fn path_segment(value: impl Display) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+fn encode_query(query: &[(String, String)]) -> String {
+    query
+        .iter()
+        .map(|(k, v)| format!("{}={}", path_segment(k), path_segment(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    transport: Arc<dyn Transport>,
+    tokens: TokenCache,
+    pub(crate) journal: Arc<dyn Journal>,
+}
+
+/// The Dollr API client. Cheap to clone (an `Arc` inside); safe to share across tasks and threads;
+/// all clones share one connection pool, one token and one journal.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+    options: RequestOptions,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let client_id = match &self.inner.config.credentials {
+            Credentials::ClientCredentials { client_id, .. } => Some(client_id.as_str()),
+            Credentials::TokenProvider(_) => None,
+        };
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.config.base_url)
+            .field("client_id", &client_id)
+            .field("client_secret", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+struct ClientCredentialsFetcher {
+    client_id: String,
+    client_secret: Secret,
+    config: Config,
+    transport: Arc<dyn Transport>,
+}
+
+#[async_trait]
+impl TokenFetcher for ClientCredentialsFetcher {
+    async fn fetch(&self, _force_refresh: bool) -> Result<AccessToken> {
+        let request = ApiRequest::post(TOKEN_PATH)
+            .without_auth()
+            .retry(RetryClass::Idempotent)
+            .json(&ObtainTokenRequest {
+                client_id: self.client_id.clone(),
+                client_secret: self.client_secret.clone(),
+            })?;
+        let response: ObtainTokenResponse = send_with_retries(
+            &self.config,
+            self.transport.as_ref(),
+            None,
+            &request,
+            &RequestOptions::default(),
+        )
+        .await
+        .map_err(token_error)?;
+        let minutes = u64::try_from(response.expires_in).unwrap_or(0);
+        Ok(AccessToken {
+            token: response.access_token,
+            expires_in: Some(Duration::from_secs(minutes.saturating_mul(60))),
+        })
+    }
+}
+
+struct ProviderFetcher(Arc<dyn crate::auth::AccessTokenProvider>);
+
+#[async_trait]
+impl TokenFetcher for ProviderFetcher {
+    async fn fetch(&self, force_refresh: bool) -> Result<AccessToken> {
+        self.0.access_token(force_refresh).await
+    }
+}
+
+impl Client {
+    /// A builder (environment fallbacks apply).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::default().build()
+    }
+
+    /// The same client with per-call overrides (timeout, retries) for the calls made through it.
+    pub fn with_options(&self, options: RequestOptions) -> Client {
+        Client { inner: self.inner.clone(), options }
+    }
+
+    /// The resolved configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The execution journal.
+    pub fn journal(&self) -> &Arc<dyn Journal> {
+        &self.inner.journal
+    }
+
+    /// The per-call options in effect.
+    pub fn options(&self) -> &RequestOptions {
+        &self.options
+    }
+
+    /// Sends an API request and decodes the JSON answer.
+    pub async fn send<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T> {
+        let inner = &self.inner;
+        if !request.auth {
+            return send_with_retries(&inner.config, inner.transport.as_ref(), None, &request, &self.options).await;
+        }
+        let token = inner.tokens.token().await?;
+        match send_with_retries(&inner.config, inner.transport.as_ref(), Some(&token), &request, &self.options).await {
+            Err(error) if error.kind() == ErrorKind::Authentication && error.status() == Some(401) => {
+                // The token was refused (expired early, revoked): refresh once and retry once.
+                tracing::debug!(path = %request.path, "401 from the API: refreshing the token and retrying once");
+                let token = inner.tokens.refresh_after_rejection(&token).await?;
+                send_with_retries(&inner.config, inner.transport.as_ref(), Some(&token), &request, &self.options).await
+            }
+            other => other,
+        }
+    }
+
+    /// Calls the token endpoint directly (`POST /v1/jwt/client/obtain/token`) and returns its answer.
+    /// You rarely need this: every call obtains and refreshes tokens by itself. `expires_in` is in
+    /// minutes.
+    pub async fn obtain_token(&self) -> Result<crate::auth::ObtainTokenResponse> {
+        match &self.inner.config.credentials {
+            Credentials::ClientCredentials { client_id, client_secret } => {
+                let request = ApiRequest::post(TOKEN_PATH)
+                    .without_auth()
+                    .retry(RetryClass::Idempotent)
+                    .json(&ObtainTokenRequest { client_id: client_id.clone(), client_secret: client_secret.clone() })?;
+                self.send(request).await.map_err(token_error)
+            }
+            Credentials::TokenProvider(_) => Err(Error::new(
+                ErrorKind::Validation,
+                "this client gets its tokens from a token provider; it has no client credentials to exchange",
+            )),
+        }
+    }
+
+    /// Sends an API request and returns the JSON answer untyped.
+    pub async fn send_value(&self, request: ApiRequest) -> Result<Value> {
+        self.send(request).await
+    }
+}
+
+impl ClientBuilder {
+    /// Builds the client.
+    pub fn build(mut self) -> Result<Client> {
+        let config = self.resolve()?;
+        let transport: Arc<dyn Transport> = match self.take_transport() {
+            Some(transport) => transport,
+            None => Arc::new(ReqwestTransport::new(&config)?),
+        };
+        let clock: Arc<dyn Clock> = self.take_clock().unwrap_or_else(|| Arc::new(SystemClock));
+        let fetcher: Arc<dyn TokenFetcher> = match &config.credentials {
+            Credentials::ClientCredentials { client_id, client_secret } => Arc::new(ClientCredentialsFetcher {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                config: config.clone(),
+                transport: transport.clone(),
+            }),
+            Credentials::TokenProvider(provider) => Arc::new(ProviderFetcher(provider.clone())),
+        };
+        let journal = crate::journal::open(&config.journal)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                tokens: TokenCache::new(fetcher, clock),
+                config,
+                transport,
+                journal,
+            }),
+            options: RequestOptions::default(),
+        })
+    }
+}
+
+fn retryable(error: &Error, class: RetryClass, not_sent: bool) -> bool {
+    match class {
+        RetryClass::Never => false,
+        RetryClass::Idempotent => error.is_transient(),
+        RetryClass::NotProcessedOnly => error.kind() == ErrorKind::RateLimited || not_sent,
+    }
+}
+
+/// Full-jitter exponential backoff, never shorter than the server's `Retry-After`.
+fn backoff(config: &Config, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    let policy = &config.retry;
+    let ceiling = policy
+        .initial_backoff
+        .saturating_mul(2u32.saturating_pow(attempt))
+        .min(policy.max_backoff);
+    let jitter = if ceiling.is_zero() {
+        Duration::ZERO
+    } else {
+        rand::rng().random_range(Duration::ZERO..=ceiling)
+    };
+    match retry_after {
+        Some(after) => after.max(jitter),
+        None => jitter,
+    }
+}
+
+async fn send_with_retries<T: DeserializeOwned>(
+    config: &Config,
+    transport: &dyn Transport,
+    token: Option<&Secret>,
+    request: &ApiRequest,
+    options: &RequestOptions,
+) -> Result<T> {
+    let max_retries = options.max_retries.unwrap_or(config.retry.max_retries);
+    let timeout = options.timeout.unwrap_or(config.timeout);
+    let mut url = format!("{}{}", config.base_url, request.path);
+    if !request.query.is_empty() {
+        url.push('?');
+        url.push_str(&encode_query(&request.query));
+    }
+    let mut headers = vec![("accept".to_string(), "application/json".to_string())];
+    if request.body.is_some() {
+        headers.push(("content-type".to_string(), "application/json".to_string()));
+    }
+    if let Some(token) = token {
+        headers.push(("authorization".to_string(), format!("Bearer {}", token.expose())));
+    }
+    let what = format!("{} {}", request.method.as_str(), request.path);
+    let mut attempt = 0u32;
+    loop {
+        let started = Instant::now();
+        let outcome = transport
+            .send(HttpRequest {
+                method: request.method,
+                url: url.clone(),
+                headers: headers.clone(),
+                body: request.body.clone(),
+                timeout,
+            })
+            .await;
+        let (error, not_sent) = match outcome {
+            Ok(response) if (200..300).contains(&response.status) => {
+                tracing::debug!(request = %what, status = response.status, attempt, elapsed_ms = started.elapsed().as_millis() as u64, "dollr request");
+                return decode(&what, &response);
+            }
+            Ok(response) => {
+                tracing::debug!(request = %what, status = response.status, attempt, "dollr request failed");
+                (error_from_response(&what, &response), false)
+            }
+            Err(failure) => {
+                tracing::debug!(request = %what, attempt, failure = ?failure, "dollr request got no answer");
+                let not_sent = !failure.maybe_processed();
+                (failure.into_error(&what), not_sent)
+            }
+        };
+        if attempt >= max_retries || !retryable(&error, request.retry, not_sent) {
+            return Err(error);
+        }
+        let wait = backoff(config, attempt, error.retry_after());
+        if wait > config.retry.max_retry_after {
+            return Err(error);
+        }
+        tracing::debug!(request = %what, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+fn decode<T: DeserializeOwned>(what: &str, response: &HttpResponse) -> Result<T> {
+    let body: &[u8] = if response.body.is_empty() { b"null" } else { &response.body };
+    serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("{what}: the API answered with a body this SDK does not understand ({e}); please report it with the request id"),
+        )
+        .with_status(response.status)
+        .with_request_id(response.header("x-request-id").map(str::to_string))
+        .with_body(Some(redact_body(&response.body)))
+    })
+}
+
+/// Reads `Retry-After` as seconds (the HTTP-date form is treated as "unknown").
+fn retry_after(response: &HttpResponse) -> Option<Duration> {
+    let value = response.header("retry-after")?.trim();
+    value
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+        .or_else(|| value.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64))
+}
+
+/// The one mapping from an API error response to an [`Error`].
+pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
+    let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+    let detail = &body["detail"];
+    let details: Vec<ValidationDetail> = detail
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| ValidationDetail {
+                    loc: item["loc"]
+                        .as_array()
+                        .map(|loc| {
+                            loc.iter()
+                                .map(|p| p.as_str().map(str::to_string).unwrap_or_else(|| p.to_string()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    msg: item["msg"].as_str().unwrap_or_default().to_string(),
+                    kind: item["type"].as_str().unwrap_or_default().to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let summary = match detail {
+        Value::String(text) => text.clone(),
+        Value::Array(_) => details
+            .iter()
+            .map(|d| format!("{}: {}", d.field(), d.msg))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => String::new(),
+    };
+    let status = response.status;
+    let duplicate_reference = {
+        let text = summary.to_ascii_lowercase();
+        text.contains("duplicate") && text.contains("reference")
+    };
+    let (kind, advice) = match status {
+        401 => (ErrorKind::Authentication, "the access token or credentials were refused"),
+        403 => (ErrorKind::PermissionDenied, "the merchant is not allowed to do this (verification incomplete, feature gated, or passcode refused)"),
+        404 => (ErrorKind::NotFound, "no such object"),
+        409 => (ErrorKind::Conflict, "the request conflicts with the object's current state"),
+        422 if duplicate_reference => (ErrorKind::Conflict, "this reference_id was already used for a different request"),
+        400 | 405 | 413 | 415 | 422 => (ErrorKind::Validation, "the API refused the request's input"),
+        429 => (ErrorKind::RateLimited, "rate limited; wait for Retry-After before trying again"),
+        500..=599 => (ErrorKind::Server, "the Dollr API failed; retry later (for executions, ask status first)"),
+        _ => (ErrorKind::Decode, "unexpected HTTP status"),
+    };
+    let message = if summary.is_empty() {
+        format!("{what}: {advice}")
+    } else {
+        format!("{what}: {summary} ({advice})")
+    };
+    Error::new(kind, message)
+        .with_status(status)
+        .with_details(details)
+        .with_retry_after(if status == 429 { retry_after(response) } else { None })
+        .with_request_id(response.header("x-request-id").map(str::to_string))
+        .with_body(Some(redact_body(&response.body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![("retry-after".into(), "3".into()), ("x-request-id".into(), "req-1".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn api_errors_map_to_stable_kinds_with_their_fields() {
+        let e = error_from_response("POST /v1/x", &response(401, r#"{"detail":"Could not validate credentials"}"#));
+        assert_eq!(e.kind(), ErrorKind::Authentication);
+        assert!(e.message().contains("Could not validate credentials"));
+        let e = error_from_response(
+            "POST /v1/x",
+            &response(422, r#"{"detail":[{"loc":["body","currency"],"msg":"ensure this value has at most 3 characters","type":"value_error"}]}"#),
+        );
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        assert_eq!(e.details()[0].field(), "currency");
+        assert_eq!(e.request_id(), Some("req-1"));
+        assert_eq!(e.retry_after(), None);
+        let e = error_from_response("x", &response(422, r#"{"detail":[{"loc":["body","reference_id"],"msg":"duplicate reference_id with a different request","type":"value_error"}]}"#));
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+        let e = error_from_response("x", &response(429, r#"{"detail":"Too Many Requests"}"#));
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(error_from_response("x", &response(403, "{}")).kind(), ErrorKind::PermissionDenied);
+        assert_eq!(error_from_response("x", &response(404, "{}")).kind(), ErrorKind::NotFound);
+        assert_eq!(error_from_response("x", &response(503, "oops")).kind(), ErrorKind::Server);
+        assert_eq!(error_from_response("x", &response(409, "{}")).kind(), ErrorKind::Conflict);
+    }
+
+    #[test]
+    fn error_bodies_never_keep_secrets() {
+        let e = error_from_response("x", &response(500, r#"{"access_token":"eyJsecret","detail":"boom"}"#));
+        assert!(!e.body().unwrap_or_default().contains("eyJsecret"));
+        assert!(!format!("{e} {e:?}").contains("eyJsecret"));
+    }
+
+    #[test]
+    fn path_segments_and_queries_are_encoded() {
+        assert_eq!(path_segment("INV-2026-00001"), "INV-2026-00001");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(encode_query(&[("phone".into(), "231771234567".into()), ("q".into(), "a&b".into())]), "phone=231771234567&q=a%26b");
+    }
+}

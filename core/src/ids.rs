@@ -1,0 +1,138 @@
+//! Object ids. Users always pass and receive integers (`i64`); the SDK writes whatever JSON type
+//! each endpoint wants. The API is inconsistent: `session_id` is a string on executions but an
+//! integer on realtime keys, `payout_account_id` is an integer on the payout session and a string on
+//! the payout execution, and path ids are typed as strings. Responses may carry either form, so
+//! every reader here accepts both.
+//!
+//! Use on model fields: `#[serde(with = "crate::ids::as_string")]` where the wire wants `"55"`,
+//! `crate::ids::flexible` where it wants `55` (reads both), and the `_opt` variants for options.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// An object id as users see it.
+pub type Id = i64;
+
+fn id_from_value<E: serde::de::Error>(value: Value) -> Result<Id, E> {
+    match value {
+        Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| E::custom(format!("id {n} is not an integer"))),
+        Value::String(s) => s
+            .trim()
+            .parse::<Id>()
+            .map_err(|_| E::custom(format!("id {s:?} is not an integer"))),
+        other => Err(E::custom(format!("expected an integer id, got {other}"))),
+    }
+}
+
+/// Writes the id as a JSON string (`"55"`); reads a string or an integer.
+pub mod as_string {
+    use super::*;
+    use serde::Serializer;
+
+    /// Writes `55` as `"55"`.
+    pub fn serialize<S: Serializer>(id: &Id, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(id)
+    }
+    /// Reads `"55"` or `55`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+        id_from_value(Value::deserialize(deserializer)?)
+    }
+}
+
+/// Writes the id as a JSON integer; reads a string or an integer.
+pub mod flexible {
+    use super::*;
+    use serde::Serializer;
+
+    /// Writes `55`.
+    pub fn serialize<S: Serializer>(id: &Id, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(*id)
+    }
+    /// Reads `"55"` or `55`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+        id_from_value(Value::deserialize(deserializer)?)
+    }
+}
+
+/// `Option<Id>` written as an integer or `null`; reads string, integer or null.
+pub mod flexible_opt {
+    use super::*;
+    use serde::Serializer;
+
+    /// Writes `55` or `null`.
+    pub fn serialize<S: Serializer>(id: &Option<Id>, serializer: S) -> Result<S::Ok, S::Error> {
+        match id {
+            Some(id) => serializer.serialize_i64(*id),
+            None => serializer.serialize_none(),
+        }
+    }
+    /// Reads `"55"`, `55` or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Id>, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(None),
+            other => id_from_value(other).map(Some),
+        }
+    }
+}
+
+/// `Option<Id>` written as a string or `null`; reads string, integer or null.
+pub mod as_string_opt {
+    use super::*;
+    use serde::Serializer;
+
+    /// Writes `"55"` or `null`.
+    pub fn serialize<S: Serializer>(id: &Option<Id>, serializer: S) -> Result<S::Ok, S::Error> {
+        match id {
+            Some(id) => serializer.collect_str(id),
+            None => serializer.serialize_none(),
+        }
+    }
+    /// Reads `"55"`, `55` or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Id>, D::Error> {
+        flexible_opt::deserialize(deserializer)
+    }
+}
+
+/// Rejects a JSON value that is not an id (used by models that must fail loudly).
+pub fn parse_id(value: Value) -> Result<Id, serde_json::Error> {
+    id_from_value::<serde_json::Error>(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Execution {
+        #[serde(with = "super::as_string")]
+        session_id: i64,
+        #[serde(with = "super::flexible")]
+        source_id: i64,
+        #[serde(with = "super::flexible_opt", default)]
+        payment_account_id: Option<i64>,
+    }
+
+    #[test]
+    fn ids_are_written_as_each_endpoint_wants_and_read_in_either_form(
+    ) -> Result<(), serde_json::Error> {
+        let parsed: Execution =
+            serde_json::from_str(r#"{"session_id": 55, "source_id": "101", "payment_account_id": null}"#)?;
+        assert_eq!(
+            parsed,
+            Execution { session_id: 55, source_id: 101, payment_account_id: None }
+        );
+        assert_eq!(
+            serde_json::to_string(&parsed)?,
+            r#"{"session_id":"55","source_id":101,"payment_account_id":null}"#
+        );
+        let bad: Result<Execution, _> = serde_json::from_str(r#"{"session_id": "x", "source_id": 1}"#);
+        assert!(bad.is_err());
+        Ok(())
+    }
+}

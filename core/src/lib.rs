@@ -1,0 +1,40 @@
+//! # dollr-core
+//!
+//! The Dollr v1 payments API (mobile money and cards in Liberia and Rwanda), implemented once for
+//! every dollr SDK: auth with proactive token refresh, every operation with typed models, typed
+//! errors, retries, and exactly-once executions.
+//!
+//! ```no_run
+//! # async fn demo() -> dollr_core::Result<()> {
+//! let client = dollr_core::Client::builder()
+//!     .client_id("id")
+//!     .client_secret("secret")
+//!     .build()?;
+//! # let _ = client; Ok(()) }
+//! ```
+
+pub mod api;
+pub mod auth;
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod enums;
+pub mod error;
+pub mod ids;
+pub mod journal;
+pub mod models;
+pub mod money;
+pub mod redact;
+pub mod secret;
+pub mod time;
+pub mod transport;
+pub mod validate;
+
+pub use client::{ApiRequest, Client, RetryClass};
+pub use config::{ClientBuilder, Config, Credentials, JournalConfig, RequestOptions, RetryPolicy};
+pub use enums::*;
+pub use error::{Error, ErrorKind, Result, ValidationDetail};
+pub use ids::Id;
+pub use money::Decimal;
+pub use secret::Secret;
+pub use time::Timestamp;

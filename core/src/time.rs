@@ -1,0 +1,91 @@
+//! Timestamps: `chrono::DateTime<Utc>`. The API documents ISO 8601 UTC; FastAPI services also emit
+//! naive timestamps (no offset) and date-only values, so reading is lenient (naive = UTC) while
+//! writing is always RFC 3339 with `Z`.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serializer};
+
+/// A point in time, in UTC.
+pub type Timestamp = DateTime<Utc>;
+
+/// Parses an ISO 8601 timestamp: with offset, naive (taken as UTC) or a bare date (midnight UTC).
+pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(naive.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|naive| naive.and_utc())
+}
+
+/// Formats a timestamp as RFC 3339 with `Z` (e.g. `2026-06-15T18:00:00Z`).
+pub fn format_timestamp(ts: &Timestamp) -> String {
+    ts.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Serde for `Timestamp` (lenient reader, RFC 3339 writer).
+pub mod lenient {
+    use super::*;
+
+    /// Writes RFC 3339 with `Z`.
+    pub fn serialize<S: Serializer>(ts: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format_timestamp(ts))
+    }
+    /// Reads any ISO 8601 form.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_timestamp(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid timestamp {text:?}")))
+    }
+}
+
+/// Serde for `Option<Timestamp>`.
+pub mod lenient_opt {
+    use super::*;
+
+    /// Writes RFC 3339 with `Z`, or `null`.
+    pub fn serialize<S: Serializer>(
+        ts: &Option<Timestamp>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match ts {
+            Some(ts) => serializer.serialize_str(&format_timestamp(ts)),
+            None => serializer.serialize_none(),
+        }
+    }
+    /// Reads any ISO 8601 form, or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        match Option::<String>::deserialize(deserializer)? {
+            None => Ok(None),
+            Some(text) => parse_timestamp(&text)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("invalid timestamp {text:?}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_offset_naive_and_date_only_forms() {
+        let z = parse_timestamp("2025-06-01T10:00:00Z");
+        assert_eq!(z, parse_timestamp("2025-06-01T10:00:00"));
+        assert_eq!(z, parse_timestamp("2025-06-01T11:00:00+01:00"));
+        assert_eq!(
+            parse_timestamp("2025-06-01").map(|t| format_timestamp(&t)).as_deref(),
+            Some("2025-06-01T00:00:00Z")
+        );
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+}

@@ -1,0 +1,201 @@
+//! The HTTP layer, behind a small trait so tests and hosts can swap it. The default is one
+//! `reqwest` client per [`crate::Client`] (one connection pool, keep-alive, rustls, proxies from
+//! `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+
+/// HTTP methods used by the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The method name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request as the transport sees it.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// Method.
+    pub method: Method,
+    /// Absolute URL including the query string.
+    pub url: String,
+    /// Headers (the `Authorization` value is a secret: never log it).
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Option<Vec<u8>>,
+    /// Time allowed for this request.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A response as the transport sees it.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header named `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why no response arrived. The distinction matters for money: a request that was never sent
+/// cannot have moved anything; one that broke mid-way might have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The connection could not be opened: the request was certainly not processed.
+    Connect(String),
+    /// No complete answer within the timeout: the request may have been processed.
+    Timeout,
+    /// The connection broke after the request was sent: it may have been processed.
+    Broken(String),
+}
+
+impl TransportError {
+    /// Whether the server can have seen the request.
+    pub fn maybe_processed(&self) -> bool {
+        !matches!(self, TransportError::Connect(_))
+    }
+
+    pub(crate) fn into_error(self, what: &str) -> Error {
+        match self {
+            TransportError::Connect(reason) => Error::new(
+                ErrorKind::Network,
+                format!("could not connect for {what}: {reason}; nothing was sent — check the base URL and your network"),
+            ),
+            TransportError::Timeout => Error::new(
+                ErrorKind::Timeout,
+                format!("{what} got no answer in time; raise the timeout or retry later"),
+            ),
+            TransportError::Broken(reason) => Error::new(
+                ErrorKind::Network,
+                format!("the connection broke during {what}: {reason}"),
+            ),
+        }
+    }
+}
+
+/// Sends one HTTP request. Implementations must not retry on their own.
+#[async_trait]
+pub trait Transport: Send + Sync {
+    /// Sends `request` and returns the whole response.
+    async fn send(&self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError>;
+}
+
+/// The default transport: reqwest with rustls.
+#[derive(Clone, Debug)]
+pub struct ReqwestTransport {
+    http: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// Builds the transport from the client configuration.
+    pub fn new(config: &Config) -> Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true);
+        if let Some(pem) = &config.extra_root_ca_pem {
+            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+                Error::invalid_field("extra_root_ca_pem", format!("not a PEM certificate: {e}"))
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::internal(format!("could not build the HTTP client: {e}")))?;
+        Ok(ReqwestTransport { http })
+    }
+}
+
+fn classify(error: &reqwest::Error) -> TransportError {
+    if error.is_timeout() {
+        TransportError::Timeout
+    } else if error.is_connect() {
+        TransportError::Connect(root_cause(error))
+    } else {
+        TransportError::Broken(root_cause(error))
+    }
+}
+
+/// The innermost cause, without the URL (which is ours and already known to the caller).
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+#[async_trait]
+impl Transport for ReqwestTransport {
+    async fn send(&self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.http.request(method, &request.url).timeout(request.timeout);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let response = builder.send().await.map_err(|e| classify(&e))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
+            })
+            .collect();
+        let body = response.bytes().await.map_err(|e| classify(&e))?.to_vec();
+        Ok(HttpResponse { status, headers, body })
+    }
+}

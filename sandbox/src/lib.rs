@@ -1,0 +1,1 @@
+//! A stateful local simulation of the Dollr v1 API (work in progress).
