@@ -17,7 +17,15 @@ VENV_PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= never
 export RUST_BACKTRACE ?= 1
 
-.PHONY: demo test lint fmt sandbox soak tools test-rust clean
+.PHONY: demo test lint fmt sandbox soak tools test-rust clean generate generate-schema lint-rust
+
+# Each binding owns a rules.mk that appends its targets to these lists (and defines them).
+BINDING_TESTS :=
+LINT_TARGETS := lint-rust
+GENERATE_TARGETS := generate-schema
+-include bindings-python/rules.mk
+-include bindings-node/rules.mk
+-include bindings-swift/rules.mk
 
 demo:
 	$(CARGO) run -q -p dollr-cli -- demo
@@ -35,14 +43,24 @@ $(VENV_PY):
 tools: $(VENV_PY)
 	@command -v node >/dev/null || { echo "node (20+) is required for the docs' Node guide test"; exit 1; }
 
-test: tools lint test-rust
+test: tools lint test-rust $(BINDING_TESTS)
 
 test-rust:
 	DOLLR_TEST_PYTHON=$(abspath $(VENV_PY)) $(CARGO) test --workspace --all-targets
 
-lint:
+lint: $(LINT_TARGETS)
+
+lint-rust:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Regenerates every generated file (bridge schema, stubs, typings, uniffi sources); `make test`
+# fails when the committed copies drift from what this produces.
+generate: $(GENERATE_TARGETS)
+
+# The bridge schema (core/bridge-schema.json) that every binding generates its typed layer from.
+generate-schema:
+	$(CARGO) run -q -p dollr-core --example write_bridge_schema
 
 fmt:
 	$(CARGO) fmt --all

@@ -35,7 +35,7 @@ pub trait AccessTokenProvider: Send + Sync {
 }
 
 /// The token endpoint's answer. `expires_in` is in MINUTES.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ObtainTokenResponse {
     /// The JWT.
     pub access_token: Secret,
@@ -44,7 +44,7 @@ pub struct ObtainTokenResponse {
 }
 
 /// The token endpoint's request.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ObtainTokenRequest {
     /// The client id.
     pub client_id: String,
@@ -176,7 +176,13 @@ mod tests {
 
     #[test]
     fn refresh_happens_five_minutes_before_expiry_or_earlier_for_short_tokens() {
-        assert_eq!(refresh_delay(Duration::from_secs(3600)), Duration::from_secs(3300));
-        assert_eq!(refresh_delay(Duration::from_secs(60)), Duration::from_secs(45));
+        assert_eq!(
+            refresh_delay(Duration::from_secs(3600)),
+            Duration::from_secs(3300)
+        );
+        assert_eq!(
+            refresh_delay(Duration::from_secs(60)),
+            Duration::from_secs(45)
+        );
     }
 }

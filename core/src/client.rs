@@ -11,7 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::auth::{token_error, AccessToken, ObtainTokenRequest, ObtainTokenResponse, TokenCache, TokenFetcher};
+use crate::auth::{
+    token_error, AccessToken, ObtainTokenRequest, ObtainTokenResponse, TokenCache, TokenFetcher,
+};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientBuilder, Config, Credentials, RequestOptions};
 use crate::error::{Error, ErrorKind, Result, ValidationDetail};
@@ -54,7 +56,14 @@ pub struct ApiRequest {
 
 impl ApiRequest {
     fn new(method: Method, path: impl Into<String>, retry: RetryClass) -> Self {
-        ApiRequest { method, path: path.into(), query: Vec::new(), body: None, auth: true, retry }
+        ApiRequest {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            auth: true,
+            retry,
+        }
     }
     /// A GET (idempotent).
     pub fn get(path: impl Into<String>) -> Self {
@@ -109,7 +118,9 @@ pub fn path_segment(value: impl Display) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
             other => out.push_str(&format!("%{other:02X}")),
         }
     }
@@ -129,6 +140,8 @@ pub(crate) struct Inner {
     transport: Arc<dyn Transport>,
     tokens: TokenCache,
     pub(crate) journal: Arc<dyn Journal>,
+    /// Payment accounts the flows registered, reused for the same wallet (see `flows`).
+    pub(crate) remembered_accounts: std::sync::Mutex<crate::flows::AccountMap>,
 }
 
 /// The Dollr API client. Cheap to clone (an `Arc` inside); safe to share across tasks and threads;
@@ -209,7 +222,10 @@ impl Client {
 
     /// The same client with per-call overrides (timeout, retries) for the calls made through it.
     pub fn with_options(&self, options: RequestOptions) -> Client {
-        Client { inner: self.inner.clone(), options }
+        Client {
+            inner: self.inner.clone(),
+            options,
+        }
     }
 
     /// The resolved configuration.
@@ -231,15 +247,39 @@ impl Client {
     pub async fn send<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T> {
         let inner = &self.inner;
         if !request.auth {
-            return send_with_retries(&inner.config, inner.transport.as_ref(), None, &request, &self.options).await;
+            return send_with_retries(
+                &inner.config,
+                inner.transport.as_ref(),
+                None,
+                &request,
+                &self.options,
+            )
+            .await;
         }
         let token = inner.tokens.token().await?;
-        match send_with_retries(&inner.config, inner.transport.as_ref(), Some(&token), &request, &self.options).await {
-            Err(error) if error.kind() == ErrorKind::Authentication && error.status() == Some(401) => {
+        match send_with_retries(
+            &inner.config,
+            inner.transport.as_ref(),
+            Some(&token),
+            &request,
+            &self.options,
+        )
+        .await
+        {
+            Err(error)
+                if error.kind() == ErrorKind::Authentication && error.status() == Some(401) =>
+            {
                 // The token was refused (expired early, revoked): refresh once and retry once.
                 tracing::debug!(path = %request.path, "401 from the API: refreshing the token and retrying once");
                 let token = inner.tokens.refresh_after_rejection(&token).await?;
-                send_with_retries(&inner.config, inner.transport.as_ref(), Some(&token), &request, &self.options).await
+                send_with_retries(
+                    &inner.config,
+                    inner.transport.as_ref(),
+                    Some(&token),
+                    &request,
+                    &self.options,
+                )
+                .await
             }
             other => other,
         }
@@ -280,7 +320,10 @@ impl ClientBuilder {
         };
         let clock: Arc<dyn Clock> = self.take_clock().unwrap_or_else(|| Arc::new(SystemClock));
         let fetcher: Arc<dyn TokenFetcher> = match &config.credentials {
-            Credentials::ClientCredentials { client_id, client_secret } => Arc::new(ClientCredentialsFetcher {
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => Arc::new(ClientCredentialsFetcher {
                 client_id: client_id.clone(),
                 client_secret: client_secret.clone(),
                 config: config.clone(),
@@ -295,6 +338,7 @@ impl ClientBuilder {
                 config,
                 transport,
                 journal,
+                remembered_accounts: std::sync::Mutex::new(crate::flows::AccountMap::new()),
             }),
             options: RequestOptions::default(),
         })
@@ -346,7 +390,10 @@ async fn send_with_retries<T: DeserializeOwned>(
         headers.push(("content-type".to_string(), "application/json".to_string()));
     }
     if let Some(token) = token {
-        headers.push(("authorization".to_string(), format!("Bearer {}", token.expose())));
+        headers.push((
+            "authorization".to_string(),
+            format!("Bearer {}", token.expose()),
+        ));
     }
     let what = format!("{} {}", request.method.as_str(), request.path);
     let mut attempt = 0u32;
@@ -390,7 +437,11 @@ async fn send_with_retries<T: DeserializeOwned>(
 }
 
 fn decode<T: DeserializeOwned>(what: &str, response: &HttpResponse) -> Result<T> {
-    let body: &[u8] = if response.body.is_empty() { b"null" } else { &response.body };
+    let body: &[u8] = if response.body.is_empty() {
+        b"null"
+    } else {
+        &response.body
+    };
     serde_json::from_slice(body).map_err(|e| {
         Error::new(
             ErrorKind::Decode,
@@ -409,7 +460,13 @@ fn retry_after(response: &HttpResponse) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(Duration::from_secs)
-        .or_else(|| value.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64))
+        .or_else(|| {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64)
+        })
 }
 
 /// The one mapping from an API error response to an [`Error`].
@@ -426,7 +483,11 @@ pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
                         .as_array()
                         .map(|loc| {
                             loc.iter()
-                                .map(|p| p.as_str().map(str::to_string).unwrap_or_else(|| p.to_string()))
+                                .map(|p| {
+                                    p.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| p.to_string())
+                                })
                                 .collect()
                         })
                         .unwrap_or_default(),
@@ -469,7 +530,11 @@ pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
     Error::new(kind, message)
         .with_status(status)
         .with_details(details)
-        .with_retry_after(if status == 429 { retry_after(response) } else { None })
+        .with_retry_after(if status == 429 {
+            retry_after(response)
+        } else {
+            None
+        })
         .with_request_id(response.header("x-request-id").map(str::to_string))
         .with_body(Some(redact_body(&response.body)))
 }
@@ -481,38 +546,68 @@ mod tests {
     fn response(status: u16, body: &str) -> HttpResponse {
         HttpResponse {
             status,
-            headers: vec![("retry-after".into(), "3".into()), ("x-request-id".into(), "req-1".into())],
+            headers: vec![
+                ("retry-after".into(), "3".into()),
+                ("x-request-id".into(), "req-1".into()),
+            ],
             body: body.as_bytes().to_vec(),
         }
     }
 
     #[test]
     fn api_errors_map_to_stable_kinds_with_their_fields() {
-        let e = error_from_response("POST /v1/x", &response(401, r#"{"detail":"Could not validate credentials"}"#));
+        let e = error_from_response(
+            "POST /v1/x",
+            &response(401, r#"{"detail":"Could not validate credentials"}"#),
+        );
         assert_eq!(e.kind(), ErrorKind::Authentication);
         assert!(e.message().contains("Could not validate credentials"));
         let e = error_from_response(
             "POST /v1/x",
-            &response(422, r#"{"detail":[{"loc":["body","currency"],"msg":"ensure this value has at most 3 characters","type":"value_error"}]}"#),
+            &response(
+                422,
+                r#"{"detail":[{"loc":["body","currency"],"msg":"ensure this value has at most 3 characters","type":"value_error"}]}"#,
+            ),
         );
         assert_eq!(e.kind(), ErrorKind::Validation);
         assert_eq!(e.details()[0].field(), "currency");
         assert_eq!(e.request_id(), Some("req-1"));
         assert_eq!(e.retry_after(), None);
-        let e = error_from_response("x", &response(422, r#"{"detail":[{"loc":["body","reference_id"],"msg":"duplicate reference_id with a different request","type":"value_error"}]}"#));
+        let e = error_from_response(
+            "x",
+            &response(
+                422,
+                r#"{"detail":[{"loc":["body","reference_id"],"msg":"duplicate reference_id with a different request","type":"value_error"}]}"#,
+            ),
+        );
         assert_eq!(e.kind(), ErrorKind::Conflict);
         let e = error_from_response("x", &response(429, r#"{"detail":"Too Many Requests"}"#));
         assert_eq!(e.kind(), ErrorKind::RateLimited);
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
-        assert_eq!(error_from_response("x", &response(403, "{}")).kind(), ErrorKind::PermissionDenied);
-        assert_eq!(error_from_response("x", &response(404, "{}")).kind(), ErrorKind::NotFound);
-        assert_eq!(error_from_response("x", &response(503, "oops")).kind(), ErrorKind::Server);
-        assert_eq!(error_from_response("x", &response(409, "{}")).kind(), ErrorKind::Conflict);
+        assert_eq!(
+            error_from_response("x", &response(403, "{}")).kind(),
+            ErrorKind::PermissionDenied
+        );
+        assert_eq!(
+            error_from_response("x", &response(404, "{}")).kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            error_from_response("x", &response(503, "oops")).kind(),
+            ErrorKind::Server
+        );
+        assert_eq!(
+            error_from_response("x", &response(409, "{}")).kind(),
+            ErrorKind::Conflict
+        );
     }
 
     #[test]
     fn error_bodies_never_keep_secrets() {
-        let e = error_from_response("x", &response(500, r#"{"access_token":"eyJsecret","detail":"boom"}"#));
+        let e = error_from_response(
+            "x",
+            &response(500, r#"{"access_token":"eyJsecret","detail":"boom"}"#),
+        );
         assert!(!e.body().unwrap_or_default().contains("eyJsecret"));
         assert!(!format!("{e} {e:?}").contains("eyJsecret"));
     }
@@ -521,6 +616,12 @@ mod tests {
     fn path_segments_and_queries_are_encoded() {
         assert_eq!(path_segment("INV-2026-00001"), "INV-2026-00001");
         assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
-        assert_eq!(encode_query(&[("phone".into(), "231771234567".into()), ("q".into(), "a&b".into())]), "phone=231771234567&q=a%26b");
+        assert_eq!(
+            encode_query(&[
+                ("phone".into(), "231771234567".into()),
+                ("q".into(), "a&b".into())
+            ]),
+            "phone=231771234567&q=a%26b"
+        );
     }
 }

@@ -157,7 +157,10 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -284,14 +287,20 @@ impl ClientBuilder {
                             "no client secret: pass one or set DOLLR_CLIENT_SECRET",
                         )
                     })?;
-                Credentials::ClientCredentials { client_id, client_secret }
+                Credentials::ClientCredentials {
+                    client_id,
+                    client_secret,
+                }
             }
         };
         let mut retry = self.retry.clone().unwrap_or_default();
         if let Some(max_retries) = self.max_retries {
             retry.max_retries = max_retries;
         }
-        let language = self.sdk_language.clone().unwrap_or_else(|| "rust".to_string());
+        let language = self
+            .sdk_language
+            .clone()
+            .unwrap_or_else(|| "rust".to_string());
         Ok(Config {
             base_url,
             credentials,
@@ -315,9 +324,8 @@ fn config_error(field: &str, message: &str) -> Error {
 
 /// Credentials travel only over TLS, except to this machine (the local sandbox).
 fn check_base_url(raw: &str) -> Result<String> {
-    let url = url::Url::parse(raw.trim()).map_err(|e| {
-        config_error("base_url", &format!("{raw:?} is not a URL ({e})"))
-    })?;
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| config_error("base_url", &format!("{raw:?} is not a URL ({e})")))?;
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -374,7 +382,10 @@ mod tests {
     #[test]
     fn missing_credentials_name_the_field_and_the_secret_is_never_printed() {
         let err = ClientBuilder::default().ignore_env().resolve().err();
-        assert_eq!(err.map(|e| e.details()[0].field()).as_deref(), Some("client_id"));
+        assert_eq!(
+            err.map(|e| e.details()[0].field()).as_deref(),
+            Some("client_id")
+        );
         let builder = ClientBuilder::default()
             .ignore_env()
             .client_id("id")

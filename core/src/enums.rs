@@ -11,15 +11,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Defines an open string enum: known variants plus `Other(String)`.
 macro_rules! open_enum {
     (
-        $(#[$meta:meta])*
+        $(#[doc = $doc:literal])*
         $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal ),+ $(,)?
+            $( $(#[doc = $vdoc:literal])* $variant:ident => $wire:literal ),+ $(,)?
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $doc])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
+            $( $(#[doc = $vdoc])* $variant, )+
             /// A value this version of the SDK does not know (kept verbatim).
             Other(String),
         }
@@ -79,6 +79,31 @@ macro_rules! open_enum {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = String::deserialize(deserializer)?;
                 Ok($name::parse(&value))
+            }
+        }
+
+        /// A string enum of the known values, named after the type and marked open
+        /// (`x-dollr-open-enum`): unknown values are kept, never rejected, on responses. The
+        /// bridge's schema lists it under `enums` with the docs of the type and of each value.
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let doc: &[&str] = &[$($doc),*];
+                let value_docs: serde_json::Map<String, serde_json::Value> = [
+                    $( ($wire, [$($vdoc),*].iter().map(|line: &&str| line.trim()).collect::<Vec<_>>().join(" ")) ),+
+                ]
+                .into_iter()
+                .map(|(wire, doc)| (wire.to_string(), serde_json::Value::String(doc)))
+                .collect();
+                schemars::json_schema!({
+                    "type": "string",
+                    "enum": Self::KNOWN,
+                    "description": doc.iter().map(|line| line.trim()).collect::<Vec<_>>().join("\n"),
+                    "x-dollr-open-enum": true,
+                    "x-dollr-value-docs": value_docs,
+                })
             }
         }
 

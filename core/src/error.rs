@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// Stable error categories. Bindings map these one-to-one; names are part of the public contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum ErrorKind {
     /// Bad input: refused locally before anything was sent, or a 422 from the API.
     Validation,
@@ -86,7 +86,7 @@ impl fmt::Display for ErrorKind {
 
 /// One field-level problem, as in FastAPI's 422 body (`{"loc": [...], "msg": ..., "type": ...}`).
 /// Client-side validation produces the same shape with `loc[0] == "body" | "query" | "path"`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValidationDetail {
     /// Where the problem is, e.g. `["body", "currency"]`. Integers in the API's `loc` become strings.
     pub loc: Vec<String>,
@@ -123,10 +123,13 @@ fn field_loc(prefix: &str, field: &str) -> Vec<String> {
         .collect()
 }
 
-/// The SDK's error. Cheap to clone; never contains a secret (credentials, tokens, passcodes are
-/// redacted before a body or message is stored here).
+/// The SDK's error. Cheap to move (one pointer, so `Result`s stay small); never contains a secret
+/// (credentials, tokens, passcodes are redacted before a body or message is stored here).
 #[derive(Clone)]
-pub struct Error {
+pub struct Error(Box<ErrorInner>);
+
+#[derive(Clone)]
+struct ErrorInner {
     kind: ErrorKind,
     message: String,
     status: Option<u16>,
@@ -140,7 +143,7 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with a human message (say what went wrong and what to do).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(ErrorInner {
             kind,
             message: message.into(),
             status: None,
@@ -149,15 +152,14 @@ impl Error {
             reference_id: None,
             request_id: None,
             body: None,
-        }
+        }))
     }
 
     /// A client-side validation error on one field (`field` is dotted, e.g. `passcode.token.code`).
     pub fn invalid_field(field: &str, msg: impl Into<String>) -> Self {
         let msg = msg.into();
-        Error::new(ErrorKind::Validation, format!("invalid `{field}`: {msg}")).with_details(vec![
-            ValidationDetail::body(field, msg, "value_error"),
-        ])
+        Error::new(ErrorKind::Validation, format!("invalid `{field}`: {msg}"))
+            .with_details(vec![ValidationDetail::body(field, msg, "value_error")])
     }
 
     /// A client-side "required field missing" error.
@@ -174,89 +176,89 @@ impl Error {
 
     /// The stable category.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
     /// The human-readable message (no secrets).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// The HTTP status, when the API answered.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
     /// Field-level problems (422 or client-side validation).
     pub fn details(&self) -> &[ValidationDetail] {
-        &self.details
+        &self.0.details
     }
     /// How long the API asked us to wait (429 `Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
     /// The execution `reference_id` this error concerns, if any.
     pub fn reference_id(&self) -> Option<&str> {
-        self.reference_id.as_deref()
+        self.0.reference_id.as_deref()
     }
     /// The API's request id header, if it sent one.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.0.request_id.as_deref()
     }
     /// The raw response body (secrets redacted, truncated), kept for `Decode` and unexpected errors.
     pub fn body(&self) -> Option<&str> {
-        self.body.as_deref()
+        self.0.body.as_deref()
     }
 
     /// Whether the same request may succeed if repeated later (429, 5xx, network, timeout).
     pub fn is_transient(&self) -> bool {
         matches!(
-            self.kind,
+            self.0.kind,
             ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Network | ErrorKind::Timeout
         )
     }
 
     /// Sets the HTTP status.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.0.status = Some(status);
         self
     }
     /// Sets the validation details.
     pub fn with_details(mut self, details: Vec<ValidationDetail>) -> Self {
-        self.details = details;
+        self.0.details = details;
         self
     }
     /// Sets `Retry-After`.
     pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
-        self.retry_after = retry_after;
+        self.0.retry_after = retry_after;
         self
     }
     /// Sets the execution reference id.
     pub fn with_reference_id(mut self, reference_id: impl Into<String>) -> Self {
-        self.reference_id = Some(reference_id.into());
+        self.0.reference_id = Some(reference_id.into());
         self
     }
     /// Sets the request id.
     pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
-        self.request_id = request_id;
+        self.0.request_id = request_id;
         self
     }
     /// Keeps the (already redacted) response body.
     pub fn with_body(mut self, body: Option<String>) -> Self {
-        self.body = body;
+        self.0.body = body;
         self
     }
     /// Re-labels the error (e.g. a 422 "duplicate reference" becomes `Conflict`).
     pub fn with_kind(mut self, kind: ErrorKind) -> Self {
-        self.kind = kind;
+        self.0.kind = kind;
         self
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
-        if let Some(status) = self.status {
+        write!(f, "{}: {}", self.0.kind, self.0.message)?;
+        if let Some(status) = self.0.status {
             write!(f, " (HTTP {status})")?;
         }
-        if let Some(reference_id) = &self.reference_id {
+        if let Some(reference_id) = &self.0.reference_id {
             write!(f, " [reference_id {reference_id}]")?;
         }
         Ok(())
@@ -266,13 +268,13 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .field("status", &self.status)
-            .field("details", &self.details)
-            .field("retry_after", &self.retry_after)
-            .field("reference_id", &self.reference_id)
-            .field("request_id", &self.request_id)
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("status", &self.0.status)
+            .field("details", &self.0.details)
+            .field("retry_after", &self.0.retry_after)
+            .field("reference_id", &self.0.reference_id)
+            .field("request_id", &self.0.request_id)
             .finish_non_exhaustive()
     }
 }

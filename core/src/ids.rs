@@ -15,8 +15,17 @@ pub type Id = i64;
 
 fn id_from_value<E: serde::de::Error>(value: Value) -> Result<Id, E> {
     match value {
+        // `18.0` is an integer id written as a float (the schema allows number|integer).
         Value::Number(n) => n
             .as_i64()
+            .or_else(|| {
+                let text = n.to_string();
+                let (whole, fraction) = text.split_once('.')?;
+                fraction
+                    .bytes()
+                    .all(|b| b == b'0')
+                    .then(|| whole.parse().ok())?
+            })
             .ok_or_else(|| E::custom(format!("id {n} is not an integer"))),
         Value::String(s) => s
             .trim()
@@ -69,9 +78,7 @@ pub mod flexible_opt {
         }
     }
     /// Reads `"55"`, `55` or `null`.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Id>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, D::Error> {
         match Value::deserialize(deserializer)? {
             Value::Null => Ok(None),
             other => id_from_value(other).map(Some),
@@ -92,9 +99,7 @@ pub mod as_string_opt {
         }
     }
     /// Reads `"55"`, `55` or `null`.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Id>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, D::Error> {
         flexible_opt::deserialize(deserializer)
     }
 }
@@ -121,17 +126,28 @@ mod tests {
     #[test]
     fn ids_are_written_as_each_endpoint_wants_and_read_in_either_form(
     ) -> Result<(), serde_json::Error> {
-        let parsed: Execution =
-            serde_json::from_str(r#"{"session_id": 55, "source_id": "101", "payment_account_id": null}"#)?;
+        let parsed: Execution = serde_json::from_str(
+            r#"{"session_id": 55, "source_id": "101", "payment_account_id": null}"#,
+        )?;
         assert_eq!(
             parsed,
-            Execution { session_id: 55, source_id: 101, payment_account_id: None }
+            Execution {
+                session_id: 55,
+                source_id: 101,
+                payment_account_id: None
+            }
         );
         assert_eq!(
             serde_json::to_string(&parsed)?,
             r#"{"session_id":"55","source_id":101,"payment_account_id":null}"#
         );
-        let bad: Result<Execution, _> = serde_json::from_str(r#"{"session_id": "x", "source_id": 1}"#);
+        let float: Execution = serde_json::from_str(r#"{"session_id": 55, "source_id": 18.0}"#)?;
+        assert_eq!(float.source_id, 18);
+        let fractional: Result<Execution, _> =
+            serde_json::from_str(r#"{"session_id": 55, "source_id": 18.5}"#);
+        assert!(fractional.is_err());
+        let bad: Result<Execution, _> =
+            serde_json::from_str(r#"{"session_id": "x", "source_id": 1}"#);
         assert!(bad.is_err());
         Ok(())
     }

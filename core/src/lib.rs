@@ -15,26 +15,44 @@
 
 pub mod api;
 pub mod auth;
+pub mod bridge;
 pub mod client;
 pub mod clock;
 pub mod config;
 pub mod enums;
 pub mod error;
+pub mod execute;
+pub mod flows;
 pub mod ids;
 pub mod journal;
 pub mod models;
 pub mod money;
+pub mod reconcile;
 pub mod redact;
 pub mod secret;
+pub mod status;
+pub mod test_numbers;
 pub mod time;
 pub mod transport;
 pub mod validate;
+pub mod wait;
 
 pub use client::{ApiRequest, Client, RetryClass};
 pub use config::{ClientBuilder, Config, Credentials, JournalConfig, RequestOptions, RetryPolicy};
 pub use enums::*;
 pub use error::{Error, ErrorKind, Result, ValidationDetail};
+pub use execute::{new_reference_id, ExecutePolicy, ExecutionRequest};
+pub use flows::{
+    CollectOutcome, CollectRequest, FlowEvent, FlowOptions, FlowProgress, HostedCheckout,
+    HostedCheckoutRequest, LineItem, PaymentVerification, PayoutOutcome, PayoutRequest,
+    RefundOutcome, RefundRequest, SourceReceipt, SourceWaitOptions, SourceWaitOutcome,
+    StatusTransition, TransferOutcome, TransferRequest,
+};
 pub use ids::Id;
+pub use journal::{Intent, IntentOutcome, IntentState, Journal, MemoryJournal, SqliteJournal};
 pub use money::Decimal;
+pub use reconcile::{ReconcileEntry, ReconcileOptions, ReconcileOutcome, ReconcileReport};
 pub use secret::Secret;
+pub use status::{StatusAnomaly, StatusMachine};
 pub use time::Timestamp;
+pub use wait::{Transition, WaitOptions, WaitOutcome};

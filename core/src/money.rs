@@ -13,14 +13,104 @@
 
 pub use rust_decimal::Decimal;
 
-/// Serialize as an exact JSON number; deserialize from a number or a decimal string.
-pub mod exact {
-    pub use rust_decimal::serde::arbitrary_precision::{deserialize, serialize};
+thread_local! {
+    /// Set while the bridge ([`crate::bridge`]) serializes a result for a binding: exact amounts
+    /// are then written as decimal strings, because a binding's JSON reader (Python's `json`,
+    /// JavaScript's `JSON.parse`) would turn a JSON number into a binary float. The flag is
+    /// per thread and only set around one synchronous `serde_json::to_value`, so the wire format
+    /// of API requests (exact numbers) is never affected.
+    static DECIMALS_AS_STRINGS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// `Option<Decimal>` as an exact JSON number or `null`; deserialize from number, string or null.
+/// Whether [`exact`] and [`exact_opt`] currently write decimal strings (see [`DecimalsAsStrings`]).
+pub fn decimals_as_strings() -> bool {
+    DECIMALS_AS_STRINGS.with(std::cell::Cell::get)
+}
+
+/// While alive, [`exact`] and [`exact_opt`] on this thread write decimal strings (`"250.10"`)
+/// instead of JSON numbers. Used by the bridge around the serialization of a result; restores
+/// the previous mode when dropped (also on panic), so nesting is harmless.
+#[derive(Debug)]
+pub struct DecimalsAsStrings {
+    previous: bool,
+}
+
+impl DecimalsAsStrings {
+    /// Switches this thread to decimal strings until the guard is dropped.
+    pub fn enable() -> Self {
+        let previous = DECIMALS_AS_STRINGS.with(|flag| flag.replace(true));
+        DecimalsAsStrings { previous }
+    }
+}
+
+impl Drop for DecimalsAsStrings {
+    fn drop(&mut self) {
+        DECIMALS_AS_STRINGS.with(|flag| flag.set(self.previous));
+    }
+}
+
+/// Serialize as an exact JSON number (or a decimal string in the bridge's output mode, see
+/// [`DecimalsAsStrings`]); deserialize from a number or a decimal string.
+pub mod exact {
+    use rust_decimal::Decimal;
+    use serde::{Deserializer, Serializer};
+
+    /// Writes `250.10` (a decimal string `"250.10"` in the bridge's output mode).
+    pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        if super::decimals_as_strings() {
+            serializer.collect_str(value)
+        } else {
+            rust_decimal::serde::arbitrary_precision::serialize(value, serializer)
+        }
+    }
+
+    /// Reads a decimal from a JSON number (its exact text) or a decimal string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        rust_decimal::serde::arbitrary_precision::deserialize(deserializer)
+    }
+}
+
+/// `Option<Decimal>` as an exact JSON number or `null` (a decimal string in the bridge's output
+/// mode); deserialize from number, string or null.
 pub mod exact_opt {
-    pub use rust_decimal::serde::arbitrary_precision_option::{deserialize, serialize};
+    use rust_decimal::Decimal;
+    use serde::{Deserializer, Serializer};
+
+    /// Writes `250.10` or `null` (`"250.10"` in the bridge's output mode).
+    pub fn serialize<S: Serializer>(
+        value: &Option<Decimal>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => super::exact::serialize(value, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads an optional decimal from a JSON number, a decimal string or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        rust_decimal::serde::arbitrary_precision_option::deserialize(deserializer)
+    }
+}
+
+/// The JSON Schema of a `Decimal` field, for `#[schemars(with = "crate::money::DecimalSchema")]`:
+/// `{"type": "string", "format": "decimal"}` (the bridge's schema calls it `decimal`). Only a
+/// marker: it is never instantiated.
+#[derive(Debug)]
+pub struct DecimalSchema;
+
+impl schemars::JsonSchema for DecimalSchema {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "decimal"})
+    }
 }
 
 /// Serialize as a decimal string (as the API does for predictions); deserialize from either form.
@@ -99,8 +189,9 @@ mod tests {
 
     #[test]
     fn amounts_round_trip_exactly_as_json_numbers() -> Result<(), serde_json::Error> {
-        let parsed: Priced =
-            serde_json::from_str(r#"{"amount": 250.10, "fee": "3.7500", "total": 0.30000000000000004}"#)?;
+        let parsed: Priced = serde_json::from_str(
+            r#"{"amount": 250.10, "fee": "3.7500", "total": 0.30000000000000004}"#,
+        )?;
         assert_eq!(parsed.amount.to_string(), "250.10");
         assert_eq!(parsed.fee.to_string(), "3.7500");
         assert_eq!(
@@ -121,6 +212,33 @@ mod tests {
         assert_eq!(parsed.amount.to_string(), "19.99");
         assert_eq!(parsed.fee, Decimal::ONE);
         assert_eq!(parsed.total, None);
+        Ok(())
+    }
+
+    #[test]
+    fn the_bridge_output_mode_writes_decimal_strings_and_is_restored(
+    ) -> Result<(), serde_json::Error> {
+        let priced = Priced {
+            amount: Decimal::new(25010, 2),
+            fee: Decimal::ONE,
+            total: Some(Decimal::new(3, 1)),
+        };
+        {
+            let _outer = DecimalsAsStrings::enable();
+            {
+                let _inner = DecimalsAsStrings::enable();
+            }
+            assert!(decimals_as_strings());
+            assert_eq!(
+                serde_json::to_string(&priced)?,
+                r#"{"amount":"250.10","fee":"1","total":"0.3"}"#
+            );
+        }
+        assert!(!decimals_as_strings());
+        assert_eq!(
+            serde_json::to_string(&priced)?,
+            r#"{"amount":250.10,"fee":"1","total":0.3}"#
+        );
         Ok(())
     }
 

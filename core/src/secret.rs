@@ -55,6 +55,20 @@ impl Serialize for Secret {
     }
 }
 
+/// A secret is a string on the wire, marked `"format": "secret"` so that the bridge's schema
+/// tells bindings to wrap it in their own redacting type.
+impl schemars::JsonSchema for Secret {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "secret"})
+    }
+}
+
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Secret)
@@ -71,6 +85,9 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "[REDACTED]");
         assert_eq!(format!("{secret}"), "[REDACTED]");
         assert_eq!(secret.expose(), "hunter2");
-        assert_eq!(serde_json::to_string(&secret).ok().as_deref(), Some("\"hunter2\""));
+        assert_eq!(
+            serde_json::to_string(&secret).ok().as_deref(),
+            Some("\"hunter2\"")
+        );
     }
 }

@@ -71,7 +71,10 @@ pub trait StatusMachine: Clone + PartialEq + fmt::Display {
         if self.is_known_status() {
             Ok(())
         } else {
-            Err(StatusAnomaly::UnknownStatus { machine: Self::MACHINE, status: self.to_string() })
+            Err(StatusAnomaly::UnknownStatus {
+                machine: Self::MACHINE,
+                status: self.to_string(),
+            })
         }
     }
 }
@@ -175,7 +178,13 @@ impl StatusMachine for SessionStatus {
     }
 
     fn known_transition_allowed(&self, next: &Self) -> bool {
-        matches!((self, next), (SessionStatus::Active, SessionStatus::Used | SessionStatus::Expired))
+        matches!(
+            (self, next),
+            (
+                SessionStatus::Active,
+                SessionStatus::Used | SessionStatus::Expired
+            )
+        )
     }
 }
 

@@ -30,6 +30,24 @@ pub fn format_timestamp(ts: &Timestamp) -> String {
     ts.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// The JSON Schema of a `Timestamp` field, for `#[schemars(with = "crate::time::TimestampSchema")]`:
+/// `{"type": "string", "format": "date-time"}` (the bridge's schema calls it `timestamp`). Only a
+/// marker: it is never instantiated.
+#[derive(Debug)]
+pub struct TimestampSchema;
+
+impl schemars::JsonSchema for TimestampSchema {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "date-time"})
+    }
+}
+
 /// Serde for `Timestamp` (lenient reader, RFC 3339 writer).
 pub mod lenient {
     use super::*;
@@ -83,7 +101,9 @@ mod tests {
         assert_eq!(z, parse_timestamp("2025-06-01T10:00:00"));
         assert_eq!(z, parse_timestamp("2025-06-01T11:00:00+01:00"));
         assert_eq!(
-            parse_timestamp("2025-06-01").map(|t| format_timestamp(&t)).as_deref(),
+            parse_timestamp("2025-06-01")
+                .map(|t| format_timestamp(&t))
+                .as_deref(),
             Some("2025-06-01T00:00:00Z")
         );
         assert!(parse_timestamp("yesterday").is_none());

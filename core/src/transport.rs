@@ -119,7 +119,8 @@ impl TransportError {
 #[async_trait]
 pub trait Transport: Send + Sync {
     /// Sends `request` and returns the whole response.
-    async fn send(&self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError>;
+    async fn send(&self, request: HttpRequest)
+        -> std::result::Result<HttpResponse, TransportError>;
 }
 
 /// The default transport: reqwest with rustls.
@@ -170,14 +171,20 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 
 #[async_trait]
 impl Transport for ReqwestTransport {
-    async fn send(&self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+    async fn send(
+        &self,
+        request: HttpRequest,
+    ) -> std::result::Result<HttpResponse, TransportError> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
             Method::Put => reqwest::Method::PUT,
             Method::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self.http.request(method, &request.url).timeout(request.timeout);
+        let mut builder = self
+            .http
+            .request(method, &request.url)
+            .timeout(request.timeout);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -196,6 +203,10 @@ impl Transport for ReqwestTransport {
             })
             .collect();
         let body = response.bytes().await.map_err(|e| classify(&e))?.to_vec();
-        Ok(HttpResponse { status, headers, body })
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
     }
 }

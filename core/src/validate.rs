@@ -72,7 +72,10 @@ pub fn positive_amount(field: &str, value: &Decimal) -> Result<()> {
     if *value >= Decimal::new(1, 2) {
         Ok(())
     } else {
-        Err(Error::invalid_field(field, format!("must be at least 0.01 (got {value})")))
+        Err(Error::invalid_field(
+            field,
+            format!("must be at least 0.01 (got {value})"),
+        ))
     }
 }
 
@@ -85,7 +88,11 @@ pub fn phone(field: &str, value: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        let hint = if value.starts_with('+') { " (drop the leading +)" } else { "" };
+        let hint = if value.starts_with('+') {
+            " (drop the leading +)"
+        } else {
+            ""
+        };
         Err(Error::invalid_field(
             field,
             format!("{value:?} is not an E.164 phone number of 8-15 digits without '+'{hint}, e.g. 231771234567"),
@@ -99,7 +106,9 @@ pub fn uuid_v4(field: &str, value: &str) -> Result<()> {
         Ok(id) if id.get_version_num() == 4 && value.len() == 36 => Ok(()),
         _ => Err(Error::invalid_field(
             field,
-            format!("{value:?} is not a version-4 UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)"),
+            format!(
+                "{value:?} is not a version-4 UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)"
+            ),
         )),
     }
 }
@@ -118,7 +127,10 @@ pub fn id(field: &str, value: i64) -> Result<()> {
     if value > 0 {
         Ok(())
     } else {
-        Err(Error::invalid_field(field, format!("must be a positive id (got {value})")))
+        Err(Error::invalid_field(
+            field,
+            format!("must be a positive id (got {value})"),
+        ))
     }
 }
 
@@ -127,7 +139,10 @@ pub fn quantity(field: &str, value: i64) -> Result<()> {
     if value >= 1 {
         Ok(())
     } else {
-        Err(Error::invalid_field(field, format!("must be at least 1 (got {value})")))
+        Err(Error::invalid_field(
+            field,
+            format!("must be at least 1 (got {value})"),
+        ))
     }
 }
 
@@ -169,16 +184,44 @@ mod tests {
     }
 
     #[test]
-    fn amounts_respect_minimum_and_currency_decimals() -> std::result::Result<(), rust_decimal::Error> {
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("250.00")?, "USD")), "ok");
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("0.01")?, "USD")), "ok");
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("0.001")?, "USD")), "amount");
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("0")?, "USD")), "amount");
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("-5")?, "USD")), "amount");
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("1000")?, "RWF")), "ok");
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("1000.00")?, "RWF")), "ok");
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("1000.5")?, "RWF")), "amount");
-        assert_eq!(field_of(amount("amount", &Decimal::from_str("0.5")?, "RWF")), "amount");
+    fn amounts_respect_minimum_and_currency_decimals(
+    ) -> std::result::Result<(), rust_decimal::Error> {
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("250.00")?, "USD")),
+            "ok"
+        );
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("0.01")?, "USD")),
+            "ok"
+        );
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("0.001")?, "USD")),
+            "amount"
+        );
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("0")?, "USD")),
+            "amount"
+        );
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("-5")?, "USD")),
+            "amount"
+        );
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("1000")?, "RWF")),
+            "ok"
+        );
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("1000.00")?, "RWF")),
+            "ok"
+        );
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("1000.5")?, "RWF")),
+            "amount"
+        );
+        assert_eq!(
+            field_of(amount("amount", &Decimal::from_str("0.5")?, "RWF")),
+            "amount"
+        );
         Ok(())
     }
 
@@ -194,26 +237,53 @@ mod tests {
 
     #[test]
     fn reference_ids_must_be_uuid_v4() {
-        assert_eq!(field_of(uuid_v4("reference_id", "550e8400-e29b-41d4-a716-446655440000")), "ok");
+        assert_eq!(
+            field_of(uuid_v4(
+                "reference_id",
+                "550e8400-e29b-41d4-a716-446655440000"
+            )),
+            "ok"
+        );
         // version 1
-        assert_eq!(field_of(uuid_v4("reference_id", "c232ab00-9414-11ec-b3c8-9f6bdeced846")), "reference_id");
-        assert_eq!(field_of(uuid_v4("reference_id", "not-a-uuid")), "reference_id");
-        assert_eq!(field_of(uuid_v4("reference_id", "550e8400e29b41d4a716446655440000")), "reference_id");
+        assert_eq!(
+            field_of(uuid_v4(
+                "reference_id",
+                "c232ab00-9414-11ec-b3c8-9f6bdeced846"
+            )),
+            "reference_id"
+        );
+        assert_eq!(
+            field_of(uuid_v4("reference_id", "not-a-uuid")),
+            "reference_id"
+        );
+        assert_eq!(
+            field_of(uuid_v4("reference_id", "550e8400e29b41d4a716446655440000")),
+            "reference_id"
+        );
     }
 
     #[test]
     fn unknown_enum_values_are_refused_in_requests() {
-        assert_eq!(field_of(known("relationship_type", &RelationshipType::Customer)), "ok");
+        assert_eq!(
+            field_of(known("relationship_type", &RelationshipType::Customer)),
+            "ok"
+        );
         let err = known("relationship_type", &RelationshipType::Other("BOSS".into()));
         assert_eq!(field_of(err.clone()), "relationship_type");
-        let message = err.err().map(|e| e.message().to_string()).unwrap_or_default();
+        let message = err
+            .err()
+            .map(|e| e.message().to_string())
+            .unwrap_or_default();
         assert!(message.contains("CUSTOMER"), "{message}");
     }
 
     #[test]
     fn nested_field_paths_are_kept() {
         let err = Error::missing_field("passcode.device.name");
-        assert_eq!(err.details()[0].loc, vec!["body", "passcode", "device", "name"]);
+        assert_eq!(
+            err.details()[0].loc,
+            vec!["body", "passcode", "device", "name"]
+        );
         assert_eq!(err.details()[0].field(), "passcode.device.name");
     }
 }

@@ -1,4 +1,5 @@
 //! The request pipeline against a scripted local HTTP server: token single-flight and proactive
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! refresh, failure sharing (no retry storms), the 401 refresh-and-retry path, retry classes,
 //! `Retry-After`, timeouts and secrets.
 
@@ -37,23 +38,34 @@ async fn token(State(script): State<Shared>, Json(body): Json<Value>) -> Respons
     script.token_requests.fetch_add(1, Ordering::SeqCst);
     // Make concurrent requests overlap so single-flight is really exercised.
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let status = *script.token_status.lock().unwrap_or_else(|e| e.into_inner());
+    let status = *script
+        .token_status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     if status != 200 || body["client_secret"] != "right-secret" {
         return (
-            StatusCode::from_u16(if status == 200 { 401 } else { status }).unwrap_or(StatusCode::UNAUTHORIZED),
+            StatusCode::from_u16(if status == 200 { 401 } else { status })
+                .unwrap_or(StatusCode::UNAUTHORIZED),
             Json(json!({"detail": "Could not validate credentials"})),
         )
             .into_response();
     }
     let n = script.issued.fetch_add(1, Ordering::SeqCst) + 1;
-    let minutes = *script.token_expires_minutes.lock().unwrap_or_else(|e| e.into_inner());
+    let minutes = *script
+        .token_expires_minutes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     Json(json!({"access_token": format!("token-{n}"), "expires_in": minutes})).into_response()
 }
 
 async fn protected(State(script): State<Shared>, headers: HeaderMap) -> Response {
     script.protected_requests.fetch_add(1, Ordering::SeqCst);
     if let Some(ua) = headers.get("user-agent").and_then(|v| v.to_str().ok()) {
-        script.user_agents.lock().unwrap_or_else(|e| e.into_inner()).push(ua.to_string());
+        script
+            .user_agents
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ua.to_string());
     }
     let bearer = headers
         .get("authorization")
@@ -61,12 +73,29 @@ async fn protected(State(script): State<Shared>, headers: HeaderMap) -> Response
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     let Some(bearer) = bearer else {
-        return (StatusCode::UNAUTHORIZED, Json(json!({"detail": "Not authenticated"}))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"detail": "Not authenticated"})),
+        )
+            .into_response();
     };
-    if script.revoked.lock().unwrap_or_else(|e| e.into_inner()).contains(&bearer) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({"detail": "Could not validate credentials"}))).into_response();
+    if script
+        .revoked
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&bearer)
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"detail": "Could not validate credentials"})),
+        )
+            .into_response();
     }
-    let next = script.answers.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+    let next = script
+        .answers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop_front();
     if let Some((status, retry_after, delay)) = next {
         tokio::time::sleep(delay).await;
         if status != 200 {
@@ -92,7 +121,9 @@ async fn start(script: Shared) -> String {
         .route("/v1/test/get", get(protected))
         .route("/v1/test/post", post(protected))
         .with_state(script);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -157,16 +188,25 @@ async fn tokens_are_refreshed_when_under_five_minutes_remain() {
         .clock(clock.clone())
         .build()
         .expect("client");
-    let first = client.send_value(ApiRequest::get("/v1/test/get")).await.expect("call");
+    let first = client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("call");
     assert_eq!(first["token"], "token-1");
     // expires_in is 60 MINUTES: after 54 minutes the token is still good (6 minutes left).
     clock.advance(Duration::from_secs(54 * 60));
-    let second = client.send_value(ApiRequest::get("/v1/test/get")).await.expect("call");
+    let second = client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("call");
     assert_eq!(second["token"], "token-1");
     assert_eq!(script.token_requests.load(Ordering::SeqCst), 1);
     // At 56 minutes fewer than 5 remain: refreshed before use, proactively.
     clock.advance(Duration::from_secs(2 * 60));
-    let third = client.send_value(ApiRequest::get("/v1/test/get")).await.expect("call");
+    let third = client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("call");
     assert_eq!(third["token"], "token-2");
     assert_eq!(script.token_requests.load(Ordering::SeqCst), 2);
 }
@@ -183,7 +223,11 @@ async fn bad_credentials_fail_once_for_all_waiters_without_a_storm() {
     for call in futures::future::join_all(calls).await {
         let error = call.expect("join").expect_err("must fail");
         assert_eq!(error.kind(), ErrorKind::Authentication);
-        assert!(error.message().contains("DOLLR_CLIENT_SECRET"), "{}", error.message());
+        assert!(
+            error.message().contains("DOLLR_CLIENT_SECRET"),
+            "{}",
+            error.message()
+        );
         assert!(!format!("{error} {error:?}").contains("wrong-secret"));
     }
     // One failing token request shared by everyone waiting, not one each, and no retries of a 401.
@@ -196,9 +240,15 @@ async fn a_revoked_token_is_refreshed_once_and_the_call_retried_once() {
     let script = script();
     let url = start(script.clone()).await;
     let client = client(&url, "right-secret");
-    client.send_value(ApiRequest::get("/v1/test/get")).await.expect("warm up");
+    client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("warm up");
     script.revoked.lock().expect("lock").push("token-1".into());
-    let value = client.send_value(ApiRequest::post("/v1/test/post")).await.expect("retried");
+    let value = client
+        .send_value(ApiRequest::post("/v1/test/post"))
+        .await
+        .expect("retried");
     assert_eq!(value["token"], "token-2");
     assert_eq!(script.token_requests.load(Ordering::SeqCst), 2);
     assert_eq!(script.protected_requests.load(Ordering::SeqCst), 3);
@@ -206,7 +256,10 @@ async fn a_revoked_token_is_refreshed_once_and_the_call_retried_once() {
     // If the fresh token is refused too, the error surfaces: exactly one refresh, one retry.
     script.revoked.lock().expect("lock").push("token-2".into());
     script.revoked.lock().expect("lock").push("token-3".into());
-    let error = client.send_value(ApiRequest::get("/v1/test/get")).await.expect_err("refused");
+    let error = client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect_err("refused");
     assert_eq!(error.kind(), ErrorKind::Authentication);
     assert_eq!(error.status(), Some(401));
     assert_eq!(script.token_requests.load(Ordering::SeqCst), 3);
@@ -223,21 +276,42 @@ async fn reads_are_retried_on_5xx_but_creates_are_not() {
         answers.push_back((503, None, Duration::ZERO));
         answers.push_back((502, None, Duration::ZERO));
     }
-    client.send_value(ApiRequest::get("/v1/test/get")).await.expect("third attempt succeeds");
+    client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("third attempt succeeds");
     assert_eq!(script.protected_requests.load(Ordering::SeqCst), 3);
 
-    script.answers.lock().expect("lock").push_back((500, None, Duration::ZERO));
-    let error = client.send_value(ApiRequest::post("/v1/test/post")).await.expect_err("no retry");
+    script
+        .answers
+        .lock()
+        .expect("lock")
+        .push_back((500, None, Duration::ZERO));
+    let error = client
+        .send_value(ApiRequest::post("/v1/test/post"))
+        .await
+        .expect_err("no retry");
     assert_eq!(error.kind(), ErrorKind::Server);
     assert_eq!(error.status(), Some(500));
-    assert_eq!(script.protected_requests.load(Ordering::SeqCst), 4, "a POST that may have been processed is never repeated");
+    assert_eq!(
+        script.protected_requests.load(Ordering::SeqCst),
+        4,
+        "a POST that may have been processed is never repeated"
+    );
 
     // Retries are bounded by max_retries, also per call.
     for _ in 0..5 {
-        script.answers.lock().expect("lock").push_back((503, None, Duration::ZERO));
+        script
+            .answers
+            .lock()
+            .expect("lock")
+            .push_back((503, None, Duration::ZERO));
     }
     let error = client
-        .with_options(RequestOptions { max_retries: Some(1), ..Default::default() })
+        .with_options(RequestOptions {
+            max_retries: Some(1),
+            ..Default::default()
+        })
         .send_value(ApiRequest::get("/v1/test/get"))
         .await
         .expect_err("gives up");
@@ -250,17 +324,38 @@ async fn rate_limits_honour_retry_after_even_for_creates() {
     let script = script();
     let url = start(script.clone()).await;
     let client = client(&url, "right-secret");
-    client.send_value(ApiRequest::get("/v1/test/get")).await.expect("warm up");
-    script.answers.lock().expect("lock").push_back((429, Some("1"), Duration::ZERO));
+    client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("warm up");
+    script
+        .answers
+        .lock()
+        .expect("lock")
+        .push_back((429, Some("1"), Duration::ZERO));
     let started = Instant::now();
-    client.send_value(ApiRequest::post("/v1/test/post")).await.expect("after the wait");
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
+    client
+        .send_value(ApiRequest::post("/v1/test/post"))
+        .await
+        .expect("after the wait");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
     assert_eq!(script.protected_requests.load(Ordering::SeqCst), 3);
 
     // With retries off the 429 surfaces with its Retry-After.
-    script.answers.lock().expect("lock").push_back((429, Some("7"), Duration::ZERO));
+    script
+        .answers
+        .lock()
+        .expect("lock")
+        .push_back((429, Some("7"), Duration::ZERO));
     let error = client
-        .with_options(RequestOptions { max_retries: Some(0), ..Default::default() })
+        .with_options(RequestOptions {
+            max_retries: Some(0),
+            ..Default::default()
+        })
         .send_value(ApiRequest::get("/v1/test/get"))
         .await
         .expect_err("rate limited");
@@ -273,10 +368,20 @@ async fn slow_answers_time_out_and_unreachable_hosts_are_network_errors() {
     let script = script();
     let url = start(script.clone()).await;
     let client = client(&url, "right-secret");
-    client.send_value(ApiRequest::get("/v1/test/get")).await.expect("warm up");
-    script.answers.lock().expect("lock").push_back((200, None, Duration::from_secs(5)));
+    client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("warm up");
+    script
+        .answers
+        .lock()
+        .expect("lock")
+        .push_back((200, None, Duration::from_secs(5)));
     let error = client
-        .with_options(RequestOptions { timeout: Some(Duration::from_millis(200)), max_retries: Some(0) })
+        .with_options(RequestOptions {
+            timeout: Some(Duration::from_millis(200)),
+            max_retries: Some(0),
+        })
         .send_value(ApiRequest::post("/v1/test/post"))
         .await
         .expect_err("timeout");
@@ -285,7 +390,10 @@ async fn slow_answers_time_out_and_unreachable_hosts_are_network_errors() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let closed = format!("http://{}", listener.local_addr().expect("addr"));
     drop(listener);
-    let error = client_for(&closed).send_value(ApiRequest::get("/v1/test/get")).await.expect_err("refused");
+    let error = client_for(&closed)
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect_err("refused");
     assert_eq!(error.kind(), ErrorKind::Network);
 }
 
@@ -305,7 +413,10 @@ async fn requests_carry_a_telemetry_user_agent_and_secrets_stay_hidden() {
         .sdk_language("python")
         .build()
         .expect("client");
-    client.send_value(ApiRequest::get("/v1/test/get")).await.expect("call");
+    client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("call");
     let agents = script.user_agents.lock().expect("lock").clone();
     assert!(agents[0].starts_with("dollr-python/0.1.0"), "{}", agents[0]);
     let debug = format!("{client:?}");

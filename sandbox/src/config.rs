@@ -123,7 +123,11 @@ impl std::fmt::Debug for SandboxConfig {
 impl SandboxConfig {
     /// A config for fast tests: settle time `settle_ms`, fixed seed, port 0.
     pub fn for_tests(settle_ms: u64) -> SandboxConfig {
-        SandboxConfig { settle_ms, seed: Some(7), ..SandboxConfig::default() }
+        SandboxConfig {
+            settle_ms,
+            seed: Some(7),
+            ..SandboxConfig::default()
+        }
     }
 }
 

@@ -23,7 +23,11 @@ pub struct FieldError {
 impl FieldError {
     /// Builds an error at `loc`.
     pub fn new(loc: Vec<Value>, msg: impl Into<String>, kind: impl Into<String>) -> FieldError {
-        FieldError { loc, msg: msg.into(), kind: kind.into() }
+        FieldError {
+            loc,
+            msg: msg.into(),
+            kind: kind.into(),
+        }
     }
 
     /// An error at `["body", field]`.
@@ -59,6 +63,8 @@ pub enum ApiError {
     NotFound(String),
     /// 405.
     MethodNotAllowed,
+    /// 409 with a message (control endpoints only).
+    Conflict(String),
     /// 413.
     PayloadTooLarge(usize),
     /// 415.
@@ -99,6 +105,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -114,7 +121,7 @@ impl ApiError {
         let detail = match self {
             ApiError::NotAuthenticated => json!("Not authenticated"),
             ApiError::InvalidCredentials => json!("Could not validate credentials"),
-            ApiError::Forbidden(m) | ApiError::NotFound(m) => json!(m),
+            ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::Conflict(m) => json!(m),
             ApiError::MethodNotAllowed => json!("Method Not Allowed"),
             ApiError::PayloadTooLarge(limit) => {
                 json!(format!("Request body too large (limit {limit} bytes)"))
@@ -122,7 +129,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 json!("Unsupported Media Type: send the body as application/json")
             }
-            ApiError::Validation(errs) => Value::Array(errs.iter().map(FieldError::to_json).collect()),
+            ApiError::Validation(errs) => {
+                Value::Array(errs.iter().map(FieldError::to_json).collect())
+            }
             ApiError::RateLimited(_) => json!("Too Many Requests"),
             ApiError::Internal(_) => json!("Internal Server Error"),
         };
@@ -135,7 +144,8 @@ impl IntoResponse for ApiError {
         let mut resp = (self.status(), axum::Json(self.body_json())).into_response();
         match &self {
             ApiError::NotAuthenticated | ApiError::InvalidCredentials => {
-                resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                resp.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::RateLimited(secs) => {
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

@@ -89,7 +89,15 @@ pub struct FaultRule {
 
 impl FaultRule {
     fn new(kind: FaultKind) -> FaultRule {
-        FaultRule { kind, scope: None, count: None, probability: None, status: None, retry_after: None, latency_ms: None }
+        FaultRule {
+            kind,
+            scope: None,
+            count: None,
+            probability: None,
+            status: None,
+            retry_after: None,
+            latency_ms: None,
+        }
     }
 
     /// A lost response (default scope: executions).
@@ -99,17 +107,26 @@ impl FaultRule {
 
     /// A 5xx before processing (default 500, scope v1).
     pub fn error(status: u16) -> FaultRule {
-        FaultRule { status: Some(status), ..FaultRule::new(FaultKind::Error) }
+        FaultRule {
+            status: Some(status),
+            ..FaultRule::new(FaultKind::Error)
+        }
     }
 
     /// A 429 with `Retry-After: retry_after` (scope v1).
     pub fn rate_limit(retry_after: u64) -> FaultRule {
-        FaultRule { retry_after: Some(retry_after), ..FaultRule::new(FaultKind::RateLimit) }
+        FaultRule {
+            retry_after: Some(retry_after),
+            ..FaultRule::new(FaultKind::RateLimit)
+        }
     }
 
     /// A delay of `ms` milliseconds (scope v1).
     pub fn latency(ms: u64) -> FaultRule {
-        FaultRule { latency_ms: Some(ms), ..FaultRule::new(FaultKind::Latency) }
+        FaultRule {
+            latency_ms: Some(ms),
+            ..FaultRule::new(FaultKind::Latency)
+        }
     }
 
     /// Fires on the next `n` matching requests only.
@@ -234,7 +251,12 @@ fn consume(rule: &mut FaultRule) {
 }
 
 /// Decides the faults for one request, consuming counted rules that fire.
-pub(crate) fn decide(cfg: &mut FaultConfig, rng: &mut StdRng, method: &str, path: &str) -> Decision {
+pub(crate) fn decide(
+    cfg: &mut FaultConfig,
+    rng: &mut StdRng,
+    method: &str,
+    path: &str,
+) -> Decision {
     let mut d = Decision::default();
     if !path.starts_with("/v1/") {
         return d;
@@ -293,6 +315,7 @@ pub(crate) fn decide(cfg: &mut FaultConfig, rng: &mut StdRng, method: &str, path
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use rand::SeedableRng;

@@ -69,7 +69,8 @@ impl std::fmt::Display for Currency {
 /// Rounds half away from zero to the currency's decimals and pins the scale,
 /// so `250` in USD renders as `250.00`.
 pub fn round(amount: Decimal, currency: Currency) -> Decimal {
-    let mut d = amount.round_dp_with_strategy(currency.decimals(), RoundingStrategy::MidpointAwayFromZero);
+    let mut d =
+        amount.round_dp_with_strategy(currency.decimals(), RoundingStrategy::MidpointAwayFromZero);
     d.rescale(currency.decimals());
     d
 }
@@ -202,7 +203,13 @@ pub const METHODS: [&str; 7] = [
 ];
 
 /// Every provider wire value.
-pub const PROVIDERS: [&str; 5] = ["MTN_MOMO_LBR", "ORANGE_MONEY_LBR", "PAWAPAY", "STRIPE", "PLATFORM"];
+pub const PROVIDERS: [&str; 5] = [
+    "MTN_MOMO_LBR",
+    "ORANGE_MONEY_LBR",
+    "PAWAPAY",
+    "STRIPE",
+    "PLATFORM",
+];
 
 impl Method {
     /// Parses the wire value.
@@ -331,8 +338,16 @@ pub struct Tier {
 
 /// The fee tiers (`GET /v1/fees/tiers`). The sandbox merchant is on `default`.
 pub const TIERS: [Tier; 2] = [
-    Tier { id: 1, name: "default", is_default: true },
-    Tier { id: 2, name: "growth", is_default: false },
+    Tier {
+        id: 1,
+        name: "default",
+        is_default: true,
+    },
+    Tier {
+        id: 2,
+        name: "growth",
+        is_default: false,
+    },
 ];
 
 /// Platform fee percentage for a tier and operation (percent units: 1.5 = 1.5%).
@@ -369,11 +384,18 @@ pub fn gateway_fee(method: Method, op: OpType) -> GatewayFee {
     let pct = |units: i64, scale: u32| Decimal::new(units, scale);
     match op {
         OpType::Collection | OpType::Payout => match method {
-            Method::MtnMomoLbr | Method::MtnMomoRwa => GatewayFee { percentage: pct(10, 1), fixed: None },
-            Method::OrangeMoneyLbr | Method::OrangeMoneyRwa => {
-                GatewayFee { percentage: pct(12, 1), fixed: None }
-            }
-            Method::AirtelRwa => GatewayFee { percentage: pct(11, 1), fixed: None },
+            Method::MtnMomoLbr | Method::MtnMomoRwa => GatewayFee {
+                percentage: pct(10, 1),
+                fixed: None,
+            },
+            Method::OrangeMoneyLbr | Method::OrangeMoneyRwa => GatewayFee {
+                percentage: pct(12, 1),
+                fixed: None,
+            },
+            Method::AirtelRwa => GatewayFee {
+                percentage: pct(11, 1),
+                fixed: None,
+            },
             Method::CreditCard if op == OpType::Collection => GatewayFee {
                 percentage: pct(29, 1),
                 fixed: Some((Decimal::new(30, 2), Currency::Usd)),
@@ -382,9 +404,15 @@ pub fn gateway_fee(method: Method, op: OpType) -> GatewayFee {
                 percentage: pct(15, 1),
                 fixed: Some((Decimal::new(25, 2), Currency::Usd)),
             },
-            Method::Wallet => GatewayFee { percentage: Decimal::ZERO, fixed: None },
+            Method::Wallet => GatewayFee {
+                percentage: Decimal::ZERO,
+                fixed: None,
+            },
         },
-        OpType::Transfer | OpType::Refund => GatewayFee { percentage: Decimal::ZERO, fixed: None },
+        OpType::Transfer | OpType::Refund => GatewayFee {
+            percentage: Decimal::ZERO,
+            fixed: None,
+        },
     }
 }
 
@@ -416,11 +444,6 @@ pub struct Quote {
 }
 
 impl Quote {
-    /// Sum of all fees in the base currency.
-    pub fn total_fees(&self) -> Decimal {
-        self.platform_fee + self.gateway_fee + self.fx_fee.unwrap_or(Decimal::ZERO)
-    }
-
     /// Whether FX applies.
     pub fn has_fx(&self) -> bool {
         self.base_currency != self.payer_currency
@@ -461,7 +484,10 @@ pub fn quote(
     let tier = TIERS[0];
     let hundred = Decimal::ONE_HUNDRED;
     let base_amount = round(base_amount, base_currency);
-    let platform_fee = round(base_amount * platform_percentage(tier, op) / hundred, base_currency);
+    let platform_fee = round(
+        base_amount * platform_percentage(tier, op) / hundred,
+        base_currency,
+    );
     let gw = gateway_fee(method, op);
     let fixed = gw
         .fixed
@@ -472,8 +498,14 @@ pub fn quote(
         .then(|| round(base_amount * fx_percentage(tier) / hundred, base_currency));
     let fees = platform_fee + gateway + fx_fee.unwrap_or(Decimal::ZERO);
     let (payer_amount, payee_amount) = match fee_bearer {
-        FeeBearer::Payer => (convert(base_amount + fees, base_currency, payer_currency), base_amount),
-        FeeBearer::Payee => (convert(base_amount, base_currency, payer_currency), base_amount - fees),
+        FeeBearer::Payer => (
+            convert(base_amount + fees, base_currency, payer_currency),
+            base_amount,
+        ),
+        FeeBearer::Payee => (
+            convert(base_amount, base_currency, payer_currency),
+            base_amount - fees,
+        ),
     };
     if payee_amount <= Decimal::ZERO {
         return Err(format!(
@@ -502,14 +534,22 @@ pub fn quote(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
     #[test]
     fn worked_example_from_the_readme() {
-        let q = quote(OpType::Collection, Method::MtnMomoLbr, dec!(250), Currency::Usd, Currency::Lrd, FeeBearer::Payer)
-            .unwrap();
+        let q = quote(
+            OpType::Collection,
+            Method::MtnMomoLbr,
+            dec!(250),
+            Currency::Usd,
+            Currency::Lrd,
+            FeeBearer::Payer,
+        )
+        .unwrap();
         assert_eq!(q.platform_fee, dec!(3.75));
         assert_eq!(q.gateway_fee, dec!(2.50));
         assert_eq!(q.fx_fee, Some(dec!(2.50)));
@@ -520,8 +560,15 @@ mod tests {
 
     #[test]
     fn payee_bears_fees() {
-        let q = quote(OpType::Collection, Method::MtnMomoLbr, dec!(250), Currency::Usd, Currency::Usd, FeeBearer::Payee)
-            .unwrap();
+        let q = quote(
+            OpType::Collection,
+            Method::MtnMomoLbr,
+            dec!(250),
+            Currency::Usd,
+            Currency::Usd,
+            FeeBearer::Payee,
+        )
+        .unwrap();
         assert_eq!(q.payer_amount, dec!(250.00));
         assert_eq!(q.payee_amount, dec!(243.75));
         assert_eq!(q.fx_fee, None);
@@ -529,8 +576,15 @@ mod tests {
 
     #[test]
     fn card_fixed_fee_converts() {
-        let q = quote(OpType::Collection, Method::CreditCard, dec!(10000), Currency::Rwf, Currency::Usd, FeeBearer::Payer)
-            .unwrap();
+        let q = quote(
+            OpType::Collection,
+            Method::CreditCard,
+            dec!(10000),
+            Currency::Rwf,
+            Currency::Usd,
+            FeeBearer::Payer,
+        )
+        .unwrap();
         // 1.5% = 150, 2.9% + 0.30 USD (= 420 RWF) = 710, fx 1% = 100
         assert_eq!(q.platform_fee, dec!(150));
         assert_eq!(q.gateway_fee, dec!(710));
@@ -540,8 +594,15 @@ mod tests {
 
     #[test]
     fn tiny_payee_amount_is_rejected() {
-        assert!(quote(OpType::Collection, Method::CreditCard, dec!(0.2), Currency::Usd, Currency::Usd, FeeBearer::Payee)
-            .is_err());
+        assert!(quote(
+            OpType::Collection,
+            Method::CreditCard,
+            dec!(0.2),
+            Currency::Usd,
+            Currency::Usd,
+            FeeBearer::Payee
+        )
+        .is_err());
     }
 
     #[test]

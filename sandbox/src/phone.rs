@@ -35,9 +35,20 @@ pub struct Operator {
 
 /// Maps a phone number (E.164 digits, no `+`) to its mobile-money operator.
 pub fn predict_operator(phone: &str) -> Option<Operator> {
-    let lr = |method| Operator { method, country: "LR", currencies: &[Currency::Lrd, Currency::Usd] };
-    let rw = |method| Operator { method, country: "RW", currencies: &[Currency::Rwf] };
-    let rest = phone.strip_prefix("231").map(|r| ("231", r)).or_else(|| phone.strip_prefix("250").map(|r| ("250", r)));
+    let lr = |method| Operator {
+        method,
+        country: "LR",
+        currencies: &[Currency::Lrd, Currency::Usd],
+    };
+    let rw = |method| Operator {
+        method,
+        country: "RW",
+        currencies: &[Currency::Rwf],
+    };
+    let rest = phone
+        .strip_prefix("231")
+        .map(|r| ("231", r))
+        .or_else(|| phone.strip_prefix("250").map(|r| ("250", r)));
     let (cc, rest) = rest?;
     if rest.len() < 7 {
         return None;
@@ -104,19 +115,44 @@ pub fn card_brand(payment_method_id: &str) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn canonical_numbers_map_to_operators() {
-        assert_eq!(predict_operator(LR_MTN_OK).map(|o| o.method), Some(Method::MtnMomoLbr));
-        assert_eq!(predict_operator(LR_MTN_DECLINE).map(|o| o.method), Some(Method::MtnMomoLbr));
-        assert_eq!(predict_operator(LR_ORANGE_OK).map(|o| o.method), Some(Method::OrangeMoneyLbr));
-        assert_eq!(predict_operator("231551234567").map(|o| o.method), Some(Method::OrangeMoneyLbr));
-        assert_eq!(predict_operator(RW_MTN_OK).map(|o| o.method), Some(Method::MtnMomoRwa));
-        assert_eq!(predict_operator("250791234567").map(|o| o.method), Some(Method::MtnMomoRwa));
-        assert_eq!(predict_operator(RW_AIRTEL_OK).map(|o| o.method), Some(Method::AirtelRwa));
-        assert_eq!(predict_operator("250721234567").map(|o| o.method), Some(Method::AirtelRwa));
+        assert_eq!(
+            predict_operator(LR_MTN_OK).map(|o| o.method),
+            Some(Method::MtnMomoLbr)
+        );
+        assert_eq!(
+            predict_operator(LR_MTN_DECLINE).map(|o| o.method),
+            Some(Method::MtnMomoLbr)
+        );
+        assert_eq!(
+            predict_operator(LR_ORANGE_OK).map(|o| o.method),
+            Some(Method::OrangeMoneyLbr)
+        );
+        assert_eq!(
+            predict_operator("231551234567").map(|o| o.method),
+            Some(Method::OrangeMoneyLbr)
+        );
+        assert_eq!(
+            predict_operator(RW_MTN_OK).map(|o| o.method),
+            Some(Method::MtnMomoRwa)
+        );
+        assert_eq!(
+            predict_operator("250791234567").map(|o| o.method),
+            Some(Method::MtnMomoRwa)
+        );
+        assert_eq!(
+            predict_operator(RW_AIRTEL_OK).map(|o| o.method),
+            Some(Method::AirtelRwa)
+        );
+        assert_eq!(
+            predict_operator("250721234567").map(|o| o.method),
+            Some(Method::AirtelRwa)
+        );
         assert_eq!(predict_operator("231661234567"), None);
         assert_eq!(predict_operator("14155550100"), None);
     }

@@ -42,7 +42,9 @@ pub fn uuid_v4(s: &str) -> Option<String> {
 pub fn number_to_decimal(n: &serde_json::Number) -> Option<(Decimal, bool)> {
     let text = n.to_string();
     let is_int = !text.contains(['.', 'e', 'E']);
-    let d = Decimal::from_str(&text).ok().or_else(|| Decimal::from_scientific(&text).ok())?;
+    let d = Decimal::from_str(&text)
+        .ok()
+        .or_else(|| Decimal::from_scientific(&text).ok())?;
     Some((d, is_int))
 }
 
@@ -51,17 +53,27 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(n.and_utc());
         }
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|n| n.and_utc())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|n| n.and_utc())
 }
 
 fn enum_msg(allowed: &[&str]) -> String {
     let list: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
-    format!("value is not a valid enumeration member; permitted: {}", list.join(", "))
+    format!(
+        "value is not a valid enumeration member; permitted: {}",
+        list.join(", ")
+    )
 }
 
 /// Validates the fields of one JSON object (the body or a nested object).
@@ -74,11 +86,23 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Validates a request body; `None` (no body) reports `body: field required`.
     pub fn body(body: Option<&'a Value>) -> Fields<'a> {
-        let mut f = Fields { map: None, prefix: vec![json!("body")], errors: Vec::new() };
+        let mut f = Fields {
+            map: None,
+            prefix: vec![json!("body")],
+            errors: Vec::new(),
+        };
         match body {
-            None => f.errors.push(FieldError::new(vec![json!("body")], "field required", "value_error.missing")),
+            None => f.errors.push(FieldError::new(
+                vec![json!("body")],
+                "field required",
+                "value_error.missing",
+            )),
             Some(Value::Object(m)) => f.map = Some(m),
-            Some(_) => f.errors.push(FieldError::new(vec![json!("body")], "value is not a valid dict", "type_error.dict")),
+            Some(_) => f.errors.push(FieldError::new(
+                vec![json!("body")],
+                "value is not a valid dict",
+                "type_error.dict",
+            )),
         }
         f
     }
@@ -86,7 +110,11 @@ impl<'a> Fields<'a> {
     /// A body where every field is optional (an empty body is fine).
     pub fn optional_body(body: Option<&'a Value>) -> Fields<'a> {
         match body {
-            None | Some(Value::Null) => Fields { map: None, prefix: vec![json!("body")], errors: Vec::new() },
+            None | Some(Value::Null) => Fields {
+                map: None,
+                prefix: vec![json!("body")],
+                errors: Vec::new(),
+            },
             other => Fields::body(other),
         }
     }
@@ -151,7 +179,11 @@ impl<'a> Fields<'a> {
     pub fn req_nonempty(&mut self, name: &str) -> Option<String> {
         let s = self.req_str(name)?;
         if s.trim().is_empty() {
-            self.error(name, "ensure this value has at least 1 characters", "value_error.any_str.min_length");
+            self.error(
+                name,
+                "ensure this value has at least 1 characters",
+                "value_error.any_str.min_length",
+            );
             return None;
         }
         Some(s)
@@ -213,18 +245,11 @@ impl<'a> Fields<'a> {
         match v {
             Value::Bool(b) => Some(*b),
             _ => {
-                self.error(name, "value could not be parsed to a boolean", "type_error.bool");
-                None
-            }
-        }
-    }
-
-    /// An optional boolean.
-    pub fn opt_bool(&mut self, name: &str) -> Option<bool> {
-        match self.get(name)? {
-            Value::Bool(b) => Some(*b),
-            _ => {
-                self.error(name, "value could not be parsed to a boolean", "type_error.bool");
+                self.error(
+                    name,
+                    "value could not be parsed to a boolean",
+                    "type_error.bool",
+                );
                 None
             }
         }
@@ -240,11 +265,19 @@ impl<'a> Fields<'a> {
             return None;
         };
         if is_int && d < Decimal::ONE {
-            self.error(name, "ensure this value is greater than or equal to 1", "value_error.number.not_ge");
+            self.error(
+                name,
+                "ensure this value is greater than or equal to 1",
+                "value_error.number.not_ge",
+            );
             return None;
         }
         if !is_int && d < Decimal::new(1, 2) {
-            self.error(name, "ensure this value is greater than or equal to 0.01", "value_error.number.not_ge");
+            self.error(
+                name,
+                "ensure this value is greater than or equal to 0.01",
+                "value_error.number.not_ge",
+            );
             return None;
         }
         if d > Decimal::from(MAX_AMOUNT) {
@@ -290,15 +323,27 @@ impl<'a> Fields<'a> {
     fn as_currency(&mut self, name: &str, v: &'a Value) -> Option<Currency> {
         let s = self.as_str(name, v)?;
         if s.chars().count() < 3 {
-            self.error(name, "ensure this value has at least 3 characters", "value_error.any_str.min_length");
+            self.error(
+                name,
+                "ensure this value has at least 3 characters",
+                "value_error.any_str.min_length",
+            );
             return None;
         }
         if s.chars().count() > 3 {
-            self.error(name, "ensure this value has at most 3 characters", "value_error.any_str.max_length");
+            self.error(
+                name,
+                "ensure this value has at most 3 characters",
+                "value_error.any_str.max_length",
+            );
             return None;
         }
         if !is_currency_code(&s) {
-            self.error(name, "string does not match regex \"^[A-Z]{3}$\"", "value_error.str.regex");
+            self.error(
+                name,
+                "string does not match regex \"^[A-Z]{3}$\"",
+                "value_error.str.regex",
+            );
             return None;
         }
         match Currency::parse(&s) {
@@ -346,15 +391,27 @@ impl<'a> Fields<'a> {
     pub fn req_phone(&mut self, name: &str) -> Option<String> {
         let s = self.req_str(name)?;
         if s.len() < 8 {
-            self.error(name, "ensure this value has at least 8 characters", "value_error.any_str.min_length");
+            self.error(
+                name,
+                "ensure this value has at least 8 characters",
+                "value_error.any_str.min_length",
+            );
             return None;
         }
         if s.len() > 15 {
-            self.error(name, "ensure this value has at most 15 characters", "value_error.any_str.max_length");
+            self.error(
+                name,
+                "ensure this value has at most 15 characters",
+                "value_error.any_str.max_length",
+            );
             return None;
         }
         if !is_phone(&s) {
-            self.error(name, format!("string does not match regex \"{PHONE_REGEX}\""), "value_error.str.regex");
+            self.error(
+                name,
+                format!("string does not match regex \"{PHONE_REGEX}\""),
+                "value_error.str.regex",
+            );
             return None;
         }
         Some(s)
@@ -409,11 +466,19 @@ impl<'a> Fields<'a> {
 
     fn check_qty(&mut self, name: &str, q: i64) -> Option<i64> {
         if q < 1 {
-            self.error(name, "ensure this value is greater than or equal to 1", "value_error.number.not_ge");
+            self.error(
+                name,
+                "ensure this value is greater than or equal to 1",
+                "value_error.number.not_ge",
+            );
             return None;
         }
         if q > 1_000_000 {
-            self.error(name, "ensure this value is less than or equal to 1000000", "value_error.number.not_le");
+            self.error(
+                name,
+                "ensure this value is less than or equal to 1000000",
+                "value_error.number.not_le",
+            );
             return None;
         }
         Some(q)
@@ -421,11 +486,19 @@ impl<'a> Fields<'a> {
 
     /// A nested object; its errors are merged back with [`Fields::merge`].
     pub fn object(&mut self, name: &str, required: bool) -> Option<Fields<'a>> {
-        let v = if required { self.require(name)? } else { self.get(name)? };
+        let v = if required {
+            self.require(name)?
+        } else {
+            self.get(name)?
+        };
         let mut prefix = self.prefix.clone();
         prefix.push(json!(name));
         match v {
-            Value::Object(m) => Some(Fields { map: Some(m), prefix, errors: Vec::new() }),
+            Value::Object(m) => Some(Fields {
+                map: Some(m),
+                prefix,
+                errors: Vec::new(),
+            }),
             _ => {
                 self.error(name, "value is not a valid dict", "type_error.dict");
                 None
@@ -451,9 +524,17 @@ impl<'a> Fields<'a> {
         prefix.push(json!(name));
         prefix.push(json!(index));
         match v {
-            Value::Object(m) => Some(Fields { map: Some(m), prefix, errors: Vec::new() }),
+            Value::Object(m) => Some(Fields {
+                map: Some(m),
+                prefix,
+                errors: Vec::new(),
+            }),
             _ => {
-                self.errors.push(FieldError::new(prefix, "value is not a valid dict", "type_error.dict"));
+                self.errors.push(FieldError::new(
+                    prefix,
+                    "value is not a valid dict",
+                    "type_error.dict",
+                ));
                 None
             }
         }
@@ -491,7 +572,9 @@ fn percent_decode(s: &str) -> String {
                 i += 1;
             }
             b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(byte) => {
                         out.push(byte);
@@ -526,7 +609,10 @@ impl QueryFields {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             params.insert(percent_decode(k), percent_decode(v));
         }
-        QueryFields { params, errors: Vec::new() }
+        QueryFields {
+            params,
+            errors: Vec::new(),
+        }
     }
 
     fn error(&mut self, name: &str, msg: impl Into<String>, kind: &str) {
@@ -597,14 +683,20 @@ impl QueryFields {
     /// A required positive number (an amount).
     pub fn req_amount(&mut self, name: &str) -> Option<Decimal> {
         let v = self.req_str(name)?;
-        let parsed = Decimal::from_str(&v).ok().or_else(|| Decimal::from_scientific(&v).ok());
+        let parsed = Decimal::from_str(&v)
+            .ok()
+            .or_else(|| Decimal::from_scientific(&v).ok());
         match parsed {
             None => {
                 self.error(name, "value is not a valid float", "type_error.float");
                 None
             }
             Some(d) if d < Decimal::new(1, 2) => {
-                self.error(name, "ensure this value is greater than or equal to 0.01", "value_error.number.not_ge");
+                self.error(
+                    name,
+                    "ensure this value is greater than or equal to 0.01",
+                    "value_error.number.not_ge",
+                );
                 None
             }
             Some(d) if d > Decimal::from(MAX_AMOUNT) => {
@@ -644,7 +736,11 @@ impl QueryFields {
     pub fn opt_currency_code(&mut self, name: &str) -> Option<String> {
         let v = self.opt_str(name)?;
         if !is_currency_code(&v) {
-            self.error(name, "string does not match regex \"^[A-Z]{3}$\"", "value_error.str.regex");
+            self.error(
+                name,
+                "string does not match regex \"^[A-Z]{3}$\"",
+                "value_error.str.regex",
+            );
             return None;
         }
         Some(v)
@@ -652,7 +748,11 @@ impl QueryFields {
 
     fn check_currency(&mut self, name: &str, v: &str) -> Option<Currency> {
         if !is_currency_code(v) {
-            self.error(name, "string does not match regex \"^[A-Z]{3}$\"", "value_error.str.regex");
+            self.error(
+                name,
+                "string does not match regex \"^[A-Z]{3}$\"",
+                "value_error.str.regex",
+            );
             return None;
         }
         match Currency::parse(v) {
@@ -690,6 +790,7 @@ pub fn path_id(name: &str, raw: &str) -> ApiResult<i64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

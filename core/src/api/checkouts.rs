@@ -15,7 +15,9 @@ pub struct Checkouts {
 impl Client {
     /// Checkouts: create an invoice or order straight from payer details.
     pub fn checkouts(&self) -> Checkouts {
-        Checkouts { client: self.clone() }
+        Checkouts {
+            client: self.clone(),
+        }
     }
 }
 

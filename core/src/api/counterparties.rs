@@ -4,7 +4,8 @@ use crate::client::{path_segment, ApiRequest, Client};
 use crate::error::Result;
 use crate::ids::Id;
 use crate::models::counterparty::{
-    Counterparty, CounterpartyWithParty, CreateCounterpartyRequest, ListCounterpartiesQuery, UpdateCounterpartyRequest,
+    Counterparty, CounterpartyWithParty, CreateCounterpartyRequest, ListCounterpartiesQuery,
+    UpdateCounterpartyRequest,
 };
 use crate::validate::{self, Validate};
 
@@ -17,7 +18,9 @@ pub struct Counterparties {
 impl Client {
     /// Counterparties: parties linked to the merchant (needed to create invoices and orders).
     pub fn counterparties(&self) -> Counterparties {
-        Counterparties { client: self.clone() }
+        Counterparties {
+            client: self.clone(),
+        }
     }
 }
 
@@ -44,12 +47,19 @@ impl Counterparties {
     pub async fn retrieve(&self, id: Id) -> Result<CounterpartyWithParty> {
         validate::id("id", id)?;
         self.client
-            .send(ApiRequest::get(format!("/v1/counterparties/retrieve/{}", path_segment(id))))
+            .send(ApiRequest::get(format!(
+                "/v1/counterparties/retrieve/{}",
+                path_segment(id)
+            )))
             .await
     }
 
     /// `PUT /v1/counterparties/update/{id}`: sends only the fields set in `request`.
-    pub async fn update(&self, id: Id, request: &UpdateCounterpartyRequest) -> Result<Counterparty> {
+    pub async fn update(
+        &self,
+        id: Id,
+        request: &UpdateCounterpartyRequest,
+    ) -> Result<Counterparty> {
         validate::id("id", id)?;
         request.validate()?;
         let path = format!("/v1/counterparties/update/{}", path_segment(id));

@@ -16,7 +16,9 @@ pub struct Links {
 impl Client {
     /// Links: hosted payment and receipt pages.
     pub fn links(&self) -> Links {
-        Links { client: self.clone() }
+        Links {
+            client: self.clone(),
+        }
     }
 }
 
@@ -29,7 +31,8 @@ impl Links {
 
     /// `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
     pub async fn receipt(&self, source_type: SourceType, source_number: &str) -> Result<Link> {
-        self.get("/v1/links/receipt", source_type, source_number).await
+        self.get("/v1/links/receipt", source_type, source_number)
+            .await
     }
 
     async fn get(&self, path: &str, source_type: SourceType, source_number: &str) -> Result<Link> {

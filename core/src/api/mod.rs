@@ -23,3 +23,5 @@ pub use counterparties::Counterparties;
 pub use links::Links;
 pub use parties::Parties;
 pub use sources::{Invoices, Orders, Sources};
+pub mod executions;
+pub use executions::Executions;

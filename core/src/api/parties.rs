@@ -15,7 +15,9 @@ pub struct Parties {
 impl Client {
     /// Parties: contact records for anyone you collect from or pay out to.
     pub fn parties(&self) -> Parties {
-        Parties { client: self.clone() }
+        Parties {
+            client: self.clone(),
+        }
     }
 }
 
@@ -31,7 +33,8 @@ impl Parties {
     /// `GET /v1/parties/list`, optionally filtered by full name.
     pub async fn list(&self, query: &ListPartiesQuery) -> Result<Vec<Party>> {
         query.validate()?;
-        let request = ApiRequest::get("/v1/parties/list").query_opt("fullname", query.fullname.as_deref());
+        let request =
+            ApiRequest::get("/v1/parties/list").query_opt("fullname", query.fullname.as_deref());
         self.client.send(request).await
     }
 
@@ -39,7 +42,10 @@ impl Parties {
     pub async fn retrieve(&self, id: Id) -> Result<Party> {
         validate::id("id", id)?;
         self.client
-            .send(ApiRequest::get(format!("/v1/parties/retrieve/{}", path_segment(id))))
+            .send(ApiRequest::get(format!(
+                "/v1/parties/retrieve/{}",
+                path_segment(id)
+            )))
             .await
     }
 }

@@ -10,8 +10,8 @@ use crate::client::{path_segment, ApiRequest, Client};
 use crate::error::Result;
 use crate::ids::Id;
 use crate::models::source::{
-    AddItemRequest, CreateSourceRequest, InvoiceKind, ListSourcesQuery, OrderKind, SourceItem, SourceKind,
-    UpdateItemRequest, UpdateSourceRequest,
+    AddItemRequest, CreateSourceRequest, InvoiceKind, ListSourcesQuery, OrderKind, SourceItem,
+    SourceKind, UpdateItemRequest, UpdateSourceRequest,
 };
 use crate::validate::{self, Validate};
 
@@ -29,33 +29,43 @@ pub type Orders = Sources<OrderKind>;
 
 impl<K: SourceKind> Clone for Sources<K> {
     fn clone(&self) -> Self {
-        Sources { client: self.client.clone(), kind: PhantomData }
+        Sources {
+            client: self.client.clone(),
+            kind: PhantomData,
+        }
     }
 }
 
 impl<K: SourceKind> std::fmt::Debug for Sources<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sources").field("kind", &K::PATH).finish_non_exhaustive()
+        f.debug_struct("Sources")
+            .field("kind", &K::PATH)
+            .finish_non_exhaustive()
     }
 }
 
 impl Client {
     /// Invoices: formal billing documents with numbers, due dates and line items.
     pub fn invoices(&self) -> Invoices {
-        Sources::new(self.clone())
+        self.sources()
     }
 
     /// Orders: like invoices, for retail and e-commerce.
     pub fn orders(&self) -> Orders {
-        Sources::new(self.clone())
+        self.sources()
+    }
+
+    /// Invoices or orders, chosen by type: for code that works with either kind
+    /// (`client.sources::<InvoiceKind>()` is `client.invoices()`).
+    pub fn sources<K: SourceKind>(&self) -> Sources<K> {
+        Sources {
+            client: self.clone(),
+            kind: PhantomData,
+        }
     }
 }
 
 impl<K: SourceKind> Sources<K> {
-    fn new(client: Client) -> Self {
-        Sources { client, kind: PhantomData }
-    }
-
     fn path(&self, rest: &str) -> String {
         format!("/v1/{}/{rest}", K::PATH)
     }
@@ -63,7 +73,9 @@ impl<K: SourceKind> Sources<K> {
     /// `POST /v1/{kind}/create`: a new source in `IDLE`.
     pub async fn create(&self, request: &CreateSourceRequest) -> Result<K::Source> {
         request.validate()?;
-        self.client.send(ApiRequest::post(self.path("create")).json(request)?).await
+        self.client
+            .send(ApiRequest::post(self.path("create")).json(request)?)
+            .await
     }
 
     /// `GET /v1/{kind}/list`, optionally filtered by currency and status.
@@ -79,7 +91,9 @@ impl<K: SourceKind> Sources<K> {
     pub async fn retrieve(&self, id: Id) -> Result<K::Detail> {
         validate::id("id", id)?;
         self.client
-            .send(ApiRequest::get(self.path(&format!("retrieve/{}", path_segment(id)))))
+            .send(ApiRequest::get(
+                self.path(&format!("retrieve/{}", path_segment(id))),
+            ))
             .await
     }
 
@@ -87,7 +101,9 @@ impl<K: SourceKind> Sources<K> {
     pub async fn retrieve_by_number(&self, number: &str) -> Result<K::Detail> {
         validate::non_empty(K::NUMBER_FIELD, number)?;
         self.client
-            .send(ApiRequest::get(self.path(&format!("retrieve/number/{}", path_segment(number)))))
+            .send(ApiRequest::get(
+                self.path(&format!("retrieve/number/{}", path_segment(number))),
+            ))
             .await
     }
 
@@ -104,15 +120,26 @@ impl<K: SourceKind> Sources<K> {
         validate::id("id", id)?;
         request.validate()?;
         let path = self.path(&format!("{}/items/add", path_segment(id)));
-        self.client.send(ApiRequest::post(path).json(request)?).await
+        self.client
+            .send(ApiRequest::post(path).json(request)?)
+            .await
     }
 
     /// `PUT /v1/{kind}/{id}/items/{item_id}/update` (only while `IDLE`).
-    pub async fn update_item(&self, id: Id, item_id: Id, request: &UpdateItemRequest) -> Result<SourceItem> {
+    pub async fn update_item(
+        &self,
+        id: Id,
+        item_id: Id,
+        request: &UpdateItemRequest,
+    ) -> Result<SourceItem> {
         validate::id("id", id)?;
         validate::id("item_id", item_id)?;
         request.validate()?;
-        let path = self.path(&format!("{}/items/{}/update", path_segment(id), path_segment(item_id)));
+        let path = self.path(&format!(
+            "{}/items/{}/update",
+            path_segment(id),
+            path_segment(item_id)
+        ));
         self.client.send(ApiRequest::put(path).json(request)?).await
     }
 
@@ -120,8 +147,14 @@ impl<K: SourceKind> Sources<K> {
     pub async fn remove_item(&self, id: Id, item_id: Id) -> Result<()> {
         validate::id("id", id)?;
         validate::id("item_id", item_id)?;
-        let path = self.path(&format!("{}/items/{}/remove", path_segment(id), path_segment(item_id)));
-        self.client.send::<IgnoredAny>(ApiRequest::delete(path)).await?;
+        let path = self.path(&format!(
+            "{}/items/{}/remove",
+            path_segment(id),
+            path_segment(item_id)
+        ));
+        self.client
+            .send::<IgnoredAny>(ApiRequest::delete(path))
+            .await?;
         Ok(())
     }
 
@@ -129,7 +162,9 @@ impl<K: SourceKind> Sources<K> {
     pub async fn publish(&self, id: Id) -> Result<K::Source> {
         validate::id("id", id)?;
         self.client
-            .send(ApiRequest::put(self.path(&format!("publish/{}", path_segment(id)))))
+            .send(ApiRequest::put(
+                self.path(&format!("publish/{}", path_segment(id))),
+            ))
             .await
     }
 
@@ -138,7 +173,9 @@ impl<K: SourceKind> Sources<K> {
     pub async fn cancel(&self, id: Id) -> Result<K::Source> {
         validate::id("id", id)?;
         self.client
-            .send(ApiRequest::delete(self.path(&format!("cancel/{}", path_segment(id)))))
+            .send(ApiRequest::delete(
+                self.path(&format!("cancel/{}", path_segment(id))),
+            ))
             .await
     }
 
@@ -146,7 +183,9 @@ impl<K: SourceKind> Sources<K> {
     pub async fn receipt(&self, id: Id) -> Result<K::Receipt> {
         validate::id("id", id)?;
         self.client
-            .send(ApiRequest::get(self.path(&format!("receipt/{}", path_segment(id)))))
+            .send(ApiRequest::get(
+                self.path(&format!("receipt/{}", path_segment(id))),
+            ))
             .await
     }
 
@@ -154,7 +193,9 @@ impl<K: SourceKind> Sources<K> {
     pub async fn receipt_by_number(&self, number: &str) -> Result<K::Receipt> {
         validate::non_empty(K::NUMBER_FIELD, number)?;
         self.client
-            .send(ApiRequest::get(self.path(&format!("receipt/number/{}", path_segment(number)))))
+            .send(ApiRequest::get(
+                self.path(&format!("receipt/number/{}", path_segment(number))),
+            ))
             .await
     }
 }

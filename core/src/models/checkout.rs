@@ -17,13 +17,14 @@ use crate::time::Timestamp;
 use crate::validate::{self, Validate};
 
 /// One line of a checkout (`PaymentSourceItemInput`): no quantity, the amount is the line total.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckoutItem {
     /// What is sold (not blank).
     pub name: String,
     /// ISO 4217 currency code, uppercase.
     pub currency: String,
     /// The amount: at least one minor unit of `currency`, no more decimals than it has.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub amount: Decimal,
 }
@@ -40,7 +41,7 @@ impl CheckoutItem {
 }
 
 /// Body of `POST /v1/checkouts/create` (`CreateCheckoutSourceRequestPayload`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreateCheckoutRequest {
     /// The checkout mode; `HOSTED` returns a hosted payment page `url`.
     pub mode: CheckoutMode,
@@ -68,7 +69,12 @@ pub struct CreateCheckoutRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// When payment is due.
-    #[serde(with = "crate::time::lenient_opt", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
+    #[serde(
+        with = "crate::time::lenient_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub due_date: Option<Timestamp>,
     /// Where the hosted page sends the payer after paying (absolute http(s) URL). Never fulfil on
     /// this redirect alone: check `status().source(..)` for `PAID`.
@@ -78,16 +84,31 @@ pub struct CreateCheckoutRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_url: Option<String>,
     /// When the checkout link expires.
-    #[serde(with = "crate::time::lenient_opt", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
+    #[serde(
+        with = "crate::time::lenient_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires_at: Option<Timestamp>,
     /// Use this existing counterparty instead of matching one from the payer details.
-    #[serde(with = "crate::ids::flexible_opt", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<i64>")]
+    #[serde(
+        with = "crate::ids::flexible_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub counterparty_id: Option<Id>,
 }
 
 impl CreateCheckoutRequest {
     /// A `HOSTED` checkout of `source_kind` for the payer `party_phone`, with no optional fields.
-    pub fn hosted(source_kind: SourceType, party_phone: impl Into<String>, currency: impl Into<String>, items: Vec<CheckoutItem>) -> Self {
+    pub fn hosted(
+        source_kind: SourceType,
+        party_phone: impl Into<String>,
+        currency: impl Into<String>,
+        items: Vec<CheckoutItem>,
+    ) -> Self {
         CreateCheckoutRequest {
             mode: CheckoutMode::Hosted,
             source_kind,
@@ -117,7 +138,10 @@ pub(crate) fn public_source_type(field: &str, value: &SourceType) -> Result<()> 
             field,
             "SUBSCRIPTION is reserved by Dollr and not publicly supported; use INVOICE or ORDER",
         )),
-        other => Err(Error::invalid_field(field, format!("\"{other}\" is not one of INVOICE, ORDER"))),
+        other => Err(Error::invalid_field(
+            field,
+            format!("\"{other}\" is not one of INVOICE, ORDER"),
+        )),
     }
 }
 
@@ -126,7 +150,9 @@ fn absolute_url(field: &str, value: &str) -> Result<()> {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(()),
         _ => Err(Error::invalid_field(
             field,
-            format!("{value:?} is not an absolute http(s) URL (e.g. https://yourstore.com/success)"),
+            format!(
+                "{value:?} is not an absolute http(s) URL (e.g. https://yourstore.com/success)"
+            ),
         )),
     }
 }
@@ -138,13 +164,20 @@ impl Validate for CreateCheckoutRequest {
         validate::phone("party_phone", &self.party_phone)?;
         validate::currency("currency", &self.currency)?;
         if self.items.is_empty() {
-            return Err(Error::invalid_field("items", "at least one item is required"));
+            return Err(Error::invalid_field(
+                "items",
+                "at least one item is required",
+            ));
         }
         for (index, item) in self.items.iter().enumerate() {
             validate::non_empty(&format!("items.{index}.name"), &item.name)?;
             let currency_field = format!("items.{index}.currency");
             validate::currency(&currency_field, &item.currency)?;
-            validate::amount(&format!("items.{index}.amount"), &item.amount, &item.currency)?;
+            validate::amount(
+                &format!("items.{index}.amount"),
+                &item.amount,
+                &item.currency,
+            )?;
         }
         if let Some(name) = &self.party_name {
             validate::non_empty("party_name", name)?;
@@ -166,13 +199,14 @@ impl Validate for CreateCheckoutRequest {
 }
 
 /// The answer of `POST /v1/checkouts/create` (`CreateCheckoutSourceLinkResponse`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckoutLink {
     /// The checkout mode.
     pub mode: CheckoutMode,
     /// The kind of document created (`INVOICE` / `ORDER`).
     pub source_type: SourceType,
     /// The created document's id (for `status().source(..)` and sessions).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub source_id: Id,
     /// The created document's number (for the links API).
@@ -180,17 +214,21 @@ pub struct CheckoutLink {
     /// The created document's status.
     pub source_status: SourceStatus,
     /// The matched or created counterparty.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub counterparty_id: Id,
     /// The matched or created party.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub party_id: Id,
     /// ISO 4217 currency code.
     pub currency: String,
     /// The total, exact.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub total_amount: Decimal,
     /// The checkout configuration's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub source_checkout_config_id: Id,
     /// The hosted payment page: redirect the payer here.
@@ -199,9 +237,11 @@ pub struct CheckoutLink {
     #[serde(default)]
     pub reference_id: Option<String>,
     /// When payment is due.
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
     #[serde(with = "crate::time::lenient_opt", default)]
     pub due_date: Option<Timestamp>,
     /// When the link expires.
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
     #[serde(with = "crate::time::lenient_opt", default)]
     pub expires_at: Option<Timestamp>,
     /// Dollr's internal routing path or token (prefer `url`).

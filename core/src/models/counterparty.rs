@@ -18,26 +18,31 @@ use crate::time::Timestamp;
 use crate::validate::{self, Validate};
 
 /// A counterparty as returned by create, update and list (`CounterPartyResponse`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counterparty {
     /// The counterparty's id (use it as `counterparty_id` on invoices and orders).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// How the party relates to the merchant.
     pub relationship_type: RelationshipType,
     /// The linked party, when the API names it.
+    #[schemars(with = "Option<i64>")]
     #[serde(with = "crate::ids::flexible_opt", default)]
     pub party_id: Option<Id>,
     /// The kind of owner (the merchant), when the API includes it.
     #[serde(default)]
     pub owner_party_type: Option<OwnerType>,
     /// The owner's id, when the API includes it.
+    #[schemars(with = "Option<i64>")]
     #[serde(with = "crate::ids::flexible_opt", default)]
     pub owner_party_id: Option<Id>,
     /// When the counterparty was created.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub created_at: Timestamp,
     /// When the counterparty was last changed.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub updated_at: Timestamp,
     /// The linked party's details, when the API embeds them (the list may).
@@ -47,22 +52,26 @@ pub struct Counterparty {
 
 /// A counterparty with its owner and embedded party (`CounterPartyWithPartyResponse`), as returned
 /// by retrieve and embedded in invoice and order details.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CounterpartyWithParty {
     /// The counterparty's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// The kind of owner (the merchant).
     pub owner_party_type: OwnerType,
     /// The owner's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub owner_party_id: Id,
     /// How the party relates to the merchant.
     pub relationship_type: RelationshipType,
     /// When the counterparty was created.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub created_at: Timestamp,
     /// When the counterparty was last changed.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub updated_at: Timestamp,
     /// The linked party.
@@ -71,12 +80,17 @@ pub struct CounterpartyWithParty {
 }
 
 /// Body of `POST /v1/counterparties/create`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreateCounterpartyRequest {
     /// How the party relates to the merchant (must be a known value).
     pub relationship_type: RelationshipType,
     /// The party to link. Optional in the API, but always pass it in document-first flows.
-    #[serde(with = "crate::ids::flexible_opt", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<i64>")]
+    #[serde(
+        with = "crate::ids::flexible_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub party_id: Option<Id>,
 }
 
@@ -101,13 +115,18 @@ impl Validate for CreateCounterpartyRequest {
 }
 
 /// Body of `PUT /v1/counterparties/update/{id}`: only the fields you set are sent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpdateCounterpartyRequest {
     /// A new relationship type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_type: Option<RelationshipType>,
     /// Re-link to a different existing party.
-    #[serde(with = "crate::ids::flexible_opt", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<i64>")]
+    #[serde(
+        with = "crate::ids::flexible_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub party_id: Option<Id>,
 }
 
@@ -124,7 +143,7 @@ impl Validate for UpdateCounterpartyRequest {
 }
 
 /// Filters of `GET /v1/counterparties/list`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ListCounterpartiesQuery {
     /// Only counterparties whose linked party's full name matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]

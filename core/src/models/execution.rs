@@ -14,17 +14,22 @@ use crate::secret::Secret;
 use crate::validate::{self, Validate};
 
 /// Body of `POST /v1/executions/collection` (`CheckoutExecutionPayload`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CollectionExecutionRequest {
     /// The checkout session's id (sent as a string, e.g. `"55"`).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::as_string")]
     pub session_id: Id,
     /// The payment account to collect from (sent as a string).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::as_string")]
     pub payment_account_id: Id,
     /// The currency the payer pays in (the prediction's `target_currency`).
     pub currency: String,
-    /// Your idempotency key: a UUID v4, generated and stored before the call.
+    /// Your idempotency key: a UUID v4, journaled before the call. When absent from the input
+    /// (bindings' `reference_id=None`) the core generates one; it comes back on the execution and
+    /// on every error, so store it. Pass the same id again to resume, never a new one.
+    #[serde(default = "crate::execute::new_reference_id")]
     pub reference_id: String,
 }
 
@@ -38,15 +43,20 @@ impl Validate for CollectionExecutionRequest {
 }
 
 /// Body of `POST /v1/executions/payout` (`PayoutExecutionPayload`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PayoutExecutionRequest {
     /// The payout session's id (sent as a string).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::as_string")]
     pub session_id: Id,
     /// The payout account (sent as a **string** here, an integer on the payout session).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::as_string")]
     pub payout_account_id: Id,
-    /// Your idempotency key: a UUID v4, generated and stored before the call.
+    /// Your idempotency key: a UUID v4, journaled before the call. When absent from the input
+    /// (bindings' `reference_id=None`) the core generates one; it comes back on the execution and
+    /// on every error, so store it. Pass the same id again to resume, never a new one.
+    #[serde(default = "crate::execute::new_reference_id")]
     pub reference_id: String,
     /// The merchant's passcode verification and device metadata.
     pub passcode: Passcode,
@@ -62,7 +72,7 @@ impl Validate for PayoutExecutionRequest {
 }
 
 /// The merchant passcode and the device it is entered from (`WithDeviceVerifyPasscodePayload`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Passcode {
     /// The passcode and who it belongs to.
     pub token: PasscodeToken,
@@ -78,7 +88,7 @@ impl Validate for Passcode {
 }
 
 /// The passcode itself plus the phone or user id it is tied to (give one of them).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PasscodeToken {
     /// The merchant passcode (portal Settings → Security). Never printed by `Debug`.
     pub code: Secret,
@@ -111,7 +121,7 @@ impl Validate for PasscodeToken {
 }
 
 /// The device a payout is made from. Every field is required by the API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PasscodeDevice {
     /// A name for the device, e.g. `payout-worker-1`.
     pub name: String,
@@ -137,12 +147,16 @@ impl Validate for PasscodeDevice {
 }
 
 /// Body of `POST /v1/executions/transfer` (`TransferExecutionPayload`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TransferExecutionRequest {
     /// The transfer session's id (sent as a string).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::as_string")]
     pub session_id: Id,
-    /// Your idempotency key: a UUID v4, generated and stored before the call.
+    /// Your idempotency key: a UUID v4, journaled before the call. When absent from the input
+    /// (bindings' `reference_id=None`) the core generates one; it comes back on the execution and
+    /// on every error, so store it. Pass the same id again to resume, never a new one.
+    #[serde(default = "crate::execute::new_reference_id")]
     pub reference_id: String,
 }
 
@@ -154,12 +168,16 @@ impl Validate for TransferExecutionRequest {
 }
 
 /// Body of `POST /v1/executions/refund` (`RefundExecutionPayload`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RefundExecutionRequest {
     /// The refund session's id (sent as a string).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::as_string")]
     pub session_id: Id,
-    /// Your idempotency key: a UUID v4, generated and stored before the call.
+    /// Your idempotency key: a UUID v4, journaled before the call. When absent from the input
+    /// (bindings' `reference_id=None`) the core generates one; it comes back on the execution and
+    /// on every error, so store it. Pass the same id again to resume, never a new one.
+    #[serde(default = "crate::execute::new_reference_id")]
     pub reference_id: String,
 }
 
@@ -172,13 +190,14 @@ impl Validate for RefundExecutionRequest {
 
 /// `ExecutionResponse`: the state of one execution, returned by every execution and by the four
 /// `status/{type}/{reference_id}` endpoints.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Execution {
     /// Your idempotency key.
     pub reference_id: String,
     /// `PENDING → PROCESSING → COMPLETED | FAILED`.
     pub status: ExecutionStatus,
     /// What the payer pays.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub payer_amount: Decimal,
     /// The payer's currency.
@@ -186,6 +205,7 @@ pub struct Execution {
     /// The payee's currency.
     pub payee_currency: String,
     /// What the payee receives.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub payee_amount: Decimal,
     /// Which kind of execution this is.

@@ -12,7 +12,7 @@ use crate::time::Timestamp;
 use crate::validate::{self, Validate};
 
 /// Query of `GET /v1/fees/gateway`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GatewayFeeQuery {
     /// The instrument.
     pub payment_method: PaymentMethod,
@@ -28,12 +28,14 @@ impl Validate for GatewayFeeQuery {
 }
 
 /// `FeeWithProviderResponse`: one gateway's fee for a method and operation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GatewayFee {
     /// The fee's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// The gateway's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub provider_id: Id,
     /// The kind of money movement.
@@ -41,31 +43,37 @@ pub struct GatewayFee {
     /// The instrument.
     pub payment_method: PaymentMethod,
     /// The percentage charged (read from a number or a decimal string).
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub percentage: Decimal,
     /// When the fee was created.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub created_at: Timestamp,
     /// When the fee last changed.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub updated_at: Timestamp,
     /// A fixed fee on top of the percentage.
+    #[schemars(with = "Option<crate::money::DecimalSchema>")]
     #[serde(with = "crate::money::exact_opt", default)]
     pub fixed_fee: Option<Decimal>,
     /// The fixed fee's currency.
     #[serde(default)]
     pub fixed_fee_currency: Option<String>,
     /// Valid from.
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
     #[serde(with = "crate::time::lenient_opt", default)]
     pub effective_from: Option<Timestamp>,
     /// Valid until.
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
     #[serde(with = "crate::time::lenient_opt", default)]
     pub effective_to: Option<Timestamp>,
 }
 
 /// The gateway fee list. The old docs return a bare array; the rendered reference example shows a
 /// single object, so both are read (a single object becomes a one-element list).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct GatewayFees(pub Vec<GatewayFee>);
 
@@ -88,7 +96,7 @@ impl<'de> Deserialize<'de> for GatewayFees {
 }
 
 /// Query of `GET /v1/fees/platform`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlatformFeeQuery {
     /// The kind of money movement.
     pub operation_type: OperationType,
@@ -104,9 +112,10 @@ impl Validate for PlatformFeeQuery {
 }
 
 /// `FeeTier`: a named platform fee plan. One tier is the default.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FeeTier {
     /// The tier's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// The tier's name (use it as `fee_tier_name`).
@@ -114,43 +123,52 @@ pub struct FeeTier {
     /// Whether merchants without a tier of their own get this one.
     pub is_default: bool,
     /// When the tier was created.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub created_at: Timestamp,
     /// When the tier last changed.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub updated_at: Timestamp,
 }
 
 /// `FeeTierRateResponse`: the platform's rates for one tier and operation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlatformFee {
     /// The rate's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// The kind of money movement.
     pub operation_type: OperationType,
     /// The percentage charged (a decimal string on the wire).
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::string")]
     pub percentage: Decimal,
     /// The FX percentage charged (a decimal string on the wire).
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::string")]
     pub fx_percentage: Decimal,
     /// Valid from.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub effective_from: Timestamp,
     /// When the rate was created.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub created_at: Timestamp,
     /// The instrument, when the rate is method-specific.
     #[serde(default)]
     pub payment_method: Option<PaymentMethod>,
     /// A fixed fee on top of the percentage.
+    #[schemars(with = "Option<crate::money::DecimalSchema>")]
     #[serde(with = "crate::money::exact_opt", default)]
     pub fixed_fee: Option<Decimal>,
     /// The fixed fee's currency.
     #[serde(default)]
     pub fixed_fee_currency: Option<String>,
     /// Valid until.
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
     #[serde(with = "crate::time::lenient_opt", default)]
     pub effective_to: Option<Timestamp>,
     /// The tier these rates belong to.
@@ -159,11 +177,12 @@ pub struct PlatformFee {
 }
 
 /// Query of `GET /v1/fees/merchant-tier`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MerchantTierQuery {
     /// The owner's type.
     pub owner_type: OwnerType,
     /// The owner's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub owner_id: Id,
 }
@@ -176,17 +195,20 @@ impl Validate for MerchantTierQuery {
 }
 
 /// `MerchantFeeResponse`: the fee tier assigned to a merchant.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MerchantFeeTier {
     /// The assignment's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// The owner's type.
     pub owner_type: OwnerType,
     /// The owner's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub owner_id: Id,
     /// When the tier was assigned.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub assigned_at: Timestamp,
     /// Who assigned it.

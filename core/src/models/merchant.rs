@@ -8,9 +8,10 @@ use crate::ids::Id;
 use crate::validate::{self, Validate};
 
 /// Query of `GET /v1/merchants/merchant-info`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MerchantInfoQuery {
     /// The merchant entity id (portal: Settings → Business).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub merchant_id: Id,
     /// `ORGANIZATION` or `MICRO_ORGANIZATION`.
@@ -25,9 +26,10 @@ impl Validate for MerchantInfoQuery {
 }
 
 /// `MerchantInfoResponse`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MerchantInfo {
     /// The merchant's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// The merchant's name.

@@ -12,17 +12,20 @@ use crate::time::Timestamp;
 use crate::validate::{self, Validate};
 
 /// A party (`PartyResponse`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Party {
     /// The party's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// Full name.
     pub fullname: String,
     /// When the party was created.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub created_at: Timestamp,
     /// When the party was last changed.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub updated_at: Timestamp,
     /// Email address, if known.
@@ -37,7 +40,7 @@ pub struct Party {
 }
 
 /// Body of `POST /v1/parties/create`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreatePartyRequest {
     /// Full name (required, not blank).
     pub fullname: String,
@@ -90,7 +93,7 @@ impl Validate for CreatePartyRequest {
 }
 
 /// Filters of `GET /v1/parties/list`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ListPartiesQuery {
     /// Only parties whose full name matches (partial match).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,7 +11,7 @@ use crate::validate::{self, Validate};
 
 /// Body of `POST /v1/payment-accounts/create` (`CreatePaymentAccountPayload`). The operation type
 /// is a query parameter, passed separately to `payment_accounts().create`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreatePaymentAccountRequest {
     /// A label, e.g. `Amara MTN Wallet`.
     pub account_name: String,
@@ -20,6 +20,7 @@ pub struct CreatePaymentAccountRequest {
     /// The instrument, e.g. `MTN_MOMO_LBR` or `CREDIT_CARD`.
     pub method: PaymentMethod,
     /// The party who owns the account.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub party_id: Id,
     /// ISO 3166-1 alpha-2 country code, e.g. `LR`.
@@ -62,9 +63,10 @@ impl Validate for CreatePaymentAccountRequest {
 }
 
 /// `PaymentAccountResponse`. The account number is not echoed back.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PaymentAccount {
     /// The account id (give it to executions).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// The label.
@@ -74,14 +76,17 @@ pub struct PaymentAccount {
     /// The instrument.
     pub method: PaymentMethod,
     /// The owning party.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub party_id: Id,
     /// Inactive accounts are refused by executions.
     pub is_active: bool,
     /// When the account was created.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub created_at: Timestamp,
     /// When the account last changed.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub updated_at: Timestamp,
     /// ISO 3166-1 alpha-2 country code.

@@ -11,9 +11,10 @@ use crate::ids::Id;
 use crate::validate::{self, Validate};
 
 /// Query of `GET /v1/predictions/amount-and-fees`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AmountAndFeesQuery {
     /// The amount to price, in major units of `base_currency`.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub base_amount: Decimal,
     /// The currency of `base_amount`.
@@ -32,6 +33,7 @@ pub struct AmountAndFeesQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<OwnerType>,
     /// For merchant-specific tier pricing: the owner's id.
+    #[schemars(with = "Option<i64>")]
     #[serde(
         with = "crate::ids::flexible_opt",
         default,
@@ -60,27 +62,32 @@ impl Validate for AmountAndFeesQuery {
 }
 
 /// `AmountAndFeePredictionResponse`: what the payer pays and the payee receives, with fees.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AmountAndFeePrediction {
     /// What the payer pays.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::string")]
     pub payer_amount: Decimal,
     /// The payer's currency.
     pub payer_currency: String,
     /// What the payee receives.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::string")]
     pub payee_amount: Decimal,
     /// The payee's currency.
     pub payee_currency: String,
     /// Dollr's platform fee.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::string")]
     pub platform_fee: Decimal,
     /// The platform fee's currency.
     pub platform_currency: String,
     /// The FX fee, when currencies differ.
+    #[schemars(with = "Option<crate::money::DecimalSchema>")]
     #[serde(with = "crate::money::string_opt", default)]
     pub fx_fee: Option<Decimal>,
     /// The gateway's fee.
+    #[schemars(with = "Option<crate::money::DecimalSchema>")]
     #[serde(with = "crate::money::string_opt", default)]
     pub gateway_fee: Option<Decimal>,
     /// The gateway fee's currency.
@@ -89,7 +96,7 @@ pub struct AmountAndFeePrediction {
 }
 
 /// Query of `GET /v1/predictions/mmo-provider-info`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MmoProviderQuery {
     /// The payer's or beneficiary's phone, E.164 digits without `+`.
     pub phone: String,
@@ -153,7 +160,7 @@ mod currencies_opt {
 
 /// `PredictPhonePaymentInfoResponse`: the operator behind a phone number. Create the payment
 /// account with `method = payment_method` and `provider = gateway_provider`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MmoProviderInfo {
     /// The mobile network, e.g. `MTN`.
     #[serde(default)]
@@ -176,7 +183,7 @@ pub struct MmoProviderInfo {
 }
 
 /// Query of `GET /v1/predictions/card-provider-info`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CardProviderQuery {
     /// The Stripe PaymentMethod id (`pm_...`) from Stripe Elements.
     pub payment_method_id: String,
@@ -199,7 +206,7 @@ impl Validate for CardProviderQuery {
 }
 
 /// The card routing preview (schema unpublished: every field is optional).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CardProviderInfo {
     /// The card brand, e.g. `visa`.
     #[serde(default)]
@@ -220,7 +227,7 @@ pub struct CardProviderInfo {
 
 /// Query of `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published
 /// invoice or order (its total is the base amount and its fee bearer applies).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PaymentSourceAmountAndFeesQuery {
     /// The currency the payer pays in.
     pub target_currency: String,
@@ -231,6 +238,7 @@ pub struct PaymentSourceAmountAndFeesQuery {
     /// `INVOICE` or `ORDER`.
     pub source_type: SourceType,
     /// The invoice or order id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub source_id: Id,
 }

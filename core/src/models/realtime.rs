@@ -13,9 +13,10 @@ use crate::validate::{self, Validate};
 pub const REALTIME_TABLE: &str = "checkout_payment_intent_public_status";
 
 /// Body of `POST /v1/realtime-keys/collection`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RealtimeKeyRequest {
     /// The checkout session's id (an **integer** here; executions take a string).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub session_id: Id,
     /// `INVOICE` or `ORDER`.
@@ -34,13 +35,17 @@ impl RealtimeKeyRequest {
 impl Validate for RealtimeKeyRequest {
     fn validate(&self) -> Result<()> {
         validate::id("session_id", self.session_id)?;
-        crate::models::session::public_source_type("source_type", &self.source_type)?;
+        if let Some(error) =
+            crate::models::session::unsupported_source_type("source_type", &self.source_type)
+        {
+            return Err(error);
+        }
         validate::uuid_v4("reference_id", &self.reference_id)
     }
 }
 
 /// `RealtimeTokenResponse`: a JWT for Supabase Realtime.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RealtimeKey {
     /// The JWT (never printed by `Debug`).
     pub access_token: Secret,

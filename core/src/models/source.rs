@@ -10,7 +10,9 @@ use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::enums::{FeeBearer, OwnerType, PaymentMethod, Provider, RelationshipType, SourceStatus, SourceType};
+use crate::enums::{
+    FeeBearer, OwnerType, PaymentMethod, Provider, RelationshipType, SourceStatus, SourceType,
+};
 use crate::error::Result;
 use crate::ids::Id;
 use crate::models::counterparty::CounterpartyWithParty;
@@ -58,9 +60,10 @@ pub trait SourceKind: Send + Sync + 'static {
 }
 
 /// A line item of an invoice or order (`InvoiceItemResponse` / `OrderItemResponse`, identical).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourceItem {
     /// The item's id (the `{id}` of the item update/remove paths).
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// What is sold.
@@ -70,20 +73,24 @@ pub struct SourceItem {
     /// Quantity.
     pub qty: i64,
     /// Unit price, exact.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub amount: Decimal,
     /// When the item was created.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub created_at: Timestamp,
     /// When the item was last changed.
+    #[schemars(with = "crate::time::TimestampSchema")]
     #[serde(with = "crate::time::lenient")]
     pub updated_at: Timestamp,
 }
 
 /// A line item on a receipt.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReceiptItem {
     /// The item's id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub id: Id,
     /// What was sold.
@@ -91,6 +98,7 @@ pub struct ReceiptItem {
     /// Quantity.
     pub qty: i64,
     /// Unit price, exact.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub amount: Decimal,
     /// ISO 4217 currency code.
@@ -104,19 +112,22 @@ macro_rules! source_struct {
         $name:ident, $label:literal, $number:ident { $($extra:tt)* }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
         pub struct $name {
             #[doc = concat!("The ", $label, "'s system id (the `{id}` in paths; `source_id` elsewhere).")]
+            #[schemars(with = "i64")]
             #[serde(with = "crate::ids::flexible")]
             pub id: Id,
             #[doc = concat!("The ", $label, " number (used by the `…/number/{…}` paths and payment links).")]
             pub $number: String,
             /// The counterparty being billed.
+            #[schemars(with = "i64")]
             #[serde(with = "crate::ids::flexible")]
             pub counterparty_id: Id,
             /// ISO 4217 currency code.
             pub currency: String,
             /// The total (sum of the items), exact.
+            #[schemars(with = "crate::money::DecimalSchema")]
             #[serde(with = "crate::money::exact")]
             pub total_amount: Decimal,
             /// Lifecycle status.
@@ -126,25 +137,30 @@ macro_rules! source_struct {
             /// Who pays the fees.
             pub fee_bearer: FeeBearer,
             /// When payment is due (nullable; may be a date or a date-time on the wire).
+            #[schemars(with = "Option<crate::time::TimestampSchema>")]
             #[serde(with = "crate::time::lenient_opt", default)]
             pub due_date: Option<Timestamp>,
             /// Whether a hosted payment link is enabled.
             pub as_payment_link: bool,
             /// The owner (merchant) id.
+            #[schemars(with = "i64")]
             #[serde(with = "crate::ids::flexible")]
             pub owner_id: Id,
             /// The kind of owner.
             pub owner_type: OwnerType,
             /// When it was created.
+            #[schemars(with = "crate::time::TimestampSchema")]
             #[serde(with = "crate::time::lenient")]
             pub created_at: Timestamp,
             /// When it was last changed.
+            #[schemars(with = "crate::time::TimestampSchema")]
             #[serde(with = "crate::time::lenient")]
             pub updated_at: Timestamp,
             /// Your own reference (free-form; not an execution's UUID).
             #[serde(default)]
             pub reference_id: Option<String>,
             /// When it was paid.
+            #[schemars(with = "Option<crate::time::TimestampSchema>")]
             #[serde(with = "crate::time::lenient_opt", default)]
             pub paid_at: Option<Timestamp>,
             $($extra)*
@@ -210,9 +226,10 @@ macro_rules! source_kind {
 
         #[doc = concat!("The receipt of a paid ", $label, " (`", stringify!($receipt),
             "Response`): fee breakdown, FX, provider and items.")]
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
         pub struct $receipt {
             #[doc = concat!("The ", $label, "'s system id.")]
+            #[schemars(with = "i64")]
             #[serde(with = "crate::ids::flexible")]
             pub $receipt_id: Id,
             #[doc = concat!("The ", $label, " number.")]
@@ -220,6 +237,7 @@ macro_rules! source_kind {
             /// ISO 4217 currency code.
             pub currency: String,
             /// The total, exact.
+            #[schemars(with = "crate::money::DecimalSchema")]
             #[serde(with = "crate::money::exact")]
             pub total_amount: Decimal,
             /// Lifecycle status (`PAID` once a receipt exists).
@@ -227,6 +245,7 @@ macro_rules! source_kind {
             /// Free-text note.
             pub note: String,
             /// When payment was due.
+            #[schemars(with = "Option<crate::time::TimestampSchema>")]
             #[serde(with = "crate::time::lenient_opt", default)]
             pub due_date: Option<Timestamp>,
             /// Whether a hosted payment link was enabled.
@@ -234,14 +253,17 @@ macro_rules! source_kind {
             /// Who paid the fees.
             pub fee_bearer: FeeBearer,
             /// The owner (merchant) id.
+            #[schemars(with = "i64")]
             #[serde(with = "crate::ids::flexible")]
             pub owner_id: Id,
             /// The kind of owner.
             pub owner_type: OwnerType,
             /// When the document was created.
+            #[schemars(with = "crate::time::TimestampSchema")]
             #[serde(with = "crate::time::lenient")]
             pub created_at: Timestamp,
             /// The counterparty that paid.
+            #[schemars(with = "i64")]
             #[serde(with = "crate::ids::flexible")]
             pub counterparty_id: Id,
             /// The counterparty's relationship type.
@@ -254,39 +276,46 @@ macro_rules! source_kind {
             #[serde(default)]
             pub reference_id: Option<String>,
             /// When it was paid.
+            #[schemars(with = "Option<crate::time::TimestampSchema>")]
             #[serde(with = "crate::time::lenient_opt", default)]
             pub paid_at: Option<Timestamp>,
             /// The counterparty's email.
             #[serde(default)]
             pub counterparty_email: Option<String>,
             /// What the payer paid, exact.
+            #[schemars(with = "Option<crate::money::DecimalSchema>")]
             #[serde(with = "crate::money::exact_opt", default)]
             pub payer_amount: Option<Decimal>,
             /// The payer's currency.
             #[serde(default)]
             pub payer_currency: Option<String>,
             /// What the merchant received, exact.
+            #[schemars(with = "Option<crate::money::DecimalSchema>")]
             #[serde(with = "crate::money::exact_opt", default)]
             pub payee_amount: Option<Decimal>,
             /// The merchant's currency.
             #[serde(default)]
             pub payee_currency: Option<String>,
             /// Dollr's platform fee, exact.
+            #[schemars(with = "Option<crate::money::DecimalSchema>")]
             #[serde(with = "crate::money::exact_opt", default)]
             pub platform_fee: Option<Decimal>,
             /// The platform fee's currency.
             #[serde(default)]
             pub platform_currency: Option<String>,
             /// The gateway's fee, exact.
+            #[schemars(with = "Option<crate::money::DecimalSchema>")]
             #[serde(with = "crate::money::exact_opt", default)]
             pub gateway_fee: Option<Decimal>,
             /// The gateway fee's currency.
             #[serde(default)]
             pub gateway_currency: Option<String>,
             /// The FX fee, exact.
+            #[schemars(with = "Option<crate::money::DecimalSchema>")]
             #[serde(with = "crate::money::exact_opt", default)]
             pub fx_fee: Option<Decimal>,
             /// The FX rate applied (a decimal **string** on the wire).
+            #[schemars(with = "Option<crate::money::DecimalSchema>")]
             #[serde(with = "crate::money::string_opt", default)]
             pub fx_rate: Option<Decimal>,
             /// The FX source currency.
@@ -305,6 +334,7 @@ macro_rules! source_kind {
             #[serde(default)]
             pub account_name: Option<String>,
             /// When the gateway confirmed the payment.
+            #[schemars(with = "Option<crate::time::TimestampSchema>")]
             #[serde(with = "crate::time::lenient_opt", default)]
             pub gateway_confirmed_at: Option<Timestamp>,
             /// The provider's transaction id.
@@ -362,9 +392,10 @@ source_kind! {
 
 /// Body of `POST /v1/invoices/create` and `POST /v1/orders/create`. The source starts `IDLE`; add
 /// items, then publish.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreateSourceRequest {
     /// The counterparty to bill.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub counterparty_id: Id,
     /// ISO 4217 currency code, uppercase (e.g. `USD`).
@@ -380,7 +411,12 @@ pub struct CreateSourceRequest {
     pub reference_id: Option<String>,
     /// When payment is due. Optional on both kinds (older docs said orders have none; the June
     /// 2026 docs call it optional).
-    #[serde(with = "crate::time::lenient_opt", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
+    #[serde(
+        with = "crate::time::lenient_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub due_date: Option<Timestamp>,
 }
 
@@ -391,7 +427,12 @@ pub type CreateOrderRequest = CreateSourceRequest;
 
 impl CreateSourceRequest {
     /// A request with the required fields and `as_payment_link = false`.
-    pub fn new(counterparty_id: Id, currency: impl Into<String>, note: impl Into<String>, fee_bearer: FeeBearer) -> Self {
+    pub fn new(
+        counterparty_id: Id,
+        currency: impl Into<String>,
+        note: impl Into<String>,
+        fee_bearer: FeeBearer,
+    ) -> Self {
         CreateSourceRequest {
             counterparty_id,
             currency: currency.into(),
@@ -432,7 +473,7 @@ impl Validate for CreateSourceRequest {
 
 /// Body of `PUT /v1/{invoices,orders}/update/{id}` (only while `IDLE`): only the fields you set are
 /// sent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpdateSourceRequest {
     /// A new reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -444,7 +485,12 @@ pub struct UpdateSourceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_bearer: Option<FeeBearer>,
     /// A new due date.
-    #[serde(with = "crate::time::lenient_opt", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
+    #[serde(
+        with = "crate::time::lenient_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub due_date: Option<Timestamp>,
 }
 
@@ -458,7 +504,7 @@ impl Validate for UpdateSourceRequest {
 }
 
 /// Body of `POST /v1/{invoices,orders}/{id}/items/add` (only while `IDLE`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddItemRequest {
     /// What is sold (not blank).
     pub name: String,
@@ -467,13 +513,19 @@ pub struct AddItemRequest {
     /// Quantity, at least 1.
     pub qty: i64,
     /// Unit price: at least one minor unit of `currency`, no more decimals than it has.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub amount: Decimal,
 }
 
 impl AddItemRequest {
     /// An item of `qty` × `amount` in `currency`.
-    pub fn new(name: impl Into<String>, currency: impl Into<String>, qty: i64, amount: Decimal) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        currency: impl Into<String>,
+        qty: i64,
+        amount: Decimal,
+    ) -> Self {
         AddItemRequest {
             name: name.into(),
             currency: currency.into(),
@@ -494,7 +546,7 @@ impl Validate for AddItemRequest {
 
 /// Body of `PUT /v1/{invoices,orders}/{id}/items/{item_id}/update` (only while `IDLE`): only the
 /// fields you set are sent. The currency cannot be changed.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpdateItemRequest {
     /// A new name (not blank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -504,7 +556,12 @@ pub struct UpdateItemRequest {
     pub qty: Option<i64>,
     /// A new unit price, at least 0.01 (the item's currency is not known here; the API checks
     /// its decimals).
-    #[serde(with = "crate::money::exact_opt", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::money::DecimalSchema>")]
+    #[serde(
+        with = "crate::money::exact_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount: Option<Decimal>,
 }
 
@@ -524,7 +581,7 @@ impl Validate for UpdateItemRequest {
 }
 
 /// Filters of `GET /v1/{invoices,orders}/list`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ListSourcesQuery {
     /// Only this currency (ISO 4217, uppercase).
     #[serde(default, skip_serializing_if = "Option::is_none")]

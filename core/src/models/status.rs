@@ -12,11 +12,12 @@ use crate::time::Timestamp;
 use crate::validate::{self, Validate};
 
 /// Query of `GET /v1/status/source`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourceStatusQuery {
     /// `INVOICE` or `ORDER`.
     pub source_type: SourceType,
     /// The invoice or order id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub source_id: Id,
 }
@@ -29,9 +30,10 @@ impl Validate for SourceStatusQuery {
 }
 
 /// `PaymentSourceStatusResponse`: an invoice's or order's payment state. Fulfil only on `PAID`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourceStatusInfo {
     /// The invoice or order id.
+    #[schemars(with = "i64")]
     #[serde(with = "crate::ids::flexible")]
     pub source_id: Id,
     /// `INVOICE` or `ORDER`.
@@ -43,9 +45,11 @@ pub struct SourceStatusInfo {
     /// ISO 4217 currency code of the document.
     pub currency: String,
     /// The document's total, in major units.
+    #[schemars(with = "crate::money::DecimalSchema")]
     #[serde(with = "crate::money::exact")]
     pub total_amount: Decimal,
     /// When it was paid.
+    #[schemars(with = "Option<crate::time::TimestampSchema>")]
     #[serde(with = "crate::time::lenient_opt", default)]
     pub paid_at: Option<Timestamp>,
 }

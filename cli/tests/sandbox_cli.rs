@@ -1,0 +1,133 @@
+//! The `dollr sandbox` command's contract, which docs and other languages' tests rely on: the first
+//! stdout line is `listening on http://127.0.0.1:PORT` once the server accepts connections, it
+//! serves the API there, and SIGTERM/SIGINT stop it cleanly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn spawn_sandbox(extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dollr"))
+        .args(["sandbox", "--port", "0", "--settle-ms", "50"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dollr sandbox starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("first line");
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    (child, url)
+}
+
+fn http(url: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let addr = url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}
+
+fn wait_for_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("dollr sandbox did not exit within {within:?} after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{name}"), child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn prints_its_url_first_serves_the_api_and_stops_cleanly_on_sigterm() {
+    let (mut child, url) =
+        spawn_sandbox(&["--client-id", "cli-id", "--client-secret", "cli-secret"]);
+    let (status, _) = http(&url, "GET", "/_sandbox/health", "");
+    assert_eq!(status, 200);
+    let (status, body) = http(
+        &url,
+        "POST",
+        "/v1/jwt/client/obtain/token",
+        r#"{"client_id":"cli-id","client_secret":"cli-secret"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"expires_in\":60"), "{body}");
+    let (status, body) = http(
+        &url,
+        "POST",
+        "/v1/jwt/client/obtain/token",
+        r#"{"client_id":"cli-id","client_secret":"wrong"}"#,
+    );
+    assert_eq!(status, 401);
+    assert!(body.contains("Could not validate credentials"), "{body}");
+    signal(&child, "TERM");
+    let exit = wait_for_exit(&mut child, Duration::from_secs(10));
+    assert!(exit.success(), "exit status {exit:?}");
+}
+
+#[test]
+fn stops_cleanly_on_sigint() {
+    let (mut child, url) = spawn_sandbox(&[]);
+    assert_eq!(http(&url, "GET", "/_sandbox/health", "").0, 200);
+    signal(&child, "INT");
+    let exit = wait_for_exit(&mut child, Duration::from_secs(10));
+    assert!(exit.success(), "exit status {exit:?}");
+}
+
+#[test]
+fn the_demo_runs_both_flows_to_completed() {
+    let output = Command::new(env!("CARGO_BIN_EXE_dollr"))
+        .args(["demo", "--settle-ms", "40"])
+        .output()
+        .expect("dollr demo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("collection COMPLETED"), "{stdout}");
+    assert!(stdout.contains("payout COMPLETED"), "{stdout}");
+    assert!(stdout.contains("0 duplicate payments"), "{stdout}");
+}

@@ -1,0 +1,260 @@
+//! The bridge: one generic, JSON-in/JSON-out entry point to every operation and flow of the core,
+//! and a machine-readable schema of them, for the language bindings.
+//!
+//! Bindings (Python, Node, Swift/Kotlin) must expose everything the core does without deciding
+//! anything themselves. Instead of one hand-written wrapper per operation and one mirror class per
+//! model, a binding:
+//!
+//! 1. calls [`call`] (or [`call_with_events`]) with an operation name (`"invoices.add_item"`,
+//!    `"collect"`, …) and a JSON object of arguments, and gets JSON back;
+//! 2. generates its typed layer (classes, stubs, `.d.ts`) from [`schema()`], which is derived
+//!    from the core's own Rust types (see `SCHEMA.md` beside this file).
+//!
+//! ## Arguments
+//! One JSON object: the API's field names (snake_case) of the operation's request body or query,
+//! plus its positional parameters by name (`id`, `item_id`, `number`, `reference_id`,
+//! `operation_type`, …; see each operation's `params` in the schema). Decimals may be JSON
+//! strings (`"250.10"`, preferred: no binary float on the way) or numbers; ids are integers;
+//! timestamps are RFC 3339 strings; durations are integer milliseconds named `*_ms`; `null` means
+//! "not given". An unknown key (a typo such as `amout`), a missing required one, or a value of the
+//! wrong type is a `Validation` error naming the field; everything else is decided by the core's
+//! own `Deserialize` and validation, exactly as for a Rust caller.
+//!
+//! ## Results
+//! JSON with decimals as exact **strings** (`"250.10"`), timestamps as RFC 3339 strings with `Z`,
+//! enums as their wire strings (unknown values kept), ids as integers, secrets as plain strings
+//! (the schema marks them `secret` for bindings to wrap), `null` for operations without a result.
+//! Decimals become strings through [`crate::money::DecimalsAsStrings`], a per-thread switch that
+//! the core's `money::exact` serializers consult while the bridge serializes a result
+//! synchronously; no model is duplicated for it, and the API wire format is untouched.
+//!
+//! ## Errors
+//! The core [`Error`] unchanged: bindings map its [`crate::ErrorKind`] in one function each
+//! ([`error_json`] gives its fields as JSON if that is handier).
+//!
+//! ## Events
+//! [`call_with_events`] sends JSON events to a sink as they happen: flow steps (`party_ready`,
+//! `status_changed`, … with `elapsed_ms`, `at`, `message`) and the `transition`s observed by
+//! `status.wait`. The schema lists every event and its fields.
+
+mod args;
+mod registry;
+mod schema;
+mod views;
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Secret;
+
+/// The version of the schema's format (not of the SDK): bumped when the document's structure
+/// changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Receives the JSON events of a call as they happen (flow progress, status transitions). Called
+/// inline on the task running the call: keep it quick (e.g. hand the value to the binding's
+/// event loop).
+pub type EventSink = Arc<dyn Fn(Value) + Send + Sync>;
+
+/// Calls the operation `operation` (`"parties.create"`, `"collect"`, …) with JSON `args` and
+/// returns its result as JSON (see the module documentation for both conventions).
+///
+/// Errors: `Validation` for an unknown operation (naming it), an unknown, missing or mistyped
+/// argument (naming the field) or anything the core's validation refuses; otherwise whatever the
+/// operation itself returns.
+pub async fn call(client: &Client, operation: &str, args: Value) -> Result<Value> {
+    dispatch(client, operation, args, None).await
+}
+
+/// [`call`], sending the call's events (flow steps, `status.wait` transitions) to `events` as they
+/// happen. Operations without events (`"events": false` in the schema) never call the sink.
+pub async fn call_with_events(
+    client: &Client,
+    operation: &str,
+    args: Value,
+    events: EventSink,
+) -> Result<Value> {
+    dispatch(client, operation, args, Some(events)).await
+}
+
+async fn dispatch(
+    client: &Client,
+    operation: &str,
+    args: Value,
+    events: Option<EventSink>,
+) -> Result<Value> {
+    match registry::find(operation) {
+        Some(found) => (found.run)(client, args, events).await,
+        None => {
+            let names: Vec<String> = operation_names().iter().map(|n| n.to_string()).collect();
+            let hint = match args::closest(operation, &names) {
+                Some(guess) => format!(" (did you mean `{guess}`?)"),
+                None => String::new(),
+            };
+            Err(args::field_error(
+                "operation",
+                format!(
+                    "unknown operation `{operation}`{hint}; the schema's `operations` lists every name"
+                ),
+                "value_error.unknown_operation",
+            ))
+        }
+    }
+}
+
+/// Every operation name the bridge answers to, in the schema's order.
+pub fn operation_names() -> Vec<&'static str> {
+    registry::operations().iter().map(|op| op.name).collect()
+}
+
+/// Serializes a result for a binding: decimals as strings (see the module documentation).
+pub(crate) fn output<T: Serialize + ?Sized>(value: &T) -> Result<Value> {
+    let _strings = crate::money::DecimalsAsStrings::enable();
+    serde_json::to_value(value)
+        .map_err(|e| Error::internal(format!("the bridge could not encode a result: {e}")))
+}
+
+/// An [`Error`] as JSON, with the fields every binding's error carries: `kind` (the stable
+/// name), `message`, `status`, `details` (`[{loc, msg, type}]`), `retry_after_ms`,
+/// `reference_id`, `request_id`. Never contains a secret (the error never holds one).
+pub fn error_json(error: &Error) -> Value {
+    output(&views::ErrorView::from(error)).unwrap_or_else(
+        |_| serde_json::json!({"kind": error.kind().name(), "message": error.message()}),
+    )
+}
+
+/// What a binding's client constructor takes: the ONE place constructor options become a
+/// [`crate::ClientBuilder`]. Unset values fall back to the builder's (environment variables
+/// `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`, then the defaults).
+// Deliberately not `Serialize`: the secret would be written in clear (`Secret` serializes as the
+// plain string, for the wire). `Debug` is safe: `Secret` prints `[REDACTED]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientOptions {
+    /// The client id (merchant portal: Settings → Developer → API Keys), or `DOLLR_CLIENT_ID`.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// The client secret, or `DOLLR_CLIENT_SECRET`. Never printed.
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    /// The API base URL (default `https://api.heydollr.app`, or `DOLLR_BASE_URL`); plain `http://`
+    /// only for loopback addresses such as the local sandbox.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The per-request timeout, in milliseconds (default 30000).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// Retries of requests that are safe to repeat (default 2).
+    #[serde(default)]
+    pub max_retries: Option<u32>,
+    /// A SQLite file for the execution journal (created if missing), so exactly-once survives
+    /// crashes and restarts; default: in memory.
+    #[serde(default)]
+    pub journal: Option<String>,
+    /// The binding's language for the `User-Agent` (`python` → `dollr-python/<version>`).
+    #[serde(default)]
+    pub sdk_language: Option<String>,
+}
+
+impl ClientOptions {
+    /// Reads options from JSON (unknown keys are a `Validation` error naming the key).
+    pub fn from_json(options: Value) -> Result<Self> {
+        let options = match options {
+            Value::Null => return Ok(ClientOptions::default()),
+            other => other,
+        };
+        serde_json::from_value(options).map_err(|e| {
+            Error::new(
+                ErrorKind::Validation,
+                format!("invalid client options: {e}"),
+            )
+        })
+    }
+}
+
+/// Builds a [`Client`] from a binding's constructor options (environment fallbacks and defaults
+/// stay in [`crate::ClientBuilder`]). Errors: `Validation` for missing credentials or a bad base
+/// URL; `Internal` when the journal file cannot be opened.
+pub fn client_from_options(options: ClientOptions) -> Result<Client> {
+    let ClientOptions {
+        client_id,
+        client_secret,
+        base_url,
+        timeout_ms,
+        max_retries,
+        journal,
+        sdk_language,
+    } = options;
+    let mut builder = Client::builder();
+    if let Some(client_id) = client_id {
+        builder = builder.client_id(client_id);
+    }
+    if let Some(client_secret) = client_secret {
+        builder = builder.client_secret(client_secret);
+    }
+    if let Some(base_url) = base_url {
+        builder = builder.base_url(base_url);
+    }
+    if let Some(timeout_ms) = timeout_ms {
+        builder = builder.timeout(std::time::Duration::from_millis(timeout_ms));
+    }
+    if let Some(max_retries) = max_retries {
+        builder = builder.max_retries(max_retries);
+    }
+    if let Some(journal) = journal {
+        builder = builder.journal_path(journal);
+    }
+    if let Some(sdk_language) = sdk_language {
+        builder = builder.sdk_language(sdk_language);
+    }
+    builder.build()
+}
+
+/// The schema of every operation, model, enum and event, derived from the core's Rust types.
+///
+/// ```text
+/// {"version": 1, "sdk_version": "0.1.0",
+///  "types": ["string", "integer", "number", "boolean", "decimal", "timestamp", "secret", "json",
+///            "null", "enum:<Name>", "model:<Name>", "list:<type>"],
+///  "operations": [{"name": "invoices.add_item", "resource": "invoices", "method": "add_item",
+///                  "params": [{"name": "id", "type": "integer", "required": true, "kind": "path", "doc": "..."},
+///                             {"name": "amount", "type": "decimal", "required": true, "kind": "body", "doc": "..."}, ...],
+///                  "returns": "model:SourceItem", "doc": "...", "events": false}, ...],
+///  "models": [{"name": "Party", "doc": "...", "fields": [{"name": "id", "type": "integer", "optional": false, "doc": "..."}, ...]}],
+///  "enums": [{"name": "PaymentMethod", "doc": "...", "values": ["MTN_MOMO_LBR", ...], "value_docs": {...}, "open": true}],
+///  "events": [{"name": "party_ready", "doc": "...", "fields": [...]}],
+///  "errors": ["Validation", ...],
+///  "client_options": [{"name": "client_id", "type": "string", "required": false, "kind": "option", "doc": "..."}, ...],
+///  "test_numbers": {"COMPLETES": "231771234567", ...}}
+/// ```
+///
+/// `kind` of a parameter: `path` / `query` / `body` (where the API takes it), `arg` (an SDK
+/// argument that is not sent as such, e.g. a wait timeout). `returns` is a grammar type, `null`
+/// for no result. Models and fields are sorted (required first, then by name); the full
+/// description is `core/src/bridge/SCHEMA.md`.
+pub fn schema() -> Value {
+    let mut ctx = schema::SchemaContext::new();
+    let operations: Vec<Value> = registry::operations()
+        .iter()
+        .map(|op| (op.describe)(&mut ctx))
+        .collect();
+    ctx.document(operations)
+}
+
+/// [`schema()`] pretty-printed, as committed in `core/bridge-schema.json`.
+pub fn schema_json() -> String {
+    let mut text = serde_json::to_string_pretty(&schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A flow event as the bridge sends it (exposed for the CLI and tests that print flows the way
+/// bindings see them).
+pub fn flow_event_json(progress: &crate::flows::FlowProgress) -> Result<Value> {
+    registry::flow_event(progress)
+}

@@ -1,0 +1,686 @@
+//! Safe execution: every `POST /v1/executions/*` happens at most once per `reference_id`, and an
+//! ambiguous outcome is resolved by asking the API, never by guessing.
+//!
+//! The algorithm (one call of `client.executions().collection(&request)` and its siblings):
+//!
+//! 1. **Validate** the request; nothing is sent on bad input.
+//! 2. **Journal** the intent ([`crate::journal::Journal::begin`]): reference id, operation, request
+//!    hash, request without secrets. If this fails, nothing is sent (`Internal` error).
+//!    * The reference id is new → go to 3 (POST).
+//!    * It exists with another operation or request hash → `Conflict`, nothing sent.
+//!    * It exists and is settled (`COMPLETED`/`FAILED`) → return the journaled execution, nothing sent.
+//!    * It exists and was `Rejected` (a 4xx: nothing moved) → go to 3 (POST the same id again).
+//!    * Otherwise (`Pending`/`Processing`/`NotSubmitted`) → go to 4 (ask status first).
+//! 3. **POST** with [`RetryClass::Never`] (the client's generic retries never re-POST an
+//!    execution), after recording the attempt in the journal (no record → no POST):
+//!    * 2xx → record the execution; return it.
+//!    * 429 → nothing was processed: wait `Retry-After` (at most [`ExecutePolicy::max_retry_after`])
+//!      and POST the same id again.
+//!    * 422 "duplicate reference" (`Conflict`) → the id is known to the API: go to 4 and adopt it.
+//!    * another 4xx → nothing moved: record `Rejected`, return the error. (If an earlier POST of
+//!      this call was ambiguous, the refusal may be *caused* by that POST having landed — e.g. the
+//!      session is now used — so status is asked once more and the call ends `AmbiguousExecution`
+//!      unless the execution is found.)
+//!    * 5xx, timeout, broken connection, unreadable answer → ambiguous: go to 4.
+//! 4. **Status** (`GET /v1/status/{type}/{reference_id}`, same id):
+//!    * found → record it and return it (whatever its status: `PROCESSING` is returned as is; use
+//!      `client.status().wait(..)` to follow it). Never POSTed again.
+//!    * 404 → the POST did not land: back off, then 3 with the same id.
+//!    * transient error → back off and ask again.
+//! 5. When [`ExecutePolicy::max_attempts`] POSTs or [`ExecutePolicy::max_status_checks`] status
+//!    lookups are used up while the outcome may have landed, the call fails with
+//!    `AmbiguousExecution` carrying the reference id; the intent stays `Pending` in the journal for
+//!    `wait` or `reconcile`. A new reference id is never minted by the SDK.
+//!
+//! Every error returned carries the reference id ([`Error::reference_id`]).
+//!
+//! Reference ids: the request constructors (`CollectionExecutionRequest::new(..)` and siblings)
+//! generate a UUID v4, so the caller knows the id before the call and can store it with its own
+//! records; [`new_reference_id`] does the same for hand-built requests. An empty or malformed
+//! reference id is refused by validation rather than silently replaced, because a replacement
+//! minted on every call would turn a caller's retry into a second payment.
+
+use std::time::Duration;
+
+use rand::Rng;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::client::{ApiRequest, Client, RetryClass};
+use crate::enums::OperationType;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ids::Id;
+use crate::journal::{request_hash, Begin, Intent, IntentOutcome, IntentState, NewIntent};
+use crate::models::{
+    CollectionExecutionRequest, Execution, Passcode, PayoutExecutionRequest,
+    RefundExecutionRequest, TransferExecutionRequest,
+};
+use crate::redact::redact_value;
+use crate::validate::Validate;
+
+/// A fresh execution reference id: a random UUID v4, e.g. `550e8400-e29b-41d4-a716-446655440000`.
+/// Store it (the journal does) before executing; reuse it for every retry of the same payment.
+pub fn new_reference_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// How hard one execute call tries before it gives up with `AmbiguousExecution` (or the last error).
+/// Defaults: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s, `Retry-After` up to 30 s.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutePolicy {
+    /// POSTs per call, the first included (default 3).
+    pub max_attempts: u32,
+    /// Status lookups per call (default 3). Each one is already retried by the client's
+    /// [`crate::RetryPolicy`] and bounded by its request timeout, so the worst case for an
+    /// unreachable API is about `max_status_checks × (max_retries + 1) × timeout`.
+    pub max_status_checks: u32,
+    /// The first backoff between attempts; doubles each time.
+    pub initial_backoff: Duration,
+    /// The backoff cap.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` waited for inside one call; a longer one ends the call with the
+    /// `RateLimited` error (nothing was processed).
+    pub max_retry_after: Duration,
+}
+
+impl Default for ExecutePolicy {
+    fn default() -> Self {
+        ExecutePolicy {
+            max_attempts: 3,
+            max_status_checks: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ExecutePolicy {
+    /// The wait before retry number `retry` (1-based): exponential, capped, with jitter in the
+    /// upper half so that many clients do not retry in step.
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)))
+            .min(self.max_backoff);
+        if ceiling.is_zero() {
+            return ceiling;
+        }
+        let half = ceiling / 2;
+        rand::rng().random_range(half..=ceiling)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::models::CollectionExecutionRequest {}
+    impl Sealed for crate::models::PayoutExecutionRequest {}
+    impl Sealed for crate::models::TransferExecutionRequest {}
+    impl Sealed for crate::models::RefundExecutionRequest {}
+}
+
+/// The four execution request bodies (sealed: implemented here only).
+pub trait ExecutionRequest: Serialize + Validate + Send + Sync + sealed::Sealed {
+    /// Which execution this is.
+    fn operation(&self) -> OperationType;
+    /// The idempotency key.
+    fn reference_id(&self) -> &str;
+    /// The endpoint.
+    fn path(&self) -> &'static str;
+
+    /// The request as journaled: serialized, every secret-looking value removed (a payout's
+    /// `passcode.token.code` is dropped entirely, not just masked).
+    fn journal_value(&self) -> Result<Value> {
+        let value = serde_json::to_value(self)
+            .map_err(|e| Error::internal(format!("could not encode the request: {e}")))?;
+        let mut value = redact_value(&value);
+        if let Some(token) = value
+            .pointer_mut("/passcode/token")
+            .and_then(Value::as_object_mut)
+        {
+            token.remove("code");
+        }
+        Ok(value)
+    }
+
+    /// The fields a reference id is bound to: the journaled request without `passcode` (the
+    /// passcode and device are credentials and audit data, not what the payment is; a payout
+    /// retried after a refused passcode, or from a restarted worker with a new IP, is the same
+    /// payment).
+    fn hashed_fields(&self) -> Result<Value> {
+        let mut value = self.journal_value()?;
+        if let Some(map) = value.as_object_mut() {
+            map.remove("passcode");
+        }
+        Ok(value)
+    }
+}
+
+impl ExecutionRequest for CollectionExecutionRequest {
+    fn operation(&self) -> OperationType {
+        OperationType::Collection
+    }
+    fn reference_id(&self) -> &str {
+        &self.reference_id
+    }
+    fn path(&self) -> &'static str {
+        "/v1/executions/collection"
+    }
+}
+
+impl ExecutionRequest for PayoutExecutionRequest {
+    fn operation(&self) -> OperationType {
+        OperationType::Payout
+    }
+    fn reference_id(&self) -> &str {
+        &self.reference_id
+    }
+    fn path(&self) -> &'static str {
+        "/v1/executions/payout"
+    }
+}
+
+impl ExecutionRequest for TransferExecutionRequest {
+    fn operation(&self) -> OperationType {
+        OperationType::Transfer
+    }
+    fn reference_id(&self) -> &str {
+        &self.reference_id
+    }
+    fn path(&self) -> &'static str {
+        "/v1/executions/transfer"
+    }
+}
+
+impl ExecutionRequest for RefundExecutionRequest {
+    fn operation(&self) -> OperationType {
+        OperationType::Refund
+    }
+    fn reference_id(&self) -> &str {
+        &self.reference_id
+    }
+    fn path(&self) -> &'static str {
+        "/v1/executions/refund"
+    }
+}
+
+impl CollectionExecutionRequest {
+    /// A collection request with a fresh reference id ([`new_reference_id`]).
+    pub fn new(session_id: Id, payment_account_id: Id, currency: impl Into<String>) -> Self {
+        CollectionExecutionRequest {
+            session_id,
+            payment_account_id,
+            currency: currency.into(),
+            reference_id: new_reference_id(),
+        }
+    }
+    /// The same request with your own reference id (e.g. one stored earlier, to resume).
+    pub fn with_reference_id(mut self, reference_id: impl Into<String>) -> Self {
+        self.reference_id = reference_id.into();
+        self
+    }
+}
+
+impl PayoutExecutionRequest {
+    /// A payout request with a fresh reference id ([`new_reference_id`]).
+    pub fn new(session_id: Id, payout_account_id: Id, passcode: Passcode) -> Self {
+        PayoutExecutionRequest {
+            session_id,
+            payout_account_id,
+            reference_id: new_reference_id(),
+            passcode,
+        }
+    }
+    /// The same request with your own reference id (e.g. one stored earlier, to resume).
+    pub fn with_reference_id(mut self, reference_id: impl Into<String>) -> Self {
+        self.reference_id = reference_id.into();
+        self
+    }
+}
+
+impl TransferExecutionRequest {
+    /// A transfer request with a fresh reference id ([`new_reference_id`]).
+    pub fn new(session_id: Id) -> Self {
+        TransferExecutionRequest {
+            session_id,
+            reference_id: new_reference_id(),
+        }
+    }
+    /// The same request with your own reference id (e.g. one stored earlier, to resume).
+    pub fn with_reference_id(mut self, reference_id: impl Into<String>) -> Self {
+        self.reference_id = reference_id.into();
+        self
+    }
+}
+
+impl RefundExecutionRequest {
+    /// A refund request with a fresh reference id ([`new_reference_id`]).
+    pub fn new(session_id: Id) -> Self {
+        RefundExecutionRequest {
+            session_id,
+            reference_id: new_reference_id(),
+        }
+    }
+    /// The same request with your own reference id (e.g. one stored earlier, to resume).
+    pub fn with_reference_id(mut self, reference_id: impl Into<String>) -> Self {
+        self.reference_id = reference_id.into();
+        self
+    }
+}
+
+/// What a status lookup found.
+// Short-lived, matched once: boxing the execution would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Lookup {
+    /// The API has the execution.
+    Found(Execution),
+    /// 404: the API has no execution with this reference id (yet).
+    NotFound,
+    /// The lookup failed.
+    Failed(Error),
+}
+
+/// `GET /v1/status/{type}/{reference_id}` through `client` (its retry policy applies).
+pub(crate) async fn lookup(
+    client: &Client,
+    operation: &OperationType,
+    reference_id: &str,
+) -> Lookup {
+    match client
+        .status()
+        .execution(operation.clone(), reference_id)
+        .await
+    {
+        Ok(execution) => Lookup::Found(execution),
+        Err(error) if error.kind() == ErrorKind::NotFound => Lookup::NotFound,
+        Err(error) => Lookup::Failed(error.with_reference_id(reference_id)),
+    }
+}
+
+/// How a failed POST is to be treated.
+enum PostFailure {
+    /// 429: nothing was processed.
+    RateLimited,
+    /// 422 duplicate reference: the API already has this id.
+    Duplicate,
+    /// Another 4xx: refused, nothing moved.
+    Refused,
+    /// No definite answer: it may have been processed.
+    Ambiguous,
+}
+
+fn classify(error: &Error) -> PostFailure {
+    match error.kind() {
+        ErrorKind::RateLimited => PostFailure::RateLimited,
+        ErrorKind::Conflict if error.status() == Some(422) => PostFailure::Duplicate,
+        ErrorKind::Validation
+        | ErrorKind::Authentication
+        | ErrorKind::PermissionDenied
+        | ErrorKind::NotFound
+        | ErrorKind::Conflict => PostFailure::Refused,
+        // Server, Network, Timeout, Decode (a 2xx we could not read), Internal, AmbiguousExecution:
+        // the request may have reached the API. (A token or connect failure before sending also
+        // lands here; treating it as ambiguous costs one status lookup, never a double payment.)
+        _ => PostFailure::Ambiguous,
+    }
+}
+
+enum Step {
+    Post,
+    Status,
+}
+
+/// One execute call in progress.
+struct Run<'a> {
+    client: &'a Client,
+    policy: &'a ExecutePolicy,
+    operation: OperationType,
+    reference_id: String,
+    posts: u32,
+    status_checks: u32,
+    /// A POST may have landed without our knowing its outcome.
+    uncertain: bool,
+    /// Set when a POST was refused after an earlier ambiguous one: status decides, no more POSTs.
+    refused_after_uncertain: Option<Error>,
+    last_error: Option<Error>,
+    /// The wait before the next POST (a 429's `Retry-After`, or the backoff).
+    wait_before_post: Option<Duration>,
+}
+
+/// Executes `request` exactly once (see the module documentation).
+pub(crate) async fn execute<R: ExecutionRequest>(
+    client: &Client,
+    request: &R,
+    policy: &ExecutePolicy,
+) -> Result<Execution> {
+    let reference_id = request.reference_id().to_string();
+    let operation = request.operation();
+    let tag = |error: Error| error.with_reference_id(reference_id.clone());
+    request.validate().map_err(tag)?;
+    let journal_request = request.journal_value().map_err(tag)?;
+    let hash = request_hash(&operation, &request.hashed_fields().map_err(tag)?);
+    let begun = client
+        .journal()
+        .begin(NewIntent {
+            reference_id: reference_id.clone(),
+            operation: operation.clone(),
+            request_hash: hash.clone(),
+            request: journal_request,
+        })
+        .await
+        .map_err(|e| {
+            journal_error(
+                e,
+                &reference_id,
+                "record the intent before sending it; nothing was sent",
+            )
+        })?;
+    let mut run = Run {
+        client,
+        policy,
+        operation: operation.clone(),
+        reference_id: reference_id.clone(),
+        posts: 0,
+        status_checks: 0,
+        uncertain: false,
+        refused_after_uncertain: None,
+        last_error: None,
+        wait_before_post: None,
+    };
+    let first = match begun {
+        Begin::Created(_) => {
+            tracing::debug!(reference_id = %reference_id, operation = %operation, "execution intent journaled");
+            Step::Post
+        }
+        Begin::Existing(intent) => match resume_step(&intent, &operation, &hash, &mut run)? {
+            Resume::Done(execution) => return Ok(execution),
+            Resume::Step(step) => step,
+        },
+    };
+    run.drive(request, first).await
+}
+
+// Short-lived, moved once per HTTP call: boxing the execution would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum Resume {
+    Done(Execution),
+    Step(Step),
+}
+
+/// Decides how to continue with an intent that is already journaled.
+fn resume_step(
+    intent: &Intent,
+    operation: &OperationType,
+    hash: &str,
+    run: &mut Run<'_>,
+) -> Result<Resume> {
+    let reference_id = &intent.reference_id;
+    if &intent.operation != operation || intent.request_hash != hash {
+        let what = if &intent.operation != operation {
+            format!("a {} execution", intent.operation)
+        } else {
+            "a request with different parameters".to_string()
+        };
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "reference_id {reference_id} is already bound to {what}; nothing was sent. Reuse a reference id only to retry the very same execution; use a new one (and a new session) for a new payment"
+            ),
+        )
+        .with_reference_id(reference_id.clone()));
+    }
+    if intent.state.is_settled() {
+        if let Some(execution) = &intent.last_execution {
+            tracing::debug!(reference_id = %reference_id, status = %execution.status, "execution already settled in the journal; nothing sent");
+            return Ok(Resume::Done(execution.clone()));
+        }
+    }
+    match intent.state {
+        // A 4xx moved nothing: the same id may be submitted again (e.g. after fixing a passcode).
+        IntentState::Rejected => Ok(Resume::Step(Step::Post)),
+        _ => {
+            run.uncertain = intent.attempts > 0 || intent.state == IntentState::Processing;
+            tracing::debug!(reference_id = %reference_id, state = %intent.state, attempts = intent.attempts, "resuming a journaled execution: asking status first");
+            Ok(Resume::Step(Step::Status))
+        }
+    }
+}
+
+fn journal_error(error: Error, reference_id: &str, doing: &str) -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        format!(
+            "the execution journal could not {doing}: {}",
+            error.message()
+        ),
+    )
+    .with_reference_id(reference_id)
+}
+
+impl Run<'_> {
+    async fn drive<R: ExecutionRequest>(&mut self, request: &R, first: Step) -> Result<Execution> {
+        let mut step = first;
+        loop {
+            step = match step {
+                Step::Status => match self.check_status().await? {
+                    Checked::Found(execution) => return Ok(execution),
+                    Checked::Next(next) => next,
+                },
+                Step::Post => match self.post(request).await? {
+                    Posted::Done(execution) => return Ok(execution),
+                    Posted::Next(next) => next,
+                },
+            };
+        }
+    }
+
+    async fn check_status(&mut self) -> Result<Checked> {
+        if self.status_checks >= self.policy.max_status_checks {
+            return Err(self.give_up().await);
+        }
+        if self.status_checks > 0 {
+            tokio::time::sleep(self.policy.backoff(self.status_checks)).await;
+        }
+        self.status_checks += 1;
+        match lookup(self.client, &self.operation, &self.reference_id).await {
+            Lookup::Found(execution) => {
+                tracing::info!(reference_id = %self.reference_id, status = %execution.status, "execution found by status; adopted (not re-sent)");
+                self.record(IntentOutcome::Observed(execution.clone()))
+                    .await;
+                Ok(Checked::Found(execution))
+            }
+            Lookup::NotFound => {
+                tracing::debug!(reference_id = %self.reference_id, "status: no such execution yet");
+                if self.refused_after_uncertain.is_some() || self.posts >= self.policy.max_attempts
+                {
+                    return Err(self.give_up().await);
+                }
+                if self.posts > 0 && self.wait_before_post.is_none() {
+                    self.wait_before_post = Some(self.policy.backoff(self.posts));
+                }
+                Ok(Checked::Next(Step::Post))
+            }
+            Lookup::Failed(error) => {
+                tracing::debug!(reference_id = %self.reference_id, kind = %error.kind(), "status lookup failed");
+                let transient = error.is_transient();
+                self.last_error = Some(error);
+                if transient {
+                    Ok(Checked::Next(Step::Status))
+                } else {
+                    Err(self.give_up().await)
+                }
+            }
+        }
+    }
+
+    async fn post<R: ExecutionRequest>(&mut self, request: &R) -> Result<Posted> {
+        if self.posts >= self.policy.max_attempts {
+            return Err(self.give_up().await);
+        }
+        if let Some(wait) = self.wait_before_post.take() {
+            tokio::time::sleep(wait).await;
+        }
+        // No journaled attempt, no POST: the journal must never be behind the API.
+        let intent = match self
+            .client
+            .journal()
+            .record_attempt(&self.reference_id)
+            .await
+        {
+            Ok(intent) => intent,
+            Err(error) => {
+                let error = journal_error(
+                    error,
+                    &self.reference_id,
+                    "record the attempt; nothing was sent",
+                );
+                if self.uncertain {
+                    self.last_error = Some(error);
+                    return Err(self.give_up().await);
+                }
+                return Err(error);
+            }
+        };
+        if intent.state.is_settled() {
+            if let Some(execution) = intent.last_execution {
+                // Another worker settled it meanwhile.
+                return Ok(Posted::Done(execution));
+            }
+        }
+        self.posts += 1;
+        tracing::info!(reference_id = %self.reference_id, operation = %self.operation, attempt = self.posts, journal_attempts = intent.attempts, "sending execution");
+        let sent = match ApiRequest::post(request.path())
+            .retry(RetryClass::Never)
+            .json(request)
+        {
+            Ok(api_request) => self.client.send::<Execution>(api_request).await,
+            Err(error) => Err(error),
+        };
+        let error = match sent {
+            Ok(execution) => {
+                if execution.reference_id != self.reference_id {
+                    tracing::warn!(reference_id = %self.reference_id, answered = %execution.reference_id, "the API answered an execution with another reference id");
+                }
+                tracing::info!(reference_id = %self.reference_id, status = %execution.status, "execution accepted");
+                self.record(IntentOutcome::Observed(execution.clone()))
+                    .await;
+                return Ok(Posted::Done(execution));
+            }
+            Err(error) => error.with_reference_id(self.reference_id.clone()),
+        };
+        tracing::info!(reference_id = %self.reference_id, kind = %error.kind(), status = ?error.status(), "execution attempt failed");
+        match classify(&error) {
+            PostFailure::RateLimited => {
+                let wait = error
+                    .retry_after()
+                    .unwrap_or_else(|| self.policy.backoff(self.posts));
+                if wait > self.policy.max_retry_after {
+                    self.last_error = Some(error);
+                    return Err(self.give_up().await);
+                }
+                self.wait_before_post = Some(wait);
+                self.last_error = Some(error);
+                Ok(Posted::Next(Step::Post))
+            }
+            PostFailure::Duplicate => {
+                self.uncertain = true;
+                self.last_error = Some(error);
+                Ok(Posted::Next(Step::Status))
+            }
+            PostFailure::Refused if self.uncertain => {
+                self.refused_after_uncertain = Some(error.clone());
+                self.last_error = Some(error);
+                Ok(Posted::Next(Step::Status))
+            }
+            PostFailure::Refused => {
+                self.record(IntentOutcome::Rejected {
+                    error: error.to_string(),
+                })
+                .await;
+                Err(error)
+            }
+            PostFailure::Ambiguous => {
+                self.uncertain = true;
+                self.record(IntentOutcome::Ambiguous {
+                    error: error.to_string(),
+                })
+                .await;
+                self.last_error = Some(error);
+                Ok(Posted::Next(Step::Status))
+            }
+        }
+    }
+
+    /// Records an outcome after the call. A failure here is logged, not returned: the API's answer
+    /// is the more important truth, and the intent stays unresolved for `reconcile` to repair.
+    async fn record(&self, outcome: IntentOutcome) {
+        if let Err(error) = self
+            .client
+            .journal()
+            .record_outcome(&self.reference_id, outcome)
+            .await
+        {
+            tracing::warn!(reference_id = %self.reference_id, error = %error, "the execution journal could not record an outcome; run reconcile later");
+        }
+    }
+
+    /// Ends the call: `AmbiguousExecution` when a POST may have landed, else the last error.
+    async fn give_up(&mut self) -> Error {
+        let last = self.last_error.take();
+        if self.uncertain {
+            let cause = last
+                .as_ref()
+                .map(|e| format!(" Last problem: {}.", e.message()))
+                .unwrap_or_default();
+            let message = format!(
+                "execution {} may or may not have happened: no definite answer after {} POST(s) and {} status lookup(s).{cause} Do not start a new payment for this intent; resume with client.status().wait(..) or client.reconcile(..) using reference_id {}",
+                self.reference_id, self.posts, self.status_checks, self.reference_id
+            );
+            self.record(IntentOutcome::Ambiguous {
+                error: message.clone(),
+            })
+            .await;
+            tracing::warn!(reference_id = %self.reference_id, posts = self.posts, status_checks = self.status_checks, "execution outcome unknown");
+            let mut error = Error::new(ErrorKind::AmbiguousExecution, message)
+                .with_reference_id(self.reference_id.clone());
+            if let Some(status) = last.as_ref().and_then(Error::status) {
+                error = error.with_status(status);
+            }
+            return error;
+        }
+        match last {
+            Some(error) => {
+                if error.kind() == ErrorKind::RateLimited {
+                    // Only 429s were met: nothing was processed.
+                    self.record(IntentOutcome::Rejected {
+                        error: error.to_string(),
+                    })
+                    .await;
+                }
+                error.with_reference_id(self.reference_id.clone())
+            }
+            None => Error::new(
+                ErrorKind::Internal,
+                format!(
+                    "execution {} gave up without an error (max_attempts is 0?)",
+                    self.reference_id
+                ),
+            )
+            .with_reference_id(self.reference_id.clone()),
+        }
+    }
+}
+
+// Short-lived, moved once per HTTP call: boxing the execution would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum Checked {
+    Found(Execution),
+    Next(Step),
+}
+
+// Short-lived, moved once per HTTP call: boxing the execution would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum Posted {
+    Done(Execution),
+    Next(Step),
+}

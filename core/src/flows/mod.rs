@@ -1,0 +1,1029 @@
+//! End-to-end payment flows as single calls: [`Client::collect`](crate::Client::collect),
+//! [`Client::payout`](crate::Client::payout), [`Client::transfer`](crate::Client::transfer),
+//! [`Client::refund`](crate::Client::refund) and the hosted-checkout path
+//! ([`Client::hosted_checkout`](crate::Client::hosted_checkout),
+//! [`Client::verify_paid`](crate::Client::verify_paid),
+//! [`Client::wait_source_paid`](crate::Client::wait_source_paid)).
+//!
+//! Every flow:
+//!
+//! * validates **all** of its input before anything is sent (errors name the field);
+//! * makes each step either exactly-once or harmless to repeat: executions go through the
+//!   exactly-once layer (`client.executions()`: journal first, status-first recovery, one
+//!   `reference_id` per intent); creates that move no money (party, counterparty, invoice/order,
+//!   payment account, session) are retried after a transient failure, because a repeat at worst
+//!   leaves an unused record; adding an item is *checked* before it is repeated (the document's
+//!   total tells whether the lost attempt landed), because a duplicate line would change the amount;
+//! * reports each step and each observed status change to an optional progress callback as it
+//!   happens ([`FlowOptions::on_progress`]);
+//! * returns a typed outcome with every id it created or reused. A payment that ends `FAILED` is
+//!   an outcome, not an error (read `execution.gateway_message` / `wallet_message`); a payment
+//!   still in flight at the wait deadline is an outcome with `settled == false` (resume it with
+//!   `client.status().wait(..)` or `client.reconcile(..)`, never with a new payment).
+
+pub mod checkout;
+pub mod collect;
+pub mod payout;
+pub mod refund;
+pub mod transfer;
+
+pub use checkout::{
+    HostedCheckout, HostedCheckoutRequest, PaymentVerification, SourceTransition,
+    SourceWaitOptions, SourceWaitOutcome,
+};
+pub use collect::{CollectOutcome, CollectRequest};
+pub use payout::{PayoutOutcome, PayoutRequest};
+pub use refund::{RefundOutcome, RefundRequest};
+pub use transfer::{TransferOutcome, TransferRequest};
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+
+use crate::client::Client;
+use crate::enums::{
+    ExecutionStatus, OperationType, PaymentMethod, Provider, RelationshipType, SourceStatus,
+    SourceType,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::execute::ExecutePolicy;
+use crate::ids::Id;
+use crate::models::execution::Execution;
+use crate::models::prediction::{AmountAndFeePrediction, MmoProviderInfo};
+use crate::models::source::{InvoiceReceipt, OrderReceipt, ReceiptItem, SourceDocument};
+use crate::status::StatusMachine;
+use crate::time::Timestamp;
+use crate::validate;
+use crate::wait::{Transition, WaitOptions, WaitOutcome};
+
+/// How long a flow waits for a payment to settle unless told otherwise. Mobile money can take
+/// minutes; past this the flow returns the payment as still in flight (`settled == false`).
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(180);
+/// How many times a flow step that is harmless to repeat is retried after a transient failure
+/// the request pipeline did not already retry (5xx or a lost answer on a create).
+pub const DEFAULT_STEP_RETRIES: u32 = 4;
+/// How long transfer and refund sessions live when the caller does not say (`expires_at`).
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// Called for every flow step and every observed status change, as it happens. Keep it quick:
+/// it runs inline on the flow's task.
+pub type ProgressCallback = Arc<dyn Fn(&FlowProgress) + Send + Sync>;
+
+/// Options shared by every flow.
+#[derive(Clone, Default)]
+pub struct FlowOptions {
+    /// The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default
+    /// [`DEFAULT_WAIT_TIMEOUT`]). Reaching it is not an error: the outcome says `settled == false`.
+    pub wait_timeout: Option<Duration>,
+    /// The first interval between status polls (default: the wait layer's).
+    pub poll_interval: Option<Duration>,
+    /// The longest interval between status polls, reached by backing off (default: the wait
+    /// layer's).
+    pub max_poll_interval: Option<Duration>,
+    /// Retries of a step that is harmless to repeat, after a transient failure (default
+    /// [`DEFAULT_STEP_RETRIES`]).
+    pub step_retries: Option<u32>,
+    /// How the execution resolves ambiguous outcomes (default: [`ExecutePolicy::default`]).
+    pub execute_policy: Option<ExecutePolicy>,
+    /// Progress callback (the demo prints from it).
+    pub on_progress: Option<ProgressCallback>,
+}
+
+impl fmt::Debug for FlowOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowOptions")
+            .field("wait_timeout", &self.wait_timeout)
+            .field("poll_interval", &self.poll_interval)
+            .field("max_poll_interval", &self.max_poll_interval)
+            .field("step_retries", &self.step_retries)
+            .field("execute_policy", &self.execute_policy)
+            .field("on_progress", &self.on_progress.as_ref().map(|_| "Fn(..)"))
+            .finish()
+    }
+}
+
+impl FlowOptions {
+    /// Sets the wait deadline.
+    pub fn wait_timeout(mut self, timeout: Duration) -> Self {
+        self.wait_timeout = Some(timeout);
+        self
+    }
+    /// Sets the first poll interval.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = Some(interval);
+        self
+    }
+    /// Sets the longest poll interval.
+    pub fn max_poll_interval(mut self, interval: Duration) -> Self {
+        self.max_poll_interval = Some(interval);
+        self
+    }
+    /// Sets the step retries.
+    pub fn step_retries(mut self, retries: u32) -> Self {
+        self.step_retries = Some(retries);
+        self
+    }
+    /// Sets the execution policy.
+    pub fn execute_policy(mut self, policy: ExecutePolicy) -> Self {
+        self.execute_policy = Some(policy);
+        self
+    }
+    /// Sets the progress callback.
+    pub fn on_progress(mut self, callback: impl Fn(&FlowProgress) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(callback));
+        self
+    }
+}
+
+/// One line of an invoice or order created by a flow (its currency is the document's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineItem {
+    /// What is sold (not blank).
+    pub name: String,
+    /// Quantity, at least 1.
+    pub qty: i64,
+    /// Unit price in the document's currency: at least one minor unit, no more decimals than the
+    /// currency has (the SDK never rounds money).
+    pub amount: Decimal,
+}
+
+impl LineItem {
+    /// `qty` × `amount` of `name`.
+    pub fn new(name: impl Into<String>, qty: i64, amount: Decimal) -> Self {
+        LineItem {
+            name: name.into(),
+            qty,
+            amount,
+        }
+    }
+
+    /// `qty × amount`.
+    pub fn total(&self) -> Decimal {
+        self.amount * Decimal::from(self.qty)
+    }
+}
+
+/// Checks line items against the document currency; fields are named `items.<i>.<field>`.
+pub(crate) fn validate_items(items: &[LineItem], currency: &str) -> Result<()> {
+    for (index, item) in items.iter().enumerate() {
+        validate::non_empty(&format!("items.{index}.name"), &item.name)?;
+        validate::quantity(&format!("items.{index}.qty"), item.qty)?;
+        validate::amount(&format!("items.{index}.amount"), &item.amount, currency)?;
+    }
+    Ok(())
+}
+
+/// One observed change of an execution's status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusTransition {
+    /// The status before (`None` for the first status seen, the execute call's answer).
+    pub from: Option<ExecutionStatus>,
+    /// The status observed.
+    pub to: ExecutionStatus,
+    /// When the SDK observed it.
+    pub at: Timestamp,
+    /// Time since the execution was submitted.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for StatusTransition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.from {
+            Some(from) => write!(f, "{from} -> {}", self.to)?,
+            None => write!(f, "{}", self.to)?,
+        }
+        write!(f, " (+{} ms)", self.elapsed.as_millis())
+    }
+}
+
+/// The receipt of a paid invoice or order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceReceipt {
+    /// An invoice's receipt.
+    Invoice(InvoiceReceipt),
+    /// An order's receipt.
+    Order(OrderReceipt),
+}
+
+/// Generates one accessor per shared receipt field (invoice and order receipts have the same
+/// fields apart from the id and number names).
+macro_rules! receipt_field {
+    ($(#[$meta:meta])* $name:ident: $ty:ty) => {
+        $(#[$meta])*
+        pub fn $name(&self) -> $ty {
+            match self {
+                SourceReceipt::Invoice(r) => r.$name.clone(),
+                SourceReceipt::Order(r) => r.$name.clone(),
+            }
+        }
+    };
+}
+
+impl SourceReceipt {
+    /// `INVOICE` or `ORDER`.
+    pub fn source_type(&self) -> SourceType {
+        match self {
+            SourceReceipt::Invoice(_) => SourceType::Invoice,
+            SourceReceipt::Order(_) => SourceType::Order,
+        }
+    }
+    /// The document's id.
+    pub fn source_id(&self) -> Id {
+        match self {
+            SourceReceipt::Invoice(r) => r.id(),
+            SourceReceipt::Order(r) => r.id(),
+        }
+    }
+    /// The document's number (`INV-…` / `ORD-…`).
+    pub fn number(&self) -> &str {
+        match self {
+            SourceReceipt::Invoice(r) => r.number(),
+            SourceReceipt::Order(r) => r.number(),
+        }
+    }
+    /// The lines paid for.
+    pub fn items(&self) -> &[ReceiptItem] {
+        match self {
+            SourceReceipt::Invoice(r) => &r.items,
+            SourceReceipt::Order(r) => &r.items,
+        }
+    }
+    receipt_field!(
+        /// The document's status (`PAID`).
+        status: SourceStatus
+    );
+    receipt_field!(
+        /// The document's currency.
+        currency: String
+    );
+    receipt_field!(
+        /// The document's total.
+        total_amount: Decimal
+    );
+    receipt_field!(
+        /// When it was paid.
+        paid_at: Option<Timestamp>
+    );
+    receipt_field!(
+        /// The payer's name.
+        counterparty_name: String
+    );
+    receipt_field!(
+        /// What the payer paid.
+        payer_amount: Option<Decimal>
+    );
+    receipt_field!(
+        /// The payer's currency.
+        payer_currency: Option<String>
+    );
+    receipt_field!(
+        /// What the merchant received.
+        payee_amount: Option<Decimal>
+    );
+    receipt_field!(
+        /// The merchant's currency.
+        payee_currency: Option<String>
+    );
+    receipt_field!(
+        /// Dollr's platform fee.
+        platform_fee: Option<Decimal>
+    );
+    receipt_field!(
+        /// The platform fee's currency.
+        platform_currency: Option<String>
+    );
+    receipt_field!(
+        /// The gateway's fee.
+        gateway_fee: Option<Decimal>
+    );
+    receipt_field!(
+        /// The gateway fee's currency.
+        gateway_currency: Option<String>
+    );
+    receipt_field!(
+        /// The FX fee.
+        fx_fee: Option<Decimal>
+    );
+    receipt_field!(
+        /// The FX rate applied.
+        fx_rate: Option<Decimal>
+    );
+    receipt_field!(
+        /// How it was paid.
+        payment_method: Option<PaymentMethod>
+    );
+    receipt_field!(
+        /// Who processed it.
+        payment_provider: Option<Provider>
+    );
+    receipt_field!(
+        /// The operator's transaction id.
+        provider_transaction_id: Option<String>
+    );
+}
+
+/// What a flow reports as it goes.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum FlowEvent {
+    /// The input passed validation; nothing has been sent yet.
+    Validated {
+        /// Which flow (`collect`, `payout`, `transfer`, `refund`, `hosted_checkout`).
+        flow: &'static str,
+    },
+    /// The phone's operator was predicted (`payment_method` + `gateway_provider`).
+    ProviderPredicted {
+        /// The prediction.
+        info: MmoProviderInfo,
+    },
+    /// The party to use is known.
+    PartyReady {
+        /// Its id.
+        party_id: Id,
+        /// Its name, when the flow knows it.
+        fullname: Option<String>,
+        /// Whether the flow created it (otherwise it was given or looked up).
+        created: bool,
+    },
+    /// The counterparty to use is known.
+    CounterpartyReady {
+        /// Its id.
+        counterparty_id: Id,
+        /// Its relationship type, when the flow knows it.
+        relationship_type: Option<RelationshipType>,
+        /// Whether the flow created it.
+        created: bool,
+    },
+    /// An invoice or order was created (`IDLE`).
+    SourceCreated {
+        /// `INVOICE` or `ORDER`.
+        source_type: SourceType,
+        /// Its id.
+        source_id: Id,
+        /// Its number.
+        number: String,
+        /// Its currency.
+        currency: String,
+    },
+    /// A line was added to the invoice or order.
+    ItemAdded {
+        /// The document's id.
+        source_id: Id,
+        /// The line.
+        item: LineItem,
+        /// The document's currency.
+        currency: String,
+        /// The document's total after this line.
+        running_total: Decimal,
+    },
+    /// The invoice or order is published (`ACTIVE`) and payable.
+    SourcePublished {
+        /// `INVOICE` or `ORDER`.
+        source_type: SourceType,
+        /// Its id.
+        source_id: Id,
+        /// Its number.
+        number: String,
+        /// Its total.
+        total_amount: Decimal,
+        /// Its currency.
+        currency: String,
+    },
+    /// The amounts and fees of paying the document were predicted.
+    FeesPredicted {
+        /// The prediction.
+        prediction: AmountAndFeePrediction,
+    },
+    /// A payment account is ready.
+    PaymentAccountReady {
+        /// `COLLECTION` or `PAYOUT`.
+        operation_type: OperationType,
+        /// Its id.
+        account_id: Id,
+        /// The instrument, when known.
+        method: Option<PaymentMethod>,
+        /// The routing network, when known.
+        provider: Option<Provider>,
+        /// Whether an existing account was reused (given, or remembered by this client).
+        reused: bool,
+    },
+    /// A session was created.
+    SessionCreated {
+        /// What the session is for.
+        operation_type: OperationType,
+        /// Its id.
+        session_id: Id,
+        /// When it expires.
+        expires_at: Timestamp,
+    },
+    /// The execution is about to be submitted: its `reference_id` is fixed (and journaled) now.
+    ExecutionStarting {
+        /// What is executed.
+        operation_type: OperationType,
+        /// The idempotency key.
+        reference_id: String,
+    },
+    /// The execute call answered (or its lost answer was recovered by status).
+    ExecutionSubmitted {
+        /// What was executed.
+        operation_type: OperationType,
+        /// The idempotency key.
+        reference_id: String,
+        /// The execution as answered.
+        execution: Execution,
+    },
+    /// The execution's status changed (including the first status seen).
+    StatusChanged {
+        /// What is executed.
+        operation_type: OperationType,
+        /// The idempotency key.
+        reference_id: String,
+        /// The change.
+        transition: StatusTransition,
+    },
+    /// The wait deadline passed with the payment still in flight.
+    StillProcessing {
+        /// What is executed.
+        operation_type: OperationType,
+        /// The idempotency key to resume with.
+        reference_id: String,
+        /// The last status seen.
+        status: ExecutionStatus,
+    },
+    /// An invoice's or order's status changed while waiting for it to be paid.
+    SourceStatusChanged {
+        /// `INVOICE` or `ORDER`.
+        source_type: SourceType,
+        /// Its id.
+        source_id: Id,
+        /// The change.
+        transition: SourceTransition,
+    },
+    /// The receipt of the paid document was fetched.
+    ReceiptFetched {
+        /// The receipt.
+        receipt: Box<SourceReceipt>,
+    },
+    /// A step failed transiently and is retried (harmless to repeat, or checked first).
+    StepRetried {
+        /// The step (`party`, `invoice`, `item`, `session`, …).
+        step: &'static str,
+        /// The retry number (1 for the first retry).
+        attempt: u32,
+        /// Why (the error's text, no secrets).
+        error: String,
+    },
+}
+
+impl FlowEvent {
+    /// A stable snake_case name for the event (`party_ready`, `status_changed`, …), for bindings
+    /// and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FlowEvent::Validated { .. } => "validated",
+            FlowEvent::ProviderPredicted { .. } => "provider_predicted",
+            FlowEvent::PartyReady { .. } => "party_ready",
+            FlowEvent::CounterpartyReady { .. } => "counterparty_ready",
+            FlowEvent::SourceCreated { .. } => "source_created",
+            FlowEvent::ItemAdded { .. } => "item_added",
+            FlowEvent::SourcePublished { .. } => "source_published",
+            FlowEvent::FeesPredicted { .. } => "fees_predicted",
+            FlowEvent::PaymentAccountReady { .. } => "payment_account_ready",
+            FlowEvent::SessionCreated { .. } => "session_created",
+            FlowEvent::ExecutionStarting { .. } => "execution_starting",
+            FlowEvent::ExecutionSubmitted { .. } => "execution_submitted",
+            FlowEvent::StatusChanged { .. } => "status_changed",
+            FlowEvent::StillProcessing { .. } => "still_processing",
+            FlowEvent::SourceStatusChanged { .. } => "source_status_changed",
+            FlowEvent::ReceiptFetched { .. } => "receipt_fetched",
+            FlowEvent::StepRetried { .. } => "step_retried",
+        }
+    }
+}
+
+impl fmt::Display for FlowEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FlowEvent::Validated { flow } => write!(f, "{flow}: input valid"),
+            FlowEvent::ProviderPredicted { info } => write!(
+                f,
+                "operator {} ({}): method {}, provider {}",
+                info.carrier, info.country, info.payment_method, info.gateway_provider
+            ),
+            FlowEvent::PartyReady {
+                party_id,
+                fullname,
+                created,
+            } => write!(
+                f,
+                "party #{party_id}{} {}",
+                fullname
+                    .as_deref()
+                    .map(|n| format!(" {n}"))
+                    .unwrap_or_default(),
+                if *created { "created" } else { "reused" }
+            ),
+            FlowEvent::CounterpartyReady {
+                counterparty_id,
+                relationship_type,
+                created,
+            } => write!(
+                f,
+                "counterparty #{counterparty_id}{} {}",
+                relationship_type
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default(),
+                if *created { "created" } else { "reused" }
+            ),
+            FlowEvent::SourceCreated {
+                source_type,
+                source_id,
+                number,
+                currency,
+            } => {
+                write!(
+                    f,
+                    "{source_type} {number} (#{source_id}) created in {currency}"
+                )
+            }
+            FlowEvent::ItemAdded {
+                item,
+                currency,
+                running_total,
+                ..
+            } => write!(
+                f,
+                "item {} x{} @ {} {currency} (total {running_total} {currency})",
+                item.name, item.qty, item.amount
+            ),
+            FlowEvent::SourcePublished {
+                source_type,
+                number,
+                total_amount,
+                currency,
+                ..
+            } => {
+                write!(
+                    f,
+                    "{source_type} {number} published: {total_amount} {currency}"
+                )
+            }
+            FlowEvent::FeesPredicted { prediction: p } => write!(
+                f,
+                "payer pays {} {}, payee receives {} {} (platform fee {} {})",
+                p.payer_amount,
+                p.payer_currency,
+                p.payee_amount,
+                p.payee_currency,
+                p.platform_fee,
+                p.platform_currency
+            ),
+            FlowEvent::PaymentAccountReady {
+                operation_type,
+                account_id,
+                reused,
+                ..
+            } => write!(
+                f,
+                "{operation_type} payment account #{account_id} {}",
+                if *reused { "reused" } else { "created" }
+            ),
+            FlowEvent::SessionCreated {
+                operation_type,
+                session_id,
+                expires_at,
+            } => write!(
+                f,
+                "{operation_type} session #{session_id} (expires {})",
+                crate::time::format_timestamp(expires_at)
+            ),
+            FlowEvent::ExecutionStarting {
+                operation_type,
+                reference_id,
+            } => {
+                write!(
+                    f,
+                    "{operation_type} execution starting, reference_id {reference_id}"
+                )
+            }
+            FlowEvent::ExecutionSubmitted {
+                operation_type,
+                reference_id,
+                execution,
+            } => {
+                write!(
+                    f,
+                    "{operation_type} {reference_id} submitted: {}",
+                    execution.status
+                )
+            }
+            FlowEvent::StatusChanged {
+                reference_id,
+                transition,
+                ..
+            } => write!(f, "{reference_id}: {transition}"),
+            FlowEvent::StillProcessing {
+                reference_id,
+                status,
+                ..
+            } => {
+                write!(f, "{reference_id} still {status} at the deadline; resume with status/wait/reconcile")
+            }
+            FlowEvent::SourceStatusChanged {
+                source_type,
+                source_id,
+                transition,
+            } => {
+                write!(f, "{source_type} #{source_id}: {transition}")
+            }
+            FlowEvent::ReceiptFetched { receipt } => {
+                write!(
+                    f,
+                    "receipt of {} {}: {} {}",
+                    receipt.source_type(),
+                    receipt.number(),
+                    receipt.total_amount(),
+                    receipt.currency()
+                )
+            }
+            FlowEvent::StepRetried {
+                step,
+                attempt,
+                error,
+            } => write!(f, "{step}: retry {attempt} after {error}"),
+        }
+    }
+}
+
+/// A flow event with when it happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowProgress {
+    /// Time since the flow started.
+    pub elapsed: Duration,
+    /// Wall-clock time of the event.
+    pub at: Timestamp,
+    /// What happened.
+    pub event: FlowEvent,
+}
+
+/// The running state of one flow: its start and its progress callback.
+pub(crate) struct FlowContext {
+    started: Instant,
+    options: FlowOptions,
+}
+
+impl FlowContext {
+    pub(crate) fn new(options: &FlowOptions) -> Self {
+        FlowContext {
+            started: Instant::now(),
+            options: options.clone(),
+        }
+    }
+
+    pub(crate) fn emit(&self, event: FlowEvent) {
+        if let Some(callback) = &self.options.on_progress {
+            callback(&FlowProgress {
+                elapsed: self.started.elapsed(),
+                at: chrono::Utc::now(),
+                event,
+            });
+        }
+    }
+
+    pub(crate) fn options(&self) -> &FlowOptions {
+        &self.options
+    }
+
+    /// The executions handle with the flow's policy.
+    pub(crate) fn executions(&self, client: &Client) -> crate::api::executions::Executions {
+        match &self.options.execute_policy {
+            Some(policy) => client.executions().with_policy(policy.clone()),
+            None => client.executions(),
+        }
+    }
+
+    fn step_retries(&self) -> u32 {
+        self.options.step_retries.unwrap_or(DEFAULT_STEP_RETRIES)
+    }
+
+    /// Runs a step that is harmless to repeat (it moves no money and a repeat at worst leaves an
+    /// unused record), retrying it after transient failures with a short, growing pause.
+    pub(crate) async fn repeatable<T, F, Fut>(&self, step: &'static str, mut run: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut attempt = 0u32;
+        loop {
+            match run().await {
+                Ok(value) => return Ok(value),
+                Err(error) if error.is_transient() && attempt < self.step_retries() => {
+                    attempt += 1;
+                    self.emit(FlowEvent::StepRetried {
+                        step,
+                        attempt,
+                        error: error.to_string(),
+                    });
+                    tokio::time::sleep(step_pause(attempt, error.retry_after())).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Whether another attempt of a checked step is allowed after `attempt` retries.
+    pub(crate) fn may_retry(&self, attempt: u32, error: &Error) -> bool {
+        error.is_transient() && attempt < self.step_retries()
+    }
+}
+
+/// The pause before retry `attempt` of a flow step: 50 ms doubling, capped at 2 s, never shorter
+/// than the server's `Retry-After`.
+pub(crate) fn step_pause(attempt: u32, retry_after: Option<Duration>) -> Duration {
+    let base =
+        Duration::from_millis(50).saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+    let pause = base.min(Duration::from_secs(2));
+    retry_after.map_or(pause, |after| after.max(pause))
+}
+
+/// A fresh idempotency key, or the caller's (already validated).
+pub(crate) fn reference_id_or_new(given: Option<&str>) -> String {
+    given
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Validates an optional caller-supplied reference id.
+pub(crate) fn validate_reference_id(given: Option<&str>) -> Result<()> {
+    match given {
+        Some(reference_id) => validate::uuid_v4("reference_id", reference_id),
+        None => Ok(()),
+    }
+}
+
+/// Validates an optional id field.
+pub(crate) fn validate_id_opt(field: &str, value: Option<Id>) -> Result<()> {
+    match value {
+        Some(id) => validate::id(field, id),
+        None => Ok(()),
+    }
+}
+
+/// Validates the wait options of a flow.
+pub(crate) fn validate_options(options: &FlowOptions) -> Result<()> {
+    if let (Some(first), Some(max)) = (options.poll_interval, options.max_poll_interval) {
+        if first > max {
+            return Err(Error::invalid_field(
+                "options.poll_interval",
+                "must not exceed options.max_poll_interval",
+            ));
+        }
+    }
+    if options.poll_interval == Some(Duration::ZERO) {
+        return Err(Error::invalid_field(
+            "options.poll_interval",
+            "must be greater than zero",
+        ));
+    }
+    Ok(())
+}
+
+/// The result of waiting for an execution to settle.
+pub(crate) struct Settled {
+    pub(crate) execution: Execution,
+    pub(crate) transitions: Vec<StatusTransition>,
+    pub(crate) settled: bool,
+}
+
+/// Records the execute call's answer as the first status, then waits for the execution to reach
+/// `COMPLETED` or `FAILED` (or the deadline), reporting each change as it is observed.
+pub(crate) async fn settle(
+    client: &Client,
+    ctx: &FlowContext,
+    operation_type: OperationType,
+    submitted: Execution,
+) -> Result<Settled> {
+    let reference_id = submitted.reference_id.clone();
+    let started = Instant::now();
+    let first = StatusTransition {
+        from: None,
+        to: submitted.status.clone(),
+        at: chrono::Utc::now(),
+        elapsed: Duration::ZERO,
+    };
+    ctx.emit(FlowEvent::StatusChanged {
+        operation_type: operation_type.clone(),
+        reference_id: reference_id.clone(),
+        transition: first.clone(),
+    });
+    let transitions = Arc::new(Mutex::new(vec![first]));
+    if submitted.status.is_terminal() {
+        return Ok(Settled {
+            execution: submitted,
+            transitions: take(&transitions),
+            settled: true,
+        });
+    }
+    let last_seen = Arc::new(Mutex::new(submitted.status.clone()));
+    let on_change = {
+        let transitions = transitions.clone();
+        let last_seen = last_seen.clone();
+        let callback = ctx.options().on_progress.clone();
+        let flow_started = ctx.started;
+        let operation_type = operation_type.clone();
+        let reference_id = reference_id.clone();
+        move |execution: &Execution| {
+            let mut last = match last_seen.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if *last == execution.status {
+                return;
+            }
+            let transition = StatusTransition {
+                from: Some(last.clone()),
+                to: execution.status.clone(),
+                at: chrono::Utc::now(),
+                elapsed: started.elapsed(),
+            };
+            *last = execution.status.clone();
+            drop(last);
+            if let Ok(mut all) = transitions.lock() {
+                all.push(transition.clone());
+            }
+            if let Some(callback) = &callback {
+                callback(&FlowProgress {
+                    elapsed: flow_started.elapsed(),
+                    at: transition.at,
+                    event: FlowEvent::StatusChanged {
+                        operation_type: operation_type.clone(),
+                        reference_id: reference_id.clone(),
+                        transition,
+                    },
+                });
+            }
+        }
+    };
+    let execution = wait_execution(
+        client,
+        ctx.options(),
+        operation_type.clone(),
+        &submitted,
+        on_change,
+    )
+    .await?;
+    let settled = execution.status.is_terminal();
+    if !settled {
+        ctx.emit(FlowEvent::StillProcessing {
+            operation_type,
+            reference_id: reference_id.clone(),
+            status: execution.status.clone(),
+        });
+    }
+    Ok(Settled {
+        execution,
+        transitions: take(&transitions),
+        settled,
+    })
+}
+
+fn take(transitions: &Arc<Mutex<Vec<StatusTransition>>>) -> Vec<StatusTransition> {
+    match transitions.lock() {
+        Ok(mut all) => std::mem::take(&mut *all),
+        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    }
+}
+
+/// Waits through the wait layer (`client.status().wait`), forwarding every observed execution to
+/// `on_change`; returns the last execution seen (terminal, or in flight at the deadline).
+async fn wait_execution(
+    client: &Client,
+    options: &FlowOptions,
+    operation_type: OperationType,
+    submitted: &Execution,
+    on_change: impl Fn(&Execution) + Send + Sync + 'static,
+) -> Result<Execution> {
+    let mut wait = WaitOptions::with_timeout(options.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT));
+    if let Some(interval) = options.poll_interval {
+        wait.initial_interval = interval;
+    }
+    if let Some(interval) = options.max_poll_interval {
+        wait.max_interval = interval;
+    }
+    wait.initial_interval = wait.initial_interval.min(wait.max_interval);
+    let wait = wait.on_transition(move |transition: &Transition| on_change(&transition.execution));
+    let outcome = client
+        .status()
+        .wait(operation_type, &submitted.reference_id, wait)
+        .await?;
+    Ok(match outcome {
+        WaitOutcome::Finished { execution, .. } => execution,
+        WaitOutcome::StillProcessing { last, .. } => last.unwrap_or_else(|| submitted.clone()),
+    })
+}
+
+/// Whether the flow may keep using a remembered payment account after this error from the step
+/// that used it: the account may have been deleted or deactivated (or the server state reset).
+pub(crate) fn account_rejected(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::NotFound | ErrorKind::Conflict => true,
+        ErrorKind::Validation => error
+            .details()
+            .iter()
+            .any(|d| d.field().contains("account")),
+        _ => false,
+    }
+}
+
+/// What a remembered payment account is keyed by: the operation, the wallet number, the
+/// operator routing, and the party when the caller named one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct AccountKey {
+    pub(crate) operation_type: OperationType,
+    pub(crate) phone: String,
+    pub(crate) method: PaymentMethod,
+    pub(crate) provider: Provider,
+    pub(crate) party_id: Option<Id>,
+}
+
+/// Payment accounts created by flows, remembered per [`Client`] and shared by its clones (the map
+/// lives in the client's shared state): the API has no lookup, and Dollr asks to reuse
+/// mobile-money and payout accounts rather than register the same wallet again.
+pub(crate) type AccountMap = HashMap<AccountKey, Id>;
+
+fn with_accounts<T>(client: &Client, f: impl FnOnce(&mut AccountMap) -> T) -> T {
+    // A poisoned lock only means another thread panicked mid-update of a plain map: the map is
+    // still a valid cache, so keep using it.
+    let mut accounts = match client.inner.remembered_accounts.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    f(&mut accounts)
+}
+
+pub(crate) fn remembered_account(client: &Client, key: &AccountKey) -> Option<Id> {
+    with_accounts(client, |accounts| accounts.get(key).copied())
+}
+
+pub(crate) fn remember_account(client: &Client, key: AccountKey, account_id: Id) {
+    with_accounts(client, |accounts| {
+        accounts.insert(key, account_id);
+    });
+}
+
+pub(crate) fn forget_account(client: &Client, key: &AccountKey) {
+    with_accounts(client, |accounts| {
+        accounts.remove(key);
+    });
+}
+
+impl Client {
+    /// Forgets the payment accounts the flows remembered for this client (and its clones), so the
+    /// next collect or payout registers the wallet again. Useful after resetting a sandbox.
+    pub fn forget_payment_accounts(&self) {
+        with_accounts(self, AccountMap::clear);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_pauses_grow_and_honour_retry_after() {
+        assert_eq!(step_pause(1, None), Duration::from_millis(50));
+        assert_eq!(step_pause(2, None), Duration::from_millis(100));
+        assert_eq!(step_pause(10, None), Duration::from_secs(2));
+        assert_eq!(
+            step_pause(1, Some(Duration::from_secs(1))),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn line_items_are_checked_against_the_document_currency() {
+        let ok = [LineItem::new("Tea", 2, Decimal::new(150, 2))];
+        assert!(validate_items(&ok, "USD").is_ok());
+        let bad = [LineItem::new("Tea", 1, Decimal::new(1005, 1))];
+        let err = validate_items(&bad, "RWF").err();
+        assert_eq!(
+            err.map(|e| e.details()[0].field()).as_deref(),
+            Some("items.0.amount")
+        );
+        let bad = [LineItem::new(" ", 1, Decimal::ONE)];
+        let err = validate_items(&bad, "USD").err();
+        assert_eq!(
+            err.map(|e| e.details()[0].field()).as_deref(),
+            Some("items.0.name")
+        );
+        assert_eq!(
+            LineItem::new("x", 3, Decimal::new(250, 2)).total(),
+            Decimal::new(750, 2)
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! The SQLite journal: one file, one table, survives crashes and restarts, and is safe for several
+//! processes using the same file (WAL mode, a busy timeout, and every read-modify-write inside a
+//! `BEGIN IMMEDIATE` transaction, which takes the file's write lock).
+//!
+//! Schema (version 1, recorded in `PRAGMA user_version`):
+//!
+//! ```sql
+//! CREATE TABLE execution_intents (
+//!     reference_id        TEXT PRIMARY KEY NOT NULL,  -- UUID v4, the idempotency key
+//!     operation           TEXT NOT NULL,              -- COLLECTION | PAYOUT | TRANSFER | REFUND
+//!     request_hash        TEXT NOT NULL,              -- hex sha256 of the canonical request
+//!     request_json        TEXT NOT NULL,              -- the request, secrets removed
+//!     state               TEXT NOT NULL,              -- PENDING | PROCESSING | COMPLETED | FAILED | REJECTED | NOT_SUBMITTED
+//!     attempts            INTEGER NOT NULL DEFAULT 0, -- POSTs started
+//!     last_status         TEXT,                       -- the API's last execution status
+//!     last_execution_json TEXT,                       -- the API's last ExecutionResponse (no client_secret)
+//!     last_error          TEXT,                       -- redacted
+//!     created_at          TEXT NOT NULL,              -- RFC 3339 UTC, microseconds
+//!     updated_at          TEXT NOT NULL
+//! );
+//! CREATE INDEX execution_intents_state ON execution_intents (state, created_at);
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use super::{
+    apply_attempt, apply_outcome, journal_safe_execution, Begin, Intent, IntentOutcome,
+    IntentState, Journal, NewIntent,
+};
+use crate::enums::{ExecutionStatus, OperationType};
+use crate::error::{Error, Result};
+use crate::models::Execution;
+use crate::time::{parse_timestamp, Timestamp};
+
+/// The schema version this SDK writes (`PRAGMA user_version`).
+pub const SQLITE_SCHEMA_VERSION: i64 = 1;
+
+/// How long a writer waits for another process holding the file's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const COLUMNS: &str =
+    "reference_id, operation, request_hash, request_json, state, attempts, last_status, \
+                       last_execution_json, last_error, created_at, updated_at";
+
+/// A journal in a SQLite file. Cheap to clone (one shared connection inside).
+#[derive(Clone)]
+pub struct SqliteJournal {
+    path: PathBuf,
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteJournal")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn storage_error(path: &Path, error: impl std::fmt::Display) -> Error {
+    Error::internal(format!("execution journal {}: {error}", path.display()))
+}
+
+fn timestamp_text(ts: &Timestamp) -> String {
+    // Fixed precision so that text order is time order (used by ORDER BY created_at).
+    ts.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl SqliteJournal {
+    /// Opens (creating if needed) the journal file at `path` and migrates its schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteJournal> {
+        let path = path.as_ref().to_path_buf();
+        let mut connection = Connection::open(&path).map_err(|e| storage_error(&path, e))?;
+        connection
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| storage_error(&path, e))?;
+        // WAL lets readers and one writer work at once across processes; synchronous=FULL makes
+        // an intent durable before its POST is sent, even on power loss.
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(|e| storage_error(&path, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode = %mode, "the execution journal could not switch to WAL mode");
+        }
+        connection
+            .execute_batch("PRAGMA synchronous = FULL;")
+            .map_err(|e| storage_error(&path, e))?;
+        migrate(&mut connection).map_err(|e| storage_error(&path, e))?;
+        Ok(SqliteJournal {
+            path,
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `work` on the connection off the async threads (SQLite blocks, and may wait for
+    /// another process's lock).
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> std::result::Result<T, JournalFault> + Send + 'static,
+    ) -> Result<T> {
+        let connection = self.connection.clone();
+        let path = self.path.clone();
+        let job = move || {
+            let mut guard = match connection.lock() {
+                Ok(guard) => guard,
+                // SQLite rolls back an unfinished transaction itself; the connection is usable.
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            work(&mut guard)
+        };
+        let outcome = match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle
+                .spawn_blocking(job)
+                .await
+                .map_err(|e| storage_error(&path, format!("journal task failed: {e}")))?,
+            Err(_) => job(),
+        };
+        outcome.map_err(|fault| match fault {
+            JournalFault::Sqlite(e) => storage_error(&path, e),
+            JournalFault::Other(error) => error,
+        })
+    }
+}
+
+/// Errors inside a journal job.
+enum JournalFault {
+    Sqlite(rusqlite::Error),
+    Other(Error),
+}
+
+impl From<rusqlite::Error> for JournalFault {
+    fn from(error: rusqlite::Error) -> Self {
+        JournalFault::Sqlite(error)
+    }
+}
+
+impl From<Error> for JournalFault {
+    fn from(error: Error) -> Self {
+        JournalFault::Other(error)
+    }
+}
+
+fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
+    // IMMEDIATE: two processes opening a new file at once must not both create the schema.
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > SQLITE_SCHEMA_VERSION {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "schema version {version} was written by a newer dollr SDK (this one knows version {SQLITE_SCHEMA_VERSION}); upgrade the SDK"
+        )));
+    }
+    if version < 1 {
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS execution_intents (
+                 reference_id        TEXT PRIMARY KEY NOT NULL,
+                 operation           TEXT NOT NULL,
+                 request_hash        TEXT NOT NULL,
+                 request_json        TEXT NOT NULL,
+                 state               TEXT NOT NULL,
+                 attempts            INTEGER NOT NULL DEFAULT 0,
+                 last_status         TEXT,
+                 last_execution_json TEXT,
+                 last_error          TEXT,
+                 created_at          TEXT NOT NULL,
+                 updated_at          TEXT NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS execution_intents_state ON execution_intents (state, created_at);
+             PRAGMA user_version = 1;",
+        )?;
+    }
+    tx.commit()
+}
+
+fn read_intent(row: &Row<'_>) -> rusqlite::Result<RawIntent> {
+    Ok(RawIntent {
+        reference_id: row.get(0)?,
+        operation: row.get(1)?,
+        request_hash: row.get(2)?,
+        request_json: row.get(3)?,
+        state: row.get(4)?,
+        attempts: row.get(5)?,
+        last_status: row.get(6)?,
+        last_execution_json: row.get(7)?,
+        last_error: row.get(8)?,
+        created_at: row.get(9)?,
+        updated_at: row.get(10)?,
+    })
+}
+
+/// A row as stored, before its text columns are parsed.
+struct RawIntent {
+    reference_id: String,
+    operation: String,
+    request_hash: String,
+    request_json: String,
+    state: String,
+    attempts: i64,
+    last_status: Option<String>,
+    last_execution_json: Option<String>,
+    last_error: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl RawIntent {
+    fn parse(self) -> std::result::Result<Intent, JournalFault> {
+        let bad = |what: &str, value: &str| {
+            JournalFault::Other(
+                Error::internal(format!(
+                    "execution journal row {}: unreadable {what} {value:?}",
+                    self.reference_id
+                ))
+                .with_reference_id(self.reference_id.clone()),
+            )
+        };
+        let state = IntentState::parse(&self.state).ok_or_else(|| bad("state", &self.state))?;
+        let request = serde_json::from_str(&self.request_json).map_err(|_| bad("request", "…"))?;
+        let last_execution = match &self.last_execution_json {
+            Some(text) => {
+                Some(serde_json::from_str::<Execution>(text).map_err(|_| bad("execution", "…"))?)
+            }
+            None => None,
+        };
+        let created_at =
+            parse_timestamp(&self.created_at).ok_or_else(|| bad("created_at", &self.created_at))?;
+        let updated_at =
+            parse_timestamp(&self.updated_at).ok_or_else(|| bad("updated_at", &self.updated_at))?;
+        Ok(Intent {
+            operation: OperationType::parse(&self.operation),
+            request_hash: self.request_hash,
+            request,
+            state,
+            attempts: u32::try_from(self.attempts).unwrap_or(0),
+            last_status: self.last_status.as_deref().map(ExecutionStatus::parse),
+            last_execution,
+            last_error: self.last_error,
+            created_at,
+            updated_at,
+            reference_id: self.reference_id,
+        })
+    }
+}
+
+fn select(
+    connection: &Connection,
+    reference_id: &str,
+) -> std::result::Result<Option<Intent>, JournalFault> {
+    let raw = connection
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM execution_intents WHERE reference_id = ?1"),
+            params![reference_id],
+            read_intent,
+        )
+        .optional()?;
+    raw.map(RawIntent::parse).transpose()
+}
+
+fn execution_json(intent: &Intent) -> std::result::Result<Option<String>, JournalFault> {
+    intent
+        .last_execution
+        .as_ref()
+        .map(|execution| serde_json::to_string(&journal_safe_execution(execution.clone())))
+        .transpose()
+        .map_err(|e| {
+            JournalFault::Other(Error::internal(format!(
+                "could not encode the execution: {e}"
+            )))
+        })
+}
+
+/// Writes the mutable columns of `intent`.
+fn update(connection: &Connection, intent: &Intent) -> std::result::Result<(), JournalFault> {
+    connection.execute(
+        "UPDATE execution_intents SET state = ?2, attempts = ?3, last_status = ?4, last_execution_json = ?5,
+             last_error = ?6, updated_at = ?7 WHERE reference_id = ?1",
+        params![
+            intent.reference_id,
+            intent.state.as_str(),
+            i64::from(intent.attempts),
+            intent.last_status.as_ref().map(|s| s.as_str().to_string()),
+            execution_json(intent)?,
+            intent.last_error,
+            timestamp_text(&intent.updated_at),
+        ],
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl Journal for SqliteJournal {
+    async fn begin(&self, intent: NewIntent) -> Result<Begin> {
+        self.run(move |connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let created = intent.into_intent(Utc::now());
+            let request_json = serde_json::to_string(&created.request)
+                .map_err(|e| Error::internal(format!("could not encode the request: {e}")))?;
+            let inserted = tx.execute(
+                &format!(
+                    "INSERT INTO execution_intents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, ?7, ?7)
+                     ON CONFLICT(reference_id) DO NOTHING"
+                ),
+                params![
+                    created.reference_id,
+                    created.operation.as_str(),
+                    created.request_hash,
+                    request_json,
+                    created.state.as_str(),
+                    i64::from(created.attempts),
+                    timestamp_text(&created.created_at),
+                ],
+            )?;
+            let outcome = if inserted == 1 {
+                Begin::Created(created)
+            } else {
+                match select(&tx, &created.reference_id)? {
+                    Some(existing) => Begin::Existing(existing),
+                    None => {
+                        return Err(JournalFault::Other(Error::internal(
+                            "the journal refused the intent but has no row for it",
+                        )))
+                    }
+                }
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn record_attempt(&self, reference_id: &str) -> Result<Intent> {
+        let reference_id = reference_id.to_string();
+        self.run(move |connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some(mut intent) = select(&tx, &reference_id)? else {
+                return Err(JournalFault::Other(
+                    Error::internal(format!(
+                        "the journal has no intent {reference_id} to record an attempt on"
+                    ))
+                    .with_reference_id(reference_id.clone()),
+                ));
+            };
+            apply_attempt(&mut intent, Utc::now());
+            update(&tx, &intent)?;
+            tx.commit()?;
+            Ok(intent)
+        })
+        .await
+    }
+
+    async fn record_outcome(&self, reference_id: &str, outcome: IntentOutcome) -> Result<bool> {
+        let reference_id = reference_id.to_string();
+        self.run(move |connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some(mut intent) = select(&tx, &reference_id)? else {
+                return Ok(false);
+            };
+            apply_outcome(&mut intent, outcome, Utc::now());
+            update(&tx, &intent)?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn get(&self, reference_id: &str) -> Result<Option<Intent>> {
+        let reference_id = reference_id.to_string();
+        self.run(move |connection| select(connection, &reference_id))
+            .await
+    }
+
+    async fn list_unresolved(&self) -> Result<Vec<Intent>> {
+        self.run(|connection| {
+            let mut statement = connection.prepare(&format!(
+                "SELECT {COLUMNS} FROM execution_intents WHERE state IN ('PENDING', 'PROCESSING')
+                 ORDER BY created_at, reference_id"
+            ))?;
+            let rows = statement.query_map([], read_intent)?;
+            let mut intents = Vec::new();
+            for row in rows {
+                intents.push(row?.parse()?);
+            }
+            Ok(intents)
+        })
+        .await
+    }
+}

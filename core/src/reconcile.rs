@@ -1,0 +1,265 @@
+//! `client.reconcile(..)`: bring every unresolved journal intent (`Pending` or `Processing`, e.g.
+//! left by a crash or an `AmbiguousExecution`) to its current status.
+//!
+//! For each intent, oldest first, the status endpoint is asked with the intent's reference id:
+//!
+//! * found → the execution is recorded in the journal; reported `Completed`, `Failed` or
+//!   `StillProcessing` (follow those with `client.status().wait(..)`);
+//! * 404 → the POST never landed: nothing moved. The intent is marked `NotSubmitted` and
+//!   reported so; it is safe to start the payment again (sessions are short-lived, so usually
+//!   with a new session and a new reference id). With [`ReconcileOptions::resubmit`], the
+//!   journaled request is POSTed again with the **same** reference id instead (through the
+//!   normal exactly-once path). Payouts can only be resubmitted when the options carry the
+//!   passcode, because the journal never holds it;
+//! * any other failure → reported `Unreachable` with the error; the intent stays unresolved for
+//!   the next run.
+//!
+//! Only a failure to read the journal fails the whole call (`Internal`).
+
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::enums::{ExecutionStatus, OperationType};
+use crate::error::{Error, ErrorKind, Result};
+use crate::execute::{execute, lookup, ExecutePolicy, Lookup};
+use crate::journal::{Intent, IntentOutcome};
+use crate::models::{
+    CollectionExecutionRequest, Execution, Passcode, PayoutExecutionRequest,
+    RefundExecutionRequest, TransferExecutionRequest,
+};
+use crate::status::{StatusAnomaly, StatusMachine};
+
+/// What [`Client::reconcile`] may do beyond looking.
+#[derive(Clone, Debug, Default)]
+pub struct ReconcileOptions {
+    /// POST intents the API has never seen again, with the same reference id (off by default:
+    /// their sessions may have expired, and the caller may prefer to start over).
+    pub resubmit: bool,
+    /// The passcode to resubmit payouts with (the journal never stores it). Without it, payouts
+    /// are reported `NotSubmitted` and left alone.
+    pub payout_passcode: Option<Passcode>,
+    /// The policy for resubmissions.
+    pub policy: ExecutePolicy,
+}
+
+/// Where one intent stands after reconciliation.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ReconcileOutcome {
+    /// The API reports `COMPLETED`: money moved.
+    Completed,
+    /// The API reports `FAILED`: nothing moved.
+    Failed,
+    /// The API has it and it is not final yet: follow it with `client.status().wait(..)`.
+    StillProcessing,
+    /// The API has no execution with this reference id: nothing moved; safe to start again.
+    NotSubmitted,
+    /// It was not found and was POSTed again with the same reference id ([`ReconcileOptions::resubmit`]);
+    /// see the entry's execution for its status.
+    Resubmitted,
+    /// Its status could not be learned now (see the entry's error); it stays unresolved.
+    Unreachable,
+}
+
+/// One intent in a [`ReconcileReport`].
+#[derive(Clone, Debug)]
+pub struct ReconcileEntry {
+    /// The intent's reference id.
+    pub reference_id: String,
+    /// Which execution.
+    pub operation: OperationType,
+    /// Where it stands.
+    pub outcome: ReconcileOutcome,
+    /// The execution as the API returned it, when found.
+    pub execution: Option<Execution>,
+    /// An illegal change from the journaled status, or an unknown status.
+    pub anomaly: Option<StatusAnomaly>,
+    /// The error met, if any (always carries the reference id).
+    pub error: Option<Error>,
+    /// Why a `NotSubmitted` intent was not resubmitted, when resubmission was asked for.
+    pub note: Option<String>,
+}
+
+/// The result of [`Client::reconcile`].
+#[derive(Clone, Debug, Default)]
+pub struct ReconcileReport {
+    /// One entry per unresolved intent, oldest first.
+    pub entries: Vec<ReconcileEntry>,
+    /// Entries `Completed`.
+    pub completed: usize,
+    /// Entries `Failed`.
+    pub failed: usize,
+    /// Entries `StillProcessing`.
+    pub still_processing: usize,
+    /// Entries `NotSubmitted`.
+    pub not_submitted: usize,
+    /// Entries `Resubmitted`.
+    pub resubmitted: usize,
+    /// Entries `Unreachable`.
+    pub unreachable: usize,
+}
+
+impl ReconcileReport {
+    fn push(&mut self, entry: ReconcileEntry) {
+        let counter = match entry.outcome {
+            ReconcileOutcome::Completed => &mut self.completed,
+            ReconcileOutcome::Failed => &mut self.failed,
+            ReconcileOutcome::StillProcessing => &mut self.still_processing,
+            ReconcileOutcome::NotSubmitted => &mut self.not_submitted,
+            ReconcileOutcome::Resubmitted => &mut self.resubmitted,
+            ReconcileOutcome::Unreachable => &mut self.unreachable,
+        };
+        *counter += 1;
+        self.entries.push(entry);
+    }
+
+    /// The entry for `reference_id`.
+    pub fn entry(&self, reference_id: &str) -> Option<&ReconcileEntry> {
+        self.entries.iter().find(|e| e.reference_id == reference_id)
+    }
+}
+
+fn outcome_of(status: &ExecutionStatus) -> ReconcileOutcome {
+    match status {
+        ExecutionStatus::Completed => ReconcileOutcome::Completed,
+        ExecutionStatus::Failed => ReconcileOutcome::Failed,
+        _ => ReconcileOutcome::StillProcessing,
+    }
+}
+
+impl Client {
+    /// Brings every unresolved journal intent to its current status (see [`crate::reconcile`]).
+    pub async fn reconcile(&self, options: ReconcileOptions) -> Result<ReconcileReport> {
+        let intents = self.journal().list_unresolved().await.map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!(
+                    "could not list the journal's unresolved intents: {}",
+                    e.message()
+                ),
+            )
+        })?;
+        tracing::info!(count = intents.len(), "reconciling unresolved executions");
+        let mut report = ReconcileReport::default();
+        for intent in intents {
+            let entry = self.reconcile_one(&intent, &options).await;
+            tracing::info!(reference_id = %entry.reference_id, outcome = ?entry.outcome, "reconciled execution");
+            report.push(entry);
+        }
+        Ok(report)
+    }
+
+    async fn reconcile_one(&self, intent: &Intent, options: &ReconcileOptions) -> ReconcileEntry {
+        let reference_id = intent.reference_id.clone();
+        let mut entry = ReconcileEntry {
+            reference_id: reference_id.clone(),
+            operation: intent.operation.clone(),
+            outcome: ReconcileOutcome::Unreachable,
+            execution: None,
+            anomaly: None,
+            error: None,
+            note: None,
+        };
+        match lookup(self, &intent.operation, &reference_id).await {
+            Lookup::Found(execution) => {
+                entry.anomaly = match &intent.last_status {
+                    Some(from) => from.check_transition(&execution.status).err(),
+                    None => execution.status.check_known().err(),
+                };
+                if let Err(error) = self
+                    .journal()
+                    .record_outcome(&reference_id, IntentOutcome::Observed(execution.clone()))
+                    .await
+                {
+                    tracing::warn!(reference_id = %reference_id, error = %error, "the execution journal could not record a status");
+                }
+                entry.outcome = outcome_of(&execution.status);
+                entry.execution = Some(execution);
+            }
+            Lookup::NotFound => {
+                if let Err(error) = self
+                    .journal()
+                    .record_outcome(&reference_id, IntentOutcome::NotSubmitted)
+                    .await
+                {
+                    tracing::warn!(reference_id = %reference_id, error = %error, "the execution journal could not record NotSubmitted");
+                }
+                entry.outcome = ReconcileOutcome::NotSubmitted;
+                if options.resubmit {
+                    self.resubmit(intent, options, &mut entry).await;
+                }
+            }
+            Lookup::Failed(error) => entry.error = Some(error),
+        }
+        entry
+    }
+
+    async fn resubmit(
+        &self,
+        intent: &Intent,
+        options: &ReconcileOptions,
+        entry: &mut ReconcileEntry,
+    ) {
+        let outcome = match intent.operation {
+            OperationType::Collection => match parse::<CollectionExecutionRequest>(&intent.request)
+            {
+                Ok(request) => execute(self, &request, &options.policy).await,
+                Err(note) => return entry.note = Some(note),
+            },
+            OperationType::Transfer => match parse::<TransferExecutionRequest>(&intent.request) {
+                Ok(request) => execute(self, &request, &options.policy).await,
+                Err(note) => return entry.note = Some(note),
+            },
+            OperationType::Refund => match parse::<RefundExecutionRequest>(&intent.request) {
+                Ok(request) => execute(self, &request, &options.policy).await,
+                Err(note) => return entry.note = Some(note),
+            },
+            OperationType::Payout => {
+                let Some(passcode) = &options.payout_passcode else {
+                    entry.note = Some(
+                        "payout not resubmitted: the journal never stores the passcode; pass one in ReconcileOptions::payout_passcode"
+                            .to_string(),
+                    );
+                    return;
+                };
+                let mut request = intent.request.clone();
+                match serde_json::to_value(passcode) {
+                    Ok(passcode) => {
+                        if let Some(map) = request.as_object_mut() {
+                            map.insert("passcode".to_string(), passcode);
+                        }
+                    }
+                    Err(_) => {
+                        return entry.note = Some("the passcode could not be encoded".to_string())
+                    }
+                }
+                match parse::<PayoutExecutionRequest>(&request) {
+                    Ok(request) => execute(self, &request, &options.policy).await,
+                    Err(note) => return entry.note = Some(note),
+                }
+            }
+            OperationType::Other(ref other) => {
+                entry.note = Some(format!(
+                    "operation {other} cannot be resubmitted by this SDK version"
+                ));
+                return;
+            }
+        };
+        match outcome {
+            Ok(execution) => {
+                entry.outcome = ReconcileOutcome::Resubmitted;
+                entry.execution = Some(execution);
+            }
+            Err(error) if error.kind() == ErrorKind::AmbiguousExecution => {
+                entry.outcome = ReconcileOutcome::Unreachable;
+                entry.error = Some(error);
+            }
+            // Refused (e.g. the session expired while the process was down): nothing moved.
+            Err(error) => entry.error = Some(error),
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(request: &Value) -> std::result::Result<T, String> {
+    serde_json::from_value(request.clone())
+        .map_err(|e| format!("the journaled request could not be rebuilt for resubmission: {e}"))
+}

@@ -1,0 +1,314 @@
+//! `client.status().wait(..)`: follow an execution until it is final or a deadline passes.
+//!
+//! * Polls `GET /v1/status/{type}/{reference_id}` every `initial_interval` (docs: 2–5 s), backing
+//!   off by `backoff_factor` up to `max_interval` while the status does not change (mobile money
+//!   can sit in `PROCESSING` for minutes), and starting again from `initial_interval` after a
+//!   change.
+//! * The deadline is checked between polls; a poll in flight may overshoot it by up to its own
+//!   request timeout (the client's timeout, shortened to what is left, but at least 1 s).
+//! * Reaching the deadline is **not** an error: it returns [`WaitOutcome::StillProcessing`] with the
+//!   reference id and the last execution seen, so the caller can wait again later (a later wait
+//!   starts from the journaled status, so transitions are reported across waits).
+//! * Transient failures while polling (429 with its `Retry-After`, 5xx, network, timeout) are
+//!   retried until the deadline. A 404 is tolerated [`WaitOptions::max_not_found`] times in a row
+//!   (an execution may not be visible to status the instant it is created); one more is a
+//!   `NotFound` error. Other errors (401, 403, 422) end the wait with the error. Every error
+//!   carries the reference id.
+//! * Each observed change (including the first observation) is passed to
+//!   [`WaitOptions::on_transition`] in order, logged, and recorded in the journal when the
+//!   reference id is journaled.
+//! * Illegal changes (e.g. `COMPLETED → PROCESSING`) and unknown statuses are **reported, not
+//!   fatal**: on the [`Transition`] (`anomaly`), in the outcome's `anomalies`, and as a `warn` log.
+//!   The API stays the authority on the status; a caller that wants to fail on an anomaly can use
+//!   [`StatusAnomaly::to_error`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::api::status::Status;
+use crate::config::RequestOptions;
+use crate::enums::{ExecutionStatus, OperationType};
+use crate::error::{Error, ErrorKind, Result};
+use crate::execute::{lookup, Lookup};
+use crate::journal::IntentOutcome;
+use crate::models::Execution;
+use crate::status::{StatusAnomaly, StatusMachine};
+
+/// The shortest per-request timeout used while polling near the deadline.
+const MIN_POLL_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// One observed status change of an execution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transition {
+    /// The execution's reference id.
+    pub reference_id: String,
+    /// Which execution.
+    pub operation: OperationType,
+    /// The status before (`None` on the first observation when nothing was journaled).
+    pub from: Option<ExecutionStatus>,
+    /// The status observed.
+    pub to: ExecutionStatus,
+    /// The execution as the API returned it.
+    pub execution: Execution,
+    /// Set when the documented state machine does not allow this change or does not know `to`.
+    pub anomaly: Option<StatusAnomaly>,
+}
+
+/// A callback for each observed [`Transition`].
+pub type TransitionCallback = Arc<dyn Fn(&Transition) + Send + Sync>;
+
+/// How [`Status::wait`] polls.
+#[derive(Clone)]
+pub struct WaitOptions {
+    /// How long to wait in total before returning [`WaitOutcome::StillProcessing`].
+    pub timeout: Duration,
+    /// The first interval between polls, and the interval after each change.
+    pub initial_interval: Duration,
+    /// The longest interval between polls.
+    pub max_interval: Duration,
+    /// The interval grows by this factor on each poll without a change (values below 1 count as 1).
+    pub backoff_factor: f64,
+    /// How many 404s in a row are tolerated before `NotFound` is returned.
+    pub max_not_found: u32,
+    /// Called with each observed change, in order.
+    pub on_transition: Option<TransitionCallback>,
+}
+
+impl Default for WaitOptions {
+    /// Five minutes, polling every 2 s and backing off to 15 s; three 404s tolerated.
+    fn default() -> Self {
+        WaitOptions {
+            timeout: Duration::from_secs(300),
+            initial_interval: Duration::from_secs(2),
+            max_interval: Duration::from_secs(15),
+            backoff_factor: 1.5,
+            max_not_found: 3,
+            on_transition: None,
+        }
+    }
+}
+
+impl WaitOptions {
+    /// The default options with another total timeout.
+    pub fn with_timeout(timeout: Duration) -> Self {
+        WaitOptions {
+            timeout,
+            ..WaitOptions::default()
+        }
+    }
+
+    /// The same options with a transition callback.
+    pub fn on_transition(mut self, callback: impl Fn(&Transition) + Send + Sync + 'static) -> Self {
+        self.on_transition = Some(Arc::new(callback));
+        self
+    }
+
+    fn next_interval(&self, current: Duration) -> Duration {
+        let factor = if self.backoff_factor.is_finite() {
+            self.backoff_factor.max(1.0)
+        } else {
+            1.0
+        };
+        current
+            .mul_f64(factor)
+            .min(self.max_interval.max(self.initial_interval))
+    }
+}
+
+impl fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("timeout", &self.timeout)
+            .field("initial_interval", &self.initial_interval)
+            .field("max_interval", &self.max_interval)
+            .field("backoff_factor", &self.backoff_factor)
+            .field("max_not_found", &self.max_not_found)
+            .field("on_transition", &self.on_transition.as_ref().map(|_| "Fn"))
+            .finish()
+    }
+}
+
+/// How a wait ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WaitOutcome {
+    /// The execution is `COMPLETED` or `FAILED`.
+    Finished {
+        /// The final execution.
+        execution: Execution,
+        /// Illegal or unknown statuses observed on the way.
+        anomalies: Vec<StatusAnomaly>,
+    },
+    /// The deadline passed first. Not a failure: wait again later with `reference_id`.
+    StillProcessing {
+        /// The execution to keep following.
+        reference_id: String,
+        /// The last execution seen (none if only errors or 404s were met).
+        last: Option<Execution>,
+        /// Illegal or unknown statuses observed on the way.
+        anomalies: Vec<StatusAnomaly>,
+    },
+}
+
+impl WaitOutcome {
+    /// Whether the execution is final.
+    pub fn is_finished(&self) -> bool {
+        matches!(self, WaitOutcome::Finished { .. })
+    }
+    /// The reference id.
+    pub fn reference_id(&self) -> &str {
+        match self {
+            WaitOutcome::Finished { execution, .. } => &execution.reference_id,
+            WaitOutcome::StillProcessing { reference_id, .. } => reference_id,
+        }
+    }
+    /// The last execution seen.
+    pub fn execution(&self) -> Option<&Execution> {
+        match self {
+            WaitOutcome::Finished { execution, .. } => Some(execution),
+            WaitOutcome::StillProcessing { last, .. } => last.as_ref(),
+        }
+    }
+    /// Illegal or unknown statuses observed.
+    pub fn anomalies(&self) -> &[StatusAnomaly] {
+        match self {
+            WaitOutcome::Finished { anomalies, .. }
+            | WaitOutcome::StillProcessing { anomalies, .. } => anomalies,
+        }
+    }
+}
+
+impl Status {
+    /// Polls the execution `reference_id` until it is `COMPLETED` or `FAILED`, or until
+    /// `options.timeout` passes (then [`WaitOutcome::StillProcessing`], not an error). See the
+    /// [`crate::wait`] module for the rules.
+    pub async fn wait(
+        &self,
+        operation: OperationType,
+        reference_id: &str,
+        options: WaitOptions,
+    ) -> Result<WaitOutcome> {
+        let tag = |error: Error| error.with_reference_id(reference_id);
+        crate::validate::uuid_v4("reference_id", reference_id).map_err(tag)?;
+        crate::validate::known("operation_type", &operation).map_err(tag)?;
+        let deadline = Instant::now() + options.timeout;
+        let journal = self.client.journal().clone();
+        let journaled = match journal.get(reference_id).await {
+            Ok(intent) => intent,
+            Err(error) => {
+                tracing::warn!(reference_id = %reference_id, error = %error, "could not read the execution journal; waiting without it");
+                None
+            }
+        };
+        let is_journaled = journaled.is_some();
+        let mut previous = journaled.and_then(|intent| intent.last_status);
+        let mut last: Option<Execution> = None;
+        let mut anomalies = Vec::new();
+        let mut interval = options.initial_interval;
+        let mut not_found = 0u32;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let request_timeout = self
+                .client
+                .config()
+                .timeout
+                .min(remaining.max(MIN_POLL_TIMEOUT));
+            // The wait does its own retrying, bounded by its deadline.
+            let poller = self.client.with_options(RequestOptions {
+                timeout: Some(request_timeout),
+                max_retries: Some(0),
+            });
+            let mut pause = interval;
+            match lookup(&poller, &operation, reference_id).await {
+                Lookup::Found(execution) => {
+                    not_found = 0;
+                    if previous.as_ref() != Some(&execution.status) {
+                        let anomaly = match &previous {
+                            Some(from) => from.check_transition(&execution.status).err(),
+                            None => execution.status.check_known().err(),
+                        };
+                        if let Some(anomaly) = &anomaly {
+                            tracing::warn!(reference_id = %reference_id, anomaly = %anomaly, "execution status anomaly");
+                            anomalies.push(anomaly.clone());
+                        }
+                        tracing::info!(
+                            reference_id = %reference_id,
+                            from = previous.as_ref().map(ExecutionStatus::as_str).unwrap_or("-"),
+                            to = %execution.status,
+                            "execution status"
+                        );
+                        let transition = Transition {
+                            reference_id: reference_id.to_string(),
+                            operation: operation.clone(),
+                            from: previous.clone(),
+                            to: execution.status.clone(),
+                            execution: execution.clone(),
+                            anomaly,
+                        };
+                        if let Some(callback) = &options.on_transition {
+                            callback(&transition);
+                        }
+                        if is_journaled {
+                            if let Err(error) = journal
+                                .record_outcome(
+                                    reference_id,
+                                    IntentOutcome::Observed(execution.clone()),
+                                )
+                                .await
+                            {
+                                tracing::warn!(reference_id = %reference_id, error = %error, "the execution journal could not record a status");
+                            }
+                        }
+                        previous = Some(execution.status.clone());
+                        interval = options.initial_interval;
+                        pause = interval;
+                    } else {
+                        interval = options.next_interval(interval);
+                    }
+                    if execution.status.is_terminal() {
+                        return Ok(WaitOutcome::Finished {
+                            execution,
+                            anomalies,
+                        });
+                    }
+                    last = Some(execution);
+                }
+                Lookup::NotFound => {
+                    not_found += 1;
+                    if not_found > options.max_not_found {
+                        return Err(Error::new(
+                            ErrorKind::NotFound,
+                            format!(
+                                "no {} execution with reference_id {reference_id} ({not_found} lookups in a row): it was never submitted, or under another operation type",
+                                operation
+                            ),
+                        )
+                        .with_status(404)
+                        .with_reference_id(reference_id));
+                    }
+                    tracing::debug!(reference_id = %reference_id, not_found, "execution not visible yet");
+                    interval = options.next_interval(interval);
+                }
+                Lookup::Failed(error) if error.is_transient() => {
+                    tracing::debug!(reference_id = %reference_id, kind = %error.kind(), "status poll failed; retrying");
+                    if let Some(after) = error.retry_after() {
+                        pause = pause.max(after);
+                    }
+                    interval = options.next_interval(interval);
+                }
+                Lookup::Failed(error) => return Err(tag(error)),
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Ok(WaitOutcome::StillProcessing {
+                    reference_id: reference_id.to_string(),
+                    last,
+                    anomalies,
+                });
+            }
+            tokio::time::sleep(pause.min(remaining)).await;
+        }
+    }
+}

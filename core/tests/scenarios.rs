@@ -1,0 +1,797 @@
+//! The conformance scenarios (`tests/scenarios/*.json`, format in `tests/scenarios/README.md`),
+//! each run against a fresh in-process sandbox. Every language's suite runs the same files; this is
+//! the Rust runner. All scenarios run, then every mismatch is reported at once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use dollr_core::flows::FlowOptions;
+use dollr_core::models::*;
+use dollr_core::*;
+use dollr_sandbox::{Currency, FaultConfig, Sandbox, SandboxConfig};
+use serde_json::{Map, Value};
+
+/// The flows a scenario may name.
+const FLOWS: &[&str] = &[
+    "collect",
+    "collect_order",
+    "payout",
+    "hosted_checkout",
+    "transfer",
+    "refund",
+];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "flow",
+    "sandbox",
+    "client",
+    "options",
+    "input",
+    "expect",
+];
+const SANDBOX_KEYS: &[&str] = &["settle_ms", "verified", "wallets", "faults"];
+const CLIENT_KEYS: &[&str] = &["passcode"];
+const OPTION_KEYS: &[&str] = &["wait_timeout_ms", "poll_interval_ms"];
+const EXPECT_KEYS: &[&str] = &[
+    "outcome",
+    "error_kind",
+    "error_field",
+    "error_message_contains",
+    "status",
+    "transitions",
+    "gateway_message_contains",
+    "wallet_message_contains",
+    "receipt",
+    "source_status",
+    "fee_prediction",
+    "payment_method",
+    "pay_currency",
+    "total_amount",
+    "source_number_prefix",
+    "paid_before_payment",
+    "paid",
+    "timed_out",
+    "executions",
+    "execution_posts",
+    "requests_sent",
+    "faults_fired",
+    "duplicate_payments",
+];
+const COLLECT_INPUT: &[&str] = &[
+    "phone",
+    "payer_name",
+    "currency",
+    "amount",
+    "items",
+    "payer_email",
+    "pay_currency",
+    "fee_bearer",
+    "predict_fees",
+    "note",
+];
+const PAYOUT_INPUT: &[&str] = &["phone", "recipient_name", "amount", "currency"];
+const HOSTED_INPUT: &[&str] = &[
+    "phone",
+    "payer_name",
+    "currency",
+    "amount",
+    "items",
+    "success_url",
+    "cancel_url",
+    "pay_with",
+];
+const TRANSFER_INPUT: &[&str] = &[
+    "from_wallet_currency",
+    "to_name",
+    "to_phone",
+    "amount",
+    "currency",
+];
+const REFUND_INPUT: &[&str] = &["original", "amount", "reason"];
+/// The phone the passcode is tied to (any valid number; the sandbox checks the code).
+const PASSCODE_PHONE: &str = "231779999999";
+
+fn scenario_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
+}
+
+fn scenario_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(scenario_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+type Check = Result<(), String>;
+
+fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
+    value
+        .as_object()
+        .ok_or_else(|| format!("{what} must be an object"))
+}
+
+fn only_keys(value: &Value, allowed: &[&str], what: &str) -> Check {
+    for key in object(value, what)?.keys() {
+        if !allowed.contains(&key.as_str()) {
+            return Err(format!(
+                "unknown key `{key}` in {what} (allowed: {})",
+                allowed.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn text<'a>(value: &'a Value, key: &str) -> Result<&'a str, String> {
+    value[key]
+        .as_str()
+        .ok_or_else(|| format!("`{key}` must be a string"))
+}
+
+fn money(value: &Value, key: &str) -> Result<Decimal, String> {
+    let raw = value[key].as_str().ok_or_else(|| {
+        format!("`{key}` must be a decimal string (money is never a JSON number)")
+    })?;
+    Decimal::from_str(raw).map_err(|e| format!("`{key}`: {raw:?} is not a decimal ({e})"))
+}
+
+/// Checks a scenario's shape (what every runner relies on).
+fn check_format(path: &Path, scenario: &Value) -> Check {
+    only_keys(scenario, TOP_KEYS, "the scenario")?;
+    let name = text(scenario, "name")?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if name != stem {
+        return Err(format!("name {name:?} differs from the file name {stem:?}"));
+    }
+    if text(scenario, "description")?.trim().is_empty() {
+        return Err("empty description".into());
+    }
+    let flow = text(scenario, "flow")?;
+    if !FLOWS.contains(&flow) {
+        return Err(format!(
+            "unknown flow {flow:?} (known: {})",
+            FLOWS.join(", ")
+        ));
+    }
+    if !scenario["sandbox"].is_null() {
+        only_keys(&scenario["sandbox"], SANDBOX_KEYS, "sandbox")?;
+    }
+    if !scenario["client"].is_null() {
+        only_keys(&scenario["client"], CLIENT_KEYS, "client")?;
+    }
+    if !scenario["options"].is_null() {
+        only_keys(&scenario["options"], OPTION_KEYS, "options")?;
+    }
+    let allowed = match flow {
+        "collect" | "collect_order" => COLLECT_INPUT,
+        "payout" => PAYOUT_INPUT,
+        "hosted_checkout" => HOSTED_INPUT,
+        "transfer" => TRANSFER_INPUT,
+        _ => REFUND_INPUT,
+    };
+    only_keys(&scenario["input"], allowed, "input")?;
+    if flow == "refund" {
+        only_keys(
+            &scenario["input"]["original"],
+            COLLECT_INPUT,
+            "input.original",
+        )?;
+    }
+    only_keys(&scenario["expect"], EXPECT_KEYS, "expect")?;
+    match scenario["expect"]["outcome"].as_str() {
+        Some("ok" | "error") => Ok(()),
+        _ => Err("expect.outcome must be \"ok\" or \"error\"".into()),
+    }
+}
+
+/// What running a scenario produced, in the terms `expect` uses.
+#[derive(Debug, Default)]
+struct Observed {
+    error: Option<Error>,
+    status: Option<ExecutionStatus>,
+    transitions: Vec<String>,
+    gateway_message: Option<String>,
+    wallet_message: Option<String>,
+    receipt: Option<bool>,
+    source: Option<(SourceType, Id)>,
+    fee_prediction: Option<bool>,
+    payment_method: Option<String>,
+    pay_currency: Option<String>,
+    total_amount: Option<Decimal>,
+    source_number: Option<String>,
+    paid_before_payment: Option<bool>,
+    paid: Option<bool>,
+    timed_out: Option<bool>,
+}
+
+impl Observed {
+    fn record_execution(&mut self, execution: &Execution, transitions: &[StatusTransition]) {
+        self.status = Some(execution.status.clone());
+        self.gateway_message = execution.gateway_message.clone();
+        self.wallet_message = execution.wallet_message.clone();
+        self.transitions = transitions.iter().map(|t| t.to.to_string()).collect();
+    }
+}
+
+async fn start_sandbox(scenario: &Value) -> Result<Sandbox, String> {
+    let settings = &scenario["sandbox"];
+    let mut config = SandboxConfig::for_tests(settings["settle_ms"].as_u64().unwrap_or(20));
+    if let Some(verified) = settings["verified"].as_bool() {
+        config.verified = verified;
+    }
+    if let Some(wallets) = settings["wallets"].as_object() {
+        for code in wallets.keys() {
+            let currency =
+                Currency::parse(code).ok_or_else(|| format!("unknown wallet currency {code}"))?;
+            config
+                .wallets
+                .insert(currency, money(&settings["wallets"], code)?);
+        }
+    }
+    if !settings["faults"].is_null() {
+        let faults: FaultConfig = serde_json::from_value(settings["faults"].clone())
+            .map_err(|e| format!("sandbox.faults: {e}"))?;
+        faults.check()?;
+        config.faults = faults;
+    }
+    Sandbox::start(config)
+        .await
+        .map_err(|e| format!("the sandbox did not start: {e}"))
+}
+
+fn client_for(sandbox: &Sandbox) -> Client {
+    // Quick retries keep faulted scenarios fast; the behaviour under test does not depend on them.
+    let retry = RetryPolicy {
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(50),
+        ..RetryPolicy::default()
+    };
+    Client::builder()
+        .ignore_env()
+        .base_url(sandbox.url())
+        .client_id(sandbox.client_id())
+        .client_secret(sandbox.client_secret())
+        .retry_policy(retry)
+        .build()
+        .unwrap()
+}
+
+fn flow_options(scenario: &Value) -> FlowOptions {
+    let options = &scenario["options"];
+    FlowOptions::default()
+        .wait_timeout(Duration::from_millis(
+            options["wait_timeout_ms"].as_u64().unwrap_or(30_000),
+        ))
+        .poll_interval(Duration::from_millis(
+            options["poll_interval_ms"].as_u64().unwrap_or(10),
+        ))
+        .max_poll_interval(Duration::from_millis(100))
+        .execute_policy(ExecutePolicy {
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(100),
+            ..ExecutePolicy::default()
+        })
+}
+
+fn collect_request(
+    input: &Value,
+    order: bool,
+    options: FlowOptions,
+) -> Result<CollectRequest, String> {
+    let currency = text(input, "currency")?;
+    let mut request =
+        CollectRequest::new(text(input, "phone")?, Decimal::ZERO, currency).with_options(options);
+    request.items = match &input["items"] {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                Ok(LineItem::new(
+                    text(item, "name")?,
+                    item["qty"]
+                        .as_i64()
+                        .ok_or("`items[].qty` must be an integer")?,
+                    money(item, "amount")?,
+                ))
+            })
+            .collect::<Result<_, String>>()?,
+        _ => vec![LineItem::new("Payment", 1, money(input, "amount")?)],
+    };
+    request.payer_name = input["payer_name"].as_str().map(str::to_string);
+    request.payer_email = input["payer_email"].as_str().map(str::to_string);
+    request.pay_currency = input["pay_currency"].as_str().map(str::to_string);
+    if let Some(bearer) = input["fee_bearer"].as_str() {
+        request.fee_bearer = FeeBearer::parse(bearer);
+    }
+    if let Some(predict) = input["predict_fees"].as_bool() {
+        request.predict_fees = predict;
+    }
+    if let Some(note) = input["note"].as_str() {
+        request.note = note.to_string();
+    }
+    if order {
+        request.source_type = SourceType::Order;
+    }
+    Ok(request)
+}
+
+fn observe_collect(observed: &mut Observed, outcome: &CollectOutcome) {
+    observed.record_execution(&outcome.execution, &outcome.transitions);
+    observed.receipt = Some(outcome.receipt.is_some());
+    observed.source = Some((outcome.source_type.clone(), outcome.source_id));
+    observed.fee_prediction = Some(outcome.fee_prediction.is_some());
+    observed.payment_method = Some(outcome.provider.payment_method.to_string());
+    observed.pay_currency = Some(outcome.pay_currency.clone());
+    observed.total_amount = Some(outcome.total_amount);
+    observed.source_number = Some(outcome.source_number.clone());
+}
+
+async fn run_flow(
+    scenario: &Value,
+    sandbox: &Sandbox,
+    client: &Client,
+) -> Result<Observed, String> {
+    let input = &scenario["input"];
+    let options = flow_options(scenario);
+    let mut observed = Observed::default();
+    match text(scenario, "flow")? {
+        flow @ ("collect" | "collect_order") => {
+            match client
+                .collect(&collect_request(input, flow == "collect_order", options)?)
+                .await
+            {
+                Ok(outcome) => observe_collect(&mut observed, &outcome),
+                Err(error) => observed.error = Some(error),
+            }
+        }
+        "payout" => {
+            let passcode = scenario["client"]["passcode"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| sandbox.passcode());
+            let request = PayoutRequest::new(
+                text(input, "phone")?,
+                money(input, "amount")?,
+                text(input, "currency")?,
+                passcode,
+                PASSCODE_PHONE,
+            )
+            .with_recipient_name(text(input, "recipient_name")?)
+            .with_options(options);
+            match client.payout(&request).await {
+                Ok(outcome) => observed.record_execution(&outcome.execution, &outcome.transitions),
+                Err(error) => observed.error = Some(error),
+            }
+        }
+        "hosted_checkout" => {
+            let currency = text(input, "currency")?;
+            let mut request =
+                HostedCheckoutRequest::new(text(input, "phone")?, Decimal::ZERO, currency);
+            request.items = match &input["items"] {
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| {
+                        Ok(CheckoutItem::new(
+                            text(i, "name")?,
+                            currency,
+                            money(i, "amount")?,
+                        ))
+                    })
+                    .collect::<Result<_, String>>()?,
+                _ => vec![CheckoutItem::new(
+                    "Payment",
+                    currency,
+                    money(input, "amount")?,
+                )],
+            };
+            request.payer_name = input["payer_name"].as_str().map(str::to_string);
+            request.success_url = input["success_url"].as_str().map(str::to_string);
+            request.cancel_url = input["cancel_url"].as_str().map(str::to_string);
+            let checkout = match client.hosted_checkout(&request).await {
+                Ok(checkout) => checkout,
+                Err(error) => {
+                    observed.error = Some(error);
+                    return Ok(observed);
+                }
+            };
+            observed.source = Some((checkout.source_type.clone(), checkout.source_id));
+            observed.total_amount = Some(checkout.total_amount);
+            observed.source_number = Some(checkout.source_number.clone());
+            let before = client
+                .verify_paid(checkout.source_type.clone(), checkout.source_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            observed.paid_before_payment = Some(before.paid);
+            if let Some(phone) = input["pay_with"].as_str() {
+                let answer = reqwest::Client::new()
+                    .post(format!("{}/pay", checkout.url))
+                    .json(&serde_json::json!({ "phone": phone }))
+                    .send()
+                    .await
+                    .map_err(|e| format!("paying on the hosted page: {e}"))?;
+                if !answer.status().is_success() {
+                    return Err(format!(
+                        "paying on the hosted page answered {}",
+                        answer.status()
+                    ));
+                }
+            }
+            let wait = SourceWaitOptions::default()
+                .timeout(options.wait_timeout.unwrap_or(Duration::from_secs(30)))
+                .poll_interval(options.poll_interval.unwrap_or(Duration::from_millis(10)))
+                .max_poll_interval(Duration::from_millis(100));
+            match client
+                .wait_source_paid(checkout.source_type, checkout.source_id, wait)
+                .await
+            {
+                Ok(waited) => {
+                    observed.paid = Some(waited.paid);
+                    observed.timed_out = Some(waited.timed_out);
+                }
+                Err(error) => observed.error = Some(error),
+            }
+        }
+        "transfer" => {
+            let currency = text(input, "from_wallet_currency")?;
+            let wallet = sandbox.wallets();
+            let wallet_id = wallet
+                .as_array()
+                .and_then(|w| w.iter().find(|w| w["currency"] == currency))
+                .and_then(|w| w["id"].as_i64())
+                .ok_or_else(|| format!("no {currency} wallet in the sandbox"))?;
+            let party = client
+                .parties()
+                .create(&CreatePartyRequest::new(
+                    text(input, "to_name")?,
+                    text(input, "to_phone")?,
+                ))
+                .await
+                .map_err(|e| e.to_string())?;
+            let counterparty = client
+                .counterparties()
+                .create(&CreateCounterpartyRequest::new(
+                    RelationshipType::Beneficiary,
+                    party.id,
+                ))
+                .await
+                .map_err(|e| e.to_string())?;
+            let request = TransferRequest::new(
+                wallet_id,
+                counterparty.id,
+                money(input, "amount")?,
+                text(input, "currency")?,
+            )
+            .with_options(options);
+            match client.transfer(&request).await {
+                Ok(outcome) => observed.record_execution(&outcome.execution, &outcome.transitions),
+                Err(error) => observed.error = Some(error),
+            }
+        }
+        "refund" => {
+            let original = client
+                .collect(&collect_request(
+                    &input["original"],
+                    false,
+                    options.clone(),
+                )?)
+                .await
+                .map_err(|e| format!("the original collection failed: {e}"))?;
+            if !original.is_completed() {
+                return Err(format!(
+                    "the original collection ended {}",
+                    original.status()
+                ));
+            }
+            let intents = sandbox.payment_intents();
+            let intent = intents
+                .as_array()
+                .and_then(|all| {
+                    all.iter()
+                        .find(|i| i["reference_id"] == original.reference_id.as_str())
+                })
+                .and_then(|i| i["id"].as_i64())
+                .ok_or("the original collection has no payment intent in the sandbox")?;
+            let mut request =
+                RefundRequest::new(intent, money(input, "amount")?).with_options(options);
+            request.reason = input["reason"].as_str().map(str::to_string);
+            match client.refund(&request).await {
+                Ok(outcome) => observed.record_execution(&outcome.execution, &outcome.transitions),
+                Err(error) => observed.error = Some(error),
+            }
+        }
+        other => return Err(format!("unknown flow {other}")),
+    }
+    Ok(observed)
+}
+
+fn contains(haystack: Option<&str>, needle: &Value, what: &str) -> Check {
+    let needle = needle
+        .as_str()
+        .ok_or_else(|| format!("expect.{what} must be a string"))?;
+    match haystack {
+        Some(text) if text.to_lowercase().contains(&needle.to_lowercase()) => Ok(()),
+        other => Err(format!(
+            "{what}: expected to contain {needle:?}, got {other:?}"
+        )),
+    }
+}
+
+fn same<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, actual: T) -> Check {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(format!("{what}: expected {expected:?}, got {actual:?}"))
+    }
+}
+
+async fn check_expectations(
+    scenario: &Value,
+    sandbox: &Sandbox,
+    client: &Client,
+    observed: &Observed,
+) -> Vec<String> {
+    let expect = &scenario["expect"];
+    let stats = sandbox.stats();
+    let mut problems = Vec::new();
+    let mut check = |result: Check| {
+        if let Err(problem) = result {
+            problems.push(problem);
+        }
+    };
+
+    // Invariants of every scenario.
+    check(same(
+        "duplicate_payments (always 0)",
+        Some(0),
+        stats["duplicate_payments"].as_u64(),
+    ));
+    let by_reference = stats["executions"]["by_reference_id"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let created = by_reference
+        .values()
+        .filter(|e| e["created"] == true)
+        .count() as u64;
+    check(same(
+        "one execution per reference id",
+        stats["executions"]["created"].as_u64(),
+        Some(created),
+    ));
+
+    let want_error = expect["outcome"] == "error";
+    match (&observed.error, want_error) {
+        (Some(error), false) => check(Err(format!("expected an outcome, got the error {error}"))),
+        (None, true) => check(Err(format!(
+            "expected an error, got an outcome {observed:?}"
+        ))),
+        _ => {}
+    }
+    if let Some(error) = &observed.error {
+        if let Some(kind) = expect["error_kind"].as_str() {
+            check(same("error_kind", kind, error.kind().name()));
+        }
+        if let Some(field) = expect["error_field"].as_str() {
+            check(same(
+                "error_field",
+                Some(field.to_string()),
+                error.details().first().map(|d| d.field()),
+            ));
+        }
+        if !expect["error_message_contains"].is_null() {
+            check(contains(
+                Some(error.message()),
+                &expect["error_message_contains"],
+                "error_message_contains",
+            ));
+        }
+    }
+    if let Some(status) = expect["status"].as_str() {
+        check(same(
+            "status",
+            Some(status.to_string()),
+            observed.status.as_ref().map(ToString::to_string),
+        ));
+    }
+    if let Some(transitions) = expect["transitions"].as_array() {
+        let expected: Vec<String> = transitions
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect();
+        check(same("transitions", expected, observed.transitions.clone()));
+    }
+    if !expect["gateway_message_contains"].is_null() {
+        check(contains(
+            observed.gateway_message.as_deref(),
+            &expect["gateway_message_contains"],
+            "gateway_message_contains",
+        ));
+    }
+    if !expect["wallet_message_contains"].is_null() {
+        check(contains(
+            observed.wallet_message.as_deref(),
+            &expect["wallet_message_contains"],
+            "wallet_message_contains",
+        ));
+    }
+    for (key, actual) in [
+        ("receipt", observed.receipt),
+        ("fee_prediction", observed.fee_prediction),
+        ("paid_before_payment", observed.paid_before_payment),
+        ("paid", observed.paid),
+        ("timed_out", observed.timed_out),
+    ] {
+        if let Some(expected) = expect[key].as_bool() {
+            check(same(key, Some(expected), actual));
+        }
+    }
+    if let Some(method) = expect["payment_method"].as_str() {
+        check(same(
+            "payment_method",
+            Some(method),
+            observed.payment_method.as_deref(),
+        ));
+    }
+    if let Some(currency) = expect["pay_currency"].as_str() {
+        check(same(
+            "pay_currency",
+            Some(currency),
+            observed.pay_currency.as_deref(),
+        ));
+    }
+    if !expect["total_amount"].is_null() {
+        check(
+            money(expect, "total_amount")
+                .and_then(|total| same("total_amount", Some(total), observed.total_amount)),
+        );
+    }
+    if let Some(prefix) = expect["source_number_prefix"].as_str() {
+        match &observed.source_number {
+            Some(number) if number.starts_with(prefix) => {}
+            other => check(Err(format!(
+                "source_number_prefix: expected {prefix:?}, got {other:?}"
+            ))),
+        }
+    }
+    if let Some(status) = expect["source_status"].as_str() {
+        match &observed.source {
+            Some((source_type, source_id)) => match client
+                .status()
+                .source(source_type.clone(), *source_id)
+                .await
+            {
+                Ok(info) => check(same(
+                    "source_status",
+                    status.to_string(),
+                    info.status.to_string(),
+                )),
+                Err(error) => check(Err(format!("source_status: the lookup failed: {error}"))),
+            },
+            None => check(Err("source_status: the flow produced no document".into())),
+        }
+    }
+    if let Some(executions) = expect["executions"].as_u64() {
+        check(same(
+            "executions",
+            Some(executions),
+            stats["executions"]["created"].as_u64(),
+        ));
+    }
+    if let Some(posts) = expect["execution_posts"].as_u64() {
+        let actual: u64 = stats["requests"]["by_route"]
+            .as_object()
+            .map(|routes| {
+                routes
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("POST /v1/executions/"))
+                    .filter_map(|(_, v)| v.as_u64())
+                    .sum()
+            })
+            .unwrap_or(0);
+        check(same("execution_posts", posts, actual));
+    }
+    if let Some(requests) = expect["requests_sent"].as_u64() {
+        check(same(
+            "requests_sent",
+            Some(requests),
+            stats["requests"]["total"].as_u64(),
+        ));
+    }
+    if let Some(faults) = expect["faults_fired"].as_object() {
+        for (kind, count) in faults {
+            let fired = stats["faults"][kind].as_u64().unwrap_or(0);
+            if fired < count.as_u64().unwrap_or(u64::MAX) {
+                check(Err(format!(
+                    "faults_fired.{kind}: expected at least {count}, fired {fired}"
+                )));
+            }
+        }
+    }
+    if let Some(duplicates) = expect["duplicate_payments"].as_u64() {
+        check(same(
+            "duplicate_payments",
+            Some(duplicates),
+            stats["duplicate_payments"].as_u64(),
+        ));
+    }
+    problems
+}
+
+async fn run_scenario(path: PathBuf) -> Result<String, String> {
+    let label = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("?")
+        .to_string();
+    let fail = |problem: String| format!("{label}: {problem}");
+    let raw = std::fs::read_to_string(&path).map_err(|e| fail(e.to_string()))?;
+    let scenario: Value = serde_json::from_str(&raw).map_err(|e| fail(format!("not JSON: {e}")))?;
+    check_format(&path, &scenario).map_err(fail)?;
+    let sandbox = start_sandbox(&scenario).await.map_err(fail)?;
+    let client = client_for(&sandbox);
+    let observed = run_flow(&scenario, &sandbox, &client).await.map_err(fail)?;
+    let problems = check_expectations(&scenario, &sandbox, &client, &observed).await;
+    sandbox.shutdown();
+    if problems.is_empty() {
+        Ok(label)
+    } else {
+        Err(fail(format!("\n    {}", problems.join("\n    "))))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_behaves_as_it_says() {
+    let files = scenario_files();
+    assert!(
+        files.len() >= 20,
+        "expected the conformance scenarios in {}",
+        scenario_dir().display()
+    );
+    let results = futures::future::join_all(files.into_iter().map(run_scenario)).await;
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().cloned())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_scenarios_cover_what_the_sdk_promises() {
+    let mut flows: BTreeMap<String, usize> = BTreeMap::new();
+    let mut error_kinds = Vec::new();
+    for path in scenario_files() {
+        let scenario: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        check_format(&path, &scenario).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        *flows
+            .entry(scenario["flow"].as_str().unwrap().to_string())
+            .or_default() += 1;
+        if let Some(kind) = scenario["expect"]["error_kind"].as_str() {
+            error_kinds.push(kind.to_string());
+        }
+    }
+    for flow in FLOWS {
+        assert!(flows.contains_key(*flow), "no scenario for the {flow} flow");
+    }
+    for kind in ["Validation", "PermissionDenied"] {
+        assert!(
+            error_kinds.iter().any(|k| k == kind),
+            "no scenario expects {kind}"
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! Shared app state, extractors and the outer middleware (request log, stats,
+//! faults, body limit, JSON error bodies, panic safety).
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
+use axum::http::{header, request::Parts, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use futures::FutureExt;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use crate::error::{ApiError, FieldError};
+use crate::faults::{self, PreFault};
+use crate::model::ts;
+use crate::state::{RequestLogEntry, State as SandboxState};
+
+/// Everything the handlers share.
+pub(crate) struct Shared {
+    pub state: Mutex<SandboxState>,
+    /// Wakes the settle task when something became due earlier.
+    pub notify: Notify,
+    /// `http://host:port` the sandbox is reachable at.
+    pub base_url: String,
+    pub max_body: usize,
+}
+
+/// The axum state.
+pub(crate) type App = Arc<Shared>;
+
+impl Shared {
+    /// Runs `f` on the state after applying due transitions. Never held across an await.
+    pub fn with<R>(&self, f: impl FnOnce(&mut SandboxState) -> R) -> R {
+        let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.tick();
+        f(&mut guard)
+    }
+}
+
+/// The route template matched, carried from the inner to the outer middleware.
+#[derive(Clone, Debug)]
+pub(crate) struct RouteTag(pub String);
+
+/// The execution reference a response is about (for the request log).
+#[derive(Clone, Debug)]
+pub(crate) struct RefTag(pub String);
+
+/// Inner middleware: remembers the matched route on the response.
+pub(crate) async fn tag_route(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let mut resp = next.run(req).await;
+    if let Some(r) = route {
+        resp.extensions_mut().insert(RouteTag(r));
+    }
+    resp
+}
+
+fn content_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+fn is_json_response(resp: &Response) -> bool {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"))
+}
+
+/// Turns any non-JSON error (axum rejections, empty 405s) into `{"detail": ...}`.
+async fn ensure_json_error(resp: Response) -> Response {
+    let status = resp.status();
+    if status.as_u16() < 400 || is_json_response(&resp) {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let detail = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    } else {
+        text
+    };
+    let mut out = (status, axum::Json(json!({ "detail": detail }))).into_response();
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+/// A response whose body fails at once: hyper aborts the connection without
+/// writing a complete response, so the client sees a transport-level error.
+fn dropped_response() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other(
+            "dollr-sandbox: response dropped by fault injection",
+        ))
+    });
+    let mut resp = Response::new(Body::from_stream(stream));
+    *resp.status_mut() = StatusCode::OK;
+    resp
+}
+
+/// The outer middleware, around every route.
+pub(crate) async fn outer(State(app): State<App>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let is_api = path.starts_with("/v1/");
+    let started = Instant::now();
+    let arrived = Utc::now();
+
+    let decision = if is_api {
+        app.with(|st| {
+            if path == "/v1/jwt/client/obtain/token" {
+                st.stats.token_requests += 1;
+            }
+            faults::decide(&mut st.faults, &mut st.fault_rng, &method, &path)
+        })
+    } else {
+        faults::Decision::default()
+    };
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+
+    let too_large = content_length(req.headers()).is_some_and(|n| n > app.max_body);
+    let resp = match decision.pre {
+        Some(PreFault::Error(code)) => ApiError::Internal(code).into_response(),
+        Some(PreFault::RateLimit(secs)) => ApiError::RateLimited(secs).into_response(),
+        None if too_large => ApiError::PayloadTooLarge(app.max_body).into_response(),
+        None => AssertUnwindSafe(next.run(req))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| ApiError::Internal(500).into_response()),
+    };
+    let resp = ensure_json_error(resp).await;
+
+    if is_api {
+        let route = resp.extensions().get::<RouteTag>().map(|r| r.0.clone());
+        let reference = resp.extensions().get::<RefTag>().map(|r| r.0.clone());
+        // Faulted requests never reach the router: count them under their path.
+        let fallback = if decision.pre.is_some() {
+            path.as_str()
+        } else {
+            "(unmatched)"
+        };
+        let route_key = format!("{method} {}", route.as_deref().unwrap_or(fallback));
+        let entry = RequestLogEntry {
+            id: 0,
+            time: ts(arrived),
+            method,
+            path,
+            route,
+            status: resp.status().as_u16(),
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            fault: decision.label(),
+            reference_id: reference,
+        };
+        app.with(|st| st.record_request(entry, route_key));
+    }
+    if decision.drop {
+        return dropped_response();
+    }
+    resp
+}
+
+/// An authenticated request (valid bearer token).
+pub(crate) struct Auth;
+
+impl FromRequestParts<App> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Auth, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::NotAuthenticated);
+        };
+        let value = value.to_str().map_err(|_| ApiError::InvalidCredentials)?;
+        let mut words = value.split_whitespace();
+        let (Some(scheme), Some(token), None) = (words.next(), words.next(), words.next()) else {
+            return Err(ApiError::InvalidCredentials);
+        };
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ApiError::InvalidCredentials);
+        }
+        if app.with(|st| st.token_valid(token)) {
+            Ok(Auth)
+        } else {
+            Err(ApiError::InvalidCredentials)
+        }
+    }
+}
+
+/// A JSON body: `None` when the body is empty.
+pub(crate) struct JsonBody(pub Option<Value>);
+
+impl FromRequest<App> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &App) -> Result<JsonBody, ApiError> {
+        let limit = app.max_body;
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.to_ascii_lowercase());
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge(limit))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(None));
+        }
+        if let Some(ct) = content_type {
+            let essence = ct.split(';').next().unwrap_or("").trim().to_owned();
+            if essence != "application/json" && !essence.ends_with("+json") {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v) => Ok(JsonBody(Some(v))),
+            Err(e) => Err(ApiError::field(FieldError::new(
+                vec![json!("body"), json!(e.column())],
+                format!("JSON decode error: {e}"),
+                "value_error.jsondecode",
+            ))),
+        }
+    }
+}
+
+/// The raw query string.
+pub(crate) struct RawQuery(pub Option<String>);
+
+impl FromRequestParts<App> for RawQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _app: &App) -> Result<RawQuery, ApiError> {
+        Ok(RawQuery(parts.uri.query().map(str::to_owned)))
+    }
+}
+
+/// The base URL to show in links: the request's Host when present.
+pub(crate) struct BaseUrl(pub String);
+
+impl FromRequestParts<App> for BaseUrl {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<BaseUrl, ApiError> {
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()));
+        Ok(BaseUrl(match host {
+            Some(h) => format!("http://{h}"),
+            None => app.base_url.clone(),
+        }))
+    }
+}
+
+/// A JSON 200 tagged with an execution reference for the request log.
+pub(crate) fn with_ref(body: Value, reference: &str) -> Response {
+    let mut resp = axum::Json(body).into_response();
+    resp.extensions_mut().insert(RefTag(reference.to_owned()));
+    resp
+}
+
+/// Fallback for unknown routes.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::NotFound("Not Found".to_owned())
+}
+
+/// Fallback for known routes with the wrong method.
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

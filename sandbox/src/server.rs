@@ -1,0 +1,398 @@
+//! Starting and controlling a sandbox in process.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::Router;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+
+use crate::config::{ConfigPatch, SandboxConfig};
+use crate::faults::{FaultConfig, FaultRule};
+use crate::http::{self, App, Shared};
+use crate::money::Currency;
+use crate::state::{RequestLogEntry, State};
+use crate::{api, control};
+
+/// Why `advance` could not move an execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdvanceError {
+    /// No execution has this reference_id.
+    NotFound,
+    /// The execution is already COMPLETED or FAILED.
+    AlreadyFinal(String),
+}
+
+impl std::fmt::Display for AdvanceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdvanceError::NotFound => f.write_str("no execution with this reference_id"),
+            AdvanceError::AlreadyFinal(s) => write!(f, "the execution is already {s}"),
+        }
+    }
+}
+
+impl std::error::Error for AdvanceError {}
+
+struct Inner {
+    app: App,
+    addr: SocketAddr,
+    url: String,
+    shutdown: watch::Sender<bool>,
+    stopped: watch::Receiver<bool>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Inner {
+    fn stop(&self) {
+        let _ = self.shutdown.send(true);
+        let handle = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(h) = handle {
+            // Never join ourselves (cannot happen through the public API, but be safe).
+            if h.thread().id() != std::thread::current().id() {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A running sandbox. Cheap to clone (an `Arc`); shut down when the last
+/// clone is dropped or [`Sandbox::shutdown`] is called.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("url", &self.inner.url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn url_for(addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip => ip,
+    };
+    match host {
+        IpAddr::V6(v6) => format!("http://[{v6}]:{}", addr.port()),
+        IpAddr::V4(v4) => format!("http://{v4}:{}", addr.port()),
+    }
+}
+
+fn router(app: App) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .route_layer(from_fn(http::tag_route))
+        .merge(control::routes())
+        .fallback(http::not_found)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(from_fn_with_state(app.clone(), http::outer))
+        .with_state(app)
+}
+
+/// Applies due transitions in the background, so state changes (and their
+/// events) happen on time even when nobody polls.
+async fn settle_loop(app: App, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let due = app.with(|st| st.next_due());
+        let wait = match due {
+            Some(d) => d.clamp(Duration::from_millis(1), Duration::from_millis(200)),
+            None => Duration::from_secs(3600),
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = app.notify.notified() => {}
+            r = shutdown.changed() => {
+                if r.is_err() || *shutdown.borrow() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, app: App, mut shutdown: watch::Receiver<bool>) {
+    let ticker = tokio::spawn(settle_loop(app.clone(), shutdown.clone()));
+    let signal = async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    };
+    if let Err(e) = axum::serve(listener, router(app))
+        .with_graceful_shutdown(signal)
+        .await
+    {
+        tracing::warn!(error = %e, "dollr-sandbox server stopped with an error");
+    }
+    ticker.abort();
+}
+
+async fn bind(config: &SandboxConfig) -> io::Result<(TcpListener, App, SocketAddr)> {
+    let listener = TcpListener::bind((config.host, config.port)).await?;
+    let addr = listener.local_addr()?;
+    let app = Arc::new(Shared {
+        state: Mutex::new(State::new(config)),
+        notify: Notify::new(),
+        base_url: url_for(addr),
+        max_body: config.max_body_bytes,
+    });
+    Ok((listener, app, addr))
+}
+
+impl Sandbox {
+    /// Starts the sandbox on the current tokio runtime (port 0 = a free port).
+    pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+        let (listener, app, addr) = bind(&config).await?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (stopped_tx, stopped_rx) = watch::channel(false);
+        let server_app = app.clone();
+        tokio::spawn(async move {
+            serve(listener, server_app, shutdown_rx).await;
+            let _ = stopped_tx.send(true);
+        });
+        tracing::info!(%addr, "dollr-sandbox listening");
+        Ok(Sandbox::from_parts(
+            app,
+            addr,
+            shutdown_tx,
+            stopped_rx,
+            None,
+        ))
+    }
+
+    /// Starts the sandbox on its own thread with its own multi-thread tokio
+    /// runtime: for callers without a runtime (Python, Node, Kotlin helpers).
+    /// Works from inside a tokio runtime too.
+    pub fn start_in_background(config: SandboxConfig) -> io::Result<Sandbox> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<(App, SocketAddr)>>();
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (stopped_tx, stopped_rx) = watch::channel(false);
+        let thread = std::thread::Builder::new()
+            .name("dollr-sandbox".to_owned())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("dollr-sandbox-worker")
+                    .enable_all()
+                    .build();
+                let runtime = match runtime {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match bind(&config).await {
+                        Ok((listener, app, addr)) => {
+                            let _ = ready_tx.send(Ok((app.clone(), addr)));
+                            serve(listener, app, shutdown_rx).await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+                drop(runtime);
+                let _ = stopped_tx.send(true);
+            })?;
+        let (app, addr) = match ready_rx.recv() {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(io::Error::other(
+                    "the dollr-sandbox thread exited before it was ready",
+                ))
+            }
+        };
+        Ok(Sandbox::from_parts(
+            app,
+            addr,
+            shutdown_tx,
+            stopped_rx,
+            Some(thread),
+        ))
+    }
+
+    fn from_parts(
+        app: App,
+        addr: SocketAddr,
+        shutdown: watch::Sender<bool>,
+        stopped: watch::Receiver<bool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    ) -> Sandbox {
+        Sandbox {
+            inner: Arc::new(Inner {
+                url: url_for(addr),
+                app,
+                addr,
+                shutdown,
+                stopped,
+                thread: Mutex::new(thread),
+            }),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.inner.url.clone()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    /// The client id the token endpoint accepts.
+    pub fn client_id(&self) -> String {
+        self.inner.app.with(|st| st.settings.client_id.clone())
+    }
+
+    /// The client secret the token endpoint accepts.
+    pub fn client_secret(&self) -> String {
+        self.inner.app.with(|st| st.settings.client_secret.clone())
+    }
+
+    /// The payout passcode.
+    pub fn passcode(&self) -> String {
+        self.inner.app.with(|st| st.settings.passcode.clone())
+    }
+
+    /// The seed in use (reported so a failing run can be replayed).
+    pub fn seed(&self) -> u64 {
+        self.inner.app.with(|st| st.seed)
+    }
+
+    /// Replaces the fault configuration.
+    pub fn set_faults(&self, faults: FaultConfig) {
+        self.inner.app.set_faults(faults);
+    }
+
+    /// Appends one fault rule.
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.inner.app.with(|st| st.faults.rules.push(rule));
+    }
+
+    /// The current faults (counted rules show what is left).
+    pub fn faults(&self) -> FaultConfig {
+        self.inner.app.faults()
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.inner.app.set_faults(FaultConfig::none());
+    }
+
+    /// The stats document (same as `GET /_sandbox/stats`).
+    pub fn stats(&self) -> Value {
+        self.inner.app.with(|st| st.stats_json())
+    }
+
+    /// The request log, oldest first.
+    pub fn request_log(&self) -> Vec<RequestLogEntry> {
+        self.inner.app.with(|st| st.log.iter().cloned().collect())
+    }
+
+    /// State-change events of executions, oldest first.
+    pub fn events(&self) -> Vec<Value> {
+        self.inner
+            .app
+            .with(|st| st.events.iter().cloned().collect())
+    }
+
+    /// Back to the opening state (data, wallets, faults, stats, clock); settings
+    /// and tokens stay.
+    pub fn reset(&self) {
+        self.inner.app.reset();
+    }
+
+    /// Moves the execution with this reference_id to its next state and
+    /// returns the new status (`PROCESSING`, `COMPLETED` or `FAILED`).
+    pub fn advance(&self, reference_id: &str) -> Result<String, AdvanceError> {
+        self.advance_inner(reference_id, false)
+    }
+
+    /// Moves the execution straight to its final state.
+    pub fn advance_to_final(&self, reference_id: &str) -> Result<String, AdvanceError> {
+        self.advance_inner(reference_id, true)
+    }
+
+    fn advance_inner(&self, reference_id: &str, to_final: bool) -> Result<String, AdvanceError> {
+        match self.inner.app.advance(reference_id, to_final) {
+            Ok(v) => Ok(v
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()),
+            Err(crate::error::ApiError::NotFound(_)) => Err(AdvanceError::NotFound),
+            Err(e) => Err(AdvanceError::AlreadyFinal(
+                e.body_json()
+                    .get("detail")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// Moves the sandbox clock forward (executions and sessions follow it;
+    /// access tokens use the wall clock).
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner
+            .app
+            .advance_clock(u64::try_from(by.as_millis()).unwrap_or(u64::MAX));
+    }
+
+    /// Changes settings at runtime.
+    pub fn update_config(&self, patch: ConfigPatch) {
+        self.inner.app.patch_config(&patch);
+    }
+
+    /// Invalidates every issued access token; returns how many there were.
+    pub fn revoke_tokens(&self) -> usize {
+        self.inner.app.revoke_tokens()
+    }
+
+    /// The merchant wallets (`[{id, currency, balance, status}]`).
+    pub fn wallets(&self) -> Value {
+        self.inner.app.wallets_json()
+    }
+
+    /// Sets a wallet balance.
+    pub fn set_wallet_balance(&self, currency: Currency, balance: Decimal) {
+        self.inner.app.set_wallet_balance(currency, balance);
+    }
+
+    /// Every payment intent (one per execution, with its numeric id).
+    pub fn payment_intents(&self) -> Value {
+        self.inner.app.payment_intents_json()
+    }
+
+    /// Stops accepting connections and lets in-flight requests finish. For a
+    /// background sandbox this waits for its thread; otherwise use
+    /// [`Sandbox::stopped`] to wait.
+    pub fn shutdown(&self) {
+        self.inner.stop();
+    }
+
+    /// Resolves once the server has stopped.
+    pub async fn stopped(&self) {
+        let mut rx = self.inner.stopped.clone();
+        let _ = rx.wait_for(|s| *s).await;
+    }
+}
