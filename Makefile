@@ -19,6 +19,9 @@ export RUST_BACKTRACE ?= 1
 
 .PHONY: demo test lint fmt sandbox soak tools test-rust clean generate generate-schema lint-rust
 
+# `make` alone runs the demo, whatever the included rules.mk files define first.
+.DEFAULT_GOAL := demo
+
 # Each binding owns a rules.mk that appends its targets to these lists (and defines them).
 BINDING_TESTS :=
 LINT_TARGETS := lint-rust
@@ -26,6 +29,7 @@ GENERATE_TARGETS := generate-schema
 -include bindings-python/rules.mk
 -include bindings-node/rules.mk
 -include bindings-swift/rules.mk
+-include bench/rules.mk
 
 demo:
 	$(CARGO) run -q -p dollr-cli -- demo

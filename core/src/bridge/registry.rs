@@ -500,8 +500,10 @@ fn build() -> Vec<Operation> {
     ops.push(op! {
         "status.wait", "Polls an execution until it is `COMPLETED` or `FAILED` (`state: \"finished\"`) or the deadline passes (`state: \"still_processing\"`, not an error: wait again later). Each observed change is sent as a `transition` event.";
         params {
-            operation: OperationType ["arg"] "Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`).",
-            reference_id: String ["arg"] "The execution's idempotency key (UUID v4)."
+            // `path`: it is the path parameter of every status request the wait makes, and
+            // bindings put path parameters first (`status.wait(reference_id, operation=...)`).
+            reference_id: String ["path"] "The execution's idempotency key (UUID v4).",
+            operation: OperationType ["arg"] "Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`)."
         }
         request req: WaitArgs ["arg"];
         returns WaitOutcomeView;

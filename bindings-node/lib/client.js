@@ -1,0 +1,45 @@
+'use strict';
+// The `Client`: builds the native client from its options and exposes the generated resources
+// and flows. The secret goes straight to Rust and is never kept on the JS side, so nothing here
+// can print it.
+
+const { inspect } = require('node:util');
+const native = require('./native.js');
+require('./errors.js'); // registers the error classes before the first call can fail
+const { makeCaller, genericToWire } = require('./runtime.js');
+const { ClientOperations, TABLES } = require('./generated/api.js');
+
+class Client extends ClientOperations {
+  #native;
+
+  /**
+   * @param {object} [options] `{ clientId, clientSecret, baseUrl, timeoutMs, maxRetries, journal }`;
+   *   each falls back to the core's environment variables and defaults.
+   */
+  constructor(options = {}) {
+    // Unknown option names reach Rust too (snake_cased), which refuses them by name.
+    const handle = new native.NativeClient(JSON.stringify(genericToWire(options ?? {})));
+    super(makeCaller(handle, TABLES));
+    this.#native = handle;
+  }
+
+  /** The API base URL in use (after environment fallbacks). */
+  get baseUrl() {
+    return this.#native.baseUrl;
+  }
+
+  /** The client id in use (the secret is never readable back). */
+  get clientId() {
+    return this.#native.clientId ?? undefined;
+  }
+
+  toJSON() {
+    return { baseUrl: this.baseUrl, clientId: this.clientId };
+  }
+
+  [inspect.custom](depth, options, inspectFn = inspect) {
+    return `Client ${inspectFn(this.toJSON(), options)}`;
+  }
+}
+
+module.exports = { Client };

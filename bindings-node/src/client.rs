@@ -1,0 +1,108 @@
+//! The native client: construction from options and the one generic call every generated JS
+//! method goes through. Arguments and results cross the boundary as JSON text (snake_case keys,
+//! decimals as strings, timestamps as RFC 3339), exactly as `dollr_core::bridge` speaks it.
+
+use std::sync::Arc;
+
+use dollr_core::bridge;
+use dollr_core::{Credentials, Error, ErrorKind};
+use napi::bindgen_prelude::PromiseRaw;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status};
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::errors::{guard_core, guard_sync, spawn_promise};
+
+/// A JS callback receiving each flow event as JSON text. Weak: a pending call keeps Node alive by
+/// itself, and a finished one must not be kept alive by a callback the core may still hold.
+pub(crate) type EventCallback = ThreadsafeFunction<String, (), String, Status, false, true>;
+
+/// Parses JSON handed over by the JS layer; it produced it with `JSON.stringify`, so a failure
+/// here means the arguments held something JSON cannot carry.
+pub(crate) fn parse_json(what: &str, text: &str) -> dollr_core::Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::new(
+            ErrorKind::Validation,
+            format!("{what} are not valid JSON: {e}"),
+        )
+    })
+}
+
+fn to_json(value: &Value) -> dollr_core::Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::internal(format!("could not encode the result as JSON: {e}")))
+}
+
+/// A Dollr API client (the JS `Client` wraps it). One connection pool, token cache and journal
+/// per instance, shared by every concurrent call.
+#[napi(js_name = "NativeClient")]
+pub struct NativeClient {
+    client: dollr_core::Client,
+}
+
+#[napi]
+impl NativeClient {
+    /// `options_json`: the bridge's `ClientOptions` (`client_id`, `client_secret`, `base_url`,
+    /// `timeout_ms`, `max_retries`, `journal`), each optional: the core falls back to the `DOLLR_*`
+    /// environment variables and its defaults, and refuses unknown keys by name.
+    #[napi(constructor)]
+    pub fn new(env: Env, options_json: String) -> napi::Result<Self> {
+        guard_core(&env, || {
+            let mut options =
+                bridge::ClientOptions::from_json(parse_json("the Client options", &options_json)?)?;
+            options.sdk_language = Some("node".to_string());
+            Ok(NativeClient {
+                client: bridge::client_from_options(options)?,
+            })
+        })
+    }
+
+    /// The resolved base URL (after environment fallbacks), for `util.inspect`.
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.client.config().base_url.clone()
+    }
+
+    /// The client id in use, if the client has client credentials (never the secret).
+    #[napi(getter)]
+    pub fn client_id(&self) -> Option<String> {
+        match &self.client.config().credentials {
+            Credentials::ClientCredentials { client_id, .. } => Some(client_id.clone()),
+            Credentials::TokenProvider(_) => None,
+        }
+    }
+
+    /// Calls one operation or flow by its schema name with snake_case JSON arguments; resolves
+    /// with the JSON result. With `on_event`, flow events are delivered to it as JSON text while
+    /// the call runs.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        operation: String,
+        args_json: String,
+        on_event: Option<EventCallback>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        guard_sync(env, || {
+            let client = self.client.clone();
+            spawn_promise(env, async move {
+                let args = parse_json("the arguments", &args_json)?;
+                let result = match on_event {
+                    Some(callback) => {
+                        let events: Arc<dyn Fn(Value) + Send + Sync> =
+                            Arc::new(move |event: Value| {
+                                if let Ok(text) = serde_json::to_string(&event) {
+                                    // Non-blocking: a slow JS listener must not stall the payment flow.
+                                    callback.call(text, ThreadsafeFunctionCallMode::NonBlocking);
+                                }
+                            });
+                        bridge::call_with_events(&client, &operation, args, events).await?
+                    }
+                    None => bridge::call(&client, &operation, args).await?,
+                };
+                to_json(&result)
+            })
+        })
+    }
+}

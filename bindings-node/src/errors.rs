@@ -1,0 +1,240 @@
+//! The one place a core [`Error`] becomes a JavaScript error, and the panic guards that turn a Rust
+//! panic into such an error instead of aborting the Node process.
+//!
+//! The error classes themselves are plain JavaScript (`lib/errors.js`: `DollrError` and one
+//! subclass per kind) so that `instanceof` and stack traces behave like any other JS error; the
+//! JS layer hands them to the addon once at load time ([`register_error_classes`]) and the mapping
+//! below picks the class, sets the message and every field. No other code decides what a JS error
+//! looks like.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use dollr_core::{Error, ErrorKind};
+use futures::FutureExt;
+use napi::bindgen_prelude::{Function, JsObjectValue, Object, ObjectRef, PromiseRaw, Unknown};
+use napi::{Env, JsValue, Status};
+use napi_derive::napi;
+
+/// The JS error classes, by class name, kept per Node environment (main thread and each worker
+/// load the addon separately).
+struct ErrorClasses(ObjectRef<false>);
+
+/// The JS class name for a kind: the same names as the Python binding's exception classes.
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Validation => "ValidationError",
+        ErrorKind::Authentication => "AuthenticationError",
+        ErrorKind::PermissionDenied => "PermissionDeniedError",
+        ErrorKind::NotFound => "NotFoundError",
+        ErrorKind::Conflict => "ConflictError",
+        ErrorKind::RateLimited => "RateLimitError",
+        ErrorKind::Server => "ServerError",
+        ErrorKind::Network => "NetworkError",
+        ErrorKind::Timeout => "TimeoutError",
+        ErrorKind::AmbiguousExecution => "AmbiguousExecutionError",
+        ErrorKind::Decode => "DecodeError",
+        ErrorKind::Internal => "InternalError",
+    }
+}
+
+/// Called once by `lib/errors.js` with `{ DollrError, ValidationError, … }`.
+#[napi(js_name = "_registerErrorClasses")]
+pub fn register_error_classes(env: Env, classes: Object) -> napi::Result<()> {
+    guard_sync(&env, || {
+        let reference = classes.create_ref::<false>()?;
+        env.set_instance_data(ErrorClasses(reference), (), |_| {})
+    })
+}
+
+/// `[[kind, className], …]` for every core kind, so a JS test can prove the mapping is complete.
+#[napi(js_name = "_errorKinds")]
+pub fn error_kinds() -> Vec<Vec<String>> {
+    ErrorKind::ALL
+        .iter()
+        .map(|kind| vec![kind.name().to_string(), class_name(*kind).to_string()])
+        .collect()
+}
+
+/// Builds the JS error object for a core error: an instance of the kind's class (falling back to
+/// a plain `Error` if the JS layer did not register its classes) with `code` = the kind name,
+/// `details` (always an array) and, when known, `status`, `retryAfter` (seconds, like the HTTP
+/// header), `referenceId` and `requestId`. The core never puts a secret in any of these.
+pub(crate) fn js_error<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
+    let message = error.message().to_string();
+    let mut object = match env.get_instance_data::<ErrorClasses>()? {
+        Some(classes) => {
+            let classes = classes.0.get_value(env)?;
+            let class = match classes
+                .get_named_property::<Option<Function<String, Unknown>>>(class_name(error.kind()))?
+            {
+                Some(class) => Some(class),
+                None => {
+                    classes.get_named_property::<Option<Function<String, Unknown>>>("DollrError")?
+                }
+            };
+            match class {
+                Some(class) => class.new_instance(message)?.coerce_to_object()?,
+                None => env.create_error(napi::Error::new(Status::GenericFailure, message))?,
+            }
+        }
+        None => env.create_error(napi::Error::new(Status::GenericFailure, message))?,
+    };
+    object.set_named_property("code", error.kind().name())?;
+    let mut details = env.create_array(0)?;
+    for (index, detail) in error.details().iter().enumerate() {
+        let mut item = Object::new(env)?;
+        item.set_named_property("loc", detail.loc.clone())?;
+        item.set_named_property("msg", detail.msg.as_str())?;
+        item.set_named_property("type", detail.kind.as_str())?;
+        item.set_named_property("field", detail.field())?;
+        details.set(u32::try_from(index).unwrap_or(u32::MAX), item)?;
+    }
+    object.set_named_property("details", details)?;
+    if let Some(status) = error.status() {
+        object.set_named_property("status", u32::from(status))?;
+    }
+    if let Some(retry_after) = error.retry_after() {
+        object.set_named_property("retryAfter", retry_after.as_secs_f64())?;
+    }
+    if let Some(reference_id) = error.reference_id() {
+        object.set_named_property("referenceId", reference_id)?;
+    }
+    if let Some(request_id) = error.request_id() {
+        object.set_named_property("requestId", request_id)?;
+    }
+    Ok(object)
+}
+
+/// The `napi::Error` that makes napi throw (or reject with) exactly [`js_error`]'s object. If even
+/// building that object fails, the caller still gets an error carrying the message.
+pub(crate) fn to_napi_error(env: &Env, error: &Error) -> napi::Error {
+    match js_error(env, error) {
+        Ok(object) => napi::Error::from(object.to_unknown()),
+        Err(_) => napi::Error::new(
+            Status::GenericFailure,
+            format!("{}: {}", error.kind(), error.message()),
+        ),
+    }
+}
+
+/// A caught panic as a core error of kind `Internal`.
+pub(crate) fn panic_error(payload: Box<dyn Any + Send>) -> Error {
+    let what = if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "unknown panic payload".to_string()
+    };
+    Error::internal(format!(
+        "dollr-native hit an internal bug (a Rust panic: {what}); the operation did not complete, please report it"
+    ))
+}
+
+/// Runs a synchronous export body, turning a panic into a thrown `InternalError` (a panic must
+/// never unwind into Node: that aborts the process).
+pub(crate) fn guard_sync<T>(env: &Env, body: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => Err(to_napi_error(env, &panic_error(payload))),
+    }
+}
+
+/// Like [`guard_sync`] for bodies that fail with a core error.
+pub(crate) fn guard_core<T>(
+    env: &Env,
+    body: impl FnOnce() -> dollr_core::Result<T>,
+) -> napi::Result<T> {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(to_napi_error(env, &error)),
+        Err(payload) => Err(to_napi_error(env, &panic_error(payload))),
+    }
+}
+
+/// Runs `future` on napi's tokio runtime and returns the Promise of its result. A core error
+/// rejects with [`js_error`]'s object; a panic inside the future (napi does not reliably catch
+/// those in async tasks) rejects with an `InternalError` and the process carries on.
+pub(crate) fn spawn_promise<'env, F>(
+    env: &'env Env,
+    future: F,
+) -> napi::Result<PromiseRaw<'env, String>>
+where
+    F: Future<Output = dollr_core::Result<String>> + Send + 'static,
+{
+    let guarded = async move {
+        let outcome = match AssertUnwindSafe(future).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(payload) => Err(panic_error(payload)),
+        };
+        Ok::<_, napi::Error>(outcome)
+    };
+    env.spawn_future_with_callback(guarded, |env, outcome| match outcome {
+        Ok(json) => Ok(json),
+        Err(error) => Err(to_napi_error(env, &error)),
+    })
+}
+
+/// Panics on purpose so the tests can prove a panic becomes an `InternalError` (thrown for
+/// `"sync"`, a rejected Promise for `"async"`) and never crashes Node. Hidden from the typings.
+#[napi(js_name = "_panicForTests")]
+#[allow(clippy::panic)] // the whole point of this export
+pub fn panic_for_tests<'env>(
+    env: &'env Env,
+    mode: String,
+) -> napi::Result<PromiseRaw<'env, String>> {
+    guard_sync(env, || {
+        if mode == "sync" {
+            panic!("deliberate panic for the tests (sync)");
+        }
+        spawn_promise(env, async move {
+            tokio_yield().await;
+            panic!("deliberate panic for the tests (async, mode {mode})");
+        })
+    })
+}
+
+/// Rejects with a core error of `kind` (a kind name, e.g. `"AmbiguousExecution"`) carrying every
+/// field, so the tests can check the mapping of kinds the sandbox cannot provoke on demand.
+/// Hidden from the typings.
+#[napi(js_name = "_errorForTests")]
+pub fn error_for_tests<'env>(
+    env: &'env Env,
+    kind: String,
+) -> napi::Result<PromiseRaw<'env, String>> {
+    guard_sync(env, || {
+        spawn_promise(env, async move {
+            let kind = ErrorKind::ALL
+                .into_iter()
+                .find(|k| k.name() == kind)
+                .ok_or_else(|| Error::internal(format!("no error kind {kind:?}")))?;
+            Err(Error::new(kind, format!("a {kind} error for the tests"))
+                .with_status(499)
+                .with_details(vec![dollr_core::ValidationDetail::body(
+                    "items.0.amount",
+                    "too many decimals",
+                    "value_error",
+                )])
+                .with_retry_after(Some(std::time::Duration::from_millis(1500)))
+                .with_reference_id("6f1c1d1e-2a3b-4c5d-8e9f-0a1b2c3d4e5f")
+                .with_request_id(Some("req-123".to_string())))
+        })
+    })
+}
+
+/// Yields once so the async panic happens on the runtime, after the Promise was returned.
+async fn tokio_yield() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}

@@ -1,0 +1,33 @@
+//! # dollr-native (the Node addon)
+//!
+//! A thin napi-rs layer over `dollr-core`: it constructs clients, runs any operation or flow of the
+//! core's bridge by name on napi's tokio runtime and returns Promises, maps core errors to JS
+//! error classes in one function ([`errors::js_error`]), starts the in-process sandbox for tests,
+//! and exports the sandbox test numbers. Everything API-shaped (resources, camelCase names, the
+//! typings) is JavaScript generated from `core/bridge-schema.json` by `bindings-node/codegen.mjs`.
+//!
+//! No export lets a Rust panic unwind into Node: every body runs under `catch_unwind` and every
+//! future under `FutureExt::catch_unwind`, so a panic becomes an `InternalError`.
+
+pub mod client;
+pub mod errors;
+pub mod sandbox;
+
+use dollr_core::test_numbers;
+use napi_derive::napi;
+
+/// The sandbox's test numbers as `[[NAME, value], …]`, from the core's one list (the JS layer
+/// names them in camelCase, as the generated typings do).
+#[napi(js_name = "_testNumbers")]
+pub fn test_numbers() -> Vec<Vec<String>> {
+    test_numbers::NAMED
+        .iter()
+        .map(|(name, value)| vec![(*name).to_string(), (*value).to_string()])
+        .collect()
+}
+
+/// The SDK version (the workspace version, one number for every package).
+#[napi(js_name = "_version")]
+pub fn version() -> String {
+    dollr_core::config::SDK_VERSION.to_string()
+}

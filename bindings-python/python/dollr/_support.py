@@ -1,0 +1,512 @@
+"""What the generated layer stands on: value conversions, the model and enum bases, the clients.
+
+Only translation happens here. The core decides everything else: defaults, validation (a float
+that is not exactly representable or an unknown currency is refused by the core with a
+``ValidationError`` naming the field), retries, journaling and error kinds.
+
+Conversions, by bridge type:
+
+* ``decimal``: :class:`~decimal.Decimal` in and out; on input ``int`` and ``str`` pass as their
+  exact text, and a ``float`` as its exact binary value (``Decimal(0.1)`` is
+  ``0.1000000000000000055511151231257827021181583404541015625``, which the core refuses for money
+  while ``250.0`` becomes ``250``) — never rounded here.
+* ``timestamp``: timezone-aware :class:`~datetime.datetime` out; ``datetime`` (ISO 8601) or RFC 3339
+  text in (a naive ``datetime`` is read by the core as UTC).
+* ``enum:<Name>``: the enum's member when known, else the plain ``str`` (forward compatible).
+* ``model:<Name>``: the model class; on input a model instance or a mapping of its fields.
+* ``list:<type>``: lists of the above. ``json``: passed through.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Callable, ClassVar, TypeVar, Union
+
+from dollr import _native
+
+__all__ = [
+    "AsyncClientBase",
+    "ClientBase",
+    "DecimalInput",
+    "FlowEvent",
+    "Model",
+    "Secret",
+    "StrEnum",
+    "TimeoutLike",
+    "UnknownEvent",
+    "from_wire",
+    "to_wire",
+]
+
+_Converter = Callable[[Any], Any]
+M = TypeVar("M", bound="Model")
+
+FieldSpecs = tuple[tuple[str, str, str], ...]
+"""A model's fields: ``(attribute, JSON name, bridge type)`` each."""
+
+DecimalInput = Union[Decimal, int, float, str]
+"""What a money argument accepts: ``Decimal`` (preferred), ``int``, decimal text, or a ``float``
+that is exactly representable (``250.0``; ``0.1`` is refused by the core, never rounded)."""
+
+TimeoutLike = Union[float, int, _dt.timedelta]
+"""A duration in seconds, or a ``timedelta``."""
+
+_MODELS: dict[str, type[Model]] = {}
+_ENUMS: dict[str, type[StrEnum]] = {}
+_EVENTS: dict[str, type[FlowEvent]] = {}
+
+
+class Secret(str):
+    """A secret value (an access token, a 3-D Secure client secret): a ``str`` whose ``repr``
+    never shows it. Use it as the string it is (``str(secret)`` gives the value)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('<redacted>')"
+
+
+class StrEnum(str, enum.Enum):
+    """A known value of an API enum. Members are ``str``: ``status == "COMPLETED"`` holds.
+
+    Fields typed with an enum hold the member when the value is known to this SDK version and the
+    plain ``str`` otherwise, so a value Dollr adds later never breaks decoding.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _ENUMS[cls.__name__] = cls
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Model:
+    """Base of every result and input model: attributes, ``repr`` without secrets, equality by
+    value and :meth:`to_dict`."""
+
+    __slots__ = ()
+    _fields: ClassVar[FieldSpecs] = ()
+    """``(attribute, JSON name, bridge type)`` of every field, in schema order."""
+    _secrets: ClassVar[frozenset[str]] = frozenset()
+    """Fields whose values never appear in ``repr``."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _MODELS[cls.__name__] = cls
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}=<redacted>" if name in self._secrets else f"{name}={getattr(self, name)!r}"
+            for name, _, _ in self._fields
+        )
+        return f"{type(self).__name__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name, _, _ in self._fields)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict keyed by the API's names (nested models as dicts; Decimal, datetime
+        and enum members kept)."""
+        return {wire: _plain(getattr(self, name)) for name, wire, _ in self._fields}
+
+    @classmethod
+    def _from_wire(cls: type[M], data: Mapping[str, Any]) -> M:
+        instance = cls.__new__(cls)
+        for name, wire, kind in cls._fields:
+            object.__setattr__(instance, name, from_wire(kind, data.get(wire)))
+        return instance
+
+    def _to_wire(self) -> dict[str, Any]:
+        wire = {}
+        for name, key, kind in self._fields:
+            value = getattr(self, name)
+            if value is not None:
+                wire[key] = to_wire(kind, value)
+        return wire
+
+
+class FlowEvent(Model):
+    """Base of the progress events flows (and ``status.wait``) report as they happen; the
+    subclass says which (``PartyReadyEvent``, ``StatusChangedEvent``, …)."""
+
+    __slots__ = ()
+    event: ClassVar[str] = ""
+    """The event's name, as in the bridge schema (``party_ready``, ``status_changed``, …)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.event:
+            _EVENTS[cls.event] = cls
+
+    def __str__(self) -> str:
+        # Flow steps carry the core's own sentence for them ("party #2 Amara created").
+        message = getattr(self, "message", None)
+        return message if isinstance(message, str) else repr(self)
+
+
+class UnknownEvent(FlowEvent):
+    """An event this SDK version does not know (a newer core): its name and raw fields."""
+
+    __slots__ = ("data", "name")
+    _fields: ClassVar[FieldSpecs] = (("name", "event", "string"), ("data", "data", "json"))
+
+    name: str
+    """The event's name."""
+    data: dict[str, Any]
+    """Its fields, as JSON."""
+
+    def __init__(self, *, name: str, data: dict[str, Any]) -> None:
+        self.name = name
+        self.data = data
+
+
+def _event(data: dict[str, Any]) -> FlowEvent:
+    cls = _EVENTS.get(data.get("event", ""))
+    if cls is None:
+        return UnknownEvent(name=str(data.get("event")), data=data)
+    return cls._from_wire(data)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+# ---- from the bridge's JSON to Python -------------------------------------------------------
+
+
+def _parse_timestamp(text: str) -> _dt.datetime:
+    """RFC 3339 to an aware datetime (Python 3.9's ``fromisoformat`` takes neither ``Z`` nor
+    nanoseconds; digits past microseconds are dropped, the datetime type cannot hold them)."""
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        fraction, offset = rest[:digits], rest[digits:]
+        text = f"{head}.{fraction[:6].ljust(6, '0')}{offset}"
+    return _dt.datetime.fromisoformat(text)
+
+
+def _decimal_from_wire(value: Any) -> Decimal:
+    # The bridge sends money as exact strings; JSON numbers arrive as Decimal or int (the results
+    # are parsed with parse_float=Decimal), never as float.
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _enum_from_wire(name: str) -> _Converter:
+    def convert(value: Any) -> Any:
+        members = _ENUMS[name]._value2member_map_
+        return members.get(value, value)
+
+    return convert
+
+
+def _model_from_wire(name: str) -> _Converter:
+    return lambda value: _MODELS[name]._from_wire(value)
+
+
+def _list_from_wire(item: _Converter) -> _Converter:
+    return lambda value: [item(v) for v in value]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+_FROM_WIRE: dict[str, _Converter] = {}
+
+
+def _from_wire_converter(kind: str) -> _Converter:
+    converter = _FROM_WIRE.get(kind)
+    if converter is None:
+        if kind == "decimal":
+            converter = _decimal_from_wire
+        elif kind == "timestamp":
+            converter = _parse_timestamp
+        elif kind.startswith("enum:"):
+            converter = _enum_from_wire(kind[5:])
+        elif kind.startswith("model:"):
+            converter = _model_from_wire(kind[6:])
+        elif kind.startswith("list:"):
+            converter = _list_from_wire(_from_wire_converter(kind[5:]))
+        elif kind == "secret":
+            converter = Secret
+        else:  # string, integer, number, boolean, json
+            converter = _identity
+        _FROM_WIRE[kind] = converter
+    return converter
+
+
+def from_wire(kind: str, value: Any) -> Any:
+    """Converts one JSON value of bridge type ``kind`` to its Python value (``None`` stays)."""
+    if value is None:
+        return None
+    return _from_wire_converter(kind)(value)
+
+
+# ---- from Python to the bridge's JSON -------------------------------------------------------
+
+
+def _decimal_to_wire(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # not a number: the core refuses it with a message naming the field
+    if isinstance(value, float):
+        value = Decimal(value)  # the exact binary value: 0.1 is refused by the core, 250.0 is not
+    if isinstance(value, Decimal):
+        return format(value, "f")  # positional notation, every digit kept
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def _timestamp_to_wire(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()  # a naive datetime has no offset: the core's rule applies
+    return value
+
+
+def _enum_to_wire(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _model_to_wire(name: str) -> _Converter:
+    def convert(value: Any) -> Any:
+        if isinstance(value, Model):
+            return value._to_wire()
+        if isinstance(value, Mapping):
+            types = {key: kind for _, key, kind in _MODELS[name]._fields}
+            return {
+                key: to_wire(types[key], item) if key in types else item
+                for key, item in value.items()
+                if item is not None
+            }
+        return value
+
+    return convert
+
+
+def _list_to_wire(item: _Converter) -> _Converter:
+    def convert(value: Any) -> Any:
+        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+            return value  # not a list: the core says so
+        return [item(v) for v in value]
+
+    return convert
+
+
+_TO_WIRE: dict[str, _Converter] = {}
+
+
+def _to_wire_converter(kind: str) -> _Converter:
+    converter = _TO_WIRE.get(kind)
+    if converter is None:
+        if kind == "decimal":
+            converter = _decimal_to_wire
+        elif kind == "seconds":
+            converter = _milliseconds
+        elif kind == "timestamp":
+            converter = _timestamp_to_wire
+        elif kind.startswith("enum:"):
+            converter = _enum_to_wire
+        elif kind.startswith("model:"):
+            converter = _model_to_wire(kind[6:])
+        elif kind.startswith("list:"):
+            converter = _list_to_wire(_to_wire_converter(kind[5:]))
+        elif kind == "json":
+            converter = _json_to_wire
+        else:
+            converter = _enum_to_wire  # str subclasses (enum members) as their value
+        _TO_WIRE[kind] = converter
+    return converter
+
+
+def _json_to_wire(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _json_to_wire(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_to_wire(item) for item in value]
+    if isinstance(value, (Decimal, float)) and not isinstance(value, bool):
+        return _decimal_to_wire(value)
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    return _enum_to_wire(value)
+
+
+def to_wire(kind: str, value: Any) -> Any:
+    """Converts one Python value to the JSON the bridge takes for type ``kind``."""
+    if value is None:
+        return None
+    return _to_wire_converter(kind)(value)
+
+
+def _args(*params: tuple[str, str, Any]) -> dict[str, Any]:
+    """The bridge's argument object: ``(JSON name, bridge type, value)`` triples, ``None`` left
+    out (the core applies its defaults)."""
+    return {name: to_wire(kind, value) for name, kind, value in params if value is not None}
+
+
+def _events(
+    on_event: Callable[[FlowEvent], object] | None,
+) -> Callable[[Any], None] | None:
+    """Turns the bridge's event JSON into event objects for a user callback."""
+    if on_event is None:
+        return None
+    handler = on_event
+
+    def deliver(data: Any) -> None:
+        # A flow cannot stop half-way because a progress callback broke: report, carry on.
+        try:
+            handler(_event(data))
+        except Exception:
+            import logging
+
+            logging.getLogger("dollr").exception(
+                "the on_event callback raised; the call carries on without it"
+            )
+
+    return deliver
+
+
+def _dumps(args: Mapping[str, Any]) -> str:
+    return json.dumps(args, separators=(",", ":"), ensure_ascii=False)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+# ---- the clients ----------------------------------------------------------------------------
+
+
+def _milliseconds(seconds: TimeoutLike | None) -> int | None:
+    if seconds is None:
+        return None
+    if isinstance(seconds, _dt.timedelta):
+        seconds = seconds.total_seconds()
+    return round(seconds * 1000)
+
+
+class _NativeOwner:
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutLike | None = None,
+        max_retries: int | None = None,
+        journal: str | os.PathLike[str] | None = None,
+    ) -> None:
+        options = {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "base_url": base_url,
+            "timeout_ms": _milliseconds(timeout),
+            "max_retries": max_retries,
+            "journal": None if journal is None else os.fspath(journal),
+            "sdk_language": "python",
+        }
+        # The core turns these into a client (and refuses bad ones, naming the option).
+        self._native = _native.NativeClient(
+            _dumps({name: value for name, value in options.items() if value is not None})
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL in use."""
+        return self._native.base_url
+
+    @property
+    def client_id(self) -> str | None:
+        """The client id in use (the secret is never exposed)."""
+        return self._native.client_id
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._native.closed
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, client_id={self.client_id!r})"
+
+
+class ClientBase(_NativeOwner):
+    """The blocking client's plumbing: construction, ``close``, ``with``, and the generic call."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        """Releases the client's connections and journal; later calls raise ``ValidationError``."""
+        self._native.close()
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call(
+        self,
+        operation: str,
+        args: Mapping[str, Any],
+        on_event: Callable[[Any], None] | None = None,
+    ) -> Any:
+        callback = None if on_event is None else (lambda text: on_event(_loads(text)))
+        return _loads(self._native.call(operation, _dumps(args), callback))
+
+
+_C = TypeVar("_C", bound=ClientBase)
+_A = TypeVar("_A", bound="AsyncClientBase")
+
+
+class AsyncClientBase(_NativeOwner):
+    """The asyncio client's plumbing: construction, ``close``, ``async with``, the generic call."""
+
+    __slots__ = ()
+
+    async def close(self) -> None:
+        """Releases the client's connections and journal; later calls raise ``ValidationError``."""
+        self._native.close()
+
+    async def __aenter__(self: _A) -> _A:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def _call(
+        self,
+        operation: str,
+        args: Mapping[str, Any],
+        on_event: Callable[[Any], None] | None = None,
+    ) -> Any:
+        callback = None
+        if on_event is not None:
+            import asyncio  # only flows with a progress callback need it; keeps `import dollr` fast
+
+            loop = asyncio.get_running_loop()
+            handler = on_event
+
+            # Events come from a runtime thread: hand them to this loop, in order.
+            def callback(text: str) -> None:
+                loop.call_soon_threadsafe(lambda: handler(_loads(text)))
+
+        return _loads(await self._native.call_async(operation, _dumps(args), callback))

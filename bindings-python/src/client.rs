@@ -1,0 +1,203 @@
+//! `NativeClient`: one core `Client` and the generic call, sync and async.
+//!
+//! The Python layer (generated from the bridge schema) turns typed keyword arguments into the
+//! bridge's JSON arguments and the JSON result into typed objects; everything in between — the
+//! operation, validation, defaults, retries, journaling — is the core's.
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use dollr_core::bridge::{self, ClientOptions};
+use dollr_core::config::Credentials;
+use dollr_core::{Client, Error, ErrorKind};
+use pyo3::prelude::*;
+use serde_json::Value;
+
+use crate::errors::{into_py, to_py_err};
+use crate::logs;
+use crate::runtime::{self, guard, Message};
+
+/// A connection to the Dollr API (one connection pool, one token, one journal), shared by every
+/// call made through it, from any thread or event loop.
+#[pyclass(frozen, module = "dollr._native")]
+pub(crate) struct NativeClient {
+    /// `None` once closed.
+    client: RwLock<Option<Client>>,
+    base_url: String,
+    client_id: Option<String>,
+}
+
+fn closed() -> Error {
+    Error::new(
+        ErrorKind::Validation,
+        "this dollr client is closed; create a new client",
+    )
+}
+
+/// Decodes the JSON arguments the Python layer produced.
+fn parse_args(args: &str) -> Result<Value, Error> {
+    serde_json::from_str(args).map_err(|e| {
+        Error::new(
+            ErrorKind::Validation,
+            format!("the call's arguments are not valid JSON: {e}"),
+        )
+    })
+}
+
+fn encode(value: &Value) -> Result<String, Error> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::internal(format!("could not encode the result: {e}")))
+}
+
+/// Calls a Python progress callback, reporting (not raising) its failures: a flow cannot be
+/// stopped half-way because a callback broke.
+fn deliver(py: Python<'_>, callback: &Py<PyAny>, event: &Value) {
+    let outcome = encode(event)
+        .map_err(|error| to_py_err(py, &error))
+        .and_then(|text| callback.call1(py, (text,)));
+    if let Err(error) = outcome {
+        error.write_unraisable(py, Some(callback.bind(py)));
+    }
+}
+
+impl NativeClient {
+    fn client(&self) -> Result<Client, Error> {
+        self.client
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(closed)
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    /// Builds the client from the bridge's client options (JSON: `client_id`, `client_secret`,
+    /// `base_url`, `timeout_ms`, `max_retries`, `journal`, `sdk_language`). The core reads them,
+    /// refuses bad ones (`ValidationError` naming the option) and applies the environment
+    /// fallbacks `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`.
+    #[new]
+    fn new(py: Python<'_>, options: &str) -> PyResult<Self> {
+        logs::refresh_level(py);
+        let built = guard(|| {
+            let options = parse_args(options).and_then(ClientOptions::from_json)?;
+            bridge::client_from_options(options)
+        });
+        let client = into_py(py, built)?;
+        let config = client.config();
+        let client_id = match &config.credentials {
+            Credentials::ClientCredentials { client_id, .. } => Some(client_id.clone()),
+            Credentials::TokenProvider(_) => None,
+        };
+        Ok(NativeClient {
+            base_url: config.base_url.clone(),
+            client_id,
+            client: RwLock::new(Some(client)),
+        })
+    }
+
+    /// The API base URL in use.
+    #[getter]
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The client id in use (never the secret).
+    #[getter]
+    fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.client
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none()
+    }
+
+    /// Releases the client (its connection pool and journal once in-flight calls finish).
+    fn close(&self) {
+        self.client
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+
+    /// Calls one bridge operation and blocks until it finishes, with the GIL released.
+    /// `args` and the result are JSON text; `on_event` receives each progress event (JSON text)
+    /// on this thread.
+    #[pyo3(signature = (operation, args, on_event=None))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        operation: String,
+        args: &str,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        logs::refresh_level(py);
+        let prepared = guard(|| Ok((self.client()?, parse_args(args)?)));
+        let (client, args) = into_py(py, prepared)?;
+        let with_events = on_event.is_some();
+        let result = runtime::block_on(
+            py,
+            move |reporter| async move {
+                if with_events {
+                    let events = Arc::new(move |event: Value| {
+                        // The waiting thread may be gone (Ctrl-C); then the event has no reader.
+                        let _ = reporter.send(Message::Event(event));
+                    });
+                    bridge::call_with_events(&client, &operation, args, events).await
+                } else {
+                    bridge::call(&client, &operation, args).await
+                }
+            },
+            |py, event| {
+                if let Some(callback) = &on_event {
+                    deliver(py, callback, &event);
+                }
+            },
+        )?;
+        into_py(py, result.and_then(|value| encode(&value)))
+    }
+
+    /// Calls one bridge operation from asyncio: returns a coroutine that completes when the core's
+    /// task does. No thread waits meanwhile. `on_event` is called from a runtime thread (the Python
+    /// layer hands it to the event loop with `call_soon_threadsafe`).
+    #[pyo3(signature = (operation, args, on_event=None))]
+    async fn call_async(
+        &self,
+        operation: String,
+        args: String,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        Python::attach(logs::refresh_level);
+        let prepared = guard(|| Ok((self.client()?, parse_args(&args)?)));
+        let result = match prepared {
+            Ok((client, args)) => {
+                runtime::spawn(async move {
+                    match on_event {
+                        Some(callback) => {
+                            let events = Arc::new(move |event: Value| {
+                                // Not attachable only while the interpreter shuts down.
+                                let _ = Python::try_attach(|py| deliver(py, &callback, &event));
+                            });
+                            bridge::call_with_events(&client, &operation, args, events).await
+                        }
+                        None => bridge::call(&client, &operation, args).await,
+                    }
+                })
+                .await
+            }
+            Err(error) => Err(error),
+        };
+        Python::attach(|py| into_py(py, result.and_then(|value| encode(&value))))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "NativeClient(base_url={:?}, client_id={:?})",
+            self.base_url, self.client_id
+        )
+    }
+}

@@ -1,0 +1,214 @@
+"""The clients themselves: construction and environment fallbacks, context managers, timeouts and
+retries, the GIL released while waiting, the durable journal, and logs without secrets."""
+
+from __future__ import annotations
+
+import _thread
+import asyncio
+import logging
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import dollr
+from dollr.testing import Sandbox, TestNumbers
+
+FAST = {"poll_interval": 0.01, "max_poll_interval": 0.05, "wait_timeout": 20}
+
+
+def execution_posts(sandbox: Sandbox) -> int:
+    routes = sandbox.stats()["requests"]["by_route"]
+    return sum(n for route, n in routes.items() if route.startswith("POST /v1/executions/"))
+
+
+def test_credentials_and_base_url_fall_back_to_the_environment(
+    dollr_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOLLR_CLIENT_ID", dollr_sandbox.client_id)
+    monkeypatch.setenv("DOLLR_CLIENT_SECRET", dollr_sandbox.client_secret)
+    monkeypatch.setenv("DOLLR_BASE_URL", dollr_sandbox.url)
+    with dollr.Client() as client:
+        assert client.base_url == dollr_sandbox.url
+        assert client.client_id == dollr_sandbox.client_id
+        assert client.auth.obtain_token().expires_in > 0
+
+
+def test_missing_credentials_are_a_validation_error_naming_the_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("DOLLR_CLIENT_ID", "DOLLR_CLIENT_SECRET", "DOLLR_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(dollr.ValidationError) as caught:
+        dollr.Client()
+    assert caught.value.details[0].field == "client_id"
+    with pytest.raises(dollr.ValidationError, match="plain http"):
+        dollr.AsyncClient(client_id="id", client_secret="s", base_url="http://example.com")
+
+
+def test_bad_options_are_refused_by_the_core() -> None:
+    for bad in ({"timeout": -1}, {"max_retries": -2}):
+        with pytest.raises(dollr.ValidationError, match="client options"):
+            dollr.Client(client_id="id", client_secret="s", base_url="http://127.0.0.1:9", **bad)
+
+
+def test_repr_and_errors_never_show_the_secret(dollr_sandbox: Sandbox) -> None:
+    secret = "wrong-secret-a8f3"
+    client = dollr.Client(client_id="someone", client_secret=secret, base_url=dollr_sandbox.url)
+    assert secret not in repr(client) and "someone" in repr(client)
+    with pytest.raises(dollr.AuthenticationError) as caught:
+        client.parties.list()
+    error = caught.value
+    assert error.status == 401 and error.kind == "Authentication"
+    assert secret not in str(error) and secret not in repr(error) and secret not in error.message
+
+
+def test_with_closes_the_client_and_later_calls_fail_clearly(dollr_sandbox: Sandbox) -> None:
+    with dollr_sandbox.client() as client:
+        assert not client.closed
+    assert client.closed
+    with pytest.raises(dollr.ValidationError, match="closed"):
+        client.parties.list()
+
+
+def test_async_with_closes_the_client(dollr_sandbox: Sandbox) -> None:
+    async def run() -> dollr.AsyncClient:
+        async with dollr_sandbox.async_client() as client:
+            assert (await client.auth.obtain_token()).expires_in > 0
+        return client
+
+    client = asyncio.run(run())
+    assert client.closed
+
+
+def test_timeout_is_seconds_and_expiry_is_a_timeout_error(dollr_sandbox: Sandbox) -> None:
+    dollr_sandbox.add_fault({"kind": "latency", "latency_ms": 1500, "scope": "v1"})
+    client = dollr_sandbox.client(timeout=0.2, max_retries=0)
+    started = time.monotonic()
+    with pytest.raises(dollr.DollrTimeoutError) as caught:
+        client.auth.obtain_token()
+    assert time.monotonic() - started < 1.4
+    assert caught.value.kind == "Timeout" and isinstance(caught.value, TimeoutError)
+
+
+def test_max_retries_is_passed_to_the_core(dollr_sandbox: Sandbox) -> None:
+    dollr_sandbox.add_fault({"kind": "error", "status": 503, "scope": "v1", "count": 1})
+    with pytest.raises(dollr.ServerError) as caught:
+        dollr_sandbox.client(max_retries=0).auth.obtain_token()
+    assert caught.value.status == 503
+    dollr_sandbox.add_fault({"kind": "error", "status": 503, "scope": "v1", "count": 1})
+    assert dollr_sandbox.client(max_retries=2).auth.obtain_token().expires_in > 0
+
+
+def test_a_rate_limit_carries_retry_after(dollr_sandbox: Sandbox) -> None:
+    dollr_sandbox.add_fault({"kind": "rate_limit", "retry_after": 120, "scope": "token"})
+    with pytest.raises(dollr.RateLimitError) as caught:
+        dollr_sandbox.client().auth.obtain_token()
+    assert caught.value.retry_after == 120.0 and caught.value.status == 429
+
+
+def test_a_blocking_call_releases_the_gil(dollr_sandbox: Sandbox) -> None:
+    # While the call waits ~400 ms on the network, a pure-Python thread must keep running.
+    dollr_sandbox.add_fault({"kind": "latency", "latency_ms": 400, "scope": "v1", "count": 1})
+    client = dollr_sandbox.client()
+    spins = 0
+    stop = threading.Event()
+
+    def spin() -> None:
+        nonlocal spins
+        while not stop.is_set():
+            spins += 1
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    try:
+        time.sleep(0.01)
+        before = spins
+        client.auth.obtain_token()
+        during = spins - before
+    finally:
+        stop.set()
+        thread.join()
+    assert during > 10_000, during
+
+
+def test_ctrl_c_interrupts_a_blocking_wait(dollr_sandbox: Sandbox) -> None:
+    # A long wait must not make the process deaf to Ctrl-C (the payment itself carries on).
+    dollr_sandbox.add_fault({"kind": "latency", "latency_ms": 1500, "scope": "v1", "count": 1})
+    client = dollr_sandbox.client()
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            client.auth.obtain_token()
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 1.0
+
+
+def test_the_durable_journal_survives_a_new_client(dollr_sandbox: Sandbox, tmp_path: Path) -> None:
+    journal = tmp_path / "payments.db"
+    with dollr_sandbox.client(journal=str(journal)) as client:
+        outcome = client.collect(
+            phone=TestNumbers.COMPLETES,
+            amount=Decimal("5.00"),
+            currency="USD",
+            payer_name="Journal Test",
+            **FAST,
+        )
+        assert outcome.execution.status == "COMPLETED"
+    assert journal.exists()
+    # A new process would open the same file: the journaled reference id is known, so reusing it
+    # for another payment is refused before anything is sent.
+    posts_before = execution_posts(dollr_sandbox)
+    with dollr.Client(
+        client_id=dollr_sandbox.client_id,
+        client_secret=dollr_sandbox.client_secret,
+        base_url=dollr_sandbox.url,
+        journal=journal,
+    ) as again:
+        assert again.reconcile().entries == []
+        with pytest.raises(dollr.ConflictError) as caught:
+            again.executions.collection(
+                session_id=outcome.session_id + 1000,
+                payment_account_id=outcome.payment_account_id,
+                currency="USD",
+                reference_id=outcome.reference_id,
+            )
+        assert caught.value.reference_id == outcome.reference_id
+    assert execution_posts(dollr_sandbox) == posts_before == 1
+
+
+def test_logs_go_to_the_dollr_logger_without_secrets(
+    dollr_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="dollr")
+    with dollr_sandbox.client() as client:
+        token = client.auth.obtain_token()
+        outcome = client.payout(
+            phone=TestNumbers.COMPLETES_ORANGE_LR,
+            amount=Decimal("3.00"),
+            currency="USD",
+            recipient_name="Log Test",
+            passcode={"code": dollr_sandbox.passcode, "phone": TestNumbers.COMPLETES},
+            **FAST,
+        )
+    assert outcome.execution.status == "COMPLETED"
+    records = [r for r in caplog.records if r.name == "dollr"]
+    text = "\n".join(r.getMessage() for r in records)
+    assert any("dollr request" in r.getMessage() for r in records), text
+    assert any(r.levelno == logging.INFO and "execution" in r.getMessage() for r in records), text
+    for secret in (dollr_sandbox.client_secret, dollr_sandbox.passcode, str(token.access_token)):
+        assert secret not in text
+
+
+def test_nothing_is_logged_above_the_loggers_level(
+    dollr_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="dollr")
+    with dollr_sandbox.client() as client:
+        client.auth.obtain_token()
+    assert not [r for r in caplog.records if r.name == "dollr"]
