@@ -36,6 +36,7 @@ pub trait AccessTokenProvider: Send + Sync {
 
 /// The token endpoint's answer. `expires_in` is in MINUTES.
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ObtainTokenResponse {
     /// The JWT.
     pub access_token: Secret,

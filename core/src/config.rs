@@ -29,6 +29,7 @@ pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// How requests that are safe to repeat are retried: exponential backoff with full jitter, capped,
 /// honouring `Retry-After`. Executions are never retried blindly (see the `execute` module).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retries).
     pub max_retries: u32,
@@ -54,10 +55,13 @@ impl Default for RetryPolicy {
 
 /// Per-call overrides. Apply with [`crate::Client::with_options`].
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RequestOptions {
     /// Overrides the client's request timeout.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub timeout: Option<Duration>,
     /// Overrides the client's `max_retries`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub max_retries: Option<u32>,
 }
 

@@ -18,6 +18,8 @@ macro_rules! open_enum {
     ) => {
         $(#[doc = $doc])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+        #[cfg_attr(feature = "uniffi", uniffi::export(Display))]
         pub enum $name {
             $( $(#[doc = $vdoc])* $variant, )+
             /// A value this version of the SDK does not know (kept verbatim).

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 /// Stable error categories. Bindings map these one-to-one; names are part of the public contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 pub enum ErrorKind {
     /// Bad input: refused locally before anything was sent, or a 422 from the API.
     Validation,
@@ -87,6 +89,7 @@ impl fmt::Display for ErrorKind {
 /// One field-level problem, as in FastAPI's 422 body (`{"loc": [...], "msg": ..., "type": ...}`).
 /// Client-side validation produces the same shape with `loc[0] == "body" | "query" | "path"`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ValidationDetail {
     /// Where the problem is, e.g. `["body", "currency"]`. Integers in the API's `loc` become strings.
     pub loc: Vec<String>,

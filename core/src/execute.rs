@@ -67,6 +67,7 @@ pub fn new_reference_id() -> String {
 /// How hard one execute call tries before it gives up with `AmbiguousExecution` (or the last error).
 /// Defaults: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s, `Retry-After` up to 30 s.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ExecutePolicy {
     /// POSTs per call, the first included (default 3).
     pub max_attempts: u32,

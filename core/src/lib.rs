@@ -37,6 +37,13 @@ pub mod transport;
 pub mod validate;
 pub mod wait;
 
+// The Swift/Kotlin packages (bindings-swift): uniffi's scaffolding for the `uniffi` derives on the
+// models, enums and flow types, and the custom types they use. Only with the `uniffi` feature.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("dollr_core");
+#[cfg(feature = "uniffi")]
+pub mod uniffi_types;
+
 pub use client::{ApiRequest, Client, RetryClass};
 pub use config::{ClientBuilder, Config, Credentials, JournalConfig, RequestOptions, RetryPolicy};
 pub use enums::*;

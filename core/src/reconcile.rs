@@ -44,6 +44,7 @@ pub struct ReconcileOptions {
 
 /// Where one intent stands after reconciliation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ReconcileOutcome {
     /// The API reports `COMPLETED`: money moved.
     Completed,

@@ -42,6 +42,7 @@ const MIN_POLL_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// One observed status change of an execution.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Transition {
     /// The execution's reference id.
     pub reference_id: String,
@@ -133,6 +134,7 @@ impl fmt::Debug for WaitOptions {
 
 /// How a wait ended.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum WaitOutcome {
     /// The execution is `COMPLETED` or `FAILED`.
     Finished {

@@ -25,6 +25,7 @@ use crate::validate::{self, Validate};
 
 /// A hosted checkout to create: the payer's details, the lines and the redirects.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HostedCheckoutRequest {
     /// `INVOICE` (default) or `ORDER` (sent as `source_kind`).
     pub source_type: SourceType,
@@ -35,24 +36,34 @@ pub struct HostedCheckoutRequest {
     /// The lines (at least one); each amount is the line's total.
     pub items: Vec<CheckoutItem>,
     /// The payer's name.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payer_name: Option<String>,
     /// The payer's email.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payer_email: Option<String>,
     /// How the payer relates to you.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub relationship_type: Option<RelationshipType>,
     /// A note on the document.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub note: Option<String>,
     /// Your own free-form reference stored on the document.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub source_reference: Option<String>,
     /// When payment is due.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub due_date: Option<Timestamp>,
     /// Where the page sends the payer after paying (absolute http(s) URL).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub success_url: Option<String>,
     /// Where the page sends the payer on cancel (absolute http(s) URL).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub cancel_url: Option<String>,
     /// When the link expires.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub expires_at: Option<Timestamp>,
     /// Bill this existing counterparty instead of matching one from the payer details.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub counterparty_id: Option<Id>,
 }
 
@@ -143,6 +154,7 @@ impl HostedCheckoutRequest {
 
 /// A created hosted checkout: send the payer to `url`.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HostedCheckout {
     /// The hosted payment page.
     pub url: String,
@@ -164,6 +176,7 @@ pub struct HostedCheckout {
 
 /// Whether a document is paid, from the API (never from a redirect).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PaymentVerification {
     /// `true` only when the API says the document is `PAID`: fulfil then, and only then.
     pub paid: bool,
@@ -175,6 +188,7 @@ pub struct PaymentVerification {
 
 /// One observed change of a document's status.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SourceTransition {
     /// The status before (`None` for the first status seen).
     pub from: Option<SourceStatus>,
@@ -248,6 +262,7 @@ impl SourceWaitOptions {
 
 /// How a wait for payment ended.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SourceWaitOutcome {
     /// `true` when the document is `PAID`.
     pub paid: bool,

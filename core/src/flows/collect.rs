@@ -51,6 +51,7 @@ use crate::validate;
 /// `source_id` it pays that existing invoice/order (publishing it if still `IDLE`; `items` must
 /// then be empty).
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CollectRequest {
     /// The payer's mobile-money wallet, E.164 digits without `+` (e.g. `231771234567`).
     pub phone: String,
@@ -62,44 +63,60 @@ pub struct CollectRequest {
     /// `INVOICE` (default) or `ORDER`.
     pub source_type: SourceType,
     /// The payer's full name (required when the flow creates the party).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payer_name: Option<String>,
     /// The payer's email.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payer_email: Option<String>,
     /// The payer's country (ISO 3166-1 alpha-2); default: the operator prediction's country.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub country_code: Option<String>,
     /// The counterparty's relationship (default `CUSTOMER`).
     pub relationship_type: RelationshipType,
     /// The document's note (default `"Payment"`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = "Payment"))]
     pub note: String,
     /// Who pays the fees (default `PAYER`).
     pub fee_bearer: FeeBearer,
     /// Whether the document gets a hosted payment link (default `false`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub as_payment_link: bool,
     /// Your own free-form reference stored on the document (not the execution's UUID).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub source_reference: Option<String>,
     /// The document's due date.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub due_date: Option<Timestamp>,
     /// The currency the payer pays in (the execution's `currency`). Default: the document's
     /// currency when the wallet supports it, else the wallet's first currency (FX applies).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub pay_currency: Option<String>,
     /// Whether to predict amounts and fees before paying (default `true`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub predict_fees: bool,
     /// Start from this existing party.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub party_id: Option<Id>,
     /// Start from this existing counterparty.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub counterparty_id: Option<Id>,
     /// Pay this existing invoice or order.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub source_id: Option<Id>,
     /// Collect from this existing `COLLECTION` payment account instead of registering the wallet.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payment_account_id: Option<Id>,
     /// The payment account's label (default `"<payer> <METHOD> wallet"`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub account_name: Option<String>,
     /// The execution's idempotency key (UUID v4). Default: a new one, journaled before the call.
     /// Give your own to store it with your order before the flow starts. The key is bound to this
     /// attempt's session: running the flow again with it is refused (`Conflict`, nothing sent), so
     /// an interrupted flow is resumed with `client.status().wait(..)` or `client.reconcile(..)`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// Waiting and progress.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub options: FlowOptions,
 }
 
@@ -264,6 +281,7 @@ impl CollectRequest {
 
 /// Everything a collection did and saw.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CollectOutcome {
     /// The party paid by (created or given).
     pub party_id: Id,

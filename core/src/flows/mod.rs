@@ -141,6 +141,7 @@ impl FlowOptions {
 
 /// One line of an invoice or order created by a flow (its currency is the document's).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LineItem {
     /// What is sold (not blank).
     pub name: String,
@@ -179,6 +180,7 @@ pub(crate) fn validate_items(items: &[LineItem], currency: &str) -> Result<()> {
 
 /// One observed change of an execution's status.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StatusTransition {
     /// The status before (`None` for the first status seen, the execute call's answer).
     pub from: Option<ExecutionStatus>,
@@ -202,6 +204,7 @@ impl fmt::Display for StatusTransition {
 
 /// The receipt of a paid invoice or order.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SourceReceipt {
     /// An invoice's receipt.
     Invoice(InvoiceReceipt),

@@ -41,6 +41,7 @@ use crate::validate::{self, Validate};
 
 /// What to pay out, to whom, and the merchant's authorization.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PayoutRequest {
     /// The recipient's mobile-money wallet, E.164 digits without `+`.
     pub phone: String,
@@ -49,27 +50,36 @@ pub struct PayoutRequest {
     /// ISO 4217 currency code.
     pub currency: String,
     /// The recipient's name (required unless `party_id` or `payout_account_id` is given).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub recipient_name: Option<String>,
     /// The recipient's email.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub recipient_email: Option<String>,
     /// The recipient's country (ISO 3166-1 alpha-2); default: the operator prediction's country.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub country_code: Option<String>,
     /// The counterparty relationship created with a new party (default `BENEFICIARY`).
     pub relationship_type: RelationshipType,
     /// Use this existing party (no party or counterparty is created).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub party_id: Option<Id>,
     /// Pay to this existing `PAYOUT` payment account (nothing else is created).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payout_account_id: Option<Id>,
     /// The payment account's label (default `"<recipient> <METHOD> payout"`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub account_name: Option<String>,
     /// The merchant passcode and the phone or user id it is tied to.
     pub passcode: PasscodeToken,
     /// The device authorizing the payout (audit). Default: this server, as `SERVER` with the
     /// SDK's user agent and `client_ip` `0.0.0.0` (unknown) — give the real one in production.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub device: Option<PasscodeDevice>,
     /// The execution's idempotency key (UUID v4). Default: a new one, journaled before the call.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// Waiting and progress.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub options: FlowOptions,
 }
 
@@ -175,6 +185,7 @@ impl PayoutRequest {
 
 /// Everything a payout did and saw.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PayoutOutcome {
     /// The recipient's party, when the flow created or was given one (`None` when a known
     /// account was reused without needing it).

@@ -19,6 +19,7 @@ use crate::validate;
 
 /// What to refund.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundRequest {
     /// The payment intent of the original, completed collection (merchant portal or transaction
     /// history; the execution response does not carry it).
@@ -28,14 +29,19 @@ pub struct RefundRequest {
     pub amount: Decimal,
     /// The original payment's currency, when you know it: the amount's decimals are then checked
     /// against it before sending. Not sent.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub currency: Option<String>,
     /// Why the money goes back.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reason: Option<String>,
     /// When the session expires (default: 15 minutes from now). Must be in the future.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub expires_at: Option<Timestamp>,
     /// The execution's idempotency key (UUID v4). Default: a new one, journaled before the call.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// Waiting and progress.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub options: FlowOptions,
 }
 
@@ -98,6 +104,7 @@ impl RefundRequest {
 
 /// Everything a refund did and saw.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundOutcome {
     /// The refund session.
     pub session: RefundSession,

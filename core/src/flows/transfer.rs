@@ -18,6 +18,7 @@ use crate::validate;
 
 /// What to transfer, from which wallet, to whom.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransferRequest {
     /// Your Dollr wallet to debit (the `wallet_id` of a payout session, or the merchant portal).
     pub from_wallet_id: Id,
@@ -28,10 +29,13 @@ pub struct TransferRequest {
     /// ISO 4217 currency code.
     pub currency: String,
     /// When the session expires (default: 15 minutes from now). Must be in the future.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub expires_at: Option<Timestamp>,
     /// The execution's idempotency key (UUID v4). Default: a new one, journaled before the call.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// Waiting and progress.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub options: FlowOptions,
 }
 
@@ -102,6 +106,7 @@ pub(crate) fn expiry_or_default(at: Option<Timestamp>) -> Timestamp {
 
 /// Everything a transfer did and saw.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransferOutcome {
     /// The transfer session.
     pub session: TransferSession,

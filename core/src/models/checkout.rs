@@ -18,6 +18,7 @@ use crate::validate::{self, Validate};
 
 /// One line of a checkout (`PaymentSourceItemInput`): no quantity, the amount is the line total.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckoutItem {
     /// What is sold (not blank).
     pub name: String,
@@ -42,6 +43,7 @@ impl CheckoutItem {
 
 /// Body of `POST /v1/checkouts/create` (`CreateCheckoutSourceRequestPayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreateCheckoutRequest {
     /// The checkout mode; `HOSTED` returns a hosted payment page `url`.
     pub mode: CheckoutMode,
@@ -55,18 +57,23 @@ pub struct CreateCheckoutRequest {
     pub items: Vec<CheckoutItem>,
     /// The payer's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub party_name: Option<String>,
     /// The payer's email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub party_email: Option<String>,
     /// How the payer relates to the merchant (must be a known value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub party_relationship: Option<RelationshipType>,
     /// Your own reference (free-form; not an execution's UUID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// A note on the created document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub note: Option<String>,
     /// When payment is due.
     #[schemars(with = "Option<crate::time::TimestampSchema>")]
@@ -75,13 +82,16 @@ pub struct CreateCheckoutRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub due_date: Option<Timestamp>,
     /// Where the hosted page sends the payer after paying (absolute http(s) URL). Never fulfil on
     /// this redirect alone: check `status().source(..)` for `PAID`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub success_url: Option<String>,
     /// Where the hosted page sends the payer on cancel (absolute http(s) URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub cancel_url: Option<String>,
     /// When the checkout link expires.
     #[schemars(with = "Option<crate::time::TimestampSchema>")]
@@ -90,6 +100,7 @@ pub struct CreateCheckoutRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub expires_at: Option<Timestamp>,
     /// Use this existing counterparty instead of matching one from the payer details.
     #[schemars(with = "Option<i64>")]
@@ -98,6 +109,7 @@ pub struct CreateCheckoutRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub counterparty_id: Option<Id>,
 }
 
@@ -200,6 +212,7 @@ impl Validate for CreateCheckoutRequest {
 
 /// The answer of `POST /v1/checkouts/create` (`CreateCheckoutSourceLinkResponse`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckoutLink {
     /// The checkout mode.
     pub mode: CheckoutMode,

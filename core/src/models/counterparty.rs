@@ -19,6 +19,7 @@ use crate::validate::{self, Validate};
 
 /// A counterparty as returned by create, update and list (`CounterPartyResponse`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Counterparty {
     /// The counterparty's id (use it as `counterparty_id` on invoices and orders).
     #[schemars(with = "i64")]
@@ -53,6 +54,7 @@ pub struct Counterparty {
 /// A counterparty with its owner and embedded party (`CounterPartyWithPartyResponse`), as returned
 /// by retrieve and embedded in invoice and order details.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CounterpartyWithParty {
     /// The counterparty's id.
     #[schemars(with = "i64")]
@@ -81,6 +83,7 @@ pub struct CounterpartyWithParty {
 
 /// Body of `POST /v1/counterparties/create`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreateCounterpartyRequest {
     /// How the party relates to the merchant (must be a known value).
     pub relationship_type: RelationshipType,
@@ -91,6 +94,7 @@ pub struct CreateCounterpartyRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub party_id: Option<Id>,
 }
 
@@ -116,9 +120,11 @@ impl Validate for CreateCounterpartyRequest {
 
 /// Body of `PUT /v1/counterparties/update/{id}`: only the fields you set are sent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UpdateCounterpartyRequest {
     /// A new relationship type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub relationship_type: Option<RelationshipType>,
     /// Re-link to a different existing party.
     #[schemars(with = "Option<i64>")]
@@ -127,6 +133,7 @@ pub struct UpdateCounterpartyRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub party_id: Option<Id>,
 }
 
@@ -144,12 +151,15 @@ impl Validate for UpdateCounterpartyRequest {
 
 /// Filters of `GET /v1/counterparties/list`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ListCounterpartiesQuery {
     /// Only counterparties whose linked party's full name matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub fullname: Option<String>,
     /// Only counterparties with this relationship type (must be a known value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub relationship_type: Option<RelationshipType>,
 }
 

@@ -15,6 +15,7 @@ use crate::validate::{self, Validate};
 
 /// Body of `POST /v1/executions/collection` (`CheckoutExecutionPayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CollectionExecutionRequest {
     /// The checkout session's id (sent as a string, e.g. `"55"`).
     #[schemars(with = "i64")]
@@ -44,6 +45,7 @@ impl Validate for CollectionExecutionRequest {
 
 /// Body of `POST /v1/executions/payout` (`PayoutExecutionPayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PayoutExecutionRequest {
     /// The payout session's id (sent as a string).
     #[schemars(with = "i64")]
@@ -73,6 +75,7 @@ impl Validate for PayoutExecutionRequest {
 
 /// The merchant passcode and the device it is entered from (`WithDeviceVerifyPasscodePayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Passcode {
     /// The passcode and who it belongs to.
     pub token: PasscodeToken,
@@ -89,14 +92,17 @@ impl Validate for Passcode {
 
 /// The passcode itself plus the phone or user id it is tied to (give one of them).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PasscodeToken {
     /// The merchant passcode (portal Settings → Security). Never printed by `Debug`.
     pub code: Secret,
     /// The portal user the passcode belongs to (alternative to `phone`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// The phone tied to the passcode, E.164 digits without `+` (alternative to `user_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone: Option<String>,
 }
 
@@ -122,6 +128,7 @@ impl Validate for PasscodeToken {
 
 /// The device a payout is made from. Every field is required by the API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PasscodeDevice {
     /// A name for the device, e.g. `payout-worker-1`.
     pub name: String,
@@ -148,6 +155,7 @@ impl Validate for PasscodeDevice {
 
 /// Body of `POST /v1/executions/transfer` (`TransferExecutionPayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransferExecutionRequest {
     /// The transfer session's id (sent as a string).
     #[schemars(with = "i64")]
@@ -169,6 +177,7 @@ impl Validate for TransferExecutionRequest {
 
 /// Body of `POST /v1/executions/refund` (`RefundExecutionPayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundExecutionRequest {
     /// The refund session's id (sent as a string).
     #[schemars(with = "i64")]
@@ -191,6 +200,7 @@ impl Validate for RefundExecutionRequest {
 /// `ExecutionResponse`: the state of one execution, returned by every execution and by the four
 /// `status/{type}/{reference_id}` endpoints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Execution {
     /// Your idempotency key.
     pub reference_id: String,

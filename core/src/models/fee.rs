@@ -13,6 +13,7 @@ use crate::validate::{self, Validate};
 
 /// Query of `GET /v1/fees/gateway`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GatewayFeeQuery {
     /// The instrument.
     pub payment_method: PaymentMethod,
@@ -29,6 +30,7 @@ impl Validate for GatewayFeeQuery {
 
 /// `FeeWithProviderResponse`: one gateway's fee for a method and operation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GatewayFee {
     /// The fee's id.
     #[schemars(with = "i64")]
@@ -97,6 +99,7 @@ impl<'de> Deserialize<'de> for GatewayFees {
 
 /// Query of `GET /v1/fees/platform`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PlatformFeeQuery {
     /// The kind of money movement.
     pub operation_type: OperationType,
@@ -113,6 +116,7 @@ impl Validate for PlatformFeeQuery {
 
 /// `FeeTier`: a named platform fee plan. One tier is the default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FeeTier {
     /// The tier's id.
     #[schemars(with = "i64")]
@@ -134,6 +138,7 @@ pub struct FeeTier {
 
 /// `FeeTierRateResponse`: the platform's rates for one tier and operation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PlatformFee {
     /// The rate's id.
     #[schemars(with = "i64")]
@@ -178,6 +183,7 @@ pub struct PlatformFee {
 
 /// Query of `GET /v1/fees/merchant-tier`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MerchantTierQuery {
     /// The owner's type.
     pub owner_type: OwnerType,
@@ -196,6 +202,7 @@ impl Validate for MerchantTierQuery {
 
 /// `MerchantFeeResponse`: the fee tier assigned to a merchant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MerchantFeeTier {
     /// The assignment's id.
     #[schemars(with = "i64")]

@@ -9,6 +9,7 @@ use crate::validate::{self, Validate};
 
 /// Query of `GET /v1/merchants/merchant-info`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MerchantInfoQuery {
     /// The merchant entity id (portal: Settings → Business).
     #[schemars(with = "i64")]
@@ -27,6 +28,7 @@ impl Validate for MerchantInfoQuery {
 
 /// `MerchantInfoResponse`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MerchantInfo {
     /// The merchant's id.
     #[schemars(with = "i64")]

@@ -13,6 +13,7 @@ use crate::validate::{self, Validate};
 
 /// A party (`PartyResponse`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Party {
     /// The party's id.
     #[schemars(with = "i64")]
@@ -41,6 +42,7 @@ pub struct Party {
 
 /// Body of `POST /v1/parties/create`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreatePartyRequest {
     /// Full name (required, not blank).
     pub fullname: String,
@@ -48,9 +50,11 @@ pub struct CreatePartyRequest {
     pub phone: String,
     /// Email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email: Option<String>,
     /// ISO 3166-1 alpha-2 country code, uppercase (e.g. `LR`, `RW`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub country_code: Option<String>,
 }
 
@@ -94,9 +98,11 @@ impl Validate for CreatePartyRequest {
 
 /// Filters of `GET /v1/parties/list`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ListPartiesQuery {
     /// Only parties whose full name matches (partial match).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub fullname: Option<String>,
 }
 

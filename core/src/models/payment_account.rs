@@ -12,6 +12,7 @@ use crate::validate::{self, Validate};
 /// Body of `POST /v1/payment-accounts/create` (`CreatePaymentAccountPayload`). The operation type
 /// is a query parameter, passed separately to `payment_accounts().create`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreatePaymentAccountRequest {
     /// A label, e.g. `Amara MTN Wallet`.
     pub account_name: String,
@@ -25,9 +26,11 @@ pub struct CreatePaymentAccountRequest {
     pub party_id: Id,
     /// ISO 3166-1 alpha-2 country code, e.g. `LR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub country_code: Option<String>,
     /// The mobile-money wallet number (E.164 digits without `+`); omit for cards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub insensitive_account_number: Option<String>,
 }
 
@@ -64,6 +67,7 @@ impl Validate for CreatePaymentAccountRequest {
 
 /// `PaymentAccountResponse`. The account number is not echoed back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PaymentAccount {
     /// The account id (give it to executions).
     #[schemars(with = "i64")]

@@ -12,6 +12,7 @@ use crate::validate::{self, Validate};
 
 /// Query of `GET /v1/predictions/amount-and-fees`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AmountAndFeesQuery {
     /// The amount to price, in major units of `base_currency`.
     #[schemars(with = "crate::money::DecimalSchema")]
@@ -31,6 +32,7 @@ pub struct AmountAndFeesQuery {
     pub fee_bearer: FeeBearer,
     /// For merchant-specific tier pricing: the owner's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub owner_type: Option<OwnerType>,
     /// For merchant-specific tier pricing: the owner's id.
     #[schemars(with = "Option<i64>")]
@@ -39,6 +41,7 @@ pub struct AmountAndFeesQuery {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub owner_id: Option<Id>,
 }
 
@@ -63,6 +66,7 @@ impl Validate for AmountAndFeesQuery {
 
 /// `AmountAndFeePredictionResponse`: what the payer pays and the payee receives, with fees.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AmountAndFeePrediction {
     /// What the payer pays.
     #[schemars(with = "crate::money::DecimalSchema")]
@@ -97,6 +101,7 @@ pub struct AmountAndFeePrediction {
 
 /// Query of `GET /v1/predictions/mmo-provider-info`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MmoProviderQuery {
     /// The payer's or beneficiary's phone, E.164 digits without `+`.
     pub phone: String,
@@ -161,6 +166,7 @@ mod currencies_opt {
 /// `PredictPhonePaymentInfoResponse`: the operator behind a phone number. Create the payment
 /// account with `method = payment_method` and `provider = gateway_provider`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MmoProviderInfo {
     /// The mobile network, e.g. `MTN`.
     #[serde(default)]
@@ -184,6 +190,7 @@ pub struct MmoProviderInfo {
 
 /// Query of `GET /v1/predictions/card-provider-info`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CardProviderQuery {
     /// The Stripe PaymentMethod id (`pm_...`) from Stripe Elements.
     pub payment_method_id: String,
@@ -191,6 +198,7 @@ pub struct CardProviderQuery {
     pub operation_type: OperationType,
     /// The routing network; the docs send `STRIPE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub provider: Option<Provider>,
 }
 
@@ -207,6 +215,7 @@ impl Validate for CardProviderQuery {
 
 /// The card routing preview (schema unpublished: every field is optional).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CardProviderInfo {
     /// The card brand, e.g. `visa`.
     #[serde(default)]
@@ -228,6 +237,7 @@ pub struct CardProviderInfo {
 /// Query of `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published
 /// invoice or order (its total is the base amount and its fee bearer applies).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PaymentSourceAmountAndFeesQuery {
     /// The currency the payer pays in.
     pub target_currency: String,

@@ -14,6 +14,7 @@ pub const REALTIME_TABLE: &str = "checkout_payment_intent_public_status";
 
 /// Body of `POST /v1/realtime-keys/collection`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RealtimeKeyRequest {
     /// The checkout session's id (an **integer** here; executions take a string).
     #[schemars(with = "i64")]
@@ -46,6 +47,7 @@ impl Validate for RealtimeKeyRequest {
 
 /// `RealtimeTokenResponse`: a JWT for Supabase Realtime.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RealtimeKey {
     /// The JWT (never printed by `Debug`).
     pub access_token: Secret,

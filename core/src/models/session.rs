@@ -27,6 +27,7 @@ pub(crate) fn unsupported_source_type(field: &str, value: &SourceType) -> Option
 
 /// Body of `POST /v1/sessions/checkout` (`CreateCheckoutSessionPayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreateCheckoutSessionRequest {
     /// The published (ACTIVE) invoice or order to collect for.
     #[schemars(with = "i64")]
@@ -48,6 +49,7 @@ impl Validate for CreateCheckoutSessionRequest {
 
 /// `CheckoutSessionResponse`: a session for collecting one invoice or order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckoutSession {
     /// The session id (give it to `executions().collection` and `realtime_keys().collection`).
     #[schemars(with = "i64")]
@@ -82,6 +84,7 @@ pub struct CheckoutSession {
 /// Body of `POST /v1/sessions/payout` (`CreatePayoutSessionPayload`). Dollr chooses the wallet to
 /// debit and the expiry; both come back on the response (`wallet_id` and `expires_at` are never sent).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreatePayoutSessionRequest {
     /// A payment account created with `operation_type=PAYOUT` (an integer on the wire).
     #[schemars(with = "i64")]
@@ -105,6 +108,7 @@ impl Validate for CreatePayoutSessionRequest {
 
 /// `PayoutSessionResponse`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PayoutSession {
     /// The session id (give it to `executions().payout`).
     #[schemars(with = "i64")]
@@ -142,6 +146,7 @@ pub struct PayoutSession {
 
 /// Body of `POST /v1/sessions/transfer` (`CreateTransferSessionPayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreateTransferSessionRequest {
     /// Your Dollr wallet to debit.
     #[schemars(with = "i64")]
@@ -174,6 +179,7 @@ impl Validate for CreateTransferSessionRequest {
 
 /// `TransferSessionResponse`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransferSession {
     /// The session id (give it to `executions().transfer`).
     #[schemars(with = "i64")]
@@ -211,6 +217,7 @@ pub struct TransferSession {
 
 /// Body of `POST /v1/sessions/refund` (`CreateRefundSessionPayload`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreateRefundSessionRequest {
     /// The payment intent of the original, successful collection (from the merchant portal).
     #[schemars(with = "i64")]
@@ -222,6 +229,7 @@ pub struct CreateRefundSessionRequest {
     pub amount: Decimal,
     /// Why the money goes back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reason: Option<String>,
     /// When the session expires (you choose it for refunds).
     #[schemars(with = "crate::time::TimestampSchema")]
@@ -241,6 +249,7 @@ impl Validate for CreateRefundSessionRequest {
 
 /// The refund session response (its schema is not published; fields follow the other sessions).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundSession {
     /// The session id (give it to `executions().refund`).
     #[schemars(with = "i64")]

@@ -61,6 +61,7 @@ pub trait SourceKind: Send + Sync + 'static {
 
 /// A line item of an invoice or order (`InvoiceItemResponse` / `OrderItemResponse`, identical).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SourceItem {
     /// The item's id (the `{id}` of the item update/remove paths).
     #[schemars(with = "i64")]
@@ -88,6 +89,7 @@ pub struct SourceItem {
 
 /// A line item on a receipt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReceiptItem {
     /// The item's id.
     #[schemars(with = "i64")]
@@ -105,20 +107,22 @@ pub struct ReceiptItem {
     pub currency: String,
 }
 
-/// Emits a source struct: the fields every invoice/order response shares, then `$extra`.
+/// Emits a source struct: the fields every invoice/order response shares, then `$extra`. The docs
+/// are literals (not `concat!`) because uniffi's derive reads docstrings as literals.
 macro_rules! source_struct {
     (
-        $(#[$meta:meta])*
-        $name:ident, $label:literal, $number:ident { $($extra:tt)* }
+        #[doc = $doc:literal]
+        $name:ident, $id_doc:literal, $number:ident, $number_doc:literal { $($extra:tt)* }
     ) => {
-        $(#[$meta])*
+        #[doc = $doc]
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
         pub struct $name {
-            #[doc = concat!("The ", $label, "'s system id (the `{id}` in paths; `source_id` elsewhere).")]
+            #[doc = $id_doc]
             #[schemars(with = "i64")]
             #[serde(with = "crate::ids::flexible")]
             pub id: Id,
-            #[doc = concat!("The ", $label, " number (used by the `…/number/{…}` paths and payment links).")]
+            #[doc = $number_doc]
             pub $number: String,
             /// The counterparty being billed.
             #[schemars(with = "i64")]
@@ -203,18 +207,25 @@ macro_rules! source_kind {
         receipt: $receipt:ident,
         number: $number:ident,
         items: $items:ident,
-        receipt_id: $receipt_id:ident $(,)?
+        receipt_id: $receipt_id:ident,
+        docs: {
+            source: $source_doc:literal,
+            detail: $detail_doc:literal,
+            receipt: $receipt_doc:literal,
+            id: $id_doc:literal,
+            number: $number_doc:literal,
+            receipt_id: $receipt_id_doc:literal,
+            receipt_number: $receipt_number_doc:literal $(,)?
+        } $(,)?
     ) => {
         source_struct! {
-            #[doc = concat!("An ", $label, " as returned by create, list, update, publish and cancel (`",
-                stringify!($source), "Response`).")]
-            $source, $label, $number {}
+            #[doc = $source_doc]
+            $source, $id_doc, $number, $number_doc {}
         }
 
         source_struct! {
-            #[doc = concat!("An ", $label, " with its line items and counterparty, as returned by retrieve (`",
-                stringify!($detail), "Response`).")]
-            $detail, $label, $number {
+            #[doc = $detail_doc]
+            $detail, $id_doc, $number, $number_doc {
                 /// The line items.
                 #[serde(default, deserialize_with = "list_or_null")]
                 pub $items: Vec<SourceItem>,
@@ -224,15 +235,15 @@ macro_rules! source_kind {
             }
         }
 
-        #[doc = concat!("The receipt of a paid ", $label, " (`", stringify!($receipt),
-            "Response`): fee breakdown, FX, provider and items.")]
+        #[doc = $receipt_doc]
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
         pub struct $receipt {
-            #[doc = concat!("The ", $label, "'s system id.")]
+            #[doc = $receipt_id_doc]
             #[schemars(with = "i64")]
             #[serde(with = "crate::ids::flexible")]
             pub $receipt_id: Id,
-            #[doc = concat!("The ", $label, " number.")]
+            #[doc = $receipt_number_doc]
             pub $number: String,
             /// ISO 4217 currency code.
             pub currency: String,
@@ -375,6 +386,15 @@ source_kind! {
     number: invoice_number,
     items: invoice_items,
     receipt_id: invoice_id,
+    docs: {
+        source: "An invoice as returned by create, list, update, publish and cancel (`InvoiceResponse`).",
+        detail: "An invoice with its line items and counterparty, as returned by retrieve (`InvoiceDetailResponse`).",
+        receipt: "The receipt of a paid invoice (`InvoiceReceiptResponse`): fee breakdown, FX, provider and items.",
+        id: "The invoice's system id (the `{id}` in paths; `source_id` elsewhere).",
+        number: "The invoice number (used by the `…/number/{…}` paths and payment links).",
+        receipt_id: "The invoice's system id.",
+        receipt_number: "The invoice number.",
+    },
 }
 
 source_kind! {
@@ -388,11 +408,21 @@ source_kind! {
     number: order_number,
     items: order_items,
     receipt_id: order_id,
+    docs: {
+        source: "An order as returned by create, list, update, publish and cancel (`OrderResponse`).",
+        detail: "An order with its line items and counterparty, as returned by retrieve (`OrderDetailResponse`).",
+        receipt: "The receipt of a paid order (`OrderReceiptResponse`): fee breakdown, FX, provider and items.",
+        id: "The order's system id (the `{id}` in paths; `source_id` elsewhere).",
+        number: "The order number (used by the `…/number/{…}` paths and payment links).",
+        receipt_id: "The order's system id.",
+        receipt_number: "The order number.",
+    },
 }
 
 /// Body of `POST /v1/invoices/create` and `POST /v1/orders/create`. The source starts `IDLE`; add
 /// items, then publish.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CreateSourceRequest {
     /// The counterparty to bill.
     #[schemars(with = "i64")]
@@ -408,6 +438,7 @@ pub struct CreateSourceRequest {
     pub as_payment_link: bool,
     /// Your own reference (free-form; not an execution's UUID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// When payment is due. Optional on both kinds (older docs said orders have none; the June
     /// 2026 docs call it optional).
@@ -417,6 +448,7 @@ pub struct CreateSourceRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub due_date: Option<Timestamp>,
 }
 
@@ -474,15 +506,19 @@ impl Validate for CreateSourceRequest {
 /// Body of `PUT /v1/{invoices,orders}/update/{id}` (only while `IDLE`): only the fields you set are
 /// sent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UpdateSourceRequest {
     /// A new reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// A new note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub note: Option<String>,
     /// A new fee bearer (must be a known value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub fee_bearer: Option<FeeBearer>,
     /// A new due date.
     #[schemars(with = "Option<crate::time::TimestampSchema>")]
@@ -491,6 +527,7 @@ pub struct UpdateSourceRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub due_date: Option<Timestamp>,
 }
 
@@ -505,6 +542,7 @@ impl Validate for UpdateSourceRequest {
 
 /// Body of `POST /v1/{invoices,orders}/{id}/items/add` (only while `IDLE`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AddItemRequest {
     /// What is sold (not blank).
     pub name: String,
@@ -547,12 +585,15 @@ impl Validate for AddItemRequest {
 /// Body of `PUT /v1/{invoices,orders}/{id}/items/{item_id}/update` (only while `IDLE`): only the
 /// fields you set are sent. The currency cannot be changed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UpdateItemRequest {
     /// A new name (not blank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub name: Option<String>,
     /// A new quantity, at least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub qty: Option<i64>,
     /// A new unit price, at least 0.01 (the item's currency is not known here; the API checks
     /// its decimals).
@@ -562,6 +603,7 @@ pub struct UpdateItemRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub amount: Option<Decimal>,
 }
 
@@ -582,12 +624,15 @@ impl Validate for UpdateItemRequest {
 
 /// Filters of `GET /v1/{invoices,orders}/list`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ListSourcesQuery {
     /// Only this currency (ISO 4217, uppercase).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub currency: Option<String>,
     /// Only this status (must be a known value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<SourceStatus>,
 }
 

@@ -13,6 +13,7 @@ use crate::validate::{self, Validate};
 
 /// Query of `GET /v1/status/source`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SourceStatusQuery {
     /// `INVOICE` or `ORDER`.
     pub source_type: SourceType,
@@ -31,6 +32,7 @@ impl Validate for SourceStatusQuery {
 
 /// `PaymentSourceStatusResponse`: an invoice's or order's payment state. Fulfil only on `PAID`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SourceStatusInfo {
     /// The invoice or order id.
     #[schemars(with = "i64")]

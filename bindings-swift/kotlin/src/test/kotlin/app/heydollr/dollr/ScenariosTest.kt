@@ -1,0 +1,254 @@
+package app.heydollr.dollr
+
+import app.heydollr.dollr.model.CheckoutItem
+import app.heydollr.dollr.model.CreateCounterpartyRequest
+import app.heydollr.dollr.model.CreatePartyRequest
+import app.heydollr.dollr.model.Execution
+import app.heydollr.dollr.model.FeeBearer
+import app.heydollr.dollr.model.LineItem
+import app.heydollr.dollr.model.RelationshipType
+import app.heydollr.dollr.model.SourceType
+import app.heydollr.dollr.model.StatusTransition
+import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.booleanOrNull
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.long
+import kotlinx.serialization.json.longOrNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.TestFactory
+import java.io.File
+import java.math.BigDecimal
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+
+/**
+ * The shared conformance scenarios (the JSON files of `tests/scenarios`, format in its README), each against
+ * a fresh in-process sandbox configured as the scenario says: the same files the Rust, Python and
+ * Node suites run.
+ */
+class ScenariosTest {
+    private val dir = File(System.getProperty("dollr.scenarios.dir") ?: "../../tests/scenarios")
+
+    @TestFactory
+    fun `every scenario behaves as it says`(): List<DynamicTest> {
+        val files = dir.listFiles { f -> f.name.endsWith(".json") }.orEmpty().sortedBy { it.name }
+        assertTrue(files.size >= 20, "expected the scenarios in ${dir.absolutePath}")
+        return files.map { file -> DynamicTest.dynamicTest(file.nameWithoutExtension) { runBlocking { run(file) } } }
+    }
+
+    /** What a flow produced, in the terms `expect` uses. */
+    private class Observed {
+        var error: DollrException? = null
+        var status: String? = null
+        var transitions: List<String> = emptyList()
+        var gatewayMessage: String? = null
+        var walletMessage: String? = null
+        val flags = mutableMapOf<String, Boolean>()
+        var source: Pair<SourceType, Long>? = null
+        var paymentMethod: String? = null
+        var payCurrency: String? = null
+        var totalAmount: BigDecimal? = null
+        var sourceNumber: String? = null
+
+        fun record(execution: Execution, transitions: List<StatusTransition>) {
+            status = execution.status.toString()
+            gatewayMessage = execution.gatewayMessage
+            walletMessage = execution.walletMessage
+            this.transitions = transitions.map { it.to.toString() }
+        }
+    }
+
+    private fun JsonObject.text(key: String): String? = (this[key] as? JsonPrimitive)?.takeIf { it.isString }?.content
+    private fun JsonObject.money(key: String): BigDecimal = BigDecimal(text(key) ?: error("`$key` must be a decimal string"))
+
+    private suspend fun run(file: File) {
+        val scenario = parseJson(file.readText()).jsonObject
+        val settings = scenario["sandbox"]?.jsonObject ?: JsonObject(emptyMap())
+        val options = SandboxOptions(
+            settleMs = (settings["settle_ms"] as? JsonPrimitive)?.longOrNull?.toULong() ?: 20uL,
+            verified = (settings["verified"] as? JsonPrimitive)?.booleanOrNull,
+            wallets = settings["wallets"]?.jsonObject?.mapValues { (_, v) -> BigDecimal(v.jsonPrimitive.content) } ?: emptyMap(),
+            faultsJson = settings["faults"]?.toString(),
+        )
+        TestSandbox.start(options).use { sandbox ->
+            sandbox.client(quickClientOptions()).use { client ->
+                val observed = runFlow(scenario, sandbox, client)
+                val problems = check(scenario, sandbox, client, observed)
+                assertTrue(problems.isEmpty(), "${file.name}:\n  " + problems.joinToString("\n  "))
+            }
+        }
+    }
+
+    private fun collectRequestOf(input: JsonObject, order: Boolean, flow: app.heydollr.dollr.model.FlowSettings) =
+        collectRequest(input.text("phone")!!, BigDecimal.ZERO, input.text("currency")!!).let { base ->
+            base.copy(
+                items = (input["items"] as? JsonArray)?.map {
+                    val item = it.jsonObject
+                    LineItem(item.text("name")!!, item["qty"]!!.jsonPrimitive.long, item.money("amount"))
+                } ?: listOf(LineItem("Payment", 1, input.money("amount"))),
+                payerName = input.text("payer_name"),
+                payerEmail = input.text("payer_email"),
+                payCurrency = input.text("pay_currency"),
+                feeBearer = when (val bearer = input.text("fee_bearer")) {
+                    null -> base.feeBearer
+                    "PAYER" -> FeeBearer.Payer
+                    "PAYEE" -> FeeBearer.Payee
+                    else -> FeeBearer.Other(bearer)
+                },
+                predictFees = (input["predict_fees"] as? JsonPrimitive)?.booleanOrNull ?: base.predictFees,
+                note = input.text("note") ?: base.note,
+                sourceType = if (order) SourceType.Order else base.sourceType,
+                options = flow,
+            )
+        }
+
+    private suspend fun runFlow(scenario: JsonObject, sandbox: TestSandbox, client: DollrClient): Observed {
+        val input = scenario["input"]!!.jsonObject
+        val opts = scenario["options"]?.jsonObject
+        val waitMs = (opts?.get("wait_timeout_ms") as? JsonPrimitive)?.longOrNull ?: 30_000
+        val pollMs = (opts?.get("poll_interval_ms") as? JsonPrimitive)?.longOrNull ?: 10
+        val flow = quickFlow(waitMs, pollMs)
+        val observed = Observed()
+        try {
+            when (val name = scenario.text("flow")) {
+                "collect", "collect_order" -> {
+                    val outcome = client.collect(collectRequestOf(input, name == "collect_order", flow))
+                    observed.record(outcome.execution, outcome.transitions)
+                    observed.flags["receipt"] = outcome.receipt != null
+                    observed.flags["fee_prediction"] = outcome.feePrediction != null
+                    observed.source = outcome.sourceType to outcome.sourceId
+                    observed.paymentMethod = outcome.provider.paymentMethod.toString()
+                    observed.payCurrency = outcome.payCurrency
+                    observed.totalAmount = outcome.totalAmount
+                    observed.sourceNumber = outcome.sourceNumber
+                }
+                "payout" -> {
+                    val passcode = scenario["client"]?.jsonObject?.text("passcode") ?: sandbox.passcode()
+                    val request = payoutRequest(input.text("phone")!!, input.money("amount"), input.text("currency")!!, passcode, "231779999999")
+                        .copy(recipientName = input.text("recipient_name"), options = flow)
+                    val outcome = client.payout(request)
+                    observed.record(outcome.execution, outcome.transitions)
+                }
+                "hosted_checkout" -> {
+                    val currency = input.text("currency")!!
+                    val request = hostedCheckoutRequest(input.text("phone")!!, BigDecimal.ZERO, currency).copy(
+                        items = (input["items"] as? JsonArray)?.map {
+                            val item = it.jsonObject
+                            CheckoutItem(item.text("name")!!, currency, item.money("amount"))
+                        } ?: listOf(CheckoutItem("Payment", currency, input.money("amount"))),
+                        payerName = input.text("payer_name"),
+                        successUrl = input.text("success_url"),
+                        cancelUrl = input.text("cancel_url"),
+                    )
+                    val checkout = client.hostedCheckout(request)
+                    observed.source = checkout.sourceType to checkout.sourceId
+                    observed.totalAmount = checkout.totalAmount
+                    observed.sourceNumber = checkout.sourceNumber
+                    observed.flags["paid_before_payment"] = client.verifyPaid(checkout.sourceType, checkout.sourceId).paid
+                    input.text("pay_with")?.let { phone ->
+                        val answer = HttpClient.newHttpClient().send(
+                            HttpRequest.newBuilder(URI("${checkout.url}/pay"))
+                                .header("content-type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("""{"phone": "$phone"}"""))
+                                .build(),
+                            HttpResponse.BodyHandlers.ofString(),
+                        )
+                        check(answer.statusCode() in 200..299) { "paying on the hosted page answered ${answer.statusCode()}" }
+                    }
+                    val waited = client.waitSourcePaid(checkout.sourceType, checkout.sourceId, ms(waitMs), ms(pollMs), ms(100))
+                    observed.flags["paid"] = waited.paid
+                    observed.flags["timed_out"] = waited.timedOut
+                }
+                "transfer" -> {
+                    val walletId = sandbox.walletJson(input.text("from_wallet_currency")!!)["id"]!!.jsonPrimitive.long
+                    val party = client.parties().create(CreatePartyRequest(fullname = input.text("to_name")!!, phone = input.text("to_phone")!!))
+                    val counterparty = client.counterparties().create(
+                        CreateCounterpartyRequest(relationshipType = RelationshipType.Beneficiary, partyId = party.id),
+                    )
+                    val outcome = client.transfer(
+                        transferRequest(walletId, counterparty.id, input.money("amount"), input.text("currency")!!).copy(options = flow),
+                    )
+                    observed.record(outcome.execution, outcome.transitions)
+                }
+                "refund" -> {
+                    val original = client.collect(collectRequestOf(input["original"]!!.jsonObject, false, flow))
+                    check(original.execution.status.toString() == "COMPLETED") { "the original collection ended ${original.execution.status}" }
+                    val intent = sandbox.paymentIntentsJson().map { it.jsonObject }
+                        .first { it.text("reference_id") == original.referenceId }["id"]!!.jsonPrimitive.long
+                    val outcome = client.refund(
+                        refundRequest(intent, input.money("amount")).copy(reason = input.text("reason"), options = flow),
+                    )
+                    observed.record(outcome.execution, outcome.transitions)
+                }
+                else -> error("unknown flow $name")
+            }
+        } catch (error: DollrException) {
+            observed.error = error
+        }
+        return observed
+    }
+
+    private suspend fun check(scenario: JsonObject, sandbox: TestSandbox, client: DollrClient, observed: Observed): List<String> {
+        val expect = scenario["expect"]!!.jsonObject
+        val stats = sandbox.statsJson()
+        val problems = mutableListOf<String>()
+        fun same(what: String, expected: Any?, actual: Any?) {
+            if (expected != actual) problems += "$what: expected $expected, got $actual"
+        }
+        fun contains(what: String, haystack: String?) {
+            val needle = expect.text(what) ?: return
+            if (haystack == null || !haystack.contains(needle, ignoreCase = true)) problems += "$what: expected to contain \"$needle\", got $haystack"
+        }
+
+        // Invariants of every scenario.
+        same("duplicate_payments (always 0)", 0L, stats.long("duplicate_payments"))
+        val createdByReference = (stats.path("executions", "by_reference_id") as? JsonObject)?.values
+            ?.count { (it as? JsonObject)?.get("created")?.jsonPrimitive?.booleanOrNull == true }?.toLong() ?: 0L
+        same("one execution per reference id", stats.long("executions", "created"), createdByReference)
+
+        val error = observed.error
+        when {
+            expect.text("outcome") == "error" && error == null -> problems += "expected an error, got an outcome"
+            expect.text("outcome") == "ok" && error != null -> problems += "expected an outcome, got $error"
+        }
+        if (error != null) {
+            expect.text("error_kind")?.let { same("error_kind", it, error.kind.toString()) }
+            expect.text("error_field")?.let { same("error_field", it, error.field) }
+            contains("error_message_contains", error.errorReason)
+        }
+        expect.text("status")?.let { same("status", it, observed.status) }
+        (expect["transitions"] as? JsonArray)?.let { list -> same("transitions", list.map { it.jsonPrimitive.content }, observed.transitions) }
+        contains("gateway_message_contains", observed.gatewayMessage)
+        contains("wallet_message_contains", observed.walletMessage)
+        for (key in listOf("receipt", "fee_prediction", "paid_before_payment", "paid", "timed_out")) {
+            (expect[key] as? JsonPrimitive)?.booleanOrNull?.let { same(key, it, observed.flags[key]) }
+        }
+        expect.text("payment_method")?.let { same("payment_method", it, observed.paymentMethod) }
+        expect.text("pay_currency")?.let { same("pay_currency", it, observed.payCurrency) }
+        expect.text("total_amount")?.let { same("total_amount", 0, observed.totalAmount?.compareTo(BigDecimal(it))) }
+        expect.text("source_number_prefix")?.let { prefix ->
+            if (observed.sourceNumber?.startsWith(prefix) != true) problems += "source_number_prefix: expected $prefix, got ${observed.sourceNumber}"
+        }
+        expect.text("source_status")?.let { status ->
+            val source = observed.source
+            if (source == null) problems += "source_status: the flow produced no document"
+            else same("source_status", status, client.status().source(source.first, source.second).status.toString())
+        }
+        expect.long("executions")?.let { same("executions", it, stats.long("executions", "created")) }
+        expect.long("execution_posts")?.let { same("execution_posts", it, sandbox.executionPosts()) }
+        expect.long("requests_sent")?.let { same("requests_sent", it, stats.long("requests", "total")) }
+        (expect["faults_fired"] as? JsonObject)?.forEach { (kind, count) ->
+            val fired = stats.long("faults", kind) ?: 0
+            if (fired < count.jsonPrimitive.long) problems += "faults_fired.$kind: expected at least $count, fired $fired"
+        }
+        expect.long("duplicate_payments")?.let { same("duplicate_payments", it, stats.long("duplicate_payments")) }
+        return problems
+    }
+}

@@ -1,0 +1,85 @@
+package app.heydollr.dollr
+
+import app.heydollr.dollr.model.ExecutePolicy
+import app.heydollr.dollr.model.FlowSettings
+import app.heydollr.dollr.model.RetryPolicy
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.jsonArray
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.longOrNull
+import java.time.Duration
+
+// Shared by the suites: quick retries and polls for the in-process sandbox, and JSON access to
+// the sandbox's stats, wallets and payment intents.
+
+internal fun ms(millis: Long): Duration = Duration.ofMillis(millis)
+
+/** Quick retries keep faulted tests fast; the behaviour under test does not depend on them. */
+internal fun quickRetries() = RetryPolicy(
+    maxRetries = 2u,
+    initialBackoff = ms(5),
+    maxBackoff = ms(50),
+    maxRetryAfter = Duration.ofSeconds(60),
+)
+
+internal fun quickClientOptions() = ClientOptions(retryPolicy = quickRetries())
+
+/** Flow options for the sandbox: polls every [pollMs] ms (backing off to 100 ms). */
+internal fun quickFlow(waitTimeoutMs: Long = 30_000, pollMs: Long = 10) = FlowSettings(
+    waitTimeout = ms(waitTimeoutMs),
+    pollInterval = ms(pollMs),
+    maxPollInterval = ms(100),
+    executePolicy = ExecutePolicy(
+        maxAttempts = 3u,
+        maxStatusChecks = 3u,
+        initialBackoff = ms(10),
+        maxBackoff = ms(100),
+        maxRetryAfter = Duration.ofSeconds(30),
+    ),
+)
+
+internal fun parseJson(text: String): JsonElement = Json.parseToJsonElement(text)
+
+internal fun TestSandbox.statsJson(): JsonObject = parseJson(stats()).jsonObject
+
+internal fun JsonObject.path(vararg keys: String): JsonElement? {
+    var current: JsonElement? = this
+    for (key in keys) {
+        current = (current as? JsonObject)?.get(key) ?: return null
+    }
+    return current
+}
+
+internal fun JsonObject.long(vararg keys: String): Long? = (path(*keys) as? JsonPrimitive)?.longOrNull
+
+/** Executions the sandbox created. */
+internal fun TestSandbox.executionsCreated(): Long = statsJson().long("executions", "created") ?: 0
+
+/** `/v1` requests the sandbox received (the token included). */
+internal fun TestSandbox.requestsTotal(): Long = statsJson().long("requests", "total") ?: 0
+
+/** `POST /v1/executions/...` requests the sandbox received, faulted ones included. */
+internal fun TestSandbox.executionPosts(): Long =
+    (statsJson().path("requests", "by_route") as? JsonObject)
+        ?.filterKeys { it.startsWith("POST /v1/executions/") }
+        ?.values?.sumOf { (it as? JsonPrimitive)?.longOrNull ?: 0 } ?: 0
+
+internal fun TestSandbox.walletJson(currency: String): JsonObject =
+    parseJson(wallets()).jsonArray.map { it.jsonObject }
+        .first { it["currency"]?.jsonPrimitive?.content == currency }
+
+internal fun TestSandbox.paymentIntentsJson(): JsonArray = parseJson(paymentIntents()).jsonArray
+
+/** Polls [condition] until it holds or [timeoutMs] pass (never a fixed sleep). */
+internal fun eventually(timeoutMs: Long = 5_000, what: String, condition: () -> Boolean) {
+    val deadline = System.nanoTime() + timeoutMs * 1_000_000
+    while (!condition()) {
+        if (System.nanoTime() > deadline) throw AssertionError("timed out waiting for: $what")
+        Thread.sleep(5)
+    }
+}

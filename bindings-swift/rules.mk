@@ -1,0 +1,58 @@
+# bindings-swift: the Kotlin/JVM and Swift packages of dollr (one uniffi library, libdollr_ffi).
+# Included by the root Makefile, which provides CARGO and the target lists.
+#
+#   make test-swift       the uniffi library and the generator (the workspace's own debug test
+#                         build, shared with `make test-rust`), the committed Kotlin/Swift/C files
+#                         checked against a fresh generation, the Kotlin JUnit suite (Maven), and
+#                         the C program over the Swift package's headers (its ABI)
+#   make test-kotlin      only the JUnit suite (after the library is built)
+#   make test-c-abi       only the C ABI check
+#   make generate-swift   regenerate the committed Kotlin, Swift, header and modulemap files
+#
+# The Swift package itself (`swift test`) runs on macOS: .github/workflows/swift.yml.
+
+# This file is included before the root Makefile's first rule: keep `make` (no goal) meaning
+# what the root Makefile says by restoring the default goal at the end.
+SWIFT_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+SWIFT_BINDING := bindings-swift
+MVN ?= mvn
+# The library and the generator come from the same `cargo test --workspace --all-targets` build
+# as `make test-rust` (same features, so nothing is compiled twice): the test build leaves every
+# crate type of dollr-uniffi in target/debug/deps, and the generator's CLI test builds its binary.
+UNIFFI_LIB_DIR := target/debug/deps
+UNIFFI_LIB := $(UNIFFI_LIB_DIR)/libdollr_ffi.$(if $(filter Darwin,$(shell uname -s)),dylib,so)
+UNIFFI_BINDGEN := target/debug/uniffi-bindgen
+# Maven: batch mode, quiet; the dependencies come from Maven Central into ~/.m2 on first use.
+MVN_FLAGS := -B -q -f $(SWIFT_BINDING)/kotlin/pom.xml
+
+BINDING_TESTS += test-swift
+GENERATE_TARGETS += generate-swift
+
+.PHONY: test-swift swift-build check-swift-generated generate-swift test-kotlin test-c-abi maven
+
+swift-build:
+	$(CARGO) test --workspace --all-targets --no-run -q
+
+# Fails when the committed generated files differ from what the generator produces now.
+check-swift-generated: swift-build
+	$(SWIFT_BINDING)/scripts/check-generated.sh $(UNIFFI_BINDGEN) $(UNIFFI_LIB)
+
+generate-swift: swift-build
+	$(SWIFT_BINDING)/scripts/generate.sh $(UNIFFI_BINDGEN) $(UNIFFI_LIB) $(SWIFT_BINDING)
+
+# Maven from the distribution when a machine lacks it (root + apt, as on the CI images).
+maven:
+	@command -v $(MVN) >/dev/null || { apt-get update -qq && apt-get install -y -qq maven >/dev/null; }
+
+# JNA finds libdollr_ffi through jna.library.path (set from dollr.lib.dir by the pom).
+test-kotlin: swift-build maven
+	RUST_BACKTRACE=0 $(MVN) $(MVN_FLAGS) test \
+		-Ddollr.lib.dir=$(abspath $(UNIFFI_LIB_DIR)) -Ddollr.scenarios.dir=$(abspath tests/scenarios)
+
+test-c-abi: swift-build
+	$(SWIFT_BINDING)/tests/c/run.sh $(UNIFFI_LIB_DIR)
+
+test-swift: check-swift-generated test-kotlin test-c-abi
+
+.DEFAULT_GOAL := $(SWIFT_SAVED_DEFAULT_GOAL)

@@ -1,0 +1,216 @@
+//! The one error of the Swift/Kotlin packages: [`DollrError`], one variant per core
+//! [`ErrorKind`] with the same names as every other binding (Kotlin: `DollrException.NotFound`, …;
+//! Swift: `DollrError.notFound(...)`), each carrying what the core knows: `status`, `details`,
+//! `retry_after`, `reference_id`, `request_id`. The core error is mapped in ONE function
+//! ([`From<dollr_core::Error>`]); the match over `ErrorKind` is exhaustive, so a new kind cannot
+//! be forgotten.
+
+use std::fmt;
+use std::time::Duration;
+
+use dollr_core::{ErrorKind, ValidationDetail};
+
+/// The fields every kind carries.
+struct Fields {
+    reason: String,
+    status: Option<u16>,
+    details: Vec<ValidationDetail>,
+    retry_after: Option<Duration>,
+    reference_id: Option<String>,
+    request_id: Option<String>,
+}
+
+/// Declares the error enum, one variant per kind with the same fields, and the exhaustive
+/// conversions between variants and kinds.
+macro_rules! dollr_error {
+    ($( $(#[doc = $doc:literal])+ $kind:ident ),+ $(,)?) => {
+        /// An SDK failure. The variant is the stable kind (the same names in every dollr binding);
+        /// `reason` says what went wrong and what to do, never a secret.
+        #[derive(Clone, Debug, PartialEq, uniffi::Error)]
+        pub enum DollrError {
+            $(
+                $(#[doc = $doc])+
+                $kind {
+                    /// What went wrong and what to do (no secrets).
+                    reason: String,
+                    /// The HTTP status, when the API answered.
+                    status: Option<u16>,
+                    /// Field-level problems (a 422, or validation before anything was sent).
+                    details: Vec<ValidationDetail>,
+                    /// How long the API asked to wait (429 `Retry-After`).
+                    retry_after: Option<Duration>,
+                    /// The execution this error concerns: resume it with `status().wait(..)` or
+                    /// `reconcile(..)`, never with a new payment.
+                    reference_id: Option<String>,
+                    /// The API's request id, for support.
+                    request_id: Option<String>,
+                },
+            )+
+        }
+
+        impl DollrError {
+            fn from_fields(kind: ErrorKind, f: Fields) -> DollrError {
+                match kind {
+                    $(
+                        ErrorKind::$kind => DollrError::$kind {
+                            reason: f.reason,
+                            status: f.status,
+                            details: f.details,
+                            retry_after: f.retry_after,
+                            reference_id: f.reference_id,
+                            request_id: f.request_id,
+                        },
+                    )+
+                }
+            }
+
+            fn into_fields(self) -> (ErrorKind, Fields) {
+                match self {
+                    $(
+                        DollrError::$kind {
+                            reason,
+                            status,
+                            details,
+                            retry_after,
+                            reference_id,
+                            request_id,
+                        } => (
+                            ErrorKind::$kind,
+                            Fields { reason, status, details, retry_after, reference_id, request_id },
+                        ),
+                    )+
+                }
+            }
+
+            /// The stable kind.
+            pub fn kind(&self) -> ErrorKind {
+                match self {
+                    $( DollrError::$kind { .. } => ErrorKind::$kind, )+
+                }
+            }
+
+            /// What went wrong.
+            pub fn reason(&self) -> &str {
+                match self {
+                    $( DollrError::$kind { reason, .. } => reason, )+
+                }
+            }
+        }
+    };
+}
+
+dollr_error! {
+    /// Bad input: refused before anything was sent, or a 422 from the API.
+    Validation,
+    /// 401: bad client credentials, a token the API no longer accepts, or a failing token provider.
+    Authentication,
+    /// 403: the merchant is not verified for this feature, or a payout passcode was refused.
+    PermissionDenied,
+    /// 404: the object does not exist (or is not yours).
+    NotFound,
+    /// A conflicting request: a `reference_id` reused with different parameters, or a state that
+    /// forbids the operation.
+    Conflict,
+    /// 429: slow down; see `retry_after`.
+    RateLimited,
+    /// 5xx from the API.
+    Server,
+    /// The request could not be sent, or the connection broke before an answer arrived.
+    Network,
+    /// No answer within the configured timeout.
+    Timeout,
+    /// An execution may or may not have happened and the SDK could not find out: resume with
+    /// `reference_id` (status, wait or reconcile); never create a new payment for the same intent.
+    AmbiguousExecution,
+    /// The API answered with something the SDK could not understand.
+    Decode,
+    /// A fault inside the SDK itself (journal storage, a caught panic).
+    Internal,
+}
+
+impl DollrError {
+    /// An `Internal` error (caught panics, runtime failures).
+    pub(crate) fn internal(reason: impl Into<String>) -> DollrError {
+        DollrError::from(dollr_core::Error::internal(reason))
+    }
+}
+
+/// THE mapping from the core's error: the variant is the kind, the fields are copied.
+impl From<dollr_core::Error> for DollrError {
+    fn from(error: dollr_core::Error) -> DollrError {
+        DollrError::from_fields(
+            error.kind(),
+            Fields {
+                reason: error.message().to_string(),
+                status: error.status(),
+                details: error.details().to_vec(),
+                retry_after: error.retry_after(),
+                reference_id: error.reference_id().map(str::to_string),
+                request_id: error.request_id().map(str::to_string),
+            },
+        )
+    }
+}
+
+/// The way back, for errors a foreign token provider throws: the core sees the same kind and
+/// fields.
+impl From<DollrError> for dollr_core::Error {
+    fn from(error: DollrError) -> dollr_core::Error {
+        let (kind, f) = error.into_fields();
+        let mut core = dollr_core::Error::new(kind, f.reason)
+            .with_details(f.details)
+            .with_retry_after(f.retry_after)
+            .with_request_id(f.request_id);
+        if let Some(status) = f.status {
+            core = core.with_status(status);
+        }
+        if let Some(reference_id) = f.reference_id {
+            core = core.with_reference_id(reference_id);
+        }
+        core
+    }
+}
+
+/// A foreign callback (the token provider) threw something other than a `DollrError`: the token
+/// could not be obtained, so the call fails as `Authentication` with what it threw.
+impl From<uniffi::UnexpectedUniFFICallbackError> for DollrError {
+    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> DollrError {
+        DollrError::from(dollr_core::Error::new(
+            ErrorKind::Authentication,
+            format!("the access-token provider failed: {}", error.reason),
+        ))
+    }
+}
+
+impl fmt::Display for DollrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind(), self.reason())
+    }
+}
+
+impl std::error::Error for DollrError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_core_kind_maps_to_the_variant_of_the_same_name_with_its_fields() {
+        for kind in ErrorKind::ALL {
+            let core = dollr_core::Error::new(kind, "boom")
+                .with_status(418)
+                .with_reference_id("ref")
+                .with_request_id(Some("req".into()))
+                .with_retry_after(Some(Duration::from_secs(3)));
+            let mapped = DollrError::from(core);
+            assert_eq!(mapped.kind(), kind);
+            assert!(format!("{mapped:?}").starts_with(kind.name()), "{mapped:?}");
+            let back = dollr_core::Error::from(mapped);
+            assert_eq!(back.kind(), kind);
+            assert_eq!(back.status(), Some(418));
+            assert_eq!(back.reference_id(), Some("ref"));
+            assert_eq!(back.request_id(), Some("req"));
+            assert_eq!(back.retry_after(), Some(Duration::from_secs(3)));
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+import Dollr
+
+/// A small suite for macOS (`swift test`, run by .github/workflows/swift.yml): the same library
+/// the Kotlin suite tests in depth, seen through the generated Swift API.
+final class DollrTests: XCTestCase {
+    private func quickFlow() -> FlowSettings {
+        FlowSettings(waitTimeout: 30, pollInterval: 0.01, maxPollInterval: 0.1)
+    }
+
+    func testAmountsCrossTheFFIAsExactDecimals() throws {
+        for text in ["250.10", "0.1", "5000", "12345678901234567890.12"] {
+            let amount = try XCTUnwrap(Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")))
+            let request = collectRequest(phone: "231771234567", amount: amount, currency: "USD")
+            XCTAssertEqual(request.items.first?.amount, amount, text)
+        }
+    }
+
+    func testSecretsAreRedactedWhenPrinted() {
+        let token = PasscodeToken(code: SecretValue("987654"), userId: nil, phone: "231779999999")
+        XCTAssertFalse(String(describing: token).contains("987654"))
+        XCTAssertFalse(String(reflecting: token).contains("987654"))
+        var dumped = ""
+        dump(token, to: &dumped)
+        XCTAssertFalse(dumped.contains("987654"))
+        XCTAssertEqual(token.code.reveal(), "987654")
+    }
+
+    func testACollectionCompletesOnTheInProcessSandbox() async throws {
+        let sandbox = try TestSandbox.start()
+        defer { sandbox.stop() }
+        let client = try sandbox.client()
+        var request = collectRequest(
+            phone: "231771234567", amount: Decimal(string: "12.50")!, currency: "USD")
+        request.payerName = "Amara Kamara"
+        request.options = quickFlow()
+        let outcome = try await client.collect(request: request)
+        XCTAssertEqual(outcome.execution.status, .completed)
+        XCTAssertEqual(outcome.totalAmount, Decimal(string: "12.50"))
+        XCTAssertEqual(outcome.execution.status.description, "COMPLETED")
+        XCTAssertTrue(outcome.settled)
+        XCTAssertNotNil(outcome.receipt)
+    }
+
+    func testErrorsAreTypedWithTheirKind() async throws {
+        let sandbox = try TestSandbox.start()
+        defer { sandbox.stop() }
+        let client = try sandbox.client()
+        do {
+            _ = try await client.parties().retrieve(id: 999_999)
+            XCTFail("expected NotFound")
+        } catch let error as DollrError {
+            guard case .NotFound = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(error.kind, .notFound)
+            XCTAssertEqual(error.httpStatus, 404)
+        }
+        do {
+            var request = collectRequest(
+                phone: "+231771234567", amount: Decimal(string: "10.00")!, currency: "USD")
+            request.payerName = "Amara"
+            _ = try await client.collect(request: request)
+            XCTFail("expected Validation")
+        } catch let error as DollrError {
+            XCTAssertEqual(error.kind, .validation)
+            XCTAssertEqual(error.field, "phone")
+        }
+    }
+
+    func testAPanicInsideTheSDKIsAnInternalError() async {
+        XCTAssertThrowsError(try debugPanic(message: "boom")) { error in
+            XCTAssertEqual((error as? DollrError)?.kind, .`internal`)
+        }
+        do {
+            try await debugPanicAsync(message: "async boom")
+            XCTFail("expected Internal")
+        } catch {
+            XCTAssertEqual((error as? DollrError)?.kind, .`internal`)
+        }
+    }
+
+    func testAWaitCanBeCancelled() async throws {
+        let sandbox = try TestSandbox.start(options: SandboxOptions(settleMs: 200))
+        defer { sandbox.stop() }
+        let client = try sandbox.client()
+        var request = collectRequest(
+            phone: testNumbers()["SLOW"]!, amount: Decimal(string: "20.00")!, currency: "USD")
+        request.payerName = "Patient Payer"
+        request.options = FlowSettings(waitTimeout: 0.3, pollInterval: 0.01, maxPollInterval: 0.1)
+        let started = try await client.collect(request: request)
+        XCTAssertFalse(started.settled)
+        let handle = try client.status().wait(
+            operationType: .collection, referenceId: started.referenceId,
+            options: WaitOptions(initialInterval: 0.01, maxInterval: 0.05))
+        handle.cancel()
+        let outcome = try await handle.result()
+        XCTAssertTrue(handle.isCancelled())
+        guard case .stillProcessing(let referenceId, _, _) = outcome else {
+            return XCTFail("\(outcome)")
+        }
+        XCTAssertEqual(referenceId, started.referenceId)
+    }
+
+    func testOneVersionForEveryPackage() {
+        XCTAssertFalse(sdkVersion().isEmpty)
+        XCTAssertEqual(testNumbers()["COMPLETES"], "231771234567")
+    }
+}
