@@ -49,6 +49,10 @@ maven:
 test-kotlin: swift-build maven
 	RUST_BACKTRACE=0 $(MVN) $(MVN_FLAGS) test \
 		-Ddollr.lib.dir=$(abspath $(UNIFFI_LIB_DIR)) -Ddollr.scenarios.dir=$(abspath tests/scenarios)
+	@# Maven runs quietly; say what JUnit ran (surefire's reports of this run).
+	@cat $(SWIFT_BINDING)/kotlin/target/surefire-reports/*.txt | awk '/^Tests run:/ { \
+		gsub(",", ""); run += $$3; failed += $$5 + $$7; skipped += $$9 } \
+		END { printf "kotlin junit: %d passed, %d failed, %d skipped\n", run - failed - skipped, failed, skipped }'
 
 test-c-abi: swift-build
 	$(SWIFT_BINDING)/tests/c/run.sh $(UNIFFI_LIB_DIR)

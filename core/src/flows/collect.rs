@@ -21,8 +21,8 @@ use crate::enums::{
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::flows::{
-    account_rejected, forget_account, reference_id_or_new, remember_account, remembered_account,
-    settle, validate_id_opt, validate_items, validate_options, validate_reference_id, AccountKey,
+    account_rejected, execute_in_session, forget_account, remember_account, remembered_account,
+    validate_id_opt, validate_items, validate_options, validate_reference_id, AccountKey,
     FlowContext, FlowEvent, FlowOptions, LineItem, SourceReceipt, StatusTransition,
 };
 use crate::ids::Id;
@@ -537,41 +537,36 @@ async fn collect_with<K: FlowSourceKind>(
     let session = ctx
         .repeatable("session", || sessions.checkout(&session_request))
         .await?;
-    ctx.emit(FlowEvent::SessionCreated {
-        operation_type: OperationType::Collection,
-        session_id: session.id,
-        expires_at: session.expires_at,
-    });
-
-    let reference_id = reference_id_or_new(request.reference_id.as_deref());
-    ctx.emit(FlowEvent::ExecutionStarting {
-        operation_type: OperationType::Collection,
-        reference_id: reference_id.clone(),
-    });
-    let execute = CollectionExecutionRequest {
-        session_id: session.id,
-        payment_account_id,
-        currency: pay_currency.clone(),
-        reference_id: reference_id.clone(),
-    };
-    let submitted = match ctx.executions(client).collection(&execute).await {
-        Ok(execution) => execution,
-        Err(error) => {
-            if remembered && account_rejected(&error) {
-                // The remembered account is gone (deleted, deactivated, or the server state was
-                // reset): forget it so the next collection registers the wallet again.
-                forget_account(client, &account_key);
-            }
-            return Err(error);
-        }
-    };
-    ctx.emit(FlowEvent::ExecutionSubmitted {
-        operation_type: OperationType::Collection,
-        reference_id: reference_id.clone(),
-        execution: submitted.clone(),
-    });
     let wait_started = Instant::now();
-    let settled = settle(client, &ctx, OperationType::Collection, submitted).await?;
+    let (reference_id, settled) = execute_in_session(
+        client,
+        &ctx,
+        OperationType::Collection,
+        (session.id, session.expires_at),
+        request.reference_id.as_deref(),
+        |reference_id| {
+            let execute = CollectionExecutionRequest {
+                session_id: session.id,
+                payment_account_id,
+                currency: pay_currency.clone(),
+                reference_id,
+            };
+            let (ctx, account_key) = (&ctx, &account_key);
+            async move {
+                let outcome = ctx.executions(client).collection(&execute).await;
+                if let Err(error) = &outcome {
+                    if remembered && account_rejected(error) {
+                        // The remembered account is gone (deleted, deactivated, or the server
+                        // state was reset): forget it so the next collection registers the
+                        // wallet again.
+                        forget_account(client, account_key);
+                    }
+                }
+                outcome
+            }
+        },
+    )
+    .await?;
 
     let (source_status, receipt) = if settled.execution.status == ExecutionStatus::Completed {
         let budget = request

@@ -803,6 +803,42 @@ pub(crate) struct Settled {
     pub(crate) settled: bool,
 }
 
+/// The steps every money flow ends with, in order: report the session, take the caller's
+/// reference id or mint one (fixed from here on), report the start, execute exactly once through
+/// `execute` (which journals the id before sending), report the answer, and wait for it to settle.
+/// Returns the reference id with the settled execution.
+pub(crate) async fn execute_in_session<F, Fut>(
+    client: &Client,
+    ctx: &FlowContext,
+    operation_type: OperationType,
+    (session_id, expires_at): (Id, Timestamp),
+    given_reference_id: Option<&str>,
+    execute: F,
+) -> Result<(String, Settled)>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Execution>>,
+{
+    ctx.emit(FlowEvent::SessionCreated {
+        operation_type: operation_type.clone(),
+        session_id,
+        expires_at,
+    });
+    let reference_id = reference_id_or_new(given_reference_id);
+    ctx.emit(FlowEvent::ExecutionStarting {
+        operation_type: operation_type.clone(),
+        reference_id: reference_id.clone(),
+    });
+    let submitted = execute(reference_id.clone()).await?;
+    ctx.emit(FlowEvent::ExecutionSubmitted {
+        operation_type: operation_type.clone(),
+        reference_id: reference_id.clone(),
+        execution: submitted.clone(),
+    });
+    let settled = settle(client, ctx, operation_type, submitted).await?;
+    Ok((reference_id, settled))
+}
+
 /// Records the execute call's answer as the first status, then waits for the execution to reach
 /// `COMPLETED` or `FAILED` (or the deadline), reporting each change as it is observed.
 pub(crate) async fn settle(

@@ -23,9 +23,9 @@ use crate::client::Client;
 use crate::enums::{ExecutionStatus, OperationType, RelationshipType};
 use crate::error::{Error, Result};
 use crate::flows::{
-    account_rejected, forget_account, reference_id_or_new, remember_account, remembered_account,
-    settle, validate_id_opt, validate_options, validate_reference_id, AccountKey, FlowContext,
-    FlowEvent, FlowOptions, StatusTransition,
+    account_rejected, execute_in_session, forget_account, remember_account, remembered_account,
+    validate_id_opt, validate_options, validate_reference_id, AccountKey, FlowContext, FlowEvent,
+    FlowOptions, StatusTransition,
 };
 use crate::ids::Id;
 use crate::models::counterparty::CreateCounterpartyRequest;
@@ -297,36 +297,30 @@ impl Client {
                 _ => return Err(error),
             },
         };
-        ctx.emit(FlowEvent::SessionCreated {
-            operation_type: OperationType::Payout,
-            session_id: session.id,
-            expires_at: session.expires_at,
-        });
-
-        let reference_id = reference_id_or_new(request.reference_id.as_deref());
-        ctx.emit(FlowEvent::ExecutionStarting {
-            operation_type: OperationType::Payout,
-            reference_id: reference_id.clone(),
-        });
-        let execute = PayoutExecutionRequest {
-            session_id: session.id,
-            payout_account_id: account.id,
-            reference_id: reference_id.clone(),
-            passcode: Passcode {
-                token: request.passcode.clone(),
-                device: request
-                    .device
-                    .clone()
-                    .unwrap_or_else(|| default_device(self)),
+        let (reference_id, settled) = execute_in_session(
+            self,
+            &ctx,
+            OperationType::Payout,
+            (session.id, session.expires_at),
+            request.reference_id.as_deref(),
+            |reference_id| {
+                let execute = PayoutExecutionRequest {
+                    session_id: session.id,
+                    payout_account_id: account.id,
+                    reference_id,
+                    passcode: Passcode {
+                        token: request.passcode.clone(),
+                        device: request
+                            .device
+                            .clone()
+                            .unwrap_or_else(|| default_device(self)),
+                    },
+                };
+                let ctx = &ctx;
+                async move { ctx.executions(self).payout(&execute).await }
             },
-        };
-        let submitted = ctx.executions(self).payout(&execute).await?;
-        ctx.emit(FlowEvent::ExecutionSubmitted {
-            operation_type: OperationType::Payout,
-            reference_id: reference_id.clone(),
-            execution: submitted.clone(),
-        });
-        let settled = settle(self, &ctx, OperationType::Payout, submitted).await?;
+        )
+        .await?;
         Ok(PayoutOutcome {
             party_id: account.party_id,
             party_created: account.party_created,

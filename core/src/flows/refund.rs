@@ -8,7 +8,7 @@ use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::Result;
 use crate::flows::transfer::{expiry_or_default, validate_future};
 use crate::flows::{
-    reference_id_or_new, settle, validate_options, validate_reference_id, FlowContext, FlowEvent,
+    execute_in_session, validate_options, validate_reference_id, FlowContext, FlowEvent,
     FlowOptions, StatusTransition,
 };
 use crate::ids::Id;
@@ -146,27 +146,22 @@ impl Client {
         let session = ctx
             .repeatable("session", || sessions.refund(&session_request))
             .await?;
-        ctx.emit(FlowEvent::SessionCreated {
-            operation_type: OperationType::Refund,
-            session_id: session.id,
-            expires_at: session.expires_at,
-        });
-        let reference_id = reference_id_or_new(request.reference_id.as_deref());
-        ctx.emit(FlowEvent::ExecutionStarting {
-            operation_type: OperationType::Refund,
-            reference_id: reference_id.clone(),
-        });
-        let execute = RefundExecutionRequest {
-            session_id: session.id,
-            reference_id: reference_id.clone(),
-        };
-        let submitted = ctx.executions(self).refund(&execute).await?;
-        ctx.emit(FlowEvent::ExecutionSubmitted {
-            operation_type: OperationType::Refund,
-            reference_id: reference_id.clone(),
-            execution: submitted.clone(),
-        });
-        let settled = settle(self, &ctx, OperationType::Refund, submitted).await?;
+        let (reference_id, settled) = execute_in_session(
+            self,
+            &ctx,
+            OperationType::Refund,
+            (session.id, session.expires_at),
+            request.reference_id.as_deref(),
+            |reference_id| {
+                let execute = RefundExecutionRequest {
+                    session_id: session.id,
+                    reference_id,
+                };
+                let ctx = &ctx;
+                async move { ctx.executions(self).refund(&execute).await }
+            },
+        )
+        .await?;
         Ok(RefundOutcome {
             session,
             reference_id,

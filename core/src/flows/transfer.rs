@@ -7,7 +7,7 @@ use crate::client::Client;
 use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::Result;
 use crate::flows::{
-    reference_id_or_new, settle, validate_options, validate_reference_id, FlowContext, FlowEvent,
+    execute_in_session, validate_options, validate_reference_id, FlowContext, FlowEvent,
     FlowOptions, StatusTransition, DEFAULT_SESSION_LIFETIME,
 };
 use crate::ids::Id;
@@ -149,27 +149,22 @@ impl Client {
         let session = ctx
             .repeatable("session", || sessions.transfer(&session_request))
             .await?;
-        ctx.emit(FlowEvent::SessionCreated {
-            operation_type: OperationType::Transfer,
-            session_id: session.id,
-            expires_at: session.expires_at,
-        });
-        let reference_id = reference_id_or_new(request.reference_id.as_deref());
-        ctx.emit(FlowEvent::ExecutionStarting {
-            operation_type: OperationType::Transfer,
-            reference_id: reference_id.clone(),
-        });
-        let execute = TransferExecutionRequest {
-            session_id: session.id,
-            reference_id: reference_id.clone(),
-        };
-        let submitted = ctx.executions(self).transfer(&execute).await?;
-        ctx.emit(FlowEvent::ExecutionSubmitted {
-            operation_type: OperationType::Transfer,
-            reference_id: reference_id.clone(),
-            execution: submitted.clone(),
-        });
-        let settled = settle(self, &ctx, OperationType::Transfer, submitted).await?;
+        let (reference_id, settled) = execute_in_session(
+            self,
+            &ctx,
+            OperationType::Transfer,
+            (session.id, session.expires_at),
+            request.reference_id.as_deref(),
+            |reference_id| {
+                let execute = TransferExecutionRequest {
+                    session_id: session.id,
+                    reference_id,
+                };
+                let ctx = &ctx;
+                async move { ctx.executions(self).transfer(&execute).await }
+            },
+        )
+        .await?;
         Ok(TransferOutcome {
             session,
             reference_id,
