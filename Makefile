@@ -6,6 +6,8 @@
 #   make fmt     format everything
 #   make sandbox run the local Dollr API simulation on http://127.0.0.1:8787
 #   make soak    the long chaos run (thousands of payments with faults), not part of `make test`
+#   make bench   the SDKs against the code users would write instead (release builds, ~15 min);
+#                writes BENCHMARKS.md, not part of `make test` (bench/README.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,7 +19,7 @@ VENV_PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= never
 export RUST_BACKTRACE ?= 1
 
-.PHONY: demo test lint fmt sandbox soak tools test-rust clean generate generate-schema lint-rust
+.PHONY: demo test lint fmt sandbox soak bench tools test-rust clean generate generate-schema lint-rust
 
 # `make` alone runs the demo, whatever the included rules.mk files define first.
 .DEFAULT_GOAL := demo
@@ -33,6 +35,9 @@ GENERATE_TARGETS := generate-schema
 
 demo:
 	$(CARGO) run -q -p dollr-cli -- demo
+
+# The benchmark matrix (bench/rules.mk): release builds, then every contender against one sandbox.
+bench: bench-run
 
 sandbox:
 	$(CARGO) run -q -p dollr-cli -- sandbox --port 8787

@@ -1,0 +1,116 @@
+# bench: `make bench` — the docs' collect flow against one sandbox by every dollr SDK and its
+# pure-language peers, plus per-call binding overhead; writes BENCHMARKS.md. Included by the root
+# Makefile (`-include bench/rules.mk`, with `bench: bench-run`). NOT part of `make test`.
+#
+#   make bench-run      release builds (Rust, Python wheel, Node addon, Kotlin if its package
+#                       exists), then the matrix (bench/README.md) → BENCHMARKS.md + the table
+#   make bench-build    only the builds
+#   make bench-quick    a short smoke run of the whole matrix (200 flows, 2 rounds) into
+#                       target/bench/BENCHMARKS.quick.md
+#
+# Knobs: BENCH_FLOWS (timed flows per contender, default 1000), BENCH_ROUNDS (default 5),
+# BENCH_ARGS (extra `dollr-bench run` flags, e.g. --only py-dollr-1,py-httpx-1).
+#
+# Everything bench-only stays under target/bench: a venv with requests + httpx + the release
+# dollr wheel (so the root .venv and its editable debug install are untouched), the Kotlin build,
+# the contenders' logs and criterion's output.
+
+# This file is included before the root Makefile's first rule: keep `make` (no goal) meaning
+# what the root Makefile says by restoring the default goal at the end.
+BENCH_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+BENCH_OUT := target/bench
+BENCH_VENV := $(BENCH_OUT)/venv
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_FLOWS ?= 1000
+BENCH_ROUNDS ?= 5
+BENCH_ARGS ?=
+BENCH_PYTHON ?= python3
+BENCH_MVN ?= mvn
+BENCH_KOTLIN_POM := bench/kotlin/pom.xml
+BENCH_KOTLIN_JAR := $(BENCH_OUT)/kotlin/dollr-bench-kotlin-0.1.0.jar
+# Written by bench-kotlin: the contender's command line, or why there is none.
+BENCH_KOTLIN_CMD := $(BENCH_OUT)/kotlin.cmd
+BENCH_KOTLIN_MISSING := $(BENCH_OUT)/kotlin.missing
+BENCH_PY_TOOLS := $(BENCH_VENV)/.tools
+
+.PHONY: bench-run bench-build bench-quick bench-rust bench-python bench-node bench-kotlin
+
+# Bench-only Python tools from PyPI (latest releases: the peers should be today's versions).
+# sniffio: without it httpcore re-attempts a failing `import sniffio` several times per request
+# (anyio >= 4.11 no longer pulls it in; encode/httpcore#1103), which halves httpx.AsyncClient's
+# speed; installed so httpx is measured at its best.
+$(BENCH_PY_TOOLS):
+	$(BENCH_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check requests httpx sniffio maturin
+	touch $@
+
+# The sandbox (`dollr sandbox`), the driver + Rust contenders and the criterion benchmark, in one
+# cargo invocation. The Python wheel (maturin) then only adds pyo3 and its own crate: same
+# features, same artifacts.
+bench-rust:
+	$(CARGO) build --release -p dollr-cli -p dollr-bench --bins --benches
+
+# The release wheel, installed into the bench venv. A broken binding does not stop the run: its
+# contenders report "not built" in the table.
+bench-python: $(BENCH_PY_TOOLS)
+	rm -rf $(BENCH_OUT)/wheels
+	@if $(BENCH_VENV)/bin/maturin build --quiet --release --strip -o $(BENCH_OUT)/wheels; then \
+		$(BENCH_PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(BENCH_OUT)/wheels/dollr-*.whl; \
+	else \
+		echo "bench: the dollr wheel did not build; its contenders will be reported as not built"; \
+		$(BENCH_PY) -m pip uninstall --quiet --yes dollr >/dev/null 2>&1 || true; \
+	fi
+
+# The release addon (`npm run build`: bindings-node/build.mjs --release).
+bench-node:
+	@command -v node >/dev/null || { echo "node (20+) is required for make bench"; exit 1; }
+	@node bindings-node/build.mjs --release || echo "bench: the dollr-native addon did not build; its contenders will be reported as not built"
+
+# The Kotlin package (bindings-swift/kotlin) when it exists: the release libdollr_ffi (its own
+# cargo invocation: the uniffi feature changes dollr-core, which the Rust contender must not get)
+# and the contender compiled with the package's sources (Maven). Otherwise, or if that fails, the reason
+# goes into the table.
+bench-kotlin:
+	@mkdir -p $(BENCH_OUT)
+	@rm -f $(BENCH_KOTLIN_CMD) $(BENCH_KOTLIN_MISSING)
+	@if [ ! -f bindings-swift/kotlin/pom.xml ] || [ ! -d bindings-swift/kotlin/src/main/kotlin ]; then \
+		echo "the Kotlin package (bindings-swift/kotlin) is not in this checkout" > $(BENCH_KOTLIN_MISSING); \
+	elif ! command -v java >/dev/null || ! command -v $(BENCH_MVN) >/dev/null; then \
+		echo "java or Maven is not installed" > $(BENCH_KOTLIN_MISSING); \
+	elif ! $(CARGO) build --release -p dollr-uniffi; then \
+		echo "the uniffi library (dollr-uniffi) did not build" > $(BENCH_KOTLIN_MISSING); \
+	elif ! $(BENCH_MVN) -B -q -f $(BENCH_KOTLIN_POM) package; then \
+		echo "the Kotlin package did not compile with the contender" > $(BENCH_KOTLIN_MISSING); \
+	else \
+		echo "java -Djna.library.path=$(abspath target/release) -cp $(abspath $(BENCH_KOTLIN_JAR)):$$(cat $(BENCH_OUT)/kotlin/classpath.txt) app.heydollr.bench.ContenderKt --concurrency 1" > $(BENCH_KOTLIN_CMD); \
+	fi
+	@if [ -f $(BENCH_KOTLIN_MISSING) ]; then echo "bench: Kotlin skipped: $$(cat $(BENCH_KOTLIN_MISSING))"; fi
+
+bench-build: bench-rust bench-python bench-node bench-kotlin
+
+# The newest criterion executable of the `overhead` bench (cargo names it overhead-<hash>), looked
+# up by the shell after the build.
+BENCH_CRITERION_BIN = $$(ls -t target/release/deps/overhead-* 2>/dev/null | grep -v '\.d$$' | head -1)
+
+bench-run:
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory bench-build; \
+	built=$$(( $$(date +%s) - started )); \
+	echo "bench: builds took $${built} s"; \
+	kotlin=(); [ -f $(BENCH_KOTLIN_CMD) ] && kotlin=(--kotlin "$$(cat $(BENCH_KOTLIN_CMD))"); \
+	./target/release/dollr-bench run --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
+		--kotlin-missing "$$(cat $(BENCH_KOTLIN_MISSING) 2>/dev/null || echo not built)" \
+		--criterion-bin "$(BENCH_CRITERION_BIN)" \
+		--flows $(BENCH_FLOWS) --rounds $(BENCH_ROUNDS) --build-seconds $$built $(BENCH_ARGS); \
+	echo "bench: done in $$(( $$(date +%s) - started )) s"
+
+bench-quick: bench-build
+	@kotlin=(); [ -f $(BENCH_KOTLIN_CMD) ] && kotlin=(--kotlin "$$(cat $(BENCH_KOTLIN_CMD))"); \
+	./target/release/dollr-bench run --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
+		--kotlin-missing "$$(cat $(BENCH_KOTLIN_MISSING) 2>/dev/null || echo not built)" \
+		--flows 200 --rounds 2 --overhead-calls 200 --overhead-batches 3 \
+		--out $(BENCH_OUT)/BENCHMARKS.quick.md $(BENCH_ARGS)
+
+.DEFAULT_GOAL := $(BENCH_SAVED_DEFAULT_GOAL)

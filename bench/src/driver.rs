@@ -1,0 +1,676 @@
+//! The matrix: one sandbox process, every contender as its own long-lived process, interleaved
+//! rounds in a seeded shuffled order, the sandbox's counters checked after every round, then the
+//! per-call overhead, then the report.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde_json::Value;
+
+use crate::protocol::{Command as Cmd, OverheadResult, Ready, RoundResult};
+use crate::report::{self, ContenderReport, Report, RoundStats};
+
+/// `dollr-bench run` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Timed flows per contender, split evenly over the rounds (N ≥ 500 for the committed run).
+    #[arg(long, default_value_t = 1000)]
+    pub flows: usize,
+    /// Timed rounds (a warm-up round of half their size comes first and is discarded).
+    #[arg(long, default_value_t = 5)]
+    pub rounds: usize,
+    /// Seeds the order of the contenders in each round.
+    #[arg(long, default_value_t = 20261121)]
+    pub seed: u64,
+    /// The `dollr` binary that serves the sandbox (release build).
+    #[arg(long, default_value = "target/release/dollr")]
+    pub sandbox: PathBuf,
+    /// Python interpreter with `requests`, `httpx` and `dollr` installed; contenders whose import
+    /// fails are reported as not built.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+    /// Node.js.
+    #[arg(long, default_value = "node")]
+    pub node: String,
+    /// The Kotlin contender's command line (whitespace-separated), if the Kotlin package is built.
+    #[arg(long)]
+    pub kotlin: Option<String>,
+    /// Why the Kotlin contender is absent (shown in the table when `--kotlin` is not given).
+    #[arg(long, default_value = "the Kotlin package is not built")]
+    pub kotlin_missing: String,
+    /// Only these contenders (comma-separated ids, e.g. `rust-limit-1,py-dollr-1`).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Calls per batch of the status-lookup overhead measurement (the validation one makes 10×).
+    #[arg(long, default_value_t = 500)]
+    pub overhead_calls: usize,
+    /// Batches of the overhead measurement (the median batch is reported).
+    #[arg(long, default_value_t = 5)]
+    pub overhead_batches: usize,
+    /// The criterion executable of `bench/benches/overhead.rs` to run after the matrix (short
+    /// warm-up and measurement times); empty to skip it.
+    #[arg(long, default_value = "")]
+    pub criterion_bin: String,
+    /// criterion's output directory (`CRITERION_HOME`), read for the report.
+    #[arg(long, default_value = "target/bench/criterion")]
+    pub criterion: PathBuf,
+    /// Where to write the report (markdown).
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    pub out: PathBuf,
+    /// Seconds of the build step before this run, for the report (`make bench` measures it).
+    #[arg(long)]
+    pub build_seconds: Option<f64>,
+    /// Directory for the contenders' stderr logs.
+    #[arg(long, default_value = "target/bench/logs")]
+    pub logs: PathBuf,
+}
+
+/// A contender of the matrix.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Stable id (`py-httpx-async-64`).
+    pub id: String,
+    /// What the table shows.
+    pub label: String,
+    /// `Rust`, `Python`, `Node`, `Kotlin`.
+    pub language: &'static str,
+    /// Flows in flight at once.
+    pub concurrency: usize,
+    /// The command, `{URL}` replaced by the sandbox's base URL.
+    pub command: Vec<String>,
+    /// Whether it has a client-side validation to measure (SDK contenders).
+    pub sdk: bool,
+    /// Set when the contender cannot run at all (shown instead of figures).
+    pub missing: Option<String>,
+}
+
+/// Every contender, in table order.
+pub fn matrix(args: &RunArgs, self_exe: &Path) -> Vec<Spec> {
+    let exe = self_exe.display().to_string();
+    let mut specs = Vec::new();
+    let mut add = |id: String,
+                   label: &str,
+                   language: &'static str,
+                   concurrency: usize,
+                   command: Vec<String>,
+                   sdk: bool,
+                   missing: Option<String>| {
+        specs.push(Spec {
+            id,
+            label: label.to_string(),
+            language,
+            concurrency,
+            command,
+            sdk,
+            missing,
+        })
+    };
+    for c in [1, 64] {
+        for (kind, label, sdk) in [
+            ("limit", "limit: hand-written reqwest", false),
+            ("core", "dollr-core", true),
+        ] {
+            add(
+                format!("rust-{kind}-{c}"),
+                label,
+                "Rust",
+                c,
+                vec![
+                    exe.clone(),
+                    "contender".into(),
+                    kind.into(),
+                    "--url".into(),
+                    "{URL}".into(),
+                    "--concurrency".into(),
+                    c.to_string(),
+                ],
+                sdk,
+                None,
+            );
+        }
+    }
+    let python = |kind: &str, c: usize| {
+        vec![
+            args.python.clone(),
+            "bench/python/contender.py".into(),
+            "--kind".into(),
+            kind.into(),
+            "--url".into(),
+            "{URL}".into(),
+            "--concurrency".into(),
+            c.to_string(),
+        ]
+    };
+    for (kind, label, sdk) in [
+        (
+            "docs-requests",
+            "docs' code: module-level requests.post",
+            false,
+        ),
+        ("requests-session", "requests.Session", false),
+        ("httpx", "httpx.Client", false),
+        ("dollr", "dollr.Client", true),
+    ] {
+        add(
+            format!("py-{kind}-1"),
+            label,
+            "Python",
+            1,
+            python(kind, 1),
+            sdk,
+            None,
+        );
+    }
+    for c in [1, 16, 64] {
+        for (kind, label, sdk) in [
+            ("httpx-async", "httpx.AsyncClient", false),
+            ("dollr-async", "dollr.AsyncClient", true),
+        ] {
+            add(
+                format!("py-{kind}-{c}"),
+                label,
+                "Python",
+                c,
+                python(kind, c),
+                sdk,
+                None,
+            );
+        }
+    }
+    for c in [1, 64] {
+        for (kind, label, sdk) in [
+            ("fetch", "docs' code: fetch", false),
+            ("native", "dollr-native", true),
+        ] {
+            add(
+                format!("node-{kind}-{c}"),
+                label,
+                "Node",
+                c,
+                vec![
+                    args.node.clone(),
+                    "bench/node/contender.mjs".into(),
+                    "--kind".into(),
+                    kind.into(),
+                    "--url".into(),
+                    "{URL}".into(),
+                    "--concurrency".into(),
+                    c.to_string(),
+                ],
+                sdk,
+                None,
+            );
+        }
+    }
+    let (kotlin, missing) = match &args.kotlin {
+        Some(command) => {
+            let mut words: Vec<String> = command.split_whitespace().map(String::from).collect();
+            words.extend(["--url".into(), "{URL}".into()]);
+            (words, None)
+        }
+        None => (Vec::new(), Some(args.kotlin_missing.clone())),
+    };
+    add(
+        "kotlin-uniffi-1".into(),
+        "dollr Kotlin (uniffi)",
+        "Kotlin",
+        1,
+        kotlin,
+        true,
+        missing,
+    );
+    if !args.only.is_empty() {
+        specs.retain(|s| args.only.iter().any(|o| o == &s.id));
+    }
+    specs
+}
+
+/// The sandbox process, stopped on drop.
+struct SandboxProcess {
+    child: Child,
+    url: String,
+}
+
+impl SandboxProcess {
+    fn start(binary: &Path) -> Result<SandboxProcess> {
+        let mut child = Command::new(binary)
+            .args(["sandbox", "--port", "0", "--settle-ms", "0", "--seed", "7"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {} sandbox", binary.display()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow!("the sandbox's stdout"))?;
+        let mut lines = BufReader::new(stdout);
+        let mut first = String::new();
+        lines.read_line(&mut first)?;
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| anyhow!("the sandbox printed {first:?} instead of its URL"))?
+            .to_string();
+        // Keep draining its stdout so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.lines() {});
+        Ok(SandboxProcess { child, url })
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running contender.
+struct Running {
+    spec: Spec,
+    child: Child,
+    /// `None` once closed (which tells the contender to exit).
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    versions: serde_json::Map<String, Value>,
+}
+
+impl Running {
+    fn start(spec: &Spec, url: &str, logs: &Path) -> Result<Running> {
+        let [program, rest @ ..] = spec.command.as_slice() else {
+            bail!("no command");
+        };
+        let log = File::create(logs.join(format!("{}.log", spec.id)))?;
+        let mut child = Command::new(program)
+            .args(rest.iter().map(|a| a.replace("{URL}", url)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .with_context(|| format!("starting {program}"))?;
+        let stdin = child.stdin.take().ok_or_else(|| anyhow!("stdin"))?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("stdout"))?;
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                match line {
+                    Ok(line) if line.trim_start().starts_with('{') => {
+                        if sender.send(line).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {} // stray output (a library's print) is not the protocol
+                    Err(_) => return,
+                }
+            }
+        });
+        let mut running = Running {
+            spec: spec.clone(),
+            child,
+            stdin: Some(stdin),
+            lines,
+            versions: Default::default(),
+        };
+        let ready: Ready = running.receive(Duration::from_secs(120))?;
+        if !ready.ready {
+            bail!(
+                "{}",
+                ready
+                    .error
+                    .unwrap_or_else(|| "not ready (no reason given)".into())
+            );
+        }
+        running.versions = ready.versions;
+        Ok(running)
+    }
+
+    fn receive<T: serde::de::DeserializeOwned>(&mut self, timeout: Duration) -> Result<T> {
+        match self.lines.recv_timeout(timeout) {
+            Ok(line) => serde_json::from_str(&line)
+                .with_context(|| format!("{} answered {line:?}", self.spec.id)),
+            Err(RecvTimeoutError::Timeout) => bail!("no answer within {timeout:?}"),
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = self.child.wait().ok();
+                bail!("the process ended ({status:?}); see its log")
+            }
+        }
+    }
+
+    fn ask<T: serde::de::DeserializeOwned>(
+        &mut self,
+        command: &Cmd,
+        timeout: Duration,
+    ) -> Result<T> {
+        let mut line = serde_json::to_string(command)?;
+        line.push('\n');
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| anyhow!("stdin already closed"))?;
+        stdin.write_all(line.as_bytes())?;
+        stdin.flush()?;
+        self.receive(timeout)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Closing stdin ends a contender; kill what did not notice.
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The sandbox's control endpoints (`/_sandbox/reset`, `/_sandbox/stats`), called between rounds.
+struct Control {
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Control {
+    fn new(base: &str) -> Result<Control> {
+        Ok(Control {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+            http: reqwest::Client::new(),
+            base: base.to_string(),
+        })
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str) -> Result<Value> {
+        self.runtime.block_on(async {
+            Ok(self
+                .http
+                .request(method, format!("{}{path}", self.base))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?)
+        })
+    }
+
+    /// Data, stats and logs back to the start (tokens and settings kept): every contender's round
+    /// meets the same empty sandbox, and its counters are that round's alone.
+    fn reset(&self) -> Result<()> {
+        self.call(reqwest::Method::POST, "/_sandbox/reset")?;
+        Ok(())
+    }
+
+    fn stats(&self) -> Result<Value> {
+        self.call(reqwest::Method::GET, "/_sandbox/stats")
+    }
+}
+
+/// What the sandbox saw during one round; refuses a round that skipped or failed a payment.
+fn check_round(stats: &Value, flows: usize) -> Result<(u64, u64)> {
+    let number = |pointer: &str| stats.pointer(pointer).and_then(Value::as_u64).unwrap_or(0);
+    let created = number("/executions/created");
+    let completed = number("/executions/by_status/COMPLETED");
+    let duplicates = number("/duplicate_payments");
+    if created != flows as u64 || completed != flows as u64 || duplicates != 0 {
+        bail!(
+            "the sandbox saw {created} executions created, {completed} completed, {duplicates} duplicates for {flows} flows"
+        );
+    }
+    Ok((number("/requests/total"), number("/token_requests")))
+}
+
+/// Requests of one flow besides its status polls: party, counterparty, invoice, item, publish,
+/// MMO prediction, checkout session, payment account, execution.
+const REQUESTS_PER_FLOW: usize = 9;
+
+fn round_timeout(flows: usize) -> Duration {
+    // Generous: the slowest contender makes about 60 flows/s.
+    Duration::from_secs(120 + flows as u64)
+}
+
+/// Runs the whole matrix and writes the report.
+pub fn run(args: RunArgs) -> Result<()> {
+    if args.flows < args.rounds || args.rounds == 0 {
+        bail!("--flows must be at least --rounds (and --rounds at least 1)");
+    }
+    let started = Instant::now();
+    let per_round = args.flows / args.rounds;
+    // Enough to open the connections, obtain the lazy tokens, JIT the hot paths and fill every
+    // worker of the widest contender; discarded.
+    let warm_up = (per_round / 2).max(1);
+    std::fs::create_dir_all(&args.logs)?;
+    let self_exe = std::env::current_exe()?;
+    let specs = matrix(&args, &self_exe);
+    let load_before = report::load_average();
+
+    let sandbox = SandboxProcess::start(&args.sandbox)?;
+    let control = Control::new(&sandbox.url)?;
+    eprintln!(
+        "bench: sandbox {} (settle 0 ms, no faults); {} contenders, warm-up of {} flows, then {} rounds × {} flows",
+        sandbox.url,
+        specs.len(),
+        warm_up,
+        args.rounds,
+        per_round
+    );
+
+    let mut reports: BTreeMap<String, ContenderReport> = BTreeMap::new();
+    let mut running: Vec<Running> = Vec::new();
+    for spec in &specs {
+        let mut entry = ContenderReport::new(spec);
+        if entry.missing.is_none() {
+            match Running::start(spec, &sandbox.url, &args.logs) {
+                Ok(process) => {
+                    entry.versions = process.versions.clone();
+                    running.push(process);
+                }
+                Err(error) => {
+                    eprintln!("bench: {} not started: {error:#}", spec.id);
+                    entry.missing = Some(first_line(&format!("{error:#}")));
+                }
+            }
+        }
+        reports.insert(spec.id.clone(), entry);
+    }
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+    for round in 0..=args.rounds {
+        let mut order: Vec<usize> = (0..running.len()).collect();
+        order.shuffle(&mut rng);
+        let label = if round == 0 {
+            "warm-up".to_string()
+        } else {
+            format!("round {round}/{}", args.rounds)
+        };
+        eprintln!("bench: {label}");
+        for index in order {
+            let contender = &mut running[index];
+            let id = contender.spec.id.clone();
+            let Some(entry) = reports.get_mut(&id) else {
+                continue;
+            };
+            if entry.failed.is_some() {
+                continue;
+            }
+            control.reset()?;
+            let cpu_before = (cpu_ns(contender.child.id()), cpu_ns(sandbox.child.id()));
+            let flows = if round == 0 { warm_up } else { per_round };
+            let outcome = contender
+                .ask::<RoundResult>(&Cmd::Round { flows }, round_timeout(flows))
+                .and_then(|result| {
+                    let cpu = (
+                        cpu_ns(contender.child.id()).saturating_sub(cpu_before.0),
+                        cpu_ns(sandbox.child.id()).saturating_sub(cpu_before.1),
+                    );
+                    if !result.ok {
+                        bail!("{}", result.error.unwrap_or_default());
+                    }
+                    let (requests, tokens) = check_round(&control.stats()?, flows)?;
+                    // Exactly the quickstart's requests: 9 per flow plus the status polls.
+                    let expected = (REQUESTS_PER_FLOW * flows + result.polls) as u64;
+                    // The token is obtained once per client: before the rounds, or lazily in the
+                    // warm-up by the SDKs; it is reported, not counted as a flow's request.
+                    if requests - tokens != expected {
+                        bail!(
+                            "the sandbox served {requests} requests; {flows} flows with {} polls make {expected}",
+                            result.polls
+                        );
+                    }
+                    Ok((result, requests, tokens, cpu))
+                });
+            match outcome {
+                Ok((result, requests, tokens, (client_cpu_ns, sandbox_cpu_ns))) => {
+                    let fps = result.flows as f64 / result.seconds;
+                    eprintln!(
+                        "  {id:<24} {fps:>9.1} flows/s  {:.2} req/flow",
+                        requests as f64 / flows as f64
+                    );
+                    if round > 0 {
+                        entry.rounds.push(RoundStats {
+                            flows: result.flows,
+                            seconds: result.seconds,
+                            requests,
+                            token_requests: tokens,
+                            client_cpu_ns,
+                            sandbox_cpu_ns,
+                        });
+                        entry.latencies_us.extend(result.lat_us);
+                    }
+                }
+                Err(error) => {
+                    eprintln!("bench: {id} failed: {error:#}");
+                    entry.failed = Some(first_line(&format!("{error:#}")));
+                }
+            }
+        }
+    }
+
+    eprintln!("bench: per-call overhead");
+    for contender in &mut running {
+        let id = contender.spec.id.clone();
+        // One process per language/client is enough: the sequential ones.
+        if contender.spec.concurrency != 1 {
+            continue;
+        }
+        let Some(entry) = reports.get_mut(&id) else {
+            continue;
+        };
+        if entry.failed.is_some() {
+            continue;
+        }
+        control.reset()?;
+        let result = contender.ask::<OverheadResult>(
+            &Cmd::Overhead {
+                calls: args.overhead_calls,
+                batches: args.overhead_batches,
+            },
+            Duration::from_secs(600),
+        );
+        match result {
+            Ok(result) if result.ok => {
+                eprintln!(
+                    "  {id:<24} status {:>8.1} µs/call  validation {}",
+                    result.status_us.unwrap_or(f64::NAN),
+                    result
+                        .validation_us
+                        .map(|v| format!("{v:.2} µs/call"))
+                        .unwrap_or_else(|| "-".into())
+                );
+                entry.overhead = Some(result);
+            }
+            Ok(result) => {
+                eprintln!(
+                    "bench: {id} overhead failed: {}",
+                    result.error.unwrap_or_default()
+                )
+            }
+            Err(error) => eprintln!("bench: {id} overhead failed: {error:#}"),
+        }
+    }
+    drop(running);
+    drop(sandbox);
+    if !args.criterion_bin.is_empty() {
+        run_criterion(&args);
+    }
+
+    let report = Report {
+        args: args.clone(),
+        per_round,
+        warm_up,
+        contenders: specs.iter().filter_map(|s| reports.remove(&s.id)).collect(),
+        load_before,
+        load_after: report::load_average(),
+        run_seconds: started.elapsed().as_secs_f64(),
+        criterion: report::criterion_estimates(&args.criterion),
+    };
+    let markdown = report.markdown();
+    std::fs::write(&args.out, &markdown)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!("{}", report.summary());
+    eprintln!(
+        "bench: wrote {} ({:.0} s)",
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The Rust micro-benchmarks (criterion, its own in-process sandbox), after the matrix so they
+/// never overlap it. A failure is reported, not fatal: the matrix is the point.
+fn run_criterion(args: &RunArgs) {
+    eprintln!("bench: criterion micro-benchmarks ({})", args.criterion_bin);
+    // Only this run's figures: criterion keeps earlier ones to compare with.
+    let _ = std::fs::remove_dir_all(args.criterion.join("overhead"));
+    let status = Command::new(&args.criterion_bin)
+        .args([
+            "--bench",
+            "--warm-up-time",
+            "1",
+            "--measurement-time",
+            "3",
+            "--noplot",
+        ])
+        .env("CRITERION_HOME", &args.criterion)
+        .stdin(Stdio::null())
+        // stdout carries the summary table: criterion's lines go to stderr with the progress.
+        .stdout(std::io::stderr())
+        .stderr(Stdio::inherit())
+        .status();
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(status) => eprintln!("bench: criterion ended with {status}"),
+        Err(error) => eprintln!("bench: criterion did not start: {error}"),
+    }
+}
+
+/// CPU time (ns) used so far by every thread of process `pid` (`/proc/PID/task/*/schedstat`, whose
+/// first field is the thread's time on a CPU). Precise to the nanosecond, unlike `/proc/PID/stat`.
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|text| text.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,64 @@
+//! `dollr-bench`: the driver of `make bench` and its Rust contenders.
+//!
+//! ```text
+//! dollr-bench run [--flows 1000] [--rounds 5] ...      the whole matrix → BENCHMARKS.md + table
+//! dollr-bench contender limit|core --url URL [--concurrency C]   one contender (line protocol)
+//! ```
+//!
+//! See `bench/README.md` for the method.
+
+mod contender;
+mod driver;
+mod flow;
+mod protocol;
+mod report;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dollr-bench",
+    about = "The collect-flow benchmark matrix of `make bench`"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Runs the whole matrix against one sandbox and writes the report.
+    Run(Box<driver::RunArgs>),
+    /// Serves one Rust contender over the driver's line protocol (stdin/stdout).
+    Contender {
+        kind: contender::Kind,
+        /// The sandbox's base URL.
+        #[arg(long)]
+        url: String,
+        /// Flows in flight at once.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => driver::run(*args),
+        Command::Contender {
+            kind,
+            url,
+            concurrency,
+        } => contender::serve(kind, &url, concurrency),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("dollr-bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

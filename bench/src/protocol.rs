@@ -1,0 +1,66 @@
+//! The line protocol between the driver and a contender process (the same in Rust, Python, Node
+//! and Kotlin; see `bench/README.md`).
+//!
+//! A contender starts, connects (the token is obtained once, outside every timed round) and
+//! prints one JSON line `{"ready": true, "versions": {...}}` (or `{"ready": false, "error": ...}`).
+//! Then, for each JSON line the driver writes on its stdin, it answers one JSON line on stdout:
+//!
+//! * `{"op": "round", "flows": N}` → runs N flows at its concurrency (a shared counter of
+//!   remaining flows, C workers) and answers
+//!   `{"ok": true, "flows": N, "seconds": wall, "lat_us": [per-flow latencies], "polls": total}`.
+//! * `{"op": "overhead", "calls": M, "batches": B}` → runs one flow, then B batches of M calls of
+//!   the status lookup on that flow's `reference_id` and (SDK contenders) of a call that the
+//!   client's validation refuses before anything is sent; answers
+//!   `{"ok": true, "status_us": median µs per call, "validation_us": median µs per call | null}`.
+//!
+//! Any failure answers `{"ok": false, "error": "..."}`. End of stdin ends the process.
+
+use serde::{Deserialize, Serialize};
+
+/// A command from the driver.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    /// Run `flows` flows at the contender's concurrency.
+    Round { flows: usize },
+    /// Measure the per-call overhead.
+    Overhead { calls: usize, batches: usize },
+}
+
+/// The first line a contender prints.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Ready {
+    pub ready: bool,
+    #[serde(default)]
+    pub versions: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The answer to a round.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct RoundResult {
+    pub ok: bool,
+    #[serde(default)]
+    pub flows: usize,
+    #[serde(default)]
+    pub seconds: f64,
+    #[serde(default)]
+    pub lat_us: Vec<f64>,
+    #[serde(default)]
+    pub polls: usize,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The answer to an overhead measurement.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OverheadResult {
+    pub ok: bool,
+    #[serde(default)]
+    pub status_us: Option<f64>,
+    #[serde(default)]
+    pub validation_us: Option<f64>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
