@@ -117,54 +117,56 @@ function genericFromWire(value) {
 
 /**
  * The `call(operation, positional, options)` function every generated method uses.
- * @param {{ call(op: string, args: string, onEvent?: (json: string) => void): Promise<string> }} native
+ *
+ * The addon answers a call that needs nothing outside the process (a refused argument, a closed
+ * client) at once — its JSON, or a thrown error — and a call that waits with a Promise; awaiting
+ * covers both, and the caller always gets a Promise.
+ * @param {{ call(op: string, args: string, onEvent?: (json: string) => void): string | Promise<string> }} native
  * @param {{ models: Record<string, any>, events: Record<string, any> }} tables
  */
 function makeCaller(native, tables) {
-  return function call(op, positional, options) {
-    // Captured now so a rejection's stack points at the caller, not at the event loop.
-    const site = {};
-    Error.captureStackTrace(site, call);
-    let args;
+  return async function call(op, positional, options) {
+    const args = {};
     let onEvent;
-    try {
-      args = {};
-      op.positional.forEach((param, index) => {
-        const value = positional[index];
-        if (value !== undefined) args[param.wire] = toWire(tables, param.type, value);
-      });
-      if (options !== undefined && options !== null) {
-        for (const [key, value] of Object.entries(options)) {
-          if (value === undefined) continue;
-          if (op.eventsOption && key === op.eventsOption) {
-            onEvent = value;
-            continue;
-          }
-          const param = op.byJs[key];
-          if (param) args[param.wire] = toWire(tables, param.type, value);
-          else args[snakeCase(key)] = genericToWire(value); // unknown: the core decides
+    op.positional.forEach((param, index) => {
+      const value = positional[index];
+      if (value !== undefined) args[param.wire] = toWire(tables, param.type, value);
+    });
+    if (options !== undefined && options !== null) {
+      for (const key in options) {
+        const value = options[key];
+        if (value === undefined || !Object.hasOwn(options, key)) continue;
+        if (op.eventsOption && key === op.eventsOption) {
+          onEvent = value;
+          continue;
         }
+        const param = op.byJs[key];
+        if (param) args[param.wire] = toWire(tables, param.type, value);
+        else args[snakeCase(key)] = genericToWire(value); // unknown: the core decides
       }
-      args = JSON.stringify(args);
-    } catch (error) {
-      return Promise.reject(error);
     }
     const listener =
       typeof onEvent === 'function'
-        ? (json) => {
+        ? (/** @type {string} */ json) => {
             onEvent(fromWire(tables, op.events, JSON.parse(json)));
           }
         : undefined;
-    return native.call(op.name, args, listener).then(
-      (json) => fromWire(tables, op.returns, JSON.parse(json)),
-      (error) => {
-        if (error instanceof Error && typeof site.stack === 'string') {
-          const head = String(error.stack ?? '').split('\n')[0];
-          error.stack = `${head}\n${site.stack.split('\n').slice(1).join('\n')}`;
-        }
-        throw error;
-      },
-    );
+    let json;
+    try {
+      json = await native.call(op.name, JSON.stringify(args), listener);
+    } catch (error) {
+      // An error made by the addon (or on the event loop) carries no frames of the caller. Here,
+      // resumed inside this async function, V8's async stack trace still knows who awaited the
+      // call: take the frames from here (error path only: capturing a stack is not free).
+      if (error instanceof Error) {
+        const site = {};
+        Error.captureStackTrace(site, call);
+        const head = String(error.stack ?? '').split('\n')[0];
+        error.stack = `${head}\n${String(/** @type {any} */ (site).stack).split('\n').slice(1).join('\n')}`;
+      }
+      throw error;
+    }
+    return fromWire(tables, op.returns, JSON.parse(json));
   };
 }
 

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use dollr_core::bridge;
 use dollr_core::{Credentials, Error, ErrorKind};
-use napi::bindgen_prelude::PromiseRaw;
+use napi::bindgen_prelude::{Either, PromiseRaw};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::errors::{guard_core, guard_sync, spawn_promise};
+use crate::errors::{guard_core, guard_sync, start_call};
 
 /// A JS callback receiving each flow event as JSON text. Weak: a pending call keeps Node alive by
 /// itself, and a finished one must not be kept alive by a callback the core may still hold.
@@ -73,20 +73,21 @@ impl NativeClient {
         }
     }
 
-    /// Calls one operation or flow by its schema name with snake_case JSON arguments; resolves
-    /// with the JSON result. With `on_event`, flow events are delivered to it as JSON text while
-    /// the call runs.
-    #[napi(ts_return_type = "Promise<string>")]
+    /// Calls one operation or flow by its schema name with snake_case JSON arguments: the JSON
+    /// result, or a Promise of it when the call has to wait (the network, a timer); an error is
+    /// thrown, or rejects the Promise. With `on_event`, flow events are delivered to it as JSON
+    /// text while the call runs.
+    #[napi(ts_return_type = "string | Promise<string>")]
     pub fn call<'env>(
         &self,
         env: &'env Env,
         operation: String,
         args_json: String,
         on_event: Option<EventCallback>,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
+    ) -> napi::Result<Either<String, PromiseRaw<'env, String>>> {
         guard_sync(env, || {
             let client = self.client.clone();
-            spawn_promise(env, async move {
+            start_call(env, async move {
                 let args = parse_json("the arguments", &args_json)?;
                 let result = match on_event {
                     Some(callback) => {

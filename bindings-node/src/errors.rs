@@ -11,9 +11,13 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use dollr_core::bridge::{poll_once, FirstPoll};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
-use napi::bindgen_prelude::{Function, JsObjectValue, Object, ObjectRef, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{
+    within_runtime_if_available, Either, Function, JsObjectValue, Object, ObjectRef, PromiseRaw,
+    Unknown,
+};
 use napi::{Env, JsValue, Status};
 use napi_derive::napi;
 
@@ -175,6 +179,26 @@ where
         Ok(json) => Ok(json),
         Err(error) => Err(to_napi_error(env, &error)),
     })
+}
+
+/// Starts a call on the JS thread: polled once right here (see `dollr_core::bridge::poll_once`), a
+/// call that needs nothing outside the process — a refused argument, a closed client — answers
+/// at once (its JSON, or a thrown error), without a round trip through a runtime thread and the
+/// event loop. A call that waits continues on napi's runtime and answers through a Promise. The
+/// JS layer awaits either.
+pub(crate) fn start_call<'env, F>(
+    env: &'env Env,
+    future: F,
+) -> napi::Result<Either<String, PromiseRaw<'env, String>>>
+where
+    F: Future<Output = dollr_core::Result<String>> + Send + 'static,
+{
+    match within_runtime_if_available(|| poll_once(Box::pin(future))) {
+        FirstPoll::Ready(Ok(Ok(json))) => Ok(Either::A(json)),
+        FirstPoll::Ready(Ok(Err(error))) => Err(to_napi_error(env, &error)),
+        FirstPoll::Ready(Err(payload)) => Err(to_napi_error(env, &panic_error(payload))),
+        FirstPoll::Pending(call) => spawn_promise(env, call).map(Either::B),
+    }
 }
 
 /// Panics on purpose so the tests can prove a panic becomes an `InternalError` (thrown for

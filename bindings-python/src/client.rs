@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::errors::{into_py, to_py_err};
 use crate::logs;
-use crate::runtime::{self, guard, Message};
+use crate::runtime::{self, guard, CallRuntime};
 
 /// A connection to the Dollr API (one connection pool, one token, one journal), shared by every
 /// call made through it, from any thread or event loop.
@@ -22,6 +22,8 @@ use crate::runtime::{self, guard, Message};
 pub(crate) struct NativeClient {
     /// `None` once closed.
     client: RwLock<Option<Client>>,
+    /// Where its calls run: a blocking client's own runtime, or the shared one (asyncio).
+    runtime: CallRuntime,
     base_url: String,
     client_id: Option<String>,
 }
@@ -74,15 +76,23 @@ impl NativeClient {
     /// Builds the client from the bridge's client options (JSON: `client_id`, `client_secret`,
     /// `base_url`, `timeout_ms`, `max_retries`, `journal`, `sdk_language`). The core reads them,
     /// refuses bad ones (`ValidationError` naming the option) and applies the environment
-    /// fallbacks `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`.
+    /// fallbacks `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`. A `blocking` client
+    /// (`dollr.Client`) gets its own runtime, driven by the threads calling `call`; otherwise
+    /// (`dollr.AsyncClient`) calls run on the shared runtime through `call_async`.
     #[new]
-    fn new(py: Python<'_>, options: &str) -> PyResult<Self> {
+    #[pyo3(signature = (options, blocking=false))]
+    fn new(py: Python<'_>, options: &str, blocking: bool) -> PyResult<Self> {
         logs::refresh_level(py);
         let built = guard(|| {
             let options = parse_args(options).and_then(ClientOptions::from_json)?;
-            bridge::client_from_options(options)
+            let runtime = if blocking {
+                CallRuntime::own()?
+            } else {
+                CallRuntime::shared()?
+            };
+            Ok((bridge::client_from_options(options)?, runtime))
         });
-        let client = into_py(py, built)?;
+        let (client, runtime) = into_py(py, built)?;
         let config = client.config();
         let client_id = match &config.credentials {
             Credentials::ClientCredentials { client_id, .. } => Some(client_id.clone()),
@@ -92,6 +102,7 @@ impl NativeClient {
             base_url: config.base_url.clone(),
             client_id,
             client: RwLock::new(Some(client)),
+            runtime,
         })
     }
 
@@ -124,9 +135,9 @@ impl NativeClient {
             .take();
     }
 
-    /// Calls one bridge operation and blocks until it finishes, with the GIL released.
-    /// `args` and the result are JSON text; `on_event` receives each progress event (JSON text)
-    /// on this thread.
+    /// Calls one bridge operation and blocks until it finishes, driving it on this thread with the
+    /// GIL released. `args` and the result are JSON text; `on_event` receives each progress event
+    /// (JSON text) on this thread.
     #[pyo3(signature = (operation, args, on_event=None))]
     fn call(
         &self,
@@ -141,11 +152,12 @@ impl NativeClient {
         let with_events = on_event.is_some();
         let result = runtime::block_on(
             py,
+            &self.runtime,
             move |reporter| async move {
                 if with_events {
                     let events = Arc::new(move |event: Value| {
                         // The waiting thread may be gone (Ctrl-C); then the event has no reader.
-                        let _ = reporter.send(Message::Event(event));
+                        let _ = reporter.send(event);
                     });
                     bridge::call_with_events(&client, &operation, args, events).await
                 } else {
@@ -172,7 +184,15 @@ impl NativeClient {
         on_event: Option<Py<PyAny>>,
     ) -> PyResult<String> {
         Python::attach(logs::refresh_level);
-        let prepared = guard(|| Ok((self.client()?, parse_args(&args)?)));
+        let prepared = guard(|| {
+            if let CallRuntime::Own(_) = self.runtime {
+                // Its connections live on a runtime only `call` drives.
+                return Err(Error::internal(
+                    "a blocking dollr client cannot be awaited; use dollr.AsyncClient",
+                ));
+            }
+            Ok((self.client()?, parse_args(&args)?))
+        });
         let result = match prepared {
             Ok((client, args)) => {
                 runtime::spawn(async move {

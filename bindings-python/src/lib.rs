@@ -84,8 +84,10 @@ fn _raise_for_tests(py: Python<'_>, kind: &str) -> PyResult<()> {
 #[pyfunction]
 #[allow(clippy::panic)]
 fn _panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
+    let runtime = into_py(py, runtime::CallRuntime::shared())?;
     let result = runtime::block_on(
         py,
+        &runtime,
         move |_reporter| async move {
             if message.is_empty() {
                 return Ok(Value::Null);

@@ -149,6 +149,43 @@ def test_ctrl_c_interrupts_a_blocking_wait(dollr_sandbox: Sandbox) -> None:
     assert time.monotonic() - started < 1.0
 
 
+def test_an_interrupted_call_still_finishes_and_the_client_keeps_working(
+    dollr_sandbox: Sandbox,
+) -> None:
+    # The blocking client's calls run on the calling thread; after Ctrl-C the call must carry on
+    # elsewhere to its end (a flow is never abandoned half-way), and the client must keep serving
+    # calls meanwhile.
+    client = dollr_sandbox.client()
+    assert client.parties.list(fullname="Interrupted") == []  # the token is in hand
+    posts_before = execution_posts(dollr_sandbox)
+    # The flow's first request (the MMO prediction or the party) is slow: Ctrl-C lands there, long
+    # before the flow would reach its execution.
+    dollr_sandbox.add_fault({"kind": "latency", "latency_ms": 800, "scope": "v1", "count": 1})
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            client.collect(
+                phone=TestNumbers.COMPLETES,
+                amount=Decimal("3.00"),
+                currency="USD",
+                payer_name="Interrupted Caller",
+                **FAST,
+            )
+    finally:
+        timer.cancel()
+    assert execution_posts(dollr_sandbox) == posts_before
+    # Meanwhile the same client answers other calls, and the flow reaches its execution.
+    deadline = time.monotonic() + 10
+    while execution_posts(dollr_sandbox) == posts_before:
+        assert time.monotonic() < deadline, "the interrupted flow never reached its execution"
+        client.parties.list(fullname="Interrupted")
+        time.sleep(0.02)
+    assert [p.fullname for p in client.parties.list(fullname="Interrupted")] == [
+        "Interrupted Caller"
+    ]
+
+
 def test_the_durable_journal_survives_a_new_client(dollr_sandbox: Sandbox, tmp_path: Path) -> None:
     journal = tmp_path / "payments.db"
     with dollr_sandbox.client(journal=str(journal)) as client:

@@ -1,17 +1,19 @@
 //! The binding's one tokio runtime, and the two guards every export goes through.
 //!
 //! uniffi polls an exported future from the foreign side (a Kotlin coroutine, a Swift task).
-//! `async_runtime = "tokio"` on the export gives that poll a tokio context; the work itself is
-//! spawned here, on one multi-threaded runtime shared by every client, so that all HTTP
-//! connections, timers and the journal live on the same reactor. Spawning also contains panics:
-//! a panicking task becomes [`DollrError::Internal`] instead of unwinding into uniffi. When the
-//! foreign side drops the call (a cancelled coroutine), the spawned task is aborted.
+//! `async_runtime = "tokio"` on the export gives that poll a tokio context. The work is polled
+//! once right there (`dollr_core::bridge::poll_once`: a refused argument answers without a thread
+//! hand-off) and, if it has to wait, spawned on one multi-threaded runtime shared by every client,
+//! so that all HTTP connections, timers and the journal live on the same reactor. Panics are
+//! contained either way: they become [`DollrError::Internal`] instead of unwinding into uniffi.
+//! When the foreign side drops the call (a cancelled coroutine), the spawned task is aborted.
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 
+use dollr_core::bridge::{poll_once, FirstPoll};
 use tokio::runtime::Runtime;
 use tokio::task::AbortHandle;
 
@@ -50,7 +52,17 @@ where
     F: Future<Output = Result<T, DollrError>> + Send + 'static,
     T: Send + 'static,
 {
-    let task = runtime()?.spawn(work);
+    let runtime = runtime()?;
+    let first = {
+        let _context = runtime.enter();
+        poll_once(Box::pin(work))
+    };
+    let work = match first {
+        FirstPoll::Ready(Ok(result)) => return result,
+        FirstPoll::Ready(Err(panic)) => return Err(panicked(panic)),
+        FirstPoll::Pending(work) => work,
+    };
+    let task = runtime.spawn(work);
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,

@@ -621,6 +621,13 @@ fn client_options_build_a_client_with_a_sqlite_journal_and_never_print_the_secre
     assert_eq!(error.kind(), ErrorKind::Validation);
     assert!(error.message().contains("client_sercet"), "{error}");
     assert!(!error.message().contains("s3cr3t"));
+    // A value of the wrong type names its option, and the secret beside it stays out.
+    let error =
+        ClientOptions::from_json(json!({"client_secret": "s3cr3t", "timeout_ms": -5})).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Validation);
+    assert!(error.message().contains("`timeout_ms`"), "{error}");
+    assert_eq!(error.details()[0].field(), "timeout_ms");
+    assert!(!error.message().contains("s3cr3t"));
     let error = bridge::client_from_options(ClientOptions {
         client_id: Some("id".into()),
         client_secret: Some(Secret::new("secret")),

@@ -384,8 +384,13 @@ def _events(
     return deliver
 
 
+# One encoder for every call: `json.dumps` with non-default options builds a new JSONEncoder
+# each time, which costs more than encoding a call's few arguments.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _dumps(args: Mapping[str, Any]) -> str:
-    return json.dumps(args, separators=(",", ":"), ensure_ascii=False)
+    return _encode(args)
 
 
 def _loads(text: str) -> Any:
@@ -405,6 +410,9 @@ def _milliseconds(seconds: TimeoutLike | None) -> int | None:
 
 class _NativeOwner:
     __slots__ = ("_native",)
+    # Whether calls block the calling thread (which then drives the native client's own runtime)
+    # or are awaited from asyncio.
+    _BLOCKING: ClassVar[bool]
 
     def __init__(
         self,
@@ -426,7 +434,8 @@ class _NativeOwner:
         }
         # The core turns these into a client (and refuses bad ones, naming the option).
         self._native = _native.NativeClient(
-            _dumps({name: value for name, value in options.items() if value is not None})
+            _dumps({name: value for name, value in options.items() if value is not None}),
+            blocking=self._BLOCKING,
         )
 
     @property
@@ -452,6 +461,7 @@ class ClientBase(_NativeOwner):
     """The blocking client's plumbing: construction, ``close``, ``with``, and the generic call."""
 
     __slots__ = ()
+    _BLOCKING = True
 
     def close(self) -> None:
         """Releases the client's connections and journal; later calls raise ``ValidationError``."""
@@ -481,6 +491,7 @@ class AsyncClientBase(_NativeOwner):
     """The asyncio client's plumbing: construction, ``close``, ``async with``, the generic call."""
 
     __slots__ = ()
+    _BLOCKING = False
 
     async def close(self) -> None:
         """Releases the client's connections and journal; later calls raise ``ValidationError``."""

@@ -44,6 +44,34 @@ fn drop_nulls(value: Value) -> Value {
     }
 }
 
+/// What the argument check needs from an operation's request type: its JSON Schema (with the
+/// definitions it refers to) and the names a call may pass. Deriving a schema is far costlier
+/// than the call it guards (schemars walks the whole type), so each operation derives its shape
+/// once and keeps it (`registry::op!`).
+pub(crate) struct RequestShape {
+    root: Value,
+    defs: Map<String, Value>,
+    /// The positional names, then the request type's own fields.
+    known: Vec<String>,
+}
+
+impl RequestShape {
+    /// The shape of request type `R` for an operation with the `positional` parameters.
+    pub(crate) fn of<R: JsonSchema>(positional: &[&str]) -> RequestShape {
+        let mut generator = schema::generator(schema::Contract::Input);
+        let root = generator.subschema_for::<R>().to_value();
+        let defs = generator.definitions().clone();
+        let mut known: Vec<String> = positional.iter().map(|p| p.to_string()).collect();
+        if let Some(properties) = schema::resolve(&root, &defs)
+            .get("properties")
+            .and_then(Value::as_object)
+        {
+            known.extend(properties.keys().cloned());
+        }
+        RequestShape { root, defs, known }
+    }
+}
+
 impl Args {
     /// The arguments of `operation`: a JSON object (or `null` for none).
     pub(crate) fn new(operation: &'static str, args: Value) -> Result<Args> {
@@ -63,27 +91,23 @@ impl Args {
         }
     }
 
-    /// Checks every key (nested ones too) against the positional names and the request type
-    /// `R`'s schema: unknown keys and missing required fields are `Validation` errors naming the
-    /// field.
-    pub(crate) fn check<R: JsonSchema>(&self, positional: &[&str]) -> Result<()> {
-        let mut generator = schema::generator(schema::Contract::Input);
-        let root = generator.subschema_for::<R>();
-        let defs = generator.definitions();
-        let root = schema::resolve(root.as_value(), defs);
-        let mut known: Vec<String> = positional.iter().map(|p| p.to_string()).collect();
-        if let Some(properties) = root.get("properties").and_then(Value::as_object) {
-            known.extend(properties.keys().cloned());
-        }
-        let mut unknown: Vec<&String> = self.map.keys().filter(|k| !known.contains(k)).collect();
+    /// Checks every key (nested ones too) against the positional names and the request type's
+    /// shape: unknown keys and missing required fields are `Validation` errors naming the field.
+    pub(crate) fn check(&self, shape: &RequestShape) -> Result<()> {
+        let mut unknown: Vec<&String> = self
+            .map
+            .keys()
+            .filter(|k| !shape.known.contains(k))
+            .collect();
         unknown.sort();
         if let Some(key) = unknown.first() {
-            return Err(self.unknown_key(key, key, &known));
+            return Err(self.unknown_key(key, key, &shape.known));
         }
+        let root = schema::resolve(&shape.root, &shape.defs);
         self.check_required(root, &self.map, "")?;
         for (key, value) in &self.map {
             if let Some(property) = root.get("properties").and_then(|p| p.get(key)) {
-                self.check_value(value, property, defs, key)?;
+                self.check_value(value, property, &shape.defs, key)?;
             }
         }
         Ok(())

@@ -38,6 +38,7 @@
 //! `status.wait`. The schema lists every event and its fields.
 
 mod args;
+mod drive;
 mod registry;
 mod schema;
 mod views;
@@ -48,6 +49,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use self::drive::{poll_once, BoxedCall, FirstPoll};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
@@ -162,17 +164,29 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
-    /// Reads options from JSON (unknown keys are a `Validation` error naming the key).
+    /// Reads options from JSON: an unknown key or a value of the wrong type (a negative
+    /// `timeout_ms`) is a `Validation` error naming the option.
     pub fn from_json(options: Value) -> Result<Self> {
         let options = match options {
             Value::Null => return Ok(ClientOptions::default()),
             other => other,
         };
-        serde_json::from_value(options).map_err(|e| {
-            Error::new(
-                ErrorKind::Validation,
-                format!("invalid client options: {e}"),
-            )
+        serde_path_to_error::deserialize(options).map_err(|error| {
+            let option = error.path().to_string();
+            let reason = error.into_inner();
+            if option.is_empty() || option == "." {
+                // Unknown keys and a non-object land here; serde's message names the key.
+                Error::new(
+                    ErrorKind::Validation,
+                    format!("invalid client options: {reason}"),
+                )
+            } else {
+                args::field_error(
+                    &option,
+                    format!("invalid client option `{option}`: {reason}"),
+                    "type_error",
+                )
+            }
         })
     }
 }

@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::bridge::args::Args;
+use crate::bridge::args::{Args, RequestShape};
 use crate::bridge::schema::SchemaContext;
 use crate::bridge::views::{
     CollectArgs, CollectOutcomeView, EventView, FlowEventCommon, HostedCheckoutArgs,
@@ -62,9 +62,11 @@ macro_rules! op {
     ) => {{
         #[allow(unused_variables, unused_mut, clippy::let_unit_value)]
         fn run<'a>(client: &'a Client, args: Value, sink: Option<EventSink>) -> OperationFuture<'a> {
+            // One per operation (each expansion of `op!` has its own `run`), derived on first use.
+            static SHAPE: OnceLock<RequestShape> = OnceLock::new();
             Box::pin(async move {
                 let mut args = Args::new($name, args)?;
-                args.check::<$rt>(&[$(stringify!($p)),*])?;
+                args.check(SHAPE.get_or_init(|| RequestShape::of::<$rt>(&[$(stringify!($p)),*])))?;
                 $( let $p: $pt = args.positional(stringify!($p))?; )*
                 let $req: $rt = args.request()?;
                 let $client = client;
