@@ -34,7 +34,7 @@ BENCH_KOTLIN_CMD := $(BENCH_OUT)/kotlin.cmd
 BENCH_KOTLIN_MISSING := $(BENCH_OUT)/kotlin.missing
 BENCH_PY_TOOLS := $(BENCH_VENV)/.tools
 
-.PHONY: bench-run bench-build bench-quick bench-rust bench-python bench-node bench-kotlin
+.PHONY: bench-run bench-build bench-release-line bench-quick bench-rust bench-python bench-node bench-kotlin
 
 # Bench-only Python tools from PyPI (latest releases: the peers should be today's versions).
 # sniffio: without it httpcore re-attempts a failing `import sniffio` several times per request
@@ -88,7 +88,18 @@ bench-kotlin:
 	fi
 	@if [ -f $(BENCH_KOTLIN_MISSING) ]; then echo "bench: Kotlin skipped: $$(cat $(BENCH_KOTLIN_MISSING))"; fi
 
-bench-build: bench-rust bench-python bench-node bench-kotlin
+# The release builds, as two lines of work side by side: everything that shares target/release
+# (the sandbox, driver and criterion; then the wheel, which reuses them; then the uniffi library
+# and Kotlin), one after the other since cargo locks that directory; and beside it the Node addon,
+# whose own profile (target/noderel) ends in a long single-threaded fat-LTO link that would
+# otherwise leave a core idle.
+bench-build:
+	@$(MAKE) --no-print-directory -j2 bench-node bench-release-line
+
+bench-release-line:
+	@$(MAKE) --no-print-directory bench-rust
+	@$(MAKE) --no-print-directory bench-python
+	@$(MAKE) --no-print-directory bench-kotlin
 
 # The newest criterion executable of the `overhead` bench (cargo names it overhead-<hash>), looked
 # up by the shell after the build.

@@ -119,9 +119,9 @@ function genericFromWire(value) {
  * The `call(operation, positional, options)` function every generated method uses.
  *
  * The addon answers a call that needs nothing outside the process (a refused argument, a closed
- * client) at once — its JSON, or a thrown error — and a call that waits with a Promise; awaiting
- * covers both, and the caller always gets a Promise.
- * @param {{ call(op: string, args: string, onEvent?: (json: string) => void): string | Promise<string> }} native
+ * client) at once — its JSON, or its error object to throw — and a call that waits with a
+ * Promise; the caller always gets a Promise.
+ * @param {{ call(op: string, args: string, onEvent?: (json: string) => void): string | Error | Promise<string> }} native
  * @param {{ models: Record<string, any>, events: Record<string, any> }} tables
  */
 function makeCaller(native, tables) {
@@ -151,13 +151,18 @@ function makeCaller(native, tables) {
             onEvent(fromWire(tables, op.events, JSON.parse(json)));
           }
         : undefined;
+    const answer = native.call(op.name, JSON.stringify(args), listener);
+    if (typeof answer === 'string') return fromWire(tables, op.returns, JSON.parse(answer));
+    // Refused before anything was sent: the error was made under the caller's frames, so its
+    // stack already points at the caller.
+    if (answer instanceof Error) throw answer;
     let json;
     try {
-      json = await native.call(op.name, JSON.stringify(args), listener);
+      json = await answer;
     } catch (error) {
-      // An error made by the addon (or on the event loop) carries no frames of the caller. Here,
-      // resumed inside this async function, V8's async stack trace still knows who awaited the
-      // call: take the frames from here (error path only: capturing a stack is not free).
+      // A rejection is made on the event loop, without the caller's frames. Here, resumed inside
+      // this async function, V8's async stack trace still knows who awaited the call: take the
+      // frames from here (error path only: capturing a stack is not free).
       if (error instanceof Error) {
         const site = {};
         Error.captureStackTrace(site, call);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use dollr_core::bridge;
 use dollr_core::{Credentials, Error, ErrorKind};
-use napi::bindgen_prelude::{Either, PromiseRaw};
+use napi::bindgen_prelude::{Either3, Object, PromiseRaw};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 use napi_derive::napi;
@@ -74,17 +74,18 @@ impl NativeClient {
     }
 
     /// Calls one operation or flow by its schema name with snake_case JSON arguments: the JSON
-    /// result, or a Promise of it when the call has to wait (the network, a timer); an error is
-    /// thrown, or rejects the Promise. With `on_event`, flow events are delivered to it as JSON
+    /// result, or the error object of a call refused before anything was sent (for the JS layer
+    /// to throw), or a Promise of the JSON when the call has to wait (the network, a timer),
+    /// rejecting with the error object. With `on_event`, flow events are delivered to it as JSON
     /// text while the call runs.
-    #[napi(ts_return_type = "string | Promise<string>")]
+    #[napi(ts_return_type = "string | Error | Promise<string>")]
     pub fn call<'env>(
         &self,
         env: &'env Env,
         operation: String,
         args_json: String,
         on_event: Option<EventCallback>,
-    ) -> napi::Result<Either<String, PromiseRaw<'env, String>>> {
+    ) -> napi::Result<Either3<String, PromiseRaw<'env, String>, Object<'env>>> {
         guard_sync(env, || {
             let client = self.client.clone();
             start_call(env, async move {

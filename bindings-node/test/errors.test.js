@@ -59,11 +59,16 @@ test('each kind rejects with its class, `code` = the kind and every field', asyn
 test('Validation: refused locally, naming the field, before anything is sent', async () => {
   await withSandbox({}, async (sandbox, client) => {
     const before = sandbox.stats().requests.total;
-    await assert.rejects(client.parties.create({ fullname: 'Musu Doe' }), (error) => {
+    // Refused on the JS thread (no round trip through the runtime), yet still a rejected Promise,
+    // never a synchronous throw, with a stack that points at the caller.
+    const refused = client.parties.create({ fullname: 'Musu Doe' });
+    assert.ok(refused instanceof Promise);
+    await assert.rejects(refused, (error) => {
       assert.ok(error instanceof dollr.ValidationError);
       assert.equal(error.code, 'Validation');
       assert.equal(error.details[0].field, 'phone');
       assert.equal(error.status, undefined);
+      assert.match(error.stack, /errors\.test\.js/, 'the stack points at the caller');
       return true;
     });
     await assert.rejects(client.parties.create({ fullname: 'Musu Doe', phone: '231771234567', countryCod: 'LR' }), (error) => {
