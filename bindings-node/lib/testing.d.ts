@@ -28,7 +28,7 @@ export interface SandboxOptions {
 /** One fault rule, in the sandbox's own (snake_case) format. */
 export interface SandboxFaultRule {
   kind: 'drop_response' | 'error' | 'rate_limit' | 'latency';
-  scope?: 'executions' | 'v1' | 'all' | 'token';
+  scope?: 'executions' | 'v1' | 'all' | 'token' | 'status';
   count?: number;
   probability?: number;
   status?: number;

@@ -34,7 +34,10 @@ fn parse_scope(s: &str) -> Result<FaultScope, String> {
         "executions" => Ok(FaultScope::Executions),
         "v1" | "all" => Ok(FaultScope::V1),
         "token" => Ok(FaultScope::Token),
-        other => Err(format!("unknown scope '{other}' (executions, v1, token)")),
+        "status" => Ok(FaultScope::Status),
+        other => Err(format!(
+            "unknown scope '{other}' (executions, v1, token, status)"
+        )),
     }
 }
 
@@ -95,7 +98,7 @@ pub struct SandboxArgs {
     /// Probability of dropping the response of an execution after it was committed.
     #[arg(long, default_value_t = 0.0, value_parser = parse_probability)]
     pub drop_response_rate: f64,
-    /// Where --drop-response-rate applies: executions, v1 or token.
+    /// Where --drop-response-rate applies: executions, v1, token or status.
     #[arg(long, default_value = "executions", value_parser = parse_scope)]
     pub drop_response_scope: FaultScope,
     /// Probability of a 5xx before processing (nothing committed).
@@ -104,7 +107,7 @@ pub struct SandboxArgs {
     /// Status used by --error-rate (500 or 503, any 5xx).
     #[arg(long, default_value_t = 500)]
     pub error_status: u16,
-    /// Where --error-rate applies: executions, v1 or token.
+    /// Where --error-rate applies: executions, v1, token or status.
     #[arg(long, default_value = "v1", value_parser = parse_scope)]
     pub error_scope: FaultScope,
     /// Probability of a 429 with Retry-After.
@@ -113,7 +116,7 @@ pub struct SandboxArgs {
     /// Retry-After seconds sent with a 429 (0 allowed).
     #[arg(long, default_value_t = 1)]
     pub retry_after: u64,
-    /// Where --rate-limit-rate applies: executions, v1 or token.
+    /// Where --rate-limit-rate applies: executions, v1, token or status.
     #[arg(long, default_value = "v1", value_parser = parse_scope)]
     pub rate_limit_scope: FaultScope,
     /// Fixed latency added to every /v1 request, in ms.
@@ -253,4 +256,47 @@ where
     sandbox.shutdown();
     sandbox.stopped().await;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: SandboxArgs,
+    }
+
+    #[test]
+    fn every_scope_parses() {
+        assert_eq!(parse_scope("executions"), Ok(FaultScope::Executions));
+        assert_eq!(parse_scope("v1"), Ok(FaultScope::V1));
+        assert_eq!(parse_scope("all"), Ok(FaultScope::V1));
+        assert_eq!(parse_scope("token"), Ok(FaultScope::Token));
+        assert_eq!(parse_scope("status"), Ok(FaultScope::Status));
+        let unknown = parse_scope("statuses").unwrap_err();
+        assert!(unknown.contains("status"), "{unknown}");
+    }
+
+    #[test]
+    fn error_scope_status_reaches_the_rule() {
+        let cfg = Cli::parse_from([
+            "x",
+            "--error-rate",
+            "1",
+            "--error-status",
+            "503",
+            "--error-scope",
+            "status",
+        ])
+        .args
+        .to_config()
+        .unwrap();
+        assert_eq!(cfg.faults.rules.len(), 1);
+        assert_eq!(cfg.faults.rules[0].effective_scope(), FaultScope::Status);
+        assert_eq!(cfg.faults.rules[0].status, Some(503));
+    }
 }

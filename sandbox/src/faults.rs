@@ -45,6 +45,9 @@ pub enum FaultScope {
     V1,
     /// `POST /v1/jwt/client/obtain/token` only.
     Token,
+    /// `GET /v1/status/*`: the execution status lookups (`/v1/status/{type}/{reference_id}`, what a
+    /// client asks to resolve a lost execution answer) and `/v1/status/source`.
+    Status,
 }
 
 impl FaultScope {
@@ -54,6 +57,7 @@ impl FaultScope {
             FaultScope::Executions => method == "POST" && path.starts_with("/v1/executions/"),
             FaultScope::V1 => path.starts_with("/v1/"),
             FaultScope::Token => path == "/v1/jwt/client/obtain/token",
+            FaultScope::Status => method == "GET" && path.starts_with("/v1/status/"),
         }
     }
 }
@@ -351,5 +355,12 @@ mod tests {
         assert!(FaultScope::V1.matches("GET", "/v1/parties/list"));
         let parsed: FaultScope = serde_json::from_str("\"all\"").unwrap();
         assert_eq!(parsed, FaultScope::V1);
+        assert!(FaultScope::Status.matches("GET", "/v1/status/collection/ref-1"));
+        assert!(FaultScope::Status.matches("GET", "/v1/status/source"));
+        assert!(!FaultScope::Status.matches("POST", "/v1/status/collection/ref-1"));
+        assert!(!FaultScope::Status.matches("POST", "/v1/executions/collection"));
+        assert!(!FaultScope::Status.matches("GET", "/v1/statuses"));
+        let parsed: FaultScope = serde_json::from_str("\"status\"").unwrap();
+        assert_eq!(parsed, FaultScope::Status);
     }
 }

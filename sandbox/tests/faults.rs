@@ -171,6 +171,71 @@ async fn token_scope_only_hits_the_token_endpoint() {
 }
 
 #[tokio::test]
+async fn status_scope_only_hits_status_lookups() {
+    let sb = common::sandbox(40).await;
+    let c = Client::new(&sb).await;
+    let (invoice, party) = c
+        .published_invoice("231771234567", "USD", json!(100), "PAYER")
+        .await;
+    let account = c.account(party, "231771234567", "COLLECTION").await;
+    let session = c.checkout_session("INVOICE", invoice).await;
+    let reference = uuid();
+    let body = json!({"session_id": session.to_string(), "payment_account_id": account.to_string(), "currency": "USD", "reference_id": reference});
+    // No count: every status lookup fails while the rule is there.
+    sb.add_fault(FaultRule::error(503).scope(FaultScope::Status));
+
+    // The execution POST is not in the scope: it goes through and commits.
+    let e = c.ok_post("/v1/executions/collection", body).await;
+    assert_eq!(e["reference_id"], reference.as_str());
+    // Both kinds of status lookup are hit, again and again.
+    for _ in 0..2 {
+        let r = c.get(&format!("/v1/status/collection/{reference}")).await;
+        assert_eq!(r.status, 503);
+        assert_eq!(r.body, json!({"detail": "Internal Server Error"}));
+    }
+    let r = c
+        .get(&format!(
+            "/v1/status/source?source_type=INVOICE&source_id={invoice}"
+        ))
+        .await;
+    assert_eq!(r.status, 503);
+    // Nothing else is: other GETs, and the token endpoint.
+    assert_eq!(c.get("/v1/fees/tiers").await.status, 200);
+    let token = json!({"client_id": sb.client_id(), "client_secret": sb.client_secret()});
+    let r = raw(
+        &sb.url(),
+        reqwest::Method::POST,
+        "/v1/jwt/client/obtain/token",
+        &[("content-type", "application/json")],
+        Some(token.to_string().into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
+
+    let stats = sb.stats();
+    assert_eq!(stats["faults"]["error"], 3);
+    assert_eq!(stats["executions"]["created"], 1);
+    let faulted: Vec<String> = sb
+        .request_log()
+        .iter()
+        .filter(|e| e.fault.as_deref() == Some("error"))
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert_eq!(
+        faulted,
+        [
+            format!("GET /v1/status/collection/{reference}"),
+            format!("GET /v1/status/collection/{reference}"),
+            "GET /v1/status/source".to_owned(),
+        ]
+    );
+    // The rule has no count, so it stays until cleared; then status answers again.
+    assert_eq!(sb.faults().rules.len(), 1);
+    sb.clear_faults();
+    c.wait_terminal("collection", &reference).await;
+}
+
+#[tokio::test]
 async fn probabilistic_faults_are_reproducible_with_a_seed() {
     async fn pattern(seed: u64) -> Vec<u16> {
         let cfg = SandboxConfig {
