@@ -3,12 +3,13 @@
 //! failing token request shared by every waiter rather than a storm of them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Mutex, RwLock};
+use tokio::sync::Mutex;
 
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
@@ -53,9 +54,40 @@ pub struct ObtainTokenRequest {
     pub client_secret: Secret,
 }
 
+/// A token as the pipeline sends it: the whole `Authorization` value, built once per token rather
+/// than once per request, and marked sensitive so that `http` redacts it from its own `Debug`.
+/// Cloning shares the bytes (a reference count).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Bearer(HeaderValue);
+
+impl Bearer {
+    pub(crate) fn new(token: &Secret) -> Result<Self> {
+        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
+            // Says nothing of the value: it is the secret.
+            Error::new(
+                ErrorKind::Authentication,
+                "the access token contains characters that cannot be sent in an HTTP header; check where the token comes from",
+            )
+        })?;
+        value.set_sensitive(true);
+        Ok(Bearer(value))
+    }
+
+    /// The `Authorization` header value (a secret: never log it).
+    pub(crate) fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Bearer([REDACTED])")
+    }
+}
+
 #[derive(Clone)]
 struct CachedToken {
-    token: Secret,
+    bearer: Bearer,
     refresh_at: Option<Instant>,
 }
 
@@ -69,6 +101,8 @@ pub(crate) trait TokenFetcher: Send + Sync {
 pub(crate) struct TokenCache {
     fetcher: Arc<dyn TokenFetcher>,
     clock: Arc<dyn Clock>,
+    /// A plain (not async) lock: it is never held across an await, and every request reads it, so
+    /// the cheapest read wins. A poisoned lock still holds a whole value (each write replaces it).
     cached: RwLock<Option<CachedToken>>,
     refresh: Mutex<Option<Error>>,
     generation: AtomicU64,
@@ -92,30 +126,34 @@ impl TokenCache {
         }
     }
 
-    async fn fresh(&self) -> Option<Secret> {
-        let cached = self.cached.read().await;
+    fn fresh(&self) -> Option<Bearer> {
+        let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
         let token = cached.as_ref()?;
         match token.refresh_at {
             Some(at) if self.clock.now() >= at => None,
-            _ => Some(token.token.clone()),
+            _ => Some(token.bearer.clone()),
         }
+    }
+
+    fn store(&self, token: Option<CachedToken>) {
+        *self.cached.write().unwrap_or_else(PoisonError::into_inner) = token;
     }
 
     /// A valid token, refreshing when needed. Concurrent callers share one refresh; if that refresh
     /// fails, they all get its error instead of each trying again.
-    pub(crate) async fn token(&self) -> Result<Secret> {
-        if let Some(token) = self.fresh().await {
+    pub(crate) async fn token(&self) -> Result<Bearer> {
+        if let Some(token) = self.fresh() {
             return Ok(token);
         }
         self.refresh(false, None).await
     }
 
     /// Drops `rejected` (if it is still the cached token) and gets a new one.
-    pub(crate) async fn refresh_after_rejection(&self, rejected: &Secret) -> Result<Secret> {
+    pub(crate) async fn refresh_after_rejection(&self, rejected: &Bearer) -> Result<Bearer> {
         self.refresh(true, Some(rejected)).await
     }
 
-    async fn refresh(&self, force: bool, rejected: Option<&Secret>) -> Result<Secret> {
+    async fn refresh(&self, force: bool, rejected: Option<&Bearer>) -> Result<Bearer> {
         let seen = self.generation.load(Ordering::Acquire);
         let mut last_failure = self.refresh.lock().await;
         if self.generation.load(Ordering::Acquire) != seen {
@@ -123,32 +161,34 @@ impl TokenCache {
             if let Some(error) = last_failure.as_ref() {
                 return Err(error.clone());
             }
-            if let Some(token) = self.fresh().await {
+            if let Some(token) = self.fresh() {
                 if rejected != Some(&token) {
                     return Ok(token);
                 }
             }
         } else if !force {
-            if let Some(token) = self.fresh().await {
+            if let Some(token) = self.fresh() {
                 return Ok(token);
             }
         }
-        let outcome = self.fetcher.fetch(force).await;
+        // A token that cannot be a header value fails like a failed fetch, shared with the waiters.
+        let outcome = self.fetcher.fetch(force).await.and_then(|access| {
+            Bearer::new(&access.token).map(|bearer| (bearer, access.expires_in))
+        });
         self.generation.fetch_add(1, Ordering::AcqRel);
         match outcome {
-            Ok(access) => {
-                let refresh_at = access
-                    .expires_in
-                    .map(|lifetime| self.clock.now() + refresh_delay(lifetime));
-                *self.cached.write().await = Some(CachedToken {
-                    token: access.token.clone(),
+            Ok((bearer, expires_in)) => {
+                let refresh_at =
+                    expires_in.map(|lifetime| self.clock.now() + refresh_delay(lifetime));
+                self.store(Some(CachedToken {
+                    bearer: bearer.clone(),
                     refresh_at,
-                });
+                }));
                 *last_failure = None;
-                Ok(access.token)
+                Ok(bearer)
             }
             Err(error) => {
-                *self.cached.write().await = None;
+                self.store(None);
                 *last_failure = Some(error.clone());
                 Err(error)
             }
@@ -174,6 +214,17 @@ pub(crate) fn token_error(error: Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bearer_values_are_sensitive_and_never_printed() {
+        let bearer = Bearer::new(&Secret::new("eyJsecret")).unwrap();
+        assert_eq!(bearer.header_value().as_bytes(), b"Bearer eyJsecret");
+        assert!(bearer.header_value().is_sensitive());
+        assert!(!format!("{bearer:?} {:?}", bearer.header_value()).contains("eyJsecret"));
+        let refused = Bearer::new(&Secret::new("eyJ\nsecret")).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Authentication);
+        assert!(!format!("{refused} {refused:?}").contains("eyJ"));
+    }
 
     #[test]
     fn refresh_happens_five_minutes_before_expiry_or_earlier_for_short_tokens() {

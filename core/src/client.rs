@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use rand::Rng;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::{
-    token_error, AccessToken, ObtainTokenRequest, ObtainTokenResponse, TokenCache, TokenFetcher,
+    token_error, AccessToken, Bearer, ObtainTokenRequest, ObtainTokenResponse, TokenCache,
+    TokenFetcher,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientBuilder, Config, Credentials, RequestOptions};
@@ -20,7 +22,9 @@ use crate::error::{Error, ErrorKind, Result, ValidationDetail};
 use crate::journal::Journal;
 use crate::redact::redact_body;
 use crate::secret::Secret;
-use crate::transport::{HttpRequest, HttpResponse, Method, ReqwestTransport, Transport};
+use crate::transport::{
+    Bytes, HeaderMap, HeaderValue, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport,
+};
 
 /// The path of the token endpoint.
 pub const TOKEN_PATH: &str = "/v1/jwt/client/obtain/token";
@@ -38,7 +42,7 @@ pub enum RetryClass {
 }
 
 /// One API call, before auth and transport.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ApiRequest {
     /// Method.
     pub method: Method,
@@ -46,12 +50,26 @@ pub struct ApiRequest {
     pub path: String,
     /// Query parameters (already in wire form).
     pub query: Vec<(String, String)>,
-    /// JSON body.
-    pub body: Option<Vec<u8>>,
+    /// JSON body. `Bytes`, so that each attempt shares it instead of copying it.
+    pub body: Option<Bytes>,
     /// Whether to send the bearer token.
     pub auth: bool,
     /// Retry behaviour.
     pub retry: RetryClass,
+}
+
+/// Shows the body's size, not its content: the token request's body holds the client secret.
+impl std::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body_len", &self.body.as_ref().map(Bytes::len))
+            .field("auth", &self.auth)
+            .field("retry", &self.retry)
+            .finish()
+    }
 }
 
 impl ApiRequest {
@@ -97,7 +115,7 @@ impl ApiRequest {
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::internal(format!("could not encode the request body: {e}")))?;
-        self.body = Some(bytes);
+        self.body = Some(Bytes::from(bytes));
         Ok(self)
     }
     /// Overrides the retry class.
@@ -115,24 +133,76 @@ impl ApiRequest {
 /// Percent-encodes one path segment (ids and document numbers from callers).
 pub fn path_segment(value: impl Display) -> String {
     let text = value.to_string();
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            other => out.push_str(&format!("%{other:02X}")),
-        }
+    // Ids and numbers usually need no escaping: keep the string as it is.
+    if text.bytes().all(is_unreserved) {
+        return text;
     }
+    let mut out = String::with_capacity(text.len() + 8);
+    push_encoded(&mut out, &text);
     out
 }
 
-fn encode_query(query: &[(String, String)]) -> String {
-    query
+fn is_unreserved(byte: u8) -> bool {
+    matches!(byte, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~')
+}
+
+/// Appends `text` percent-encoded (everything but the unreserved characters) to `out`.
+fn push_encoded(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in text.bytes() {
+        if is_unreserved(byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
+        }
+    }
+}
+
+/// The absolute URL of `request`: base, path, and the query in wire form, in one allocation.
+fn request_url(base_url: &str, request: &ApiRequest) -> String {
+    let query_len: usize = request
+        .query
         .iter()
-        .map(|(k, v)| format!("{}={}", path_segment(k), path_segment(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+        .map(|(name, value)| name.len() + value.len() + 2)
+        .sum();
+    let mut url = String::with_capacity(base_url.len() + request.path.len() + query_len);
+    url.push_str(base_url);
+    url.push_str(&request.path);
+    for (index, (name, value)) in request.query.iter().enumerate() {
+        url.push(if index == 0 { '?' } else { '&' });
+        push_encoded(&mut url, name);
+        url.push('=');
+        push_encoded(&mut url, value);
+    }
+    url
+}
+
+/// The headers of one attempt: static names and values, and the token's prebuilt value (shared,
+/// not copied). `user-agent` is the transport's (set once on its client).
+fn request_headers(has_body: bool, bearer: Option<&Bearer>) -> HeaderMap {
+    // Room for ours and the transport's `user-agent` without growing the map (a capacity of 4
+    // holds up to 6 headers; 3 would hold exactly 3).
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    if has_body {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    if let Some(bearer) = bearer {
+        headers.insert(AUTHORIZATION, bearer.header_value().clone());
+    }
+    headers
+}
+
+/// `METHOD /path`, for logs and error messages: formatted only when one is written, not on every
+/// request.
+struct What<'a>(&'a ApiRequest);
+
+impl Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0.method.as_str(), self.0.path)
+    }
 }
 
 pub(crate) struct Inner {
@@ -374,38 +444,25 @@ fn backoff(config: &Config, attempt: u32, retry_after: Option<Duration>) -> Dura
 async fn send_with_retries<T: DeserializeOwned>(
     config: &Config,
     transport: &dyn Transport,
-    token: Option<&Secret>,
+    bearer: Option<&Bearer>,
     request: &ApiRequest,
     options: &RequestOptions,
 ) -> Result<T> {
     let max_retries = options.max_retries.unwrap_or(config.retry.max_retries);
-    let timeout = options.timeout.unwrap_or(config.timeout);
-    let mut url = format!("{}{}", config.base_url, request.path);
-    if !request.query.is_empty() {
-        url.push('?');
-        url.push_str(&encode_query(&request.query));
-    }
-    let mut headers = vec![("accept".to_string(), "application/json".to_string())];
-    if request.body.is_some() {
-        headers.push(("content-type".to_string(), "application/json".to_string()));
-    }
-    if let Some(token) = token {
-        headers.push((
-            "authorization".to_string(),
-            format!("Bearer {}", token.expose()),
-        ));
-    }
-    let what = format!("{} {}", request.method.as_str(), request.path);
+    let what = What(request);
     let mut attempt = 0u32;
     loop {
         let started = Instant::now();
+        // Each attempt builds its URL and headers once and hands them over: nothing to clone on
+        // the first attempt, and a retry (rare) costs the same as the first.
         let outcome = transport
             .send(HttpRequest {
                 method: request.method,
-                url: url.clone(),
-                headers: headers.clone(),
+                url: request_url(&config.base_url, request),
+                headers: request_headers(request.body.is_some(), bearer),
                 body: request.body.clone(),
-                timeout,
+                // `None`: the transport's default, `config.timeout` (set once on the client).
+                timeout: options.timeout,
             })
             .await;
         let (error, not_sent) = match outcome {
@@ -415,12 +472,12 @@ async fn send_with_retries<T: DeserializeOwned>(
             }
             Ok(response) => {
                 tracing::debug!(request = %what, status = response.status, attempt, "dollr request failed");
-                (error_from_response(&what, &response), false)
+                (error_from_response(&what.to_string(), &response), false)
             }
             Err(failure) => {
                 tracing::debug!(request = %what, attempt, failure = ?failure, "dollr request got no answer");
                 let not_sent = !failure.maybe_processed();
-                (failure.into_error(&what), not_sent)
+                (failure.into_error(&what.to_string()), not_sent)
             }
         };
         if attempt >= max_retries || !retryable(&error, request.retry, not_sent) {
@@ -436,7 +493,7 @@ async fn send_with_retries<T: DeserializeOwned>(
     }
 }
 
-fn decode<T: DeserializeOwned>(what: &str, response: &HttpResponse) -> Result<T> {
+fn decode<T: DeserializeOwned>(what: &What<'_>, response: &HttpResponse) -> Result<T> {
     let body: &[u8] = if response.body.is_empty() {
         b"null"
     } else {
@@ -544,13 +601,13 @@ mod tests {
     use super::*;
 
     fn response(status: u16, body: &str) -> HttpResponse {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("3"));
+        headers.insert("x-request-id", HeaderValue::from_static("req-1"));
         HttpResponse {
             status,
-            headers: vec![
-                ("retry-after".into(), "3".into()),
-                ("x-request-id".into(), "req-1".into()),
-            ],
-            body: body.as_bytes().to_vec(),
+            headers,
+            body: Bytes::copy_from_slice(body.as_bytes()),
         }
     }
 
@@ -616,12 +673,47 @@ mod tests {
     fn path_segments_and_queries_are_encoded() {
         assert_eq!(path_segment("INV-2026-00001"), "INV-2026-00001");
         assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(path_segment("é~"), "%C3%A9~");
+        let request = ApiRequest::get("/v1/x")
+            .query("phone", "231771234567")
+            .query("q", "a&b");
         assert_eq!(
-            encode_query(&[
-                ("phone".into(), "231771234567".into()),
-                ("q".into(), "a&b".into())
-            ]),
-            "phone=231771234567&q=a%26b"
+            request_url("http://h", &request),
+            "http://h/v1/x?phone=231771234567&q=a%26b"
         );
+        assert_eq!(
+            request_url("http://h", &ApiRequest::get("/v1/x")),
+            "http://h/v1/x"
+        );
+    }
+
+    #[test]
+    fn headers_are_the_same_on_the_wire_and_the_token_stays_hidden() {
+        let bearer = Bearer::new(&Secret::new("eyJsecret")).unwrap();
+        let headers = request_headers(true, Some(&bearer));
+        let sent: Vec<(&str, &[u8])> = headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()))
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                ("accept", &b"application/json"[..]),
+                ("content-type", b"application/json"),
+                ("authorization", b"Bearer eyJsecret"),
+            ]
+        );
+        assert!(!format!("{headers:?}").contains("eyJsecret"));
+        let get = request_headers(false, None);
+        assert_eq!(get.len(), 1);
+        assert!(get.contains_key(ACCEPT));
+    }
+
+    #[test]
+    fn request_debug_never_shows_the_body() {
+        let request = ApiRequest::post(TOKEN_PATH)
+            .json(&serde_json::json!({"client_secret": "hunter2"}))
+            .unwrap();
+        assert!(!format!("{request:?}").contains("hunter2"));
     }
 }

@@ -9,6 +9,11 @@ use async_trait::async_trait;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 
+// The types of `HttpRequest`/`HttpResponse`, re-exported so a custom `Transport` needs no matching
+// `bytes`/`http` versions of its own.
+pub use bytes::Bytes;
+pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
 /// HTTP methods used by the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -41,12 +46,16 @@ pub struct HttpRequest {
     pub method: Method,
     /// Absolute URL including the query string.
     pub url: String,
-    /// Headers (the `Authorization` value is a secret: never log it).
-    pub headers: Vec<(String, String)>,
-    /// JSON body.
-    pub body: Option<Vec<u8>>,
-    /// Time allowed for this request.
-    pub timeout: Duration,
+    /// Headers: `accept`, `content-type` when there is a body, `authorization` when authenticated
+    /// (a secret, marked sensitive: never log it). `ReqwestTransport` adds `user-agent` from its
+    /// client.
+    pub headers: HeaderMap,
+    /// JSON body. `Bytes`, so that a retry shares it instead of copying it.
+    pub body: Option<Bytes>,
+    /// A timeout for this request that overrides the transport's default (from
+    /// `RequestOptions::timeout`). `None` means the transport's default, which `ReqwestTransport`
+    /// sets once on its client from `Config::timeout`; a custom transport should apply its own.
+    pub timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -63,19 +72,16 @@ impl std::fmt::Debug for HttpRequest {
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
-    /// Headers, names lower-cased.
-    pub headers: Vec<(String, String)>,
+    /// Headers as received (a `HeaderMap` finds names in any case).
+    pub headers: HeaderMap,
     /// Body bytes.
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 impl HttpResponse {
-    /// The first header named `name` (lower-case).
+    /// The first value of the header `name` (any case), if it is visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name)?.to_str().ok()
     }
 }
 
@@ -134,6 +140,8 @@ impl ReqwestTransport {
     pub fn new(config: &Config) -> Result<Self> {
         let mut builder = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
+            // The default for every request; `HttpRequest::timeout` overrides it per request.
+            .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true);
@@ -181,28 +189,27 @@ impl Transport for ReqwestTransport {
             Method::Put => reqwest::Method::PUT,
             Method::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self
+        // `build` only parses the URL (a bad one is an error classified like any other); the
+        // headers and body are already typed, so they are moved in rather than parsed again.
+        let mut outgoing = self
             .http
-            .request(method, &request.url)
-            .timeout(request.timeout);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
+            .request(method, request.url.as_str())
+            .build()
+            .map_err(|e| classify(&e))?;
+        *outgoing.headers_mut() = request.headers;
+        *outgoing.body_mut() = request.body.map(reqwest::Body::from);
+        if let Some(timeout) = request.timeout {
+            *outgoing.timeout_mut() = Some(timeout);
         }
-        if let Some(body) = request.body {
-            builder = builder.body(body);
-        }
-        let response = builder.send().await.map_err(|e| classify(&e))?;
+        let mut response = self
+            .http
+            .execute(outgoing)
+            .await
+            .map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| {
-                v.to_str()
-                    .ok()
-                    .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
-            })
-            .collect();
-        let body = response.bytes().await.map_err(|e| classify(&e))?.to_vec();
+        // Taken, not copied: the pipeline reads only a couple of them.
+        let headers = std::mem::take(response.headers_mut());
+        let body = response.bytes().await.map_err(|e| classify(&e))?;
         Ok(HttpResponse {
             status,
             headers,

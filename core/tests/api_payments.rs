@@ -18,7 +18,9 @@ use dollr_core::models::prediction::{
 use dollr_core::models::realtime::RealtimeKeyRequest;
 use dollr_core::models::session::*;
 use dollr_core::time::parse_timestamp;
-use dollr_core::transport::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use dollr_core::transport::{
+    HeaderMap, HttpRequest, HttpResponse, Method, Transport, TransportError,
+};
 use dollr_core::*;
 use serde_json::{json, Value};
 
@@ -110,9 +112,8 @@ impl Transport for Recorder {
             .map(|b| serde_json::from_slice::<Value>(b).unwrap());
         let authorization = request
             .headers
-            .iter()
-            .find(|(k, _)| k == "authorization")
-            .map(|(_, v)| v.clone());
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_string());
         self.seen.lock().unwrap().push(Seen {
             method: request.method,
             path: path.clone(),
@@ -121,7 +122,7 @@ impl Transport for Recorder {
             raw_body: request
                 .body
                 .as_ref()
-                .map(|b| String::from_utf8(b.clone()).unwrap()),
+                .map(|b| String::from_utf8(b.to_vec()).unwrap()),
             authorization,
         });
         let (status, body) = if path == "/v1/jwt/client/obtain/token" {
@@ -137,8 +138,8 @@ impl Transport for Recorder {
         };
         Ok(HttpResponse {
             status,
-            headers: vec![],
-            body: body.into_bytes(),
+            headers: HeaderMap::new(),
+            body: body.into(),
         })
     }
 }

@@ -18,7 +18,9 @@ use dollr_core::models::{
     ListPartiesQuery, ListSourcesQuery, OrderKind, SourceDocument, SourceKind,
     UpdateCounterpartyRequest, UpdateItemRequest, UpdateSourceRequest,
 };
-use dollr_core::transport::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use dollr_core::transport::{
+    HeaderMap, HeaderValue, HttpRequest, HttpResponse, Method, Transport, TransportError,
+};
 use dollr_core::{
     Client, ErrorKind, FeeBearer, RelationshipType, RetryPolicy, SourceStatus, SourceType,
 };
@@ -53,10 +55,14 @@ impl Transport for Recorder {
             Some((path, query)) => (path.to_string(), Some(query.to_string())),
             None => (rest.to_string(), None),
         };
-        let respond = |status: u16, body: &str| HttpResponse {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.as_bytes().to_vec(),
+        let respond = |status: u16, body: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", HeaderValue::from_static("application/json"));
+            HttpResponse {
+                status,
+                headers,
+                body: body.to_string().into(),
+            }
         };
         if path == "/v1/jwt/client/obtain/token" {
             self.token_requests.fetch_add(1, Ordering::SeqCst);
@@ -65,9 +71,8 @@ impl Transport for Recorder {
         let header = |name: &str| {
             request
                 .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         };
         let seen = Seen {
             method: request.method,

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use dollr_core::models::*;
 use dollr_core::time::parse_timestamp;
-use dollr_core::transport::{HttpRequest, HttpResponse, Transport, TransportError};
+use dollr_core::transport::{HeaderMap, HttpRequest, HttpResponse, Transport, TransportError};
 use dollr_core::*;
 use serde_json::{json, Map, Value};
 
@@ -187,8 +187,8 @@ impl Transport for Synthesizer {
         let method = request.method.as_str().to_string();
         let authorized = request
             .headers
-            .iter()
-            .any(|(k, v)| k == "authorization" && v.starts_with("Bearer "));
+            .get("authorization")
+            .is_some_and(|v| v.as_bytes().starts_with(b"Bearer "));
         self.recorded.lock().unwrap().push(Recorded {
             method: method.clone(),
             path: path.clone(),
@@ -206,8 +206,8 @@ impl Transport for Synthesizer {
         };
         Ok(HttpResponse {
             status,
-            headers: vec![],
-            body,
+            headers: HeaderMap::new(),
+            body: body.into(),
         })
     }
 }

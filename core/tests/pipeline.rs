@@ -397,6 +397,50 @@ async fn slow_answers_time_out_and_unreachable_hosts_are_network_errors() {
     assert_eq!(error.kind(), ErrorKind::Network);
 }
 
+#[tokio::test]
+async fn the_configured_timeout_applies_to_every_request_and_options_override_it() {
+    let script = script();
+    let url = start(script.clone()).await;
+    let client = Client::builder()
+        .ignore_env()
+        .base_url(&url)
+        .client_id("merchant-1")
+        .client_secret("right-secret")
+        .timeout(Duration::from_millis(200))
+        .build()
+        .expect("client");
+    client
+        .send_value(ApiRequest::get("/v1/test/get"))
+        .await
+        .expect("warm up");
+    let answer_after = |delay: Duration| {
+        script
+            .answers
+            .lock()
+            .expect("lock")
+            .push_back((200, None, delay));
+    };
+
+    // No override: the client's configured timeout.
+    answer_after(Duration::from_secs(5));
+    let error = client
+        .send_value(ApiRequest::post("/v1/test/post"))
+        .await
+        .expect_err("timeout");
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+
+    // A longer override wins over the configured timeout.
+    answer_after(Duration::from_millis(600));
+    client
+        .with_options(RequestOptions {
+            timeout: Some(Duration::from_secs(5)),
+            max_retries: Some(0),
+        })
+        .send_value(ApiRequest::post("/v1/test/post"))
+        .await
+        .expect("the override allows a slower answer");
+}
+
 fn client_for(url: &str) -> Client {
     client(url, "right-secret")
 }

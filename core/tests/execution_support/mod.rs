@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use dollr_core::transport::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use dollr_core::transport::{
+    HeaderMap, HeaderValue, HttpRequest, HttpResponse, Method, Transport, TransportError,
+};
 use dollr_core::{Client, ExecutePolicy, JournalConfig, RetryPolicy};
 use serde_json::{json, Value};
 
@@ -89,10 +91,12 @@ pub struct FakeApi {
 pub const BASE_URL: &str = "http://127.0.0.1:9";
 
 fn response(status: u16, body: Value) -> HttpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
     HttpResponse {
         status,
-        headers: vec![("content-type".into(), "application/json".into())],
-        body: serde_json::to_vec(&body).unwrap(),
+        headers,
+        body: serde_json::to_vec(&body).unwrap().into(),
     }
 }
 
@@ -242,7 +246,8 @@ impl FakeApi {
                     }
                     Some(PostFault::RateLimited(after)) => {
                         let mut r = response(429, json!({"detail": "Too Many Requests"}));
-                        r.headers.push(("retry-after".into(), after.into()));
+                        r.headers
+                            .insert("retry-after", HeaderValue::from_static(after));
                         return Ok(r);
                     }
                     Some(PostFault::Refuse(code, body)) => return Ok(response(code, body)),
@@ -294,7 +299,8 @@ impl FakeApi {
                     }
                     Some(StatusFault::RateLimited(after)) => {
                         let mut r = response(429, json!({"detail": "Too Many Requests"}));
-                        r.headers.push(("retry-after".into(), after.into()));
+                        r.headers
+                            .insert("retry-after", HeaderValue::from_static(after));
                         return Ok(r);
                     }
                     Some(StatusFault::Broken) => {
