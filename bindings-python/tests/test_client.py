@@ -49,9 +49,11 @@ def test_missing_credentials_are_a_validation_error_naming_the_field(
 
 
 def test_bad_options_are_refused_by_the_core() -> None:
-    for bad in ({"timeout": -1}, {"max_retries": -2}):
-        with pytest.raises(dollr.ValidationError, match="client options"):
+    # The core names the option (in its bridge spelling: `timeout` travels as `timeout_ms`).
+    for bad, option in (({"timeout": -1}, "timeout_ms"), ({"max_retries": -2}, "max_retries")):
+        with pytest.raises(dollr.ValidationError, match=f"client option `{option}`") as caught:
             dollr.Client(client_id="id", client_secret="s", base_url="http://127.0.0.1:9", **bad)
+        assert caught.value.details[0].field == option
 
 
 def test_repr_and_errors_never_show_the_secret(dollr_sandbox: Sandbox) -> None:
