@@ -18,7 +18,7 @@ const KEYS = {
   client: ['passcode'],
   options: ['wait_timeout_ms', 'poll_interval_ms'],
   expect: [
-    'outcome', 'error_kind', 'error_field', 'error_message_contains', 'status', 'transitions',
+    'outcome', 'error_kind', 'error_field', 'error_message_contains', 'error_reference_id', 'status', 'transitions',
     'gateway_message_contains', 'wallet_message_contains', 'receipt', 'source_status',
     'fee_prediction', 'payment_method', 'pay_currency', 'total_amount', 'source_number_prefix',
     'paid_before_payment', 'paid', 'timed_out', 'executions', 'execution_posts', 'requests_sent',
@@ -258,6 +258,11 @@ async function checkExpectations(scenario, sandbox, client, observed) {
     if (expect.error_kind !== undefined) same(problems, 'error_kind', expect.error_kind, observed.error.code);
     if (expect.error_field !== undefined) same(problems, 'error_field', expect.error_field, observed.error.details[0]?.field);
     if (expect.error_message_contains !== undefined) contains(problems, 'error_message_contains', observed.error.message, expect.error_message_contains);
+    if (expect.error_reference_id !== undefined) {
+      if (expect.error_reference_id !== 'the_execution') problems.push(`error_reference_id: unknown value ${JSON.stringify(expect.error_reference_id)}`);
+      // The sandbox's one execution, and the id the error tells the caller to resume.
+      else same(problems, 'error_reference_id', Object.keys(stats.executions.by_reference_id ?? {}), [observed.error.referenceId]);
+    }
   }
   if (expect.status !== undefined) same(problems, 'status', expect.status, observed.status);
   if (expect.transitions !== undefined) same(problems, 'transitions', expect.transitions, observed.transitions);

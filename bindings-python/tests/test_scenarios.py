@@ -25,8 +25,9 @@ SANDBOX_KEYS = {"settle_ms", "verified", "wallets", "faults"}
 CLIENT_KEYS = {"passcode"}
 OPTION_KEYS = {"wait_timeout_ms", "poll_interval_ms"}
 EXPECT_KEYS = {
-    "outcome", "error_kind", "error_field", "error_message_contains", "status", "transitions",
-    "gateway_message_contains", "wallet_message_contains", "receipt", "source_status",
+    "outcome", "error_kind", "error_field", "error_message_contains", "error_reference_id",
+    "status", "transitions", "gateway_message_contains", "wallet_message_contains", "receipt",
+    "source_status",
     "fee_prediction", "payment_method", "pay_currency", "total_amount", "source_number_prefix",
     "paid_before_payment", "paid", "timed_out", "executions", "execution_posts", "requests_sent",
     "faults_fired", "duplicate_payments",
@@ -301,6 +302,15 @@ def check(
             same("error_field", expect["error_field"], first)
         if "error_message_contains" in expect:
             contains("error_message_contains", seen.error.message)
+        if "error_reference_id" in expect:
+            if expect["error_reference_id"] != "the_execution":
+                problems.append(
+                    f"error_reference_id: unknown value {expect['error_reference_id']!r}"
+                )
+            else:
+                # The sandbox's one execution, and the id the error tells the caller to resume.
+                executions = list(stats["executions"]["by_reference_id"])
+                same("error_reference_id", executions, [seen.error.reference_id])
     if "status" in expect:
         same("status", expect["status"], seen.status)
     if "transitions" in expect:

@@ -42,6 +42,7 @@ const EXPECT_KEYS: &[&str] = &[
     "error_kind",
     "error_field",
     "error_message_contains",
+    "error_reference_id",
     "status",
     "transitions",
     "gateway_message_contains",
@@ -587,6 +588,26 @@ async fn check_expectations(
                 Some(field.to_string()),
                 error.details().first().map(|d| d.field()),
             ));
+        }
+        match &expect["error_reference_id"] {
+            Value::Null => {}
+            wanted if wanted == "the_execution" => {
+                let executions: Vec<&String> = by_reference.keys().collect();
+                check(match executions.as_slice() {
+                    [only] => same(
+                        "error_reference_id",
+                        Some(only.as_str()),
+                        error.reference_id(),
+                    ),
+                    _ => Err(format!(
+                        "error_reference_id: expected one execution in the sandbox, found {}",
+                        executions.len()
+                    )),
+                });
+            }
+            other => check(Err(format!(
+                "error_reference_id: unknown value {other} (only \"the_execution\")"
+            ))),
         }
         if !expect["error_message_contains"].is_null() {
             check(contains(

@@ -222,6 +222,15 @@ class ScenariosTest {
             expect.text("error_kind")?.let { same("error_kind", it, error.kind.toString()) }
             expect.text("error_field")?.let { same("error_field", it, error.field) }
             contains("error_message_contains", error.errorReason)
+            expect.text("error_reference_id")?.let { wanted ->
+                if (wanted != "the_execution") {
+                    problems += "error_reference_id: unknown value $wanted"
+                } else {
+                    // The sandbox's one execution, and the id the error tells the caller to resume.
+                    val executions = (stats.path("executions", "by_reference_id") as? JsonObject)?.keys?.toList()
+                    same("error_reference_id", executions, listOf(error.errorReferenceId))
+                }
+            }
         }
         expect.text("status")?.let { same("status", it, observed.status) }
         (expect["transitions"] as? JsonArray)?.let { list -> same("transitions", list.map { it.jsonPrimitive.content }, observed.transitions) }
