@@ -11,7 +11,7 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use dollr_core::bridge::{poll_once, FirstPoll};
+use dollr_core::bridge::{panic_text, poll_once, FirstPoll};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use napi::bindgen_prelude::{
@@ -125,13 +125,7 @@ pub(crate) fn to_napi_error(env: &Env, error: &Error) -> napi::Error {
 
 /// A caught panic as a core error of kind `Internal`.
 pub(crate) fn panic_error(payload: Box<dyn Any + Send>) -> Error {
-    let what = if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "unknown panic payload".to_string()
-    };
+    let what = panic_text(payload.as_ref()).unwrap_or("unknown panic payload");
     Error::internal(format!(
         "dollr-native hit an internal bug (a Rust panic: {what}); the operation did not complete, please report it"
     ))
@@ -198,7 +192,8 @@ where
         Ok(object) => Ok(Either3::C(object)),
         Err(_) => Err(to_napi_error(env, &error)),
     };
-    match within_runtime_if_available(|| poll_once(Box::pin(future))) {
+    let runtime = within_runtime_if_available(napi::tokio::runtime::Handle::current);
+    match poll_once(&runtime, Box::pin(future)) {
         FirstPoll::Ready(Ok(Ok(json))) => Ok(Either3::A(json)),
         FirstPoll::Ready(Ok(Err(error))) => refused(error),
         FirstPoll::Ready(Err(payload)) => refused(panic_error(payload)),

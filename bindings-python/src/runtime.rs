@@ -22,7 +22,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use dollr_core::bridge::{poll_once, BoxedCall, FirstPoll};
+use dollr_core::bridge::{panic_text, poll_once, BoxedCall, FirstPoll};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use pyo3::prelude::*;
@@ -112,24 +112,13 @@ impl CallRuntime {
     }
 }
 
-/// The text of a panic payload (`panic!("...")` carries a `&str` or a `String`).
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic with a non-text payload".to_string()
-    }
-}
-
 /// A caught panic as the SDK's `Internal` error.
 pub(crate) fn panic_error(payload: &(dyn Any + Send)) -> Error {
     Error::new(
         ErrorKind::Internal,
         format!(
             "dollr hit an internal fault (a Rust panic): {}",
-            panic_message(payload)
+            panic_text(payload).unwrap_or("a panic with a non-text payload")
         ),
     )
 }
@@ -216,11 +205,7 @@ where
     Fut: Future<Output = Result<Value, Error>> + Send + 'static,
 {
     let runtime = shared_runtime()?;
-    let first = {
-        let _context = runtime.enter();
-        poll_once(Box::pin(future))
-    };
-    match first {
+    match poll_once(runtime.handle(), Box::pin(future)) {
         FirstPoll::Ready(outcome) => settle(outcome),
         FirstPoll::Pending(call) => {
             match runtime.spawn(AssertUnwindSafe(call).catch_unwind()).await {

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 
-use dollr_core::bridge::{poll_once, FirstPoll};
+use dollr_core::bridge::{panic_text, poll_once, FirstPoll};
 use tokio::runtime::Runtime;
 use tokio::task::AbortHandle;
 
@@ -53,11 +53,7 @@ where
     T: Send + 'static,
 {
     let runtime = runtime()?;
-    let first = {
-        let _context = runtime.enter();
-        poll_once(Box::pin(work))
-    };
-    let work = match first {
+    let work = match poll_once(runtime.handle(), Box::pin(work)) {
         FirstPoll::Ready(Ok(result)) => return result,
         FirstPoll::Ready(Err(panic)) => return Err(panicked(panic)),
         FirstPoll::Pending(work) => work,
@@ -77,11 +73,7 @@ pub(crate) fn guard<T>(work: impl FnOnce() -> Result<T, DollrError>) -> Result<T
 }
 
 fn panicked(panic: Box<dyn Any + Send>) -> DollrError {
-    let text = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".to_string());
+    let text = panic_text(panic.as_ref()).unwrap_or("(no message)");
     DollrError::internal(format!(
         "a panic inside the SDK was caught: {text} (please report it)"
     ))

@@ -7,12 +7,14 @@
 //! is, and only a call that actually waits (on the network, a timer, the SQLite journal's
 //! blocking pool) moves to the runtime.
 
+use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::task::noop_waker_ref;
+use tokio::runtime::Handle;
 
 /// A call's future, boxed so it can be polled here and then moved to a runtime.
 pub type BoxedCall<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -27,12 +29,11 @@ pub enum FirstPoll<T> {
     Pending(BoxedCall<T>),
 }
 
-/// Polls `call` once on this thread, with a waker that does nothing.
-///
-/// The caller must be inside the tokio runtime's context (`Runtime::enter`) the call will be
-/// spawned on if it is pending: whatever the first poll registers (a connection, a timer) belongs
-/// to that runtime.
-pub fn poll_once<T>(mut call: BoxedCall<T>) -> FirstPoll<T> {
+/// Polls `call` once on this thread, with a waker that does nothing, inside the context of
+/// `runtime` — the runtime to spawn it on if it is pending: whatever the first poll registers (a
+/// connection, a timer) belongs to that runtime.
+pub fn poll_once<T>(runtime: &Handle, mut call: BoxedCall<T>) -> FirstPoll<T> {
+    let _context = runtime.enter();
     let mut context = Context::from_waker(noop_waker_ref());
     match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(&mut context))) {
         Ok(Poll::Ready(value)) => FirstPoll::Ready(Ok(value)),
@@ -41,13 +42,29 @@ pub fn poll_once<T>(mut call: BoxedCall<T>) -> FirstPoll<T> {
     }
 }
 
+/// The text of a panic's payload (`panic!("...")` carries a `&str` or a `String`), if it has one:
+/// what every binding puts in the `Internal` error a caught panic becomes.
+pub fn panic_text(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn a_call_that_needs_nothing_finishes_here() {
-        match poll_once(Box::pin(async { 7 })) {
+        match poll_once(runtime().handle(), Box::pin(async { 7 })) {
             FirstPoll::Ready(Ok(value)) => assert_eq!(value, 7),
             _ => panic!("expected the call to finish in its first poll"),
         }
@@ -56,9 +73,9 @@ mod tests {
     #[test]
     fn a_panic_is_caught_and_reported() {
         let call: BoxedCall<i32> = Box::pin(async { panic!("boom") });
-        match poll_once(call) {
+        match poll_once(runtime().handle(), call) {
             FirstPoll::Ready(Err(payload)) => {
-                assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"))
+                assert_eq!(panic_text(payload.as_ref()), Some("boom"))
             }
             _ => panic!("expected the panic to be caught"),
         }
@@ -68,11 +85,19 @@ mod tests {
     async fn a_waiting_call_is_handed_back_and_finishes_on_the_runtime() {
         let (sender, receiver) = tokio::sync::oneshot::channel::<i32>();
         let call: BoxedCall<i32> = Box::pin(async move { receiver.await.unwrap_or(-1) + 1 });
-        let FirstPoll::Pending(call) = poll_once(call) else {
+        let FirstPoll::Pending(call) = poll_once(&Handle::current(), call) else {
             panic!("expected the call to wait for its channel");
         };
         let task = tokio::spawn(call);
         sender.send(41).unwrap();
         assert_eq!(task.await.unwrap(), 42);
+    }
+
+    #[test]
+    fn panic_text_reads_both_kinds_of_message() {
+        let formatted = std::panic::catch_unwind(|| panic!("{} {}", "formatted", 1)).unwrap_err();
+        assert_eq!(panic_text(formatted.as_ref()), Some("formatted 1"));
+        let other = std::panic::catch_unwind(|| std::panic::panic_any(7_u8)).unwrap_err();
+        assert_eq!(panic_text(other.as_ref()), None);
     }
 }

@@ -49,7 +49,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use self::drive::{poll_once, BoxedCall, FirstPoll};
+pub use self::drive::{panic_text, poll_once, BoxedCall, FirstPoll};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
