@@ -15,11 +15,13 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
+# `make sandbox` listens here (the README's port; the docs check picks a free one).
+SANDBOX_PORT ?= 8787
 # Tests share one debug target dir; keep parallel test binaries modest on 2-core machines.
 export CARGO_TERM_COLOR ?= never
 export RUST_BACKTRACE ?= 1
 
-.PHONY: demo test lint fmt sandbox soak bench tools test-rust clean generate generate-schema lint-rust
+.PHONY: demo test test-docs lint fmt sandbox soak bench tools test-rust clean generate generate-schema lint-rust
 
 # `make` alone runs the demo, whatever the included rules.mk files define first.
 .DEFAULT_GOAL := demo
@@ -40,7 +42,7 @@ demo:
 bench: bench-run
 
 sandbox:
-	$(CARGO) run -q -p dollr-cli -- sandbox --port 8787
+	$(CARGO) run -q -p dollr-cli -- sandbox --port $(SANDBOX_PORT)
 
 # Python tools the tests need (the docs' own `requests` client). Installed into a local venv
 # from PyPI so a fresh machine needs nothing by hand.
@@ -52,7 +54,13 @@ $(VENV_PY):
 tools: $(VENV_PY)
 	@command -v node >/dev/null || { echo "node (20+) is required for the docs' Node guide test"; exit 1; }
 
-test: tools lint test-rust $(BINDING_TESTS)
+test: tools lint test-rust $(BINDING_TESTS) test-docs
+
+# Every code block of the READMEs runs, compiles or is checked (tests/docs/run_code_blocks.py):
+# after the bindings' targets, which build the Python module, the Node addon and the CLI it uses.
+test-docs: tools
+	$(VENV_PY) -m pytest -q -p no:cacheprovider tests/docs
+	DOLLR_NATIVE_ADDON=debug $(VENV_PY) tests/docs/run_code_blocks.py
 
 test-rust:
 	DOLLR_TEST_PYTHON=$(abspath $(VENV_PY)) $(CARGO) test --workspace --all-targets

@@ -43,9 +43,9 @@ generate-python: $(VENV_PY)
 	$(VENV_PY) $(PY_BINDING)/codegen.py
 
 lint-python: $(PY_TOOLS)
-	$(VENV_PY) -m ruff check $(PY_BINDING) $(PY_EXAMPLES)
-	$(VENV_PY) -m ruff format --check $(PY_BINDING) $(PY_EXAMPLES)
-	$(VENV_PY) -m mypy --strict $(PY_PACKAGE) $(PY_EXAMPLES)
+	$(VENV_PY) -m ruff check $(PY_BINDING) $(PY_EXAMPLES) tests/docs
+	$(VENV_PY) -m ruff format --check $(PY_BINDING) $(PY_EXAMPLES) tests/docs
+	$(VENV_PY) -m mypy --strict $(PY_PACKAGE) $(PY_EXAMPLES) tests/docs
 
 test-python: lint-python python-develop
 	$(VENV_PY) $(PY_BINDING)/codegen.py --check
