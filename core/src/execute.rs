@@ -4,6 +4,8 @@
 //! The algorithm (one call of `client.executions().collection(&request)` and its siblings):
 //!
 //! 1. **Validate** the request; nothing is sent on bad input.
+//!    Concurrent calls with one reference id in this process then run one after the other (see
+//!    `one_at_a_time`): the first POSTs, the others find the intent journaled and ask status.
 //! 2. **Journal** the intent ([`crate::journal::Journal::begin`]): reference id, operation, request
 //!    hash, request without secrets. If this fails, nothing is sent (`Internal` error).
 //!    * The reference id is new → go to 3 (POST).
@@ -40,6 +42,8 @@
 //! reference id is refused by validation rather than silently replaced, because a replacement
 //! minted on every call would turn a caller's retry into a second payment.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use rand::Rng;
@@ -358,6 +362,8 @@ pub(crate) async fn execute<R: ExecutionRequest>(
     let operation = request.operation();
     let tag = |error: Error| error.with_reference_id(reference_id.clone());
     request.validate().map_err(tag)?;
+    let in_flight = one_at_a_time(&reference_id);
+    let _only_call_in_flight = in_flight.lock().await;
     let journal_request = request.journal_value().map_err(tag)?;
     let hash = request_hash(&operation, &request.hashed_fields().map_err(tag)?);
     let begun = client
@@ -399,6 +405,28 @@ pub(crate) async fn execute<R: ExecutionRequest>(
         },
     };
     run.drive(request, first).await
+}
+
+/// The lock that makes concurrent execute calls with one reference id in this process run one after
+/// the other. Without it, callers that find the intent journaled but not yet landed would each
+/// see status 404 and POST too, leaving the API's duplicate check as the only guard; with it,
+/// the first call's POST lands before the next call begins, which then asks status and adopts it,
+/// so the id is POSTed at most once per landing. Entries live while a call holds or awaits them.
+fn one_at_a_time(reference_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+    type Locks = Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>;
+    static LOCKS: OnceLock<Locks> = OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Locks::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(lock) = locks.get(reference_id).and_then(Weak::upgrade) {
+        return lock;
+    }
+    // Forget the ids no call holds any more (the map stays as small as the calls in flight).
+    locks.retain(|_, lock| lock.strong_count() > 0);
+    let lock = Arc::new(tokio::sync::Mutex::new(()));
+    locks.insert(reference_id.to_string(), Arc::downgrade(&lock));
+    lock
 }
 
 // Short-lived, moved once per HTTP call: boxing the execution would buy nothing.

@@ -1,7 +1,11 @@
 //! Client-side validation: bad input is refused with a `Validation` error naming the field, before
 //! anything is sent. The rules mirror the API's schema (REFERENCE.md "Validation constraints").
 //!
-//! Request models implement [`Validate`]; the API layer calls it before every request.
+//! Request models implement [`Validate`]; the API layer calls it before every request. The flows
+//! go further: everything the API would certainly refuse later in a flow (a currency no market
+//! settles in, an amount above [`MAX_AMOUNT`], a wallet currency its market does not hold, a
+//! phone outside the mobile-money markets) is refused before the flow's first request, so a
+//! refusal never leaves a party, counterparty or invoice behind.
 
 use rust_decimal::Decimal;
 
@@ -46,7 +50,153 @@ pub fn currency(field: &str, value: &str) -> Result<()> {
     }
 }
 
-/// A positive amount, at least one minor unit, with no more decimals than the currency has.
+/// The currencies Dollr settles in: those of its markets (Liberia: LRD and USD; Rwanda: RWF;
+/// cards and wallets: USD) — docs `reference/payments-by-market.md`, and the set the API's
+/// operator prediction returns. Any other code is refused by the API.
+pub const CURRENCIES: &[&str] = &["USD", "LRD", "RWF"];
+
+/// A country whose mobile-money wallets Dollr serves, and the currencies those wallets hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Market {
+    /// ISO 3166-1 alpha-2 country code.
+    pub country_code: &'static str,
+    /// The international calling code its phone numbers start with (E.164, without `+`).
+    pub calling_code: &'static str,
+    /// The currencies its wallets pay and receive in.
+    pub currencies: &'static [&'static str],
+}
+
+/// The mobile-money markets (docs `reference/payments-by-market.md`): MTN and Orange in Liberia,
+/// MTN, Airtel and Orange in Rwanda.
+pub const MARKETS: &[Market] = &[
+    Market {
+        country_code: "LR",
+        calling_code: "231",
+        currencies: &["LRD", "USD"],
+    },
+    Market {
+        country_code: "RW",
+        calling_code: "250",
+        currencies: &["RWF"],
+    },
+];
+
+/// The largest amount the SDK sends, in major units: 10^12. The API documents no maximum; its
+/// `Amount` is a JSON number the server reads as a double, which keeps 15 significant digits
+/// exact, so amounts with cents stay exact up to 10^13 and a document total (the sum of its
+/// lines) needs headroom below that. 10^12 is also the bound the sandbox enforces. An amount
+/// above it is refused before anything is sent.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
+
+/// A currency Dollr settles in: three uppercase letters ([`currency`]) and one of [`CURRENCIES`].
+pub fn supported_currency(field: &str, value: &str) -> Result<()> {
+    currency(field, value)?;
+    if CURRENCIES.contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid_field(
+            field,
+            format!(
+                "{value:?} is not a currency Dollr settles in ({})",
+                CURRENCIES.join(", ")
+            ),
+        ))
+    }
+}
+
+/// The mobile-money market of an E.164 phone number (without `+`), by its calling code.
+pub fn market_of_phone(phone: &str) -> Option<&'static Market> {
+    MARKETS.iter().find(|m| phone.starts_with(m.calling_code))
+}
+
+/// A mobile-money wallet's phone: [`phone`]'s format, in one of the [`MARKETS`]. Returns its
+/// market.
+pub fn mobile_money_phone(field: &str, value: &str) -> Result<&'static Market> {
+    phone(field, value)?;
+    market_of_phone(value).ok_or_else(|| {
+        let markets: Vec<String> = MARKETS
+            .iter()
+            .map(|m| format!("{} (+{})", m.country_code, m.calling_code))
+            .collect();
+        Error::invalid_field(
+            field,
+            format!(
+                "{value:?} is not in a mobile-money market Dollr serves: {}",
+                markets.join(", ")
+            ),
+        )
+    })
+}
+
+/// A currency the wallets of `market` hold (a supported currency first).
+pub fn wallet_currency(field: &str, value: &str, market: &Market) -> Result<()> {
+    supported_currency(field, value)?;
+    if market.currencies.contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid_field(
+            field,
+            format!(
+                "mobile-money wallets in {} hold {}, not {value}",
+                market.country_code,
+                market.currencies.join(" or ")
+            ),
+        ))
+    }
+}
+
+/// An amount must not exceed [`MAX_AMOUNT`].
+fn at_most_max(field: &str, value: &Decimal) -> Result<()> {
+    if *value > MAX_AMOUNT {
+        Err(Error::invalid_field(
+            field,
+            format!("must be at most {MAX_AMOUNT} (got {value})"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `qty × amount` of one line, refused when it exceeds [`MAX_AMOUNT`] (computed without overflow
+/// whatever the inputs); `field` names the quantity.
+pub fn line_total(field: &str, qty: i64, amount: &Decimal) -> Result<Decimal> {
+    let total = amount.checked_mul(Decimal::from(qty)).ok_or_else(|| {
+        Error::invalid_field(
+            field,
+            format!("{qty} × {amount} exceeds the largest amount, {MAX_AMOUNT}"),
+        )
+    })?;
+    at_most_max(field, &total).map_err(|_| {
+        Error::invalid_field(
+            field,
+            format!("{qty} × {amount} = {total} exceeds the largest amount, {MAX_AMOUNT}"),
+        )
+    })?;
+    Ok(total)
+}
+
+/// The sum of a document's line totals, refused when it exceeds [`MAX_AMOUNT`].
+pub fn document_total(
+    field: &str,
+    line_totals: impl IntoIterator<Item = Decimal>,
+) -> Result<Decimal> {
+    let mut total = Decimal::ZERO;
+    for line in line_totals {
+        total = total
+            .checked_add(line)
+            .filter(|t| *t <= MAX_AMOUNT)
+            .ok_or_else(|| {
+                Error::invalid_field(
+                    field,
+                    format!("the lines add up to more than the largest amount, {MAX_AMOUNT}"),
+                )
+            })?;
+    }
+    Ok(total)
+}
+
+/// A positive amount, at least one minor unit, at most [`MAX_AMOUNT`], with no more decimals than
+/// the currency has.
 pub fn amount(field: &str, value: &Decimal, currency_code: &str) -> Result<()> {
     let minimum = minimum_amount(currency_code);
     if *value < minimum {
@@ -55,6 +205,7 @@ pub fn amount(field: &str, value: &Decimal, currency_code: &str) -> Result<()> {
             format!("must be at least {minimum} {currency_code} (got {value})"),
         ));
     }
+    at_most_max(field, value)?;
     let places = minor_units(currency_code);
     if value.normalize().scale() > places {
         return Err(Error::invalid_field(
@@ -67,10 +218,11 @@ pub fn amount(field: &str, value: &Decimal, currency_code: &str) -> Result<()> {
     Ok(())
 }
 
-/// A positive amount where the currency is not known to the request (e.g. a refund session).
+/// A positive amount where the currency is not known to the request (e.g. a refund session), at
+/// most [`MAX_AMOUNT`].
 pub fn positive_amount(field: &str, value: &Decimal) -> Result<()> {
     if *value >= Decimal::new(1, 2) {
-        Ok(())
+        at_most_max(field, value)
     } else {
         Err(Error::invalid_field(
             field,
@@ -221,6 +373,87 @@ mod tests {
         assert_eq!(
             field_of(amount("amount", &Decimal::from_str("0.5")?, "RWF")),
             "amount"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn only_the_currencies_of_dollrs_markets_are_supported() {
+        for code in CURRENCIES {
+            assert_eq!(field_of(supported_currency("currency", code)), "ok");
+        }
+        assert_eq!(field_of(supported_currency("currency", "XXX")), "currency");
+        assert_eq!(field_of(supported_currency("currency", "EUR")), "currency");
+        assert_eq!(field_of(supported_currency("currency", "usd")), "currency");
+    }
+
+    #[test]
+    fn a_wallet_pays_only_in_its_markets_currencies() {
+        let liberia = mobile_money_phone("phone", "231771234567").ok();
+        let rwanda = mobile_money_phone("phone", "250781234567").ok();
+        assert_eq!(liberia.map(|m| m.country_code), Some("LR"));
+        assert_eq!(rwanda.map(|m| m.country_code), Some("RW"));
+        assert_eq!(
+            field_of(mobile_money_phone("phone", "447700900123").map(|_| ())),
+            "phone"
+        );
+        assert_eq!(
+            field_of(mobile_money_phone("phone", "+231771234567").map(|_| ())),
+            "phone"
+        );
+        let (Some(liberia), Some(rwanda)) = (liberia, rwanda) else {
+            panic!("both markets are known");
+        };
+        assert_eq!(field_of(wallet_currency("currency", "LRD", liberia)), "ok");
+        assert_eq!(field_of(wallet_currency("currency", "USD", liberia)), "ok");
+        assert_eq!(
+            field_of(wallet_currency("currency", "RWF", liberia)),
+            "currency"
+        );
+        assert_eq!(field_of(wallet_currency("currency", "RWF", rwanda)), "ok");
+        assert_eq!(
+            field_of(wallet_currency("currency", "USD", rwanda)),
+            "currency"
+        );
+        assert_eq!(
+            field_of(wallet_currency("currency", "XXX", rwanda)),
+            "currency"
+        );
+    }
+
+    #[test]
+    fn amounts_and_totals_stop_at_the_maximum() -> std::result::Result<(), rust_decimal::Error> {
+        assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000_i64));
+        assert_eq!(field_of(amount("amount", &MAX_AMOUNT, "USD")), "ok");
+        let above = MAX_AMOUNT + Decimal::new(1, 2);
+        assert_eq!(field_of(amount("amount", &above, "USD")), "amount");
+        let two_to_the_60 = Decimal::from(1_i64 << 60);
+        assert_eq!(field_of(amount("amount", &two_to_the_60, "RWF")), "amount");
+        assert_eq!(
+            field_of(positive_amount("amount", &two_to_the_60)),
+            "amount"
+        );
+        assert_eq!(field_of(positive_amount("amount", &MAX_AMOUNT)), "ok");
+        // qty × amount and the sum of lines are computed without overflow, then bounded.
+        assert_eq!(
+            line_total("qty", 3, &Decimal::from_str("2.50")?).ok(),
+            Some(Decimal::from_str("7.50")?)
+        );
+        assert_eq!(
+            field_of(line_total("qty", 2, &MAX_AMOUNT).map(|_| ())),
+            "qty"
+        );
+        assert_eq!(
+            field_of(line_total("qty", i64::MAX, &MAX_AMOUNT).map(|_| ())),
+            "qty"
+        );
+        assert_eq!(
+            field_of(document_total("items", [MAX_AMOUNT, Decimal::ONE]).map(|_| ())),
+            "items"
+        );
+        assert_eq!(
+            document_total("items", [Decimal::ONE, Decimal::TWO]).ok(),
+            Some(Decimal::from(3))
         );
         Ok(())
     }

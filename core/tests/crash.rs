@@ -5,13 +5,16 @@
 //! executed again from its journaled request, under the same reference id), and the sandbox shows
 //! nothing paid twice.
 //!
-//! The child is [`crash_child_process_entry_point`]: a no-op unless `DOLLR_CRASH_CHILD=1`.
+//! The child is this same binary started with `DOLLR_CRASH_CHILD=1`. The file has its own `main`
+//! (`harness = false` in core/Cargo.toml) so that the child is a mode of the binary, not a test:
+//! `main` runs the child's payments when the flag is set and otherwise runs the one test through
+//! a small libtest-compatible runner (filters, `--exact`, `--skip`, `--list`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -110,8 +113,110 @@ impl Drop for TempJournal {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reconcile_finishes_what_a_killed_process_left_in_flight() {
+/// The tests of this binary, by name.
+const TESTS: &[(&str, fn())] = &[(
+    "reconcile_finishes_what_a_killed_process_left_in_flight",
+    reconcile_finishes_what_a_killed_process_left_in_flight,
+)];
+
+fn main() -> ExitCode {
+    if std::env::var(CHILD_FLAG).as_deref() == Ok("1") {
+        run_child();
+        return ExitCode::SUCCESS;
+    }
+    run_tests(TESTS, std::env::args().skip(1).collect())
+}
+
+/// Runs the `tests` selected by libtest's command line (`cargo test` passes it through), printing
+/// libtest's report lines; exit status 101 when one fails, as libtest.
+fn run_tests(tests: &[(&str, fn())], args: Vec<String>) -> ExitCode {
+    // libtest options that take a value (skipped with it); any other `-…` option is ignored.
+    const WITH_VALUE: &[&str] = &[
+        "--test-threads",
+        "--format",
+        "--color",
+        "--logfile",
+        "--shuffle-seed",
+        "-Z",
+    ];
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let (exact, ignored_only, list) = (flag("--exact"), flag("--ignored"), flag("--list"));
+    let (mut filters, mut skips) = (Vec::new(), Vec::new());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--skip" {
+            skips.extend(rest.next());
+        } else if WITH_VALUE.contains(&arg.as_str()) {
+            rest.next();
+        } else if !arg.starts_with('-') {
+            filters.push(arg);
+        }
+    }
+    let matches = |name: &str, pattern: &&String| {
+        if exact {
+            name == pattern.as_str()
+        } else {
+            name.contains(pattern.as_str())
+        }
+    };
+    // No test here is #[ignore]d: `--ignored` selects none.
+    let selected: Vec<&(&str, fn())> = tests
+        .iter()
+        .filter(|_| !ignored_only)
+        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| matches(name, f)))
+        .filter(|(name, _)| !skips.iter().any(|s| matches(name, s)))
+        .collect();
+    if list {
+        for (name, _) in &selected {
+            println!("{name}: test");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let started = Instant::now();
+    println!(
+        "\nrunning {} test{}",
+        selected.len(),
+        if selected.len() == 1 { "" } else { "s" }
+    );
+    let mut failed = Vec::new();
+    for (name, test) in &selected {
+        let passed = std::panic::catch_unwind(test).is_ok();
+        println!("test {name} ... {}", if passed { "ok" } else { "FAILED" });
+        if !passed {
+            failed.push(*name);
+        }
+    }
+    if !failed.is_empty() {
+        println!("\nfailures:");
+        for name in &failed {
+            println!("    {name}");
+        }
+    }
+    println!(
+        "\ntest result: {}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
+        if failed.is_empty() { "ok" } else { "FAILED" },
+        selected.len() - failed.len(),
+        failed.len(),
+        tests.len() - selected.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(101)
+    }
+}
+
+fn reconcile_finishes_what_a_killed_process_left_in_flight() {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(killed_process_then_reconcile());
+}
+
+async fn killed_process_then_reconcile() {
     // Payments take 300 ms to settle; a third of the execute answers are lost and every execute
     // POST takes 40 ms before the sandbox handles it, so at any moment intents sit in every
     // state: journaled but not landed, landed but unanswered, answered and processing.
@@ -129,13 +234,6 @@ async fn reconcile_finishes_what_a_killed_process_left_in_flight() {
 
     let mut child = ChildGuard(Some(
         Command::new(std::env::current_exe().unwrap())
-            .args([
-                "crash_child_process_entry_point",
-                "--exact",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
             .env(CHILD_FLAG, "1")
             .env(ENV_URL, sandbox.url())
             .env(ENV_CLIENT_ID, sandbox.client_id())
@@ -325,13 +423,9 @@ async fn reconcile_finishes_what_a_killed_process_left_in_flight() {
     drop(client);
 }
 
-/// The child process of [`reconcile_finishes_what_a_killed_process_left_in_flight`]: runs
-/// collections against the parent's sandbox until it is killed. A no-op in a normal test run.
-#[test]
-fn crash_child_process_entry_point() {
-    if std::env::var(CHILD_FLAG).as_deref() != Ok("1") {
-        return;
-    }
+/// The child process of [`reconcile_finishes_what_a_killed_process_left_in_flight`] (`main` with
+/// `DOLLR_CRASH_CHILD=1`): runs collections against the parent's sandbox until it is killed.
+fn run_child() {
     let env = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -608,6 +608,193 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     assert_eq!(stats["token_requests"], 0);
 }
 
+/// Input the API would certainly refuse somewhere in a flow — a currency no market settles in, an
+/// amount above the largest one, a wallet currency its market does not hold, a phone outside the
+/// mobile-money markets — is refused before the flow's first request: a typed `Validation` error
+/// naming the field, and the sandbox sees nothing (no party, counterparty or invoice left behind,
+/// not even a token request).
+#[tokio::test]
+async fn input_the_api_would_refuse_later_is_refused_before_the_first_request() {
+    let (sandbox, client) = start(20).await;
+    let two_to_the_60 = Decimal::from(1_i64 << 60);
+    // The largest amount the SDK sends (`validate::MAX_AMOUNT`).
+    let max = dec("1000000000000");
+    let collect = |phone: &str, amount: Decimal, currency: &str| {
+        CollectRequest::new(phone, amount, currency).with_payer_name("Amara Kamara")
+    };
+    let payout = |phone: &str, amount: Decimal, currency: &str| {
+        PayoutRequest::new(phone, amount, currency, "1234", "231770000000")
+            .with_recipient_name("Musu Sirleaf")
+    };
+    refused_before_sending(
+        &sandbox,
+        "collect XXX",
+        "currency",
+        client
+            .collect(&collect(test_numbers::COMPLETES, dec("10"), "XXX"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "collect 2^60",
+        "items.0.amount",
+        client
+            .collect(&collect(test_numbers::COMPLETES, two_to_the_60, "USD"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "collect a line of qty x amount above the maximum",
+        "items.0.qty",
+        client
+            .collect(
+                &collect(test_numbers::COMPLETES, dec("1"), "USD")
+                    .with_items(vec![LineItem::new("Bulk", 1_000_000, max)]),
+            )
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "collect lines adding up to more than the maximum",
+        "items",
+        client
+            .collect(
+                &collect(test_numbers::COMPLETES, dec("1"), "USD").with_items(vec![
+                    LineItem::new("First half", 1, max),
+                    LineItem::new("Second half", 1, dec("0.01")),
+                ]),
+            )
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "collect from a Liberian wallet in RWF",
+        "pay_currency",
+        client
+            .collect(&collect(test_numbers::COMPLETES, dec("10"), "USD").with_pay_currency("RWF"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "collect from a phone outside the markets",
+        "phone",
+        client
+            .collect(&collect("447700900123", dec("10"), "USD"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "payout XXX",
+        "currency",
+        client
+            .payout(&payout(test_numbers::COMPLETES, dec("10"), "XXX"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "payout 2^60",
+        "amount",
+        client
+            .payout(&payout(test_numbers::COMPLETES, two_to_the_60, "USD"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "payout USD to a Rwandan wallet",
+        "currency",
+        client
+            .payout(&payout(test_numbers::COMPLETES_MTN_RW, dec("10"), "USD"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "payout to a phone outside the markets",
+        "phone",
+        client
+            .payout(&payout("447700900123", dec("10"), "USD"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "transfer XXX",
+        "currency",
+        client
+            .transfer(&TransferRequest::new(1, 2, dec("10"), "XXX"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "transfer 2^60",
+        "amount",
+        client
+            .transfer(&TransferRequest::new(1, 2, two_to_the_60, "USD"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "refund 2^60",
+        "amount",
+        client.refund(&RefundRequest::new(1, two_to_the_60)).await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "refund XXX",
+        "currency",
+        client
+            .refund(&RefundRequest::new(1, dec("10")).with_currency("XXX"))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "hosted checkout XXX",
+        "currency",
+        client
+            .hosted_checkout(&HostedCheckoutRequest::new(
+                test_numbers::COMPLETES,
+                dec("10"),
+                "XXX",
+            ))
+            .await,
+    );
+    refused_before_sending(
+        &sandbox,
+        "hosted checkout 2^60",
+        "items.0.amount",
+        client
+            .hosted_checkout(&HostedCheckoutRequest::new(
+                test_numbers::COMPLETES,
+                two_to_the_60,
+                "USD",
+            ))
+            .await,
+    );
+}
+
+/// Asserts `result` is a `Validation` error naming `field` and that the sandbox has seen no request
+/// at all so far (not even for a token).
+#[track_caller]
+fn refused_before_sending<T: std::fmt::Debug>(
+    sandbox: &Sandbox,
+    case: &str,
+    field: &str,
+    result: Result<T>,
+) {
+    let error = result.expect_err(case);
+    assert_eq!(error.kind(), ErrorKind::Validation, "{case}: {error}");
+    assert_eq!(
+        error.details().first().map(|d| d.field()).as_deref(),
+        Some(field),
+        "{case}: {error}"
+    );
+    let stats = sandbox.stats();
+    assert_eq!(
+        stats["requests"]["total"], 0,
+        "{case}: nothing may reach the API: {:#}",
+        stats["requests"]
+    );
+    assert_eq!(stats["token_requests"], 0, "{case}");
+}
+
 #[tokio::test]
 async fn a_lost_answer_to_add_item_is_checked_not_repeated() {
     let (sandbox, client) = start(20).await;

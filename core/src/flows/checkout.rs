@@ -134,6 +134,7 @@ impl HostedCheckoutRequest {
     /// payer's phone is `party_phone` and the document kind `source_kind`, as on the wire).
     pub fn validate(&self) -> Result<()> {
         self.to_wire().validate()?;
+        validate::supported_currency("currency", &self.currency)?;
         for (index, item) in self.items.iter().enumerate() {
             if item.currency != self.currency {
                 return Err(Error::invalid_field(
@@ -145,6 +146,8 @@ impl HostedCheckoutRequest {
                 ));
             }
         }
+        // Each item's amount is its line's total; the page charges their sum.
+        validate::document_total("items", self.items.iter().map(|item| item.amount))?;
         if let Some(expires_at) = self.expires_at {
             crate::flows::transfer::validate_future("expires_at", Some(expires_at))?;
         }

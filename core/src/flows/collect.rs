@@ -227,7 +227,7 @@ impl CollectRequest {
             Some(source_id) => {
                 validate::id("source_id", source_id)?;
                 if !self.currency.is_empty() {
-                    validate::currency("currency", &self.currency)?;
+                    validate::supported_currency("currency", &self.currency)?;
                 }
                 if !self.items.is_empty() {
                     return Err(Error::invalid_field(
@@ -237,7 +237,7 @@ impl CollectRequest {
                 }
             }
             None => {
-                validate::currency("currency", &self.currency)?;
+                validate::supported_currency("currency", &self.currency)?;
                 if self.items.is_empty() {
                     return Err(Error::invalid_field(
                         "items",
@@ -268,8 +268,11 @@ impl CollectRequest {
         if let Some(country) = &self.country_code {
             validate::country_code("country_code", country)?;
         }
+        // Collections are mobile money: the wallet's market decides what it can pay in. Checked
+        // after the format rules, so each input keeps the verdict it had before markets were.
+        let market = validate::mobile_money_phone("phone", &self.phone)?;
         if let Some(currency) = &self.pay_currency {
-            validate::currency("pay_currency", currency)?;
+            validate::wallet_currency("pay_currency", currency, market)?;
         }
         if let Some(name) = &self.account_name {
             validate::non_empty("account_name", name)?;

@@ -168,14 +168,22 @@ impl LineItem {
     }
 }
 
-/// Checks line items against the document currency; fields are named `items.<i>.<field>`.
+/// Checks line items against the document currency; fields are named `items.<i>.<field>`. Each
+/// line's total (`qty × amount`) and the document's total must stay within
+/// [`validate::MAX_AMOUNT`] (the document total is what the payer is charged).
 pub(crate) fn validate_items(items: &[LineItem], currency: &str) -> Result<()> {
+    let mut line_totals = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         validate::non_empty(&format!("items.{index}.name"), &item.name)?;
         validate::quantity(&format!("items.{index}.qty"), item.qty)?;
         validate::amount(&format!("items.{index}.amount"), &item.amount, currency)?;
+        line_totals.push(validate::line_total(
+            &format!("items.{index}.qty"),
+            item.qty,
+            &item.amount,
+        )?);
     }
-    Ok(())
+    validate::document_total("items", line_totals).map(|_| ())
 }
 
 /// One observed change of an execution's status.

@@ -149,8 +149,14 @@ impl PayoutRequest {
     /// Checks every field before anything is sent; the error names the first bad field.
     pub fn validate(&self) -> Result<()> {
         validate::phone("phone", &self.phone)?;
-        validate::currency("currency", &self.currency)?;
+        validate::supported_currency("currency", &self.currency)?;
         validate::amount("amount", &self.amount, &self.currency)?;
+        // A new payout account is a mobile-money wallet: its market decides the currency. Checked
+        // after the format rules, so each input keeps the verdict it had before markets were.
+        if self.payout_account_id.is_none() {
+            let market = validate::mobile_money_phone("phone", &self.phone)?;
+            validate::wallet_currency("currency", &self.currency, market)?;
+        }
         validate_id_opt("party_id", self.party_id)?;
         validate_id_opt("payout_account_id", self.payout_account_id)?;
         if self.party_id.is_none() && self.payout_account_id.is_none() {

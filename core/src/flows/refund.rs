@@ -88,7 +88,7 @@ impl RefundRequest {
         )?;
         match &self.currency {
             Some(currency) => {
-                validate::currency("currency", currency)?;
+                validate::supported_currency("currency", currency)?;
                 validate::amount("amount", &self.amount, currency)?;
             }
             None => validate::positive_amount("amount", &self.amount)?,

@@ -73,7 +73,7 @@ impl TransferRequest {
     pub fn validate(&self) -> Result<()> {
         validate::id("from_wallet_id", self.from_wallet_id)?;
         validate::id("to_counterparty_id", self.to_counterparty_id)?;
-        validate::currency("currency", &self.currency)?;
+        validate::supported_currency("currency", &self.currency)?;
         validate::amount("amount", &self.amount, &self.currency)?;
         validate_future("expires_at", self.expires_at)?;
         validate_reference_id(self.reference_id.as_deref())?;
