@@ -194,6 +194,13 @@ const { indexFields } = require('../runtime.js');
   }
   out.push('};');
   out.push('');
+  out.push('/** The options of `new Client(...)`, converted and checked like the fields of a model. */');
+  out.push('const CLIENT_OPTIONS = indexFields({');
+  out.push('  fields: [');
+  for (const o of schema.client_options ?? []) out.push(`    ${field(o)},`);
+  out.push('  ],');
+  out.push('});');
+  out.push('');
   out.push('/** The values of every enum, as frozen `{ VALUE: "VALUE" }` objects. */');
   out.push('const ENUMS = {');
   for (const e of schema.enums) {
@@ -256,7 +263,7 @@ ${indent}}
   out.push(flows.map((op) => method(op, '  ')).join('\n').trimEnd());
   out.push('}');
   out.push('');
-  out.push('module.exports = { MODELS, EVENTS, OPERATIONS, ENUMS, TABLES, ClientOperations };');
+  out.push('module.exports = { MODELS, EVENTS, OPERATIONS, CLIENT_OPTIONS, ENUMS, TABLES, ClientOperations };');
   out.push('');
   return out.join('\n');
 }

@@ -49,6 +49,7 @@ impl NativeClient {
     #[napi(constructor)]
     pub fn new(env: Env, options_json: String) -> napi::Result<Self> {
         guard_core(&env, || {
+            crate::logs::install_from_env();
             let mut options =
                 bridge::ClientOptions::from_json(parse_json("the Client options", &options_json)?)?;
             options.sdk_language = Some("node".to_string());
