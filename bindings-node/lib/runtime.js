@@ -268,7 +268,8 @@ function makeCaller(native, tables) {
     const listener =
       typeof onEvent === 'function'
         ? (/** @type {string} */ json) => {
-            onEvent(fromWire(tables, op.events, JSON.parse(json)));
+            // '' is the addon's end-of-events marker, sent so that every event precedes the result.
+            if (json !== '') onEvent(fromWire(tables, op.events, JSON.parse(json)));
           }
         : undefined;
     const answer = native.call(op.name, JSON.stringify(args), listener);
