@@ -110,13 +110,14 @@ function joinPath(at, key) {
  * recursion would end in a `RangeError` and `JSON.stringify` in a `TypeError`).
  */
 function enter(seen, value, field) {
+  if (seen === undefined) return new Set([value]); // made on the first container only: most arguments are scalars
   if (seen.has(value)) {
     throw invalidArgument(field || 'arguments', 'contains itself (a cyclic structure cannot be sent)', 'value_error.cyclic');
   }
   if (seen.size >= MAX_DEPTH) {
     throw invalidArgument(field || 'arguments', `is nested deeper than ${MAX_DEPTH} levels`, 'value_error.too_deep');
   }
-  seen.add(value);
+  return seen.add(value);
 }
 
 /**
@@ -125,7 +126,7 @@ function enter(seen, value, field) {
  * @param {string} field where the value is, as the caller spells it (`executePolicy.maxBackoffMs`)
  * @param {Set<object>} [seen] the containers on the path to it
  */
-function toWire(tables, type, value, field = '', seen = new Set()) {
+function toWire(tables, type, value, field = '', seen = undefined) {
   if (value === undefined || value === null) return value;
   if (type === 'integer' || type === 'number' || type === 'decimal') return checkNumber(field, type, value);
   if (value instanceof Secret) return value.expose();
@@ -133,14 +134,14 @@ function toWire(tables, type, value, field = '', seen = new Set()) {
   if (typeof value === 'bigint') return value.toString();
   if (type.startsWith('list:') && Array.isArray(value)) {
     const inner = type.slice(5);
-    enter(seen, value, field);
+    seen = enter(seen, value, field);
     const out = value.map((item, index) => toWire(tables, inner, item, joinPath(field, index), seen));
     seen.delete(value);
     return out;
   }
   if (type.startsWith('map:') && isPlainObject(value)) {
     const inner = type.slice(4);
-    enter(seen, value, field);
+    seen = enter(seen, value, field);
     const out = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(tables, inner, v, joinPath(field, k), seen)]));
     seen.delete(value);
     return out;
@@ -155,8 +156,8 @@ function toWire(tables, type, value, field = '', seen = new Set()) {
  * An object of a model (or the client options) in wire form: known fields by their schema type,
  * unknown ones snake_cased for the core to refuse by name.
  */
-function modelToWire(tables, model, value, field = '', seen = new Set()) {
-  enter(seen, value, field);
+function modelToWire(tables, model, value, field = '', seen = undefined) {
+  seen = enter(seen, value, field);
   const out = {};
   for (const [key, item] of Object.entries(value)) {
     if (item === undefined) continue;
@@ -169,7 +170,7 @@ function modelToWire(tables, model, value, field = '', seen = new Set()) {
 }
 
 /** Keys converted without a schema (inside fields the schema does not know); numbers still checked. */
-function genericToWire(value, field = '', seen = new Set()) {
+function genericToWire(value, field = '', seen = undefined) {
   if (value instanceof Secret) return value.expose();
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'bigint') return value.toString();
@@ -177,13 +178,13 @@ function genericToWire(value, field = '', seen = new Set()) {
     throw invalidArgument(field || 'arguments', `must be a finite number, got ${value}`, 'value_error.number.not_finite');
   }
   if (Array.isArray(value)) {
-    enter(seen, value, field);
+    seen = enter(seen, value, field);
     const out = value.map((item, index) => genericToWire(item, joinPath(field, index), seen));
     seen.delete(value);
     return out;
   }
   if (isPlainObject(value)) {
-    enter(seen, value, field);
+    seen = enter(seen, value, field);
     const out = {};
     for (const [key, item] of Object.entries(value)) {
       if (item !== undefined) out[snakeCase(key)] = genericToWire(item, joinPath(field, key), seen);
