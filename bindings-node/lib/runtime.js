@@ -4,9 +4,10 @@
 // `Secret` ⇄ secret strings, `Date` → RFC 3339. Nothing here decides what the API accepts or
 // defaults a value: amounts go to the core as given (decimal strings, or JS numbers, which JSON
 // carries as their shortest exact text so the core's decimal parser and currency checks decide),
-// and come back as the core's decimal strings. What is checked here is only what JSON cannot
-// carry faithfully (`checkNumber`: NaN, ±Infinity, inexact whole numbers; cyclic structures),
-// which would otherwise reach the core as something else (`null`, "not given") or as a crash.
+// and come back as the core's decimal strings. What is checked here is what JSON cannot carry
+// faithfully (`checkNumber`: NaN, ±Infinity, inexact whole numbers; cyclic structures), which
+// would otherwise reach the core as something else (`null`, "not given") or as a crash, and, in
+// the same place, numbers that are never valid anywhere (a negative count, a string for an id).
 
 const { Secret } = require('./secret.js');
 const { ValidationError } = require('./errors.js');
@@ -62,15 +63,23 @@ function describe(value) {
  * the value to send.
  *
  * `kind`: `integer` (ids, counts, milliseconds: a whole number, 0 or more), `number` (a factor:
- * finite, 0 or more) or `decimal` (an amount: a decimal string, which the core reads exactly and
- * checks against the currency, or a finite JS number within the exact range). No integer or
+ * finite, 0 or more) or `decimal` (an amount: a decimal string or a decimal library's value, which
+ * the core reads exactly and checks against the currency, or a finite JS number within the exact
+ * range). No integer or
  * factor of the API is ever below zero, so negatives are refused here too, naming the argument
  * as the caller spelled it.
  * @param {string} field the argument as the caller spells it
  * @param {'integer' | 'number' | 'decimal'} kind
  */
 function checkNumber(field, kind, value) {
-  if (kind === 'decimal' && typeof value === 'string') return value;
+  if (kind === 'decimal') {
+    if (typeof value === 'string') return value;
+    // A decimal library's value (decimal.js, big.js, bignumber.js): its exact JSON text.
+    if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
+      const text = value.toJSON();
+      if (typeof text === 'string') return text;
+    }
+  }
   if (typeof value === 'bigint') {
     if (kind === 'decimal') return value.toString(); // exact whatever its size
     if (value < 0n) throw invalidArgument(field, `must not be negative, got ${value}`, 'value_error.number.not_ge');

@@ -103,12 +103,23 @@ test('an amount of NaN is reported against `amount`, not `items`', async () => {
   await assert.rejects(client.collect(collectArgs({ amount: NaN })), refuses('amount', 'NaN'));
 });
 
-test('good numbers still pass: zero, bigints in range, exact amounts as numbers', async () => {
+test('good numbers still pass: zero, bigints in range, exact amounts as numbers and decimal objects', async () => {
   const party = await client.parties.create({ fullname: 'Musu Doe', phone: testNumbers.completes });
   assert.equal((await client.parties.retrieve(BigInt(party.id))).id, party.id);
   const outcome = await client.collect(collectArgs({ amount: 2.5, partyId: party.id, stepRetries: 0 }));
   assert.equal(outcome.execution.status, 'COMPLETED');
   assert.equal(outcome.totalAmount, '2.50');
+  // A decimal library's value (anything with a toJSON giving the decimal text) is an exact amount.
+  class Decimal {
+    constructor(text) {
+      this.text = text;
+    }
+    toJSON() {
+      return this.text;
+    }
+  }
+  const exact = await client.collect(collectArgs({ amount: new Decimal('3.10') }));
+  assert.equal(exact.totalAmount, '3.10');
   const waited = await client.status.wait(outcome.referenceId, { operation: 'COLLECTION', timeoutMs: 10_000, backoffFactor: 1.5, maxNotFound: 0 });
   assert.equal(waited.execution.status, 'COMPLETED');
 });
