@@ -14,10 +14,12 @@
 /** A decimal amount, as an exact decimal string ("250.10"). */
 export type Decimal = string;
 /**
- * An amount you pass: a decimal string, or a JS number whose shortest decimal form is exact for
- * the currency (the core checks it; numbers with more decimals than the currency has are refused).
+ * An amount you pass: a decimal string, a decimal library's value (decimal.js, big.js,
+ * bignumber.js: its `toJSON()` text), or a finite JS number whose shortest decimal form is exact
+ * for the currency (the core checks it; numbers with more decimals than the currency has are
+ * refused, and so are NaN, ±Infinity and numbers beyond Number.MAX_SAFE_INTEGER).
  */
-export type DecimalInput = string | number;
+export type DecimalInput = string | number | { toJSON(): string };
 /** An ISO 8601 / RFC 3339 timestamp string, e.g. "2026-11-21T06:25:36Z". */
 export type Timestamp = string;
 /** A timestamp you pass: an ISO 8601 string or a Date. */

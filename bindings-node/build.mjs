@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Builds the native addon: `cargo build -p dollr-node` in the workspace (sharing its target dir,
-// so only what changed recompiles), then copies the cdylib next to the JS layer under the name the
-// loader expects, `bindings-node/dollr-native.<platform>-<arch>[-gnu|-musl].node`.
+// so only what changed recompiles), then copies the cdylib where the loader looks for it
+// (lib/addon_file.js): the debug build to `bindings-node/debug/dollr-native.<triple>.node`, which
+// `npm pack` never ships, the release build to `bindings-node/dollr-native.<triple>.node`, which
+// it does. One path per profile: building for the tests never overwrites the release addon.
 //
 //   node bindings-node/build.mjs            debug build (what the tests use)
 //   node bindings-node/build.mjs --release  size-optimized release build, stripped (what you ship)
+//   add --print-path                        print where that build goes, and build nothing
 //
 // The release build uses its own cargo profile, `noderel` (release + fat LTO, one codegen unit,
 // opt-level "s"), defined here with `--config` because the workspace's Cargo.toml belongs to
@@ -17,17 +20,19 @@
 // workspace's builds.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const release = process.argv.includes('--release');
+const { addonFile } = createRequire(import.meta.url)('./lib/addon_file.js');
+const output = addonFile(release ? 'release' : 'debug');
 
-function libc() {
-  if (process.platform !== 'linux') return '';
-  const report = typeof process.report?.getReport === 'function' ? process.report.getReport() : null;
-  return report?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
+if (process.argv.includes('--print-path')) {
+  console.log(output);
+  process.exit(0);
 }
 
 const cargo = process.env.CARGO ?? 'cargo';
@@ -61,7 +66,7 @@ if (!library) {
   process.exit(1);
 }
 
-const output = join(here, `dollr-native.${process.platform}-${process.arch}${libc()}.node`);
+mkdirSync(dirname(output), { recursive: true });
 // Copy to a temporary name and rename, so a running process never loads a half-written file.
 const partial = `${output}.partial`;
 copyFileSync(library, partial);

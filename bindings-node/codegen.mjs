@@ -194,6 +194,13 @@ const { indexFields } = require('../runtime.js');
   }
   out.push('};');
   out.push('');
+  out.push('/** The options of `new Client(...)`, converted and checked like the fields of a model. */');
+  out.push('const CLIENT_OPTIONS = indexFields({');
+  out.push('  fields: [');
+  for (const o of schema.client_options ?? []) out.push(`    ${field(o)},`);
+  out.push('  ],');
+  out.push('});');
+  out.push('');
   out.push('/** The values of every enum, as frozen `{ VALUE: "VALUE" }` objects. */');
   out.push('const ENUMS = {');
   for (const e of schema.enums) {
@@ -256,7 +263,7 @@ ${indent}}
   out.push(flows.map((op) => method(op, '  ')).join('\n').trimEnd());
   out.push('}');
   out.push('');
-  out.push('module.exports = { MODELS, EVENTS, OPERATIONS, ENUMS, TABLES, ClientOperations };');
+  out.push('module.exports = { MODELS, EVENTS, OPERATIONS, CLIENT_OPTIONS, ENUMS, TABLES, ClientOperations };');
   out.push('');
   return out.join('\n');
 }
@@ -334,10 +341,12 @@ export function generateDts(ctx) {
   out.push(`/** A decimal amount, as an exact decimal string ("250.10"). */
 export type Decimal = string;
 /**
- * An amount you pass: a decimal string, or a JS number whose shortest decimal form is exact for
- * the currency (the core checks it; numbers with more decimals than the currency has are refused).
+ * An amount you pass: a decimal string, a decimal library's value (decimal.js, big.js,
+ * bignumber.js: its \`toJSON()\` text), or a finite JS number whose shortest decimal form is exact
+ * for the currency (the core checks it; numbers with more decimals than the currency has are
+ * refused, and so are NaN, ±Infinity and numbers beyond Number.MAX_SAFE_INTEGER).
  */
-export type DecimalInput = string | number;
+export type DecimalInput = string | number | { toJSON(): string };
 /** An ISO 8601 / RFC 3339 timestamp string, e.g. "2026-11-21T06:25:36Z". */
 export type Timestamp = string;
 /** A timestamp you pass: an ISO 8601 string or a Date. */

@@ -30,7 +30,8 @@ $(NODE_DEPS): package.json package-lock.json
 	touch $@
 
 # The debug addon for the tests: `cargo build -p dollr-node` on the workspace target dir (only
-# the crates whose sources changed recompile), copied to bindings-node/dollr-native.<triple>.node.
+# the crates whose sources changed recompile), copied to bindings-node/debug/dollr-native.<triple>.node,
+# apart from the release addon that `npm pack` ships (bindings-node/lib/addon_file.js).
 node-build:
 	$(NODE) $(NODE_BINDING)/build.mjs
 
@@ -43,10 +44,10 @@ lint-node: $(NODE_DEPS)
 
 test-node: $(NODE_DEPS) node-build lint-node
 	$(NODE) $(NODE_BINDING)/codegen.mjs --check
-	$(NODE) --test --test-reporter=spec $(NODE_BINDING)/test/
+	DOLLR_NATIVE_ADDON=debug $(NODE) --test --test-reporter=spec $(NODE_BINDING)/test/
 
 node-release:
 	$(NODE) $(NODE_BINDING)/build.mjs --release
-	$(NODE) $(NODE_BINDING)/measure.mjs
+	DOLLR_NATIVE_ADDON=release $(NODE) $(NODE_BINDING)/measure.mjs
 
 .DEFAULT_GOAL := $(NODE_SAVED_DEFAULT_GOAL)

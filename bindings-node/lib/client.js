@@ -6,8 +6,8 @@
 const { inspect } = require('node:util');
 const native = require('./native.js');
 require('./errors.js'); // registers the error classes before the first call can fail
-const { makeCaller, genericToWire } = require('./runtime.js');
-const { ClientOperations, TABLES } = require('./generated/api.js');
+const { makeCaller, modelToWire, genericToWire } = require('./runtime.js');
+const { ClientOperations, CLIENT_OPTIONS, TABLES } = require('./generated/api.js');
 
 class Client extends ClientOperations {
   #native;
@@ -17,8 +17,13 @@ class Client extends ClientOperations {
    *   each falls back to the core's environment variables and defaults.
    */
   constructor(options = {}) {
-    // Unknown option names reach Rust too (snake_cased), which refuses them by name.
-    const handle = new native.NativeClient(JSON.stringify(genericToWire(options ?? {})));
+    // Known options are checked like any argument (`timeoutMs: NaN` is refused by that name);
+    // unknown names reach Rust too (snake_cased), which refuses them by name.
+    const wire =
+      options !== null && typeof options === 'object' && !Array.isArray(options)
+        ? modelToWire(TABLES, CLIENT_OPTIONS, options)
+        : genericToWire(options ?? {});
+    const handle = new native.NativeClient(JSON.stringify(wire));
     super(makeCaller(handle, TABLES));
     this.#native = handle;
   }

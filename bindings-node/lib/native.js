@@ -1,24 +1,17 @@
 'use strict';
-// Loads the native addon built by `npm run build` (napi build --platform): the file is named
-// after the platform triple, like every napi-rs package, so one folder can hold several builds.
+// Loads the native addon: the release build, or the debug build the tests ask for (see
+// addon_file.js for the two paths and the choice).
 
-const path = require('node:path');
 const fs = require('node:fs');
+const { chooseAddon, triple } = require('./addon_file.js');
 
-function libc() {
-  if (process.platform !== 'linux') return '';
-  // glibc reports its version here; musl does not.
-  const report = typeof process.report?.getReport === 'function' ? process.report.getReport() : null;
-  return report?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
-}
-
-const triple = `${process.platform}-${process.arch}${libc()}`;
-const file = path.join(__dirname, '..', `dollr-native.${triple}.node`);
+const { profile, file } = chooseAddon();
 
 if (!fs.existsSync(file)) {
+  const build = profile === 'debug' ? '`node bindings-node/build.mjs`' : '`npm install && npm run build`';
   throw new Error(
-    `dollr-native: no native addon for ${triple} (looked for ${file}). ` +
-      'Build it with `npm install && npm run build` at the root of the dollr repository.',
+    `dollr-native: no ${profile} native addon for ${triple} (looked for ${file}). ` +
+      `Build it with ${build} at the root of the dollr repository.`,
   );
 }
 

@@ -1,12 +1,16 @@
 'use strict';
 // Translation between the JS surface and the core's bridge, driven by the tables that
 // codegen.mjs generates from core/bridge-schema.json: camelCase names ⇄ the API's snake_case,
-// `Secret` ⇄ secret strings, `Date` → RFC 3339. Nothing here validates, defaults or interprets a
-// value: amounts go to the core as given (decimal strings, or JS numbers, which JSON carries as
-// their shortest exact text so the core's decimal parser and currency checks decide), and come
-// back as the core's decimal strings.
+// `Secret` ⇄ secret strings, `Date` → RFC 3339. Nothing here decides what the API accepts or
+// defaults a value: amounts go to the core as given (decimal strings, or JS numbers, which JSON
+// carries as their shortest exact text so the core's decimal parser and currency checks decide),
+// and come back as the core's decimal strings. What is checked here is what JSON cannot carry
+// faithfully (`checkNumber`: NaN, ±Infinity, inexact whole numbers; cyclic structures), which
+// would otherwise reach the core as something else (`null`, "not given") or as a crash, and, in
+// the same place, numbers that are never valid anywhere (a negative count, a string for an id).
 
 const { Secret } = require('./secret.js');
+const { ValidationError } = require('./errors.js');
 
 /** `countryCode` → `country_code` (only for keys the schema does not know). */
 function snakeCase(name) {
@@ -24,51 +28,177 @@ function isPlainObject(value) {
   return proto === Object.prototype || proto === null;
 }
 
+/** Beyond this a JS number no longer holds every whole number exactly (2^53 - 1). */
+const LARGEST_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** Deeper than this, arguments are refused rather than walked (the core's JSON reader stops at 128). */
+const MAX_DEPTH = 64;
+
 /**
- * One JS value of schema type `type` in wire form.
- * @param {{ models: Record<string, any>, events: Record<string, any> }} tables the generated tables
+ * The `ValidationError` for argument `field` (spelled as the caller wrote it: `waitTimeoutMs`,
+ * `items.0.amount`), shaped exactly like the core's own (`code`, `details: [{ loc, msg, type,
+ * field }]`), thrown before anything is sent.
  */
-function toWire(tables, type, value) {
-  if (value === undefined || value === null) return value;
-  if (value instanceof Secret) return value.expose();
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'bigint') return value.toString();
-  if (type.startsWith('list:')) {
-    const inner = type.slice(5);
-    return Array.isArray(value) ? value.map((item) => toWire(tables, inner, item)) : value;
-  }
-  if (type.startsWith('map:')) {
-    const inner = type.slice(4);
-    if (!isPlainObject(value)) return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(tables, inner, v)]));
-  }
-  if (type.startsWith('model:')) {
-    const model = tables.models[type.slice(6)];
-    if (!model || !isPlainObject(value)) return value;
-    const out = {};
-    for (const [key, item] of Object.entries(value)) {
-      if (item === undefined) continue;
-      const field = model.byJs[key];
-      if (field) out[field.wire] = toWire(tables, field.type, item);
-      else out[snakeCase(key)] = genericToWire(item); // unknown: the core decides
+function invalidArgument(field, message, type) {
+  const error = new ValidationError(`invalid \`${field}\`: ${message}`);
+  error.code = 'Validation';
+  error.details = [{ loc: ['body', ...field.split('.')], msg: message, type, field }];
+  return error;
+}
+
+/** What a refused value was, without echoing text (a misplaced string may be a secret). */
+function describe(value) {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const kind = typeof value;
+  return kind === 'object' ? 'an object' : `a ${kind}`;
+}
+
+/**
+ * The one check of every number the SDK takes from JS (ids, counts, durations, amounts, factors;
+ * call arguments, client options and the sandbox's options alike), because JSON cannot carry
+ * what JS numbers can hold: `NaN` and `±Infinity` would arrive as `null`, which the core reads as
+ * "not given", and whole numbers beyond 2^53 are no longer the number the caller wrote. Returns
+ * the value to send.
+ *
+ * `kind`: `integer` (ids, counts, milliseconds: a whole number, 0 or more), `number` (a factor:
+ * finite, 0 or more) or `decimal` (an amount: a decimal string or a decimal library's value, which
+ * the core reads exactly and checks against the currency, or a finite JS number within the exact
+ * range). No integer or
+ * factor of the API is ever below zero, so negatives are refused here too, naming the argument
+ * as the caller spelled it.
+ * @param {string} field the argument as the caller spells it
+ * @param {'integer' | 'number' | 'decimal'} kind
+ */
+function checkNumber(field, kind, value) {
+  if (kind === 'decimal') {
+    if (typeof value === 'string') return value;
+    // A decimal library's value (decimal.js, big.js, bignumber.js): its exact JSON text.
+    if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
+      const text = value.toJSON();
+      if (typeof text === 'string') return text;
     }
-    return out;
   }
-  if (type === 'json') return value;
+  if (typeof value === 'bigint') {
+    if (kind === 'decimal') return value.toString(); // exact whatever its size
+    if (value < 0n) throw invalidArgument(field, `must not be negative, got ${value}`, 'value_error.number.not_ge');
+    if (value > BigInt(LARGEST_EXACT)) {
+      throw invalidArgument(field, `is too large: ${value} is beyond ${LARGEST_EXACT}`, 'value_error.number.not_le');
+    }
+    return Number(value);
+  }
+  if (typeof value !== 'number') {
+    const expected = kind === 'decimal' ? 'a decimal string (e.g. "250.10") or a number' : 'a number';
+    throw invalidArgument(field, `must be ${expected}, got ${describe(value)}`, kind === 'decimal' ? 'type_error.decimal' : 'type_error.number');
+  }
+  if (!Number.isFinite(value)) {
+    throw invalidArgument(field, `must be a finite number, got ${value}`, 'value_error.number.not_finite');
+  }
+  if (Math.abs(value) > LARGEST_EXACT) {
+    const hint = kind === 'decimal' ? '; pass the amount as a decimal string' : '';
+    throw invalidArgument(field, `is too large: ${value} is beyond ${LARGEST_EXACT}, where JS numbers stop being exact${hint}`, 'value_error.number.not_le');
+  }
+  // Amounts below zero are the core's to refuse, as they are when given as strings.
+  if (kind === 'decimal') return value;
+  if (value < 0) throw invalidArgument(field, `must not be negative, got ${value}`, 'value_error.number.not_ge');
+  if (kind === 'integer' && !Number.isInteger(value)) {
+    throw invalidArgument(field, `must be a whole number, got ${value}`, 'type_error.integer');
+  }
   return value;
 }
 
-/** Keys converted without a schema (inside fields the schema does not know). */
-function genericToWire(value) {
+/** `items` + 0 → `items.0` */
+function joinPath(at, key) {
+  return at ? `${at}.${key}` : String(key);
+}
+
+/**
+ * Walks containers with cycle and depth checks: `seen` holds the objects on the path from the
+ * root (a value shared by two branches is fine; one containing itself is refused by name, where
+ * recursion would end in a `RangeError` and `JSON.stringify` in a `TypeError`).
+ */
+function enter(seen, value, field) {
+  if (seen === undefined) return new Set([value]); // made on the first container only: most arguments are scalars
+  if (seen.has(value)) {
+    throw invalidArgument(field || 'arguments', 'contains itself (a cyclic structure cannot be sent)', 'value_error.cyclic');
+  }
+  if (seen.size >= MAX_DEPTH) {
+    throw invalidArgument(field || 'arguments', `is nested deeper than ${MAX_DEPTH} levels`, 'value_error.too_deep');
+  }
+  return seen.add(value);
+}
+
+/**
+ * One JS value of schema type `type` in wire form, checked on the way (see `checkNumber`).
+ * @param {{ models: Record<string, any>, events: Record<string, any> }} tables the generated tables
+ * @param {string} field where the value is, as the caller spells it (`executePolicy.maxBackoffMs`)
+ * @param {Set<object>} [seen] the containers on the path to it
+ */
+function toWire(tables, type, value, field = '', seen = undefined) {
+  if (value === undefined || value === null) return value;
+  if (type === 'integer' || type === 'number' || type === 'decimal') return checkNumber(field, type, value);
   if (value instanceof Secret) return value.expose();
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value)) return value.map(genericToWire);
+  if (type.startsWith('list:') && Array.isArray(value)) {
+    const inner = type.slice(5);
+    seen = enter(seen, value, field);
+    const out = value.map((item, index) => toWire(tables, inner, item, joinPath(field, index), seen));
+    seen.delete(value);
+    return out;
+  }
+  if (type.startsWith('map:') && isPlainObject(value)) {
+    const inner = type.slice(4);
+    seen = enter(seen, value, field);
+    const out = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(tables, inner, v, joinPath(field, k), seen)]));
+    seen.delete(value);
+    return out;
+  }
+  const model = type.startsWith('model:') ? tables.models[type.slice(6)] : undefined;
+  if (model && isPlainObject(value)) return modelToWire(tables, model, value, field, seen);
+  // Anything else (a value of the wrong shape, a `json` value): as given, for the core to judge.
+  return genericToWire(value, field, seen);
+}
+
+/**
+ * An object of a model (or the client options) in wire form: known fields by their schema type,
+ * unknown ones snake_cased for the core to refuse by name.
+ */
+function modelToWire(tables, model, value, field = '', seen = undefined) {
+  seen = enter(seen, value, field);
+  const out = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === undefined) continue;
+    const known = model.byJs[key];
+    if (known) out[known.wire] = toWire(tables, known.type, item, joinPath(field, key), seen);
+    else out[snakeCase(key)] = genericToWire(item, joinPath(field, key), seen);
+  }
+  seen.delete(value);
+  return out;
+}
+
+/** Keys converted without a schema (inside fields the schema does not know); numbers still checked. */
+function genericToWire(value, field = '', seen = undefined) {
+  if (value instanceof Secret) return value.expose();
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw invalidArgument(field || 'arguments', `must be a finite number, got ${value}`, 'value_error.number.not_finite');
+  }
+  if (Array.isArray(value)) {
+    seen = enter(seen, value, field);
+    const out = value.map((item, index) => genericToWire(item, joinPath(field, index), seen));
+    seen.delete(value);
+    return out;
+  }
   if (isPlainObject(value)) {
+    seen = enter(seen, value, field);
     const out = {};
     for (const [key, item] of Object.entries(value)) {
-      if (item !== undefined) out[snakeCase(key)] = genericToWire(item);
+      if (item !== undefined) out[snakeCase(key)] = genericToWire(item, joinPath(field, key), seen);
     }
+    seen.delete(value);
     return out;
   }
   return value;
@@ -130,7 +260,7 @@ function makeCaller(native, tables) {
     let onEvent;
     op.positional.forEach((param, index) => {
       const value = positional[index];
-      if (value !== undefined) args[param.wire] = toWire(tables, param.type, value);
+      if (value !== undefined) args[param.wire] = toWire(tables, param.type, value, param.js);
     });
     if (options !== undefined && options !== null) {
       for (const key in options) {
@@ -141,14 +271,15 @@ function makeCaller(native, tables) {
           continue;
         }
         const param = op.byJs[key];
-        if (param) args[param.wire] = toWire(tables, param.type, value);
-        else args[snakeCase(key)] = genericToWire(value); // unknown: the core decides
+        if (param) args[param.wire] = toWire(tables, param.type, value, key);
+        else args[snakeCase(key)] = genericToWire(value, key); // unknown: the core decides
       }
     }
     const listener =
       typeof onEvent === 'function'
         ? (/** @type {string} */ json) => {
-            onEvent(fromWire(tables, op.events, JSON.parse(json)));
+            // '' is the addon's end-of-events marker, sent so that every event precedes the result.
+            if (json !== '') onEvent(fromWire(tables, op.events, JSON.parse(json)));
           }
         : undefined;
     const answer = native.call(op.name, JSON.stringify(args), listener);
@@ -190,4 +321,15 @@ function indexFields(model, list = 'fields') {
   return model;
 }
 
-module.exports = { makeCaller, indexFields, toWire, fromWire, genericToWire, snakeCase, camelCase };
+module.exports = {
+  makeCaller,
+  indexFields,
+  toWire,
+  modelToWire,
+  fromWire,
+  genericToWire,
+  checkNumber,
+  invalidArgument,
+  snakeCase,
+  camelCase,
+};

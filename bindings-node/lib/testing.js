@@ -4,7 +4,7 @@
 
 const native = require('./native.js');
 require('./errors.js');
-const { snakeCase } = require('./runtime.js');
+const { snakeCase, checkNumber, genericToWire } = require('./runtime.js');
 const { Client } = require('./client.js');
 
 function json(value) {
@@ -17,10 +17,27 @@ function json(value) {
  *   (`wallets`: `{ USD: "5.00" }`; `faults`: the sandbox's fault configuration, exactly as
  *   `PUT /_sandbox/faults` takes it).
  */
+/** The sandbox options that are whole numbers, checked like every number the SDK takes. */
+const INTEGER_OPTIONS = new Set([
+  'settleMs',
+  'seed',
+  'port',
+  'tokenTtlMinutes',
+  'tokenTtlSeconds',
+  'checkoutSessionTtlSeconds',
+  'payoutSessionTtlSeconds',
+]);
+
 function startSandbox(options = {}) {
   const wire = {};
   for (const [key, value] of Object.entries(options ?? {})) {
-    if (value !== undefined) wire[snakeCase(key)] = value;
+    if (value === undefined) continue;
+    if (INTEGER_OPTIONS.has(key)) wire[snakeCase(key)] = checkNumber(key, 'integer', value);
+    else if (key === 'wallets' && value !== null && typeof value === 'object') {
+      wire.wallets = Object.fromEntries(
+        Object.entries(value).map(([code, balance]) => [code, checkNumber(`wallets.${code}`, 'decimal', balance)]),
+      );
+    } else wire[snakeCase(key)] = genericToWire(value, key);
   }
   const handle = native._startSandbox(json(wire));
   let stopped = false;
@@ -65,7 +82,7 @@ function startSandbox(options = {}) {
     },
     /** Sets a wallet balance (a decimal string). */
     setWalletBalance(currency, balance) {
-      handle.setWalletBalance(currency, String(balance));
+      handle.setWalletBalance(currency, String(checkNumber('balance', 'decimal', balance)));
     },
     /** Every payment intent (one per execution, with its numeric id). */
     paymentIntents() {
@@ -81,7 +98,7 @@ function startSandbox(options = {}) {
     },
     /** Moves the sandbox clock forward. */
     advanceClock(ms) {
-      handle.advanceClock(ms);
+      handle.advanceClock(checkNumber('ms', 'integer', ms));
     },
     /** Invalidates every issued token; returns how many there were. */
     revokeTokens() {

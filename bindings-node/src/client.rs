@@ -2,6 +2,7 @@
 //! method goes through. Arguments and results cross the boundary as JSON text (snake_case keys,
 //! decimals as strings, timestamps as RFC 3339), exactly as `dollr_core::bridge` speaks it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use dollr_core::bridge;
@@ -49,6 +50,7 @@ impl NativeClient {
     #[napi(constructor)]
     pub fn new(env: Env, options_json: String) -> napi::Result<Self> {
         guard_core(&env, || {
+            crate::logs::install_from_env();
             let mut options =
                 bridge::ClientOptions::from_json(parse_json("the Client options", &options_json)?)?;
             options.sdk_language = Some("node".to_string());
@@ -77,7 +79,8 @@ impl NativeClient {
     /// result, or the error object of a call refused before anything was sent (for the JS layer
     /// to throw), or a Promise of the JSON when the call has to wait (the network, a timer),
     /// rejecting with the error object. With `on_event`, flow events are delivered to it as JSON
-    /// text while the call runs.
+    /// text while the call runs, every one of them before the result; an empty string after the
+    /// last one marks the end (the JS layer ignores it).
     #[napi(ts_return_type = "string | Error | Promise<string>")]
     pub fn call<'env>(
         &self,
@@ -92,14 +95,30 @@ impl NativeClient {
                 let args = parse_json("the arguments", &args_json)?;
                 let result = match on_event {
                     Some(callback) => {
+                        let callback = Arc::new(callback);
+                        let sent = Arc::new(AtomicBool::new(false));
+                        let listener = Arc::clone(&callback);
+                        let any_sent = Arc::clone(&sent);
                         let events: Arc<dyn Fn(Value) + Send + Sync> =
                             Arc::new(move |event: Value| {
                                 if let Ok(text) = serde_json::to_string(&event) {
+                                    any_sent.store(true, Ordering::Release);
                                     // Non-blocking: a slow JS listener must not stall the payment flow.
-                                    callback.call(text, ThreadsafeFunctionCallMode::NonBlocking);
+                                    listener.call(text, ThreadsafeFunctionCallMode::NonBlocking);
                                 }
                             });
-                        bridge::call_with_events(&client, &operation, args, events).await?
+                        let result =
+                            bridge::call_with_events(&client, &operation, args, events).await;
+                        if sent.load(Ordering::Acquire) {
+                            // Events reach JS through the callback's queue, the result through the
+                            // Promise's: without this, a caller could see the result before the
+                            // last events. The queue is first in, first out, so once this empty
+                            // marker (ignored by the JS listener) has been delivered, every event
+                            // before it has been too. A failure means the environment is closing:
+                            // nobody is left to deliver to.
+                            let _ = callback.call_async_catch(String::new()).await;
+                        }
+                        result?
                     }
                     None => bridge::call(&client, &operation, args).await?,
                 };

@@ -3,7 +3,8 @@
 //! A thin napi-rs layer over `dollr-core`: it constructs clients, runs any operation or flow of the
 //! core's bridge by name on napi's tokio runtime and returns Promises, maps core errors to JS
 //! error classes in one function ([`errors::js_error`]), starts the in-process sandbox for tests,
-//! and exports the sandbox test numbers. Everything API-shaped (resources, camelCase names, the
+//! exports the sandbox test numbers, and writes the core's logs to stderr when `DOLLR_LOG` asks
+//! (`logs`). Everything API-shaped (resources, camelCase names, the
 //! typings) is JavaScript generated from `core/bridge-schema.json` by `bindings-node/codegen.mjs`.
 //!
 //! No export lets a Rust panic unwind into Node: every body runs under `catch_unwind` and every
@@ -11,6 +12,7 @@
 
 pub mod client;
 pub mod errors;
+mod logs;
 pub mod sandbox;
 
 use dollr_core::test_numbers;
@@ -30,4 +32,11 @@ pub fn test_numbers() -> Vec<Vec<String>> {
 #[napi(js_name = "_version")]
 pub fn version() -> String {
     dollr_core::config::SDK_VERSION.to_string()
+}
+
+/// Whether this addon is a debug build (debug assertions on), so a test can prove `npm pack` ships
+/// only release builds. Hidden from the typings.
+#[napi(js_name = "_isDebugBuild")]
+pub fn is_debug_build() -> bool {
+    cfg!(debug_assertions)
 }

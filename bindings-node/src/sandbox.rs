@@ -298,12 +298,14 @@ impl NativeSandbox {
             })
         })
     }
-    /// Moves the sandbox clock forward by `ms` milliseconds.
+    /// Moves the sandbox clock forward by `ms` milliseconds (checked by the JS layer: a whole
+    /// number from 0 to 2^53 - 1; an `i64` here so that none of those is truncated).
     #[napi]
-    pub fn advance_clock(&self, env: Env, ms: u32) -> napi::Result<()> {
+    pub fn advance_clock(&self, env: Env, ms: i64) -> napi::Result<()> {
         guard_core(&env, || {
-            self.sandbox
-                .advance_clock(Duration::from_millis(u64::from(ms)));
+            let ms = u64::try_from(ms)
+                .map_err(|_| invalid(format!("`ms` must not be negative, got {ms}")))?;
+            self.sandbox.advance_clock(Duration::from_millis(ms));
             Ok(())
         })
     }

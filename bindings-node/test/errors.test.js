@@ -193,7 +193,7 @@ test('a bad constructor option throws synchronously, naming it', () => {
   );
   assert.throws(
     () => new Client({ baseUrl: 'http://example.com', clientId: 'a', clientSecret: 'b' }),
-    (error) => error instanceof dollr.ValidationError && error.details[0].field === 'base_url',
+    (error) => error instanceof dollr.ValidationError && error.details[0].field === 'baseUrl',
   );
 });
 

@@ -2275,6 +2275,19 @@ const OPERATIONS = {
   ),
 };
 
+/** The options of `new Client(...)`, converted and checked like the fields of a model. */
+const CLIENT_OPTIONS = indexFields({
+  fields: [
+    { js: "baseUrl", wire: "base_url", type: "string" },
+    { js: "clientId", wire: "client_id", type: "string" },
+    { js: "clientSecret", wire: "client_secret", type: "secret" },
+    { js: "journal", wire: "journal", type: "string" },
+    { js: "maxRetries", wire: "max_retries", type: "integer" },
+    { js: "sdkLanguage", wire: "sdk_language", type: "string" },
+    { js: "timeoutMs", wire: "timeout_ms", type: "integer" },
+  ],
+});
+
 /** The values of every enum, as frozen `{ VALUE: "VALUE" }` objects. */
 const ENUMS = {
   AnomalyKind: Object.freeze({ illegal_transition: "illegal_transition", unknown_status: "unknown_status" }),
@@ -2796,4 +2809,4 @@ class ClientOperations {
   }
 }
 
-module.exports = { MODELS, EVENTS, OPERATIONS, ENUMS, TABLES, ClientOperations };
+module.exports = { MODELS, EVENTS, OPERATIONS, CLIENT_OPTIONS, ENUMS, TABLES, ClientOperations };
