@@ -35,7 +35,10 @@ GENERATE_TARGETS := generate-schema
 -include bindings-swift/rules.mk
 -include bench/rules.mk
 
+# Built first with cargo's own progress (a cold build takes minutes: it should not look stuck).
 demo:
+	@echo "building the dollr command (cargo build -p dollr-cli; minutes on a cold machine)..."
+	$(CARGO) build -p dollr-cli
 	$(CARGO) run -q -p dollr-cli -- demo
 
 # The benchmark matrix (bench/rules.mk): release builds, then every contender against one sandbox.
