@@ -1,16 +1,19 @@
-//! `client.reconcile(..)`: bring every unresolved journal intent (`Pending` or `Processing`, e.g.
-//! left by a crash or an `AmbiguousExecution`) to its current status.
+//! `client.reconcile(..)`: bring every unresolved journal intent (`Pending`, `Processing` or
+//! `NotSubmitted`, e.g. left by a crash or an `AmbiguousExecution`) to its current status.
 //!
 //! For each intent, oldest first, the status endpoint is asked with the intent's reference id:
 //!
 //! * found → the execution is recorded in the journal; reported `Completed`, `Failed` or
 //!   `StillProcessing` (follow those with `client.status().wait(..)`);
-//! * 404 → the POST never landed: nothing moved. The intent is marked `NotSubmitted` and
-//!   reported so; it is safe to start the payment again (sessions are short-lived, so usually
-//!   with a new session and a new reference id). With [`ReconcileOptions::resubmit`], the
-//!   journaled request is POSTed again with the **same** reference id instead (through the
-//!   normal exactly-once path). Payouts can only be resubmitted when the options carry the
-//!   passcode, because the journal never holds it;
+//! * 404 → the API has no execution with this reference id **yet**: nothing has moved so far.
+//!   The intent is marked `NotSubmitted` and reported so, but it stays unresolved, because a
+//!   POST delayed in the network can still land after that answer: the next `reconcile` asks
+//!   again and adopts a late landing. Never start the payment again under a new reference id —
+//!   with a late landing that pays twice. To finish it, submit it again under the **same**
+//!   reference id, which the API deduplicates: [`ReconcileOptions::resubmit`] POSTs the journaled
+//!   request through the normal exactly-once path (status first, then the POST), and so does
+//!   executing the same request again. Payouts can only be resubmitted when the options carry
+//!   the passcode, because the journal never holds it;
 //! * any other failure → reported `Unreachable` with the error; the intent stays unresolved for
 //!   the next run.
 //!
@@ -32,8 +35,10 @@ use crate::status::{StatusAnomaly, StatusMachine};
 /// What [`Client::reconcile`] may do beyond looking.
 #[derive(Clone, Debug, Default)]
 pub struct ReconcileOptions {
-    /// POST intents the API has never seen again, with the same reference id (off by default:
-    /// their sessions may have expired, and the caller may prefer to start over).
+    /// POST intents the API has not seen (yet) again, with the same reference id (off by
+    /// default: reconcile only looks). The API deduplicates the reference id, so a late landing
+    /// of the first POST and the resubmission are one payment; a refusal (e.g. the session
+    /// expired) moves nothing and resolves the intent as `Rejected`.
     pub resubmit: bool,
     /// The passcode to resubmit payouts with (the journal never stores it). Without it, payouts
     /// are reported `NotSubmitted` and left alone.
@@ -52,7 +57,9 @@ pub enum ReconcileOutcome {
     Failed,
     /// The API has it and it is not final yet: follow it with `client.status().wait(..)`.
     StillProcessing,
-    /// The API has no execution with this reference id: nothing moved; safe to start again.
+    /// The API has no execution with this reference id yet: nothing has moved so far, but a
+    /// delayed POST may still land, so the intent stays open and the next reconcile asks again.
+    /// Finish it only under the same reference id ([`ReconcileOptions::resubmit`]), never a new one.
     NotSubmitted,
     /// It was not found and was POSTed again with the same reference id ([`ReconcileOptions::resubmit`]);
     /// see the entry's execution for its status.
@@ -177,6 +184,8 @@ impl Client {
                 entry.execution = Some(execution);
             }
             Lookup::NotFound => {
+                // Not final: `NotSubmitted` stays in `list_unresolved`, so a late landing is
+                // adopted by the next run.
                 if let Err(error) = self
                     .journal()
                     .record_outcome(&reference_id, IntentOutcome::NotSubmitted)

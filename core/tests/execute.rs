@@ -795,7 +795,8 @@ async fn reconcile_after_a_crash_brings_every_intent_to_its_status() {
         "reconcile only looks unless asked to resubmit"
     );
 
-    // The journal now says so, and only the processing one is left unresolved.
+    // The journal now says so. Only the completed one is resolved: `NotSubmitted` is not final (a
+    // POST delayed in the network could still land), so the next reconcile looks again.
     let journal = second.journal();
     assert_eq!(
         journal
@@ -822,7 +823,14 @@ async fn reconcile_after_a_crash_brings_every_intent_to_its_status() {
         .into_iter()
         .map(|i| i.reference_id)
         .collect();
-    assert_eq!(unresolved, vec![slow.reference_id.clone()]);
+    assert_eq!(
+        unresolved,
+        vec![
+            never_landed.reference_id.clone(),
+            slow.reference_id.clone(),
+            payout.reference_id.clone()
+        ]
+    );
 
     // Opting in: intents the API never saw are re-POSTed with the SAME reference id — but a
     // payout only with a passcode, since the journal never had it.
@@ -858,7 +866,12 @@ async fn reconcile_after_a_crash_brings_every_intent_to_its_status() {
             .contains("passcode"),
         "{entry:?}"
     );
-    assert_eq!(report.resubmitted, 1);
+    // The first run's never-landed collection is still open and is resubmitted too, same id.
+    assert_eq!(
+        report.entry(&never_landed.reference_id).unwrap().outcome,
+        ReconcileOutcome::Resubmitted
+    );
+    assert_eq!(report.resubmitted, 2);
 
     // With the passcode in the options, the payout is resubmitted too (same id, code on the wire).
     let posts_before = fake.execution_posts().len();

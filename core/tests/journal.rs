@@ -165,7 +165,7 @@ async fn journal_contract(journal: Arc<dyn Journal>) {
         .unwrap());
     assert!(journal.get(&rid()).await.unwrap().is_none());
 
-    // unresolved = pending or processing, oldest first
+    // unresolved = pending, processing or not submitted (not final), oldest first
     let d = rid();
     journal.begin(new_intent(&d, "h")).await.unwrap();
     journal
@@ -179,7 +179,7 @@ async fn journal_contract(journal: Arc<dyn Journal>) {
         .into_iter()
         .map(|i| i.reference_id)
         .collect();
-    assert_eq!(unresolved, vec![b.clone(), d.clone()]);
+    assert_eq!(unresolved, vec![b.clone(), c.clone(), d.clone()]);
     assert_eq!(
         journal.get(&d).await.unwrap().unwrap().state,
         IntentState::Processing

@@ -4,12 +4,14 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::str::FromStr;
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 
 use crate::config::{
-    SandboxConfig, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_PASSCODE, DEFAULT_PORT, DEFAULT_SETTLE_MS,
+    SandboxConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_PASSCODE, DEFAULT_PORT,
+    DEFAULT_SETTLE_MS,
 };
 use crate::faults::{FaultConfig, FaultRule, FaultScope};
 use crate::money::Currency;
@@ -128,6 +130,16 @@ pub struct SandboxArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+    /// Time a client has to send a request body once its head arrived (then 408), in ms.
+    #[arg(long, default_value_t = millis(DEFAULT_BODY_READ_TIMEOUT))]
+    pub body_read_timeout_ms: u64,
+    /// Time a client has to send a complete request head (also the idle keep-alive limit), in ms.
+    #[arg(long, default_value_t = millis(DEFAULT_HEADER_READ_TIMEOUT))]
+    pub header_read_timeout_ms: u64,
+}
+
+const fn millis(d: Duration) -> u64 {
+    d.as_secs() * 1000 + d.subsec_millis() as u64
 }
 
 impl SandboxArgs {
@@ -165,6 +177,9 @@ impl SandboxArgs {
                     .scope(self.rate_limit_scope),
             );
         }
+        faults
+            .check()
+            .map_err(|problem| format!("fault flags: {problem}"))?;
         let mut cfg = SandboxConfig {
             host: self.host,
             port: self.port,
@@ -180,6 +195,8 @@ impl SandboxArgs {
             verified: !self.unverified,
             faults,
             max_body_bytes: self.max_body_bytes,
+            body_read_timeout: Duration::from_millis(self.body_read_timeout_ms.max(1)),
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms.max(1)),
             ..SandboxConfig::default()
         };
         for (currency, amount) in &self.wallets {

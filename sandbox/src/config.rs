@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,12 @@ pub const DEFAULT_PORT: u16 = 8787;
 pub const DEFAULT_SETTLE_MS: u64 = 2000;
 /// Default request-body limit.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default time a client has to send a request body once its head arrived (then 408).
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a connection may wait for a complete request head. Hyper's timer also runs
+/// while a keep-alive connection is idle, so it is longer than the 90 s clients (the SDK core
+/// included) keep idle connections: the client always retires a pooled connection first.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Everything the sandbox can be configured with. `Default` gives the documented
 /// defaults except `port`, which is 0 (pick a free port) for in-process use.
@@ -58,6 +65,12 @@ pub struct SandboxConfig {
     pub faults: FaultConfig,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// How long a request body may take to arrive once the head is in: a client that announces
+    /// more bytes than it sends gets a 408 and the connection is closed.
+    pub body_read_timeout: Duration,
+    /// How long a connection may take to send a complete request head (and how long an idle
+    /// keep-alive connection is kept): then it is closed.
+    pub header_read_timeout: Duration,
     /// Capacity of the request log and the event log.
     pub log_capacity: usize,
     /// The sandbox merchant's id (merchant-info, owner_id).
@@ -93,6 +106,8 @@ impl Default for SandboxConfig {
             wallets: default_wallets(),
             faults: FaultConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             log_capacity: 10_000,
             merchant_id: 1,
             merchant_name: "Sandbox Merchant Ltd".to_owned(),
@@ -116,6 +131,9 @@ impl std::fmt::Debug for SandboxConfig {
             .field("verified", &self.verified)
             .field("wallets", &self.wallets)
             .field("faults", &self.faults)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -133,6 +151,7 @@ impl SandboxConfig {
 
 /// Settings that can change while the sandbox runs (`PATCH /_sandbox/config`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConfigPatch {
     /// New settle time for executions created from now on.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use crate::api;
 use crate::config::ConfigPatch;
-use crate::error::{ApiError, ApiResult};
-use crate::faults::{FaultConfig, FaultRule};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::faults::{FaultConfig, FaultProblem, FaultRule, MAX_RULES};
 use crate::http::{App, RawQuery, Shared};
 use crate::model::{ts, ExecStatus};
 use crate::money::Currency;
@@ -150,16 +150,83 @@ impl Shared {
     }
 }
 
+/// `rules[2].count` → `["body", "rules", 2, "count"]` (the FastAPI `loc` of that field).
+fn loc_of(path: &str) -> Vec<Value> {
+    let mut loc = vec![json!("body")];
+    for part in path.split('.').filter(|p| !p.is_empty() && *p != "?") {
+        let mut pieces = part.split('[');
+        if let Some(name) = pieces.next().filter(|n| !n.is_empty()) {
+            loc.push(json!(name));
+        }
+        for index in pieces {
+            let index = index.trim_end_matches(']');
+            match index.parse::<u64>() {
+                Ok(i) => loc.push(json!(i)),
+                Err(_) => loc.push(json!(index)),
+            }
+        }
+    }
+    loc
+}
+
 /// Parses a body straight from its bytes into `T` (keeps f64 parsing exact
-/// under serde_json's arbitrary_precision).
+/// under serde_json's arbitrary_precision). A 422 names the field at fault
+/// (`["body", "rules", 0, "cout"]` for an unknown key, `["body", "latency_ms"]`
+/// for a number out of range), or `["body"]` for a body that is not JSON.
 fn typed<T: DeserializeOwned>(bytes: &Bytes) -> ApiResult<T> {
     let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         bytes
     };
-    serde_json::from_slice(text)
-        .map_err(|e| ApiError::body("body", format!("invalid body: {e}"), "value_error.body"))
+    let invalid = |loc: Vec<Value>, msg: String| {
+        ApiError::field(FieldError::new(
+            loc,
+            format!("invalid body: {msg}"),
+            "value_error.body",
+        ))
+    };
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut path = e.path().to_string();
+        if path == "." {
+            path.clear();
+        }
+        let inner = e.inner().to_string();
+        // An unknown key is reported at its object: point at the key itself.
+        if let Some(key) = inner
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            if !path.ends_with(key) {
+                path = if path.is_empty() {
+                    key.to_owned()
+                } else {
+                    format!("{path}.{key}")
+                };
+            }
+        }
+        if path.is_empty() {
+            invalid(vec![json!("body")], inner)
+        } else {
+            invalid(loc_of(&path), format!("{path}: {inner}"))
+        }
+    })?;
+    de.end()
+        .map_err(|e| invalid(vec![json!("body")], e.to_string()))?;
+    Ok(value)
+}
+
+/// A fault setting out of bounds as a 422 at its field.
+fn fault_problem(prefix: &[&str], problem: FaultProblem) -> ApiError {
+    let mut loc = vec![json!("body")];
+    loc.extend(prefix.iter().map(|p| json!(p)));
+    loc.extend(loc_of(&problem.field).into_iter().skip(1));
+    ApiError::field(FieldError::new(
+        loc,
+        format!("{}: {}", problem.field, problem.message),
+        "value_error.faults",
+    ))
 }
 
 fn limit(raw: Option<&str>) -> ApiResult<usize> {
@@ -201,8 +268,9 @@ async fn get_faults(State(app): State<App>) -> Response {
 
 async fn put_faults(State(app): State<App>, body: Bytes) -> Response {
     json_of(typed::<FaultConfig>(&body).and_then(|cfg| {
-        cfg.check()
-            .map_err(|m| ApiError::body("rules", m, "value_error.faults"))?;
+        if let Some(problem) = cfg.problem() {
+            return Err(fault_problem(&[], problem));
+        }
         app.set_faults(cfg);
         serde_json::to_value(app.faults()).map_err(|_| ApiError::Internal(500))
     }))
@@ -210,9 +278,20 @@ async fn put_faults(State(app): State<App>, body: Bytes) -> Response {
 
 async fn add_fault_rule(State(app): State<App>, body: Bytes) -> Response {
     json_of(typed::<FaultRule>(&body).and_then(|rule| {
-        rule.check()
-            .map_err(|m| ApiError::body("rule", m, "value_error.faults"))?;
-        app.with(|st| st.faults.rules.push(rule));
+        if let Some(problem) = rule.problem() {
+            return Err(fault_problem(&[], problem));
+        }
+        app.with(|st| {
+            if st.faults.rules.len() >= MAX_RULES {
+                return Err(ApiError::body(
+                    "rules",
+                    format!("rules: at most {MAX_RULES} rules"),
+                    "value_error.faults",
+                ));
+            }
+            st.faults.rules.push(rule);
+            Ok(())
+        })?;
         serde_json::to_value(app.faults()).map_err(|_| ApiError::Internal(500))
     }))
 }
@@ -248,6 +327,7 @@ async fn clock(State(app): State<App>) -> Json<Value> {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ClockAdvance {
     ms: u64,
 }

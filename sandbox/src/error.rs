@@ -65,6 +65,8 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 409 with a message (control endpoints only).
     Conflict(String),
+    /// 408: the request body did not arrive within this many milliseconds.
+    RequestTimeout(u128),
     /// 413.
     PayloadTooLarge(usize),
     /// 415.
@@ -106,6 +108,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -123,6 +126,9 @@ impl ApiError {
             ApiError::InvalidCredentials => json!("Could not validate credentials"),
             ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::Conflict(m) => json!(m),
             ApiError::MethodNotAllowed => json!("Method Not Allowed"),
+            ApiError::RequestTimeout(ms) => json!(format!(
+                "Request Timeout: the request body did not arrive within {ms} ms"
+            )),
             ApiError::PayloadTooLarge(limit) => {
                 json!(format!("Request body too large (limit {limit} bytes)"))
             }

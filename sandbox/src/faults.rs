@@ -1,4 +1,7 @@
-//! Fault injection: lost responses, 5xx, 429 and latency, by probability or by count.
+//! Fault injection: lost responses, delayed commits, 5xx, 429 and latency, by probability or by
+//! count. Every setting has an upper bound and unknown keys are refused, so a typo (`"cout": 1`)
+//! or an absurd value (`"latency_ms": 18446744073709551615`) is a 422 naming the field, never a
+//! rule that silently fires forever or a request that hangs.
 
 use std::time::Duration;
 
@@ -20,6 +23,13 @@ pub enum FaultKind {
     RateLimit,
     /// Delay the request by `latency_ms` (then process it normally).
     Latency,
+    /// Only for `POST /v1/executions/*`: the request is validated, then its commit is held (no
+    /// execution exists yet: status lookups answer 404 and the session stays ACTIVE) and the
+    /// connection is closed without a response. The held execution lands (is created) right
+    /// after the `lookups`-th status lookup of its reference id has answered 404, or at once
+    /// when a POST with the same reference id arrives (which then finds it). Models a POST that
+    /// is delayed in the network and lands after the client was told "not found".
+    DelayCommit,
 }
 
 impl FaultKind {
@@ -30,6 +40,7 @@ impl FaultKind {
             FaultKind::Error => "error",
             FaultKind::RateLimit => "rate_limit",
             FaultKind::Latency => "latency",
+            FaultKind::DelayCommit => "delay_commit",
         }
     }
 }
@@ -67,6 +78,7 @@ impl FaultScope {
 /// (both: with that probability, at most `count` times); with neither it fires
 /// on every matching request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// What the fault does.
     pub kind: FaultKind,
@@ -86,9 +98,13 @@ pub struct FaultRule {
     /// Retry-After seconds for `rate_limit` (default 1; 0 allowed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
-    /// Delay for `latency` in milliseconds.
+    /// Delay for `latency` in milliseconds (at most [`MAX_LATENCY_MS`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
+    /// For `delay_commit`: how many status lookups of the held reference id answer 404 before
+    /// the execution lands (default 1; at most [`MAX_COUNT`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookups: Option<u32>,
 }
 
 impl FaultRule {
@@ -101,6 +117,7 @@ impl FaultRule {
             status: None,
             retry_after: None,
             latency_ms: None,
+            lookups: None,
         }
     }
 
@@ -133,6 +150,15 @@ impl FaultRule {
         }
     }
 
+    /// A held commit (scope executions): the execution lands after `lookups` status lookups of
+    /// its reference id have answered 404.
+    pub fn delay_commit(lookups: u32) -> FaultRule {
+        FaultRule {
+            lookups: Some(lookups),
+            ..FaultRule::new(FaultKind::DelayCommit)
+        }
+    }
+
     /// Fires on the next `n` matching requests only.
     pub fn count(mut self, n: u32) -> FaultRule {
         self.count = Some(n);
@@ -154,37 +180,105 @@ impl FaultRule {
     /// The effective scope.
     pub fn effective_scope(&self) -> FaultScope {
         self.scope.unwrap_or(match self.kind {
-            FaultKind::DropResponse => FaultScope::Executions,
+            FaultKind::DropResponse | FaultKind::DelayCommit => FaultScope::Executions,
             _ => FaultScope::V1,
         })
     }
 
-    /// Checks the rule's values; returns a message on error.
+    /// Checks the rule's values; the message starts with the field at fault.
     pub fn check(&self) -> Result<(), String> {
+        self.problem().map_or(Ok(()), |p| Err(p.to_string()))
+    }
+
+    /// The first value out of bounds, with its field.
+    pub fn problem(&self) -> Option<FaultProblem> {
+        let bad = |field: &str, message: String| {
+            Some(FaultProblem {
+                field: field.to_owned(),
+                message,
+            })
+        };
         if let Some(p) = self.probability {
             if !(0.0..=1.0).contains(&p) || p.is_nan() {
-                return Err(format!("probability must be within [0, 1], got {p}"));
+                return bad("probability", format!("must be within [0, 1], got {p}"));
+            }
+        }
+        if let Some(c) = self.count {
+            if c > MAX_COUNT {
+                return bad("count", format!("must be at most {MAX_COUNT}, got {c}"));
             }
         }
         if let Some(s) = self.status {
             if !(500..=599).contains(&s) {
-                return Err(format!("status must be a 5xx code, got {s}"));
+                return bad("status", format!("must be a 5xx code, got {s}"));
+            }
+        }
+        if let Some(r) = self.retry_after {
+            if r > MAX_RETRY_AFTER_SECONDS {
+                return bad(
+                    "retry_after",
+                    format!("must be at most {MAX_RETRY_AFTER_SECONDS} seconds, got {r}"),
+                );
+            }
+        }
+        if let Some(ms) = self.latency_ms {
+            if ms > MAX_LATENCY_MS {
+                return bad(
+                    "latency_ms",
+                    format!("must be at most {MAX_LATENCY_MS} (60 s), got {ms}"),
+                );
+            }
+        }
+        if let Some(n) = self.lookups {
+            if n > MAX_COUNT {
+                return bad("lookups", format!("must be at most {MAX_COUNT}, got {n}"));
             }
         }
         if self.kind == FaultKind::Latency && self.latency_ms.is_none() {
-            return Err("a latency rule needs latency_ms".to_owned());
+            return bad("latency_ms", "a latency rule needs latency_ms".to_owned());
         }
-        Ok(())
+        if self.kind == FaultKind::DelayCommit && self.effective_scope() != FaultScope::Executions {
+            return bad(
+                "scope",
+                "delay_commit holds execution POSTs only: its scope must be executions".to_owned(),
+            );
+        }
+        None
     }
 }
 
+/// A fault setting out of bounds: the field (as in the JSON) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultProblem {
+    /// The field's path, e.g. `latency_ms` or `rules[2].count`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl std::fmt::Display for FaultProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Longest latency one setting may add (60 s); the latency of one request is capped there too.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+/// Largest `count` or `lookups` of a rule.
+pub const MAX_COUNT: u32 = 1_000_000;
+/// Largest `retry_after` of a rate-limit rule (one hour).
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 3_600;
+/// Most rules in one configuration (each request walks them all).
+pub const MAX_RULES: usize = 1_000;
+
 /// The whole fault configuration (`GET/PUT /_sandbox/faults`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FaultConfig {
-    /// Fixed latency added to every `/v1` request, in ms.
+    /// Fixed latency added to every `/v1` request, in ms (at most [`MAX_LATENCY_MS`]).
     #[serde(default)]
     pub latency_ms: u64,
-    /// Random extra latency in `[0, latency_jitter_ms]` (seeded RNG).
+    /// Random extra latency in `[0, latency_jitter_ms]` (seeded RNG; at most [`MAX_LATENCY_MS`]).
     #[serde(default)]
     pub latency_jitter_ms: u64,
     /// The rules, evaluated in order.
@@ -204,12 +298,36 @@ impl FaultConfig {
         self
     }
 
-    /// Checks every rule.
+    /// Checks every setting; the message starts with the field at fault.
     pub fn check(&self) -> Result<(), String> {
-        for (i, r) in self.rules.iter().enumerate() {
-            r.check().map_err(|m| format!("rules[{i}]: {m}"))?;
+        self.problem().map_or(Ok(()), |p| Err(p.to_string()))
+    }
+
+    /// The first setting out of bounds, with its field (`rules[i].…` for a rule's).
+    pub fn problem(&self) -> Option<FaultProblem> {
+        for (field, ms) in [
+            ("latency_ms", self.latency_ms),
+            ("latency_jitter_ms", self.latency_jitter_ms),
+        ] {
+            if ms > MAX_LATENCY_MS {
+                return Some(FaultProblem {
+                    field: field.to_owned(),
+                    message: format!("must be at most {MAX_LATENCY_MS} (60 s), got {ms}"),
+                });
+            }
         }
-        Ok(())
+        if self.rules.len() > MAX_RULES {
+            return Some(FaultProblem {
+                field: "rules".to_owned(),
+                message: format!("at most {MAX_RULES} rules, got {}", self.rules.len()),
+            });
+        }
+        self.rules.iter().enumerate().find_map(|(i, r)| {
+            r.problem().map(|p| FaultProblem {
+                field: format!("rules[{i}].{}", p.field),
+                message: p.message,
+            })
+        })
     }
 }
 
@@ -228,6 +346,8 @@ pub(crate) struct Decision {
     pub latency: Duration,
     pub pre: Option<PreFault>,
     pub drop: bool,
+    /// `delay_commit` fired: hold the execution until this many status lookups answered 404.
+    pub hold: Option<u32>,
     pub labels: Vec<&'static str>,
 }
 
@@ -267,7 +387,7 @@ pub(crate) fn decide(
     }
     let mut latency = cfg.latency_ms;
     if cfg.latency_jitter_ms > 0 {
-        latency += rng.random_range(0..=cfg.latency_jitter_ms);
+        latency = latency.saturating_add(rng.random_range(0..=cfg.latency_jitter_ms));
     }
     if latency > 0 {
         d.labels.push("latency");
@@ -280,7 +400,7 @@ pub(crate) fn decide(
         match rule.kind {
             FaultKind::Latency => {
                 if fires(rule, rng) {
-                    latency += rule.latency_ms.unwrap_or(0);
+                    latency = latency.saturating_add(rule.latency_ms.unwrap_or(0));
                     consume(rule);
                     if !d.labels.contains(&"latency") {
                         d.labels.push("latency");
@@ -297,24 +417,32 @@ pub(crate) fn decide(
                     d.labels.push(rule.kind.as_str());
                 }
             }
-            FaultKind::DropResponse => {}
+            FaultKind::DropResponse | FaultKind::DelayCommit => {}
         }
     }
     if d.pre.is_none() {
+        let is_execution = FaultScope::Executions.matches(method, path);
         for rule in cfg.rules.iter_mut() {
-            if rule.kind == FaultKind::DropResponse
-                && rule.effective_scope().matches(method, path)
-                && fires(rule, rng)
-            {
+            let applies = match rule.kind {
+                FaultKind::DropResponse => true,
+                // Only an execution POST has a commit to hold.
+                FaultKind::DelayCommit => is_execution,
+                _ => false,
+            };
+            if applies && rule.effective_scope().matches(method, path) && fires(rule, rng) {
                 consume(rule);
                 d.drop = true;
-                d.labels.push("drop_response");
+                if rule.kind == FaultKind::DelayCommit {
+                    d.hold = Some(rule.lookups.unwrap_or(1));
+                }
+                d.labels.push(rule.kind.as_str());
                 break;
             }
         }
     }
     cfg.rules.retain(|r| r.count != Some(0));
-    d.latency = Duration::from_millis(latency);
+    // Several latency settings add up; one request never waits longer than the bound.
+    d.latency = Duration::from_millis(latency.min(MAX_LATENCY_MS));
     d
 }
 
@@ -346,6 +474,42 @@ mod tests {
         assert!(!d.drop);
         assert_eq!(cfg.rules.len(), 1);
         assert!(decide(&mut cfg, &mut rng, "POST", "/v1/executions/collection").drop);
+    }
+
+    #[test]
+    fn latency_adds_up_but_one_request_never_waits_more_than_the_bound() {
+        let mut cfg = FaultConfig {
+            latency_ms: MAX_LATENCY_MS,
+            latency_jitter_ms: MAX_LATENCY_MS,
+            rules: vec![
+                FaultRule::latency(MAX_LATENCY_MS),
+                FaultRule::latency(MAX_LATENCY_MS),
+            ],
+        };
+        assert_eq!(cfg.problem(), None);
+        let mut rng = StdRng::seed_from_u64(1);
+        let d = decide(&mut cfg, &mut rng, "GET", "/v1/parties/list");
+        assert_eq!(d.latency, Duration::from_millis(MAX_LATENCY_MS));
+        // Set directly (bypassing the checks), the sum still saturates instead of overflowing.
+        cfg.rules.push(FaultRule::latency(u64::MAX));
+        let d = decide(&mut cfg, &mut rng, "GET", "/v1/parties/list");
+        assert_eq!(d.latency, Duration::from_millis(MAX_LATENCY_MS));
+        assert_eq!(
+            cfg.problem().map(|p| p.field),
+            Some("rules[2].latency_ms".to_owned())
+        );
+    }
+
+    #[test]
+    fn delay_commit_holds_execution_posts_only() {
+        let mut cfg = FaultConfig::none().with(FaultRule::delay_commit(2).count(1));
+        let mut rng = StdRng::seed_from_u64(1);
+        let status = decide(&mut cfg, &mut rng, "GET", "/v1/status/payout/x");
+        assert_eq!((status.hold, status.drop), (None, false));
+        let post = decide(&mut cfg, &mut rng, "POST", "/v1/executions/payout");
+        assert_eq!((post.hold, post.drop), (Some(2), true));
+        assert_eq!(post.label().as_deref(), Some("delay_commit"));
+        assert!(cfg.rules.is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
@@ -28,6 +28,10 @@ pub(crate) struct Shared {
     /// `http://host:port` the sandbox is reachable at.
     pub base_url: String,
     pub max_body: usize,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
+    /// How long a request head may take to arrive (and an idle keep-alive connection may stay).
+    pub header_timeout: Duration,
 }
 
 /// The axum state.
@@ -39,6 +43,22 @@ impl Shared {
         let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         guard.tick();
         f(&mut guard)
+    }
+}
+
+/// A `delay_commit` fault fired on this request: the handler holds the execution's commit until
+/// this many status lookups of its reference id answered 404.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HoldCommit(pub u32);
+
+/// The held-commit instruction of a request, if any (see [`HoldCommit`]).
+pub(crate) struct Hold(pub Option<u32>);
+
+impl FromRequestParts<App> for Hold {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _app: &App) -> Result<Hold, ApiError> {
+        Ok(Hold(parts.extensions.get::<HoldCommit>().map(|h| h.0)))
     }
 }
 
@@ -117,6 +137,41 @@ fn dropped_response() -> Response {
     resp
 }
 
+/// An error answer after which the connection is closed: the rest of the request (a body too
+/// large or too slow to read) is never read, so the connection cannot carry another request.
+fn closing(error: ApiError) -> Response {
+    let mut resp = error.into_response();
+    resp.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    resp
+}
+
+/// Reads the whole body, bounded in size and in time, before anything else happens: a client
+/// that announces more than it sends gets a 408 instead of holding the connection forever.
+async fn read_body(app: &App, req: Request) -> (Request, Option<Response>) {
+    let (parts, body) = req.into_parts();
+    if content_length(&parts.headers).is_some_and(|n| n > app.max_body) {
+        let early = closing(ApiError::PayloadTooLarge(app.max_body));
+        return (Request::from_parts(parts, Body::empty()), Some(early));
+    }
+    let read = tokio::time::timeout(app.body_timeout, axum::body::to_bytes(body, app.max_body));
+    match read.await {
+        Ok(Ok(bytes)) => (Request::from_parts(parts, Body::from(bytes)), None),
+        Ok(Err(_)) => (
+            Request::from_parts(parts, Body::empty()),
+            Some(closing(ApiError::PayloadTooLarge(app.max_body))),
+        ),
+        Err(_) => (
+            Request::from_parts(parts, Body::empty()),
+            Some(closing(ApiError::RequestTimeout(
+                app.body_timeout.as_millis(),
+            ))),
+        ),
+    }
+}
+
 /// The outer middleware, around every route.
 pub(crate) async fn outer(State(app): State<App>, req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_owned();
@@ -124,8 +179,9 @@ pub(crate) async fn outer(State(app): State<App>, req: Request, next: Next) -> R
     let is_api = path.starts_with("/v1/");
     let started = Instant::now();
     let arrived = Utc::now();
+    let (mut req, early) = read_body(&app, req).await;
 
-    let decision = if is_api {
+    let decision = if is_api && early.is_none() {
         app.with(|st| {
             if path == "/v1/jwt/client/obtain/token" {
                 st.stats.token_requests += 1;
@@ -138,13 +194,15 @@ pub(crate) async fn outer(State(app): State<App>, req: Request, next: Next) -> R
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
+    if let Some(lookups) = decision.hold {
+        req.extensions_mut().insert(HoldCommit(lookups));
+    }
 
-    let too_large = content_length(req.headers()).is_some_and(|n| n > app.max_body);
-    let resp = match decision.pre {
-        Some(PreFault::Error(code)) => ApiError::Internal(code).into_response(),
-        Some(PreFault::RateLimit(secs)) => ApiError::RateLimited(secs).into_response(),
-        None if too_large => ApiError::PayloadTooLarge(app.max_body).into_response(),
-        None => AssertUnwindSafe(next.run(req))
+    let resp = match (early, decision.pre) {
+        (Some(early), _) => early,
+        (None, Some(PreFault::Error(code))) => ApiError::Internal(code).into_response(),
+        (None, Some(PreFault::RateLimit(secs))) => ApiError::RateLimited(secs).into_response(),
+        (None, None) => AssertUnwindSafe(next.run(req))
             .catch_unwind()
             .await
             .unwrap_or_else(|_| ApiError::Internal(500).into_response()),

@@ -22,6 +22,7 @@
 mod api;
 mod cli;
 mod config;
+mod conn;
 mod control;
 mod error;
 mod faults;
@@ -35,10 +36,14 @@ mod validate;
 
 pub use cli::{run_cli, run_cli_until, shutdown_signal, SandboxArgs};
 pub use config::{
-    default_wallets, ConfigPatch, SandboxConfig, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_PASSCODE, DEFAULT_PORT, DEFAULT_SETTLE_MS,
+    default_wallets, ConfigPatch, SandboxConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_PASSCODE,
+    DEFAULT_PORT, DEFAULT_SETTLE_MS,
 };
-pub use faults::{FaultConfig, FaultKind, FaultRule, FaultScope};
+pub use faults::{
+    FaultConfig, FaultKind, FaultProblem, FaultRule, FaultScope, MAX_COUNT, MAX_LATENCY_MS,
+    MAX_RETRY_AFTER_SECONDS, MAX_RULES,
+};
 pub use money::Currency;
 pub use server::{AdvanceError, Sandbox};
 pub use state::RequestLogEntry;

@@ -7,12 +7,16 @@ use std::time::Duration;
 
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use rust_decimal::Decimal;
 use serde_json::Value;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 
 use crate::config::{ConfigPatch, SandboxConfig};
+use crate::conn::JsonErrorStream;
 use crate::faults::{FaultConfig, FaultRule};
 use crate::http::{self, App, Shared};
 use crate::money::Currency;
@@ -129,18 +133,78 @@ async fn settle_loop(app: App, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-async fn serve(listener: TcpListener, app: App, mut shutdown: watch::Receiver<bool>) {
-    let ticker = tokio::spawn(settle_loop(app.clone(), shutdown.clone()));
-    let signal = async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    };
-    if let Err(e) = axum::serve(listener, router(app))
-        .with_graceful_shutdown(signal)
-        .await
-    {
-        tracing::warn!(error = %e, "dollr-sandbox server stopped with an error");
+/// Resolves once shutdown is asked (or its sender is gone).
+async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// Serves one connection until it closes, or until shutdown (then in-flight requests finish).
+async fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    header_read_timeout: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let io = TokioIo::new(JsonErrorStream::new(stream));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let connection = builder.serve_connection(io, TowerToHyperService::new(router));
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        result = connection.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "dollr-sandbox connection ended with an error");
+            }
+            return;
+        }
+        () = stopping(&mut shutdown) => {}
     }
+    connection.as_mut().graceful_shutdown();
+    let _ = connection.await;
+}
+
+/// Accepts connections until shutdown, then waits for the open ones to finish. (Not
+/// `axum::serve`: it cannot bound header reads.)
+async fn serve(listener: TcpListener, app: App, shutdown: watch::Receiver<bool>) {
+    let ticker = tokio::spawn(settle_loop(app.clone(), shutdown.clone()));
+    let header_read_timeout = app.header_timeout;
+    let router = router(app);
+    let mut connections = tokio::task::JoinSet::new();
+    let mut stop = shutdown.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(
+                        stream,
+                        router.clone(),
+                        header_read_timeout,
+                        shutdown.clone(),
+                    ));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "dollr-sandbox could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = stopping(&mut stop) => break,
+        }
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
     ticker.abort();
+}
+
+/// Opening faults out of bounds are refused like `PUT /_sandbox/faults` refuses them.
+fn check_faults(config: &SandboxConfig) -> io::Result<()> {
+    config.faults.check().map_err(|problem| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("faults: {problem}"))
+    })
 }
 
 async fn bind(config: &SandboxConfig) -> io::Result<(TcpListener, App, SocketAddr)> {
@@ -151,6 +215,8 @@ async fn bind(config: &SandboxConfig) -> io::Result<(TcpListener, App, SocketAdd
         notify: Notify::new(),
         base_url: url_for(addr),
         max_body: config.max_body_bytes,
+        body_timeout: config.body_read_timeout,
+        header_timeout: config.header_read_timeout,
     });
     Ok((listener, app, addr))
 }
@@ -158,6 +224,7 @@ async fn bind(config: &SandboxConfig) -> io::Result<(TcpListener, App, SocketAdd
 impl Sandbox {
     /// Starts the sandbox on the current tokio runtime (port 0 = a free port).
     pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+        check_faults(&config)?;
         let (listener, app, addr) = bind(&config).await?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (stopped_tx, stopped_rx) = watch::channel(false);
@@ -180,6 +247,7 @@ impl Sandbox {
     /// runtime: for callers without a runtime (Python, Node, Kotlin helpers).
     /// Works from inside a tokio runtime too.
     pub fn start_in_background(config: SandboxConfig) -> io::Result<Sandbox> {
+        check_faults(&config)?;
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<(App, SocketAddr)>>();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (stopped_tx, stopped_rx) = watch::channel(false);

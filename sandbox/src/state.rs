@@ -69,6 +69,9 @@ pub(crate) struct Stats {
     pub by_reference: BTreeMap<String, RefStats>,
     pub duplicate_payments: Vec<Value>,
     pub transitions: u64,
+    /// Execution commits held by a `delay_commit` fault, and how many of them landed.
+    pub commits_held: u64,
+    pub commits_landed: u64,
 }
 
 /// Settings that may change at runtime.
@@ -126,6 +129,14 @@ impl Settings {
     }
 }
 
+/// An execution whose commit a `delay_commit` fault holds: validated when its POST arrived,
+/// created when it lands.
+pub(crate) struct HeldCommit {
+    /// Status lookups of its reference id that still answer 404 before it lands.
+    pub lookups_left: u32,
+    pub execution: NewExecution,
+}
+
 /// What an execution needs at creation (validated by the caller).
 pub(crate) struct NewExecution {
     pub reference_id: String,
@@ -167,6 +178,10 @@ pub(crate) struct State {
     pub wallets: Vec<Wallet>,
     pub executions: Vec<Execution>,
     pub by_key: HashMap<String, usize>,
+    /// Executions per logical payment (see [`State::payment_key`]), oldest first.
+    by_payment: HashMap<String, Vec<usize>>,
+    /// Held commits by reference key.
+    held: HashMap<String, HeldCommit>,
     active: Vec<usize>,
     pub hosted: HashMap<String, Hosted>,
     pub hosted_seq: i64,
@@ -175,6 +190,15 @@ pub(crate) struct State {
     pub events: VecDeque<Value>,
     event_seq: u64,
     pub stats: Stats,
+}
+
+/// The key a reference_id is stored under (any form of the UUID).
+pub(crate) fn reference_key(reference: &str) -> Option<String> {
+    crate::validate::uuid_v4(reference).or_else(|| {
+        uuid::Uuid::parse_str(reference)
+            .ok()
+            .map(|u| u.hyphenated().to_string())
+    })
 }
 
 /// Index of an id in a 1-based id space.
@@ -255,6 +279,8 @@ impl State {
             wallets: Vec::new(),
             executions: Vec::new(),
             by_key: HashMap::new(),
+            by_payment: HashMap::new(),
+            held: HashMap::new(),
             active: Vec::new(),
             hosted: HashMap::new(),
             hosted_seq: 0,
@@ -300,6 +326,8 @@ impl State {
         self.accounts.clear();
         self.executions.clear();
         self.by_key.clear();
+        self.by_payment.clear();
+        self.held.clear();
         self.active.clear();
         self.hosted.clear();
         self.hosted_seq = 0;
@@ -435,6 +463,7 @@ impl State {
     /// Creates an execution: reserves funds, marks the session used and the
     /// source PROCESSING. Returns its index.
     pub fn create_execution(&mut self, n: NewExecution) -> usize {
+        let payment = Self::payment_key(&n, self.sessions.get(n.session_idx).map(|s| s.id));
         let now = self.now();
         let index = self.executions.len();
         let intent_id = index as i64 + 1;
@@ -517,14 +546,25 @@ impl State {
                 }
             }
         }
+        let earlier = self.by_payment.get(&payment).and_then(|list| {
+            list.iter()
+                .filter_map(|&i| self.executions.get(i))
+                .find(|x| x.status != ExecStatus::Failed)
+        });
+        if let (Some(first), false) = (earlier, failed_now) {
+            let detail = json!({
+                "kind": if n.op == OpType::Collection { "second_collection_on_source" } else { "second_execution_on_session" },
+                "operation_type": n.op.as_str(),
+                "payment": payment,
+                "session_id": e.session_id,
+                "reference_id": e.reference_id,
+                "first_reference_id": first.reference_id,
+                "first_status": first.status.as_str(),
+            });
+            self.stats.duplicate_payments.push(detail);
+        }
+        self.by_payment.entry(payment).or_default().push(index);
         if let Some(session) = self.sessions.get_mut(n.session_idx) {
-            if session.used_by.is_some() {
-                self.stats.duplicate_payments.push(json!({
-                    "kind": "second_execution_on_session",
-                    "session_id": session.id,
-                    "reference_id": e.reference_id,
-                }));
-            }
             session.used_by = Some(index);
             session.updated_at = now;
             if n.op == OpType::Collection {
@@ -554,6 +594,68 @@ impl State {
         r.op = Some(op.as_str());
         self.push_event(&reference, op, None, status, "created");
         index
+    }
+
+    /// The logical payment an execution pays, as the API identifies it: a collection pays its
+    /// invoice or order (`INVOICE|3`), which is paid once; a payout, transfer or refund pays what
+    /// its session fixes (recipient, amount, currency; for a refund the original payment too),
+    /// and a session is executed once (`SESSION|7`). Two payments with the same recipient and
+    /// amount through two sessions are two payments: the API cannot tell them apart.
+    fn payment_key(n: &NewExecution, session_id: Option<i64>) -> String {
+        match (n.op, n.source) {
+            (OpType::Collection, Some((kind, id))) => format!("{}|{id}", kind.as_str()),
+            _ => format!("SESSION|{}", session_id.unwrap_or(0)),
+        }
+    }
+
+    /// Creates `n` now, or holds its commit for `lookups` status lookups (a `delay_commit`
+    /// fault). Returns the execution's JSON, or `None` while it is held.
+    pub fn commit(&mut self, n: NewExecution, hold: Option<u32>) -> Option<Value> {
+        match hold {
+            Some(lookups) if lookups > 0 && !self.by_key.contains_key(&n.key) => {
+                self.stats.commits_held += 1;
+                self.held.insert(
+                    n.key.clone(),
+                    HeldCommit {
+                        lookups_left: lookups,
+                        execution: n,
+                    },
+                );
+                None
+            }
+            _ => {
+                let i = self.create_execution(n);
+                self.executions.get(i).map(Execution::json)
+            }
+        }
+    }
+
+    /// Lands the held commit with this reference key, if any (a POST with the same reference id
+    /// arrived: the original gets there first, and the new POST then finds it).
+    pub fn land_held(&mut self, key: &str) {
+        if let Some(held) = self.held.remove(key) {
+            self.stats.commits_landed += 1;
+            self.create_execution(held.execution);
+        }
+    }
+
+    /// A status lookup of `reference` for `op`: if its commit is held, one more 404 is answered,
+    /// and the last one lands it. Returns whether it was held (the lookup answers 404).
+    pub fn lookup_held(&mut self, reference: &str, op: OpType) -> bool {
+        let Some(key) = reference_key(reference) else {
+            return false;
+        };
+        let Some(held) = self.held.get_mut(&key) else {
+            return false;
+        };
+        if held.execution.op != op {
+            return false;
+        }
+        held.lookups_left = held.lookups_left.saturating_sub(1);
+        if held.lookups_left == 0 {
+            self.land_held(&key);
+        }
+        true
     }
 
     fn push_event(
@@ -734,17 +836,6 @@ impl State {
                     }
                 }
                 if let Some((kind, id)) = source {
-                    let already_paid = self
-                        .source(kind, id)
-                        .is_some_and(|s| s.status == SourceStatus::Paid);
-                    if already_paid {
-                        self.stats.duplicate_payments.push(json!({
-                            "kind": "second_completed_collection_on_source",
-                            "source_type": kind.as_str(),
-                            "source_id": id,
-                            "reference_id": reference,
-                        }));
-                    }
                     if let Some(src) = self.source_mut(kind, id) {
                         src.status = SourceStatus::Paid;
                         src.paid_at = Some(now);
@@ -791,12 +882,7 @@ impl State {
 
     /// Execution index by reference_id (any form of the UUID).
     pub fn execution_by_reference(&self, reference: &str) -> Option<usize> {
-        let key = crate::validate::uuid_v4(reference).or_else(|| {
-            uuid::Uuid::parse_str(reference)
-                .ok()
-                .map(|u| u.hyphenated().to_string())
-        })?;
-        self.by_key.get(&key).copied()
+        self.by_key.get(&reference_key(reference)?).copied()
     }
 
     // ---- logs and stats -------------------------------------------------
@@ -883,6 +969,8 @@ impl State {
                 "created": self.stats.executions_created,
                 "idempotent_replays": self.stats.idempotent_replays,
                 "duplicate_reference_rejections": self.stats.duplicate_reference_rejections,
+                "commits_held": self.stats.commits_held,
+                "commits_landed": self.stats.commits_landed,
                 "by_status": by_status,
                 "by_reference_id": by_reference,
             },

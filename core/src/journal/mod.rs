@@ -53,7 +53,10 @@ pub enum IntentState {
     Failed,
     /// The API refused the request (4xx: validation, passcode, session, rate limit): nothing moved.
     Rejected,
-    /// `reconcile` found no execution with this reference id: the POST never landed, nothing moved.
+    /// `reconcile` found no execution with this reference id *yet*: nothing has moved so far, but
+    /// a POST delayed in the network may still land, so this is not final. It stays unresolved:
+    /// the next `reconcile` asks status again and adopts a late landing. It is only ever sent
+    /// again under the same reference id (which the API deduplicates), never under a new one.
     NotSubmitted,
 }
 
@@ -99,11 +102,15 @@ impl IntentState {
         matches!(self, IntentState::Completed | IntentState::Failed)
     }
 
-    /// Whether `reconcile` must still look at it (`Pending`, `Processing`): the outcome is unknown
-    /// or not final. `Rejected` and `NotSubmitted` are resolved (nothing moved) but may be
-    /// re-submitted with the same reference id.
+    /// Whether `reconcile` must still look at it (`Pending`, `Processing`, `NotSubmitted`): the
+    /// outcome is unknown or not final. A `NotSubmitted` intent was not found by status once, but
+    /// a delayed POST can land after that answer. `Rejected` is resolved (the API refused it:
+    /// nothing moved) but may be submitted again with the same reference id.
     pub fn is_unresolved(&self) -> bool {
-        matches!(self, IntentState::Pending | IntentState::Processing)
+        matches!(
+            self,
+            IntentState::Pending | IntentState::Processing | IntentState::NotSubmitted
+        )
     }
 }
 
@@ -212,7 +219,7 @@ pub enum IntentOutcome {
         /// The (redacted) error text.
         error: String,
     },
-    /// The API has no execution with this reference id (found by `reconcile`).
+    /// The API has no execution with this reference id yet (found by `reconcile`); not final.
     NotSubmitted,
 }
 
@@ -240,7 +247,8 @@ pub trait Journal: Send + Sync + 'static {
     /// The intent with this reference id.
     async fn get(&self, reference_id: &str) -> Result<Option<Intent>>;
 
-    /// Every intent that is `Pending` or `Processing`, oldest first.
+    /// Every intent that is `Pending`, `Processing` or `NotSubmitted` (see
+    /// [`IntentState::is_unresolved`]), oldest first.
     async fn list_unresolved(&self) -> Result<Vec<Intent>>;
 }
 

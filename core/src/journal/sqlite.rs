@@ -382,7 +382,7 @@ impl Journal for SqliteJournal {
     async fn list_unresolved(&self) -> Result<Vec<Intent>> {
         self.run(|connection| {
             let mut statement = connection.prepare(&format!(
-                "SELECT {COLUMNS} FROM execution_intents WHERE state IN ('PENDING', 'PROCESSING')
+                "SELECT {COLUMNS} FROM execution_intents WHERE state IN ('PENDING', 'PROCESSING', 'NOT_SUBMITTED')
                  ORDER BY created_at, reference_id"
             ))?;
             let rows = statement.query_map([], read_intent)?;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::api::require_verified;
 use crate::api::sessions::{payable, refundable};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::{with_ref, App, Auth, JsonBody, RawQuery, RefTag};
+use crate::http::{with_ref, App, Auth, Hold, JsonBody, RawQuery, RefTag};
 use crate::model::{SessionKind, SessionStatus, SourceKind};
 use crate::money::{quote, Currency, FeeBearer, Method, OpType};
 use crate::phone::{card_behaviour, momo_behaviour, Behaviour};
@@ -40,6 +40,8 @@ fn replay(
     raw: &str,
     fingerprint: &str,
 ) -> ApiResult<Option<Value>> {
+    // A held original of this reference id gets there first; this POST then finds it.
+    st.land_held(key);
     let Some(&i) = st.by_key.get(key) else {
         return Ok(None);
     };
@@ -149,6 +151,12 @@ pub(crate) fn start_collection(
     st: &mut SandboxState,
     c: Collect,
 ) -> Result<usize, Vec<FieldError>> {
+    let n = prepare_collection(st, c)?;
+    Ok(st.create_execution(n))
+}
+
+/// Validates a collection and builds its execution (not created yet). Errors are 422 entries.
+fn prepare_collection(st: &mut SandboxState, c: Collect) -> Result<NewExecution, Vec<FieldError>> {
     let mut errs = Vec::new();
     let session = usable_session(st, c.session_id, OpType::Collection)
         .map_err(|e| errs.push(e))
@@ -247,13 +255,14 @@ pub(crate) fn start_collection(
         refund_of: None,
         via_hosted: c.via_hosted,
     };
-    Ok(st.create_execution(n))
+    Ok(n)
 }
 
 /// `POST /v1/executions/collection`.
 pub(crate) async fn collection(
     State(app): State<App>,
     _a: Auth,
+    Hold(hold): Hold,
     JsonBody(body): JsonBody,
 ) -> Response {
     let mut f = Fields::body(body.as_ref());
@@ -286,11 +295,8 @@ pub(crate) async fn collection(
             currency,
             via_hosted: false,
         };
-        let i = start_collection(st, c).map_err(ApiError::Validation)?;
-        st.executions
-            .get(i)
-            .map(|e| e.json())
-            .ok_or(ApiError::Internal(500))
+        let n = prepare_collection(st, c).map_err(ApiError::Validation)?;
+        Ok(st.commit(n, hold).unwrap_or(Value::Null))
     });
     if result.is_ok() {
         app.notify.notify_one();
@@ -299,7 +305,12 @@ pub(crate) async fn collection(
 }
 
 /// `POST /v1/executions/payout` (verified merchants; passcode checked first).
-pub(crate) async fn payout(State(app): State<App>, _a: Auth, JsonBody(body): JsonBody) -> Response {
+pub(crate) async fn payout(
+    State(app): State<App>,
+    _a: Auth,
+    Hold(hold): Hold,
+    JsonBody(body): JsonBody,
+) -> Response {
     if let Err(e) = app.with(|st| require_verified(st, "payouts")) {
         app.with(|st| st.count_execution_post(None));
         return e.into_response();
@@ -374,8 +385,7 @@ pub(crate) async fn payout(State(app): State<App>, _a: Auth, JsonBody(body): Jso
             refund_of: None,
             via_hosted: false,
         };
-        let i = st.create_execution(n);
-        st.executions.get(i).map(|e| e.json()).ok_or(ApiError::Internal(500))
+        Ok(st.commit(n, hold).unwrap_or(Value::Null))
     });
     if result.is_ok() {
         app.notify.notify_one();
@@ -395,6 +405,7 @@ fn simple_body(body: Option<&Value>) -> (Fields<'_>, Option<i64>, Option<(String
 pub(crate) async fn transfer(
     State(app): State<App>,
     _a: Auth,
+    Hold(hold): Hold,
     JsonBody(body): JsonBody,
 ) -> Response {
     if let Err(e) = app.with(|st| require_verified(st, "transfers")) {
@@ -454,11 +465,7 @@ pub(crate) async fn transfer(
             refund_of: None,
             via_hosted: false,
         };
-        let i = st.create_execution(n);
-        st.executions
-            .get(i)
-            .map(|e| e.json())
-            .ok_or(ApiError::Internal(500))
+        Ok(st.commit(n, hold).unwrap_or(Value::Null))
     });
     if result.is_ok() {
         app.notify.notify_one();
@@ -467,7 +474,12 @@ pub(crate) async fn transfer(
 }
 
 /// `POST /v1/executions/refund` (verified merchants).
-pub(crate) async fn refund(State(app): State<App>, _a: Auth, JsonBody(body): JsonBody) -> Response {
+pub(crate) async fn refund(
+    State(app): State<App>,
+    _a: Auth,
+    Hold(hold): Hold,
+    JsonBody(body): JsonBody,
+) -> Response {
     if let Err(e) = app.with(|st| require_verified(st, "refunds")) {
         app.with(|st| st.count_execution_post(None));
         return e.into_response();
@@ -531,11 +543,7 @@ pub(crate) async fn refund(State(app): State<App>, _a: Auth, JsonBody(body): Jso
             refund_of: Some(orig_idx),
             via_hosted: false,
         };
-        let i = st.create_execution(n);
-        st.executions
-            .get(i)
-            .map(|e| e.json())
-            .ok_or(ApiError::Internal(500))
+        Ok(st.commit(n, hold).unwrap_or(Value::Null))
     });
     if result.is_ok() {
         app.notify.notify_one();
@@ -545,6 +553,9 @@ pub(crate) async fn refund(State(app): State<App>, _a: Auth, JsonBody(body): Jso
 
 fn status(app: &App, op: OpType, reference: &str) -> Response {
     let result = app.with(|st| {
+        if st.lookup_held(reference, op) {
+            return Err(ApiError::NotFound("Transaction not found".to_owned()));
+        }
         st.execution_by_reference(reference)
             .and_then(|i| st.executions.get(i))
             .filter(|e| e.op == op)
@@ -553,7 +564,11 @@ fn status(app: &App, op: OpType, reference: &str) -> Response {
     });
     match result {
         Ok(v) => with_ref(v, reference),
-        Err(e) => tagged(Err(e), Some(reference)),
+        Err(e) => {
+            // The lookup may have landed a held commit: its clock starts now.
+            app.notify.notify_one();
+            tagged(Err(e), Some(reference))
+        }
     }
 }
 
