@@ -245,7 +245,11 @@ export type ReconcileOutcome =
   | "failed"
   /** The API has it and it is not final yet: follow it with `status.wait`. */
   | "still_processing"
-  /** The API has no execution with this reference id: nothing moved; safe to start again. */
+  /**
+   * The API has no execution with this reference id yet: nothing has moved so far, but a
+   * delayed POST may still land, so it stays open and the next reconcile asks again. Finish it
+   * only under the same reference id (`resubmit`), never a new one.
+   */
   | "not_submitted"
   /** It was not found and was POSTed again with the same reference id. */
   | "resubmitted"

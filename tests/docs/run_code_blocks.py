@@ -130,6 +130,25 @@ def blocks_of(document: str) -> list[Block]:
     return found
 
 
+def stop_process_group(leader: int) -> None:
+    """Ends what a block left running in the background: SIGTERM, then SIGKILL after a grace."""
+    try:
+        os.killpg(leader, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    until = time.monotonic() + 10
+    while time.monotonic() < until:
+        try:
+            os.killpg(leader, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    try:
+        os.killpg(leader, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -211,28 +230,31 @@ class Runner:
     def execute(
         self, block: Block, command: list[str], cwd: Path, env: dict[str, str], shown: str = ""
     ) -> None:
-        # Its own process group, so that servers a block starts in the background end with it.
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            output, _ = process.communicate(timeout=BLOCK_DEADLINE_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
-            raise BlockFailed(f"still running after {BLOCK_DEADLINE_S} s\n{output}") from None
-        finally:
+        # Its own process group, so that servers a block starts in the background end with it;
+        # output to a file, not a pipe, which such a server would hold open after the block ends.
+        with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+                process.wait(timeout=BLOCK_DEADLINE_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                log.seek(0)
+                raise BlockFailed(
+                    f"still running after {BLOCK_DEADLINE_S} s\n{log.read()}"
+                ) from None
+            finally:
+                stop_process_group(process.pid)
+            log.seek(0)
+            output = log.read()
         if process.returncode != 0:
             what = shown or " ".join(command)
             raise BlockFailed(f"`{what}` exited {process.returncode}\n{output}")

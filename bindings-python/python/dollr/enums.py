@@ -218,7 +218,10 @@ class ReconcileOutcome(StrEnum):
     """The API has it and it is not final yet: follow it with `status.wait`."""
 
     NOT_SUBMITTED = 'not_submitted'
-    """The API has no execution with this reference id: nothing moved; safe to start again."""
+    """The API has no execution with this reference id yet: nothing has moved so far, but a delayed
+    POST may still land, so it stays open and the next reconcile asks again. Finish it only under
+    the same reference id (`resubmit`), never a new one.
+    """
 
     RESUBMITTED = 'resubmitted'
     """It was not found and was POSTed again with the same reference id."""

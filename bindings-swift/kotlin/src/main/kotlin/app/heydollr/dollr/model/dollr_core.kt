@@ -9896,7 +9896,9 @@ enum class ReconcileOutcome {
      */
     STILL_PROCESSING,
     /**
-     * The API has no execution with this reference id: nothing moved; safe to start again.
+     * The API has no execution with this reference id yet: nothing has moved so far, but a
+     * delayed POST may still land, so the intent stays open and the next reconcile asks again.
+     * Finish it only under the same reference id ([`ReconcileOptions::resubmit`]), never a new one.
      */
     NOT_SUBMITTED,
     /**
