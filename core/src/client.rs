@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::{
-    token_error, AccessToken, Bearer, ObtainTokenRequest, ObtainTokenResponse, TokenCache,
+    token_error, AccessToken, Bearer, Lease, ObtainTokenRequest, ObtainTokenResponse, TokenCache,
     TokenFetcher,
 };
 use crate::clock::{Clock, SystemClock};
@@ -326,33 +326,43 @@ impl Client {
             )
             .await;
         }
-        let token = inner.tokens.token().await?;
-        match send_with_retries(
-            &inner.config,
-            inner.transport.as_ref(),
-            Some(&token),
-            &request,
+        let lease = inner.tokens.token().await?;
+        let outcome = self.send_with(&request, &lease).await;
+        if !refused_token(&outcome) {
+            return outcome;
+        }
+        // The token was refused (expired early, revoked): replace it — with the token another task
+        // already fetched if there is one — and retry.
+        let refusal = inner.tokens.refusal();
+        tracing::debug!(path = %request.path, "401 from the API: replacing the token and retrying");
+        let replacement = inner.tokens.replace_rejected(&lease, refusal).await?;
+        let outcome = self.send_with(&request, &replacement).await;
+        if !refused_token(&outcome) || !replacement.fetched_before(&refusal) {
+            return outcome;
+        }
+        // The replacement came from a fetch that was already under way when the first 401 arrived,
+        // so it may have been issued before the very revocation that refused the first token. One
+        // more replacement — fetched after this second 401, so newer than that revocation — and
+        // the last: a token fetched after its refusal that is refused again surfaces as an error.
+        let refusal = inner.tokens.refusal();
+        tracing::debug!(path = %request.path, "the replacement token predates the revocation: replacing it once more");
+        let replacement = inner.tokens.replace_rejected(&replacement, refusal).await?;
+        self.send_with(&request, &replacement).await
+    }
+
+    async fn send_with<T: DeserializeOwned>(
+        &self,
+        request: &ApiRequest,
+        lease: &Lease,
+    ) -> Result<T> {
+        send_with_retries(
+            &self.inner.config,
+            self.inner.transport.as_ref(),
+            Some(lease.bearer()),
+            request,
             &self.options,
         )
         .await
-        {
-            Err(error)
-                if error.kind() == ErrorKind::Authentication && error.status() == Some(401) =>
-            {
-                // The token was refused (expired early, revoked): refresh once and retry once.
-                tracing::debug!(path = %request.path, "401 from the API: refreshing the token and retrying once");
-                let token = inner.tokens.refresh_after_rejection(&token).await?;
-                send_with_retries(
-                    &inner.config,
-                    inner.transport.as_ref(),
-                    Some(&token),
-                    &request,
-                    &self.options,
-                )
-                .await
-            }
-            other => other,
-        }
     }
 
     /// Calls the token endpoint directly (`POST /v1/jwt/client/obtain/token`) and returns its answer.
@@ -413,6 +423,11 @@ impl ClientBuilder {
             options: RequestOptions::default(),
         })
     }
+}
+
+/// Whether the API refused the access token (a 401 on an authenticated call).
+fn refused_token<T>(outcome: &Result<T>) -> bool {
+    matches!(outcome, Err(error) if error.kind() == ErrorKind::Authentication && error.status() == Some(401))
 }
 
 fn retryable(error: &Error, class: RetryClass, not_sent: bool) -> bool {
