@@ -20,10 +20,11 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientBuilder, Config, Credentials, RequestOptions};
 use crate::error::{Error, ErrorKind, Result, ValidationDetail};
 use crate::journal::Journal;
-use crate::redact::redact_body;
+use crate::redact::{redact_sent_body, SentSecrets};
 use crate::secret::Secret;
 use crate::transport::{
     Bytes, HeaderMap, HeaderValue, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport,
+    TransportError,
 };
 
 /// The path of the token endpoint.
@@ -481,13 +482,33 @@ async fn send_with_retries<T: DeserializeOwned>(
             })
             .await;
         let (error, not_sent) = match outcome {
+            // A custom transport may not bound the body: the same limit, after the fact.
+            Ok(response) if response.body.len() > config.max_response_body => {
+                return Err(TransportError::BodyTooLarge {
+                    limit: config.max_response_body,
+                }
+                .into_error(&what.to_string())
+                .with_status(response.status));
+            }
             Ok(response) if (200..300).contains(&response.status) => {
                 tracing::debug!(request = %what, status = response.status, attempt, elapsed_ms = started.elapsed().as_millis() as u64, "dollr request");
-                return decode(&what, &response);
+                return decode(&what, &response, &sent_secrets(config, bearer, request));
+            }
+            // Never followed, never retried (it would redirect again): see `redirect_error`.
+            Ok(response) if (300..400).contains(&response.status) => {
+                tracing::debug!(request = %what, status = response.status, attempt, "dollr request redirected: refused");
+                return Err(redirect_error(&what, &config.base_url, &response));
             }
             Ok(response) => {
                 tracing::debug!(request = %what, status = response.status, attempt, "dollr request failed");
-                (error_from_response(&what.to_string(), &response), false)
+                (
+                    error_answer(
+                        &what.to_string(),
+                        &response,
+                        &sent_secrets(config, bearer, request),
+                    ),
+                    false,
+                )
             }
             Err(failure) => {
                 tracing::debug!(request = %what, attempt, failure = ?failure, "dollr request got no answer");
@@ -508,7 +529,11 @@ async fn send_with_retries<T: DeserializeOwned>(
     }
 }
 
-fn decode<T: DeserializeOwned>(what: &What<'_>, response: &HttpResponse) -> Result<T> {
+fn decode<T: DeserializeOwned>(
+    what: &What<'_>,
+    response: &HttpResponse,
+    sent: &SentSecrets,
+) -> Result<T> {
     let body: &[u8] = if response.body.is_empty() {
         b"null"
     } else {
@@ -521,8 +546,56 @@ fn decode<T: DeserializeOwned>(what: &What<'_>, response: &HttpResponse) -> Resu
         )
         .with_status(response.status)
         .with_request_id(response.header("x-request-id").map(str::to_string))
-        .with_body(Some(redact_body(&response.body)))
+        .with_body(Some(redact_sent_body(&response.body, sent)))
     })
+}
+
+/// The secrets an answer to `request` must not show: the client secret (whichever request it is:
+/// an answer from anywhere may echo it), the bearer token and the request body's secret values.
+/// Computed only when an answer is kept in an error.
+fn sent_secrets(config: &Config, bearer: Option<&Bearer>, request: &ApiRequest) -> SentSecrets {
+    let mut sent = SentSecrets::of(
+        bearer.map(|bearer| bearer.header_value().as_bytes()),
+        request.body.as_deref(),
+    );
+    if let Credentials::ClientCredentials { client_secret, .. } = &config.credentials {
+        sent.add(client_secret.expose());
+    }
+    sent
+}
+
+/// The SDK never follows a redirect: a JSON API has no reason to send one, and following it would
+/// re-send the client secret (token request) or the bearer token to wherever it points — another
+/// host, or plain http. The error names the status and the target's origin (scheme, host, port:
+/// never its path or query, which could carry anything) so a wrong base URL is easy to spot.
+/// `Network`: the request did not reach the API as configured; for an execution the pipeline's
+/// caller treats it as "may have been processed" (a 303 can follow a processed POST) and asks the
+/// status, never re-posting blindly.
+fn redirect_error(what: &What<'_>, base_url: &str, response: &HttpResponse) -> Error {
+    let target = response
+        .header("location")
+        .and_then(|location| {
+            let base = url::Url::parse(base_url).ok()?;
+            let target = base.join(location).ok()?;
+            Some(if target.origin() == base.origin() {
+                format!(
+                    "{} (the same origin)",
+                    target.origin().ascii_serialization()
+                )
+            } else {
+                target.origin().ascii_serialization()
+            })
+        })
+        .unwrap_or_else(|| "an unusable or missing Location".to_string());
+    Error::new(
+        ErrorKind::Network,
+        format!(
+            "{what}: the API answered HTTP {} redirecting to {target}; the SDK does not follow redirects (they could carry your credentials elsewhere) — check the base URL",
+            response.status
+        ),
+    )
+    .with_status(response.status)
+    .with_request_id(response.header("x-request-id").map(str::to_string))
 }
 
 /// Reads `Retry-After` as seconds (the HTTP-date form is treated as "unknown").
@@ -543,6 +616,12 @@ fn retry_after(response: &HttpResponse) -> Option<Duration> {
 
 /// The one mapping from an API error response to an [`Error`].
 pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
+    error_answer(what, response, &SentSecrets::default())
+}
+
+/// [`error_from_response`] for an answer to a request that carried `sent`: those values are
+/// replaced in the message, the details and the body, wherever the API echoed them.
+fn error_answer(what: &str, response: &HttpResponse, sent: &SentSecrets) -> Error {
     let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     let detail = &body["detail"];
     let details: Vec<ValidationDetail> = detail
@@ -563,14 +642,14 @@ pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
                                 .collect()
                         })
                         .unwrap_or_default(),
-                    msg: item["msg"].as_str().unwrap_or_default().to_string(),
+                    msg: sent.scrub(item["msg"].as_str().unwrap_or_default()),
                     kind: item["type"].as_str().unwrap_or_default().to_string(),
                 })
                 .collect()
         })
         .unwrap_or_default();
     let summary = match detail {
-        Value::String(text) => text.clone(),
+        Value::String(text) => sent.scrub(text),
         Value::Array(_) => details
             .iter()
             .map(|d| format!("{}: {}", d.field(), d.msg))
@@ -608,7 +687,7 @@ pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
             None
         })
         .with_request_id(response.header("x-request-id").map(str::to_string))
-        .with_body(Some(redact_body(&response.body)))
+        .with_body(Some(redact_sent_body(&response.body, sent)))
 }
 
 #[cfg(test)]
