@@ -175,7 +175,12 @@ async fn redirects_to_another_origin_are_never_followed_with_the_secret_or_the_t
             for request in requests {
                 let error = client.send_value(request).await.unwrap_err();
                 let shown = everything_shown(&error);
-                assert_eq!(error.kind(), ErrorKind::Network, "{status}: {shown}");
+                assert_eq!(
+                    error.kind(),
+                    ErrorKind::Network,
+                    "{status}: {shown}; the other origin received: {:?}",
+                    String::from_utf8_lossy(&witness.received.lock().unwrap())
+                );
                 assert_eq!(error.status(), Some(status), "{shown}");
                 assert!(
                     error.message().contains(&format!("HTTP {status}")),
