@@ -1,5 +1,6 @@
 //! The [`Client`] and its request pipeline: auth header, timeout, retries for what is safe to
-//! repeat, one refresh-and-retry after a 401, error mapping.
+//! repeat, one token replacement and retry after a 401 (a second only when the replacement may
+//! predate the revocation), no redirects, bounded bodies, error mapping with secrets scrubbed.
 
 use std::fmt::Display;
 use std::sync::Arc;
