@@ -29,7 +29,7 @@ use tokio::sync::{watch, Semaphore};
 /// Calls in the load test.
 const CALLS: usize = 4000;
 /// Calls in flight at once.
-const CONCURRENCY: usize = 192;
+const CONCURRENCY: usize = 128;
 /// Revocations during the load test.
 const REVOCATIONS: usize = 5;
 
