@@ -1,5 +1,6 @@
 //! The [`Client`] and its request pipeline: auth header, timeout, retries for what is safe to
-//! repeat, one refresh-and-retry after a 401, error mapping.
+//! repeat, one token replacement and retry after a 401 (a second only when the replacement may
+//! predate the revocation), no redirects, bounded bodies, error mapping with secrets scrubbed.
 
 use std::fmt::Display;
 use std::sync::Arc;
@@ -13,17 +14,18 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::{
-    token_error, AccessToken, Bearer, ObtainTokenRequest, ObtainTokenResponse, TokenCache,
+    token_error, AccessToken, Bearer, Lease, ObtainTokenRequest, ObtainTokenResponse, TokenCache,
     TokenFetcher,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientBuilder, Config, Credentials, RequestOptions};
 use crate::error::{Error, ErrorKind, Result, ValidationDetail};
 use crate::journal::Journal;
-use crate::redact::redact_body;
+use crate::redact::{redact_sent_body, SentSecrets};
 use crate::secret::Secret;
 use crate::transport::{
     Bytes, HeaderMap, HeaderValue, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport,
+    TransportError,
 };
 
 /// The path of the token endpoint.
@@ -326,33 +328,43 @@ impl Client {
             )
             .await;
         }
-        let token = inner.tokens.token().await?;
-        match send_with_retries(
-            &inner.config,
-            inner.transport.as_ref(),
-            Some(&token),
-            &request,
+        let lease = inner.tokens.token().await?;
+        let outcome = self.send_with(&request, &lease).await;
+        if !refused_token(&outcome) {
+            return outcome;
+        }
+        // The token was refused (expired early, revoked): replace it — with the token another task
+        // already fetched if there is one — and retry.
+        let refusal = inner.tokens.refusal();
+        tracing::debug!(path = %request.path, "401 from the API: replacing the token and retrying");
+        let replacement = inner.tokens.replace_rejected(&lease, refusal).await?;
+        let outcome = self.send_with(&request, &replacement).await;
+        if !refused_token(&outcome) || !replacement.fetched_before(&refusal) {
+            return outcome;
+        }
+        // The replacement came from a fetch that was already under way when the first 401 arrived,
+        // so it may have been issued before the very revocation that refused the first token. One
+        // more replacement — fetched after this second 401, so newer than that revocation — and
+        // the last: a token fetched after its refusal that is refused again surfaces as an error.
+        let refusal = inner.tokens.refusal();
+        tracing::debug!(path = %request.path, "the replacement token predates the revocation: replacing it once more");
+        let replacement = inner.tokens.replace_rejected(&replacement, refusal).await?;
+        self.send_with(&request, &replacement).await
+    }
+
+    async fn send_with<T: DeserializeOwned>(
+        &self,
+        request: &ApiRequest,
+        lease: &Lease,
+    ) -> Result<T> {
+        send_with_retries(
+            &self.inner.config,
+            self.inner.transport.as_ref(),
+            Some(lease.bearer()),
+            request,
             &self.options,
         )
         .await
-        {
-            Err(error)
-                if error.kind() == ErrorKind::Authentication && error.status() == Some(401) =>
-            {
-                // The token was refused (expired early, revoked): refresh once and retry once.
-                tracing::debug!(path = %request.path, "401 from the API: refreshing the token and retrying once");
-                let token = inner.tokens.refresh_after_rejection(&token).await?;
-                send_with_retries(
-                    &inner.config,
-                    inner.transport.as_ref(),
-                    Some(&token),
-                    &request,
-                    &self.options,
-                )
-                .await
-            }
-            other => other,
-        }
     }
 
     /// Calls the token endpoint directly (`POST /v1/jwt/client/obtain/token`) and returns its answer.
@@ -415,6 +427,11 @@ impl ClientBuilder {
     }
 }
 
+/// Whether the API refused the access token (a 401 on an authenticated call).
+fn refused_token<T>(outcome: &Result<T>) -> bool {
+    matches!(outcome, Err(error) if error.kind() == ErrorKind::Authentication && error.status() == Some(401))
+}
+
 fn retryable(error: &Error, class: RetryClass, not_sent: bool) -> bool {
     match class {
         RetryClass::Never => false,
@@ -466,13 +483,33 @@ async fn send_with_retries<T: DeserializeOwned>(
             })
             .await;
         let (error, not_sent) = match outcome {
+            // A custom transport may not bound the body: the same limit, after the fact.
+            Ok(response) if response.body.len() > config.max_response_body => {
+                return Err(TransportError::BodyTooLarge {
+                    limit: config.max_response_body,
+                }
+                .into_error(&what.to_string())
+                .with_status(response.status));
+            }
             Ok(response) if (200..300).contains(&response.status) => {
                 tracing::debug!(request = %what, status = response.status, attempt, elapsed_ms = started.elapsed().as_millis() as u64, "dollr request");
-                return decode(&what, &response);
+                return decode(&what, &response, &sent_secrets(config, bearer, request));
+            }
+            // Never followed, never retried (it would redirect again): see `redirect_error`.
+            Ok(response) if (300..400).contains(&response.status) => {
+                tracing::debug!(request = %what, status = response.status, attempt, "dollr request redirected: refused");
+                return Err(redirect_error(&what, &config.base_url, &response));
             }
             Ok(response) => {
                 tracing::debug!(request = %what, status = response.status, attempt, "dollr request failed");
-                (error_from_response(&what.to_string(), &response), false)
+                (
+                    error_answer(
+                        &what.to_string(),
+                        &response,
+                        &sent_secrets(config, bearer, request),
+                    ),
+                    false,
+                )
             }
             Err(failure) => {
                 tracing::debug!(request = %what, attempt, failure = ?failure, "dollr request got no answer");
@@ -493,7 +530,11 @@ async fn send_with_retries<T: DeserializeOwned>(
     }
 }
 
-fn decode<T: DeserializeOwned>(what: &What<'_>, response: &HttpResponse) -> Result<T> {
+fn decode<T: DeserializeOwned>(
+    what: &What<'_>,
+    response: &HttpResponse,
+    sent: &SentSecrets,
+) -> Result<T> {
     let body: &[u8] = if response.body.is_empty() {
         b"null"
     } else {
@@ -506,8 +547,56 @@ fn decode<T: DeserializeOwned>(what: &What<'_>, response: &HttpResponse) -> Resu
         )
         .with_status(response.status)
         .with_request_id(response.header("x-request-id").map(str::to_string))
-        .with_body(Some(redact_body(&response.body)))
+        .with_body(Some(redact_sent_body(&response.body, sent)))
     })
+}
+
+/// The secrets an answer to `request` must not show: the client secret (whichever request it is:
+/// an answer from anywhere may echo it), the bearer token and the request body's secret values.
+/// Computed only when an answer is kept in an error.
+fn sent_secrets(config: &Config, bearer: Option<&Bearer>, request: &ApiRequest) -> SentSecrets {
+    let mut sent = SentSecrets::of(
+        bearer.map(|bearer| bearer.header_value().as_bytes()),
+        request.body.as_deref(),
+    );
+    if let Credentials::ClientCredentials { client_secret, .. } = &config.credentials {
+        sent.add(client_secret.expose());
+    }
+    sent
+}
+
+/// The SDK never follows a redirect: a JSON API has no reason to send one, and following it would
+/// re-send the client secret (token request) or the bearer token to wherever it points — another
+/// host, or plain http. The error names the status and the target's origin (scheme, host, port:
+/// never its path or query, which could carry anything) so a wrong base URL is easy to spot.
+/// `Network`: the request did not reach the API as configured; for an execution the pipeline's
+/// caller treats it as "may have been processed" (a 303 can follow a processed POST) and asks the
+/// status, never re-posting blindly.
+fn redirect_error(what: &What<'_>, base_url: &str, response: &HttpResponse) -> Error {
+    let target = response
+        .header("location")
+        .and_then(|location| {
+            let base = url::Url::parse(base_url).ok()?;
+            let target = base.join(location).ok()?;
+            Some(if target.origin() == base.origin() {
+                format!(
+                    "{} (the same origin)",
+                    target.origin().ascii_serialization()
+                )
+            } else {
+                target.origin().ascii_serialization()
+            })
+        })
+        .unwrap_or_else(|| "an unusable or missing Location".to_string());
+    Error::new(
+        ErrorKind::Network,
+        format!(
+            "{what}: the API answered HTTP {} redirecting to {target}; the SDK does not follow redirects (they could carry your credentials elsewhere) — check the base URL",
+            response.status
+        ),
+    )
+    .with_status(response.status)
+    .with_request_id(response.header("x-request-id").map(str::to_string))
 }
 
 /// Reads `Retry-After` as seconds (the HTTP-date form is treated as "unknown").
@@ -528,6 +617,12 @@ fn retry_after(response: &HttpResponse) -> Option<Duration> {
 
 /// The one mapping from an API error response to an [`Error`].
 pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
+    error_answer(what, response, &SentSecrets::default())
+}
+
+/// [`error_from_response`] for an answer to a request that carried `sent`: those values are
+/// replaced in the message, the details and the body, wherever the API echoed them.
+fn error_answer(what: &str, response: &HttpResponse, sent: &SentSecrets) -> Error {
     let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     let detail = &body["detail"];
     let details: Vec<ValidationDetail> = detail
@@ -548,14 +643,14 @@ pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
                                 .collect()
                         })
                         .unwrap_or_default(),
-                    msg: item["msg"].as_str().unwrap_or_default().to_string(),
+                    msg: sent.scrub(item["msg"].as_str().unwrap_or_default()),
                     kind: item["type"].as_str().unwrap_or_default().to_string(),
                 })
                 .collect()
         })
         .unwrap_or_default();
     let summary = match detail {
-        Value::String(text) => text.clone(),
+        Value::String(text) => sent.scrub(text),
         Value::Array(_) => details
             .iter()
             .map(|d| format!("{}: {}", d.field(), d.msg))
@@ -593,7 +688,7 @@ pub fn error_from_response(what: &str, response: &HttpResponse) -> Error {
             None
         })
         .with_request_id(response.header("x-request-id").map(str::to_string))
-        .with_body(Some(redact_body(&response.body)))
+        .with_body(Some(redact_sent_body(&response.body, sent)))
 }
 
 #[cfg(test)]

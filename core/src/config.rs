@@ -17,6 +17,9 @@ pub const DEFAULT_BASE_URL: &str = "https://api.heydollr.app";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default cap on the body of one answer (16 MiB). The API's largest answers (lists) are far smaller;
+/// a bigger or endless body is refused as a `Decode` error instead of growing memory.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 16 * 1024 * 1024;
 /// Environment variable for the client id.
 pub const ENV_CLIENT_ID: &str = "DOLLR_CLIENT_ID";
 /// Environment variable for the client secret.
@@ -134,6 +137,8 @@ pub struct Config {
     pub journal: JournalConfig,
     /// An extra root certificate (PEM) to trust, e.g. a corporate TLS proxy.
     pub extra_root_ca_pem: Option<Vec<u8>>,
+    /// The most bytes read from one answer's body; more is a `Decode` error.
+    pub max_response_body: usize,
 }
 
 /// Builds a [`crate::Client`]. Unset values fall back to `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`,
@@ -151,6 +156,7 @@ pub struct ClientBuilder {
     sdk_language: Option<String>,
     journal: Option<JournalConfig>,
     extra_root_ca_pem: Option<Vec<u8>>,
+    max_response_body: Option<usize>,
     transport: Option<Arc<dyn Transport>>,
     clock: Option<Arc<dyn Clock>>,
     ignore_env: bool,
@@ -229,6 +235,12 @@ impl ClientBuilder {
         self.extra_root_ca_pem = Some(pem.into());
         self
     }
+    /// The most bytes read from one answer's body (default 16 MiB, [`DEFAULT_MAX_RESPONSE_BODY`]);
+    /// a larger or endless body is a `Decode` error.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = Some(bytes);
+        self
+    }
     /// Replace the HTTP transport (tests, custom stacks).
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
@@ -301,6 +313,10 @@ impl ClientBuilder {
         if let Some(max_retries) = self.max_retries {
             retry.max_retries = max_retries;
         }
+        let max_response_body = self.max_response_body.unwrap_or(DEFAULT_MAX_RESPONSE_BODY);
+        if max_response_body == 0 {
+            return Err(config_error("max_response_body", "must be at least 1 byte"));
+        }
         let language = self
             .sdk_language
             .clone()
@@ -318,6 +334,7 @@ impl ClientBuilder {
             ),
             journal: self.journal.clone().unwrap_or_default(),
             extra_root_ca_pem: self.extra_root_ca_pem.clone(),
+            max_response_body,
         })
     }
 }

@@ -95,6 +95,12 @@ pub enum TransportError {
     Timeout,
     /// The connection broke after the request was sent: it may have been processed.
     Broken(String),
+    /// The answer's body is longer than `limit` bytes (`Config::max_response_body`): refused
+    /// without reading the rest. The request was processed.
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 impl TransportError {
@@ -117,11 +123,18 @@ impl TransportError {
                 ErrorKind::Network,
                 format!("the connection broke during {what}: {reason}"),
             ),
+            TransportError::BodyTooLarge { limit } => Error::new(
+                ErrorKind::Decode,
+                format!("{what}: the answer's body is larger than {limit} bytes (max_response_body); it was not read to the end — check the base URL, or raise the limit if the answer is expected"),
+            ),
         }
     }
 }
 
-/// Sends one HTTP request. Implementations must not retry on their own.
+/// Sends one HTTP request. Implementations must not retry on their own, must not follow redirects
+/// (return the 3xx: the pipeline refuses it), and should stop reading a body past
+/// `Config::max_response_body` with [`TransportError::BodyTooLarge`] (the pipeline refuses a longer
+/// body anyway, but only a transport can avoid holding it).
 #[async_trait]
 pub trait Transport: Send + Sync {
     /// Sends `request` and returns the whole response.
@@ -129,10 +142,12 @@ pub trait Transport: Send + Sync {
         -> std::result::Result<HttpResponse, TransportError>;
 }
 
-/// The default transport: reqwest with rustls.
+/// The default transport: reqwest with rustls; never follows redirects; reads at most
+/// `Config::max_response_body` bytes of a body.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
+    max_body: usize,
 }
 
 impl ReqwestTransport {
@@ -144,6 +159,9 @@ impl ReqwestTransport {
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
+            // A JSON API does not redirect; a redirect would re-send the client secret or the
+            // bearer token to wherever it points. The pipeline turns the 3xx into an error.
+            .redirect(reqwest::redirect::Policy::none())
             .tcp_nodelay(true);
         if let Some(pem) = &config.extra_root_ca_pem {
             let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
@@ -154,7 +172,10 @@ impl ReqwestTransport {
         let http = builder
             .build()
             .map_err(|e| Error::internal(format!("could not build the HTTP client: {e}")))?;
-        Ok(ReqwestTransport { http })
+        Ok(ReqwestTransport {
+            http,
+            max_body: config.max_response_body,
+        })
     }
 }
 
@@ -175,6 +196,39 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         current = source;
     }
     current.to_string()
+}
+
+/// Reads a body of at most `limit` bytes: an announced `Content-Length` over it is refused before
+/// reading, an unannounced (chunked, endless) one as soon as it passes it.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Bytes, TransportError> {
+    let too_large = TransportError::BodyTooLarge { limit };
+    if response
+        .content_length()
+        .is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX))
+    {
+        return Err(too_large);
+    }
+    // Most bodies arrive in one chunk: kept as it is, without a copy.
+    let mut first: Option<Bytes> = None;
+    let mut joined = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        let read = first.as_ref().map_or(0, Bytes::len) + joined.len();
+        if chunk.len() > limit.saturating_sub(read) {
+            return Err(too_large);
+        }
+        if read == 0 {
+            first = Some(chunk);
+            continue;
+        }
+        if let Some(first) = first.take() {
+            joined.extend_from_slice(&first);
+        }
+        joined.extend_from_slice(&chunk);
+    }
+    Ok(first.unwrap_or_else(|| joined.freeze()))
 }
 
 #[async_trait]
@@ -209,7 +263,7 @@ impl Transport for ReqwestTransport {
         let status = response.status().as_u16();
         // Taken, not copied: the pipeline reads only a couple of them.
         let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(|e| classify(&e))?;
+        let body = read_body(&mut response, self.max_body).await?;
         Ok(HttpResponse {
             status,
             headers,
