@@ -509,15 +509,31 @@ class AsyncClientBase(_NativeOwner):
         args: Mapping[str, Any],
         on_event: Callable[[Any], None] | None = None,
     ) -> Any:
+        import asyncio  # cached after the first call; keeps `import dollr` fast
+
+        loop = asyncio.get_running_loop()
         callback = None
         if on_event is not None:
-            import asyncio  # only flows with a progress callback need it; keeps `import dollr` fast
-
-            loop = asyncio.get_running_loop()
             handler = on_event
 
             # Events come from a runtime thread: hand them to this loop, in order.
             def callback(text: str) -> None:
                 loop.call_soon_threadsafe(lambda: handler(_loads(text)))
 
-        return _loads(await self._native.call_async(operation, _dumps(args), callback))
+        # The native call answers at once, or settles `future` from this loop when it ends.
+        future: asyncio.Future[str] = loop.create_future()
+        text = self._native.call_async(operation, _dumps(args), future, callback)
+        if text is None:
+            text = await future
+        return _loads(text)
+
+
+def _settle_future(future: Any, text: str | None, error: BaseException | None) -> None:
+    """Completes an asyncio call's future on its loop (scheduled there by the runtime worker that
+    finished the call); a cancelled caller no longer wants the outcome."""
+    if future.done():
+        return
+    if error is None:
+        future.set_result(text)
+    else:
+        future.set_exception(error)
