@@ -66,6 +66,11 @@ pub(crate) fn attach<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
     Python::try_attach(f)
 }
 
+/// Whether the exit hook has run: from then on no worker hands anything to Python.
+pub(crate) fn closed() -> bool {
+    gate().closed
+}
+
 /// The `atexit` hook: no foreign thread enters the interpreter from now on. Waits (GIL released,
 /// so they can finish) for the ones inside to leave.
 #[pyfunction]

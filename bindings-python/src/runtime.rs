@@ -288,6 +288,15 @@ pub(crate) fn start_for_asyncio<Fut>(
 where
     Fut: Future<Output = Result<Value, Error>> + Send + 'static,
 {
+    if interpreter::closed() {
+        // A call made while the interpreter exits (from an `atexit` handler, say): no worker may
+        // hand its outcome back any more, so it is driven to its end right here.
+        let outcome = CallRuntime::shared().and_then(|runtime| {
+            let outcome = py.detach(|| runtime.block_on(AssertUnwindSafe(call).catch_unwind()));
+            settle(outcome.and_then(|outcome| outcome))
+        });
+        return into_py(py, outcome.and_then(|value| encode(&value))).map(Some);
+    }
     let call_soon = future
         .bind(py)
         .call_method0("get_loop")?

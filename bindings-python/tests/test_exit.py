@@ -102,3 +102,36 @@ def test_exiting_with_asyncio_calls_in_flight_never_crashes_the_interpreter() ->
     assert all("calls in flight" in run.stdout for run in runs)
     in_flight = [int(run.stdout.split()[2]) for run in runs]
     assert sum(in_flight) > 0, in_flight
+
+
+def test_an_async_call_made_after_the_exit_hook_still_completes() -> None:
+    # An `atexit` handler registered before `import dollr` runs after dollr's own exit hook, when
+    # no runtime worker may hand a result back: its call must still complete, not wait forever.
+    script = textwrap.dedent(
+        """
+        import asyncio
+        import atexit
+
+
+        def at_exit():
+            async def late_call():
+                async with sandbox.async_client() as client:
+                    token = await client.auth.obtain_token()
+                    print("late call answered:", token.expires_in > 0)
+
+            asyncio.run(late_call())
+            sandbox.shutdown()
+
+
+        atexit.register(at_exit)
+
+        from dollr.testing import Sandbox
+
+        sandbox = Sandbox()
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert "late call answered: True" in run.stdout, run.stderr
