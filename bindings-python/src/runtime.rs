@@ -27,15 +27,15 @@ use std::time::Duration;
 use dollr_core::bridge::{panic_text, poll_once, BoxedCall, FirstPoll};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
-
-use crate::client::encode;
-use crate::errors::{into_py, to_py_err};
-use crate::interpreter;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
+
+use crate::client::encode;
+use crate::errors::{into_py, to_py_err};
+use crate::interpreter;
 
 /// How often a blocked sync call returns to Python to let it deliver Ctrl-C.
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
@@ -230,7 +230,7 @@ where
 }
 
 /// How an asyncio call started: answered on the spot, or running on the shared runtime.
-pub(crate) enum Started {
+enum Started {
     /// The first poll finished it (a refused argument, a closed client, a cached answer).
     Done(Result<Value, Error>),
     /// It waits on the network; `finish` gets its outcome on a runtime thread when it ends.
@@ -240,10 +240,7 @@ pub(crate) enum Started {
 /// Starts `future` for an asyncio caller: polled once right here (an immediate answer never leaves
 /// this thread), otherwise spawned on the shared runtime, which hands its outcome to `finish` on
 /// the worker that completes it. No thread waits meanwhile.
-pub(crate) fn start<Fut>(
-    future: Fut,
-    finish: impl FnOnce(Result<Value, Error>) + Send + 'static,
-) -> Started
+fn start<Fut>(future: Fut, finish: impl FnOnce(Result<Value, Error>) + Send + 'static) -> Started
 where
     Fut: Future<Output = Result<Value, Error>> + Send + 'static,
 {
