@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use serde_json::Value;
 
 use crate::errors::{into_py, to_py_err};
+use crate::interpreter;
 use crate::logs;
 use crate::runtime::{self, guard, CallRuntime};
 
@@ -45,7 +46,7 @@ fn parse_args(args: &str) -> Result<Value, Error> {
     })
 }
 
-fn encode(value: &Value) -> Result<String, Error> {
+pub(crate) fn encode(value: &Value) -> Result<String, Error> {
     serde_json::to_string(value)
         .map_err(|e| Error::internal(format!("could not encode the result: {e}")))
 }
@@ -173,17 +174,21 @@ impl NativeClient {
         into_py(py, result.and_then(|value| encode(&value)))
     }
 
-    /// Calls one bridge operation from asyncio: returns a coroutine that completes when the core's
-    /// task does. No thread waits meanwhile. `on_event` is called from a runtime thread (the Python
-    /// layer hands it to the event loop with `call_soon_threadsafe`).
-    #[pyo3(signature = (operation, args, on_event=None))]
-    async fn call_async(
+    /// Starts one bridge operation for asyncio. `future` is an `asyncio.Future` the caller created
+    /// on its running loop: the result (JSON text) is returned at once when the first poll has it,
+    /// else this returns `None` and the call settles `future` when it ends. No thread waits
+    /// meanwhile. `on_event` is called from a runtime thread (the Python layer hands it to the
+    /// event loop with `call_soon_threadsafe`).
+    #[pyo3(signature = (operation, args, future, on_event=None))]
+    fn call_async(
         &self,
+        py: Python<'_>,
         operation: String,
-        args: String,
+        args: &str,
+        future: Py<PyAny>,
         on_event: Option<Py<PyAny>>,
-    ) -> PyResult<String> {
-        Python::attach(logs::refresh_level);
+    ) -> PyResult<Option<String>> {
+        logs::refresh_level(py);
         let prepared = guard(|| {
             if let CallRuntime::Own(_) = self.runtime {
                 // Its connections live on a runtime only `call` drives.
@@ -191,27 +196,21 @@ impl NativeClient {
                     "a blocking dollr client cannot be awaited; use dollr.AsyncClient",
                 ));
             }
-            Ok((self.client()?, parse_args(&args)?))
+            Ok((self.client()?, parse_args(args)?))
         });
-        let result = match prepared {
-            Ok((client, args)) => {
-                runtime::spawn(async move {
-                    match on_event {
-                        Some(callback) => {
-                            let events = Arc::new(move |event: Value| {
-                                // Not attachable only while the interpreter shuts down.
-                                let _ = Python::try_attach(|py| deliver(py, &callback, &event));
-                            });
-                            bridge::call_with_events(&client, &operation, args, events).await
-                        }
-                        None => bridge::call(&client, &operation, args).await,
-                    }
-                })
-                .await
+        let (client, args) = into_py(py, prepared)?;
+        runtime::start_for_asyncio(py, future, async move {
+            match on_event {
+                Some(callback) => {
+                    let events = Arc::new(move |event: Value| {
+                        // Not delivered once the interpreter is exiting.
+                        let _ = interpreter::attach(|py| deliver(py, &callback, &event));
+                    });
+                    bridge::call_with_events(&client, &operation, args, events).await
+                }
+                None => bridge::call(&client, &operation, args).await,
             }
-            Err(error) => Err(error),
-        };
-        Python::attach(|py| into_py(py, result.and_then(|value| encode(&value))))
+        })
     }
 
     fn __repr__(&self) -> String {

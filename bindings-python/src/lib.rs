@@ -7,6 +7,7 @@
 
 mod client;
 mod errors;
+mod interpreter;
 mod logs;
 mod runtime;
 #[cfg(feature = "sandbox")]
@@ -99,18 +100,23 @@ fn _panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
     into_py(py, result).map(|_| ())
 }
 
-/// The async twin of `_panic_for_tests`.
+/// The async twin of `_panic_for_tests`: started like `NativeClient.call_async`, settling
+/// `future` (an `asyncio.Future` of the running loop) unless it answers at once.
 #[pyfunction]
 #[allow(clippy::panic)]
-async fn _panic_async_for_tests(message: String) -> PyResult<()> {
-    let result = runtime::spawn(async move {
+fn _panic_async_for_tests(
+    py: Python<'_>,
+    message: String,
+    future: Py<PyAny>,
+) -> PyResult<Option<String>> {
+    runtime::start_for_asyncio(py, future, async move {
+        // Not ready on the first poll: the panic happens on a runtime worker.
+        tokio::task::yield_now().await;
         if message.is_empty() {
             return Ok(Value::Null);
         }
         panic!("{message}")
     })
-    .await;
-    Python::attach(|py| into_py(py, result).map(|_| ()))
 }
 
 /// A panic in a plain exported function, outside any call (tests only): `guard` turns it into
@@ -134,6 +140,7 @@ fn _panic_in_guard_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
 fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = module.py();
     logs::install();
+    interpreter::register_exit_hook(module)?;
     module.add("__version__", dollr_core::config::SDK_VERSION)?;
     module.add("TEST_NUMBERS", test_numbers(py)?)?;
     module.add_class::<client::NativeClient>()?;

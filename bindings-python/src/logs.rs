@@ -127,8 +127,8 @@ impl Subscriber for PythonLogging {
         event.record(&mut text);
         let line = format!("{}{}", text.message, text.fields);
         let level = python_level(metadata.level());
-        // `try_attach`: worker threads may still log while the interpreter shuts down.
-        let _ = Python::try_attach(|py| {
+        // Worker threads may still log while the interpreter exits: then the line is dropped.
+        let _ = crate::interpreter::attach(|py| {
             if let Ok(logger) = logger(py) {
                 // A broken log handler must not break a payment: its error is dropped.
                 let _ = logger.call_method1("log", (level, line));

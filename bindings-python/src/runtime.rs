@@ -10,8 +10,10 @@
 //!
 //! **Asyncio clients** (`dollr.AsyncClient`) share the module's multi-thread runtime: a call is
 //! polled once on the event loop's thread (a refused argument or a closed client answers there,
-//! see `dollr_core::bridge::poll_once`) and only a call that waits is spawned; the coroutine
-//! awaits its handle, so no thread is parked per call.
+//! see `dollr_core::bridge::poll_once`) and only a call that waits is spawned; its task settles
+//! the caller's asyncio future through the event loop (`call_soon_threadsafe`), so no thread is
+//! parked per call. That hand-back is the only time a worker enters Python, and it goes through
+//! [`crate::interpreter::attach`], which is closed before the interpreter finalizes.
 //!
 //! Both paths catch panics, so a panic anywhere in the core becomes an `InternalError` instead of
 //! tearing the process down.
@@ -26,9 +28,14 @@ use dollr_core::bridge::{panic_text, poll_once, BoxedCall, FirstPoll};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
+
+use crate::client::encode;
+use crate::errors::{into_py, to_py_err};
+use crate::interpreter;
 
 /// How often a blocked sync call returns to Python to let it deliver Ctrl-C.
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
@@ -49,12 +56,28 @@ fn shared_runtime() -> Result<&'static Runtime, Error> {
         .map_err(|e| Error::internal(format!("could not start the dollr runtime: {e}")))
 }
 
+/// A blocking client's own runtime, released wherever Python frees the client. The garbage
+/// collector may do that on a thread that is driving another client's call (in a log handler,
+/// say); tokio refuses to wait there for the runtime's threads (it panics), so there it is shut
+/// down without waiting: its tasks are dropped, its blocking threads end on their own.
+pub(crate) struct OwnRuntime(Option<Runtime>);
+
+impl Drop for OwnRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                runtime.shutdown_background();
+            }
+        }
+    }
+}
+
 /// The runtime a client's calls run on.
 #[derive(Clone)]
 pub(crate) enum CallRuntime {
     /// A blocking client's own current-thread runtime, driven by the Python threads waiting on
     /// its calls.
-    Own(Arc<Runtime>),
+    Own(Arc<OwnRuntime>),
     /// The module's multi-thread runtime (asyncio clients, and calls outside any client).
     Shared(&'static Runtime),
 }
@@ -65,7 +88,7 @@ impl CallRuntime {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map(|runtime| CallRuntime::Own(Arc::new(runtime)))
+            .map(|runtime| CallRuntime::Own(Arc::new(OwnRuntime(Some(runtime)))))
             .map_err(|e| Error::internal(format!("could not start the dollr runtime: {e}")))
     }
 
@@ -74,10 +97,11 @@ impl CallRuntime {
         shared_runtime().map(CallRuntime::Shared)
     }
 
-    fn get(&self) -> &Runtime {
+    /// The runtime (`None` only while an own runtime is being dropped, when no call can use it).
+    fn get(&self) -> Option<&Runtime> {
         match self {
-            CallRuntime::Own(runtime) => runtime,
-            CallRuntime::Shared(runtime) => runtime,
+            CallRuntime::Own(runtime) => runtime.0.as_ref(),
+            CallRuntime::Shared(runtime) => Some(runtime),
         }
     }
 
@@ -85,10 +109,13 @@ impl CallRuntime {
     /// code called from some other extension's runtime) cannot block on another one, so there the
     /// wait happens on a scoped helper thread.
     fn block_on<T: Send>(&self, future: impl Future<Output = T> + Send) -> std::thread::Result<T> {
+        let Some(runtime) = self.get() else {
+            return Err(Box::new("the client's runtime is shut down"));
+        };
         if tokio::runtime::Handle::try_current().is_err() {
-            return Ok(self.get().block_on(future));
+            return Ok(runtime.block_on(future));
         }
-        std::thread::scope(|scope| scope.spawn(|| self.get().block_on(future)).join())
+        std::thread::scope(|scope| scope.spawn(|| runtime.block_on(future)).join())
     }
 
     /// Lets an interrupted call finish on its own: an execution is never abandoned half-way.
@@ -103,7 +130,12 @@ impl CallRuntime {
                 let runtime = Arc::clone(runtime);
                 let spawned = std::thread::Builder::new()
                     .name("dollr-interrupted-call".to_string())
-                    .spawn(move || runtime.block_on(call));
+                    .spawn(move || {
+                        if let Some(runtime) = &runtime.0 {
+                            // Nobody waits for the outcome any more; the journal has the intent.
+                            let _ = runtime.block_on(call);
+                        }
+                    });
                 if let Err(error) = spawned {
                     tracing::warn!(%error, "could not finish an interrupted dollr call");
                 }
@@ -197,23 +229,89 @@ where
     }
 }
 
-/// Runs `future` for an asyncio caller: polled once right here (an immediate answer never leaves
-/// this thread), otherwise spawned on the shared runtime and awaited through its handle, which
-/// wakes the coroutine when the task completes.
-pub(crate) async fn spawn<Fut>(future: Fut) -> Result<Value, Error>
+/// How an asyncio call started: answered on the spot, or running on the shared runtime.
+enum Started {
+    /// The first poll finished it (a refused argument, a closed client, a cached answer).
+    Done(Result<Value, Error>),
+    /// It waits on the network; `finish` gets its outcome on a runtime thread when it ends.
+    Running,
+}
+
+/// Starts `future` for an asyncio caller: polled once right here (an immediate answer never leaves
+/// this thread), otherwise spawned on the shared runtime, which hands its outcome to `finish` on
+/// the worker that completes it. No thread waits meanwhile.
+fn start<Fut>(future: Fut, finish: impl FnOnce(Result<Value, Error>) + Send + 'static) -> Started
 where
     Fut: Future<Output = Result<Value, Error>> + Send + 'static,
 {
-    let runtime = shared_runtime()?;
+    let runtime = match shared_runtime() {
+        Ok(runtime) => runtime,
+        Err(error) => return Started::Done(Err(error)),
+    };
     match poll_once(runtime.handle(), Box::pin(future)) {
-        FirstPoll::Ready(outcome) => settle(outcome),
+        FirstPoll::Ready(outcome) => Started::Done(settle(outcome)),
         FirstPoll::Pending(call) => {
-            match runtime.spawn(AssertUnwindSafe(call).catch_unwind()).await {
-                Ok(outcome) => settle(outcome),
-                Err(join_error) => Err(Error::internal(format!(
-                    "the dollr runtime dropped a call before it finished: {join_error}"
-                ))),
-            }
+            runtime.spawn(async move {
+                finish(settle(AssertUnwindSafe(call).catch_unwind().await));
+            });
+            Started::Running
         }
+    }
+}
+
+/// `dollr._support._settle_future(future, text, error)`: sets an asyncio future's result or
+/// exception unless it was cancelled meanwhile.
+fn settle_future(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static SETTLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    SETTLE
+        .get_or_try_init(py, || {
+            py.import("dollr._support")?
+                .getattr("_settle_future")
+                .map(Bound::unbind)
+        })
+        .map(|settle| settle.bind(py))
+}
+
+/// Runs `call` for an asyncio caller that created `future` (an `asyncio.Future` of its running
+/// loop): returns the answer's JSON text when the first poll has it (a refusal raises here),
+/// else `None`, and the call's outcome later settles `future` from its event loop's thread. The
+/// worker that completes the call only hands it over (`loop.call_soon_threadsafe`), through
+/// [`interpreter::attach`]: once the interpreter is exiting, the outcome is dropped instead.
+pub(crate) fn start_for_asyncio<Fut>(
+    py: Python<'_>,
+    future: Py<PyAny>,
+    call: Fut,
+) -> PyResult<Option<String>>
+where
+    Fut: Future<Output = Result<Value, Error>> + Send + 'static,
+{
+    if interpreter::closed() {
+        // A call made while the interpreter exits (from an `atexit` handler, say): no worker may
+        // hand its outcome back any more, so it is driven to its end right here.
+        let outcome = CallRuntime::shared().and_then(|runtime| {
+            let outcome = py.detach(|| runtime.block_on(AssertUnwindSafe(call).catch_unwind()));
+            settle(outcome.and_then(|outcome| outcome))
+        });
+        return into_py(py, outcome.and_then(|value| encode(&value))).map(Some);
+    }
+    let call_soon = future
+        .bind(py)
+        .call_method0("get_loop")?
+        .getattr("call_soon_threadsafe")?
+        .unbind();
+    let settle = settle_future(py)?.clone().unbind();
+    let started = start(call, move |outcome| {
+        interpreter::attach(move |py| {
+            let (text, error) = match outcome.and_then(|value| encode(&value)) {
+                Ok(text) => (Some(text), None),
+                Err(error) => (None, Some(to_py_err(py, &error).into_value(py))),
+            };
+            // Fails only when the loop is closed: then nobody awaits the future any more.
+            let _ = call_soon.call1(py, (settle, future, text, error));
+        });
+    });
+    match started {
+        Started::Done(outcome) => into_py(py, outcome.and_then(|value| encode(&value))).map(Some),
+        Started::Running => Ok(None),
     }
 }

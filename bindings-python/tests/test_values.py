@@ -71,7 +71,8 @@ def test_money_arguments_are_sent_as_exact_text() -> None:
     assert _args(("amount", "decimal", Decimal("1E+2"))) == {"amount": "100"}
     assert _args(("amount", "decimal", Decimal("0.000001"))) == {"amount": "0.000001"}
     assert _args(("amount", "decimal", 7)) == {"amount": "7"}
-    assert _args(("amount", "decimal", True)) == {"amount": True}  # not money: the core says so
+    with pytest.raises(dollr.ValidationError, match="`amount`: must be a Decimal"):
+        _args(("amount", "decimal", True))  # not money
     assert _args(("amount", "decimal", None), ("note", "string", "x")) == {"note": "x"}
     nested = to_wire("list:model:LineItem", [{"name": "a", "qty": 1, "amount": Decimal("2.50")}])
     assert nested == [{"name": "a", "qty": 1, "amount": "2.50"}]

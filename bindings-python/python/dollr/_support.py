@@ -10,6 +10,12 @@ Conversions, by bridge type:
   exact text, and a ``float`` as its exact binary value (``Decimal(0.1)`` is
   ``0.1000000000000000055511151231257827021181583404541015625``, which the core refuses for money
   while ``250.0`` becomes ``250``) — never rounded here.
+* ``integer`` / ``number``: ``int`` (and for ``number`` also a finite ``float``) as given; the core
+  refuses what its type does not take (a negative id, a fraction, a value beyond its range),
+  naming the field. What JSON cannot carry or would carry as something else (NaN, ±inf, ``bool``,
+  text, other objects) is refused here, before anything is sent.
+* durations: seconds (``int``, ``float`` or ``timedelta``) in, the bridge's ``*_ms`` integer
+  milliseconds out, checked by :func:`_milliseconds` for every duration of the API.
 * ``timestamp``: timezone-aware :class:`~datetime.datetime` out; ``datetime`` (ISO 8601) or RFC 3339
   text in (a naive ``datetime`` is read by the core as UTC).
 * ``enum:<Name>``: the enum's member when known, else the plain ``str`` (forward compatible).
@@ -22,6 +28,8 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import json
+import keyword
+import math
 import os
 from collections.abc import Mapping
 from decimal import Decimal
@@ -134,7 +142,10 @@ class Model:
         for name, key, kind in self._fields:
             value = getattr(self, name)
             if value is not None:
-                wire[key] = to_wire(kind, value)
+                try:
+                    wire[key] = to_wire(kind, value)
+                except _Refused as refused:
+                    raise refused.at(name) from None
         return wire
 
 
@@ -264,16 +275,118 @@ def from_wire(kind: str, value: Any) -> Any:
 # ---- from Python to the bridge's JSON -------------------------------------------------------
 
 
+class _Refused(Exception):
+    """A value refused while converting it for the bridge. ``path`` collects the field's name on
+    the way out (innermost last), so the ``ValidationError`` names it as the caller wrote it."""
+
+    def __init__(self, problem: str, kind: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.kind = kind
+        self.path: list[str] = []
+
+    def at(self, name: str | int) -> _Refused:
+        self.path.insert(0, str(name))
+        return self
+
+    def error(self) -> Exception:
+        """The ``ValidationError`` the core would raise, shaped like its own."""
+        from dollr.errors import ValidationError
+
+        field = ".".join(self.path)
+        message = f"invalid `{field}`: {self.problem}"
+        return ValidationError(
+            f"Validation: {message}",
+            kind="Validation",
+            message=message,
+            details=[
+                {"loc": ["body", *self.path], "msg": message, "type": self.kind, "field": field}
+            ],
+        )
+
+
+def _what(value: Any) -> str:
+    """A refused value in words, never echoing text (a misplaced string may be a secret)."""
+    if isinstance(value, (bool, int, float, Decimal, _dt.timedelta)):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+LARGEST_EXACT = 2**53 - 1
+"""The largest whole number every binding's numbers hold exactly (JavaScript's
+``Number.MAX_SAFE_INTEGER``): the bound of every integer, factor and duration the SDK takes, so
+one input gets one verdict in every language."""
+
+
+def _check_number(value: Any, whole: bool, expected: str = "a number") -> int | float:
+    """The one check of an ``integer`` (``whole``) or ``number`` argument: an ``int`` or a finite
+    ``float``, neither negative (no count, id, duration or factor of the API is) nor beyond
+    :data:`LARGEST_EXACT`. The core still judges each field's own range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Refused(f"must be {expected}, got {_what(value)}", "type_error.number")
+    if not math.isfinite(value):
+        raise _Refused(f"must be a finite number, got {value!r}", "value_error.number.not_finite")
+    if value < 0:
+        raise _Refused(f"must not be negative, got {value!r}", "value_error.number.not_ge")
+    if value > LARGEST_EXACT:
+        raise _Refused(
+            f"is too large: at most {LARGEST_EXACT}, got {value!r}", "value_error.number.not_le"
+        )
+    if whole and isinstance(value, float):
+        if not value.is_integer():
+            raise _Refused(f"must be a whole number, got {value!r}", "type_error.integer")
+        return int(value)
+    return value
+
+
+def _integer_to_wire(value: Any) -> Any:
+    return _check_number(value, whole=True)
+
+
+def _number_to_wire(value: Any) -> Any:
+    return _check_number(value, whole=False)
+
+
+def _milliseconds(seconds: TimeoutLike) -> int:
+    """The one conversion of every duration the API takes (client timeout, poll intervals, wait
+    timeouts): seconds as ``int``, ``float`` or ``timedelta`` to whole milliseconds, checked like
+    every number (:func:`_check_number`) and at most :data:`LARGEST_EXACT` milliseconds."""
+    milliseconds: int | float
+    if isinstance(seconds, _dt.timedelta):
+        # Exact: a timedelta is whole microseconds.
+        microseconds = (seconds.days * 86_400 + seconds.seconds) * 1_000_000 + seconds.microseconds
+        if microseconds < 0:
+            raise _Refused(f"must not be negative, got {seconds!r}", "value_error.number.not_ge")
+        milliseconds = (microseconds + 500) // 1000
+    else:
+        expected = "a number of seconds (int, float or timedelta)"
+        milliseconds = _check_number(seconds, whole=False, expected=expected) * 1000
+    if milliseconds > LARGEST_EXACT:
+        raise _Refused(
+            f"is too long: at most {LARGEST_EXACT // 1000} seconds, got {_what(seconds)}",
+            "value_error.number.not_le",
+        )
+    return round(milliseconds)
+
+
 def _decimal_to_wire(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value  # not a number: the core refuses it with a message naming the field
+    """An amount: its exact decimal text, for the core to judge against the currency. Text passes
+    as written; what is no amount at all (NaN, ±inf, ``bool``, other objects) is refused here."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, float):
         value = Decimal(value)  # the exact binary value: 0.1 is refused by the core, 250.0 is not
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _Refused(
+                f"must be a finite amount, got {value}", "value_error.decimal.not_finite"
+            )
         return format(value, "f")  # positional notation, every digit kept
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return value
+    raise _Refused(
+        f"must be a Decimal, an int or decimal text, got {_what(value)}", "type_error.decimal"
+    )
 
 
 def _timestamp_to_wire(value: Any) -> Any:
@@ -292,11 +405,15 @@ def _model_to_wire(name: str) -> _Converter:
             return value._to_wire()
         if isinstance(value, Mapping):
             types = {key: kind for _, key, kind in _MODELS[name]._fields}
-            return {
-                key: to_wire(types[key], item) if key in types else item
-                for key, item in value.items()
-                if item is not None
-            }
+            wire = {}
+            for key, item in value.items():
+                if item is None:
+                    continue
+                try:
+                    wire[key] = to_wire(types[key], item) if key in types else item
+                except _Refused as refused:
+                    raise refused.at(key) from None
+            return wire
         return value
 
     return convert
@@ -306,7 +423,13 @@ def _list_to_wire(item: _Converter) -> _Converter:
     def convert(value: Any) -> Any:
         if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
             return value  # not a list: the core says so
-        return [item(v) for v in value]
+        wire = []
+        for index, v in enumerate(value):
+            try:
+                wire.append(item(v))
+            except _Refused as refused:
+                raise refused.at(index) from None
+        return wire
 
     return convert
 
@@ -329,6 +452,10 @@ def _to_wire_converter(kind: str) -> _Converter:
             converter = _model_to_wire(kind[6:])
         elif kind.startswith("list:"):
             converter = _list_to_wire(_to_wire_converter(kind[5:]))
+        elif kind == "integer":
+            converter = _integer_to_wire
+        elif kind == "number":
+            converter = _number_to_wire
         elif kind == "json":
             converter = _json_to_wire
         else:
@@ -356,10 +483,27 @@ def to_wire(kind: str, value: Any) -> Any:
     return _to_wire_converter(kind)(value)
 
 
+def _python_name(name: str, kind: str) -> str:
+    """A parameter as the generated method spells it (``codegen.py``'s ``py_name``): durations
+    without their ``_ms`` suffix, keywords with a trailing ``_``."""
+    if kind == "seconds":
+        name = name[:-3]
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
 def _args(*params: tuple[str, str, Any]) -> dict[str, Any]:
     """The bridge's argument object: ``(JSON name, bridge type, value)`` triples, ``None`` left
-    out (the core applies its defaults)."""
-    return {name: to_wire(kind, value) for name, kind, value in params if value is not None}
+    out (the core applies its defaults). A value that cannot be sent is a ``ValidationError``
+    naming the parameter, raised before anything is sent."""
+    args = {}
+    for name, kind, value in params:
+        if value is None:
+            continue
+        try:
+            args[name] = to_wire(kind, value)
+        except _Refused as refused:
+            raise refused.at(_python_name(name, kind)).error() from None
+    return args
 
 
 def _events(
@@ -400,12 +544,14 @@ def _loads(text: str) -> Any:
 # ---- the clients ----------------------------------------------------------------------------
 
 
-def _milliseconds(seconds: TimeoutLike | None) -> int | None:
-    if seconds is None:
+def _option(name: str, convert: _Converter, value: Any) -> Any:
+    """A client option converted for the core; a refusal names the option as Python spells it."""
+    if value is None:
         return None
-    if isinstance(seconds, _dt.timedelta):
-        seconds = seconds.total_seconds()
-    return round(seconds * 1000)
+    try:
+        return convert(value)
+    except _Refused as refused:
+        raise refused.at(name).error() from None
 
 
 class _NativeOwner:
@@ -427,8 +573,8 @@ class _NativeOwner:
             "client_id": client_id,
             "client_secret": client_secret,
             "base_url": base_url,
-            "timeout_ms": _milliseconds(timeout),
-            "max_retries": max_retries,
+            "timeout_ms": _option("timeout", _milliseconds, timeout),
+            "max_retries": _option("max_retries", _integer_to_wire, max_retries),
             "journal": None if journal is None else os.fspath(journal),
             "sdk_language": "python",
         }
@@ -509,15 +655,31 @@ class AsyncClientBase(_NativeOwner):
         args: Mapping[str, Any],
         on_event: Callable[[Any], None] | None = None,
     ) -> Any:
+        import asyncio  # cached after the first call; keeps `import dollr` fast
+
+        loop = asyncio.get_running_loop()
         callback = None
         if on_event is not None:
-            import asyncio  # only flows with a progress callback need it; keeps `import dollr` fast
-
-            loop = asyncio.get_running_loop()
             handler = on_event
 
             # Events come from a runtime thread: hand them to this loop, in order.
             def callback(text: str) -> None:
                 loop.call_soon_threadsafe(lambda: handler(_loads(text)))
 
-        return _loads(await self._native.call_async(operation, _dumps(args), callback))
+        # The native call answers at once, or settles `future` from this loop when it ends.
+        future: asyncio.Future[str] = loop.create_future()
+        text = self._native.call_async(operation, _dumps(args), future, callback)
+        if text is None:
+            text = await future
+        return _loads(text)
+
+
+def _settle_future(future: Any, text: str | None, error: BaseException | None) -> None:
+    """Completes an asyncio call's future on its loop (scheduled there by the runtime worker that
+    finished the call); a cancelled caller no longer wants the outcome."""
+    if future.done():
+        return
+    if error is None:
+        future.set_result(text)
+    else:
+        future.set_exception(error)
