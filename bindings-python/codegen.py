@@ -297,9 +297,7 @@ def init_assignment(field: dict[str, Any]) -> str:
     name = identifier(field["name"])
     kind = field["type"]
     if kind == "secret":
-        value = f"Secret({name})"
-        if field["optional"]:
-            value = f"None if {name} is None else {value}"
+        value = f"as_secret({name})"
     elif init_type(kind) != out_type(kind):
         optional = " | None" if field["optional"] else ""
         value = f'cast("{out_type(kind)}{optional}", {name})'
@@ -345,7 +343,7 @@ def generate_models(schema: Schema, models: list[str], enums: list[str]) -> str:
         f"from typing import {', '.join(typing_names)}",
         "",
         "from dollr._support import FieldSpecs, FlowEvent, Model"
-        + (", Secret" if uses_secret else ""),
+        + (", Secret, as_secret" if uses_secret else ""),
         "from dollr.enums import (",
         *(f"    {n}," for n in sorted(used_enums + [literal(name) for name in used_enums])),
         ")",

@@ -67,6 +67,21 @@ def test_models_keep_secrets_as_secrets_in_repr_to_dict_and_json() -> None:
     assert token.code == dollr.Secret("987650") and "987650" not in str(token.to_dict())
 
 
+def test_a_secret_field_given_no_text_is_refused_by_the_core_naming_it(
+    dollr_client: dollr.Client,
+) -> None:
+    passcode = dollr.PasscodeToken(code=1234, phone=TestNumbers.COMPLETES)  # type: ignore[arg-type]
+    with pytest.raises(dollr.ValidationError) as caught:
+        dollr_client.payout(
+            phone=TestNumbers.COMPLETES_ORANGE_LR,
+            amount=Decimal("3.00"),
+            currency="USD",
+            recipient_name="Secret Test",
+            passcode=passcode,
+        )
+    assert "passcode.code" in str(caught.value)
+
+
 def test_secret_arguments_take_a_secret_or_a_str(dollr_sandbox: Sandbox) -> None:
     with dollr.Client(
         client_id=dollr_sandbox.client_id,

@@ -47,6 +47,7 @@ __all__ = [
     "StrEnum",
     "TimeoutLike",
     "UnknownEvent",
+    "as_secret",
     "from_wire",
     "to_wire",
 ]
@@ -119,6 +120,12 @@ class Secret:
 
 _MASK = "**********"
 """What a secret shows instead of its value (pydantic's ``SecretStr`` mask)."""
+
+
+def as_secret(value: Any) -> Any:
+    """A model's secret field as given to its constructor: a ``str`` wrapped in a ``Secret``;
+    ``None`` and what is no text at all are kept, for the core to refuse naming the field."""
+    return Secret(value) if isinstance(value, str) else value
 
 
 def _secret_value(value: Any) -> Any:

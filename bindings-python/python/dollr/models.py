@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, cast
 
-from dollr._support import FieldSpecs, FlowEvent, Model, Secret
+from dollr._support import FieldSpecs, FlowEvent, Model, Secret, as_secret
 from dollr.enums import (
     AnomalyKind,
     AnomalyKindLiteral,
@@ -1001,7 +1001,7 @@ class Execution(Model):
         self.payer_currency = payer_currency
         self.reference_id = reference_id
         self.status = cast("ExecutionStatusLiteral", status)
-        self.client_secret = None if client_secret is None else Secret(client_secret)
+        self.client_secret = as_secret(client_secret)
         self.gateway_message = gateway_message
         self.provider_transaction_id = provider_transaction_id
         self.requires_action = requires_action
@@ -2014,7 +2014,7 @@ class ObtainTokenResponse(Model):
         access_token: Secret | str,
         expires_in: int,
     ) -> None:
-        self.access_token = Secret(access_token)
+        self.access_token = as_secret(access_token)
         self.expires_in = expires_in
 
 
@@ -2732,7 +2732,7 @@ class PasscodeToken(Model):
         phone: str | None = None,
         user_id: str | None = None,
     ) -> None:
-        self.code = Secret(code)
+        self.code = as_secret(code)
         self.phone = phone
         self.user_id = user_id
 
@@ -3133,7 +3133,7 @@ class RealtimeKey(Model):
         access_token: Secret | str,
         expires_in: int,
     ) -> None:
-        self.access_token = Secret(access_token)
+        self.access_token = as_secret(access_token)
         self.expires_in = expires_in
 
 
