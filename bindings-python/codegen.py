@@ -6,7 +6,9 @@
 
 Input: ``core/bridge-schema.json`` (format: ``core/src/bridge/SCHEMA.md``). Output, committed:
 
-* ``dollr/enums.py``: one ``StrEnum`` per schema enum (members are ``str``);
+* ``dollr/enums.py``: one ``StrEnum`` per schema enum (members are ``str``) and its values as a
+  ``<Name>Literal`` alias: arguments take ``<Name> | <Name>Literal``, fields are typed as the
+  ``Literal`` (so ``mypy`` flags a typo), and an unknown value still decodes, as a plain ``str``;
 * ``dollr/models.py``: one class per model reachable from an operation, and one per event;
 * ``dollr/resources.py``: the resource classes (sync and async) and ``Client``/``AsyncClient``,
   one method per operation, keyword arguments named as the API's JSON fields.
@@ -23,6 +25,7 @@ import argparse
 import difflib
 import json
 import keyword
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -60,17 +63,27 @@ def member_name(value: str) -> str:
     return f"_{name}" if name[:1].isdigit() else name
 
 
+def literal(enum: str) -> str:
+    """The ``Literal[...]`` alias of an enum's known values (``enums.py`` defines it)."""
+    return f"{enum}Literal"
+
+
 def out_type(kind: str) -> str:
-    """The Python type of a result value of bridge type ``kind``."""
+    """The Python type of a result value of bridge type ``kind``.
+
+    An enum field is typed as its ``Literal`` values, as stripe-python types them, so ``mypy
+    --strict`` flags ``status == "SHIPPED"``; at run time it holds the enum's member (a ``str``
+    equal to the value), or the plain ``str`` for a value newer than this SDK.
+    """
     if kind.startswith("list:"):
         return f"list[{out_type(kind[5:])}]"
     if kind.startswith("enum:"):
-        return f"{kind[5:]} | str"
+        return literal(kind[5:])
     if kind.startswith("model:"):
         return kind[6:]
     return {
         "string": "str",
-        "secret": "str",  # a `Secret` (a str whose repr hides it) in results; any str as input
+        "secret": "Secret",
         "integer": "int",
         "number": "float",
         "boolean": "bool",
@@ -86,12 +99,12 @@ def in_type(kind: str) -> str:
     if kind.startswith("list:"):
         return f"Sequence[{in_type(kind[5:])}]"
     if kind.startswith("enum:"):
-        return f"{kind[5:]} | str"
+        return f"{kind[5:]} | {literal(kind[5:])}"  # a member, or its value as a literal
     if kind.startswith("model:"):
         return f"{kind[6:]} | Mapping[str, Any]"
     return {
         "string": "str",
-        "secret": "str",
+        "secret": "Secret | str",
         "integer": "int",
         "number": "float",
         "boolean": "bool",
@@ -195,14 +208,27 @@ def generate_enums(schema: Schema, names: list[str]) -> str:
         "",
         "from __future__ import annotations",
         "",
+        "from typing import Literal",
+        "",
         "from dollr._support import StrEnum",
         "",
         "__all__ = [",
-        *(f'    "{name}",' for name in names),
+        *(f'    "{n}",' for n in sorted(names + [literal(name) for name in names])),
         "]",
     ]
     for name in names:
         enum = schema.enums[name]
+        values = [f'"{value}"' for value in enum["values"]]
+        alias = f"{literal(name)} = Literal[{', '.join(values)}]"
+        if len(alias) <= WIDTH:
+            lines += ["", "", alias]
+        else:  # one value a line, as `ruff format` writes it
+            lines += ["", "", f"{literal(name)} = Literal["]
+            lines += [f"    {value}," for value in values]
+            lines += ["]"]
+        lines += [
+            f'"""The values of :class:`{name}` this SDK knows, for typing arguments and fields."""'
+        ]
         lines += ["", "", f"class {name}(StrEnum):"]
         lines += docstring(enum["doc"], "    ")
         docs = enum.get("value_docs", {})
@@ -244,14 +270,40 @@ def model_class(
     if fields:
         lines += ["", "    def __init__(", "        self,", "        *,"]
         for field in ordered:
-            kind = out_type(field["type"])
+            kind = init_type(field["type"])
             if field["optional"]:
                 lines += [f"        {identifier(field['name'])}: {kind} | None = None,"]
             else:
                 lines += [f"        {identifier(field['name'])}: {kind},"]
         lines += ["    ) -> None:"]
-        lines += [f"        self.{a} = {a}" for a in attrs]
+        lines += [init_assignment(f) for f in fields]
     return lines
+
+
+def init_type(kind: str) -> str:
+    """The type a model's constructor takes for a field: its result type, widened to what an
+    argument of that type accepts for enums (the member or its value) and secrets (``Secret``
+    or ``str``)."""
+    if kind.startswith("list:"):
+        return f"list[{init_type(kind[5:])}]"
+    if kind.startswith("enum:") or kind == "secret":
+        return in_type(kind)
+    return out_type(kind)
+
+
+def init_assignment(field: dict[str, Any]) -> str:
+    """Stores a constructor argument: a secret as a ``Secret``; an enum member under its
+    ``Literal`` annotation (it is the ``str`` of that value)."""
+    name = identifier(field["name"])
+    kind = field["type"]
+    if kind == "secret":
+        value = f"as_secret({name})"
+    elif init_type(kind) != out_type(kind):
+        optional = " | None" if field["optional"] else ""
+        value = f'cast("{out_type(kind)}{optional}", {name})'
+    else:
+        value = name
+    return f"        self.{name} = {value}"
 
 
 def generate_models(schema: Schema, models: list[str], enums: list[str]) -> str:
@@ -270,12 +322,12 @@ def generate_models(schema: Schema, models: list[str], enums: list[str]) -> str:
         }
     )
     events = [event_class(e) for e in schema.events] + ["ProgressEvent"]
-    uses_any = any(
-        f["type"].endswith("json")
-        for fields in [schema.models[n]["fields"] for n in models]
-        + [e["fields"] for e in schema.events]
-        for f in fields
-    )
+    all_fields = [f for n in models for f in schema.models[n]["fields"]] + [
+        f for e in schema.events for f in e["fields"]
+    ]
+    uses_any = any(f["type"].endswith("json") for f in all_fields)
+    uses_secret = any(f["type"] == "secret" for f in all_fields)
+    typing_names = ["Any", "ClassVar", "cast"] if uses_any else ["ClassVar", "cast"]
     lines = [
         HEADER,
         '"""The results and inputs of the API and the flows, and the events flows report.',
@@ -288,11 +340,12 @@ def generate_models(schema: Schema, models: list[str], enums: list[str]) -> str:
         "",
         "from datetime import datetime",
         "from decimal import Decimal",
-        "from typing import Any, ClassVar" if uses_any else "from typing import ClassVar",
+        f"from typing import {', '.join(typing_names)}",
         "",
-        "from dollr._support import FieldSpecs, FlowEvent, Model",
+        "from dollr._support import FieldSpecs, FlowEvent, Model"
+        + (", Secret, as_secret" if uses_secret else ""),
         "from dollr.enums import (",
-        *(f"    {name}," for name in used_enums),
+        *(f"    {n}," for n in sorted(used_enums + [literal(name) for name in used_enums])),
         ")",
         "",
         "__all__ = [",
@@ -350,6 +403,20 @@ def is_duration(param: dict[str, Any]) -> bool:
     return param["type"] == "integer" and param["name"].endswith("_ms")
 
 
+def duration_doc(doc: str) -> str:
+    """A duration's description in the one unit Python takes, seconds: the schema's "in
+    milliseconds" and millisecond defaults are restated, never left next to "in seconds"."""
+    text = " ".join(doc.split())
+    text = re.sub(
+        r"\(default:? (\d+)\)", lambda m: f"(default {int(m[1]) / 1000:g})", text
+    ).replace("in milliseconds", "in seconds")
+    if "millisecond" in text.lower():
+        raise SystemExit(f"a duration's doc speaks of milliseconds in a way not restated: {doc!r}")
+    if "in seconds" not in text:
+        text += " In seconds."
+    return f"{text} An ``int``, a ``float`` or a ``timedelta``."
+
+
 def py_name(param: dict[str, Any]) -> str:
     """The Python keyword of a parameter."""
     name = param["name"][:-3] if is_duration(param) else param["name"]
@@ -401,8 +468,7 @@ def method_lines(operation: dict[str, Any], is_async: bool, owner: str) -> list[
     lines += [f"    ) -> {result_type}:"]
     doc = operation["doc"]
     arg_docs = [
-        f"{py_name(p)}: {' '.join(p['doc'].split())}"
-        + (" In seconds (a float or ``timedelta``)." if is_duration(p) else "")
+        f"{py_name(p)}: {duration_doc(p['doc']) if is_duration(p) else ' '.join(p['doc'].split())}"
         for p in front + rest
     ]
     if events:
@@ -505,13 +571,14 @@ def generate_resources(schema: Schema) -> str:
         "    ClientBase,",
         "    DecimalInput,",
         "    FlowEvent,",
+        "    Secret,",
         "    TimeoutLike,",
         "    _args,",
         "    _events,",
         "    from_wire,",
         ")",
         "from dollr.enums import (",
-        *(f"    {name}," for name in enum_refs),
+        *(f"    {n}," for n in sorted(enum_refs + [literal(name) for name in enum_refs])),
         ")",
         "from dollr.models import (",
         *(f"    {name}," for name in model_refs),
@@ -589,7 +656,7 @@ def client_class(
         "    def __init__(",
         "        self,",
         "        client_id: str | None = None,",
-        "        client_secret: str | None = None,",
+        "        client_secret: Secret | str | None = None,",
         "        base_url: str | None = None,",
         "        timeout: TimeoutLike | None = None,",
         "        max_retries: int | None = None,",

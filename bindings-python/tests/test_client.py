@@ -285,7 +285,11 @@ def test_logs_go_to_the_dollr_logger_without_secrets(
     text = "\n".join(r.getMessage() for r in records)
     assert any("dollr request" in r.getMessage() for r in records), text
     assert any(r.levelno == logging.INFO and "execution" in r.getMessage() for r in records), text
-    for secret in (dollr_sandbox.client_secret, dollr_sandbox.passcode, str(token.access_token)):
+    for secret in (
+        dollr_sandbox.client_secret,
+        dollr_sandbox.passcode,
+        token.access_token.get_secret_value(),
+    ):
         assert secret not in text
 
 

@@ -92,7 +92,7 @@ def walkthrough(client: Any, sandbox: Sandbox) -> None:
     # auth
     token = client.auth.obtain_token()
     assert isinstance(token.access_token, dollr.Secret) and token.expires_in > 0
-    assert str(token.access_token) not in repr(token)
+    assert token.access_token.get_secret_value() not in repr(token)
 
     # parties and counterparties
     party = client.parties.create(
@@ -199,7 +199,7 @@ def walkthrough(client: Any, sandbox: Sandbox) -> None:
     key = client.realtime_keys.collection(
         session_id=session.id, source_type="INVOICE", reference_id=reference
     )
-    assert key.expires_in > 0 and str(key.access_token) not in repr(key)
+    assert key.expires_in > 0 and key.access_token.get_secret_value() not in repr(key)
     executed = client.executions.collection(
         session_id=session.id, payment_account_id=account.id, currency="USD", reference_id=reference
     )

@@ -159,8 +159,8 @@ def test_models_have_attributes_repr_equality_and_to_dict() -> None:
     }
     execution = dollr.Execution._from_wire(data)
     assert execution.payer_amount == Decimal("256.25")
-    assert execution.client_secret == "pi_secret_do_not_print"
-    assert isinstance(execution.client_secret, dollr.Secret)
+    assert execution.client_secret == dollr.Secret("pi_secret_do_not_print")
+    assert execution.client_secret.get_secret_value() == "pi_secret_do_not_print"
     assert "pi_secret_do_not_print" not in repr(execution)
     assert "pi_secret_do_not_print" not in repr(execution.client_secret)
     assert "pi_secret_do_not_print" not in repr(execution.to_dict())
@@ -170,7 +170,7 @@ def test_models_have_attributes_repr_equality_and_to_dict() -> None:
     assert as_dict["payee_amount"] == Decimal("250.00") and as_dict["status"] == "COMPLETED"
     assert pickle.loads(pickle.dumps(execution)) == execution
     token = dollr.PasscodeToken(code="987650", phone=TestNumbers.COMPLETES)
-    assert "987650" not in repr(token) and "code=<redacted>" in repr(token)
+    assert "987650" not in repr(token) and "code=Secret('**********')" in repr(token)
     transition = dollr.StatusTransition._from_wire(
         {"from": "PENDING", "to": "PROCESSING", "at": "2026-01-01T00:00:00Z", "elapsed_ms": 5}
     )

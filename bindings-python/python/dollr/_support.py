@@ -47,6 +47,7 @@ __all__ = [
     "StrEnum",
     "TimeoutLike",
     "UnknownEvent",
+    "as_secret",
     "from_wire",
     "to_wire",
 ]
@@ -57,9 +58,10 @@ M = TypeVar("M", bound="Model")
 FieldSpecs = tuple[tuple[str, str, str], ...]
 """A model's fields: ``(attribute, JSON name, bridge type)`` each."""
 
-DecimalInput = Union[Decimal, int, float, str]
-"""What a money argument accepts: ``Decimal`` (preferred), ``int``, decimal text, or a ``float``
-that is exactly representable (``250.0``; ``0.1`` is refused by the core, never rounded)."""
+DecimalInput = Union[Decimal, int, str]
+"""What a money argument accepts: ``Decimal`` (preferred), ``int`` or decimal text. No ``float``
+in the type, so ``mypy`` flags ``amount=0.1``; at run time an exactly representable float
+(``250.0``) still passes and ``0.1`` is refused by the core, never rounded."""
 
 TimeoutLike = Union[float, int, _dt.timedelta]
 """A duration in seconds, or a ``timedelta``."""
@@ -69,14 +71,66 @@ _ENUMS: dict[str, type[StrEnum]] = {}
 _EVENTS: dict[str, type[FlowEvent]] = {}
 
 
-class Secret(str):
-    """A secret value (an access token, a 3-D Secure client secret): a ``str`` whose ``repr``
-    never shows it. Use it as the string it is (``str(secret)`` gives the value)."""
+class Secret:
+    """A secret value (an access token, a 3-D Secure client secret, a passcode), following
+    pydantic's ``SecretStr``: ``str()``, ``repr()``, ``format()``, f-strings and ``print`` show
+    ``**********``, never the value; reading it is explicit, :meth:`get_secret_value`. Equal (and
+    hashed) by value. Arguments that take a secret accept a ``Secret`` or a plain ``str``."""
 
-    __slots__ = ()
+    __slots__ = ("_value",)
+    _value: str
+
+    def __init__(self, value: Secret | str) -> None:
+        if isinstance(value, Secret):
+            value = value._value
+        if not isinstance(value, str):
+            raise TypeError(f"a Secret holds a str, got {_what(value)}")
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The value itself: the one way to read it."""
+        return self._value
+
+    def __str__(self) -> str:
+        return _MASK if self._value else ""
 
     def __repr__(self) -> str:
-        return "Secret('<redacted>')"
+        return f"Secret('{self}')"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return self._value == other._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __getstate__(self) -> str:
+        return self._value
+
+    def __setstate__(self, state: str) -> None:
+        self._value = state
+
+
+_MASK = "**********"
+"""What a secret shows instead of its value (pydantic's ``SecretStr`` mask)."""
+
+
+def as_secret(value: Any) -> Any:
+    """A model's secret field as given to its constructor: a ``str`` wrapped in a ``Secret``;
+    ``None`` and what is no text at all are kept, for the core to refuse naming the field."""
+    return Secret(value) if isinstance(value, str) else value
+
+
+def _secret_value(value: Any) -> Any:
+    """A secret argument (``Secret`` or ``str``) as the text the core needs."""
+    return value.get_secret_value() if isinstance(value, Secret) else value
 
 
 class StrEnum(str, enum.Enum):
@@ -112,11 +166,13 @@ class Model:
         _MODELS[cls.__name__] = cls
 
     def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{name}=<redacted>" if name in self._secrets else f"{name}={getattr(self, name)!r}"
-            for name, _, _ in self._fields
-        )
+        shown = ", ".join(f"{name}={self._shown(name)!r}" for name, _, _ in self._fields)
         return f"{type(self).__name__}({shown})"
+
+    def _shown(self, name: str) -> Any:
+        value = getattr(self, name)
+        # A secret field shows as a `Secret` even if a plain str was assigned to it.
+        return Secret(value) if name in self._secrets and isinstance(value, str) else value
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -126,8 +182,9 @@ class Model:
     __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a dict keyed by the API's names (nested models as dicts; Decimal, datetime
-        and enum members kept)."""
+        """The fields as a dict keyed by the API's names (nested models as dicts; Decimal, datetime,
+        enum members and :class:`Secret` values kept, as pydantic's ``model_dump`` keeps
+        ``SecretStr``: dumped to JSON with ``default=str`` they show ``**********``)."""
         return {wire: _plain(getattr(self, name)) for name, wire, _ in self._fields}
 
     @classmethod
@@ -458,6 +515,8 @@ def _to_wire_converter(kind: str) -> _Converter:
             converter = _number_to_wire
         elif kind == "json":
             converter = _json_to_wire
+        elif kind == "secret":
+            converter = _secret_value
         else:
             converter = _enum_to_wire  # str subclasses (enum members) as their value
         _TO_WIRE[kind] = converter
@@ -473,6 +532,8 @@ def _json_to_wire(value: Any) -> Any:
         return _decimal_to_wire(value)
     if isinstance(value, _dt.datetime):
         return value.isoformat()
+    if isinstance(value, Secret):
+        return value.get_secret_value()
     return _enum_to_wire(value)
 
 
@@ -563,7 +624,7 @@ class _NativeOwner:
     def __init__(
         self,
         client_id: str | None = None,
-        client_secret: str | None = None,
+        client_secret: Secret | str | None = None,
         base_url: str | None = None,
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
@@ -571,7 +632,7 @@ class _NativeOwner:
     ) -> None:
         options = {
             "client_id": client_id,
-            "client_secret": client_secret,
+            "client_secret": _secret_value(client_secret),
             "base_url": base_url,
             "timeout_ms": _option("timeout", _milliseconds, timeout),
             "max_retries": _option("max_retries", _integer_to_wire, max_retries),

@@ -7,26 +7,48 @@ know, so new values from Dollr never break decoding."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dollr._support import StrEnum
 
 __all__ = [
     "AnomalyKind",
+    "AnomalyKindLiteral",
     "CheckoutMode",
+    "CheckoutModeLiteral",
     "ErrorKind",
+    "ErrorKindLiteral",
     "ExecutionStatus",
+    "ExecutionStatusLiteral",
     "FeeBearer",
+    "FeeBearerLiteral",
     "MerchantType",
+    "MerchantTypeLiteral",
     "OperationType",
+    "OperationTypeLiteral",
     "OwnerType",
+    "OwnerTypeLiteral",
     "PaymentMethod",
+    "PaymentMethodLiteral",
     "Provider",
+    "ProviderLiteral",
     "ReconcileOutcome",
+    "ReconcileOutcomeLiteral",
     "RelationshipType",
+    "RelationshipTypeLiteral",
     "SessionStatus",
+    "SessionStatusLiteral",
     "SourceStatus",
+    "SourceStatusLiteral",
     "SourceType",
+    "SourceTypeLiteral",
     "WaitState",
+    "WaitStateLiteral",
 ]
+
+
+AnomalyKindLiteral = Literal["illegal_transition", "unknown_status"]
+"""The values of :class:`AnomalyKind` this SDK knows, for typing arguments and fields."""
 
 
 class AnomalyKind(StrEnum):
@@ -39,6 +61,10 @@ class AnomalyKind(StrEnum):
     """A status value this SDK version does not know (treated as not final)."""
 
 
+CheckoutModeLiteral = Literal["HOSTED", "DIRECT"]
+"""The values of :class:`CheckoutMode` this SDK knows, for typing arguments and fields."""
+
+
 class CheckoutMode(StrEnum):
     """The hosted checkout mode. Only `HOSTED` is documented; other modes need Dollr's approval."""
 
@@ -47,6 +73,23 @@ class CheckoutMode(StrEnum):
 
     DIRECT = 'DIRECT'
     """Named by older docs only."""
+
+
+ErrorKindLiteral = Literal[
+    "Validation",
+    "Authentication",
+    "PermissionDenied",
+    "NotFound",
+    "Conflict",
+    "RateLimited",
+    "Server",
+    "Network",
+    "Timeout",
+    "AmbiguousExecution",
+    "Decode",
+    "Internal",
+]
+"""The values of :class:`ErrorKind` this SDK knows, for typing arguments and fields."""
 
 
 class ErrorKind(StrEnum):
@@ -96,6 +139,10 @@ class ErrorKind(StrEnum):
     """A fault inside the SDK itself (journal storage, a caught panic in a binding)."""
 
 
+ExecutionStatusLiteral = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
+"""The values of :class:`ExecutionStatus` this SDK knows, for typing arguments and fields."""
+
+
 class ExecutionStatus(StrEnum):
     """The lifecycle of an execution: `PENDING → PROCESSING → COMPLETED | FAILED`."""
 
@@ -112,6 +159,10 @@ class ExecutionStatus(StrEnum):
     """Nothing moved (terminal)."""
 
 
+FeeBearerLiteral = Literal["PAYER", "PAYEE"]
+"""The values of :class:`FeeBearer` this SDK knows, for typing arguments and fields."""
+
+
 class FeeBearer(StrEnum):
     """Who pays the fees."""
 
@@ -122,6 +173,10 @@ class FeeBearer(StrEnum):
     """The merchant absorbs the fees."""
 
 
+MerchantTypeLiteral = Literal["MICRO_ORGANIZATION", "ORGANIZATION"]
+"""The values of :class:`MerchantType` this SDK knows, for typing arguments and fields."""
+
+
 class MerchantType(StrEnum):
     """The kind of merchant."""
 
@@ -130,6 +185,10 @@ class MerchantType(StrEnum):
 
     ORGANIZATION = 'ORGANIZATION'
     """A registered business."""
+
+
+OperationTypeLiteral = Literal["COLLECTION", "PAYOUT", "TRANSFER", "REFUND"]
+"""The values of :class:`OperationType` this SDK knows, for typing arguments and fields."""
 
 
 class OperationType(StrEnum):
@@ -148,6 +207,10 @@ class OperationType(StrEnum):
     """Money back on an earlier collection."""
 
 
+OwnerTypeLiteral = Literal["USER", "MICRO_ORGANIZATION", "ORGANIZATION"]
+"""The values of :class:`OwnerType` this SDK knows, for typing arguments and fields."""
+
+
 class OwnerType(StrEnum):
     """The kind of owner of a document or fee tier."""
 
@@ -159,6 +222,18 @@ class OwnerType(StrEnum):
 
     ORGANIZATION = 'ORGANIZATION'
     """A registered business."""
+
+
+PaymentMethodLiteral = Literal[
+    "MTN_MOMO_LBR",
+    "ORANGE_MONEY_LBR",
+    "AIRTEL_RWA",
+    "MTN_MOMO_RWA",
+    "ORANGE_MONEY_RWA",
+    "CREDIT_CARD",
+    "WALLET",
+]
+"""The values of :class:`PaymentMethod` this SDK knows, for typing arguments and fields."""
 
 
 class PaymentMethod(StrEnum):
@@ -186,6 +261,10 @@ class PaymentMethod(StrEnum):
     """The Dollr platform wallet."""
 
 
+ProviderLiteral = Literal["MTN_MOMO_LBR", "ORANGE_MONEY_LBR", "PAWAPAY", "STRIPE", "PLATFORM"]
+"""The values of :class:`Provider` this SDK knows, for typing arguments and fields."""
+
+
 class Provider(StrEnum):
     """Who processes a payment. Use the MMO prediction's `gateway_provider` for mobile money."""
 
@@ -203,6 +282,17 @@ class Provider(StrEnum):
 
     PLATFORM = 'PLATFORM'
     """Wallet-to-wallet inside Dollr."""
+
+
+ReconcileOutcomeLiteral = Literal[
+    "completed",
+    "failed",
+    "still_processing",
+    "not_submitted",
+    "resubmitted",
+    "unreachable",
+]
+"""The values of :class:`ReconcileOutcome` this SDK knows, for typing arguments and fields."""
 
 
 class ReconcileOutcome(StrEnum):
@@ -228,6 +318,23 @@ class ReconcileOutcome(StrEnum):
 
     UNREACHABLE = 'unreachable'
     """Its status could not be learned now (see `error`); it stays unresolved."""
+
+
+RelationshipTypeLiteral = Literal[
+    "CUSTOMER",
+    "SUPPLIER",
+    "EMPLOYEE",
+    "BENEFICIARY",
+    "FRIEND",
+    "FAMILY",
+    "DONOR",
+    "DONEE",
+    "CONTACT",
+    "SERVICE_PROVIDER",
+    "PARTNER",
+    "SELF",
+]
+"""The values of :class:`RelationshipType` this SDK knows, for typing arguments and fields."""
 
 
 class RelationshipType(StrEnum):
@@ -270,6 +377,10 @@ class RelationshipType(StrEnum):
     """The merchant itself (new in June 2026)."""
 
 
+SessionStatusLiteral = Literal["ACTIVE", "USED", "EXPIRED"]
+"""The values of :class:`SessionStatus` this SDK knows, for typing arguments and fields."""
+
+
 class SessionStatus(StrEnum):
     """A session's status. Undocumented by Dollr beyond `ACTIVE` being required to execute."""
 
@@ -281,6 +392,10 @@ class SessionStatus(StrEnum):
 
     EXPIRED = 'EXPIRED'
     """Past `expires_at`."""
+
+
+SourceStatusLiteral = Literal["IDLE", "ACTIVE", "PROCESSING", "PAID", "CANCELED"]
+"""The values of :class:`SourceStatus` this SDK knows, for typing arguments and fields."""
 
 
 class SourceStatus(StrEnum):
@@ -302,6 +417,10 @@ class SourceStatus(StrEnum):
     """Canceled (terminal); only from IDLE or ACTIVE."""
 
 
+SourceTypeLiteral = Literal["INVOICE", "ORDER", "SUBSCRIPTION"]
+"""The values of :class:`SourceType` this SDK knows, for typing arguments and fields."""
+
+
 class SourceType(StrEnum):
     """The document a payment is for. `SUBSCRIPTION` is reserved by Dollr and not publicly
     supported.
@@ -315,6 +434,10 @@ class SourceType(StrEnum):
 
     SUBSCRIPTION = 'SUBSCRIPTION'
     """Reserved."""
+
+
+WaitStateLiteral = Literal["finished", "still_processing"]
+"""The values of :class:`WaitState` this SDK knows, for typing arguments and fields."""
 
 
 class WaitState(StrEnum):

@@ -11,26 +11,42 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, cast
 
-from dollr._support import FieldSpecs, FlowEvent, Model
+from dollr._support import FieldSpecs, FlowEvent, Model, Secret, as_secret
 from dollr.enums import (
     AnomalyKind,
+    AnomalyKindLiteral,
     CheckoutMode,
+    CheckoutModeLiteral,
     ErrorKind,
+    ErrorKindLiteral,
     ExecutionStatus,
+    ExecutionStatusLiteral,
     FeeBearer,
+    FeeBearerLiteral,
     MerchantType,
+    MerchantTypeLiteral,
     OperationType,
+    OperationTypeLiteral,
     OwnerType,
+    OwnerTypeLiteral,
     PaymentMethod,
+    PaymentMethodLiteral,
     Provider,
+    ProviderLiteral,
     ReconcileOutcome,
+    ReconcileOutcomeLiteral,
     RelationshipType,
+    RelationshipTypeLiteral,
     SessionStatus,
+    SessionStatusLiteral,
     SourceStatus,
+    SourceStatusLiteral,
     SourceType,
+    SourceTypeLiteral,
     WaitState,
+    WaitStateLiteral,
 )
 
 __all__ = [
@@ -212,10 +228,10 @@ class CardProviderInfo(Model):
     currencies: list[str] | None
     """The currencies the card can pay in (read from a list or a single string)."""
 
-    gateway_provider: Provider | str | None
+    gateway_provider: ProviderLiteral | None
     """The routing network, normally `STRIPE`."""
 
-    payment_method: PaymentMethod | str | None
+    payment_method: PaymentMethodLiteral | None
     """The instrument, normally `CREDIT_CARD`."""
 
     def __init__(
@@ -224,14 +240,14 @@ class CardProviderInfo(Model):
         brand: str | None = None,
         country: str | None = None,
         currencies: list[str] | None = None,
-        gateway_provider: Provider | str | None = None,
-        payment_method: PaymentMethod | str | None = None,
+        gateway_provider: Provider | ProviderLiteral | None = None,
+        payment_method: PaymentMethod | PaymentMethodLiteral | None = None,
     ) -> None:
         self.brand = brand
         self.country = country
         self.currencies = currencies
-        self.gateway_provider = gateway_provider
-        self.payment_method = payment_method
+        self.gateway_provider = cast("ProviderLiteral | None", gateway_provider)
+        self.payment_method = cast("PaymentMethodLiteral | None", payment_method)
 
 
 class CheckoutItem(Model):
@@ -318,7 +334,7 @@ class CheckoutLink(Model):
     currency: str
     """ISO 4217 currency code."""
 
-    mode: CheckoutMode | str
+    mode: CheckoutModeLiteral
     """The checkout mode."""
 
     party_id: int
@@ -333,10 +349,10 @@ class CheckoutLink(Model):
     source_number: str
     """The created document's number (for the links API)."""
 
-    source_status: SourceStatus | str
+    source_status: SourceStatusLiteral
     """The created document's status."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """The kind of document created (`INVOICE` / `ORDER`)."""
 
     total_amount: Decimal
@@ -368,13 +384,13 @@ class CheckoutLink(Model):
         *,
         counterparty_id: int,
         currency: str,
-        mode: CheckoutMode | str,
+        mode: CheckoutMode | CheckoutModeLiteral,
         party_id: int,
         source_checkout_config_id: int,
         source_id: int,
         source_number: str,
-        source_status: SourceStatus | str,
-        source_type: SourceType | str,
+        source_status: SourceStatus | SourceStatusLiteral,
+        source_type: SourceType | SourceTypeLiteral,
         total_amount: Decimal,
         url: str,
         cancel_url: str | None = None,
@@ -386,13 +402,13 @@ class CheckoutLink(Model):
     ) -> None:
         self.counterparty_id = counterparty_id
         self.currency = currency
-        self.mode = mode
+        self.mode = cast("CheckoutModeLiteral", mode)
         self.party_id = party_id
         self.source_checkout_config_id = source_checkout_config_id
         self.source_id = source_id
         self.source_number = source_number
-        self.source_status = source_status
-        self.source_type = source_type
+        self.source_status = cast("SourceStatusLiteral", source_status)
+        self.source_type = cast("SourceTypeLiteral", source_type)
         self.total_amount = total_amount
         self.url = url
         self.cancel_url = cancel_url
@@ -439,10 +455,10 @@ class CheckoutSession(Model):
     source_id: int
     """The invoice or order id."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """`INVOICE` or `ORDER`."""
 
-    status: SessionStatus | str
+    status: SessionStatusLiteral
     """The session's status (undocumented values; `ACTIVE` is required to execute)."""
 
     updated_at: datetime
@@ -458,8 +474,8 @@ class CheckoutSession(Model):
         expires_at: datetime,
         id: int,
         source_id: int,
-        source_type: SourceType | str,
-        status: SessionStatus | str,
+        source_type: SourceType | SourceTypeLiteral,
+        status: SessionStatus | SessionStatusLiteral,
         updated_at: datetime,
         payment_account_id: int | None = None,
     ) -> None:
@@ -467,8 +483,8 @@ class CheckoutSession(Model):
         self.expires_at = expires_at
         self.id = id
         self.source_id = source_id
-        self.source_type = source_type
-        self.status = status
+        self.source_type = cast("SourceTypeLiteral", source_type)
+        self.status = cast("SessionStatusLiteral", status)
         self.updated_at = updated_at
         self.payment_account_id = payment_account_id
 
@@ -573,7 +589,7 @@ class CollectOutcome(Model):
     source_number: str
     """The document's number (`INV-…` / `ORD-…`)."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """`INVOICE` or `ORDER`."""
 
     total_amount: Decimal
@@ -588,7 +604,7 @@ class CollectOutcome(Model):
     receipt: SourceReceipt | None
     """The receipt, when the document is `PAID`."""
 
-    source_status: SourceStatus | str | None
+    source_status: SourceStatusLiteral | None
     """The document's status after the payment (`PAID` once completed), when checked."""
 
     def __init__(
@@ -610,12 +626,12 @@ class CollectOutcome(Model):
         source_created: bool,
         source_id: int,
         source_number: str,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         total_amount: Decimal,
         transitions: list[StatusTransition],
         fee_prediction: AmountAndFeePrediction | None = None,
         receipt: SourceReceipt | None = None,
-        source_status: SourceStatus | str | None = None,
+        source_status: SourceStatus | SourceStatusLiteral | None = None,
     ) -> None:
         self.counterparty_created = counterparty_created
         self.counterparty_id = counterparty_id
@@ -633,12 +649,12 @@ class CollectOutcome(Model):
         self.source_created = source_created
         self.source_id = source_id
         self.source_number = source_number
-        self.source_type = source_type
+        self.source_type = cast("SourceTypeLiteral", source_type)
         self.total_amount = total_amount
         self.transitions = transitions
         self.fee_prediction = fee_prediction
         self.receipt = receipt
-        self.source_status = source_status
+        self.source_status = cast("SourceStatusLiteral | None", source_status)
 
 
 class Counterparty(Model):
@@ -671,7 +687,7 @@ class Counterparty(Model):
     id: int
     """The counterparty's id (use it as `counterparty_id` on invoices and orders)."""
 
-    relationship_type: RelationshipType | str
+    relationship_type: RelationshipTypeLiteral
     """How the party relates to the merchant."""
 
     updated_at: datetime
@@ -680,7 +696,7 @@ class Counterparty(Model):
     owner_party_id: int | None
     """The owner's id, when the API includes it."""
 
-    owner_party_type: OwnerType | str | None
+    owner_party_type: OwnerTypeLiteral | None
     """The kind of owner (the merchant), when the API includes it."""
 
     party: Party | None
@@ -694,19 +710,19 @@ class Counterparty(Model):
         *,
         created_at: datetime,
         id: int,
-        relationship_type: RelationshipType | str,
+        relationship_type: RelationshipType | RelationshipTypeLiteral,
         updated_at: datetime,
         owner_party_id: int | None = None,
-        owner_party_type: OwnerType | str | None = None,
+        owner_party_type: OwnerType | OwnerTypeLiteral | None = None,
         party: Party | None = None,
         party_id: int | None = None,
     ) -> None:
         self.created_at = created_at
         self.id = id
-        self.relationship_type = relationship_type
+        self.relationship_type = cast("RelationshipTypeLiteral", relationship_type)
         self.updated_at = updated_at
         self.owner_party_id = owner_party_id
-        self.owner_party_type = owner_party_type
+        self.owner_party_type = cast("OwnerTypeLiteral | None", owner_party_type)
         self.party = party
         self.party_id = party_id
 
@@ -744,10 +760,10 @@ class CounterpartyWithParty(Model):
     owner_party_id: int
     """The owner's id."""
 
-    owner_party_type: OwnerType | str
+    owner_party_type: OwnerTypeLiteral
     """The kind of owner (the merchant)."""
 
-    relationship_type: RelationshipType | str
+    relationship_type: RelationshipTypeLiteral
     """How the party relates to the merchant."""
 
     updated_at: datetime
@@ -762,16 +778,16 @@ class CounterpartyWithParty(Model):
         created_at: datetime,
         id: int,
         owner_party_id: int,
-        owner_party_type: OwnerType | str,
-        relationship_type: RelationshipType | str,
+        owner_party_type: OwnerType | OwnerTypeLiteral,
+        relationship_type: RelationshipType | RelationshipTypeLiteral,
         updated_at: datetime,
         party: Party | None = None,
     ) -> None:
         self.created_at = created_at
         self.id = id
         self.owner_party_id = owner_party_id
-        self.owner_party_type = owner_party_type
-        self.relationship_type = relationship_type
+        self.owner_party_type = cast("OwnerTypeLiteral", owner_party_type)
+        self.relationship_type = cast("RelationshipTypeLiteral", relationship_type)
         self.updated_at = updated_at
         self.party = party
 
@@ -801,7 +817,7 @@ class ErrorInfo(Model):
     details: list[ValidationDetail]
     """Field-level problems (422 or client-side validation)."""
 
-    kind: ErrorKind | str
+    kind: ErrorKindLiteral
     """The stable category (`Validation`, `NotFound`, …; see `errors`)."""
 
     message: str
@@ -823,7 +839,7 @@ class ErrorInfo(Model):
         self,
         *,
         details: list[ValidationDetail],
-        kind: ErrorKind | str,
+        kind: ErrorKind | ErrorKindLiteral,
         message: str,
         reference_id: str | None = None,
         request_id: str | None = None,
@@ -831,7 +847,7 @@ class ErrorInfo(Model):
         status: int | None = None,
     ) -> None:
         self.details = details
-        self.kind = kind
+        self.kind = cast("ErrorKindLiteral", kind)
         self.message = message
         self.reference_id = reference_id
         self.request_id = request_id
@@ -926,7 +942,7 @@ class Execution(Model):
     )
     _secrets = frozenset({'client_secret'})
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """Which kind of execution this is."""
 
     payee_amount: Decimal
@@ -944,10 +960,10 @@ class Execution(Model):
     reference_id: str
     """Your idempotency key."""
 
-    status: ExecutionStatus | str
+    status: ExecutionStatusLiteral
     """`PENDING → PROCESSING → COMPLETED | FAILED`."""
 
-    client_secret: str | None
+    client_secret: Secret | None
     """Stripe PaymentIntent client secret for 3-D Secure (card collections only). A secret."""
 
     gateway_message: str | None
@@ -965,27 +981,27 @@ class Execution(Model):
     def __init__(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         payee_amount: Decimal,
         payee_currency: str,
         payer_amount: Decimal,
         payer_currency: str,
         reference_id: str,
-        status: ExecutionStatus | str,
-        client_secret: str | None = None,
+        status: ExecutionStatus | ExecutionStatusLiteral,
+        client_secret: Secret | str | None = None,
         gateway_message: str | None = None,
         provider_transaction_id: str | None = None,
         requires_action: bool | None = None,
         wallet_message: str | None = None,
     ) -> None:
-        self.operation_type = operation_type
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
         self.payee_amount = payee_amount
         self.payee_currency = payee_currency
         self.payer_amount = payer_amount
         self.payer_currency = payer_currency
         self.reference_id = reference_id
-        self.status = status
-        self.client_secret = client_secret
+        self.status = cast("ExecutionStatusLiteral", status)
+        self.client_secret = as_secret(client_secret)
         self.gateway_message = gateway_message
         self.provider_transaction_id = provider_transaction_id
         self.requires_action = requires_action
@@ -1077,10 +1093,10 @@ class GatewayFee(Model):
     id: int
     """The fee's id."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """The kind of money movement."""
 
-    payment_method: PaymentMethod | str
+    payment_method: PaymentMethodLiteral
     """The instrument."""
 
     percentage: Decimal
@@ -1109,8 +1125,8 @@ class GatewayFee(Model):
         *,
         created_at: datetime,
         id: int,
-        operation_type: OperationType | str,
-        payment_method: PaymentMethod | str,
+        operation_type: OperationType | OperationTypeLiteral,
+        payment_method: PaymentMethod | PaymentMethodLiteral,
         percentage: Decimal,
         provider_id: int,
         updated_at: datetime,
@@ -1121,8 +1137,8 @@ class GatewayFee(Model):
     ) -> None:
         self.created_at = created_at
         self.id = id
-        self.operation_type = operation_type
-        self.payment_method = payment_method
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
+        self.payment_method = cast("PaymentMethodLiteral", payment_method)
         self.percentage = percentage
         self.provider_id = provider_id
         self.updated_at = updated_at
@@ -1168,7 +1184,7 @@ class HostedCheckout(Model):
     source_number: str
     """The document's number."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """`INVOICE` or `ORDER`."""
 
     total_amount: Decimal
@@ -1187,7 +1203,7 @@ class HostedCheckout(Model):
         currency: str,
         source_id: int,
         source_number: str,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         total_amount: Decimal,
         url: str,
         expires_at: datetime | None = None,
@@ -1196,7 +1212,7 @@ class HostedCheckout(Model):
         self.currency = currency
         self.source_id = source_id
         self.source_number = source_number
-        self.source_type = source_type
+        self.source_type = cast("SourceTypeLiteral", source_type)
         self.total_amount = total_amount
         self.url = url
         self.expires_at = expires_at
@@ -1254,7 +1270,7 @@ class Invoice(Model):
     currency: str
     """ISO 4217 currency code."""
 
-    fee_bearer: FeeBearer | str
+    fee_bearer: FeeBearerLiteral
     """Who pays the fees."""
 
     id: int
@@ -1269,10 +1285,10 @@ class Invoice(Model):
     owner_id: int
     """The owner (merchant) id."""
 
-    owner_type: OwnerType | str
+    owner_type: OwnerTypeLiteral
     """The kind of owner."""
 
-    status: SourceStatus | str
+    status: SourceStatusLiteral
     """Lifecycle status."""
 
     total_amount: Decimal
@@ -1297,13 +1313,13 @@ class Invoice(Model):
         counterparty_id: int,
         created_at: datetime,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         id: int,
         invoice_number: str,
         note: str,
         owner_id: int,
-        owner_type: OwnerType | str,
-        status: SourceStatus | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
+        status: SourceStatus | SourceStatusLiteral,
         total_amount: Decimal,
         updated_at: datetime,
         due_date: datetime | None = None,
@@ -1314,13 +1330,13 @@ class Invoice(Model):
         self.counterparty_id = counterparty_id
         self.created_at = created_at
         self.currency = currency
-        self.fee_bearer = fee_bearer
+        self.fee_bearer = cast("FeeBearerLiteral", fee_bearer)
         self.id = id
         self.invoice_number = invoice_number
         self.note = note
         self.owner_id = owner_id
-        self.owner_type = owner_type
-        self.status = status
+        self.owner_type = cast("OwnerTypeLiteral", owner_type)
+        self.status = cast("SourceStatusLiteral", status)
         self.total_amount = total_amount
         self.updated_at = updated_at
         self.due_date = due_date
@@ -1386,7 +1402,7 @@ class InvoiceDetail(Model):
     currency: str
     """ISO 4217 currency code."""
 
-    fee_bearer: FeeBearer | str
+    fee_bearer: FeeBearerLiteral
     """Who pays the fees."""
 
     id: int
@@ -1404,10 +1420,10 @@ class InvoiceDetail(Model):
     owner_id: int
     """The owner (merchant) id."""
 
-    owner_type: OwnerType | str
+    owner_type: OwnerTypeLiteral
     """The kind of owner."""
 
-    status: SourceStatus | str
+    status: SourceStatusLiteral
     """Lifecycle status."""
 
     total_amount: Decimal
@@ -1435,14 +1451,14 @@ class InvoiceDetail(Model):
         counterparty_id: int,
         created_at: datetime,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         id: int,
         invoice_items: list[SourceItem],
         invoice_number: str,
         note: str,
         owner_id: int,
-        owner_type: OwnerType | str,
-        status: SourceStatus | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
+        status: SourceStatus | SourceStatusLiteral,
         total_amount: Decimal,
         updated_at: datetime,
         counterparty: CounterpartyWithParty | None = None,
@@ -1454,14 +1470,14 @@ class InvoiceDetail(Model):
         self.counterparty_id = counterparty_id
         self.created_at = created_at
         self.currency = currency
-        self.fee_bearer = fee_bearer
+        self.fee_bearer = cast("FeeBearerLiteral", fee_bearer)
         self.id = id
         self.invoice_items = invoice_items
         self.invoice_number = invoice_number
         self.note = note
         self.owner_id = owner_id
-        self.owner_type = owner_type
-        self.status = status
+        self.owner_type = cast("OwnerTypeLiteral", owner_type)
+        self.status = cast("SourceStatusLiteral", status)
         self.total_amount = total_amount
         self.updated_at = updated_at
         self.counterparty = counterparty
@@ -1572,7 +1588,7 @@ class InvoiceReceipt(Model):
     currency: str
     """ISO 4217 currency code."""
 
-    fee_bearer: FeeBearer | str
+    fee_bearer: FeeBearerLiteral
     """Who paid the fees."""
 
     invoice_id: int
@@ -1590,13 +1606,13 @@ class InvoiceReceipt(Model):
     owner_id: int
     """The owner (merchant) id."""
 
-    owner_type: OwnerType | str
+    owner_type: OwnerTypeLiteral
     """The kind of owner."""
 
-    relationship_type: RelationshipType | str
+    relationship_type: RelationshipTypeLiteral
     """The counterparty's relationship type."""
 
-    status: SourceStatus | str
+    status: SourceStatusLiteral
     """Lifecycle status (`PAID` once a receipt exists)."""
 
     total_amount: Decimal
@@ -1647,10 +1663,10 @@ class InvoiceReceipt(Model):
     payer_currency: str | None
     """The payer's currency."""
 
-    payment_method: PaymentMethod | str | None
+    payment_method: PaymentMethodLiteral | None
     """How it was paid."""
 
-    payment_provider: Provider | str | None
+    payment_provider: ProviderLiteral | None
     """Who processed the payment."""
 
     platform_currency: str | None
@@ -1674,15 +1690,15 @@ class InvoiceReceipt(Model):
         counterparty_phone: str,
         created_at: datetime,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         invoice_id: int,
         invoice_number: str,
         items: list[ReceiptItem],
         note: str,
         owner_id: int,
-        owner_type: OwnerType | str,
-        relationship_type: RelationshipType | str,
-        status: SourceStatus | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
+        relationship_type: RelationshipType | RelationshipTypeLiteral,
+        status: SourceStatus | SourceStatusLiteral,
         total_amount: Decimal,
         account_name: str | None = None,
         counterparty_email: str | None = None,
@@ -1699,8 +1715,8 @@ class InvoiceReceipt(Model):
         payee_currency: str | None = None,
         payer_amount: Decimal | None = None,
         payer_currency: str | None = None,
-        payment_method: PaymentMethod | str | None = None,
-        payment_provider: Provider | str | None = None,
+        payment_method: PaymentMethod | PaymentMethodLiteral | None = None,
+        payment_provider: Provider | ProviderLiteral | None = None,
         platform_currency: str | None = None,
         platform_fee: Decimal | None = None,
         provider_transaction_id: str | None = None,
@@ -1712,15 +1728,15 @@ class InvoiceReceipt(Model):
         self.counterparty_phone = counterparty_phone
         self.created_at = created_at
         self.currency = currency
-        self.fee_bearer = fee_bearer
+        self.fee_bearer = cast("FeeBearerLiteral", fee_bearer)
         self.invoice_id = invoice_id
         self.invoice_number = invoice_number
         self.items = items
         self.note = note
         self.owner_id = owner_id
-        self.owner_type = owner_type
-        self.relationship_type = relationship_type
-        self.status = status
+        self.owner_type = cast("OwnerTypeLiteral", owner_type)
+        self.relationship_type = cast("RelationshipTypeLiteral", relationship_type)
+        self.status = cast("SourceStatusLiteral", status)
         self.total_amount = total_amount
         self.account_name = account_name
         self.counterparty_email = counterparty_email
@@ -1737,8 +1753,8 @@ class InvoiceReceipt(Model):
         self.payee_currency = payee_currency
         self.payer_amount = payer_amount
         self.payer_currency = payer_currency
-        self.payment_method = payment_method
-        self.payment_provider = payment_provider
+        self.payment_method = cast("PaymentMethodLiteral | None", payment_method)
+        self.payment_provider = cast("ProviderLiteral | None", payment_provider)
         self.platform_currency = platform_currency
         self.platform_fee = platform_fee
         self.provider_transaction_id = provider_transaction_id
@@ -1832,7 +1848,7 @@ class MerchantFeeTier(Model):
     owner_id: int
     """The owner's id."""
 
-    owner_type: OwnerType | str
+    owner_type: OwnerTypeLiteral
     """The owner's type."""
 
     tier: FeeTier
@@ -1847,14 +1863,14 @@ class MerchantFeeTier(Model):
         assigned_at: datetime,
         id: int,
         owner_id: int,
-        owner_type: OwnerType | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
         tier: FeeTier,
         assigned_by: str | None = None,
     ) -> None:
         self.assigned_at = assigned_at
         self.id = id
         self.owner_id = owner_id
-        self.owner_type = owner_type
+        self.owner_type = cast("OwnerTypeLiteral", owner_type)
         self.tier = tier
         self.assigned_by = assigned_by
 
@@ -1883,7 +1899,7 @@ class MerchantInfo(Model):
     name: str
     """The merchant's name."""
 
-    type: MerchantType | str
+    type: MerchantTypeLiteral
     """`ORGANIZATION` or `MICRO_ORGANIZATION` (wire name `type`)."""
 
     email: str | None
@@ -1897,13 +1913,13 @@ class MerchantInfo(Model):
         *,
         id: int,
         name: str,
-        type: MerchantType | str,
+        type: MerchantType | MerchantTypeLiteral,
         email: str | None = None,
         phone: str | None = None,
     ) -> None:
         self.id = id
         self.name = name
-        self.type = type
+        self.type = cast("MerchantTypeLiteral", type)
         self.email = email
         self.phone = phone
 
@@ -1941,13 +1957,13 @@ class MmoProviderInfo(Model):
     currencies: list[str]
     """The currencies the wallet can use (read from a list or a single string)."""
 
-    gateway_provider: Provider | str
+    gateway_provider: ProviderLiteral
     """The routing network to use, e.g. `PAWAPAY`."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """The kind of money movement asked about."""
 
-    payment_method: PaymentMethod | str
+    payment_method: PaymentMethodLiteral
     """The instrument to use, e.g. `MTN_MOMO_LBR`."""
 
     phone: str
@@ -1959,17 +1975,17 @@ class MmoProviderInfo(Model):
         carrier: str,
         country: str,
         currencies: list[str],
-        gateway_provider: Provider | str,
-        operation_type: OperationType | str,
-        payment_method: PaymentMethod | str,
+        gateway_provider: Provider | ProviderLiteral,
+        operation_type: OperationType | OperationTypeLiteral,
+        payment_method: PaymentMethod | PaymentMethodLiteral,
         phone: str,
     ) -> None:
         self.carrier = carrier
         self.country = country
         self.currencies = currencies
-        self.gateway_provider = gateway_provider
-        self.operation_type = operation_type
-        self.payment_method = payment_method
+        self.gateway_provider = cast("ProviderLiteral", gateway_provider)
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
+        self.payment_method = cast("PaymentMethodLiteral", payment_method)
         self.phone = phone
 
 
@@ -1986,7 +2002,7 @@ class ObtainTokenResponse(Model):
     )
     _secrets = frozenset({'access_token'})
 
-    access_token: str
+    access_token: Secret
     """The JWT."""
 
     expires_in: int
@@ -1995,10 +2011,10 @@ class ObtainTokenResponse(Model):
     def __init__(
         self,
         *,
-        access_token: str,
+        access_token: Secret | str,
         expires_in: int,
     ) -> None:
-        self.access_token = access_token
+        self.access_token = as_secret(access_token)
         self.expires_in = expires_in
 
 
@@ -2054,7 +2070,7 @@ class Order(Model):
     currency: str
     """ISO 4217 currency code."""
 
-    fee_bearer: FeeBearer | str
+    fee_bearer: FeeBearerLiteral
     """Who pays the fees."""
 
     id: int
@@ -2069,10 +2085,10 @@ class Order(Model):
     owner_id: int
     """The owner (merchant) id."""
 
-    owner_type: OwnerType | str
+    owner_type: OwnerTypeLiteral
     """The kind of owner."""
 
-    status: SourceStatus | str
+    status: SourceStatusLiteral
     """Lifecycle status."""
 
     total_amount: Decimal
@@ -2097,13 +2113,13 @@ class Order(Model):
         counterparty_id: int,
         created_at: datetime,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         id: int,
         note: str,
         order_number: str,
         owner_id: int,
-        owner_type: OwnerType | str,
-        status: SourceStatus | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
+        status: SourceStatus | SourceStatusLiteral,
         total_amount: Decimal,
         updated_at: datetime,
         due_date: datetime | None = None,
@@ -2114,13 +2130,13 @@ class Order(Model):
         self.counterparty_id = counterparty_id
         self.created_at = created_at
         self.currency = currency
-        self.fee_bearer = fee_bearer
+        self.fee_bearer = cast("FeeBearerLiteral", fee_bearer)
         self.id = id
         self.note = note
         self.order_number = order_number
         self.owner_id = owner_id
-        self.owner_type = owner_type
-        self.status = status
+        self.owner_type = cast("OwnerTypeLiteral", owner_type)
+        self.status = cast("SourceStatusLiteral", status)
         self.total_amount = total_amount
         self.updated_at = updated_at
         self.due_date = due_date
@@ -2186,7 +2202,7 @@ class OrderDetail(Model):
     currency: str
     """ISO 4217 currency code."""
 
-    fee_bearer: FeeBearer | str
+    fee_bearer: FeeBearerLiteral
     """Who pays the fees."""
 
     id: int
@@ -2204,10 +2220,10 @@ class OrderDetail(Model):
     owner_id: int
     """The owner (merchant) id."""
 
-    owner_type: OwnerType | str
+    owner_type: OwnerTypeLiteral
     """The kind of owner."""
 
-    status: SourceStatus | str
+    status: SourceStatusLiteral
     """Lifecycle status."""
 
     total_amount: Decimal
@@ -2235,14 +2251,14 @@ class OrderDetail(Model):
         counterparty_id: int,
         created_at: datetime,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         id: int,
         note: str,
         order_items: list[SourceItem],
         order_number: str,
         owner_id: int,
-        owner_type: OwnerType | str,
-        status: SourceStatus | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
+        status: SourceStatus | SourceStatusLiteral,
         total_amount: Decimal,
         updated_at: datetime,
         counterparty: CounterpartyWithParty | None = None,
@@ -2254,14 +2270,14 @@ class OrderDetail(Model):
         self.counterparty_id = counterparty_id
         self.created_at = created_at
         self.currency = currency
-        self.fee_bearer = fee_bearer
+        self.fee_bearer = cast("FeeBearerLiteral", fee_bearer)
         self.id = id
         self.note = note
         self.order_items = order_items
         self.order_number = order_number
         self.owner_id = owner_id
-        self.owner_type = owner_type
-        self.status = status
+        self.owner_type = cast("OwnerTypeLiteral", owner_type)
+        self.status = cast("SourceStatusLiteral", status)
         self.total_amount = total_amount
         self.updated_at = updated_at
         self.counterparty = counterparty
@@ -2371,7 +2387,7 @@ class OrderReceipt(Model):
     currency: str
     """ISO 4217 currency code."""
 
-    fee_bearer: FeeBearer | str
+    fee_bearer: FeeBearerLiteral
     """Who paid the fees."""
 
     items: list[ReceiptItem]
@@ -2389,13 +2405,13 @@ class OrderReceipt(Model):
     owner_id: int
     """The owner (merchant) id."""
 
-    owner_type: OwnerType | str
+    owner_type: OwnerTypeLiteral
     """The kind of owner."""
 
-    relationship_type: RelationshipType | str
+    relationship_type: RelationshipTypeLiteral
     """The counterparty's relationship type."""
 
-    status: SourceStatus | str
+    status: SourceStatusLiteral
     """Lifecycle status (`PAID` once a receipt exists)."""
 
     total_amount: Decimal
@@ -2446,10 +2462,10 @@ class OrderReceipt(Model):
     payer_currency: str | None
     """The payer's currency."""
 
-    payment_method: PaymentMethod | str | None
+    payment_method: PaymentMethodLiteral | None
     """How it was paid."""
 
-    payment_provider: Provider | str | None
+    payment_provider: ProviderLiteral | None
     """Who processed the payment."""
 
     platform_currency: str | None
@@ -2473,15 +2489,15 @@ class OrderReceipt(Model):
         counterparty_phone: str,
         created_at: datetime,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         items: list[ReceiptItem],
         note: str,
         order_id: int,
         order_number: str,
         owner_id: int,
-        owner_type: OwnerType | str,
-        relationship_type: RelationshipType | str,
-        status: SourceStatus | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
+        relationship_type: RelationshipType | RelationshipTypeLiteral,
+        status: SourceStatus | SourceStatusLiteral,
         total_amount: Decimal,
         account_name: str | None = None,
         counterparty_email: str | None = None,
@@ -2498,8 +2514,8 @@ class OrderReceipt(Model):
         payee_currency: str | None = None,
         payer_amount: Decimal | None = None,
         payer_currency: str | None = None,
-        payment_method: PaymentMethod | str | None = None,
-        payment_provider: Provider | str | None = None,
+        payment_method: PaymentMethod | PaymentMethodLiteral | None = None,
+        payment_provider: Provider | ProviderLiteral | None = None,
         platform_currency: str | None = None,
         platform_fee: Decimal | None = None,
         provider_transaction_id: str | None = None,
@@ -2511,15 +2527,15 @@ class OrderReceipt(Model):
         self.counterparty_phone = counterparty_phone
         self.created_at = created_at
         self.currency = currency
-        self.fee_bearer = fee_bearer
+        self.fee_bearer = cast("FeeBearerLiteral", fee_bearer)
         self.items = items
         self.note = note
         self.order_id = order_id
         self.order_number = order_number
         self.owner_id = owner_id
-        self.owner_type = owner_type
-        self.relationship_type = relationship_type
-        self.status = status
+        self.owner_type = cast("OwnerTypeLiteral", owner_type)
+        self.relationship_type = cast("RelationshipTypeLiteral", relationship_type)
+        self.status = cast("SourceStatusLiteral", status)
         self.total_amount = total_amount
         self.account_name = account_name
         self.counterparty_email = counterparty_email
@@ -2536,8 +2552,8 @@ class OrderReceipt(Model):
         self.payee_currency = payee_currency
         self.payer_amount = payer_amount
         self.payer_currency = payer_currency
-        self.payment_method = payment_method
-        self.payment_provider = payment_provider
+        self.payment_method = cast("PaymentMethodLiteral | None", payment_method)
+        self.payment_provider = cast("ProviderLiteral | None", payment_provider)
         self.platform_currency = platform_currency
         self.platform_fee = platform_fee
         self.provider_transaction_id = provider_transaction_id
@@ -2700,7 +2716,7 @@ class PasscodeToken(Model):
     )
     _secrets = frozenset({'code'})
 
-    code: str
+    code: Secret
     """The merchant passcode (portal Settings → Security). Never printed by `Debug`."""
 
     phone: str | None
@@ -2712,11 +2728,11 @@ class PasscodeToken(Model):
     def __init__(
         self,
         *,
-        code: str,
+        code: Secret | str,
         phone: str | None = None,
         user_id: str | None = None,
     ) -> None:
-        self.code = code
+        self.code = as_secret(code)
         self.phone = phone
         self.user_id = user_id
 
@@ -2759,13 +2775,13 @@ class PaymentAccount(Model):
     is_active: bool
     """Inactive accounts are refused by executions."""
 
-    method: PaymentMethod | str
+    method: PaymentMethodLiteral
     """The instrument."""
 
     party_id: int
     """The owning party."""
 
-    provider: Provider | str
+    provider: ProviderLiteral
     """The routing network."""
 
     updated_at: datetime
@@ -2781,9 +2797,9 @@ class PaymentAccount(Model):
         created_at: datetime,
         id: int,
         is_active: bool,
-        method: PaymentMethod | str,
+        method: PaymentMethod | PaymentMethodLiteral,
         party_id: int,
-        provider: Provider | str,
+        provider: Provider | ProviderLiteral,
         updated_at: datetime,
         country_code: str | None = None,
     ) -> None:
@@ -2791,9 +2807,9 @@ class PaymentAccount(Model):
         self.created_at = created_at
         self.id = id
         self.is_active = is_active
-        self.method = method
+        self.method = cast("PaymentMethodLiteral", method)
         self.party_id = party_id
-        self.provider = provider
+        self.provider = cast("ProviderLiteral", provider)
         self.updated_at = updated_at
         self.country_code = country_code
 
@@ -2818,7 +2834,7 @@ class PaymentVerification(Model):
     paid: bool
     """`true` only when the API says the document is `PAID`: fulfil then, and only then."""
 
-    status: SourceStatus | str
+    status: SourceStatusLiteral
     """The document's status as the API reported it."""
 
     def __init__(
@@ -2826,11 +2842,11 @@ class PaymentVerification(Model):
         *,
         info: SourceStatusInfo,
         paid: bool,
-        status: SourceStatus | str,
+        status: SourceStatus | SourceStatusLiteral,
     ) -> None:
         self.info = info
         self.paid = paid
-        self.status = status
+        self.status = cast("SourceStatusLiteral", status)
 
 
 class PayoutOutcome(Model):
@@ -2968,7 +2984,7 @@ class PayoutSession(Model):
     payout_account_id: int
     """The beneficiary's payment account."""
 
-    status: SessionStatus | str
+    status: SessionStatusLiteral
     """The session's status."""
 
     updated_at: datetime
@@ -2986,7 +3002,7 @@ class PayoutSession(Model):
         expires_at: datetime,
         id: int,
         payout_account_id: int,
-        status: SessionStatus | str,
+        status: SessionStatus | SessionStatusLiteral,
         updated_at: datetime,
         wallet_id: int,
     ) -> None:
@@ -2996,7 +3012,7 @@ class PayoutSession(Model):
         self.expires_at = expires_at
         self.id = id
         self.payout_account_id = payout_account_id
-        self.status = status
+        self.status = cast("SessionStatusLiteral", status)
         self.updated_at = updated_at
         self.wallet_id = wallet_id
 
@@ -3043,7 +3059,7 @@ class PlatformFee(Model):
     id: int
     """The rate's id."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """The kind of money movement."""
 
     percentage: Decimal
@@ -3058,7 +3074,7 @@ class PlatformFee(Model):
     fixed_fee_currency: str | None
     """The fixed fee's currency."""
 
-    payment_method: PaymentMethod | str | None
+    payment_method: PaymentMethodLiteral | None
     """The instrument, when the rate is method-specific."""
 
     tier: FeeTier | None
@@ -3071,24 +3087,24 @@ class PlatformFee(Model):
         effective_from: datetime,
         fx_percentage: Decimal,
         id: int,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         percentage: Decimal,
         effective_to: datetime | None = None,
         fixed_fee: Decimal | None = None,
         fixed_fee_currency: str | None = None,
-        payment_method: PaymentMethod | str | None = None,
+        payment_method: PaymentMethod | PaymentMethodLiteral | None = None,
         tier: FeeTier | None = None,
     ) -> None:
         self.created_at = created_at
         self.effective_from = effective_from
         self.fx_percentage = fx_percentage
         self.id = id
-        self.operation_type = operation_type
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
         self.percentage = percentage
         self.effective_to = effective_to
         self.fixed_fee = fixed_fee
         self.fixed_fee_currency = fixed_fee_currency
-        self.payment_method = payment_method
+        self.payment_method = cast("PaymentMethodLiteral | None", payment_method)
         self.tier = tier
 
 
@@ -3105,7 +3121,7 @@ class RealtimeKey(Model):
     )
     _secrets = frozenset({'access_token'})
 
-    access_token: str
+    access_token: Secret
     """The JWT (never printed by `Debug`)."""
 
     expires_in: int
@@ -3114,10 +3130,10 @@ class RealtimeKey(Model):
     def __init__(
         self,
         *,
-        access_token: str,
+        access_token: Secret | str,
         expires_in: int,
     ) -> None:
-        self.access_token = access_token
+        self.access_token = as_secret(access_token)
         self.expires_in = expires_in
 
 
@@ -3192,10 +3208,10 @@ class ReconcileEntry(Model):
         ("note", "note", "string"),
     )
 
-    operation: OperationType | str
+    operation: OperationTypeLiteral
     """Which execution."""
 
-    outcome: ReconcileOutcome | str
+    outcome: ReconcileOutcomeLiteral
     """Where it stands."""
 
     reference_id: str
@@ -3216,16 +3232,16 @@ class ReconcileEntry(Model):
     def __init__(
         self,
         *,
-        operation: OperationType | str,
-        outcome: ReconcileOutcome | str,
+        operation: OperationType | OperationTypeLiteral,
+        outcome: ReconcileOutcome | ReconcileOutcomeLiteral,
         reference_id: str,
         anomaly: StatusAnomaly | None = None,
         error: ErrorInfo | None = None,
         execution: Execution | None = None,
         note: str | None = None,
     ) -> None:
-        self.operation = operation
-        self.outcome = outcome
+        self.operation = cast("OperationTypeLiteral", operation)
+        self.outcome = cast("ReconcileOutcomeLiteral", outcome)
         self.reference_id = reference_id
         self.anomaly = anomaly
         self.error = error
@@ -3385,7 +3401,7 @@ class RefundSession(Model):
     original_payment_intent_id: int
     """The payment intent being refunded."""
 
-    status: SessionStatus | str
+    status: SessionStatusLiteral
     """The session's status."""
 
     updated_at: datetime
@@ -3402,7 +3418,7 @@ class RefundSession(Model):
         expires_at: datetime,
         id: int,
         original_payment_intent_id: int,
-        status: SessionStatus | str,
+        status: SessionStatus | SessionStatusLiteral,
         updated_at: datetime,
         reason: str | None = None,
     ) -> None:
@@ -3411,7 +3427,7 @@ class RefundSession(Model):
         self.expires_at = expires_at
         self.id = id
         self.original_payment_intent_id = original_payment_intent_id
-        self.status = status
+        self.status = cast("SessionStatusLiteral", status)
         self.updated_at = updated_at
         self.reason = reason
 
@@ -3506,7 +3522,7 @@ class SourceReceipt(Model):
     source_id: int
     """The document's id."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """`INVOICE` or `ORDER`."""
 
     invoice: InvoiceReceipt | None
@@ -3520,13 +3536,13 @@ class SourceReceipt(Model):
         *,
         number: str,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         invoice: InvoiceReceipt | None = None,
         order: OrderReceipt | None = None,
     ) -> None:
         self.number = number
         self.source_id = source_id
-        self.source_type = source_type
+        self.source_type = cast("SourceTypeLiteral", source_type)
         self.invoice = invoice
         self.order = order
 
@@ -3563,10 +3579,10 @@ class SourceStatusInfo(Model):
     source_number: str
     """The document number, e.g. `INV-2025-0042`."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """`INVOICE` or `ORDER`."""
 
-    status: SourceStatus | str
+    status: SourceStatusLiteral
     """`IDLE → ACTIVE → PROCESSING → PAID | CANCELED`."""
 
     total_amount: Decimal
@@ -3581,16 +3597,16 @@ class SourceStatusInfo(Model):
         currency: str,
         source_id: int,
         source_number: str,
-        source_type: SourceType | str,
-        status: SourceStatus | str,
+        source_type: SourceType | SourceTypeLiteral,
+        status: SourceStatus | SourceStatusLiteral,
         total_amount: Decimal,
         paid_at: datetime | None = None,
     ) -> None:
         self.currency = currency
         self.source_id = source_id
         self.source_number = source_number
-        self.source_type = source_type
-        self.status = status
+        self.source_type = cast("SourceTypeLiteral", source_type)
+        self.status = cast("SourceStatusLiteral", status)
         self.total_amount = total_amount
         self.paid_at = paid_at
 
@@ -3617,10 +3633,10 @@ class SourceTransition(Model):
     elapsed_ms: int
     """Milliseconds since the wait started."""
 
-    to: SourceStatus | str
+    to: SourceStatusLiteral
     """The status observed."""
 
-    from_: SourceStatus | str | None
+    from_: SourceStatusLiteral | None
     """The status before (`null` for the first status seen)."""
 
     def __init__(
@@ -3628,13 +3644,13 @@ class SourceTransition(Model):
         *,
         at: datetime,
         elapsed_ms: int,
-        to: SourceStatus | str,
-        from_: SourceStatus | str | None = None,
+        to: SourceStatus | SourceStatusLiteral,
+        from_: SourceStatus | SourceStatusLiteral | None = None,
     ) -> None:
         self.at = at
         self.elapsed_ms = elapsed_ms
-        self.to = to
-        self.from_ = from_
+        self.to = cast("SourceStatusLiteral", to)
+        self.from_ = cast("SourceStatusLiteral | None", from_)
 
 
 class SourceWaitOutcome(Model):
@@ -3701,7 +3717,7 @@ class StatusAnomaly(Model):
         ("to", "to", "string"),
     )
 
-    kind: AnomalyKind | str
+    kind: AnomalyKindLiteral
     """`illegal_transition` or `unknown_status`."""
 
     machine: str
@@ -3722,14 +3738,14 @@ class StatusAnomaly(Model):
     def __init__(
         self,
         *,
-        kind: AnomalyKind | str,
+        kind: AnomalyKind | AnomalyKindLiteral,
         machine: str,
         message: str,
         from_: str | None = None,
         status: str | None = None,
         to: str | None = None,
     ) -> None:
-        self.kind = kind
+        self.kind = cast("AnomalyKindLiteral", kind)
         self.machine = machine
         self.message = message
         self.from_ = from_
@@ -3759,10 +3775,10 @@ class StatusTransition(Model):
     elapsed_ms: int
     """Milliseconds since the execution was submitted."""
 
-    to: ExecutionStatus | str
+    to: ExecutionStatusLiteral
     """The status observed."""
 
-    from_: ExecutionStatus | str | None
+    from_: ExecutionStatusLiteral | None
     """The status before (`null` for the first status seen, the execute call's answer)."""
 
     def __init__(
@@ -3770,13 +3786,13 @@ class StatusTransition(Model):
         *,
         at: datetime,
         elapsed_ms: int,
-        to: ExecutionStatus | str,
-        from_: ExecutionStatus | str | None = None,
+        to: ExecutionStatus | ExecutionStatusLiteral,
+        from_: ExecutionStatus | ExecutionStatusLiteral | None = None,
     ) -> None:
         self.at = at
         self.elapsed_ms = elapsed_ms
-        self.to = to
-        self.from_ = from_
+        self.to = cast("ExecutionStatusLiteral", to)
+        self.from_ = cast("ExecutionStatusLiteral | None", from_)
 
 
 class TransferOutcome(Model):
@@ -3872,7 +3888,7 @@ class TransferSession(Model):
     id: int
     """The session id (give it to `executions().transfer`)."""
 
-    status: SessionStatus | str
+    status: SessionStatusLiteral
     """The session's status."""
 
     to_counterparty_id: int
@@ -3890,7 +3906,7 @@ class TransferSession(Model):
         expires_at: datetime,
         from_wallet_id: int,
         id: int,
-        status: SessionStatus | str,
+        status: SessionStatus | SessionStatusLiteral,
         to_counterparty_id: int,
         updated_at: datetime,
     ) -> None:
@@ -3900,7 +3916,7 @@ class TransferSession(Model):
         self.expires_at = expires_at
         self.from_wallet_id = from_wallet_id
         self.id = id
-        self.status = status
+        self.status = cast("SessionStatusLiteral", status)
         self.to_counterparty_id = to_counterparty_id
         self.updated_at = updated_at
 
@@ -3967,7 +3983,7 @@ class WaitOutcome(Model):
     reference_id: str
     """The execution's reference id."""
 
-    state: WaitState | str
+    state: WaitStateLiteral
     """`finished` (the execution is `COMPLETED` or `FAILED`) or `still_processing` (the deadline
     passed first: not a failure, wait again later).
     """
@@ -3982,12 +3998,12 @@ class WaitOutcome(Model):
         *,
         anomalies: list[StatusAnomaly],
         reference_id: str,
-        state: WaitState | str,
+        state: WaitState | WaitStateLiteral,
         execution: Execution | None = None,
     ) -> None:
         self.anomalies = anomalies
         self.reference_id = reference_id
-        self.state = state
+        self.state = cast("WaitStateLiteral", state)
         self.execution = execution
 
 
@@ -4185,7 +4201,7 @@ class CounterpartyReadyEvent(ProgressEvent):
     created: bool
     """Whether the flow created it."""
 
-    relationship_type: RelationshipType | str | None
+    relationship_type: RelationshipTypeLiteral | None
     """Its relationship type, when the flow knows it."""
 
     at: datetime
@@ -4205,11 +4221,11 @@ class CounterpartyReadyEvent(ProgressEvent):
         at: datetime,
         elapsed_ms: int,
         message: str,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
     ) -> None:
         self.counterparty_id = counterparty_id
         self.created = created
-        self.relationship_type = relationship_type
+        self.relationship_type = cast("RelationshipTypeLiteral | None", relationship_type)
         self.at = at
         self.elapsed_ms = elapsed_ms
         self.message = message
@@ -4249,7 +4265,7 @@ class SourceCreatedEvent(ProgressEvent):
     source_id: int
     """Its id."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """`INVOICE` or `ORDER`."""
 
     at: datetime
@@ -4267,7 +4283,7 @@ class SourceCreatedEvent(ProgressEvent):
         currency: str,
         number: str,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         at: datetime,
         elapsed_ms: int,
         message: str,
@@ -4275,7 +4291,7 @@ class SourceCreatedEvent(ProgressEvent):
         self.currency = currency
         self.number = number
         self.source_id = source_id
-        self.source_type = source_type
+        self.source_type = cast("SourceTypeLiteral", source_type)
         self.at = at
         self.elapsed_ms = elapsed_ms
         self.message = message
@@ -4383,7 +4399,7 @@ class SourcePublishedEvent(ProgressEvent):
     source_id: int
     """Its id."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """`INVOICE` or `ORDER`."""
 
     total_amount: Decimal
@@ -4404,7 +4420,7 @@ class SourcePublishedEvent(ProgressEvent):
         currency: str,
         number: str,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         total_amount: Decimal,
         at: datetime,
         elapsed_ms: int,
@@ -4413,7 +4429,7 @@ class SourcePublishedEvent(ProgressEvent):
         self.currency = currency
         self.number = number
         self.source_id = source_id
-        self.source_type = source_type
+        self.source_type = cast("SourceTypeLiteral", source_type)
         self.total_amount = total_amount
         self.at = at
         self.elapsed_ms = elapsed_ms
@@ -4495,16 +4511,16 @@ class PaymentAccountReadyEvent(ProgressEvent):
     account_id: int
     """Its id."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """`COLLECTION` or `PAYOUT`."""
 
     reused: bool
     """Whether an existing account was reused."""
 
-    method: PaymentMethod | str | None
+    method: PaymentMethodLiteral | None
     """The instrument, when known."""
 
-    provider: Provider | str | None
+    provider: ProviderLiteral | None
     """The routing network, when known."""
 
     at: datetime
@@ -4520,19 +4536,19 @@ class PaymentAccountReadyEvent(ProgressEvent):
         self,
         *,
         account_id: int,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         reused: bool,
         at: datetime,
         elapsed_ms: int,
         message: str,
-        method: PaymentMethod | str | None = None,
-        provider: Provider | str | None = None,
+        method: PaymentMethod | PaymentMethodLiteral | None = None,
+        provider: Provider | ProviderLiteral | None = None,
     ) -> None:
         self.account_id = account_id
-        self.operation_type = operation_type
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
         self.reused = reused
-        self.method = method
-        self.provider = provider
+        self.method = cast("PaymentMethodLiteral | None", method)
+        self.provider = cast("ProviderLiteral | None", provider)
         self.at = at
         self.elapsed_ms = elapsed_ms
         self.message = message
@@ -4564,7 +4580,7 @@ class SessionCreatedEvent(ProgressEvent):
     expires_at: datetime
     """When it expires."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """What the session is for."""
 
     session_id: int
@@ -4583,14 +4599,14 @@ class SessionCreatedEvent(ProgressEvent):
         self,
         *,
         expires_at: datetime,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         session_id: int,
         at: datetime,
         elapsed_ms: int,
         message: str,
     ) -> None:
         self.expires_at = expires_at
-        self.operation_type = operation_type
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
         self.session_id = session_id
         self.at = at
         self.elapsed_ms = elapsed_ms
@@ -4618,7 +4634,7 @@ class ExecutionStartingEvent(ProgressEvent):
     event: ClassVar[str] = "execution_starting"
     """The event's name."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """What is executed."""
 
     reference_id: str
@@ -4636,13 +4652,13 @@ class ExecutionStartingEvent(ProgressEvent):
     def __init__(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         reference_id: str,
         at: datetime,
         elapsed_ms: int,
         message: str,
     ) -> None:
-        self.operation_type = operation_type
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
         self.reference_id = reference_id
         self.at = at
         self.elapsed_ms = elapsed_ms
@@ -4675,7 +4691,7 @@ class ExecutionSubmittedEvent(ProgressEvent):
     execution: Execution
     """The execution as answered."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """What was executed."""
 
     reference_id: str
@@ -4694,14 +4710,14 @@ class ExecutionSubmittedEvent(ProgressEvent):
         self,
         *,
         execution: Execution,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         reference_id: str,
         at: datetime,
         elapsed_ms: int,
         message: str,
     ) -> None:
         self.execution = execution
-        self.operation_type = operation_type
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
         self.reference_id = reference_id
         self.at = at
         self.elapsed_ms = elapsed_ms
@@ -4731,7 +4747,7 @@ class StatusChangedEvent(ProgressEvent):
     event: ClassVar[str] = "status_changed"
     """The event's name."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """What is executed."""
 
     reference_id: str
@@ -4752,14 +4768,14 @@ class StatusChangedEvent(ProgressEvent):
     def __init__(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         reference_id: str,
         transition: StatusTransition,
         at: datetime,
         elapsed_ms: int,
         message: str,
     ) -> None:
-        self.operation_type = operation_type
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
         self.reference_id = reference_id
         self.transition = transition
         self.at = at
@@ -4790,13 +4806,13 @@ class StillProcessingEvent(ProgressEvent):
     event: ClassVar[str] = "still_processing"
     """The event's name."""
 
-    operation_type: OperationType | str
+    operation_type: OperationTypeLiteral
     """What is executed."""
 
     reference_id: str
     """The idempotency key to resume with."""
 
-    status: ExecutionStatus | str
+    status: ExecutionStatusLiteral
     """The last status seen."""
 
     at: datetime
@@ -4811,16 +4827,16 @@ class StillProcessingEvent(ProgressEvent):
     def __init__(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         reference_id: str,
-        status: ExecutionStatus | str,
+        status: ExecutionStatus | ExecutionStatusLiteral,
         at: datetime,
         elapsed_ms: int,
         message: str,
     ) -> None:
-        self.operation_type = operation_type
+        self.operation_type = cast("OperationTypeLiteral", operation_type)
         self.reference_id = reference_id
-        self.status = status
+        self.status = cast("ExecutionStatusLiteral", status)
         self.at = at
         self.elapsed_ms = elapsed_ms
         self.message = message
@@ -4852,7 +4868,7 @@ class SourceStatusChangedEvent(ProgressEvent):
     source_id: int
     """Its id."""
 
-    source_type: SourceType | str
+    source_type: SourceTypeLiteral
     """`INVOICE` or `ORDER`."""
 
     transition: SourceTransition
@@ -4871,14 +4887,14 @@ class SourceStatusChangedEvent(ProgressEvent):
         self,
         *,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         transition: SourceTransition,
         at: datetime,
         elapsed_ms: int,
         message: str,
     ) -> None:
         self.source_id = source_id
-        self.source_type = source_type
+        self.source_type = cast("SourceTypeLiteral", source_type)
         self.transition = transition
         self.at = at
         self.elapsed_ms = elapsed_ms
@@ -5016,37 +5032,37 @@ class TransitionEvent(FlowEvent):
     execution: Execution
     """The execution as the API returned it."""
 
-    operation: OperationType | str
+    operation: OperationTypeLiteral
     """Which execution."""
 
     reference_id: str
     """The execution's reference id."""
 
-    to: ExecutionStatus | str
+    to: ExecutionStatusLiteral
     """The status observed."""
 
     anomaly: StatusAnomaly | None
     """Set when the documented state machine does not allow this change or does not know `to`."""
 
-    from_: ExecutionStatus | str | None
+    from_: ExecutionStatusLiteral | None
     """The status before (`null` on the first observation when nothing was journaled)."""
 
     def __init__(
         self,
         *,
         execution: Execution,
-        operation: OperationType | str,
+        operation: OperationType | OperationTypeLiteral,
         reference_id: str,
-        to: ExecutionStatus | str,
+        to: ExecutionStatus | ExecutionStatusLiteral,
         anomaly: StatusAnomaly | None = None,
-        from_: ExecutionStatus | str | None = None,
+        from_: ExecutionStatus | ExecutionStatusLiteral | None = None,
     ) -> None:
         self.execution = execution
-        self.operation = operation
+        self.operation = cast("OperationTypeLiteral", operation)
         self.reference_id = reference_id
-        self.to = to
+        self.to = cast("ExecutionStatusLiteral", to)
         self.anomaly = anomaly
-        self.from_ = from_
+        self.from_ = cast("ExecutionStatusLiteral | None", from_)
 
 
 EVENTS: dict[str, type[FlowEvent]] = {

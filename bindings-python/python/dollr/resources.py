@@ -16,6 +16,7 @@ from dollr._support import (
     ClientBase,
     DecimalInput,
     FlowEvent,
+    Secret,
     TimeoutLike,
     _args,
     _events,
@@ -23,15 +24,25 @@ from dollr._support import (
 )
 from dollr.enums import (
     CheckoutMode,
+    CheckoutModeLiteral,
     FeeBearer,
+    FeeBearerLiteral,
     MerchantType,
+    MerchantTypeLiteral,
     OperationType,
+    OperationTypeLiteral,
     OwnerType,
+    OwnerTypeLiteral,
     PaymentMethod,
+    PaymentMethodLiteral,
     Provider,
+    ProviderLiteral,
     RelationshipType,
+    RelationshipTypeLiteral,
     SourceStatus,
+    SourceStatusLiteral,
     SourceType,
+    SourceTypeLiteral,
 )
 from dollr.models import (
     AmountAndFeePrediction,
@@ -207,7 +218,7 @@ class Counterparties:
     def create(
         self,
         *,
-        relationship_type: RelationshipType | str,
+        relationship_type: RelationshipType | RelationshipTypeLiteral,
         party_id: int | None = None,
     ) -> Counterparty:
         """`POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
@@ -230,7 +241,7 @@ class Counterparties:
         self,
         *,
         fullname: str | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
     ) -> list[Counterparty]:
         """`GET /v1/counterparties/list`, optionally filtered by the party's full name and the
         relationship type.
@@ -266,7 +277,7 @@ class Counterparties:
         id: int,
         *,
         party_id: int | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
     ) -> Counterparty:
         """`PUT /v1/counterparties/update/{id}`: sends only the fields given.
 
@@ -300,7 +311,7 @@ class Invoices:
         as_payment_link: bool,
         counterparty_id: int,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         note: str,
         due_date: datetime | str | None = None,
         reference_id: str | None = None,
@@ -335,7 +346,7 @@ class Invoices:
         self,
         *,
         currency: str | None = None,
-        status: SourceStatus | str | None = None,
+        status: SourceStatus | SourceStatusLiteral | None = None,
     ) -> list[Invoice]:
         """`GET /v1/invoices/list`, optionally filtered by currency and status.
 
@@ -386,7 +397,7 @@ class Invoices:
         id: int,
         *,
         due_date: datetime | str | None = None,
-        fee_bearer: FeeBearer | str | None = None,
+        fee_bearer: FeeBearer | FeeBearerLiteral | None = None,
         note: str | None = None,
         reference_id: str | None = None,
     ) -> Invoice:
@@ -561,7 +572,7 @@ class Orders:
         as_payment_link: bool,
         counterparty_id: int,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         note: str,
         due_date: datetime | str | None = None,
         reference_id: str | None = None,
@@ -596,7 +607,7 @@ class Orders:
         self,
         *,
         currency: str | None = None,
-        status: SourceStatus | str | None = None,
+        status: SourceStatus | SourceStatusLiteral | None = None,
     ) -> list[Order]:
         """`GET /v1/orders/list`, optionally filtered by currency and status.
 
@@ -647,7 +658,7 @@ class Orders:
         id: int,
         *,
         due_date: datetime | str | None = None,
-        fee_bearer: FeeBearer | str | None = None,
+        fee_bearer: FeeBearer | FeeBearerLiteral | None = None,
         note: str | None = None,
         reference_id: str | None = None,
     ) -> Order:
@@ -816,9 +827,9 @@ class Checkouts:
         *,
         currency: str,
         items: Sequence[CheckoutItem | Mapping[str, Any]],
-        mode: CheckoutMode | str,
+        mode: CheckoutMode | CheckoutModeLiteral,
         party_phone: str,
-        source_kind: SourceType | str,
+        source_kind: SourceType | SourceTypeLiteral,
         cancel_url: str | None = None,
         counterparty_id: int | None = None,
         due_date: datetime | str | None = None,
@@ -826,7 +837,7 @@ class Checkouts:
         note: str | None = None,
         party_email: str | None = None,
         party_name: str | None = None,
-        party_relationship: RelationshipType | str | None = None,
+        party_relationship: RelationshipType | RelationshipTypeLiteral | None = None,
         reference_id: str | None = None,
         success_url: str | None = None,
     ) -> CheckoutLink:
@@ -888,7 +899,7 @@ class Links:
     def pay(
         self,
         *,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         source_number: str,
     ) -> Link:
         """`GET /v1/links/pay`: the hosted payment page of a published source created with
@@ -910,7 +921,7 @@ class Links:
     def receipt(
         self,
         *,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         source_number: str,
     ) -> Link:
         """`GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
@@ -941,7 +952,7 @@ class Sessions:
         self,
         *,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
     ) -> CheckoutSession:
         """`POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
 
@@ -1054,11 +1065,11 @@ class PaymentAccounts:
     def create(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         account_name: str,
-        method: PaymentMethod | str,
+        method: PaymentMethod | PaymentMethodLiteral,
         party_id: int,
-        provider: Provider | str,
+        provider: Provider | ProviderLiteral,
         country_code: str | None = None,
         insensitive_account_number: str | None = None,
     ) -> PaymentAccount:
@@ -1293,7 +1304,7 @@ class Status:
         self,
         reference_id: str,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
     ) -> Execution:
         """The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
         `REFUND`).
@@ -1315,7 +1326,7 @@ class Status:
         self,
         *,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
     ) -> SourceStatusInfo:
         """`GET /v1/status/source`: an invoice's or order's payment state. Fulfil only once it is
         `PAID`.
@@ -1337,7 +1348,7 @@ class Status:
         self,
         reference_id: str,
         *,
-        operation: OperationType | str,
+        operation: OperationType | OperationTypeLiteral,
         backoff_factor: float | None = None,
         initial_interval: TimeoutLike | None = None,
         max_interval: TimeoutLike | None = None,
@@ -1354,12 +1365,12 @@ class Status:
             operation: Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`).
             backoff_factor: The interval grows by this factor on each poll without a change.
             initial_interval: The first interval between polls, and the interval after each
-                change, in milliseconds. In seconds (a float or ``timedelta``).
-            max_interval: The longest interval between polls, in milliseconds. In seconds (a
-                float or ``timedelta``).
+                change, in seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_interval: The longest interval between polls, in seconds. An ``int``, a
+                ``float`` or a ``timedelta``.
             max_not_found: How many 404s in a row are tolerated before `NotFound` is returned.
             timeout: How long to wait in total before returning `state: "still_processing"`, in
-                milliseconds. In seconds (a float or ``timedelta``).
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -1392,13 +1403,13 @@ class Predictions:
         *,
         base_amount: DecimalInput,
         base_currency: str,
-        fee_bearer: FeeBearer | str,
-        operation_type: OperationType | str,
-        payment_method: PaymentMethod | str,
-        provider: Provider | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
+        operation_type: OperationType | OperationTypeLiteral,
+        payment_method: PaymentMethod | PaymentMethodLiteral,
+        provider: Provider | ProviderLiteral,
         target_currency: str,
         owner_id: int | None = None,
-        owner_type: OwnerType | str | None = None,
+        owner_type: OwnerType | OwnerTypeLiteral | None = None,
     ) -> AmountAndFeePrediction:
         """`GET /v1/predictions/amount-and-fees`: what the payer pays and the payee receives.
 
@@ -1432,7 +1443,7 @@ class Predictions:
     def mmo_provider_info(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         phone: str,
     ) -> MmoProviderInfo:
         """`GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
@@ -1454,9 +1465,9 @@ class Predictions:
     def card_provider_info(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         payment_method_id: str,
-        provider: Provider | str | None = None,
+        provider: Provider | ProviderLiteral | None = None,
     ) -> CardProviderInfo:
         """`GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
 
@@ -1478,10 +1489,10 @@ class Predictions:
     def payment_source_amount_and_fees(
         self,
         *,
-        payment_method: PaymentMethod | str,
-        provider: Provider | str,
+        payment_method: PaymentMethod | PaymentMethodLiteral,
+        provider: Provider | ProviderLiteral,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         target_currency: str,
     ) -> AmountAndFeePrediction:
         """`GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice
@@ -1518,8 +1529,8 @@ class Fees:
     def gateway(
         self,
         *,
-        operation_type: OperationType | str,
-        payment_method: PaymentMethod | str,
+        operation_type: OperationType | OperationTypeLiteral,
+        payment_method: PaymentMethod | PaymentMethodLiteral,
     ) -> list[GatewayFee]:
         """`GET /v1/fees/gateway`: the gateways' fees for a method and operation.
 
@@ -1540,7 +1551,7 @@ class Fees:
         self,
         *,
         fee_tier_name: str,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
     ) -> PlatformFee:
         """`GET /v1/fees/platform`: the platform's rates for one tier and operation.
 
@@ -1562,7 +1573,7 @@ class Fees:
         self,
         *,
         owner_id: int,
-        owner_type: OwnerType | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
     ) -> MerchantFeeTier:
         """`GET /v1/fees/merchant-tier`: the fee tier assigned to a merchant.
 
@@ -1599,7 +1610,7 @@ class Merchants:
         self,
         *,
         merchant_id: int,
-        merchant_type: MerchantType | str,
+        merchant_type: MerchantType | MerchantTypeLiteral,
     ) -> MerchantInfo:
         """`GET /v1/merchants/merchant-info`: the merchant profile.
 
@@ -1630,7 +1641,7 @@ class RealtimeKeys:
         *,
         reference_id: str,
         session_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
     ) -> RealtimeKey:
         """`POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
         watch one collection. A UX hint only; confirm with the status API.
@@ -1743,7 +1754,7 @@ class AsyncCounterparties:
     async def create(
         self,
         *,
-        relationship_type: RelationshipType | str,
+        relationship_type: RelationshipType | RelationshipTypeLiteral,
         party_id: int | None = None,
     ) -> Counterparty:
         """`POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
@@ -1766,7 +1777,7 @@ class AsyncCounterparties:
         self,
         *,
         fullname: str | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
     ) -> list[Counterparty]:
         """`GET /v1/counterparties/list`, optionally filtered by the party's full name and the
         relationship type.
@@ -1802,7 +1813,7 @@ class AsyncCounterparties:
         id: int,
         *,
         party_id: int | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
     ) -> Counterparty:
         """`PUT /v1/counterparties/update/{id}`: sends only the fields given.
 
@@ -1836,7 +1847,7 @@ class AsyncInvoices:
         as_payment_link: bool,
         counterparty_id: int,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         note: str,
         due_date: datetime | str | None = None,
         reference_id: str | None = None,
@@ -1871,7 +1882,7 @@ class AsyncInvoices:
         self,
         *,
         currency: str | None = None,
-        status: SourceStatus | str | None = None,
+        status: SourceStatus | SourceStatusLiteral | None = None,
     ) -> list[Invoice]:
         """`GET /v1/invoices/list`, optionally filtered by currency and status.
 
@@ -1922,7 +1933,7 @@ class AsyncInvoices:
         id: int,
         *,
         due_date: datetime | str | None = None,
-        fee_bearer: FeeBearer | str | None = None,
+        fee_bearer: FeeBearer | FeeBearerLiteral | None = None,
         note: str | None = None,
         reference_id: str | None = None,
     ) -> Invoice:
@@ -2097,7 +2108,7 @@ class AsyncOrders:
         as_payment_link: bool,
         counterparty_id: int,
         currency: str,
-        fee_bearer: FeeBearer | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
         note: str,
         due_date: datetime | str | None = None,
         reference_id: str | None = None,
@@ -2132,7 +2143,7 @@ class AsyncOrders:
         self,
         *,
         currency: str | None = None,
-        status: SourceStatus | str | None = None,
+        status: SourceStatus | SourceStatusLiteral | None = None,
     ) -> list[Order]:
         """`GET /v1/orders/list`, optionally filtered by currency and status.
 
@@ -2183,7 +2194,7 @@ class AsyncOrders:
         id: int,
         *,
         due_date: datetime | str | None = None,
-        fee_bearer: FeeBearer | str | None = None,
+        fee_bearer: FeeBearer | FeeBearerLiteral | None = None,
         note: str | None = None,
         reference_id: str | None = None,
     ) -> Order:
@@ -2357,9 +2368,9 @@ class AsyncCheckouts:
         *,
         currency: str,
         items: Sequence[CheckoutItem | Mapping[str, Any]],
-        mode: CheckoutMode | str,
+        mode: CheckoutMode | CheckoutModeLiteral,
         party_phone: str,
-        source_kind: SourceType | str,
+        source_kind: SourceType | SourceTypeLiteral,
         cancel_url: str | None = None,
         counterparty_id: int | None = None,
         due_date: datetime | str | None = None,
@@ -2367,7 +2378,7 @@ class AsyncCheckouts:
         note: str | None = None,
         party_email: str | None = None,
         party_name: str | None = None,
-        party_relationship: RelationshipType | str | None = None,
+        party_relationship: RelationshipType | RelationshipTypeLiteral | None = None,
         reference_id: str | None = None,
         success_url: str | None = None,
     ) -> CheckoutLink:
@@ -2429,7 +2440,7 @@ class AsyncLinks:
     async def pay(
         self,
         *,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         source_number: str,
     ) -> Link:
         """`GET /v1/links/pay`: the hosted payment page of a published source created with
@@ -2451,7 +2462,7 @@ class AsyncLinks:
     async def receipt(
         self,
         *,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         source_number: str,
     ) -> Link:
         """`GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
@@ -2482,7 +2493,7 @@ class AsyncSessions:
         self,
         *,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
     ) -> CheckoutSession:
         """`POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
 
@@ -2595,11 +2606,11 @@ class AsyncPaymentAccounts:
     async def create(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         account_name: str,
-        method: PaymentMethod | str,
+        method: PaymentMethod | PaymentMethodLiteral,
         party_id: int,
-        provider: Provider | str,
+        provider: Provider | ProviderLiteral,
         country_code: str | None = None,
         insensitive_account_number: str | None = None,
     ) -> PaymentAccount:
@@ -2834,7 +2845,7 @@ class AsyncStatus:
         self,
         reference_id: str,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
     ) -> Execution:
         """The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
         `REFUND`).
@@ -2856,7 +2867,7 @@ class AsyncStatus:
         self,
         *,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
     ) -> SourceStatusInfo:
         """`GET /v1/status/source`: an invoice's or order's payment state. Fulfil only once it is
         `PAID`.
@@ -2878,7 +2889,7 @@ class AsyncStatus:
         self,
         reference_id: str,
         *,
-        operation: OperationType | str,
+        operation: OperationType | OperationTypeLiteral,
         backoff_factor: float | None = None,
         initial_interval: TimeoutLike | None = None,
         max_interval: TimeoutLike | None = None,
@@ -2895,12 +2906,12 @@ class AsyncStatus:
             operation: Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`).
             backoff_factor: The interval grows by this factor on each poll without a change.
             initial_interval: The first interval between polls, and the interval after each
-                change, in milliseconds. In seconds (a float or ``timedelta``).
-            max_interval: The longest interval between polls, in milliseconds. In seconds (a
-                float or ``timedelta``).
+                change, in seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_interval: The longest interval between polls, in seconds. An ``int``, a
+                ``float`` or a ``timedelta``.
             max_not_found: How many 404s in a row are tolerated before `NotFound` is returned.
             timeout: How long to wait in total before returning `state: "still_processing"`, in
-                milliseconds. In seconds (a float or ``timedelta``).
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -2933,13 +2944,13 @@ class AsyncPredictions:
         *,
         base_amount: DecimalInput,
         base_currency: str,
-        fee_bearer: FeeBearer | str,
-        operation_type: OperationType | str,
-        payment_method: PaymentMethod | str,
-        provider: Provider | str,
+        fee_bearer: FeeBearer | FeeBearerLiteral,
+        operation_type: OperationType | OperationTypeLiteral,
+        payment_method: PaymentMethod | PaymentMethodLiteral,
+        provider: Provider | ProviderLiteral,
         target_currency: str,
         owner_id: int | None = None,
-        owner_type: OwnerType | str | None = None,
+        owner_type: OwnerType | OwnerTypeLiteral | None = None,
     ) -> AmountAndFeePrediction:
         """`GET /v1/predictions/amount-and-fees`: what the payer pays and the payee receives.
 
@@ -2973,7 +2984,7 @@ class AsyncPredictions:
     async def mmo_provider_info(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         phone: str,
     ) -> MmoProviderInfo:
         """`GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
@@ -2995,9 +3006,9 @@ class AsyncPredictions:
     async def card_provider_info(
         self,
         *,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
         payment_method_id: str,
-        provider: Provider | str | None = None,
+        provider: Provider | ProviderLiteral | None = None,
     ) -> CardProviderInfo:
         """`GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
 
@@ -3019,10 +3030,10 @@ class AsyncPredictions:
     async def payment_source_amount_and_fees(
         self,
         *,
-        payment_method: PaymentMethod | str,
-        provider: Provider | str,
+        payment_method: PaymentMethod | PaymentMethodLiteral,
+        provider: Provider | ProviderLiteral,
         source_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         target_currency: str,
     ) -> AmountAndFeePrediction:
         """`GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice
@@ -3059,8 +3070,8 @@ class AsyncFees:
     async def gateway(
         self,
         *,
-        operation_type: OperationType | str,
-        payment_method: PaymentMethod | str,
+        operation_type: OperationType | OperationTypeLiteral,
+        payment_method: PaymentMethod | PaymentMethodLiteral,
     ) -> list[GatewayFee]:
         """`GET /v1/fees/gateway`: the gateways' fees for a method and operation.
 
@@ -3081,7 +3092,7 @@ class AsyncFees:
         self,
         *,
         fee_tier_name: str,
-        operation_type: OperationType | str,
+        operation_type: OperationType | OperationTypeLiteral,
     ) -> PlatformFee:
         """`GET /v1/fees/platform`: the platform's rates for one tier and operation.
 
@@ -3103,7 +3114,7 @@ class AsyncFees:
         self,
         *,
         owner_id: int,
-        owner_type: OwnerType | str,
+        owner_type: OwnerType | OwnerTypeLiteral,
     ) -> MerchantFeeTier:
         """`GET /v1/fees/merchant-tier`: the fee tier assigned to a merchant.
 
@@ -3140,7 +3151,7 @@ class AsyncMerchants:
         self,
         *,
         merchant_id: int,
-        merchant_type: MerchantType | str,
+        merchant_type: MerchantType | MerchantTypeLiteral,
     ) -> MerchantInfo:
         """`GET /v1/merchants/merchant-info`: the merchant profile.
 
@@ -3171,7 +3182,7 @@ class AsyncRealtimeKeys:
         *,
         reference_id: str,
         session_id: int,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
     ) -> RealtimeKey:
         """`POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
         watch one collection. A UX hint only; confirm with the status API.
@@ -3275,7 +3286,7 @@ class Client(ClientBase):
     def __init__(
         self,
         client_id: str | None = None,
-        client_secret: str | None = None,
+        client_secret: Secret | str | None = None,
         base_url: str | None = None,
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
@@ -3312,7 +3323,7 @@ class Client(ClientBase):
         currency: str | None = None,
         due_date: datetime | str | None = None,
         execute_policy: ExecutePolicy | Mapping[str, Any] | None = None,
-        fee_bearer: FeeBearer | str | None = None,
+        fee_bearer: FeeBearer | FeeBearerLiteral | None = None,
         items: Sequence[LineItem | Mapping[str, Any]] | None = None,
         max_poll_interval: TimeoutLike | None = None,
         note: str | None = None,
@@ -3324,10 +3335,10 @@ class Client(ClientBase):
         poll_interval: TimeoutLike | None = None,
         predict_fees: bool | None = None,
         reference_id: str | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
         source_id: int | None = None,
         source_reference: str | None = None,
-        source_type: SourceType | str | None = None,
+        source_type: SourceType | SourceTypeLiteral | None = None,
         step_retries: int | None = None,
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
@@ -3353,8 +3364,8 @@ class Client(ClientBase):
             fee_bearer: Who pays the fees (default `PAYER`).
             items: The lines to bill (currency = `currency`). Required unless `amount` or
                 `source_id` is given.
-            max_poll_interval: The longest interval between status polls, in milliseconds
-                (default: the wait's). In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between status polls, in seconds (default:
+                the wait's). An ``int``, a ``float`` or a ``timedelta``.
             note: The document's note (default `"Payment"`).
             party_id: Start from this existing party.
             pay_currency: The currency the payer pays in (default: the document's when the
@@ -3362,8 +3373,8 @@ class Client(ClientBase):
             payer_email: The payer's email.
             payer_name: The payer's full name (required when the flow creates the party).
             payment_account_id: Collect from this existing `COLLECTION` payment account.
-            poll_interval: The first interval between status polls, in milliseconds (default:
-                the wait's). In seconds (a float or ``timedelta``).
+            poll_interval: The first interval between status polls, in seconds (default: the
+                wait's). An ``int``, a ``float`` or a ``timedelta``.
             predict_fees: Whether to predict amounts and fees before paying (default `true`).
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
@@ -3375,8 +3386,8 @@ class Client(ClientBase):
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in milliseconds (default 180000). Reaching it is not an error: the outcome
-                says `settled: false`. In seconds (a float or ``timedelta``).
+                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
+                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3433,7 +3444,7 @@ class Client(ClientBase):
         recipient_email: str | None = None,
         recipient_name: str | None = None,
         reference_id: str | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
         step_retries: int | None = None,
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
@@ -3454,13 +3465,13 @@ class Client(ClientBase):
             device: The device authorizing the payout (audit). Default: this server, as
                 `SERVER`.
             execute_policy: How the execution resolves ambiguous outcomes.
-            max_poll_interval: The longest interval between status polls, in milliseconds
-                (default: the wait's). In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between status polls, in seconds (default:
+                the wait's). An ``int``, a ``float`` or a ``timedelta``.
             party_id: Use this existing party (no party or counterparty is created).
             payout_account_id: Pay to this existing `PAYOUT` payment account (nothing else is
                 created).
-            poll_interval: The first interval between status polls, in milliseconds (default:
-                the wait's). In seconds (a float or ``timedelta``).
+            poll_interval: The first interval between status polls, in seconds (default: the
+                wait's). An ``int``, a ``float`` or a ``timedelta``.
             recipient_email: The recipient's email.
             recipient_name: The recipient's name (required unless `party_id` or
                 `payout_account_id` is given).
@@ -3471,8 +3482,8 @@ class Client(ClientBase):
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in milliseconds (default 180000). Reaching it is not an error: the outcome
-                says `settled: false`. In seconds (a float or ``timedelta``).
+                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
+                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3529,17 +3540,17 @@ class Client(ClientBase):
             execute_policy: How the execution resolves ambiguous outcomes.
             expires_at: When the session expires (default: 15 minutes from now). Must be in the
                 future.
-            max_poll_interval: The longest interval between status polls, in milliseconds
-                (default: the wait's). In seconds (a float or ``timedelta``).
-            poll_interval: The first interval between status polls, in milliseconds (default:
-                the wait's). In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between status polls, in seconds (default:
+                the wait's). An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls, in seconds (default: the
+                wait's). An ``int``, a ``float`` or a ``timedelta``.
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in milliseconds (default 180000). Reaching it is not an error: the outcome
-                says `settled: false`. In seconds (a float or ``timedelta``).
+                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
+                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3591,18 +3602,18 @@ class Client(ClientBase):
             execute_policy: How the execution resolves ambiguous outcomes.
             expires_at: When the session expires (default: 15 minutes from now). Must be in the
                 future.
-            max_poll_interval: The longest interval between status polls, in milliseconds
-                (default: the wait's). In seconds (a float or ``timedelta``).
-            poll_interval: The first interval between status polls, in milliseconds (default:
-                the wait's). In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between status polls, in seconds (default:
+                the wait's). An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls, in seconds (default: the
+                wait's). An ``int``, a ``float`` or a ``timedelta``.
             reason: Why the money goes back.
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in milliseconds (default 180000). Reaching it is not an error: the outcome
-                says `settled: false`. In seconds (a float or ``timedelta``).
+                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
+                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3639,9 +3650,9 @@ class Client(ClientBase):
         note: str | None = None,
         payer_email: str | None = None,
         payer_name: str | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
         source_reference: str | None = None,
-        source_type: SourceType | str | None = None,
+        source_type: SourceType | SourceTypeLiteral | None = None,
         success_url: str | None = None,
     ) -> HostedCheckout:
         """Creates an invoice or order with a hosted payment page; send the payer to `url`, then
@@ -3690,7 +3701,7 @@ class Client(ClientBase):
     def verify_paid(
         self,
         *,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         source_id: int,
     ) -> PaymentVerification:
         """Asks the API whether the document is `PAID`. Call it before fulfilling; a redirect to
@@ -3712,7 +3723,7 @@ class Client(ClientBase):
     def wait_source_paid(
         self,
         *,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         source_id: int,
         max_poll_interval: TimeoutLike | None = None,
         poll_interval: TimeoutLike | None = None,
@@ -3725,11 +3736,11 @@ class Client(ClientBase):
         Args:
             source_type: `INVOICE` or `ORDER`.
             source_id: The document's id.
-            max_poll_interval: The longest interval between polls, in milliseconds. In seconds
-                (a float or ``timedelta``).
-            poll_interval: The first interval between polls, in milliseconds. In seconds (a
-                float or ``timedelta``).
-            timeout: The deadline, in milliseconds. In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between polls, in seconds. An ``int``, a
+                ``float`` or a ``timedelta``.
+            poll_interval: The first interval between polls, in seconds. An ``int``, a ``float``
+                or a ``timedelta``.
+            timeout: The deadline, in seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3865,7 +3876,7 @@ class AsyncClient(AsyncClientBase):
     def __init__(
         self,
         client_id: str | None = None,
-        client_secret: str | None = None,
+        client_secret: Secret | str | None = None,
         base_url: str | None = None,
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
@@ -3902,7 +3913,7 @@ class AsyncClient(AsyncClientBase):
         currency: str | None = None,
         due_date: datetime | str | None = None,
         execute_policy: ExecutePolicy | Mapping[str, Any] | None = None,
-        fee_bearer: FeeBearer | str | None = None,
+        fee_bearer: FeeBearer | FeeBearerLiteral | None = None,
         items: Sequence[LineItem | Mapping[str, Any]] | None = None,
         max_poll_interval: TimeoutLike | None = None,
         note: str | None = None,
@@ -3914,10 +3925,10 @@ class AsyncClient(AsyncClientBase):
         poll_interval: TimeoutLike | None = None,
         predict_fees: bool | None = None,
         reference_id: str | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
         source_id: int | None = None,
         source_reference: str | None = None,
-        source_type: SourceType | str | None = None,
+        source_type: SourceType | SourceTypeLiteral | None = None,
         step_retries: int | None = None,
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
@@ -3943,8 +3954,8 @@ class AsyncClient(AsyncClientBase):
             fee_bearer: Who pays the fees (default `PAYER`).
             items: The lines to bill (currency = `currency`). Required unless `amount` or
                 `source_id` is given.
-            max_poll_interval: The longest interval between status polls, in milliseconds
-                (default: the wait's). In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between status polls, in seconds (default:
+                the wait's). An ``int``, a ``float`` or a ``timedelta``.
             note: The document's note (default `"Payment"`).
             party_id: Start from this existing party.
             pay_currency: The currency the payer pays in (default: the document's when the
@@ -3952,8 +3963,8 @@ class AsyncClient(AsyncClientBase):
             payer_email: The payer's email.
             payer_name: The payer's full name (required when the flow creates the party).
             payment_account_id: Collect from this existing `COLLECTION` payment account.
-            poll_interval: The first interval between status polls, in milliseconds (default:
-                the wait's). In seconds (a float or ``timedelta``).
+            poll_interval: The first interval between status polls, in seconds (default: the
+                wait's). An ``int``, a ``float`` or a ``timedelta``.
             predict_fees: Whether to predict amounts and fees before paying (default `true`).
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
@@ -3965,8 +3976,8 @@ class AsyncClient(AsyncClientBase):
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in milliseconds (default 180000). Reaching it is not an error: the outcome
-                says `settled: false`. In seconds (a float or ``timedelta``).
+                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
+                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4023,7 +4034,7 @@ class AsyncClient(AsyncClientBase):
         recipient_email: str | None = None,
         recipient_name: str | None = None,
         reference_id: str | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
         step_retries: int | None = None,
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
@@ -4044,13 +4055,13 @@ class AsyncClient(AsyncClientBase):
             device: The device authorizing the payout (audit). Default: this server, as
                 `SERVER`.
             execute_policy: How the execution resolves ambiguous outcomes.
-            max_poll_interval: The longest interval between status polls, in milliseconds
-                (default: the wait's). In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between status polls, in seconds (default:
+                the wait's). An ``int``, a ``float`` or a ``timedelta``.
             party_id: Use this existing party (no party or counterparty is created).
             payout_account_id: Pay to this existing `PAYOUT` payment account (nothing else is
                 created).
-            poll_interval: The first interval between status polls, in milliseconds (default:
-                the wait's). In seconds (a float or ``timedelta``).
+            poll_interval: The first interval between status polls, in seconds (default: the
+                wait's). An ``int``, a ``float`` or a ``timedelta``.
             recipient_email: The recipient's email.
             recipient_name: The recipient's name (required unless `party_id` or
                 `payout_account_id` is given).
@@ -4061,8 +4072,8 @@ class AsyncClient(AsyncClientBase):
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in milliseconds (default 180000). Reaching it is not an error: the outcome
-                says `settled: false`. In seconds (a float or ``timedelta``).
+                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
+                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4119,17 +4130,17 @@ class AsyncClient(AsyncClientBase):
             execute_policy: How the execution resolves ambiguous outcomes.
             expires_at: When the session expires (default: 15 minutes from now). Must be in the
                 future.
-            max_poll_interval: The longest interval between status polls, in milliseconds
-                (default: the wait's). In seconds (a float or ``timedelta``).
-            poll_interval: The first interval between status polls, in milliseconds (default:
-                the wait's). In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between status polls, in seconds (default:
+                the wait's). An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls, in seconds (default: the
+                wait's). An ``int``, a ``float`` or a ``timedelta``.
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in milliseconds (default 180000). Reaching it is not an error: the outcome
-                says `settled: false`. In seconds (a float or ``timedelta``).
+                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
+                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4181,18 +4192,18 @@ class AsyncClient(AsyncClientBase):
             execute_policy: How the execution resolves ambiguous outcomes.
             expires_at: When the session expires (default: 15 minutes from now). Must be in the
                 future.
-            max_poll_interval: The longest interval between status polls, in milliseconds
-                (default: the wait's). In seconds (a float or ``timedelta``).
-            poll_interval: The first interval between status polls, in milliseconds (default:
-                the wait's). In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between status polls, in seconds (default:
+                the wait's). An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls, in seconds (default: the
+                wait's). An ``int``, a ``float`` or a ``timedelta``.
             reason: Why the money goes back.
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in milliseconds (default 180000). Reaching it is not an error: the outcome
-                says `settled: false`. In seconds (a float or ``timedelta``).
+                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
+                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4229,9 +4240,9 @@ class AsyncClient(AsyncClientBase):
         note: str | None = None,
         payer_email: str | None = None,
         payer_name: str | None = None,
-        relationship_type: RelationshipType | str | None = None,
+        relationship_type: RelationshipType | RelationshipTypeLiteral | None = None,
         source_reference: str | None = None,
-        source_type: SourceType | str | None = None,
+        source_type: SourceType | SourceTypeLiteral | None = None,
         success_url: str | None = None,
     ) -> HostedCheckout:
         """Creates an invoice or order with a hosted payment page; send the payer to `url`, then
@@ -4280,7 +4291,7 @@ class AsyncClient(AsyncClientBase):
     async def verify_paid(
         self,
         *,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         source_id: int,
     ) -> PaymentVerification:
         """Asks the API whether the document is `PAID`. Call it before fulfilling; a redirect to
@@ -4302,7 +4313,7 @@ class AsyncClient(AsyncClientBase):
     async def wait_source_paid(
         self,
         *,
-        source_type: SourceType | str,
+        source_type: SourceType | SourceTypeLiteral,
         source_id: int,
         max_poll_interval: TimeoutLike | None = None,
         poll_interval: TimeoutLike | None = None,
@@ -4315,11 +4326,11 @@ class AsyncClient(AsyncClientBase):
         Args:
             source_type: `INVOICE` or `ORDER`.
             source_id: The document's id.
-            max_poll_interval: The longest interval between polls, in milliseconds. In seconds
-                (a float or ``timedelta``).
-            poll_interval: The first interval between polls, in milliseconds. In seconds (a
-                float or ``timedelta``).
-            timeout: The deadline, in milliseconds. In seconds (a float or ``timedelta``).
+            max_poll_interval: The longest interval between polls, in seconds. An ``int``, a
+                ``float`` or a ``timedelta``.
+            poll_interval: The first interval between polls, in seconds. An ``int``, a ``float``
+                or a ``timedelta``.
+            timeout: The deadline, in seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Final, Union
 
 from dollr import _native
-from dollr._support import TimeoutLike, _loads
+from dollr._support import Secret, TimeoutLike, _loads, _secret_value
 from dollr.resources import AsyncClient, Client
 
 __all__ = ["Sandbox", "TestNumbers"]
@@ -80,9 +80,9 @@ class Sandbox:
         settle_ms: int = 20,
         seed: int | None = None,
         verified: bool = True,
-        passcode: str | None = None,
+        passcode: Secret | str | None = None,
         client_id: str | None = None,
-        client_secret: str | None = None,
+        client_secret: Secret | str | None = None,
         wallets: Mapping[str, Money] | None = None,
         faults: Mapping[str, Any] | None = None,
     ) -> None:
@@ -90,9 +90,9 @@ class Sandbox:
             settle_ms,
             seed=seed,
             verified=verified,
-            passcode=passcode,
+            passcode=_secret_value(passcode),
             client_id=client_id,
-            client_secret=client_secret,
+            client_secret=_secret_value(client_secret),
             wallets=None
             if wallets is None
             else json.dumps({code: _money(balance) for code, balance in wallets.items()}),
@@ -223,7 +223,7 @@ class Sandbox:
         *,
         settle_ms: int | None = None,
         verified: bool | None = None,
-        passcode: str | None = None,
+        passcode: Secret | str | None = None,
         token_ttl_minutes: int | None = None,
         token_ttl_seconds: int | None = None,
         checkout_session_ttl_seconds: int | None = None,
@@ -233,7 +233,7 @@ class Sandbox:
         patch = {
             "settle_ms": settle_ms,
             "verified": verified,
-            "passcode": passcode,
+            "passcode": _secret_value(passcode),
             "token_ttl_minutes": token_ttl_minutes,
             "token_ttl_seconds": token_ttl_seconds,
             "checkout_session_ttl_seconds": checkout_session_ttl_seconds,
