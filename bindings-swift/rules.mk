@@ -23,8 +23,10 @@ MVN ?= mvn
 UNIFFI_LIB_DIR := target/debug/deps
 UNIFFI_LIB := $(UNIFFI_LIB_DIR)/libdollr_ffi.$(if $(filter Darwin,$(shell uname -s)),dylib,so)
 UNIFFI_BINDGEN := target/debug/uniffi-bindgen
-# Maven: batch mode, quiet; the dependencies come from Maven Central into ~/.m2 on first use.
-MVN_FLAGS := -B -q -f $(SWIFT_BINDING)/kotlin/pom.xml
+# Maven: batch mode, quiet, no ANSI colour codes in the log; the dependencies come from Maven
+# Central into ~/.m2 on first use. The pom turns the Kotlin compile daemon off (none may outlive
+# `make test`).
+MVN_FLAGS := -B -q -Dstyle.color=never -f $(SWIFT_BINDING)/kotlin/pom.xml
 
 BINDING_TESTS += test-swift
 GENERATE_TARGETS += generate-swift

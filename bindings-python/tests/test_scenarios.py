@@ -245,7 +245,9 @@ def collect_args(data: dict[str, Any], order: bool) -> dict[str, Any]:
     args: dict[str, Any] = {"phone": data["phone"], "currency": data["currency"]}
     if "items" in data:
         args["items"] = [
-            dollr.LineItem(name=i["name"], qty=native(i["qty"]), amount=money(i["amount"], "items.amount"))
+            dollr.LineItem(
+                name=i["name"], qty=native(i["qty"]), amount=money(i["amount"], "items.amount")
+            )
             for i in data["items"]
         ]
     else:
