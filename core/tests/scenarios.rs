@@ -6,14 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use dollr_core::flows::FlowOptions;
 use dollr_core::models::*;
 use dollr_core::*;
 use dollr_sandbox::{Currency, FaultConfig, Sandbox, SandboxConfig};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The flows a scenario may name (the schema's `flow` enum; the coverage test wants each).
 const FLOWS: &[&str] = &[
@@ -157,7 +156,9 @@ fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>)
     };
     for keyword in rules.keys() {
         if !SCHEMA_KEYWORDS.contains(&keyword.as_str()) {
-            errors.push(format!("the schema uses `{keyword}`, which the runners do not implement"));
+            errors.push(format!(
+                "the schema uses `{keyword}`, which the runners do not implement"
+            ));
         }
     }
     if let Some(reference) = rules.get("$ref").and_then(Value::as_str) {
@@ -198,10 +199,9 @@ fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>)
             ));
         }
     }
-    if let (Some(minimum), Some(number)) = (
-        rules.get("minimum").and_then(Value::as_f64),
-        value.as_f64(),
-    ) {
+    if let (Some(minimum), Some(number)) =
+        (rules.get("minimum").and_then(Value::as_f64), value.as_f64())
+    {
         if number < minimum {
             errors.push(format!("{}: {value} is below {minimum}", shown(path)));
         }
@@ -233,7 +233,10 @@ fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>)
         }
         let properties = rules.get("properties").and_then(Value::as_object);
         for (key, child) in object {
-            match (properties.and_then(|p| p.get(key)), rules.get("additionalProperties")) {
+            match (
+                properties.and_then(|p| p.get(key)),
+                rules.get("additionalProperties"),
+            ) {
                 (Some(property), _) => validate(property, child, &at(path, key), errors),
                 (None, Some(Value::Bool(false))) => {
                     let known: Vec<&str> = properties
@@ -961,7 +964,13 @@ async fn run_scenario(path: PathBuf) -> Result<String, String> {
     check_format(&path, &scenario).map_err(fail)?;
     if let Some(class) = not_expressible(&scenario) {
         // Listed and checked by `inputs_rust_cannot_express_are_listed_with_their_reason`.
-        return Ok(format!("{label}: not expressible in Rust ({class})"));
+        let reason = NOT_EXPRESSIBLE
+            .iter()
+            .find(|(listed, _)| *listed == class)
+            .map_or("unlisted", |(_, reason)| reason);
+        return Ok(format!(
+            "{label}: not expressible in Rust ({class}: {reason})"
+        ));
     }
     let sandbox = start_sandbox(&scenario).await.map_err(fail)?;
     let client = client_for(&sandbox);
@@ -984,7 +993,11 @@ async fn every_scenario_behaves_as_it_says() {
         scenario_dir().display()
     );
     let results = futures::future::join_all(files.into_iter().map(run_scenario)).await;
-    for skipped in results.iter().flatten().filter(|r| r.contains("not expressible")) {
+    for skipped in results
+        .iter()
+        .flatten()
+        .filter(|r| r.contains("not expressible"))
+    {
         eprintln!("{skipped}");
     }
     let failures: Vec<String> = results
@@ -1075,7 +1088,10 @@ fn every_broken_scenario_is_refused_naming_what_is_wrong() {
         .collect();
     let mut listed: Vec<String> = wanted.keys().cloned().collect();
     listed.sort();
-    assert_eq!(names, listed, "format/invalid.json lists exactly the files of format/invalid/");
+    assert_eq!(
+        names, listed,
+        "format/invalid.json lists exactly the files of format/invalid/"
+    );
     for path in files {
         let name = path.file_stem().unwrap().to_str().unwrap();
         let must_name = wanted[name].as_str().unwrap();
