@@ -132,10 +132,11 @@ pub async fn debug_panic_async(message: String) -> Result<(), DollrError> {
 
 /// For the SDK's own tests: panics in an export without the SDK's guard, to prove uniffi itself
 /// stops the unwind at the FFI (Kotlin `InternalException`, Swift a fatal error from the generated
-/// code) rather than aborting the process. The panic is reported quietly, then resumed as it was.
+/// code) rather than aborting the process.
 #[uniffi::export]
 #[allow(clippy::panic)] // the point of this hook
 pub fn debug_panic_unguarded(message: String) {
+    // Reported quietly, then resumed as it was: uniffi still sees an unguarded panic.
     let quiet = quiet_panics();
     let unwound = std::panic::catch_unwind(|| panic!("{message}"));
     drop(quiet);
