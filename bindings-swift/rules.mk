@@ -24,7 +24,11 @@ UNIFFI_LIB_DIR := target/debug/deps
 UNIFFI_LIB := $(UNIFFI_LIB_DIR)/libdollr_ffi.$(if $(filter Darwin,$(shell uname -s)),dylib,so)
 UNIFFI_BINDGEN := target/debug/uniffi-bindgen
 # Maven: batch mode, quiet; the dependencies come from Maven Central into ~/.m2 on first use.
-MVN_FLAGS := -B -q -f $(SWIFT_BINDING)/kotlin/pom.xml
+# No ANSI codes in the log: batch mode turns colours off, but Maven's console library (jansi) still
+# writes a reset code (ESC[0m) on each stream unless told not to. The pom turns the Kotlin compile
+# daemon off (none may outlive `make test`).
+MVN_FLAGS := -B -q -Dstyle.color=never -f $(SWIFT_BINDING)/kotlin/pom.xml
+MVN_ENV := MAVEN_OPTS="$(MAVEN_OPTS) -Djansi.noreset=true"
 
 BINDING_TESTS += test-swift
 GENERATE_TARGETS += generate-swift
@@ -47,7 +51,7 @@ maven:
 
 # JNA finds libdollr_ffi through jna.library.path (set from dollr.lib.dir by the pom).
 test-kotlin: swift-build maven
-	RUST_BACKTRACE=0 $(MVN) $(MVN_FLAGS) test \
+	RUST_BACKTRACE=0 $(MVN_ENV) $(MVN) $(MVN_FLAGS) test \
 		-Ddollr.lib.dir=$(abspath $(UNIFFI_LIB_DIR)) -Ddollr.scenarios.dir=$(abspath tests/scenarios)
 	@# Maven runs quietly; say what JUnit ran (surefire's reports of this run).
 	@cat $(SWIFT_BINDING)/kotlin/target/surefire-reports/*.txt | awk '/^Tests run:/ { \

@@ -7,40 +7,133 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const util = require('node:util');
 const { DollrError } = require('dollr-native');
 const { withSandbox, FAST, PASSCODE_PHONE } = require('./fixtures.js');
 
 const DIR = path.join(__dirname, '..', '..', 'tests', 'scenarios');
-const FLOWS = ['collect', 'collect_order', 'payout', 'hosted_checkout', 'transfer', 'refund'];
-const KEYS = {
-  top: ['name', 'description', 'flow', 'sandbox', 'client', 'options', 'input', 'expect'],
-  sandbox: ['settle_ms', 'verified', 'wallets', 'faults'],
-  client: ['passcode'],
-  options: ['wait_timeout_ms', 'poll_interval_ms'],
-  expect: [
-    'outcome', 'error_kind', 'error_field', 'error_message_contains', 'error_reference_id', 'status', 'transitions',
-    'gateway_message_contains', 'wallet_message_contains', 'receipt', 'source_status',
-    'fee_prediction', 'payment_method', 'pay_currency', 'total_amount', 'source_number_prefix',
-    'paid_before_payment', 'paid', 'timed_out', 'executions', 'execution_posts', 'requests_sent',
-    'faults_fired', 'duplicate_payments',
-  ],
-  collect: ['phone', 'payer_name', 'currency', 'amount', 'items', 'payer_email', 'pay_currency', 'fee_bearer', 'predict_fees', 'note'],
-  payout: ['phone', 'recipient_name', 'amount', 'currency'],
-  hosted_checkout: ['phone', 'payer_name', 'currency', 'amount', 'items', 'success_url', 'cancel_url', 'pay_with'],
-  transfer: ['from_wallet_currency', 'to_name', 'to_phone', 'amount', 'currency'],
-  refund: ['original', 'amount', 'reason'],
-};
+const FORMAT = path.join(DIR, 'format');
+// The format's one definition, shared by every runner (README, "The schema").
+const SCHEMA = JSON.parse(fs.readFileSync(path.join(FORMAT, 'schema.json'), 'utf8'));
+const FLOWS = SCHEMA.properties.flow.enum;
+// The JSON Schema keywords the runners implement; a schema using another is refused.
+const SCHEMA_KEYWORDS = new Set([
+  '$schema', '$id', '$defs', 'title', 'description', '$ref', 'type', 'const', 'enum', 'minimum', 'minLength',
+  'pattern', 'required', 'properties', 'additionalProperties', 'items', 'allOf', 'anyOf', 'if', 'then',
+]);
 
-function onlyKeys(value, allowed, what) {
-  if (value === undefined) return;
-  assert.equal(typeof value, 'object', `${what} must be an object`);
-  for (const key of Object.keys(value)) {
-    assert.ok(allowed.includes(key), `unknown key \`${key}\` in ${what} (a typo must not weaken a scenario)`);
+function typeName(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value; // boolean, string, object
+}
+
+function hasType(value, wanted) {
+  const actual = typeName(value);
+  return actual === wanted || (wanted === 'number' && actual === 'integer');
+}
+
+const shown = (where) => where || 'the scenario';
+const at = (where, key) => (where ? `${where}.${key}` : key);
+
+/**
+ * Validates `value` against `schema` (the subset of JSON Schema in SCHEMA_KEYWORDS), pushing one
+ * message per violation, each naming where it is and what is wrong.
+ */
+function validate(schema, value, where, errors) {
+  for (const keyword of Object.keys(schema)) {
+    if (!SCHEMA_KEYWORDS.has(keyword)) errors.push(`the schema uses \`${keyword}\`, which the runners do not implement`);
+  }
+  if (schema.$ref !== undefined) {
+    const name = schema.$ref.replace(/^#\/\$defs\//, '');
+    if (SCHEMA.$defs[name] === undefined) errors.push(`the schema refers to an unknown ${schema.$ref}`);
+    else validate(SCHEMA.$defs[name], value, where, errors);
+  }
+  if (schema.type !== undefined) {
+    const names = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (!names.some((name) => hasType(value, name))) {
+      errors.push(`${shown(where)}: expected ${names.join(' or ')}, got ${typeName(value)} ${JSON.stringify(value)}`);
+      return;
+    }
+  }
+  if (schema.const !== undefined && !util.isDeepStrictEqual(schema.const, value)) {
+    errors.push(`${shown(where)}: ${JSON.stringify(value)} is not ${JSON.stringify(schema.const)}`);
+  }
+  if (schema.enum !== undefined && !schema.enum.some((known) => util.isDeepStrictEqual(known, value))) {
+    errors.push(`${shown(where)}: unknown value ${JSON.stringify(value)} (known: ${schema.enum.map((v) => JSON.stringify(v)).join(', ')})`);
+  }
+  if (schema.minimum !== undefined && typeof value === 'number' && value < schema.minimum) {
+    errors.push(`${shown(where)}: ${value} is below ${schema.minimum}`);
+  }
+  if (typeof value === 'string') {
+    if (schema.minLength !== undefined && [...value].length < schema.minLength) errors.push(`${shown(where)}: shorter than ${schema.minLength} characters`);
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
+      errors.push(`${shown(where)}: ${JSON.stringify(value)} does not match ${schema.pattern}`);
+    }
+  }
+  if (typeName(value) === 'object') {
+    for (const key of schema.required ?? []) {
+      if (!Object.hasOwn(value, key)) errors.push(`${shown(where)}: missing required key \`${key}\``);
+    }
+    const properties = schema.properties ?? {};
+    const extra = schema.additionalProperties ?? true;
+    for (const [key, child] of Object.entries(value)) {
+      if (Object.hasOwn(properties, key)) validate(properties[key], child, at(where, key), errors);
+      else if (extra === false) errors.push(`${shown(where)}: unknown key \`${key}\` (known: ${Object.keys(properties).join(', ')})`);
+      else if (typeof extra === 'object') validate(extra, child, at(where, key), errors);
+    }
+  }
+  if (schema.items !== undefined && Array.isArray(value)) {
+    value.forEach((item, index) => validate(schema.items, item, `${where}[${index}]`, errors));
+  }
+  for (const part of schema.allOf ?? []) validate(part, value, where, errors);
+  if (schema.anyOf !== undefined) {
+    const reasons = [];
+    const matched = schema.anyOf.some((choice) => {
+      const found = [];
+      validate(choice, value, where, found);
+      reasons.push(found.join('; '));
+      return found.length === 0;
+    });
+    if (!matched) errors.push(`${shown(where)}: ${JSON.stringify(value)} matches none of its allowed forms (${reasons.join(' | ')})`);
+  }
+  if (schema.if !== undefined) {
+    const found = [];
+    validate(schema.if, value, where, found);
+    if (found.length === 0 && schema.then !== undefined) validate(schema.then, value, where, errors);
   }
 }
 
-/** Money is a decimal string in scenarios, never a JSON number. */
+/** Refuses a scenario the format does not describe, naming every problem. */
+function checkFormat(file, scenario) {
+  const errors = [];
+  validate(SCHEMA, scenario, '', errors);
+  if (errors.length === 0 && scenario.name !== path.basename(file, '.json')) errors.push(`name ${scenario.name} differs from the file name`);
+  if (errors.length > 0) throw new Error(`${path.basename(file)}:\n  ${errors.join('\n  ')}`);
+}
+
+/** The format's `{"$number": text}` as JavaScript holds a number natively (NaN, ±Infinity included). */
+function native(value) {
+  return typeName(value) === 'object' ? Number(value.$number) : value;
+}
+
+/**
+ * A validation field as the format compares it (README): dotted snake_case segments, no leading
+ * `options` segment, no unit suffix (`_ms`, `_secs`).
+ */
+function fieldKey(field) {
+  const segments = String(field)
+    .split('.')
+    .map((segment) => segment.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+  if (segments.length > 1 && segments[0] === 'options') segments.shift();
+  segments[segments.length - 1] = segments[segments.length - 1].replace(/_(ms|secs|seconds)$/, '');
+  return segments.join('.');
+}
+
+/** Money is a decimal string in scenarios, never a JSON number; `{"$number": ...}` gives the API a native number on purpose. */
 function money(value, what) {
+  if (typeName(value) === 'object') return native(value);
   assert.equal(typeof value, 'string', `${what} must be a decimal string`);
   assert.match(value, /^-?\d+(\.\d+)?$/, `${what}: ${value} is not a decimal`);
   return value;
@@ -56,26 +149,11 @@ function decimalValue(text) {
   return body === '0' ? '0' : `${sign}${body}`;
 }
 
-function checkFormat(file, scenario) {
-  onlyKeys(scenario, KEYS.top, 'the scenario');
-  assert.equal(scenario.name, path.basename(file, '.json'), 'name must equal the file name');
-  assert.ok(String(scenario.description ?? '').trim(), 'empty description');
-  assert.ok(FLOWS.includes(scenario.flow), `unknown flow ${scenario.flow}`);
-  onlyKeys(scenario.sandbox, KEYS.sandbox, 'sandbox');
-  onlyKeys(scenario.client, KEYS.client, 'client');
-  onlyKeys(scenario.options, KEYS.options, 'options');
-  const inputKeys = scenario.flow === 'collect_order' ? KEYS.collect : KEYS[scenario.flow];
-  onlyKeys(scenario.input, inputKeys, 'input');
-  if (scenario.flow === 'refund') onlyKeys(scenario.input.original, KEYS.collect, 'input.original');
-  onlyKeys(scenario.expect, KEYS.expect, 'expect');
-  assert.ok(['ok', 'error'].includes(scenario.expect.outcome), 'expect.outcome must be "ok" or "error"');
-}
-
 function flowOptions(scenario) {
   return {
     ...FAST,
-    waitTimeoutMs: scenario.options?.wait_timeout_ms ?? 30_000,
-    pollIntervalMs: scenario.options?.poll_interval_ms ?? 10,
+    waitTimeoutMs: native(scenario.options?.wait_timeout_ms ?? 30_000),
+    pollIntervalMs: native(scenario.options?.poll_interval_ms ?? 10),
   };
 }
 
@@ -92,7 +170,7 @@ function collectArgs(input, order, options) {
     ...options,
   };
   if (Array.isArray(input.items)) {
-    args.items = input.items.map((item) => ({ name: item.name, qty: item.qty, amount: money(item.amount, 'items[].amount') }));
+    args.items = input.items.map((item) => ({ name: item.name, qty: native(item.qty), amount: money(item.amount, 'items[].amount') }));
   } else {
     args.amount = money(input.amount, 'amount');
   }
@@ -256,7 +334,10 @@ async function checkExpectations(scenario, sandbox, client, observed) {
   if (!observed.error && expect.outcome === 'error') problems.push(`expected an error, got an outcome ${JSON.stringify(observed)}`);
   if (observed.error) {
     if (expect.error_kind !== undefined) same(problems, 'error_kind', expect.error_kind, observed.error.code);
-    if (expect.error_field !== undefined) same(problems, 'error_field', expect.error_field, observed.error.details[0]?.field);
+    if (expect.error_field !== undefined) {
+      const reported = observed.error.details[0]?.field;
+      same(problems, 'error_field (compared as README says)', fieldKey(expect.error_field), reported === undefined ? undefined : fieldKey(reported));
+    }
     if (expect.error_message_contains !== undefined) contains(problems, 'error_message_contains', observed.error.message, expect.error_message_contains);
     if (expect.error_reference_id !== undefined) {
       if (expect.error_reference_id !== 'the_execution') problems.push(`error_reference_id: unknown value ${JSON.stringify(expect.error_reference_id)}`);
@@ -313,6 +394,21 @@ const files = fs
   .readdirSync(DIR)
   .filter((name) => name.endsWith('.json'))
   .sort();
+
+const invalid = fs
+  .readdirSync(path.join(FORMAT, 'invalid'))
+  .filter((name) => name.endsWith('.json'))
+  .sort();
+const mustName = JSON.parse(fs.readFileSync(path.join(FORMAT, 'invalid.json'), 'utf8'));
+
+test('every broken scenario is refused, naming what is wrong (and never run)', () => {
+  assert.deepEqual(Object.keys(mustName).sort(), invalid.map((f) => path.basename(f, '.json')));
+  for (const file of invalid) {
+    const scenario = JSON.parse(fs.readFileSync(path.join(FORMAT, 'invalid', file), 'utf8'));
+    const wanted = mustName[path.basename(file, '.json')];
+    assert.throws(() => checkFormat(file, scenario), (error) => error.message.includes(wanted), `${file}: refused naming ${wanted}`);
+  }
+});
 
 test('the scenarios are there and cover every flow', () => {
   assert.ok(files.length >= 20, `expected the conformance scenarios in ${DIR}`);

@@ -5,6 +5,7 @@ runner (`core/tests/scenarios.rs`) and every other binding's."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,73 +19,169 @@ from dollr.testing import Sandbox
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "tests" / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.json"))
-
-FLOWS = {"collect", "collect_order", "payout", "hosted_checkout", "transfer", "refund"}
-TOP_KEYS = {"name", "description", "flow", "sandbox", "client", "options", "input", "expect"}
-SANDBOX_KEYS = {"settle_ms", "verified", "wallets", "faults"}
-CLIENT_KEYS = {"passcode"}
-OPTION_KEYS = {"wait_timeout_ms", "poll_interval_ms"}
-EXPECT_KEYS = {
-    "outcome", "error_kind", "error_field", "error_message_contains", "error_reference_id",
-    "status", "transitions", "gateway_message_contains", "wallet_message_contains", "receipt",
-    "source_status",
-    "fee_prediction", "payment_method", "pay_currency", "total_amount", "source_number_prefix",
-    "paid_before_payment", "paid", "timed_out", "executions", "execution_posts", "requests_sent",
-    "faults_fired", "duplicate_payments",
-}  # fmt: skip
-COLLECT_INPUT = {
-    "phone", "payer_name", "currency", "amount", "items", "payer_email", "pay_currency",
-    "fee_bearer", "predict_fees", "note",
-}  # fmt: skip
-INPUT_KEYS = {
-    "collect": COLLECT_INPUT,
-    "collect_order": COLLECT_INPUT,
-    "payout": {"phone", "recipient_name", "amount", "currency"},
-    "hosted_checkout": {
-        "phone",
-        "payer_name",
-        "currency",
-        "amount",
-        "items",
-        "success_url",
-        "cancel_url",
-        "pay_with",
-    },
-    "transfer": {"from_wallet_currency", "to_name", "to_phone", "amount", "currency"},
-    "refund": {"original", "amount", "reason"},
-}
+FORMAT = SCENARIOS / "format"
+# The format's one definition, shared by every runner (README, "The schema").
+SCHEMA: dict[str, Any] = json.loads((FORMAT / "schema.json").read_text())
+FLOWS = set(SCHEMA["properties"]["flow"]["enum"])
 # The phone the passcode is tied to (any valid number; the sandbox checks the code).
 PASSCODE_PHONE = "231779999999"
 
+# The JSON Schema keywords the runners implement; a schema using another is refused.
+SCHEMA_KEYWORDS = {
+    "$schema", "$id", "$defs", "title", "description", "$ref", "type", "const", "enum",
+    "minimum", "minLength", "pattern", "required", "properties", "additionalProperties",
+    "items", "allOf", "anyOf", "if", "then",
+}  # fmt: skip
 
-def money(value: Any, where: str) -> Decimal:
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def has_type(value: Any, wanted: str) -> bool:
+    actual = type_name(value)
+    return (
+        actual == wanted
+        or (wanted == "number" and actual == "integer")
+        or (wanted == "integer" and isinstance(value, float) and value.is_integer())
+    )
+
+
+def shown(path: str) -> str:
+    return path or "the scenario"
+
+
+def at(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def same_json(a: Any, b: Any) -> bool:
+    # JSON equality: true is not 1.
+    return type_name(a) == type_name(b) and a == b
+
+
+def validate(schema: dict[str, Any], value: Any, path: str, errors: list[str]) -> None:
+    """Validates `value` against `schema` (the subset of JSON Schema in SCHEMA_KEYWORDS),
+    appending one message per violation, each naming where it is and what is wrong."""
+    for keyword in schema:
+        if keyword not in SCHEMA_KEYWORDS:
+            errors.append(f"the schema uses `{keyword}`, which the runners do not implement")
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/$defs/")
+        if name not in SCHEMA["$defs"]:
+            errors.append(f"the schema refers to an unknown {schema['$ref']}")
+        else:
+            validate(SCHEMA["$defs"][name], value, path, errors)
+    if "type" in schema:
+        names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(has_type(value, n) for n in names):
+            got = json.dumps(value)
+            errors.append(
+                f"{shown(path)}: expected {' or '.join(names)}, got {type_name(value)} {got}"
+            )
+            return
+    if "const" in schema and not same_json(schema["const"], value):
+        errors.append(f"{shown(path)}: {json.dumps(value)} is not {json.dumps(schema['const'])}")
+    if "enum" in schema and not any(same_json(v, value) for v in schema["enum"]):
+        known = ", ".join(json.dumps(v) for v in schema["enum"])
+        errors.append(f"{shown(path)}: unknown value {json.dumps(value)} (known: {known})")
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if "minimum" in schema and is_number and value < schema["minimum"]:
+        errors.append(f"{shown(path)}: {value} is below {schema['minimum']}")
+    if isinstance(value, str):
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            errors.append(f"{shown(path)}: shorter than {schema['minLength']} characters")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append(f"{shown(path)}: {json.dumps(value)} does not match {schema['pattern']}")
+    if isinstance(value, dict):
+        for key in schema.get("required", []):
+            if key not in value:
+                errors.append(f"{shown(path)}: missing required key `{key}`")
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        for key, child in value.items():
+            if key in properties:
+                validate(properties[key], child, at(path, key), errors)
+            elif extra is False:
+                known = ", ".join(properties)
+                errors.append(f"{shown(path)}: unknown key `{key}` (known: {known})")
+            elif isinstance(extra, dict):
+                validate(extra, child, at(path, key), errors)
+    if "items" in schema and isinstance(value, list):
+        for index, item in enumerate(value):
+            validate(schema["items"], item, f"{path}[{index}]", errors)
+    for part in schema.get("allOf", []):
+        validate(part, value, path, errors)
+    if "anyOf" in schema:
+        reasons = []
+        for choice in schema["anyOf"]:
+            found: list[str] = []
+            validate(choice, value, path, found)
+            if not found:
+                break
+            reasons.append("; ".join(found))
+        else:
+            errors.append(
+                f"{shown(path)}: {json.dumps(value)} matches none of its allowed forms"
+                f" ({' | '.join(reasons)})"
+            )
+    if "if" in schema:
+        found = []
+        validate(schema["if"], value, path, found)
+        if not found and "then" in schema:
+            validate(schema["then"], value, path, errors)
+
+
+class FormatError(Exception):
+    """A scenario file the format does not describe."""
+
+
+def check_format(path: Path, scenario: Any) -> None:
+    errors: list[str] = []
+    validate(SCHEMA, scenario, "", errors)
+    if errors:
+        raise FormatError(f"{path.name}:\n  " + "\n  ".join(errors))
+    if scenario["name"] != path.stem:
+        raise FormatError(f"{path.name}: name {scenario['name']!r} differs from the file name")
+
+
+def money(value: Any, where: str) -> Any:
+    """An amount as the Python API takes it: a decimal string becomes a Decimal, a native number
+    (`{"$number": ...}`) a float (NaN and the infinities included)."""
+    if isinstance(value, dict):
+        return native(value)
     assert isinstance(value, str), f"{where} must be a decimal string, never a JSON number"
     return Decimal(value)
 
 
-def only_keys(value: Any, allowed: set[str], what: str) -> None:
-    assert isinstance(value, dict), f"{what} must be an object"
-    unknown = set(value) - allowed
-    assert not unknown, f"unknown key(s) {sorted(unknown)} in {what}"
+def native(value: Any) -> Any:
+    """The format's `{"$number": text}` as Python holds a number natively: a float."""
+    if isinstance(value, dict):
+        return float(value["$number"])
+    return value
 
 
-def check_format(path: Path, scenario: dict[str, Any]) -> None:
-    only_keys(scenario, TOP_KEYS, "the scenario")
-    assert scenario["name"] == path.stem
-    assert scenario["description"].strip()
-    assert scenario["flow"] in FLOWS, scenario["flow"]
-    for key, allowed in (
-        ("sandbox", SANDBOX_KEYS),
-        ("client", CLIENT_KEYS),
-        ("options", OPTION_KEYS),
-    ):
-        if scenario.get(key) is not None:
-            only_keys(scenario[key], allowed, key)
-    only_keys(scenario["input"], INPUT_KEYS[scenario["flow"]], "input")
-    if scenario["flow"] == "refund":
-        only_keys(scenario["input"]["original"], COLLECT_INPUT, "input.original")
-    only_keys(scenario["expect"], EXPECT_KEYS, "expect")
-    assert scenario["expect"]["outcome"] in ("ok", "error")
+def field_key(field: str) -> str:
+    """A validation field as the format compares it (README): dotted snake_case segments, no
+    leading `options` segment, no unit suffix (`_ms`, `_secs`)."""
+    segments = [re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), s) for s in field.split(".")]
+    if len(segments) > 1 and segments[0] == "options":
+        segments = segments[1:]
+    for unit in ("_ms", "_secs", "_seconds"):
+        segments[-1] = segments[-1].removesuffix(unit)
+    return ".".join(segments)
 
 
 @dataclass
@@ -125,12 +222,20 @@ def start_sandbox(scenario: dict[str, Any]) -> Sandbox:
     )
 
 
+def seconds(milliseconds: Any) -> Any:
+    """A scenario's duration in the seconds Python methods take; a string stays a string (the
+    scenario gives the API a string where it wants a number, on purpose)."""
+    if isinstance(milliseconds, str):
+        return milliseconds
+    return native(milliseconds) / 1000
+
+
 def flow_options(scenario: dict[str, Any]) -> dict[str, Any]:
     options = scenario.get("options") or {}
     # Scenario files speak milliseconds; Python methods take seconds.
     return {
-        "wait_timeout": options.get("wait_timeout_ms", 30_000) / 1000,
-        "poll_interval": options.get("poll_interval_ms", 10) / 1000,
+        "wait_timeout": seconds(options.get("wait_timeout_ms", 30_000)),
+        "poll_interval": seconds(options.get("poll_interval_ms", 10)),
         "max_poll_interval": 0.1,
         "execute_policy": {"initial_backoff_ms": 10, "max_backoff_ms": 100},
     }
@@ -140,7 +245,9 @@ def collect_args(data: dict[str, Any], order: bool) -> dict[str, Any]:
     args: dict[str, Any] = {"phone": data["phone"], "currency": data["currency"]}
     if "items" in data:
         args["items"] = [
-            dollr.LineItem(name=i["name"], qty=i["qty"], amount=money(i["amount"], "items.amount"))
+            dollr.LineItem(
+                name=i["name"], qty=native(i["qty"]), amount=money(i["amount"], "items.amount")
+            )
             for i in data["items"]
         ]
     else:
@@ -299,7 +406,11 @@ def check(
             same("error_kind", expect["error_kind"], seen.error.kind)
         if "error_field" in expect:
             first = seen.error.details[0].field if seen.error.details else None
-            same("error_field", expect["error_field"], first)
+            same(
+                "error_field (compared as README says)",
+                field_key(expect["error_field"]),
+                first and field_key(first),
+            )
         if "error_message_contains" in expect:
             contains("error_message_contains", seen.error.message)
         if "error_reference_id" in expect:
@@ -360,6 +471,23 @@ def test_the_scenarios_are_there_and_cover_every_flow() -> None:
     assert len(FILES) >= 20, f"expected the conformance scenarios in {SCENARIOS}"
     flows = {json.loads(p.read_text())["flow"] for p in FILES}
     assert flows == FLOWS
+
+
+INVALID = sorted((FORMAT / "invalid").glob("*.json"))
+
+
+def test_the_broken_fixtures_are_all_listed() -> None:
+    listed = json.loads((FORMAT / "invalid.json").read_text())
+    assert sorted(listed) == [p.stem for p in INVALID]
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_a_broken_scenario_is_refused_naming_what_is_wrong(path: Path) -> None:
+    # Deliberately broken files (format/invalid/): refused, never run as scenarios.
+    must_name = json.loads((FORMAT / "invalid.json").read_text())[path.stem]
+    with pytest.raises(FormatError) as refusal:
+        check_format(path, json.loads(path.read_text()))
+    assert must_name in str(refusal.value)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])

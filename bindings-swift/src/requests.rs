@@ -91,11 +91,33 @@ pub fn test_numbers() -> HashMap<String, String> {
         .collect()
 }
 
+/// Runs its closure when dropped.
+struct OnDrop<F: FnOnce()>(Option<F>);
+
+impl<F: FnOnce()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        if let Some(restore) = self.0.take() {
+            restore();
+        }
+    }
+}
+
+/// Until the returned guard is dropped, a panic is not reported on stderr: the hooks below panic
+/// on purpose, and a test log need not print what its tests expect. The hook is process-wide, so
+/// this only ever wraps those hooks, for the moment they run. The guard must be dropped when no
+/// thread is panicking (each hook catches its panic first): `set_hook` may not run in an unwind.
+fn quiet_panics() -> OnDrop<impl FnOnce()> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    OnDrop(Some(move || std::panic::set_hook(previous)))
+}
+
 /// For the SDK's own tests: panics inside a synchronous export. The panic is caught and surfaces
 /// as `DollrError.Internal`.
 #[uniffi::export]
 #[allow(clippy::panic)] // the point of this hook
 pub fn debug_panic(message: String) -> Result<(), DollrError> {
+    let _quiet = quiet_panics();
     guard(|| panic!("{message}"))
 }
 
@@ -104,6 +126,7 @@ pub fn debug_panic(message: String) -> Result<(), DollrError> {
 #[uniffi::export(async_runtime = "tokio")]
 #[allow(clippy::panic)] // the point of this hook
 pub async fn debug_panic_async(message: String) -> Result<(), DollrError> {
+    let _quiet = quiet_panics();
     run(async move { panic!("{message}") }).await
 }
 
@@ -113,5 +136,11 @@ pub async fn debug_panic_async(message: String) -> Result<(), DollrError> {
 #[uniffi::export]
 #[allow(clippy::panic)] // the point of this hook
 pub fn debug_panic_unguarded(message: String) {
-    panic!("{message}")
+    // Reported quietly, then resumed as it was: uniffi still sees an unguarded panic.
+    let quiet = quiet_panics();
+    let unwound = std::panic::catch_unwind(|| panic!("{message}"));
+    drop(quiet);
+    if let Err(payload) = unwound {
+        std::panic::resume_unwind(payload);
+    }
 }

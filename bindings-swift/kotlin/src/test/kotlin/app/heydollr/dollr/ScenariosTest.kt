@@ -18,8 +18,11 @@ import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.long
 import kotlinx.serialization.json.longOrNull
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 import java.io.File
 import java.math.BigDecimal
@@ -35,12 +38,95 @@ import java.net.http.HttpResponse
  */
 class ScenariosTest {
     private val dir = File(System.getProperty("dollr.scenarios.dir") ?: "../../tests/scenarios")
+    private val format = ScenarioFormat(dir)
+
+    private fun jsonFiles(directory: File) = directory.listFiles { f -> f.name.endsWith(".json") }.orEmpty().sortedBy { it.name }
 
     @TestFactory
     fun `every scenario behaves as it says`(): List<DynamicTest> {
-        val files = dir.listFiles { f -> f.name.endsWith(".json") }.orEmpty().sortedBy { it.name }
+        val files = jsonFiles(dir)
         assertTrue(files.size >= 20, "expected the scenarios in ${dir.absolutePath}")
         return files.map { file -> DynamicTest.dynamicTest(file.nameWithoutExtension) { runBlocking { run(file) } } }
+    }
+
+    @Test
+    fun `the scenarios cover every flow`() {
+        val flows = jsonFiles(dir).map { parseJson(it.readText()).jsonObject.text("flow") }.toSet()
+        assertEquals(format.flows.toSet(), flows)
+    }
+
+    /** Deliberately broken files (`format/invalid/`): each refused naming what is wrong, never run. */
+    @TestFactory
+    fun `every broken scenario is refused naming what is wrong`(): List<DynamicTest> {
+        val mustName = parseJson(File(dir, "format/invalid.json").readText()).jsonObject
+        val files = jsonFiles(File(dir, "format/invalid"))
+        assertEquals(mustName.keys.sorted(), files.map { it.nameWithoutExtension })
+        return files.map { file ->
+            DynamicTest.dynamicTest(file.nameWithoutExtension) {
+                val wanted = mustName.text(file.nameWithoutExtension)!!
+                val problems = format.problems(file, parseJson(file.readText()))
+                assertTrue(problems.isNotEmpty(), "${file.name} was accepted, but it is broken ($wanted)")
+                assertTrue(problems.any { wanted in it }, "${file.name}: the refusal does not name $wanted: $problems")
+            }
+        }
+    }
+
+    /**
+     * An input no Kotlin value can hold is the type system's refusal, the verdict the scenario asks
+     * for: such a scenario must expect a Validation error, its class is one of [notExpressible]
+     * (each with its reason), and every class listed is used.
+     */
+    @Test
+    fun `inputs Kotlin cannot express are listed with their reason`() {
+        val used = mutableSetOf<String>()
+        for (file in jsonFiles(dir)) {
+            val scenario = parseJson(file.readText()).jsonObject
+            val inputClass = notExpressibleClass(scenario) ?: continue
+            assertTrue(inputClass in notExpressible, "${file.name}: unlisted class $inputClass")
+            val expect = scenario["expect"]!!.jsonObject
+            assertEquals(listOf("error", "Validation"), listOf(expect.text("outcome"), expect.text("error_kind")), file.name)
+            used += inputClass
+        }
+        assertEquals(notExpressible.keys, used, "every listed class is used by a scenario")
+    }
+
+    @Test
+    fun `fields compare in every language spelling`() {
+        for ((expected, reported) in listOf(
+            "wait_timeout" to "options.wait_timeout", "wait_timeout" to "waitTimeoutMs", "wait_timeout" to "waitTimeout",
+            "poll_interval" to "options.pollInterval", "items.0.amount" to "items.0.amount", "recipient_name" to "recipientName",
+        )) {
+            assertEquals(ScenarioFormat.fieldKey(expected), ScenarioFormat.fieldKey(reported), reported)
+        }
+        assertNotEquals(ScenarioFormat.fieldKey("amount"), ScenarioFormat.fieldKey("items.0.amount"))
+    }
+
+    /** Inputs a scenario can give that no Kotlin value holds (the compiler refuses them). */
+    private val notExpressible = mapOf(
+        "native_number_amount" to "amounts are java.math.BigDecimal: no Double, NaN or infinity can be passed",
+        "native_number_qty" to "LineItem.qty is a Long: no Double, NaN or infinity can be passed",
+        "native_number_duration" to "durations are java.time.Duration: no NaN or infinity, and nothing beyond Long milliseconds",
+        "string_duration" to "durations are java.time.Duration: a String cannot be passed",
+    )
+
+    /** The class (a key of [notExpressible]) of the first input of [scenario] no Kotlin value holds, if any. */
+    private fun notExpressibleClass(scenario: JsonObject): String? {
+        val input = scenario["input"]!!.jsonObject
+        val original = input["original"] as? JsonObject
+        val items = listOfNotNull(input["items"] as? JsonArray, original?.get("items") as? JsonArray).flatten().map { it.jsonObject }
+        if (items.any { it["qty"] is JsonObject }) return "native_number_qty"
+        val amounts = listOfNotNull(input["amount"], original?.get("amount")) + items.mapNotNull { it["amount"] }
+        if (amounts.any { it is JsonObject }) return "native_number_amount"
+        val options = scenario["options"] as? JsonObject ?: return null
+        for (key in listOf("wait_timeout_ms", "poll_interval_ms")) {
+            val value = options[key] ?: continue
+            when {
+                value is JsonObject -> return "native_number_duration"
+                (value as JsonPrimitive).isString -> return "string_duration"
+                value.longOrNull == null -> return "native_number_duration"
+            }
+        }
+        return null
     }
 
     /** What a flow produced, in the terms `expect` uses. */
@@ -69,7 +155,14 @@ class ScenariosTest {
     private fun JsonObject.money(key: String): BigDecimal = BigDecimal(text(key) ?: error("`$key` must be a decimal string"))
 
     private suspend fun run(file: File) {
+        val problems = format.problems(file, parseJson(file.readText()))
+        assertTrue(problems.isEmpty(), "${file.name} is not a well-formed scenario:\n  " + problems.joinToString("\n  "))
         val scenario = parseJson(file.readText()).jsonObject
+        notExpressibleClass(scenario)?.let { inputClass ->
+            // Listed and checked by `inputs Kotlin cannot express are listed with their reason`.
+            println("${file.name}: not expressible in Kotlin ($inputClass): ${notExpressible[inputClass]}")
+            return
+        }
         val settings = scenario["sandbox"]?.jsonObject ?: JsonObject(emptyMap())
         val options = SandboxOptions(
             settleMs = (settings["settle_ms"] as? JsonPrimitive)?.longOrNull?.toULong() ?: 20uL,
@@ -220,7 +313,7 @@ class ScenariosTest {
         }
         if (error != null) {
             expect.text("error_kind")?.let { same("error_kind", it, error.kind.toString()) }
-            expect.text("error_field")?.let { same("error_field", it, error.field) }
+            expect.text("error_field")?.let { same("error_field (compared as README says)", ScenarioFormat.fieldKey(it), error.field?.let(ScenarioFormat::fieldKey)) }
             contains("error_message_contains", error.errorReason)
             expect.text("error_reference_id")?.let { wanted ->
                 if (wanted != "the_execution") {

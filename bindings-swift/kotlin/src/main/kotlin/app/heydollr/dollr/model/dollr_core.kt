@@ -12098,7 +12098,7 @@ public object FfiConverterTypeDecimal: FfiConverter<Decimal, RustBuffer.ByValue>
     }
 
     override fun lower(value: Decimal): RustBuffer.ByValue {
-        val builtinValue = value.toPlainString()
+        val builtinValue = decimalText(value)
         return FfiConverterString.lower(builtinValue)
     }
 
@@ -12108,15 +12108,17 @@ public object FfiConverterTypeDecimal: FfiConverter<Decimal, RustBuffer.ByValue>
     }
 
     override fun allocationSize(value: Decimal): ULong {
-        val builtinValue = value.toPlainString()
+        val builtinValue = decimalText(value)
         return FfiConverterString.allocationSize(builtinValue)
     }
 
     override fun write(value: Decimal, buf: ByteBuffer) {
-        val builtinValue = value.toPlainString()
+        val builtinValue = decimalText(value)
         FfiConverterString.write(builtinValue, buf)
     }
 }
+
+
 
 
 
@@ -12124,7 +12126,36 @@ public object FfiConverterTypeDecimal: FfiConverter<Decimal, RustBuffer.ByValue>
  * A flow's options (`FlowSettings` on the foreign side; progress goes to a listener).
  */
 public typealias FlowOptions = FlowSettings
-public typealias FfiConverterTypeFlowOptions = FfiConverterTypeFlowSettings
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFlowOptions: FfiConverter<FlowOptions, RustBuffer.ByValue> {
+    override fun lift(value: RustBuffer.ByValue): FlowOptions {
+        val builtinValue = FfiConverterTypeFlowSettings.lift(value)
+        return builtinValue
+    }
+
+    override fun lower(value: FlowOptions): RustBuffer.ByValue {
+        val builtinValue = checkedFlowSettings(value)
+        return FfiConverterTypeFlowSettings.lower(builtinValue)
+    }
+
+    override fun read(buf: ByteBuffer): FlowOptions {
+        val builtinValue = FfiConverterTypeFlowSettings.read(buf)
+        return builtinValue
+    }
+
+    override fun allocationSize(value: FlowOptions): ULong {
+        val builtinValue = checkedFlowSettings(value)
+        return FfiConverterTypeFlowSettings.allocationSize(builtinValue)
+    }
+
+    override fun write(value: FlowOptions, buf: ByteBuffer) {
+        val builtinValue = checkedFlowSettings(value)
+        FfiConverterTypeFlowSettings.write(builtinValue, buf)
+    }
+}
 
 
 
