@@ -223,6 +223,11 @@ impl Error {
         self.0.status = Some(status);
         self
     }
+    /// Replaces the message (the bridge renames a field the caller never wrote).
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = message.into();
+        self
+    }
     /// Sets the validation details.
     pub fn with_details(mut self, details: Vec<ValidationDetail>) -> Self {
         self.0.details = details;

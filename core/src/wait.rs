@@ -173,6 +173,11 @@ impl WaitOutcome {
             WaitOutcome::StillProcessing { last, .. } => last.as_ref(),
         }
     }
+    /// The execution's status, as in the API's status payloads: `COMPLETED`/`FAILED` when
+    /// finished, the last one seen when still processing (none if none was seen).
+    pub fn status(&self) -> Option<&ExecutionStatus> {
+        self.execution().map(|execution| &execution.status)
+    }
     /// Illegal or unknown statuses observed.
     pub fn anomalies(&self) -> &[StatusAnomaly] {
         match self {

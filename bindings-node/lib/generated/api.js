@@ -1012,6 +1012,7 @@ const MODELS = {
       { js: "referenceId", wire: "reference_id", type: "string" },
       { js: "state", wire: "state", type: "enum:WaitState" },
       { js: "execution", wire: "execution", type: "model:Execution" },
+      { js: "status", wire: "status", type: "enum:ExecutionStatus" },
     ],
   }),
 };
