@@ -62,22 +62,10 @@ pub fn error_kinds() -> Vec<Vec<String>> {
 }
 
 /// A field as JS spells it: the core and the API name fields the wire's way (`base_amount`,
-/// `items.0.unit_price`); a JS caller wrote `baseAmount`, `items.0.unitPrice`. Segments without
-/// an underscore (indexes, `body`) are unchanged.
+/// `items.0.unit_price`); a JS caller wrote `baseAmount`, `items.0.unitPrice` (the JS layer's
+/// `camelCase` too, so results and errors agree). One conversion for every camelCase binding.
 fn js_name(path: &str) -> String {
-    // The JS layer's `camelCase` (`_([a-z0-9])` → uppercase), so results and errors agree.
-    let mut out = String::with_capacity(path.len());
-    let mut chars = path.chars().peekable();
-    while let Some(c) = chars.next() {
-        match chars.peek() {
-            Some(next) if c == '_' && (next.is_ascii_lowercase() || next.is_ascii_digit()) => {
-                out.push(next.to_ascii_uppercase());
-                chars.next();
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    dollr_core::bridge::camel_case(path)
 }
 
 /// Builds the JS error object for a core error: an instance of the kind's class (falling back to

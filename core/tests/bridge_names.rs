@@ -173,3 +173,28 @@ async fn a_flow_error_names_the_amount_the_caller_passed() {
     .expect_err("a negative amount is refused");
     assert_eq!(error.details()[0].field(), "items.0.amount");
 }
+
+#[test]
+fn field_names_are_spelled_the_camel_case_way_in_names_and_texts() {
+    assert_eq!(
+        bridge::camel_case("items.0.unit_price"),
+        "items.0.unitPrice"
+    );
+    assert_eq!(bridge::camel_case("base_amount"), "baseAmount");
+    assert_eq!(bridge::camel_case("MTN_MOMO_LBR"), "MTN_MOMO_LBR");
+    assert_eq!(
+        bridge::camel_case_field_names("`payer_name` is required by `collect`"),
+        "`payerName` is required by `collect`"
+    );
+    assert_eq!(
+        bridge::camel_case_field_names(
+            "invalid `items.0.unit_price`: expected one of `MTN_MOMO_LBR`, got `not_a-uuid`"
+        ),
+        "invalid `items.0.unitPrice`: expected one of `MTN_MOMO_LBR`, got `not_a-uuid`"
+    );
+    // An unpaired backtick quotes nothing.
+    assert_eq!(
+        bridge::camel_case_field_names("a `b_c` and `d_e"),
+        "a `bC` and `d_e"
+    );
+}
