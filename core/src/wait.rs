@@ -198,7 +198,7 @@ impl Status {
         options: WaitOptions,
     ) -> Result<WaitOutcome> {
         let tag = |error: Error| error.with_reference_id(reference_id);
-        crate::validate::uuid_v4("reference_id", reference_id).map_err(tag)?;
+        crate::validate::path_uuid_v4("reference_id", reference_id).map_err(tag)?;
         crate::validate::known("operation_type", &operation).map_err(tag)?;
         let deadline = Instant::now() + options.timeout;
         let journal = self.client.journal().clone();

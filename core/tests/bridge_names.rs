@@ -198,3 +198,20 @@ fn field_names_are_spelled_the_camel_case_way_in_names_and_texts() {
         "a `bC` and `d_e"
     );
 }
+
+#[tokio::test]
+async fn the_core_locates_its_own_path_parameter_checks_in_the_path() {
+    let client = offline_client();
+    let error = client
+        .parties()
+        .retrieve(0)
+        .await
+        .expect_err("id 0 is refused");
+    assert_eq!(error.details()[0].loc, ["path", "id"]);
+    let error = client
+        .status()
+        .collection("not-a-uuid")
+        .await
+        .expect_err("not a UUID v4");
+    assert_eq!(error.details()[0].loc, ["path", "reference_id"]);
+}
