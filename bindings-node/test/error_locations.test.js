@@ -23,6 +23,9 @@ test('a path parameter is located in the path, a query parameter in the query', 
   await withSandbox({ settleMs: 20 }, async (sandbox, client) => {
     const before = sandbox.stats().requests.total;
     assert.deepEqual((await refusal(client.parties.retrieve(0))).loc, ['path', 'id']);
+    // Refused by the JS layer before the core sees it (JSON could not carry the number).
+    assert.deepEqual((await refusal(client.parties.retrieve(NaN))).loc, ['path', 'id']);
+    assert.deepEqual((await refusal(client.invoices.removeItem(1, -1))).loc, ['path', 'itemId']);
     assert.deepEqual((await refusal(client.status.collection('not-a-uuid'))).loc, ['path', 'referenceId']);
     assert.deepEqual((await refusal(client.parties.list({ fullname: 5 }))).loc, ['query', 'fullname']);
     assert.equal(sandbox.stats().requests.total, before, 'nothing was sent');
