@@ -70,11 +70,12 @@ fn js_name(path: &str) -> String {
 
 /// Builds the JS error object for a core error: an instance of the kind's class (falling back to
 /// a plain `Error` if the JS layer did not register its classes) with `code` = the kind name,
-/// `details` (always an array; fields spelled as JS spells them, see [`js_name`]) and, when
+/// `details` (always an array; fields spelled as JS spells them, see [`js_name`], in the message
+/// and each `msg` too: `` `payerName` is required``) and, when
 /// known, `status`, `retryAfter` (seconds, like the HTTP header), `referenceId` and `requestId`.
 /// The core never puts a secret in any of these.
 pub(crate) fn js_error<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
-    let message = error.message().to_string();
+    let message = dollr_core::bridge::camel_case_field_names(error.message());
     let mut object = match env.get_instance_data::<ErrorClasses>()? {
         Some(classes) => {
             let classes = classes.0.get_value(env)?;
@@ -100,7 +101,10 @@ pub(crate) fn js_error<'env>(env: &'env Env, error: &Error) -> napi::Result<Obje
         let loc: Vec<String> = detail.loc.iter().map(|segment| js_name(segment)).collect();
         item.set_named_property("field", js_name(&detail.field()))?;
         item.set_named_property("loc", loc)?;
-        item.set_named_property("msg", detail.msg.as_str())?;
+        item.set_named_property(
+            "msg",
+            dollr_core::bridge::camel_case_field_names(&detail.msg),
+        )?;
         item.set_named_property("type", detail.kind.as_str())?;
         details.set(u32::try_from(index).unwrap_or(u32::MAX), item)?;
     }

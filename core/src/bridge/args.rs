@@ -162,7 +162,9 @@ impl Args {
             Some(guess) => format!(" (did you mean `{guess}`?)"),
             None => String::new(),
         };
-        let mut expected: Vec<&str> = known.iter().map(String::as_str).collect();
+        // Each name in backticks, like every field in the core's messages, so that bindings
+        // can respell them (`camel_case_field_names`).
+        let mut expected: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
         expected.sort_unstable();
         field_error(
             path,
