@@ -1513,6 +1513,12 @@ export interface WaitOutcome {
    * only errors or 404s were met).
    */
   readonly execution?: Execution;
+  /**
+   * The execution's status (`execution.status`), at top level as in the API's status payloads
+   * so code written from the Dollr docs (`result.status`) works: `COMPLETED`/`FAILED` when
+   * `finished`, the last one seen when `stillProcessing` (`null` if none was seen).
+   */
+  readonly status?: Open<ExecutionStatus>;
 }
 
 // ---------------------------------------------------------------------------------------

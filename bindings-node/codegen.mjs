@@ -144,6 +144,12 @@ function field(f) {
   return `{ js: ${JSON.stringify(camel(f.name))}, wire: ${JSON.stringify(f.name)}, type: ${JSON.stringify(f.type)} }`;
 }
 
+/** A named parameter: its field, plus `location` when the API takes it in the query string. */
+function paramField(p) {
+  const location = p.kind === 'query' ? `, location: ${JSON.stringify(p.kind)}` : '';
+  return `{ js: ${JSON.stringify(camel(p.name))}, wire: ${JSON.stringify(p.name)}, type: ${JSON.stringify(p.type)}${location} }`;
+}
+
 export function generateApi(ctx) {
   const { schema } = ctx;
   const out = [];
@@ -183,7 +189,7 @@ const { indexFields } = require('../runtime.js');
     out.push(`      name: ${JSON.stringify(op.name)},`);
     out.push(`      positional: [${positionalParams(op).map(field).join(', ')}],`);
     out.push('      params: [');
-    for (const p of namedParams(op)) out.push(`        ${field(p)},`);
+    for (const p of namedParams(op)) out.push(`        ${paramField(p)},`);
     out.push('      ],');
     out.push(`      returns: ${JSON.stringify(op.returns)},`);
     out.push(`      events: ${op.events ? "'event'" : 'undefined'},`);

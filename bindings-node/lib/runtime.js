@@ -46,6 +46,24 @@ function invalidArgument(field, message, type) {
   return error;
 }
 
+/**
+ * `convert()`, its refusal located where the API takes the argument (`path`, `query`) as the
+ * core's own errors are, rather than in the body.
+ * @param {string | undefined} location
+ * @param {() => unknown} convert
+ */
+function located(location, convert) {
+  if (location === undefined || location === 'body') return convert();
+  try {
+    return convert();
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      for (const detail of error.details ?? []) if (detail.loc?.[0] === 'body') detail.loc[0] = location;
+    }
+    throw error;
+  }
+}
+
 /** What a refused value was, without echoing text (a misplaced string may be a secret). */
 function describe(value) {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
@@ -260,7 +278,8 @@ function makeCaller(native, tables) {
     let onEvent;
     op.positional.forEach((param, index) => {
       const value = positional[index];
-      if (value !== undefined) args[param.wire] = toWire(tables, param.type, value, param.js);
+      // Positional parameters are the URL path's.
+      if (value !== undefined) args[param.wire] = located('path', () => toWire(tables, param.type, value, param.js));
     });
     if (options !== undefined && options !== null) {
       for (const key in options) {
@@ -271,7 +290,7 @@ function makeCaller(native, tables) {
           continue;
         }
         const param = op.byJs[key];
-        if (param) args[param.wire] = toWire(tables, param.type, value, key);
+        if (param) args[param.wire] = located(param.location, () => toWire(tables, param.type, value, key));
         else args[snakeCase(key)] = genericToWire(value, key); // unknown: the core decides
       }
     }

@@ -62,31 +62,20 @@ pub fn error_kinds() -> Vec<Vec<String>> {
 }
 
 /// A field as JS spells it: the core and the API name fields the wire's way (`base_amount`,
-/// `items.0.unit_price`); a JS caller wrote `baseAmount`, `items.0.unitPrice`. Segments without
-/// an underscore (indexes, `body`) are unchanged.
+/// `items.0.unit_price`); a JS caller wrote `baseAmount`, `items.0.unitPrice` (the JS layer's
+/// `camelCase` too, so results and errors agree). One conversion for every camelCase binding.
 fn js_name(path: &str) -> String {
-    // The JS layer's `camelCase` (`_([a-z0-9])` → uppercase), so results and errors agree.
-    let mut out = String::with_capacity(path.len());
-    let mut chars = path.chars().peekable();
-    while let Some(c) = chars.next() {
-        match chars.peek() {
-            Some(next) if c == '_' && (next.is_ascii_lowercase() || next.is_ascii_digit()) => {
-                out.push(next.to_ascii_uppercase());
-                chars.next();
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    dollr_core::bridge::camel_case(path)
 }
 
 /// Builds the JS error object for a core error: an instance of the kind's class (falling back to
 /// a plain `Error` if the JS layer did not register its classes) with `code` = the kind name,
-/// `details` (always an array; fields spelled as JS spells them, see [`js_name`]) and, when
+/// `details` (always an array; fields spelled as JS spells them, see [`js_name`], in the message
+/// and each `msg` too: `` `payerName` is required``) and, when
 /// known, `status`, `retryAfter` (seconds, like the HTTP header), `referenceId` and `requestId`.
 /// The core never puts a secret in any of these.
 pub(crate) fn js_error<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
-    let message = error.message().to_string();
+    let message = dollr_core::bridge::camel_case_field_names(error.message());
     let mut object = match env.get_instance_data::<ErrorClasses>()? {
         Some(classes) => {
             let classes = classes.0.get_value(env)?;
@@ -112,7 +101,10 @@ pub(crate) fn js_error<'env>(env: &'env Env, error: &Error) -> napi::Result<Obje
         let loc: Vec<String> = detail.loc.iter().map(|segment| js_name(segment)).collect();
         item.set_named_property("field", js_name(&detail.field()))?;
         item.set_named_property("loc", loc)?;
-        item.set_named_property("msg", detail.msg.as_str())?;
+        item.set_named_property(
+            "msg",
+            dollr_core::bridge::camel_case_field_names(&detail.msg),
+        )?;
         item.set_named_property("type", detail.kind.as_str())?;
         details.set(u32::try_from(index).unwrap_or(u32::MAX), item)?;
     }

@@ -51,8 +51,8 @@ const CASES = [
   { field: 'stepRetries', bad: BAD_COUNTS, call: (v) => client.collect(collectArgs({ stepRetries: v })) },
   { field: 'qty', bad: BAD_COUNTS, call: (v) => client.invoices.addItem(1, { name: 'Rice', qty: v, amount: '1.00', currency: 'USD' }) },
   // ids: positional, named, and in a nested list
-  { field: 'id', bad: BAD_COUNTS, call: (v) => client.parties.retrieve(v) },
-  { field: 'itemId', bad: BAD_COUNTS, call: (v) => client.invoices.removeItem(1, v) },
+  { field: 'id', location: 'path', bad: BAD_COUNTS, call: (v) => client.parties.retrieve(v) },
+  { field: 'itemId', location: 'path', bad: BAD_COUNTS, call: (v) => client.invoices.removeItem(1, v) },
   { field: 'partyId', bad: BAD_COUNTS, call: (v) => client.collect(collectArgs({ partyId: v })) },
   { field: 'items.1.qty', bad: BAD_COUNTS, call: (v) => client.collect(collectArgs({ amount: undefined, items: [{ name: 'a', qty: 1, amount: '1.00' }, { name: 'b', qty: v, amount: '1.00' }] })) },
   // a factor
@@ -60,18 +60,18 @@ const CASES = [
   // amounts: a flow's, a resource's, a query's, and one inside a list
   { field: 'amount', bad: BAD_AMOUNTS, call: (v) => client.collect(collectArgs({ amount: v })) },
   { field: 'amount', bad: BAD_AMOUNTS, call: (v) => client.invoices.addItem(1, { name: 'Rice', qty: 1, amount: v, currency: 'USD' }) },
-  { field: 'baseAmount', bad: BAD_AMOUNTS, call: (v) => client.predictions.amountAndFees({ baseAmount: v, baseCurrency: 'USD', targetCurrency: 'USD', paymentMethod: 'MTN_MOMO_LBR', provider: 'MTN_MOMO_LBR', operationType: 'COLLECTION', feeBearer: 'PAYER' }) },
+  { field: 'baseAmount', location: 'query', bad: BAD_AMOUNTS, call: (v) => client.predictions.amountAndFees({ baseAmount: v, baseCurrency: 'USD', targetCurrency: 'USD', paymentMethod: 'MTN_MOMO_LBR', provider: 'MTN_MOMO_LBR', operationType: 'COLLECTION', feeBearer: 'PAYER' }) },
   { field: 'items.0.amount', bad: BAD_AMOUNTS, call: (v) => client.collect(collectArgs({ amount: undefined, items: [{ name: 'a', qty: 1, amount: v }] })) },
 ];
 
-/** Asserts `error` is the typed refusal of `field`. */
-function refuses(field, what) {
+/** Asserts `error` is the typed refusal of `field`, located where the API takes it. */
+function refuses(field, what, location = 'body') {
   return (error) => {
     assert.ok(error instanceof ValidationError, `${field} = ${what}: expected a ValidationError, got ${error?.name}: ${error?.message}`);
     assert.equal(error.code, 'Validation');
     assert.equal(error.details.length, 1);
     assert.equal(error.details[0].field, field, `${field} = ${what}: ${error.message}`);
-    assert.deepEqual(error.details[0].loc, ['body', ...field.split('.')]);
+    assert.deepEqual(error.details[0].loc, [location, ...field.split('.')]);
     assert.ok(error.message.includes(`\`${field}\``), `the message names ${field}: ${error.message}`);
     return true;
   };
@@ -80,11 +80,11 @@ function refuses(field, what) {
 test('every bad number of every argument class is a ValidationError naming the argument, and nothing is sent', async () => {
   const before = sandbox.stats().requests.total;
   let checked = 0;
-  for (const { field, bad, call } of CASES) {
+  for (const { field, location, bad, call } of CASES) {
     for (const [what, value] of bad) {
       const answer = call(value);
       assert.ok(answer instanceof Promise, 'a refusal is a rejected Promise, never a synchronous throw');
-      await assert.rejects(answer, refuses(field, what));
+      await assert.rejects(answer, refuses(field, what, location));
       checked += 1;
     }
   }

@@ -80,6 +80,6 @@ test('faults, stats, wallets, config, clock, tokens and reset', async () => {
 });
 
 test('bad options are refused by name', () => {
-  assert.throws(() => startSandbox({ settleMsec: 5 }), (e) => e instanceof ValidationError && /settle_msec/.test(e.message));
+  assert.throws(() => startSandbox({ settleMsec: 5 }), (e) => e instanceof ValidationError && /`settleMsec`/.test(e.message) && !/settle_msec/.test(e.message));
   assert.throws(() => startSandbox({ wallets: { EUR: '1.00' } }), (e) => e instanceof ValidationError && /EUR/.test(e.message));
 });

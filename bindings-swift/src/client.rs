@@ -88,8 +88,26 @@ impl ClientOptions {
 /// The Dollr API client. Thread-safe; share one per app (one connection pool, one token, one
 /// journal). The secret given to it never appears in its string form.
 #[derive(uniffi::Object)]
+#[uniffi::export(Display)]
 pub struct DollrClient {
     pub(crate) inner: dollr_core::Client,
+}
+
+/// Kotlin's `toString()` and Swift's `description`: where the client talks to and as whom, never
+/// the secret: `DollrClient(baseUrl=http://127.0.0.1:8080, clientId=abc)`.
+impl std::fmt::Display for DollrClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let config = self.inner.config();
+        let client_id = match &config.credentials {
+            dollr_core::Credentials::ClientCredentials { client_id, .. } => client_id.as_str(),
+            dollr_core::Credentials::TokenProvider(_) => "(token provider)",
+        };
+        write!(
+            f,
+            "DollrClient(baseUrl={}, clientId={client_id})",
+            config.base_url
+        )
+    }
 }
 
 impl DollrClient {

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use dollr_core::bridge::{camel_case, camel_case_field_names};
 use dollr_core::{ErrorKind, ValidationDetail};
 
 /// The fields every kind carries.
@@ -135,15 +136,26 @@ impl DollrError {
     }
 }
 
-/// THE mapping from the core's error: the variant is the kind, the fields are copied.
+/// THE mapping from the core's error: the variant is the kind, the fields are copied, with the
+/// fields named in `reason` and in each detail's `msg` spelled as Kotlin and Swift callers write
+/// them (`` `payerName` is required``); each detail's `loc` stays in the API's terms
+/// (`["body", "payer_name"]`), and [`validation_detail_field`] gives its camelCase field.
 impl From<dollr_core::Error> for DollrError {
     fn from(error: dollr_core::Error) -> DollrError {
+        let details = error
+            .details()
+            .iter()
+            .map(|detail| ValidationDetail {
+                msg: camel_case_field_names(&detail.msg),
+                ..detail.clone()
+            })
+            .collect();
         DollrError::from_fields(
             error.kind(),
             Fields {
-                reason: error.message().to_string(),
+                reason: camel_case_field_names(error.message()),
                 status: error.status(),
-                details: error.details().to_vec(),
+                details,
                 retry_after: error.retry_after(),
                 reference_id: error.reference_id().map(str::to_string),
                 request_id: error.request_id().map(str::to_string),
@@ -182,6 +194,14 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for DollrError {
     }
 }
 
+/// The dotted field a validation detail is about, without its `body`/`query`/`path` prefix and
+/// spelled as Kotlin and Swift spell it (`items.0.unitPrice` for the API's
+/// `["body", "items", "0", "unit_price"]`); the hand-written `field` accessors use it.
+#[uniffi::export]
+pub fn validation_detail_field(detail: ValidationDetail) -> String {
+    camel_case(&detail.field())
+}
+
 impl fmt::Display for DollrError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind(), self.reason())
@@ -212,5 +232,17 @@ mod tests {
             assert_eq!(back.request_id(), Some("req"));
             assert_eq!(back.retry_after(), Some(Duration::from_secs(3)));
         }
+    }
+
+    #[test]
+    fn fields_are_named_the_kotlin_way_and_loc_stays_the_apis() {
+        let core = dollr_core::Error::missing_field("payer_name");
+        let mapped = DollrError::from(core);
+        assert_eq!(mapped.reason(), "`payerName` is required");
+        let DollrError::Validation { details, .. } = mapped else {
+            panic!("expected Validation, got {mapped:?}");
+        };
+        assert_eq!(details[0].loc, ["body", "payer_name"]);
+        assert_eq!(validation_detail_field(details[0].clone()), "payerName");
     }
 }

@@ -223,6 +223,21 @@ impl Error {
         self.0.status = Some(status);
         self
     }
+    /// The error with each client-side detail located in `location` (`path`, `query`) rather
+    /// than the body, for validators of path and query parameters.
+    pub(crate) fn located(mut self, location: &str) -> Self {
+        for detail in &mut self.0.details {
+            if detail.loc.first().is_some_and(|first| first == "body") {
+                detail.loc[0] = location.to_string();
+            }
+        }
+        self
+    }
+    /// Replaces the message (the bridge renames a field the caller never wrote).
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = message.into();
+        self
+    }
     /// Sets the validation details.
     pub fn with_details(mut self, details: Vec<ValidationDetail>) -> Self {
         self.0.details = details;

@@ -286,6 +286,16 @@ pub fn id(field: &str, value: i64) -> Result<()> {
     }
 }
 
+/// A positive object id given in the request path (`loc` `["path", field]`).
+pub fn path_id(field: &str, value: i64) -> Result<()> {
+    id(field, value).map_err(|error| error.located("path"))
+}
+
+/// A version-4 UUID given in the request path (`loc` `["path", field]`).
+pub fn path_uuid_v4(field: &str, value: &str) -> Result<()> {
+    uuid_v4(field, value).map_err(|error| error.located("path"))
+}
+
 /// A positive quantity.
 pub fn quantity(field: &str, value: i64) -> Result<()> {
     if value >= 1 {

@@ -173,6 +173,11 @@ impl WaitOutcome {
             WaitOutcome::StillProcessing { last, .. } => last.as_ref(),
         }
     }
+    /// The execution's status, as in the API's status payloads: `COMPLETED`/`FAILED` when
+    /// finished, the last one seen when still processing (none if none was seen).
+    pub fn status(&self) -> Option<&ExecutionStatus> {
+        self.execution().map(|execution| &execution.status)
+    }
     /// Illegal or unknown statuses observed.
     pub fn anomalies(&self) -> &[StatusAnomaly] {
         match self {
@@ -193,7 +198,7 @@ impl Status {
         options: WaitOptions,
     ) -> Result<WaitOutcome> {
         let tag = |error: Error| error.with_reference_id(reference_id);
-        crate::validate::uuid_v4("reference_id", reference_id).map_err(tag)?;
+        crate::validate::path_uuid_v4("reference_id", reference_id).map_err(tag)?;
         crate::validate::known("operation_type", &operation).map_err(tag)?;
         let deadline = Instant::now() + options.timeout;
         let journal = self.client.journal().clone();

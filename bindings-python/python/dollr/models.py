@@ -3969,12 +3969,14 @@ class WaitOutcome(Model):
         "execution",
         "reference_id",
         "state",
+        "status",
     )
     _fields: ClassVar[FieldSpecs] = (
         ("anomalies", "anomalies", "list:model:StatusAnomaly"),
         ("reference_id", "reference_id", "string"),
         ("state", "state", "enum:WaitState"),
         ("execution", "execution", "model:Execution"),
+        ("status", "status", "enum:ExecutionStatus"),
     )
 
     anomalies: list[StatusAnomaly]
@@ -3993,6 +3995,12 @@ class WaitOutcome(Model):
     errors or 404s were met).
     """
 
+    status: ExecutionStatus | str | None
+    """The execution's status (`execution.status`), at top level as in the API's status payloads so
+    code written from the Dollr docs (`result.status`) works: `COMPLETED`/`FAILED` when
+    `finished`, the last one seen when `still_processing` (`null` if none was seen).
+    """
+
     def __init__(
         self,
         *,
@@ -4000,11 +4008,13 @@ class WaitOutcome(Model):
         reference_id: str,
         state: WaitState | WaitStateLiteral,
         execution: Execution | None = None,
+        status: ExecutionStatus | str | None = None,
     ) -> None:
         self.anomalies = anomalies
         self.reference_id = reference_id
         self.state = cast("WaitStateLiteral", state)
         self.execution = execution
+        self.status = status
 
 
 class ProgressEvent(FlowEvent):

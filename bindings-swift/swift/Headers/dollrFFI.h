@@ -470,6 +470,11 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(uint64_t ptr, R
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_with_options(uint64_t ptr, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_CLONE_FLOWPROGRESSLISTENER
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_CLONE_FLOWPROGRESSLISTENER
 uint64_t uniffi_dollr_ffi_fn_clone_flowprogresslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -1090,6 +1095,11 @@ RustBuffer uniffi_dollr_ffi_fn_method_waithandle_reference_id(uint64_t ptr, Rust
 uint64_t uniffi_dollr_ffi_fn_method_waithandle_result(uint64_t ptr
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_FUNC_VALIDATION_DETAIL_FIELD
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_FUNC_VALIDATION_DETAIL_FIELD
+RustBuffer uniffi_dollr_ffi_fn_func_validation_detail_field(RustBuffer detail, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_FUNC_COLLECT_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_FUNC_COLLECT_REQUEST
 RustBuffer uniffi_dollr_ffi_fn_func_collect_request(RustBuffer phone, RustBuffer amount, RustBuffer currency, RustCallStatus *_Nonnull out_status
@@ -1411,6 +1421,12 @@ void ffi_dollr_ffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_DOLLR_FFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_DOLLR_FFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_dollr_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_FUNC_VALIDATION_DETAIL_FIELD
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_FUNC_VALIDATION_DETAIL_FIELD
+uint16_t uniffi_dollr_ffi_checksum_func_validation_detail_field(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_FUNC_COLLECT_REQUEST

@@ -45,7 +45,7 @@ impl Counterparties {
 
     /// `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
     pub async fn retrieve(&self, id: Id) -> Result<CounterpartyWithParty> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::get(format!(
                 "/v1/counterparties/retrieve/{}",
@@ -60,7 +60,7 @@ impl Counterparties {
         id: Id,
         request: &UpdateCounterpartyRequest,
     ) -> Result<Counterparty> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         request.validate()?;
         let path = format!("/v1/counterparties/update/{}", path_segment(id));
         self.client.send(ApiRequest::put(path).json(request)?).await

@@ -40,7 +40,7 @@ impl Parties {
 
     /// `GET /v1/parties/retrieve/{id}`.
     pub async fn retrieve(&self, id: Id) -> Result<Party> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::get(format!(
                 "/v1/parties/retrieve/{}",

@@ -89,7 +89,7 @@ impl<K: SourceKind> Sources<K> {
 
     /// `GET /v1/{kind}/retrieve/{id}`: the source with its items and counterparty.
     pub async fn retrieve(&self, id: Id) -> Result<K::Detail> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::get(
                 self.path(&format!("retrieve/{}", path_segment(id))),
@@ -109,7 +109,7 @@ impl<K: SourceKind> Sources<K> {
 
     /// `PUT /v1/{kind}/update/{id}` (only while `IDLE`): sends only the fields set in `request`.
     pub async fn update(&self, id: Id, request: &UpdateSourceRequest) -> Result<K::Source> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         request.validate()?;
         let path = self.path(&format!("update/{}", path_segment(id)));
         self.client.send(ApiRequest::put(path).json(request)?).await
@@ -117,7 +117,7 @@ impl<K: SourceKind> Sources<K> {
 
     /// `POST /v1/{kind}/{id}/items/add` (only while `IDLE`).
     pub async fn add_item(&self, id: Id, request: &AddItemRequest) -> Result<SourceItem> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         request.validate()?;
         let path = self.path(&format!("{}/items/add", path_segment(id)));
         self.client
@@ -132,8 +132,8 @@ impl<K: SourceKind> Sources<K> {
         item_id: Id,
         request: &UpdateItemRequest,
     ) -> Result<SourceItem> {
-        validate::id("id", id)?;
-        validate::id("item_id", item_id)?;
+        validate::path_id("id", id)?;
+        validate::path_id("item_id", item_id)?;
         request.validate()?;
         let path = self.path(&format!(
             "{}/items/{}/update",
@@ -145,8 +145,8 @@ impl<K: SourceKind> Sources<K> {
 
     /// `DELETE /v1/{kind}/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
     pub async fn remove_item(&self, id: Id, item_id: Id) -> Result<()> {
-        validate::id("id", id)?;
-        validate::id("item_id", item_id)?;
+        validate::path_id("id", id)?;
+        validate::path_id("item_id", item_id)?;
         let path = self.path(&format!(
             "{}/items/{}/remove",
             path_segment(id),
@@ -160,7 +160,7 @@ impl<K: SourceKind> Sources<K> {
 
     /// `PUT /v1/{kind}/publish/{id}`: `IDLE → ACTIVE`; the source is locked and payable.
     pub async fn publish(&self, id: Id) -> Result<K::Source> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::put(
                 self.path(&format!("publish/{}", path_segment(id))),
@@ -171,7 +171,7 @@ impl<K: SourceKind> Sources<K> {
     /// `DELETE /v1/{kind}/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
     /// returns the updated source.
     pub async fn cancel(&self, id: Id) -> Result<K::Source> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::delete(
                 self.path(&format!("cancel/{}", path_segment(id))),
@@ -181,7 +181,7 @@ impl<K: SourceKind> Sources<K> {
 
     /// `GET /v1/{kind}/receipt/{id}`: the receipt, once the source is `PAID`.
     pub async fn receipt(&self, id: Id) -> Result<K::Receipt> {
-        validate::id("id", id)?;
+        validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::get(
                 self.path(&format!("receipt/{}", path_segment(id))),

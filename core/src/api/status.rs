@@ -25,7 +25,7 @@ impl Client {
 
 impl Status {
     async fn get_execution(&self, kind: &str, reference_id: &str) -> Result<Execution> {
-        validate::uuid_v4("reference_id", reference_id)?;
+        validate::path_uuid_v4("reference_id", reference_id)?;
         let req = ApiRequest::get(format!("/v1/status/{kind}/{}", path_segment(reference_id)));
         self.client.send(req).await
     }

@@ -30,6 +30,49 @@ pub(crate) fn field_error(field: &str, message: String, kind: &str) -> Error {
         .with_details(vec![ValidationDetail::body(field, message, kind)])
 }
 
+/// Where the API takes each argument of an operation, so that client-side validation details say
+/// `path` or `query` for those parameters as the API's own 422s do (the core's validators and
+/// [`field_error`] only know field names, and say `body`).
+pub(crate) struct Locations {
+    /// The kind of the request type's fields: `body`, `query`, `arg` or `none`.
+    pub(crate) request: &'static str,
+    /// Each positional parameter's name and kind (`path`, `query`, `arg`).
+    pub(crate) positional: &'static [(&'static str, &'static str)],
+}
+
+impl Locations {
+    /// `error` with each client-side detail's `loc` prefixed by where the API takes its field.
+    /// Errors from the API (with an HTTP status) keep the `loc` the API gave.
+    pub(crate) fn relocate(&self, error: Error) -> Error {
+        if error.kind() != ErrorKind::Validation || error.status().is_some() {
+            return error;
+        }
+        let details: Vec<ValidationDetail> = error
+            .details()
+            .iter()
+            .cloned()
+            .map(|mut detail| {
+                if let Some(location) = self.location_of(&detail.loc) {
+                    detail.loc[0] = location.to_string();
+                }
+                detail
+            })
+            .collect();
+        error.with_details(details)
+    }
+
+    fn location_of(&self, loc: &[String]) -> Option<&'static str> {
+        let (Some("body"), Some(field)) = (loc.first().map(String::as_str), loc.get(1)) else {
+            return None;
+        };
+        let kind = match self.positional.iter().find(|(name, _)| name == field) {
+            Some((_, kind)) => *kind,
+            None => self.request,
+        };
+        matches!(kind, "path" | "query").then_some(kind)
+    }
+}
+
 /// Removes `null` members from objects, recursively (arrays keep their `null`s: they are values).
 fn drop_nulls(value: Value) -> Value {
     match value {
@@ -119,7 +162,9 @@ impl Args {
             Some(guess) => format!(" (did you mean `{guess}`?)"),
             None => String::new(),
         };
-        let mut expected: Vec<&str> = known.iter().map(String::as_str).collect();
+        // Each name in backticks, like every field in the core's messages, so that bindings
+        // can respell them (`camel_case_field_names`).
+        let mut expected: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
         expected.sort_unstable();
         field_error(
             path,

@@ -130,6 +130,64 @@ pub fn error_json(error: &Error) -> Value {
     )
 }
 
+/// A field path as camelCase languages spell it (JS, Kotlin, Swift): the core and the API name
+/// fields the wire's way (`base_amount`, `items.0.unit_price`); such a caller wrote
+/// `baseAmount`, `items.0.unitPrice`. `_` followed by a lowercase letter or digit is dropped and
+/// the letter uppercased, as the bindings' generated layers name fields, so results and errors
+/// agree; other segments (indexes, `body`, `MTN_MOMO_LBR`) are unchanged.
+pub fn camel_case(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(next) if c == '_' && (next.is_ascii_lowercase() || next.is_ascii_digit()) => {
+                out.push(next.to_ascii_uppercase());
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// An error text (a message or a detail's `msg`) with every field it names in backticks
+/// (`` `payer_name` is required``, `` `items.0.unit_price` ``) spelled by [`camel_case`], for
+/// bindings whose callers write camelCase. Only backticked lowercase dotted identifiers are
+/// fields; anything else in backticks (values, `MTN_MOMO_LBR`, `not-a-uuid`) is left as written.
+pub fn camel_case_field_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut parts = text.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    // Odd pieces are inside backticks when a closing one follows (the last piece never is).
+    let rest: Vec<&str> = parts.collect();
+    for (index, piece) in rest.iter().enumerate() {
+        out.push('`');
+        let quoted = index % 2 == 0 && index + 1 < rest.len();
+        if quoted && is_field_path(piece) {
+            out.push_str(&camel_case(piece));
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
+/// `name`, `items.0.unit_price`: lowercase identifiers and indexes joined by dots.
+fn is_field_path(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('.').all(|segment| {
+            segment
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
 /// What a binding's client constructor takes: the ONE place constructor options become a
 /// [`crate::ClientBuilder`]. Unset values fall back to the builder's (environment variables
 /// `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`, then the defaults).

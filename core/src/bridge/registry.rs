@@ -14,13 +14,13 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::bridge::args::{Args, RequestShape};
+use crate::bridge::args::{Args, Locations, RequestShape};
 use crate::bridge::schema::SchemaContext;
 use crate::bridge::views::{
-    CollectArgs, CollectOutcomeView, EventView, FlowEventCommon, HostedCheckoutArgs,
-    HostedCheckoutView, PaymentVerificationView, PayoutArgs, PayoutOutcomeView, ReconcileArgs,
-    ReconcileReportView, RefundArgs, RefundOutcomeView, SourceWaitArgs, SourceWaitOutcomeView,
-    TransferArgs, TransferOutcomeView, WaitArgs, WaitOutcomeView,
+    single_line_amount, CollectArgs, CollectOutcomeView, EventView, FlowEventCommon,
+    HostedCheckoutArgs, HostedCheckoutView, PaymentVerificationView, PayoutArgs, PayoutOutcomeView,
+    ReconcileArgs, ReconcileReportView, RefundArgs, RefundOutcomeView, SourceWaitArgs,
+    SourceWaitOutcomeView, TransferArgs, TransferOutcomeView, WaitArgs, WaitOutcomeView,
 };
 use crate::bridge::{output, EventSink};
 use crate::client::Client;
@@ -64,15 +64,23 @@ macro_rules! op {
         fn run<'a>(client: &'a Client, args: Value, sink: Option<EventSink>) -> OperationFuture<'a> {
             // One per operation (each expansion of `op!` has its own `run`), derived on first use.
             static SHAPE: OnceLock<RequestShape> = OnceLock::new();
+            const LOCATIONS: Locations = Locations {
+                request: $rkind,
+                positional: &[$((stringify!($p), $pkind)),*],
+            };
             Box::pin(async move {
-                let mut args = Args::new($name, args)?;
-                args.check(SHAPE.get_or_init(|| RequestShape::of::<$rt>(&[$(stringify!($p)),*])))?;
-                $( let $p: $pt = args.positional(stringify!($p))?; )*
-                let $req: $rt = args.request()?;
-                let $client = client;
-                let $sink = sink;
-                let value: $ret = $body;
-                output(&value)
+                let result: Result<Value> = async {
+                    let mut args = Args::new($name, args)?;
+                    args.check(SHAPE.get_or_init(|| RequestShape::of::<$rt>(&[$(stringify!($p)),*])))?;
+                    $( let $p: $pt = args.positional(stringify!($p))?; )*
+                    let $req: $rt = args.request()?;
+                    let $client = client;
+                    let $sink = sink;
+                    let value: $ret = $body;
+                    output(&value)
+                }
+                .await;
+                result.map_err(|error| LOCATIONS.relocate(error))
             })
         }
         fn describe(ctx: &mut SchemaContext) -> Value {
@@ -609,7 +617,11 @@ fn build() -> Vec<Operation> {
         request req: CollectArgs ["arg"];
         returns CollectOutcomeView;
         events true;
-        |c, ev| { CollectOutcomeView::from(c.collect(&req.into_core(progress(&ev))?).await?) }
+        |c, ev| {
+            let amount_given = req.amount_given();
+            let outcome = c.collect(&req.into_core(progress(&ev))?).await;
+            CollectOutcomeView::from(outcome.map_err(|e| single_line_amount(e, amount_given))?)
+        }
     });
     ops.push(op! {
         "payout", "Pays out to a mobile-money wallet end to end (operator prediction, party and counterparty when needed, payout account reused per client, session, exactly-once execution with the passcode, wait). A payout that ends `FAILED` is a result; a refused passcode is `PermissionDenied`. Reports each step as an event.";
@@ -641,7 +653,11 @@ fn build() -> Vec<Operation> {
         request req: HostedCheckoutArgs ["arg"];
         returns HostedCheckoutView;
         events false;
-        |c, ev| { HostedCheckoutView::from(c.hosted_checkout(&req.into_core()?).await?) }
+        |c, ev| {
+            let amount_given = req.amount_given();
+            let checkout = c.hosted_checkout(&req.into_core()?).await;
+            HostedCheckoutView::from(checkout.map_err(|e| single_line_amount(e, amount_given))?)
+        }
     });
     ops.push(op! {
         "verify_paid", "Asks the API whether the document is `PAID`. Call it before fulfilling; a redirect to `success_url` proves nothing.";

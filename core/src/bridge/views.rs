@@ -180,6 +180,35 @@ fn amount_xor_items<T>(amount: &Option<Decimal>, items: &Option<Vec<T>>) -> crat
     Ok(())
 }
 
+/// The field the core names when the single line built from a flow's `amount` argument is
+/// refused; the bridge reports it as `amount`, the argument the caller passed.
+const SINGLE_LINE_AMOUNT: &str = "items.0.amount";
+
+/// `error` naming `amount` instead of `items.0.amount` when the caller gave `amount` (the core
+/// turned it into one line item, a detail the caller never wrote). API errors are left alone.
+pub(crate) fn single_line_amount(error: Error, amount_given: bool) -> Error {
+    let names_the_line = |detail: &ValidationDetail| detail.field() == SINGLE_LINE_AMOUNT;
+    if !amount_given || error.status().is_some() || !error.details().iter().any(names_the_line) {
+        return error;
+    }
+    let details: Vec<ValidationDetail> = error
+        .details()
+        .iter()
+        .cloned()
+        .map(|mut detail| {
+            if names_the_line(&detail) {
+                let location = detail.loc.first().cloned().unwrap_or_else(|| "body".into());
+                detail.loc = vec![location, "amount".to_string()];
+            }
+            detail
+        })
+        .collect();
+    let message = error
+        .message()
+        .replace(&format!("`{SINGLE_LINE_AMOUNT}`"), "`amount`");
+    error.with_message(message).with_details(details)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Flow inputs
 
@@ -264,6 +293,11 @@ flow_args! {
 }
 
 impl CollectArgs {
+    /// Whether the caller gave `amount` (one line) rather than `items`.
+    pub(crate) fn amount_given(&self) -> bool {
+        self.amount.is_some()
+    }
+
     pub(crate) fn into_core(
         mut self,
         on_progress: Option<flows::ProgressCallback>,
@@ -536,6 +570,11 @@ pub(crate) struct HostedCheckoutArgs {
 }
 
 impl HostedCheckoutArgs {
+    /// Whether the caller gave `amount` (one line) rather than `items`.
+    pub(crate) fn amount_given(&self) -> bool {
+        self.amount.is_some()
+    }
+
     pub(crate) fn into_core(self) -> crate::Result<flows::HostedCheckoutRequest> {
         amount_xor_items(&self.amount, &self.items)?;
         let defaults = flows::HostedCheckoutRequest::new(
@@ -1186,6 +1225,10 @@ pub(crate) struct WaitOutcomeView {
     state: WaitState,
     /// The execution's reference id.
     reference_id: String,
+    /// The execution's status (`execution.status`), at top level as in the API's status payloads
+    /// so code written from the Dollr docs (`result.status`) works: `COMPLETED`/`FAILED` when
+    /// `finished`, the last one seen when `still_processing` (`null` if none was seen).
+    status: Option<ExecutionStatus>,
     /// The final execution (`finished`), or the last one seen (`still_processing`; `null` if
     /// only errors or 404s were met).
     execution: Option<Execution>,
@@ -1205,6 +1248,7 @@ impl From<WaitOutcome> for WaitOutcomeView {
             } => WaitOutcomeView {
                 state: WaitState::Finished,
                 reference_id: execution.reference_id.clone(),
+                status: Some(execution.status.clone()),
                 execution: Some(execution),
                 anomalies: anomalies(seen),
             },
@@ -1215,6 +1259,7 @@ impl From<WaitOutcome> for WaitOutcomeView {
             } => WaitOutcomeView {
                 state: WaitState::StillProcessing,
                 reference_id,
+                status: last.as_ref().map(|execution| execution.status.clone()),
                 execution: last,
                 anomalies: anomalies(seen),
             },

@@ -1436,7 +1436,7 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
  * The Dollr API client. Thread-safe; share one per app (one connection pool, one token, one
  * journal). The secret given to it never appears in its string form.
  */
-open class DollrClient: DollrClientProtocol, @unchecked Sendable {
+open class DollrClient: DollrClientProtocol, @unchecked Sendable, CustomStringConvertible {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -1929,6 +1929,17 @@ open func withOptions(options: RequestOptions) -> DollrClient  {
     
 
     
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
 }
 
 
@@ -7825,6 +7836,19 @@ public func uniffiForeignFutureHandleCountDollr() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
+ * The dotted field a validation detail is about, without its `body`/`query`/`path` prefix and
+ * spelled as Kotlin and Swift spell it (`items.0.unitPrice` for the API's
+ * `["body", "items", "0", "unit_price"]`); the hand-written `field` accessors use it.
+ */
+public func validationDetailField(detail: ValidationDetail) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_func_validation_detail_field(
+        FfiConverterTypeValidationDetail_lower(detail),uniffiCallStatus
+    )
+})
+}
+/**
  * Collect `amount` `currency` from the wallet `phone`, billed as one invoice line `"Payment"`.
  * Set `payer_name` (or a `party_id`) before running it.
  */
@@ -7993,6 +8017,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_dollr_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_func_validation_detail_field() != 47436) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_func_collect_request() != 46394) {
         return InitializationResult.apiChecksumMismatch

@@ -48,11 +48,10 @@ extension DollrError {
     /// Field-level problems (a 422, or validation before anything was sent).
     public var details: [ValidationDetail] { fields.details }
 
-    /// The dotted field of the first validation detail, without its `body`/`query`/`path` prefix.
+    /// The dotted field of the first validation detail, without its `body`/`query`/`path` prefix
+    /// and spelled as Swift spells it (`payerName`); the detail's `loc` keeps the API's names.
     public var field: String? {
-        guard let loc = fields.details.first?.loc else { return nil }
-        let path = ["body", "query", "path"].contains(loc.first ?? "") ? Array(loc.dropFirst()) : loc
-        return path.joined(separator: ".")
+        fields.details.first.map { validationDetailField(detail: $0) }
     }
 
     /// How long the API asked to wait (429).

@@ -57,12 +57,13 @@ val DollrException.httpStatus: Int? get() = fields().status?.toInt()
 /** Field-level problems (a 422, or validation before anything was sent). */
 val DollrException.errorDetails: List<ValidationDetail> get() = fields().details
 
-/** The dotted field of the first validation detail without its `body`/`query`/`path` prefix. */
+/**
+ * The dotted field of the first validation detail, without its `body`/`query`/`path` prefix and
+ * spelled as Kotlin spells it (`payerName`, `items.0.unitPrice`); the detail's `loc` keeps the
+ * API's names.
+ */
 val DollrException.field: String?
-    get() = fields().details.firstOrNull()?.let { detail ->
-        val loc = if (detail.loc.firstOrNull() in setOf("body", "query", "path")) detail.loc.drop(1) else detail.loc
-        loc.joinToString(".")
-    }
+    get() = fields().details.firstOrNull()?.let { validationDetailField(it) }
 
 /** How long the API asked to wait (429). */
 val DollrException.errorRetryAfter: Duration? get() = fields().retryAfter

@@ -997,6 +997,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_dollr_ffi_checksum_func_validation_detail_field(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_func_collect_request(
     ): Int
     external fun uniffi_dollr_ffi_checksum_func_collect_request_for_source(
@@ -1351,6 +1353,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_with_options(`ptr`: Long,`options`: RustBufferRequestOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_clone_flowprogresslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_free_flowprogresslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1599,6 +1603,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_method_waithandle_result(`ptr`: Long,
     ): Long
+    external fun uniffi_dollr_ffi_fn_func_validation_detail_field(`detail`: RustBufferValidationDetail.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_func_collect_request(`phone`: RustBuffer.ByValue,`amount`: RustBufferDecimal.ByValue,`currency`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferCollectRequest.ByValue
     external fun uniffi_dollr_ffi_fn_func_collect_request_for_source(`phone`: RustBuffer.ByValue,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1742,6 +1748,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_dollr_ffi_checksum_func_validation_detail_field() and 0xFFFF) != 47436) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_func_collect_request() and 0xFFFF) != 46394) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -4642,6 +4651,18 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
 
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(
+        it,
+        _status)
+}
+    }
+    )
+    }
 
     
     companion object {
@@ -13401,6 +13422,22 @@ public object FfiConverterMapStringTypeDecimal: FfiConverterRustBuffer<Map<kotli
 
 
 
+
+        /**
+         * The dotted field a validation detail is about, without its `body`/`query`/`path` prefix and
+         * spelled as Kotlin and Swift spell it (`items.0.unitPrice` for the API's
+         * `["body", "items", "0", "unit_price"]`); the hand-written `field` accessors use it.
+         */ fun `validationDetailField`(`detail`: ValidationDetail): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_func_validation_detail_field(
+    
+        
+        FfiConverterTypeValidationDetail.lower(`detail`),_status)
+}
+    )
+    }
+    
 
         /**
          * Collect `amount` `currency` from the wallet `phone`, billed as one invoice line `"Payment"`.
