@@ -3995,7 +3995,7 @@ class WaitOutcome(Model):
     errors or 404s were met).
     """
 
-    status: ExecutionStatus | str | None
+    status: ExecutionStatusLiteral | None
     """The execution's status (`execution.status`), at top level as in the API's status payloads so
     code written from the Dollr docs (`result.status`) works: `COMPLETED`/`FAILED` when
     `finished`, the last one seen when `still_processing` (`null` if none was seen).
@@ -4008,13 +4008,13 @@ class WaitOutcome(Model):
         reference_id: str,
         state: WaitState | WaitStateLiteral,
         execution: Execution | None = None,
-        status: ExecutionStatus | str | None = None,
+        status: ExecutionStatus | ExecutionStatusLiteral | None = None,
     ) -> None:
         self.anomalies = anomalies
         self.reference_id = reference_id
         self.state = cast("WaitStateLiteral", state)
         self.execution = execution
-        self.status = status
+        self.status = cast("ExecutionStatusLiteral | None", status)
 
 
 class ProgressEvent(FlowEvent):
