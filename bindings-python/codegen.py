@@ -482,7 +482,11 @@ def method_lines(operation: dict[str, Any], is_async: bool, owner: str) -> list[
     lines += method_docstring(body)
     awaiting = "await " if is_async else ""
     target = "" if returns == "null" else "result = "
-    packed = [f'("{p["name"]}", "{wire_kind(p)}", {py_name(p)})' for p in params]
+    packed = [
+        f'("{p["name"]}", "{wire_kind(p)}", {py_name(p)}'
+        + (f', "{p["kind"]}")' if p["kind"] in ("path", "query") else ")")
+        for p in params
+    ]
     extra = ", _events(on_event)" if events else ""
     one_line = (
         f'        {target}{awaiting}{owner}._call("{operation["name"]}", '

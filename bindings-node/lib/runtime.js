@@ -42,7 +42,8 @@ const MAX_DEPTH = 64;
 function invalidArgument(field, message, type) {
   const error = new ValidationError(`invalid \`${field}\`: ${message}`);
   error.code = 'Validation';
-  error.details = [{ loc: ['body', ...field.split('.')], msg: message, type, field }];
+  // `field` as the caller spells it; `loc` in the API's terms, like the core's and the API's own.
+  error.details = [{ loc: ['body', ...field.split('.').map(snakeCase)], msg: message, type, field }];
   return error;
 }
 

@@ -98,9 +98,9 @@ pub(crate) fn js_error<'env>(env: &'env Env, error: &Error) -> napi::Result<Obje
     let mut details = env.create_array(0)?;
     for (index, detail) in error.details().iter().enumerate() {
         let mut item = Object::new(env)?;
-        let loc: Vec<String> = detail.loc.iter().map(|segment| js_name(segment)).collect();
+        // `field` as JavaScript spells it; `loc` stays in the API's terms (what its 422s say).
         item.set_named_property("field", js_name(&detail.field()))?;
-        item.set_named_property("loc", loc)?;
+        item.set_named_property("loc", detail.loc.clone())?;
         item.set_named_property(
             "msg",
             dollr_core::bridge::camel_case_field_names(&detail.msg),

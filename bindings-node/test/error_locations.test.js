@@ -25,8 +25,10 @@ test('a path parameter is located in the path, a query parameter in the query', 
     assert.deepEqual((await refusal(client.parties.retrieve(0))).loc, ['path', 'id']);
     // Refused by the JS layer before the core sees it (JSON could not carry the number).
     assert.deepEqual((await refusal(client.parties.retrieve(NaN))).loc, ['path', 'id']);
-    assert.deepEqual((await refusal(client.invoices.removeItem(1, -1))).loc, ['path', 'itemId']);
-    assert.deepEqual((await refusal(client.status.collection('not-a-uuid'))).loc, ['path', 'referenceId']);
+    const itemId = await refusal(client.invoices.removeItem(1, -1));
+    assert.deepEqual([itemId.loc, itemId.field], [['path', 'item_id'], 'itemId'], 'loc in the API\'s terms, field in JavaScript\'s');
+    const referenceId = await refusal(client.status.collection('not-a-uuid'));
+    assert.deepEqual([referenceId.loc, referenceId.field], [['path', 'reference_id'], 'referenceId']);
     assert.deepEqual((await refusal(client.parties.list({ fullname: 5 }))).loc, ['query', 'fullname']);
     assert.equal(sandbox.stats().requests.total, before, 'nothing was sent');
   });

@@ -71,7 +71,9 @@ function refuses(field, what, location = 'body') {
     assert.equal(error.code, 'Validation');
     assert.equal(error.details.length, 1);
     assert.equal(error.details[0].field, field, `${field} = ${what}: ${error.message}`);
-    assert.deepEqual(error.details[0].loc, [location, ...field.split('.')]);
+    // `loc` in the API's terms (snake_case), `field` as JavaScript spells it.
+    const apiName = (segment) => segment.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    assert.deepEqual(error.details[0].loc, [location, ...field.split('.').map(apiName)]);
     assert.ok(error.message.includes(`\`${field}\``), `the message names ${field}: ${error.message}`);
     return true;
   };

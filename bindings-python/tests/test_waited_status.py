@@ -41,6 +41,23 @@ def test_a_path_parameter_is_located_in_the_path(dollr_sandbox: Sandbox) -> None
     assert refused.value.details[0].loc == ["path", "reference_id"]
 
 
+def test_numbers_python_refuses_itself_are_located_where_the_api_takes_them(
+    dollr_sandbox: Sandbox,
+) -> None:
+    # Refused by the Python layer (JSON cannot carry NaN), before the core sees the call.
+    before = dollr_sandbox.stats()["requests"]["total"]
+    with dollr_sandbox.client() as client:
+        with pytest.raises(dollr.ValidationError) as in_path:
+            client.invoices.remove_item(1, float("nan"))  # type: ignore[arg-type]
+        with pytest.raises(dollr.ValidationError) as in_body:
+            client.invoices.add_item(
+                1, name="Rice", qty=float("inf"), amount="1.00", currency="USD"
+            )  # type: ignore[arg-type]
+    assert in_path.value.details[0].loc == ["path", "item_id"]
+    assert in_body.value.details[0].loc == ["body", "qty"]
+    assert dollr_sandbox.stats()["requests"]["total"] == before, "nothing was sent"
+
+
 def test_collect_with_a_bad_amount_names_amount(dollr_client: dollr.Client) -> None:
     with pytest.raises(dollr.ValidationError) as refused:
         dollr_client.collect(

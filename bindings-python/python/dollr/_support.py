@@ -341,13 +341,16 @@ class _Refused(Exception):
         self.problem = problem
         self.kind = kind
         self.path: list[str] = []
+        self.api_path: list[str] = []
 
-    def at(self, name: str | int) -> _Refused:
+    def at(self, name: str | int, api_name: str | int | None = None) -> _Refused:
         self.path.insert(0, str(name))
+        self.api_path.insert(0, str(name if api_name is None else api_name))
         return self
 
-    def error(self) -> Exception:
-        """The ``ValidationError`` the core would raise, shaped like its own."""
+    def error(self, location: str = "body") -> Exception:
+        """The ``ValidationError`` the core would raise, shaped like its own: ``field`` as Python
+        spells it, ``loc`` in the API's terms and where the API takes the argument."""
         from dollr.errors import ValidationError
 
         field = ".".join(self.path)
@@ -357,7 +360,12 @@ class _Refused(Exception):
             kind="Validation",
             message=message,
             details=[
-                {"loc": ["body", *self.path], "msg": message, "type": self.kind, "field": field}
+                {
+                    "loc": [location, *self.api_path],
+                    "msg": message,
+                    "type": self.kind,
+                    "field": field,
+                }
             ],
         )
 
@@ -552,18 +560,20 @@ def _python_name(name: str, kind: str) -> str:
     return f"{name}_" if keyword.iskeyword(name) else name
 
 
-def _args(*params: tuple[str, str, Any]) -> dict[str, Any]:
-    """The bridge's argument object: ``(JSON name, bridge type, value)`` triples, ``None`` left
-    out (the core applies its defaults). A value that cannot be sent is a ``ValidationError``
-    naming the parameter, raised before anything is sent."""
+def _args(*params: tuple[str, str, Any] | tuple[str, str, Any, str]) -> dict[str, Any]:
+    """The bridge's argument object: ``(JSON name, bridge type, value[, "path" | "query"])``,
+    ``None`` left out (the core applies its defaults). A value that cannot be sent is a
+    ``ValidationError`` naming the parameter, raised before anything is sent and located where
+    the API takes it (the body unless the generator says ``path`` or ``query``)."""
     args = {}
-    for name, kind, value in params:
+    for name, kind, value, *location in params:
         if value is None:
             continue
         try:
             args[name] = to_wire(kind, value)
         except _Refused as refused:
-            raise refused.at(_python_name(name, kind)).error() from None
+            at = refused.at(_python_name(name, kind), name)
+            raise at.error(*location) from None
     return args
 
 

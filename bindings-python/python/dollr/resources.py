@@ -191,7 +191,12 @@ class Parties:
         Args:
             fullname: Only parties whose full name matches (partial match).
         """
-        result = self._client._call("parties.list", _args(("fullname", "string", fullname)))
+        result = self._client._call(
+            "parties.list",
+            _args(
+                ("fullname", "string", fullname, "query"),
+            ),
+        )
         return cast("list[Party]", from_wire("list:model:Party", result))
 
     def retrieve(
@@ -203,7 +208,7 @@ class Parties:
         Args:
             id: The party's id.
         """
-        result = self._client._call("parties.retrieve", _args(("id", "integer", id)))
+        result = self._client._call("parties.retrieve", _args(("id", "integer", id, "path")))
         return cast("Party", from_wire("model:Party", result))
 
 
@@ -254,8 +259,8 @@ class Counterparties:
         result = self._client._call(
             "counterparties.list",
             _args(
-                ("fullname", "string", fullname),
-                ("relationship_type", "enum:RelationshipType", relationship_type),
+                ("fullname", "string", fullname, "query"),
+                ("relationship_type", "enum:RelationshipType", relationship_type, "query"),
             ),
         )
         return cast("list[Counterparty]", from_wire("list:model:Counterparty", result))
@@ -269,7 +274,7 @@ class Counterparties:
         Args:
             id: The counterparty's id.
         """
-        result = self._client._call("counterparties.retrieve", _args(("id", "integer", id)))
+        result = self._client._call("counterparties.retrieve", _args(("id", "integer", id, "path")))
         return cast("CounterpartyWithParty", from_wire("model:CounterpartyWithParty", result))
 
     def update(
@@ -289,7 +294,7 @@ class Counterparties:
         result = self._client._call(
             "counterparties.update",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("party_id", "integer", party_id),
                 ("relationship_type", "enum:RelationshipType", relationship_type),
             ),
@@ -357,8 +362,8 @@ class Invoices:
         result = self._client._call(
             "invoices.list",
             _args(
-                ("currency", "string", currency),
-                ("status", "enum:SourceStatus", status),
+                ("currency", "string", currency, "query"),
+                ("status", "enum:SourceStatus", status, "query"),
             ),
         )
         return cast("list[Invoice]", from_wire("list:model:Invoice", result))
@@ -372,7 +377,7 @@ class Invoices:
         Args:
             id: The document's id.
         """
-        result = self._client._call("invoices.retrieve", _args(("id", "integer", id)))
+        result = self._client._call("invoices.retrieve", _args(("id", "integer", id, "path")))
         return cast("InvoiceDetail", from_wire("model:InvoiceDetail", result))
 
     def retrieve_by_number(
@@ -387,7 +392,7 @@ class Invoices:
         result = self._client._call(
             "invoices.retrieve_by_number",
             _args(
-                ("number", "string", number),
+                ("number", "string", number, "path"),
             ),
         )
         return cast("InvoiceDetail", from_wire("model:InvoiceDetail", result))
@@ -413,7 +418,7 @@ class Invoices:
         result = self._client._call(
             "invoices.update",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("due_date", "timestamp", due_date),
                 ("fee_bearer", "enum:FeeBearer", fee_bearer),
                 ("note", "string", note),
@@ -444,7 +449,7 @@ class Invoices:
         result = self._client._call(
             "invoices.add_item",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("amount", "decimal", amount),
                 ("currency", "string", currency),
                 ("name", "string", name),
@@ -476,8 +481,8 @@ class Invoices:
         result = self._client._call(
             "invoices.update_item",
             _args(
-                ("id", "integer", id),
-                ("item_id", "integer", item_id),
+                ("id", "integer", id, "path"),
+                ("item_id", "integer", item_id, "path"),
                 ("amount", "decimal", amount),
                 ("name", "string", name),
                 ("qty", "integer", qty),
@@ -499,8 +504,8 @@ class Invoices:
         self._client._call(
             "invoices.remove_item",
             _args(
-                ("id", "integer", id),
-                ("item_id", "integer", item_id),
+                ("id", "integer", id, "path"),
+                ("item_id", "integer", item_id, "path"),
             ),
         )
 
@@ -513,7 +518,7 @@ class Invoices:
         Args:
             id: The document's id.
         """
-        result = self._client._call("invoices.publish", _args(("id", "integer", id)))
+        result = self._client._call("invoices.publish", _args(("id", "integer", id, "path")))
         return cast("Invoice", from_wire("model:Invoice", result))
 
     def cancel(
@@ -525,7 +530,7 @@ class Invoices:
         Args:
             id: The document's id.
         """
-        result = self._client._call("invoices.cancel", _args(("id", "integer", id)))
+        result = self._client._call("invoices.cancel", _args(("id", "integer", id, "path")))
         return cast("Invoice", from_wire("model:Invoice", result))
 
     def receipt(
@@ -537,7 +542,7 @@ class Invoices:
         Args:
             id: The document's id.
         """
-        result = self._client._call("invoices.receipt", _args(("id", "integer", id)))
+        result = self._client._call("invoices.receipt", _args(("id", "integer", id, "path")))
         return cast("InvoiceReceipt", from_wire("model:InvoiceReceipt", result))
 
     def receipt_by_number(
@@ -552,7 +557,7 @@ class Invoices:
         result = self._client._call(
             "invoices.receipt_by_number",
             _args(
-                ("number", "string", number),
+                ("number", "string", number, "path"),
             ),
         )
         return cast("InvoiceReceipt", from_wire("model:InvoiceReceipt", result))
@@ -618,8 +623,8 @@ class Orders:
         result = self._client._call(
             "orders.list",
             _args(
-                ("currency", "string", currency),
-                ("status", "enum:SourceStatus", status),
+                ("currency", "string", currency, "query"),
+                ("status", "enum:SourceStatus", status, "query"),
             ),
         )
         return cast("list[Order]", from_wire("list:model:Order", result))
@@ -633,7 +638,7 @@ class Orders:
         Args:
             id: The document's id.
         """
-        result = self._client._call("orders.retrieve", _args(("id", "integer", id)))
+        result = self._client._call("orders.retrieve", _args(("id", "integer", id, "path")))
         return cast("OrderDetail", from_wire("model:OrderDetail", result))
 
     def retrieve_by_number(
@@ -648,7 +653,7 @@ class Orders:
         result = self._client._call(
             "orders.retrieve_by_number",
             _args(
-                ("number", "string", number),
+                ("number", "string", number, "path"),
             ),
         )
         return cast("OrderDetail", from_wire("model:OrderDetail", result))
@@ -674,7 +679,7 @@ class Orders:
         result = self._client._call(
             "orders.update",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("due_date", "timestamp", due_date),
                 ("fee_bearer", "enum:FeeBearer", fee_bearer),
                 ("note", "string", note),
@@ -705,7 +710,7 @@ class Orders:
         result = self._client._call(
             "orders.add_item",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("amount", "decimal", amount),
                 ("currency", "string", currency),
                 ("name", "string", name),
@@ -737,8 +742,8 @@ class Orders:
         result = self._client._call(
             "orders.update_item",
             _args(
-                ("id", "integer", id),
-                ("item_id", "integer", item_id),
+                ("id", "integer", id, "path"),
+                ("item_id", "integer", item_id, "path"),
                 ("amount", "decimal", amount),
                 ("name", "string", name),
                 ("qty", "integer", qty),
@@ -760,8 +765,8 @@ class Orders:
         self._client._call(
             "orders.remove_item",
             _args(
-                ("id", "integer", id),
-                ("item_id", "integer", item_id),
+                ("id", "integer", id, "path"),
+                ("item_id", "integer", item_id, "path"),
             ),
         )
 
@@ -774,7 +779,7 @@ class Orders:
         Args:
             id: The document's id.
         """
-        result = self._client._call("orders.publish", _args(("id", "integer", id)))
+        result = self._client._call("orders.publish", _args(("id", "integer", id, "path")))
         return cast("Order", from_wire("model:Order", result))
 
     def cancel(
@@ -786,7 +791,7 @@ class Orders:
         Args:
             id: The document's id.
         """
-        result = self._client._call("orders.cancel", _args(("id", "integer", id)))
+        result = self._client._call("orders.cancel", _args(("id", "integer", id, "path")))
         return cast("Order", from_wire("model:Order", result))
 
     def receipt(
@@ -798,7 +803,7 @@ class Orders:
         Args:
             id: The document's id.
         """
-        result = self._client._call("orders.receipt", _args(("id", "integer", id)))
+        result = self._client._call("orders.receipt", _args(("id", "integer", id, "path")))
         return cast("OrderReceipt", from_wire("model:OrderReceipt", result))
 
     def receipt_by_number(
@@ -810,7 +815,12 @@ class Orders:
         Args:
             number: The document number (`INV-…` / `ORD-…`).
         """
-        result = self._client._call("orders.receipt_by_number", _args(("number", "string", number)))
+        result = self._client._call(
+            "orders.receipt_by_number",
+            _args(
+                ("number", "string", number, "path"),
+            ),
+        )
         return cast("OrderReceipt", from_wire("model:OrderReceipt", result))
 
 
@@ -912,8 +922,8 @@ class Links:
         result = self._client._call(
             "links.pay",
             _args(
-                ("source_type", "enum:SourceType", source_type),
-                ("source_number", "string", source_number),
+                ("source_type", "enum:SourceType", source_type, "query"),
+                ("source_number", "string", source_number, "query"),
             ),
         )
         return cast("Link", from_wire("model:Link", result))
@@ -933,8 +943,8 @@ class Links:
         result = self._client._call(
             "links.receipt",
             _args(
-                ("source_type", "enum:SourceType", source_type),
-                ("source_number", "string", source_number),
+                ("source_type", "enum:SourceType", source_type, "query"),
+                ("source_number", "string", source_number, "query"),
             ),
         )
         return cast("Link", from_wire("model:Link", result))
@@ -1090,7 +1100,7 @@ class PaymentAccounts:
         result = self._client._call(
             "payment_accounts.create",
             _args(
-                ("operation_type", "enum:OperationType", operation_type),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
                 ("account_name", "string", account_name),
                 ("method", "enum:PaymentMethod", method),
                 ("party_id", "integer", party_id),
@@ -1244,7 +1254,7 @@ class Status:
         result = self._client._call(
             "status.collection",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -1261,7 +1271,7 @@ class Status:
         result = self._client._call(
             "status.payout",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -1278,7 +1288,7 @@ class Status:
         result = self._client._call(
             "status.transfer",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -1295,7 +1305,7 @@ class Status:
         result = self._client._call(
             "status.refund",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -1317,7 +1327,7 @@ class Status:
             "status.execution",
             _args(
                 ("operation_type", "enum:OperationType", operation_type),
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -1338,8 +1348,8 @@ class Status:
         result = self._client._call(
             "status.source",
             _args(
-                ("source_id", "integer", source_id),
-                ("source_type", "enum:SourceType", source_type),
+                ("source_id", "integer", source_id, "query"),
+                ("source_type", "enum:SourceType", source_type, "query"),
             ),
         )
         return cast("SourceStatusInfo", from_wire("model:SourceStatusInfo", result))
@@ -1377,7 +1387,7 @@ class Status:
         result = self._client._call(
             "status.wait",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
                 ("operation", "enum:OperationType", operation),
                 ("backoff_factor", "number", backoff_factor),
                 ("initial_interval_ms", "seconds", initial_interval),
@@ -1427,15 +1437,15 @@ class Predictions:
         result = self._client._call(
             "predictions.amount_and_fees",
             _args(
-                ("base_amount", "decimal", base_amount),
-                ("base_currency", "string", base_currency),
-                ("fee_bearer", "enum:FeeBearer", fee_bearer),
-                ("operation_type", "enum:OperationType", operation_type),
-                ("payment_method", "enum:PaymentMethod", payment_method),
-                ("provider", "enum:Provider", provider),
-                ("target_currency", "string", target_currency),
-                ("owner_id", "integer", owner_id),
-                ("owner_type", "enum:OwnerType", owner_type),
+                ("base_amount", "decimal", base_amount, "query"),
+                ("base_currency", "string", base_currency, "query"),
+                ("fee_bearer", "enum:FeeBearer", fee_bearer, "query"),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
+                ("payment_method", "enum:PaymentMethod", payment_method, "query"),
+                ("provider", "enum:Provider", provider, "query"),
+                ("target_currency", "string", target_currency, "query"),
+                ("owner_id", "integer", owner_id, "query"),
+                ("owner_type", "enum:OwnerType", owner_type, "query"),
             ),
         )
         return cast("AmountAndFeePrediction", from_wire("model:AmountAndFeePrediction", result))
@@ -1456,8 +1466,8 @@ class Predictions:
         result = self._client._call(
             "predictions.mmo_provider_info",
             _args(
-                ("operation_type", "enum:OperationType", operation_type),
-                ("phone", "string", phone),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
+                ("phone", "string", phone, "query"),
             ),
         )
         return cast("MmoProviderInfo", from_wire("model:MmoProviderInfo", result))
@@ -1479,9 +1489,9 @@ class Predictions:
         result = self._client._call(
             "predictions.card_provider_info",
             _args(
-                ("operation_type", "enum:OperationType", operation_type),
-                ("payment_method_id", "string", payment_method_id),
-                ("provider", "enum:Provider", provider),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
+                ("payment_method_id", "string", payment_method_id, "query"),
+                ("provider", "enum:Provider", provider, "query"),
             ),
         )
         return cast("CardProviderInfo", from_wire("model:CardProviderInfo", result))
@@ -1508,11 +1518,11 @@ class Predictions:
         result = self._client._call(
             "predictions.payment_source_amount_and_fees",
             _args(
-                ("payment_method", "enum:PaymentMethod", payment_method),
-                ("provider", "enum:Provider", provider),
-                ("source_id", "integer", source_id),
-                ("source_type", "enum:SourceType", source_type),
-                ("target_currency", "string", target_currency),
+                ("payment_method", "enum:PaymentMethod", payment_method, "query"),
+                ("provider", "enum:Provider", provider, "query"),
+                ("source_id", "integer", source_id, "query"),
+                ("source_type", "enum:SourceType", source_type, "query"),
+                ("target_currency", "string", target_currency, "query"),
             ),
         )
         return cast("AmountAndFeePrediction", from_wire("model:AmountAndFeePrediction", result))
@@ -1541,8 +1551,8 @@ class Fees:
         result = self._client._call(
             "fees.gateway",
             _args(
-                ("operation_type", "enum:OperationType", operation_type),
-                ("payment_method", "enum:PaymentMethod", payment_method),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
+                ("payment_method", "enum:PaymentMethod", payment_method, "query"),
             ),
         )
         return cast("list[GatewayFee]", from_wire("list:model:GatewayFee", result))
@@ -1563,8 +1573,8 @@ class Fees:
         result = self._client._call(
             "fees.platform",
             _args(
-                ("fee_tier_name", "string", fee_tier_name),
-                ("operation_type", "enum:OperationType", operation_type),
+                ("fee_tier_name", "string", fee_tier_name, "query"),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
             ),
         )
         return cast("PlatformFee", from_wire("model:PlatformFee", result))
@@ -1584,8 +1594,8 @@ class Fees:
         result = self._client._call(
             "fees.merchant_tier",
             _args(
-                ("owner_id", "integer", owner_id),
-                ("owner_type", "enum:OwnerType", owner_type),
+                ("owner_id", "integer", owner_id, "query"),
+                ("owner_type", "enum:OwnerType", owner_type, "query"),
             ),
         )
         return cast("MerchantFeeTier", from_wire("model:MerchantFeeTier", result))
@@ -1621,8 +1631,8 @@ class Merchants:
         result = self._client._call(
             "merchants.info",
             _args(
-                ("merchant_id", "integer", merchant_id),
-                ("merchant_type", "enum:MerchantType", merchant_type),
+                ("merchant_id", "integer", merchant_id, "query"),
+                ("merchant_type", "enum:MerchantType", merchant_type, "query"),
             ),
         )
         return cast("MerchantInfo", from_wire("model:MerchantInfo", result))
@@ -1727,7 +1737,12 @@ class AsyncParties:
         Args:
             fullname: Only parties whose full name matches (partial match).
         """
-        result = await self._client._call("parties.list", _args(("fullname", "string", fullname)))
+        result = await self._client._call(
+            "parties.list",
+            _args(
+                ("fullname", "string", fullname, "query"),
+            ),
+        )
         return cast("list[Party]", from_wire("list:model:Party", result))
 
     async def retrieve(
@@ -1739,7 +1754,7 @@ class AsyncParties:
         Args:
             id: The party's id.
         """
-        result = await self._client._call("parties.retrieve", _args(("id", "integer", id)))
+        result = await self._client._call("parties.retrieve", _args(("id", "integer", id, "path")))
         return cast("Party", from_wire("model:Party", result))
 
 
@@ -1790,8 +1805,8 @@ class AsyncCounterparties:
         result = await self._client._call(
             "counterparties.list",
             _args(
-                ("fullname", "string", fullname),
-                ("relationship_type", "enum:RelationshipType", relationship_type),
+                ("fullname", "string", fullname, "query"),
+                ("relationship_type", "enum:RelationshipType", relationship_type, "query"),
             ),
         )
         return cast("list[Counterparty]", from_wire("list:model:Counterparty", result))
@@ -1805,7 +1820,12 @@ class AsyncCounterparties:
         Args:
             id: The counterparty's id.
         """
-        result = await self._client._call("counterparties.retrieve", _args(("id", "integer", id)))
+        result = await self._client._call(
+            "counterparties.retrieve",
+            _args(
+                ("id", "integer", id, "path"),
+            ),
+        )
         return cast("CounterpartyWithParty", from_wire("model:CounterpartyWithParty", result))
 
     async def update(
@@ -1825,7 +1845,7 @@ class AsyncCounterparties:
         result = await self._client._call(
             "counterparties.update",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("party_id", "integer", party_id),
                 ("relationship_type", "enum:RelationshipType", relationship_type),
             ),
@@ -1893,8 +1913,8 @@ class AsyncInvoices:
         result = await self._client._call(
             "invoices.list",
             _args(
-                ("currency", "string", currency),
-                ("status", "enum:SourceStatus", status),
+                ("currency", "string", currency, "query"),
+                ("status", "enum:SourceStatus", status, "query"),
             ),
         )
         return cast("list[Invoice]", from_wire("list:model:Invoice", result))
@@ -1908,7 +1928,7 @@ class AsyncInvoices:
         Args:
             id: The document's id.
         """
-        result = await self._client._call("invoices.retrieve", _args(("id", "integer", id)))
+        result = await self._client._call("invoices.retrieve", _args(("id", "integer", id, "path")))
         return cast("InvoiceDetail", from_wire("model:InvoiceDetail", result))
 
     async def retrieve_by_number(
@@ -1923,7 +1943,7 @@ class AsyncInvoices:
         result = await self._client._call(
             "invoices.retrieve_by_number",
             _args(
-                ("number", "string", number),
+                ("number", "string", number, "path"),
             ),
         )
         return cast("InvoiceDetail", from_wire("model:InvoiceDetail", result))
@@ -1949,7 +1969,7 @@ class AsyncInvoices:
         result = await self._client._call(
             "invoices.update",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("due_date", "timestamp", due_date),
                 ("fee_bearer", "enum:FeeBearer", fee_bearer),
                 ("note", "string", note),
@@ -1980,7 +2000,7 @@ class AsyncInvoices:
         result = await self._client._call(
             "invoices.add_item",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("amount", "decimal", amount),
                 ("currency", "string", currency),
                 ("name", "string", name),
@@ -2012,8 +2032,8 @@ class AsyncInvoices:
         result = await self._client._call(
             "invoices.update_item",
             _args(
-                ("id", "integer", id),
-                ("item_id", "integer", item_id),
+                ("id", "integer", id, "path"),
+                ("item_id", "integer", item_id, "path"),
                 ("amount", "decimal", amount),
                 ("name", "string", name),
                 ("qty", "integer", qty),
@@ -2035,8 +2055,8 @@ class AsyncInvoices:
         await self._client._call(
             "invoices.remove_item",
             _args(
-                ("id", "integer", id),
-                ("item_id", "integer", item_id),
+                ("id", "integer", id, "path"),
+                ("item_id", "integer", item_id, "path"),
             ),
         )
 
@@ -2049,7 +2069,7 @@ class AsyncInvoices:
         Args:
             id: The document's id.
         """
-        result = await self._client._call("invoices.publish", _args(("id", "integer", id)))
+        result = await self._client._call("invoices.publish", _args(("id", "integer", id, "path")))
         return cast("Invoice", from_wire("model:Invoice", result))
 
     async def cancel(
@@ -2061,7 +2081,7 @@ class AsyncInvoices:
         Args:
             id: The document's id.
         """
-        result = await self._client._call("invoices.cancel", _args(("id", "integer", id)))
+        result = await self._client._call("invoices.cancel", _args(("id", "integer", id, "path")))
         return cast("Invoice", from_wire("model:Invoice", result))
 
     async def receipt(
@@ -2073,7 +2093,7 @@ class AsyncInvoices:
         Args:
             id: The document's id.
         """
-        result = await self._client._call("invoices.receipt", _args(("id", "integer", id)))
+        result = await self._client._call("invoices.receipt", _args(("id", "integer", id, "path")))
         return cast("InvoiceReceipt", from_wire("model:InvoiceReceipt", result))
 
     async def receipt_by_number(
@@ -2088,7 +2108,7 @@ class AsyncInvoices:
         result = await self._client._call(
             "invoices.receipt_by_number",
             _args(
-                ("number", "string", number),
+                ("number", "string", number, "path"),
             ),
         )
         return cast("InvoiceReceipt", from_wire("model:InvoiceReceipt", result))
@@ -2154,8 +2174,8 @@ class AsyncOrders:
         result = await self._client._call(
             "orders.list",
             _args(
-                ("currency", "string", currency),
-                ("status", "enum:SourceStatus", status),
+                ("currency", "string", currency, "query"),
+                ("status", "enum:SourceStatus", status, "query"),
             ),
         )
         return cast("list[Order]", from_wire("list:model:Order", result))
@@ -2169,7 +2189,7 @@ class AsyncOrders:
         Args:
             id: The document's id.
         """
-        result = await self._client._call("orders.retrieve", _args(("id", "integer", id)))
+        result = await self._client._call("orders.retrieve", _args(("id", "integer", id, "path")))
         return cast("OrderDetail", from_wire("model:OrderDetail", result))
 
     async def retrieve_by_number(
@@ -2184,7 +2204,7 @@ class AsyncOrders:
         result = await self._client._call(
             "orders.retrieve_by_number",
             _args(
-                ("number", "string", number),
+                ("number", "string", number, "path"),
             ),
         )
         return cast("OrderDetail", from_wire("model:OrderDetail", result))
@@ -2210,7 +2230,7 @@ class AsyncOrders:
         result = await self._client._call(
             "orders.update",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("due_date", "timestamp", due_date),
                 ("fee_bearer", "enum:FeeBearer", fee_bearer),
                 ("note", "string", note),
@@ -2241,7 +2261,7 @@ class AsyncOrders:
         result = await self._client._call(
             "orders.add_item",
             _args(
-                ("id", "integer", id),
+                ("id", "integer", id, "path"),
                 ("amount", "decimal", amount),
                 ("currency", "string", currency),
                 ("name", "string", name),
@@ -2273,8 +2293,8 @@ class AsyncOrders:
         result = await self._client._call(
             "orders.update_item",
             _args(
-                ("id", "integer", id),
-                ("item_id", "integer", item_id),
+                ("id", "integer", id, "path"),
+                ("item_id", "integer", item_id, "path"),
                 ("amount", "decimal", amount),
                 ("name", "string", name),
                 ("qty", "integer", qty),
@@ -2296,8 +2316,8 @@ class AsyncOrders:
         await self._client._call(
             "orders.remove_item",
             _args(
-                ("id", "integer", id),
-                ("item_id", "integer", item_id),
+                ("id", "integer", id, "path"),
+                ("item_id", "integer", item_id, "path"),
             ),
         )
 
@@ -2310,7 +2330,7 @@ class AsyncOrders:
         Args:
             id: The document's id.
         """
-        result = await self._client._call("orders.publish", _args(("id", "integer", id)))
+        result = await self._client._call("orders.publish", _args(("id", "integer", id, "path")))
         return cast("Order", from_wire("model:Order", result))
 
     async def cancel(
@@ -2322,7 +2342,7 @@ class AsyncOrders:
         Args:
             id: The document's id.
         """
-        result = await self._client._call("orders.cancel", _args(("id", "integer", id)))
+        result = await self._client._call("orders.cancel", _args(("id", "integer", id, "path")))
         return cast("Order", from_wire("model:Order", result))
 
     async def receipt(
@@ -2334,7 +2354,7 @@ class AsyncOrders:
         Args:
             id: The document's id.
         """
-        result = await self._client._call("orders.receipt", _args(("id", "integer", id)))
+        result = await self._client._call("orders.receipt", _args(("id", "integer", id, "path")))
         return cast("OrderReceipt", from_wire("model:OrderReceipt", result))
 
     async def receipt_by_number(
@@ -2349,7 +2369,7 @@ class AsyncOrders:
         result = await self._client._call(
             "orders.receipt_by_number",
             _args(
-                ("number", "string", number),
+                ("number", "string", number, "path"),
             ),
         )
         return cast("OrderReceipt", from_wire("model:OrderReceipt", result))
@@ -2453,8 +2473,8 @@ class AsyncLinks:
         result = await self._client._call(
             "links.pay",
             _args(
-                ("source_type", "enum:SourceType", source_type),
-                ("source_number", "string", source_number),
+                ("source_type", "enum:SourceType", source_type, "query"),
+                ("source_number", "string", source_number, "query"),
             ),
         )
         return cast("Link", from_wire("model:Link", result))
@@ -2474,8 +2494,8 @@ class AsyncLinks:
         result = await self._client._call(
             "links.receipt",
             _args(
-                ("source_type", "enum:SourceType", source_type),
-                ("source_number", "string", source_number),
+                ("source_type", "enum:SourceType", source_type, "query"),
+                ("source_number", "string", source_number, "query"),
             ),
         )
         return cast("Link", from_wire("model:Link", result))
@@ -2631,7 +2651,7 @@ class AsyncPaymentAccounts:
         result = await self._client._call(
             "payment_accounts.create",
             _args(
-                ("operation_type", "enum:OperationType", operation_type),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
                 ("account_name", "string", account_name),
                 ("method", "enum:PaymentMethod", method),
                 ("party_id", "integer", party_id),
@@ -2785,7 +2805,7 @@ class AsyncStatus:
         result = await self._client._call(
             "status.collection",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -2802,7 +2822,7 @@ class AsyncStatus:
         result = await self._client._call(
             "status.payout",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -2819,7 +2839,7 @@ class AsyncStatus:
         result = await self._client._call(
             "status.transfer",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -2836,7 +2856,7 @@ class AsyncStatus:
         result = await self._client._call(
             "status.refund",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -2858,7 +2878,7 @@ class AsyncStatus:
             "status.execution",
             _args(
                 ("operation_type", "enum:OperationType", operation_type),
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
             ),
         )
         return cast("Execution", from_wire("model:Execution", result))
@@ -2879,8 +2899,8 @@ class AsyncStatus:
         result = await self._client._call(
             "status.source",
             _args(
-                ("source_id", "integer", source_id),
-                ("source_type", "enum:SourceType", source_type),
+                ("source_id", "integer", source_id, "query"),
+                ("source_type", "enum:SourceType", source_type, "query"),
             ),
         )
         return cast("SourceStatusInfo", from_wire("model:SourceStatusInfo", result))
@@ -2918,7 +2938,7 @@ class AsyncStatus:
         result = await self._client._call(
             "status.wait",
             _args(
-                ("reference_id", "string", reference_id),
+                ("reference_id", "string", reference_id, "path"),
                 ("operation", "enum:OperationType", operation),
                 ("backoff_factor", "number", backoff_factor),
                 ("initial_interval_ms", "seconds", initial_interval),
@@ -2968,15 +2988,15 @@ class AsyncPredictions:
         result = await self._client._call(
             "predictions.amount_and_fees",
             _args(
-                ("base_amount", "decimal", base_amount),
-                ("base_currency", "string", base_currency),
-                ("fee_bearer", "enum:FeeBearer", fee_bearer),
-                ("operation_type", "enum:OperationType", operation_type),
-                ("payment_method", "enum:PaymentMethod", payment_method),
-                ("provider", "enum:Provider", provider),
-                ("target_currency", "string", target_currency),
-                ("owner_id", "integer", owner_id),
-                ("owner_type", "enum:OwnerType", owner_type),
+                ("base_amount", "decimal", base_amount, "query"),
+                ("base_currency", "string", base_currency, "query"),
+                ("fee_bearer", "enum:FeeBearer", fee_bearer, "query"),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
+                ("payment_method", "enum:PaymentMethod", payment_method, "query"),
+                ("provider", "enum:Provider", provider, "query"),
+                ("target_currency", "string", target_currency, "query"),
+                ("owner_id", "integer", owner_id, "query"),
+                ("owner_type", "enum:OwnerType", owner_type, "query"),
             ),
         )
         return cast("AmountAndFeePrediction", from_wire("model:AmountAndFeePrediction", result))
@@ -2997,8 +3017,8 @@ class AsyncPredictions:
         result = await self._client._call(
             "predictions.mmo_provider_info",
             _args(
-                ("operation_type", "enum:OperationType", operation_type),
-                ("phone", "string", phone),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
+                ("phone", "string", phone, "query"),
             ),
         )
         return cast("MmoProviderInfo", from_wire("model:MmoProviderInfo", result))
@@ -3020,9 +3040,9 @@ class AsyncPredictions:
         result = await self._client._call(
             "predictions.card_provider_info",
             _args(
-                ("operation_type", "enum:OperationType", operation_type),
-                ("payment_method_id", "string", payment_method_id),
-                ("provider", "enum:Provider", provider),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
+                ("payment_method_id", "string", payment_method_id, "query"),
+                ("provider", "enum:Provider", provider, "query"),
             ),
         )
         return cast("CardProviderInfo", from_wire("model:CardProviderInfo", result))
@@ -3049,11 +3069,11 @@ class AsyncPredictions:
         result = await self._client._call(
             "predictions.payment_source_amount_and_fees",
             _args(
-                ("payment_method", "enum:PaymentMethod", payment_method),
-                ("provider", "enum:Provider", provider),
-                ("source_id", "integer", source_id),
-                ("source_type", "enum:SourceType", source_type),
-                ("target_currency", "string", target_currency),
+                ("payment_method", "enum:PaymentMethod", payment_method, "query"),
+                ("provider", "enum:Provider", provider, "query"),
+                ("source_id", "integer", source_id, "query"),
+                ("source_type", "enum:SourceType", source_type, "query"),
+                ("target_currency", "string", target_currency, "query"),
             ),
         )
         return cast("AmountAndFeePrediction", from_wire("model:AmountAndFeePrediction", result))
@@ -3082,8 +3102,8 @@ class AsyncFees:
         result = await self._client._call(
             "fees.gateway",
             _args(
-                ("operation_type", "enum:OperationType", operation_type),
-                ("payment_method", "enum:PaymentMethod", payment_method),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
+                ("payment_method", "enum:PaymentMethod", payment_method, "query"),
             ),
         )
         return cast("list[GatewayFee]", from_wire("list:model:GatewayFee", result))
@@ -3104,8 +3124,8 @@ class AsyncFees:
         result = await self._client._call(
             "fees.platform",
             _args(
-                ("fee_tier_name", "string", fee_tier_name),
-                ("operation_type", "enum:OperationType", operation_type),
+                ("fee_tier_name", "string", fee_tier_name, "query"),
+                ("operation_type", "enum:OperationType", operation_type, "query"),
             ),
         )
         return cast("PlatformFee", from_wire("model:PlatformFee", result))
@@ -3125,8 +3145,8 @@ class AsyncFees:
         result = await self._client._call(
             "fees.merchant_tier",
             _args(
-                ("owner_id", "integer", owner_id),
-                ("owner_type", "enum:OwnerType", owner_type),
+                ("owner_id", "integer", owner_id, "query"),
+                ("owner_type", "enum:OwnerType", owner_type, "query"),
             ),
         )
         return cast("MerchantFeeTier", from_wire("model:MerchantFeeTier", result))
@@ -3162,8 +3182,8 @@ class AsyncMerchants:
         result = await self._client._call(
             "merchants.info",
             _args(
-                ("merchant_id", "integer", merchant_id),
-                ("merchant_type", "enum:MerchantType", merchant_type),
+                ("merchant_id", "integer", merchant_id, "query"),
+                ("merchant_type", "enum:MerchantType", merchant_type, "query"),
             ),
         )
         return cast("MerchantInfo", from_wire("model:MerchantInfo", result))
