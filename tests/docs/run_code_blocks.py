@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -217,6 +218,7 @@ class Runner:
 
     def close(self) -> None:
         self.sandbox.stop()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
