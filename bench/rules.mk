@@ -105,13 +105,15 @@ bench-release-line:
 # up by the shell after the build.
 BENCH_CRITERION_BIN = $$(ls -t target/release/deps/overhead-* 2>/dev/null | grep -v '\.d$$' | head -1)
 
+# DOLLR_NATIVE_ADDON=release: the Node contender measures the release addon or fails to load,
+# never a debug build it fell back to.
 bench-run:
 	@started=$$(date +%s); \
 	$(MAKE) --no-print-directory bench-build; \
 	built=$$(( $$(date +%s) - started )); \
 	echo "bench: builds took $${built} s"; \
 	kotlin=(); [ -f $(BENCH_KOTLIN_CMD) ] && kotlin=(--kotlin "$$(cat $(BENCH_KOTLIN_CMD))"); \
-	./target/release/dollr-bench run --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
+	DOLLR_NATIVE_ADDON=release ./target/release/dollr-bench run --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
 		--kotlin-missing "$$(cat $(BENCH_KOTLIN_MISSING) 2>/dev/null || echo not built)" \
 		--criterion-bin "$(BENCH_CRITERION_BIN)" \
 		--flows $(BENCH_FLOWS) --rounds $(BENCH_ROUNDS) --build-seconds $$built $(BENCH_ARGS); \
@@ -119,7 +121,7 @@ bench-run:
 
 bench-quick: bench-build
 	@kotlin=(); [ -f $(BENCH_KOTLIN_CMD) ] && kotlin=(--kotlin "$$(cat $(BENCH_KOTLIN_CMD))"); \
-	./target/release/dollr-bench run --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
+	DOLLR_NATIVE_ADDON=release ./target/release/dollr-bench run --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
 		--kotlin-missing "$$(cat $(BENCH_KOTLIN_MISSING) 2>/dev/null || echo not built)" \
 		--flows 200 --rounds 2 --overhead-calls 200 --overhead-batches 3 \
 		--out $(BENCH_OUT)/BENCHMARKS.quick.md $(BENCH_ARGS)
