@@ -225,12 +225,16 @@ impl Error {
     }
     /// The error with each client-side detail located in `location` (`path`, `query`) rather
     /// than the body, for validators of path and query parameters.
-    pub(crate) fn located(mut self, location: &str) -> Self {
-        for detail in &mut self.0.details {
+    pub(crate) fn located(self, location: &str) -> Self {
+        self.edit_details(|detail| {
             if detail.loc.first().is_some_and(|first| first == "body") {
                 detail.loc[0] = location.to_string();
             }
-        }
+        })
+    }
+    /// The error with `edit` applied to each validation detail, in place.
+    pub(crate) fn edit_details(mut self, edit: impl FnMut(&mut ValidationDetail)) -> Self {
+        self.0.details.iter_mut().for_each(edit);
         self
     }
     /// Replaces the message (the bridge renames a field the caller never wrote).

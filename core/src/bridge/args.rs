@@ -47,18 +47,11 @@ impl Locations {
         if error.kind() != ErrorKind::Validation || error.status().is_some() {
             return error;
         }
-        let details: Vec<ValidationDetail> = error
-            .details()
-            .iter()
-            .cloned()
-            .map(|mut detail| {
-                if let Some(location) = self.location_of(&detail.loc) {
-                    detail.loc[0] = location.to_string();
-                }
-                detail
-            })
-            .collect();
-        error.with_details(details)
+        error.edit_details(|detail| {
+            if let Some(location) = self.location_of(&detail.loc) {
+                detail.loc[0] = location.to_string();
+            }
+        })
     }
 
     fn location_of(&self, loc: &[String]) -> Option<&'static str> {

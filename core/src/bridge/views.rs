@@ -191,22 +191,15 @@ pub(crate) fn single_line_amount(error: Error, amount_given: bool) -> Error {
     if !amount_given || error.status().is_some() || !error.details().iter().any(names_the_line) {
         return error;
     }
-    let details: Vec<ValidationDetail> = error
-        .details()
-        .iter()
-        .cloned()
-        .map(|mut detail| {
-            if names_the_line(&detail) {
-                let location = detail.loc.first().cloned().unwrap_or_else(|| "body".into());
-                detail.loc = vec![location, "amount".to_string()];
-            }
-            detail
-        })
-        .collect();
     let message = error
         .message()
         .replace(&format!("`{SINGLE_LINE_AMOUNT}`"), "`amount`");
-    error.with_message(message).with_details(details)
+    error.with_message(message).edit_details(|detail| {
+        if names_the_line(detail) {
+            let location = detail.loc.first().cloned().unwrap_or_else(|| "body".into());
+            detail.loc = vec![location, "amount".to_string()];
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
