@@ -2,8 +2,10 @@
 //! repeat, one token replacement and retry after a 401 (a second only when the replacement may
 //! predate the revocation), no redirects, bounded bodies, error mapping with secrets scrubbed.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::fmt::Display;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -212,8 +214,8 @@ pub(crate) struct Inner {
     transport: Arc<dyn Transport>,
     tokens: TokenCache,
     pub(crate) journal: Arc<dyn Journal>,
-    /// Payment accounts the flows registered, reused for the same wallet (see `flows`).
-    pub(crate) remembered_accounts: std::sync::Mutex<crate::flows::AccountMap>,
+    /// State the layers built on the client keep per client (see [`Client::state`]).
+    state: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 /// The Dollr API client. Cheap to clone (an `Arc` inside); safe to share across tasks and threads;
@@ -390,6 +392,31 @@ impl Client {
     pub async fn send_value(&self, request: ApiRequest) -> Result<Value> {
         self.send(request).await
     }
+
+    /// The value of type `T` this client (and every clone of it) keeps, created with
+    /// `T::default()` on first use. It lets a layer built on the client keep per-client state
+    /// (the flows' remembered payment accounts) without the client knowing it: the pipeline
+    /// depends on nothing above it.
+    pub(crate) fn state<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        // A poisoned lock only means a thread panicked while inserting into a plain map.
+        let mut state = self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let slot = state
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        match Arc::clone(slot).downcast::<T>() {
+            Ok(value) => value,
+            // Unreachable: the slot of `T`'s id holds a `T`. Should it not, replace it.
+            Err(_) => {
+                let value = Arc::new(T::default());
+                *slot = value.clone();
+                value
+            }
+        }
+    }
 }
 
 impl ClientBuilder {
@@ -398,7 +425,7 @@ impl ClientBuilder {
         let config = self.resolve()?;
         let transport: Arc<dyn Transport> = match self.take_transport() {
             Some(transport) => transport,
-            None => Arc::new(ReqwestTransport::new(&config)?),
+            None => Arc::new(ReqwestTransport::new(config.reqwest_settings())?),
         };
         let clock: Arc<dyn Clock> = self.take_clock().unwrap_or_else(|| Arc::new(SystemClock));
         let fetcher: Arc<dyn TokenFetcher> = match &config.credentials {
@@ -420,7 +447,7 @@ impl ClientBuilder {
                 config,
                 transport,
                 journal,
-                remembered_accounts: std::sync::Mutex::new(crate::flows::AccountMap::new()),
+                state: Mutex::default(),
             }),
             options: RequestOptions::default(),
         })

@@ -7,9 +7,11 @@ use std::time::Duration;
 use crate::auth::AccessTokenProvider;
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
-use crate::journal::Journal;
+// Re-exported: `JournalConfig` is defined beside the journals it opens (the journal module
+// knows nothing of the client's configuration).
+pub use crate::journal::JournalConfig;
 use crate::secret::Secret;
-use crate::transport::Transport;
+use crate::transport::{ReqwestSettings, Transport};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.heydollr.app";
@@ -31,8 +33,8 @@ pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// How requests that are safe to repeat are retried: exponential backoff with full jitter, capped,
 /// honouring `Retry-After`. Executions are never retried blindly (see the `execute` module).
+// Not a uniffi record: bindings take its fields as client options (`bridge::ClientOptions`).
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retries).
     pub max_retries: u32,
@@ -66,28 +68,6 @@ pub struct RequestOptions {
     /// Overrides the client's `max_retries`.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub max_retries: Option<u32>,
-}
-
-/// Where execution intents are recorded before money moves.
-#[derive(Clone, Default)]
-pub enum JournalConfig {
-    /// In memory: exactly-once within this process only.
-    #[default]
-    Memory,
-    /// A SQLite file: survives crashes and restarts (the durable choice for anything that moves money).
-    Sqlite(PathBuf),
-    /// Your own implementation (e.g. a database shared by many app instances).
-    Custom(Arc<dyn Journal>),
-}
-
-impl std::fmt::Debug for JournalConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            JournalConfig::Memory => f.write_str("Memory"),
-            JournalConfig::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
-            JournalConfig::Custom(_) => f.write_str("Custom(..)"),
-        }
-    }
 }
 
 /// How the client authenticates.
@@ -139,6 +119,19 @@ pub struct Config {
     pub extra_root_ca_pem: Option<Vec<u8>>,
     /// The most bytes read from one answer's body; more is a `Decode` error.
     pub max_response_body: usize,
+}
+
+impl Config {
+    /// What the default transport ([`crate::transport::ReqwestTransport`]) is built from.
+    pub fn reqwest_settings(&self) -> ReqwestSettings<'_> {
+        ReqwestSettings {
+            user_agent: &self.user_agent,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            extra_root_ca_pem: self.extra_root_ca_pem.as_deref(),
+            max_response_body: self.max_response_body,
+        }
+    }
 }
 
 /// Builds a [`crate::Client`]. Unset values fall back to `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`,
@@ -210,6 +203,11 @@ impl ClientBuilder {
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
+    }
+    /// The retry policy set so far, or the default one (for options that change one of its
+    /// fields).
+    pub(crate) fn retry_policy_or_default(&self) -> RetryPolicy {
+        self.retry.clone().unwrap_or_default()
     }
     /// Just the number of retries (default 2).
     pub fn max_retries(mut self, retries: u32) -> Self {

@@ -53,6 +53,8 @@ use serde_json::Value;
 use crate::client::{ApiRequest, Client, RetryClass};
 use crate::enums::OperationType;
 use crate::error::{Error, ErrorKind, Result};
+// Defined with the ids so the request models can default to it without depending on this module.
+pub use crate::ids::new_reference_id;
 use crate::ids::Id;
 use crate::journal::{request_hash, Begin, Intent, IntentOutcome, IntentState, NewIntent};
 use crate::models::{
@@ -61,12 +63,6 @@ use crate::models::{
 };
 use crate::redact::redact_value;
 use crate::validate::Validate;
-
-/// A fresh execution reference id: a random UUID v4, e.g. `550e8400-e29b-41d4-a716-446655440000`.
-/// Store it (the journal does) before executing; reuse it for every retry of the same payment.
-pub fn new_reference_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
 
 /// How hard one execute call tries before it gives up with `AmbiguousExecution` (or the last error).
 /// Defaults: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s, `Retry-After` up to 30 s.

@@ -13,6 +13,12 @@ use serde_json::Value;
 /// An object id as users see it.
 pub type Id = i64;
 
+/// A fresh execution reference id: a random UUID v4, e.g. `550e8400-e29b-41d4-a716-446655440000`.
+/// Store it (the journal does) before executing; reuse it for every retry of the same payment.
+pub fn new_reference_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 fn id_from_value<E: serde::de::Error>(value: Value) -> Result<Id, E> {
     match value {
         // `18.0` is an integer id written as a float (the schema allows number|integer).

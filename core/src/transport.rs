@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 
 // The types of `HttpRequest`/`HttpResponse`, re-exported so a custom `Transport` needs no matching
@@ -142,8 +141,25 @@ pub trait Transport: Send + Sync {
         -> std::result::Result<HttpResponse, TransportError>;
 }
 
+/// What the default transport is built from: the transport's part of the client configuration
+/// (`Config::reqwest_settings`), named here so that this layer knows nothing of the client's
+/// configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct ReqwestSettings<'a> {
+    /// The `User-Agent` header.
+    pub user_agent: &'a str,
+    /// The default time allowed for one request (`HttpRequest::timeout` overrides it).
+    pub timeout: Duration,
+    /// The time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// An extra root certificate (PEM) to trust.
+    pub extra_root_ca_pem: Option<&'a [u8]>,
+    /// The most bytes read from one answer's body.
+    pub max_response_body: usize,
+}
+
 /// The default transport: reqwest with rustls; never follows redirects; reads at most
-/// `Config::max_response_body` bytes of a body.
+/// `max_response_body` bytes of a body.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
@@ -151,19 +167,19 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// Builds the transport from the client configuration.
-    pub fn new(config: &Config) -> Result<Self> {
+    /// Builds the transport (from the client configuration: `Config::reqwest_settings`).
+    pub fn new(settings: ReqwestSettings<'_>) -> Result<Self> {
         let mut builder = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
+            .user_agent(settings.user_agent)
             // The default for every request; `HttpRequest::timeout` overrides it per request.
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             // A JSON API does not redirect; a redirect would re-send the client secret or the
             // bearer token to wherever it points. The pipeline turns the 3xx into an error.
             .redirect(reqwest::redirect::Policy::none())
             .tcp_nodelay(true);
-        if let Some(pem) = &config.extra_root_ca_pem {
+        if let Some(pem) = settings.extra_root_ca_pem {
             let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
                 Error::invalid_field("extra_root_ca_pem", format!("not a PEM certificate: {e}"))
             })?;
@@ -174,7 +190,7 @@ impl ReqwestTransport {
             .map_err(|e| Error::internal(format!("could not build the HTTP client: {e}")))?;
         Ok(ReqwestTransport {
             http,
-            max_body: config.max_response_body,
+            max_body: settings.max_response_body,
         })
     }
 }

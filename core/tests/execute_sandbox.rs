@@ -60,7 +60,7 @@ fn client_for(sandbox: &Sandbox) -> (Client, Arc<Recording>) {
             max_retry_after: Duration::from_secs(2),
         });
     let recording = Arc::new(Recording {
-        inner: ReqwestTransport::new(&builder.resolve().unwrap()).unwrap(),
+        inner: ReqwestTransport::new(builder.resolve().unwrap().reqwest_settings()).unwrap(),
         execution_bodies: Mutex::new(Vec::new()),
     });
     (

@@ -7,6 +7,8 @@
 //! and `#[cfg(test)]` modules are not code the module depends on. A module missing from the
 //! declaration fails too, so a new one is placed deliberately.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -136,7 +138,9 @@ fn edges() -> BTreeMap<(String, String), Vec<String>> {
                         match (exports.get(&target), globs.as_slice()) {
                             (Some(module), _) => module.clone(),
                             (None, [glob]) => glob.clone(),
-                            _ => panic!("{shown}:{number}: cannot tell which module `crate::{target}` is"),
+                            _ => panic!(
+                                "{shown}:{number}: cannot tell which module `crate::{target}` is"
+                            ),
                         }
                     } else {
                         target

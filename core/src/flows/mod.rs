@@ -998,15 +998,18 @@ pub(crate) struct AccountKey {
     pub(crate) party_id: Option<Id>,
 }
 
-/// Payment accounts created by flows, remembered per [`Client`] and shared by its clones (the map
-/// lives in the client's shared state): the API has no lookup, and Dollr asks to reuse
-/// mobile-money and payout accounts rather than register the same wallet again.
-pub(crate) type AccountMap = HashMap<AccountKey, Id>;
+/// Payment accounts created by flows, remembered per [`Client`] and shared by its clones (kept in
+/// the client's per-client state, [`Client::state`], which the client holds without knowing what
+/// it is): the API has no lookup, and Dollr asks to reuse mobile-money and payout accounts rather
+/// than register the same wallet again.
+#[derive(Default)]
+pub(crate) struct AccountMap(Mutex<HashMap<AccountKey, Id>>);
 
-fn with_accounts<T>(client: &Client, f: impl FnOnce(&mut AccountMap) -> T) -> T {
+fn with_accounts<T>(client: &Client, f: impl FnOnce(&mut HashMap<AccountKey, Id>) -> T) -> T {
+    let accounts = client.state::<AccountMap>();
     // A poisoned lock only means another thread panicked mid-update of a plain map: the map is
     // still a valid cache, so keep using it.
-    let mut accounts = match client.inner.remembered_accounts.lock() {
+    let mut accounts = match accounts.0.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     };
@@ -1033,7 +1036,7 @@ impl Client {
     /// Forgets the payment accounts the flows remembered for this client (and its clones), so the
     /// next collect or payout registers the wallet again. Useful after resetting a sandbox.
     pub fn forget_payment_accounts(&self) {
-        with_accounts(self, AccountMap::clear);
+        with_accounts(self, HashMap::clear);
     }
 }
 

@@ -24,13 +24,13 @@ mod memory;
 mod sqlite;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::config::JournalConfig;
 use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::Result;
 use crate::models::Execution;
@@ -351,6 +351,28 @@ pub fn request_hash(operation: &OperationType, hashed_fields: &Value) -> String 
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+/// Where execution intents are recorded before money moves.
+#[derive(Clone, Default)]
+pub enum JournalConfig {
+    /// In memory: exactly-once within this process only.
+    #[default]
+    Memory,
+    /// A SQLite file: survives crashes and restarts (the durable choice for anything that moves money).
+    Sqlite(PathBuf),
+    /// Your own implementation (e.g. a database shared by many app instances).
+    Custom(Arc<dyn Journal>),
+}
+
+impl std::fmt::Debug for JournalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JournalConfig::Memory => f.write_str("Memory"),
+            JournalConfig::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            JournalConfig::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
 }
 
 /// Opens the journal the configuration names.

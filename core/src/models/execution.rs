@@ -30,7 +30,7 @@ pub struct CollectionExecutionRequest {
     /// Your idempotency key: a UUID v4, journaled before the call. When absent from the input
     /// (bindings' `reference_id=None`) the core generates one; it comes back on the execution and
     /// on every error, so store it. Pass the same id again to resume, never a new one.
-    #[serde(default = "crate::execute::new_reference_id")]
+    #[serde(default = "crate::ids::new_reference_id")]
     pub reference_id: String,
 }
 
@@ -58,7 +58,7 @@ pub struct PayoutExecutionRequest {
     /// Your idempotency key: a UUID v4, journaled before the call. When absent from the input
     /// (bindings' `reference_id=None`) the core generates one; it comes back on the execution and
     /// on every error, so store it. Pass the same id again to resume, never a new one.
-    #[serde(default = "crate::execute::new_reference_id")]
+    #[serde(default = "crate::ids::new_reference_id")]
     pub reference_id: String,
     /// The merchant's passcode verification and device metadata.
     pub passcode: Passcode,
@@ -164,7 +164,7 @@ pub struct TransferExecutionRequest {
     /// Your idempotency key: a UUID v4, journaled before the call. When absent from the input
     /// (bindings' `reference_id=None`) the core generates one; it comes back on the execution and
     /// on every error, so store it. Pass the same id again to resume, never a new one.
-    #[serde(default = "crate::execute::new_reference_id")]
+    #[serde(default = "crate::ids::new_reference_id")]
     pub reference_id: String,
 }
 
@@ -186,7 +186,7 @@ pub struct RefundExecutionRequest {
     /// Your idempotency key: a UUID v4, journaled before the call. When absent from the input
     /// (bindings' `reference_id=None`) the core generates one; it comes back on the execution and
     /// on every error, so store it. Pass the same id again to resume, never a new one.
-    #[serde(default = "crate::execute::new_reference_id")]
+    #[serde(default = "crate::ids::new_reference_id")]
     pub reference_id: String,
 }
 
