@@ -586,8 +586,8 @@ export interface ErrorInfo {
 
 /**
  * How an execution resolves ambiguous outcomes (every field defaults to the core's
- * `ExecutePolicy::default()`: 3 POSTs, 3 status lookups, backoff 500 ms doubling to 8 s,
- * `Retry-After` up to 30 s).
+ * `ExecutePolicy::default()`: 3 POSTs, 3 status lookups, backoff 500 ms doubling to 8000 ms,
+ * `Retry-After` up to 30000 ms).
  */
 export interface ExecutePolicy {
   /** The first backoff between attempts, in milliseconds; doubles each time. */
@@ -2921,14 +2921,29 @@ export interface ClientOptions {
   clientId?: string;
   /** The client secret, or `DOLLR_CLIENT_SECRET`. Never printed. */
   clientSecret?: SecretInput;
+  /** The time allowed to open a connection (default 10000 ms). */
+  connectTimeoutMs?: number;
+  /** An extra root certificate to trust (PEM text), e.g. a corporate TLS proxy's. */
+  extraRootCaPem?: string;
+  /** Do not read the `DOLLR_*` environment variables (default false). */
+  ignoreEnv?: boolean;
+  /** The first backoff before a retry; doubles on every retry (default 250 ms). */
+  initialBackoffMs?: number;
   /**
    * A SQLite file for the execution journal (created if missing), so exactly-once survives
    * crashes and restarts; default: in memory.
    */
   journal?: string;
+  /** The longest backoff before a retry (default 8000 ms). */
+  maxBackoffMs?: number;
   /** Retries of requests that are safe to repeat (default 2). */
   maxRetries?: number;
-  /** The per-request timeout, in milliseconds (default 30000). */
+  /**
+   * The longest `Retry-After` waited for inside one call (default 60000 ms); a longer one surfaces
+   * as a `RateLimited` error for the caller to schedule.
+   */
+  maxRetryAfterMs?: number;
+  /** The time allowed for one HTTP request (default 30000 ms). */
   timeoutMs?: number;
 }
 

@@ -64,9 +64,37 @@ function jsNames(text) {
   });
 }
 
+// A duration quantity in the core's docs: `8 s`, `0.25 s`, `500 ms`.
+const SECONDS = /\b(\d+(?:\.\d+)?) ?s\b/g;
+const ANY_SECONDS = /\b\d+(?:\.\d+)? ?s\b|\bseconds?\b/i;
+const ANY_MILLISECONDS = /\b\d+(?:\.\d+)? ?ms\b|\bmilliseconds?\b/i;
+
+/** `8 s` restated as `8000 ms`: JS states durations in milliseconds (`*Ms` numbers). */
+function millisecondsText(text) {
+  return text.replace(SECONDS, (_, n) => `${Math.round(Number(n) * 1000)} ms`);
+}
+
+/**
+ * The core's doc with every sentence that speaks of seconds and milliseconds restated in
+ * milliseconds (`backoff 500 ms doubling to 8 s` → `backoff 500 ms doubling to 8000 ms`): a
+ * duration is stated in one unit, JS's.
+ */
+function oneUnit(text) {
+  return text
+    .split(/((?<=[.;!])\s+)/)
+    .map((part) => (ANY_SECONDS.test(part) && ANY_MILLISECONDS.test(part) ? millisecondsText(part) : part))
+    .join('');
+}
+
+/** The doc of a `*_ms` field or parameter (a `*Ms` number in JS): every duration in ms. */
+function durationDoc(field) {
+  const doc = String(field.doc ?? '');
+  return field.type === 'integer' && field.name.endsWith('_ms') ? millisecondsText(doc) : doc;
+}
+
 function jsdoc(text, indent = '', extra = []) {
   const lines = [];
-  for (const line of jsNames(String(text ?? '')).trim().split('\n')) lines.push(line.trimEnd());
+  for (const line of oneUnit(jsNames(String(text ?? ''))).trim().split('\n')) lines.push(line.trimEnd());
   for (const line of extra) lines.push(line);
   const body = lines.filter((line, i) => line !== '' || (i > 0 && i < lines.length - 1));
   if (body.length === 0 || (body.length === 1 && body[0] === '')) return '';
@@ -318,7 +346,7 @@ function fieldLines(fields, direction, ctx, indent, optionalOf = (f) => f.option
   return fields
     .map((f) => {
       const optional = optionalOf(f);
-      return `${jsdoc(f.doc, indent)}${indent}${direction === 'out' ? 'readonly ' : ''}${propertyKey(camel(f.name))}${optional ? '?' : ''}: ${tsType(f.type, direction, ctx)};`;
+      return `${jsdoc(durationDoc(f), indent)}${indent}${direction === 'out' ? 'readonly ' : ''}${propertyKey(camel(f.name))}${optional ? '?' : ''}: ${tsType(f.type, direction, ctx)};`;
     })
     .join('\n');
 }
@@ -463,7 +491,7 @@ export declare class Secret {
     const returns = op.returns === 'null' ? 'void' : tsType(op.returns, 'out', ctx);
     const paramDocs = positionalParams(op)
       .filter((p) => p.doc)
-      .map((p) => `@param ${camel(p.name)} ${p.doc}`);
+      .map((p) => `@param ${camel(p.name)} ${durationDoc(p)}`);
     return `${jsdoc(op.doc, indent, paramDocs.length ? ['', ...paramDocs] : [])}${indent}${camel(op.method)}(${params.join(', ')}): Promise<${returns}>;`;
   };
   const byResource = new Map();

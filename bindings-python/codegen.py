@@ -124,9 +124,30 @@ def referenced(kind: str) -> str | None:
     return None
 
 
+# A duration quantity in the core's docs: `500 ms`, `8 s`.
+MILLISECONDS = re.compile(r"\b(\d+(?:\.\d+)?) ?ms\b")
+SECONDS = re.compile(r"\b\d+(?:\.\d+)? ?s\b|\bseconds?\b")
+
+
+def seconds_text(text: str) -> str:
+    """``500 ms`` restated as ``0.5 s``: Python states durations in seconds."""
+    return MILLISECONDS.sub(lambda m: f"{float(m[1]) / 1000:g} s", text)
+
+
+def one_unit(text: str) -> str:
+    """The core's doc with every sentence that speaks of milliseconds and seconds restated in
+    seconds (``backoff 500 ms doubling to 8 s`` → ``backoff 0.5 s doubling to 8 s``): a duration
+    is stated in one unit, Python's."""
+    parts = re.split(r"((?<=[.;!])\s+)", text or "")
+    return "".join(
+        seconds_text(part) if MILLISECONDS.search(part) and SECONDS.search(part) else part
+        for part in parts
+    )
+
+
 def docstring(text: str, indent: str) -> list[str]:
     """A docstring block, wrapped to the line width."""
-    text = (text or "").strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = one_unit(text or "").strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     paragraphs = [p for p in text.split("\n\n") if p.strip()] or ["(no description)"]
     lines: list[str] = []
     for index, paragraph in enumerate(paragraphs):
@@ -406,7 +427,7 @@ def is_duration(param: dict[str, Any]) -> bool:
 def duration_doc(doc: str) -> str:
     """A duration's description in the one unit Python takes, seconds: the schema's "in
     milliseconds" and millisecond defaults are restated, never left next to "in seconds"."""
-    text = " ".join(doc.split())
+    text = seconds_text(" ".join(doc.split()))
     text = re.sub(
         r"\(default:? (\d+)\)", lambda m: f"(default {int(m[1]) / 1000:g})", text
     ).replace("in milliseconds", "in seconds")
@@ -525,7 +546,7 @@ def method_docstring(text: str, indent: str = "        ") -> list[str]:
     lines += ["", f"{indent}Args:"]
     width = WIDTH - len(indent) - 8
     for entry in args.split("\n"):
-        entry = entry.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        entry = one_unit(entry).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
         wrapped = textwrap.wrap(entry, width, break_long_words=False, break_on_hyphens=False)
         lines += [f"{indent}    {wrapped[0]}"]
         lines += [f"{indent}        {w}" for w in wrapped[1:]]
@@ -611,6 +632,50 @@ def generate_resources(schema: Schema) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The client options that may also be passed positionally, in this order (as before the options
+# were generated); every other option is keyword-only.
+POSITIONAL_OPTIONS = [
+    "client_id",
+    "client_secret",
+    "base_url",
+    "timeout_ms",
+    "max_retries",
+    "journal",
+]
+# Options whose Python type is wider than the schema's: a journal file may be any path.
+OPTION_TYPES = {"journal": "str | os.PathLike[str]"}
+OPTION_VALUES = {"journal": "None if journal is None else os.fspath(journal)"}
+OPTION_EXAMPLES = {"journal": 'E.g. ``journal="payments.db"``.'}
+
+
+def option_lines(schema: Schema) -> tuple[list[str], list[str], list[str]]:
+    """The constructor's parameters, their ``Args:`` entries and the ``_args`` entries packing
+    them: one per schema ``client_options`` entry (the core's ``ClientOptions``), durations in
+    seconds under the name without ``_ms`` like every duration parameter."""
+    options = schema.document["client_options"]
+    by_name = {o["name"]: o for o in options}
+    ordered = [by_name[n] for n in POSITIONAL_OPTIONS if n in by_name]
+    ordered += [o for o in options if o["name"] not in POSITIONAL_OPTIONS]
+    signature, docs, packed = [], [], []
+    for index, option in enumerate(ordered):
+        name = py_name(option)
+        if index == len(POSITIONAL_OPTIONS):
+            signature.append("*,")
+        if option["type"] == "boolean":
+            signature.append(f"{name}: bool = False,")
+        else:
+            py_type = OPTION_TYPES.get(option["name"], py_in_type(option))
+            signature.append(f"{name}: {py_type} | None = None,")
+        doc = (
+            duration_doc(option["doc"]) if is_duration(option) else " ".join(option["doc"].split())
+        )
+        example = OPTION_EXAMPLES.get(option["name"])
+        docs.append(f"{name}: {doc}" + (f" {example}" if example else ""))
+        value = OPTION_VALUES.get(option["name"], name)
+        packed.append(f'("{option["name"]}", "{wire_kind(option)}", {value}),')
+    return signature, docs, packed
+
+
 def client_class(
     schema: Schema,
     resources: dict[str, list[dict[str, Any]]],
@@ -619,7 +684,6 @@ def client_class(
 ) -> list[str]:
     name = "AsyncClient" if is_async else "Client"
     base = "AsyncClientBase" if is_async else "ClientBase"
-    options = {o["name"]: o for o in schema.document["client_options"]}
     if is_async:
         summary = (
             "The asyncio Dollr client: the same surface as ``Client``, every call awaitable. "
@@ -631,22 +695,8 @@ def client_class(
             "The Dollr client (blocking). One connection pool, one token and one execution "
             "journal, shared by every call and safe to use from many threads; ``with`` closes it."
         )
-    doc = (
-        summary
-        + "\n\nArgs:\n"
-        + "\n".join(
-            [
-                f"client_id: {' '.join(options['client_id']['doc'].split())}",
-                f"client_secret: {' '.join(options['client_secret']['doc'].split())}",
-                f"base_url: {' '.join(options['base_url']['doc'].split())}",
-                "timeout: The per-request timeout in seconds (a float or a ``timedelta``; "
-                "default 30).",
-                f"max_retries: {' '.join(options['max_retries']['doc'].split())}",
-                f"journal: {' '.join(options['journal']['doc'].split())} "
-                'E.g. ``journal="payments.db"``.',
-            ]
-        )
-    )
+    signature, docs, packed = option_lines(schema)
+    doc = summary + "\n\nArgs:\n" + "\n".join(docs)
     lines = ["", "", f"class {name}({base}):"]
     lines += method_docstring(doc, "    ")
     slots = sorted(resources)
@@ -655,21 +705,10 @@ def client_class(
         cls = f"{'Async' if is_async else ''}{camel(resource)}"
         lines += ["", f"    {resource}: {cls}"]
         lines += docstring(f"The operations on `{resource}`.", "    ")
-    lines += [
-        "",
-        "    def __init__(",
-        "        self,",
-        "        client_id: str | None = None,",
-        "        client_secret: Secret | str | None = None,",
-        "        base_url: str | None = None,",
-        "        timeout: TimeoutLike | None = None,",
-        "        max_retries: int | None = None,",
-        "        journal: str | os.PathLike[str] | None = None,",
-        "    ) -> None:",
-        "        super().__init__(",
-        "            client_id, client_secret, base_url, timeout, max_retries, journal",
-        "        )",
-    ]
+    lines += ["", "    def __init__(", "        self,", *(f"        {s}" for s in signature)]
+    lines += ["    ) -> None:", "        super().__init__(", "            _args("]
+    lines += [f"                {p}" for p in packed]
+    lines += ["            )", "        )"]
     for resource in resources:
         cls = f"{'Async' if is_async else ''}{camel(resource)}"
         lines += [f"        self.{resource} = {cls}(self)"]

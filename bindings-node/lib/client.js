@@ -13,8 +13,9 @@ class Client extends ClientOperations {
   #native;
 
   /**
-   * @param {object} [options] `{ clientId, clientSecret, baseUrl, timeoutMs, maxRetries, journal }`;
-   *   each falls back to the core's environment variables and defaults.
+   * @param {object} [options] the core's client options (`ClientOptions` in `index.d.ts`: the same
+   *   fields in every language, durations as `*Ms` numbers); each falls back to the core's
+   *   environment variables and defaults.
    */
   constructor(options = {}) {
     // Known options are checked like any argument (`timeoutMs: NaN` is refused by that name);

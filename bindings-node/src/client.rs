@@ -44,18 +44,17 @@ pub struct NativeClient {
 
 #[napi]
 impl NativeClient {
-    /// `options_json`: the bridge's `ClientOptions` (`client_id`, `client_secret`, `base_url`,
-    /// `timeout_ms`, `max_retries`, `journal`), each optional: the core falls back to the `DOLLR_*`
-    /// environment variables and its defaults, and refuses unknown keys by name.
+    /// `options_json`: the bridge's `ClientOptions` (the same fields every binding takes), each
+    /// optional: the core falls back to the `DOLLR_*` environment variables and its defaults, and
+    /// refuses unknown keys by name.
     #[napi(constructor)]
     pub fn new(env: Env, options_json: String) -> napi::Result<Self> {
         guard_core(&env, || {
             crate::logs::install_from_env();
-            let mut options =
+            let options =
                 bridge::ClientOptions::from_json(parse_json("the Client options", &options_json)?)?;
-            options.sdk_language = Some("node".to_string());
             Ok(NativeClient {
-                client: bridge::client_from_options(options)?,
+                client: bridge::client_from_options(options, "node")?,
             })
         })
     }

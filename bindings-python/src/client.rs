@@ -74,8 +74,8 @@ impl NativeClient {
 
 #[pymethods]
 impl NativeClient {
-    /// Builds the client from the bridge's client options (JSON: `client_id`, `client_secret`,
-    /// `base_url`, `timeout_ms`, `max_retries`, `journal`, `sdk_language`). The core reads them,
+    /// Builds the client from the bridge's client options (JSON: `dollr_core::bridge::ClientOptions`,
+    /// the same fields every binding takes). The core reads them,
     /// refuses bad ones (`ValidationError` naming the option) and applies the environment
     /// fallbacks `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`. A `blocking` client
     /// (`dollr.Client`) gets its own runtime, driven by the threads calling `call`; otherwise
@@ -91,7 +91,7 @@ impl NativeClient {
             } else {
                 CallRuntime::shared()?
             };
-            Ok((bridge::client_from_options(options)?, runtime))
+            Ok((bridge::client_from_options(options, "python")?, runtime))
         });
         let (client, runtime) = into_py(py, built)?;
         let config = client.config();

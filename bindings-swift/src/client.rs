@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dollr_core::auth::ObtainTokenResponse;
+use dollr_core::bridge::ClientOptions;
 use dollr_core::models::{Execution, Passcode};
 use dollr_core::status::StatusAnomaly;
 use dollr_core::{
     ClientBuilder, CollectOutcome, CollectRequest, ExecutePolicy, HostedCheckout,
     HostedCheckoutRequest, OperationType, PaymentVerification, PayoutOutcome, PayoutRequest,
-    ReconcileOptions, ReconcileOutcome, RefundOutcome, RefundRequest, RequestOptions, RetryPolicy,
-    SourceType, SourceWaitOptions, SourceWaitOutcome, TransferOutcome, TransferRequest,
+    ReconcileOptions, ReconcileOutcome, RefundOutcome, RefundRequest, RequestOptions, SourceType,
+    SourceWaitOptions, SourceWaitOutcome, TransferOutcome, TransferRequest,
 };
 
 use crate::auth::{AccessTokenProvider, ForeignTokenProvider};
@@ -22,68 +23,6 @@ use crate::resources::{
     PaymentAccounts, Predictions, RealtimeKeys, Sessions, Status,
 };
 use crate::runtime::{guard, run};
-
-/// How a client is configured beyond its credentials. Every field is optional; unset values fall
-/// back to `DOLLR_BASE_URL` (unless `ignore_env`) and then to the core's defaults.
-#[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
-pub struct ClientOptions {
-    /// The API base URL (default `https://api.heydollr.app`; plain http only to loopback, e.g. the
-    /// local sandbox).
-    #[uniffi(default = None)]
-    pub base_url: Option<String>,
-    /// Time allowed for one HTTP request (default 30 s).
-    #[uniffi(default = None)]
-    pub timeout: Option<Duration>,
-    /// Time allowed to connect (default 10 s).
-    #[uniffi(default = None)]
-    pub connect_timeout: Option<Duration>,
-    /// Retries of requests that are safe to repeat (default 2).
-    #[uniffi(default = None)]
-    pub max_retries: Option<u32>,
-    /// The whole retry policy (`max_retries`, when also given, overrides its retry count).
-    #[uniffi(default = None)]
-    pub retry_policy: Option<RetryPolicy>,
-    /// A SQLite journal file for exactly-once executions across restarts (default: in memory).
-    #[uniffi(default = None)]
-    pub journal_path: Option<String>,
-    /// An extra root certificate to trust (PEM), e.g. a corporate TLS proxy.
-    #[uniffi(default = None)]
-    pub extra_root_ca_pem: Option<String>,
-    /// Do not read `DOLLR_*` environment variables.
-    #[uniffi(default = false)]
-    pub ignore_env: bool,
-}
-
-impl ClientOptions {
-    fn apply(self, mut builder: ClientBuilder) -> ClientBuilder {
-        builder = builder.sdk_language("uniffi");
-        if self.ignore_env {
-            builder = builder.ignore_env();
-        }
-        if let Some(url) = self.base_url {
-            builder = builder.base_url(url);
-        }
-        if let Some(timeout) = self.timeout {
-            builder = builder.timeout(timeout);
-        }
-        if let Some(timeout) = self.connect_timeout {
-            builder = builder.connect_timeout(timeout);
-        }
-        if let Some(policy) = self.retry_policy {
-            builder = builder.retry_policy(policy);
-        }
-        if let Some(retries) = self.max_retries {
-            builder = builder.max_retries(retries);
-        }
-        if let Some(path) = self.journal_path {
-            builder = builder.journal_path(path);
-        }
-        if let Some(pem) = self.extra_root_ca_pem {
-            builder = builder.extra_root_ca_pem(pem.into_bytes());
-        }
-        builder
-    }
-}
 
 /// The Dollr API client. Thread-safe; share one per app (one connection pool, one token, one
 /// journal). The secret given to it never appears in its string form.
@@ -111,9 +50,14 @@ impl std::fmt::Display for DollrClient {
 }
 
 impl DollrClient {
-    fn build(builder: ClientBuilder) -> Result<Arc<DollrClient>, DollrError> {
+    fn build(
+        options: ClientOptions,
+        credentials: impl FnOnce(ClientBuilder) -> ClientBuilder,
+    ) -> Result<Arc<DollrClient>, DollrError> {
         guard(|| {
-            let inner = builder.build()?;
+            // The constructor's credentials win over the options' (given last).
+            let builder = options.apply(ClientBuilder::default().sdk_language("uniffi"));
+            let inner = credentials(builder).build()?;
             Ok(Arc::new(DollrClient { inner }))
         })
     }
@@ -138,13 +82,9 @@ impl DollrClient {
         client_secret: String,
         options: ClientOptions,
     ) -> Result<Arc<DollrClient>, DollrError> {
-        Self::build(
-            options.apply(
-                ClientBuilder::default()
-                    .client_id(client_id)
-                    .client_secret(client_secret),
-            ),
-        )
+        Self::build(options, |builder| {
+            builder.client_id(client_id).client_secret(client_secret)
+        })
     }
 
     /// A client that gets its access tokens from `provider` (an app whose server issues
@@ -156,13 +96,13 @@ impl DollrClient {
     ) -> Result<Arc<DollrClient>, DollrError> {
         let provider: Arc<dyn dollr_core::auth::AccessTokenProvider> =
             Arc::new(ForeignTokenProvider(provider));
-        Self::build(options.apply(ClientBuilder::default().token_provider(provider)))
+        Self::build(options, |builder| builder.token_provider(provider))
     }
 
     /// A client configured from `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`.
     #[uniffi::constructor(default(options))]
     pub fn from_env(options: ClientOptions) -> Result<Arc<DollrClient>, DollrError> {
-        Self::build(options.apply(ClientBuilder::default()))
+        Self::build(options, |builder| builder)
     }
 
     /// The same client (same pool, token and journal) with per-call overrides (timeout, retries).

@@ -39,7 +39,8 @@ pub mod sandbox;
 pub mod wait;
 
 pub use auth::{AccessTokenProvider, ProvidedToken};
-pub use client::{ClientOptions, DollrClient, ReconcileEntry, ReconcileReport};
+pub use client::{DollrClient, ReconcileEntry, ReconcileReport};
+pub use dollr_core::bridge::ClientOptions;
 pub use error::DollrError;
 pub use progress::{FlowProgress, FlowProgressListener};
 pub use sandbox::TestSandbox;

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use dollr_core::Decimal;
 use dollr_sandbox::{ConfigPatch, Currency, FaultConfig, Sandbox, SandboxConfig};
 
-use crate::client::{ClientOptions, DollrClient};
+use crate::client::DollrClient;
 use crate::error::DollrError;
 use crate::runtime::guard;
+use dollr_core::bridge::ClientOptions;
 
 /// How a test sandbox starts. Unset values keep the sandbox's test defaults (settle time 20 ms,
 /// seed 7, verified merchant, USD 10,000.00 / LRD 1,900,000.00 / RWF 14,000,000 wallets).

@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use dollr_core::bridge::{self, ClientOptions, EventSink};
 use dollr_core::{Client, ErrorKind, Secret};
@@ -23,26 +24,31 @@ use serde_json::{json, Value};
 
 async fn start() -> (Sandbox, Client) {
     let sandbox = Sandbox::start(SandboxConfig::for_tests(20)).await.unwrap();
-    let client = bridge::client_from_options(ClientOptions {
-        client_id: Some(sandbox.client_id()),
-        client_secret: Some(Secret::new(sandbox.client_secret())),
-        base_url: Some(sandbox.url()),
-        sdk_language: Some("bridge-test".into()),
-        ..ClientOptions::default()
-    })
+    let client = bridge::client_from_options(
+        ClientOptions {
+            client_id: Some(sandbox.client_id()),
+            client_secret: Some(Secret::new(sandbox.client_secret())),
+            base_url: Some(sandbox.url()),
+            ..ClientOptions::default()
+        },
+        "bridge-test",
+    )
     .unwrap();
     (sandbox, client)
 }
 
 /// A client that never reaches a server: for checks that must fail before anything is sent.
 fn offline_client() -> Client {
-    bridge::client_from_options(ClientOptions {
-        client_id: Some("id".into()),
-        client_secret: Some(Secret::new("secret")),
-        base_url: Some("http://127.0.0.1:9".into()),
-        max_retries: Some(0),
-        ..ClientOptions::default()
-    })
+    bridge::client_from_options(
+        ClientOptions {
+            client_id: Some("id".into()),
+            client_secret: Some(Secret::new("secret")),
+            base_url: Some("http://127.0.0.1:9".into()),
+            max_retries: Some(0),
+            ..ClientOptions::default()
+        },
+        "bridge-test",
+    )
     .unwrap()
 }
 
@@ -603,19 +609,35 @@ fn client_options_build_a_client_with_a_sqlite_journal_and_never_print_the_secre
         "timeout_ms": 1500,
         "max_retries": 1,
         "journal": path.to_str().unwrap(),
-        "sdk_language": "python",
+        "connect_timeout_ms": 700,
+        "initial_backoff_ms": 5,
+        "max_backoff_ms": 50,
+        "max_retry_after_ms": 2000,
+        "ignore_env": true,
     }))
     .unwrap();
     assert!(!format!("{options:?}").contains("s3cr3t-value"));
-    let client = bridge::client_from_options(options).unwrap();
+    let client = bridge::client_from_options(options, "python").unwrap();
     assert!(path.exists(), "the SQLite journal was not created");
     assert!(!format!("{client:?}").contains("s3cr3t-value"));
     assert_eq!(
         client.config().timeout,
         std::time::Duration::from_millis(1500)
     );
-    assert_eq!(client.config().retry.max_retries, 1);
+    assert_eq!(client.config().connect_timeout, Duration::from_millis(700));
+    assert_eq!(
+        client.config().retry,
+        dollr_core::RetryPolicy {
+            max_retries: 1,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(50),
+            max_retry_after: Duration::from_secs(2),
+        }
+    );
     assert!(client.config().user_agent.starts_with("dollr-python/"));
+    // The binding names itself; a caller cannot set it.
+    let error = ClientOptions::from_json(json!({"sdk_language": "x"})).unwrap_err();
+    assert!(error.message().contains("sdk_language"), "{error}");
     let _ = std::fs::remove_file(&path);
 
     let error = ClientOptions::from_json(json!({"client_sercet": "x"})).unwrap_err();
@@ -629,12 +651,15 @@ fn client_options_build_a_client_with_a_sqlite_journal_and_never_print_the_secre
     assert!(error.message().contains("`timeout_ms`"), "{error}");
     assert_eq!(error.details()[0].field(), "timeout_ms");
     assert!(!error.message().contains("s3cr3t"));
-    let error = bridge::client_from_options(ClientOptions {
-        client_id: Some("id".into()),
-        client_secret: Some(Secret::new("secret")),
-        base_url: Some("http://api.heydollr.app".into()),
-        ..ClientOptions::default()
-    })
+    let error = bridge::client_from_options(
+        ClientOptions {
+            client_id: Some("id".into()),
+            client_secret: Some(Secret::new("secret")),
+            base_url: Some("http://api.heydollr.app".into()),
+            ..ClientOptions::default()
+        },
+        "bridge-test",
+    )
     .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Validation);
 }

@@ -30,7 +30,6 @@ import enum
 import json
 import keyword
 import math
-import os
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, TypeVar, Union
@@ -615,45 +614,16 @@ def _loads(text: str) -> Any:
 # ---- the clients ----------------------------------------------------------------------------
 
 
-def _option(name: str, convert: _Converter, value: Any) -> Any:
-    """A client option converted for the core; a refusal names the option as Python spells it."""
-    if value is None:
-        return None
-    try:
-        return convert(value)
-    except _Refused as refused:
-        raise refused.at(name).error() from None
-
-
 class _NativeOwner:
     __slots__ = ("_native",)
     # Whether calls block the calling thread (which then drives the native client's own runtime)
     # or are awaited from asyncio.
     _BLOCKING: ClassVar[bool]
 
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client_secret: Secret | str | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutLike | None = None,
-        max_retries: int | None = None,
-        journal: str | os.PathLike[str] | None = None,
-    ) -> None:
-        options = {
-            "client_id": client_id,
-            "client_secret": _secret_value(client_secret),
-            "base_url": base_url,
-            "timeout_ms": _option("timeout", _milliseconds, timeout),
-            "max_retries": _option("max_retries", _integer_to_wire, max_retries),
-            "journal": None if journal is None else os.fspath(journal),
-            "sdk_language": "python",
-        }
-        # The core turns these into a client (and refuses bad ones, naming the option).
-        self._native = _native.NativeClient(
-            _dumps({name: value for name, value in options.items() if value is not None}),
-            blocking=self._BLOCKING,
-        )
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        # `options`: the core's `ClientOptions` as JSON, packed by the generated constructor. The
+        # core turns them into a client (and refuses bad ones, naming the option).
+        self._native = _native.NativeClient(_dumps(options), blocking=self._BLOCKING)
 
     @property
     def base_url(self) -> str:

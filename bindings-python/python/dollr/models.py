@@ -857,7 +857,7 @@ class ErrorInfo(Model):
 
 class ExecutePolicy(Model):
     """How an execution resolves ambiguous outcomes (every field defaults to the core's
-    `ExecutePolicy::default()`: 3 POSTs, 3 status lookups, backoff 500 ms doubling to 8 s,
+    `ExecutePolicy::default()`: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s,
     `Retry-After` up to 30 s).
     """
 

@@ -3234,10 +3234,23 @@ class Client(ClientBase):
         client_secret: The client secret, or `DOLLR_CLIENT_SECRET`. Never printed.
         base_url: The API base URL (default `https://api.heydollr.app`, or `DOLLR_BASE_URL`);
             plain `http://` only for loopback addresses such as the local sandbox.
-        timeout: The per-request timeout in seconds (a float or a ``timedelta``; default 30).
+        timeout: The time allowed for one HTTP request (default 30 s). In seconds. An ``int``, a
+            ``float`` or a ``timedelta``.
         max_retries: Retries of requests that are safe to repeat (default 2).
         journal: A SQLite file for the execution journal (created if missing), so exactly-once
             survives crashes and restarts; default: in memory. E.g. ``journal="payments.db"``.
+        connect_timeout: The time allowed to open a connection (default 10 s). In seconds. An
+            ``int``, a ``float`` or a ``timedelta``.
+        extra_root_ca_pem: An extra root certificate to trust (PEM text), e.g. a corporate TLS
+            proxy's.
+        ignore_env: Do not read the `DOLLR_*` environment variables (default false).
+        initial_backoff: The first backoff before a retry; doubles on every retry (default 0.25
+            s). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+        max_backoff: The longest backoff before a retry (default 8 s). In seconds. An ``int``, a
+            ``float`` or a ``timedelta``.
+        max_retry_after: The longest `Retry-After` waited for inside one call (default 60 s); a
+            longer one surfaces as a `RateLimited` error for the caller to schedule. In seconds. An
+            ``int``, a ``float`` or a ``timedelta``.
     """
 
     __slots__ = (
@@ -3311,9 +3324,29 @@ class Client(ClientBase):
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
         journal: str | os.PathLike[str] | None = None,
+        *,
+        connect_timeout: TimeoutLike | None = None,
+        extra_root_ca_pem: str | None = None,
+        ignore_env: bool = False,
+        initial_backoff: TimeoutLike | None = None,
+        max_backoff: TimeoutLike | None = None,
+        max_retry_after: TimeoutLike | None = None,
     ) -> None:
         super().__init__(
-            client_id, client_secret, base_url, timeout, max_retries, journal
+            _args(
+                ("client_id", "string", client_id),
+                ("client_secret", "secret", client_secret),
+                ("base_url", "string", base_url),
+                ("timeout_ms", "seconds", timeout),
+                ("max_retries", "integer", max_retries),
+                ("journal", "string", None if journal is None else os.fspath(journal)),
+                ("connect_timeout_ms", "seconds", connect_timeout),
+                ("extra_root_ca_pem", "string", extra_root_ca_pem),
+                ("ignore_env", "boolean", ignore_env),
+                ("initial_backoff_ms", "seconds", initial_backoff),
+                ("max_backoff_ms", "seconds", max_backoff),
+                ("max_retry_after_ms", "seconds", max_retry_after),
+            )
         )
         self.auth = Auth(self)
         self.parties = Parties(self)
@@ -3824,10 +3857,23 @@ class AsyncClient(AsyncClientBase):
         client_secret: The client secret, or `DOLLR_CLIENT_SECRET`. Never printed.
         base_url: The API base URL (default `https://api.heydollr.app`, or `DOLLR_BASE_URL`);
             plain `http://` only for loopback addresses such as the local sandbox.
-        timeout: The per-request timeout in seconds (a float or a ``timedelta``; default 30).
+        timeout: The time allowed for one HTTP request (default 30 s). In seconds. An ``int``, a
+            ``float`` or a ``timedelta``.
         max_retries: Retries of requests that are safe to repeat (default 2).
         journal: A SQLite file for the execution journal (created if missing), so exactly-once
             survives crashes and restarts; default: in memory. E.g. ``journal="payments.db"``.
+        connect_timeout: The time allowed to open a connection (default 10 s). In seconds. An
+            ``int``, a ``float`` or a ``timedelta``.
+        extra_root_ca_pem: An extra root certificate to trust (PEM text), e.g. a corporate TLS
+            proxy's.
+        ignore_env: Do not read the `DOLLR_*` environment variables (default false).
+        initial_backoff: The first backoff before a retry; doubles on every retry (default 0.25
+            s). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+        max_backoff: The longest backoff before a retry (default 8 s). In seconds. An ``int``, a
+            ``float`` or a ``timedelta``.
+        max_retry_after: The longest `Retry-After` waited for inside one call (default 60 s); a
+            longer one surfaces as a `RateLimited` error for the caller to schedule. In seconds. An
+            ``int``, a ``float`` or a ``timedelta``.
     """
 
     __slots__ = (
@@ -3901,9 +3947,29 @@ class AsyncClient(AsyncClientBase):
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
         journal: str | os.PathLike[str] | None = None,
+        *,
+        connect_timeout: TimeoutLike | None = None,
+        extra_root_ca_pem: str | None = None,
+        ignore_env: bool = False,
+        initial_backoff: TimeoutLike | None = None,
+        max_backoff: TimeoutLike | None = None,
+        max_retry_after: TimeoutLike | None = None,
     ) -> None:
         super().__init__(
-            client_id, client_secret, base_url, timeout, max_retries, journal
+            _args(
+                ("client_id", "string", client_id),
+                ("client_secret", "secret", client_secret),
+                ("base_url", "string", base_url),
+                ("timeout_ms", "seconds", timeout),
+                ("max_retries", "integer", max_retries),
+                ("journal", "string", None if journal is None else os.fspath(journal)),
+                ("connect_timeout_ms", "seconds", connect_timeout),
+                ("extra_root_ca_pem", "string", extra_root_ca_pem),
+                ("ignore_env", "boolean", ignore_env),
+                ("initial_backoff_ms", "seconds", initial_backoff),
+                ("max_backoff_ms", "seconds", max_backoff),
+                ("max_retry_after_ms", "seconds", max_retry_after),
+            )
         )
         self.auth = AsyncAuth(self)
         self.parties = AsyncParties(self)

@@ -39,20 +39,20 @@
 
 mod args;
 mod drive;
+mod options;
 mod registry;
 mod schema;
 mod views;
 
 use std::sync::Arc;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 pub use self::drive::{panic_text, poll_once, BoxedCall, FirstPoll};
+pub use self::options::{client_from_options, ClientOptions};
 use crate::client::Client;
-use crate::error::{Error, ErrorKind, Result};
-use crate::secret::Secret;
+use crate::error::{Error, Result};
 
 /// The version of the schema's format (not of the SDK): bumped when the document's structure
 /// changes incompatibly.
@@ -186,105 +186,6 @@ fn is_field_path(text: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         })
-}
-
-/// What a binding's client constructor takes: the ONE place constructor options become a
-/// [`crate::ClientBuilder`]. Unset values fall back to the builder's (environment variables
-/// `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`, then the defaults).
-// Deliberately not `Serialize`: the secret would be written in clear (`Secret` serializes as the
-// plain string, for the wire). `Debug` is safe: `Secret` prints `[REDACTED]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClientOptions {
-    /// The client id (merchant portal: Settings → Developer → API Keys), or `DOLLR_CLIENT_ID`.
-    #[serde(default)]
-    pub client_id: Option<String>,
-    /// The client secret, or `DOLLR_CLIENT_SECRET`. Never printed.
-    #[serde(default)]
-    pub client_secret: Option<Secret>,
-    /// The API base URL (default `https://api.heydollr.app`, or `DOLLR_BASE_URL`); plain `http://`
-    /// only for loopback addresses such as the local sandbox.
-    #[serde(default)]
-    pub base_url: Option<String>,
-    /// The per-request timeout, in milliseconds (default 30000).
-    #[serde(default)]
-    pub timeout_ms: Option<u64>,
-    /// Retries of requests that are safe to repeat (default 2).
-    #[serde(default)]
-    pub max_retries: Option<u32>,
-    /// A SQLite file for the execution journal (created if missing), so exactly-once survives
-    /// crashes and restarts; default: in memory.
-    #[serde(default)]
-    pub journal: Option<String>,
-    /// The binding's language for the `User-Agent` (`python` → `dollr-python/<version>`).
-    #[serde(default)]
-    pub sdk_language: Option<String>,
-}
-
-impl ClientOptions {
-    /// Reads options from JSON: an unknown key or a value of the wrong type (a negative
-    /// `timeout_ms`) is a `Validation` error naming the option.
-    pub fn from_json(options: Value) -> Result<Self> {
-        let options = match options {
-            Value::Null => return Ok(ClientOptions::default()),
-            other => other,
-        };
-        serde_path_to_error::deserialize(options).map_err(|error| {
-            let option = error.path().to_string();
-            let reason = error.into_inner();
-            if option.is_empty() || option == "." {
-                // Unknown keys and a non-object land here; serde's message names the key.
-                Error::new(
-                    ErrorKind::Validation,
-                    format!("invalid client options: {reason}"),
-                )
-            } else {
-                args::field_error(
-                    &option,
-                    format!("invalid client option `{option}`: {reason}"),
-                    "type_error",
-                )
-            }
-        })
-    }
-}
-
-/// Builds a [`Client`] from a binding's constructor options (environment fallbacks and defaults
-/// stay in [`crate::ClientBuilder`]). Errors: `Validation` for missing credentials or a bad base
-/// URL; `Internal` when the journal file cannot be opened.
-pub fn client_from_options(options: ClientOptions) -> Result<Client> {
-    let ClientOptions {
-        client_id,
-        client_secret,
-        base_url,
-        timeout_ms,
-        max_retries,
-        journal,
-        sdk_language,
-    } = options;
-    let mut builder = Client::builder();
-    if let Some(client_id) = client_id {
-        builder = builder.client_id(client_id);
-    }
-    if let Some(client_secret) = client_secret {
-        builder = builder.client_secret(client_secret);
-    }
-    if let Some(base_url) = base_url {
-        builder = builder.base_url(base_url);
-    }
-    if let Some(timeout_ms) = timeout_ms {
-        builder = builder.timeout(std::time::Duration::from_millis(timeout_ms));
-    }
-    if let Some(max_retries) = max_retries {
-        builder = builder.max_retries(max_retries);
-    }
-    if let Some(journal) = journal {
-        builder = builder.journal_path(journal);
-    }
-    if let Some(sdk_language) = sdk_language {
-        builder = builder.sdk_language(sdk_language);
-    }
-    builder.build()
 }
 
 /// The schema of every operation, model, enum and event, derived from the core's Rust types.

@@ -1,5 +1,6 @@
 package app.heydollr.dollr
 
+import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.ErrorKind
 import app.heydollr.dollr.model.PaymentMethod
 import kotlinx.coroutines.runBlocking

@@ -1,5 +1,6 @@
 package app.heydollr.dollr
 
+import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.ReconcileOutcome
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
@@ -84,7 +85,7 @@ class ResilienceTest {
             val journal = dir.resolve("payments.db").toString()
             val payments = 8
             val ambiguous = CopyOnWriteArrayList<String>()
-            sandbox.client(quickClientOptions().copy(journalPath = journal)).use { client ->
+            sandbox.client(quickClientOptions().copy(journal = journal)).use { client ->
                 coroutineScope {
                     (1..payments).map { i ->
                         async(Dispatchers.Default) {
@@ -108,7 +109,7 @@ class ResilienceTest {
             references.forEach { sandbox.advanceToFinal(it) }
             sandbox.clearFaults()
 
-            DollrClient(sandbox.clientId(), sandbox.clientSecret(), ClientOptions(baseUrl = sandbox.url(), ignoreEnv = true, journalPath = journal)).use { restarted ->
+            DollrClient(sandbox.clientId(), sandbox.clientSecret(), ClientOptions(baseUrl = sandbox.url(), ignoreEnv = true, journal = journal)).use { restarted ->
                 val report = restarted.reconcile()
                 assertEquals(references, report.entries.map { it.referenceId }.toSet(), "every journaled intent is reconciled")
                 assertEquals(List(payments) { ReconcileOutcome.COMPLETED }, report.entries.map { it.outcome })

@@ -1,8 +1,8 @@
 package app.heydollr.dollr
 
+import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.ExecutePolicy
 import app.heydollr.dollr.model.FlowSettings
-import app.heydollr.dollr.model.RetryPolicy
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
@@ -20,14 +20,7 @@ import java.time.Duration
 internal fun ms(millis: Long): Duration = Duration.ofMillis(millis)
 
 /** Quick retries keep faulted tests fast; the behaviour under test does not depend on them. */
-internal fun quickRetries() = RetryPolicy(
-    maxRetries = 2u,
-    initialBackoff = ms(5),
-    maxBackoff = ms(50),
-    maxRetryAfter = Duration.ofSeconds(60),
-)
-
-internal fun quickClientOptions() = ClientOptions(retryPolicy = quickRetries())
+internal fun quickClientOptions() = ClientOptions(initialBackoff = ms(5), maxBackoff = ms(50))
 
 /** Flow options for the sandbox: polls every [pollMs] ms (backing off to 100 ms). */
 internal fun quickFlow(waitTimeoutMs: Long = 30_000, pollMs: Long = 10) = FlowSettings(

@@ -1,5 +1,6 @@
 package app.heydollr.dollr
 
+import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.OperationType
 import app.heydollr.dollr.model.PasscodeToken
 import app.heydollr.dollr.model.SecretValue
