@@ -133,9 +133,10 @@ def test_error_kinds_are_the_schemas(schema: dict[str, Any]) -> None:
 
 def test_the_client_constructor_covers_the_client_options(schema: dict[str, Any]) -> None:
     options = {o["name"] for o in schema["client_options"]}
-    # `timeout` is seconds in Python (converted to `timeout_ms`); the language is always python.
+    # The same options as every language: durations in seconds, named without `_ms`.
     python_names = {
-        "timeout_ms" if n == "timeout" else n for n in inspect.signature(dollr.Client).parameters
+        f"{name}_ms" if "TimeoutLike" in str(param.annotation) else name
+        for name, param in inspect.signature(dollr.Client).parameters.items()
     }
-    assert python_names == options - {"sdk_language"}
+    assert python_names == options
     assert inspect.signature(dollr.Client) == inspect.signature(dollr.AsyncClient)

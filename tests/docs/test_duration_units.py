@@ -62,7 +62,7 @@ def args_entries(docstring: str) -> dict[str, str]:
 
 def python_docstrings() -> list[tuple[str, ast.AST, str]]:
     """(where, node, docstring) of every module, class, function and attribute docstring."""
-    found = []
+    found: list[tuple[str, ast.AST, str]] = []
     for module in PYTHON_MODULES:
         path = PYTHON_PACKAGE / module
         tree = ast.parse(path.read_text())
@@ -107,8 +107,8 @@ def python_problems() -> list[str]:
             params = {a.arg: a for a in node.args.args + node.args.kwonlyargs}
             for name, entry in args_entries(doc).items():
                 arg = params.get(name)
-                takes_seconds = arg is not None and arg.annotation is not None
-                if takes_seconds and "TimeoutLike" in ast.unparse(arg.annotation):
+                annotation = None if arg is None else arg.annotation
+                if annotation is not None and "TimeoutLike" in ast.unparse(annotation):
                     if MILLISECONDS.search(entry):
                         problems.append(
                             f"{where}: `{name}` takes seconds but is documented in "

@@ -10,7 +10,7 @@ package app.heydollr.bench
 import app.heydollr.dollr.DollrClient
 import app.heydollr.dollr.DollrException
 import app.heydollr.dollr.model.AddItemRequest
-import app.heydollr.dollr.ClientOptions
+import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.CollectionExecutionRequest
 import app.heydollr.dollr.model.CreateCheckoutSessionRequest
 import app.heydollr.dollr.model.CreateCounterpartyRequest
