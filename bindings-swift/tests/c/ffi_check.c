@@ -254,7 +254,7 @@ int main(void) {
     check(status.code == 0 && strncmp(text, "http://127.0.0.1:", 17) == 0, "sandbox.url() = %s", text);
 
     struct writer client_options = {{0}, 0};
-    for (int i = 0; i < 7; i++) put_u8(&client_options, 0);  // seven optional fields: None
+    for (int i = 0; i < 11; i++) put_u8(&client_options, 0); // eleven optional fields: None
     put_u8(&client_options, 0);                              // ignore_env: false
     status = (RustCallStatus){0};
     uint64_t client = uniffi_dollr_ffi_fn_method_testsandbox_client(

@@ -5729,138 +5729,6 @@ public func FfiConverterTypeWaitHandle_lower(_ value: WaitHandle) -> UInt64 {
 
 
 /**
- * How a client is configured beyond its credentials. Every field is optional; unset values fall
- * back to `DOLLR_BASE_URL` (unless `ignore_env`) and then to the core's defaults.
- */
-public struct ClientOptions: Equatable, Hashable {
-    /**
-     * The API base URL (default `https://api.heydollr.app`; plain http only to loopback, e.g. the
-     * local sandbox).
-     */
-    public var baseUrl: String?
-    /**
-     * Time allowed for one HTTP request (default 30 s).
-     */
-    public var timeout: TimeInterval?
-    /**
-     * Time allowed to connect (default 10 s).
-     */
-    public var connectTimeout: TimeInterval?
-    /**
-     * Retries of requests that are safe to repeat (default 2).
-     */
-    public var maxRetries: UInt32?
-    /**
-     * The whole retry policy (`max_retries`, when also given, overrides its retry count).
-     */
-    public var retryPolicy: RetryPolicy?
-    /**
-     * A SQLite journal file for exactly-once executions across restarts (default: in memory).
-     */
-    public var journalPath: String?
-    /**
-     * An extra root certificate to trust (PEM), e.g. a corporate TLS proxy.
-     */
-    public var extraRootCaPem: String?
-    /**
-     * Do not read `DOLLR_*` environment variables.
-     */
-    public var ignoreEnv: Bool
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The API base URL (default `https://api.heydollr.app`; plain http only to loopback, e.g. the
-         * local sandbox).
-         */baseUrl: String? = nil, 
-        /**
-         * Time allowed for one HTTP request (default 30 s).
-         */timeout: TimeInterval? = nil, 
-        /**
-         * Time allowed to connect (default 10 s).
-         */connectTimeout: TimeInterval? = nil, 
-        /**
-         * Retries of requests that are safe to repeat (default 2).
-         */maxRetries: UInt32? = nil, 
-        /**
-         * The whole retry policy (`max_retries`, when also given, overrides its retry count).
-         */retryPolicy: RetryPolicy? = nil, 
-        /**
-         * A SQLite journal file for exactly-once executions across restarts (default: in memory).
-         */journalPath: String? = nil, 
-        /**
-         * An extra root certificate to trust (PEM), e.g. a corporate TLS proxy.
-         */extraRootCaPem: String? = nil, 
-        /**
-         * Do not read `DOLLR_*` environment variables.
-         */ignoreEnv: Bool = false) {
-        self.baseUrl = baseUrl
-        self.timeout = timeout
-        self.connectTimeout = connectTimeout
-        self.maxRetries = maxRetries
-        self.retryPolicy = retryPolicy
-        self.journalPath = journalPath
-        self.extraRootCaPem = extraRootCaPem
-        self.ignoreEnv = ignoreEnv
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ClientOptions: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClientOptions {
-        return
-            try ClientOptions(
-                baseUrl: FfiConverterOptionString.read(from: &buf), 
-                timeout: FfiConverterOptionDuration.read(from: &buf), 
-                connectTimeout: FfiConverterOptionDuration.read(from: &buf), 
-                maxRetries: FfiConverterOptionUInt32.read(from: &buf), 
-                retryPolicy: FfiConverterOptionTypeRetryPolicy.read(from: &buf), 
-                journalPath: FfiConverterOptionString.read(from: &buf), 
-                extraRootCaPem: FfiConverterOptionString.read(from: &buf), 
-                ignoreEnv: FfiConverterBool.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ClientOptions, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.baseUrl, into: &buf)
-        FfiConverterOptionDuration.write(value.timeout, into: &buf)
-        FfiConverterOptionDuration.write(value.connectTimeout, into: &buf)
-        FfiConverterOptionUInt32.write(value.maxRetries, into: &buf)
-        FfiConverterOptionTypeRetryPolicy.write(value.retryPolicy, into: &buf)
-        FfiConverterOptionString.write(value.journalPath, into: &buf)
-        FfiConverterOptionString.write(value.extraRootCaPem, into: &buf)
-        FfiConverterBool.write(value.ignoreEnv, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeClientOptions_lift(_ buf: RustBuffer) throws -> ClientOptions {
-    return try FfiConverterTypeClientOptions.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeClientOptions_lower(_ value: ClientOptions) -> RustBuffer {
-    return FfiConverterTypeClientOptions.lower(value)
-}
-
-
-/**
  * One step of a flow, as it happens.
  */
 public struct FlowProgress: Equatable, Hashable {
@@ -7353,30 +7221,6 @@ fileprivate struct FfiConverterOptionTypePasscode: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeRetryPolicy: FfiConverterRustBuffer {
-    typealias SwiftType = RetryPolicy?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeRetryPolicy.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeRetryPolicy.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeExecutionStatus: FfiConverterRustBuffer {
     typealias SwiftType = ExecutionStatus?
 
@@ -8339,7 +8183,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_testsandbox_clear_faults() != 523) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_testsandbox_client() != 16067) {
+    if (uniffi_dollr_ffi_checksum_method_testsandbox_client() != 35621) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_testsandbox_client_id() != 45286) {
@@ -8396,13 +8240,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_waithandle_result() != 5398) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env() != 8130) {
+    if (uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env() != 58191) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_constructor_dollrclient_new() != 65141) {
+    if (uniffi_dollr_ffi_checksum_constructor_dollrclient_new() != 47962) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_constructor_dollrclient_with_token_provider() != 16904) {
+    if (uniffi_dollr_ffi_checksum_constructor_dollrclient_with_token_provider() != 16974) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_constructor_testsandbox_start() != 32232) {

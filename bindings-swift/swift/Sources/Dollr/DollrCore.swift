@@ -1609,6 +1609,183 @@ public func FfiConverterTypeCheckoutSession_lower(_ value: CheckoutSession) -> R
 
 
 /**
+ * How a client is configured. Every field is optional: unset values fall back to the
+ * environment variables `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET` and `DOLLR_BASE_URL` (unless
+ * `ignore_env`), then to the core's defaults.
+ */
+public struct ClientOptions: Equatable, Hashable {
+    /**
+     * The client id (merchant portal: Settings → Developer → API Keys), or `DOLLR_CLIENT_ID`.
+     */
+    public var clientId: String?
+    /**
+     * The client secret, or `DOLLR_CLIENT_SECRET`. Never printed.
+     */
+    public var clientSecret: Secret?
+    /**
+     * The API base URL (default `https://api.heydollr.app`, or `DOLLR_BASE_URL`); plain `http://`
+     * only for loopback addresses such as the local sandbox.
+     */
+    public var baseUrl: String?
+    /**
+     * The time allowed for one HTTP request (default 30 s).
+     */
+    public var timeout: TimeInterval?
+    /**
+     * The time allowed to open a connection (default 10 s).
+     */
+    public var connectTimeout: TimeInterval?
+    /**
+     * Retries of requests that are safe to repeat (default 2).
+     */
+    public var maxRetries: UInt32?
+    /**
+     * The first backoff before a retry; doubles on every retry (default 0.25 s).
+     */
+    public var initialBackoff: TimeInterval?
+    /**
+     * The longest backoff before a retry (default 8 s).
+     */
+    public var maxBackoff: TimeInterval?
+    /**
+     * The longest `Retry-After` waited for inside one call (default 60 s); a longer one surfaces
+     * as a `RateLimited` error for the caller to schedule.
+     */
+    public var maxRetryAfter: TimeInterval?
+    /**
+     * A SQLite file for the execution journal (created if missing), so exactly-once survives
+     * crashes and restarts; default: in memory.
+     */
+    public var journal: String?
+    /**
+     * An extra root certificate to trust (PEM text), e.g. a corporate TLS proxy's.
+     */
+    public var extraRootCaPem: String?
+    /**
+     * Do not read the `DOLLR_*` environment variables (default false).
+     */
+    public var ignoreEnv: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The client id (merchant portal: Settings → Developer → API Keys), or `DOLLR_CLIENT_ID`.
+         */clientId: String? = nil, 
+        /**
+         * The client secret, or `DOLLR_CLIENT_SECRET`. Never printed.
+         */clientSecret: Secret? = nil, 
+        /**
+         * The API base URL (default `https://api.heydollr.app`, or `DOLLR_BASE_URL`); plain `http://`
+         * only for loopback addresses such as the local sandbox.
+         */baseUrl: String? = nil, 
+        /**
+         * The time allowed for one HTTP request (default 30 s).
+         */timeout: TimeInterval? = nil, 
+        /**
+         * The time allowed to open a connection (default 10 s).
+         */connectTimeout: TimeInterval? = nil, 
+        /**
+         * Retries of requests that are safe to repeat (default 2).
+         */maxRetries: UInt32? = nil, 
+        /**
+         * The first backoff before a retry; doubles on every retry (default 0.25 s).
+         */initialBackoff: TimeInterval? = nil, 
+        /**
+         * The longest backoff before a retry (default 8 s).
+         */maxBackoff: TimeInterval? = nil, 
+        /**
+         * The longest `Retry-After` waited for inside one call (default 60 s); a longer one surfaces
+         * as a `RateLimited` error for the caller to schedule.
+         */maxRetryAfter: TimeInterval? = nil, 
+        /**
+         * A SQLite file for the execution journal (created if missing), so exactly-once survives
+         * crashes and restarts; default: in memory.
+         */journal: String? = nil, 
+        /**
+         * An extra root certificate to trust (PEM text), e.g. a corporate TLS proxy's.
+         */extraRootCaPem: String? = nil, 
+        /**
+         * Do not read the `DOLLR_*` environment variables (default false).
+         */ignoreEnv: Bool = false) {
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.baseUrl = baseUrl
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        self.maxRetries = maxRetries
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+        self.maxRetryAfter = maxRetryAfter
+        self.journal = journal
+        self.extraRootCaPem = extraRootCaPem
+        self.ignoreEnv = ignoreEnv
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClientOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClientOptions {
+        return
+            try ClientOptions(
+                clientId: FfiConverterOptionString.read(from: &buf), 
+                clientSecret: FfiConverterOptionTypeSecret.read(from: &buf), 
+                baseUrl: FfiConverterOptionString.read(from: &buf), 
+                timeout: FfiConverterOptionDuration.read(from: &buf), 
+                connectTimeout: FfiConverterOptionDuration.read(from: &buf), 
+                maxRetries: FfiConverterOptionUInt32.read(from: &buf), 
+                initialBackoff: FfiConverterOptionDuration.read(from: &buf), 
+                maxBackoff: FfiConverterOptionDuration.read(from: &buf), 
+                maxRetryAfter: FfiConverterOptionDuration.read(from: &buf), 
+                journal: FfiConverterOptionString.read(from: &buf), 
+                extraRootCaPem: FfiConverterOptionString.read(from: &buf), 
+                ignoreEnv: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClientOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.clientId, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.clientSecret, into: &buf)
+        FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionDuration.write(value.timeout, into: &buf)
+        FfiConverterOptionDuration.write(value.connectTimeout, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxRetries, into: &buf)
+        FfiConverterOptionDuration.write(value.initialBackoff, into: &buf)
+        FfiConverterOptionDuration.write(value.maxBackoff, into: &buf)
+        FfiConverterOptionDuration.write(value.maxRetryAfter, into: &buf)
+        FfiConverterOptionString.write(value.journal, into: &buf)
+        FfiConverterOptionString.write(value.extraRootCaPem, into: &buf)
+        FfiConverterBool.write(value.ignoreEnv, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientOptions_lift(_ buf: RustBuffer) throws -> ClientOptions {
+    return try FfiConverterTypeClientOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientOptions_lower(_ value: ClientOptions) -> RustBuffer {
+    return FfiConverterTypeClientOptions.lower(value)
+}
+
+
+/**
  * Everything a collection did and saw.
  */
 public struct CollectOutcome: Equatable, Hashable {
@@ -9348,98 +9525,6 @@ public func FfiConverterTypeRequestOptions_lift(_ buf: RustBuffer) throws -> Req
 #endif
 public func FfiConverterTypeRequestOptions_lower(_ value: RequestOptions) -> RustBuffer {
     return FfiConverterTypeRequestOptions.lower(value)
-}
-
-
-/**
- * How requests that are safe to repeat are retried: exponential backoff with full jitter, capped,
- * honouring `Retry-After`. Executions are never retried blindly (see the `execute` module).
- */
-public struct RetryPolicy: Equatable, Hashable {
-    /**
-     * Retries after the first attempt (0 disables retries).
-     */
-    public var maxRetries: UInt32
-    /**
-     * The first backoff ceiling; doubles on every retry.
-     */
-    public var initialBackoff: TimeInterval
-    /**
-     * The backoff cap.
-     */
-    public var maxBackoff: TimeInterval
-    /**
-     * The longest `Retry-After` the SDK will wait for inside one call; longer waits surface as
-     * `RateLimited` errors for the caller to schedule.
-     */
-    public var maxRetryAfter: TimeInterval
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Retries after the first attempt (0 disables retries).
-         */maxRetries: UInt32, 
-        /**
-         * The first backoff ceiling; doubles on every retry.
-         */initialBackoff: TimeInterval, 
-        /**
-         * The backoff cap.
-         */maxBackoff: TimeInterval, 
-        /**
-         * The longest `Retry-After` the SDK will wait for inside one call; longer waits surface as
-         * `RateLimited` errors for the caller to schedule.
-         */maxRetryAfter: TimeInterval) {
-        self.maxRetries = maxRetries
-        self.initialBackoff = initialBackoff
-        self.maxBackoff = maxBackoff
-        self.maxRetryAfter = maxRetryAfter
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension RetryPolicy: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRetryPolicy: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetryPolicy {
-        return
-            try RetryPolicy(
-                maxRetries: FfiConverterUInt32.read(from: &buf), 
-                initialBackoff: FfiConverterDuration.read(from: &buf), 
-                maxBackoff: FfiConverterDuration.read(from: &buf), 
-                maxRetryAfter: FfiConverterDuration.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: RetryPolicy, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.maxRetries, into: &buf)
-        FfiConverterDuration.write(value.initialBackoff, into: &buf)
-        FfiConverterDuration.write(value.maxBackoff, into: &buf)
-        FfiConverterDuration.write(value.maxRetryAfter, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRetryPolicy_lift(_ buf: RustBuffer) throws -> RetryPolicy {
-    return try FfiConverterTypeRetryPolicy.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRetryPolicy_lower(_ value: RetryPolicy) -> RustBuffer {
-    return FfiConverterTypeRetryPolicy.lower(value)
 }
 
 

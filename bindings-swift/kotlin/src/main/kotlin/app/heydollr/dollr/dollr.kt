@@ -37,6 +37,7 @@ import app.heydollr.dollr.model.CardProviderInfo
 import app.heydollr.dollr.model.CardProviderQuery
 import app.heydollr.dollr.model.CheckoutLink
 import app.heydollr.dollr.model.CheckoutSession
+import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.CollectOutcome
 import app.heydollr.dollr.model.CollectRequest
 import app.heydollr.dollr.model.CollectionExecutionRequest
@@ -63,6 +64,7 @@ import app.heydollr.dollr.model.FfiConverterTypeCardProviderInfo
 import app.heydollr.dollr.model.FfiConverterTypeCardProviderQuery
 import app.heydollr.dollr.model.FfiConverterTypeCheckoutLink
 import app.heydollr.dollr.model.FfiConverterTypeCheckoutSession
+import app.heydollr.dollr.model.FfiConverterTypeClientOptions
 import app.heydollr.dollr.model.FfiConverterTypeCollectOutcome
 import app.heydollr.dollr.model.FfiConverterTypeCollectRequest
 import app.heydollr.dollr.model.FfiConverterTypeCollectionExecutionRequest
@@ -121,7 +123,6 @@ import app.heydollr.dollr.model.FfiConverterTypeRefundOutcome
 import app.heydollr.dollr.model.FfiConverterTypeRefundRequest
 import app.heydollr.dollr.model.FfiConverterTypeRefundSession
 import app.heydollr.dollr.model.FfiConverterTypeRequestOptions
-import app.heydollr.dollr.model.FfiConverterTypeRetryPolicy
 import app.heydollr.dollr.model.FfiConverterTypeSecret
 import app.heydollr.dollr.model.FfiConverterTypeSourceItem
 import app.heydollr.dollr.model.FfiConverterTypeSourceStatusInfo
@@ -178,7 +179,6 @@ import app.heydollr.dollr.model.RefundOutcome
 import app.heydollr.dollr.model.RefundRequest
 import app.heydollr.dollr.model.RefundSession
 import app.heydollr.dollr.model.RequestOptions
-import app.heydollr.dollr.model.RetryPolicy
 import app.heydollr.dollr.model.Secret
 import app.heydollr.dollr.model.SourceItem
 import app.heydollr.dollr.model.SourceStatusInfo
@@ -211,6 +211,7 @@ import app.heydollr.dollr.model.RustBuffer as RustBufferCardProviderInfo
 import app.heydollr.dollr.model.RustBuffer as RustBufferCardProviderQuery
 import app.heydollr.dollr.model.RustBuffer as RustBufferCheckoutLink
 import app.heydollr.dollr.model.RustBuffer as RustBufferCheckoutSession
+import app.heydollr.dollr.model.RustBuffer as RustBufferClientOptions
 import app.heydollr.dollr.model.RustBuffer as RustBufferCollectOutcome
 import app.heydollr.dollr.model.RustBuffer as RustBufferCollectRequest
 import app.heydollr.dollr.model.RustBuffer as RustBufferCollectionExecutionRequest
@@ -269,7 +270,6 @@ import app.heydollr.dollr.model.RustBuffer as RustBufferRefundOutcome
 import app.heydollr.dollr.model.RustBuffer as RustBufferRefundRequest
 import app.heydollr.dollr.model.RustBuffer as RustBufferRefundSession
 import app.heydollr.dollr.model.RustBuffer as RustBufferRequestOptions
-import app.heydollr.dollr.model.RustBuffer as RustBufferRetryPolicy
 import app.heydollr.dollr.model.RustBuffer as RustBufferSecret
 import app.heydollr.dollr.model.RustBuffer as RustBufferSourceItem
 import app.heydollr.dollr.model.RustBuffer as RustBufferSourceStatusInfo
@@ -1293,11 +1293,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_free_dollrclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_dollr_ffi_fn_constructor_dollrclient_from_env(`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_dollr_ffi_fn_constructor_dollrclient_from_env(`options`: RustBufferClientOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_dollr_ffi_fn_constructor_dollrclient_new(`clientId`: RustBuffer.ByValue,`clientSecret`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_dollr_ffi_fn_constructor_dollrclient_new(`clientId`: RustBuffer.ByValue,`clientSecret`: RustBuffer.ByValue,`options`: RustBufferClientOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_dollr_ffi_fn_constructor_dollrclient_with_token_provider(`provider`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_dollr_ffi_fn_constructor_dollrclient_with_token_provider(`provider`: Long,`options`: RustBufferClientOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1555,7 +1555,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_method_testsandbox_clear_faults(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_dollr_ffi_fn_method_testsandbox_client(`ptr`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_dollr_ffi_fn_method_testsandbox_client(`ptr`: Long,`options`: RustBufferClientOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_testsandbox_client_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -2069,7 +2069,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_testsandbox_clear_faults() and 0xFFFF) != 523) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_testsandbox_client() and 0xFFFF) != 16067) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_testsandbox_client() and 0xFFFF) != 35621) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_testsandbox_client_id() and 0xFFFF) != 45286) {
@@ -2126,13 +2126,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_waithandle_result() and 0xFFFF) != 5398) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env() and 0xFFFF) != 8130) {
+    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env() and 0xFFFF) != 58191) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrclient_new() and 0xFFFF) != 65141) {
+    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrclient_new() and 0xFFFF) != 47962) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrclient_with_token_provider() and 0xFFFF) != 16904) {
+    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrclient_with_token_provider() and 0xFFFF) != 16974) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_constructor_testsandbox_start() and 0xFFFF) != 32232) {
@@ -11027,103 +11027,6 @@ public object FfiConverterTypeWaitHandle: FfiConverter<WaitHandle, Long> {
 
 
 /**
- * How a client is configured beyond its credentials. Every field is optional; unset values fall
- * back to `DOLLR_BASE_URL` (unless `ignore_env`) and then to the core's defaults.
- */
-data class ClientOptions (
-    /**
-     * The API base URL (default `https://api.heydollr.app`; plain http only to loopback, e.g. the
-     * local sandbox).
-     */
-    val `baseUrl`: kotlin.String? = null 
-    , 
-    /**
-     * Time allowed for one HTTP request (default 30 s).
-     */
-    val `timeout`: java.time.Duration? = null 
-    , 
-    /**
-     * Time allowed to connect (default 10 s).
-     */
-    val `connectTimeout`: java.time.Duration? = null 
-    , 
-    /**
-     * Retries of requests that are safe to repeat (default 2).
-     */
-    val `maxRetries`: kotlin.UInt? = null 
-    , 
-    /**
-     * The whole retry policy (`max_retries`, when also given, overrides its retry count).
-     */
-    val `retryPolicy`: RetryPolicy? = null 
-    , 
-    /**
-     * A SQLite journal file for exactly-once executions across restarts (default: in memory).
-     */
-    val `journalPath`: kotlin.String? = null 
-    , 
-    /**
-     * An extra root certificate to trust (PEM), e.g. a corporate TLS proxy.
-     */
-    val `extraRootCaPem`: kotlin.String? = null 
-    , 
-    /**
-     * Do not read `DOLLR_*` environment variables.
-     */
-    val `ignoreEnv`: kotlin.Boolean = false 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOptions> {
-    override fun read(buf: ByteBuffer): ClientOptions {
-        return ClientOptions(
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalDuration.read(buf),
-            FfiConverterOptionalDuration.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterOptionalTypeRetryPolicy.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ClientOptions) = (
-            FfiConverterOptionalString.allocationSize(value.`baseUrl`) +
-            FfiConverterOptionalDuration.allocationSize(value.`timeout`) +
-            FfiConverterOptionalDuration.allocationSize(value.`connectTimeout`) +
-            FfiConverterOptionalUInt.allocationSize(value.`maxRetries`) +
-            FfiConverterOptionalTypeRetryPolicy.allocationSize(value.`retryPolicy`) +
-            FfiConverterOptionalString.allocationSize(value.`journalPath`) +
-            FfiConverterOptionalString.allocationSize(value.`extraRootCaPem`) +
-            FfiConverterBoolean.allocationSize(value.`ignoreEnv`)
-    )
-
-    override fun write(value: ClientOptions, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`baseUrl`, buf)
-            FfiConverterOptionalDuration.write(value.`timeout`, buf)
-            FfiConverterOptionalDuration.write(value.`connectTimeout`, buf)
-            FfiConverterOptionalUInt.write(value.`maxRetries`, buf)
-            FfiConverterOptionalTypeRetryPolicy.write(value.`retryPolicy`, buf)
-            FfiConverterOptionalString.write(value.`journalPath`, buf)
-            FfiConverterOptionalString.write(value.`extraRootCaPem`, buf)
-            FfiConverterBoolean.write(value.`ignoreEnv`, buf)
-    }
-}
-
-
-
-/**
  * One step of a flow, as it happens.
  */
 data class FlowProgress (
@@ -12816,38 +12719,6 @@ public object FfiConverterOptionalTypePasscode: FfiConverterRustBuffer<Passcode?
         } else {
             buf.put(1)
             FfiConverterTypePasscode.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeRetryPolicy: FfiConverterRustBuffer<RetryPolicy?> {
-    override fun read(buf: ByteBuffer): RetryPolicy? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeRetryPolicy.read(buf)
-    }
-
-    override fun allocationSize(value: RetryPolicy?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeRetryPolicy.allocationSize(value)
-        }
-    }
-
-    override fun write(value: RetryPolicy?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeRetryPolicy.write(value, buf)
         }
     }
 }

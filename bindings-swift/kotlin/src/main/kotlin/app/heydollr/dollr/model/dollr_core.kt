@@ -1854,6 +1854,138 @@ public object FfiConverterTypeCheckoutSession: FfiConverterRustBuffer<CheckoutSe
 
 
 /**
+ * How a client is configured. Every field is optional: unset values fall back to the
+ * environment variables `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET` and `DOLLR_BASE_URL` (unless
+ * `ignore_env`), then to the core's defaults.
+ */
+data class ClientOptions (
+    /**
+     * The client id (merchant portal: Settings → Developer → API Keys), or `DOLLR_CLIENT_ID`.
+     */
+    val `clientId`: kotlin.String? = null 
+    , 
+    /**
+     * The client secret, or `DOLLR_CLIENT_SECRET`. Never printed.
+     */
+    val `clientSecret`: Secret? = null 
+    , 
+    /**
+     * The API base URL (default `https://api.heydollr.app`, or `DOLLR_BASE_URL`); plain `http://`
+     * only for loopback addresses such as the local sandbox.
+     */
+    val `baseUrl`: kotlin.String? = null 
+    , 
+    /**
+     * The time allowed for one HTTP request (default 30 s).
+     */
+    val `timeout`: java.time.Duration? = null 
+    , 
+    /**
+     * The time allowed to open a connection (default 10 s).
+     */
+    val `connectTimeout`: java.time.Duration? = null 
+    , 
+    /**
+     * Retries of requests that are safe to repeat (default 2).
+     */
+    val `maxRetries`: kotlin.UInt? = null 
+    , 
+    /**
+     * The first backoff before a retry; doubles on every retry (default 0.25 s).
+     */
+    val `initialBackoff`: java.time.Duration? = null 
+    , 
+    /**
+     * The longest backoff before a retry (default 8 s).
+     */
+    val `maxBackoff`: java.time.Duration? = null 
+    , 
+    /**
+     * The longest `Retry-After` waited for inside one call (default 60 s); a longer one surfaces
+     * as a `RateLimited` error for the caller to schedule.
+     */
+    val `maxRetryAfter`: java.time.Duration? = null 
+    , 
+    /**
+     * A SQLite file for the execution journal (created if missing), so exactly-once survives
+     * crashes and restarts; default: in memory.
+     */
+    val `journal`: kotlin.String? = null 
+    , 
+    /**
+     * An extra root certificate to trust (PEM text), e.g. a corporate TLS proxy's.
+     */
+    val `extraRootCaPem`: kotlin.String? = null 
+    , 
+    /**
+     * Do not read the `DOLLR_*` environment variables (default false).
+     */
+    val `ignoreEnv`: kotlin.Boolean = false 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOptions> {
+    override fun read(buf: ByteBuffer): ClientOptions {
+        return ClientOptions(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeSecret.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ClientOptions) = (
+            FfiConverterOptionalString.allocationSize(value.`clientId`) +
+            FfiConverterOptionalTypeSecret.allocationSize(value.`clientSecret`) +
+            FfiConverterOptionalString.allocationSize(value.`baseUrl`) +
+            FfiConverterOptionalDuration.allocationSize(value.`timeout`) +
+            FfiConverterOptionalDuration.allocationSize(value.`connectTimeout`) +
+            FfiConverterOptionalUInt.allocationSize(value.`maxRetries`) +
+            FfiConverterOptionalDuration.allocationSize(value.`initialBackoff`) +
+            FfiConverterOptionalDuration.allocationSize(value.`maxBackoff`) +
+            FfiConverterOptionalDuration.allocationSize(value.`maxRetryAfter`) +
+            FfiConverterOptionalString.allocationSize(value.`journal`) +
+            FfiConverterOptionalString.allocationSize(value.`extraRootCaPem`) +
+            FfiConverterBoolean.allocationSize(value.`ignoreEnv`)
+    )
+
+    override fun write(value: ClientOptions, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`clientId`, buf)
+            FfiConverterOptionalTypeSecret.write(value.`clientSecret`, buf)
+            FfiConverterOptionalString.write(value.`baseUrl`, buf)
+            FfiConverterOptionalDuration.write(value.`timeout`, buf)
+            FfiConverterOptionalDuration.write(value.`connectTimeout`, buf)
+            FfiConverterOptionalUInt.write(value.`maxRetries`, buf)
+            FfiConverterOptionalDuration.write(value.`initialBackoff`, buf)
+            FfiConverterOptionalDuration.write(value.`maxBackoff`, buf)
+            FfiConverterOptionalDuration.write(value.`maxRetryAfter`, buf)
+            FfiConverterOptionalString.write(value.`journal`, buf)
+            FfiConverterOptionalString.write(value.`extraRootCaPem`, buf)
+            FfiConverterBoolean.write(value.`ignoreEnv`, buf)
+    }
+}
+
+
+
+/**
  * Everything a collection did and saw.
  */
 data class CollectOutcome (
@@ -7532,71 +7664,6 @@ public object FfiConverterTypeRequestOptions: FfiConverterRustBuffer<RequestOpti
     override fun write(value: RequestOptions, buf: ByteBuffer) {
             FfiConverterOptionalDuration.write(value.`timeout`, buf)
             FfiConverterOptionalUInt.write(value.`maxRetries`, buf)
-    }
-}
-
-
-
-/**
- * How requests that are safe to repeat are retried: exponential backoff with full jitter, capped,
- * honouring `Retry-After`. Executions are never retried blindly (see the `execute` module).
- */
-data class RetryPolicy (
-    /**
-     * Retries after the first attempt (0 disables retries).
-     */
-    val `maxRetries`: kotlin.UInt
-    , 
-    /**
-     * The first backoff ceiling; doubles on every retry.
-     */
-    val `initialBackoff`: java.time.Duration
-    , 
-    /**
-     * The backoff cap.
-     */
-    val `maxBackoff`: java.time.Duration
-    , 
-    /**
-     * The longest `Retry-After` the SDK will wait for inside one call; longer waits surface as
-     * `RateLimited` errors for the caller to schedule.
-     */
-    val `maxRetryAfter`: java.time.Duration
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRetryPolicy: FfiConverterRustBuffer<RetryPolicy> {
-    override fun read(buf: ByteBuffer): RetryPolicy {
-        return RetryPolicy(
-            FfiConverterUInt.read(buf),
-            FfiConverterDuration.read(buf),
-            FfiConverterDuration.read(buf),
-            FfiConverterDuration.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: RetryPolicy) = (
-            FfiConverterUInt.allocationSize(value.`maxRetries`) +
-            FfiConverterDuration.allocationSize(value.`initialBackoff`) +
-            FfiConverterDuration.allocationSize(value.`maxBackoff`) +
-            FfiConverterDuration.allocationSize(value.`maxRetryAfter`)
-    )
-
-    override fun write(value: RetryPolicy, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`maxRetries`, buf)
-            FfiConverterDuration.write(value.`initialBackoff`, buf)
-            FfiConverterDuration.write(value.`maxBackoff`, buf)
-            FfiConverterDuration.write(value.`maxRetryAfter`, buf)
     }
 }
 
