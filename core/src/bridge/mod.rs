@@ -39,7 +39,7 @@
 
 mod args;
 mod drive;
-mod registry;
+pub(crate) mod registry;
 mod schema;
 mod views;
 
