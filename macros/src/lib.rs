@@ -347,7 +347,10 @@ fn doc_text(attrs: &[Attribute]) -> String {
         else {
             continue;
         };
-        for line in text.value().lines() {
+        let text = text.value();
+        // A blank `///` line is an empty doc attribute: it ends the paragraph.
+        let lines: Vec<&str> = if text.trim().is_empty() { vec![""] } else { text.lines().collect() };
+        for line in lines {
             let line = line.trim();
             if line.is_empty() {
                 if !current.is_empty() {

@@ -41,6 +41,7 @@ mod args;
 mod drive;
 pub(crate) mod registry;
 mod schema;
+mod uniffi_wrappers;
 mod views;
 
 use std::sync::Arc;
@@ -50,6 +51,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use self::drive::{panic_text, poll_once, BoxedCall, FirstPoll};
+pub use self::uniffi_wrappers::uniffi_resources_rs;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;

@@ -142,7 +142,8 @@ pub(crate) use op;
 
 /// What an `op!` expansion outside this module needs (the bridge's internals stay private).
 pub(crate) mod support {
-    pub(crate)     pub(crate) use crate::bridge::output;
+    pub(crate) use crate::bridge::args::{Args, Locations, RequestShape};
+    pub(crate) use crate::bridge::output;
     pub(crate) use crate::bridge::schema::SchemaContext;
     pub(crate) use serde_json::Value;
 }
