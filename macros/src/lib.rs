@@ -126,13 +126,16 @@ fn collect(item: &mut ItemImpl, errors: &mut Option<syn::Error>) -> Vec<Operatio
             continue;
         };
         let query_fields = take_query_fields(&mut method.attrs, errors);
-        let is_operation = matches!(method.vis, Visibility::Public(_))
-            && method.sig.asyncness.is_some();
+        let is_operation =
+            matches!(method.vis, Visibility::Public(_)) && method.sig.asyncness.is_some();
         if !is_operation {
             if let Some(ty) = query_fields {
                 push_error(
                     errors,
-                    syn::Error::new(ty.span(), "#[query_fields] on a method that is not `pub async fn`"),
+                    syn::Error::new(
+                        ty.span(),
+                        "#[query_fields] on a method that is not `pub async fn`",
+                    ),
                 );
             }
             continue;
@@ -154,7 +157,10 @@ fn collect(item: &mut ItemImpl, errors: &mut Option<syn::Error>) -> Vec<Operatio
                 FnArg::Receiver(_) => has_receiver = true,
                 FnArg::Typed(typed) => {
                     let Pat::Ident(pat) = &*typed.pat else {
-                        push_error(errors, syn::Error::new(typed.pat.span(), "name the parameter"));
+                        push_error(
+                            errors,
+                            syn::Error::new(typed.pat.span(), "name the parameter"),
+                        );
                         continue;
                     };
                     let name = pat.ident.clone();
@@ -256,7 +262,10 @@ fn take_role(
             Meta::List(list) => {
                 if let Ok(doc) = syn::parse2::<LitStr>(list.tokens.clone()) {
                     if kind == "body" {
-                        Err(syn::Error::new(attr.span(), "#[body] marks the request type; it takes no doc"))
+                        Err(syn::Error::new(
+                            attr.span(),
+                            "#[body] marks the request type; it takes no doc",
+                        ))
                     } else {
                         Ok(Role::Positional {
                             kind: kind.to_string(),
@@ -342,14 +351,19 @@ fn doc_text(attrs: &[Attribute]) -> String {
             continue;
         };
         let Expr::Lit(ExprLit {
-            lit: Lit::Str(text), ..
+            lit: Lit::Str(text),
+            ..
         }) = &nv.value
         else {
             continue;
         };
         let text = text.value();
         // A blank `///` line is an empty doc attribute: it ends the paragraph.
-        let lines: Vec<&str> = if text.trim().is_empty() { vec![""] } else { text.lines().collect() };
+        let lines: Vec<&str> = if text.trim().is_empty() {
+            vec![""]
+        } else {
+            text.lines().collect()
+        };
         for line in lines {
             let line = line.trim();
             if line.is_empty() {
@@ -367,7 +381,10 @@ fn doc_text(attrs: &[Attribute]) -> String {
     if !current.is_empty() {
         paragraphs.push(current);
     }
-    paragraphs.join("\n\n").replace("[`", "`").replace("`]", "`")
+    paragraphs
+        .join("\n\n")
+        .replace("[`", "`")
+        .replace("`]", "`")
 }
 
 /// Substitutes a generic handle's type parameter: `K::Source` becomes
@@ -439,38 +456,45 @@ fn expand(item: &ItemImpl, instances: &Instances, operations: &[Operation]) -> s
         .collect();
     let generic = type_params.first();
     if instances.0.is_empty() {
-        return Err(syn::Error::new(Span::call_site(), "name the resource: #[operations(\"parties\")]"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "name the resource: #[operations(\"parties\")]",
+        ));
     }
     let object_doc = doc_text(&item.attrs);
     let mut out = Tokens::new();
     for instance in &instances.0 {
-        let substitution = match (generic, &instance.kind) {
-            (None, None) => None,
-            (Some(param), Some(concrete)) => {
-                let bound = param
-                    .bounds
-                    .iter()
-                    .find_map(|b| match b {
-                        TypeParamBound::Trait(t) => Some(t.path.to_token_stream()),
-                        _ => None,
+        let substitution =
+            match (generic, &instance.kind) {
+                (None, None) => None,
+                (Some(param), Some(concrete)) => {
+                    let bound = param
+                        .bounds
+                        .iter()
+                        .find_map(|b| match b {
+                            TypeParamBound::Trait(t) => Some(t.path.to_token_stream()),
+                            _ => None,
+                        })
+                        .ok_or_else(|| {
+                            syn::Error::new(param.span(), "the type parameter needs a trait bound")
+                        })?;
+                    Some(Substitution {
+                        param: param.ident.clone(),
+                        bound,
+                        concrete: concrete.clone(),
                     })
-                    .ok_or_else(|| syn::Error::new(param.span(), "the type parameter needs a trait bound"))?;
-                Some(Substitution {
-                    param: param.ident.clone(),
-                    bound,
-                    concrete: concrete.clone(),
-                })
-            }
-            (Some(param), None) => {
-                return Err(syn::Error::new(
+                }
+                (Some(param), None) => return Err(syn::Error::new(
                     param.span(),
                     "a generic handle names one instance per resource: \"invoices\" = InvoiceKind",
-                ))
-            }
-            (None, Some(kind)) => {
-                return Err(syn::Error::new(kind.span(), "`= Kind` only on a generic handle"))
-            }
-        };
+                )),
+                (None, Some(kind)) => {
+                    return Err(syn::Error::new(
+                        kind.span(),
+                        "`= Kind` only on a generic handle",
+                    ))
+                }
+            };
         let subst = |tokens: Tokens| match &substitution {
             Some(s) => s.apply(tokens),
             None => tokens,
@@ -503,15 +527,27 @@ fn expand(item: &ItemImpl, instances: &Instances, operations: &[Operation]) -> s
                 match &param.role {
                     Role::Positional { kind, doc } => {
                         positional.push(quote!(#pname: #owned_ty [#kind] #doc));
-                        call_args.push(if by_ref { quote!(&#pname) } else { quote!(#pname) });
+                        call_args.push(if by_ref {
+                            quote!(&#pname)
+                        } else {
+                            quote!(#pname)
+                        });
                     }
                     Role::Request { kind, default: d } => {
                         default = *d;
                         request = quote!(#pname: #owned_ty [#kind]);
-                        call_args.push(if by_ref { quote!(&#pname) } else { quote!(#pname) });
+                        call_args.push(if by_ref {
+                            quote!(&#pname)
+                        } else {
+                            quote!(#pname)
+                        });
                     }
                     Role::Field => {
-                        call_args.push(if by_ref { quote!(&req.#pname) } else { quote!(req.#pname) });
+                        call_args.push(if by_ref {
+                            quote!(&req.#pname)
+                        } else {
+                            quote!(req.#pname)
+                        });
                     }
                 }
                 let pname_text = pname.to_string();

@@ -29,7 +29,10 @@ impl Client {
 #[dollr_macros::operations("counterparties")]
 impl Counterparties {
     /// `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
-    pub async fn create(&self, #[body] request: &CreateCounterpartyRequest) -> Result<Counterparty> {
+    pub async fn create(
+        &self,
+        #[body] request: &CreateCounterpartyRequest,
+    ) -> Result<Counterparty> {
         request.validate()?;
         self.client
             .send(ApiRequest::post("/v1/counterparties/create").json(request)?)
@@ -38,7 +41,10 @@ impl Counterparties {
 
     /// `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
     /// relationship type.
-    pub async fn list(&self, #[query(default)] query: &ListCounterpartiesQuery) -> Result<Vec<Counterparty>> {
+    pub async fn list(
+        &self,
+        #[query(default)] query: &ListCounterpartiesQuery,
+    ) -> Result<Vec<Counterparty>> {
         query.validate()?;
         let request = ApiRequest::get("/v1/counterparties/list")
             .query_opt("fullname", query.fullname.as_deref())
@@ -47,7 +53,10 @@ impl Counterparties {
     }
 
     /// `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
-    pub async fn retrieve(&self, #[path("The counterparty's id.")] id: Id) -> Result<CounterpartyWithParty> {
+    pub async fn retrieve(
+        &self,
+        #[path("The counterparty's id.")] id: Id,
+    ) -> Result<CounterpartyWithParty> {
         validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::get(format!(

@@ -50,7 +50,10 @@ impl Executions {
     /// request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
     /// outcome could not be learned: resume with the error's reference id), `Internal` (journal).
     /// Every error carries the reference id.
-    pub async fn collection(&self, #[body] request: &CollectionExecutionRequest) -> Result<Execution> {
+    pub async fn collection(
+        &self,
+        #[body] request: &CollectionExecutionRequest,
+    ) -> Result<Execution> {
         execute(&self.client, request, &self.policy).await
     }
 

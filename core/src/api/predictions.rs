@@ -66,7 +66,10 @@ impl Predictions {
     }
 
     /// `GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
-    pub async fn card_provider_info(&self, #[query] query: &CardProviderQuery) -> Result<CardProviderInfo> {
+    pub async fn card_provider_info(
+        &self,
+        #[query] query: &CardProviderQuery,
+    ) -> Result<CardProviderInfo> {
         query.validate()?;
         let req = ApiRequest::get("/v1/predictions/card-provider-info")
             .query("payment_method_id", &query.payment_method_id)

@@ -39,7 +39,10 @@ impl Sessions {
 
     /// `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
     /// response). Needs a fully verified merchant.
-    pub async fn payout(&self, #[body] request: &CreatePayoutSessionRequest) -> Result<PayoutSession> {
+    pub async fn payout(
+        &self,
+        #[body] request: &CreatePayoutSessionRequest,
+    ) -> Result<PayoutSession> {
         request.validate()?;
         let req = ApiRequest::post("/v1/sessions/payout").json(request)?;
         self.client.send(req).await
@@ -56,7 +59,10 @@ impl Sessions {
     }
 
     /// `POST /v1/sessions/refund`: money back on an earlier collection.
-    pub async fn refund(&self, #[body] request: &CreateRefundSessionRequest) -> Result<RefundSession> {
+    pub async fn refund(
+        &self,
+        #[body] request: &CreateRefundSessionRequest,
+    ) -> Result<RefundSession> {
         request.validate()?;
         let req = ApiRequest::post("/v1/sessions/refund").json(request)?;
         self.client.send(req).await

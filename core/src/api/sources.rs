@@ -101,7 +101,10 @@ impl<K: SourceKind> Sources<K> {
     }
 
     /// `GET /v1/{kind}/retrieve/number/{number}`: the same, by document number.
-    pub async fn retrieve_by_number(&self, #[path("The document number (`INV-…` / `ORD-…`).")] number: &str) -> Result<K::Detail> {
+    pub async fn retrieve_by_number(
+        &self,
+        #[path("The document number (`INV-…` / `ORD-…`).")] number: &str,
+    ) -> Result<K::Detail> {
         validate::non_empty(K::NUMBER_FIELD, number)?;
         self.client
             .send(ApiRequest::get(
@@ -206,7 +209,10 @@ impl<K: SourceKind> Sources<K> {
     }
 
     /// `GET /v1/{kind}/receipt/number/{number}`: the same, by document number.
-    pub async fn receipt_by_number(&self, #[path("The document number (`INV-…` / `ORD-…`).")] number: &str) -> Result<K::Receipt> {
+    pub async fn receipt_by_number(
+        &self,
+        #[path("The document number (`INV-…` / `ORD-…`).")] number: &str,
+    ) -> Result<K::Receipt> {
         validate::non_empty(K::NUMBER_FIELD, number)?;
         self.client
             .send(ApiRequest::get(

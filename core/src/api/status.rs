@@ -33,22 +33,34 @@ impl Status {
     }
 
     /// `GET /v1/status/collection/{reference_id}`: where a collection stands.
-    pub async fn collection(&self, #[path("The execution's idempotency key (UUID v4).")] reference_id: &str) -> Result<Execution> {
+    pub async fn collection(
+        &self,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+    ) -> Result<Execution> {
         self.get_execution("collection", reference_id).await
     }
 
     /// `GET /v1/status/payout/{reference_id}`: where a payout stands.
-    pub async fn payout(&self, #[path("The execution's idempotency key (UUID v4).")] reference_id: &str) -> Result<Execution> {
+    pub async fn payout(
+        &self,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+    ) -> Result<Execution> {
         self.get_execution("payout", reference_id).await
     }
 
     /// `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
-    pub async fn transfer(&self, #[path("The execution's idempotency key (UUID v4).")] reference_id: &str) -> Result<Execution> {
+    pub async fn transfer(
+        &self,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+    ) -> Result<Execution> {
         self.get_execution("transfer", reference_id).await
     }
 
     /// `GET /v1/status/refund/{reference_id}`: where a refund stands.
-    pub async fn refund(&self, #[path("The execution's idempotency key (UUID v4).")] reference_id: &str) -> Result<Execution> {
+    pub async fn refund(
+        &self,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+    ) -> Result<Execution> {
         self.get_execution("refund", reference_id).await
     }
 

@@ -143,7 +143,11 @@ fn write_method(out: &mut String, signature: &Signature) {
         .map(|p| p.name)
         .collect();
     if !defaults.is_empty() {
-        let _ = writeln!(out, "    #[uniffi::method(default({}))]", defaults.join(", "));
+        let _ = writeln!(
+            out,
+            "    #[uniffi::method(default({}))]",
+            defaults.join(", ")
+        );
     }
     let params: Vec<String> = signature
         .params
@@ -188,7 +192,11 @@ fn write_accessors(out: &mut String, resources: &[Resource]) {
         }
         let object = object_name(resource.name);
         doc_comment(out, resource.doc, "    ");
-        let _ = writeln!(out, "    pub fn {}(&self) -> Arc<{object}> {{", resource.name);
+        let _ = writeln!(
+            out,
+            "    pub fn {}(&self) -> Arc<{object}> {{",
+            resource.name
+        );
         let _ = writeln!(
             out,
             "        Arc::new({object} {{ inner: self.inner.{}() }})",
@@ -205,7 +213,10 @@ fn shorten_paths(text: &str, objects: &BTreeSet<String>) -> (Vec<String>, String
     let is_path_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':';
     let mut by_name: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for word in text.split(|c: char| !is_path_char(c)) {
-        if let Some((_, name)) = word.strip_prefix("dollr_core::").and(word.rsplit_once("::")) {
+        if let Some((_, name)) = word
+            .strip_prefix("dollr_core::")
+            .and(word.rsplit_once("::"))
+        {
             by_name
                 .entry(name.to_string())
                 .or_default()
