@@ -1197,14 +1197,23 @@ fn missing_from_bindings(
             if !found {
                 missing.push(format!("kotlin: DollrClient.{accessor}"));
             }
-            let swift_accessor = format!("    func {accessor}() -> {object}");
-            let found = block(swift, "public protocol DollrClientProtocol: ", "}")
-                .is_some_and(|lines| lines.iter().any(|l| l.starts_with(&swift_accessor)));
+            // uniffi writes `func parties()  -> Parties` (its spacing), so the parts are matched.
+            let swift_accessor = format!("    func {accessor}()");
+            let found =
+                block(swift, "public protocol DollrClientProtocol: ", "}").is_some_and(|lines| {
+                    lines.iter().any(|l| {
+                        l.starts_with(&swift_accessor)
+                            && l.trim_end().ends_with(&format!("-> {object}"))
+                    })
+                });
             if !found {
                 missing.push(format!("swift: DollrClient.{accessor}"));
             }
         }
     }
+    // One line per gap (an accessor is checked once per operation of its resource).
+    missing.sort();
+    missing.dedup();
     missing
 }
 
