@@ -2608,7 +2608,7 @@ export declare class PartiesResource {
   /** `GET /v1/parties/list`, optionally filtered by full name. */
   list(args?: PartiesListArgs): Promise<Party[]>;
   /**
-   * `GET /v1/parties/retrieve/{id}`.
+   * `GET /v1/parties/retrieve/{id}`: one party.
    *
    * @param id The party's id.
    */
@@ -2639,12 +2639,12 @@ export declare class CounterpartiesResource {
 /** `client.invoices`: the `invoices` operations. */
 export declare class InvoicesResource {
   private constructor();
-  /** `POST /v1/invoices/create`: a new invoice in `IDLE`; add items, then publish. */
+  /** `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish. */
   create(args: InvoicesCreateArgs): Promise<Invoice>;
   /** `GET /v1/invoices/list`, optionally filtered by currency and status. */
   list(args?: InvoicesListArgs): Promise<Invoice[]>;
   /**
-   * `GET /v1/invoices/retrieve/{id}`: the invoice with its items and counterparty.
+   * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
    *
    * @param id The document's id.
    */
@@ -2675,26 +2675,26 @@ export declare class InvoicesResource {
    */
   updateItem(id: number, itemId: number, args?: InvoicesUpdateItemArgs): Promise<SourceItem>;
   /**
-   * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`).
+   * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
    *
    * @param id The document's id.
    * @param itemId The item's id.
    */
   removeItem(id: number, itemId: number): Promise<void>;
   /**
-   * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the invoice is locked and payable.
+   * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
    *
    * @param id The document's id.
    */
   publish(id: number): Promise<Invoice>;
   /**
-   * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`).
+   * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`); returns the updated document.
    *
    * @param id The document's id.
    */
   cancel(id: number): Promise<Invoice>;
   /**
-   * `GET /v1/invoices/receipt/{id}`: the receipt, once the invoice is `PAID`.
+   * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
    *
    * @param id The document's id.
    */
@@ -2710,12 +2710,12 @@ export declare class InvoicesResource {
 /** `client.orders`: the `orders` operations. */
 export declare class OrdersResource {
   private constructor();
-  /** `POST /v1/orders/create`: a new order in `IDLE`; add items, then publish. */
+  /** `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish. */
   create(args: OrdersCreateArgs): Promise<Order>;
   /** `GET /v1/orders/list`, optionally filtered by currency and status. */
   list(args?: OrdersListArgs): Promise<Order[]>;
   /**
-   * `GET /v1/orders/retrieve/{id}`: the order with its items and counterparty.
+   * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
    *
    * @param id The document's id.
    */
@@ -2746,26 +2746,26 @@ export declare class OrdersResource {
    */
   updateItem(id: number, itemId: number, args?: OrdersUpdateItemArgs): Promise<SourceItem>;
   /**
-   * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`).
+   * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
    *
    * @param id The document's id.
    * @param itemId The item's id.
    */
   removeItem(id: number, itemId: number): Promise<void>;
   /**
-   * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the order is locked and payable.
+   * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
    *
    * @param id The document's id.
    */
   publish(id: number): Promise<Order>;
   /**
-   * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`).
+   * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`); returns the updated document.
    *
    * @param id The document's id.
    */
   cancel(id: number): Promise<Order>;
   /**
-   * `GET /v1/orders/receipt/{id}`: the receipt, once the order is `PAID`.
+   * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
    *
    * @param id The document's id.
    */
@@ -2781,14 +2781,14 @@ export declare class OrdersResource {
 /** `client.checkouts`: the `checkouts` operations. */
 export declare class CheckoutsResource {
   private constructor();
-  /** `POST /v1/checkouts/create`: party, counterparty and invoice/order from payer details in one call; with `mode = HOSTED` redirect the payer to the returned `url`, and fulfil only once the source is `PAID`. */
+  /** `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once the source's status is `PAID`. */
   create(args: CheckoutsCreateArgs): Promise<CheckoutLink>;
 }
 
 /** `client.links`: the `links` operations. */
 export declare class LinksResource {
   private constructor();
-  /** `GET /v1/links/pay`: the hosted payment page of a published source created with `as_payment_link = true`. */
+  /** `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source created with `as_payment_link = true`. `sourceNumber` is the document number (`INV-…`), not the id. */
   pay(args: LinksPayArgs): Promise<Link>;
   /** `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source. */
   receipt(args: LinksReceiptArgs): Promise<Link>;
@@ -2799,7 +2799,7 @@ export declare class SessionsResource {
   private constructor();
   /** `POST /v1/sessions/checkout`: a session for collecting a published invoice or order. */
   checkout(args: SessionsCheckoutArgs): Promise<CheckoutSession>;
-  /** `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry. */
+  /** `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the response). Needs a fully verified merchant. */
   payout(args: SessionsPayoutArgs): Promise<PayoutSession>;
   /** `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say. */
   transfer(args: SessionsTransferArgs): Promise<TransferSession>;
@@ -2810,20 +2810,24 @@ export declare class SessionsResource {
 /** `client.paymentAccounts`: the `payment_accounts` operations. */
 export declare class PaymentAccountsResource {
   private constructor();
-  /** `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for executions. Reuse mobile-money and payout accounts. */
+  /** `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for executions. Reuse mobile-money and payout accounts; create a new one for every card attempt. */
   create(args: PaymentAccountsCreateArgs): Promise<PaymentAccount>;
 }
 
 /** `client.executions`: the `executions` operations. */
 export declare class ExecutionsResource {
   private constructor();
-  /** `POST /v1/executions/collection`: collect from the payer, exactly once per `referenceId` (journaled first; ambiguous outcomes resolved by status). Often answers `PENDING`/`PROCESSING`: follow with `status.wait`. */
+  /**
+   * `POST /v1/executions/collection`: collect from the payer, exactly once per `referenceId` (journaled first; an ambiguous outcome is resolved by the status API). The answer is often `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with `status.wait`. A card may answer `requiresAction` with a `clientSecret` for 3-D Secure.
+   *
+   * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the outcome could not be learned: resume with the error's reference id), `Internal` (journal). Every error carries the reference id.
+   */
   collection(args: ExecutionsCollectionArgs): Promise<Execution>;
-  /** `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per `referenceId`. The passcode is sent but never journaled. */
+  /** `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per `referenceId`. The passcode is sent but never journaled or logged. Errors as for `collection`; a refused passcode is `PermissionDenied`. */
   payout(args: ExecutionsPayoutArgs): Promise<Execution>;
-  /** `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `referenceId`. */
+  /** `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `referenceId`. Errors as for `collection`. */
   transfer(args: ExecutionsTransferArgs): Promise<Execution>;
-  /** `POST /v1/executions/refund`: money back on an earlier collection, exactly once per `referenceId`. */
+  /** `POST /v1/executions/refund`: money back on an earlier collection, exactly once per `referenceId`. Errors as for `collection`. */
   refund(args: ExecutionsRefundArgs): Promise<Execution>;
 }
 
@@ -2831,25 +2835,25 @@ export declare class ExecutionsResource {
 export declare class StatusResource {
   private constructor();
   /**
-   * `GET /v1/status/collection/{reference_id}`.
+   * `GET /v1/status/collection/{reference_id}`: where a collection stands.
    *
    * @param referenceId The execution's idempotency key (UUID v4).
    */
   collection(referenceId: string): Promise<Execution>;
   /**
-   * `GET /v1/status/payout/{reference_id}`.
+   * `GET /v1/status/payout/{reference_id}`: where a payout stands.
    *
    * @param referenceId The execution's idempotency key (UUID v4).
    */
   payout(referenceId: string): Promise<Execution>;
   /**
-   * `GET /v1/status/transfer/{reference_id}`.
+   * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
    *
    * @param referenceId The execution's idempotency key (UUID v4).
    */
   transfer(referenceId: string): Promise<Execution>;
   /**
-   * `GET /v1/status/refund/{reference_id}`.
+   * `GET /v1/status/refund/{reference_id}`: where a refund stands.
    *
    * @param referenceId The execution's idempotency key (UUID v4).
    */
@@ -2860,7 +2864,7 @@ export declare class StatusResource {
    * @param referenceId The execution's idempotency key (UUID v4).
    */
   execution(referenceId: string, args: StatusExecutionArgs): Promise<Execution>;
-  /** `GET /v1/status/source`: an invoice's or order's payment state. Fulfil only once it is `PAID`. */
+  /** `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state. Fulfil only once it is `PAID`. */
   source(args: StatusSourceArgs): Promise<SourceStatusInfo>;
   /**
    * Polls an execution until it is `COMPLETED` or `FAILED` (`state: "finished"`) or the deadline passes (`state: "still_processing"`, not an error: wait again later). Each observed change is sent as a `transition` event.
@@ -2906,7 +2910,7 @@ export declare class MerchantsResource {
 /** `client.realtimeKeys`: the `realtime_keys` operations. */
 export declare class RealtimeKeysResource {
   private constructor();
-  /** `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to watch one collection. A UX hint only; confirm with the status API. */
+  /** `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to watch one collection on the request's `channel`. A UX hint only; confirm with the status API. */
   collection(args: RealtimeKeysCollectionArgs): Promise<RealtimeKey>;
 }
 

@@ -7,7 +7,9 @@
 #                         the C program over the Swift package's headers (its ABI)
 #   make test-kotlin      only the JUnit suite (after the library is built)
 #   make test-c-abi       only the C ABI check
-#   make generate-swift   regenerate the committed Kotlin, Swift, header and modulemap files
+#   make generate-swift   regenerate the resource objects (src/resources.rs, from the core's
+#                         `#[dollr_macros::operations]`), then the committed Kotlin, Swift, header
+#                         and modulemap files
 #
 # The Swift package itself (`swift test`) runs on macOS: .github/workflows/swift.yml.
 
@@ -42,7 +44,11 @@ swift-build:
 check-swift-generated: swift-build
 	$(SWIFT_BINDING)/scripts/check-generated.sh $(UNIFFI_BINDGEN) $(UNIFFI_LIB)
 
-generate-swift: swift-build
+# src/resources.rs first: the library the bindgen reads is built from it. (Its drift is checked by
+# the core test `uniffi_resources_are_up_to_date`.)
+generate-swift:
+	$(CARGO) run -q -p dollr-core --features bridge --example write_uniffi_resources
+	$(MAKE) --no-print-directory swift-build
 	$(SWIFT_BINDING)/scripts/generate.sh $(UNIFFI_BINDGEN) $(UNIFFI_LIB) $(SWIFT_BINDING)
 
 # Maven from the distribution when a machine lacks it (root + apt, as on the CI images).

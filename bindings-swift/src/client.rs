@@ -1,5 +1,6 @@
 //! The client: built from a client secret (servers, merchant-operated backends) or from an
-//! access-token provider (apps), with the flows as `async` methods and the resources as objects.
+//! access-token provider (apps), with the flows as `async` methods. The resources' accessors
+//! (`client.parties()`, …) are generated with the resource objects (`resources.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,10 +19,6 @@ use dollr_core::{
 use crate::auth::{AccessTokenProvider, ForeignTokenProvider};
 use crate::error::DollrError;
 use crate::progress::{self, FlowProgressListener};
-use crate::resources::{
-    Checkouts, Counterparties, Executions, Fees, Invoices, Links, Merchants, Orders, Parties,
-    PaymentAccounts, Predictions, RealtimeKeys, Sessions, Status,
-};
 use crate::runtime::{guard, run};
 
 /// The Dollr API client. Thread-safe; share one per app (one connection pool, one token, one
@@ -120,104 +117,6 @@ impl DollrClient {
     /// The `User-Agent` sent with every request.
     pub fn user_agent(&self) -> String {
         self.inner.config().user_agent.clone()
-    }
-
-    /// Parties (`/v1/parties/...`).
-    pub fn parties(&self) -> Arc<Parties> {
-        Arc::new(Parties {
-            inner: self.inner.parties(),
-        })
-    }
-
-    /// Counterparties (`/v1/counterparties/...`).
-    pub fn counterparties(&self) -> Arc<Counterparties> {
-        Arc::new(Counterparties {
-            inner: self.inner.counterparties(),
-        })
-    }
-
-    /// Invoices (`/v1/invoices/...`).
-    pub fn invoices(&self) -> Arc<Invoices> {
-        Arc::new(Invoices {
-            inner: self.inner.invoices(),
-        })
-    }
-
-    /// Orders (`/v1/orders/...`).
-    pub fn orders(&self) -> Arc<Orders> {
-        Arc::new(Orders {
-            inner: self.inner.orders(),
-        })
-    }
-
-    /// Hosted checkouts (`/v1/checkouts/...`).
-    pub fn checkouts(&self) -> Arc<Checkouts> {
-        Arc::new(Checkouts {
-            inner: self.inner.checkouts(),
-        })
-    }
-
-    /// Payment and receipt links (`/v1/links/...`).
-    pub fn links(&self) -> Arc<Links> {
-        Arc::new(Links {
-            inner: self.inner.links(),
-        })
-    }
-
-    /// Sessions (`/v1/sessions/...`).
-    pub fn sessions(&self) -> Arc<Sessions> {
-        Arc::new(Sessions {
-            inner: self.inner.sessions(),
-        })
-    }
-
-    /// Payment accounts (`/v1/payment-accounts/...`).
-    pub fn payment_accounts(&self) -> Arc<PaymentAccounts> {
-        Arc::new(PaymentAccounts {
-            inner: self.inner.payment_accounts(),
-        })
-    }
-
-    /// Executions, exactly once per reference id (`/v1/executions/...`).
-    pub fn executions(&self) -> Arc<Executions> {
-        Arc::new(Executions {
-            inner: self.inner.executions(),
-        })
-    }
-
-    /// Execution and payment-source status, and waits (`/v1/status/...`).
-    pub fn status(&self) -> Arc<Status> {
-        Arc::new(Status {
-            inner: self.inner.status(),
-        })
-    }
-
-    /// Amount, fee and routing previews (`/v1/predictions/...`).
-    pub fn predictions(&self) -> Arc<Predictions> {
-        Arc::new(Predictions {
-            inner: self.inner.predictions(),
-        })
-    }
-
-    /// Fee schedules (`/v1/fees/...`).
-    pub fn fees(&self) -> Arc<Fees> {
-        Arc::new(Fees {
-            inner: self.inner.fees(),
-        })
-    }
-
-    /// Merchant information (`/v1/merchants/...`).
-    pub fn merchants(&self) -> Arc<Merchants> {
-        Arc::new(Merchants {
-            inner: self.inner.merchants(),
-        })
-    }
-
-    /// Realtime keys (`/v1/realtime-keys/...`).
-    pub fn realtime_keys(&self) -> Arc<RealtimeKeys> {
-        Arc::new(RealtimeKeys {
-            inner: self.inner.realtime_keys(),
-        })
     }
 
     /// Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens

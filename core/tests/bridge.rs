@@ -1098,8 +1098,221 @@ fn bridge_schema_is_up_to_date() {
     assert!(
         committed == current,
         "core/bridge-schema.json is out of date: run `make generate` \
-         (cargo run -p dollr-core --example write_bridge_schema) and commit the result"
+         (cargo run -p dollr-core --features bridge --example write_bridge_schema) and commit the result"
     );
+}
+
+/// The Swift/Kotlin resource objects are generated from the same `#[dollr_macros::operations]`
+/// declarations as the bridge registry (decision 0012): the committed file must be what the
+/// generator writes now.
+#[test]
+fn uniffi_resources_are_up_to_date() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bindings-swift/src/resources.rs"
+    );
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == bridge::uniffi_resources_rs(),
+        "bindings-swift/src/resources.rs is out of date: run `make generate` (cargo run -p \
+         dollr-core --features bridge --example write_uniffi_resources) and commit the result"
+    );
+}
+
+/// The lines of the block that starts at the line `header` and ends at the first line that is
+/// exactly `end` (a generated file's top-level class, interface or protocol), or at the next
+/// top-level line for Python (`end` empty).
+fn block<'a>(text: &'a str, header: &str, end: &str) -> Option<Vec<&'a str>> {
+    let mut lines = text.lines().skip_while(|line| !line.starts_with(header));
+    lines.next()?;
+    Some(
+        lines
+            .take_while(|line| {
+                if end.is_empty() {
+                    line.is_empty() || line.starts_with(' ')
+                } else {
+                    *line != end
+                }
+            })
+            .collect(),
+    )
+}
+
+fn generated(path: &str) -> String {
+    let path = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `payment_accounts` → `PaymentAccounts` (the bindings' class names).
+fn upper_camel(snake: &str) -> String {
+    let camel = bridge::camel_case(snake);
+    let mut chars = camel.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// Where each binding lacks a documented operation, by reading the generated surfaces (each is
+/// drift-checked against its generator): Python `resources.py` (sync and async classes), Node
+/// `index.d.ts`, Kotlin `dollr.kt` and Swift `Dollr.swift` (uniffi's output for the library), plus
+/// the bridge itself.
+fn missing_from_bindings(
+    operations: &[&str],
+    bridge_ops: &BTreeSet<String>,
+    python: &str,
+    node: &str,
+    kotlin: &str,
+    swift: &str,
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    for name in operations {
+        let (resource, method) = name.split_once('.').unwrap();
+        let object = upper_camel(resource);
+        let camel = bridge::camel_case(method);
+        if !bridge_ops.contains(*name) {
+            missing.push(format!("bridge: {name}"));
+        }
+        for (class, def) in [
+            (format!("class {object}:"), format!("    def {method}(")),
+            (
+                format!("class Async{object}:"),
+                format!("    async def {method}("),
+            ),
+        ] {
+            let found = block(python, &class, "")
+                .is_some_and(|lines| lines.iter().any(|l| l.starts_with(&def)));
+            if !found {
+                missing.push(format!("python: {class} {def}"));
+            }
+        }
+        let class = format!("export declare class {object}Resource {{");
+        let found = block(node, &class, "}")
+            .is_some_and(|lines| lines.iter().any(|l| l.starts_with(&format!("  {camel}("))));
+        if !found {
+            missing.push(format!("node: {object}Resource.{camel}"));
+        }
+        // Swift/Kotlin: the token call is the client's own; every other resource is an object
+        // reached from the client.
+        let (object, accessor) = if resource == "auth" {
+            ("DollrClient".to_string(), None)
+        } else {
+            (object, Some(bridge::camel_case(resource)))
+        };
+        let kotlin_fn = format!("    suspend fun `{camel}`(");
+        let found = block(
+            kotlin,
+            &format!("public interface {object}Interface {{"),
+            "}",
+        )
+        .is_some_and(|lines| lines.iter().any(|l| l.starts_with(&kotlin_fn)));
+        if !found {
+            missing.push(format!("kotlin: {object}.{camel}"));
+        }
+        let swift_fn = format!("    func {camel}(");
+        let found = block(swift, &format!("public protocol {object}Protocol: "), "}")
+            .is_some_and(|lines| lines.iter().any(|l| l.starts_with(&swift_fn)));
+        if !found {
+            missing.push(format!("swift: {object}.{camel}"));
+        }
+        if let Some(accessor) = accessor {
+            let kotlin_accessor = format!("    fun `{accessor}`(): {object}");
+            let found = block(kotlin, "public interface DollrClientInterface {", "}")
+                .is_some_and(|lines| lines.iter().any(|l| l.starts_with(&kotlin_accessor)));
+            if !found {
+                missing.push(format!("kotlin: DollrClient.{accessor}"));
+            }
+            // uniffi writes `func parties()  -> Parties` (its spacing), so the parts are matched.
+            let swift_accessor = format!("    func {accessor}()");
+            let found =
+                block(swift, "public protocol DollrClientProtocol: ", "}").is_some_and(|lines| {
+                    lines.iter().any(|l| {
+                        l.starts_with(&swift_accessor)
+                            && l.trim_end().ends_with(&format!("-> {object}"))
+                    })
+                });
+            if !found {
+                missing.push(format!("swift: DollrClient.{accessor}"));
+            }
+        }
+    }
+    // One line per gap (an accessor is checked once per operation of its resource).
+    missing.sort();
+    missing.dedup();
+    missing
+}
+
+/// Every operation of `operations.json` is callable from every binding: the bridge, Python (sync
+/// and async), Node, Kotlin and Swift.
+#[test]
+fn every_documented_operation_is_in_every_binding() {
+    let operations: Vec<&str> = API_OPERATIONS.iter().map(|(_, name)| *name).collect();
+    assert_eq!(operations.len(), 59);
+    let bridge_ops: BTreeSet<String> = bridge::operation_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let python = generated("bindings-python/python/dollr/resources.py");
+    let node = generated("index.d.ts");
+    let kotlin = generated("bindings-swift/kotlin/src/main/kotlin/app/heydollr/dollr/dollr.kt");
+    let swift = generated("bindings-swift/swift/Sources/Dollr/Dollr.swift");
+    let missing = missing_from_bindings(&operations, &bridge_ops, &python, &node, &kotlin, &swift);
+    assert!(
+        missing.is_empty(),
+        "operations missing from a binding: {missing:#?}"
+    );
+
+    // The scan sees a removal in each language (the check is not vacuous).
+    let without = |text: &str, line: &str| -> String {
+        assert!(text.contains(line), "fixture line not found: {line}");
+        text.replacen(line, "", 1)
+    };
+    let cases = [
+        ("python", without(&python, "    def retrieve_by_number(")),
+        ("node", without(&node, "  retrieveByNumber(")),
+        (
+            "kotlin",
+            without(&kotlin, "    suspend fun `retrieveByNumber`("),
+        ),
+        ("swift", without(&swift, "    func retrieveByNumber(")),
+    ];
+    for (language, text) in cases {
+        let (p, n, k, s) = match language {
+            "python" => (
+                text.as_str(),
+                node.as_str(),
+                kotlin.as_str(),
+                swift.as_str(),
+            ),
+            "node" => (
+                python.as_str(),
+                text.as_str(),
+                kotlin.as_str(),
+                swift.as_str(),
+            ),
+            "kotlin" => (
+                python.as_str(),
+                node.as_str(),
+                text.as_str(),
+                swift.as_str(),
+            ),
+            _ => (
+                python.as_str(),
+                node.as_str(),
+                kotlin.as_str(),
+                text.as_str(),
+            ),
+        };
+        let missing = missing_from_bindings(&operations, &bridge_ops, p, n, k, s);
+        assert!(
+            missing.iter().any(|m| m.starts_with(language)),
+            "removing a {language} wrapper went unnoticed"
+        );
+    }
+    let mut fewer = bridge_ops.clone();
+    fewer.remove("links.pay");
+    let missing = missing_from_bindings(&operations, &fewer, &python, &node, &kotlin, &swift);
+    assert_eq!(missing, ["bridge: links.pay"]);
 }
 
 /// `reference_id=None` in a binding: the core mints the UUID v4, journals it before the call and

@@ -2346,7 +2346,7 @@ class PartiesResource {
     return this.#call(OPERATIONS["parties.list"], [], args);
   }
 
-  /** `GET /v1/parties/retrieve/{id}`. */
+  /** `GET /v1/parties/retrieve/{id}`: one party. */
   retrieve(id) {
     return this.#call(OPERATIONS["parties.retrieve"], [id], undefined);
   }
@@ -2387,7 +2387,7 @@ class InvoicesResource {
     this.#call = call;
   }
 
-  /** `POST /v1/invoices/create`: a new invoice in `IDLE`; add items, then publish. */
+  /** `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish. */
   create(args) {
     return this.#call(OPERATIONS["invoices.create"], [], args);
   }
@@ -2397,7 +2397,7 @@ class InvoicesResource {
     return this.#call(OPERATIONS["invoices.list"], [], args);
   }
 
-  /** `GET /v1/invoices/retrieve/{id}`: the invoice with its items and counterparty. */
+  /** `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty. */
   retrieve(id) {
     return this.#call(OPERATIONS["invoices.retrieve"], [id], undefined);
   }
@@ -2422,22 +2422,22 @@ class InvoicesResource {
     return this.#call(OPERATIONS["invoices.update_item"], [id, itemId], args);
   }
 
-  /** `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`). */
+  /** `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`). */
   removeItem(id, itemId) {
     return this.#call(OPERATIONS["invoices.remove_item"], [id, itemId], undefined);
   }
 
-  /** `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the invoice is locked and payable. */
+  /** `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable. */
   publish(id) {
     return this.#call(OPERATIONS["invoices.publish"], [id], undefined);
   }
 
-  /** `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`). */
+  /** `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`); returns the updated document. */
   cancel(id) {
     return this.#call(OPERATIONS["invoices.cancel"], [id], undefined);
   }
 
-  /** `GET /v1/invoices/receipt/{id}`: the receipt, once the invoice is `PAID`. */
+  /** `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`. */
   receipt(id) {
     return this.#call(OPERATIONS["invoices.receipt"], [id], undefined);
   }
@@ -2455,7 +2455,7 @@ class OrdersResource {
     this.#call = call;
   }
 
-  /** `POST /v1/orders/create`: a new order in `IDLE`; add items, then publish. */
+  /** `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish. */
   create(args) {
     return this.#call(OPERATIONS["orders.create"], [], args);
   }
@@ -2465,7 +2465,7 @@ class OrdersResource {
     return this.#call(OPERATIONS["orders.list"], [], args);
   }
 
-  /** `GET /v1/orders/retrieve/{id}`: the order with its items and counterparty. */
+  /** `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty. */
   retrieve(id) {
     return this.#call(OPERATIONS["orders.retrieve"], [id], undefined);
   }
@@ -2490,22 +2490,22 @@ class OrdersResource {
     return this.#call(OPERATIONS["orders.update_item"], [id, itemId], args);
   }
 
-  /** `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`). */
+  /** `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`). */
   removeItem(id, itemId) {
     return this.#call(OPERATIONS["orders.remove_item"], [id, itemId], undefined);
   }
 
-  /** `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the order is locked and payable. */
+  /** `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable. */
   publish(id) {
     return this.#call(OPERATIONS["orders.publish"], [id], undefined);
   }
 
-  /** `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`). */
+  /** `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`); returns the updated document. */
   cancel(id) {
     return this.#call(OPERATIONS["orders.cancel"], [id], undefined);
   }
 
-  /** `GET /v1/orders/receipt/{id}`: the receipt, once the order is `PAID`. */
+  /** `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`. */
   receipt(id) {
     return this.#call(OPERATIONS["orders.receipt"], [id], undefined);
   }
@@ -2523,7 +2523,7 @@ class CheckoutsResource {
     this.#call = call;
   }
 
-  /** `POST /v1/checkouts/create`: party, counterparty and invoice/order from payer details in one call; with `mode = HOSTED` redirect the payer to the returned `url`, and fulfil only once the source is `PAID`. */
+  /** `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once the source's status is `PAID`. */
   create(args) {
     return this.#call(OPERATIONS["checkouts.create"], [], args);
   }
@@ -2536,7 +2536,7 @@ class LinksResource {
     this.#call = call;
   }
 
-  /** `GET /v1/links/pay`: the hosted payment page of a published source created with `as_payment_link = true`. */
+  /** `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source created with `as_payment_link = true`. `sourceNumber` is the document number (`INV-…`), not the id. */
   pay(args) {
     return this.#call(OPERATIONS["links.pay"], [], args);
   }
@@ -2559,7 +2559,7 @@ class SessionsResource {
     return this.#call(OPERATIONS["sessions.checkout"], [], args);
   }
 
-  /** `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry. */
+  /** `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the response). Needs a fully verified merchant. */
   payout(args) {
     return this.#call(OPERATIONS["sessions.payout"], [], args);
   }
@@ -2582,7 +2582,7 @@ class PaymentAccountsResource {
     this.#call = call;
   }
 
-  /** `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for executions. Reuse mobile-money and payout accounts. */
+  /** `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for executions. Reuse mobile-money and payout accounts; create a new one for every card attempt. */
   create(args) {
     return this.#call(OPERATIONS["payment_accounts.create"], [], args);
   }
@@ -2595,22 +2595,26 @@ class ExecutionsResource {
     this.#call = call;
   }
 
-  /** `POST /v1/executions/collection`: collect from the payer, exactly once per `referenceId` (journaled first; ambiguous outcomes resolved by status). Often answers `PENDING`/`PROCESSING`: follow with `status.wait`. */
+  /**
+   * `POST /v1/executions/collection`: collect from the payer, exactly once per `referenceId` (journaled first; an ambiguous outcome is resolved by the status API). The answer is often `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with `status.wait`. A card may answer `requiresAction` with a `clientSecret` for 3-D Secure.
+   *
+   * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the outcome could not be learned: resume with the error's reference id), `Internal` (journal). Every error carries the reference id.
+   */
   collection(args) {
     return this.#call(OPERATIONS["executions.collection"], [], args);
   }
 
-  /** `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per `referenceId`. The passcode is sent but never journaled. */
+  /** `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per `referenceId`. The passcode is sent but never journaled or logged. Errors as for `collection`; a refused passcode is `PermissionDenied`. */
   payout(args) {
     return this.#call(OPERATIONS["executions.payout"], [], args);
   }
 
-  /** `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `referenceId`. */
+  /** `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `referenceId`. Errors as for `collection`. */
   transfer(args) {
     return this.#call(OPERATIONS["executions.transfer"], [], args);
   }
 
-  /** `POST /v1/executions/refund`: money back on an earlier collection, exactly once per `referenceId`. */
+  /** `POST /v1/executions/refund`: money back on an earlier collection, exactly once per `referenceId`. Errors as for `collection`. */
   refund(args) {
     return this.#call(OPERATIONS["executions.refund"], [], args);
   }
@@ -2623,22 +2627,22 @@ class StatusResource {
     this.#call = call;
   }
 
-  /** `GET /v1/status/collection/{reference_id}`. */
+  /** `GET /v1/status/collection/{reference_id}`: where a collection stands. */
   collection(referenceId) {
     return this.#call(OPERATIONS["status.collection"], [referenceId], undefined);
   }
 
-  /** `GET /v1/status/payout/{reference_id}`. */
+  /** `GET /v1/status/payout/{reference_id}`: where a payout stands. */
   payout(referenceId) {
     return this.#call(OPERATIONS["status.payout"], [referenceId], undefined);
   }
 
-  /** `GET /v1/status/transfer/{reference_id}`. */
+  /** `GET /v1/status/transfer/{reference_id}`: where a transfer stands. */
   transfer(referenceId) {
     return this.#call(OPERATIONS["status.transfer"], [referenceId], undefined);
   }
 
-  /** `GET /v1/status/refund/{reference_id}`. */
+  /** `GET /v1/status/refund/{reference_id}`: where a refund stands. */
   refund(referenceId) {
     return this.#call(OPERATIONS["status.refund"], [referenceId], undefined);
   }
@@ -2648,7 +2652,7 @@ class StatusResource {
     return this.#call(OPERATIONS["status.execution"], [referenceId], args);
   }
 
-  /** `GET /v1/status/source`: an invoice's or order's payment state. Fulfil only once it is `PAID`. */
+  /** `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state. Fulfil only once it is `PAID`. */
   source(args) {
     return this.#call(OPERATIONS["status.source"], [], args);
   }
@@ -2735,7 +2739,7 @@ class RealtimeKeysResource {
     this.#call = call;
   }
 
-  /** `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to watch one collection. A UX hint only; confirm with the status API. */
+  /** `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to watch one collection on the request's `channel`. A UX hint only; confirm with the status API. */
   collection(args) {
     return this.#call(OPERATIONS["realtime_keys.collection"], [], args);
   }

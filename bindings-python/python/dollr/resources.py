@@ -203,7 +203,7 @@ class Parties:
         self,
         id: int,
     ) -> Party:
-        """`GET /v1/parties/retrieve/{id}`.
+        """`GET /v1/parties/retrieve/{id}`: one party.
 
         Args:
             id: The party's id.
@@ -321,7 +321,7 @@ class Invoices:
         due_date: datetime | str | None = None,
         reference_id: str | None = None,
     ) -> Invoice:
-        """`POST /v1/invoices/create`: a new invoice in `IDLE`; add items, then publish.
+        """`POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
 
         Args:
             as_payment_link: Enable a hosted payment link (needed for `links().pay(..)`).
@@ -372,7 +372,7 @@ class Invoices:
         self,
         id: int,
     ) -> InvoiceDetail:
-        """`GET /v1/invoices/retrieve/{id}`: the invoice with its items and counterparty.
+        """`GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
 
         Args:
             id: The document's id.
@@ -495,7 +495,8 @@ class Invoices:
         id: int,
         item_id: int,
     ) -> None:
-        """`DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`).
+        """`DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers
+        `{}`).
 
         Args:
             id: The document's id.
@@ -513,7 +514,7 @@ class Invoices:
         self,
         id: int,
     ) -> Invoice:
-        """`PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the invoice is locked and payable.
+        """`PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
 
         Args:
             id: The document's id.
@@ -525,7 +526,8 @@ class Invoices:
         self,
         id: int,
     ) -> Invoice:
-        """`DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`).
+        """`DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+        returns the updated document.
 
         Args:
             id: The document's id.
@@ -537,7 +539,7 @@ class Invoices:
         self,
         id: int,
     ) -> InvoiceReceipt:
-        """`GET /v1/invoices/receipt/{id}`: the receipt, once the invoice is `PAID`.
+        """`GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
 
         Args:
             id: The document's id.
@@ -582,7 +584,7 @@ class Orders:
         due_date: datetime | str | None = None,
         reference_id: str | None = None,
     ) -> Order:
-        """`POST /v1/orders/create`: a new order in `IDLE`; add items, then publish.
+        """`POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
 
         Args:
             as_payment_link: Enable a hosted payment link (needed for `links().pay(..)`).
@@ -633,7 +635,7 @@ class Orders:
         self,
         id: int,
     ) -> OrderDetail:
-        """`GET /v1/orders/retrieve/{id}`: the order with its items and counterparty.
+        """`GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
 
         Args:
             id: The document's id.
@@ -756,7 +758,8 @@ class Orders:
         id: int,
         item_id: int,
     ) -> None:
-        """`DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`).
+        """`DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers
+        `{}`).
 
         Args:
             id: The document's id.
@@ -774,7 +777,7 @@ class Orders:
         self,
         id: int,
     ) -> Order:
-        """`PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the order is locked and payable.
+        """`PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
 
         Args:
             id: The document's id.
@@ -786,7 +789,8 @@ class Orders:
         self,
         id: int,
     ) -> Order:
-        """`DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`).
+        """`DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+        returns the updated document.
 
         Args:
             id: The document's id.
@@ -798,7 +802,7 @@ class Orders:
         self,
         id: int,
     ) -> OrderReceipt:
-        """`GET /v1/orders/receipt/{id}`: the receipt, once the order is `PAID`.
+        """`GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
 
         Args:
             id: The document's id.
@@ -851,9 +855,9 @@ class Checkouts:
         reference_id: str | None = None,
         success_url: str | None = None,
     ) -> CheckoutLink:
-        """`POST /v1/checkouts/create`: party, counterparty and invoice/order from payer details in
-        one call; with `mode = HOSTED` redirect the payer to the returned `url`, and fulfil only
-        once the source is `PAID`.
+        """`POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details
+        in one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only
+        once the source's status is `PAID`.
 
         Args:
             currency: ISO 4217 currency code, uppercase.
@@ -912,8 +916,9 @@ class Links:
         source_type: SourceType | SourceTypeLiteral,
         source_number: str,
     ) -> Link:
-        """`GET /v1/links/pay`: the hosted payment page of a published source created with
-        `as_payment_link = true`.
+        """`GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+        created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+        not the id.
 
         Args:
             source_type: `INVOICE` or `ORDER`.
@@ -986,7 +991,8 @@ class Sessions:
         currency: str,
         payout_account_id: int,
     ) -> PayoutSession:
-        """`POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry.
+        """`POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+        response). Needs a fully verified merchant.
 
         Args:
             amount: The amount to pay out, in major units.
@@ -1084,7 +1090,8 @@ class PaymentAccounts:
         insensitive_account_number: str | None = None,
     ) -> PaymentAccount:
         """`POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
-        executions. Reuse mobile-money and payout accounts.
+        executions. Reuse mobile-money and payout accounts; create a new one for every card
+        attempt.
 
         Args:
             operation_type: `COLLECTION` or `PAYOUT` (a query parameter).
@@ -1129,8 +1136,15 @@ class Executions:
         reference_id: str | None = None,
     ) -> Execution:
         """`POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
-        (journaled first; ambiguous outcomes resolved by status). Often answers
-        `PENDING`/`PROCESSING`: follow with `status.wait`.
+        (journaled first; an ambiguous outcome is resolved by the status API). The answer is
+        often `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it
+        with `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D
+        Secure.
+
+        Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+        request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+        outcome could not be learned: resume with the error's reference id), `Internal`
+        (journal). Every error carries the reference id.
 
         Args:
             currency: The currency the payer pays in (the prediction's `target_currency`).
@@ -1161,7 +1175,8 @@ class Executions:
         reference_id: str | None = None,
     ) -> Execution:
         """`POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
-        `reference_id`. The passcode is sent but never journaled.
+        `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+        `collection`; a refused passcode is `PermissionDenied`.
 
         Args:
             passcode: The merchant's passcode verification and device metadata.
@@ -1191,6 +1206,7 @@ class Executions:
         reference_id: str | None = None,
     ) -> Execution:
         """`POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+        Errors as for `collection`.
 
         Args:
             session_id: The transfer session's id (sent as a string).
@@ -1215,7 +1231,7 @@ class Executions:
         reference_id: str | None = None,
     ) -> Execution:
         """`POST /v1/executions/refund`: money back on an earlier collection, exactly once per
-        `reference_id`.
+        `reference_id`. Errors as for `collection`.
 
         Args:
             session_id: The refund session's id (sent as a string).
@@ -1246,7 +1262,7 @@ class Status:
         self,
         reference_id: str,
     ) -> Execution:
-        """`GET /v1/status/collection/{reference_id}`.
+        """`GET /v1/status/collection/{reference_id}`: where a collection stands.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -1263,7 +1279,7 @@ class Status:
         self,
         reference_id: str,
     ) -> Execution:
-        """`GET /v1/status/payout/{reference_id}`.
+        """`GET /v1/status/payout/{reference_id}`: where a payout stands.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -1280,7 +1296,7 @@ class Status:
         self,
         reference_id: str,
     ) -> Execution:
-        """`GET /v1/status/transfer/{reference_id}`.
+        """`GET /v1/status/transfer/{reference_id}`: where a transfer stands.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -1297,7 +1313,7 @@ class Status:
         self,
         reference_id: str,
     ) -> Execution:
-        """`GET /v1/status/refund/{reference_id}`.
+        """`GET /v1/status/refund/{reference_id}`: where a refund stands.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -1338,8 +1354,8 @@ class Status:
         source_id: int,
         source_type: SourceType | SourceTypeLiteral,
     ) -> SourceStatusInfo:
-        """`GET /v1/status/source`: an invoice's or order's payment state. Fulfil only once it is
-        `PAID`.
+        """`GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment
+        state. Fulfil only once it is `PAID`.
 
         Args:
             source_id: The invoice or order id.
@@ -1654,7 +1670,8 @@ class RealtimeKeys:
         source_type: SourceType | SourceTypeLiteral,
     ) -> RealtimeKey:
         """`POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
-        watch one collection. A UX hint only; confirm with the status API.
+        watch one collection on the request's `channel`. A UX hint only; confirm with the status
+        API.
 
         Args:
             reference_id: The collection execution's `reference_id` (UUID v4).
@@ -1749,7 +1766,7 @@ class AsyncParties:
         self,
         id: int,
     ) -> Party:
-        """`GET /v1/parties/retrieve/{id}`.
+        """`GET /v1/parties/retrieve/{id}`: one party.
 
         Args:
             id: The party's id.
@@ -1872,7 +1889,7 @@ class AsyncInvoices:
         due_date: datetime | str | None = None,
         reference_id: str | None = None,
     ) -> Invoice:
-        """`POST /v1/invoices/create`: a new invoice in `IDLE`; add items, then publish.
+        """`POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
 
         Args:
             as_payment_link: Enable a hosted payment link (needed for `links().pay(..)`).
@@ -1923,7 +1940,7 @@ class AsyncInvoices:
         self,
         id: int,
     ) -> InvoiceDetail:
-        """`GET /v1/invoices/retrieve/{id}`: the invoice with its items and counterparty.
+        """`GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
 
         Args:
             id: The document's id.
@@ -2046,7 +2063,8 @@ class AsyncInvoices:
         id: int,
         item_id: int,
     ) -> None:
-        """`DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`).
+        """`DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers
+        `{}`).
 
         Args:
             id: The document's id.
@@ -2064,7 +2082,7 @@ class AsyncInvoices:
         self,
         id: int,
     ) -> Invoice:
-        """`PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the invoice is locked and payable.
+        """`PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
 
         Args:
             id: The document's id.
@@ -2076,7 +2094,8 @@ class AsyncInvoices:
         self,
         id: int,
     ) -> Invoice:
-        """`DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`).
+        """`DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+        returns the updated document.
 
         Args:
             id: The document's id.
@@ -2088,7 +2107,7 @@ class AsyncInvoices:
         self,
         id: int,
     ) -> InvoiceReceipt:
-        """`GET /v1/invoices/receipt/{id}`: the receipt, once the invoice is `PAID`.
+        """`GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
 
         Args:
             id: The document's id.
@@ -2133,7 +2152,7 @@ class AsyncOrders:
         due_date: datetime | str | None = None,
         reference_id: str | None = None,
     ) -> Order:
-        """`POST /v1/orders/create`: a new order in `IDLE`; add items, then publish.
+        """`POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
 
         Args:
             as_payment_link: Enable a hosted payment link (needed for `links().pay(..)`).
@@ -2184,7 +2203,7 @@ class AsyncOrders:
         self,
         id: int,
     ) -> OrderDetail:
-        """`GET /v1/orders/retrieve/{id}`: the order with its items and counterparty.
+        """`GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
 
         Args:
             id: The document's id.
@@ -2307,7 +2326,8 @@ class AsyncOrders:
         id: int,
         item_id: int,
     ) -> None:
-        """`DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`).
+        """`DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers
+        `{}`).
 
         Args:
             id: The document's id.
@@ -2325,7 +2345,7 @@ class AsyncOrders:
         self,
         id: int,
     ) -> Order:
-        """`PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the order is locked and payable.
+        """`PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
 
         Args:
             id: The document's id.
@@ -2337,7 +2357,8 @@ class AsyncOrders:
         self,
         id: int,
     ) -> Order:
-        """`DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`).
+        """`DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+        returns the updated document.
 
         Args:
             id: The document's id.
@@ -2349,7 +2370,7 @@ class AsyncOrders:
         self,
         id: int,
     ) -> OrderReceipt:
-        """`GET /v1/orders/receipt/{id}`: the receipt, once the order is `PAID`.
+        """`GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
 
         Args:
             id: The document's id.
@@ -2402,9 +2423,9 @@ class AsyncCheckouts:
         reference_id: str | None = None,
         success_url: str | None = None,
     ) -> CheckoutLink:
-        """`POST /v1/checkouts/create`: party, counterparty and invoice/order from payer details in
-        one call; with `mode = HOSTED` redirect the payer to the returned `url`, and fulfil only
-        once the source is `PAID`.
+        """`POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details
+        in one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only
+        once the source's status is `PAID`.
 
         Args:
             currency: ISO 4217 currency code, uppercase.
@@ -2463,8 +2484,9 @@ class AsyncLinks:
         source_type: SourceType | SourceTypeLiteral,
         source_number: str,
     ) -> Link:
-        """`GET /v1/links/pay`: the hosted payment page of a published source created with
-        `as_payment_link = true`.
+        """`GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+        created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+        not the id.
 
         Args:
             source_type: `INVOICE` or `ORDER`.
@@ -2537,7 +2559,8 @@ class AsyncSessions:
         currency: str,
         payout_account_id: int,
     ) -> PayoutSession:
-        """`POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry.
+        """`POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+        response). Needs a fully verified merchant.
 
         Args:
             amount: The amount to pay out, in major units.
@@ -2635,7 +2658,8 @@ class AsyncPaymentAccounts:
         insensitive_account_number: str | None = None,
     ) -> PaymentAccount:
         """`POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
-        executions. Reuse mobile-money and payout accounts.
+        executions. Reuse mobile-money and payout accounts; create a new one for every card
+        attempt.
 
         Args:
             operation_type: `COLLECTION` or `PAYOUT` (a query parameter).
@@ -2680,8 +2704,15 @@ class AsyncExecutions:
         reference_id: str | None = None,
     ) -> Execution:
         """`POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
-        (journaled first; ambiguous outcomes resolved by status). Often answers
-        `PENDING`/`PROCESSING`: follow with `status.wait`.
+        (journaled first; an ambiguous outcome is resolved by the status API). The answer is
+        often `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it
+        with `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D
+        Secure.
+
+        Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+        request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+        outcome could not be learned: resume with the error's reference id), `Internal`
+        (journal). Every error carries the reference id.
 
         Args:
             currency: The currency the payer pays in (the prediction's `target_currency`).
@@ -2712,7 +2743,8 @@ class AsyncExecutions:
         reference_id: str | None = None,
     ) -> Execution:
         """`POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
-        `reference_id`. The passcode is sent but never journaled.
+        `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+        `collection`; a refused passcode is `PermissionDenied`.
 
         Args:
             passcode: The merchant's passcode verification and device metadata.
@@ -2742,6 +2774,7 @@ class AsyncExecutions:
         reference_id: str | None = None,
     ) -> Execution:
         """`POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+        Errors as for `collection`.
 
         Args:
             session_id: The transfer session's id (sent as a string).
@@ -2766,7 +2799,7 @@ class AsyncExecutions:
         reference_id: str | None = None,
     ) -> Execution:
         """`POST /v1/executions/refund`: money back on an earlier collection, exactly once per
-        `reference_id`.
+        `reference_id`. Errors as for `collection`.
 
         Args:
             session_id: The refund session's id (sent as a string).
@@ -2797,7 +2830,7 @@ class AsyncStatus:
         self,
         reference_id: str,
     ) -> Execution:
-        """`GET /v1/status/collection/{reference_id}`.
+        """`GET /v1/status/collection/{reference_id}`: where a collection stands.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -2814,7 +2847,7 @@ class AsyncStatus:
         self,
         reference_id: str,
     ) -> Execution:
-        """`GET /v1/status/payout/{reference_id}`.
+        """`GET /v1/status/payout/{reference_id}`: where a payout stands.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -2831,7 +2864,7 @@ class AsyncStatus:
         self,
         reference_id: str,
     ) -> Execution:
-        """`GET /v1/status/transfer/{reference_id}`.
+        """`GET /v1/status/transfer/{reference_id}`: where a transfer stands.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -2848,7 +2881,7 @@ class AsyncStatus:
         self,
         reference_id: str,
     ) -> Execution:
-        """`GET /v1/status/refund/{reference_id}`.
+        """`GET /v1/status/refund/{reference_id}`: where a refund stands.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -2889,8 +2922,8 @@ class AsyncStatus:
         source_id: int,
         source_type: SourceType | SourceTypeLiteral,
     ) -> SourceStatusInfo:
-        """`GET /v1/status/source`: an invoice's or order's payment state. Fulfil only once it is
-        `PAID`.
+        """`GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment
+        state. Fulfil only once it is `PAID`.
 
         Args:
             source_id: The invoice or order id.
@@ -3205,7 +3238,8 @@ class AsyncRealtimeKeys:
         source_type: SourceType | SourceTypeLiteral,
     ) -> RealtimeKey:
         """`POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
-        watch one collection. A UX hint only; confirm with the status API.
+        watch one collection on the request's `channel`. A UX hint only; confirm with the status
+        API.
 
         Args:
             reference_id: The collection execution's `reference_id` (UUID v4).

@@ -340,29 +340,9 @@ uint64_t uniffi_dollr_ffi_fn_constructor_dollrclient_with_token_provider(uint64_
 RustBuffer uniffi_dollr_ffi_fn_method_dollrclient_base_url(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_CHECKOUTS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_CHECKOUTS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_checkouts(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COLLECT
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COLLECT
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_collect(uint64_t ptr, RustBuffer request, RustBuffer listener
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COUNTERPARTIES
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COUNTERPARTIES
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_counterparties(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_EXECUTIONS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_EXECUTIONS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_executions(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FEES
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FEES
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_fees(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
@@ -375,54 +355,14 @@ void uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(uint64_t ptr
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(uint64_t ptr, RustBuffer request
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_INVOICES
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_INVOICES
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_invoices(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_LINKS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_LINKS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_links(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_MERCHANTS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_MERCHANTS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_merchants(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(uint64_t ptr
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_ORDERS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_ORDERS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_orders(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PARTIES
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PARTIES
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_parties(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYMENT_ACCOUNTS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYMENT_ACCOUNTS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYOUT
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYOUT
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_payout(uint64_t ptr, RustBuffer request, RustBuffer listener
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PREDICTIONS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PREDICTIONS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_predictions(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REALTIME_KEYS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REALTIME_KEYS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_RECONCILE
@@ -433,16 +373,6 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_reconcile(uint64_t ptr, int8_t r
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REFUND
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REFUND
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_refund(uint64_t ptr, RustBuffer request, RustBuffer listener
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_SESSIONS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_SESSIONS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_sessions(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_STATUS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_STATUS
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_TRANSFER
@@ -468,6 +398,76 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(uint64_t ptr, R
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WITH_OPTIONS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WITH_OPTIONS
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_with_options(uint64_t ptr, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_CHECKOUTS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_CHECKOUTS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_checkouts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COUNTERPARTIES
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COUNTERPARTIES
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_counterparties(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_EXECUTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_EXECUTIONS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_executions(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FEES
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FEES
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_fees(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_INVOICES
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_INVOICES
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_invoices(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_LINKS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_LINKS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_links(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_MERCHANTS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_MERCHANTS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_merchants(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_ORDERS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_ORDERS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_orders(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PARTIES
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PARTIES
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_parties(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYMENT_ACCOUNTS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYMENT_ACCOUNTS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PREDICTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PREDICTIONS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_predictions(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REALTIME_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REALTIME_KEYS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_SESSIONS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_SESSIONS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_sessions(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_STATUS
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_UNIFFI_TRAIT_DISPLAY
@@ -550,6 +550,16 @@ uint64_t uniffi_dollr_ffi_fn_clone_executions(uint64_t handle, RustCallStatus *_
 void uniffi_dollr_ffi_fn_free_executions(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_POLICY
+RustBuffer uniffi_dollr_ffi_fn_method_executions_policy(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_WITH_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_WITH_POLICY
+uint64_t uniffi_dollr_ffi_fn_method_executions_with_policy(uint64_t ptr, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_COLLECTION
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_COLLECTION
 uint64_t uniffi_dollr_ffi_fn_method_executions_collection(uint64_t ptr, RustBuffer request
@@ -560,11 +570,6 @@ uint64_t uniffi_dollr_ffi_fn_method_executions_collection(uint64_t ptr, RustBuff
 uint64_t uniffi_dollr_ffi_fn_method_executions_payout(uint64_t ptr, RustBuffer request
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_POLICY
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_POLICY
-RustBuffer uniffi_dollr_ffi_fn_method_executions_policy(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_REFUND
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_REFUND
 uint64_t uniffi_dollr_ffi_fn_method_executions_refund(uint64_t ptr, RustBuffer request
@@ -573,11 +578,6 @@ uint64_t uniffi_dollr_ffi_fn_method_executions_refund(uint64_t ptr, RustBuffer r
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_TRANSFER
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_TRANSFER
 uint64_t uniffi_dollr_ffi_fn_method_executions_transfer(uint64_t ptr, RustBuffer request
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_WITH_POLICY
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_EXECUTIONS_WITH_POLICY
-uint64_t uniffi_dollr_ffi_fn_method_executions_with_policy(uint64_t ptr, RustBuffer policy, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_CLONE_FEES
@@ -910,6 +910,11 @@ uint64_t uniffi_dollr_ffi_fn_clone_status(uint64_t handle, RustCallStatus *_Nonn
 void uniffi_dollr_ffi_fn_free_status(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_STATUS_WAIT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_STATUS_WAIT
+uint64_t uniffi_dollr_ffi_fn_method_status_wait(uint64_t ptr, RustBuffer operation_type, RustBuffer reference_id, RustBuffer options, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_STATUS_COLLECTION
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_STATUS_COLLECTION
 uint64_t uniffi_dollr_ffi_fn_method_status_collection(uint64_t ptr, RustBuffer reference_id
@@ -938,11 +943,6 @@ uint64_t uniffi_dollr_ffi_fn_method_status_source(uint64_t ptr, RustBuffer sourc
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_STATUS_TRANSFER
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_STATUS_TRANSFER
 uint64_t uniffi_dollr_ffi_fn_method_status_transfer(uint64_t ptr, RustBuffer reference_id
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_STATUS_WAIT
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_STATUS_WAIT
-uint64_t uniffi_dollr_ffi_fn_method_status_wait(uint64_t ptr, RustBuffer operation_type, RustBuffer reference_id, RustBuffer options, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_CLONE_TESTSANDBOX
@@ -1513,33 +1513,9 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_base_url(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_CHECKOUTS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_CHECKOUTS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_checkouts(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COLLECT
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COLLECT
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_collect(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COUNTERPARTIES
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COUNTERPARTIES
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_counterparties(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_EXECUTIONS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_EXECUTIONS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_executions(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_FEES
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_FEES
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_fees(void
     
 );
 #endif
@@ -1555,63 +1531,15 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_INVOICES
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_INVOICES
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_invoices(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_LINKS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_LINKS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_links(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_MERCHANTS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_MERCHANTS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_merchants(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_ORDERS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_ORDERS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_orders(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PARTIES
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PARTIES
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_parties(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYMENT_ACCOUNTS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYMENT_ACCOUNTS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYOUT
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYOUT
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_payout(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PREDICTIONS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PREDICTIONS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_predictions(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REALTIME_KEYS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REALTIME_KEYS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys(void
     
 );
 #endif
@@ -1624,18 +1552,6 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_reconcile(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REFUND
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REFUND
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_refund(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_SESSIONS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_SESSIONS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_sessions(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_STATUS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_STATUS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_status(void
     
 );
 #endif
@@ -1666,6 +1582,90 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_WITH_OPTIONS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_WITH_OPTIONS
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_with_options(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_CHECKOUTS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_CHECKOUTS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_checkouts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COUNTERPARTIES
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COUNTERPARTIES
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_counterparties(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_EXECUTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_EXECUTIONS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_executions(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_FEES
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_FEES
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_fees(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_INVOICES
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_INVOICES
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_invoices(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_LINKS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_LINKS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_links(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_MERCHANTS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_MERCHANTS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_merchants(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_ORDERS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_ORDERS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_orders(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PARTIES
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PARTIES
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_parties(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYMENT_ACCOUNTS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYMENT_ACCOUNTS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PREDICTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PREDICTIONS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_predictions(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REALTIME_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REALTIME_KEYS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_SESSIONS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_SESSIONS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_sessions(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_STATUS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_status(void
     
 );
 #endif
@@ -1705,6 +1705,18 @@ uint16_t uniffi_dollr_ffi_checksum_method_counterparties_update(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_POLICY
+uint16_t uniffi_dollr_ffi_checksum_method_executions_policy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_WITH_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_WITH_POLICY
+uint16_t uniffi_dollr_ffi_checksum_method_executions_with_policy(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_COLLECTION
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_COLLECTION
 uint16_t uniffi_dollr_ffi_checksum_method_executions_collection(void
@@ -1717,12 +1729,6 @@ uint16_t uniffi_dollr_ffi_checksum_method_executions_payout(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_POLICY
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_POLICY
-uint16_t uniffi_dollr_ffi_checksum_method_executions_policy(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_REFUND
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_REFUND
 uint16_t uniffi_dollr_ffi_checksum_method_executions_refund(void
@@ -1732,12 +1738,6 @@ uint16_t uniffi_dollr_ffi_checksum_method_executions_refund(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_TRANSFER
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_TRANSFER
 uint16_t uniffi_dollr_ffi_checksum_method_executions_transfer(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_WITH_POLICY
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_EXECUTIONS_WITH_POLICY
-uint16_t uniffi_dollr_ffi_checksum_method_executions_with_policy(void
     
 );
 #endif
@@ -2005,6 +2005,12 @@ uint16_t uniffi_dollr_ffi_checksum_method_sessions_transfer(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_STATUS_WAIT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_STATUS_WAIT
+uint16_t uniffi_dollr_ffi_checksum_method_status_wait(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_STATUS_COLLECTION
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_STATUS_COLLECTION
 uint16_t uniffi_dollr_ffi_checksum_method_status_collection(void
@@ -2038,12 +2044,6 @@ uint16_t uniffi_dollr_ffi_checksum_method_status_source(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_STATUS_TRANSFER
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_STATUS_TRANSFER
 uint16_t uniffi_dollr_ffi_checksum_method_status_transfer(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_STATUS_WAIT
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_STATUS_WAIT
-uint16_t uniffi_dollr_ffi_checksum_method_status_wait(void
     
 );
 #endif

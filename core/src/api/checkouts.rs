@@ -21,10 +21,13 @@ impl Client {
     }
 }
 
+/// Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+#[dollr_macros::operations("checkouts")]
 impl Checkouts {
-    /// `POST /v1/checkouts/create`. With `mode = HOSTED`, redirect the payer to the returned `url`;
-    /// fulfil only once the source's status is `PAID`.
-    pub async fn create(&self, request: &CreateCheckoutRequest) -> Result<CheckoutLink> {
+    /// `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+    /// one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+    /// the source's status is `PAID`.
+    pub async fn create(&self, #[body] request: &CreateCheckoutRequest) -> Result<CheckoutLink> {
         request.validate()?;
         self.client
             .send(ApiRequest::post("/v1/checkouts/create").json(request)?)

@@ -24,9 +24,15 @@ impl Client {
     }
 }
 
+/// Counterparties: how a party relates to the merchant; invoices and orders need one
+/// (`/v1/counterparties/...`).
+#[dollr_macros::operations("counterparties")]
 impl Counterparties {
-    /// `POST /v1/counterparties/create`.
-    pub async fn create(&self, request: &CreateCounterpartyRequest) -> Result<Counterparty> {
+    /// `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
+    pub async fn create(
+        &self,
+        #[body] request: &CreateCounterpartyRequest,
+    ) -> Result<Counterparty> {
         request.validate()?;
         self.client
             .send(ApiRequest::post("/v1/counterparties/create").json(request)?)
@@ -35,7 +41,10 @@ impl Counterparties {
 
     /// `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
     /// relationship type.
-    pub async fn list(&self, query: &ListCounterpartiesQuery) -> Result<Vec<Counterparty>> {
+    pub async fn list(
+        &self,
+        #[query(default)] query: &ListCounterpartiesQuery,
+    ) -> Result<Vec<Counterparty>> {
         query.validate()?;
         let request = ApiRequest::get("/v1/counterparties/list")
             .query_opt("fullname", query.fullname.as_deref())
@@ -44,7 +53,10 @@ impl Counterparties {
     }
 
     /// `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
-    pub async fn retrieve(&self, id: Id) -> Result<CounterpartyWithParty> {
+    pub async fn retrieve(
+        &self,
+        #[path("The counterparty's id.")] id: Id,
+    ) -> Result<CounterpartyWithParty> {
         validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::get(format!(
@@ -54,11 +66,11 @@ impl Counterparties {
             .await
     }
 
-    /// `PUT /v1/counterparties/update/{id}`: sends only the fields set in `request`.
+    /// `PUT /v1/counterparties/update/{id}`: sends only the fields given.
     pub async fn update(
         &self,
-        id: Id,
-        request: &UpdateCounterpartyRequest,
+        #[path("The counterparty's id.")] id: Id,
+        #[body] request: &UpdateCounterpartyRequest,
     ) -> Result<Counterparty> {
         validate::path_id("id", id)?;
         request.validate()?;

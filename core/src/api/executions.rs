@@ -25,6 +25,9 @@ impl Client {
     }
 }
 
+/// Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+/// outcomes resolved by status) (`/v1/executions/...`).
+#[dollr_macros::operations("executions")]
 impl Executions {
     /// The same handle with another retry policy for ambiguous outcomes.
     pub fn with_policy(mut self, policy: ExecutePolicy) -> Self {
@@ -37,35 +40,39 @@ impl Executions {
         &self.policy
     }
 
-    /// `POST /v1/executions/collection`: collect from the payer. The answer is often `PENDING` or
-    /// `PROCESSING` (mobile money waits for the payer's approval): follow it with
-    /// `client.status().wait(..)`. A card may answer `requires_action` with a `client_secret` for
+    /// `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+    /// (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+    /// `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+    /// `status.wait`. A card may answer `requires_action` with a `client_secret` for
     /// 3-D Secure.
     ///
     /// Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
     /// request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
     /// outcome could not be learned: resume with the error's reference id), `Internal` (journal).
     /// Every error carries the reference id.
-    pub async fn collection(&self, request: &CollectionExecutionRequest) -> Result<Execution> {
+    pub async fn collection(
+        &self,
+        #[body] request: &CollectionExecutionRequest,
+    ) -> Result<Execution> {
         execute(&self.client, request, &self.policy).await
     }
 
-    /// `POST /v1/executions/payout`: pay out from the merchant wallet. The passcode is sent but
-    /// never journaled or logged. Errors as for [`Executions::collection`]; a refused passcode is
-    /// `PermissionDenied`.
-    pub async fn payout(&self, request: &PayoutExecutionRequest) -> Result<Execution> {
+    /// `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+    /// `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+    /// `collection`; a refused passcode is `PermissionDenied`.
+    pub async fn payout(&self, #[body] request: &PayoutExecutionRequest) -> Result<Execution> {
         execute(&self.client, request, &self.policy).await
     }
 
-    /// `POST /v1/executions/transfer`: wallet to counterparty. Errors as for
-    /// [`Executions::collection`].
-    pub async fn transfer(&self, request: &TransferExecutionRequest) -> Result<Execution> {
+    /// `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+    /// Errors as for `collection`.
+    pub async fn transfer(&self, #[body] request: &TransferExecutionRequest) -> Result<Execution> {
         execute(&self.client, request, &self.policy).await
     }
 
-    /// `POST /v1/executions/refund`: money back on an earlier collection. Errors as for
-    /// [`Executions::collection`].
-    pub async fn refund(&self, request: &RefundExecutionRequest) -> Result<Execution> {
+    /// `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+    /// `reference_id`. Errors as for `collection`.
+    pub async fn refund(&self, #[body] request: &RefundExecutionRequest) -> Result<Execution> {
         execute(&self.client, request, &self.policy).await
     }
 }

@@ -25,8 +25,11 @@ impl Client {
     }
 }
 
+/// Fee schedules (`/v1/fees/...`).
+#[dollr_macros::operations("fees")]
 impl Fees {
     /// `GET /v1/fees/gateway`: the gateways' fees for a method and operation.
+    #[query_fields(GatewayFeeQuery)]
     pub async fn gateway(
         &self,
         payment_method: PaymentMethod,
@@ -45,6 +48,7 @@ impl Fees {
     }
 
     /// `GET /v1/fees/platform`: the platform's rates for one tier and operation.
+    #[query_fields(PlatformFeeQuery)]
     pub async fn platform(
         &self,
         operation_type: OperationType,
@@ -62,6 +66,7 @@ impl Fees {
     }
 
     /// `GET /v1/fees/merchant-tier`: the fee tier assigned to a merchant.
+    #[query_fields(MerchantTierQuery)]
     pub async fn merchant_tier(
         &self,
         owner_type: OwnerType,

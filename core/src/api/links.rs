@@ -22,15 +22,25 @@ impl Client {
     }
 }
 
+/// Hosted payment and receipt pages (`/v1/links/...`).
+#[dollr_macros::operations("links")]
 impl Links {
     /// `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source created
     /// with `as_payment_link = true`. `source_number` is the document number (`INV-…`), not the id.
-    pub async fn pay(&self, source_type: SourceType, source_number: &str) -> Result<Link> {
+    pub async fn pay(
+        &self,
+        #[query("`INVOICE` or `ORDER`.")] source_type: SourceType,
+        #[query("The document number (`INV-…`), not the id.")] source_number: &str,
+    ) -> Result<Link> {
         self.get("/v1/links/pay", source_type, source_number).await
     }
 
     /// `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
-    pub async fn receipt(&self, source_type: SourceType, source_number: &str) -> Result<Link> {
+    pub async fn receipt(
+        &self,
+        #[query("`INVOICE` or `ORDER`.")] source_type: SourceType,
+        #[query("The document number (`INV-…`), not the id.")] source_number: &str,
+    ) -> Result<Link> {
         self.get("/v1/links/receipt", source_type, source_number)
             .await
     }

@@ -22,8 +22,11 @@ impl Client {
     }
 }
 
+/// Merchant information (`/v1/merchants/...`).
+#[dollr_macros::operations("merchants")]
 impl Merchants {
-    /// `GET /v1/merchants/merchant-info`.
+    /// `GET /v1/merchants/merchant-info`: the merchant profile.
+    #[query_fields(MerchantInfoQuery)]
     pub async fn info(&self, merchant_id: Id, merchant_type: MerchantType) -> Result<MerchantInfo> {
         let query = MerchantInfoQuery {
             merchant_id,

@@ -21,13 +21,16 @@ impl Client {
     }
 }
 
+/// Payment accounts: a party's wallet or card registered for executions
+/// (`/v1/payment-accounts/...`).
+#[dollr_macros::operations("payment_accounts")]
 impl PaymentAccounts {
-    /// `POST /v1/payment-accounts/create?operation_type=...`. Reuse mobile-money and payout
-    /// accounts; create a new one for every card attempt.
+    /// `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+    /// executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
     pub async fn create(
         &self,
-        operation_type: OperationType,
-        request: &CreatePaymentAccountRequest,
+        #[query("`COLLECTION` or `PAYOUT` (a query parameter).")] operation_type: OperationType,
+        #[body] request: &CreatePaymentAccountRequest,
     ) -> Result<PaymentAccount> {
         validate::known("operation_type", &operation_type)?;
         request.validate()?;

@@ -24,11 +24,13 @@ impl Client {
     }
 }
 
+/// Amount, fee and routing previews (`/v1/predictions/...`).
+#[dollr_macros::operations("predictions")]
 impl Predictions {
     /// `GET /v1/predictions/amount-and-fees`: what the payer pays and the payee receives.
     pub async fn amount_and_fees(
         &self,
-        query: &AmountAndFeesQuery,
+        #[query] query: &AmountAndFeesQuery,
     ) -> Result<AmountAndFeePrediction> {
         query.validate()?;
         let req = ApiRequest::get("/v1/predictions/amount-and-fees")
@@ -46,6 +48,7 @@ impl Predictions {
 
     /// `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
     /// `payment_method` and `gateway_provider` for the payment account.
+    #[query_fields(MmoProviderQuery)]
     pub async fn mmo_provider_info(
         &self,
         phone: &str,
@@ -63,7 +66,10 @@ impl Predictions {
     }
 
     /// `GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
-    pub async fn card_provider_info(&self, query: &CardProviderQuery) -> Result<CardProviderInfo> {
+    pub async fn card_provider_info(
+        &self,
+        #[query] query: &CardProviderQuery,
+    ) -> Result<CardProviderInfo> {
         query.validate()?;
         let req = ApiRequest::get("/v1/predictions/card-provider-info")
             .query("payment_method_id", &query.payment_method_id)
@@ -76,7 +82,7 @@ impl Predictions {
     /// or order.
     pub async fn payment_source_amount_and_fees(
         &self,
-        query: &PaymentSourceAmountAndFeesQuery,
+        #[query] query: &PaymentSourceAmountAndFeesQuery,
     ) -> Result<AmountAndFeePrediction> {
         query.validate()?;
         let req = ApiRequest::get("/v1/predictions/payment-source/amount-and-fees")

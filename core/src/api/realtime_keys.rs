@@ -20,10 +20,13 @@ impl Client {
     }
 }
 
+/// Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+#[dollr_macros::operations("realtime_keys")]
 impl RealtimeKeys {
-    /// `POST /v1/realtime-keys/collection`: a token (lifetime in seconds) to watch one collection
-    /// on channel [`RealtimeKeyRequest::channel`]. A UX hint only; confirm with the status API.
-    pub async fn collection(&self, request: &RealtimeKeyRequest) -> Result<RealtimeKey> {
+    /// `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+    /// watch one collection on the request's `channel`. A UX hint only; confirm with the status
+    /// API.
+    pub async fn collection(&self, #[body] request: &RealtimeKeyRequest) -> Result<RealtimeKey> {
         request.validate()?;
         // Minting a read-only token twice is harmless, so transient failures may be retried.
         let req = ApiRequest::post("/v1/realtime-keys/collection")

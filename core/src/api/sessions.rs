@@ -24,11 +24,13 @@ impl Client {
     }
 }
 
+/// Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+#[dollr_macros::operations("sessions")]
 impl Sessions {
     /// `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
     pub async fn checkout(
         &self,
-        request: &CreateCheckoutSessionRequest,
+        #[body] request: &CreateCheckoutSessionRequest,
     ) -> Result<CheckoutSession> {
         request.validate()?;
         let req = ApiRequest::post("/v1/sessions/checkout").json(request)?;
@@ -37,7 +39,10 @@ impl Sessions {
 
     /// `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
     /// response). Needs a fully verified merchant.
-    pub async fn payout(&self, request: &CreatePayoutSessionRequest) -> Result<PayoutSession> {
+    pub async fn payout(
+        &self,
+        #[body] request: &CreatePayoutSessionRequest,
+    ) -> Result<PayoutSession> {
         request.validate()?;
         let req = ApiRequest::post("/v1/sessions/payout").json(request)?;
         self.client.send(req).await
@@ -46,7 +51,7 @@ impl Sessions {
     /// `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
     pub async fn transfer(
         &self,
-        request: &CreateTransferSessionRequest,
+        #[body] request: &CreateTransferSessionRequest,
     ) -> Result<TransferSession> {
         request.validate()?;
         let req = ApiRequest::post("/v1/sessions/transfer").json(request)?;
@@ -54,7 +59,10 @@ impl Sessions {
     }
 
     /// `POST /v1/sessions/refund`: money back on an earlier collection.
-    pub async fn refund(&self, request: &CreateRefundSessionRequest) -> Result<RefundSession> {
+    pub async fn refund(
+        &self,
+        #[body] request: &CreateRefundSessionRequest,
+    ) -> Result<RefundSession> {
         request.validate()?;
         let req = ApiRequest::post("/v1/sessions/refund").json(request)?;
         self.client.send(req).await

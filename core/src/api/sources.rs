@@ -65,13 +65,16 @@ impl Client {
     }
 }
 
+/// The {kind} resource (`/v1/{kind}/...`): invoices are formal billing documents with numbers, due
+/// dates and line items; orders are the same for retail and e-commerce.
+#[dollr_macros::operations("invoices" = InvoiceKind, "orders" = OrderKind)]
 impl<K: SourceKind> Sources<K> {
     fn path(&self, rest: &str) -> String {
         format!("/v1/{}/{rest}", K::PATH)
     }
 
-    /// `POST /v1/{kind}/create`: a new source in `IDLE`.
-    pub async fn create(&self, request: &CreateSourceRequest) -> Result<K::Source> {
+    /// `POST /v1/{kind}/create`: a new document in `IDLE`; add items, then publish.
+    pub async fn create(&self, #[body] request: &CreateSourceRequest) -> Result<K::Source> {
         request.validate()?;
         self.client
             .send(ApiRequest::post(self.path("create")).json(request)?)
@@ -79,7 +82,7 @@ impl<K: SourceKind> Sources<K> {
     }
 
     /// `GET /v1/{kind}/list`, optionally filtered by currency and status.
-    pub async fn list(&self, query: &ListSourcesQuery) -> Result<Vec<K::Source>> {
+    pub async fn list(&self, #[query(default)] query: &ListSourcesQuery) -> Result<Vec<K::Source>> {
         query.validate()?;
         let request = ApiRequest::get(self.path("list"))
             .query_opt("currency", query.currency.as_deref())
@@ -87,8 +90,8 @@ impl<K: SourceKind> Sources<K> {
         self.client.send(request).await
     }
 
-    /// `GET /v1/{kind}/retrieve/{id}`: the source with its items and counterparty.
-    pub async fn retrieve(&self, id: Id) -> Result<K::Detail> {
+    /// `GET /v1/{kind}/retrieve/{id}`: the document with its items and counterparty.
+    pub async fn retrieve(&self, #[path("The document's id.")] id: Id) -> Result<K::Detail> {
         validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::get(
@@ -98,7 +101,10 @@ impl<K: SourceKind> Sources<K> {
     }
 
     /// `GET /v1/{kind}/retrieve/number/{number}`: the same, by document number.
-    pub async fn retrieve_by_number(&self, number: &str) -> Result<K::Detail> {
+    pub async fn retrieve_by_number(
+        &self,
+        #[path("The document number (`INV-…` / `ORD-…`).")] number: &str,
+    ) -> Result<K::Detail> {
         validate::non_empty(K::NUMBER_FIELD, number)?;
         self.client
             .send(ApiRequest::get(
@@ -107,8 +113,12 @@ impl<K: SourceKind> Sources<K> {
             .await
     }
 
-    /// `PUT /v1/{kind}/update/{id}` (only while `IDLE`): sends only the fields set in `request`.
-    pub async fn update(&self, id: Id, request: &UpdateSourceRequest) -> Result<K::Source> {
+    /// `PUT /v1/{kind}/update/{id}` (only while `IDLE`): sends only the fields given.
+    pub async fn update(
+        &self,
+        #[path("The document's id.")] id: Id,
+        #[body] request: &UpdateSourceRequest,
+    ) -> Result<K::Source> {
         validate::path_id("id", id)?;
         request.validate()?;
         let path = self.path(&format!("update/{}", path_segment(id)));
@@ -116,7 +126,11 @@ impl<K: SourceKind> Sources<K> {
     }
 
     /// `POST /v1/{kind}/{id}/items/add` (only while `IDLE`).
-    pub async fn add_item(&self, id: Id, request: &AddItemRequest) -> Result<SourceItem> {
+    pub async fn add_item(
+        &self,
+        #[path("The document's id.")] id: Id,
+        #[body] request: &AddItemRequest,
+    ) -> Result<SourceItem> {
         validate::path_id("id", id)?;
         request.validate()?;
         let path = self.path(&format!("{}/items/add", path_segment(id)));
@@ -125,12 +139,13 @@ impl<K: SourceKind> Sources<K> {
             .await
     }
 
-    /// `PUT /v1/{kind}/{id}/items/{item_id}/update` (only while `IDLE`).
+    /// `PUT /v1/{kind}/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+    /// given.
     pub async fn update_item(
         &self,
-        id: Id,
-        item_id: Id,
-        request: &UpdateItemRequest,
+        #[path("The document's id.")] id: Id,
+        #[path("The item's id.")] item_id: Id,
+        #[body] request: &UpdateItemRequest,
     ) -> Result<SourceItem> {
         validate::path_id("id", id)?;
         validate::path_id("item_id", item_id)?;
@@ -144,7 +159,11 @@ impl<K: SourceKind> Sources<K> {
     }
 
     /// `DELETE /v1/{kind}/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
-    pub async fn remove_item(&self, id: Id, item_id: Id) -> Result<()> {
+    pub async fn remove_item(
+        &self,
+        #[path("The document's id.")] id: Id,
+        #[path("The item's id.")] item_id: Id,
+    ) -> Result<()> {
         validate::path_id("id", id)?;
         validate::path_id("item_id", item_id)?;
         let path = self.path(&format!(
@@ -158,8 +177,8 @@ impl<K: SourceKind> Sources<K> {
         Ok(())
     }
 
-    /// `PUT /v1/{kind}/publish/{id}`: `IDLE → ACTIVE`; the source is locked and payable.
-    pub async fn publish(&self, id: Id) -> Result<K::Source> {
+    /// `PUT /v1/{kind}/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+    pub async fn publish(&self, #[path("The document's id.")] id: Id) -> Result<K::Source> {
         validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::put(
@@ -169,8 +188,8 @@ impl<K: SourceKind> Sources<K> {
     }
 
     /// `DELETE /v1/{kind}/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
-    /// returns the updated source.
-    pub async fn cancel(&self, id: Id) -> Result<K::Source> {
+    /// returns the updated document.
+    pub async fn cancel(&self, #[path("The document's id.")] id: Id) -> Result<K::Source> {
         validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::delete(
@@ -179,8 +198,8 @@ impl<K: SourceKind> Sources<K> {
             .await
     }
 
-    /// `GET /v1/{kind}/receipt/{id}`: the receipt, once the source is `PAID`.
-    pub async fn receipt(&self, id: Id) -> Result<K::Receipt> {
+    /// `GET /v1/{kind}/receipt/{id}`: the receipt, once the document is `PAID`.
+    pub async fn receipt(&self, #[path("The document's id.")] id: Id) -> Result<K::Receipt> {
         validate::path_id("id", id)?;
         self.client
             .send(ApiRequest::get(
@@ -190,7 +209,10 @@ impl<K: SourceKind> Sources<K> {
     }
 
     /// `GET /v1/{kind}/receipt/number/{number}`: the same, by document number.
-    pub async fn receipt_by_number(&self, number: &str) -> Result<K::Receipt> {
+    pub async fn receipt_by_number(
+        &self,
+        #[path("The document number (`INV-…` / `ORD-…`).")] number: &str,
+    ) -> Result<K::Receipt> {
         validate::non_empty(K::NUMBER_FIELD, number)?;
         self.client
             .send(ApiRequest::get(

@@ -23,6 +23,8 @@ impl Client {
     }
 }
 
+/// Where an execution or a payment source stands, and waits (`/v1/status/...`).
+#[dollr_macros::operations("status")]
 impl Status {
     async fn get_execution(&self, kind: &str, reference_id: &str) -> Result<Execution> {
         validate::path_uuid_v4("reference_id", reference_id)?;
@@ -30,31 +32,43 @@ impl Status {
         self.client.send(req).await
     }
 
-    /// `GET /v1/status/collection/{reference_id}`.
-    pub async fn collection(&self, reference_id: &str) -> Result<Execution> {
+    /// `GET /v1/status/collection/{reference_id}`: where a collection stands.
+    pub async fn collection(
+        &self,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+    ) -> Result<Execution> {
         self.get_execution("collection", reference_id).await
     }
 
-    /// `GET /v1/status/payout/{reference_id}`.
-    pub async fn payout(&self, reference_id: &str) -> Result<Execution> {
+    /// `GET /v1/status/payout/{reference_id}`: where a payout stands.
+    pub async fn payout(
+        &self,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+    ) -> Result<Execution> {
         self.get_execution("payout", reference_id).await
     }
 
-    /// `GET /v1/status/transfer/{reference_id}`.
-    pub async fn transfer(&self, reference_id: &str) -> Result<Execution> {
+    /// `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
+    pub async fn transfer(
+        &self,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+    ) -> Result<Execution> {
         self.get_execution("transfer", reference_id).await
     }
 
-    /// `GET /v1/status/refund/{reference_id}`.
-    pub async fn refund(&self, reference_id: &str) -> Result<Execution> {
+    /// `GET /v1/status/refund/{reference_id}`: where a refund stands.
+    pub async fn refund(
+        &self,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+    ) -> Result<Execution> {
         self.get_execution("refund", reference_id).await
     }
 
-    /// The status endpoint matching `operation_type` (`collection`, `payout`, `transfer`, `refund`).
+    /// The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`).
     pub async fn execution(
         &self,
-        operation_type: OperationType,
-        reference_id: &str,
+        #[arg("Which kind of execution.")] operation_type: OperationType,
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
     ) -> Result<Execution> {
         match operation_type {
             OperationType::Collection => self.collection(reference_id).await,
@@ -73,6 +87,7 @@ impl Status {
 
     /// `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
     /// Fulfil only once it is `PAID`.
+    #[query_fields(SourceStatusQuery)]
     pub async fn source(&self, source_type: SourceType, source_id: Id) -> Result<SourceStatusInfo> {
         let query = SourceStatusQuery {
             source_type,

@@ -40,8 +40,9 @@
 mod args;
 mod drive;
 mod options;
-mod registry;
+pub(crate) mod registry;
 mod schema;
+mod uniffi_wrappers;
 mod views;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ use serde_json::Value;
 
 pub use self::drive::{panic_text, poll_once, BoxedCall, FirstPoll};
 pub use self::options::{client_from_options, ClientOptions};
+pub use self::uniffi_wrappers::uniffi_resources_rs;
 use crate::client::Client;
 use crate::error::{Error, Result};
 

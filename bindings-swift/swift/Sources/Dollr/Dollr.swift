@@ -937,18 +937,20 @@ public func FfiConverterTypeAccessTokenProvider_lower(_ value: AccessTokenProvid
 
 
 /**
- * Hosted checkouts (`/v1/checkouts/...`); `client.hosted_checkout(..)` is the flow over it.
+ * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
  */
 public protocol CheckoutsProtocol: AnyObject, Sendable {
     
     /**
-     * `POST /v1/checkouts/create` (`mode = HOSTED`).
+     * `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+     * one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+     * the source's status is `PAID`.
      */
     func create(request: CreateCheckoutRequest) async throws  -> CheckoutLink
     
 }
 /**
- * Hosted checkouts (`/v1/checkouts/...`); `client.hosted_checkout(..)` is the flow over it.
+ * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
  */
 open class Checkouts: CheckoutsProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1004,7 +1006,9 @@ open class Checkouts: CheckoutsProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST /v1/checkouts/create` (`mode = HOSTED`).
+     * `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+     * one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+     * the source's status is `PAID`.
      */
 open func create(request: CreateCheckoutRequest)async throws  -> CheckoutLink  {
     return
@@ -1073,33 +1077,36 @@ public func FfiConverterTypeCheckouts_lower(_ value: Checkouts) -> UInt64 {
 
 
 /**
- * Counterparties: how a party relates to the merchant (`/v1/counterparties/...`).
+ * Counterparties: how a party relates to the merchant; invoices and orders need one
+ * (`/v1/counterparties/...`).
  */
 public protocol CounterpartiesProtocol: AnyObject, Sendable {
     
     /**
-     * `POST /v1/counterparties/create`.
+     * `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
      */
     func create(request: CreateCounterpartyRequest) async throws  -> Counterparty
     
     /**
-     * `GET /v1/counterparties/list`, optionally filtered.
+     * `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+     * relationship type.
      */
     func list(query: ListCounterpartiesQuery) async throws  -> [Counterparty]
     
     /**
-     * `GET /v1/counterparties/retrieve/{id}`: with its party.
+     * `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
      */
     func retrieve(id: Int64) async throws  -> CounterpartyWithParty
     
     /**
-     * `PUT /v1/counterparties/update/{id}`: sends only the fields set.
+     * `PUT /v1/counterparties/update/{id}`: sends only the fields given.
      */
     func update(id: Int64, request: UpdateCounterpartyRequest) async throws  -> Counterparty
     
 }
 /**
- * Counterparties: how a party relates to the merchant (`/v1/counterparties/...`).
+ * Counterparties: how a party relates to the merchant; invoices and orders need one
+ * (`/v1/counterparties/...`).
  */
 open class Counterparties: CounterpartiesProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1155,7 +1162,7 @@ open class Counterparties: CounterpartiesProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST /v1/counterparties/create`.
+     * `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
      */
 open func create(request: CreateCounterpartyRequest)async throws  -> Counterparty  {
     return
@@ -1174,7 +1181,8 @@ open func create(request: CreateCounterpartyRequest)async throws  -> Counterpart
 }
     
     /**
-     * `GET /v1/counterparties/list`, optionally filtered.
+     * `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+     * relationship type.
      */
 open func list(query: ListCounterpartiesQuery = ListCounterpartiesQuery())async throws  -> [Counterparty]  {
     return
@@ -1193,7 +1201,7 @@ open func list(query: ListCounterpartiesQuery = ListCounterpartiesQuery())async 
 }
     
     /**
-     * `GET /v1/counterparties/retrieve/{id}`: with its party.
+     * `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
      */
 open func retrieve(id: Int64)async throws  -> CounterpartyWithParty  {
     return
@@ -1212,7 +1220,7 @@ open func retrieve(id: Int64)async throws  -> CounterpartyWithParty  {
 }
     
     /**
-     * `PUT /v1/counterparties/update/{id}`: sends only the fields set.
+     * `PUT /v1/counterparties/update/{id}`: sends only the fields given.
      */
 open func update(id: Int64, request: UpdateCounterpartyRequest)async throws  -> Counterparty  {
     return
@@ -1292,31 +1300,11 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func baseUrl()  -> String
     
     /**
-     * Hosted checkouts (`/v1/checkouts/...`).
-     */
-    func checkouts()  -> Checkouts
-    
-    /**
      * Collects a payment from a mobile-money wallet end to end (party, counterparty, invoice or
      * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
      * payment is an outcome, not an error.
      */
     func collect(request: CollectRequest, listener: FlowProgressListener?) async throws  -> CollectOutcome
-    
-    /**
-     * Counterparties (`/v1/counterparties/...`).
-     */
-    func counterparties()  -> Counterparties
-    
-    /**
-     * Executions, exactly once per reference id (`/v1/executions/...`).
-     */
-    func executions()  -> Executions
-    
-    /**
-     * Fee schedules (`/v1/fees/...`).
-     */
-    func fees()  -> Fees
     
     /**
      * Forgets the payment accounts the flows remembered for this client (after resetting a
@@ -1331,40 +1319,10 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func hostedCheckout(request: HostedCheckoutRequest) async throws  -> HostedCheckout
     
     /**
-     * Invoices (`/v1/invoices/...`).
-     */
-    func invoices()  -> Invoices
-    
-    /**
-     * Payment and receipt links (`/v1/links/...`).
-     */
-    func links()  -> Links
-    
-    /**
-     * Merchant information (`/v1/merchants/...`).
-     */
-    func merchants()  -> Merchants
-    
-    /**
      * Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens
      * by itself. `expires_in` is in minutes.
      */
     func obtainToken() async throws  -> ObtainTokenResponse
-    
-    /**
-     * Orders (`/v1/orders/...`).
-     */
-    func orders()  -> Orders
-    
-    /**
-     * Parties (`/v1/parties/...`).
-     */
-    func parties()  -> Parties
-    
-    /**
-     * Payment accounts (`/v1/payment-accounts/...`).
-     */
-    func paymentAccounts()  -> PaymentAccounts
     
     /**
      * Pays out to a mobile-money wallet end to end. A refused passcode or an unverified merchant
@@ -1372,16 +1330,6 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
      * outcome.
      */
     func payout(request: PayoutRequest, listener: FlowProgressListener?) async throws  -> PayoutOutcome
-    
-    /**
-     * Amount, fee and routing previews (`/v1/predictions/...`).
-     */
-    func predictions()  -> Predictions
-    
-    /**
-     * Realtime keys (`/v1/realtime-keys/...`).
-     */
-    func realtimeKeys()  -> RealtimeKeys
     
     /**
      * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
@@ -1394,16 +1342,6 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
      * Refunds (part of) an earlier collection end to end.
      */
     func refund(request: RefundRequest, listener: FlowProgressListener?) async throws  -> RefundOutcome
-    
-    /**
-     * Sessions (`/v1/sessions/...`).
-     */
-    func sessions()  -> Sessions
-    
-    /**
-     * Execution and payment-source status, and waits (`/v1/status/...`).
-     */
-    func status()  -> Status
     
     /**
      * Transfers from one of the merchant's wallets to a counterparty end to end.
@@ -1430,6 +1368,81 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
      * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
      */
     func withOptions(options: RequestOptions)  -> DollrClient
+    
+    /**
+     * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+     */
+    func checkouts()  -> Checkouts
+    
+    /**
+     * Counterparties: how a party relates to the merchant; invoices and orders need one
+     * (`/v1/counterparties/...`).
+     */
+    func counterparties()  -> Counterparties
+    
+    /**
+     * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+     * outcomes resolved by status) (`/v1/executions/...`).
+     */
+    func executions()  -> Executions
+    
+    /**
+     * Fee schedules (`/v1/fees/...`).
+     */
+    func fees()  -> Fees
+    
+    /**
+     * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+     * numbers, due dates and line items; orders are the same for retail and e-commerce.
+     */
+    func invoices()  -> Invoices
+    
+    /**
+     * Hosted payment and receipt pages (`/v1/links/...`).
+     */
+    func links()  -> Links
+    
+    /**
+     * Merchant information (`/v1/merchants/...`).
+     */
+    func merchants()  -> Merchants
+    
+    /**
+     * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+     * due dates and line items; orders are the same for retail and e-commerce.
+     */
+    func orders()  -> Orders
+    
+    /**
+     * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+     */
+    func parties()  -> Parties
+    
+    /**
+     * Payment accounts: a party's wallet or card registered for executions
+     * (`/v1/payment-accounts/...`).
+     */
+    func paymentAccounts()  -> PaymentAccounts
+    
+    /**
+     * Amount, fee and routing previews (`/v1/predictions/...`).
+     */
+    func predictions()  -> Predictions
+    
+    /**
+     * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+     */
+    func realtimeKeys()  -> RealtimeKeys
+    
+    /**
+     * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+     */
+    func sessions()  -> Sessions
+    
+    /**
+     * Where an execution or a payment source stands, and waits (`/v1/status/...`).
+     */
+    func status()  -> Status
     
 }
 /**
@@ -1543,18 +1556,6 @@ open func baseUrl() -> String  {
 }
     
     /**
-     * Hosted checkouts (`/v1/checkouts/...`).
-     */
-open func checkouts() -> Checkouts  {
-    return try!  FfiConverterTypeCheckouts_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_checkouts(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
      * Collects a payment from a mobile-money wallet end to end (party, counterparty, invoice or
      * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
      * payment is an outcome, not an error.
@@ -1573,42 +1574,6 @@ open func collect(request: CollectRequest, listener: FlowProgressListener? = nil
             liftFunc: FfiConverterTypeCollectOutcome_lift,
             errorHandler: FfiConverterTypeDollrError_lift
         )
-}
-    
-    /**
-     * Counterparties (`/v1/counterparties/...`).
-     */
-open func counterparties() -> Counterparties  {
-    return try!  FfiConverterTypeCounterparties_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_counterparties(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Executions, exactly once per reference id (`/v1/executions/...`).
-     */
-open func executions() -> Executions  {
-    return try!  FfiConverterTypeExecutions_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_executions(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Fee schedules (`/v1/fees/...`).
-     */
-open func fees() -> Fees  {
-    return try!  FfiConverterTypeFees_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_fees(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
 }
     
     /**
@@ -1644,42 +1609,6 @@ open func hostedCheckout(request: HostedCheckoutRequest)async throws  -> HostedC
 }
     
     /**
-     * Invoices (`/v1/invoices/...`).
-     */
-open func invoices() -> Invoices  {
-    return try!  FfiConverterTypeInvoices_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_invoices(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Payment and receipt links (`/v1/links/...`).
-     */
-open func links() -> Links  {
-    return try!  FfiConverterTypeLinks_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_links(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Merchant information (`/v1/merchants/...`).
-     */
-open func merchants() -> Merchants  {
-    return try!  FfiConverterTypeMerchants_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_merchants(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
      * Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens
      * by itself. `expires_in` is in minutes.
      */
@@ -1697,42 +1626,6 @@ open func obtainToken()async throws  -> ObtainTokenResponse  {
             liftFunc: FfiConverterTypeObtainTokenResponse_lift,
             errorHandler: FfiConverterTypeDollrError_lift
         )
-}
-    
-    /**
-     * Orders (`/v1/orders/...`).
-     */
-open func orders() -> Orders  {
-    return try!  FfiConverterTypeOrders_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_orders(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Parties (`/v1/parties/...`).
-     */
-open func parties() -> Parties  {
-    return try!  FfiConverterTypeParties_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_parties(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Payment accounts (`/v1/payment-accounts/...`).
-     */
-open func paymentAccounts() -> PaymentAccounts  {
-    return try!  FfiConverterTypePaymentAccounts_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
 }
     
     /**
@@ -1754,30 +1647,6 @@ open func payout(request: PayoutRequest, listener: FlowProgressListener? = nil)a
             liftFunc: FfiConverterTypePayoutOutcome_lift,
             errorHandler: FfiConverterTypeDollrError_lift
         )
-}
-    
-    /**
-     * Amount, fee and routing previews (`/v1/predictions/...`).
-     */
-open func predictions() -> Predictions  {
-    return try!  FfiConverterTypePredictions_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_predictions(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Realtime keys (`/v1/realtime-keys/...`).
-     */
-open func realtimeKeys() -> RealtimeKeys  {
-    return try!  FfiConverterTypeRealtimeKeys_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
 }
     
     /**
@@ -1818,30 +1687,6 @@ open func refund(request: RefundRequest, listener: FlowProgressListener? = nil)a
             liftFunc: FfiConverterTypeRefundOutcome_lift,
             errorHandler: FfiConverterTypeDollrError_lift
         )
-}
-    
-    /**
-     * Sessions (`/v1/sessions/...`).
-     */
-open func sessions() -> Sessions  {
-    return try!  FfiConverterTypeSessions_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_sessions(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Execution and payment-source status, and waits (`/v1/status/...`).
-     */
-open func status() -> Status  {
-    return try!  FfiConverterTypeStatus_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_status(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
 }
     
     /**
@@ -1927,6 +1772,179 @@ open func withOptions(options: RequestOptions) -> DollrClient  {
 })
 }
     
+    /**
+     * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+     */
+open func checkouts() -> Checkouts  {
+    return try!  FfiConverterTypeCheckouts_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_checkouts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Counterparties: how a party relates to the merchant; invoices and orders need one
+     * (`/v1/counterparties/...`).
+     */
+open func counterparties() -> Counterparties  {
+    return try!  FfiConverterTypeCounterparties_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_counterparties(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+     * outcomes resolved by status) (`/v1/executions/...`).
+     */
+open func executions() -> Executions  {
+    return try!  FfiConverterTypeExecutions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_executions(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Fee schedules (`/v1/fees/...`).
+     */
+open func fees() -> Fees  {
+    return try!  FfiConverterTypeFees_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_fees(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+     * numbers, due dates and line items; orders are the same for retail and e-commerce.
+     */
+open func invoices() -> Invoices  {
+    return try!  FfiConverterTypeInvoices_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_invoices(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Hosted payment and receipt pages (`/v1/links/...`).
+     */
+open func links() -> Links  {
+    return try!  FfiConverterTypeLinks_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_links(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Merchant information (`/v1/merchants/...`).
+     */
+open func merchants() -> Merchants  {
+    return try!  FfiConverterTypeMerchants_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_merchants(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+     * due dates and line items; orders are the same for retail and e-commerce.
+     */
+open func orders() -> Orders  {
+    return try!  FfiConverterTypeOrders_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_orders(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+     */
+open func parties() -> Parties  {
+    return try!  FfiConverterTypeParties_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_parties(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Payment accounts: a party's wallet or card registered for executions
+     * (`/v1/payment-accounts/...`).
+     */
+open func paymentAccounts() -> PaymentAccounts  {
+    return try!  FfiConverterTypePaymentAccounts_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Amount, fee and routing previews (`/v1/predictions/...`).
+     */
+open func predictions() -> Predictions  {
+    return try!  FfiConverterTypePredictions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_predictions(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+     */
+open func realtimeKeys() -> RealtimeKeys  {
+    return try!  FfiConverterTypeRealtimeKeys_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+     */
+open func sessions() -> Sessions  {
+    return try!  FfiConverterTypeSessions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_sessions(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where an execution or a payment source stands, and waits (`/v1/status/...`).
+     */
+open func status() -> Status  {
+    return try!  FfiConverterTypeStatus_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
 
     
 // The local Rust `Display` implementation.
@@ -1995,34 +2013,46 @@ public func FfiConverterTypeDollrClient_lower(_ value: DollrClient) -> UInt64 {
 public protocol ExecutionsProtocol: AnyObject, Sendable {
     
     /**
-     * `POST /v1/executions/collection`.
-     */
-    func collection(request: CollectionExecutionRequest) async throws  -> Execution
-    
-    /**
-     * `POST /v1/executions/payout`.
-     */
-    func payout(request: PayoutExecutionRequest) async throws  -> Execution
-    
-    /**
      * The policy in effect.
      */
     func policy()  -> ExecutePolicy
     
     /**
-     * `POST /v1/executions/refund`.
+     * The same handle with another policy for ambiguous outcomes.
+     */
+    func withPolicy(policy: ExecutePolicy)  -> Executions
+    
+    /**
+     * `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+     * (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+     * `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+     * `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+     *
+     * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+     * request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+     * outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+     * Every error carries the reference id.
+     */
+    func collection(request: CollectionExecutionRequest) async throws  -> Execution
+    
+    /**
+     * `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+     * `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+     * `collection`; a refused passcode is `PermissionDenied`.
+     */
+    func payout(request: PayoutExecutionRequest) async throws  -> Execution
+    
+    /**
+     * `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+     * `reference_id`. Errors as for `collection`.
      */
     func refund(request: RefundExecutionRequest) async throws  -> Execution
     
     /**
-     * `POST /v1/executions/transfer`.
+     * `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+     * Errors as for `collection`.
      */
     func transfer(request: TransferExecutionRequest) async throws  -> Execution
-    
-    /**
-     * The same handle with another policy for ambiguous outcomes.
-     */
-    func withPolicy(policy: ExecutePolicy)  -> Executions
     
 }
 /**
@@ -2083,7 +2113,40 @@ open class Executions: ExecutionsProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST /v1/executions/collection`.
+     * The policy in effect.
+     */
+open func policy() -> ExecutePolicy  {
+    return try!  FfiConverterTypeExecutePolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_executions_policy(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The same handle with another policy for ambiguous outcomes.
+     */
+open func withPolicy(policy: ExecutePolicy) -> Executions  {
+    return try!  FfiConverterTypeExecutions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_executions_with_policy(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeExecutePolicy_lower(policy),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+     * (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+     * `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+     * `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+     *
+     * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+     * request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+     * outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+     * Every error carries the reference id.
      */
 open func collection(request: CollectionExecutionRequest)async throws  -> Execution  {
     return
@@ -2102,7 +2165,9 @@ open func collection(request: CollectionExecutionRequest)async throws  -> Execut
 }
     
     /**
-     * `POST /v1/executions/payout`.
+     * `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+     * `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+     * `collection`; a refused passcode is `PermissionDenied`.
      */
 open func payout(request: PayoutExecutionRequest)async throws  -> Execution  {
     return
@@ -2121,19 +2186,8 @@ open func payout(request: PayoutExecutionRequest)async throws  -> Execution  {
 }
     
     /**
-     * The policy in effect.
-     */
-open func policy() -> ExecutePolicy  {
-    return try!  FfiConverterTypeExecutePolicy_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_executions_policy(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * `POST /v1/executions/refund`.
+     * `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+     * `reference_id`. Errors as for `collection`.
      */
 open func refund(request: RefundExecutionRequest)async throws  -> Execution  {
     return
@@ -2152,7 +2206,8 @@ open func refund(request: RefundExecutionRequest)async throws  -> Execution  {
 }
     
     /**
-     * `POST /v1/executions/transfer`.
+     * `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+     * Errors as for `collection`.
      */
 open func transfer(request: TransferExecutionRequest)async throws  -> Execution  {
     return
@@ -2168,19 +2223,6 @@ open func transfer(request: TransferExecutionRequest)async throws  -> Execution 
             liftFunc: FfiConverterTypeExecution_lift,
             errorHandler: FfiConverterTypeDollrError_lift
         )
-}
-    
-    /**
-     * The same handle with another policy for ambiguous outcomes.
-     */
-open func withPolicy(policy: ExecutePolicy) -> Executions  {
-    return try!  FfiConverterTypeExecutions_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_executions_with_policy(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeExecutePolicy_lower(policy),uniffiCallStatus
-    )
-})
 }
     
 
@@ -2654,75 +2696,77 @@ public func FfiConverterTypeFlowProgressListener_lower(_ value: FlowProgressList
 
 
 /**
- * Invoices: formal billing documents with numbers, due dates and line items
- * (`/v1/invoices/...`).
+ * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+ * due dates and line items; orders are the same for retail and e-commerce.
  */
 public protocol InvoicesProtocol: AnyObject, Sendable {
     
     /**
-     * `POST …/{id}/items/add` (only while `IDLE`).
+     * `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
      */
     func addItem(id: Int64, request: AddItemRequest) async throws  -> SourceItem
     
     /**
-     * `DELETE …/cancel/{id}`: `IDLE | ACTIVE → CANCELED`.
+     * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
      */
     func cancel(id: Int64) async throws  -> Invoice
     
     /**
-     * `POST …/create`: a new document in `IDLE`.
+     * `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
      */
     func create(request: CreateSourceRequest) async throws  -> Invoice
     
     /**
-     * `GET …/list`, optionally filtered by currency and status.
+     * `GET /v1/invoices/list`, optionally filtered by currency and status.
      */
     func list(query: ListSourcesQuery) async throws  -> [Invoice]
     
     /**
-     * `PUT …/publish/{id}`: `IDLE → ACTIVE`, locked and payable.
+     * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
      */
     func publish(id: Int64) async throws  -> Invoice
     
     /**
-     * `GET …/receipt/{id}`, once `PAID`.
+     * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
      */
     func receipt(id: Int64) async throws  -> InvoiceReceipt
     
     /**
-     * `GET …/receipt/number/{number}`, once `PAID`.
+     * `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
      */
     func receiptByNumber(number: String) async throws  -> InvoiceReceipt
     
     /**
-     * `DELETE …/{id}/items/{item_id}/remove` (only while `IDLE`).
+     * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
      */
     func removeItem(id: Int64, itemId: Int64) async throws 
     
     /**
-     * `GET …/retrieve/{id}`: with its items and counterparty.
+     * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
      */
     func retrieve(id: Int64) async throws  -> InvoiceDetail
     
     /**
-     * `GET …/retrieve/number/{number}`: the same, by document number.
+     * `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
      */
     func retrieveByNumber(number: String) async throws  -> InvoiceDetail
     
     /**
-     * `PUT …/update/{id}` (only while `IDLE`): sends only the fields set.
+     * `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
      */
     func update(id: Int64, request: UpdateSourceRequest) async throws  -> Invoice
     
     /**
-     * `PUT …/{id}/items/{item_id}/update` (only while `IDLE`).
+     * `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
      */
     func updateItem(id: Int64, itemId: Int64, request: UpdateItemRequest) async throws  -> SourceItem
     
 }
 /**
- * Invoices: formal billing documents with numbers, due dates and line items
- * (`/v1/invoices/...`).
+ * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+ * due dates and line items; orders are the same for retail and e-commerce.
  */
 open class Invoices: InvoicesProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2778,7 +2822,7 @@ open class Invoices: InvoicesProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST …/{id}/items/add` (only while `IDLE`).
+     * `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
      */
 open func addItem(id: Int64, request: AddItemRequest)async throws  -> SourceItem  {
     return
@@ -2797,7 +2841,8 @@ open func addItem(id: Int64, request: AddItemRequest)async throws  -> SourceItem
 }
     
     /**
-     * `DELETE …/cancel/{id}`: `IDLE | ACTIVE → CANCELED`.
+     * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
      */
 open func cancel(id: Int64)async throws  -> Invoice  {
     return
@@ -2816,7 +2861,7 @@ open func cancel(id: Int64)async throws  -> Invoice  {
 }
     
     /**
-     * `POST …/create`: a new document in `IDLE`.
+     * `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
      */
 open func create(request: CreateSourceRequest)async throws  -> Invoice  {
     return
@@ -2835,7 +2880,7 @@ open func create(request: CreateSourceRequest)async throws  -> Invoice  {
 }
     
     /**
-     * `GET …/list`, optionally filtered by currency and status.
+     * `GET /v1/invoices/list`, optionally filtered by currency and status.
      */
 open func list(query: ListSourcesQuery = ListSourcesQuery())async throws  -> [Invoice]  {
     return
@@ -2854,7 +2899,7 @@ open func list(query: ListSourcesQuery = ListSourcesQuery())async throws  -> [In
 }
     
     /**
-     * `PUT …/publish/{id}`: `IDLE → ACTIVE`, locked and payable.
+     * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
      */
 open func publish(id: Int64)async throws  -> Invoice  {
     return
@@ -2873,7 +2918,7 @@ open func publish(id: Int64)async throws  -> Invoice  {
 }
     
     /**
-     * `GET …/receipt/{id}`, once `PAID`.
+     * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
      */
 open func receipt(id: Int64)async throws  -> InvoiceReceipt  {
     return
@@ -2892,7 +2937,7 @@ open func receipt(id: Int64)async throws  -> InvoiceReceipt  {
 }
     
     /**
-     * `GET …/receipt/number/{number}`, once `PAID`.
+     * `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
      */
 open func receiptByNumber(number: String)async throws  -> InvoiceReceipt  {
     return
@@ -2911,7 +2956,7 @@ open func receiptByNumber(number: String)async throws  -> InvoiceReceipt  {
 }
     
     /**
-     * `DELETE …/{id}/items/{item_id}/remove` (only while `IDLE`).
+     * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
      */
 open func removeItem(id: Int64, itemId: Int64)async throws   {
     return
@@ -2930,7 +2975,7 @@ open func removeItem(id: Int64, itemId: Int64)async throws   {
 }
     
     /**
-     * `GET …/retrieve/{id}`: with its items and counterparty.
+     * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
      */
 open func retrieve(id: Int64)async throws  -> InvoiceDetail  {
     return
@@ -2949,7 +2994,7 @@ open func retrieve(id: Int64)async throws  -> InvoiceDetail  {
 }
     
     /**
-     * `GET …/retrieve/number/{number}`: the same, by document number.
+     * `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
      */
 open func retrieveByNumber(number: String)async throws  -> InvoiceDetail  {
     return
@@ -2968,7 +3013,7 @@ open func retrieveByNumber(number: String)async throws  -> InvoiceDetail  {
 }
     
     /**
-     * `PUT …/update/{id}` (only while `IDLE`): sends only the fields set.
+     * `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
      */
 open func update(id: Int64, request: UpdateSourceRequest)async throws  -> Invoice  {
     return
@@ -2987,7 +3032,8 @@ open func update(id: Int64, request: UpdateSourceRequest)async throws  -> Invoic
 }
     
     /**
-     * `PUT …/{id}/items/{item_id}/update` (only while `IDLE`).
+     * `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
      */
 open func updateItem(id: Int64, itemId: Int64, request: UpdateItemRequest)async throws  -> SourceItem  {
     return
@@ -3056,23 +3102,25 @@ public func FfiConverterTypeInvoices_lower(_ value: Invoices) -> UInt64 {
 
 
 /**
- * Payment and receipt links (`/v1/links/...`).
+ * Hosted payment and receipt pages (`/v1/links/...`).
  */
 public protocol LinksProtocol: AnyObject, Sendable {
     
     /**
-     * `GET /v1/links/pay`: the hosted payment page of a published payment-link document.
+     * `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+     * created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+     * not the id.
      */
     func pay(sourceType: SourceType, sourceNumber: String) async throws  -> Link
     
     /**
-     * `GET /v1/links/receipt`: the receipt page of a paid document.
+     * `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
      */
     func receipt(sourceType: SourceType, sourceNumber: String) async throws  -> Link
     
 }
 /**
- * Payment and receipt links (`/v1/links/...`).
+ * Hosted payment and receipt pages (`/v1/links/...`).
  */
 open class Links: LinksProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -3128,7 +3176,9 @@ open class Links: LinksProtocol, @unchecked Sendable {
 
     
     /**
-     * `GET /v1/links/pay`: the hosted payment page of a published payment-link document.
+     * `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+     * created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+     * not the id.
      */
 open func pay(sourceType: SourceType, sourceNumber: String)async throws  -> Link  {
     return
@@ -3147,7 +3197,7 @@ open func pay(sourceType: SourceType, sourceNumber: String)async throws  -> Link
 }
     
     /**
-     * `GET /v1/links/receipt`: the receipt page of a paid document.
+     * `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
      */
 open func receipt(sourceType: SourceType, sourceNumber: String)async throws  -> Link  {
     return
@@ -3221,7 +3271,7 @@ public func FfiConverterTypeLinks_lower(_ value: Links) -> UInt64 {
 public protocol MerchantsProtocol: AnyObject, Sendable {
     
     /**
-     * `GET /v1/merchants/merchant-info`.
+     * `GET /v1/merchants/merchant-info`: the merchant profile.
      */
     func info(merchantId: Int64, merchantType: MerchantType) async throws  -> MerchantInfo
     
@@ -3283,7 +3333,7 @@ open class Merchants: MerchantsProtocol, @unchecked Sendable {
 
     
     /**
-     * `GET /v1/merchants/merchant-info`.
+     * `GET /v1/merchants/merchant-info`: the merchant profile.
      */
 open func info(merchantId: Int64, merchantType: MerchantType)async throws  -> MerchantInfo  {
     return
@@ -3352,73 +3402,77 @@ public func FfiConverterTypeMerchants_lower(_ value: Merchants) -> UInt64 {
 
 
 /**
- * Orders: like invoices, for retail and e-commerce (`/v1/orders/...`).
+ * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+ * dates and line items; orders are the same for retail and e-commerce.
  */
 public protocol OrdersProtocol: AnyObject, Sendable {
     
     /**
-     * `POST …/{id}/items/add` (only while `IDLE`).
+     * `POST /v1/orders/{id}/items/add` (only while `IDLE`).
      */
     func addItem(id: Int64, request: AddItemRequest) async throws  -> SourceItem
     
     /**
-     * `DELETE …/cancel/{id}`: `IDLE | ACTIVE → CANCELED`.
+     * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
      */
     func cancel(id: Int64) async throws  -> Order
     
     /**
-     * `POST …/create`: a new document in `IDLE`.
+     * `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
      */
     func create(request: CreateSourceRequest) async throws  -> Order
     
     /**
-     * `GET …/list`, optionally filtered by currency and status.
+     * `GET /v1/orders/list`, optionally filtered by currency and status.
      */
     func list(query: ListSourcesQuery) async throws  -> [Order]
     
     /**
-     * `PUT …/publish/{id}`: `IDLE → ACTIVE`, locked and payable.
+     * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
      */
     func publish(id: Int64) async throws  -> Order
     
     /**
-     * `GET …/receipt/{id}`, once `PAID`.
+     * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
      */
     func receipt(id: Int64) async throws  -> OrderReceipt
     
     /**
-     * `GET …/receipt/number/{number}`, once `PAID`.
+     * `GET /v1/orders/receipt/number/{number}`: the same, by document number.
      */
     func receiptByNumber(number: String) async throws  -> OrderReceipt
     
     /**
-     * `DELETE …/{id}/items/{item_id}/remove` (only while `IDLE`).
+     * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
      */
     func removeItem(id: Int64, itemId: Int64) async throws 
     
     /**
-     * `GET …/retrieve/{id}`: with its items and counterparty.
+     * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
      */
     func retrieve(id: Int64) async throws  -> OrderDetail
     
     /**
-     * `GET …/retrieve/number/{number}`: the same, by document number.
+     * `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
      */
     func retrieveByNumber(number: String) async throws  -> OrderDetail
     
     /**
-     * `PUT …/update/{id}` (only while `IDLE`): sends only the fields set.
+     * `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
      */
     func update(id: Int64, request: UpdateSourceRequest) async throws  -> Order
     
     /**
-     * `PUT …/{id}/items/{item_id}/update` (only while `IDLE`).
+     * `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
      */
     func updateItem(id: Int64, itemId: Int64, request: UpdateItemRequest) async throws  -> SourceItem
     
 }
 /**
- * Orders: like invoices, for retail and e-commerce (`/v1/orders/...`).
+ * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+ * dates and line items; orders are the same for retail and e-commerce.
  */
 open class Orders: OrdersProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -3474,7 +3528,7 @@ open class Orders: OrdersProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST …/{id}/items/add` (only while `IDLE`).
+     * `POST /v1/orders/{id}/items/add` (only while `IDLE`).
      */
 open func addItem(id: Int64, request: AddItemRequest)async throws  -> SourceItem  {
     return
@@ -3493,7 +3547,8 @@ open func addItem(id: Int64, request: AddItemRequest)async throws  -> SourceItem
 }
     
     /**
-     * `DELETE …/cancel/{id}`: `IDLE | ACTIVE → CANCELED`.
+     * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
      */
 open func cancel(id: Int64)async throws  -> Order  {
     return
@@ -3512,7 +3567,7 @@ open func cancel(id: Int64)async throws  -> Order  {
 }
     
     /**
-     * `POST …/create`: a new document in `IDLE`.
+     * `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
      */
 open func create(request: CreateSourceRequest)async throws  -> Order  {
     return
@@ -3531,7 +3586,7 @@ open func create(request: CreateSourceRequest)async throws  -> Order  {
 }
     
     /**
-     * `GET …/list`, optionally filtered by currency and status.
+     * `GET /v1/orders/list`, optionally filtered by currency and status.
      */
 open func list(query: ListSourcesQuery = ListSourcesQuery())async throws  -> [Order]  {
     return
@@ -3550,7 +3605,7 @@ open func list(query: ListSourcesQuery = ListSourcesQuery())async throws  -> [Or
 }
     
     /**
-     * `PUT …/publish/{id}`: `IDLE → ACTIVE`, locked and payable.
+     * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
      */
 open func publish(id: Int64)async throws  -> Order  {
     return
@@ -3569,7 +3624,7 @@ open func publish(id: Int64)async throws  -> Order  {
 }
     
     /**
-     * `GET …/receipt/{id}`, once `PAID`.
+     * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
      */
 open func receipt(id: Int64)async throws  -> OrderReceipt  {
     return
@@ -3588,7 +3643,7 @@ open func receipt(id: Int64)async throws  -> OrderReceipt  {
 }
     
     /**
-     * `GET …/receipt/number/{number}`, once `PAID`.
+     * `GET /v1/orders/receipt/number/{number}`: the same, by document number.
      */
 open func receiptByNumber(number: String)async throws  -> OrderReceipt  {
     return
@@ -3607,7 +3662,7 @@ open func receiptByNumber(number: String)async throws  -> OrderReceipt  {
 }
     
     /**
-     * `DELETE …/{id}/items/{item_id}/remove` (only while `IDLE`).
+     * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
      */
 open func removeItem(id: Int64, itemId: Int64)async throws   {
     return
@@ -3626,7 +3681,7 @@ open func removeItem(id: Int64, itemId: Int64)async throws   {
 }
     
     /**
-     * `GET …/retrieve/{id}`: with its items and counterparty.
+     * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
      */
 open func retrieve(id: Int64)async throws  -> OrderDetail  {
     return
@@ -3645,7 +3700,7 @@ open func retrieve(id: Int64)async throws  -> OrderDetail  {
 }
     
     /**
-     * `GET …/retrieve/number/{number}`: the same, by document number.
+     * `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
      */
 open func retrieveByNumber(number: String)async throws  -> OrderDetail  {
     return
@@ -3664,7 +3719,7 @@ open func retrieveByNumber(number: String)async throws  -> OrderDetail  {
 }
     
     /**
-     * `PUT …/update/{id}` (only while `IDLE`): sends only the fields set.
+     * `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
      */
 open func update(id: Int64, request: UpdateSourceRequest)async throws  -> Order  {
     return
@@ -3683,7 +3738,8 @@ open func update(id: Int64, request: UpdateSourceRequest)async throws  -> Order 
 }
     
     /**
-     * `PUT …/{id}/items/{item_id}/update` (only while `IDLE`).
+     * `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
      */
 open func updateItem(id: Int64, itemId: Int64, request: UpdateItemRequest)async throws  -> SourceItem  {
     return
@@ -3752,28 +3808,28 @@ public func FfiConverterTypeOrders_lower(_ value: Orders) -> UInt64 {
 
 
 /**
- * Parties: people and businesses (`/v1/parties/...`).
+ * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
  */
 public protocol PartiesProtocol: AnyObject, Sendable {
     
     /**
-     * `POST /v1/parties/create`.
+     * `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
      */
     func create(request: CreatePartyRequest) async throws  -> Party
     
     /**
-     * `GET /v1/parties/list`, optionally filtered by name.
+     * `GET /v1/parties/list`, optionally filtered by full name.
      */
     func list(query: ListPartiesQuery) async throws  -> [Party]
     
     /**
-     * `GET /v1/parties/retrieve/{id}`.
+     * `GET /v1/parties/retrieve/{id}`: one party.
      */
     func retrieve(id: Int64) async throws  -> Party
     
 }
 /**
- * Parties: people and businesses (`/v1/parties/...`).
+ * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
  */
 open class Parties: PartiesProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -3829,7 +3885,7 @@ open class Parties: PartiesProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST /v1/parties/create`.
+     * `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
      */
 open func create(request: CreatePartyRequest)async throws  -> Party  {
     return
@@ -3848,7 +3904,7 @@ open func create(request: CreatePartyRequest)async throws  -> Party  {
 }
     
     /**
-     * `GET /v1/parties/list`, optionally filtered by name.
+     * `GET /v1/parties/list`, optionally filtered by full name.
      */
 open func list(query: ListPartiesQuery = ListPartiesQuery())async throws  -> [Party]  {
     return
@@ -3867,7 +3923,7 @@ open func list(query: ListPartiesQuery = ListPartiesQuery())async throws  -> [Pa
 }
     
     /**
-     * `GET /v1/parties/retrieve/{id}`.
+     * `GET /v1/parties/retrieve/{id}`: one party.
      */
 open func retrieve(id: Int64)async throws  -> Party  {
     return
@@ -3942,7 +3998,8 @@ public func FfiConverterTypeParties_lower(_ value: Parties) -> UInt64 {
 public protocol PaymentAccountsProtocol: AnyObject, Sendable {
     
     /**
-     * `POST /v1/payment-accounts/create?operation_type=...`.
+     * `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+     * executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
      */
     func create(operationType: OperationType, request: CreatePaymentAccountRequest) async throws  -> PaymentAccount
     
@@ -4005,7 +4062,8 @@ open class PaymentAccounts: PaymentAccountsProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST /v1/payment-accounts/create?operation_type=...`.
+     * `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+     * executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
      */
 open func create(operationType: OperationType, request: CreatePaymentAccountRequest)async throws  -> PaymentAccount  {
     return
@@ -4089,12 +4147,14 @@ public protocol PredictionsProtocol: AnyObject, Sendable {
     func cardProviderInfo(query: CardProviderQuery) async throws  -> CardProviderInfo
     
     /**
-     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number.
+     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+     * `payment_method` and `gateway_provider` for the payment account.
      */
     func mmoProviderInfo(phone: String, operationType: OperationType) async throws  -> MmoProviderInfo
     
     /**
-     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published document.
+     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+     * order.
      */
     func paymentSourceAmountAndFees(query: PaymentSourceAmountAndFeesQuery) async throws  -> AmountAndFeePrediction
     
@@ -4194,7 +4254,8 @@ open func cardProviderInfo(query: CardProviderQuery)async throws  -> CardProvide
 }
     
     /**
-     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number.
+     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+     * `payment_method` and `gateway_provider` for the payment account.
      */
 open func mmoProviderInfo(phone: String, operationType: OperationType)async throws  -> MmoProviderInfo  {
     return
@@ -4213,7 +4274,8 @@ open func mmoProviderInfo(phone: String, operationType: OperationType)async thro
 }
     
     /**
-     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published document.
+     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+     * order.
      */
 open func paymentSourceAmountAndFees(query: PaymentSourceAmountAndFeesQuery)async throws  -> AmountAndFeePrediction  {
     return
@@ -4287,7 +4349,9 @@ public func FfiConverterTypePredictions_lower(_ value: Predictions) -> UInt64 {
 public protocol RealtimeKeysProtocol: AnyObject, Sendable {
     
     /**
-     * `POST /v1/realtime-keys/collection`.
+     * `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+     * watch one collection on the request's `channel`. A UX hint only; confirm with the status
+     * API.
      */
     func collection(request: RealtimeKeyRequest) async throws  -> RealtimeKey
     
@@ -4349,7 +4413,9 @@ open class RealtimeKeys: RealtimeKeysProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST /v1/realtime-keys/collection`.
+     * `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+     * watch one collection on the request's `channel`. A UX hint only; confirm with the status
+     * API.
      */
 open func collection(request: RealtimeKeyRequest)async throws  -> RealtimeKey  {
     return
@@ -4423,22 +4489,23 @@ public func FfiConverterTypeRealtimeKeys_lower(_ value: RealtimeKeys) -> UInt64 
 public protocol SessionsProtocol: AnyObject, Sendable {
     
     /**
-     * `POST /v1/sessions/checkout`: for a collection on a published document.
+     * `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
      */
     func checkout(request: CreateCheckoutSessionRequest) async throws  -> CheckoutSession
     
     /**
-     * `POST /v1/sessions/payout`.
+     * `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+     * response). Needs a fully verified merchant.
      */
     func payout(request: CreatePayoutSessionRequest) async throws  -> PayoutSession
     
     /**
-     * `POST /v1/sessions/refund`.
+     * `POST /v1/sessions/refund`: money back on an earlier collection.
      */
     func refund(request: CreateRefundSessionRequest) async throws  -> RefundSession
     
     /**
-     * `POST /v1/sessions/transfer`.
+     * `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
      */
     func transfer(request: CreateTransferSessionRequest) async throws  -> TransferSession
     
@@ -4500,7 +4567,7 @@ open class Sessions: SessionsProtocol, @unchecked Sendable {
 
     
     /**
-     * `POST /v1/sessions/checkout`: for a collection on a published document.
+     * `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
      */
 open func checkout(request: CreateCheckoutSessionRequest)async throws  -> CheckoutSession  {
     return
@@ -4519,7 +4586,8 @@ open func checkout(request: CreateCheckoutSessionRequest)async throws  -> Checko
 }
     
     /**
-     * `POST /v1/sessions/payout`.
+     * `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+     * response). Needs a fully verified merchant.
      */
 open func payout(request: CreatePayoutSessionRequest)async throws  -> PayoutSession  {
     return
@@ -4538,7 +4606,7 @@ open func payout(request: CreatePayoutSessionRequest)async throws  -> PayoutSess
 }
     
     /**
-     * `POST /v1/sessions/refund`.
+     * `POST /v1/sessions/refund`: money back on an earlier collection.
      */
 open func refund(request: CreateRefundSessionRequest)async throws  -> RefundSession  {
     return
@@ -4557,7 +4625,7 @@ open func refund(request: CreateRefundSessionRequest)async throws  -> RefundSess
 }
     
     /**
-     * `POST /v1/sessions/transfer`.
+     * `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
      */
 open func transfer(request: CreateTransferSessionRequest)async throws  -> TransferSession  {
     return
@@ -4631,41 +4699,43 @@ public func FfiConverterTypeSessions_lower(_ value: Sessions) -> UInt64 {
 public protocol StatusProtocol: AnyObject, Sendable {
     
     /**
-     * `GET /v1/status/collection/{reference_id}`.
-     */
-    func collection(referenceId: String) async throws  -> Execution
-    
-    /**
-     * The status endpoint matching `operation_type`.
-     */
-    func execution(operationType: OperationType, referenceId: String) async throws  -> Execution
-    
-    /**
-     * `GET /v1/status/payout/{reference_id}`.
-     */
-    func payout(referenceId: String) async throws  -> Execution
-    
-    /**
-     * `GET /v1/status/refund/{reference_id}`.
-     */
-    func refund(referenceId: String) async throws  -> Execution
-    
-    /**
-     * `GET /v1/status/source`: an invoice's or order's payment state. Fulfil only on `PAID`.
-     */
-    func source(sourceType: SourceType, sourceId: Int64) async throws  -> SourceStatusInfo
-    
-    /**
-     * `GET /v1/status/transfer/{reference_id}`.
-     */
-    func transfer(referenceId: String) async throws  -> Execution
-    
-    /**
      * Starts following the execution `reference_id` until it is `COMPLETED` or `FAILED`, or the
      * deadline passes, and returns at once: await `result()` on the handle, or `cancel()` it.
      * Each observed change goes to `listener`.
      */
     func wait(operationType: OperationType, referenceId: String, options: WaitOptions, listener: TransitionListener?) throws  -> WaitHandle
+    
+    /**
+     * `GET /v1/status/collection/{reference_id}`: where a collection stands.
+     */
+    func collection(referenceId: String) async throws  -> Execution
+    
+    /**
+     * The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+     * `REFUND`).
+     */
+    func execution(operationType: OperationType, referenceId: String) async throws  -> Execution
+    
+    /**
+     * `GET /v1/status/payout/{reference_id}`: where a payout stands.
+     */
+    func payout(referenceId: String) async throws  -> Execution
+    
+    /**
+     * `GET /v1/status/refund/{reference_id}`: where a refund stands.
+     */
+    func refund(referenceId: String) async throws  -> Execution
+    
+    /**
+     * `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+     * Fulfil only once it is `PAID`.
+     */
+    func source(sourceType: SourceType, sourceId: Int64) async throws  -> SourceStatusInfo
+    
+    /**
+     * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
+     */
+    func transfer(referenceId: String) async throws  -> Execution
     
 }
 /**
@@ -4725,7 +4795,25 @@ open class Status: StatusProtocol, @unchecked Sendable {
 
     
     /**
-     * `GET /v1/status/collection/{reference_id}`.
+     * Starts following the execution `reference_id` until it is `COMPLETED` or `FAILED`, or the
+     * deadline passes, and returns at once: await `result()` on the handle, or `cancel()` it.
+     * Each observed change goes to `listener`.
+     */
+open func wait(operationType: OperationType, referenceId: String, options: WaitOptions = WaitOptions(), listener: TransitionListener? = nil)throws  -> WaitHandle  {
+    return try  FfiConverterTypeWaitHandle_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_status_wait(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOperationType_lower(operationType),
+        FfiConverterString.lower(referenceId),
+        FfiConverterTypeWaitOptions_lower(options),
+        FfiConverterOptionTypeTransitionListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/status/collection/{reference_id}`: where a collection stands.
      */
 open func collection(referenceId: String)async throws  -> Execution  {
     return
@@ -4744,7 +4832,8 @@ open func collection(referenceId: String)async throws  -> Execution  {
 }
     
     /**
-     * The status endpoint matching `operation_type`.
+     * The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+     * `REFUND`).
      */
 open func execution(operationType: OperationType, referenceId: String)async throws  -> Execution  {
     return
@@ -4763,7 +4852,7 @@ open func execution(operationType: OperationType, referenceId: String)async thro
 }
     
     /**
-     * `GET /v1/status/payout/{reference_id}`.
+     * `GET /v1/status/payout/{reference_id}`: where a payout stands.
      */
 open func payout(referenceId: String)async throws  -> Execution  {
     return
@@ -4782,7 +4871,7 @@ open func payout(referenceId: String)async throws  -> Execution  {
 }
     
     /**
-     * `GET /v1/status/refund/{reference_id}`.
+     * `GET /v1/status/refund/{reference_id}`: where a refund stands.
      */
 open func refund(referenceId: String)async throws  -> Execution  {
     return
@@ -4801,7 +4890,8 @@ open func refund(referenceId: String)async throws  -> Execution  {
 }
     
     /**
-     * `GET /v1/status/source`: an invoice's or order's payment state. Fulfil only on `PAID`.
+     * `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+     * Fulfil only once it is `PAID`.
      */
 open func source(sourceType: SourceType, sourceId: Int64)async throws  -> SourceStatusInfo  {
     return
@@ -4820,7 +4910,7 @@ open func source(sourceType: SourceType, sourceId: Int64)async throws  -> Source
 }
     
     /**
-     * `GET /v1/status/transfer/{reference_id}`.
+     * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
      */
 open func transfer(referenceId: String)async throws  -> Execution  {
     return
@@ -4836,24 +4926,6 @@ open func transfer(referenceId: String)async throws  -> Execution  {
             liftFunc: FfiConverterTypeExecution_lift,
             errorHandler: FfiConverterTypeDollrError_lift
         )
-}
-    
-    /**
-     * Starts following the execution `reference_id` until it is `COMPLETED` or `FAILED`, or the
-     * deadline passes, and returns at once: await `result()` on the handle, or `cancel()` it.
-     * Each observed change goes to `listener`.
-     */
-open func wait(operationType: OperationType, referenceId: String, options: WaitOptions = WaitOptions(), listener: TransitionListener? = nil)throws  -> WaitHandle  {
-    return try  FfiConverterTypeWaitHandle_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_status_wait(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeOperationType_lower(operationType),
-        FfiConverterString.lower(referenceId),
-        FfiConverterTypeWaitOptions_lower(options),
-        FfiConverterOptionTypeTransitionListener.lower(listener),uniffiCallStatus
-    )
-})
 }
     
 
@@ -7907,19 +7979,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_base_url() != 4663) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_checkouts() != 59677) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_collect() != 41572) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_counterparties() != 9425) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_executions() != 13371) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_fees() != 20145) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts() != 20742) {
@@ -7928,46 +7988,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout() != 1519) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_invoices() != 15879) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_links() != 4441) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_merchants() != 48399) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token() != 57629) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_orders() != 48962) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_parties() != 4765) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts() != 36682) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_payout() != 49438) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_predictions() != 19220) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys() != 14882) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() != 48244) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_refund() != 28332) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_sessions() != 7725) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_status() != 46839) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_transfer() != 33084) {
@@ -7985,40 +8015,82 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_with_options() != 19860) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_checkouts() != 62407) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_counterparties() != 24801) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_executions() != 6494) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_fees() != 2403) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_invoices() != 47038) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_links() != 1320) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_merchants() != 51381) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_orders() != 31849) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_parties() != 62032) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts() != 42803) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_predictions() != 53252) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys() != 65491) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_sessions() != 65444) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_status() != 59125) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dollr_ffi_checksum_method_flowprogresslistener_on_progress() != 37196) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_checkouts_create() != 42993) {
+    if (uniffi_dollr_ffi_checksum_method_checkouts_create() != 58235) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_counterparties_create() != 14727) {
+    if (uniffi_dollr_ffi_checksum_method_counterparties_create() != 60888) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_counterparties_list() != 36891) {
+    if (uniffi_dollr_ffi_checksum_method_counterparties_list() != 13790) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_counterparties_retrieve() != 39284) {
+    if (uniffi_dollr_ffi_checksum_method_counterparties_retrieve() != 12359) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_counterparties_update() != 13147) {
+    if (uniffi_dollr_ffi_checksum_method_counterparties_update() != 27419) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_executions_collection() != 36487) {
+    if (uniffi_dollr_ffi_checksum_method_executions_policy() != 20459) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_executions_payout() != 58284) {
+    if (uniffi_dollr_ffi_checksum_method_executions_with_policy() != 36944) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_executions_policy() != 6578) {
+    if (uniffi_dollr_ffi_checksum_method_executions_collection() != 36570) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_executions_refund() != 47189) {
+    if (uniffi_dollr_ffi_checksum_method_executions_payout() != 33393) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_executions_transfer() != 9807) {
+    if (uniffi_dollr_ffi_checksum_method_executions_refund() != 31979) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_executions_with_policy() != 30713) {
+    if (uniffi_dollr_ffi_checksum_method_executions_transfer() != 23409) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_fees_gateway() != 60923) {
@@ -8033,97 +8105,97 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_fees_tiers() != 63166) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_add_item() != 4004) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_add_item() != 30905) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_cancel() != 4984) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_cancel() != 9762) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_create() != 25743) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_create() != 7348) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_list() != 12215) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_list() != 15963) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_publish() != 22964) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_publish() != 29497) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_receipt() != 63470) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_receipt() != 36418) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_receipt_by_number() != 24511) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_receipt_by_number() != 45374) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_remove_item() != 36118) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_remove_item() != 12067) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_retrieve() != 12068) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_retrieve() != 54654) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_retrieve_by_number() != 18498) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_retrieve_by_number() != 52327) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_update() != 37762) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_update() != 57514) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_invoices_update_item() != 46355) {
+    if (uniffi_dollr_ffi_checksum_method_invoices_update_item() != 55886) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_links_pay() != 2405) {
+    if (uniffi_dollr_ffi_checksum_method_links_pay() != 13405) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_links_receipt() != 3514) {
+    if (uniffi_dollr_ffi_checksum_method_links_receipt() != 21908) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_merchants_info() != 31004) {
+    if (uniffi_dollr_ffi_checksum_method_merchants_info() != 54771) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_add_item() != 37939) {
+    if (uniffi_dollr_ffi_checksum_method_orders_add_item() != 12174) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_cancel() != 53772) {
+    if (uniffi_dollr_ffi_checksum_method_orders_cancel() != 18550) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_create() != 16333) {
+    if (uniffi_dollr_ffi_checksum_method_orders_create() != 45838) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_list() != 23267) {
+    if (uniffi_dollr_ffi_checksum_method_orders_list() != 42468) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_publish() != 38109) {
+    if (uniffi_dollr_ffi_checksum_method_orders_publish() != 50793) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_receipt() != 47394) {
+    if (uniffi_dollr_ffi_checksum_method_orders_receipt() != 24273) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_receipt_by_number() != 31281) {
+    if (uniffi_dollr_ffi_checksum_method_orders_receipt_by_number() != 21982) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_remove_item() != 16354) {
+    if (uniffi_dollr_ffi_checksum_method_orders_remove_item() != 22970) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_retrieve() != 36307) {
+    if (uniffi_dollr_ffi_checksum_method_orders_retrieve() != 34174) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_retrieve_by_number() != 30832) {
+    if (uniffi_dollr_ffi_checksum_method_orders_retrieve_by_number() != 2131) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_update() != 13996) {
+    if (uniffi_dollr_ffi_checksum_method_orders_update() != 10005) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_orders_update_item() != 57713) {
+    if (uniffi_dollr_ffi_checksum_method_orders_update_item() != 55409) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_parties_create() != 56728) {
+    if (uniffi_dollr_ffi_checksum_method_parties_create() != 52822) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_parties_list() != 18973) {
+    if (uniffi_dollr_ffi_checksum_method_parties_list() != 23819) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_parties_retrieve() != 46907) {
+    if (uniffi_dollr_ffi_checksum_method_parties_retrieve() != 13153) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_paymentaccounts_create() != 23300) {
+    if (uniffi_dollr_ffi_checksum_method_paymentaccounts_create() != 8980) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_predictions_amount_and_fees() != 18414) {
@@ -8132,46 +8204,46 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_predictions_card_provider_info() != 49498) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_predictions_mmo_provider_info() != 49387) {
+    if (uniffi_dollr_ffi_checksum_method_predictions_mmo_provider_info() != 9179) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_predictions_payment_source_amount_and_fees() != 41635) {
+    if (uniffi_dollr_ffi_checksum_method_predictions_payment_source_amount_and_fees() != 58008) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_realtimekeys_collection() != 20271) {
+    if (uniffi_dollr_ffi_checksum_method_realtimekeys_collection() != 41185) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_sessions_checkout() != 21396) {
+    if (uniffi_dollr_ffi_checksum_method_sessions_checkout() != 4819) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_sessions_payout() != 59073) {
+    if (uniffi_dollr_ffi_checksum_method_sessions_payout() != 48364) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_sessions_refund() != 53134) {
+    if (uniffi_dollr_ffi_checksum_method_sessions_refund() != 61065) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_sessions_transfer() != 57765) {
+    if (uniffi_dollr_ffi_checksum_method_sessions_transfer() != 1381) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_status_collection() != 41933) {
+    if (uniffi_dollr_ffi_checksum_method_status_wait() != 62567) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_status_execution() != 28844) {
+    if (uniffi_dollr_ffi_checksum_method_status_collection() != 54768) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_status_payout() != 46599) {
+    if (uniffi_dollr_ffi_checksum_method_status_execution() != 32709) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_status_refund() != 17627) {
+    if (uniffi_dollr_ffi_checksum_method_status_payout() != 7269) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_status_source() != 47274) {
+    if (uniffi_dollr_ffi_checksum_method_status_refund() != 39971) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_status_transfer() != 12987) {
+    if (uniffi_dollr_ffi_checksum_method_status_source() != 8072) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_status_wait() != 7146) {
+    if (uniffi_dollr_ffi_checksum_method_status_transfer() != 6013) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_testsandbox_advance() != 38987) {

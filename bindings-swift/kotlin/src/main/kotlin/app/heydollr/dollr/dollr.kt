@@ -1027,47 +1027,19 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_base_url(
     ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_checkouts(
-    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_collect(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_counterparties(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_executions(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_fees(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout(
     ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_invoices(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_links(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_merchants(
-    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token(
     ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_orders(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_parties(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts(
-    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_payout(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_predictions(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_reconcile(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_refund(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_sessions(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_status(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_transfer(
     ): Int
@@ -1078,6 +1050,34 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_with_options(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_checkouts(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_counterparties(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_executions(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_fees(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_invoices(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_links(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_merchants(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_orders(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_parties(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_predictions(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_sessions(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_status(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_flowprogresslistener_on_progress(
     ): Int
@@ -1091,17 +1091,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_counterparties_update(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_executions_policy(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_executions_with_policy(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_executions_collection(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_executions_payout(
     ): Int
-    external fun uniffi_dollr_ffi_checksum_method_executions_policy(
-    ): Int
     external fun uniffi_dollr_ffi_checksum_method_executions_refund(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_executions_transfer(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_executions_with_policy(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_fees_gateway(
     ): Int
@@ -1191,6 +1191,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_sessions_transfer(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_status_wait(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_status_collection(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_status_execution(
@@ -1202,8 +1204,6 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_dollr_ffi_checksum_method_status_source(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_status_transfer(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_status_wait(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_testsandbox_advance(
     ): Int
@@ -1301,47 +1301,19 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_checkouts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_collect(`ptr`: Long,`request`: RustBufferCollectRequest.ByValue,`listener`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_counterparties(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_executions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_fees(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(`ptr`: Long,`request`: RustBufferHostedCheckoutRequest.ByValue,
     ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_invoices(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_links(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_merchants(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(`ptr`: Long,
     ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_orders(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_parties(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_payout(`ptr`: Long,`request`: RustBufferPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_predictions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_reconcile(`ptr`: Long,`resubmit`: Byte,`payoutPasscode`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_refund(`ptr`: Long,`request`: RustBufferRefundRequest.ByValue,`listener`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_sessions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_transfer(`ptr`: Long,`request`: RustBufferTransferRequest.ByValue,`listener`: RustBuffer.ByValue,
     ): Long
@@ -1352,6 +1324,34 @@ internal object UniffiLib {
     external fun uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,`timeout`: RustBuffer.ByValue,`pollInterval`: RustBuffer.ByValue,`maxPollInterval`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_with_options(`ptr`: Long,`options`: RustBufferRequestOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_checkouts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_counterparties(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_executions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_fees(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_invoices(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_links(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_merchants(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_orders(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_parties(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_predictions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_sessions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1385,17 +1385,17 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_free_executions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_dollr_ffi_fn_method_executions_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecutePolicy.ByValue
+    external fun uniffi_dollr_ffi_fn_method_executions_with_policy(`ptr`: Long,`policy`: RustBufferExecutePolicy.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_dollr_ffi_fn_method_executions_collection(`ptr`: Long,`request`: RustBufferCollectionExecutionRequest.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_executions_payout(`ptr`: Long,`request`: RustBufferPayoutExecutionRequest.ByValue,
     ): Long
-    external fun uniffi_dollr_ffi_fn_method_executions_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferExecutePolicy.ByValue
     external fun uniffi_dollr_ffi_fn_method_executions_refund(`ptr`: Long,`request`: RustBufferRefundExecutionRequest.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_executions_transfer(`ptr`: Long,`request`: RustBufferTransferExecutionRequest.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_executions_with_policy(`ptr`: Long,`policy`: RustBufferExecutePolicy.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_clone_fees(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1529,6 +1529,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_free_status(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_dollr_ffi_fn_method_status_wait(`ptr`: Long,`operationType`: RustBufferOperationType.ByValue,`referenceId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_dollr_ffi_fn_method_status_collection(`ptr`: Long,`referenceId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_status_execution(`ptr`: Long,`operationType`: RustBufferOperationType.ByValue,`referenceId`: RustBuffer.ByValue,
@@ -1540,8 +1542,6 @@ internal object UniffiLib {
     external fun uniffi_dollr_ffi_fn_method_status_source(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_status_transfer(`ptr`: Long,`referenceId`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_status_wait(`ptr`: Long,`operationType`: RustBufferOperationType.ByValue,`referenceId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_clone_testsandbox(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1793,19 +1793,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_base_url() and 0xFFFF) != 4663) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_checkouts() and 0xFFFF) != 59677) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_collect() and 0xFFFF) != 41572) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_counterparties() and 0xFFFF) != 9425) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_executions() and 0xFFFF) != 13371) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_fees() and 0xFFFF) != 20145) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts() and 0xFFFF) != 20742) {
@@ -1814,46 +1802,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout() and 0xFFFF) != 1519) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_invoices() and 0xFFFF) != 15879) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_links() and 0xFFFF) != 4441) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_merchants() and 0xFFFF) != 48399) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token() and 0xFFFF) != 57629) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_orders() and 0xFFFF) != 48962) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_parties() and 0xFFFF) != 4765) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts() and 0xFFFF) != 36682) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_payout() and 0xFFFF) != 49438) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_predictions() and 0xFFFF) != 19220) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys() and 0xFFFF) != 14882) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() and 0xFFFF) != 48244) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_refund() and 0xFFFF) != 28332) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_sessions() and 0xFFFF) != 7725) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_status() and 0xFFFF) != 46839) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_transfer() and 0xFFFF) != 33084) {
@@ -1871,40 +1829,82 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_with_options() and 0xFFFF) != 19860) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_checkouts() and 0xFFFF) != 62407) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_counterparties() and 0xFFFF) != 24801) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_executions() and 0xFFFF) != 6494) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_fees() and 0xFFFF) != 2403) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_invoices() and 0xFFFF) != 47038) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_links() and 0xFFFF) != 1320) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_merchants() and 0xFFFF) != 51381) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_orders() and 0xFFFF) != 31849) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_parties() and 0xFFFF) != 62032) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts() and 0xFFFF) != 42803) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_predictions() and 0xFFFF) != 53252) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys() and 0xFFFF) != 65491) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_sessions() and 0xFFFF) != 65444) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_status() and 0xFFFF) != 59125) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_method_flowprogresslistener_on_progress() and 0xFFFF) != 37196) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_checkouts_create() and 0xFFFF) != 42993) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_checkouts_create() and 0xFFFF) != 58235) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_counterparties_create() and 0xFFFF) != 14727) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_counterparties_create() and 0xFFFF) != 60888) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_counterparties_list() and 0xFFFF) != 36891) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_counterparties_list() and 0xFFFF) != 13790) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_counterparties_retrieve() and 0xFFFF) != 39284) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_counterparties_retrieve() and 0xFFFF) != 12359) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_counterparties_update() and 0xFFFF) != 13147) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_counterparties_update() and 0xFFFF) != 27419) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_executions_collection() and 0xFFFF) != 36487) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_executions_policy() and 0xFFFF) != 20459) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_executions_payout() and 0xFFFF) != 58284) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_executions_with_policy() and 0xFFFF) != 36944) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_executions_policy() and 0xFFFF) != 6578) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_executions_collection() and 0xFFFF) != 36570) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_executions_refund() and 0xFFFF) != 47189) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_executions_payout() and 0xFFFF) != 33393) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_executions_transfer() and 0xFFFF) != 9807) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_executions_refund() and 0xFFFF) != 31979) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_executions_with_policy() and 0xFFFF) != 30713) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_executions_transfer() and 0xFFFF) != 23409) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_fees_gateway() and 0xFFFF) != 60923) {
@@ -1919,97 +1919,97 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_fees_tiers() and 0xFFFF) != 63166) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_add_item() and 0xFFFF) != 4004) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_add_item() and 0xFFFF) != 30905) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_cancel() and 0xFFFF) != 4984) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_cancel() and 0xFFFF) != 9762) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_create() and 0xFFFF) != 25743) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_create() and 0xFFFF) != 7348) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_list() and 0xFFFF) != 12215) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_list() and 0xFFFF) != 15963) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_publish() and 0xFFFF) != 22964) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_publish() and 0xFFFF) != 29497) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_receipt() and 0xFFFF) != 63470) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_receipt() and 0xFFFF) != 36418) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_receipt_by_number() and 0xFFFF) != 24511) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_receipt_by_number() and 0xFFFF) != 45374) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_remove_item() and 0xFFFF) != 36118) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_remove_item() and 0xFFFF) != 12067) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_retrieve() and 0xFFFF) != 12068) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_retrieve() and 0xFFFF) != 54654) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_retrieve_by_number() and 0xFFFF) != 18498) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_retrieve_by_number() and 0xFFFF) != 52327) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_update() and 0xFFFF) != 37762) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_update() and 0xFFFF) != 57514) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_update_item() and 0xFFFF) != 46355) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_invoices_update_item() and 0xFFFF) != 55886) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_links_pay() and 0xFFFF) != 2405) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_links_pay() and 0xFFFF) != 13405) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_links_receipt() and 0xFFFF) != 3514) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_links_receipt() and 0xFFFF) != 21908) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_merchants_info() and 0xFFFF) != 31004) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_merchants_info() and 0xFFFF) != 54771) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_add_item() and 0xFFFF) != 37939) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_add_item() and 0xFFFF) != 12174) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_cancel() and 0xFFFF) != 53772) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_cancel() and 0xFFFF) != 18550) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_create() and 0xFFFF) != 16333) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_create() and 0xFFFF) != 45838) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_list() and 0xFFFF) != 23267) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_list() and 0xFFFF) != 42468) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_publish() and 0xFFFF) != 38109) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_publish() and 0xFFFF) != 50793) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_receipt() and 0xFFFF) != 47394) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_receipt() and 0xFFFF) != 24273) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_receipt_by_number() and 0xFFFF) != 31281) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_receipt_by_number() and 0xFFFF) != 21982) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_remove_item() and 0xFFFF) != 16354) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_remove_item() and 0xFFFF) != 22970) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_retrieve() and 0xFFFF) != 36307) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_retrieve() and 0xFFFF) != 34174) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_retrieve_by_number() and 0xFFFF) != 30832) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_retrieve_by_number() and 0xFFFF) != 2131) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_update() and 0xFFFF) != 13996) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_update() and 0xFFFF) != 10005) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_orders_update_item() and 0xFFFF) != 57713) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_orders_update_item() and 0xFFFF) != 55409) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_parties_create() and 0xFFFF) != 56728) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_parties_create() and 0xFFFF) != 52822) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_parties_list() and 0xFFFF) != 18973) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_parties_list() and 0xFFFF) != 23819) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_parties_retrieve() and 0xFFFF) != 46907) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_parties_retrieve() and 0xFFFF) != 13153) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_paymentaccounts_create() and 0xFFFF) != 23300) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_paymentaccounts_create() and 0xFFFF) != 8980) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_predictions_amount_and_fees() and 0xFFFF) != 18414) {
@@ -2018,46 +2018,46 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_predictions_card_provider_info() and 0xFFFF) != 49498) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_predictions_mmo_provider_info() and 0xFFFF) != 49387) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_predictions_mmo_provider_info() and 0xFFFF) != 9179) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_predictions_payment_source_amount_and_fees() and 0xFFFF) != 41635) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_predictions_payment_source_amount_and_fees() and 0xFFFF) != 58008) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_realtimekeys_collection() and 0xFFFF) != 20271) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_realtimekeys_collection() and 0xFFFF) != 41185) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_sessions_checkout() and 0xFFFF) != 21396) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_sessions_checkout() and 0xFFFF) != 4819) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_sessions_payout() and 0xFFFF) != 59073) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_sessions_payout() and 0xFFFF) != 48364) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_sessions_refund() and 0xFFFF) != 53134) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_sessions_refund() and 0xFFFF) != 61065) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_sessions_transfer() and 0xFFFF) != 57765) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_sessions_transfer() and 0xFFFF) != 1381) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_status_collection() and 0xFFFF) != 41933) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_status_wait() and 0xFFFF) != 62567) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_status_execution() and 0xFFFF) != 28844) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_status_collection() and 0xFFFF) != 54768) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_status_payout() and 0xFFFF) != 46599) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_status_execution() and 0xFFFF) != 32709) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_status_refund() and 0xFFFF) != 17627) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_status_payout() and 0xFFFF) != 7269) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_status_source() and 0xFFFF) != 47274) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_status_refund() and 0xFFFF) != 39971) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_status_transfer() and 0xFFFF) != 12987) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_status_source() and 0xFFFF) != 8072) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_status_wait() and 0xFFFF) != 7146) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_status_transfer() and 0xFFFF) != 6013) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_testsandbox_advance() and 0xFFFF) != 38987) {
@@ -3197,12 +3197,14 @@ public object FfiConverterTypeAccessTokenProvider: FfiConverter<AccessTokenProvi
 
 
 /**
- * Hosted checkouts (`/v1/checkouts/...`); `client.hosted_checkout(..)` is the flow over it.
+ * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
  */
 public interface CheckoutsInterface {
     
     /**
-     * `POST /v1/checkouts/create` (`mode = HOSTED`).
+     * `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+     * one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+     * the source's status is `PAID`.
      */
     suspend fun `create`(`request`: CreateCheckoutRequest): CheckoutLink
     
@@ -3210,7 +3212,7 @@ public interface CheckoutsInterface {
 }
 
 /**
- * Hosted checkouts (`/v1/checkouts/...`); `client.hosted_checkout(..)` is the flow over it.
+ * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
  */
 open class Checkouts: Disposable, AutoCloseable, CheckoutsInterface
 {
@@ -3315,7 +3317,9 @@ open class Checkouts: Disposable, AutoCloseable, CheckoutsInterface
 
     
     /**
-     * `POST /v1/checkouts/create` (`mode = HOSTED`).
+     * `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+     * one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+     * the source's status is `PAID`.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3473,27 +3477,29 @@ public object FfiConverterTypeCheckouts: FfiConverter<Checkouts, Long> {
 
 
 /**
- * Counterparties: how a party relates to the merchant (`/v1/counterparties/...`).
+ * Counterparties: how a party relates to the merchant; invoices and orders need one
+ * (`/v1/counterparties/...`).
  */
 public interface CounterpartiesInterface {
     
     /**
-     * `POST /v1/counterparties/create`.
+     * `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
      */
     suspend fun `create`(`request`: CreateCounterpartyRequest): Counterparty
     
     /**
-     * `GET /v1/counterparties/list`, optionally filtered.
+     * `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+     * relationship type.
      */
     suspend fun `list`(`query`: ListCounterpartiesQuery = ListCounterpartiesQuery()): List<Counterparty>
     
     /**
-     * `GET /v1/counterparties/retrieve/{id}`: with its party.
+     * `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
      */
     suspend fun `retrieve`(`id`: kotlin.Long): CounterpartyWithParty
     
     /**
-     * `PUT /v1/counterparties/update/{id}`: sends only the fields set.
+     * `PUT /v1/counterparties/update/{id}`: sends only the fields given.
      */
     suspend fun `update`(`id`: kotlin.Long, `request`: UpdateCounterpartyRequest): Counterparty
     
@@ -3501,7 +3507,8 @@ public interface CounterpartiesInterface {
 }
 
 /**
- * Counterparties: how a party relates to the merchant (`/v1/counterparties/...`).
+ * Counterparties: how a party relates to the merchant; invoices and orders need one
+ * (`/v1/counterparties/...`).
  */
 open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
 {
@@ -3606,7 +3613,7 @@ open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
 
     
     /**
-     * `POST /v1/counterparties/create`.
+     * `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3631,7 +3638,8 @@ open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
 
     
     /**
-     * `GET /v1/counterparties/list`, optionally filtered.
+     * `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+     * relationship type.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3656,7 +3664,7 @@ open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
 
     
     /**
-     * `GET /v1/counterparties/retrieve/{id}`: with its party.
+     * `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3681,7 +3689,7 @@ open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
 
     
     /**
-     * `PUT /v1/counterparties/update/{id}`: sends only the fields set.
+     * `PUT /v1/counterparties/update/{id}`: sends only the fields given.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3851,31 +3859,11 @@ public interface DollrClientInterface {
     fun `baseUrl`(): kotlin.String
     
     /**
-     * Hosted checkouts (`/v1/checkouts/...`).
-     */
-    fun `checkouts`(): Checkouts
-    
-    /**
      * Collects a payment from a mobile-money wallet end to end (party, counterparty, invoice or
      * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
      * payment is an outcome, not an error.
      */
     suspend fun `collect`(`request`: CollectRequest, `listener`: FlowProgressListener? = null): CollectOutcome
-    
-    /**
-     * Counterparties (`/v1/counterparties/...`).
-     */
-    fun `counterparties`(): Counterparties
-    
-    /**
-     * Executions, exactly once per reference id (`/v1/executions/...`).
-     */
-    fun `executions`(): Executions
-    
-    /**
-     * Fee schedules (`/v1/fees/...`).
-     */
-    fun `fees`(): Fees
     
     /**
      * Forgets the payment accounts the flows remembered for this client (after resetting a
@@ -3890,40 +3878,10 @@ public interface DollrClientInterface {
     suspend fun `hostedCheckout`(`request`: HostedCheckoutRequest): HostedCheckout
     
     /**
-     * Invoices (`/v1/invoices/...`).
-     */
-    fun `invoices`(): Invoices
-    
-    /**
-     * Payment and receipt links (`/v1/links/...`).
-     */
-    fun `links`(): Links
-    
-    /**
-     * Merchant information (`/v1/merchants/...`).
-     */
-    fun `merchants`(): Merchants
-    
-    /**
      * Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens
      * by itself. `expires_in` is in minutes.
      */
     suspend fun `obtainToken`(): ObtainTokenResponse
-    
-    /**
-     * Orders (`/v1/orders/...`).
-     */
-    fun `orders`(): Orders
-    
-    /**
-     * Parties (`/v1/parties/...`).
-     */
-    fun `parties`(): Parties
-    
-    /**
-     * Payment accounts (`/v1/payment-accounts/...`).
-     */
-    fun `paymentAccounts`(): PaymentAccounts
     
     /**
      * Pays out to a mobile-money wallet end to end. A refused passcode or an unverified merchant
@@ -3931,16 +3889,6 @@ public interface DollrClientInterface {
      * outcome.
      */
     suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowProgressListener? = null): PayoutOutcome
-    
-    /**
-     * Amount, fee and routing previews (`/v1/predictions/...`).
-     */
-    fun `predictions`(): Predictions
-    
-    /**
-     * Realtime keys (`/v1/realtime-keys/...`).
-     */
-    fun `realtimeKeys`(): RealtimeKeys
     
     /**
      * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
@@ -3953,16 +3901,6 @@ public interface DollrClientInterface {
      * Refunds (part of) an earlier collection end to end.
      */
     suspend fun `refund`(`request`: RefundRequest, `listener`: FlowProgressListener? = null): RefundOutcome
-    
-    /**
-     * Sessions (`/v1/sessions/...`).
-     */
-    fun `sessions`(): Sessions
-    
-    /**
-     * Execution and payment-source status, and waits (`/v1/status/...`).
-     */
-    fun `status`(): Status
     
     /**
      * Transfers from one of the merchant's wallets to a counterparty end to end.
@@ -3989,6 +3927,81 @@ public interface DollrClientInterface {
      * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
      */
     fun `withOptions`(`options`: RequestOptions): DollrClient
+    
+    /**
+     * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+     */
+    fun `checkouts`(): Checkouts
+    
+    /**
+     * Counterparties: how a party relates to the merchant; invoices and orders need one
+     * (`/v1/counterparties/...`).
+     */
+    fun `counterparties`(): Counterparties
+    
+    /**
+     * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+     * outcomes resolved by status) (`/v1/executions/...`).
+     */
+    fun `executions`(): Executions
+    
+    /**
+     * Fee schedules (`/v1/fees/...`).
+     */
+    fun `fees`(): Fees
+    
+    /**
+     * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+     * numbers, due dates and line items; orders are the same for retail and e-commerce.
+     */
+    fun `invoices`(): Invoices
+    
+    /**
+     * Hosted payment and receipt pages (`/v1/links/...`).
+     */
+    fun `links`(): Links
+    
+    /**
+     * Merchant information (`/v1/merchants/...`).
+     */
+    fun `merchants`(): Merchants
+    
+    /**
+     * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+     * due dates and line items; orders are the same for retail and e-commerce.
+     */
+    fun `orders`(): Orders
+    
+    /**
+     * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+     */
+    fun `parties`(): Parties
+    
+    /**
+     * Payment accounts: a party's wallet or card registered for executions
+     * (`/v1/payment-accounts/...`).
+     */
+    fun `paymentAccounts`(): PaymentAccounts
+    
+    /**
+     * Amount, fee and routing previews (`/v1/predictions/...`).
+     */
+    fun `predictions`(): Predictions
+    
+    /**
+     * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+     */
+    fun `realtimeKeys`(): RealtimeKeys
+    
+    /**
+     * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+     */
+    fun `sessions`(): Sessions
+    
+    /**
+     * Where an execution or a payment source stands, and waits (`/v1/status/...`).
+     */
+    fun `status`(): Status
     
     companion object
 }
@@ -4131,22 +4144,6 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
     /**
-     * Hosted checkouts (`/v1/checkouts/...`).
-     */override fun `checkouts`(): Checkouts {
-            return FfiConverterTypeCheckouts.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_checkouts(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
      * Collects a payment from a mobile-money wallet end to end (party, counterparty, invoice or
      * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
      * payment is an outcome, not an error.
@@ -4172,54 +4169,6 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         DollrException.ErrorHandler,
     )
     }
-
-    
-    /**
-     * Counterparties (`/v1/counterparties/...`).
-     */override fun `counterparties`(): Counterparties {
-            return FfiConverterTypeCounterparties.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_counterparties(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Executions, exactly once per reference id (`/v1/executions/...`).
-     */override fun `executions`(): Executions {
-            return FfiConverterTypeExecutions.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_executions(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Fee schedules (`/v1/fees/...`).
-     */override fun `fees`(): Fees {
-            return FfiConverterTypeFees.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_fees(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
 
     
     /**
@@ -4265,54 +4214,6 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
     /**
-     * Invoices (`/v1/invoices/...`).
-     */override fun `invoices`(): Invoices {
-            return FfiConverterTypeInvoices.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_invoices(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Payment and receipt links (`/v1/links/...`).
-     */override fun `links`(): Links {
-            return FfiConverterTypeLinks.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_links(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Merchant information (`/v1/merchants/...`).
-     */override fun `merchants`(): Merchants {
-            return FfiConverterTypeMerchants.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_merchants(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
      * Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens
      * by itself. `expires_in` is in minutes.
      */
@@ -4335,54 +4236,6 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         DollrException.ErrorHandler,
     )
     }
-
-    
-    /**
-     * Orders (`/v1/orders/...`).
-     */override fun `orders`(): Orders {
-            return FfiConverterTypeOrders.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_orders(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Parties (`/v1/parties/...`).
-     */override fun `parties`(): Parties {
-            return FfiConverterTypeParties.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_parties(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Payment accounts (`/v1/payment-accounts/...`).
-     */override fun `paymentAccounts`(): PaymentAccounts {
-            return FfiConverterTypePaymentAccounts.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
 
     
     /**
@@ -4411,38 +4264,6 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         DollrException.ErrorHandler,
     )
     }
-
-    
-    /**
-     * Amount, fee and routing previews (`/v1/predictions/...`).
-     */override fun `predictions`(): Predictions {
-            return FfiConverterTypePredictions.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_predictions(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Realtime keys (`/v1/realtime-keys/...`).
-     */override fun `realtimeKeys`(): RealtimeKeys {
-            return FfiConverterTypeRealtimeKeys.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
 
     
     /**
@@ -4498,38 +4319,6 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         DollrException.ErrorHandler,
     )
     }
-
-    
-    /**
-     * Sessions (`/v1/sessions/...`).
-     */override fun `sessions`(): Sessions {
-            return FfiConverterTypeSessions.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_sessions(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Execution and payment-source status, and waits (`/v1/status/...`).
-     */override fun `status`(): Status {
-            return FfiConverterTypeStatus.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_status(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
 
     
     /**
@@ -4641,6 +4430,235 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         it,
         
         FfiConverterTypeRequestOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+     */override fun `checkouts`(): Checkouts {
+            return FfiConverterTypeCheckouts.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_checkouts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Counterparties: how a party relates to the merchant; invoices and orders need one
+     * (`/v1/counterparties/...`).
+     */override fun `counterparties`(): Counterparties {
+            return FfiConverterTypeCounterparties.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_counterparties(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+     * outcomes resolved by status) (`/v1/executions/...`).
+     */override fun `executions`(): Executions {
+            return FfiConverterTypeExecutions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_executions(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Fee schedules (`/v1/fees/...`).
+     */override fun `fees`(): Fees {
+            return FfiConverterTypeFees.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_fees(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+     * numbers, due dates and line items; orders are the same for retail and e-commerce.
+     */override fun `invoices`(): Invoices {
+            return FfiConverterTypeInvoices.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_invoices(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Hosted payment and receipt pages (`/v1/links/...`).
+     */override fun `links`(): Links {
+            return FfiConverterTypeLinks.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_links(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Merchant information (`/v1/merchants/...`).
+     */override fun `merchants`(): Merchants {
+            return FfiConverterTypeMerchants.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_merchants(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+     * due dates and line items; orders are the same for retail and e-commerce.
+     */override fun `orders`(): Orders {
+            return FfiConverterTypeOrders.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_orders(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+     */override fun `parties`(): Parties {
+            return FfiConverterTypeParties.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_parties(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Payment accounts: a party's wallet or card registered for executions
+     * (`/v1/payment-accounts/...`).
+     */override fun `paymentAccounts`(): PaymentAccounts {
+            return FfiConverterTypePaymentAccounts.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Amount, fee and routing previews (`/v1/predictions/...`).
+     */override fun `predictions`(): Predictions {
+            return FfiConverterTypePredictions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_predictions(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+     */override fun `realtimeKeys`(): RealtimeKeys {
+            return FfiConverterTypeRealtimeKeys.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+     */override fun `sessions`(): Sessions {
+            return FfiConverterTypeSessions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_sessions(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Where an execution or a payment source stands, and waits (`/v1/status/...`).
+     */override fun `status`(): Status {
+            return FfiConverterTypeStatus.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_status(
+        it,
+        _status)
 }
     }
     )
@@ -4832,34 +4850,46 @@ public object FfiConverterTypeDollrClient: FfiConverter<DollrClient, Long> {
 public interface ExecutionsInterface {
     
     /**
-     * `POST /v1/executions/collection`.
-     */
-    suspend fun `collection`(`request`: CollectionExecutionRequest): Execution
-    
-    /**
-     * `POST /v1/executions/payout`.
-     */
-    suspend fun `payout`(`request`: PayoutExecutionRequest): Execution
-    
-    /**
      * The policy in effect.
      */
     fun `policy`(): ExecutePolicy
     
     /**
-     * `POST /v1/executions/refund`.
+     * The same handle with another policy for ambiguous outcomes.
+     */
+    fun `withPolicy`(`policy`: ExecutePolicy): Executions
+    
+    /**
+     * `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+     * (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+     * `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+     * `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+     *
+     * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+     * request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+     * outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+     * Every error carries the reference id.
+     */
+    suspend fun `collection`(`request`: CollectionExecutionRequest): Execution
+    
+    /**
+     * `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+     * `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+     * `collection`; a refused passcode is `PermissionDenied`.
+     */
+    suspend fun `payout`(`request`: PayoutExecutionRequest): Execution
+    
+    /**
+     * `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+     * `reference_id`. Errors as for `collection`.
      */
     suspend fun `refund`(`request`: RefundExecutionRequest): Execution
     
     /**
-     * `POST /v1/executions/transfer`.
+     * `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+     * Errors as for `collection`.
      */
     suspend fun `transfer`(`request`: TransferExecutionRequest): Execution
-    
-    /**
-     * The same handle with another policy for ambiguous outcomes.
-     */
-    fun `withPolicy`(`policy`: ExecutePolicy): Executions
     
     companion object
 }
@@ -4971,7 +5001,48 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
 
     
     /**
-     * `POST /v1/executions/collection`.
+     * The policy in effect.
+     */override fun `policy`(): ExecutePolicy {
+            return FfiConverterTypeExecutePolicy.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_executions_policy(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The same handle with another policy for ambiguous outcomes.
+     */override fun `withPolicy`(`policy`: ExecutePolicy): Executions {
+            return FfiConverterTypeExecutions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_executions_with_policy(
+        it,
+        
+        FfiConverterTypeExecutePolicy.lower(`policy`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+     * (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+     * `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+     * `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+     *
+     * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+     * request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+     * outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+     * Every error carries the reference id.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -4996,7 +5067,9 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
 
     
     /**
-     * `POST /v1/executions/payout`.
+     * `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+     * `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+     * `collection`; a refused passcode is `PermissionDenied`.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5021,23 +5094,8 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
 
     
     /**
-     * The policy in effect.
-     */override fun `policy`(): ExecutePolicy {
-            return FfiConverterTypeExecutePolicy.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_executions_policy(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * `POST /v1/executions/refund`.
+     * `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+     * `reference_id`. Errors as for `collection`.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5062,7 +5120,8 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
 
     
     /**
-     * `POST /v1/executions/transfer`.
+     * `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+     * Errors as for `collection`.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5084,23 +5143,6 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
         DollrException.ErrorHandler,
     )
     }
-
-    
-    /**
-     * The same handle with another policy for ambiguous outcomes.
-     */override fun `withPolicy`(`policy`: ExecutePolicy): Executions {
-            return FfiConverterTypeExecutions.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_executions_with_policy(
-        it,
-        
-        FfiConverterTypeExecutePolicy.lower(`policy`),_status)
-}
-    }
-    )
-    }
-    
 
     
 
@@ -5930,68 +5972,70 @@ public object FfiConverterTypeFlowProgressListener: FfiConverter<FlowProgressLis
 
 
 /**
- * Invoices: formal billing documents with numbers, due dates and line items
- * (`/v1/invoices/...`).
+ * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+ * due dates and line items; orders are the same for retail and e-commerce.
  */
 public interface InvoicesInterface {
     
     /**
-     * `POST …/{id}/items/add` (only while `IDLE`).
+     * `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
      */
     suspend fun `addItem`(`id`: kotlin.Long, `request`: AddItemRequest): SourceItem
     
     /**
-     * `DELETE …/cancel/{id}`: `IDLE | ACTIVE → CANCELED`.
+     * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
      */
     suspend fun `cancel`(`id`: kotlin.Long): Invoice
     
     /**
-     * `POST …/create`: a new document in `IDLE`.
+     * `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
      */
     suspend fun `create`(`request`: CreateSourceRequest): Invoice
     
     /**
-     * `GET …/list`, optionally filtered by currency and status.
+     * `GET /v1/invoices/list`, optionally filtered by currency and status.
      */
     suspend fun `list`(`query`: ListSourcesQuery = ListSourcesQuery()): List<Invoice>
     
     /**
-     * `PUT …/publish/{id}`: `IDLE → ACTIVE`, locked and payable.
+     * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
      */
     suspend fun `publish`(`id`: kotlin.Long): Invoice
     
     /**
-     * `GET …/receipt/{id}`, once `PAID`.
+     * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
      */
     suspend fun `receipt`(`id`: kotlin.Long): InvoiceReceipt
     
     /**
-     * `GET …/receipt/number/{number}`, once `PAID`.
+     * `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
      */
     suspend fun `receiptByNumber`(`number`: kotlin.String): InvoiceReceipt
     
     /**
-     * `DELETE …/{id}/items/{item_id}/remove` (only while `IDLE`).
+     * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
      */
     suspend fun `removeItem`(`id`: kotlin.Long, `itemId`: kotlin.Long)
     
     /**
-     * `GET …/retrieve/{id}`: with its items and counterparty.
+     * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
      */
     suspend fun `retrieve`(`id`: kotlin.Long): InvoiceDetail
     
     /**
-     * `GET …/retrieve/number/{number}`: the same, by document number.
+     * `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
      */
     suspend fun `retrieveByNumber`(`number`: kotlin.String): InvoiceDetail
     
     /**
-     * `PUT …/update/{id}` (only while `IDLE`): sends only the fields set.
+     * `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
      */
     suspend fun `update`(`id`: kotlin.Long, `request`: UpdateSourceRequest): Invoice
     
     /**
-     * `PUT …/{id}/items/{item_id}/update` (only while `IDLE`).
+     * `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
      */
     suspend fun `updateItem`(`id`: kotlin.Long, `itemId`: kotlin.Long, `request`: UpdateItemRequest): SourceItem
     
@@ -5999,8 +6043,8 @@ public interface InvoicesInterface {
 }
 
 /**
- * Invoices: formal billing documents with numbers, due dates and line items
- * (`/v1/invoices/...`).
+ * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+ * due dates and line items; orders are the same for retail and e-commerce.
  */
 open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 {
@@ -6105,7 +6149,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `POST …/{id}/items/add` (only while `IDLE`).
+     * `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6131,7 +6175,8 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `DELETE …/cancel/{id}`: `IDLE | ACTIVE → CANCELED`.
+     * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6156,7 +6201,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `POST …/create`: a new document in `IDLE`.
+     * `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6181,7 +6226,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `GET …/list`, optionally filtered by currency and status.
+     * `GET /v1/invoices/list`, optionally filtered by currency and status.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6206,7 +6251,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `PUT …/publish/{id}`: `IDLE → ACTIVE`, locked and payable.
+     * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6231,7 +6276,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `GET …/receipt/{id}`, once `PAID`.
+     * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6256,7 +6301,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `GET …/receipt/number/{number}`, once `PAID`.
+     * `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6281,7 +6326,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `DELETE …/{id}/items/{item_id}/remove` (only while `IDLE`).
+     * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6308,7 +6353,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `GET …/retrieve/{id}`: with its items and counterparty.
+     * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6333,7 +6378,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `GET …/retrieve/number/{number}`: the same, by document number.
+     * `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6358,7 +6403,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `PUT …/update/{id}` (only while `IDLE`): sends only the fields set.
+     * `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6384,7 +6429,8 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
 
     
     /**
-     * `PUT …/{id}/items/{item_id}/update` (only while `IDLE`).
+     * `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6544,17 +6590,19 @@ public object FfiConverterTypeInvoices: FfiConverter<Invoices, Long> {
 
 
 /**
- * Payment and receipt links (`/v1/links/...`).
+ * Hosted payment and receipt pages (`/v1/links/...`).
  */
 public interface LinksInterface {
     
     /**
-     * `GET /v1/links/pay`: the hosted payment page of a published payment-link document.
+     * `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+     * created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+     * not the id.
      */
     suspend fun `pay`(`sourceType`: SourceType, `sourceNumber`: kotlin.String): Link
     
     /**
-     * `GET /v1/links/receipt`: the receipt page of a paid document.
+     * `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
      */
     suspend fun `receipt`(`sourceType`: SourceType, `sourceNumber`: kotlin.String): Link
     
@@ -6562,7 +6610,7 @@ public interface LinksInterface {
 }
 
 /**
- * Payment and receipt links (`/v1/links/...`).
+ * Hosted payment and receipt pages (`/v1/links/...`).
  */
 open class Links: Disposable, AutoCloseable, LinksInterface
 {
@@ -6667,7 +6715,9 @@ open class Links: Disposable, AutoCloseable, LinksInterface
 
     
     /**
-     * `GET /v1/links/pay`: the hosted payment page of a published payment-link document.
+     * `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+     * created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+     * not the id.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6693,7 +6743,7 @@ open class Links: Disposable, AutoCloseable, LinksInterface
 
     
     /**
-     * `GET /v1/links/receipt`: the receipt page of a paid document.
+     * `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6857,7 +6907,7 @@ public object FfiConverterTypeLinks: FfiConverter<Links, Long> {
 public interface MerchantsInterface {
     
     /**
-     * `GET /v1/merchants/merchant-info`.
+     * `GET /v1/merchants/merchant-info`: the merchant profile.
      */
     suspend fun `info`(`merchantId`: kotlin.Long, `merchantType`: MerchantType): MerchantInfo
     
@@ -6970,7 +7020,7 @@ open class Merchants: Disposable, AutoCloseable, MerchantsInterface
 
     
     /**
-     * `GET /v1/merchants/merchant-info`.
+     * `GET /v1/merchants/merchant-info`: the merchant profile.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7129,67 +7179,70 @@ public object FfiConverterTypeMerchants: FfiConverter<Merchants, Long> {
 
 
 /**
- * Orders: like invoices, for retail and e-commerce (`/v1/orders/...`).
+ * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+ * dates and line items; orders are the same for retail and e-commerce.
  */
 public interface OrdersInterface {
     
     /**
-     * `POST …/{id}/items/add` (only while `IDLE`).
+     * `POST /v1/orders/{id}/items/add` (only while `IDLE`).
      */
     suspend fun `addItem`(`id`: kotlin.Long, `request`: AddItemRequest): SourceItem
     
     /**
-     * `DELETE …/cancel/{id}`: `IDLE | ACTIVE → CANCELED`.
+     * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
      */
     suspend fun `cancel`(`id`: kotlin.Long): Order
     
     /**
-     * `POST …/create`: a new document in `IDLE`.
+     * `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
      */
     suspend fun `create`(`request`: CreateSourceRequest): Order
     
     /**
-     * `GET …/list`, optionally filtered by currency and status.
+     * `GET /v1/orders/list`, optionally filtered by currency and status.
      */
     suspend fun `list`(`query`: ListSourcesQuery = ListSourcesQuery()): List<Order>
     
     /**
-     * `PUT …/publish/{id}`: `IDLE → ACTIVE`, locked and payable.
+     * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
      */
     suspend fun `publish`(`id`: kotlin.Long): Order
     
     /**
-     * `GET …/receipt/{id}`, once `PAID`.
+     * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
      */
     suspend fun `receipt`(`id`: kotlin.Long): OrderReceipt
     
     /**
-     * `GET …/receipt/number/{number}`, once `PAID`.
+     * `GET /v1/orders/receipt/number/{number}`: the same, by document number.
      */
     suspend fun `receiptByNumber`(`number`: kotlin.String): OrderReceipt
     
     /**
-     * `DELETE …/{id}/items/{item_id}/remove` (only while `IDLE`).
+     * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
      */
     suspend fun `removeItem`(`id`: kotlin.Long, `itemId`: kotlin.Long)
     
     /**
-     * `GET …/retrieve/{id}`: with its items and counterparty.
+     * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
      */
     suspend fun `retrieve`(`id`: kotlin.Long): OrderDetail
     
     /**
-     * `GET …/retrieve/number/{number}`: the same, by document number.
+     * `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
      */
     suspend fun `retrieveByNumber`(`number`: kotlin.String): OrderDetail
     
     /**
-     * `PUT …/update/{id}` (only while `IDLE`): sends only the fields set.
+     * `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
      */
     suspend fun `update`(`id`: kotlin.Long, `request`: UpdateSourceRequest): Order
     
     /**
-     * `PUT …/{id}/items/{item_id}/update` (only while `IDLE`).
+     * `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
      */
     suspend fun `updateItem`(`id`: kotlin.Long, `itemId`: kotlin.Long, `request`: UpdateItemRequest): SourceItem
     
@@ -7197,7 +7250,8 @@ public interface OrdersInterface {
 }
 
 /**
- * Orders: like invoices, for retail and e-commerce (`/v1/orders/...`).
+ * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+ * dates and line items; orders are the same for retail and e-commerce.
  */
 open class Orders: Disposable, AutoCloseable, OrdersInterface
 {
@@ -7302,7 +7356,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `POST …/{id}/items/add` (only while `IDLE`).
+     * `POST /v1/orders/{id}/items/add` (only while `IDLE`).
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7328,7 +7382,8 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `DELETE …/cancel/{id}`: `IDLE | ACTIVE → CANCELED`.
+     * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7353,7 +7408,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `POST …/create`: a new document in `IDLE`.
+     * `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7378,7 +7433,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `GET …/list`, optionally filtered by currency and status.
+     * `GET /v1/orders/list`, optionally filtered by currency and status.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7403,7 +7458,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `PUT …/publish/{id}`: `IDLE → ACTIVE`, locked and payable.
+     * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7428,7 +7483,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `GET …/receipt/{id}`, once `PAID`.
+     * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7453,7 +7508,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `GET …/receipt/number/{number}`, once `PAID`.
+     * `GET /v1/orders/receipt/number/{number}`: the same, by document number.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7478,7 +7533,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `DELETE …/{id}/items/{item_id}/remove` (only while `IDLE`).
+     * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7505,7 +7560,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `GET …/retrieve/{id}`: with its items and counterparty.
+     * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7530,7 +7585,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `GET …/retrieve/number/{number}`: the same, by document number.
+     * `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7555,7 +7610,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `PUT …/update/{id}` (only while `IDLE`): sends only the fields set.
+     * `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7581,7 +7636,8 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
 
     
     /**
-     * `PUT …/{id}/items/{item_id}/update` (only while `IDLE`).
+     * `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7741,22 +7797,22 @@ public object FfiConverterTypeOrders: FfiConverter<Orders, Long> {
 
 
 /**
- * Parties: people and businesses (`/v1/parties/...`).
+ * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
  */
 public interface PartiesInterface {
     
     /**
-     * `POST /v1/parties/create`.
+     * `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
      */
     suspend fun `create`(`request`: CreatePartyRequest): Party
     
     /**
-     * `GET /v1/parties/list`, optionally filtered by name.
+     * `GET /v1/parties/list`, optionally filtered by full name.
      */
     suspend fun `list`(`query`: ListPartiesQuery = ListPartiesQuery()): List<Party>
     
     /**
-     * `GET /v1/parties/retrieve/{id}`.
+     * `GET /v1/parties/retrieve/{id}`: one party.
      */
     suspend fun `retrieve`(`id`: kotlin.Long): Party
     
@@ -7764,7 +7820,7 @@ public interface PartiesInterface {
 }
 
 /**
- * Parties: people and businesses (`/v1/parties/...`).
+ * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
  */
 open class Parties: Disposable, AutoCloseable, PartiesInterface
 {
@@ -7869,7 +7925,7 @@ open class Parties: Disposable, AutoCloseable, PartiesInterface
 
     
     /**
-     * `POST /v1/parties/create`.
+     * `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7894,7 +7950,7 @@ open class Parties: Disposable, AutoCloseable, PartiesInterface
 
     
     /**
-     * `GET /v1/parties/list`, optionally filtered by name.
+     * `GET /v1/parties/list`, optionally filtered by full name.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -7919,7 +7975,7 @@ open class Parties: Disposable, AutoCloseable, PartiesInterface
 
     
     /**
-     * `GET /v1/parties/retrieve/{id}`.
+     * `GET /v1/parties/retrieve/{id}`: one party.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -8083,7 +8139,8 @@ public object FfiConverterTypeParties: FfiConverter<Parties, Long> {
 public interface PaymentAccountsInterface {
     
     /**
-     * `POST /v1/payment-accounts/create?operation_type=...`.
+     * `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+     * executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
      */
     suspend fun `create`(`operationType`: OperationType, `request`: CreatePaymentAccountRequest): PaymentAccount
     
@@ -8197,7 +8254,8 @@ open class PaymentAccounts: Disposable, AutoCloseable, PaymentAccountsInterface
 
     
     /**
-     * `POST /v1/payment-accounts/create?operation_type=...`.
+     * `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+     * executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -8371,12 +8429,14 @@ public interface PredictionsInterface {
     suspend fun `cardProviderInfo`(`query`: CardProviderQuery): CardProviderInfo
     
     /**
-     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number.
+     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+     * `payment_method` and `gateway_provider` for the payment account.
      */
     suspend fun `mmoProviderInfo`(`phone`: kotlin.String, `operationType`: OperationType): MmoProviderInfo
     
     /**
-     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published document.
+     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+     * order.
      */
     suspend fun `paymentSourceAmountAndFees`(`query`: PaymentSourceAmountAndFeesQuery): AmountAndFeePrediction
     
@@ -8539,7 +8599,8 @@ open class Predictions: Disposable, AutoCloseable, PredictionsInterface
 
     
     /**
-     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number.
+     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+     * `payment_method` and `gateway_provider` for the payment account.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -8565,7 +8626,8 @@ open class Predictions: Disposable, AutoCloseable, PredictionsInterface
 
     
     /**
-     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published document.
+     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+     * order.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -8728,7 +8790,9 @@ public object FfiConverterTypePredictions: FfiConverter<Predictions, Long> {
 public interface RealtimeKeysInterface {
     
     /**
-     * `POST /v1/realtime-keys/collection`.
+     * `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+     * watch one collection on the request's `channel`. A UX hint only; confirm with the status
+     * API.
      */
     suspend fun `collection`(`request`: RealtimeKeyRequest): RealtimeKey
     
@@ -8841,7 +8905,9 @@ open class RealtimeKeys: Disposable, AutoCloseable, RealtimeKeysInterface
 
     
     /**
-     * `POST /v1/realtime-keys/collection`.
+     * `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+     * watch one collection on the request's `channel`. A UX hint only; confirm with the status
+     * API.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9004,22 +9070,23 @@ public object FfiConverterTypeRealtimeKeys: FfiConverter<RealtimeKeys, Long> {
 public interface SessionsInterface {
     
     /**
-     * `POST /v1/sessions/checkout`: for a collection on a published document.
+     * `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
      */
     suspend fun `checkout`(`request`: CreateCheckoutSessionRequest): CheckoutSession
     
     /**
-     * `POST /v1/sessions/payout`.
+     * `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+     * response). Needs a fully verified merchant.
      */
     suspend fun `payout`(`request`: CreatePayoutSessionRequest): PayoutSession
     
     /**
-     * `POST /v1/sessions/refund`.
+     * `POST /v1/sessions/refund`: money back on an earlier collection.
      */
     suspend fun `refund`(`request`: CreateRefundSessionRequest): RefundSession
     
     /**
-     * `POST /v1/sessions/transfer`.
+     * `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
      */
     suspend fun `transfer`(`request`: CreateTransferSessionRequest): TransferSession
     
@@ -9132,7 +9199,7 @@ open class Sessions: Disposable, AutoCloseable, SessionsInterface
 
     
     /**
-     * `POST /v1/sessions/checkout`: for a collection on a published document.
+     * `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9157,7 +9224,8 @@ open class Sessions: Disposable, AutoCloseable, SessionsInterface
 
     
     /**
-     * `POST /v1/sessions/payout`.
+     * `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+     * response). Needs a fully verified merchant.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9182,7 +9250,7 @@ open class Sessions: Disposable, AutoCloseable, SessionsInterface
 
     
     /**
-     * `POST /v1/sessions/refund`.
+     * `POST /v1/sessions/refund`: money back on an earlier collection.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9207,7 +9275,7 @@ open class Sessions: Disposable, AutoCloseable, SessionsInterface
 
     
     /**
-     * `POST /v1/sessions/transfer`.
+     * `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9370,41 +9438,43 @@ public object FfiConverterTypeSessions: FfiConverter<Sessions, Long> {
 public interface StatusInterface {
     
     /**
-     * `GET /v1/status/collection/{reference_id}`.
-     */
-    suspend fun `collection`(`referenceId`: kotlin.String): Execution
-    
-    /**
-     * The status endpoint matching `operation_type`.
-     */
-    suspend fun `execution`(`operationType`: OperationType, `referenceId`: kotlin.String): Execution
-    
-    /**
-     * `GET /v1/status/payout/{reference_id}`.
-     */
-    suspend fun `payout`(`referenceId`: kotlin.String): Execution
-    
-    /**
-     * `GET /v1/status/refund/{reference_id}`.
-     */
-    suspend fun `refund`(`referenceId`: kotlin.String): Execution
-    
-    /**
-     * `GET /v1/status/source`: an invoice's or order's payment state. Fulfil only on `PAID`.
-     */
-    suspend fun `source`(`sourceType`: SourceType, `sourceId`: kotlin.Long): SourceStatusInfo
-    
-    /**
-     * `GET /v1/status/transfer/{reference_id}`.
-     */
-    suspend fun `transfer`(`referenceId`: kotlin.String): Execution
-    
-    /**
      * Starts following the execution `reference_id` until it is `COMPLETED` or `FAILED`, or the
      * deadline passes, and returns at once: await `result()` on the handle, or `cancel()` it.
      * Each observed change goes to `listener`.
      */
     fun `wait`(`operationType`: OperationType, `referenceId`: kotlin.String, `options`: WaitOptions = WaitOptions(), `listener`: TransitionListener? = null): WaitHandle
+    
+    /**
+     * `GET /v1/status/collection/{reference_id}`: where a collection stands.
+     */
+    suspend fun `collection`(`referenceId`: kotlin.String): Execution
+    
+    /**
+     * The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+     * `REFUND`).
+     */
+    suspend fun `execution`(`operationType`: OperationType, `referenceId`: kotlin.String): Execution
+    
+    /**
+     * `GET /v1/status/payout/{reference_id}`: where a payout stands.
+     */
+    suspend fun `payout`(`referenceId`: kotlin.String): Execution
+    
+    /**
+     * `GET /v1/status/refund/{reference_id}`: where a refund stands.
+     */
+    suspend fun `refund`(`referenceId`: kotlin.String): Execution
+    
+    /**
+     * `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+     * Fulfil only once it is `PAID`.
+     */
+    suspend fun `source`(`sourceType`: SourceType, `sourceId`: kotlin.Long): SourceStatusInfo
+    
+    /**
+     * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
+     */
+    suspend fun `transfer`(`referenceId`: kotlin.String): Execution
     
     companion object
 }
@@ -9515,7 +9585,30 @@ open class Status: Disposable, AutoCloseable, StatusInterface
 
     
     /**
-     * `GET /v1/status/collection/{reference_id}`.
+     * Starts following the execution `reference_id` until it is `COMPLETED` or `FAILED`, or the
+     * deadline passes, and returns at once: await `result()` on the handle, or `cancel()` it.
+     * Each observed change goes to `listener`.
+     */
+    @Throws(DollrException::class)override fun `wait`(`operationType`: OperationType, `referenceId`: kotlin.String, `options`: WaitOptions, `listener`: TransitionListener?): WaitHandle {
+            return FfiConverterTypeWaitHandle.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_status_wait(
+        it,
+        
+        FfiConverterTypeOperationType.lower(`operationType`),
+        FfiConverterString.lower(`referenceId`),
+        FfiConverterTypeWaitOptions.lower(`options`),
+        FfiConverterOptionalTypeTransitionListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/status/collection/{reference_id}`: where a collection stands.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9540,7 +9633,8 @@ open class Status: Disposable, AutoCloseable, StatusInterface
 
     
     /**
-     * The status endpoint matching `operation_type`.
+     * The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+     * `REFUND`).
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9566,7 +9660,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
 
     
     /**
-     * `GET /v1/status/payout/{reference_id}`.
+     * `GET /v1/status/payout/{reference_id}`: where a payout stands.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9591,7 +9685,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
 
     
     /**
-     * `GET /v1/status/refund/{reference_id}`.
+     * `GET /v1/status/refund/{reference_id}`: where a refund stands.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9616,7 +9710,8 @@ open class Status: Disposable, AutoCloseable, StatusInterface
 
     
     /**
-     * `GET /v1/status/source`: an invoice's or order's payment state. Fulfil only on `PAID`.
+     * `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+     * Fulfil only once it is `PAID`.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9642,7 +9737,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
 
     
     /**
-     * `GET /v1/status/transfer/{reference_id}`.
+     * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -9664,29 +9759,6 @@ open class Status: Disposable, AutoCloseable, StatusInterface
         DollrException.ErrorHandler,
     )
     }
-
-    
-    /**
-     * Starts following the execution `reference_id` until it is `COMPLETED` or `FAILED`, or the
-     * deadline passes, and returns at once: await `result()` on the handle, or `cancel()` it.
-     * Each observed change goes to `listener`.
-     */
-    @Throws(DollrException::class)override fun `wait`(`operationType`: OperationType, `referenceId`: kotlin.String, `options`: WaitOptions, `listener`: TransitionListener?): WaitHandle {
-            return FfiConverterTypeWaitHandle.lift(
-    callWithHandle {
-    uniffiRustCallWithError(DollrException) { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_status_wait(
-        it,
-        
-        FfiConverterTypeOperationType.lower(`operationType`),
-        FfiConverterString.lower(`referenceId`),
-        FfiConverterTypeWaitOptions.lower(`options`),
-        FfiConverterOptionalTypeTransitionListener.lower(`listener`),_status)
-}
-    }
-    )
-    }
-    
 
     
 

@@ -1,0 +1,601 @@
+//! dollr's house macros (used by `dollr-core` only).
+//!
+//! [`operations`] declares every API operation of a resource handle ONCE, on its Rust method: from
+//! the method's signature and `///` doc it emits the bridge registry entry of each operation (the
+//! `op!` macro of `core/src/bridge/registry.rs`: handler and schema from the same types) and the
+//! signature the generated uniffi wrappers are written from (`make generate`). See
+//! `docs/decisions/0012-operations-declared-once.md`.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Group, Ident, Span, TokenStream as Tokens, TokenTree};
+use quote::{quote, ToTokens};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{
+    Attribute, Expr, ExprLit, FnArg, GenericParam, ImplItem, ItemImpl, Lit, LitStr, Meta, Pat,
+    PathArguments, ReturnType, Token, Type, TypeParamBound, Visibility,
+};
+
+/// Declares the operations of an API resource handle: every `pub async fn` of the annotated `impl`
+/// is one operation, named `<resource>.<method>`, documented by the method's `///` doc.
+///
+/// ```ignore
+/// #[dollr_macros::operations("parties")]
+/// impl Parties {
+///     /// `GET /v1/parties/retrieve/{id}`: one party.
+///     pub async fn retrieve(&self, #[path("The party's id.")] id: Id) -> Result<Party> { .. }
+///
+///     /// `GET /v1/parties/list`, optionally filtered by full name.
+///     pub async fn list(&self, #[query(default)] query: &ListPartiesQuery) -> Result<Vec<Party>> { .. }
+/// }
+/// ```
+///
+/// * The resource name is the `Client` accessor (`client.parties()`) and the bindings' resource.
+/// * Each parameter says where the API takes it: `#[path("doc")]`, `#[query("doc")]` or
+///   `#[arg("doc")]` (an SDK argument not sent as such) for one value; `#[body]` or `#[query]` for
+///   the request type whose fields are the other parameters (`#[query(default)]`: it may be
+///   omitted, every field being optional).
+/// * `#[query_fields(SomeQuery)]` on a method whose parameters are the fields of `SomeQuery`: the
+///   bridge takes that query type, Rust and uniffi the fields.
+/// * A generic handle is instantiated once per resource: `#[operations("invoices" = InvoiceKind,
+///   "orders" = OrderKind)]` on `impl<K: SourceKind> Sources<K>`; `{kind}` in a doc becomes the
+///   resource name.
+///
+/// The object doc of the bindings' resource is the `impl` block's own `///` doc.
+#[proc_macro_attribute]
+pub fn operations(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let instances = syn::parse_macro_input!(attr as Instances);
+    let mut item = syn::parse_macro_input!(item as ItemImpl);
+    let mut errors: Option<syn::Error> = None;
+    let operations = collect(&mut item, &mut errors);
+    let generated = match &errors {
+        Some(error) => error.to_compile_error(),
+        None => match expand(&item, &instances, &operations) {
+            Ok(tokens) => tokens,
+            Err(error) => error.to_compile_error(),
+        },
+    };
+    quote!(#item #generated).into()
+}
+
+/// `"parties"`, or `"invoices" = InvoiceKind, "orders" = OrderKind` for a generic handle.
+struct Instances(Vec<Instance>);
+
+struct Instance {
+    resource: LitStr,
+    kind: Option<Type>,
+}
+
+impl Parse for Instances {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let list = Punctuated::<Instance, Token![,]>::parse_terminated(input)?;
+        Ok(Instances(list.into_iter().collect()))
+    }
+}
+
+impl Parse for Instance {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let resource: LitStr = input.parse()?;
+        let kind = if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        Ok(Instance { resource, kind })
+    }
+}
+
+/// Where one parameter goes.
+enum Role {
+    /// One value: `path`, `query` or `arg`, with its doc.
+    Positional { kind: String, doc: LitStr },
+    /// The request type whose fields are the other parameters: `body` or `query`.
+    Request { kind: String, default: bool },
+    /// A field of the method's `#[query_fields(..)]` type.
+    Field,
+}
+
+struct Param {
+    name: Ident,
+    ty: Type,
+    role: Role,
+}
+
+struct Operation {
+    method: Ident,
+    doc: String,
+    params: Vec<Param>,
+    query_fields: Option<Type>,
+    returns: Type,
+}
+
+fn push_error(errors: &mut Option<syn::Error>, error: syn::Error) {
+    match errors {
+        Some(existing) => existing.combine(error),
+        None => *errors = Some(error),
+    }
+}
+
+/// Every `pub async fn` of the impl, its helper attributes removed (so rustc never sees them).
+fn collect(item: &mut ItemImpl, errors: &mut Option<syn::Error>) -> Vec<Operation> {
+    let mut operations = Vec::new();
+    for impl_item in &mut item.items {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        let query_fields = take_query_fields(&mut method.attrs, errors);
+        let is_operation =
+            matches!(method.vis, Visibility::Public(_)) && method.sig.asyncness.is_some();
+        if !is_operation {
+            if let Some(ty) = query_fields {
+                push_error(
+                    errors,
+                    syn::Error::new(
+                        ty.span(),
+                        "#[query_fields] on a method that is not `pub async fn`",
+                    ),
+                );
+            }
+            continue;
+        }
+        let doc = doc_text(&method.attrs);
+        if doc.is_empty() {
+            push_error(
+                errors,
+                syn::Error::new(
+                    method.sig.ident.span(),
+                    "an operation needs a `///` doc: it is the doc of every binding",
+                ),
+            );
+        }
+        let mut params = Vec::new();
+        let mut has_receiver = false;
+        for input in &mut method.sig.inputs {
+            match input {
+                FnArg::Receiver(_) => has_receiver = true,
+                FnArg::Typed(typed) => {
+                    let Pat::Ident(pat) = &*typed.pat else {
+                        push_error(
+                            errors,
+                            syn::Error::new(typed.pat.span(), "name the parameter"),
+                        );
+                        continue;
+                    };
+                    let name = pat.ident.clone();
+                    let role = take_role(&mut typed.attrs, query_fields.is_some(), &name, errors);
+                    if let Some(role) = role {
+                        params.push(Param {
+                            name,
+                            ty: (*typed.ty).clone(),
+                            role,
+                        });
+                    }
+                }
+            }
+        }
+        if !has_receiver {
+            push_error(
+                errors,
+                syn::Error::new(method.sig.ident.span(), "an operation takes `&self`"),
+            );
+        }
+        let requests = params
+            .iter()
+            .filter(|p| matches!(p.role, Role::Request { .. }))
+            .count();
+        if requests > 1 {
+            push_error(
+                errors,
+                syn::Error::new(
+                    method.sig.ident.span(),
+                    "at most one #[body] / #[query] request parameter",
+                ),
+            );
+        }
+        let returns = match result_type(&method.sig.output) {
+            Some(ty) => ty,
+            None => {
+                push_error(
+                    errors,
+                    syn::Error::new(method.sig.output.span(), "an operation returns `Result<T>`"),
+                );
+                continue;
+            }
+        };
+        operations.push(Operation {
+            method: method.sig.ident.clone(),
+            doc,
+            params,
+            query_fields,
+            returns,
+        });
+    }
+    operations
+}
+
+/// Removes `#[query_fields(Type)]` and returns its type.
+fn take_query_fields(attrs: &mut Vec<Attribute>, errors: &mut Option<syn::Error>) -> Option<Type> {
+    let mut found = None;
+    attrs.retain(|attr| {
+        if !attr.path().is_ident("query_fields") {
+            return true;
+        }
+        match attr.parse_args::<Type>() {
+            Ok(ty) => found = Some(ty),
+            Err(error) => push_error(errors, error),
+        }
+        false
+    });
+    found
+}
+
+/// Removes the parameter's helper attribute and says what it means.
+fn take_role(
+    attrs: &mut Vec<Attribute>,
+    in_query_fields: bool,
+    name: &Ident,
+    errors: &mut Option<syn::Error>,
+) -> Option<Role> {
+    let mut role = None;
+    let mut problem = None;
+    attrs.retain(|attr| {
+        let Some(kind) = ["path", "query", "arg", "body"]
+            .into_iter()
+            .find(|k| attr.path().is_ident(k))
+        else {
+            return true;
+        };
+        if in_query_fields {
+            problem = Some(syn::Error::new(
+                attr.span(),
+                "no parameter attribute with #[query_fields]: the parameters are its fields",
+            ));
+            return false;
+        }
+        let parsed = match &attr.meta {
+            Meta::Path(_) if kind == "query" || kind == "body" => Ok(Role::Request {
+                kind: kind.to_string(),
+                default: false,
+            }),
+            Meta::List(list) => {
+                if let Ok(doc) = syn::parse2::<LitStr>(list.tokens.clone()) {
+                    if kind == "body" {
+                        Err(syn::Error::new(
+                            attr.span(),
+                            "#[body] marks the request type; it takes no doc",
+                        ))
+                    } else {
+                        Ok(Role::Positional {
+                            kind: kind.to_string(),
+                            doc,
+                        })
+                    }
+                } else if syn::parse2::<Ident>(list.tokens.clone()).is_ok_and(|i| i == "default")
+                    && (kind == "query" || kind == "body")
+                {
+                    Ok(Role::Request {
+                        kind: kind.to_string(),
+                        default: true,
+                    })
+                } else {
+                    Err(syn::Error::new(
+                        list.tokens.span(),
+                        "expected a doc string, or `default` on a #[query]/#[body] request",
+                    ))
+                }
+            }
+            _ => Err(syn::Error::new(
+                attr.span(),
+                "#[path(\"doc\")], #[query(\"doc\")] and #[arg(\"doc\")] need the parameter's doc",
+            )),
+        };
+        match parsed {
+            Ok(r) => role = Some(r),
+            Err(error) => problem = Some(error),
+        }
+        false
+    });
+    if let Some(error) = problem {
+        push_error(errors, error);
+        return None;
+    }
+    if in_query_fields {
+        return Some(Role::Field);
+    }
+    if role.is_none() {
+        push_error(
+            errors,
+            syn::Error::new(
+                name.span(),
+                "say where this parameter goes: #[path(\"doc\")], #[query(\"doc\")], #[arg(\"doc\")], \
+                 or #[body] / #[query] for the request type",
+            ),
+        );
+    }
+    role
+}
+
+/// The `T` of `Result<T>`.
+fn result_type(output: &ReturnType) -> Option<Type> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let Type::Path(path) = &**ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(ty) => Some(ty.clone()),
+        _ => None,
+    }
+}
+
+/// The `///` doc as one text: lines of a paragraph joined by a space, paragraphs by a blank line,
+/// intra-doc links (`` [`Name`] ``) as plain code (they mean nothing outside rustdoc).
+fn doc_text(attrs: &[Attribute]) -> String {
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        let Meta::NameValue(nv) = &attr.meta else {
+            continue;
+        };
+        let Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) = &nv.value
+        else {
+            continue;
+        };
+        let text = text.value();
+        // A blank `///` line is an empty doc attribute: it ends the paragraph.
+        let lines: Vec<&str> = if text.trim().is_empty() {
+            vec![""]
+        } else {
+            text.lines().collect()
+        };
+        for line in lines {
+            let line = line.trim();
+            if line.is_empty() {
+                if !current.is_empty() {
+                    paragraphs.push(std::mem::take(&mut current));
+                }
+            } else {
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(line);
+            }
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current);
+    }
+    paragraphs
+        .join("\n\n")
+        .replace("[`", "`")
+        .replace("`]", "`")
+}
+
+/// Substitutes a generic handle's type parameter: `K::Source` becomes
+/// `<InvoiceKind as SourceKind>::Source`, a bare `K` becomes `InvoiceKind`.
+struct Substitution {
+    param: Ident,
+    bound: Tokens,
+    concrete: Type,
+}
+
+impl Substitution {
+    fn apply(&self, tokens: Tokens) -> Tokens {
+        let mut out: Vec<TokenTree> = Vec::new();
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (index, tree) in trees.iter().enumerate() {
+            match tree {
+                TokenTree::Ident(ident) if *ident == self.param => {
+                    let followed_by_path = matches!(
+                        (trees.get(index + 1), trees.get(index + 2)),
+                        (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
+                            if a.as_char() == ':' && b.as_char() == ':'
+                    );
+                    let concrete = &self.concrete;
+                    let bound = &self.bound;
+                    let replacement = if followed_by_path {
+                        quote!(<#concrete as #bound>)
+                    } else {
+                        quote!(#concrete)
+                    };
+                    out.extend(replacement);
+                }
+                TokenTree::Group(group) => {
+                    let mut new = Group::new(group.delimiter(), self.apply(group.stream()));
+                    new.set_span(group.span());
+                    out.push(TokenTree::Group(new));
+                }
+                other => out.push(other.clone()),
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// `&str` → `String`, `&T` → `T`, `T` → `T`; and whether it was a reference.
+fn owned(ty: &Type) -> (Tokens, bool) {
+    match ty {
+        Type::Reference(reference) => {
+            let inner = &reference.elem;
+            if let Type::Path(path) = &**inner {
+                if path.path.is_ident("str") {
+                    return (quote!(::std::string::String), true);
+                }
+            }
+            (inner.to_token_stream(), true)
+        }
+        other => (other.to_token_stream(), false),
+    }
+}
+
+fn expand(item: &ItemImpl, instances: &Instances, operations: &[Operation]) -> syn::Result<Tokens> {
+    let type_params: Vec<_> = item
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let generic = type_params.first();
+    if instances.0.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "name the resource: #[operations(\"parties\")]",
+        ));
+    }
+    let object_doc = doc_text(&item.attrs);
+    let mut out = Tokens::new();
+    for instance in &instances.0 {
+        let substitution =
+            match (generic, &instance.kind) {
+                (None, None) => None,
+                (Some(param), Some(concrete)) => {
+                    let bound = param
+                        .bounds
+                        .iter()
+                        .find_map(|b| match b {
+                            TypeParamBound::Trait(t) => Some(t.path.to_token_stream()),
+                            _ => None,
+                        })
+                        .ok_or_else(|| {
+                            syn::Error::new(param.span(), "the type parameter needs a trait bound")
+                        })?;
+                    Some(Substitution {
+                        param: param.ident.clone(),
+                        bound,
+                        concrete: concrete.clone(),
+                    })
+                }
+                (Some(param), None) => return Err(syn::Error::new(
+                    param.span(),
+                    "a generic handle names one instance per resource: \"invoices\" = InvoiceKind",
+                )),
+                (None, Some(kind)) => {
+                    return Err(syn::Error::new(
+                        kind.span(),
+                        "`= Kind` only on a generic handle",
+                    ))
+                }
+            };
+        let subst = |tokens: Tokens| match &substitution {
+            Some(s) => s.apply(tokens),
+            None => tokens,
+        };
+        let resource = instance.resource.value();
+        let accessor = Ident::new(&resource, instance.resource.span());
+        let self_ty = subst(item.self_ty.to_token_stream());
+        let object_doc = object_doc.replace("{kind}", &resource);
+
+        let mut entries = Vec::new();
+        let mut signatures = Vec::new();
+        for op in operations {
+            let method = &op.method;
+            let name = format!("{resource}.{method}");
+            let doc = op.doc.replace("{kind}", &resource);
+            let returns = subst(op.returns.to_token_stream());
+            let mut positional = Vec::new();
+            let mut request = quote!(_r: crate::bridge::registry::NoArgs ["none"]);
+            let mut call_args = Vec::new();
+            let mut signature_params = Vec::new();
+            if let Some(fields) = &op.query_fields {
+                let fields = subst(fields.to_token_stream());
+                request = quote!(req: #fields ["query"]);
+            }
+            for param in &op.params {
+                let pname = &param.name;
+                let (owned_ty, by_ref) = owned(&param.ty);
+                let owned_ty = subst(owned_ty);
+                let mut default = false;
+                match &param.role {
+                    Role::Positional { kind, doc } => {
+                        positional.push(quote!(#pname: #owned_ty [#kind] #doc));
+                        call_args.push(if by_ref {
+                            quote!(&#pname)
+                        } else {
+                            quote!(#pname)
+                        });
+                    }
+                    Role::Request { kind, default: d } => {
+                        default = *d;
+                        request = quote!(#pname: #owned_ty [#kind]);
+                        call_args.push(if by_ref {
+                            quote!(&#pname)
+                        } else {
+                            quote!(#pname)
+                        });
+                    }
+                    Role::Field => {
+                        call_args.push(if by_ref {
+                            quote!(&req.#pname)
+                        } else {
+                            quote!(req.#pname)
+                        });
+                    }
+                }
+                let pname_text = pname.to_string();
+                signature_params.push(quote! {
+                    crate::bridge::registry::SignatureParam {
+                        name: #pname_text,
+                        ty: ::std::any::type_name::<#owned_ty>(),
+                        by_ref: #by_ref,
+                        default: #default,
+                    }
+                });
+            }
+            let method_text = method.to_string();
+            entries.push(quote! {
+                crate::bridge::registry::op! {
+                    #name, #doc;
+                    params { #(#positional),* }
+                    request #request;
+                    returns #returns;
+                    events false;
+                    |c, ev| { c.#accessor().#method(#(#call_args),*).await? }
+                }
+            });
+            signatures.push(quote! {
+                crate::bridge::registry::Signature {
+                    method: #method_text,
+                    doc: #doc,
+                    params: ::std::vec![#(#signature_params),*],
+                    returns: ::std::any::type_name::<#returns>(),
+                }
+            });
+        }
+        out.extend(quote! {
+            #[cfg(feature = "bridge")]
+            impl #self_ty {
+                /// This resource's operations for the bridge (generated by
+                /// `#[dollr_macros::operations]` from the methods above).
+                pub(crate) fn bridge_resource() -> crate::bridge::registry::Resource {
+                    crate::bridge::registry::Resource {
+                        name: #resource,
+                        doc: #object_doc,
+                        handle: ::std::any::type_name::<#self_ty>(),
+                        operations: ::std::vec![#(#entries),*],
+                        signatures: ::std::vec![#(#signatures),*],
+                    }
+                }
+            }
+        });
+    }
+    Ok(out)
+}
