@@ -234,7 +234,8 @@ pub fn error_for_tests<'env>(
 ) -> napi::Result<PromiseRaw<'env, String>> {
     guard_sync(env, || {
         spawn_promise(env, async move {
-            let kind = ErrorKind::from_name(&kind).ok_or_else(|| Error::internal(format!("no error kind {kind:?}")))?;
+            let kind = ErrorKind::from_name(&kind)
+                .ok_or_else(|| Error::internal(format!("no error kind {kind:?}")))?;
             Err(Error::new(kind, format!("a {kind} error for the tests"))
                 .with_status(499)
                 .with_details(vec![dollr_core::ValidationDetail::body(

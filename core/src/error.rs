@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 /// calls `$callback! { Kind { description: "..", retryable: bool, action: ".." }, .. }`.
 /// Everything else reads [`ErrorKind::info`] or the bridge schema's `errors`.
 #[macro_export]
+#[rustfmt::skip] // it would re-indent the strings' continuation lines
 macro_rules! error_kinds {
     ($callback:ident) => {
         $callback! {
@@ -32,31 +33,31 @@ macro_rules! error_kinds {
             },
             Authentication {
                 description: "401: bad client credentials, a token the API no longer accepts, \
-            or a failing access-token provider.",
+                    or a failing access-token provider.",
                 retryable: false,
                 action: "Check the client id and secret (`DOLLR_CLIENT_ID`, \
-            `DOLLR_CLIENT_SECRET`) or the token provider.",
+                    `DOLLR_CLIENT_SECRET`) or the token provider.",
             },
             PermissionDenied {
                 description: "403: the merchant is not verified for this feature, or a payout \
-            passcode was refused.",
+                    passcode was refused.",
                 retryable: false,
                 action: "Have the merchant verified for this feature, or use a valid payout \
-            passcode; the same request fails again.",
+                    passcode; the same request fails again.",
             },
             NotFound {
                 description: "404: the object does not exist (or is not yours).",
                 retryable: false,
                 action: "Check the id, and that it belongs to the merchant whose credentials \
-            you use.",
+                    you use.",
             },
             Conflict {
                 description: "A conflicting request: a `reference_id` reused with different \
-            parameters, or a state that forbids the operation (e.g. cancelling an \
-            invoice that is PROCESSING).",
+                    parameters, or a state that forbids the operation (e.g. cancelling an \
+                    invoice that is PROCESSING).",
                 retryable: false,
                 action: "Give a new intent a new `reference_id`, or read the object's state \
-            before acting on it again.",
+                    before acting on it again.",
             },
             RateLimited {
                 description: "429: too many requests.",
@@ -67,40 +68,40 @@ macro_rules! error_kinds {
                 description: "5xx from the API.",
                 retryable: true,
                 action: "Retry later. A payment is resumed with its `reference_id` (status, wait \
-            or reconcile), never started again.",
+                    or reconcile), never started again.",
             },
             Network {
                 description: "The request could not be sent, or the connection broke before an \
-            answer arrived.",
+                    answer arrived.",
                 retryable: true,
                 action: "Check the connection and retry. A payment is resumed with its \
-            `reference_id` (status, wait or reconcile), never started again.",
+                    `reference_id` (status, wait or reconcile), never started again.",
             },
             Timeout {
                 description: "No answer within the configured timeout.",
                 retryable: true,
                 action: "Retry, or allow a longer timeout. A payment is resumed with its \
-            `reference_id` (status, wait or reconcile), never started again.",
+                    `reference_id` (status, wait or reconcile), never started again.",
             },
             AmbiguousExecution {
                 description: "An execution may or may not have happened and the SDK could not \
-            find out.",
+                    find out.",
                 retryable: false,
                 action: "Resume with its `reference_id` (status, wait or reconcile); never \
-            create a new payment for the same intent while this is unresolved.",
+                    create a new payment for the same intent while this is unresolved.",
             },
             Decode {
                 description: "The API answered with something the SDK could not understand.",
                 retryable: false,
                 action: "Upgrade the SDK if the API is newer; otherwise report it with the \
-            `request_id`.",
+                    `request_id`.",
             },
             Internal {
                 description: "A fault inside the SDK itself (journal storage, a caught panic in \
-            a binding).",
+                    a binding).",
                 retryable: false,
                 action: "Report it. A journal that cannot be written stops a payment before \
-            anything is sent: check the journal's storage.",
+                    anything is sent: check the journal's storage.",
             },
         }
     };
