@@ -176,7 +176,7 @@ impl ErrorKind {
         self.info().description
     }
 
-    /// Whether the same request may succeed if repeated later (429, 5xx, network, timeout).
+    /// Whether the same request may succeed if repeated later (the table's `retryable`).
     pub fn is_retryable(self) -> bool {
         self.info().retryable
     }

@@ -44,8 +44,7 @@ class DollrError(Exception):
     """The stable kind name, identical in every dollr SDK (``"Validation"``, ``"NotFound"``, …)."""
 
     retryable: ClassVar[bool] = False
-    """Whether the same request may succeed if repeated later (rate limits, 5xx, network,
-    timeouts)."""
+    """Whether the same request may succeed if repeated later (each kind's class says)."""
 
     def __init__(
         self,
