@@ -67,20 +67,17 @@ export declare const CheckoutMode: {
 
 /** Stable error categories. Bindings map these one-to-one; names are part of the public contract. */
 export type ErrorKind =
-  /** Bad input: refused locally before anything was sent, or a 422 from the API. */
+  /** Bad input: refused before anything was sent, or a 422 from the API. */
   | "Validation"
-  /** 401: bad client credentials, or a token the API no longer accepts. */
+  /** 401: bad client credentials, a token the API no longer accepts, or a failing access-token provider. */
   | "Authentication"
   /** 403: the merchant is not verified for this feature, or a payout passcode was refused. */
   | "PermissionDenied"
   /** 404: the object does not exist (or is not yours). */
   | "NotFound"
-  /**
-   * A conflicting request: a `referenceId` reused with different parameters, or a state that
-   * forbids the operation (e.g. cancelling an invoice that is PROCESSING).
-   */
+  /** A conflicting request: a `referenceId` reused with different parameters, or a state that forbids the operation (e.g. cancelling an invoice that is PROCESSING). */
   | "Conflict"
-  /** 429: slow down; see [`Error::retry_after`]. */
+  /** 429: too many requests. */
   | "RateLimited"
   /** 5xx from the API. */
   | "Server"
@@ -88,11 +85,7 @@ export type ErrorKind =
   | "Network"
   /** No answer within the configured timeout. */
   | "Timeout"
-  /**
-   * An execution may or may not have happened and the SDK could not find out.
-   * [`Error::reference_id`] is the id to resume with (`status`, `wait` or `reconcile`);
-   * never create a new payment for the same intent while this is unresolved.
-   */
+  /** An execution may or may not have happened and the SDK could not find out. */
   | "AmbiguousExecution"
   /** The API answered with something the SDK could not understand. */
   | "Decode"
@@ -3032,54 +3025,124 @@ export declare class DollrError extends Error {
   readonly referenceId?: string;
   /** The API's request id, when it sent one. */
   readonly requestId?: string;
+  /** Whether the same request may succeed if repeated later (each kind's class says). */
+  readonly retryable: boolean;
 }
-/** Bad input: refused locally before anything was sent, or a 422 from the API. */
+/**
+ * Bad input: refused before anything was sent, or a 422 from the API.
+ *
+ * Fix the input that `details` names; the same request fails again.
+ */
 export declare class ValidationError extends DollrError {
   readonly code: "Validation";
+  readonly retryable: false;
 }
-/** 401: bad client credentials, or a token the API no longer accepts. */
+/**
+ * 401: bad client credentials, a token the API no longer accepts, or a failing access-token
+ * provider.
+ *
+ * Check the client id and secret (`DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`) or the token provider.
+ */
 export declare class AuthenticationError extends DollrError {
   readonly code: "Authentication";
+  readonly retryable: false;
 }
-/** 403: the merchant is not verified for this feature, or a payout passcode was refused. */
+/**
+ * 403: the merchant is not verified for this feature, or a payout passcode was refused.
+ *
+ * Have the merchant verified for this feature, or use a valid payout passcode; the same request
+ * fails again.
+ */
 export declare class PermissionDeniedError extends DollrError {
   readonly code: "PermissionDenied";
+  readonly retryable: false;
 }
-/** 404: the object does not exist (or is not yours). */
+/**
+ * 404: the object does not exist (or is not yours).
+ *
+ * Check the id, and that it belongs to the merchant whose credentials you use.
+ */
 export declare class NotFoundError extends DollrError {
   readonly code: "NotFound";
+  readonly retryable: false;
 }
-/** A conflicting request: a reference id reused differently, or a state that forbids the operation. */
+/**
+ * A conflicting request: a `referenceId` reused with different parameters, or a state that forbids
+ * the operation (e.g. cancelling an invoice that is PROCESSING).
+ *
+ * Give a new intent a new `referenceId`, or read the object's state before acting on it again.
+ */
 export declare class ConflictError extends DollrError {
   readonly code: "Conflict";
+  readonly retryable: false;
 }
-/** 429: slow down; see `retryAfter`. */
+/**
+ * 429: too many requests.
+ *
+ * Wait as long as `retryAfter` says, then retry.
+ */
 export declare class RateLimitError extends DollrError {
   readonly code: "RateLimited";
+  readonly retryable: true;
 }
-/** 5xx from the API. */
+/**
+ * 5xx from the API.
+ *
+ * Retry later. A payment is resumed with its `referenceId` (status, wait or reconcile), never
+ * started again.
+ */
 export declare class ServerError extends DollrError {
   readonly code: "Server";
+  readonly retryable: true;
 }
-/** The request could not be sent, or the connection broke before an answer arrived. */
+/**
+ * The request could not be sent, or the connection broke before an answer arrived.
+ *
+ * Check the connection and retry. A payment is resumed with its `referenceId` (status, wait or
+ * reconcile), never started again.
+ */
 export declare class NetworkError extends DollrError {
   readonly code: "Network";
+  readonly retryable: true;
 }
-/** No answer within the configured timeout. */
+/**
+ * No answer within the configured timeout.
+ *
+ * Retry, or allow a longer timeout. A payment is resumed with its `referenceId` (status, wait or
+ * reconcile), never started again.
+ */
 export declare class TimeoutError extends DollrError {
   readonly code: "Timeout";
+  readonly retryable: true;
 }
-/** An execution may or may not have happened: resume with `referenceId` (status, wait or reconcile), never pay again. */
+/**
+ * An execution may or may not have happened and the SDK could not find out.
+ *
+ * Resume with its `referenceId` (status, wait or reconcile); never create a new payment for the
+ * same intent while this is unresolved.
+ */
 export declare class AmbiguousExecutionError extends DollrError {
   readonly code: "AmbiguousExecution";
+  readonly retryable: false;
 }
-/** The API answered with something the SDK could not understand. */
+/**
+ * The API answered with something the SDK could not understand.
+ *
+ * Upgrade the SDK if the API is newer; otherwise report it with the `requestId`.
+ */
 export declare class DecodeError extends DollrError {
   readonly code: "Decode";
+  readonly retryable: false;
 }
-/** A fault inside the SDK itself (journal storage, a caught Rust panic). */
+/**
+ * A fault inside the SDK itself (journal storage, a caught panic in a binding).
+ *
+ * Report it. A journal that cannot be written stops a payment before anything is sent: check the
+ * journal's storage.
+ */
 export declare class InternalError extends DollrError {
   readonly code: "Internal";
+  readonly retryable: false;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 //! The one place a core [`Error`] becomes a JavaScript error, and the panic guards that turn a Rust
 //! panic into such an error instead of aborting the Node process.
 //!
-//! The error classes themselves are plain JavaScript (`lib/errors.js`: `DollrError` and one
-//! subclass per kind) so that `instanceof` and stack traces behave like any other JS error; the
-//! JS layer hands them to the addon once at load time ([`register_error_classes`]) and the mapping
-//! below picks the class, sets the message and every field. No other code decides what a JS error
-//! looks like.
+//! The error classes themselves are plain JavaScript (`DollrError` in `lib/errors.js`, one subclass
+//! per kind generated into `lib/generated/errors.js` from the core's table of error kinds) so that
+//! `instanceof` and stack traces behave like any other JS error; the JS layer hands them to the
+//! addon once at load time ([`register_error_classes`]), by kind name, and the mapping below picks
+//! the class, sets the message and every field. No other code decides what a JS error looks like.
 
 use std::any::Any;
 use std::future::Future;
@@ -21,29 +21,27 @@ use napi::bindgen_prelude::{
 use napi::{Env, JsValue, Status};
 use napi_derive::napi;
 
-/// The JS error classes, by class name, kept per Node environment (main thread and each worker
-/// load the addon separately).
+/// The JS error classes, `{ base: DollrError, byKind: { Validation: ValidationError, … } }`, kept
+/// per Node environment (main thread and each worker load the addon separately).
 struct ErrorClasses(ObjectRef<false>);
 
-/// The JS class name for a kind: the same names as the Python binding's exception classes.
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Validation => "ValidationError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::PermissionDenied => "PermissionDeniedError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::Conflict => "ConflictError",
-        ErrorKind::RateLimited => "RateLimitError",
-        ErrorKind::Server => "ServerError",
-        ErrorKind::Network => "NetworkError",
-        ErrorKind::Timeout => "TimeoutError",
-        ErrorKind::AmbiguousExecution => "AmbiguousExecutionError",
-        ErrorKind::Decode => "DecodeError",
-        ErrorKind::Internal => "InternalError",
+type ErrorClass<'env> = Function<'env, String, Unknown<'env>>;
+
+/// The registered class of `kind` (the base `DollrError` for a kind the JS layer does not know
+/// yet), or `None` before `lib/errors.js` registered its classes.
+fn class_of<'env>(env: &'env Env, kind: ErrorKind) -> napi::Result<Option<ErrorClass<'env>>> {
+    let Some(classes) = env.get_instance_data::<ErrorClasses>()? else {
+        return Ok(None);
+    };
+    let classes = classes.0.get_value(env)?;
+    let by_kind = classes.get_named_property::<Object>("byKind")?;
+    match by_kind.get_named_property::<Option<ErrorClass>>(kind.name())? {
+        Some(class) => Ok(Some(class)),
+        None => classes.get_named_property::<Option<ErrorClass>>("base"),
     }
 }
 
-/// Called once by `lib/errors.js` with `{ DollrError, ValidationError, … }`.
+/// Called once by `lib/errors.js` with `{ base: DollrError, byKind: { Validation: …, … } }`.
 #[napi(js_name = "_registerErrorClasses")]
 pub fn register_error_classes(env: Env, classes: Object) -> napi::Result<()> {
     guard_sync(&env, || {
@@ -52,12 +50,19 @@ pub fn register_error_classes(env: Env, classes: Object) -> napi::Result<()> {
     })
 }
 
-/// `[[kind, className], …]` for every core kind, so a JS test can prove the mapping is complete.
+/// `[[kind, className], …]` for every core kind, as the addon maps it (so a JS test can prove the
+/// mapping is complete).
 #[napi(js_name = "_errorKinds")]
-pub fn error_kinds() -> Vec<Vec<String>> {
+pub fn error_kinds(env: Env) -> napi::Result<Vec<Vec<String>>> {
     ErrorKind::ALL
         .iter()
-        .map(|kind| vec![kind.name().to_string(), class_name(*kind).to_string()])
+        .map(|kind| {
+            let name = match class_of(&env, *kind)? {
+                Some(class) => class.get_named_property::<String>("name")?,
+                None => String::new(),
+            };
+            Ok(vec![kind.name().to_string(), name])
+        })
         .collect()
 }
 
@@ -76,22 +81,8 @@ fn js_name(path: &str) -> String {
 /// The core never puts a secret in any of these.
 pub(crate) fn js_error<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
     let message = dollr_core::bridge::camel_case_field_names(error.message());
-    let mut object = match env.get_instance_data::<ErrorClasses>()? {
-        Some(classes) => {
-            let classes = classes.0.get_value(env)?;
-            let class = match classes
-                .get_named_property::<Option<Function<String, Unknown>>>(class_name(error.kind()))?
-            {
-                Some(class) => Some(class),
-                None => {
-                    classes.get_named_property::<Option<Function<String, Unknown>>>("DollrError")?
-                }
-            };
-            match class {
-                Some(class) => class.new_instance(message)?.coerce_to_object()?,
-                None => env.create_error(napi::Error::new(Status::GenericFailure, message))?,
-            }
-        }
+    let mut object = match class_of(env, error.kind())? {
+        Some(class) => class.new_instance(message)?.coerce_to_object()?,
         None => env.create_error(napi::Error::new(Status::GenericFailure, message))?,
     };
     object.set_named_property("code", error.kind().name())?;
@@ -243,9 +234,7 @@ pub fn error_for_tests<'env>(
 ) -> napi::Result<PromiseRaw<'env, String>> {
     guard_sync(env, || {
         spawn_promise(env, async move {
-            let kind = ErrorKind::ALL
-                .into_iter()
-                .find(|k| k.name() == kind)
+            let kind = ErrorKind::from_name(&kind)
                 .ok_or_else(|| Error::internal(format!("no error kind {kind:?}")))?;
             Err(Error::new(kind, format!("a {kind} error for the tests"))
                 .with_status(499)

@@ -28,11 +28,40 @@ test('every core error kind has an exported Error subclass of DollrError', () =>
   const mapped = native._errorKinds();
   assert.deepEqual(
     mapped.map(([kind]) => kind),
-    schema.errors,
+    schema.errors.map((error) => error.kind),
     'the addon maps exactly the kinds of the schema, in order',
   );
   for (const [, className] of mapped) assert.ok(CLASS_NAMES.includes(className), `${className} is not exported`);
   assert.equal(new Set(mapped.map(([, c]) => c)).size, mapped.length, 'two kinds share a class');
+});
+
+test("every kind of the schema has its class, documented and retryable as the core's table says", () => {
+  const typings = fs.readFileSync(path.join(__dirname, '..', '..', 'index.d.ts'), 'utf8');
+  // Fields are named as JS spells them (`referenceId` for the table's `reference_id`).
+  const jsNames = (text) =>
+    text.replace(/`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`/g, (_, name) => `\`${name.replace(/_([a-z0-9])/g, (__, c) => c.toUpperCase())}\``);
+  const mapped = new Map(native._errorKinds());
+  assert.deepEqual([...mapped.keys()], schema.errors.map((error) => error.kind));
+  for (const entry of schema.errors) {
+    const className = mapped.get(entry.kind);
+    const cls = dollr[className];
+    assert.equal(typeof cls, 'function', `${entry.kind}: no exported class ${className}`);
+    assert.ok(cls.prototype instanceof DollrError, `${className} does not extend DollrError`);
+    assert.equal(new cls('x').retryable, entry.retryable, `${className}.retryable`);
+    const declared = typings.match(
+      new RegExp(
+        `/\\*\\*\\n((?: \\*.*\\n)+) \\*/\\nexport declare class ${className} extends DollrError \\{\\n` +
+          `  readonly code: "${entry.kind}";\\n  readonly retryable: ${entry.retryable};\\n\\}`,
+      ),
+    );
+    assert.ok(declared, `index.d.ts has no documented ${className} with code ${entry.kind}`);
+    const doc = declared[1].split('\n').map((line) => line.replace(/^ \*(?: |$)/, '')).join('\n').trim();
+    assert.deepEqual(
+      doc.split('\n\n').map((paragraph) => paragraph.split(/\s+/).join(' ')),
+      [jsNames(entry.description), jsNames(entry.action)],
+      `${className}'s doc is the table's description, then its action`,
+    );
+  }
 });
 
 test('each kind rejects with its class, `code` = the kind and every field', async () => {

@@ -51,7 +51,7 @@ test('index.d.ts declares every operation, model and enum of the schema', () => 
     for (const value of e.values) assert.ok(dts.includes(`| ${JSON.stringify(value)}`), `${e.name}.${value} missing`);
     assert.deepEqual(Object.values(dollr[e.name]), e.values, `the ${e.name} export`);
   }
-  for (const kind of schema.errors) assert.match(dts, new RegExp(`readonly code: "${kind}";`));
+  for (const { kind } of schema.errors) assert.match(dts, new RegExp(`readonly code: "${kind}";`));
   for (const [name] of Object.entries(schema.test_numbers)) {
     const key = camel(name.toLowerCase());
     assert.equal(dollr.testNumbers[key], schema.test_numbers[name], `testNumbers.${key}`);

@@ -1,33 +1,16 @@
 //! The one mapping from the core's errors to Python exceptions.
 //!
-//! The exception classes live in `dollr/errors.py` (so they can be documented, pickled and
-//! subclassed like any Python exception); this file decides which class each [`ErrorKind`] becomes
-//! and copies the error's fields onto it. The `match` is exhaustive, so a new kind in the core
-//! fails to compile here until it is mapped.
+//! The exception classes live in `dollr/errors.py`, generated from the core's table of error kinds
+//! (so they can be documented, pickled and subclassed like any Python exception); its
+//! `ERROR_CLASSES` gives the class of each kind by its stable name, and this file copies the
+//! error's fields onto an instance. A kind the Python layer does not know yet (a stale generated
+//! file) still raises, as the base `DollrError` with its `kind`.
 
 use dollr_core::{Error, ErrorKind};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyKeyError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
-
-/// The Python class name for an error kind (defined in `dollr/errors.py`).
-pub(crate) fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Validation => "ValidationError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::PermissionDenied => "PermissionDeniedError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::Conflict => "ConflictError",
-        ErrorKind::RateLimited => "RateLimitError",
-        ErrorKind::Server => "ServerError",
-        ErrorKind::Network => "NetworkError",
-        ErrorKind::Timeout => "DollrTimeoutError",
-        ErrorKind::AmbiguousExecution => "AmbiguousExecutionError",
-        ErrorKind::Decode => "DecodeError",
-        ErrorKind::Internal => "InternalError",
-    }
-}
 
 fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -36,8 +19,32 @@ fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
         .map(|module| module.bind(py))
 }
 
+/// The Python class of `kind`: `dollr.errors.ERROR_CLASSES[kind]`, else `DollrError`.
+fn class_of(py: Python<'_>, kind: ErrorKind) -> PyResult<Bound<'_, PyAny>> {
+    let module = errors_module(py)?;
+    match module.getattr("ERROR_CLASSES")?.get_item(kind.name()) {
+        Err(missing) if missing.is_instance_of::<PyKeyError>(py) => module.getattr("DollrError"),
+        found => found,
+    }
+}
+
+/// Every core error kind with the name of the Python class it raises (proves the mapping is
+/// complete).
+#[pyfunction]
+pub(crate) fn _error_classes(py: Python<'_>) -> PyResult<Vec<(&'static str, String)>> {
+    ErrorKind::ALL
+        .iter()
+        .map(|kind| {
+            Ok((
+                kind.name(),
+                class_of(py, *kind)?.getattr("__name__")?.extract()?,
+            ))
+        })
+        .collect()
+}
+
 fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
-    let class = errors_module(py)?.getattr(class_name(error.kind()))?;
+    let class = class_of(py, error.kind())?;
     let details = PyList::empty(py);
     for detail in error.details() {
         let item = PyDict::new(py);

@@ -51,21 +51,10 @@ fn test_numbers(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(numbers)
 }
 
-/// Every core error kind with the Python class it maps to (proves the mapping is complete).
-#[pyfunction]
-fn _error_classes() -> Vec<(&'static str, &'static str)> {
-    ErrorKind::ALL
-        .iter()
-        .map(|kind| (kind.name(), errors::class_name(*kind)))
-        .collect()
-}
-
 /// Raises the exception a core error of `kind` maps to, with every field set (tests only).
 #[pyfunction]
 fn _raise_for_tests(py: Python<'_>, kind: &str) -> PyResult<()> {
-    let kind = ErrorKind::ALL
-        .into_iter()
-        .find(|k| k.name() == kind)
+    let kind = ErrorKind::from_name(kind)
         .ok_or_else(|| PyValueError::new_err(format!("no error kind {kind:?}")))?;
     let error = Error::new(kind, format!("a {kind} error for the tests"))
         .with_status(499)
@@ -147,7 +136,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(feature = "sandbox")]
     module.add_class::<sandbox::NativeSandbox>()?;
     module.add_function(wrap_pyfunction!(schema, module)?)?;
-    module.add_function(wrap_pyfunction!(_error_classes, module)?)?;
+    module.add_function(wrap_pyfunction!(errors::_error_classes, module)?)?;
     module.add_function(wrap_pyfunction!(_raise_for_tests, module)?)?;
     module.add_function(wrap_pyfunction!(_panic_for_tests, module)?)?;
     module.add_function(wrap_pyfunction!(_panic_async_for_tests, module)?)?;

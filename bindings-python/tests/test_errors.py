@@ -4,7 +4,9 @@ code surface as InternalError, never as an abort."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import pickle
+from typing import Any
 
 import pytest
 
@@ -33,6 +35,26 @@ def test_every_core_error_kind_has_its_own_class() -> None:
     assert mapping.keys() == EXPECTED.keys()
     assert {kind: getattr(dollr, name) for kind, name in mapping.items()} == EXPECTED
     assert len(set(mapping.values())) == len(mapping)
+
+
+def test_every_kind_of_the_schema_has_a_class_documented_from_the_table(
+    schema: dict[str, Any],
+) -> None:
+    # The core's table of error kinds, through the schema: each kind raises its own class, whose
+    # docstring is the kind's description and then what to do, and whose `retryable` is the
+    # table's.
+    classes = dict(_native._error_classes())
+    assert list(classes) == [entry["kind"] for entry in schema["errors"]]
+    for entry in schema["errors"]:
+        kind = entry["kind"]
+        cls = getattr(dollr, classes[kind])
+        assert cls is dollr.errors.ERROR_CLASSES[kind], kind
+        assert issubclass(cls, dollr.DollrError) and cls is not dollr.DollrError, kind
+        assert (cls.kind, cls.retryable) == (kind, entry["retryable"]), kind
+        paragraphs = [
+            " ".join(p.split()) for p in inspect.cleandoc(cls.__doc__ or "").split("\n\n")
+        ]
+        assert paragraphs == [entry["description"], entry["action"]], kind
 
 
 @pytest.mark.parametrize("kind", sorted(EXPECTED))

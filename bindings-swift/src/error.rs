@@ -1,9 +1,9 @@
 //! The one error of the Swift/Kotlin packages: [`DollrError`], one variant per core
 //! [`ErrorKind`] with the same names as every other binding (Kotlin: `DollrException.NotFound`, …;
 //! Swift: `DollrError.notFound(...)`), each carrying what the core knows: `status`, `details`,
-//! `retry_after`, `reference_id`, `request_id`. The core error is mapped in ONE function
-//! ([`From<dollr_core::Error>`]); the match over `ErrorKind` is exhaustive, so a new kind cannot
-//! be forgotten.
+//! `retry_after`, `reference_id`, `request_id`. The variants and their docs come from the core's
+//! table of error kinds (`dollr_core::error_kinds!`), so a new kind appears here with its
+//! description and advice; the core error is mapped in ONE function ([`From<dollr_core::Error>`]).
 
 use std::fmt;
 use std::time::Duration;
@@ -21,16 +21,26 @@ struct Fields {
     request_id: Option<String>,
 }
 
-/// Declares the error enum, one variant per kind with the same fields, and the exhaustive
-/// conversions between variants and kinds.
+/// Declares the error enum from the core's table of error kinds: one variant per kind with the
+/// same fields, documented with the kind's description and what to do (uniffi reads the docs from
+/// the source, hence literals handed over by the core's macro), and the exhaustive conversions
+/// between variants and kinds.
 macro_rules! dollr_error {
-    ($( $(#[doc = $doc:literal])+ $kind:ident ),+ $(,)?) => {
+    ($(
+        $kind:ident {
+            description: $description:literal,
+            retryable: $retryable:literal,
+            action: $action:literal $(,)?
+        }
+    ),+ $(,)?) => {
         /// An SDK failure. The variant is the stable kind (the same names in every dollr binding);
         /// `reason` says what went wrong and what to do, never a secret.
         #[derive(Clone, Debug, PartialEq, uniffi::Error)]
         pub enum DollrError {
             $(
-                $(#[doc = $doc])+
+                #[doc = $description]
+                #[doc = ""]
+                #[doc = $action]
                 $kind {
                     /// What went wrong and what to do (no secrets).
                     reason: String,
@@ -100,34 +110,7 @@ macro_rules! dollr_error {
     };
 }
 
-dollr_error! {
-    /// Bad input: refused before anything was sent, or a 422 from the API.
-    Validation,
-    /// 401: bad client credentials, a token the API no longer accepts, or a failing token provider.
-    Authentication,
-    /// 403: the merchant is not verified for this feature, or a payout passcode was refused.
-    PermissionDenied,
-    /// 404: the object does not exist (or is not yours).
-    NotFound,
-    /// A conflicting request: a `reference_id` reused with different parameters, or a state that
-    /// forbids the operation.
-    Conflict,
-    /// 429: slow down; see `retry_after`.
-    RateLimited,
-    /// 5xx from the API.
-    Server,
-    /// The request could not be sent, or the connection broke before an answer arrived.
-    Network,
-    /// No answer within the configured timeout.
-    Timeout,
-    /// An execution may or may not have happened and the SDK could not find out: resume with
-    /// `reference_id` (status, wait or reconcile); never create a new payment for the same intent.
-    AmbiguousExecution,
-    /// The API answered with something the SDK could not understand.
-    Decode,
-    /// A fault inside the SDK itself (journal storage, a caught panic).
-    Internal,
-}
+dollr_core::error_kinds!(dollr_error);
 
 impl DollrError {
     /// An `Internal` error (caught panics, runtime failures).

@@ -10,74 +10,186 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// Stable error categories. Bindings map these one-to-one; names are part of the public contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
-pub enum ErrorKind {
-    /// Bad input: refused locally before anything was sent, or a 422 from the API.
-    Validation,
-    /// 401: bad client credentials, or a token the API no longer accepts.
-    Authentication,
-    /// 403: the merchant is not verified for this feature, or a payout passcode was refused.
-    PermissionDenied,
-    /// 404: the object does not exist (or is not yours).
-    NotFound,
-    /// A conflicting request: a `reference_id` reused with different parameters, or a state that
-    /// forbids the operation (e.g. cancelling an invoice that is PROCESSING).
-    Conflict,
-    /// 429: slow down; see [`Error::retry_after`].
-    RateLimited,
-    /// 5xx from the API.
-    Server,
-    /// The request could not be sent, or the connection broke before an answer arrived.
-    Network,
-    /// No answer within the configured timeout.
-    Timeout,
-    /// An execution may or may not have happened and the SDK could not find out.
-    /// [`Error::reference_id`] is the id to resume with (`status`, `wait` or `reconcile`);
-    /// never create a new payment for the same intent while this is unresolved.
-    AmbiguousExecution,
-    /// The API answered with something the SDK could not understand.
-    Decode,
-    /// A fault inside the SDK itself (journal storage, a caught panic in a binding).
-    Internal,
+/// THE table of error kinds, one row per kind: its name (the variant), a `description` (the kind's
+/// doc everywhere: rustdoc, the bridge schema, the error classes of every binding), whether it is
+/// `retryable` (the same request may succeed if repeated later) and the `action` a caller should
+/// take. Descriptions and actions are written for every language: no Rust paths or links; a
+/// field is named the API's way (`reference_id`) and each binding spells it its own way.
+///
+/// A macro, so that the one table both declares [`ErrorKind`] (below) and reaches, as literals, a
+/// binding that needs the docs in its own source: uniffi reads doc comments at compile time, so
+/// `bindings-swift` declares its `DollrError` with `dollr_core::error_kinds!(its_macro)`. It
+/// calls `$callback! { Kind { description: "..", retryable: bool, action: ".." }, .. }`.
+/// Everything else reads [`ErrorKind::info`] or the bridge schema's `errors`.
+#[macro_export]
+#[rustfmt::skip] // it would re-indent the strings' continuation lines
+macro_rules! error_kinds {
+    ($callback:ident) => {
+        $callback! {
+            Validation {
+                description: "Bad input: refused before anything was sent, or a 422 from the API.",
+                retryable: false,
+                action: "Fix the input that `details` names; the same request fails again.",
+            },
+            Authentication {
+                description: "401: bad client credentials, a token the API no longer accepts, \
+                    or a failing access-token provider.",
+                retryable: false,
+                action: "Check the client id and secret (`DOLLR_CLIENT_ID`, \
+                    `DOLLR_CLIENT_SECRET`) or the token provider.",
+            },
+            PermissionDenied {
+                description: "403: the merchant is not verified for this feature, or a payout \
+                    passcode was refused.",
+                retryable: false,
+                action: "Have the merchant verified for this feature, or use a valid payout \
+                    passcode; the same request fails again.",
+            },
+            NotFound {
+                description: "404: the object does not exist (or is not yours).",
+                retryable: false,
+                action: "Check the id, and that it belongs to the merchant whose credentials \
+                    you use.",
+            },
+            Conflict {
+                description: "A conflicting request: a `reference_id` reused with different \
+                    parameters, or a state that forbids the operation (e.g. cancelling an \
+                    invoice that is PROCESSING).",
+                retryable: false,
+                action: "Give a new intent a new `reference_id`, or read the object's state \
+                    before acting on it again.",
+            },
+            RateLimited {
+                description: "429: too many requests.",
+                retryable: true,
+                action: "Wait as long as `retry_after` says, then retry.",
+            },
+            Server {
+                description: "5xx from the API.",
+                retryable: true,
+                action: "Retry later. A payment is resumed with its `reference_id` (status, wait \
+                    or reconcile), never started again.",
+            },
+            Network {
+                description: "The request could not be sent, or the connection broke before an \
+                    answer arrived.",
+                retryable: true,
+                action: "Check the connection and retry. A payment is resumed with its \
+                    `reference_id` (status, wait or reconcile), never started again.",
+            },
+            Timeout {
+                description: "No answer within the configured timeout.",
+                retryable: true,
+                action: "Retry, or allow a longer timeout. A payment is resumed with its \
+                    `reference_id` (status, wait or reconcile), never started again.",
+            },
+            AmbiguousExecution {
+                description: "An execution may or may not have happened and the SDK could not \
+                    find out.",
+                retryable: false,
+                action: "Resume with its `reference_id` (status, wait or reconcile); never \
+                    create a new payment for the same intent while this is unresolved.",
+            },
+            Decode {
+                description: "The API answered with something the SDK could not understand.",
+                retryable: false,
+                action: "Upgrade the SDK if the API is newer; otherwise report it with the \
+                    `request_id`.",
+            },
+            Internal {
+                description: "A fault inside the SDK itself (journal storage, a caught panic in \
+                    a binding).",
+                retryable: false,
+                action: "Report it. A journal that cannot be written stops a payment before \
+                    anything is sent: check the journal's storage.",
+            },
+        }
+    };
 }
+
+/// One row of the table of error kinds ([`error_kinds!`]), as the bridge schema's `errors` lists
+/// it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorKindInfo {
+    /// The stable name of the kind, identical in every binding (`"Validation"`, …).
+    #[serde(rename = "kind")]
+    pub name: &'static str,
+    /// What happened, in words for every language.
+    pub description: &'static str,
+    /// Whether the same request may succeed if repeated later.
+    pub retryable: bool,
+    /// What the caller should do.
+    pub action: &'static str,
+}
+
+/// Declares [`ErrorKind`] from the table: each variant documented with its description.
+macro_rules! declare_error_kind {
+    ($(
+        $kind:ident {
+            description: $description:literal,
+            retryable: $retryable:literal,
+            action: $action:literal $(,)?
+        }
+    ),+ $(,)?) => {
+        /// Stable error categories. Bindings map these one-to-one; names are part of the public contract.
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+        )]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+        #[cfg_attr(feature = "uniffi", uniffi::export(Display))]
+        pub enum ErrorKind {
+            $( #[doc = $description] $kind, )+
+        }
+
+        impl ErrorKind {
+            /// Every kind, in the table's order (bindings use it to prove their mapping is
+            /// complete).
+            pub const ALL: [ErrorKind; [$(stringify!($kind)),+].len()] = [$(ErrorKind::$kind),+];
+
+            /// The kind's row of the table: name, description, retryability, advice.
+            pub const fn info(self) -> &'static ErrorKindInfo {
+                match self {
+                    $(
+                        ErrorKind::$kind => &ErrorKindInfo {
+                            name: stringify!($kind),
+                            description: $description,
+                            retryable: $retryable,
+                            action: $action,
+                        },
+                    )+
+                }
+            }
+        }
+    };
+}
+
+error_kinds!(declare_error_kind);
 
 impl ErrorKind {
     /// The stable name of the kind, identical in every binding (`"Validation"`, `"RateLimited"`, …).
     pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::Validation => "Validation",
-            ErrorKind::Authentication => "Authentication",
-            ErrorKind::PermissionDenied => "PermissionDenied",
-            ErrorKind::NotFound => "NotFound",
-            ErrorKind::Conflict => "Conflict",
-            ErrorKind::RateLimited => "RateLimited",
-            ErrorKind::Server => "Server",
-            ErrorKind::Network => "Network",
-            ErrorKind::Timeout => "Timeout",
-            ErrorKind::AmbiguousExecution => "AmbiguousExecution",
-            ErrorKind::Decode => "Decode",
-            ErrorKind::Internal => "Internal",
-        }
+        self.info().name
     }
 
-    /// Every kind, in declaration order (bindings use it to prove their mapping is complete).
-    pub const ALL: [ErrorKind; 12] = [
-        ErrorKind::Validation,
-        ErrorKind::Authentication,
-        ErrorKind::PermissionDenied,
-        ErrorKind::NotFound,
-        ErrorKind::Conflict,
-        ErrorKind::RateLimited,
-        ErrorKind::Server,
-        ErrorKind::Network,
-        ErrorKind::Timeout,
-        ErrorKind::AmbiguousExecution,
-        ErrorKind::Decode,
-        ErrorKind::Internal,
-    ];
+    /// What the kind means (its doc in every binding).
+    pub fn description(self) -> &'static str {
+        self.info().description
+    }
+
+    /// Whether the same request may succeed if repeated later (the table's `retryable`).
+    pub fn is_retryable(self) -> bool {
+        self.info().retryable
+    }
+
+    /// What the caller should do about an error of this kind.
+    pub fn action(self) -> &'static str {
+        self.info().action
+    }
+
+    /// The kind of a stable name (`"NotFound"` → `NotFound`).
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
 }
 
 impl fmt::Display for ErrorKind {
@@ -210,12 +322,10 @@ impl Error {
         self.0.body.as_deref()
     }
 
-    /// Whether the same request may succeed if repeated later (429, 5xx, network, timeout).
+    /// Whether the same request may succeed if repeated later: the kind's
+    /// [`ErrorKind::is_retryable`].
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self.0.kind,
-            ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Network | ErrorKind::Timeout
-        )
+        self.0.kind.is_retryable()
     }
 
     /// Sets the HTTP status.
@@ -306,3 +416,87 @@ impl std::error::Error for Error {}
 
 /// The SDK's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    /// The variants as serde and schemars see them: the derives count every variant of the
+    /// enum, whatever `ALL` and the table say.
+    fn declared_variants() -> Vec<String> {
+        let schema = serde_json::to_value(schemars::schema_for!(ErrorKind)).unwrap();
+        let branches = schema["oneOf"]
+            .as_array()
+            .expect("documented variants: a oneOf");
+        branches
+            .iter()
+            .map(|branch| branch["const"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_table_has_exactly_one_row_per_kind() {
+        let names: Vec<&str> = ErrorKind::ALL.iter().map(|kind| kind.name()).collect();
+        assert_eq!(
+            names,
+            declared_variants(),
+            "ALL lists every variant once, in order"
+        );
+        assert_eq!(
+            names.iter().collect::<HashSet<_>>().len(),
+            names.len(),
+            "{names:?}"
+        );
+        for kind in ErrorKind::ALL {
+            let info = kind.info();
+            // The table's name is the wire name (serde) and the Display text.
+            assert_eq!(serde_json::to_value(kind).unwrap(), info.name);
+            assert_eq!(kind.to_string(), info.name);
+            assert_eq!(ErrorKind::from_name(info.name), Some(kind));
+            for text in [info.description, info.action] {
+                assert!(text.ends_with('.'), "{kind}: {text:?}");
+                assert!(
+                    !text.contains("  ") && !text.contains('\n'),
+                    "{kind}: {text:?}"
+                );
+                // Every language reads these: no rustdoc links or Rust paths.
+                assert!(
+                    !text.contains('[') && !text.contains("::"),
+                    "{kind}: {text:?}"
+                );
+            }
+        }
+        assert_eq!(ErrorKind::from_name("Bogus"), None);
+    }
+
+    #[test]
+    fn retryable_kinds_are_the_transient_ones() {
+        let retryable: Vec<ErrorKind> = ErrorKind::ALL
+            .into_iter()
+            .filter(|kind| kind.is_retryable())
+            .collect();
+        assert_eq!(
+            retryable,
+            [
+                ErrorKind::RateLimited,
+                ErrorKind::Server,
+                ErrorKind::Network,
+                ErrorKind::Timeout
+            ]
+        );
+        for kind in ErrorKind::ALL {
+            assert_eq!(Error::new(kind, "x").is_transient(), kind.is_retryable());
+        }
+    }
+
+    #[test]
+    fn each_variant_is_documented_with_its_description() {
+        let schema = serde_json::to_value(schemars::schema_for!(ErrorKind)).unwrap();
+        for branch in schema["oneOf"].as_array().unwrap() {
+            let kind = ErrorKind::from_name(branch["const"].as_str().unwrap()).unwrap();
+            assert_eq!(branch["description"], kind.description());
+        }
+    }
+}

@@ -19,25 +19,10 @@ thin binding.
 
 from __future__ import annotations
 
-from dollr import _native, enums, models, resources
+from dollr import _native, enums, errors, models, resources
 from dollr._support import DecimalInput, FlowEvent, Model, Secret, StrEnum, UnknownEvent
 from dollr.enums import *  # noqa: F403
-from dollr.errors import (
-    AmbiguousExecutionError,
-    AuthenticationError,
-    ConflictError,
-    DecodeError,
-    DollrError,
-    DollrTimeoutError,
-    ErrorDetail,
-    InternalError,
-    NetworkError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    ValidationError,
-)
+from dollr.errors import *  # noqa: F403
 from dollr.models import *  # noqa: F403
 from dollr.resources import *  # noqa: F403
 
@@ -45,28 +30,15 @@ __version__: str = _native.__version__
 """The SDK version (one number for every dollr package)."""
 
 __all__ = [
-    "AmbiguousExecutionError",
-    "AuthenticationError",
-    "ConflictError",
     "DecimalInput",
-    "DecodeError",
-    "DollrError",
-    "DollrTimeoutError",
-    "ErrorDetail",
     "FlowEvent",
-    "InternalError",
     "Model",
-    "NetworkError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
     "Secret",
-    "ServerError",
     "StrEnum",
     "UnknownEvent",
-    "ValidationError",
     "__version__",
 ]
 __all__ += enums.__all__
+__all__ += errors.__all__
 __all__ += models.__all__
 __all__ += resources.__all__

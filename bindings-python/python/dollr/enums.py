@@ -98,10 +98,12 @@ class ErrorKind(StrEnum):
     """
 
     VALIDATION = 'Validation'
-    """Bad input: refused locally before anything was sent, or a 422 from the API."""
+    """Bad input: refused before anything was sent, or a 422 from the API."""
 
     AUTHENTICATION = 'Authentication'
-    """401: bad client credentials, or a token the API no longer accepts."""
+    """401: bad client credentials, a token the API no longer accepts, or a failing access-token
+    provider.
+    """
 
     PERMISSIONDENIED = 'PermissionDenied'
     """403: the merchant is not verified for this feature, or a payout passcode was refused."""
@@ -115,7 +117,7 @@ class ErrorKind(StrEnum):
     """
 
     RATELIMITED = 'RateLimited'
-    """429: slow down; see [`Error::retry_after`]."""
+    """429: too many requests."""
 
     SERVER = 'Server'
     """5xx from the API."""
@@ -127,10 +129,7 @@ class ErrorKind(StrEnum):
     """No answer within the configured timeout."""
 
     AMBIGUOUSEXECUTION = 'AmbiguousExecution'
-    """An execution may or may not have happened and the SDK could not find out.
-    [`Error::reference_id`] is the id to resume with (`status`, `wait` or `reconcile`); never
-    create a new payment for the same intent while this is unresolved.
-    """
+    """An execution may or may not have happened and the SDK could not find out."""
 
     DECODE = 'Decode'
     """The API answered with something the SDK could not understand."""

@@ -203,7 +203,7 @@ fn is_field_path(text: &str) -> bool {
 ///  "models": [{"name": "Party", "doc": "...", "fields": [{"name": "id", "type": "integer", "optional": false, "doc": "..."}, ...]}],
 ///  "enums": [{"name": "PaymentMethod", "doc": "...", "values": ["MTN_MOMO_LBR", ...], "value_docs": {...}, "open": true}],
 ///  "events": [{"name": "party_ready", "doc": "...", "fields": [...]}],
-///  "errors": ["Validation", ...],
+///  "errors": [{"kind": "Validation", "description": "...", "retryable": false, "action": "..."}, ...],
 ///  "client_options": [{"name": "client_id", "type": "string", "required": false, "kind": "option", "doc": "..."}, ...],
 ///  "test_numbers": {"COMPLETES": "231771234567", ...}}
 /// ```

@@ -290,7 +290,9 @@ impl SchemaContext {
             "models": models,
             "enums": enums.into_values().collect::<Vec<_>>(),
             "events": events,
-            "errors": crate::error::ErrorKind::ALL.iter().map(|kind| kind.name()).collect::<Vec<_>>(),
+            // The table of error kinds, one entry per kind: bindings generate their error
+            // classes and docs from it.
+            "errors": crate::error::ErrorKind::ALL.map(crate::error::ErrorKind::info),
             "client_options": client_options,
             "test_numbers": test_numbers,
         })

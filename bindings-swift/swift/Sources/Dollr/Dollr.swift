@@ -6439,6 +6439,8 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
     /**
      * Bad input: refused before anything was sent, or a 422 from the API.
+     *
+     * Fix the input that `details` names; the same request fails again.
      */
     case Validation(
         /**
@@ -6462,7 +6464,9 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */requestId: String?
     )
     /**
-     * 401: bad client credentials, a token the API no longer accepts, or a failing token provider.
+     * 401: bad client credentials, a token the API no longer accepts, or a failing access-token provider.
+     *
+     * Check the client id and secret (`DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`) or the token provider.
      */
     case Authentication(
         /**
@@ -6487,6 +6491,8 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * 403: the merchant is not verified for this feature, or a payout passcode was refused.
+     *
+     * Have the merchant verified for this feature, or use a valid payout passcode; the same request fails again.
      */
     case PermissionDenied(
         /**
@@ -6511,6 +6517,8 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * 404: the object does not exist (or is not yours).
+     *
+     * Check the id, and that it belongs to the merchant whose credentials you use.
      */
     case NotFound(
         /**
@@ -6534,8 +6542,9 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */requestId: String?
     )
     /**
-     * A conflicting request: a `reference_id` reused with different parameters, or a state that
-     * forbids the operation.
+     * A conflicting request: a `reference_id` reused with different parameters, or a state that forbids the operation (e.g. cancelling an invoice that is PROCESSING).
+     *
+     * Give a new intent a new `reference_id`, or read the object's state before acting on it again.
      */
     case Conflict(
         /**
@@ -6559,7 +6568,9 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */requestId: String?
     )
     /**
-     * 429: slow down; see `retry_after`.
+     * 429: too many requests.
+     *
+     * Wait as long as `retry_after` says, then retry.
      */
     case RateLimited(
         /**
@@ -6584,6 +6595,8 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * 5xx from the API.
+     *
+     * Retry later. A payment is resumed with its `reference_id` (status, wait or reconcile), never started again.
      */
     case Server(
         /**
@@ -6608,6 +6621,8 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * The request could not be sent, or the connection broke before an answer arrived.
+     *
+     * Check the connection and retry. A payment is resumed with its `reference_id` (status, wait or reconcile), never started again.
      */
     case Network(
         /**
@@ -6632,6 +6647,8 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * No answer within the configured timeout.
+     *
+     * Retry, or allow a longer timeout. A payment is resumed with its `reference_id` (status, wait or reconcile), never started again.
      */
     case Timeout(
         /**
@@ -6655,8 +6672,9 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */requestId: String?
     )
     /**
-     * An execution may or may not have happened and the SDK could not find out: resume with
-     * `reference_id` (status, wait or reconcile); never create a new payment for the same intent.
+     * An execution may or may not have happened and the SDK could not find out.
+     *
+     * Resume with its `reference_id` (status, wait or reconcile); never create a new payment for the same intent while this is unresolved.
      */
     case AmbiguousExecution(
         /**
@@ -6681,6 +6699,8 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * The API answered with something the SDK could not understand.
+     *
+     * Upgrade the SDK if the API is newer; otherwise report it with the `request_id`.
      */
     case Decode(
         /**
@@ -6704,7 +6724,9 @@ enum DollrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */requestId: String?
     )
     /**
-     * A fault inside the SDK itself (journal storage, a caught panic).
+     * A fault inside the SDK itself (journal storage, a caught panic in a binding).
+     *
+     * Report it. A journal that cannot be written stops a payment before anything is sent: check the journal's storage.
      */
     case Internal(
         /**

@@ -11068,11 +11068,11 @@ public func FfiConverterTypeCheckoutMode_lower(_ value: CheckoutMode) -> RustBuf
 public enum ErrorKind: Equatable, Hashable, CustomStringConvertible {
     
     /**
-     * Bad input: refused locally before anything was sent, or a 422 from the API.
+     * Bad input: refused before anything was sent, or a 422 from the API.
      */
     case validation
     /**
-     * 401: bad client credentials, or a token the API no longer accepts.
+     * 401: bad client credentials, a token the API no longer accepts, or a failing access-token provider.
      */
     case authentication
     /**
@@ -11084,12 +11084,11 @@ public enum ErrorKind: Equatable, Hashable, CustomStringConvertible {
      */
     case notFound
     /**
-     * A conflicting request: a `reference_id` reused with different parameters, or a state that
-     * forbids the operation (e.g. cancelling an invoice that is PROCESSING).
+     * A conflicting request: a `reference_id` reused with different parameters, or a state that forbids the operation (e.g. cancelling an invoice that is PROCESSING).
      */
     case conflict
     /**
-     * 429: slow down; see [`Error::retry_after`].
+     * 429: too many requests.
      */
     case rateLimited
     /**
@@ -11106,8 +11105,6 @@ public enum ErrorKind: Equatable, Hashable, CustomStringConvertible {
     case timeout
     /**
      * An execution may or may not have happened and the SDK could not find out.
-     * [`Error::reference_id`] is the id to resume with (`status`, `wait` or `reconcile`);
-     * never create a new payment for the same intent while this is unresolved.
      */
     case ambiguousExecution
     /**

@@ -11560,6 +11560,8 @@ sealed class DollrException: kotlin.Exception() {
     
     /**
      * Bad input: refused before anything was sent, or a 422 from the API.
+     *
+     * Fix the input that `details` names; the same request fails again.
      */
     class Validation(
         
@@ -11599,7 +11601,9 @@ sealed class DollrException: kotlin.Exception() {
     }
     
     /**
-     * 401: bad client credentials, a token the API no longer accepts, or a failing token provider.
+     * 401: bad client credentials, a token the API no longer accepts, or a failing access-token provider.
+     *
+     * Check the client id and secret (`DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`) or the token provider.
      */
     class Authentication(
         
@@ -11640,6 +11644,8 @@ sealed class DollrException: kotlin.Exception() {
     
     /**
      * 403: the merchant is not verified for this feature, or a payout passcode was refused.
+     *
+     * Have the merchant verified for this feature, or use a valid payout passcode; the same request fails again.
      */
     class PermissionDenied(
         
@@ -11680,6 +11686,8 @@ sealed class DollrException: kotlin.Exception() {
     
     /**
      * 404: the object does not exist (or is not yours).
+     *
+     * Check the id, and that it belongs to the merchant whose credentials you use.
      */
     class NotFound(
         
@@ -11719,8 +11727,9 @@ sealed class DollrException: kotlin.Exception() {
     }
     
     /**
-     * A conflicting request: a `reference_id` reused with different parameters, or a state that
-     * forbids the operation.
+     * A conflicting request: a `reference_id` reused with different parameters, or a state that forbids the operation (e.g. cancelling an invoice that is PROCESSING).
+     *
+     * Give a new intent a new `reference_id`, or read the object's state before acting on it again.
      */
     class Conflict(
         
@@ -11760,7 +11769,9 @@ sealed class DollrException: kotlin.Exception() {
     }
     
     /**
-     * 429: slow down; see `retry_after`.
+     * 429: too many requests.
+     *
+     * Wait as long as `retry_after` says, then retry.
      */
     class RateLimited(
         
@@ -11801,6 +11812,8 @@ sealed class DollrException: kotlin.Exception() {
     
     /**
      * 5xx from the API.
+     *
+     * Retry later. A payment is resumed with its `reference_id` (status, wait or reconcile), never started again.
      */
     class Server(
         
@@ -11841,6 +11854,8 @@ sealed class DollrException: kotlin.Exception() {
     
     /**
      * The request could not be sent, or the connection broke before an answer arrived.
+     *
+     * Check the connection and retry. A payment is resumed with its `reference_id` (status, wait or reconcile), never started again.
      */
     class Network(
         
@@ -11881,6 +11896,8 @@ sealed class DollrException: kotlin.Exception() {
     
     /**
      * No answer within the configured timeout.
+     *
+     * Retry, or allow a longer timeout. A payment is resumed with its `reference_id` (status, wait or reconcile), never started again.
      */
     class Timeout(
         
@@ -11920,8 +11937,9 @@ sealed class DollrException: kotlin.Exception() {
     }
     
     /**
-     * An execution may or may not have happened and the SDK could not find out: resume with
-     * `reference_id` (status, wait or reconcile); never create a new payment for the same intent.
+     * An execution may or may not have happened and the SDK could not find out.
+     *
+     * Resume with its `reference_id` (status, wait or reconcile); never create a new payment for the same intent while this is unresolved.
      */
     class AmbiguousExecution(
         
@@ -11962,6 +11980,8 @@ sealed class DollrException: kotlin.Exception() {
     
     /**
      * The API answered with something the SDK could not understand.
+     *
+     * Upgrade the SDK if the API is newer; otherwise report it with the `request_id`.
      */
     class Decode(
         
@@ -12001,7 +12021,9 @@ sealed class DollrException: kotlin.Exception() {
     }
     
     /**
-     * A fault inside the SDK itself (journal storage, a caught panic).
+     * A fault inside the SDK itself (journal storage, a caught panic in a binding).
+     *
+     * Report it. A journal that cannot be written stops a payment before anything is sent: check the journal's storage.
      */
     class Internal(
         

@@ -8816,11 +8816,11 @@ public object FfiConverterTypeCheckoutMode : FfiConverterRustBuffer<CheckoutMode
 enum class ErrorKind {
     
     /**
-     * Bad input: refused locally before anything was sent, or a 422 from the API.
+     * Bad input: refused before anything was sent, or a 422 from the API.
      */
     VALIDATION,
     /**
-     * 401: bad client credentials, or a token the API no longer accepts.
+     * 401: bad client credentials, a token the API no longer accepts, or a failing access-token provider.
      */
     AUTHENTICATION,
     /**
@@ -8832,12 +8832,11 @@ enum class ErrorKind {
      */
     NOT_FOUND,
     /**
-     * A conflicting request: a `reference_id` reused with different parameters, or a state that
-     * forbids the operation (e.g. cancelling an invoice that is PROCESSING).
+     * A conflicting request: a `reference_id` reused with different parameters, or a state that forbids the operation (e.g. cancelling an invoice that is PROCESSING).
      */
     CONFLICT,
     /**
-     * 429: slow down; see [`Error::retry_after`].
+     * 429: too many requests.
      */
     RATE_LIMITED,
     /**
@@ -8854,8 +8853,6 @@ enum class ErrorKind {
     TIMEOUT,
     /**
      * An execution may or may not have happened and the SDK could not find out.
-     * [`Error::reference_id`] is the id to resume with (`status`, `wait` or `reconcile`);
-     * never create a new payment for the same intent while this is unresolved.
      */
     AMBIGUOUS_EXECUTION,
     /**
