@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod auth;
+#[cfg(feature = "bridge")]
 pub mod bridge;
 pub mod client;
 pub mod clock;
