@@ -330,9 +330,12 @@ impl SourceWaitOptions {
         self.max_poll_interval = Some(interval);
         self
     }
-    /// Sets the progress listener (a closure `|progress: &FlowProgress| ..` is one).
-    pub fn on_progress(mut self, listener: impl crate::flows::FlowListener + 'static) -> Self {
-        self.on_progress = Some(std::sync::Arc::new(listener));
+    /// Sets a closure as the progress listener.
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&crate::flows::FlowProgress) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_progress = Some(std::sync::Arc::new(callback));
         self
     }
 }

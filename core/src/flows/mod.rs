@@ -200,9 +200,17 @@ impl FlowOptions {
         self.execute_policy = Some(policy);
         self
     }
-    /// Sets the progress listener (a closure `|progress: &FlowProgress| ..` is one).
-    pub fn on_progress(mut self, listener: impl FlowListener + 'static) -> Self {
-        self.on_progress = Some(Arc::new(listener));
+    /// Sets a closure as the progress listener.
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&FlowProgress) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_progress = Some(Arc::new(callback));
+        self
+    }
+    /// Sets the progress listener.
+    pub fn listener(mut self, listener: Arc<dyn FlowListener>) -> Self {
+        self.on_progress = Some(listener);
         self
     }
 }
