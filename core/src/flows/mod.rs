@@ -201,10 +201,7 @@ impl FlowOptions {
         self
     }
     /// Sets a closure as the progress listener.
-    pub fn on_progress(
-        mut self,
-        callback: impl Fn(&FlowProgress) + Send + Sync + 'static,
-    ) -> Self {
+    pub fn on_progress(mut self, callback: impl Fn(&FlowProgress) + Send + Sync + 'static) -> Self {
         self.on_progress = Some(Arc::new(callback));
         self
     }
