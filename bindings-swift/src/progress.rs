@@ -66,7 +66,7 @@ impl From<&dollr_core::FlowProgress> for FlowProgress {
         };
         FlowProgress {
             event: progress.event.name().to_string(),
-            message: progress.event.to_string(),
+            message: progress.message.clone(),
             elapsed: progress.elapsed,
             at: progress.at,
             reference_id,

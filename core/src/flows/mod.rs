@@ -71,10 +71,8 @@ pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// Receives every flow step and every observed status change, as it happens, on the flow's task:
 /// keep it quick (hand the value on). One trait for every caller: a Rust closure
-/// `Fn(&FlowProgress)` is a listener, the bridge forwards to its event sink, and Kotlin/Swift
-/// implement it (uniffi foreign trait). A listener that panics (or, on the foreign side, throws)
-/// is ignored: the flow goes on.
-#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
+/// `Fn(&FlowProgress)` is a listener, and the bridge forwards to its event sink. A listener that
+/// panics is ignored: the flow goes on.
 pub trait FlowListener: Send + Sync {
     /// One step.
     fn on_progress(&self, progress: FlowProgress);
@@ -103,12 +101,10 @@ pub(crate) fn notify(listener: &dyn FlowListener, progress: FlowProgress) {
 /// Options shared by every flow. On the bridge they are arguments of the flow itself
 /// (`wait_timeout_ms`, …, next to the request's fields); progress goes to the call's events.
 #[derive(Clone, Default)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct FlowOptions {
     /// The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default 3
     /// minutes). Reaching it is not an error: the outcome says `settled: false`.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(
         feature = "bridge",
         serde(
@@ -120,7 +116,6 @@ pub struct FlowOptions {
     )]
     pub wait_timeout: Option<Duration>,
     /// The first interval between status polls (default: the wait's).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(
         feature = "bridge",
         serde(
@@ -132,7 +127,6 @@ pub struct FlowOptions {
     )]
     pub poll_interval: Option<Duration>,
     /// The longest interval between status polls, reached by backing off (default: the wait's).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(
         feature = "bridge",
         serde(
@@ -144,16 +138,13 @@ pub struct FlowOptions {
     )]
     pub max_poll_interval: Option<Duration>,
     /// Retries of a step that is harmless to repeat, after a transient failure (default 4).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(feature = "bridge", serde(default))]
     pub step_retries: Option<u32>,
     /// How the execution resolves ambiguous outcomes.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(feature = "bridge", serde(default))]
     pub execute_policy: Option<ExecutePolicy>,
     /// Receives each step as it happens (Rust: `.on_progress(|p| ..)`). Not data: the bridge
     /// sends progress as the call's events instead.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
     pub on_progress: Option<ProgressCallback>,
 }
@@ -449,7 +440,6 @@ impl SourceReceipt {
 /// variant in snake_case, as [`FlowEvent::name`]).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(
     feature = "bridge",
     derive(serde::Serialize, schemars::JsonSchema),
@@ -804,7 +794,6 @@ impl fmt::Display for FlowEvent {
 /// A flow event with when it happened. On the bridge: the event's fields and `event` name, with
 /// `elapsed_ms`, `at` and `message` beside them.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct FlowProgress {
     /// Time since the flow started.
