@@ -16,7 +16,7 @@ use dollr_core::{
 
 use crate::auth::{AccessTokenProvider, ForeignTokenProvider};
 use crate::error::DollrError;
-use crate::progress::{self, FlowProgressListener};
+use dollr_core::flows::FlowListener;
 use crate::resources::{
     Checkouts, Counterparties, Executions, Fees, Invoices, Links, Merchants, Orders, Parties,
     PaymentAccounts, Predictions, RealtimeKeys, Sessions, Status,
@@ -120,10 +120,10 @@ impl DollrClient {
 
     fn with_listener(
         options: &mut dollr_core::FlowOptions,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) {
         if let Some(listener) = listener {
-            options.on_progress = Some(progress::callback(listener));
+            options.on_progress = Some(listener);
         }
     }
 }
@@ -294,7 +294,7 @@ impl DollrClient {
     pub async fn collect(
         &self,
         request: CollectRequest,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<CollectOutcome, DollrError> {
         let client = self.inner.clone();
         let mut request = request;
@@ -309,7 +309,7 @@ impl DollrClient {
     pub async fn payout(
         &self,
         request: PayoutRequest,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<PayoutOutcome, DollrError> {
         let client = self.inner.clone();
         let mut request = request;
@@ -322,7 +322,7 @@ impl DollrClient {
     pub async fn transfer(
         &self,
         request: TransferRequest,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<TransferOutcome, DollrError> {
         let client = self.inner.clone();
         let mut request = request;
@@ -335,7 +335,7 @@ impl DollrClient {
     pub async fn refund(
         &self,
         request: RefundRequest,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<RefundOutcome, DollrError> {
         let client = self.inner.clone();
         let mut request = request;
@@ -378,14 +378,14 @@ impl DollrClient {
         timeout: Option<Duration>,
         poll_interval: Option<Duration>,
         max_poll_interval: Option<Duration>,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<SourceWaitOutcome, DollrError> {
         let client = self.inner.clone();
         let options = SourceWaitOptions {
             timeout,
             poll_interval,
             max_poll_interval,
-            on_progress: listener.map(progress::callback),
+            on_progress: listener,
         };
         run(async move {
             Ok(client

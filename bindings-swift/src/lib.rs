@@ -9,10 +9,12 @@
 //! * **Records and enums are the core's own types** (`dollr-core` with its `uniffi` feature derives
 //!   `uniffi::Record` / `uniffi::Enum` on its models, enums and flow types; `core/src/uniffi_types.rs`
 //!   declares the custom types: `Decimal` as exact text, `Timestamp`, `Secret`, `StatusAnomaly`,
-//!   `FlowOptions`). They appear in the foreign packages as the `dollr_core` component.
+//!   `FlowOptions`) and the progress of a flow (`FlowProgress`, `FlowEvent`, and the foreign trait
+//!   `FlowListener` that receives them). They appear in the foreign packages as the `dollr_core`
+//!   component.
 //! * **This crate** (the `dollr` component) adds what the core cannot derive: the client and its
 //!   resources as objects with `async` methods, the one error enum ([`DollrError`]), the foreign
-//!   traits (token provider, progress and transition listeners), the cancellable [`WaitHandle`],
+//!   traits (token provider, transition listener), the cancellable [`WaitHandle`],
 //!   the few uniffi-facing types a Rust callback or a non-FFI type forced (see each module), and
 //!   [`TestSandbox`] (the in-process sandbox for tests).
 //!
@@ -31,7 +33,6 @@ uniffi::use_remote_type!(dollr_core::Timestamp);
 pub mod auth;
 pub mod client;
 pub mod error;
-pub mod progress;
 pub mod requests;
 pub mod resources;
 pub mod runtime;
@@ -41,6 +42,5 @@ pub mod wait;
 pub use auth::{AccessTokenProvider, ProvidedToken};
 pub use client::{ClientOptions, DollrClient, ReconcileEntry, ReconcileReport};
 pub use error::DollrError;
-pub use progress::{FlowProgress, FlowProgressListener};
 pub use sandbox::TestSandbox;
 pub use wait::{TransitionListener, WaitHandle, WaitOptions};

@@ -71,8 +71,10 @@ pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// Receives every flow step and every observed status change, as it happens, on the flow's task:
 /// keep it quick (hand the value on). One trait for every caller: a Rust closure
-/// `Fn(&FlowProgress)` is a listener, and the bridge forwards to its event sink. A listener that
-/// panics is ignored: the flow goes on.
+/// `Fn(&FlowProgress)` is a listener, the bridge forwards to its event sink, and Kotlin/Swift
+/// implement it (a uniffi foreign trait). A listener that panics (or, on the foreign side,
+/// throws) is ignored: the flow goes on.
+#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
 pub trait FlowListener: Send + Sync {
     /// One step.
     fn on_progress(&self, progress: FlowProgress);
@@ -440,6 +442,7 @@ impl SourceReceipt {
 /// variant in snake_case, as [`FlowEvent::name`]).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(
     feature = "bridge",
     derive(serde::Serialize, schemars::JsonSchema),
@@ -794,6 +797,7 @@ impl fmt::Display for FlowEvent {
 /// A flow event with when it happened. On the bridge: the event's fields and `event` name, with
 /// `elapsed_ms`, `at` and `message` beside them.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct FlowProgress {
     /// Time since the flow started.
