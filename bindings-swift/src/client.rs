@@ -16,12 +16,12 @@ use dollr_core::{
 
 use crate::auth::{AccessTokenProvider, ForeignTokenProvider};
 use crate::error::DollrError;
-use dollr_core::flows::FlowListener;
 use crate::resources::{
     Checkouts, Counterparties, Executions, Fees, Invoices, Links, Merchants, Orders, Parties,
     PaymentAccounts, Predictions, RealtimeKeys, Sessions, Status,
 };
 use crate::runtime::{guard, run};
+use dollr_core::flows::FlowListener;
 
 /// How a client is configured beyond its credentials. Every field is optional; unset values fall
 /// back to `DOLLR_BASE_URL` (unless `ignore_env`) and then to the core's defaults.
@@ -363,30 +363,17 @@ impl DollrClient {
         run(async move { Ok(client.verify_paid(source_type, source_id).await?) }).await
     }
 
-    /// Polls the document's status until `PAID` or `CANCELED`, or the deadline (default 10 min;
-    /// not an error: `timed_out`). Poll intervals default to 1 s doubling to 5 s.
-    #[uniffi::method(default(
-        timeout = None,
-        poll_interval = None,
-        max_poll_interval = None,
-        listener = None
-    ))]
+    /// Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
+    /// `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
+    /// `options.on_progress`.
+    #[uniffi::method(default(options))]
     pub async fn wait_source_paid(
         &self,
         source_type: SourceType,
         source_id: i64,
-        timeout: Option<Duration>,
-        poll_interval: Option<Duration>,
-        max_poll_interval: Option<Duration>,
-        listener: Option<Arc<dyn FlowListener>>,
+        options: SourceWaitOptions,
     ) -> Result<SourceWaitOutcome, DollrError> {
         let client = self.inner.clone();
-        let options = SourceWaitOptions {
-            timeout,
-            poll_interval,
-            max_poll_interval,
-            on_progress: listener,
-        };
         run(async move {
             Ok(client
                 .wait_source_paid(source_type, source_id, options)

@@ -264,6 +264,7 @@ impl fmt::Display for SourceTransition {
 /// How [`Client::wait_source_paid`] polls. On the bridge durations are integer milliseconds
 /// (`timeout_ms`, …) and status changes go to the call's events.
 #[derive(Clone, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct SourceWaitOptions {
     /// The deadline (default 10 minutes: a payer on a hosted page may take a while).
@@ -272,6 +273,7 @@ pub struct SourceWaitOptions {
         serde(default, rename = "timeout_ms", with = "crate::bridge::millis::opt"),
         schemars(with = "Option<u64>")
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub timeout: Option<Duration>,
     /// The first interval between polls (default 1 s).
     #[cfg_attr(
@@ -283,6 +285,7 @@ pub struct SourceWaitOptions {
         ),
         schemars(with = "Option<u64>")
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub poll_interval: Option<Duration>,
     /// The longest interval, reached by doubling (default 5 s, the docs' upper bound).
     #[cfg_attr(
@@ -294,9 +297,11 @@ pub struct SourceWaitOptions {
         ),
         schemars(with = "Option<u64>")
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub max_poll_interval: Option<Duration>,
     /// Receives each status change as it is observed.
     #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub on_progress: Option<ProgressCallback>,
 }
 
