@@ -1338,6 +1338,99 @@ mod tests {
     }
 
     #[test]
+    fn a_listener_that_panics_does_not_stop_the_flow() {
+        let progress = FlowProgress::new(
+            Duration::from_millis(5),
+            chrono::Utc::now(),
+            FlowEvent::Validated {
+                flow: "collect".into(),
+            },
+        );
+        assert_eq!(progress.message, "collect: input valid");
+        let panicking = |_: &FlowProgress| panic!("a listener bug");
+        // Returns normally: the panic is reported (a warning), not propagated into the flow.
+        notify(&panicking, progress.clone());
+        let seen = Mutex::new(Vec::new());
+        let recording = |p: &FlowProgress| seen.lock().unwrap().push(p.message.clone());
+        notify(&recording, progress);
+        assert_eq!(*seen.lock().unwrap(), ["collect: input valid"]);
+    }
+
+    /// The bridge reads the core's own request and options types: a field left out takes the
+    /// default the Rust constructor uses, durations are `*_ms`, the callback is not data.
+    #[cfg(feature = "bridge")]
+    #[test]
+    fn the_core_types_read_their_bridge_form_with_the_constructors_defaults() {
+        let request: CollectRequest = serde_json::from_value(serde_json::json!({
+            "phone": "231771234567",
+            "currency": "USD",
+            "items": [{"name": "Tea", "qty": 2, "amount": "1.50"}],
+        }))
+        .unwrap();
+        let built = CollectRequest::new("231771234567", Decimal::ZERO, "USD");
+        assert_eq!(
+            request.items,
+            [LineItem::new("Tea", 2, Decimal::new(150, 2))]
+        );
+        assert_eq!(
+            (
+                &request.source_type,
+                &request.relationship_type,
+                &request.note
+            ),
+            (&built.source_type, &built.relationship_type, &built.note)
+        );
+        assert_eq!(
+            (
+                &request.fee_bearer,
+                request.predict_fees,
+                request.as_payment_link
+            ),
+            (&built.fee_bearer, built.predict_fees, built.as_payment_link)
+        );
+        let options: FlowOptions = serde_json::from_value(serde_json::json!({
+            "wait_timeout_ms": 1500,
+            "execute_policy": {"max_attempts": 5},
+        }))
+        .unwrap();
+        assert_eq!(options.wait_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(options.poll_interval, None);
+        let policy = options.execute_policy.unwrap();
+        assert_eq!(policy.max_attempts, 5);
+        assert_eq!(policy.max_backoff, ExecutePolicy::default().max_backoff);
+        let wait: crate::wait::WaitOptions =
+            serde_json::from_value(serde_json::json!({"timeout_ms": 250})).unwrap();
+        assert_eq!(wait.timeout, Duration::from_millis(250));
+        assert_eq!(wait.initial_interval, crate::wait::DEFAULT_INITIAL_INTERVAL);
+        assert_eq!(wait.max_not_found, crate::wait::DEFAULT_MAX_NOT_FOUND);
+    }
+
+    /// A flow event crosses the bridge as the core's `FlowEvent` with `event`, `elapsed_ms`, `at`
+    /// and `message` (its `Display`) beside its own fields.
+    #[cfg(feature = "bridge")]
+    #[test]
+    fn flow_progress_serializes_as_one_flat_event() {
+        let progress = FlowProgress::new(
+            Duration::from_millis(42),
+            chrono::Utc::now(),
+            FlowEvent::ItemAdded {
+                source_id: 7,
+                item: LineItem::new("Tea", 3, Decimal::new(115, 2)),
+                currency: "USD".into(),
+                running_total: Decimal::new(345, 2),
+            },
+        );
+        let json = crate::bridge::flow_event_json(&progress).unwrap();
+        assert_eq!(json["event"], "item_added");
+        assert_eq!(json["event"], progress.event.name());
+        assert_eq!(json["elapsed_ms"], 42);
+        assert_eq!(json["running_total"], "3.45");
+        assert_eq!(json["item"]["amount"], "1.15");
+        assert_eq!(json["message"], progress.event.to_string());
+        assert!(json["at"].as_str().unwrap().ends_with('Z'), "{json}");
+    }
+
+    #[test]
     fn line_items_are_checked_against_the_document_currency() {
         let ok = [LineItem::new("Tea", 2, Decimal::new(150, 2))];
         assert!(validate_items(&ok, "USD").is_ok());
