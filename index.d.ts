@@ -236,17 +236,20 @@ export type ReconcileOutcome =
   | "completed"
   /** The API reports `FAILED`: nothing moved. */
   | "failed"
-  /** The API has it and it is not final yet: follow it with `status.wait`. */
+  /** The API has it and it is not final yet: follow it with `client.status().wait(..)`. */
   | "still_processing"
   /**
    * The API has no execution with this reference id yet: nothing has moved so far, but a
-   * delayed POST may still land, so it stays open and the next reconcile asks again. Finish it
-   * only under the same reference id (`resubmit`), never a new one.
+   * delayed POST may still land, so the intent stays open and the next reconcile asks again.
+   * Finish it only under the same reference id (`ReconcileOptions::resubmit`), never a new one.
    */
   | "not_submitted"
-  /** It was not found and was POSTed again with the same reference id. */
+  /**
+   * It was not found and was POSTed again with the same reference id (`ReconcileOptions::resubmit`);
+   * see the entry's execution for its status.
+   */
   | "resubmitted"
-  /** Its status could not be learned now (see `error`); it stays unresolved. */
+  /** Its status could not be learned now (see the entry's error); it stays unresolved. */
   | "unreachable";
 /** The values of {@link ReconcileOutcome}. */
 export declare const ReconcileOutcome: {
@@ -470,7 +473,7 @@ export interface CheckoutSession {
   readonly paymentAccountId?: number;
 }
 
-/** Everything a collection did and saw (`CollectOutcome`). */
+/** Everything a collection did and saw. */
 export interface CollectOutcome {
   /** Whether the flow created the counterparty. */
   readonly counterpartyCreated: boolean;
@@ -559,7 +562,7 @@ export interface CounterpartyWithParty {
   readonly party?: Party;
 }
 
-/** An [`Error`] as JSON (`ErrorInfo`): the same fields the bindings' exceptions carry. */
+/** An error as JSON: the same fields the bindings' exceptions carry. */
 export interface ErrorInfo {
   /** Field-level problems (422 or client-side validation). */
   readonly details: ValidationDetail[];
@@ -571,27 +574,36 @@ export interface ErrorInfo {
   readonly referenceId?: string;
   /** The API's request id. */
   readonly requestId?: string;
-  /** How long the API asked to wait (429), in milliseconds. */
+  /** How long the API asked to wait (429). */
   readonly retryAfterMs?: number;
   /** The HTTP status, when the API answered. */
   readonly status?: number;
 }
 
 /**
- * How an execution resolves ambiguous outcomes (every field defaults to the core's
- * `ExecutePolicy::default()`: 3 POSTs, 3 status lookups, backoff 500 ms doubling to 8000 ms,
- * `Retry-After` up to 30000 ms).
+ * How hard one execute call tries before it gives up with `AmbiguousExecution` (or the last error).
+ * Defaults: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s, `Retry-After` up to 30 s.
+ *
+ * On the bridge every field may be left out (the default above applies) and durations are
+ * integer milliseconds (`initialBackoffMs`, …).
  */
 export interface ExecutePolicy {
-  /** The first backoff between attempts, in milliseconds; doubles each time. */
+  /** The first backoff between attempts (default 500 ms); doubles each time. */
   initialBackoffMs?: number;
-  /** POSTs per call, the first included. */
+  /** POSTs per call, the first included (default 3). */
   maxAttempts?: number;
-  /** The backoff cap, in milliseconds. */
+  /** The backoff cap (default 8000 ms). */
   maxBackoffMs?: number;
-  /** The longest `Retry-After` waited for inside one call, in milliseconds. */
+  /**
+   * The longest `Retry-After` waited for inside one call (default 30000 ms); a longer one ends the
+   * call with the `RateLimited` error (nothing was processed).
+   */
   maxRetryAfterMs?: number;
-  /** Status lookups per call. */
+  /**
+   * Status lookups per call (default 3). Each one is already retried by the client's
+   * retry policy and bounded by its request timeout, so the worst case for an unreachable API
+   * is about `max_status_checks × (max_retries + 1) × timeout`.
+   */
   maxStatusChecks?: number;
 }
 
@@ -666,13 +678,13 @@ export interface GatewayFee {
   readonly fixedFeeCurrency?: string;
 }
 
-/** A created hosted checkout: send the payer to `url` (`HostedCheckout`). */
+/** A created hosted checkout: send the payer to `url`. */
 export interface HostedCheckout {
   /** The API's full answer. */
   readonly checkout: CheckoutLink;
   /** The document's currency. */
   readonly currency: string;
-  /** The document's id (for `verifyPaid`). */
+  /** The document's id (for `Client::verify_paid`). */
   readonly sourceId: number;
   /** The document's number. */
   readonly sourceNumber: string;
@@ -842,7 +854,10 @@ export interface InvoiceReceipt {
 
 /** One line of an invoice or order created by a flow (its currency is the document's). */
 export interface LineItem {
-  /** Unit price in the document's currency. */
+  /**
+   * Unit price in the document's currency: at least one minor unit, no more decimals than the
+   * currency has (the SDK never rounds money).
+   */
   readonly amount: Decimal;
   /** What is sold (not blank). */
   readonly name: string;
@@ -855,7 +870,10 @@ export interface LineItem {
  * (The input form of {@link LineItem}.)
  */
 export interface LineItemInput {
-  /** Unit price in the document's currency. */
+  /**
+   * Unit price in the document's currency: at least one minor unit, no more decimals than the
+   * currency has (the SDK never rounds money).
+   */
   amount: DecimalInput;
   /** What is sold (not blank). */
   name: string;
@@ -1157,7 +1175,7 @@ export interface PaymentAccount {
   readonly countryCode?: string;
 }
 
-/** Whether a document is paid, from the API (never from a redirect) (`PaymentVerification`). */
+/** Whether a document is paid, from the API (never from a redirect). */
 export interface PaymentVerification {
   /** The API's full answer. */
   readonly info: SourceStatusInfo;
@@ -1167,7 +1185,7 @@ export interface PaymentVerification {
   readonly status: Open<SourceStatus>;
 }
 
-/** Everything a payout did and saw (`PayoutOutcome`). */
+/** Everything a payout did and saw. */
 export interface PayoutOutcome {
   /** The execution as last seen (terminal unless `settled` is false). */
   readonly execution: Execution;
@@ -1187,9 +1205,12 @@ export interface PayoutOutcome {
   readonly transitions: StatusTransition[];
   /** The `BENEFICIARY` counterparty created with a new party. */
   readonly counterpartyId?: number;
-  /** The recipient's party, when the flow created or was given one. */
+  /**
+   * The recipient's party, when the flow created or was given one (`None` when a known
+   * account was reused without needing it).
+   */
   readonly partyId?: number;
-  /** The operator behind the phone (`null` when `payoutAccountId` was given). */
+  /** The operator behind the phone (`None` when `payoutAccountId` was given). */
   readonly provider?: MmoProviderInfo;
 }
 
@@ -1263,7 +1284,7 @@ export interface ReceiptItem {
   readonly qty: number;
 }
 
-/** One intent in a reconcile report (`ReconcileEntry`). */
+/** One intent in a `ReconcileReport`. */
 export interface ReconcileEntry {
   /** Which execution. */
   readonly operation: Open<OperationType>;
@@ -1277,29 +1298,29 @@ export interface ReconcileEntry {
   readonly error?: ErrorInfo;
   /** The execution as the API returned it, when found. */
   readonly execution?: Execution;
-  /** Why a `notSubmitted` intent was not resubmitted, when resubmission was asked for. */
+  /** Why a `NotSubmitted` intent was not resubmitted, when resubmission was asked for. */
   readonly note?: string;
 }
 
-/** The result of `reconcile` (`ReconcileReport`). */
+/** The result of `Client::reconcile`. */
 export interface ReconcileReport {
-  /** Entries `completed`. */
+  /** Entries `Completed`. */
   readonly completed: number;
   /** One entry per unresolved intent, oldest first. */
   readonly entries: ReconcileEntry[];
-  /** Entries `failed`. */
+  /** Entries `Failed`. */
   readonly failed: number;
-  /** Entries `notSubmitted`. */
+  /** Entries `NotSubmitted`. */
   readonly notSubmitted: number;
-  /** Entries `resubmitted`. */
+  /** Entries `Resubmitted`. */
   readonly resubmitted: number;
-  /** Entries `stillProcessing`. */
+  /** Entries `StillProcessing`. */
   readonly stillProcessing: number;
-  /** Entries `unreachable`. */
+  /** Entries `Unreachable`. */
   readonly unreachable: number;
 }
 
-/** Everything a refund did and saw (`RefundOutcome`). */
+/** Everything a refund did and saw. */
 export interface RefundOutcome {
   /** The execution as last seen (terminal unless `settled` is false). */
   readonly execution: Execution;
@@ -1386,19 +1407,19 @@ export interface SourceStatusInfo {
   readonly paidAt?: Timestamp;
 }
 
-/** One observed change of an invoice's or order's status. */
+/** One observed change of a document's status. */
 export interface SourceTransition {
   /** When the SDK observed it. */
   readonly at: Timestamp;
-  /** Milliseconds since the wait started. */
+  /** Time since the wait started. */
   readonly elapsedMs: number;
   /** The status observed. */
   readonly to: Open<SourceStatus>;
-  /** The status before (`null` for the first status seen). */
+  /** The status before (`None` for the first status seen). */
   readonly from?: Open<SourceStatus>;
 }
 
-/** How a wait for payment ended (`SourceWaitOutcome`). */
+/** How a wait for payment ended. */
 export interface SourceWaitOutcome {
   /** The last answer. */
   readonly info: SourceStatusInfo;
@@ -1410,10 +1431,7 @@ export interface SourceWaitOutcome {
   readonly transitions: SourceTransition[];
 }
 
-/**
- * Something observed that the documented state machine does not allow or does not know
- * (`StatusAnomaly`): reported, never fatal.
- */
+/** Something observed that the documented state machine does not allow or does not know: reported, never fatal. */
 export interface StatusAnomaly {
   /** `illegal_transition` or `unknown_status`. */
   readonly kind: AnomalyKind;
@@ -1433,7 +1451,7 @@ export interface StatusAnomaly {
 export interface StatusTransition {
   /** When the SDK observed it. */
   readonly at: Timestamp;
-  /** Milliseconds since the execution was submitted. */
+  /** Time since the execution was submitted. */
   readonly elapsedMs: number;
   /** The status observed. */
   readonly to: Open<ExecutionStatus>;
@@ -1441,7 +1459,7 @@ export interface StatusTransition {
   readonly from?: Open<ExecutionStatus>;
 }
 
-/** Everything a transfer did and saw (`TransferOutcome`). */
+/** Everything a transfer did and saw. */
 export interface TransferOutcome {
   /** The execution as last seen (terminal unless `settled` is false). */
   readonly execution: Execution;
@@ -1490,7 +1508,7 @@ export interface ValidationDetail {
   readonly type: string;
 }
 
-/** How `status.wait` ended (`WaitOutcome`), discriminated by `state`. */
+/** How `status.wait` ended, discriminated by `state`. */
 export interface WaitOutcome {
   /** Illegal or unknown statuses observed on the way. */
   readonly anomalies: StatusAnomaly[];
@@ -1524,9 +1542,9 @@ export interface ValidatedEvent {
   readonly flow: string;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1537,9 +1555,9 @@ export interface ProviderPredictedEvent {
   readonly info: MmoProviderInfo;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1554,9 +1572,9 @@ export interface PartyReadyEvent {
   readonly fullname?: string;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1571,9 +1589,9 @@ export interface CounterpartyReadyEvent {
   readonly relationshipType?: Open<RelationshipType>;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1590,9 +1608,9 @@ export interface SourceCreatedEvent {
   readonly sourceType: Open<SourceType>;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1609,9 +1627,9 @@ export interface ItemAddedEvent {
   readonly sourceId: number;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1630,9 +1648,9 @@ export interface SourcePublishedEvent {
   readonly totalAmount: Decimal;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1643,9 +1661,9 @@ export interface FeesPredictedEvent {
   readonly prediction: AmountAndFeePrediction;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1656,7 +1674,7 @@ export interface PaymentAccountReadyEvent {
   readonly accountId: number;
   /** `COLLECTION` or `PAYOUT`. */
   readonly operationType: Open<OperationType>;
-  /** Whether an existing account was reused. */
+  /** Whether an existing account was reused (given, or remembered by this client). */
   readonly reused: boolean;
   /** The instrument, when known. */
   readonly method?: Open<PaymentMethod>;
@@ -1664,9 +1682,9 @@ export interface PaymentAccountReadyEvent {
   readonly provider?: Open<Provider>;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1681,9 +1699,9 @@ export interface SessionCreatedEvent {
   readonly sessionId: number;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1696,9 +1714,9 @@ export interface ExecutionStartingEvent {
   readonly referenceId: string;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1713,9 +1731,9 @@ export interface ExecutionSubmittedEvent {
   readonly referenceId: string;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1730,9 +1748,9 @@ export interface StatusChangedEvent {
   readonly transition: StatusTransition;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1747,9 +1765,9 @@ export interface StillProcessingEvent {
   readonly status: Open<ExecutionStatus>;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1764,9 +1782,9 @@ export interface SourceStatusChangedEvent {
   readonly transition: SourceTransition;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
@@ -1777,13 +1795,13 @@ export interface ReceiptFetchedEvent {
   readonly receipt: SourceReceipt;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
-/** A step failed transiently and is retried. */
+/** A step failed transiently and is retried (harmless to repeat, or checked first). */
 export interface StepRetriedEvent {
   readonly event: "step_retried";
   /** The retry number (1 for the first retry). */
@@ -1794,15 +1812,15 @@ export interface StepRetriedEvent {
   readonly step: string;
   /** Wall-clock time of the event (RFC 3339). */
   readonly at: Timestamp;
-  /** Milliseconds since the flow started. */
+  /** Time since the flow started. */
   readonly elapsedMs: number;
-  /** The event in words (the core's `Display`), for logs and demos. */
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
   readonly message: string;
 }
 
 /**
- * `status.wait` observed a change of the execution's status (including the first
- * observation).
+ * One observed status change of an execution (on the bridge, the `transition` event of
+ * `status.wait`).
  */
 export interface TransitionEvent {
   readonly event: "transition";
@@ -1814,10 +1832,7 @@ export interface TransitionEvent {
   readonly referenceId: string;
   /** The status observed. */
   readonly to: Open<ExecutionStatus>;
-  /**
-   * Set when the documented state machine does not allow this change or does not know
-   * `to`.
-   */
+  /** Set when the documented state machine does not allow this change or does not know `to`. */
   readonly anomaly?: StatusAnomaly;
   /** The status before (`null` on the first observation when nothing was journaled). */
   readonly from?: Open<ExecutionStatus>;
@@ -2210,15 +2225,18 @@ export interface StatusSourceArgs {
 export interface StatusWaitArgs {
   /** Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`). */
   operation: OperationType;
-  /** The interval grows by this factor on each poll without a change. */
+  /**
+   * The interval grows by this factor on each poll without a change (default 1.5; values below
+   * 1 count as 1).
+   */
   backoffFactor?: number;
-  /** The first interval between polls, and the interval after each change, in milliseconds. */
+  /** The first interval between polls, and the interval after each change (default 2000 ms). */
   initialIntervalMs?: number;
-  /** The longest interval between polls, in milliseconds. */
+  /** The longest interval between polls (default 15000 ms). */
   maxIntervalMs?: number;
-  /** How many 404s in a row are tolerated before `NotFound` is returned. */
+  /** How many 404s in a row are tolerated before `NotFound` is returned (default 3). */
   maxNotFound?: number;
-  /** How long to wait in total before returning `state: "still_processing"`, in milliseconds. */
+  /** How long to wait in total (default 5 minutes) before the outcome is "still processing". */
   timeoutMs?: number;
   /**
    * Called with each step and status change as it happens (keep it quick). An exception it
@@ -2329,7 +2347,7 @@ export interface CollectArgs {
   phone: string;
   /** The payment account's label (default `"<payer> <METHOD> wallet"`). */
   accountName?: string;
-  /** The amount of a single line (the core's default line name and quantity 1). */
+  /** The amount of a single line (named `Payment`, quantity 1) instead of `items`. */
   amount?: DecimalInput;
   /** Whether the document gets a hosted payment link (default `false`). */
   asPaymentLink?: boolean;
@@ -2337,7 +2355,10 @@ export interface CollectArgs {
   counterpartyId?: number;
   /** The payer's country (ISO 3166-1 alpha-2); default: the operator prediction's country. */
   countryCode?: string;
-  /** The document's currency (ISO 4217). May be omitted with `sourceId`. */
+  /**
+   * The document's currency (ISO 4217). With `sourceId` it may be left empty (the document's
+   * currency applies); if given it must match the document.
+   */
   currency?: string;
   /** The document's due date. */
   dueDate?: TimestampInput;
@@ -2345,27 +2366,35 @@ export interface CollectArgs {
   executePolicy?: ExecutePolicy;
   /** Who pays the fees (default `PAYER`). */
   feeBearer?: FeeBearer;
-  /** The lines to bill (currency = `currency`). Required unless `amount` or `sourceId` is given. */
+  /** The lines to bill (currency = `currency`). Required unless `sourceId` is given. */
   items?: LineItemInput[];
-  /** The longest interval between status polls, in milliseconds (default: the wait's). */
+  /** The longest interval between status polls, reached by backing off (default: the wait's). */
   maxPollIntervalMs?: number;
   /** The document's note (default `"Payment"`). */
   note?: string;
   /** Start from this existing party. */
   partyId?: number;
-  /** The currency the payer pays in (default: the document's when the wallet supports it). */
+  /**
+   * The currency the payer pays in (the execution's `currency`). Default: the document's
+   * currency when the wallet supports it, else the wallet's first currency (FX applies).
+   */
   payCurrency?: string;
   /** The payer's email. */
   payerEmail?: string;
   /** The payer's full name (required when the flow creates the party). */
   payerName?: string;
-  /** Collect from this existing `COLLECTION` payment account. */
+  /** Collect from this existing `COLLECTION` payment account instead of registering the wallet. */
   paymentAccountId?: number;
-  /** The first interval between status polls, in milliseconds (default: the wait's). */
+  /** The first interval between status polls (default: the wait's). */
   pollIntervalMs?: number;
   /** Whether to predict amounts and fees before paying (default `true`). */
   predictFees?: boolean;
-  /** The execution's idempotency key (UUID v4). Default: a new one, journaled before the call. */
+  /**
+   * The execution's idempotency key (UUID v4). Default: a new one, journaled before the call.
+   * Give your own to store it with your order before the flow starts. The key is bound to this
+   * attempt's session: running the flow again with it is refused (`Conflict`, nothing sent), so
+   * an interrupted flow is resumed with `client.status().wait(..)` or `client.reconcile(..)`.
+   */
   referenceId?: string;
   /** The counterparty's relationship (default `CUSTOMER`). */
   relationshipType?: RelationshipType;
@@ -2378,9 +2407,8 @@ export interface CollectArgs {
   /** Retries of a step that is harmless to repeat, after a transient failure (default 4). */
   stepRetries?: number;
   /**
-   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED`, in
-   * milliseconds (default 180000). Reaching it is not an error: the outcome says
-   * `settled: false`.
+   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default 3
+   * minutes). Reaching it is not an error: the outcome says `settled: false`.
    */
   waitTimeoutMs?: number;
   /**
@@ -2404,17 +2432,20 @@ export interface PayoutArgs {
   accountName?: string;
   /** The recipient's country (ISO 3166-1 alpha-2); default: the operator prediction's country. */
   countryCode?: string;
-  /** The device authorizing the payout (audit). Default: this server, as `SERVER`. */
+  /**
+   * The device authorizing the payout (audit). Default: this server, as `SERVER` with the
+   * SDK's user agent and `clientIp` `0.0.0.0` (unknown) — give the real one in production.
+   */
   device?: PasscodeDevice;
   /** How the execution resolves ambiguous outcomes. */
   executePolicy?: ExecutePolicy;
-  /** The longest interval between status polls, in milliseconds (default: the wait's). */
+  /** The longest interval between status polls, reached by backing off (default: the wait's). */
   maxPollIntervalMs?: number;
   /** Use this existing party (no party or counterparty is created). */
   partyId?: number;
   /** Pay to this existing `PAYOUT` payment account (nothing else is created). */
   payoutAccountId?: number;
-  /** The first interval between status polls, in milliseconds (default: the wait's). */
+  /** The first interval between status polls (default: the wait's). */
   pollIntervalMs?: number;
   /** The recipient's email. */
   recipientEmail?: string;
@@ -2427,9 +2458,8 @@ export interface PayoutArgs {
   /** Retries of a step that is harmless to repeat, after a transient failure (default 4). */
   stepRetries?: number;
   /**
-   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED`, in
-   * milliseconds (default 180000). Reaching it is not an error: the outcome says
-   * `settled: false`.
+   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default 3
+   * minutes). Reaching it is not an error: the outcome says `settled: false`.
    */
   waitTimeoutMs?: number;
   /**
@@ -2445,7 +2475,7 @@ export interface TransferArgs {
   amount: DecimalInput;
   /** ISO 4217 currency code. */
   currency: string;
-  /** Your Dollr wallet to debit. */
+  /** Your Dollr wallet to debit (the `walletId` of a payout session, or the merchant portal). */
   fromWalletId: number;
   /** The counterparty to credit. */
   toCounterpartyId: number;
@@ -2453,18 +2483,17 @@ export interface TransferArgs {
   executePolicy?: ExecutePolicy;
   /** When the session expires (default: 15 minutes from now). Must be in the future. */
   expiresAt?: TimestampInput;
-  /** The longest interval between status polls, in milliseconds (default: the wait's). */
+  /** The longest interval between status polls, reached by backing off (default: the wait's). */
   maxPollIntervalMs?: number;
-  /** The first interval between status polls, in milliseconds (default: the wait's). */
+  /** The first interval between status polls (default: the wait's). */
   pollIntervalMs?: number;
   /** The execution's idempotency key (UUID v4). Default: a new one, journaled before the call. */
   referenceId?: string;
   /** Retries of a step that is harmless to repeat, after a transient failure (default 4). */
   stepRetries?: number;
   /**
-   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED`, in
-   * milliseconds (default 180000). Reaching it is not an error: the outcome says
-   * `settled: false`.
+   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default 3
+   * minutes). Reaching it is not an error: the outcome says `settled: false`.
    */
   waitTimeoutMs?: number;
   /**
@@ -2476,22 +2505,28 @@ export interface TransferArgs {
 
 /** The arguments of `refund`. */
 export interface RefundArgs {
-  /** The amount to refund (partial or full), in major units of the original payment. */
+  /**
+   * The amount to refund (partial or full), in major units of the original payment. More than
+   * was paid is refused by the API.
+   */
   amount: DecimalInput;
-  /** The payment intent of the original, completed collection. */
+  /**
+   * The payment intent of the original, completed collection (merchant portal or transaction
+   * history; the execution response does not carry it).
+   */
   originalPaymentIntentId: number;
   /**
-   * The original payment's currency, when known: the amount's decimals are checked against
-   * it locally. Not sent.
+   * The original payment's currency, when you know it: the amount's decimals are then checked
+   * against it before sending. Not sent.
    */
   currency?: string;
   /** How the execution resolves ambiguous outcomes. */
   executePolicy?: ExecutePolicy;
   /** When the session expires (default: 15 minutes from now). Must be in the future. */
   expiresAt?: TimestampInput;
-  /** The longest interval between status polls, in milliseconds (default: the wait's). */
+  /** The longest interval between status polls, reached by backing off (default: the wait's). */
   maxPollIntervalMs?: number;
-  /** The first interval between status polls, in milliseconds (default: the wait's). */
+  /** The first interval between status polls (default: the wait's). */
   pollIntervalMs?: number;
   /** Why the money goes back. */
   reason?: string;
@@ -2500,9 +2535,8 @@ export interface RefundArgs {
   /** Retries of a step that is harmless to repeat, after a transient failure (default 4). */
   stepRetries?: number;
   /**
-   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED`, in
-   * milliseconds (default 180000). Reaching it is not an error: the outcome says
-   * `settled: false`.
+   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default 3
+   * minutes). Reaching it is not an error: the outcome says `settled: false`.
    */
   waitTimeoutMs?: number;
   /**
@@ -2516,9 +2550,9 @@ export interface RefundArgs {
 export interface HostedCheckoutArgs {
   /** ISO 4217 currency code. */
   currency: string;
-  /** The payer's phone, E.164 digits without `+`. */
+  /** The payer's phone, E.164 digits without `+` (Dollr matches or creates the party by it). */
   phone: string;
-  /** The amount of a single line (the core's default line). */
+  /** The amount of a single line (named `Payment`, quantity 1) instead of `items`. */
   amount?: DecimalInput;
   /** Where the page sends the payer on cancel (absolute http(s) URL). */
   cancelUrl?: string;
@@ -2528,7 +2562,7 @@ export interface HostedCheckoutArgs {
   dueDate?: TimestampInput;
   /** When the link expires. */
   expiresAt?: TimestampInput;
-  /** The lines (each amount is the line's total, in `currency`). */
+  /** The lines (at least one); each amount is the line's total. */
   items?: CheckoutItem[];
   /** A note on the document. */
   note?: string;
@@ -2540,7 +2574,7 @@ export interface HostedCheckoutArgs {
   relationshipType?: RelationshipType;
   /** Your own free-form reference stored on the document. */
   sourceReference?: string;
-  /** `INVOICE` (default) or `ORDER`. */
+  /** `INVOICE` (default) or `ORDER` (sent as `sourceKind`). */
   sourceType?: SourceType;
   /** Where the page sends the payer after paying (absolute http(s) URL). */
   successUrl?: string;
@@ -2560,11 +2594,11 @@ export interface WaitSourcePaidArgs {
   sourceType: SourceType;
   /** The document's id. */
   sourceId: number;
-  /** The longest interval between polls, in milliseconds. */
+  /** The longest interval, reached by doubling (default 5000 ms, the docs' upper bound). */
   maxPollIntervalMs?: number;
-  /** The first interval between polls, in milliseconds. */
+  /** The first interval between polls (default 1000 ms). */
   pollIntervalMs?: number;
-  /** The deadline, in milliseconds. */
+  /** The deadline (default 10 minutes: a payer on a hosted page may take a while). */
   timeoutMs?: number;
   /**
    * Called with each step and status change as it happens (keep it quick). An exception it
@@ -2577,9 +2611,17 @@ export interface WaitSourcePaidArgs {
 export interface ReconcileArgs {
   /** The policy for resubmissions. */
   executePolicy?: ExecutePolicy;
-  /** The passcode to resubmit payouts with (the journal never stores it). */
+  /**
+   * The passcode to resubmit payouts with (the journal never stores it). Without it, payouts
+   * are reported `NotSubmitted` and left alone.
+   */
   payoutPasscode?: Passcode;
-  /** POST intents the API has never seen again, with the same reference id. */
+  /**
+   * POST intents the API has not seen (yet) again, with the same reference id (off by
+   * default: reconcile only looks). The API deduplicates the reference id, so a late landing
+   * of the first POST and the resubmission are one payment; a refusal (e.g. the session
+   * expired) moves nothing and resolves the intent as `Rejected`.
+   */
   resubmit?: boolean;
 }
 

@@ -3,10 +3,10 @@
 //! (`client.parties()`, …) are generated with the resource objects (`resources.rs`).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use dollr_core::auth::ObtainTokenResponse;
 use dollr_core::bridge::ClientOptions;
+use dollr_core::flows::FlowListener;
 use dollr_core::models::{Execution, Passcode};
 use dollr_core::status::StatusAnomaly;
 use dollr_core::{
@@ -18,7 +18,6 @@ use dollr_core::{
 
 use crate::auth::{AccessTokenProvider, ForeignTokenProvider};
 use crate::error::DollrError;
-use crate::progress::{self, FlowProgressListener};
 use crate::runtime::{guard, run};
 
 /// The Dollr API client. Thread-safe; share one per app (one connection pool, one token, one
@@ -61,10 +60,10 @@ impl DollrClient {
 
     fn with_listener(
         options: &mut dollr_core::FlowOptions,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) {
         if let Some(listener) = listener {
-            options.on_progress = Some(progress::callback(listener));
+            options.on_progress = Some(listener);
         }
     }
 }
@@ -133,7 +132,7 @@ impl DollrClient {
     pub async fn collect(
         &self,
         request: CollectRequest,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<CollectOutcome, DollrError> {
         let client = self.inner.clone();
         let mut request = request;
@@ -148,7 +147,7 @@ impl DollrClient {
     pub async fn payout(
         &self,
         request: PayoutRequest,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<PayoutOutcome, DollrError> {
         let client = self.inner.clone();
         let mut request = request;
@@ -161,7 +160,7 @@ impl DollrClient {
     pub async fn transfer(
         &self,
         request: TransferRequest,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<TransferOutcome, DollrError> {
         let client = self.inner.clone();
         let mut request = request;
@@ -174,7 +173,7 @@ impl DollrClient {
     pub async fn refund(
         &self,
         request: RefundRequest,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        listener: Option<Arc<dyn FlowListener>>,
     ) -> Result<RefundOutcome, DollrError> {
         let client = self.inner.clone();
         let mut request = request;
@@ -202,30 +201,17 @@ impl DollrClient {
         run(async move { Ok(client.verify_paid(source_type, source_id).await?) }).await
     }
 
-    /// Polls the document's status until `PAID` or `CANCELED`, or the deadline (default 10 min;
-    /// not an error: `timed_out`). Poll intervals default to 1 s doubling to 5 s.
-    #[uniffi::method(default(
-        timeout = None,
-        poll_interval = None,
-        max_poll_interval = None,
-        listener = None
-    ))]
+    /// Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
+    /// `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
+    /// `options.on_progress`.
+    #[uniffi::method(default(options))]
     pub async fn wait_source_paid(
         &self,
         source_type: SourceType,
         source_id: i64,
-        timeout: Option<Duration>,
-        poll_interval: Option<Duration>,
-        max_poll_interval: Option<Duration>,
-        listener: Option<Arc<dyn FlowProgressListener>>,
+        options: SourceWaitOptions,
     ) -> Result<SourceWaitOutcome, DollrError> {
         let client = self.inner.clone();
-        let options = SourceWaitOptions {
-            timeout,
-            poll_interval,
-            max_poll_interval,
-            on_progress: listener.map(progress::callback),
-        };
         run(async move {
             Ok(client
                 .wait_source_paid(source_type, source_id, options)

@@ -16,8 +16,8 @@ use clap::Args;
 use dollr_core::flows::{FlowEvent, FlowOptions, FlowProgress, SourceReceipt};
 use dollr_core::models::AmountAndFeePrediction;
 use dollr_core::{
-    test_numbers, Client, CollectOutcome, CollectRequest, ExecutionStatus, LineItem, OperationType,
-    PayoutOutcome, PayoutRequest, Secret,
+    test_numbers, Client, CollectOutcome, CollectRequest, ExecutionStatus, LineItem, PayoutOutcome,
+    PayoutRequest, Secret,
 };
 use dollr_sandbox::{Sandbox, SandboxConfig};
 use rust_decimal::Decimal;
@@ -325,7 +325,8 @@ struct Printer {
     output: Output,
 }
 
-const LABEL_WIDTH: usize = 13;
+/// The longest event name (`payment_account_ready`).
+const LABEL_WIDTH: usize = 21;
 
 impl Printer {
     fn new(output: Output) -> Self {
@@ -450,190 +451,14 @@ impl Printer {
         }
     }
 
+    /// One line per flow event: its stable name and the core's own words for it (`Display`),
+    /// with the fee prediction and the receipt spelled out below their events.
     fn progress(&self, p: &FlowProgress) {
-        let at = p.at.format("%H:%M:%S%.3f");
+        self.step(p.elapsed, p.event.name(), &p.message);
         match &p.event {
-            FlowEvent::Validated { .. } => self.step(
-                p.elapsed,
-                "input",
-                "valid (checked before anything was sent)",
-            ),
-            FlowEvent::ProviderPredicted { info } => self.step(
-                p.elapsed,
-                "operator",
-                &format!(
-                    "{} {} → method {} via {} (wallet currencies: {})",
-                    info.carrier,
-                    info.country,
-                    info.payment_method,
-                    info.gateway_provider,
-                    info.currencies.join(", ")
-                ),
-            ),
-            FlowEvent::PartyReady {
-                party_id,
-                fullname,
-                created,
-            } => self.step(
-                p.elapsed,
-                "party",
-                &format!(
-                    "#{party_id} {} ({})",
-                    fullname.as_deref().unwrap_or(""),
-                    if *created { "created" } else { "existing" }
-                ),
-            ),
-            FlowEvent::CounterpartyReady {
-                counterparty_id,
-                relationship_type,
-                created,
-            } => self.step(
-                p.elapsed,
-                "counterparty",
-                &format!(
-                    "#{counterparty_id} {} ({})",
-                    relationship_type
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                    if *created { "created" } else { "existing" }
-                ),
-            ),
-            FlowEvent::SourceCreated {
-                source_type,
-                source_id,
-                number,
-                currency,
-            } => self.step(
-                p.elapsed,
-                &source_type.to_string().to_lowercase(),
-                &format!("{number} (#{source_id}) created in {currency}, IDLE"),
-            ),
-            FlowEvent::ItemAdded {
-                item,
-                currency,
-                running_total,
-                ..
-            } => self.step(
-                p.elapsed,
-                "item",
-                &format!(
-                    "{} x{} @ {} {currency}   (total {running_total} {currency})",
-                    item.name, item.qty, item.amount
-                ),
-            ),
-            FlowEvent::SourcePublished {
-                number,
-                total_amount,
-                currency,
-                ..
-            } => self.step(
-                p.elapsed,
-                "published",
-                &format!("{number} ACTIVE, payable: {total_amount} {currency}"),
-            ),
-            FlowEvent::FeesPredicted { prediction } => {
-                self.step(p.elapsed, "fees", "predicted before paying:");
-                self.fees(prediction);
-            }
-            FlowEvent::PaymentAccountReady {
-                operation_type,
-                account_id,
-                method,
-                provider,
-                reused,
-            } => self.step(
-                p.elapsed,
-                "account",
-                &format!(
-                    "#{account_id} {operation_type} {}{} ({})",
-                    method.as_ref().map(ToString::to_string).unwrap_or_default(),
-                    provider
-                        .as_ref()
-                        .map(|p| format!(" via {p}"))
-                        .unwrap_or_default(),
-                    if *reused { "reused" } else { "registered" }
-                ),
-            ),
-            FlowEvent::SessionCreated {
-                operation_type,
-                session_id,
-                expires_at,
-            } => {
-                // The API calls a collection's session a checkout session.
-                let kind = match operation_type {
-                    OperationType::Collection => "checkout".to_string(),
-                    other => other.to_string().to_lowercase(),
-                };
-                self.step(
-                    p.elapsed,
-                    "session",
-                    &format!(
-                        "#{session_id} {kind}, expires {}",
-                        expires_at.format("%H:%M:%S UTC")
-                    ),
-                )
-            }
-            FlowEvent::ExecutionStarting { reference_id, .. } => self.step(
-                p.elapsed,
-                "execute",
-                &format!("reference_id {reference_id} (journaled before sending)"),
-            ),
-            FlowEvent::ExecutionSubmitted { execution, .. } => self.step(
-                p.elapsed,
-                "submitted",
-                &format!(
-                    "payer {} {} → payee {} {}",
-                    execution.payer_amount,
-                    execution.payer_currency,
-                    execution.payee_amount,
-                    execution.payee_currency
-                ),
-            ),
-            FlowEvent::StatusChanged { transition, .. } => {
-                let change = match &transition.from {
-                    Some(from) => format!("{from} → {}", transition.to),
-                    None => transition.to.to_string(),
-                };
-                self.step(p.elapsed, "status", &format!("{change:<26} at {at}"));
-            }
-            FlowEvent::StillProcessing {
-                reference_id,
-                status,
-                ..
-            } => self.step(
-                p.elapsed,
-                "deadline",
-                &format!(
-                    "still {status}; resume with `status().wait` or `reconcile` ({reference_id})"
-                ),
-            ),
-            FlowEvent::SourceStatusChanged { transition, .. } => {
-                self.step(p.elapsed, "document", &transition.to_string())
-            }
-            FlowEvent::ReceiptFetched { receipt } => {
-                self.step(
-                    p.elapsed,
-                    "receipt",
-                    &format!(
-                        "{} {} {}",
-                        receipt.source_type(),
-                        receipt.number(),
-                        receipt.status()
-                    ),
-                );
-                self.receipt(receipt);
-            }
-            FlowEvent::StepRetried {
-                step,
-                attempt,
-                error,
-            } => self.step(
-                p.elapsed,
-                "retry",
-                &format!("{step} #{attempt} after: {error}"),
-            ),
-            other => self.step(p.elapsed, other.name(), &other.to_string()),
+            FlowEvent::FeesPredicted { prediction } => self.fees(prediction),
+            FlowEvent::ReceiptFetched { receipt } => self.receipt(receipt),
+            _ => {}
         }
     }
 }
@@ -681,33 +506,37 @@ mod tests {
     async fn the_demo_prints_every_step_and_transition_in_order() {
         let (result, text) = run_captured(test_numbers::COMPLETES).await;
         assert!(result.is_ok(), "{result:?}\n{text}");
+        let step = |name: &str, detail: &str| format!("{name:<LABEL_WIDTH$} {detail}");
         let order = [
-            "COLLECTION · 25.00 USD from 231771234567",
-            "party         #",
-            "invoice       INV-",
-            "item          Consulting session x1 @ 25.00 USD",
-            "published     INV-",
-            "fees          predicted",
-            "payer pays",
-            "platform fee",
-            "account       #",
-            "session       #",
-            "execute       reference_id",
-            "status        PENDING ",
-            "status        PENDING → PROCESSING",
-            "status        PROCESSING → COMPLETED",
-            "receipt       INVOICE INV-",
-            "Consulting session",
-            "✔ collection COMPLETED",
-            "PAYOUT · 10.00 USD to 231771234567",
-            "status        PROCESSING → COMPLETED",
-            "✔ payout COMPLETED",
-            "SUMMARY",
-            "0 duplicate payments",
+            "COLLECTION · 25.00 USD from 231771234567".to_string(),
+            step("party_ready", "party #"),
+            step("source_created", "INVOICE INV-"),
+            step("item_added", "item Consulting session x1 @ 25.00 USD"),
+            step("source_published", "INVOICE INV-"),
+            step("fees_predicted", "payer pays"),
+            "payer pays".to_string(),
+            "platform fee".to_string(),
+            step("payment_account_ready", "COLLECTION payment account #"),
+            step("session_created", "COLLECTION session #"),
+            step(
+                "execution_starting",
+                "COLLECTION execution starting, reference_id",
+            ),
+            ": PENDING (+".to_string(),
+            ": PENDING -> PROCESSING".to_string(),
+            ": PROCESSING -> COMPLETED".to_string(),
+            step("receipt_fetched", "receipt of INVOICE INV-"),
+            "Consulting session".to_string(),
+            "✔ collection COMPLETED".to_string(),
+            "PAYOUT · 10.00 USD to 231771234567".to_string(),
+            ": PROCESSING -> COMPLETED".to_string(),
+            "✔ payout COMPLETED".to_string(),
+            "SUMMARY".to_string(),
+            "0 duplicate payments".to_string(),
         ];
         let mut from = 0;
-        for needle in order {
-            match text[from..].find(needle) {
+        for needle in &order {
+            match text[from..].find(needle.as_str()) {
                 Some(at) => from += at + needle.len(),
                 None => panic!("{needle:?} missing or out of order in:\n{text}"),
             }

@@ -348,7 +348,7 @@ impl Error {
         self
     }
     /// Replaces the message (the bridge renames a field the caller never wrote).
-    #[cfg(feature = "bridge")]
+    #[cfg_attr(not(feature = "bridge"), allow(dead_code))]
     pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
         self.0.message = message.into();
         self

@@ -66,21 +66,44 @@ use crate::validate::Validate;
 
 /// How hard one execute call tries before it gives up with `AmbiguousExecution` (or the last error).
 /// Defaults: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s, `Retry-After` up to 30 s.
+///
+/// On the bridge every field may be left out (the default above applies) and durations are
+/// integer milliseconds (`initial_backoff_ms`, …).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "bridge",
+    derive(serde::Deserialize, schemars::JsonSchema),
+    serde(default)
+)]
 pub struct ExecutePolicy {
     /// POSTs per call, the first included (default 3).
     pub max_attempts: u32,
     /// Status lookups per call (default 3). Each one is already retried by the client's
-    /// [`crate::RetryPolicy`] and bounded by its request timeout, so the worst case for an
-    /// unreachable API is about `max_status_checks × (max_retries + 1) × timeout`.
+    /// retry policy and bounded by its request timeout, so the worst case for an unreachable API
+    /// is about `max_status_checks × (max_retries + 1) × timeout`.
     pub max_status_checks: u32,
-    /// The first backoff between attempts; doubles each time.
+    /// The first backoff between attempts (default 0.5 s); doubles each time.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "initial_backoff_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub initial_backoff: Duration,
-    /// The backoff cap.
+    /// The backoff cap (default 8 s).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "max_backoff_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub max_backoff: Duration,
-    /// The longest `Retry-After` waited for inside one call; a longer one ends the call with the
-    /// `RateLimited` error (nothing was processed).
+    /// The longest `Retry-After` waited for inside one call (default 30 s); a longer one ends the
+    /// call with the `RateLimited` error (nothing was processed).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "max_retry_after_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub max_retry_after: Duration,
 }
 

@@ -32,8 +32,13 @@ use crate::models::{
 };
 use crate::status::{StatusAnomaly, StatusMachine};
 
-/// What [`Client::reconcile`] may do beyond looking.
+/// What [`Client::reconcile`] may do beyond looking (by default it only looks).
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(
+    feature = "bridge",
+    derive(serde::Deserialize, schemars::JsonSchema),
+    serde(default)
+)]
 pub struct ReconcileOptions {
     /// POST intents the API has not seen (yet) again, with the same reference id (off by
     /// default: reconcile only looks). The API deduplicates the reference id, so a late landing
@@ -44,12 +49,18 @@ pub struct ReconcileOptions {
     /// are reported `NotSubmitted` and left alone.
     pub payout_passcode: Option<Passcode>,
     /// The policy for resubmissions.
+    #[cfg_attr(feature = "bridge", serde(rename = "execute_policy"))]
     pub policy: ExecutePolicy,
 }
 
 /// Where one intent stands after reconciliation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "bridge",
+    derive(serde::Serialize, schemars::JsonSchema),
+    serde(rename_all = "snake_case")
+)]
 pub enum ReconcileOutcome {
     /// The API reports `COMPLETED`: money moved.
     Completed,
@@ -70,6 +81,7 @@ pub enum ReconcileOutcome {
 
 /// One intent in a [`ReconcileReport`].
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct ReconcileEntry {
     /// The intent's reference id.
     pub reference_id: String,
@@ -89,6 +101,7 @@ pub struct ReconcileEntry {
 
 /// The result of [`Client::reconcile`].
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct ReconcileReport {
     /// One entry per unresolved intent, oldest first.
     pub entries: Vec<ReconcileEntry>,

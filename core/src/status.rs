@@ -100,6 +100,75 @@ pub enum StatusAnomaly {
     },
 }
 
+/// Which kind of anomaly.
+#[cfg(feature = "bridge")]
+#[derive(Clone, Copy, Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum AnomalyKind {
+    /// A change the documented state machine forbids, e.g. `COMPLETED -> PROCESSING`.
+    IllegalTransition,
+    /// A status value this SDK version does not know (treated as not final).
+    UnknownStatus,
+}
+
+// The flat JSON form of a `StatusAnomaly` (a Rust enum with data has no flat JSON of its own).
+#[cfg(feature = "bridge")]
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(
+    rename = "StatusAnomaly",
+    description = "Something observed that the documented state machine does not allow or does not know: reported, never fatal."
+)]
+struct StatusAnomalyJson<'a> {
+    /// `illegal_transition` or `unknown_status`.
+    kind: AnomalyKind,
+    /// Which machine (`execution`, `source`, `session`, `wallet`).
+    machine: &'a str,
+    /// The status before (`illegal_transition` only).
+    from: Option<&'a str>,
+    /// The status observed after (`illegal_transition` only).
+    to: Option<&'a str>,
+    /// The unknown value as the API sent it (`unknown_status` only).
+    status: Option<&'a str>,
+    /// The anomaly in words.
+    message: String,
+}
+
+#[cfg(feature = "bridge")]
+impl serde::Serialize for StatusAnomaly {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let message = self.to_string();
+        let json = match self {
+            StatusAnomaly::IllegalTransition { machine, from, to } => StatusAnomalyJson {
+                kind: AnomalyKind::IllegalTransition,
+                machine,
+                from: Some(from),
+                to: Some(to),
+                status: None,
+                message,
+            },
+            StatusAnomaly::UnknownStatus { machine, status } => StatusAnomalyJson {
+                kind: AnomalyKind::UnknownStatus,
+                machine,
+                from: None,
+                to: None,
+                status: Some(status),
+                message,
+            },
+        };
+        json.serialize(serializer)
+    }
+}
+
+#[cfg(feature = "bridge")]
+impl schemars::JsonSchema for StatusAnomaly {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StatusAnomaly".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        StatusAnomalyJson::json_schema(generator)
+    }
+}
+
 impl StatusAnomaly {
     /// The anomaly as an [`Error`] of kind `Decode` (the API said something the SDK's model of it
     /// does not allow), for callers that want to fail on it.

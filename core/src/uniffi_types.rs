@@ -50,9 +50,11 @@ uniffi::custom_type!(
     )),
 });
 
-/// The options of a flow without its progress callback (a Rust closure cannot cross the FFI; the
-/// bindings take a foreign listener beside the request instead). Every field defaults to the
-/// core's default.
+/// The options of a flow without its listener (the flow methods take a `FlowListener` beside the
+/// request). A custom type rather than a uniffi Record of `FlowOptions` itself: its Kotlin
+/// lowering (`checkedFlowSettings`, bindgen.toml) refuses a negative `java.time.Duration` with a
+/// typed `Validation` error naming the option, which a record's generated lowering cannot do.
+/// Every field defaults to the core's default.
 #[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
 pub struct FlowSettings {
     /// The longest time to wait for the payment to settle (default 180 s). Reaching it is not an

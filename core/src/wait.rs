@@ -40,15 +40,17 @@ use crate::status::{StatusAnomaly, StatusMachine};
 /// The shortest per-request timeout used while polling near the deadline.
 const MIN_POLL_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// One observed status change of an execution.
+/// One observed status change of an execution (on the bridge, the `transition` event of
+/// `status.wait`).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct Transition {
     /// The execution's reference id.
     pub reference_id: String,
     /// Which execution.
     pub operation: OperationType,
-    /// The status before (`None` on the first observation when nothing was journaled).
+    /// The status before (`null` on the first observation when nothing was journaled).
     pub from: Option<ExecutionStatus>,
     /// The status observed.
     pub to: ExecutionStatus,
@@ -61,20 +63,54 @@ pub struct Transition {
 /// A callback for each observed [`Transition`].
 pub type TransitionCallback = Arc<dyn Fn(&Transition) + Send + Sync>;
 
-/// How [`Status::wait`] polls.
+/// The default total time of a wait.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// The default first interval between polls.
+pub const DEFAULT_INITIAL_INTERVAL: Duration = Duration::from_secs(2);
+/// The default longest interval between polls.
+pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(15);
+/// The default growth of the interval on each poll without a change.
+pub const DEFAULT_BACKOFF_FACTOR: f64 = 1.5;
+/// The default number of 404s in a row tolerated.
+pub const DEFAULT_MAX_NOT_FOUND: u32 = 3;
+
+/// How [`Status::wait`] polls. On the bridge every field may be left out (its default applies)
+/// and durations are integer milliseconds (`timeout_ms`, …); transitions go to the call's events.
 #[derive(Clone)]
+#[cfg_attr(
+    feature = "bridge",
+    derive(serde::Deserialize, schemars::JsonSchema),
+    serde(default)
+)]
 pub struct WaitOptions {
-    /// How long to wait in total before returning [`WaitOutcome::StillProcessing`].
+    /// How long to wait in total (default 5 minutes) before the outcome is "still processing".
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "timeout_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub timeout: Duration,
-    /// The first interval between polls, and the interval after each change.
+    /// The first interval between polls, and the interval after each change (default 2 s).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "initial_interval_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub initial_interval: Duration,
-    /// The longest interval between polls.
+    /// The longest interval between polls (default 15 s).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "max_interval_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub max_interval: Duration,
-    /// The interval grows by this factor on each poll without a change (values below 1 count as 1).
+    /// The interval grows by this factor on each poll without a change (default 1.5; values below
+    /// 1 count as 1).
     pub backoff_factor: f64,
-    /// How many 404s in a row are tolerated before `NotFound` is returned.
+    /// How many 404s in a row are tolerated before `NotFound` is returned (default 3).
     pub max_not_found: u32,
     /// Called with each observed change, in order.
+    #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
     pub on_transition: Option<TransitionCallback>,
 }
 
@@ -82,11 +118,11 @@ impl Default for WaitOptions {
     /// Five minutes, polling every 2 s and backing off to 15 s; three 404s tolerated.
     fn default() -> Self {
         WaitOptions {
-            timeout: Duration::from_secs(300),
-            initial_interval: Duration::from_secs(2),
-            max_interval: Duration::from_secs(15),
-            backoff_factor: 1.5,
-            max_not_found: 3,
+            timeout: DEFAULT_TIMEOUT,
+            initial_interval: DEFAULT_INITIAL_INTERVAL,
+            max_interval: DEFAULT_MAX_INTERVAL,
+            backoff_factor: DEFAULT_BACKOFF_FACTOR,
+            max_not_found: DEFAULT_MAX_NOT_FOUND,
             on_transition: None,
         }
     }
@@ -152,6 +188,70 @@ pub enum WaitOutcome {
         /// Illegal or unknown statuses observed on the way.
         anomalies: Vec<StatusAnomaly>,
     },
+}
+
+/// How a wait ended.
+#[cfg(feature = "bridge")]
+#[derive(Clone, Copy, Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum WaitState {
+    /// The execution is `COMPLETED` or `FAILED`.
+    Finished,
+    /// The deadline passed first. Not a failure: wait again later with `reference_id`.
+    StillProcessing,
+}
+
+// The flat JSON form of a `WaitOutcome` (a Rust enum with data has no flat JSON of its own).
+/// How `status.wait` ended, discriminated by `state`.
+#[cfg(feature = "bridge")]
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "WaitOutcome")]
+struct WaitOutcomeJson<'a> {
+    /// `finished` (the execution is `COMPLETED` or `FAILED`) or `still_processing` (the
+    /// deadline passed first: not a failure, wait again later).
+    state: WaitState,
+    /// The execution's reference id.
+    reference_id: &'a str,
+    /// The execution's status (`execution.status`), at top level as in the API's status payloads
+    /// so code written from the Dollr docs (`result.status`) works: `COMPLETED`/`FAILED` when
+    /// `finished`, the last one seen when `still_processing` (`null` if none was seen).
+    status: Option<&'a ExecutionStatus>,
+    /// The final execution (`finished`), or the last one seen (`still_processing`; `null` if
+    /// only errors or 404s were met).
+    execution: Option<&'a Execution>,
+    /// Illegal or unknown statuses observed on the way.
+    anomalies: &'a [StatusAnomaly],
+}
+
+#[cfg(feature = "bridge")]
+impl serde::Serialize for WaitOutcome {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        WaitOutcomeJson {
+            state: if self.is_finished() {
+                WaitState::Finished
+            } else {
+                WaitState::StillProcessing
+            },
+            reference_id: self.reference_id(),
+            status: self.status(),
+            execution: self.execution(),
+            anomalies: self.anomalies(),
+        }
+        .serialize(serializer)
+    }
+}
+
+#[cfg(feature = "bridge")]
+impl schemars::JsonSchema for WaitOutcome {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WaitOutcome".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        WaitOutcomeJson::json_schema(generator)
+    }
 }
 
 impl WaitOutcome {

@@ -872,11 +872,11 @@ async fn a_server_error_on_a_create_is_retried_because_a_repeat_is_harmless() {
         .unwrap()
         .iter()
         .filter_map(|p| match &p.event {
-            FlowEvent::StepRetried { step, attempt, .. } => Some((*step, *attempt)),
+            FlowEvent::StepRetried { step, attempt, .. } => Some((step.clone(), *attempt)),
             _ => None,
         })
         .collect();
-    assert_eq!(retried, [("party", 1)]);
+    assert_eq!(retried, [("party".to_string(), 1)]);
 }
 
 #[tokio::test]

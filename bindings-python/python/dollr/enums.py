@@ -304,19 +304,21 @@ class ReconcileOutcome(StrEnum):
     """The API reports `FAILED`: nothing moved."""
 
     STILL_PROCESSING = 'still_processing'
-    """The API has it and it is not final yet: follow it with `status.wait`."""
+    """The API has it and it is not final yet: follow it with `client.status().wait(..)`."""
 
     NOT_SUBMITTED = 'not_submitted'
     """The API has no execution with this reference id yet: nothing has moved so far, but a delayed
-    POST may still land, so it stays open and the next reconcile asks again. Finish it only under
-    the same reference id (`resubmit`), never a new one.
+    POST may still land, so the intent stays open and the next reconcile asks again. Finish it
+    only under the same reference id (`ReconcileOptions::resubmit`), never a new one.
     """
 
     RESUBMITTED = 'resubmitted'
-    """It was not found and was POSTed again with the same reference id."""
+    """It was not found and was POSTed again with the same reference id
+    (`ReconcileOptions::resubmit`); see the entry's execution for its status.
+    """
 
     UNREACHABLE = 'unreachable'
-    """Its status could not be learned now (see `error`); it stays unresolved."""
+    """Its status could not be learned now (see the entry's error); it stays unresolved."""
 
 
 RelationshipTypeLiteral = Literal[

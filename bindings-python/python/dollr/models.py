@@ -490,7 +490,7 @@ class CheckoutSession(Model):
 
 
 class CollectOutcome(Model):
-    """Everything a collection did and saw (`CollectOutcome`)."""
+    """Everything a collection did and saw."""
 
     __slots__ = (
         "counterparty_created",
@@ -793,7 +793,7 @@ class CounterpartyWithParty(Model):
 
 
 class ErrorInfo(Model):
-    """An [`Error`] as JSON (`ErrorInfo`): the same fields the bindings' exceptions carry."""
+    """An error as JSON: the same fields the bindings' exceptions carry."""
 
     __slots__ = (
         "details",
@@ -830,7 +830,7 @@ class ErrorInfo(Model):
     """The API's request id."""
 
     retry_after_ms: int | None
-    """How long the API asked to wait (429), in milliseconds."""
+    """How long the API asked to wait (429)."""
 
     status: int | None
     """The HTTP status, when the API answered."""
@@ -856,9 +856,12 @@ class ErrorInfo(Model):
 
 
 class ExecutePolicy(Model):
-    """How an execution resolves ambiguous outcomes (every field defaults to the core's
-    `ExecutePolicy::default()`: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s,
-    `Retry-After` up to 30 s).
+    """How hard one execute call tries before it gives up with `AmbiguousExecution` (or the last
+    error). Defaults: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s, `Retry-After` up
+    to 30 s.
+
+    On the bridge every field may be left out (the default above applies) and durations are
+    integer milliseconds (`initial_backoff_ms`, …).
     """
 
     __slots__ = (
@@ -877,19 +880,24 @@ class ExecutePolicy(Model):
     )
 
     initial_backoff_ms: int | None
-    """The first backoff between attempts, in milliseconds; doubles each time."""
+    """The first backoff between attempts (default 0.5 s); doubles each time."""
 
     max_attempts: int | None
-    """POSTs per call, the first included."""
+    """POSTs per call, the first included (default 3)."""
 
     max_backoff_ms: int | None
-    """The backoff cap, in milliseconds."""
+    """The backoff cap (default 8 s)."""
 
     max_retry_after_ms: int | None
-    """The longest `Retry-After` waited for inside one call, in milliseconds."""
+    """The longest `Retry-After` waited for inside one call (default 30 s); a longer one ends the
+    call with the `RateLimited` error (nothing was processed).
+    """
 
     max_status_checks: int | None
-    """Status lookups per call."""
+    """Status lookups per call (default 3). Each one is already retried by the client's retry policy
+    and bounded by its request timeout, so the worst case for an unreachable API is about
+    `max_status_checks × (max_retries + 1) × timeout`.
+    """
 
     def __init__(
         self,
@@ -1149,7 +1157,7 @@ class GatewayFee(Model):
 
 
 class HostedCheckout(Model):
-    """A created hosted checkout: send the payer to `url` (`HostedCheckout`)."""
+    """A created hosted checkout: send the payer to `url`."""
 
     __slots__ = (
         "checkout",
@@ -1179,7 +1187,7 @@ class HostedCheckout(Model):
     """The document's currency."""
 
     source_id: int
-    """The document's id (for `verify_paid`)."""
+    """The document's id (for `Client::verify_paid`)."""
 
     source_number: str
     """The document's number."""
@@ -1776,7 +1784,9 @@ class LineItem(Model):
     )
 
     amount: Decimal
-    """Unit price in the document's currency."""
+    """Unit price in the document's currency: at least one minor unit, no more decimals than the
+    currency has (the SDK never rounds money).
+    """
 
     name: str
     """What is sold (not blank)."""
@@ -2815,7 +2825,7 @@ class PaymentAccount(Model):
 
 
 class PaymentVerification(Model):
-    """Whether a document is paid, from the API (never from a redirect) (`PaymentVerification`)."""
+    """Whether a document is paid, from the API (never from a redirect)."""
 
     __slots__ = (
         "info",
@@ -2850,7 +2860,7 @@ class PaymentVerification(Model):
 
 
 class PayoutOutcome(Model):
-    """Everything a payout did and saw (`PayoutOutcome`)."""
+    """Everything a payout did and saw."""
 
     __slots__ = (
         "counterparty_id",
@@ -2907,10 +2917,12 @@ class PayoutOutcome(Model):
     """The `BENEFICIARY` counterparty created with a new party."""
 
     party_id: int | None
-    """The recipient's party, when the flow created or was given one."""
+    """The recipient's party, when the flow created or was given one (`None` when a known account
+    was reused without needing it).
+    """
 
     provider: MmoProviderInfo | None
-    """The operator behind the phone (`null` when `payout_account_id` was given)."""
+    """The operator behind the phone (`None` when `payout_account_id` was given)."""
 
     def __init__(
         self,
@@ -3187,7 +3199,7 @@ class ReceiptItem(Model):
 
 
 class ReconcileEntry(Model):
-    """One intent in a reconcile report (`ReconcileEntry`)."""
+    """One intent in a `ReconcileReport`."""
 
     __slots__ = (
         "anomaly",
@@ -3227,7 +3239,7 @@ class ReconcileEntry(Model):
     """The execution as the API returned it, when found."""
 
     note: str | None
-    """Why a `not_submitted` intent was not resubmitted, when resubmission was asked for."""
+    """Why a `NotSubmitted` intent was not resubmitted, when resubmission was asked for."""
 
     def __init__(
         self,
@@ -3250,7 +3262,7 @@ class ReconcileEntry(Model):
 
 
 class ReconcileReport(Model):
-    """The result of `reconcile` (`ReconcileReport`)."""
+    """The result of `Client::reconcile`."""
 
     __slots__ = (
         "completed",
@@ -3272,25 +3284,25 @@ class ReconcileReport(Model):
     )
 
     completed: int
-    """Entries `completed`."""
+    """Entries `Completed`."""
 
     entries: list[ReconcileEntry]
     """One entry per unresolved intent, oldest first."""
 
     failed: int
-    """Entries `failed`."""
+    """Entries `Failed`."""
 
     not_submitted: int
-    """Entries `not_submitted`."""
+    """Entries `NotSubmitted`."""
 
     resubmitted: int
-    """Entries `resubmitted`."""
+    """Entries `Resubmitted`."""
 
     still_processing: int
-    """Entries `still_processing`."""
+    """Entries `StillProcessing`."""
 
     unreachable: int
-    """Entries `unreachable`."""
+    """Entries `Unreachable`."""
 
     def __init__(
         self,
@@ -3313,7 +3325,7 @@ class ReconcileReport(Model):
 
 
 class RefundOutcome(Model):
-    """Everything a refund did and saw (`RefundOutcome`)."""
+    """Everything a refund did and saw."""
 
     __slots__ = (
         "execution",
@@ -3612,7 +3624,7 @@ class SourceStatusInfo(Model):
 
 
 class SourceTransition(Model):
-    """One observed change of an invoice's or order's status."""
+    """One observed change of a document's status."""
 
     __slots__ = (
         "at",
@@ -3631,13 +3643,13 @@ class SourceTransition(Model):
     """When the SDK observed it."""
 
     elapsed_ms: int
-    """Milliseconds since the wait started."""
+    """Time since the wait started."""
 
     to: SourceStatusLiteral
     """The status observed."""
 
     from_: SourceStatusLiteral | None
-    """The status before (`null` for the first status seen)."""
+    """The status before (`None` for the first status seen)."""
 
     def __init__(
         self,
@@ -3654,7 +3666,7 @@ class SourceTransition(Model):
 
 
 class SourceWaitOutcome(Model):
-    """How a wait for payment ended (`SourceWaitOutcome`)."""
+    """How a wait for payment ended."""
 
     __slots__ = (
         "info",
@@ -3696,8 +3708,8 @@ class SourceWaitOutcome(Model):
 
 
 class StatusAnomaly(Model):
-    """Something observed that the documented state machine does not allow or does not know
-    (`StatusAnomaly`): reported, never fatal.
+    """Something observed that the documented state machine does not allow or does not know:
+    reported, never fatal.
     """
 
     __slots__ = (
@@ -3773,7 +3785,7 @@ class StatusTransition(Model):
     """When the SDK observed it."""
 
     elapsed_ms: int
-    """Milliseconds since the execution was submitted."""
+    """Time since the execution was submitted."""
 
     to: ExecutionStatusLiteral
     """The status observed."""
@@ -3796,7 +3808,7 @@ class StatusTransition(Model):
 
 
 class TransferOutcome(Model):
-    """Everything a transfer did and saw (`TransferOutcome`)."""
+    """Everything a transfer did and saw."""
 
     __slots__ = (
         "execution",
@@ -3962,7 +3974,7 @@ class ValidationDetail(Model):
 
 
 class WaitOutcome(Model):
-    """How `status.wait` ended (`WaitOutcome`), discriminated by `state`."""
+    """How `status.wait` ended, discriminated by `state`."""
 
     __slots__ = (
         "anomalies",
@@ -4027,10 +4039,10 @@ class ProgressEvent(FlowEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
 
 class ValidatedEvent(ProgressEvent):
@@ -4059,10 +4071,10 @@ class ValidatedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4104,10 +4116,10 @@ class ProviderPredictedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4159,10 +4171,10 @@ class PartyReadyEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4218,10 +4230,10 @@ class CounterpartyReadyEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4282,10 +4294,10 @@ class SourceCreatedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4348,10 +4360,10 @@ class ItemAddedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4419,10 +4431,10 @@ class SourcePublishedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4472,10 +4484,10 @@ class FeesPredictedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4525,7 +4537,7 @@ class PaymentAccountReadyEvent(ProgressEvent):
     """`COLLECTION` or `PAYOUT`."""
 
     reused: bool
-    """Whether an existing account was reused."""
+    """Whether an existing account was reused (given, or remembered by this client)."""
 
     method: PaymentMethodLiteral | None
     """The instrument, when known."""
@@ -4537,10 +4549,10 @@ class PaymentAccountReadyEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4600,10 +4612,10 @@ class SessionCreatedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4654,10 +4666,10 @@ class ExecutionStartingEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4711,10 +4723,10 @@ class ExecutionSubmittedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4770,10 +4782,10 @@ class StatusChangedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4829,10 +4841,10 @@ class StillProcessingEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4888,10 +4900,10 @@ class SourceStatusChangedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4937,10 +4949,10 @@ class ReceiptFetchedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -4957,7 +4969,7 @@ class ReceiptFetchedEvent(ProgressEvent):
 
 
 class StepRetriedEvent(ProgressEvent):
-    """A step failed transiently and is retried."""
+    """A step failed transiently and is retried (harmless to repeat, or checked first)."""
 
     __slots__ = (
         "at",
@@ -4992,10 +5004,10 @@ class StepRetriedEvent(ProgressEvent):
     """Wall-clock time of the event (RFC 3339)."""
 
     elapsed_ms: int
-    """Milliseconds since the flow started."""
+    """Time since the flow started."""
 
     message: str
-    """The event in words (the core's `Display`), for logs and demos."""
+    """The event in words (its `Display`, no secrets), for logs and demos."""
 
     def __init__(
         self,
@@ -5016,7 +5028,8 @@ class StepRetriedEvent(ProgressEvent):
 
 
 class TransitionEvent(FlowEvent):
-    """`status.wait` observed a change of the execution's status (including the first observation).
+    """One observed status change of an execution (on the bridge, the `transition` event of
+    `status.wait`).
     """
 
     __slots__ = (

@@ -1389,14 +1389,16 @@ class Status:
         Args:
             reference_id: The execution's idempotency key (UUID v4).
             operation: Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`).
-            backoff_factor: The interval grows by this factor on each poll without a change.
+            backoff_factor: The interval grows by this factor on each poll without a change
+                (default 1.5; values below 1 count as 1).
             initial_interval: The first interval between polls, and the interval after each
-                change, in seconds. An ``int``, a ``float`` or a ``timedelta``.
-            max_interval: The longest interval between polls, in seconds. An ``int``, a
-                ``float`` or a ``timedelta``.
-            max_not_found: How many 404s in a row are tolerated before `NotFound` is returned.
-            timeout: How long to wait in total before returning `state: "still_processing"`, in
-                seconds. An ``int``, a ``float`` or a ``timedelta``.
+                change (default 2 s). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_interval: The longest interval between polls (default 15 s). In seconds. An
+                ``int``, a ``float`` or a ``timedelta``.
+            max_not_found: How many 404s in a row are tolerated before `NotFound` is returned
+                (default 3).
+            timeout: How long to wait in total (default 5 minutes) before the outcome is "still
+                processing". In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -2957,14 +2959,16 @@ class AsyncStatus:
         Args:
             reference_id: The execution's idempotency key (UUID v4).
             operation: Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`).
-            backoff_factor: The interval grows by this factor on each poll without a change.
+            backoff_factor: The interval grows by this factor on each poll without a change
+                (default 1.5; values below 1 count as 1).
             initial_interval: The first interval between polls, and the interval after each
-                change, in seconds. An ``int``, a ``float`` or a ``timedelta``.
-            max_interval: The longest interval between polls, in seconds. An ``int``, a
-                ``float`` or a ``timedelta``.
-            max_not_found: How many 404s in a row are tolerated before `NotFound` is returned.
-            timeout: How long to wait in total before returning `state: "still_processing"`, in
-                seconds. An ``int``, a ``float`` or a ``timedelta``.
+                change (default 2 s). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_interval: The longest interval between polls (default 15 s). In seconds. An
+                ``int``, a ``float`` or a ``timedelta``.
+            max_not_found: How many 404s in a row are tolerated before `NotFound` is returned
+                (default 3).
+            timeout: How long to wait in total (default 5 minutes) before the outcome is "still
+                processing". In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -3440,31 +3444,38 @@ class Client(ClientBase):
             phone: The payer's mobile-money wallet, E.164 digits without `+` (e.g.
                 `231771234567`).
             account_name: The payment account's label (default `"<payer> <METHOD> wallet"`).
-            amount: The amount of a single line (the core's default line name and quantity 1).
+            amount: The amount of a single line (named `Payment`, quantity 1) instead of
+                `items`.
             as_payment_link: Whether the document gets a hosted payment link (default `false`).
             counterparty_id: Start from this existing counterparty.
             country_code: The payer's country (ISO 3166-1 alpha-2); default: the operator
                 prediction's country.
-            currency: The document's currency (ISO 4217). May be omitted with `source_id`.
+            currency: The document's currency (ISO 4217). With `source_id` it may be left empty
+                (the document's currency applies); if given it must match the document.
             due_date: The document's due date.
             execute_policy: How the execution resolves ambiguous outcomes.
             fee_bearer: Who pays the fees (default `PAYER`).
-            items: The lines to bill (currency = `currency`). Required unless `amount` or
-                `source_id` is given.
-            max_poll_interval: The longest interval between status polls, in seconds (default:
-                the wait's). An ``int``, a ``float`` or a ``timedelta``.
+            items: The lines to bill (currency = `currency`). Required unless `source_id` is
+                given.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
             note: The document's note (default `"Payment"`).
             party_id: Start from this existing party.
-            pay_currency: The currency the payer pays in (default: the document's when the
-                wallet supports it).
+            pay_currency: The currency the payer pays in (the execution's `currency`). Default:
+                the document's currency when the wallet supports it, else the wallet's first
+                currency (FX applies).
             payer_email: The payer's email.
             payer_name: The payer's full name (required when the flow creates the party).
-            payment_account_id: Collect from this existing `COLLECTION` payment account.
-            poll_interval: The first interval between status polls, in seconds (default: the
-                wait's). An ``int``, a ``float`` or a ``timedelta``.
+            payment_account_id: Collect from this existing `COLLECTION` payment account instead
+                of registering the wallet.
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             predict_fees: Whether to predict amounts and fees before paying (default `true`).
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
-                journaled before the call.
+                journaled before the call. Give your own to store it with your order before the flow
+                starts. The key is bound to this attempt's session: running the flow again with it
+                is refused (`Conflict`, nothing sent), so an interrupted flow is resumed with
+                `client.status().wait(..)` or `client.reconcile(..)`.
             relationship_type: The counterparty's relationship (default `CUSTOMER`).
             source_id: Pay this existing invoice or order.
             source_reference: Your own free-form reference stored on the document (not the
@@ -3473,8 +3484,8 @@ class Client(ClientBase):
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
-                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3549,16 +3560,17 @@ class Client(ClientBase):
             account_name: The payment account's label (default `"<recipient> <METHOD> payout"`).
             country_code: The recipient's country (ISO 3166-1 alpha-2); default: the operator
                 prediction's country.
-            device: The device authorizing the payout (audit). Default: this server, as
-                `SERVER`.
+            device: The device authorizing the payout (audit). Default: this server, as `SERVER`
+                with the SDK's user agent and `client_ip` `0.0.0.0` (unknown) — give the real one in
+                production.
             execute_policy: How the execution resolves ambiguous outcomes.
-            max_poll_interval: The longest interval between status polls, in seconds (default:
-                the wait's). An ``int``, a ``float`` or a ``timedelta``.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
             party_id: Use this existing party (no party or counterparty is created).
             payout_account_id: Pay to this existing `PAYOUT` payment account (nothing else is
                 created).
-            poll_interval: The first interval between status polls, in seconds (default: the
-                wait's). An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             recipient_email: The recipient's email.
             recipient_name: The recipient's name (required unless `party_id` or
                 `payout_account_id` is given).
@@ -3569,8 +3581,8 @@ class Client(ClientBase):
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
-                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3622,22 +3634,23 @@ class Client(ClientBase):
         Args:
             amount: The amount, in major units of `currency`.
             currency: ISO 4217 currency code.
-            from_wallet_id: Your Dollr wallet to debit.
+            from_wallet_id: Your Dollr wallet to debit (the `wallet_id` of a payout session, or
+                the merchant portal).
             to_counterparty_id: The counterparty to credit.
             execute_policy: How the execution resolves ambiguous outcomes.
             expires_at: When the session expires (default: 15 minutes from now). Must be in the
                 future.
-            max_poll_interval: The longest interval between status polls, in seconds (default:
-                the wait's). An ``int``, a ``float`` or a ``timedelta``.
-            poll_interval: The first interval between status polls, in seconds (default: the
-                wait's). An ``int``, a ``float`` or a ``timedelta``.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
-                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3681,26 +3694,26 @@ class Client(ClientBase):
 
         Args:
             amount: The amount to refund (partial or full), in major units of the original
-                payment.
-            original_payment_intent_id: The payment intent of the original, completed
-                collection.
-            currency: The original payment's currency, when known: the amount's decimals are
-                checked against it locally. Not sent.
+                payment. More than was paid is refused by the API.
+            original_payment_intent_id: The payment intent of the original, completed collection
+                (merchant portal or transaction history; the execution response does not carry it).
+            currency: The original payment's currency, when you know it: the amount's decimals
+                are then checked against it before sending. Not sent.
             execute_policy: How the execution resolves ambiguous outcomes.
             expires_at: When the session expires (default: 15 minutes from now). Must be in the
                 future.
-            max_poll_interval: The longest interval between status polls, in seconds (default:
-                the wait's). An ``int``, a ``float`` or a ``timedelta``.
-            poll_interval: The first interval between status polls, in seconds (default: the
-                wait's). An ``int``, a ``float`` or a ``timedelta``.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             reason: Why the money goes back.
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
-                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3747,20 +3760,22 @@ class Client(ClientBase):
 
         Args:
             currency: ISO 4217 currency code.
-            phone: The payer's phone, E.164 digits without `+`.
-            amount: The amount of a single line (the core's default line).
+            phone: The payer's phone, E.164 digits without `+` (Dollr matches or creates the
+                party by it).
+            amount: The amount of a single line (named `Payment`, quantity 1) instead of
+                `items`.
             cancel_url: Where the page sends the payer on cancel (absolute http(s) URL).
             counterparty_id: Bill this existing counterparty instead of matching one from the
                 payer details.
             due_date: When payment is due.
             expires_at: When the link expires.
-            items: The lines (each amount is the line's total, in `currency`).
+            items: The lines (at least one); each amount is the line's total.
             note: A note on the document.
             payer_email: The payer's email.
             payer_name: The payer's name.
             relationship_type: How the payer relates to you.
             source_reference: Your own free-form reference stored on the document.
-            source_type: `INVOICE` (default) or `ORDER`.
+            source_type: `INVOICE` (default) or `ORDER` (sent as `source_kind`).
             success_url: Where the page sends the payer after paying (absolute http(s) URL).
         """
         result = self._call(
@@ -3823,11 +3838,12 @@ class Client(ClientBase):
         Args:
             source_type: `INVOICE` or `ORDER`.
             source_id: The document's id.
-            max_poll_interval: The longest interval between polls, in seconds. An ``int``, a
-                ``float`` or a ``timedelta``.
-            poll_interval: The first interval between polls, in seconds. An ``int``, a ``float``
-                or a ``timedelta``.
-            timeout: The deadline, in seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_poll_interval: The longest interval, reached by doubling (default 5 s, the docs'
+                upper bound). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between polls (default 1 s). In seconds. An
+                ``int``, a ``float`` or a ``timedelta``.
+            timeout: The deadline (default 10 minutes: a payer on a hosted page may take a
+                while). In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on the calling thread.
         """
@@ -3858,8 +3874,11 @@ class Client(ClientBase):
         Args:
             execute_policy: The policy for resubmissions.
             payout_passcode: The passcode to resubmit payouts with (the journal never stores
-                it).
-            resubmit: POST intents the API has never seen again, with the same reference id.
+                it). Without it, payouts are reported `NotSubmitted` and left alone.
+            resubmit: POST intents the API has not seen (yet) again, with the same reference id
+                (off by default: reconcile only looks). The API deduplicates the reference id, so a
+                late landing of the first POST and the resubmission are one payment; a refusal (e.g.
+                the session expired) moves nothing and resolves the intent as `Rejected`.
         """
         result = self._call(
             "reconcile",
@@ -4063,31 +4082,38 @@ class AsyncClient(AsyncClientBase):
             phone: The payer's mobile-money wallet, E.164 digits without `+` (e.g.
                 `231771234567`).
             account_name: The payment account's label (default `"<payer> <METHOD> wallet"`).
-            amount: The amount of a single line (the core's default line name and quantity 1).
+            amount: The amount of a single line (named `Payment`, quantity 1) instead of
+                `items`.
             as_payment_link: Whether the document gets a hosted payment link (default `false`).
             counterparty_id: Start from this existing counterparty.
             country_code: The payer's country (ISO 3166-1 alpha-2); default: the operator
                 prediction's country.
-            currency: The document's currency (ISO 4217). May be omitted with `source_id`.
+            currency: The document's currency (ISO 4217). With `source_id` it may be left empty
+                (the document's currency applies); if given it must match the document.
             due_date: The document's due date.
             execute_policy: How the execution resolves ambiguous outcomes.
             fee_bearer: Who pays the fees (default `PAYER`).
-            items: The lines to bill (currency = `currency`). Required unless `amount` or
-                `source_id` is given.
-            max_poll_interval: The longest interval between status polls, in seconds (default:
-                the wait's). An ``int``, a ``float`` or a ``timedelta``.
+            items: The lines to bill (currency = `currency`). Required unless `source_id` is
+                given.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
             note: The document's note (default `"Payment"`).
             party_id: Start from this existing party.
-            pay_currency: The currency the payer pays in (default: the document's when the
-                wallet supports it).
+            pay_currency: The currency the payer pays in (the execution's `currency`). Default:
+                the document's currency when the wallet supports it, else the wallet's first
+                currency (FX applies).
             payer_email: The payer's email.
             payer_name: The payer's full name (required when the flow creates the party).
-            payment_account_id: Collect from this existing `COLLECTION` payment account.
-            poll_interval: The first interval between status polls, in seconds (default: the
-                wait's). An ``int``, a ``float`` or a ``timedelta``.
+            payment_account_id: Collect from this existing `COLLECTION` payment account instead
+                of registering the wallet.
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             predict_fees: Whether to predict amounts and fees before paying (default `true`).
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
-                journaled before the call.
+                journaled before the call. Give your own to store it with your order before the flow
+                starts. The key is bound to this attempt's session: running the flow again with it
+                is refused (`Conflict`, nothing sent), so an interrupted flow is resumed with
+                `client.status().wait(..)` or `client.reconcile(..)`.
             relationship_type: The counterparty's relationship (default `CUSTOMER`).
             source_id: Pay this existing invoice or order.
             source_reference: Your own free-form reference stored on the document (not the
@@ -4096,8 +4122,8 @@ class AsyncClient(AsyncClientBase):
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
-                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4172,16 +4198,17 @@ class AsyncClient(AsyncClientBase):
             account_name: The payment account's label (default `"<recipient> <METHOD> payout"`).
             country_code: The recipient's country (ISO 3166-1 alpha-2); default: the operator
                 prediction's country.
-            device: The device authorizing the payout (audit). Default: this server, as
-                `SERVER`.
+            device: The device authorizing the payout (audit). Default: this server, as `SERVER`
+                with the SDK's user agent and `client_ip` `0.0.0.0` (unknown) — give the real one in
+                production.
             execute_policy: How the execution resolves ambiguous outcomes.
-            max_poll_interval: The longest interval between status polls, in seconds (default:
-                the wait's). An ``int``, a ``float`` or a ``timedelta``.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
             party_id: Use this existing party (no party or counterparty is created).
             payout_account_id: Pay to this existing `PAYOUT` payment account (nothing else is
                 created).
-            poll_interval: The first interval between status polls, in seconds (default: the
-                wait's). An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             recipient_email: The recipient's email.
             recipient_name: The recipient's name (required unless `party_id` or
                 `payout_account_id` is given).
@@ -4192,8 +4219,8 @@ class AsyncClient(AsyncClientBase):
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
-                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4245,22 +4272,23 @@ class AsyncClient(AsyncClientBase):
         Args:
             amount: The amount, in major units of `currency`.
             currency: ISO 4217 currency code.
-            from_wallet_id: Your Dollr wallet to debit.
+            from_wallet_id: Your Dollr wallet to debit (the `wallet_id` of a payout session, or
+                the merchant portal).
             to_counterparty_id: The counterparty to credit.
             execute_policy: How the execution resolves ambiguous outcomes.
             expires_at: When the session expires (default: 15 minutes from now). Must be in the
                 future.
-            max_poll_interval: The longest interval between status polls, in seconds (default:
-                the wait's). An ``int``, a ``float`` or a ``timedelta``.
-            poll_interval: The first interval between status polls, in seconds (default: the
-                wait's). An ``int``, a ``float`` or a ``timedelta``.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
-                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4304,26 +4332,26 @@ class AsyncClient(AsyncClientBase):
 
         Args:
             amount: The amount to refund (partial or full), in major units of the original
-                payment.
-            original_payment_intent_id: The payment intent of the original, completed
-                collection.
-            currency: The original payment's currency, when known: the amount's decimals are
-                checked against it locally. Not sent.
+                payment. More than was paid is refused by the API.
+            original_payment_intent_id: The payment intent of the original, completed collection
+                (merchant portal or transaction history; the execution response does not carry it).
+            currency: The original payment's currency, when you know it: the amount's decimals
+                are then checked against it before sending. Not sent.
             execute_policy: How the execution resolves ambiguous outcomes.
             expires_at: When the session expires (default: 15 minutes from now). Must be in the
                 future.
-            max_poll_interval: The longest interval between status polls, in seconds (default:
-                the wait's). An ``int``, a ``float`` or a ``timedelta``.
-            poll_interval: The first interval between status polls, in seconds (default: the
-                wait's). An ``int``, a ``float`` or a ``timedelta``.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
             reason: Why the money goes back.
             reference_id: The execution's idempotency key (UUID v4). Default: a new one,
                 journaled before the call.
             step_retries: Retries of a step that is harmless to repeat, after a transient
                 failure (default 4).
             wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
-                `FAILED`, in seconds (default 180). Reaching it is not an error: the outcome says
-                `settled: false`. An ``int``, a ``float`` or a ``timedelta``.
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4370,20 +4398,22 @@ class AsyncClient(AsyncClientBase):
 
         Args:
             currency: ISO 4217 currency code.
-            phone: The payer's phone, E.164 digits without `+`.
-            amount: The amount of a single line (the core's default line).
+            phone: The payer's phone, E.164 digits without `+` (Dollr matches or creates the
+                party by it).
+            amount: The amount of a single line (named `Payment`, quantity 1) instead of
+                `items`.
             cancel_url: Where the page sends the payer on cancel (absolute http(s) URL).
             counterparty_id: Bill this existing counterparty instead of matching one from the
                 payer details.
             due_date: When payment is due.
             expires_at: When the link expires.
-            items: The lines (each amount is the line's total, in `currency`).
+            items: The lines (at least one); each amount is the line's total.
             note: A note on the document.
             payer_email: The payer's email.
             payer_name: The payer's name.
             relationship_type: How the payer relates to you.
             source_reference: Your own free-form reference stored on the document.
-            source_type: `INVOICE` (default) or `ORDER`.
+            source_type: `INVOICE` (default) or `ORDER` (sent as `source_kind`).
             success_url: Where the page sends the payer after paying (absolute http(s) URL).
         """
         result = await self._call(
@@ -4446,11 +4476,12 @@ class AsyncClient(AsyncClientBase):
         Args:
             source_type: `INVOICE` or `ORDER`.
             source_id: The document's id.
-            max_poll_interval: The longest interval between polls, in seconds. An ``int``, a
-                ``float`` or a ``timedelta``.
-            poll_interval: The first interval between polls, in seconds. An ``int``, a ``float``
-                or a ``timedelta``.
-            timeout: The deadline, in seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_poll_interval: The longest interval, reached by doubling (default 5 s, the docs'
+                upper bound). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            poll_interval: The first interval between polls (default 1 s). In seconds. An
+                ``int``, a ``float`` or a ``timedelta``.
+            timeout: The deadline (default 10 minutes: a payer on a hosted page may take a
+                while). In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
                 on this event loop.
         """
@@ -4481,8 +4512,11 @@ class AsyncClient(AsyncClientBase):
         Args:
             execute_policy: The policy for resubmissions.
             payout_passcode: The passcode to resubmit payouts with (the journal never stores
-                it).
-            resubmit: POST intents the API has never seen again, with the same reference id.
+                it). Without it, payouts are reported `NotSubmitted` and left alone.
+            resubmit: POST intents the API has not seen (yet) again, with the same reference id
+                (off by default: reconcile only looks). The API deduplicates the reference id, so a
+                late landing of the first POST and the resubmission are one payment; a refusal (e.g.
+                the session expired) moves nothing and resolves the intent as `Rejected`.
         """
         result = await self._call(
             "reconcile",

@@ -249,13 +249,6 @@ typedef void (*UniffiCallbackInterfaceAccessTokenProviderMethod0)(uint64_t, int8
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FLOW_PROGRESS_LISTENER_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FLOW_PROGRESS_LISTENER_METHOD0
-typedef void (*UniffiCallbackInterfaceFlowProgressListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
-        RustCallStatus *_Nonnull uniffiCallStatus
-    );
-
-#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_TRANSITION_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_TRANSITION_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceTransitionListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
@@ -270,15 +263,6 @@ typedef struct UniffiVTableCallbackInterfaceAccessTokenProvider {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceAccessTokenProviderMethod0 _Nonnull accessToken;
 } UniffiVTableCallbackInterfaceAccessTokenProvider;
-
-#endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FLOW_PROGRESS_LISTENER
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FLOW_PROGRESS_LISTENER
-typedef struct UniffiVTableCallbackInterfaceFlowProgressListener {
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
-    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfaceFlowProgressListenerMethod0 _Nonnull onProgress;
-} UniffiVTableCallbackInterfaceFlowProgressListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_TRANSITION_LISTENER
@@ -392,7 +376,7 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(uint64_t ptr, RustBu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(uint64_t ptr, RustBuffer source_type, int64_t source_id, RustBuffer timeout, RustBuffer poll_interval, RustBuffer max_poll_interval, RustBuffer listener
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(uint64_t ptr, RustBuffer source_type, int64_t source_id, RustBuffer options
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WITH_OPTIONS
@@ -473,26 +457,6 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_status(uint64_t ptr, RustCallSta
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_CLONE_FLOWPROGRESSLISTENER
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_CLONE_FLOWPROGRESSLISTENER
-uint64_t uniffi_dollr_ffi_fn_clone_flowprogresslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_FREE_FLOWPROGRESSLISTENER
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_FREE_FLOWPROGRESSLISTENER
-void uniffi_dollr_ffi_fn_free_flowprogresslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_INIT_CALLBACK_VTABLE_FLOWPROGRESSLISTENER
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_INIT_CALLBACK_VTABLE_FLOWPROGRESSLISTENER
-void uniffi_dollr_ffi_fn_init_callback_vtable_flowprogresslistener(const UniffiVTableCallbackInterfaceFlowProgressListener* _Nonnull vtable
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_FLOWPROGRESSLISTENER_ON_PROGRESS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_FLOWPROGRESSLISTENER_ON_PROGRESS
-void uniffi_dollr_ffi_fn_method_flowprogresslistener_on_progress(uint64_t ptr, RustBuffer progress, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_CLONE_CHECKOUTS
@@ -1666,12 +1630,6 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_sessions(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_STATUS
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_status(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_FLOWPROGRESSLISTENER_ON_PROGRESS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_FLOWPROGRESSLISTENER_ON_PROGRESS
-uint16_t uniffi_dollr_ffi_checksum_method_flowprogresslistener_on_progress(void
     
 );
 #endif

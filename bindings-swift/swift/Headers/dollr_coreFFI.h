@@ -243,6 +243,42 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FLOW_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FLOW_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceFlowListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FLOW_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FLOW_LISTENER
+typedef struct UniffiVTableCallbackInterfaceFlowListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceFlowListenerMethod0 _Nonnull onProgress;
+} UniffiVTableCallbackInterfaceFlowListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_CLONE_FLOWLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_CLONE_FLOWLISTENER
+uint64_t uniffi_dollr_core_fn_clone_flowlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_FREE_FLOWLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_FREE_FLOWLISTENER
+void uniffi_dollr_core_fn_free_flowlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_INIT_CALLBACK_VTABLE_FLOWLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_INIT_CALLBACK_VTABLE_FLOWLISTENER
+void uniffi_dollr_core_fn_init_callback_vtable_flowlistener(const UniffiVTableCallbackInterfaceFlowListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_METHOD_FLOWLISTENER_ON_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_METHOD_FLOWLISTENER_ON_PROGRESS
+void uniffi_dollr_core_fn_method_flowlistener_on_progress(uint64_t ptr, RustBuffer progress, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_METHOD_CHECKOUTMODE_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_FN_METHOD_CHECKOUTMODE_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_dollr_core_fn_method_checkoutmode_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
@@ -571,6 +607,12 @@ void ffi_dollr_core_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_DOLLR_CORE_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_DOLLR_CORE_RUST_FUTURE_COMPLETE_VOID
 void ffi_dollr_core_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_CHECKSUM_METHOD_FLOWLISTENER_ON_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_CORE_CHECKSUM_METHOD_FLOWLISTENER_ON_PROGRESS
+uint16_t uniffi_dollr_core_checksum_method_flowlistener_on_progress(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_DOLLR_CORE_UNIFFI_CONTRACT_VERSION

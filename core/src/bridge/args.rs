@@ -92,6 +92,15 @@ pub(crate) struct RequestShape {
 }
 
 impl RequestShape {
+    /// This shape, also accepting (for the unknown-key check and its hint) the names of `others`,
+    /// the parts [`Args::split`] takes off before.
+    pub(crate) fn also_knowing(mut self, others: &[&RequestShape]) -> RequestShape {
+        for other in others {
+            self.known.extend(other.known.iter().cloned());
+        }
+        self
+    }
+
     /// The shape of request type `R` for an operation with the `positional` parameters.
     pub(crate) fn of<R: JsonSchema>(positional: &[&str]) -> RequestShape {
         let mut generator = schema::generator(schema::Contract::Input);
@@ -238,6 +247,27 @@ impl Args {
                 "value_error.missing",
             )),
         }
+    }
+
+    /// Whether the caller gave `key` (not `null`).
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Takes the arguments that belong to `shape` (a second core type read from the same flat
+    /// object, e.g. a flow's `FlowOptions` beside its request), checks them against it and
+    /// deserializes them: errors name the field as the caller wrote it.
+    pub(crate) fn split<T: DeserializeOwned>(&mut self, shape: &RequestShape) -> Result<T> {
+        let (taken, rest) = std::mem::take(&mut self.map)
+            .into_iter()
+            .partition(|(key, _)| shape.known.contains(key));
+        self.map = rest;
+        let part = Args {
+            operation: self.operation,
+            map: taken,
+        };
+        part.check(shape)?;
+        part.request()
     }
 
     /// Deserializes the remaining arguments into the request type with the core's own

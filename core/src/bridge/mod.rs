@@ -39,14 +39,16 @@
 
 mod args;
 mod drive;
+mod flows;
+pub(crate) mod millis;
 mod options;
 pub(crate) mod registry;
 mod schema;
 mod uniffi_wrappers;
-mod views;
 
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -54,7 +56,7 @@ pub use self::drive::{panic_text, poll_once, BoxedCall, FirstPoll};
 pub use self::options::{client_from_options, ClientOptions};
 pub use self::uniffi_wrappers::uniffi_resources_rs;
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// The version of the schema's format (not of the SDK): bumped when the document's structure
 /// changes incompatibly.
@@ -127,9 +129,59 @@ pub(crate) fn output<T: Serialize + ?Sized>(value: &T) -> Result<Value> {
 /// name), `message`, `status`, `details` (`[{loc, msg, type}]`), `retry_after_ms`,
 /// `reference_id`, `request_id`. Never contains a secret (the error never holds one).
 pub fn error_json(error: &Error) -> Value {
-    output(&views::ErrorView::from(error)).unwrap_or_else(
+    output(error).unwrap_or_else(
         |_| serde_json::json!({"kind": error.kind().name(), "message": error.message()}),
     )
+}
+
+// The JSON form of an `Error` (its fields are private to the error module).
+/// An error as JSON: the same fields the bindings' exceptions carry.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ErrorInfo")]
+struct ErrorInfo<'a> {
+    /// The stable category (`Validation`, `NotFound`, …; see `errors`).
+    kind: ErrorKind,
+    /// The human-readable message (no secrets).
+    message: &'a str,
+    /// The HTTP status, when the API answered.
+    status: Option<u16>,
+    /// Field-level problems (422 or client-side validation).
+    details: &'a [crate::error::ValidationDetail],
+    /// How long the API asked to wait (429).
+    #[serde(with = "millis::opt")]
+    #[schemars(with = "Option<u64>")]
+    retry_after_ms: Option<std::time::Duration>,
+    /// The execution `reference_id` the error concerns.
+    reference_id: Option<&'a str>,
+    /// The API's request id.
+    request_id: Option<&'a str>,
+}
+
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        ErrorInfo {
+            kind: self.kind(),
+            message: self.message(),
+            status: self.status(),
+            details: self.details(),
+            retry_after_ms: self.retry_after(),
+            reference_id: self.reference_id(),
+            request_id: self.request_id(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl JsonSchema for Error {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ErrorInfo".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ErrorInfo::json_schema(generator)
+    }
 }
 
 /// A field path as camelCase languages spell it (JS, Kotlin, Swift): the core and the API name
@@ -231,5 +283,5 @@ pub fn schema_json() -> String {
 /// A flow event as the bridge sends it (exposed for the CLI and tests that print flows the way
 /// bindings see them).
 pub fn flow_event_json(progress: &crate::flows::FlowProgress) -> Result<Value> {
-    registry::flow_event(progress)
+    output(progress)
 }

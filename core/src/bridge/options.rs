@@ -42,7 +42,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "timeout_ms",
-        deserialize_with = "millis::deserialize"
+        deserialize_with = "crate::bridge::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -51,7 +51,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "connect_timeout_ms",
-        deserialize_with = "millis::deserialize"
+        deserialize_with = "crate::bridge::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -64,7 +64,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "initial_backoff_ms",
-        deserialize_with = "millis::deserialize"
+        deserialize_with = "crate::bridge::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -73,7 +73,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "max_backoff_ms",
-        deserialize_with = "millis::deserialize"
+        deserialize_with = "crate::bridge::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -83,7 +83,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "max_retry_after_ms",
-        deserialize_with = "millis::deserialize"
+        deserialize_with = "crate::bridge::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -193,17 +193,4 @@ pub fn client_from_options(options: ClientOptions, sdk_language: &str) -> Result
     options
         .apply(Client::builder().sdk_language(sdk_language))
         .build()
-}
-
-/// A duration as integer milliseconds on the bridge (`*_ms`, `null` = not given).
-mod millis {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer};
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        Ok(Option::<u64>::deserialize(deserializer)?.map(Duration::from_millis))
-    }
 }

@@ -10,26 +10,19 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::bridge::flows::{self, transitions};
 use crate::bridge::schema::SchemaContext;
-use crate::bridge::views::{
-    single_line_amount, CollectArgs, CollectOutcomeView, EventView, FlowEventCommon,
-    HostedCheckoutArgs, HostedCheckoutView, PaymentVerificationView, PayoutArgs, PayoutOutcomeView,
-    ReconcileArgs, ReconcileReportView, RefundArgs, RefundOutcomeView, SourceWaitArgs,
-    SourceWaitOutcomeView, TransferArgs, TransferOutcomeView, WaitArgs, WaitOutcomeView,
-};
-use crate::bridge::{output, EventSink};
+use crate::bridge::EventSink;
 use crate::client::Client;
-use crate::enums::{OperationType, SourceType};
+use crate::enums::OperationType;
 use crate::error::Result;
-use crate::flows::{FlowProgress, ProgressCallback};
-use crate::ids::Id;
-use crate::wait::{Transition, TransitionCallback};
+use crate::wait::{WaitOptions, WaitOutcome};
 
 /// The future of one bridge call.
 pub(crate) type OperationFuture<'a> = Pin<Box<dyn Future<Output = Result<Value>> + Send + 'a>>;
@@ -148,48 +141,6 @@ pub(crate) mod support {
     pub(crate) use serde_json::Value;
 }
 
-/// The progress callback that forwards flow events to the sink as JSON.
-fn progress(sink: &Option<EventSink>) -> Option<ProgressCallback> {
-    let sink = sink.clone()?;
-    let callback: ProgressCallback =
-        Arc::new(move |progress: &FlowProgress| match flow_event(progress) {
-            Ok(event) => sink(event),
-            Err(error) => {
-                tracing::warn!(error = %error, "a flow event could not be encoded for the bridge")
-            }
-        });
-    Some(callback)
-}
-
-/// A flow event as JSON: its own fields, `event` (the core's stable name), `elapsed_ms`, `at`
-/// and `message`.
-pub(crate) fn flow_event(progress: &FlowProgress) -> Result<Value> {
-    let mut event = output(&EventView::from(progress.event.clone()))?;
-    let common = output(&FlowEventCommon::of(progress))?;
-    if let (Some(event), Value::Object(common)) = (event.as_object_mut(), common) {
-        event.extend(common);
-        event.insert(
-            "event".to_string(),
-            Value::String(progress.event.name().to_string()),
-        );
-    }
-    Ok(event)
-}
-
-/// The transition callback that forwards `status.wait` changes to the sink as JSON.
-fn transitions(sink: &Option<EventSink>) -> Option<TransitionCallback> {
-    let sink = sink.clone()?;
-    let callback: TransitionCallback = Arc::new(move |transition: &Transition| {
-        match output(&EventView::from(transition)) {
-            Ok(event) => sink(event),
-            Err(error) => {
-                tracing::warn!(error = %error, "a status transition could not be encoded for the bridge")
-            }
-        }
-    });
-    Some(callback)
-}
-
 /// Every operation, in a stable order.
 pub(crate) fn operations() -> &'static [Operation] {
     static OPERATIONS: OnceLock<Vec<Operation>> = OnceLock::new();
@@ -242,96 +193,8 @@ fn build() -> Vec<Operation> {
         }
     }
 
-    // flows
-    ops.push(op! {
-        "collect", "Collects a mobile-money payment end to end: operator prediction, party, counterparty, invoice/order, items, publish, fee prediction, payment account, session, exactly-once execution, wait, receipt. A payment that ends `FAILED` is a result, not an error; one still in flight at the deadline has `settled: false` (resume with `status.wait` or `reconcile`, never with a new payment). Reports each step as an event.";
-        params {}
-        request req: CollectArgs ["arg"];
-        returns CollectOutcomeView;
-        events true;
-        |c, ev| {
-            let amount_given = req.amount_given();
-            let outcome = c.collect(&req.into_core(progress(&ev))?).await;
-            CollectOutcomeView::from(outcome.map_err(|e| single_line_amount(e, amount_given))?)
-        }
-    });
-    ops.push(op! {
-        "payout", "Pays out to a mobile-money wallet end to end (operator prediction, party and counterparty when needed, payout account reused per client, session, exactly-once execution with the passcode, wait). A payout that ends `FAILED` is a result; a refused passcode is `PermissionDenied`. Reports each step as an event.";
-        params {}
-        request req: PayoutArgs ["arg"];
-        returns PayoutOutcomeView;
-        events true;
-        |c, ev| { PayoutOutcomeView::from(c.payout(&req.into_core(progress(&ev))).await?) }
-    });
-    ops.push(op! {
-        "transfer", "Transfers from one of your wallets to a counterparty end to end (session, exactly-once execution, wait). Reports each step as an event.";
-        params {}
-        request req: TransferArgs ["arg"];
-        returns TransferOutcomeView;
-        events true;
-        |c, ev| { TransferOutcomeView::from(c.transfer(&req.into_core(progress(&ev))).await?) }
-    });
-    ops.push(op! {
-        "refund", "Refunds (part of) an earlier collection end to end (session, exactly-once execution, wait). Reports each step as an event.";
-        params {}
-        request req: RefundArgs ["arg"];
-        returns RefundOutcomeView;
-        events true;
-        |c, ev| { RefundOutcomeView::from(c.refund(&req.into_core(progress(&ev))).await?) }
-    });
-    ops.push(op! {
-        "hosted_checkout", "Creates an invoice or order with a hosted payment page; send the payer to `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect alone).";
-        params {}
-        request req: HostedCheckoutArgs ["arg"];
-        returns HostedCheckoutView;
-        events false;
-        |c, ev| {
-            let amount_given = req.amount_given();
-            let checkout = c.hosted_checkout(&req.into_core()?).await;
-            HostedCheckoutView::from(checkout.map_err(|e| single_line_amount(e, amount_given))?)
-        }
-    });
-    ops.push(op! {
-        "verify_paid", "Asks the API whether the document is `PAID`. Call it before fulfilling; a redirect to `success_url` proves nothing.";
-        params {
-            source_type: SourceType ["arg"] "`INVOICE` or `ORDER`.",
-            source_id: Id ["arg"] "The document's id."
-        }
-        request _r: NoArgs ["none"];
-        returns PaymentVerificationView;
-        events false;
-        |c, ev| { PaymentVerificationView::from(c.verify_paid(source_type, source_id).await?) }
-    });
-    ops.push(op! {
-        "wait_source_paid", "Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an error: `timed_out`). Each status change is sent as a `source_status_changed` event.";
-        params {
-            source_type: SourceType ["arg"] "`INVOICE` or `ORDER`.",
-            source_id: Id ["arg"] "The document's id."
-        }
-        request req: SourceWaitArgs ["arg"];
-        returns SourceWaitOutcomeView;
-        events true;
-        |c, ev| {
-            let options = req.into_core(progress(&ev));
-            SourceWaitOutcomeView::from(c.wait_source_paid(source_type, source_id, options).await?)
-        }
-    });
-    ops.push(op! {
-        "reconcile", "Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its current status; optionally resubmits those the API never saw, with the same reference id.";
-        params {}
-        request req: ReconcileArgs ["arg"];
-        returns ReconcileReportView;
-        events false;
-        |c, ev| { ReconcileReportView::from(c.reconcile(req.into_core()).await?) }
-    });
-    ops.push(op! {
-        "forget_payment_accounts", "Forgets the payment accounts the flows remembered for this client, so the next collect or payout registers the wallet again (e.g. after resetting a sandbox).";
-        params {}
-        request _r: NoArgs ["none"];
-        returns ();
-        events false;
-        |c, ev| { c.forget_payment_accounts() }
-    });
+    // flows (`bridge/flows.rs`: their arguments are the core's request and options types)
+    ops.extend(flows::operations());
 
     ops
 }
@@ -346,12 +209,12 @@ fn status_wait() -> Operation {
             reference_id: String ["path"] "The execution's idempotency key (UUID v4).",
             operation: OperationType ["arg"] "Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`)."
         }
-        request req: WaitArgs ["arg"];
-        returns WaitOutcomeView;
+        request req: WaitOptions ["arg"];
+        returns WaitOutcome;
         events true;
         |c, ev| {
-            let options = req.into_core(transitions(&ev));
-            WaitOutcomeView::from(c.status().wait(operation, &reference_id, options).await?)
+            let options = WaitOptions { on_transition: transitions(&ev), ..req };
+            c.status().wait(operation, &reference_id, options).await?
         }
     }
 }

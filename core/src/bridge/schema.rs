@@ -14,8 +14,9 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use crate::bridge::views::{EventView, FlowEventCommon};
 use crate::bridge::ClientOptions;
+use crate::flows::{FlowEvent, FlowProgress};
+use crate::wait::Transition;
 
 /// Which direction a schema describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,12 +91,31 @@ fn is_enum(def: &Value) -> bool {
     def.get("enum").is_some() || const_values(def).is_some()
 }
 
+/// A schema's description, as the bindings show it: the core's doc comment with rustdoc's
+/// intra-doc links (`` [`Client::reconcile`] ``) written as plain code (`` `Client::reconcile` ``).
 fn description(schema: &Value) -> String {
-    schema
+    let text = schema
         .get("description")
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+        .unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("[`") {
+        let Some(end) = rest[start + 2..].find("`]").map(|at| start + 2 + at) else {
+            break;
+        };
+        let after = rest[end + 2..].chars().next();
+        out.push_str(&rest[..start]);
+        if matches!(after, Some('(' | '[')) {
+            // A real Markdown link: kept as written.
+            out.push_str(&rest[start..end + 2]);
+        } else {
+            out.push_str(&rest[start + 1..end + 1]);
+        }
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The grammar type of a JSON Schema, and whether `null` is allowed:
@@ -233,16 +253,35 @@ impl SchemaContext {
     /// The whole schema document around the operation entries.
     pub(crate) fn document(mut self, operations: Vec<Value>) -> Value {
         let client_options = self.request_params::<ClientOptions>("option");
-        let common = self.output.subschema_for::<FlowEventCommon>();
-        let event = self.output.subschema_for::<EventView>();
+        // Flow events: each `FlowEvent` variant with the fields every `FlowProgress` adds beside
+        // it (`elapsed_ms`, `at`, `message`); then the `transition` event of `status.wait`.
+        let progress = self.output.subschema_for::<FlowProgress>();
+        let event = self.output.subschema_for::<FlowEvent>();
+        let transition = self.output.subschema_for::<Transition>();
         let output_defs = self.output.definitions().clone();
-        let common_fields = field_list(resolve(common.as_value(), &output_defs), &output_defs);
-        let events = events_of(
+        let common_fields = field_list(resolve(progress.as_value(), &output_defs), &output_defs);
+        let mut events = events_of(
             resolve(event.as_value(), &output_defs),
             &output_defs,
             &common_fields,
         );
-        let skip = ["NoArgs", "ClientOptions", "FlowEventCommon", "Event"];
+        let transition = resolve(transition.as_value(), &output_defs);
+        events.push(json!({
+            "name": "transition",
+            "doc": description(transition),
+            "fields": field_list(transition, &output_defs),
+        }));
+        // Not models: the argument parts read beside a flow's request, and the event types
+        // (listed under `events`).
+        let skip = [
+            "NoArgs",
+            "ClientOptions",
+            "FlowOptions",
+            "SingleLine",
+            "FlowProgress",
+            "FlowEvent",
+            "Transition",
+        ];
 
         let mut models: BTreeMap<String, (String, Vec<Field>)> = BTreeMap::new();
         let mut enums: BTreeMap<String, Value> = BTreeMap::new();
@@ -418,9 +457,7 @@ fn events_of(def: &Value, defs: &Map<String, Value>, common: &[Value]) -> Vec<Va
                 .filter(|field| field.name != "event")
                 .map(Field::to_model_json)
                 .collect();
-            if name != "transition" {
-                fields.extend(common.iter().cloned());
-            }
+            fields.extend(common.iter().cloned());
             Some(json!({"name": name, "doc": description(branch), "fields": fields}))
         })
         .collect()

@@ -26,14 +26,20 @@ use crate::validate::{self, Validate};
 /// A hosted checkout to create: the payer's details, the lines and the redirects.
 #[derive(Clone, Debug)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct HostedCheckoutRequest {
     /// `INVOICE` (default) or `ORDER` (sent as `source_kind`).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default = "crate::flows::default_source_type")
+    )]
     pub source_type: SourceType,
     /// The payer's phone, E.164 digits without `+` (Dollr matches or creates the party by it).
     pub phone: String,
     /// ISO 4217 currency code.
     pub currency: String,
     /// The lines (at least one); each amount is the line's total.
+    #[cfg_attr(feature = "bridge", serde(default))]
     pub items: Vec<CheckoutItem>,
     /// The payer's name.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -52,6 +58,11 @@ pub struct HostedCheckoutRequest {
     pub source_reference: Option<String>,
     /// When payment is due.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::time::lenient_opt"),
+        schemars(with = "Option<crate::time::TimestampSchema>")
+    )]
     pub due_date: Option<Timestamp>,
     /// Where the page sends the payer after paying (absolute http(s) URL).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -61,9 +72,19 @@ pub struct HostedCheckoutRequest {
     pub cancel_url: Option<String>,
     /// When the link expires.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::time::lenient_opt"),
+        schemars(with = "Option<crate::time::TimestampSchema>")
+    )]
     pub expires_at: Option<Timestamp>,
     /// Bill this existing counterparty instead of matching one from the payer details.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::ids::flexible_opt"),
+        schemars(with = "Option<i64>")
+    )]
     pub counterparty_id: Option<Id>,
 }
 
@@ -72,9 +93,13 @@ impl HostedCheckoutRequest {
     pub fn new(phone: impl Into<String>, amount: Decimal, currency: impl Into<String>) -> Self {
         let currency = currency.into();
         HostedCheckoutRequest {
-            source_type: SourceType::Invoice,
+            source_type: crate::flows::default_source_type(),
             phone: phone.into(),
-            items: vec![CheckoutItem::new("Payment", currency.clone(), amount)],
+            items: vec![CheckoutItem::new(
+                crate::flows::DEFAULT_LINE_NAME,
+                currency.clone(),
+                amount,
+            )],
             currency,
             payer_name: None,
             payer_email: None,
@@ -158,6 +183,7 @@ impl HostedCheckoutRequest {
 /// A created hosted checkout: send the payer to `url`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct HostedCheckout {
     /// The hosted payment page.
     pub url: String,
@@ -168,10 +194,20 @@ pub struct HostedCheckout {
     /// The document's number.
     pub source_number: String,
     /// The document's total.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::money::exact"),
+        schemars(with = "crate::money::DecimalSchema")
+    )]
     pub total_amount: Decimal,
     /// The document's currency.
     pub currency: String,
     /// When the link expires.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::time::lenient_opt"),
+        schemars(with = "Option<crate::time::TimestampSchema>")
+    )]
     pub expires_at: Option<Timestamp>,
     /// The API's full answer.
     pub checkout: CheckoutLink,
@@ -180,6 +216,7 @@ pub struct HostedCheckout {
 /// Whether a document is paid, from the API (never from a redirect).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct PaymentVerification {
     /// `true` only when the API says the document is `PAID`: fulfil then, and only then.
     pub paid: bool,
@@ -192,14 +229,25 @@ pub struct PaymentVerification {
 /// One observed change of a document's status.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct SourceTransition {
     /// The status before (`None` for the first status seen).
     pub from: Option<SourceStatus>,
     /// The status observed.
     pub to: SourceStatus,
     /// When the SDK observed it.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::time::lenient"),
+        schemars(with = "crate::time::TimestampSchema")
+    )]
     pub at: Timestamp,
     /// Time since the wait started.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "elapsed_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub elapsed: Duration,
 }
 
@@ -213,16 +261,47 @@ impl fmt::Display for SourceTransition {
     }
 }
 
-/// How [`Client::wait_source_paid`] polls.
+/// How [`Client::wait_source_paid`] polls. On the bridge durations are integer milliseconds
+/// (`timeout_ms`, …) and status changes go to the call's events.
 #[derive(Clone, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct SourceWaitOptions {
     /// The deadline (default 10 minutes: a payer on a hosted page may take a while).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, rename = "timeout_ms", with = "crate::bridge::millis::opt"),
+        schemars(with = "Option<u64>")
+    )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub timeout: Option<Duration>,
     /// The first interval between polls (default 1 s).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(
+            default,
+            rename = "poll_interval_ms",
+            with = "crate::bridge::millis::opt"
+        ),
+        schemars(with = "Option<u64>")
+    )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub poll_interval: Option<Duration>,
     /// The longest interval, reached by doubling (default 5 s, the docs' upper bound).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(
+            default,
+            rename = "max_poll_interval_ms",
+            with = "crate::bridge::millis::opt"
+        ),
+        schemars(with = "Option<u64>")
+    )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub max_poll_interval: Option<Duration>,
-    /// Called for each status change as it is observed.
+    /// Receives each status change as it is observed.
+    #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub on_progress: Option<ProgressCallback>,
 }
 
@@ -232,7 +311,10 @@ impl fmt::Debug for SourceWaitOptions {
             .field("timeout", &self.timeout)
             .field("poll_interval", &self.poll_interval)
             .field("max_poll_interval", &self.max_poll_interval)
-            .field("on_progress", &self.on_progress.as_ref().map(|_| "Fn(..)"))
+            .field(
+                "on_progress",
+                &self.on_progress.as_ref().map(|_| "FlowListener"),
+            )
             .finish()
     }
 }
@@ -253,7 +335,7 @@ impl SourceWaitOptions {
         self.max_poll_interval = Some(interval);
         self
     }
-    /// Sets the progress callback.
+    /// Sets a closure as the progress listener.
     pub fn on_progress(
         mut self,
         callback: impl Fn(&crate::flows::FlowProgress) + Send + Sync + 'static,
@@ -266,6 +348,7 @@ impl SourceWaitOptions {
 /// How a wait for payment ended.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct SourceWaitOutcome {
     /// `true` when the document is `PAID`.
     pub paid: bool,

@@ -52,15 +52,22 @@ use crate::validate;
 /// then be empty).
 #[derive(Clone, Debug)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct CollectRequest {
     /// The payer's mobile-money wallet, E.164 digits without `+` (e.g. `231771234567`).
     pub phone: String,
     /// The document's currency (ISO 4217). With `source_id` it may be left empty (the document's
     /// currency applies); if given it must match the document.
+    #[cfg_attr(feature = "bridge", serde(default))]
     pub currency: String,
     /// The lines to bill (currency = `currency`). Required unless `source_id` is given.
+    #[cfg_attr(feature = "bridge", serde(default))]
     pub items: Vec<LineItem>,
     /// `INVOICE` (default) or `ORDER`.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default = "crate::flows::default_source_type")
+    )]
     pub source_type: SourceType,
     /// The payer's full name (required when the flow creates the party).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -72,20 +79,38 @@ pub struct CollectRequest {
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub country_code: Option<String>,
     /// The counterparty's relationship (default `CUSTOMER`).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default = "crate::flows::collect::default_relationship_type")
+    )]
     pub relationship_type: RelationshipType,
     /// The document's note (default `"Payment"`).
     #[cfg_attr(feature = "uniffi", uniffi(default = "Payment"))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default = "crate::flows::collect::default_note")
+    )]
     pub note: String,
     /// Who pays the fees (default `PAYER`).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default = "crate::flows::collect::default_fee_bearer")
+    )]
     pub fee_bearer: FeeBearer,
     /// Whether the document gets a hosted payment link (default `false`).
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    #[cfg_attr(feature = "bridge", serde(default))]
     pub as_payment_link: bool,
     /// Your own free-form reference stored on the document (not the execution's UUID).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub source_reference: Option<String>,
     /// The document's due date.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::time::lenient_opt"),
+        schemars(with = "Option<crate::time::TimestampSchema>")
+    )]
     pub due_date: Option<Timestamp>,
     /// The currency the payer pays in (the execution's `currency`). Default: the document's
     /// currency when the wallet supports it, else the wallet's first currency (FX applies).
@@ -93,18 +118,42 @@ pub struct CollectRequest {
     pub pay_currency: Option<String>,
     /// Whether to predict amounts and fees before paying (default `true`).
     #[cfg_attr(feature = "uniffi", uniffi(default = true))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default = "crate::flows::collect::default_predict_fees")
+    )]
     pub predict_fees: bool,
     /// Start from this existing party.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::ids::flexible_opt"),
+        schemars(with = "Option<i64>")
+    )]
     pub party_id: Option<Id>,
     /// Start from this existing counterparty.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::ids::flexible_opt"),
+        schemars(with = "Option<i64>")
+    )]
     pub counterparty_id: Option<Id>,
     /// Pay this existing invoice or order.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::ids::flexible_opt"),
+        schemars(with = "Option<i64>")
+    )]
     pub source_id: Option<Id>,
     /// Collect from this existing `COLLECTION` payment account instead of registering the wallet.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::ids::flexible_opt"),
+        schemars(with = "Option<i64>")
+    )]
     pub payment_account_id: Option<Id>,
     /// The payment account's label (default `"<payer> <METHOD> wallet"`).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -117,7 +166,26 @@ pub struct CollectRequest {
     pub reference_id: Option<String>,
     /// Waiting and progress.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
     pub options: FlowOptions,
+}
+
+/// The document's note when none is given.
+pub const DEFAULT_NOTE: &str = "Payment";
+
+// The defaults of the fields a caller may leave out, shared by `CollectRequest::new` and the
+// request's `Deserialize` (bridge).
+pub(crate) fn default_relationship_type() -> RelationshipType {
+    RelationshipType::Customer
+}
+pub(crate) fn default_note() -> String {
+    DEFAULT_NOTE.to_string()
+}
+pub(crate) fn default_fee_bearer() -> FeeBearer {
+    FeeBearer::Payer
+}
+pub(crate) fn default_predict_fees() -> bool {
+    true
 }
 
 impl CollectRequest {
@@ -126,19 +194,19 @@ impl CollectRequest {
         CollectRequest {
             phone: phone.into(),
             currency: currency.into(),
-            items: vec![LineItem::new("Payment", 1, amount)],
-            source_type: SourceType::Invoice,
+            items: vec![LineItem::single(amount)],
+            source_type: crate::flows::default_source_type(),
             payer_name: None,
             payer_email: None,
             country_code: None,
-            relationship_type: RelationshipType::Customer,
-            note: "Payment".to_string(),
-            fee_bearer: FeeBearer::Payer,
+            relationship_type: default_relationship_type(),
+            note: default_note(),
+            fee_bearer: default_fee_bearer(),
             as_payment_link: false,
             source_reference: None,
             due_date: None,
             pay_currency: None,
-            predict_fees: true,
+            predict_fees: default_predict_fees(),
             party_id: None,
             counterparty_id: None,
             source_id: None,
@@ -285,6 +353,7 @@ impl CollectRequest {
 /// Everything a collection did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct CollectOutcome {
     /// The party paid by (created or given).
     pub party_id: Id,
@@ -303,6 +372,11 @@ pub struct CollectOutcome {
     /// The document's number (`INV-…` / `ORD-…`).
     pub source_number: String,
     /// The document's total.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::money::exact"),
+        schemars(with = "crate::money::DecimalSchema")
+    )]
     pub total_amount: Decimal,
     /// The document's currency.
     pub currency: String,
@@ -431,7 +505,9 @@ async fn collect_with<K: FlowSourceKind>(
     request: &CollectRequest,
 ) -> Result<CollectOutcome> {
     let ctx = FlowContext::new(&request.options);
-    ctx.emit(FlowEvent::Validated { flow: "collect" });
+    ctx.emit(FlowEvent::Validated {
+        flow: "collect".into(),
+    });
     let phone = request.phone.as_str();
 
     let predictions = client.predictions();
@@ -822,7 +898,7 @@ async fn add_item_once<K: FlowSourceKind>(
                 }
                 attempt += 1;
                 ctx.emit(FlowEvent::StepRetried {
-                    step: "item",
+                    step: "item".into(),
                     attempt,
                     error: error.to_string(),
                 });

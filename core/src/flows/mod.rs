@@ -14,8 +14,8 @@
 //!   payment account, session) are retried after a transient failure, because a repeat at worst
 //!   leaves an unused record; adding an item is *checked* before it is repeated (the document's
 //!   total tells whether the lost attempt landed), because a duplicate line would change the amount;
-//! * reports each step and each observed status change to an optional progress callback as it
-//!   happens ([`FlowOptions::on_progress`]);
+//! * reports each step and each observed status change to an optional [`FlowListener`] as it
+//!   happens ([`FlowOptions::on_progress`]; a Rust closure is a listener);
 //! * returns a typed outcome with every id it created or reused. A payment that ends `FAILED` is
 //!   an outcome, not an error (read `execution.gateway_message` / `wallet_message`); a payment
 //!   still in flight at the wait deadline is an outcome with `settled == false` (resume it with
@@ -69,27 +69,85 @@ pub const DEFAULT_STEP_RETRIES: u32 = 4;
 /// How long transfer and refund sessions live when the caller does not say (`expires_at`).
 pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-/// Called for every flow step and every observed status change, as it happens. Keep it quick:
-/// it runs inline on the flow's task.
-pub type ProgressCallback = Arc<dyn Fn(&FlowProgress) + Send + Sync>;
+/// Receives every flow step and every observed status change, as it happens, on the flow's task:
+/// keep it quick (hand the value on). One trait for every caller: a Rust closure
+/// `Fn(&FlowProgress)` is a listener, the bridge forwards to its event sink, and Kotlin/Swift
+/// implement it (a uniffi foreign trait). A listener that panics (or, on the foreign side,
+/// throws) is ignored: the flow goes on.
+#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
+pub trait FlowListener: Send + Sync {
+    /// One step.
+    fn on_progress(&self, progress: FlowProgress);
+}
 
-/// Options shared by every flow.
+impl<F: Fn(&FlowProgress) + Send + Sync> FlowListener for F {
+    fn on_progress(&self, progress: FlowProgress) {
+        self(&progress)
+    }
+}
+
+/// Where a flow's (or a source wait's) progress goes.
+pub type ProgressCallback = Arc<dyn FlowListener>;
+
+/// Hands `progress` to `listener`; a listener that panics is ignored (progress is a report, never
+/// a reason to abandon a payment half way).
+pub(crate) fn notify(listener: &dyn FlowListener, progress: FlowProgress) {
+    let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        listener.on_progress(progress)
+    }));
+    if delivered.is_err() {
+        tracing::warn!("a flow progress listener panicked; the flow goes on");
+    }
+}
+
+/// Options shared by every flow. On the bridge they are arguments of the flow itself
+/// (`wait_timeout_ms`, …, next to the request's fields); progress goes to the call's events.
 #[derive(Clone, Default)]
+#[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct FlowOptions {
-    /// The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default
-    /// [`DEFAULT_WAIT_TIMEOUT`]). Reaching it is not an error: the outcome says `settled == false`.
+    /// The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default 3
+    /// minutes). Reaching it is not an error: the outcome says `settled: false`.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(
+            default,
+            rename = "wait_timeout_ms",
+            with = "crate::bridge::millis::opt"
+        ),
+        schemars(with = "Option<u64>")
+    )]
     pub wait_timeout: Option<Duration>,
-    /// The first interval between status polls (default: the wait layer's).
+    /// The first interval between status polls (default: the wait's).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(
+            default,
+            rename = "poll_interval_ms",
+            with = "crate::bridge::millis::opt"
+        ),
+        schemars(with = "Option<u64>")
+    )]
     pub poll_interval: Option<Duration>,
-    /// The longest interval between status polls, reached by backing off (default: the wait
-    /// layer's).
+    /// The longest interval between status polls, reached by backing off (default: the wait's).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(
+            default,
+            rename = "max_poll_interval_ms",
+            with = "crate::bridge::millis::opt"
+        ),
+        schemars(with = "Option<u64>")
+    )]
     pub max_poll_interval: Option<Duration>,
-    /// Retries of a step that is harmless to repeat, after a transient failure (default
-    /// [`DEFAULT_STEP_RETRIES`]).
+    /// Retries of a step that is harmless to repeat, after a transient failure (default 4).
+    #[cfg_attr(feature = "bridge", serde(default))]
     pub step_retries: Option<u32>,
-    /// How the execution resolves ambiguous outcomes (default: [`ExecutePolicy::default`]).
+    /// How the execution resolves ambiguous outcomes.
+    #[cfg_attr(feature = "bridge", serde(default))]
     pub execute_policy: Option<ExecutePolicy>,
-    /// Progress callback (the demo prints from it).
+    /// Receives each step as it happens (Rust: `.on_progress(|p| ..)`). Not data: the bridge
+    /// sends progress as the call's events instead.
+    #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
     pub on_progress: Option<ProgressCallback>,
 }
 
@@ -101,7 +159,10 @@ impl fmt::Debug for FlowOptions {
             .field("max_poll_interval", &self.max_poll_interval)
             .field("step_retries", &self.step_retries)
             .field("execute_policy", &self.execute_policy)
-            .field("on_progress", &self.on_progress.as_ref().map(|_| "Fn(..)"))
+            .field(
+                "on_progress",
+                &self.on_progress.as_ref().map(|_| "FlowListener"),
+            )
             .finish()
     }
 }
@@ -132,16 +193,34 @@ impl FlowOptions {
         self.execute_policy = Some(policy);
         self
     }
-    /// Sets the progress callback.
+    /// Sets a closure as the progress listener.
     pub fn on_progress(mut self, callback: impl Fn(&FlowProgress) + Send + Sync + 'static) -> Self {
         self.on_progress = Some(Arc::new(callback));
         self
     }
+    /// Sets the progress listener.
+    pub fn listener(mut self, listener: Arc<dyn FlowListener>) -> Self {
+        self.on_progress = Some(listener);
+        self
+    }
+}
+
+/// The name of the one line a flow bills when it is given an amount rather than lines.
+pub const DEFAULT_LINE_NAME: &str = "Payment";
+
+/// The document kind a flow creates when none is given (shared by the constructors and the
+/// requests' `Deserialize`).
+pub(crate) fn default_source_type() -> SourceType {
+    SourceType::Invoice
 }
 
 /// One line of an invoice or order created by a flow (its currency is the document's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "bridge",
+    derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)
+)]
 pub struct LineItem {
     /// What is sold (not blank).
     pub name: String,
@@ -149,6 +228,11 @@ pub struct LineItem {
     pub qty: i64,
     /// Unit price in the document's currency: at least one minor unit, no more decimals than the
     /// currency has (the SDK never rounds money).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::money::exact"),
+        schemars(with = "crate::money::DecimalSchema")
+    )]
     pub amount: Decimal,
 }
 
@@ -160,6 +244,11 @@ impl LineItem {
             qty,
             amount,
         }
+    }
+
+    /// The one line billed for a bare amount: [`DEFAULT_LINE_NAME`], quantity 1.
+    pub fn single(amount: Decimal) -> Self {
+        LineItem::new(DEFAULT_LINE_NAME, 1, amount)
     }
 
     /// `qty × amount`.
@@ -189,14 +278,25 @@ pub(crate) fn validate_items(items: &[LineItem], currency: &str) -> Result<()> {
 /// One observed change of an execution's status.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct StatusTransition {
-    /// The status before (`None` for the first status seen, the execute call's answer).
+    /// The status before (`null` for the first status seen, the execute call's answer).
     pub from: Option<ExecutionStatus>,
     /// The status observed.
     pub to: ExecutionStatus,
     /// When the SDK observed it.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::time::lenient"),
+        schemars(with = "crate::time::TimestampSchema")
+    )]
     pub at: Timestamp,
     /// Time since the execution was submitted.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "elapsed_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub elapsed: Duration,
 }
 
@@ -210,7 +310,8 @@ impl fmt::Display for StatusTransition {
     }
 }
 
-/// The receipt of a paid invoice or order.
+/// The receipt of a paid invoice or order. Its JSON form (bridge) is flat:
+/// `{source_type, source_id, number, invoice, order}` with exactly one of `invoice` and `order`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SourceReceipt {
@@ -337,14 +438,21 @@ impl SourceReceipt {
     );
 }
 
-/// What a flow reports as it goes.
+/// What a flow reports as it goes. On the bridge, an event object named by `event` (the
+/// variant in snake_case, as [`FlowEvent::name`]).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "bridge",
+    derive(serde::Serialize, schemars::JsonSchema),
+    serde(tag = "event", rename_all = "snake_case")
+)]
 pub enum FlowEvent {
     /// The input passed validation; nothing has been sent yet.
     Validated {
         /// Which flow (`collect`, `payout`, `transfer`, `refund`, `hosted_checkout`).
-        flow: &'static str,
+        flow: String,
     },
     /// The phone's operator was predicted (`payment_method` + `gateway_provider`).
     ProviderPredicted {
@@ -389,6 +497,11 @@ pub enum FlowEvent {
         /// The document's currency.
         currency: String,
         /// The document's total after this line.
+        #[cfg_attr(
+            feature = "bridge",
+            serde(with = "crate::money::exact"),
+            schemars(with = "crate::money::DecimalSchema")
+        )]
         running_total: Decimal,
     },
     /// The invoice or order is published (`ACTIVE`) and payable.
@@ -400,6 +513,11 @@ pub enum FlowEvent {
         /// Its number.
         number: String,
         /// Its total.
+        #[cfg_attr(
+            feature = "bridge",
+            serde(with = "crate::money::exact"),
+            schemars(with = "crate::money::DecimalSchema")
+        )]
         total_amount: Decimal,
         /// Its currency.
         currency: String,
@@ -429,6 +547,11 @@ pub enum FlowEvent {
         /// Its id.
         session_id: Id,
         /// When it expires.
+        #[cfg_attr(
+            feature = "bridge",
+            serde(with = "crate::time::lenient"),
+            schemars(with = "crate::time::TimestampSchema")
+        )]
         expires_at: Timestamp,
     },
     /// The execution is about to be submitted: its `reference_id` is fixed (and journaled) now.
@@ -482,7 +605,7 @@ pub enum FlowEvent {
     /// A step failed transiently and is retried (harmless to repeat, or checked first).
     StepRetried {
         /// The step (`party`, `invoice`, `item`, `session`, …).
-        step: &'static str,
+        step: String,
         /// The retry number (1 for the first retry).
         attempt: u32,
         /// Why (the error's text, no secrets).
@@ -671,15 +794,50 @@ impl fmt::Display for FlowEvent {
     }
 }
 
-/// A flow event with when it happened.
+/// A flow event with when it happened. On the bridge: the event's fields and `event` name, with
+/// `elapsed_ms`, `at` and `message` beside them.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct FlowProgress {
     /// Time since the flow started.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "elapsed_ms", with = "crate::bridge::millis"),
+        schemars(with = "u64")
+    )]
     pub elapsed: Duration,
-    /// Wall-clock time of the event.
+    /// Wall-clock time of the event (RFC 3339).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::time::lenient"),
+        schemars(with = "crate::time::TimestampSchema")
+    )]
     pub at: Timestamp,
     /// What happened.
+    #[cfg_attr(feature = "bridge", serde(flatten))]
     pub event: FlowEvent,
+    /// The event in words (its `Display`, no secrets), for logs and demos.
+    pub message: String,
+}
+
+impl FlowProgress {
+    /// `event` as it happens now, `elapsed` after its flow started.
+    pub fn new(elapsed: Duration, at: Timestamp, event: FlowEvent) -> Self {
+        FlowProgress {
+            elapsed,
+            at,
+            message: event.to_string(),
+            event,
+        }
+    }
+}
+
+/// `+elapsed ms  message`, the line a log or a demo prints.
+impl fmt::Display for FlowProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "+{} ms  {}", self.elapsed.as_millis(), self.message)
+    }
 }
 
 /// The running state of one flow: its start and its progress callback.
@@ -697,12 +855,9 @@ impl FlowContext {
     }
 
     pub(crate) fn emit(&self, event: FlowEvent) {
-        if let Some(callback) = &self.options.on_progress {
-            callback(&FlowProgress {
-                elapsed: self.started.elapsed(),
-                at: chrono::Utc::now(),
-                event,
-            });
+        if let Some(listener) = &self.options.on_progress {
+            let progress = FlowProgress::new(self.started.elapsed(), chrono::Utc::now(), event);
+            notify(listener.as_ref(), progress);
         }
     }
 
@@ -736,7 +891,7 @@ impl FlowContext {
                 Err(error) if error.is_transient() && attempt < self.step_retries() => {
                     attempt += 1;
                     self.emit(FlowEvent::StepRetried {
-                        step,
+                        step: step.to_string(),
                         attempt,
                         error: error.to_string(),
                     });
@@ -903,16 +1058,17 @@ pub(crate) async fn settle(
             if let Ok(mut all) = transitions.lock() {
                 all.push(transition.clone());
             }
-            if let Some(callback) = &callback {
-                callback(&FlowProgress {
-                    elapsed: flow_started.elapsed(),
-                    at: transition.at,
-                    event: FlowEvent::StatusChanged {
-                        operation_type: operation_type.clone(),
-                        reference_id: reference_id.clone(),
-                        transition,
-                    },
-                });
+            if let Some(listener) = &callback {
+                let at = transition.at;
+                let event = FlowEvent::StatusChanged {
+                    operation_type: operation_type.clone(),
+                    reference_id: reference_id.clone(),
+                    transition,
+                };
+                notify(
+                    listener.as_ref(),
+                    FlowProgress::new(flow_started.elapsed(), at, event),
+                );
             }
         }
     };
@@ -1040,6 +1196,135 @@ impl Client {
     }
 }
 
+/// The `amount` shorthand of the flows that bill lines (`collect`, `hosted_checkout`) on the
+/// bridge: one line of [`DEFAULT_LINE_NAME`] × 1 instead of `items`, never both.
+#[cfg(feature = "bridge")]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+pub(crate) struct SingleLine {
+    /// The amount of a single line (named `Payment`, quantity 1) instead of `items`.
+    #[serde(default, with = "crate::money::exact_opt")]
+    #[schemars(with = "Option<crate::money::DecimalSchema>")]
+    pub(crate) amount: Option<Decimal>,
+}
+
+/// A request that bills lines and can bill one line for a bare amount.
+#[cfg(feature = "bridge")]
+pub(crate) trait BillsLines {
+    /// Replaces the lines with the one line of `amount`.
+    fn bill_single_line(&mut self, amount: Decimal);
+}
+
+#[cfg(feature = "bridge")]
+impl SingleLine {
+    /// The field the flows name when the single line built from `amount` is refused.
+    const LINE_AMOUNT: &'static str = "items.0.amount";
+
+    /// Bills the amount, when given, as the request's one line; with `items` too it is refused.
+    pub(crate) fn apply_to(&self, request: &mut dyn BillsLines, items_given: bool) -> Result<()> {
+        match self.amount {
+            Some(_) if items_given => Err(Error::invalid_field(
+                "amount",
+                "give either `amount` (one line) or `items`, not both",
+            )),
+            Some(amount) => {
+                request.bill_single_line(amount);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// `error` naming `amount` instead of `items.0.amount` when the caller gave `amount` (the line
+    /// is a detail the caller never wrote). API errors are left alone.
+    pub(crate) fn name_the_amount(&self, error: Error) -> Error {
+        let names_the_line =
+            |detail: &crate::error::ValidationDetail| detail.field() == Self::LINE_AMOUNT;
+        if self.amount.is_none()
+            || error.status().is_some()
+            || !error.details().iter().any(names_the_line)
+        {
+            return error;
+        }
+        let message = error
+            .message()
+            .replace(&format!("`{}`", Self::LINE_AMOUNT), "`amount`");
+        error.with_message(message).edit_details(|detail| {
+            if names_the_line(detail) {
+                let location = detail.loc.first().cloned().unwrap_or_else(|| "body".into());
+                detail.loc = vec![location, "amount".to_string()];
+            }
+        })
+    }
+}
+
+#[cfg(feature = "bridge")]
+impl BillsLines for CollectRequest {
+    fn bill_single_line(&mut self, amount: Decimal) {
+        self.items = vec![LineItem::single(amount)];
+    }
+}
+
+#[cfg(feature = "bridge")]
+impl BillsLines for HostedCheckoutRequest {
+    fn bill_single_line(&mut self, amount: Decimal) {
+        self.items = vec![crate::models::CheckoutItem::new(
+            DEFAULT_LINE_NAME,
+            self.currency.clone(),
+            amount,
+        )];
+    }
+}
+
+// The flat JSON form of a `SourceReceipt` (a Rust enum with data has no flat JSON of its own).
+/// The receipt of a paid invoice or order: exactly one of `invoice` and `order` is set, as
+/// `source_type` says.
+#[cfg(feature = "bridge")]
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SourceReceipt")]
+struct SourceReceiptJson {
+    /// `INVOICE` or `ORDER`.
+    source_type: SourceType,
+    /// The document's id.
+    source_id: Id,
+    /// The document's number (`INV-…` / `ORD-…`).
+    number: String,
+    /// The invoice's receipt (when `source_type` is `INVOICE`).
+    invoice: Option<InvoiceReceipt>,
+    /// The order's receipt (when `source_type` is `ORDER`).
+    order: Option<OrderReceipt>,
+}
+
+#[cfg(feature = "bridge")]
+impl serde::Serialize for SourceReceipt {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        let (invoice, order) = match self {
+            SourceReceipt::Invoice(invoice) => (Some(invoice.clone()), None),
+            SourceReceipt::Order(order) => (None, Some(order.clone())),
+        };
+        SourceReceiptJson {
+            source_type: self.source_type(),
+            source_id: self.source_id(),
+            number: self.number().to_string(),
+            invoice,
+            order,
+        }
+        .serialize(serializer)
+    }
+}
+
+#[cfg(feature = "bridge")]
+impl schemars::JsonSchema for SourceReceipt {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        SourceReceiptJson::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        SourceReceiptJson::json_schema(generator)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1053,6 +1338,99 @@ mod tests {
             step_pause(1, Some(Duration::from_secs(1))),
             Duration::from_secs(1)
         );
+    }
+
+    #[test]
+    fn a_listener_that_panics_does_not_stop_the_flow() {
+        let progress = FlowProgress::new(
+            Duration::from_millis(5),
+            chrono::Utc::now(),
+            FlowEvent::Validated {
+                flow: "collect".into(),
+            },
+        );
+        assert_eq!(progress.message, "collect: input valid");
+        let panicking = |_: &FlowProgress| panic!("a listener bug");
+        // Returns normally: the panic is reported (a warning), not propagated into the flow.
+        notify(&panicking, progress.clone());
+        let seen = Mutex::new(Vec::new());
+        let recording = |p: &FlowProgress| seen.lock().unwrap().push(p.message.clone());
+        notify(&recording, progress);
+        assert_eq!(*seen.lock().unwrap(), ["collect: input valid"]);
+    }
+
+    /// The bridge reads the core's own request and options types: a field left out takes the
+    /// default the Rust constructor uses, durations are `*_ms`, the callback is not data.
+    #[cfg(feature = "bridge")]
+    #[test]
+    fn the_core_types_read_their_bridge_form_with_the_constructors_defaults() {
+        let request: CollectRequest = serde_json::from_value(serde_json::json!({
+            "phone": "231771234567",
+            "currency": "USD",
+            "items": [{"name": "Tea", "qty": 2, "amount": "1.50"}],
+        }))
+        .unwrap();
+        let built = CollectRequest::new("231771234567", Decimal::ZERO, "USD");
+        assert_eq!(
+            request.items,
+            [LineItem::new("Tea", 2, Decimal::new(150, 2))]
+        );
+        assert_eq!(
+            (
+                &request.source_type,
+                &request.relationship_type,
+                &request.note
+            ),
+            (&built.source_type, &built.relationship_type, &built.note)
+        );
+        assert_eq!(
+            (
+                &request.fee_bearer,
+                request.predict_fees,
+                request.as_payment_link
+            ),
+            (&built.fee_bearer, built.predict_fees, built.as_payment_link)
+        );
+        let options: FlowOptions = serde_json::from_value(serde_json::json!({
+            "wait_timeout_ms": 1500,
+            "execute_policy": {"max_attempts": 5},
+        }))
+        .unwrap();
+        assert_eq!(options.wait_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(options.poll_interval, None);
+        let policy = options.execute_policy.unwrap();
+        assert_eq!(policy.max_attempts, 5);
+        assert_eq!(policy.max_backoff, ExecutePolicy::default().max_backoff);
+        let wait: crate::wait::WaitOptions =
+            serde_json::from_value(serde_json::json!({"timeout_ms": 250})).unwrap();
+        assert_eq!(wait.timeout, Duration::from_millis(250));
+        assert_eq!(wait.initial_interval, crate::wait::DEFAULT_INITIAL_INTERVAL);
+        assert_eq!(wait.max_not_found, crate::wait::DEFAULT_MAX_NOT_FOUND);
+    }
+
+    /// A flow event crosses the bridge as the core's `FlowEvent` with `event`, `elapsed_ms`, `at`
+    /// and `message` (its `Display`) beside its own fields.
+    #[cfg(feature = "bridge")]
+    #[test]
+    fn flow_progress_serializes_as_one_flat_event() {
+        let progress = FlowProgress::new(
+            Duration::from_millis(42),
+            chrono::Utc::now(),
+            FlowEvent::ItemAdded {
+                source_id: 7,
+                item: LineItem::new("Tea", 3, Decimal::new(115, 2)),
+                currency: "USD".into(),
+                running_total: Decimal::new(345, 2),
+            },
+        );
+        let json = crate::bridge::flow_event_json(&progress).unwrap();
+        assert_eq!(json["event"], "item_added");
+        assert_eq!(json["event"], progress.event.name());
+        assert_eq!(json["elapsed_ms"], 42);
+        assert_eq!(json["running_total"], "3.45");
+        assert_eq!(json["item"]["amount"], "1.15");
+        assert_eq!(json["message"], progress.event.to_string());
+        assert!(json["at"].as_str().unwrap().ends_with('Z'), "{json}");
     }
 
     #[test]

@@ -42,10 +42,16 @@ use crate::validate::{self, Validate};
 /// What to pay out, to whom, and the merchant's authorization.
 #[derive(Clone, Debug)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct PayoutRequest {
     /// The recipient's mobile-money wallet, E.164 digits without `+`.
     pub phone: String,
     /// The amount, in major units of `currency`.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::money::exact"),
+        schemars(with = "crate::money::DecimalSchema")
+    )]
     pub amount: Decimal,
     /// ISO 4217 currency code.
     pub currency: String,
@@ -59,12 +65,26 @@ pub struct PayoutRequest {
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub country_code: Option<String>,
     /// The counterparty relationship created with a new party (default `BENEFICIARY`).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default = "crate::flows::payout::default_relationship_type")
+    )]
     pub relationship_type: RelationshipType,
     /// Use this existing party (no party or counterparty is created).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::ids::flexible_opt"),
+        schemars(with = "Option<i64>")
+    )]
     pub party_id: Option<Id>,
     /// Pay to this existing `PAYOUT` payment account (nothing else is created).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::ids::flexible_opt"),
+        schemars(with = "Option<i64>")
+    )]
     pub payout_account_id: Option<Id>,
     /// The payment account's label (default `"<recipient> <METHOD> payout"`).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -80,7 +100,14 @@ pub struct PayoutRequest {
     pub reference_id: Option<String>,
     /// Waiting and progress.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
     pub options: FlowOptions,
+}
+
+/// The relationship of a counterparty the payout creates (shared by `PayoutRequest::new` and the
+/// request's `Deserialize`).
+pub(crate) fn default_relationship_type() -> RelationshipType {
+    RelationshipType::Beneficiary
 }
 
 impl PayoutRequest {
@@ -100,7 +127,7 @@ impl PayoutRequest {
             recipient_name: None,
             recipient_email: None,
             country_code: None,
-            relationship_type: RelationshipType::Beneficiary,
+            relationship_type: default_relationship_type(),
             party_id: None,
             payout_account_id: None,
             account_name: None,
@@ -192,6 +219,7 @@ impl PayoutRequest {
 /// Everything a payout did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct PayoutOutcome {
     /// The recipient's party, when the flow created or was given one (`None` when a known
     /// account was reused without needing it).
@@ -258,7 +286,9 @@ impl Client {
     pub async fn payout(&self, request: &PayoutRequest) -> Result<PayoutOutcome> {
         request.validate()?;
         let ctx = FlowContext::new(&request.options);
-        ctx.emit(FlowEvent::Validated { flow: "payout" });
+        ctx.emit(FlowEvent::Validated {
+            flow: "payout".into(),
+        });
 
         let provider = match request.payout_account_id {
             Some(_) => None,

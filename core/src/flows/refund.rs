@@ -20,12 +20,23 @@ use crate::validate;
 /// What to refund.
 #[derive(Clone, Debug)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct RefundRequest {
     /// The payment intent of the original, completed collection (merchant portal or transaction
     /// history; the execution response does not carry it).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::ids::flexible"),
+        schemars(with = "i64")
+    )]
     pub original_payment_intent_id: Id,
     /// The amount to refund (partial or full), in major units of the original payment. More than
     /// was paid is refused by the API.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::money::exact"),
+        schemars(with = "crate::money::DecimalSchema")
+    )]
     pub amount: Decimal,
     /// The original payment's currency, when you know it: the amount's decimals are then checked
     /// against it before sending. Not sent.
@@ -36,12 +47,18 @@ pub struct RefundRequest {
     pub reason: Option<String>,
     /// When the session expires (default: 15 minutes from now). Must be in the future.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::time::lenient_opt"),
+        schemars(with = "Option<crate::time::TimestampSchema>")
+    )]
     pub expires_at: Option<Timestamp>,
     /// The execution's idempotency key (UUID v4). Default: a new one, journaled before the call.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// Waiting and progress.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
     pub options: FlowOptions,
 }
 
@@ -105,6 +122,7 @@ impl RefundRequest {
 /// Everything a refund did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct RefundOutcome {
     /// The refund session.
     pub session: RefundSession,
@@ -135,7 +153,9 @@ impl Client {
     pub async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome> {
         request.validate()?;
         let ctx = FlowContext::new(&request.options);
-        ctx.emit(FlowEvent::Validated { flow: "refund" });
+        ctx.emit(FlowEvent::Validated {
+            flow: "refund".into(),
+        });
         let session_request = CreateRefundSessionRequest {
             original_payment_intent_id: request.original_payment_intent_id,
             amount: request.amount,

@@ -19,23 +19,45 @@ use crate::validate;
 /// What to transfer, from which wallet, to whom.
 #[derive(Clone, Debug)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
 pub struct TransferRequest {
     /// Your Dollr wallet to debit (the `wallet_id` of a payout session, or the merchant portal).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::ids::flexible"),
+        schemars(with = "i64")
+    )]
     pub from_wallet_id: Id,
     /// The counterparty to credit.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::ids::flexible"),
+        schemars(with = "i64")
+    )]
     pub to_counterparty_id: Id,
     /// The amount, in major units of `currency`.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::money::exact"),
+        schemars(with = "crate::money::DecimalSchema")
+    )]
     pub amount: Decimal,
     /// ISO 4217 currency code.
     pub currency: String,
     /// When the session expires (default: 15 minutes from now). Must be in the future.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(
+        feature = "bridge",
+        serde(default, with = "crate::time::lenient_opt"),
+        schemars(with = "Option<crate::time::TimestampSchema>")
+    )]
     pub expires_at: Option<Timestamp>,
     /// The execution's idempotency key (UUID v4). Default: a new one, journaled before the call.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reference_id: Option<String>,
     /// Waiting and progress.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
     pub options: FlowOptions,
 }
 
@@ -107,6 +129,7 @@ pub(crate) fn expiry_or_default(at: Option<Timestamp>) -> Timestamp {
 /// Everything a transfer did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "bridge", derive(serde::Serialize, schemars::JsonSchema))]
 pub struct TransferOutcome {
     /// The transfer session.
     pub session: TransferSession,
@@ -137,7 +160,9 @@ impl Client {
     pub async fn transfer(&self, request: &TransferRequest) -> Result<TransferOutcome> {
         request.validate()?;
         let ctx = FlowContext::new(&request.options);
-        ctx.emit(FlowEvent::Validated { flow: "transfer" });
+        ctx.emit(FlowEvent::Validated {
+            flow: "transfer".into(),
+        });
         let session_request = CreateTransferSessionRequest {
             from_wallet_id: request.from_wallet_id,
             to_counterparty_id: request.to_counterparty_id,

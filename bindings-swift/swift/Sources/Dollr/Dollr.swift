@@ -621,49 +621,6 @@ fileprivate struct FfiConverterString: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
-    typealias SwiftType = Date
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Date {
-        let seconds: Int64 = try readInt(&buf)
-        let nanoseconds: UInt32 = try readInt(&buf)
-        // Build the Date from whole seconds first, then add the nanoseconds as a
-        // separate TimeInterval.  Date stores CFAbsoluteTime (seconds since 2001),
-        // so adding a small fraction to the ~7.8e8 base is twice as precise as
-        // adding it to the ~1.76e9 Unix-epoch value, because the smaller magnitude
-        // leaves more mantissa bits for the sub-second part.
-        if seconds >= 0 {
-            return Date(timeIntervalSince1970: Double(seconds))
-                .addingTimeInterval(Double(nanoseconds) / 1.0e9)
-        } else {
-            return Date(timeIntervalSince1970: Double(seconds))
-                .addingTimeInterval(-Double(nanoseconds) / 1.0e9)
-        }
-    }
-
-    public static func write(_ value: Date, into buf: inout [UInt8]) {
-        var delta = value.timeIntervalSince1970
-        var sign: Int64 = 1
-        if delta < 0 {
-            // The nanoseconds portion of the epoch offset must always be
-            // positive, to simplify the calculation we will use the absolute
-            // value of the offset.
-            sign = -1
-            delta = -delta
-        }
-        if delta.rounded(.down) > Double(Int64.max) {
-            fatalError("Timestamp overflow, exceeds max bounds supported by Uniffi")
-        }
-        let seconds = Int64(delta)
-        let nanoseconds = UInt32((delta - Double(seconds)) * 1.0e9)
-        writeInt(&buf, sign * seconds)
-        writeInt(&buf, nanoseconds)
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
     typealias SwiftType = TimeInterval
 
@@ -1304,7 +1261,7 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
      * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
      * payment is an outcome, not an error.
      */
-    func collect(request: CollectRequest, listener: FlowProgressListener?) async throws  -> CollectOutcome
+    func collect(request: CollectRequest, listener: FlowListener?) async throws  -> CollectOutcome
     
     /**
      * Forgets the payment accounts the flows remembered for this client (after resetting a
@@ -1329,7 +1286,7 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
      * is `PermissionDenied`; a payout that ends `FAILED` (e.g. wallet balance too low) is an
      * outcome.
      */
-    func payout(request: PayoutRequest, listener: FlowProgressListener?) async throws  -> PayoutOutcome
+    func payout(request: PayoutRequest, listener: FlowListener?) async throws  -> PayoutOutcome
     
     /**
      * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
@@ -1341,12 +1298,12 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     /**
      * Refunds (part of) an earlier collection end to end.
      */
-    func refund(request: RefundRequest, listener: FlowProgressListener?) async throws  -> RefundOutcome
+    func refund(request: RefundRequest, listener: FlowListener?) async throws  -> RefundOutcome
     
     /**
      * Transfers from one of the merchant's wallets to a counterparty end to end.
      */
-    func transfer(request: TransferRequest, listener: FlowProgressListener?) async throws  -> TransferOutcome
+    func transfer(request: TransferRequest, listener: FlowListener?) async throws  -> TransferOutcome
     
     /**
      * The `User-Agent` sent with every request.
@@ -1359,10 +1316,11 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func verifyPaid(sourceType: SourceType, sourceId: Int64) async throws  -> PaymentVerification
     
     /**
-     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (default 10 min;
-     * not an error: `timed_out`). Poll intervals default to 1 s doubling to 5 s.
+     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
+     * `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
+     * `options.on_progress`.
      */
-    func waitSourcePaid(sourceType: SourceType, sourceId: Int64, timeout: TimeInterval?, pollInterval: TimeInterval?, maxPollInterval: TimeInterval?, listener: FlowProgressListener?) async throws  -> SourceWaitOutcome
+    func waitSourcePaid(sourceType: SourceType, sourceId: Int64, options: SourceWaitOptions) async throws  -> SourceWaitOutcome
     
     /**
      * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
@@ -1560,12 +1518,12 @@ open func baseUrl() -> String  {
      * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
      * payment is an outcome, not an error.
      */
-open func collect(request: CollectRequest, listener: FlowProgressListener? = nil)async throws  -> CollectOutcome  {
+open func collect(request: CollectRequest, listener: FlowListener? = nil)async throws  -> CollectOutcome  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_dollr_ffi_fn_method_dollrclient_collect(
-                        self.uniffiCloneHandle(),FfiConverterTypeCollectRequest_lower(request),FfiConverterOptionTypeFlowProgressListener.lower(listener)
+                        self.uniffiCloneHandle(),FfiConverterTypeCollectRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
                 )
             },
             pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
@@ -1633,12 +1591,12 @@ open func obtainToken()async throws  -> ObtainTokenResponse  {
      * is `PermissionDenied`; a payout that ends `FAILED` (e.g. wallet balance too low) is an
      * outcome.
      */
-open func payout(request: PayoutRequest, listener: FlowProgressListener? = nil)async throws  -> PayoutOutcome  {
+open func payout(request: PayoutRequest, listener: FlowListener? = nil)async throws  -> PayoutOutcome  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_dollr_ffi_fn_method_dollrclient_payout(
-                        self.uniffiCloneHandle(),FfiConverterTypePayoutRequest_lower(request),FfiConverterOptionTypeFlowProgressListener.lower(listener)
+                        self.uniffiCloneHandle(),FfiConverterTypePayoutRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
                 )
             },
             pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
@@ -1673,12 +1631,12 @@ open func reconcile(resubmit: Bool = false, payoutPasscode: Passcode? = nil, pol
     /**
      * Refunds (part of) an earlier collection end to end.
      */
-open func refund(request: RefundRequest, listener: FlowProgressListener? = nil)async throws  -> RefundOutcome  {
+open func refund(request: RefundRequest, listener: FlowListener? = nil)async throws  -> RefundOutcome  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_dollr_ffi_fn_method_dollrclient_refund(
-                        self.uniffiCloneHandle(),FfiConverterTypeRefundRequest_lower(request),FfiConverterOptionTypeFlowProgressListener.lower(listener)
+                        self.uniffiCloneHandle(),FfiConverterTypeRefundRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
                 )
             },
             pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
@@ -1692,12 +1650,12 @@ open func refund(request: RefundRequest, listener: FlowProgressListener? = nil)a
     /**
      * Transfers from one of the merchant's wallets to a counterparty end to end.
      */
-open func transfer(request: TransferRequest, listener: FlowProgressListener? = nil)async throws  -> TransferOutcome  {
+open func transfer(request: TransferRequest, listener: FlowListener? = nil)async throws  -> TransferOutcome  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_dollr_ffi_fn_method_dollrclient_transfer(
-                        self.uniffiCloneHandle(),FfiConverterTypeTransferRequest_lower(request),FfiConverterOptionTypeFlowProgressListener.lower(listener)
+                        self.uniffiCloneHandle(),FfiConverterTypeTransferRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
                 )
             },
             pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
@@ -1740,15 +1698,16 @@ open func verifyPaid(sourceType: SourceType, sourceId: Int64)async throws  -> Pa
 }
     
     /**
-     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (default 10 min;
-     * not an error: `timed_out`). Poll intervals default to 1 s doubling to 5 s.
+     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
+     * `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
+     * `options.on_progress`.
      */
-open func waitSourcePaid(sourceType: SourceType, sourceId: Int64, timeout: TimeInterval? = nil, pollInterval: TimeInterval? = nil, maxPollInterval: TimeInterval? = nil, listener: FlowProgressListener? = nil)async throws  -> SourceWaitOutcome  {
+open func waitSourcePaid(sourceType: SourceType, sourceId: Int64, options: SourceWaitOptions = SourceWaitOptions())async throws  -> SourceWaitOutcome  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(
-                        self.uniffiCloneHandle(),FfiConverterTypeSourceType_lower(sourceType),FfiConverterInt64.lower(sourceId),FfiConverterOptionDuration.lower(timeout),FfiConverterOptionDuration.lower(pollInterval),FfiConverterOptionDuration.lower(maxPollInterval),FfiConverterOptionTypeFlowProgressListener.lower(listener)
+                        self.uniffiCloneHandle(),FfiConverterTypeSourceType_lower(sourceType),FfiConverterInt64.lower(sourceId),FfiConverterTypeSourceWaitOptions_lower(options)
                 )
             },
             pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
@@ -2476,218 +2435,6 @@ public func FfiConverterTypeFees_lift(_ handle: UInt64) throws -> Fees {
 #endif
 public func FfiConverterTypeFees_lower(_ value: Fees) -> UInt64 {
     return FfiConverterTypeFees.lower(value)
-}
-
-
-
-
-
-
-/**
- * Receives a flow's steps as they happen, on an SDK thread: keep it quick. An exception thrown
- * here is ignored (the flow goes on).
- */
-public protocol FlowProgressListener: AnyObject, Sendable {
-    
-    /**
-     * One step.
-     */
-    func onProgress(progress: FlowProgress) 
-    
-}
-/**
- * Receives a flow's steps as they happen, on an SDK thread: keep it quick. An exception thrown
- * here is ignored (the flow goes on).
- */
-open class FlowProgressListenerImpl: FlowProgressListener, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_dollr_ffi_fn_clone_flowprogresslistener(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_dollr_ffi_fn_free_flowprogresslistener(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * One step.
-     */
-open func onProgress(progress: FlowProgress)  {try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_flowprogresslistener_on_progress(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeFlowProgress_lower(progress),uniffiCallStatus
-    )
-}
-}
-    
-
-    
-}
-
-
-
-// Put the implementation in a struct so we don't pollute the top-level namespace
-fileprivate struct UniffiCallbackInterfaceFlowProgressListener {
-
-    // Create the VTable using a series of closures.
-    // Swift automatically converts these into C callback functions.
-    //
-    // Store the vtable directly.
-    static let vtable: UniffiVTableCallbackInterfaceFlowProgressListener = UniffiVTableCallbackInterfaceFlowProgressListener(
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            do {
-                try FfiConverterTypeFlowProgressListener.handleMap.remove(handle: uniffiHandle)
-            } catch {
-                print("Uniffi callback interface FlowProgressListener: handle missing in uniffiFree")
-            }
-        },
-        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
-            do {
-                return try FfiConverterTypeFlowProgressListener.handleMap.clone(handle: uniffiHandle)
-            } catch {
-                fatalError("Uniffi callback interface FlowProgressListener: handle missing in uniffiClone")
-            }
-        },
-        onProgress: { (
-            uniffiHandle: UInt64,
-            progress: RustBuffer,
-            uniffiOutReturn: UnsafeMutableRawPointer,
-            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
-        ) in
-            let makeCall = {
-                () throws -> () in
-                guard let uniffiObj = try? FfiConverterTypeFlowProgressListener.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return uniffiObj.onProgress(
-                     progress: try FfiConverterTypeFlowProgress_lift(progress)
-                )
-            }
-
-            
-            let writeReturn = { () }
-            uniffiTraitInterfaceCall(
-                callStatus: uniffiCallStatus,
-                makeCall: makeCall,
-                writeReturn: writeReturn
-            )
-        }
-    )
-
-    // Rust stores this pointer for future callback invocations, so it must live
-    // for the process lifetime (not just for the init function call).
-    //
-    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
-    // This is safe because the pointee is initialized once during static init
-    // and never mutated by either side of the FFI.  Its fields are C function pointers.
-    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceFlowProgressListener> = {
-        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceFlowProgressListener>.allocate(capacity: 1)
-        ptr.initialize(to: vtable)
-        return UnsafePointer(ptr)
-    }()
-}
-
-private func uniffiCallbackInitFlowProgressListener() {
-    uniffi_dollr_ffi_fn_init_callback_vtable_flowprogresslistener(UniffiCallbackInterfaceFlowProgressListener.vtablePtr)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeFlowProgressListener: FfiConverter {
-    fileprivate static let handleMap = UniffiHandleMap<FlowProgressListener>()
-
-    typealias FfiType = UInt64
-    typealias SwiftType = FlowProgressListener
-
-    public static func lift(_ handle: UInt64) throws -> FlowProgressListener {
-        if ((handle & 1) == 0) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return FlowProgressListenerImpl(unsafeFromHandle: handle)
-        } else {
-            // Swift-generated handle, get the object from the handle map
-            return try handleMap.remove(handle: handle)
-        }
-    }
-
-    public static func lower(_ value: FlowProgressListener) -> UInt64 {
-         if let rustImpl = value as? FlowProgressListenerImpl {
-             // Rust-implemented object.  Clone the handle and return it
-            return rustImpl.uniffiCloneHandle()
-         } else {
-            // Swift object, generate a new vtable handle and return that.
-            return handleMap.insert(obj: value)
-         }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FlowProgressListener {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: FlowProgressListener, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFlowProgressListener_lift(_ handle: UInt64) throws -> FlowProgressListener {
-    return try FfiConverterTypeFlowProgressListener.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFlowProgressListener_lower(_ value: FlowProgressListener) -> UInt64 {
-    return FfiConverterTypeFlowProgressListener.lower(value)
 }
 
 
@@ -5801,123 +5548,6 @@ public func FfiConverterTypeWaitHandle_lower(_ value: WaitHandle) -> UInt64 {
 
 
 /**
- * One step of a flow, as it happens.
- */
-public struct FlowProgress: Equatable, Hashable {
-    /**
-     * The event's stable name: `validated`, `provider_predicted`, `party_ready`,
-     * `counterparty_ready`, `source_created`, `item_added`, `source_published`, `fees_predicted`,
-     * `payment_account_ready`, `session_created`, `execution_starting`, `execution_submitted`,
-     * `status_changed`, `still_processing`, `source_status_changed`, `receipt_fetched`,
-     * `step_retried`.
-     */
-    public var event: String
-    /**
-     * What happened, in one line (no secrets).
-     */
-    public var message: String
-    /**
-     * Time since the flow started.
-     */
-    public var elapsed: TimeInterval
-    /**
-     * Wall-clock time of the event.
-     */
-    public var at: Timestamp
-    /**
-     * The execution's idempotency key, once it is fixed.
-     */
-    public var referenceId: String?
-    /**
-     * The execution's status, for the events that observe one.
-     */
-    public var status: ExecutionStatus?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The event's stable name: `validated`, `provider_predicted`, `party_ready`,
-         * `counterparty_ready`, `source_created`, `item_added`, `source_published`, `fees_predicted`,
-         * `payment_account_ready`, `session_created`, `execution_starting`, `execution_submitted`,
-         * `status_changed`, `still_processing`, `source_status_changed`, `receipt_fetched`,
-         * `step_retried`.
-         */event: String, 
-        /**
-         * What happened, in one line (no secrets).
-         */message: String, 
-        /**
-         * Time since the flow started.
-         */elapsed: TimeInterval, 
-        /**
-         * Wall-clock time of the event.
-         */at: Timestamp, 
-        /**
-         * The execution's idempotency key, once it is fixed.
-         */referenceId: String?, 
-        /**
-         * The execution's status, for the events that observe one.
-         */status: ExecutionStatus?) {
-        self.event = event
-        self.message = message
-        self.elapsed = elapsed
-        self.at = at
-        self.referenceId = referenceId
-        self.status = status
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension FlowProgress: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeFlowProgress: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FlowProgress {
-        return
-            try FlowProgress(
-                event: FfiConverterString.read(from: &buf), 
-                message: FfiConverterString.read(from: &buf), 
-                elapsed: FfiConverterDuration.read(from: &buf), 
-                at: FfiConverterTypeTimestamp.read(from: &buf), 
-                referenceId: FfiConverterOptionString.read(from: &buf), 
-                status: FfiConverterOptionTypeExecutionStatus.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: FlowProgress, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.event, into: &buf)
-        FfiConverterString.write(value.message, into: &buf)
-        FfiConverterDuration.write(value.elapsed, into: &buf)
-        FfiConverterTypeTimestamp.write(value.at, into: &buf)
-        FfiConverterOptionString.write(value.referenceId, into: &buf)
-        FfiConverterOptionTypeExecutionStatus.write(value.status, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFlowProgress_lift(_ buf: RustBuffer) throws -> FlowProgress {
-    return try FfiConverterTypeFlowProgress.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFlowProgress_lower(_ value: FlowProgress) -> RustBuffer {
-    return FfiConverterTypeFlowProgress.lower(value)
-}
-
-
-/**
  * A token handed to the SDK by an [`AccessTokenProvider`]. The core's `AccessToken` with the
  * same fields; defined here because uniffi's Kotlin generator cannot return a record of another
  * crate from an `async` foreign method (its result buffer type differs per package).
@@ -7195,8 +6825,8 @@ fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeFlowProgressListener: FfiConverterRustBuffer {
-    typealias SwiftType = FlowProgressListener?
+fileprivate struct FfiConverterOptionTypeFlowListener: FfiConverterRustBuffer {
+    typealias SwiftType = FlowListener?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -7204,13 +6834,13 @@ fileprivate struct FfiConverterOptionTypeFlowProgressListener: FfiConverterRustB
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterTypeFlowProgressListener.write(value, into: &buf)
+        FfiConverterTypeFlowListener.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterTypeFlowProgressListener.read(from: &buf)
+        case 1: return try FfiConverterTypeFlowListener.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7307,30 +6937,6 @@ fileprivate struct FfiConverterOptionTypePasscode: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypePasscode.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeExecutionStatus: FfiConverterRustBuffer {
-    typealias SwiftType = ExecutionStatus?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeExecutionStatus.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeExecutionStatus.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -8001,7 +7607,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_base_url() != 4663) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_collect() != 41572) {
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_collect() != 39142) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts() != 20742) {
@@ -8013,16 +7619,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token() != 57629) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_payout() != 49438) {
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_payout() != 16008) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() != 48244) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_refund() != 28332) {
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_refund() != 31366) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_transfer() != 33084) {
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_transfer() != 6480) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_user_agent() != 20477) {
@@ -8031,7 +7637,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid() != 29550) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() != 59287) {
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() != 49185) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_with_options() != 19860) {
@@ -8077,9 +7683,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_status() != 59125) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_flowprogresslistener_on_progress() != 37196) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_checkouts_create() != 58235) {
@@ -8348,7 +7951,6 @@ private let initializationResult: InitializationResult = {
     }
 
     uniffiCallbackInitAccessTokenProvider()
-    uniffiCallbackInitFlowProgressListener()
     uniffiCallbackInitTransitionListener()
     uniffiEnsureDollrCoreInitialized()
     return InitializationResult.ok

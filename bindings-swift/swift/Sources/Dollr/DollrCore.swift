@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -634,6 +640,224 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
         writeInt(&buf, nanoseconds)
     }
 }
+
+
+
+
+/**
+ * Receives every flow step and every observed status change, as it happens, on the flow's task:
+ * keep it quick (hand the value on). One trait for every caller: a Rust closure
+ * `Fn(&FlowProgress)` is a listener, the bridge forwards to its event sink, and Kotlin/Swift
+ * implement it (a uniffi foreign trait). A listener that panics (or, on the foreign side,
+ * throws) is ignored: the flow goes on.
+ */
+public protocol FlowListener: AnyObject, Sendable {
+    
+    /**
+     * One step.
+     */
+    func onProgress(progress: FlowProgress) 
+    
+}
+/**
+ * Receives every flow step and every observed status change, as it happens, on the flow's task:
+ * keep it quick (hand the value on). One trait for every caller: a Rust closure
+ * `Fn(&FlowProgress)` is a listener, the bridge forwards to its event sink, and Kotlin/Swift
+ * implement it (a uniffi foreign trait). A listener that panics (or, on the foreign side,
+ * throws) is ignored: the flow goes on.
+ */
+open class FlowListenerImpl: FlowListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_core_fn_clone_flowlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_core_fn_free_flowlistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * One step.
+     */
+open func onProgress(progress: FlowProgress)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_core_fn_method_flowlistener_on_progress(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeFlowProgress_lower(progress),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceFlowListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceFlowListener = UniffiVTableCallbackInterfaceFlowListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeFlowListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface FlowListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeFlowListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface FlowListener: handle missing in uniffiClone")
+            }
+        },
+        onProgress: { (
+            uniffiHandle: UInt64,
+            progress: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeFlowListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onProgress(
+                     progress: try FfiConverterTypeFlowProgress_lift(progress)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceFlowListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceFlowListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitFlowListener() {
+    uniffi_dollr_core_fn_init_callback_vtable_flowlistener(UniffiCallbackInterfaceFlowListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFlowListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<FlowListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = FlowListener
+
+    public static func lift(_ handle: UInt64) throws -> FlowListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return FlowListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: FlowListener) -> UInt64 {
+         if let rustImpl = value as? FlowListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FlowListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: FlowListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowListener_lift(_ handle: UInt64) throws -> FlowListener {
+    return try FfiConverterTypeFlowListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowListener_lower(_ value: FlowListener) -> UInt64 {
+    return FfiConverterTypeFlowListener.lower(value)
+}
+
+
 
 
 /**
@@ -3613,6 +3837,9 @@ public func FfiConverterTypeCreateTransferSessionRequest_lower(_ value: CreateTr
 /**
  * How hard one execute call tries before it gives up with `AmbiguousExecution` (or the last error).
  * Defaults: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s, `Retry-After` up to 30 s.
+ *
+ * On the bridge every field may be left out (the default above applies) and durations are
+ * integer milliseconds (`initial_backoff_ms`, …).
  */
 public struct ExecutePolicy: Equatable, Hashable {
     /**
@@ -3621,21 +3848,21 @@ public struct ExecutePolicy: Equatable, Hashable {
     public var maxAttempts: UInt32
     /**
      * Status lookups per call (default 3). Each one is already retried by the client's
-     * [`crate::RetryPolicy`] and bounded by its request timeout, so the worst case for an
-     * unreachable API is about `max_status_checks × (max_retries + 1) × timeout`.
+     * retry policy and bounded by its request timeout, so the worst case for an unreachable API
+     * is about `max_status_checks × (max_retries + 1) × timeout`.
      */
     public var maxStatusChecks: UInt32
     /**
-     * The first backoff between attempts; doubles each time.
+     * The first backoff between attempts (default 0.5 s); doubles each time.
      */
     public var initialBackoff: TimeInterval
     /**
-     * The backoff cap.
+     * The backoff cap (default 8 s).
      */
     public var maxBackoff: TimeInterval
     /**
-     * The longest `Retry-After` waited for inside one call; a longer one ends the call with the
-     * `RateLimited` error (nothing was processed).
+     * The longest `Retry-After` waited for inside one call (default 30 s); a longer one ends the
+     * call with the `RateLimited` error (nothing was processed).
      */
     public var maxRetryAfter: TimeInterval
 
@@ -3647,18 +3874,18 @@ public struct ExecutePolicy: Equatable, Hashable {
          */maxAttempts: UInt32, 
         /**
          * Status lookups per call (default 3). Each one is already retried by the client's
-         * [`crate::RetryPolicy`] and bounded by its request timeout, so the worst case for an
-         * unreachable API is about `max_status_checks × (max_retries + 1) × timeout`.
+         * retry policy and bounded by its request timeout, so the worst case for an unreachable API
+         * is about `max_status_checks × (max_retries + 1) × timeout`.
          */maxStatusChecks: UInt32, 
         /**
-         * The first backoff between attempts; doubles each time.
+         * The first backoff between attempts (default 0.5 s); doubles each time.
          */initialBackoff: TimeInterval, 
         /**
-         * The backoff cap.
+         * The backoff cap (default 8 s).
          */maxBackoff: TimeInterval, 
         /**
-         * The longest `Retry-After` waited for inside one call; a longer one ends the call with the
-         * `RateLimited` error (nothing was processed).
+         * The longest `Retry-After` waited for inside one call (default 30 s); a longer one ends the
+         * call with the `RateLimited` error (nothing was processed).
          */maxRetryAfter: TimeInterval) {
         self.maxAttempts = maxAttempts
         self.maxStatusChecks = maxStatusChecks
@@ -3986,9 +4213,101 @@ public func FfiConverterTypeFeeTier_lower(_ value: FeeTier) -> RustBuffer {
 
 
 /**
- * The options of a flow without its progress callback (a Rust closure cannot cross the FFI; the
- * bindings take a foreign listener beside the request instead). Every field defaults to the
- * core's default.
+ * A flow event with when it happened. On the bridge: the event's fields and `event` name, with
+ * `elapsed_ms`, `at` and `message` beside them.
+ */
+public struct FlowProgress: Equatable, Hashable {
+    /**
+     * Time since the flow started.
+     */
+    public var elapsed: TimeInterval
+    /**
+     * Wall-clock time of the event (RFC 3339).
+     */
+    public var at: Timestamp
+    /**
+     * What happened.
+     */
+    public var event: FlowEvent
+    /**
+     * The event in words (its `Display`, no secrets), for logs and demos.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Time since the flow started.
+         */elapsed: TimeInterval, 
+        /**
+         * Wall-clock time of the event (RFC 3339).
+         */at: Timestamp, 
+        /**
+         * What happened.
+         */event: FlowEvent, 
+        /**
+         * The event in words (its `Display`, no secrets), for logs and demos.
+         */message: String) {
+        self.elapsed = elapsed
+        self.at = at
+        self.event = event
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FlowProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFlowProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FlowProgress {
+        return
+            try FlowProgress(
+                elapsed: FfiConverterDuration.read(from: &buf), 
+                at: FfiConverterTypeTimestamp.read(from: &buf), 
+                event: FfiConverterTypeFlowEvent.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FlowProgress, into buf: inout [UInt8]) {
+        FfiConverterDuration.write(value.elapsed, into: &buf)
+        FfiConverterTypeTimestamp.write(value.at, into: &buf)
+        FfiConverterTypeFlowEvent.write(value.event, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowProgress_lift(_ buf: RustBuffer) throws -> FlowProgress {
+    return try FfiConverterTypeFlowProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowProgress_lower(_ value: FlowProgress) -> RustBuffer {
+    return FfiConverterTypeFlowProgress.lower(value)
+}
+
+
+/**
+ * The options of a flow without its listener (the flow methods take a `FlowListener` beside the
+ * request). A custom type rather than a uniffi Record of `FlowOptions` itself: its Kotlin
+ * lowering (`checkedFlowSettings`, bindgen.toml) refuses a negative `java.time.Duration` with a
+ * typed `Validation` error naming the option, which a record's generated lowering cannot do.
+ * Every field defaults to the core's default.
  */
 public struct FlowSettings: Equatable, Hashable {
     /**
@@ -9925,6 +10244,96 @@ public func FfiConverterTypeSourceTransition_lower(_ value: SourceTransition) ->
 
 
 /**
+ * How [`Client::wait_source_paid`] polls. On the bridge durations are integer milliseconds
+ * (`timeout_ms`, …) and status changes go to the call's events.
+ */
+public struct SourceWaitOptions {
+    /**
+     * The deadline (default 10 minutes: a payer on a hosted page may take a while).
+     */
+    public var timeout: TimeInterval?
+    /**
+     * The first interval between polls (default 1 s).
+     */
+    public var pollInterval: TimeInterval?
+    /**
+     * The longest interval, reached by doubling (default 5 s, the docs' upper bound).
+     */
+    public var maxPollInterval: TimeInterval?
+    /**
+     * Receives each status change as it is observed.
+     */
+    public var onProgress: FlowListener?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The deadline (default 10 minutes: a payer on a hosted page may take a while).
+         */timeout: TimeInterval? = nil, 
+        /**
+         * The first interval between polls (default 1 s).
+         */pollInterval: TimeInterval? = nil, 
+        /**
+         * The longest interval, reached by doubling (default 5 s, the docs' upper bound).
+         */maxPollInterval: TimeInterval? = nil, 
+        /**
+         * Receives each status change as it is observed.
+         */onProgress: FlowListener? = nil) {
+        self.timeout = timeout
+        self.pollInterval = pollInterval
+        self.maxPollInterval = maxPollInterval
+        self.onProgress = onProgress
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SourceWaitOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSourceWaitOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SourceWaitOptions {
+        return
+            try SourceWaitOptions(
+                timeout: FfiConverterOptionDuration.read(from: &buf), 
+                pollInterval: FfiConverterOptionDuration.read(from: &buf), 
+                maxPollInterval: FfiConverterOptionDuration.read(from: &buf), 
+                onProgress: FfiConverterOptionTypeFlowListener.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SourceWaitOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionDuration.write(value.timeout, into: &buf)
+        FfiConverterOptionDuration.write(value.pollInterval, into: &buf)
+        FfiConverterOptionDuration.write(value.maxPollInterval, into: &buf)
+        FfiConverterOptionTypeFlowListener.write(value.onProgress, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSourceWaitOptions_lift(_ buf: RustBuffer) throws -> SourceWaitOptions {
+    return try FfiConverterTypeSourceWaitOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSourceWaitOptions_lower(_ value: SourceWaitOptions) -> RustBuffer {
+    return FfiConverterTypeSourceWaitOptions.lower(value)
+}
+
+
+/**
  * How a wait for payment ended.
  */
 public struct SourceWaitOutcome: Equatable, Hashable {
@@ -10018,7 +10427,7 @@ public func FfiConverterTypeSourceWaitOutcome_lower(_ value: SourceWaitOutcome) 
  */
 public struct StatusTransition: Equatable, Hashable {
     /**
-     * The status before (`None` for the first status seen, the execute call's answer).
+     * The status before (`null` for the first status seen, the execute call's answer).
      */
     public var from: ExecutionStatus?
     /**
@@ -10038,7 +10447,7 @@ public struct StatusTransition: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The status before (`None` for the first status seen, the execute call's answer).
+         * The status before (`null` for the first status seen, the execute call's answer).
          */from: ExecutionStatus?, 
         /**
          * The status observed.
@@ -10533,7 +10942,8 @@ public func FfiConverterTypeTransferSession_lower(_ value: TransferSession) -> R
 
 
 /**
- * One observed status change of an execution.
+ * One observed status change of an execution (on the bridge, the `transition` event of
+ * `status.wait`).
  */
 public struct Transition: Equatable, Hashable {
     /**
@@ -10545,7 +10955,7 @@ public struct Transition: Equatable, Hashable {
      */
     public var operation: OperationType
     /**
-     * The status before (`None` on the first observation when nothing was journaled).
+     * The status before (`null` on the first observation when nothing was journaled).
      */
     public var from: ExecutionStatus?
     /**
@@ -10571,7 +10981,7 @@ public struct Transition: Equatable, Hashable {
          * Which execution.
          */operation: OperationType, 
         /**
-         * The status before (`None` on the first observation when nothing was journaled).
+         * The status before (`null` on the first observation when nothing was journaled).
          */from: ExecutionStatus?, 
         /**
          * The status observed.
@@ -11461,6 +11871,458 @@ public func FfiConverterTypeFeeBearer_lift(_ buf: RustBuffer) throws -> FeeBeare
 #endif
 public func FfiConverterTypeFeeBearer_lower(_ value: FeeBearer) -> RustBuffer {
     return FfiConverterTypeFeeBearer.lower(value)
+}
+
+
+
+/**
+ * What a flow reports as it goes. On the bridge, an event object named by `event` (the
+ * variant in snake_case, as [`FlowEvent::name`]).
+ */
+
+public enum FlowEvent: Equatable, Hashable {
+    
+    /**
+     * The input passed validation; nothing has been sent yet.
+     */
+    case validated(
+        /**
+         * Which flow (`collect`, `payout`, `transfer`, `refund`, `hosted_checkout`).
+         */flow: String
+    )
+    /**
+     * The phone's operator was predicted (`payment_method` + `gateway_provider`).
+     */
+    case providerPredicted(
+        /**
+         * The prediction.
+         */info: MmoProviderInfo
+    )
+    /**
+     * The party to use is known.
+     */
+    case partyReady(
+        /**
+         * Its id.
+         */partyId: Int64, 
+        /**
+         * Its name, when the flow knows it.
+         */fullname: String?, 
+        /**
+         * Whether the flow created it (otherwise it was given or looked up).
+         */created: Bool
+    )
+    /**
+     * The counterparty to use is known.
+     */
+    case counterpartyReady(
+        /**
+         * Its id.
+         */counterpartyId: Int64, 
+        /**
+         * Its relationship type, when the flow knows it.
+         */relationshipType: RelationshipType?, 
+        /**
+         * Whether the flow created it.
+         */created: Bool
+    )
+    /**
+     * An invoice or order was created (`IDLE`).
+     */
+    case sourceCreated(
+        /**
+         * `INVOICE` or `ORDER`.
+         */sourceType: SourceType, 
+        /**
+         * Its id.
+         */sourceId: Int64, 
+        /**
+         * Its number.
+         */number: String, 
+        /**
+         * Its currency.
+         */currency: String
+    )
+    /**
+     * A line was added to the invoice or order.
+     */
+    case itemAdded(
+        /**
+         * The document's id.
+         */sourceId: Int64, 
+        /**
+         * The line.
+         */item: LineItem, 
+        /**
+         * The document's currency.
+         */currency: String, 
+        /**
+         * The document's total after this line.
+         */runningTotal: DecimalAmount
+    )
+    /**
+     * The invoice or order is published (`ACTIVE`) and payable.
+     */
+    case sourcePublished(
+        /**
+         * `INVOICE` or `ORDER`.
+         */sourceType: SourceType, 
+        /**
+         * Its id.
+         */sourceId: Int64, 
+        /**
+         * Its number.
+         */number: String, 
+        /**
+         * Its total.
+         */totalAmount: DecimalAmount, 
+        /**
+         * Its currency.
+         */currency: String
+    )
+    /**
+     * The amounts and fees of paying the document were predicted.
+     */
+    case feesPredicted(
+        /**
+         * The prediction.
+         */prediction: AmountAndFeePrediction
+    )
+    /**
+     * A payment account is ready.
+     */
+    case paymentAccountReady(
+        /**
+         * `COLLECTION` or `PAYOUT`.
+         */operationType: OperationType, 
+        /**
+         * Its id.
+         */accountId: Int64, 
+        /**
+         * The instrument, when known.
+         */method: PaymentMethod?, 
+        /**
+         * The routing network, when known.
+         */provider: Provider?, 
+        /**
+         * Whether an existing account was reused (given, or remembered by this client).
+         */reused: Bool
+    )
+    /**
+     * A session was created.
+     */
+    case sessionCreated(
+        /**
+         * What the session is for.
+         */operationType: OperationType, 
+        /**
+         * Its id.
+         */sessionId: Int64, 
+        /**
+         * When it expires.
+         */expiresAt: Timestamp
+    )
+    /**
+     * The execution is about to be submitted: its `reference_id` is fixed (and journaled) now.
+     */
+    case executionStarting(
+        /**
+         * What is executed.
+         */operationType: OperationType, 
+        /**
+         * The idempotency key.
+         */referenceId: String
+    )
+    /**
+     * The execute call answered (or its lost answer was recovered by status).
+     */
+    case executionSubmitted(
+        /**
+         * What was executed.
+         */operationType: OperationType, 
+        /**
+         * The idempotency key.
+         */referenceId: String, 
+        /**
+         * The execution as answered.
+         */execution: Execution
+    )
+    /**
+     * The execution's status changed (including the first status seen).
+     */
+    case statusChanged(
+        /**
+         * What is executed.
+         */operationType: OperationType, 
+        /**
+         * The idempotency key.
+         */referenceId: String, 
+        /**
+         * The change.
+         */transition: StatusTransition
+    )
+    /**
+     * The wait deadline passed with the payment still in flight.
+     */
+    case stillProcessing(
+        /**
+         * What is executed.
+         */operationType: OperationType, 
+        /**
+         * The idempotency key to resume with.
+         */referenceId: String, 
+        /**
+         * The last status seen.
+         */status: ExecutionStatus
+    )
+    /**
+     * An invoice's or order's status changed while waiting for it to be paid.
+     */
+    case sourceStatusChanged(
+        /**
+         * `INVOICE` or `ORDER`.
+         */sourceType: SourceType, 
+        /**
+         * Its id.
+         */sourceId: Int64, 
+        /**
+         * The change.
+         */transition: SourceTransition
+    )
+    /**
+     * The receipt of the paid document was fetched.
+     */
+    case receiptFetched(
+        /**
+         * The receipt.
+         */receipt: SourceReceipt
+    )
+    /**
+     * A step failed transiently and is retried (harmless to repeat, or checked first).
+     */
+    case stepRetried(
+        /**
+         * The step (`party`, `invoice`, `item`, `session`, …).
+         */step: String, 
+        /**
+         * The retry number (1 for the first retry).
+         */attempt: UInt32, 
+        /**
+         * Why (the error's text, no secrets).
+         */error: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FlowEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFlowEvent: FfiConverterRustBuffer {
+    typealias SwiftType = FlowEvent
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FlowEvent {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .validated(flow: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .providerPredicted(info: try FfiConverterTypeMmoProviderInfo.read(from: &buf)
+        )
+        
+        case 3: return .partyReady(partyId: try FfiConverterInt64.read(from: &buf), fullname: try FfiConverterOptionString.read(from: &buf), created: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 4: return .counterpartyReady(counterpartyId: try FfiConverterInt64.read(from: &buf), relationshipType: try FfiConverterOptionTypeRelationshipType.read(from: &buf), created: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 5: return .sourceCreated(sourceType: try FfiConverterTypeSourceType.read(from: &buf), sourceId: try FfiConverterInt64.read(from: &buf), number: try FfiConverterString.read(from: &buf), currency: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 6: return .itemAdded(sourceId: try FfiConverterInt64.read(from: &buf), item: try FfiConverterTypeLineItem.read(from: &buf), currency: try FfiConverterString.read(from: &buf), runningTotal: try FfiConverterTypeDecimalAmount.read(from: &buf)
+        )
+        
+        case 7: return .sourcePublished(sourceType: try FfiConverterTypeSourceType.read(from: &buf), sourceId: try FfiConverterInt64.read(from: &buf), number: try FfiConverterString.read(from: &buf), totalAmount: try FfiConverterTypeDecimalAmount.read(from: &buf), currency: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .feesPredicted(prediction: try FfiConverterTypeAmountAndFeePrediction.read(from: &buf)
+        )
+        
+        case 9: return .paymentAccountReady(operationType: try FfiConverterTypeOperationType.read(from: &buf), accountId: try FfiConverterInt64.read(from: &buf), method: try FfiConverterOptionTypePaymentMethod.read(from: &buf), provider: try FfiConverterOptionTypeProvider.read(from: &buf), reused: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 10: return .sessionCreated(operationType: try FfiConverterTypeOperationType.read(from: &buf), sessionId: try FfiConverterInt64.read(from: &buf), expiresAt: try FfiConverterTypeTimestamp.read(from: &buf)
+        )
+        
+        case 11: return .executionStarting(operationType: try FfiConverterTypeOperationType.read(from: &buf), referenceId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 12: return .executionSubmitted(operationType: try FfiConverterTypeOperationType.read(from: &buf), referenceId: try FfiConverterString.read(from: &buf), execution: try FfiConverterTypeExecution.read(from: &buf)
+        )
+        
+        case 13: return .statusChanged(operationType: try FfiConverterTypeOperationType.read(from: &buf), referenceId: try FfiConverterString.read(from: &buf), transition: try FfiConverterTypeStatusTransition.read(from: &buf)
+        )
+        
+        case 14: return .stillProcessing(operationType: try FfiConverterTypeOperationType.read(from: &buf), referenceId: try FfiConverterString.read(from: &buf), status: try FfiConverterTypeExecutionStatus.read(from: &buf)
+        )
+        
+        case 15: return .sourceStatusChanged(sourceType: try FfiConverterTypeSourceType.read(from: &buf), sourceId: try FfiConverterInt64.read(from: &buf), transition: try FfiConverterTypeSourceTransition.read(from: &buf)
+        )
+        
+        case 16: return .receiptFetched(receipt: try FfiConverterTypeSourceReceipt.read(from: &buf)
+        )
+        
+        case 17: return .stepRetried(step: try FfiConverterString.read(from: &buf), attempt: try FfiConverterUInt32.read(from: &buf), error: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FlowEvent, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .validated(flow):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(flow, into: &buf)
+            
+        
+        case let .providerPredicted(info):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeMmoProviderInfo.write(info, into: &buf)
+            
+        
+        case let .partyReady(partyId,fullname,created):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(partyId, into: &buf)
+            FfiConverterOptionString.write(fullname, into: &buf)
+            FfiConverterBool.write(created, into: &buf)
+            
+        
+        case let .counterpartyReady(counterpartyId,relationshipType,created):
+            writeInt(&buf, Int32(4))
+            FfiConverterInt64.write(counterpartyId, into: &buf)
+            FfiConverterOptionTypeRelationshipType.write(relationshipType, into: &buf)
+            FfiConverterBool.write(created, into: &buf)
+            
+        
+        case let .sourceCreated(sourceType,sourceId,number,currency):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeSourceType.write(sourceType, into: &buf)
+            FfiConverterInt64.write(sourceId, into: &buf)
+            FfiConverterString.write(number, into: &buf)
+            FfiConverterString.write(currency, into: &buf)
+            
+        
+        case let .itemAdded(sourceId,item,currency,runningTotal):
+            writeInt(&buf, Int32(6))
+            FfiConverterInt64.write(sourceId, into: &buf)
+            FfiConverterTypeLineItem.write(item, into: &buf)
+            FfiConverterString.write(currency, into: &buf)
+            FfiConverterTypeDecimalAmount.write(runningTotal, into: &buf)
+            
+        
+        case let .sourcePublished(sourceType,sourceId,number,totalAmount,currency):
+            writeInt(&buf, Int32(7))
+            FfiConverterTypeSourceType.write(sourceType, into: &buf)
+            FfiConverterInt64.write(sourceId, into: &buf)
+            FfiConverterString.write(number, into: &buf)
+            FfiConverterTypeDecimalAmount.write(totalAmount, into: &buf)
+            FfiConverterString.write(currency, into: &buf)
+            
+        
+        case let .feesPredicted(prediction):
+            writeInt(&buf, Int32(8))
+            FfiConverterTypeAmountAndFeePrediction.write(prediction, into: &buf)
+            
+        
+        case let .paymentAccountReady(operationType,accountId,method,provider,reused):
+            writeInt(&buf, Int32(9))
+            FfiConverterTypeOperationType.write(operationType, into: &buf)
+            FfiConverterInt64.write(accountId, into: &buf)
+            FfiConverterOptionTypePaymentMethod.write(method, into: &buf)
+            FfiConverterOptionTypeProvider.write(provider, into: &buf)
+            FfiConverterBool.write(reused, into: &buf)
+            
+        
+        case let .sessionCreated(operationType,sessionId,expiresAt):
+            writeInt(&buf, Int32(10))
+            FfiConverterTypeOperationType.write(operationType, into: &buf)
+            FfiConverterInt64.write(sessionId, into: &buf)
+            FfiConverterTypeTimestamp.write(expiresAt, into: &buf)
+            
+        
+        case let .executionStarting(operationType,referenceId):
+            writeInt(&buf, Int32(11))
+            FfiConverterTypeOperationType.write(operationType, into: &buf)
+            FfiConverterString.write(referenceId, into: &buf)
+            
+        
+        case let .executionSubmitted(operationType,referenceId,execution):
+            writeInt(&buf, Int32(12))
+            FfiConverterTypeOperationType.write(operationType, into: &buf)
+            FfiConverterString.write(referenceId, into: &buf)
+            FfiConverterTypeExecution.write(execution, into: &buf)
+            
+        
+        case let .statusChanged(operationType,referenceId,transition):
+            writeInt(&buf, Int32(13))
+            FfiConverterTypeOperationType.write(operationType, into: &buf)
+            FfiConverterString.write(referenceId, into: &buf)
+            FfiConverterTypeStatusTransition.write(transition, into: &buf)
+            
+        
+        case let .stillProcessing(operationType,referenceId,status):
+            writeInt(&buf, Int32(14))
+            FfiConverterTypeOperationType.write(operationType, into: &buf)
+            FfiConverterString.write(referenceId, into: &buf)
+            FfiConverterTypeExecutionStatus.write(status, into: &buf)
+            
+        
+        case let .sourceStatusChanged(sourceType,sourceId,transition):
+            writeInt(&buf, Int32(15))
+            FfiConverterTypeSourceType.write(sourceType, into: &buf)
+            FfiConverterInt64.write(sourceId, into: &buf)
+            FfiConverterTypeSourceTransition.write(transition, into: &buf)
+            
+        
+        case let .receiptFetched(receipt):
+            writeInt(&buf, Int32(16))
+            FfiConverterTypeSourceReceipt.write(receipt, into: &buf)
+            
+        
+        case let .stepRetried(step,attempt,error):
+            writeInt(&buf, Int32(17))
+            FfiConverterString.write(step, into: &buf)
+            FfiConverterUInt32.write(attempt, into: &buf)
+            FfiConverterString.write(error, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowEvent_lift(_ buf: RustBuffer) throws -> FlowEvent {
+    return try FfiConverterTypeFlowEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowEvent_lower(_ value: FlowEvent) -> RustBuffer {
+    return FfiConverterTypeFlowEvent.lower(value)
 }
 
 
@@ -12497,7 +13359,8 @@ public func FfiConverterTypeSessionStatus_lower(_ value: SessionStatus) -> RustB
 
 
 /**
- * The receipt of a paid invoice or order.
+ * The receipt of a paid invoice or order. Its JSON form (bridge) is flat:
+ * `{source_type, source_id, number, invoice, order}` with exactly one of `invoice` and `order`.
  */
 
 public enum SourceReceipt: Equatable, Hashable {
@@ -13147,6 +14010,30 @@ fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterDuration.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFlowListener: FfiConverterRustBuffer {
+    typealias SwiftType = FlowListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFlowListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFlowListener.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -14099,7 +14986,11 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_dollr_core_checksum_method_flowlistener_on_progress() != 40855) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitFlowListener()
     return InitializationResult.ok
 }()
 

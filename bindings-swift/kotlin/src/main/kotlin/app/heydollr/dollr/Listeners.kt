@@ -1,12 +1,14 @@
 package app.heydollr.dollr
 
+import app.heydollr.dollr.model.FlowListener
+import app.heydollr.dollr.model.FlowProgress
 import app.heydollr.dollr.model.Transition
 
 // Lambdas for the listener interfaces (uniffi generates plain interfaces, which Kotlin does not
 // convert from lambdas): `client.collect(request, flowListener { println(it.message) })`.
 
-/** A [FlowProgressListener] that calls [block] for each step of a flow (on an SDK thread). */
-fun flowListener(block: (FlowProgress) -> Unit): FlowProgressListener = object : FlowProgressListener {
+/** A [FlowListener] that calls [block] for each step of a flow (on an SDK thread). */
+fun flowListener(block: (FlowProgress) -> Unit): FlowListener = object : FlowListener {
     override fun onProgress(progress: FlowProgress) = block(progress)
 }
 

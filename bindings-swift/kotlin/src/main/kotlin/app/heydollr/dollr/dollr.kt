@@ -55,7 +55,6 @@ import app.heydollr.dollr.model.CreateTransferSessionRequest
 import app.heydollr.dollr.model.Decimal
 import app.heydollr.dollr.model.ExecutePolicy
 import app.heydollr.dollr.model.Execution
-import app.heydollr.dollr.model.ExecutionStatus
 import app.heydollr.dollr.model.FeeTier
 import app.heydollr.dollr.model.FfiConverterTypeAddItemRequest
 import app.heydollr.dollr.model.FfiConverterTypeAmountAndFeePrediction
@@ -82,8 +81,8 @@ import app.heydollr.dollr.model.FfiConverterTypeCreateTransferSessionRequest
 import app.heydollr.dollr.model.FfiConverterTypeDecimal
 import app.heydollr.dollr.model.FfiConverterTypeExecutePolicy
 import app.heydollr.dollr.model.FfiConverterTypeExecution
-import app.heydollr.dollr.model.FfiConverterTypeExecutionStatus
 import app.heydollr.dollr.model.FfiConverterTypeFeeTier
+import app.heydollr.dollr.model.FfiConverterTypeFlowListener
 import app.heydollr.dollr.model.FfiConverterTypeGatewayFee
 import app.heydollr.dollr.model.FfiConverterTypeHostedCheckout
 import app.heydollr.dollr.model.FfiConverterTypeHostedCheckoutRequest
@@ -127,9 +126,9 @@ import app.heydollr.dollr.model.FfiConverterTypeSecret
 import app.heydollr.dollr.model.FfiConverterTypeSourceItem
 import app.heydollr.dollr.model.FfiConverterTypeSourceStatusInfo
 import app.heydollr.dollr.model.FfiConverterTypeSourceType
+import app.heydollr.dollr.model.FfiConverterTypeSourceWaitOptions
 import app.heydollr.dollr.model.FfiConverterTypeSourceWaitOutcome
 import app.heydollr.dollr.model.FfiConverterTypeStatusAnomaly
-import app.heydollr.dollr.model.FfiConverterTypeTimestamp
 import app.heydollr.dollr.model.FfiConverterTypeTransferExecutionRequest
 import app.heydollr.dollr.model.FfiConverterTypeTransferOutcome
 import app.heydollr.dollr.model.FfiConverterTypeTransferRequest
@@ -140,6 +139,7 @@ import app.heydollr.dollr.model.FfiConverterTypeUpdateItemRequest
 import app.heydollr.dollr.model.FfiConverterTypeUpdateSourceRequest
 import app.heydollr.dollr.model.FfiConverterTypeValidationDetail
 import app.heydollr.dollr.model.FfiConverterTypeWaitOutcome
+import app.heydollr.dollr.model.FlowListener
 import app.heydollr.dollr.model.GatewayFee
 import app.heydollr.dollr.model.HostedCheckout
 import app.heydollr.dollr.model.HostedCheckoutRequest
@@ -183,9 +183,9 @@ import app.heydollr.dollr.model.Secret
 import app.heydollr.dollr.model.SourceItem
 import app.heydollr.dollr.model.SourceStatusInfo
 import app.heydollr.dollr.model.SourceType
+import app.heydollr.dollr.model.SourceWaitOptions
 import app.heydollr.dollr.model.SourceWaitOutcome
 import app.heydollr.dollr.model.StatusAnomaly
-import app.heydollr.dollr.model.Timestamp
 import app.heydollr.dollr.model.TransferExecutionRequest
 import app.heydollr.dollr.model.TransferOutcome
 import app.heydollr.dollr.model.TransferRequest
@@ -229,8 +229,8 @@ import app.heydollr.dollr.model.RustBuffer as RustBufferCreateTransferSessionReq
 import app.heydollr.dollr.model.RustBuffer as RustBufferDecimal
 import app.heydollr.dollr.model.RustBuffer as RustBufferExecutePolicy
 import app.heydollr.dollr.model.RustBuffer as RustBufferExecution
-import app.heydollr.dollr.model.RustBuffer as RustBufferExecutionStatus
 import app.heydollr.dollr.model.RustBuffer as RustBufferFeeTier
+import app.heydollr.dollr.model.RustBuffer as RustBufferFlowListener
 import app.heydollr.dollr.model.RustBuffer as RustBufferGatewayFee
 import app.heydollr.dollr.model.RustBuffer as RustBufferHostedCheckout
 import app.heydollr.dollr.model.RustBuffer as RustBufferHostedCheckoutRequest
@@ -274,9 +274,9 @@ import app.heydollr.dollr.model.RustBuffer as RustBufferSecret
 import app.heydollr.dollr.model.RustBuffer as RustBufferSourceItem
 import app.heydollr.dollr.model.RustBuffer as RustBufferSourceStatusInfo
 import app.heydollr.dollr.model.RustBuffer as RustBufferSourceType
+import app.heydollr.dollr.model.RustBuffer as RustBufferSourceWaitOptions
 import app.heydollr.dollr.model.RustBuffer as RustBufferSourceWaitOutcome
 import app.heydollr.dollr.model.RustBuffer as RustBufferStatusAnomaly
-import app.heydollr.dollr.model.RustBuffer as RustBufferTimestamp
 import app.heydollr.dollr.model.RustBuffer as RustBufferTransferExecutionRequest
 import app.heydollr.dollr.model.RustBuffer as RustBufferTransferOutcome
 import app.heydollr.dollr.model.RustBuffer as RustBufferTransferRequest
@@ -909,9 +909,6 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
 internal interface UniffiCallbackInterfaceAccessTokenProviderMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`forceRefresh`: Byte,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
-internal interface UniffiCallbackInterfaceFlowProgressListenerMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
-}
 internal interface UniffiCallbackInterfaceTransitionListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`transition`: RustBufferTransition.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -931,25 +928,6 @@ internal open class UniffiVTableCallbackInterfaceAccessTokenProvider(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `accessToken` = other.`accessToken`
-    }
-
-}
-@Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
-internal open class UniffiVTableCallbackInterfaceFlowProgressListener(
-    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `onProgress`: UniffiCallbackInterfaceFlowProgressListenerMethod0? = null,
-) : Structure() {
-    class UniffiByValue(
-        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `onProgress`: UniffiCallbackInterfaceFlowProgressListenerMethod0? = null,
-    ): UniffiVTableCallbackInterfaceFlowProgressListener(`uniffiFree`,`uniffiClone`,`onProgress`,), Structure.ByValue
-
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceFlowProgressListener) {
-        `uniffiFree` = other.`uniffiFree`
-        `uniffiClone` = other.`uniffiClone`
-        `onProgress` = other.`onProgress`
     }
 
 }
@@ -1078,8 +1056,6 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_sessions(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_status(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_flowprogresslistener_on_progress(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_checkouts_create(
     ): Int
@@ -1274,7 +1250,6 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "dollr"))
         uniffiCallbackInterfaceAccessTokenProvider.register(this)
-        uniffiCallbackInterfaceFlowProgressListener.register(this)
         uniffiCallbackInterfaceTransitionListener.register(this)
         app.heydollr.dollr.model.uniffiEnsureInitialized()
         
@@ -1321,7 +1296,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,
     ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,`timeout`: RustBuffer.ByValue,`pollInterval`: RustBuffer.ByValue,`maxPollInterval`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,`options`: RustBufferSourceWaitOptions.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_with_options(`ptr`: Long,`options`: RustBufferRequestOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1355,14 +1330,6 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_dollr_ffi_fn_clone_flowprogresslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_dollr_ffi_fn_free_flowprogresslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_dollr_ffi_fn_init_callback_vtable_flowprogresslistener(`vtable`: UniffiVTableCallbackInterfaceFlowProgressListener,
-    ): Unit
-    external fun uniffi_dollr_ffi_fn_method_flowprogresslistener_on_progress(`ptr`: Long,`progress`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
     external fun uniffi_dollr_ffi_fn_clone_checkouts(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_free_checkouts(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1793,7 +1760,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_base_url() and 0xFFFF) != 4663) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_collect() and 0xFFFF) != 41572) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_collect() and 0xFFFF) != 39142) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts() and 0xFFFF) != 20742) {
@@ -1805,16 +1772,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token() and 0xFFFF) != 57629) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_payout() and 0xFFFF) != 49438) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_payout() and 0xFFFF) != 16008) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() and 0xFFFF) != 48244) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_refund() and 0xFFFF) != 28332) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_refund() and 0xFFFF) != 31366) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_transfer() and 0xFFFF) != 33084) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_transfer() and 0xFFFF) != 6480) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_user_agent() and 0xFFFF) != 20477) {
@@ -1823,7 +1790,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid() and 0xFFFF) != 29550) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() and 0xFFFF) != 59287) {
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() and 0xFFFF) != 49185) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_with_options() and 0xFFFF) != 19860) {
@@ -1869,9 +1836,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_status() and 0xFFFF) != 59125) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_flowprogresslistener_on_progress() and 0xFFFF) != 37196) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_checkouts_create() and 0xFFFF) != 58235) {
@@ -2651,49 +2615,6 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         val byteBuf = toUtf8(value)
         buf.putInt(byteBuf.limit())
         buf.put(byteBuf)
-    }
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTimestamp: FfiConverterRustBuffer<java.time.Instant> {
-    override fun read(buf: ByteBuffer): java.time.Instant {
-        val seconds = buf.getLong()
-        // Type mismatch (should be u32) but we check for overflow/underflow below
-        val nanoseconds = buf.getInt().toLong()
-        if (nanoseconds < 0) {
-            throw java.time.DateTimeException("Instant nanoseconds exceed minimum or maximum supported by uniffi")
-        }
-        if (seconds >= 0) {
-            return java.time.Instant.EPOCH.plus(java.time.Duration.ofSeconds(seconds, nanoseconds))
-        } else {
-            return java.time.Instant.EPOCH.minus(java.time.Duration.ofSeconds(-seconds, nanoseconds))
-        }
-    }
-
-    // 8 bytes for seconds, 4 bytes for nanoseconds
-    override fun allocationSize(value: java.time.Instant) = 12UL
-
-    override fun write(value: java.time.Instant, buf: ByteBuffer) {
-        var epochOffset = java.time.Duration.between(java.time.Instant.EPOCH, value)
-
-        var sign = 1
-        if (epochOffset.isNegative()) {
-            sign = -1
-            epochOffset = epochOffset.negated()
-        }
-
-        if (epochOffset.nano < 0) {
-            // Java docs provide guarantee that nano will always be positive, so this should be impossible
-            // See: https://docs.oracle.com/javase/8/docs/api/java/time/Instant.html
-            throw IllegalArgumentException("Invalid timestamp, nano value must be non-negative")
-        }
-
-        buf.putLong(sign * epochOffset.seconds)
-        // Type mismatch (should be u32) but since values will always be between 0 and 999,999,999 it should be OK
-        buf.putInt(epochOffset.nano)
     }
 }
 
@@ -3863,7 +3784,7 @@ public interface DollrClientInterface {
      * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
      * payment is an outcome, not an error.
      */
-    suspend fun `collect`(`request`: CollectRequest, `listener`: FlowProgressListener? = null): CollectOutcome
+    suspend fun `collect`(`request`: CollectRequest, `listener`: FlowListener? = null): CollectOutcome
     
     /**
      * Forgets the payment accounts the flows remembered for this client (after resetting a
@@ -3888,7 +3809,7 @@ public interface DollrClientInterface {
      * is `PermissionDenied`; a payout that ends `FAILED` (e.g. wallet balance too low) is an
      * outcome.
      */
-    suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowProgressListener? = null): PayoutOutcome
+    suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowListener? = null): PayoutOutcome
     
     /**
      * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
@@ -3900,12 +3821,12 @@ public interface DollrClientInterface {
     /**
      * Refunds (part of) an earlier collection end to end.
      */
-    suspend fun `refund`(`request`: RefundRequest, `listener`: FlowProgressListener? = null): RefundOutcome
+    suspend fun `refund`(`request`: RefundRequest, `listener`: FlowListener? = null): RefundOutcome
     
     /**
      * Transfers from one of the merchant's wallets to a counterparty end to end.
      */
-    suspend fun `transfer`(`request`: TransferRequest, `listener`: FlowProgressListener? = null): TransferOutcome
+    suspend fun `transfer`(`request`: TransferRequest, `listener`: FlowListener? = null): TransferOutcome
     
     /**
      * The `User-Agent` sent with every request.
@@ -3918,10 +3839,11 @@ public interface DollrClientInterface {
     suspend fun `verifyPaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long): PaymentVerification
     
     /**
-     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (default 10 min;
-     * not an error: `timed_out`). Poll intervals default to 1 s doubling to 5 s.
+     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
+     * `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
+     * `options.on_progress`.
      */
-    suspend fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `timeout`: java.time.Duration? = null, `pollInterval`: java.time.Duration? = null, `maxPollInterval`: java.time.Duration? = null, `listener`: FlowProgressListener? = null): SourceWaitOutcome
+    suspend fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `options`: SourceWaitOptions = SourceWaitOptions()): SourceWaitOutcome
     
     /**
      * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
@@ -4150,14 +4072,14 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `collect`(`request`: CollectRequest, `listener`: FlowProgressListener?) : CollectOutcome {
+    override suspend fun `collect`(`request`: CollectRequest, `listener`: FlowListener?) : CollectOutcome {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_collect(
                 uniffiHandle,
                 
         FfiConverterTypeCollectRequest.lower(`request`),
-        FfiConverterOptionalTypeFlowProgressListener.lower(`listener`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -4245,14 +4167,14 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowProgressListener?) : PayoutOutcome {
+    override suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowListener?) : PayoutOutcome {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_payout(
                 uniffiHandle,
                 
         FfiConverterTypePayoutRequest.lower(`request`),
-        FfiConverterOptionalTypeFlowProgressListener.lower(`listener`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -4300,14 +4222,14 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `refund`(`request`: RefundRequest, `listener`: FlowProgressListener?) : RefundOutcome {
+    override suspend fun `refund`(`request`: RefundRequest, `listener`: FlowListener?) : RefundOutcome {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_refund(
                 uniffiHandle,
                 
         FfiConverterTypeRefundRequest.lower(`request`),
-        FfiConverterOptionalTypeFlowProgressListener.lower(`listener`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -4326,14 +4248,14 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `transfer`(`request`: TransferRequest, `listener`: FlowProgressListener?) : TransferOutcome {
+    override suspend fun `transfer`(`request`: TransferRequest, `listener`: FlowListener?) : TransferOutcome {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_transfer(
                 uniffiHandle,
                 
         FfiConverterTypeTransferRequest.lower(`request`),
-        FfiConverterOptionalTypeFlowProgressListener.lower(`listener`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -4390,12 +4312,13 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
     /**
-     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (default 10 min;
-     * not an error: `timed_out`). Poll intervals default to 1 s doubling to 5 s.
+     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
+     * `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
+     * `options.on_progress`.
      */
     @Throws(DollrException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `timeout`: java.time.Duration?, `pollInterval`: java.time.Duration?, `maxPollInterval`: java.time.Duration?, `listener`: FlowProgressListener?) : SourceWaitOutcome {
+    override suspend fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `options`: SourceWaitOptions) : SourceWaitOutcome {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(
@@ -4403,10 +4326,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
                 
         FfiConverterTypeSourceType.lower(`sourceType`),
         FfiConverterLong.lower(`sourceId`),
-        FfiConverterOptionalDuration.lower(`timeout`),
-        FfiConverterOptionalDuration.lower(`pollInterval`),
-        FfiConverterOptionalDuration.lower(`maxPollInterval`),
-        FfiConverterOptionalTypeFlowProgressListener.lower(`listener`),
+        FfiConverterTypeSourceWaitOptions.lower(`options`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -5546,331 +5466,6 @@ public object FfiConverterTypeFees: FfiConverter<Fees, Long> {
     override fun allocationSize(value: Fees) = 8UL
 
     override fun write(value: Fees, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * Receives a flow's steps as they happen, on an SDK thread: keep it quick. An exception thrown
- * here is ignored (the flow goes on).
- */
-public interface FlowProgressListener {
-    
-    /**
-     * One step.
-     */
-    fun `onProgress`(`progress`: FlowProgress)
-    
-    companion object
-}
-
-/**
- * Receives a flow's steps as they happen, on an SDK thread: keep it quick. An exception thrown
- * here is ignored (the flow goes on).
- */
-open class FlowProgressListenerImpl: Disposable, AutoCloseable, FlowProgressListener
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_dollr_ffi_fn_free_flowprogresslistener(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_dollr_ffi_fn_clone_flowprogresslistener(handle, status)
-        }
-    }
-
-    
-    /**
-     * One step.
-     */override fun `onProgress`(`progress`: FlowProgress)
-        = 
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_flowprogresslistener_on_progress(
-        it,
-        
-        FfiConverterTypeFlowProgress.lower(`progress`),_status)
-}
-    }
-    
-    
-
-    
-
-    
-
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-
-// Put the implementation in an object so we don't pollute the top-level namespace
-internal object uniffiCallbackInterfaceFlowProgressListener {
-    internal object `onProgress`: UniffiCallbackInterfaceFlowProgressListenerMethod0 {
-        override fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
-            val uniffiObj = FfiConverterTypeFlowProgressListener.handleMap.get(uniffiHandle)
-            val makeCall = { ->
-                uniffiObj.`onProgress`(
-                    FfiConverterTypeFlowProgress.lift(`progress`),
-                )
-            }
-            val writeReturn = { _: Unit -> Unit }
-            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
-        }
-    }
-
-    internal object uniffiFree: UniffiCallbackInterfaceFree {
-        override fun callback(handle: Long) {
-            FfiConverterTypeFlowProgressListener.handleMap.remove(handle)
-        }
-    }
-
-    internal object uniffiClone: UniffiCallbackInterfaceClone {
-        override fun callback(handle: Long): Long {
-            return FfiConverterTypeFlowProgressListener.handleMap.clone(handle)
-        }
-    }
-
-    internal var vtable = UniffiVTableCallbackInterfaceFlowProgressListener.UniffiByValue(
-        uniffiFree,
-        uniffiClone,
-        `onProgress`,
-    )
-
-    // Registers the foreign callback with the Rust side.
-    // This method is generated for each callback interface.
-    internal fun register(lib: UniffiLib) {
-        lib.uniffi_dollr_ffi_fn_init_callback_vtable_flowprogresslistener(vtable)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeFlowProgressListener: FfiConverter<FlowProgressListener, Long> {
-    internal val handleMap = UniffiHandleMap<FlowProgressListener>()
-
-    override fun lower(value: FlowProgressListener): Long {
-        if (value is FlowProgressListenerImpl) {
-             // Rust-implemented object.  Clone the handle and return it
-            return value.uniffiCloneHandle()
-         } else {
-            // Kotlin object, generate a new vtable handle and return that.
-            return handleMap.insert(value)
-         }
-    }
-
-    override fun lift(value: Long): FlowProgressListener {
-        if ((value and 1.toLong()) == 0.toLong()) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return FlowProgressListenerImpl(UniffiWithHandle, value)
-        } else {
-            // Kotlin-generated handle, get the object from the handle map
-            return handleMap.remove(value)
-        }
-    }
-
-    override fun read(buf: ByteBuffer): FlowProgressListener {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: FlowProgressListener) = 8UL
-
-    override fun write(value: FlowProgressListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -11099,89 +10694,6 @@ public object FfiConverterTypeWaitHandle: FfiConverter<WaitHandle, Long> {
 
 
 /**
- * One step of a flow, as it happens.
- */
-data class FlowProgress (
-    /**
-     * The event's stable name: `validated`, `provider_predicted`, `party_ready`,
-     * `counterparty_ready`, `source_created`, `item_added`, `source_published`, `fees_predicted`,
-     * `payment_account_ready`, `session_created`, `execution_starting`, `execution_submitted`,
-     * `status_changed`, `still_processing`, `source_status_changed`, `receipt_fetched`,
-     * `step_retried`.
-     */
-    val `event`: kotlin.String
-    , 
-    /**
-     * What happened, in one line (no secrets).
-     */
-    val `message`: kotlin.String
-    , 
-    /**
-     * Time since the flow started.
-     */
-    val `elapsed`: java.time.Duration
-    , 
-    /**
-     * Wall-clock time of the event.
-     */
-    val `at`: Timestamp
-    , 
-    /**
-     * The execution's idempotency key, once it is fixed.
-     */
-    val `referenceId`: kotlin.String?
-    , 
-    /**
-     * The execution's status, for the events that observe one.
-     */
-    val `status`: ExecutionStatus?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeFlowProgress: FfiConverterRustBuffer<FlowProgress> {
-    override fun read(buf: ByteBuffer): FlowProgress {
-        return FlowProgress(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterDuration.read(buf),
-            FfiConverterTypeTimestamp.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeExecutionStatus.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: FlowProgress) = (
-            FfiConverterString.allocationSize(value.`event`) +
-            FfiConverterString.allocationSize(value.`message`) +
-            FfiConverterDuration.allocationSize(value.`elapsed`) +
-            FfiConverterTypeTimestamp.allocationSize(value.`at`) +
-            FfiConverterOptionalString.allocationSize(value.`referenceId`) +
-            FfiConverterOptionalTypeExecutionStatus.allocationSize(value.`status`)
-    )
-
-    override fun write(value: FlowProgress, buf: ByteBuffer) {
-            FfiConverterString.write(value.`event`, buf)
-            FfiConverterString.write(value.`message`, buf)
-            FfiConverterDuration.write(value.`elapsed`, buf)
-            FfiConverterTypeTimestamp.write(value.`at`, buf)
-            FfiConverterOptionalString.write(value.`referenceId`, buf)
-            FfiConverterOptionalTypeExecutionStatus.write(value.`status`, buf)
-    }
-}
-
-
-
-/**
  * A token handed to the SDK by an [`AccessTokenProvider`]. The core's `AccessToken` with the
  * same fields; defined here because uniffi's Kotlin generator cannot return a record of another
  * crate from an `async` foreign method (its result buffer type differs per package).
@@ -12663,28 +12175,28 @@ public object FfiConverterOptionalDuration: FfiConverterRustBuffer<java.time.Dur
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeFlowProgressListener: FfiConverterRustBuffer<FlowProgressListener?> {
-    override fun read(buf: ByteBuffer): FlowProgressListener? {
+public object FfiConverterOptionalTypeFlowListener: FfiConverterRustBuffer<FlowListener?> {
+    override fun read(buf: ByteBuffer): FlowListener? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterTypeFlowProgressListener.read(buf)
+        return FfiConverterTypeFlowListener.read(buf)
     }
 
-    override fun allocationSize(value: FlowProgressListener?): ULong {
+    override fun allocationSize(value: FlowListener?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterTypeFlowProgressListener.allocationSize(value)
+            return 1UL + FfiConverterTypeFlowListener.allocationSize(value)
         }
     }
 
-    override fun write(value: FlowProgressListener?, buf: ByteBuffer) {
+    override fun write(value: FlowListener?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterTypeFlowProgressListener.write(value, buf)
+            FfiConverterTypeFlowListener.write(value, buf)
         }
     }
 }
@@ -12813,38 +12325,6 @@ public object FfiConverterOptionalTypePasscode: FfiConverterRustBuffer<Passcode?
         } else {
             buf.put(1)
             FfiConverterTypePasscode.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeExecutionStatus: FfiConverterRustBuffer<ExecutionStatus?> {
-    override fun read(buf: ByteBuffer): ExecutionStatus? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeExecutionStatus.read(buf)
-    }
-
-    override fun allocationSize(value: ExecutionStatus?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeExecutionStatus.allocationSize(value)
-        }
-    }
-
-    override fun write(value: ExecutionStatus?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeExecutionStatus.write(value, buf)
         }
     }
 }

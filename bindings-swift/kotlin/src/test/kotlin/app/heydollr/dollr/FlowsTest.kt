@@ -3,6 +3,8 @@ package app.heydollr.dollr
 import app.heydollr.dollr.model.CreateCounterpartyRequest
 import app.heydollr.dollr.model.CreatePartyRequest
 import app.heydollr.dollr.model.ExecutionStatus
+import app.heydollr.dollr.model.FlowEvent
+import app.heydollr.dollr.model.FlowProgress
 import app.heydollr.dollr.model.LineItem
 import app.heydollr.dollr.model.OperationType
 import app.heydollr.dollr.model.RelationshipType
@@ -52,12 +54,15 @@ class FlowsTest {
                 assertNotNull(outcome.feePrediction)
                 assertEquals(1, sandbox.executionsCreated())
 
-                val names = events.map { it.event }
-                assertEquals("validated", names.first())
-                assertEquals("receipt_fetched", names.last())
-                assertTrue(names.indexOf("execution_starting") < names.indexOf("execution_submitted"), "$names")
-                assertEquals(statuses, events.filter { it.event == "status_changed" }.map { it.status.toString() })
-                assertTrue(events.mapNotNull { it.referenceId }.all { it == outcome.referenceId })
+                // The listener gets the core's own FlowEvent (one definition for every language).
+                val names = events.map { it.event::class.simpleName }
+                assertEquals("Validated", names.first())
+                assertEquals("ReceiptFetched", names.last())
+                assertTrue(names.indexOf("ExecutionStarting") < names.indexOf("ExecutionSubmitted"), "$names")
+                val changes = events.mapNotNull { it.event as? FlowEvent.StatusChanged }
+                assertEquals(statuses, changes.map { it.transition.to.toString() })
+                assertTrue(changes.all { it.referenceId == outcome.referenceId })
+                assertTrue(events.all { it.message.isNotEmpty() })
                 assertTrue(events.zipWithNext().all { (a, b) -> a.elapsed <= b.elapsed })
             }
         }

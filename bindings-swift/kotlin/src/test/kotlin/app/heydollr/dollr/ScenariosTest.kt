@@ -8,6 +8,7 @@ import app.heydollr.dollr.model.FeeBearer
 import app.heydollr.dollr.model.LineItem
 import app.heydollr.dollr.model.RelationshipType
 import app.heydollr.dollr.model.SourceType
+import app.heydollr.dollr.model.SourceWaitOptions
 import app.heydollr.dollr.model.StatusTransition
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.JsonArray
@@ -255,7 +256,7 @@ class ScenariosTest {
                         )
                         check(answer.statusCode() in 200..299) { "paying on the hosted page answered ${answer.statusCode()}" }
                     }
-                    val waited = client.waitSourcePaid(checkout.sourceType, checkout.sourceId, ms(waitMs), ms(pollMs), ms(100))
+                    val waited = client.waitSourcePaid(checkout.sourceType, checkout.sourceId, SourceWaitOptions(timeout = ms(waitMs), pollInterval = ms(pollMs), maxPollInterval = ms(100)))
                     observed.flags["paid"] = waited.paid
                     observed.flags["timed_out"] = waited.timedOut
                 }

@@ -4,6 +4,7 @@ import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.OperationType
 import app.heydollr.dollr.model.PasscodeToken
 import app.heydollr.dollr.model.SecretValue
+import app.heydollr.dollr.model.SourceWaitOptions
 import app.heydollr.dollr.model.WaitOutcome
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.runBlocking
@@ -135,7 +136,7 @@ class ValuesTest {
                 assertThrows<TimeoutCancellationException> {
                     runBlocking {
                         withTimeout(200) {
-                            client.waitSourcePaid(checkout.sourceType, checkout.sourceId, Duration.ofMinutes(10), ms(10))
+                            client.waitSourcePaid(checkout.sourceType, checkout.sourceId, SourceWaitOptions(timeout = Duration.ofMinutes(10), pollInterval = ms(10)))
                         }
                     }
                 }

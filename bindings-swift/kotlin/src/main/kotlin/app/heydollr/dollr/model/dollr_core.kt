@@ -30,6 +30,7 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicBoolean
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -649,6 +650,28 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceFlowListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
+internal open class UniffiVTableCallbackInterfaceFlowListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onProgress`: UniffiCallbackInterfaceFlowListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onProgress`: UniffiCallbackInterfaceFlowListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceFlowListener(`uniffiFree`,`uniffiClone`,`onProgress`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceFlowListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onProgress` = other.`onProgress`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -674,6 +697,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_dollr_core_checksum_method_flowlistener_on_progress(
+    ): Int
     external fun ffi_dollr_core_uniffi_contract_version(
     ): Int
 
@@ -682,13 +707,27 @@ internal object IntegrityCheckingUniffiLib {
 
 internal object UniffiLib {
     
+    // The Cleaner for the whole library
+    internal val CLEANER: UniffiCleaner by lazy {
+        UniffiCleaner.create()
+    }
+    
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "dollr_core"))
+        uniffiCallbackInterfaceFlowListener.register(this)
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_dollr_core_fn_clone_flowlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_core_fn_free_flowlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_core_fn_init_callback_vtable_flowlistener(`vtable`: UniffiVTableCallbackInterfaceFlowListener,
+    ): Unit
+    external fun uniffi_dollr_core_fn_method_flowlistener_on_progress(`ptr`: Long,`progress`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_dollr_core_fn_method_checkoutmode_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_dollr_core_fn_method_executionstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -836,6 +875,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_dollr_core_checksum_method_flowlistener_on_progress() and 0xFFFF) != 40855) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
 }
 
 /**
@@ -927,7 +969,102 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+/**
+ * The cleaner interface for Object finalization code to run.
+ * This is the entry point to any implementation that we're using.
+ *
+ * The cleaner registers objects and returns cleanables, so now we are
+ * defining a `UniffiCleaner` with a `UniffiClenaer.Cleanable` to abstract the
+ * different implmentations available at compile time.
+ *
+ * @suppress
+ */
+interface UniffiCleaner {
+    interface Cleanable {
+        fun clean()
+    }
+
+    fun register(value: Any, cleanUpTask: Runnable): UniffiCleaner.Cleanable
+
+    companion object
+}
+
+// The fallback Jna cleaner, which is available for both Android, and the JVM.
+private class UniffiJnaCleaner : UniffiCleaner {
+    private val cleaner = com.sun.jna.internal.Cleaner.getCleaner()
+
+    override fun register(value: Any, cleanUpTask: Runnable): UniffiCleaner.Cleanable =
+        UniffiJnaCleanable(cleaner.register(value, cleanUpTask))
+}
+
+private class UniffiJnaCleanable(
+    private val cleanable: com.sun.jna.internal.Cleaner.Cleanable,
+) : UniffiCleaner.Cleanable {
+    override fun clean() = cleanable.clean()
+}
+
+
+// We decide at uniffi binding generation time whether we were
+// using Android or not.
+// There are further runtime checks to chose the correct implementation
+// of the cleaner.
+private fun UniffiCleaner.Companion.create(): UniffiCleaner =
+    try {
+        // For safety's sake: if the library hasn't been run in android_cleaner = true
+        // mode, but is being run on Android, then we still need to think about
+        // Android API versions.
+        // So we check if java.lang.ref.Cleaner is there, and use that…
+        java.lang.Class.forName("java.lang.ref.Cleaner")
+        JavaLangRefCleaner()
+    } catch (e: ClassNotFoundException) {
+        // … otherwise, fallback to the JNA cleaner.
+        UniffiJnaCleaner()
+    }
+
+private class JavaLangRefCleaner : UniffiCleaner {
+    val cleaner = java.lang.ref.Cleaner.create()
+
+    override fun register(value: Any, cleanUpTask: Runnable): UniffiCleaner.Cleanable =
+        JavaLangRefCleanable(cleaner.register(value, cleanUpTask))
+}
+
+private class JavaLangRefCleanable(
+    val cleanable: java.lang.ref.Cleaner.Cleanable
+) : UniffiCleaner.Cleanable {
+    override fun clean() = cleanable.clean()
+}
 
 /**
  * @suppress
@@ -1136,6 +1273,337 @@ public object FfiConverterDuration: FfiConverterRustBuffer<java.time.Duration> {
         buf.putLong(value.seconds)
         // Type mismatch (should be u32) but since values will always be between 0 and 999,999,999 it should be OK
         buf.putInt(value.nano)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Receives every flow step and every observed status change, as it happens, on the flow's task:
+ * keep it quick (hand the value on). One trait for every caller: a Rust closure
+ * `Fn(&FlowProgress)` is a listener, the bridge forwards to its event sink, and Kotlin/Swift
+ * implement it (a uniffi foreign trait). A listener that panics (or, on the foreign side,
+ * throws) is ignored: the flow goes on.
+ */
+public interface FlowListener {
+    
+    /**
+     * One step.
+     */
+    fun `onProgress`(`progress`: FlowProgress)
+    
+    companion object
+}
+
+/**
+ * Receives every flow step and every observed status change, as it happens, on the flow's task:
+ * keep it quick (hand the value on). One trait for every caller: a Rust closure
+ * `Fn(&FlowProgress)` is a listener, the bridge forwards to its event sink, and Kotlin/Swift
+ * implement it (a uniffi foreign trait). A listener that panics (or, on the foreign side,
+ * throws) is ignored: the flow goes on.
+ */
+open class FlowListenerImpl: Disposable, AutoCloseable, FlowListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_core_fn_free_flowlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_core_fn_clone_flowlistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * One step.
+     */override fun `onProgress`(`progress`: FlowProgress)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_core_fn_method_flowlistener_on_progress(
+        it,
+        
+        FfiConverterTypeFlowProgress.lower(`progress`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceFlowListener {
+    internal object `onProgress`: UniffiCallbackInterfaceFlowListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeFlowListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onProgress`(
+                    FfiConverterTypeFlowProgress.lift(`progress`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeFlowListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeFlowListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceFlowListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onProgress`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_dollr_core_fn_init_callback_vtable_flowlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFlowListener: FfiConverter<FlowListener, Long> {
+    internal val handleMap = UniffiHandleMap<FlowListener>()
+
+    override fun lower(value: FlowListener): Long {
+        if (value is FlowListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): FlowListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return FlowListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): FlowListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: FlowListener) = 8UL
+
+    override fun write(value: FlowListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
     }
 }
 
@@ -3330,6 +3798,9 @@ public object FfiConverterTypeCreateTransferSessionRequest: FfiConverterRustBuff
 /**
  * How hard one execute call tries before it gives up with `AmbiguousExecution` (or the last error).
  * Defaults: 3 POSTs, 3 status lookups, backoff 0.5 s doubling to 8 s, `Retry-After` up to 30 s.
+ *
+ * On the bridge every field may be left out (the default above applies) and durations are
+ * integer milliseconds (`initial_backoff_ms`, …).
  */
 data class ExecutePolicy (
     /**
@@ -3339,24 +3810,24 @@ data class ExecutePolicy (
     , 
     /**
      * Status lookups per call (default 3). Each one is already retried by the client's
-     * [`crate::RetryPolicy`] and bounded by its request timeout, so the worst case for an
-     * unreachable API is about `max_status_checks × (max_retries + 1) × timeout`.
+     * retry policy and bounded by its request timeout, so the worst case for an unreachable API
+     * is about `max_status_checks × (max_retries + 1) × timeout`.
      */
     val `maxStatusChecks`: kotlin.UInt
     , 
     /**
-     * The first backoff between attempts; doubles each time.
+     * The first backoff between attempts (default 0.5 s); doubles each time.
      */
     val `initialBackoff`: java.time.Duration
     , 
     /**
-     * The backoff cap.
+     * The backoff cap (default 8 s).
      */
     val `maxBackoff`: java.time.Duration
     , 
     /**
-     * The longest `Retry-After` waited for inside one call; a longer one ends the call with the
-     * `RateLimited` error (nothing was processed).
+     * The longest `Retry-After` waited for inside one call (default 30 s); a longer one ends the
+     * call with the `RateLimited` error (nothing was processed).
      */
     val `maxRetryAfter`: java.time.Duration
     
@@ -3602,9 +4073,75 @@ public object FfiConverterTypeFeeTier: FfiConverterRustBuffer<FeeTier> {
 
 
 /**
- * The options of a flow without its progress callback (a Rust closure cannot cross the FFI; the
- * bindings take a foreign listener beside the request instead). Every field defaults to the
- * core's default.
+ * A flow event with when it happened. On the bridge: the event's fields and `event` name, with
+ * `elapsed_ms`, `at` and `message` beside them.
+ */
+data class FlowProgress (
+    /**
+     * Time since the flow started.
+     */
+    val `elapsed`: java.time.Duration
+    , 
+    /**
+     * Wall-clock time of the event (RFC 3339).
+     */
+    val `at`: Timestamp
+    , 
+    /**
+     * What happened.
+     */
+    val `event`: FlowEvent
+    , 
+    /**
+     * The event in words (its `Display`, no secrets), for logs and demos.
+     */
+    val `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFlowProgress: FfiConverterRustBuffer<FlowProgress> {
+    override fun read(buf: ByteBuffer): FlowProgress {
+        return FlowProgress(
+            FfiConverterDuration.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeFlowEvent.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FlowProgress) = (
+            FfiConverterDuration.allocationSize(value.`elapsed`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`at`) +
+            FfiConverterTypeFlowEvent.allocationSize(value.`event`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: FlowProgress, buf: ByteBuffer) {
+            FfiConverterDuration.write(value.`elapsed`, buf)
+            FfiConverterTypeTimestamp.write(value.`at`, buf)
+            FfiConverterTypeFlowEvent.write(value.`event`, buf)
+            FfiConverterString.write(value.`message`, buf)
+    }
+}
+
+
+
+/**
+ * The options of a flow without its listener (the flow methods take a `FlowListener` beside the
+ * request). A custom type rather than a uniffi Record of `FlowOptions` itself: its Kotlin
+ * lowering (`checkedFlowSettings`, bindgen.toml) refuses a negative `java.time.Duration` with a
+ * typed `Validation` error naming the option, which a record's generated lowering cannot do.
+ * Every field defaults to the core's default.
  */
 data class FlowSettings (
     /**
@@ -7954,6 +8491,81 @@ public object FfiConverterTypeSourceTransition: FfiConverterRustBuffer<SourceTra
 
 
 /**
+ * How [`Client::wait_source_paid`] polls. On the bridge durations are integer milliseconds
+ * (`timeout_ms`, …) and status changes go to the call's events.
+ */
+data class SourceWaitOptions (
+    /**
+     * The deadline (default 10 minutes: a payer on a hosted page may take a while).
+     */
+    val `timeout`: java.time.Duration? = null 
+    , 
+    /**
+     * The first interval between polls (default 1 s).
+     */
+    val `pollInterval`: java.time.Duration? = null 
+    , 
+    /**
+     * The longest interval, reached by doubling (default 5 s, the docs' upper bound).
+     */
+    val `maxPollInterval`: java.time.Duration? = null 
+    , 
+    /**
+     * Receives each status change as it is observed.
+     */
+    val `onProgress`: FlowListener? = null 
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`timeout`,
+        this.`pollInterval`,
+        this.`maxPollInterval`,
+        this.`onProgress`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSourceWaitOptions: FfiConverterRustBuffer<SourceWaitOptions> {
+    override fun read(buf: ByteBuffer): SourceWaitOptions {
+        return SourceWaitOptions(
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalTypeFlowListener.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SourceWaitOptions) = (
+            FfiConverterOptionalDuration.allocationSize(value.`timeout`) +
+            FfiConverterOptionalDuration.allocationSize(value.`pollInterval`) +
+            FfiConverterOptionalDuration.allocationSize(value.`maxPollInterval`) +
+            FfiConverterOptionalTypeFlowListener.allocationSize(value.`onProgress`)
+    )
+
+    override fun write(value: SourceWaitOptions, buf: ByteBuffer) {
+            FfiConverterOptionalDuration.write(value.`timeout`, buf)
+            FfiConverterOptionalDuration.write(value.`pollInterval`, buf)
+            FfiConverterOptionalDuration.write(value.`maxPollInterval`, buf)
+            FfiConverterOptionalTypeFlowListener.write(value.`onProgress`, buf)
+    }
+}
+
+
+
+/**
  * How a wait for payment ended.
  */
 data class SourceWaitOutcome (
@@ -8021,7 +8633,7 @@ public object FfiConverterTypeSourceWaitOutcome: FfiConverterRustBuffer<SourceWa
  */
 data class StatusTransition (
     /**
-     * The status before (`None` for the first status seen, the execute call's answer).
+     * The status before (`null` for the first status seen, the execute call's answer).
      */
     val `from`: ExecutionStatus?
     , 
@@ -8390,7 +9002,8 @@ public object FfiConverterTypeTransferSession: FfiConverterRustBuffer<TransferSe
 
 
 /**
- * One observed status change of an execution.
+ * One observed status change of an execution (on the bridge, the `transition` event of
+ * `status.wait`).
  */
 data class Transition (
     /**
@@ -8404,7 +9017,7 @@ data class Transition (
     val `operation`: OperationType
     , 
     /**
-     * The status before (`None` on the first observation when nothing was journaled).
+     * The status before (`null` on the first observation when nothing was journaled).
      */
     val `from`: ExecutionStatus?
     , 
@@ -9159,6 +9772,772 @@ public object FfiConverterTypeFeeBearer : FfiConverterRustBuffer<FeeBearer>{
             is FeeBearer.Other -> {
                 buf.putInt(3)
                 FfiConverterString.write(value.v1, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What a flow reports as it goes. On the bridge, an event object named by `event` (the
+ * variant in snake_case, as [`FlowEvent::name`]).
+ */
+sealed class FlowEvent {
+    
+    /**
+     * The input passed validation; nothing has been sent yet.
+     */
+    data class Validated(
+        /**
+         * Which flow (`collect`, `payout`, `transfer`, `refund`, `hosted_checkout`).
+         */
+        val `flow`: kotlin.String) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The phone's operator was predicted (`payment_method` + `gateway_provider`).
+     */
+    data class ProviderPredicted(
+        /**
+         * The prediction.
+         */
+        val `info`: app.heydollr.dollr.model.MmoProviderInfo) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The party to use is known.
+     */
+    data class PartyReady(
+        /**
+         * Its id.
+         */
+        val `partyId`: kotlin.Long, 
+        /**
+         * Its name, when the flow knows it.
+         */
+        val `fullname`: kotlin.String?, 
+        /**
+         * Whether the flow created it (otherwise it was given or looked up).
+         */
+        val `created`: kotlin.Boolean) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The counterparty to use is known.
+     */
+    data class CounterpartyReady(
+        /**
+         * Its id.
+         */
+        val `counterpartyId`: kotlin.Long, 
+        /**
+         * Its relationship type, when the flow knows it.
+         */
+        val `relationshipType`: app.heydollr.dollr.model.RelationshipType?, 
+        /**
+         * Whether the flow created it.
+         */
+        val `created`: kotlin.Boolean) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An invoice or order was created (`IDLE`).
+     */
+    data class SourceCreated(
+        /**
+         * `INVOICE` or `ORDER`.
+         */
+        val `sourceType`: app.heydollr.dollr.model.SourceType, 
+        /**
+         * Its id.
+         */
+        val `sourceId`: kotlin.Long, 
+        /**
+         * Its number.
+         */
+        val `number`: kotlin.String, 
+        /**
+         * Its currency.
+         */
+        val `currency`: kotlin.String) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A line was added to the invoice or order.
+     */
+    data class ItemAdded(
+        /**
+         * The document's id.
+         */
+        val `sourceId`: kotlin.Long, 
+        /**
+         * The line.
+         */
+        val `item`: app.heydollr.dollr.model.LineItem, 
+        /**
+         * The document's currency.
+         */
+        val `currency`: kotlin.String, 
+        /**
+         * The document's total after this line.
+         */
+        val `runningTotal`: app.heydollr.dollr.model.Decimal) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The invoice or order is published (`ACTIVE`) and payable.
+     */
+    data class SourcePublished(
+        /**
+         * `INVOICE` or `ORDER`.
+         */
+        val `sourceType`: app.heydollr.dollr.model.SourceType, 
+        /**
+         * Its id.
+         */
+        val `sourceId`: kotlin.Long, 
+        /**
+         * Its number.
+         */
+        val `number`: kotlin.String, 
+        /**
+         * Its total.
+         */
+        val `totalAmount`: app.heydollr.dollr.model.Decimal, 
+        /**
+         * Its currency.
+         */
+        val `currency`: kotlin.String) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The amounts and fees of paying the document were predicted.
+     */
+    data class FeesPredicted(
+        /**
+         * The prediction.
+         */
+        val `prediction`: app.heydollr.dollr.model.AmountAndFeePrediction) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A payment account is ready.
+     */
+    data class PaymentAccountReady(
+        /**
+         * `COLLECTION` or `PAYOUT`.
+         */
+        val `operationType`: app.heydollr.dollr.model.OperationType, 
+        /**
+         * Its id.
+         */
+        val `accountId`: kotlin.Long, 
+        /**
+         * The instrument, when known.
+         */
+        val `method`: app.heydollr.dollr.model.PaymentMethod?, 
+        /**
+         * The routing network, when known.
+         */
+        val `provider`: app.heydollr.dollr.model.Provider?, 
+        /**
+         * Whether an existing account was reused (given, or remembered by this client).
+         */
+        val `reused`: kotlin.Boolean) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A session was created.
+     */
+    data class SessionCreated(
+        /**
+         * What the session is for.
+         */
+        val `operationType`: app.heydollr.dollr.model.OperationType, 
+        /**
+         * Its id.
+         */
+        val `sessionId`: kotlin.Long, 
+        /**
+         * When it expires.
+         */
+        val `expiresAt`: app.heydollr.dollr.model.Timestamp) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The execution is about to be submitted: its `reference_id` is fixed (and journaled) now.
+     */
+    data class ExecutionStarting(
+        /**
+         * What is executed.
+         */
+        val `operationType`: app.heydollr.dollr.model.OperationType, 
+        /**
+         * The idempotency key.
+         */
+        val `referenceId`: kotlin.String) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The execute call answered (or its lost answer was recovered by status).
+     */
+    data class ExecutionSubmitted(
+        /**
+         * What was executed.
+         */
+        val `operationType`: app.heydollr.dollr.model.OperationType, 
+        /**
+         * The idempotency key.
+         */
+        val `referenceId`: kotlin.String, 
+        /**
+         * The execution as answered.
+         */
+        val `execution`: app.heydollr.dollr.model.Execution) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The execution's status changed (including the first status seen).
+     */
+    data class StatusChanged(
+        /**
+         * What is executed.
+         */
+        val `operationType`: app.heydollr.dollr.model.OperationType, 
+        /**
+         * The idempotency key.
+         */
+        val `referenceId`: kotlin.String, 
+        /**
+         * The change.
+         */
+        val `transition`: app.heydollr.dollr.model.StatusTransition) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The wait deadline passed with the payment still in flight.
+     */
+    data class StillProcessing(
+        /**
+         * What is executed.
+         */
+        val `operationType`: app.heydollr.dollr.model.OperationType, 
+        /**
+         * The idempotency key to resume with.
+         */
+        val `referenceId`: kotlin.String, 
+        /**
+         * The last status seen.
+         */
+        val `status`: app.heydollr.dollr.model.ExecutionStatus) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An invoice's or order's status changed while waiting for it to be paid.
+     */
+    data class SourceStatusChanged(
+        /**
+         * `INVOICE` or `ORDER`.
+         */
+        val `sourceType`: app.heydollr.dollr.model.SourceType, 
+        /**
+         * Its id.
+         */
+        val `sourceId`: kotlin.Long, 
+        /**
+         * The change.
+         */
+        val `transition`: app.heydollr.dollr.model.SourceTransition) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The receipt of the paid document was fetched.
+     */
+    data class ReceiptFetched(
+        /**
+         * The receipt.
+         */
+        val `receipt`: SourceReceipt) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A step failed transiently and is retried (harmless to repeat, or checked first).
+     */
+    data class StepRetried(
+        /**
+         * The step (`party`, `invoice`, `item`, `session`, …).
+         */
+        val `step`: kotlin.String, 
+        /**
+         * The retry number (1 for the first retry).
+         */
+        val `attempt`: kotlin.UInt, 
+        /**
+         * Why (the error's text, no secrets).
+         */
+        val `error`: kotlin.String) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFlowEvent : FfiConverterRustBuffer<FlowEvent>{
+    override fun read(buf: ByteBuffer): FlowEvent {
+        return when(buf.getInt()) {
+            1 -> FlowEvent.Validated(
+                FfiConverterString.read(buf),
+                )
+            2 -> FlowEvent.ProviderPredicted(
+                FfiConverterTypeMmoProviderInfo.read(buf),
+                )
+            3 -> FlowEvent.PartyReady(
+                FfiConverterLong.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterBoolean.read(buf),
+                )
+            4 -> FlowEvent.CounterpartyReady(
+                FfiConverterLong.read(buf),
+                FfiConverterOptionalTypeRelationshipType.read(buf),
+                FfiConverterBoolean.read(buf),
+                )
+            5 -> FlowEvent.SourceCreated(
+                FfiConverterTypeSourceType.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            6 -> FlowEvent.ItemAdded(
+                FfiConverterLong.read(buf),
+                FfiConverterTypeLineItem.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterTypeDecimal.read(buf),
+                )
+            7 -> FlowEvent.SourcePublished(
+                FfiConverterTypeSourceType.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterTypeDecimal.read(buf),
+                FfiConverterString.read(buf),
+                )
+            8 -> FlowEvent.FeesPredicted(
+                FfiConverterTypeAmountAndFeePrediction.read(buf),
+                )
+            9 -> FlowEvent.PaymentAccountReady(
+                FfiConverterTypeOperationType.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterOptionalTypePaymentMethod.read(buf),
+                FfiConverterOptionalTypeProvider.read(buf),
+                FfiConverterBoolean.read(buf),
+                )
+            10 -> FlowEvent.SessionCreated(
+                FfiConverterTypeOperationType.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterTypeTimestamp.read(buf),
+                )
+            11 -> FlowEvent.ExecutionStarting(
+                FfiConverterTypeOperationType.read(buf),
+                FfiConverterString.read(buf),
+                )
+            12 -> FlowEvent.ExecutionSubmitted(
+                FfiConverterTypeOperationType.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterTypeExecution.read(buf),
+                )
+            13 -> FlowEvent.StatusChanged(
+                FfiConverterTypeOperationType.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterTypeStatusTransition.read(buf),
+                )
+            14 -> FlowEvent.StillProcessing(
+                FfiConverterTypeOperationType.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterTypeExecutionStatus.read(buf),
+                )
+            15 -> FlowEvent.SourceStatusChanged(
+                FfiConverterTypeSourceType.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterTypeSourceTransition.read(buf),
+                )
+            16 -> FlowEvent.ReceiptFetched(
+                FfiConverterTypeSourceReceipt.read(buf),
+                )
+            17 -> FlowEvent.StepRetried(
+                FfiConverterString.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: FlowEvent): ULong = when(value) {
+        is FlowEvent.Validated -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`flow`)
+            )
+        }
+        is FlowEvent.ProviderPredicted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeMmoProviderInfo.allocationSize(value.`info`)
+            )
+        }
+        is FlowEvent.PartyReady -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`partyId`)
+                + FfiConverterOptionalString.allocationSize(value.`fullname`)
+                + FfiConverterBoolean.allocationSize(value.`created`)
+            )
+        }
+        is FlowEvent.CounterpartyReady -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`counterpartyId`)
+                + FfiConverterOptionalTypeRelationshipType.allocationSize(value.`relationshipType`)
+                + FfiConverterBoolean.allocationSize(value.`created`)
+            )
+        }
+        is FlowEvent.SourceCreated -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeSourceType.allocationSize(value.`sourceType`)
+                + FfiConverterLong.allocationSize(value.`sourceId`)
+                + FfiConverterString.allocationSize(value.`number`)
+                + FfiConverterString.allocationSize(value.`currency`)
+            )
+        }
+        is FlowEvent.ItemAdded -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`sourceId`)
+                + FfiConverterTypeLineItem.allocationSize(value.`item`)
+                + FfiConverterString.allocationSize(value.`currency`)
+                + FfiConverterTypeDecimal.allocationSize(value.`runningTotal`)
+            )
+        }
+        is FlowEvent.SourcePublished -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeSourceType.allocationSize(value.`sourceType`)
+                + FfiConverterLong.allocationSize(value.`sourceId`)
+                + FfiConverterString.allocationSize(value.`number`)
+                + FfiConverterTypeDecimal.allocationSize(value.`totalAmount`)
+                + FfiConverterString.allocationSize(value.`currency`)
+            )
+        }
+        is FlowEvent.FeesPredicted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeAmountAndFeePrediction.allocationSize(value.`prediction`)
+            )
+        }
+        is FlowEvent.PaymentAccountReady -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeOperationType.allocationSize(value.`operationType`)
+                + FfiConverterLong.allocationSize(value.`accountId`)
+                + FfiConverterOptionalTypePaymentMethod.allocationSize(value.`method`)
+                + FfiConverterOptionalTypeProvider.allocationSize(value.`provider`)
+                + FfiConverterBoolean.allocationSize(value.`reused`)
+            )
+        }
+        is FlowEvent.SessionCreated -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeOperationType.allocationSize(value.`operationType`)
+                + FfiConverterLong.allocationSize(value.`sessionId`)
+                + FfiConverterTypeTimestamp.allocationSize(value.`expiresAt`)
+            )
+        }
+        is FlowEvent.ExecutionStarting -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeOperationType.allocationSize(value.`operationType`)
+                + FfiConverterString.allocationSize(value.`referenceId`)
+            )
+        }
+        is FlowEvent.ExecutionSubmitted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeOperationType.allocationSize(value.`operationType`)
+                + FfiConverterString.allocationSize(value.`referenceId`)
+                + FfiConverterTypeExecution.allocationSize(value.`execution`)
+            )
+        }
+        is FlowEvent.StatusChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeOperationType.allocationSize(value.`operationType`)
+                + FfiConverterString.allocationSize(value.`referenceId`)
+                + FfiConverterTypeStatusTransition.allocationSize(value.`transition`)
+            )
+        }
+        is FlowEvent.StillProcessing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeOperationType.allocationSize(value.`operationType`)
+                + FfiConverterString.allocationSize(value.`referenceId`)
+                + FfiConverterTypeExecutionStatus.allocationSize(value.`status`)
+            )
+        }
+        is FlowEvent.SourceStatusChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeSourceType.allocationSize(value.`sourceType`)
+                + FfiConverterLong.allocationSize(value.`sourceId`)
+                + FfiConverterTypeSourceTransition.allocationSize(value.`transition`)
+            )
+        }
+        is FlowEvent.ReceiptFetched -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeSourceReceipt.allocationSize(value.`receipt`)
+            )
+        }
+        is FlowEvent.StepRetried -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`step`)
+                + FfiConverterUInt.allocationSize(value.`attempt`)
+                + FfiConverterString.allocationSize(value.`error`)
+            )
+        }
+    }
+
+    override fun write(value: FlowEvent, buf: ByteBuffer) {
+        when(value) {
+            is FlowEvent.Validated -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`flow`, buf)
+                Unit
+            }
+            is FlowEvent.ProviderPredicted -> {
+                buf.putInt(2)
+                FfiConverterTypeMmoProviderInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FlowEvent.PartyReady -> {
+                buf.putInt(3)
+                FfiConverterLong.write(value.`partyId`, buf)
+                FfiConverterOptionalString.write(value.`fullname`, buf)
+                FfiConverterBoolean.write(value.`created`, buf)
+                Unit
+            }
+            is FlowEvent.CounterpartyReady -> {
+                buf.putInt(4)
+                FfiConverterLong.write(value.`counterpartyId`, buf)
+                FfiConverterOptionalTypeRelationshipType.write(value.`relationshipType`, buf)
+                FfiConverterBoolean.write(value.`created`, buf)
+                Unit
+            }
+            is FlowEvent.SourceCreated -> {
+                buf.putInt(5)
+                FfiConverterTypeSourceType.write(value.`sourceType`, buf)
+                FfiConverterLong.write(value.`sourceId`, buf)
+                FfiConverterString.write(value.`number`, buf)
+                FfiConverterString.write(value.`currency`, buf)
+                Unit
+            }
+            is FlowEvent.ItemAdded -> {
+                buf.putInt(6)
+                FfiConverterLong.write(value.`sourceId`, buf)
+                FfiConverterTypeLineItem.write(value.`item`, buf)
+                FfiConverterString.write(value.`currency`, buf)
+                FfiConverterTypeDecimal.write(value.`runningTotal`, buf)
+                Unit
+            }
+            is FlowEvent.SourcePublished -> {
+                buf.putInt(7)
+                FfiConverterTypeSourceType.write(value.`sourceType`, buf)
+                FfiConverterLong.write(value.`sourceId`, buf)
+                FfiConverterString.write(value.`number`, buf)
+                FfiConverterTypeDecimal.write(value.`totalAmount`, buf)
+                FfiConverterString.write(value.`currency`, buf)
+                Unit
+            }
+            is FlowEvent.FeesPredicted -> {
+                buf.putInt(8)
+                FfiConverterTypeAmountAndFeePrediction.write(value.`prediction`, buf)
+                Unit
+            }
+            is FlowEvent.PaymentAccountReady -> {
+                buf.putInt(9)
+                FfiConverterTypeOperationType.write(value.`operationType`, buf)
+                FfiConverterLong.write(value.`accountId`, buf)
+                FfiConverterOptionalTypePaymentMethod.write(value.`method`, buf)
+                FfiConverterOptionalTypeProvider.write(value.`provider`, buf)
+                FfiConverterBoolean.write(value.`reused`, buf)
+                Unit
+            }
+            is FlowEvent.SessionCreated -> {
+                buf.putInt(10)
+                FfiConverterTypeOperationType.write(value.`operationType`, buf)
+                FfiConverterLong.write(value.`sessionId`, buf)
+                FfiConverterTypeTimestamp.write(value.`expiresAt`, buf)
+                Unit
+            }
+            is FlowEvent.ExecutionStarting -> {
+                buf.putInt(11)
+                FfiConverterTypeOperationType.write(value.`operationType`, buf)
+                FfiConverterString.write(value.`referenceId`, buf)
+                Unit
+            }
+            is FlowEvent.ExecutionSubmitted -> {
+                buf.putInt(12)
+                FfiConverterTypeOperationType.write(value.`operationType`, buf)
+                FfiConverterString.write(value.`referenceId`, buf)
+                FfiConverterTypeExecution.write(value.`execution`, buf)
+                Unit
+            }
+            is FlowEvent.StatusChanged -> {
+                buf.putInt(13)
+                FfiConverterTypeOperationType.write(value.`operationType`, buf)
+                FfiConverterString.write(value.`referenceId`, buf)
+                FfiConverterTypeStatusTransition.write(value.`transition`, buf)
+                Unit
+            }
+            is FlowEvent.StillProcessing -> {
+                buf.putInt(14)
+                FfiConverterTypeOperationType.write(value.`operationType`, buf)
+                FfiConverterString.write(value.`referenceId`, buf)
+                FfiConverterTypeExecutionStatus.write(value.`status`, buf)
+                Unit
+            }
+            is FlowEvent.SourceStatusChanged -> {
+                buf.putInt(15)
+                FfiConverterTypeSourceType.write(value.`sourceType`, buf)
+                FfiConverterLong.write(value.`sourceId`, buf)
+                FfiConverterTypeSourceTransition.write(value.`transition`, buf)
+                Unit
+            }
+            is FlowEvent.ReceiptFetched -> {
+                buf.putInt(16)
+                FfiConverterTypeSourceReceipt.write(value.`receipt`, buf)
+                Unit
+            }
+            is FlowEvent.StepRetried -> {
+                buf.putInt(17)
+                FfiConverterString.write(value.`step`, buf)
+                FfiConverterUInt.write(value.`attempt`, buf)
+                FfiConverterString.write(value.`error`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -10425,7 +11804,8 @@ public object FfiConverterTypeSessionStatus : FfiConverterRustBuffer<SessionStat
 
 
 /**
- * The receipt of a paid invoice or order.
+ * The receipt of a paid invoice or order. Its JSON form (bridge) is flat:
+ * `{source_type, source_id, number, invoice, order}` with exactly one of `invoice` and `order`.
  */
 sealed class SourceReceipt {
     
@@ -11242,6 +12622,38 @@ public object FfiConverterOptionalDuration: FfiConverterRustBuffer<java.time.Dur
         } else {
             buf.put(1)
             FfiConverterDuration.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeFlowListener: FfiConverterRustBuffer<FlowListener?> {
+    override fun read(buf: ByteBuffer): FlowListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeFlowListener.read(buf)
+    }
+
+    override fun allocationSize(value: FlowListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeFlowListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: FlowListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeFlowListener.write(value, buf)
         }
     }
 }
