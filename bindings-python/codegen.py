@@ -184,7 +184,7 @@ def first_sentence(text: str) -> str:
 
 class Schema:
     def __init__(self, document: dict[str, Any]) -> None:
-        if document.get("version") != 1:
+        if document.get("version") != 2:
             raise SystemExit(f"unsupported bridge schema version {document.get('version')!r}")
         self.document = document
         self.operations: list[dict[str, Any]] = document["operations"]

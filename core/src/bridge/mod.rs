@@ -60,7 +60,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// The version of the schema's format (not of the SDK): bumped when the document's structure
 /// changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Receives the JSON events of a call as they happen (flow progress, status transitions). Called
 /// inline on the task running the call: keep it quick (e.g. hand the value to the binding's
