@@ -206,6 +206,7 @@ impl ClientBuilder {
     }
     /// The retry policy set so far, or the default one (for options that change one of its
     /// fields).
+    #[cfg(feature = "bridge")]
     pub(crate) fn retry_policy_or_default(&self) -> RetryPolicy {
         self.retry.clone().unwrap_or_default()
     }

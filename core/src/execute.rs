@@ -86,14 +86,14 @@ pub struct ExecutePolicy {
     /// The first backoff between attempts (default 0.5 s); doubles each time.
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "initial_backoff_ms", with = "crate::bridge::millis"),
+        serde(rename = "initial_backoff_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub initial_backoff: Duration,
     /// The backoff cap (default 8 s).
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "max_backoff_ms", with = "crate::bridge::millis"),
+        serde(rename = "max_backoff_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub max_backoff: Duration,
@@ -101,7 +101,7 @@ pub struct ExecutePolicy {
     /// call with the `RateLimited` error (nothing was processed).
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "max_retry_after_ms", with = "crate::bridge::millis"),
+        serde(rename = "max_retry_after_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub max_retry_after: Duration,

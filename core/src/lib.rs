@@ -26,6 +26,10 @@ pub mod execute;
 pub mod flows;
 pub mod ids;
 pub mod journal;
+// The boundary's one duration convention (integer `*_ms`), used by the bridge-facing serde form
+// of the core's types.
+#[cfg(feature = "bridge")]
+pub(crate) mod millis;
 pub mod models;
 pub mod money;
 pub mod reconcile;

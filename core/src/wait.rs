@@ -86,21 +86,21 @@ pub struct WaitOptions {
     /// How long to wait in total (default 5 minutes) before the outcome is "still processing".
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "timeout_ms", with = "crate::bridge::millis"),
+        serde(rename = "timeout_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub timeout: Duration,
     /// The first interval between polls, and the interval after each change (default 2 s).
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "initial_interval_ms", with = "crate::bridge::millis"),
+        serde(rename = "initial_interval_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub initial_interval: Duration,
     /// The longest interval between polls (default 15 s).
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "max_interval_ms", with = "crate::bridge::millis"),
+        serde(rename = "max_interval_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub max_interval: Duration,

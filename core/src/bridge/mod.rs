@@ -40,7 +40,6 @@
 mod args;
 mod drive;
 mod flows;
-pub(crate) mod millis;
 mod options;
 pub(crate) mod registry;
 mod schema;
@@ -148,7 +147,7 @@ struct ErrorInfo<'a> {
     /// Field-level problems (422 or client-side validation).
     details: &'a [crate::error::ValidationDetail],
     /// How long the API asked to wait (429).
-    #[serde(with = "millis::opt")]
+    #[serde(with = "crate::millis::opt")]
     #[schemars(with = "Option<u64>")]
     retry_after_ms: Option<std::time::Duration>,
     /// The execution `reference_id` the error concerns.

@@ -42,7 +42,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "timeout_ms",
-        deserialize_with = "crate::bridge::millis::opt::deserialize"
+        deserialize_with = "crate::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -51,7 +51,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "connect_timeout_ms",
-        deserialize_with = "crate::bridge::millis::opt::deserialize"
+        deserialize_with = "crate::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -64,7 +64,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "initial_backoff_ms",
-        deserialize_with = "crate::bridge::millis::opt::deserialize"
+        deserialize_with = "crate::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -73,7 +73,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "max_backoff_ms",
-        deserialize_with = "crate::bridge::millis::opt::deserialize"
+        deserialize_with = "crate::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -83,7 +83,7 @@ pub struct ClientOptions {
     #[serde(
         default,
         rename = "max_retry_after_ms",
-        deserialize_with = "crate::bridge::millis::opt::deserialize"
+        deserialize_with = "crate::millis::opt::deserialize"
     )]
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]

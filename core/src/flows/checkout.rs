@@ -245,7 +245,7 @@ pub struct SourceTransition {
     /// Time since the wait started.
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "elapsed_ms", with = "crate::bridge::millis"),
+        serde(rename = "elapsed_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub elapsed: Duration,
@@ -270,7 +270,7 @@ pub struct SourceWaitOptions {
     /// The deadline (default 10 minutes: a payer on a hosted page may take a while).
     #[cfg_attr(
         feature = "bridge",
-        serde(default, rename = "timeout_ms", with = "crate::bridge::millis::opt"),
+        serde(default, rename = "timeout_ms", with = "crate::millis::opt"),
         schemars(with = "Option<u64>")
     )]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -278,11 +278,7 @@ pub struct SourceWaitOptions {
     /// The first interval between polls (default 1 s).
     #[cfg_attr(
         feature = "bridge",
-        serde(
-            default,
-            rename = "poll_interval_ms",
-            with = "crate::bridge::millis::opt"
-        ),
+        serde(default, rename = "poll_interval_ms", with = "crate::millis::opt"),
         schemars(with = "Option<u64>")
     )]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -290,11 +286,7 @@ pub struct SourceWaitOptions {
     /// The longest interval, reached by doubling (default 5 s, the docs' upper bound).
     #[cfg_attr(
         feature = "bridge",
-        serde(
-            default,
-            rename = "max_poll_interval_ms",
-            with = "crate::bridge::millis::opt"
-        ),
+        serde(default, rename = "max_poll_interval_ms", with = "crate::millis::opt"),
         schemars(with = "Option<u64>")
     )]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]

@@ -109,33 +109,21 @@ pub struct FlowOptions {
     /// minutes). Reaching it is not an error: the outcome says `settled: false`.
     #[cfg_attr(
         feature = "bridge",
-        serde(
-            default,
-            rename = "wait_timeout_ms",
-            with = "crate::bridge::millis::opt"
-        ),
+        serde(default, rename = "wait_timeout_ms", with = "crate::millis::opt"),
         schemars(with = "Option<u64>")
     )]
     pub wait_timeout: Option<Duration>,
     /// The first interval between status polls (default: the wait's).
     #[cfg_attr(
         feature = "bridge",
-        serde(
-            default,
-            rename = "poll_interval_ms",
-            with = "crate::bridge::millis::opt"
-        ),
+        serde(default, rename = "poll_interval_ms", with = "crate::millis::opt"),
         schemars(with = "Option<u64>")
     )]
     pub poll_interval: Option<Duration>,
     /// The longest interval between status polls, reached by backing off (default: the wait's).
     #[cfg_attr(
         feature = "bridge",
-        serde(
-            default,
-            rename = "max_poll_interval_ms",
-            with = "crate::bridge::millis::opt"
-        ),
+        serde(default, rename = "max_poll_interval_ms", with = "crate::millis::opt"),
         schemars(with = "Option<u64>")
     )]
     pub max_poll_interval: Option<Duration>,
@@ -294,7 +282,7 @@ pub struct StatusTransition {
     /// Time since the execution was submitted.
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "elapsed_ms", with = "crate::bridge::millis"),
+        serde(rename = "elapsed_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub elapsed: Duration,
@@ -803,7 +791,7 @@ pub struct FlowProgress {
     /// Time since the flow started.
     #[cfg_attr(
         feature = "bridge",
-        serde(rename = "elapsed_ms", with = "crate::bridge::millis"),
+        serde(rename = "elapsed_ms", with = "crate::millis"),
         schemars(with = "u64")
     )]
     pub elapsed: Duration,

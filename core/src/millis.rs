@@ -1,6 +1,6 @@
 //! The boundary's one duration convention: a `Duration` crosses the bridge as an integer number of
 //! milliseconds, in a field whose wire name ends in `_ms`. Every bridge-facing core type uses this
-//! module (`#[serde(rename = "timeout_ms", with = "crate::bridge::millis")]` with
+//! module (`#[serde(rename = "timeout_ms", with = "crate::millis")]` with
 //! `#[schemars(with = "u64")]`), so the unit is decided here and nowhere else.
 
 use std::time::Duration;
