@@ -131,11 +131,26 @@ def referenced(kind: str) -> str | None:
 # A duration quantity in the core's docs: `500 ms`, `8 s`.
 MILLISECONDS = re.compile(r"\b(\d+(?:\.\d+)?) ?ms\b")
 SECONDS = re.compile(r"\b\d+(?:\.\d+)? ?s\b|\bseconds?\b")
+SECONDS_QUANTITY = re.compile(r"\b(\d+(?:\.\d+)?) ?s\b")
 
 
 def seconds_text(text: str) -> str:
     """``500 ms`` restated as ``0.5 s``: Python states durations in seconds."""
     return MILLISECONDS.sub(lambda m: f"{float(m[1]) / 1000:g} s", text)
+
+
+def milliseconds_text(text: str) -> str:
+    """``0.5 s`` restated as ``500 ms``: for a field Python reads as integer milliseconds
+    (``*_ms`` of a model such as ``ExecutePolicy``), whose doc must speak its unit."""
+    return SECONDS_QUANTITY.sub(lambda m: f"{round(float(m[1]) * 1000)} ms", text)
+
+
+def field_doc(field: dict[str, Any]) -> str:
+    """A model field's doc: a ``*_ms`` integer field states every duration in milliseconds."""
+    doc = str(field.get("doc") or "")
+    if field["type"] == "integer" and field["name"].endswith("_ms"):
+        return milliseconds_text(doc)
+    return doc
 
 
 def one_unit(text: str) -> str:
@@ -290,7 +305,7 @@ def model_class(
         if field["optional"]:
             kind += " | None"
         lines += ["", f"    {identifier(field['name'])}: {kind}"]
-        lines += docstring(field["doc"], "    ")
+        lines += docstring(field_doc(field), "    ")
     ordered = [f for f in fields if not f["optional"]] + [f for f in fields if f["optional"]]
     if fields:
         lines += ["", "    def __init__(", "        self,", "        *,"]

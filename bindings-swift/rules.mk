@@ -56,7 +56,10 @@ maven:
 	@command -v $(MVN) >/dev/null || { apt-get update -qq && apt-get install -y -qq maven >/dev/null; }
 
 # JNA finds libdollr_ffi through jna.library.path (set from dollr.lib.dir by the pom).
+# The Kotlin plugin compiles every source each run but never deletes the class of a source that is
+# gone (a type that moved to another package would shadow its new home): start from no classes.
 test-kotlin: swift-build maven
+	rm -rf $(SWIFT_BINDING)/kotlin/target/classes $(SWIFT_BINDING)/kotlin/target/test-classes
 	RUST_BACKTRACE=0 $(MVN_ENV) $(MVN) $(MVN_FLAGS) test \
 		-Ddollr.lib.dir=$(abspath $(UNIFFI_LIB_DIR)) -Ddollr.scenarios.dir=$(abspath tests/scenarios)
 	@# Maven runs quietly; say what JUnit ran (surefire's reports of this run).

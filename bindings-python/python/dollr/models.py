@@ -880,17 +880,17 @@ class ExecutePolicy(Model):
     )
 
     initial_backoff_ms: int | None
-    """The first backoff between attempts (default 0.5 s); doubles each time."""
+    """The first backoff between attempts (default 500 ms); doubles each time."""
 
     max_attempts: int | None
     """POSTs per call, the first included (default 3)."""
 
     max_backoff_ms: int | None
-    """The backoff cap (default 8 s)."""
+    """The backoff cap (default 8000 ms)."""
 
     max_retry_after_ms: int | None
-    """The longest `Retry-After` waited for inside one call (default 30 s); a longer one ends the
-    call with the `RateLimited` error (nothing was processed).
+    """The longest `Retry-After` waited for inside one call (default 30000 ms); a longer one ends
+    the call with the `RateLimited` error (nothing was processed).
     """
 
     max_status_checks: int | None
