@@ -369,25 +369,6 @@ impl Client {
         .await
     }
 
-    /// Calls the token endpoint directly (`POST /v1/jwt/client/obtain/token`) and returns its answer.
-    /// You rarely need this: every call obtains and refreshes tokens by itself. `expires_in` is in
-    /// minutes.
-    pub async fn obtain_token(&self) -> Result<crate::auth::ObtainTokenResponse> {
-        match &self.inner.config.credentials {
-            Credentials::ClientCredentials { client_id, client_secret } => {
-                let request = ApiRequest::post(TOKEN_PATH)
-                    .without_auth()
-                    .retry(RetryClass::Idempotent)
-                    .json(&ObtainTokenRequest { client_id: client_id.clone(), client_secret: client_secret.clone() })?;
-                self.send(request).await.map_err(token_error)
-            }
-            Credentials::TokenProvider(_) => Err(Error::new(
-                ErrorKind::Validation,
-                "this client gets its tokens from a token provider; it has no client credentials to exchange",
-            )),
-        }
-    }
-
     /// Sends an API request and returns the JSON answer untyped.
     pub async fn send_value(&self, request: ApiRequest) -> Result<Value> {
         self.send(request).await
@@ -415,6 +396,28 @@ impl Client {
                 *slot = value.clone();
                 value
             }
+        }
+    }
+}
+
+/// The client's own call to the token endpoint, declared for every binding as `auth.obtain_token`.
+#[dollr_macros::flows("auth")]
+impl Client {
+    /// `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+    /// (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+    pub async fn obtain_token(&self) -> Result<crate::auth::ObtainTokenResponse> {
+        match &self.inner.config.credentials {
+            Credentials::ClientCredentials { client_id, client_secret } => {
+                let request = ApiRequest::post(TOKEN_PATH)
+                    .without_auth()
+                    .retry(RetryClass::Idempotent)
+                    .json(&ObtainTokenRequest { client_id: client_id.clone(), client_secret: client_secret.clone() })?;
+                self.send(request).await.map_err(token_error)
+            }
+            Credentials::TokenProvider(_) => Err(Error::new(
+                ErrorKind::Validation,
+                "this client gets its tokens from a token provider; it has no client credentials to exchange",
+            )),
         }
     }
 }

@@ -53,6 +53,10 @@ pub struct ReconcileOptions {
     pub policy: ExecutePolicy,
 }
 
+/// Reconciling reports no events.
+#[cfg(feature = "bridge")]
+impl crate::bridge::flows::FlowArgs for ReconcileOptions {}
+
 /// Where one intent stands after reconciliation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -147,9 +151,15 @@ fn outcome_of(status: &ExecutionStatus) -> ReconcileOutcome {
     }
 }
 
+#[dollr_macros::flows]
 impl Client {
-    /// Brings every unresolved journal intent to its current status (see [`crate::reconcile`]).
-    pub async fn reconcile(&self, options: ReconcileOptions) -> Result<ReconcileReport> {
+    /// Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
+    /// current status; optionally resubmits those the API never saw, with the same reference id.
+    #[uniffi_by_hand(
+        "bindings-swift/src/reconcile.rs: the report carries the core `Error` (as `DollrError`) and \
+         counts with `usize`, and the options' `policy` has no default on the foreign side"
+    )]
+    pub async fn reconcile(&self, #[options] options: ReconcileOptions) -> Result<ReconcileReport> {
         let intents = self.journal().list_unresolved().await.map_err(|e| {
             Error::new(
                 ErrorKind::Internal,

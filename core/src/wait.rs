@@ -114,6 +114,15 @@ pub struct WaitOptions {
     pub on_transition: Option<TransitionCallback>,
 }
 
+/// On the bridge each observed change is a `transition` event of the call.
+#[cfg(feature = "bridge")]
+impl crate::bridge::flows::FlowArgs for WaitOptions {
+    const EVENTS: bool = true;
+    fn send_events_to(&mut self, sink: &Option<crate::bridge::EventSink>) {
+        self.on_transition = crate::bridge::flows::transitions(sink);
+    }
+}
+
 impl Default for WaitOptions {
     /// Five minutes, polling every 2 s and backing off to 15 s; three 404s tolerated.
     fn default() -> Self {
@@ -287,15 +296,22 @@ impl WaitOutcome {
     }
 }
 
+#[dollr_macros::flows("status")]
 impl Status {
-    /// Polls the execution `reference_id` until it is `COMPLETED` or `FAILED`, or until
-    /// `options.timeout` passes (then [`WaitOutcome::StillProcessing`], not an error). See the
-    /// [`crate::wait`] module for the rules.
+    /// Polls the execution `reference_id` until it is `COMPLETED` or `FAILED` (`state:
+    /// "finished"`) or the deadline passes (`state: "still_processing"`, not an error: wait again
+    /// later). Each observed change is reported as a `transition` event.
+    #[uniffi_by_hand(
+        "bindings-swift/src/resource_methods.rs: Swift cannot cancel a foreign `await`, so the \
+         wait returns a cancellable `WaitHandle`; its options have optional durations"
+    )]
     pub async fn wait(
         &self,
+        #[arg("Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`).")]
         operation: OperationType,
-        reference_id: &str,
-        options: WaitOptions,
+        // A path parameter: it is the path parameter of every status request the wait makes.
+        #[path("The execution's idempotency key (UUID v4).")] reference_id: &str,
+        #[options] options: WaitOptions,
     ) -> Result<WaitOutcome> {
         let tag = |error: Error| error.with_reference_id(reference_id);
         crate::validate::path_uuid_v4("reference_id", reference_id).map_err(tag)?;

@@ -3,7 +3,8 @@
 //! [`operations`] declares every API operation of a resource handle ONCE, on its Rust method: from
 //! the method's signature and `///` doc it emits the bridge registry entry of each operation (the
 //! `op!` macro of `core/src/bridge/registry.rs`: handler and schema from the same types) and the
-//! signature the generated uniffi wrappers are written from (`make generate`). See
+//! signature the generated uniffi wrappers are written from (`make generate`). [`flows`] does the
+//! same for the flows (`client.collect(..)`, `client.status().wait(..)`, …). See
 //! `docs/decisions/0012-operations-declared-once.md`.
 
 use proc_macro::TokenStream;
@@ -550,15 +551,7 @@ fn expand(item: &ItemImpl, instances: &Instances, operations: &[Operation]) -> s
                         });
                     }
                 }
-                let pname_text = pname.to_string();
-                signature_params.push(quote! {
-                    crate::bridge::registry::SignatureParam {
-                        name: #pname_text,
-                        ty: ::std::any::type_name::<#owned_ty>(),
-                        by_ref: #by_ref,
-                        default: #default,
-                    }
-                });
+                signature_params.push(signature_param(pname, &owned_ty, by_ref, default));
             }
             let method_text = method.to_string();
             entries.push(quote! {
@@ -577,6 +570,9 @@ fn expand(item: &ItemImpl, instances: &Instances, operations: &[Operation]) -> s
                     doc: #doc,
                     params: ::std::vec![#(#signature_params),*],
                     returns: ::std::any::type_name::<#returns>(),
+                    is_async: true,
+                    fallible: true,
+                    listener: false,
                 }
             });
         }
@@ -598,4 +594,344 @@ fn expand(item: &ItemImpl, instances: &Instances, operations: &[Operation]) -> s
         });
     }
     Ok(out)
+}
+
+/// One parameter of a generated uniffi wrapper's signature (`bridge::registry::SignatureParam`).
+fn signature_param(name: &Ident, owned_ty: &Tokens, by_ref: bool, default: bool) -> Tokens {
+    let name = name.to_string();
+    quote! {
+        crate::bridge::registry::SignatureParam {
+            name: #name,
+            ty: ::std::any::type_name::<#owned_ty>(),
+            by_ref: #by_ref,
+            default: #default,
+        }
+    }
+}
+
+/// Declares the flows of an `impl` block: every `pub fn` (async or not) is one flow of the bridge,
+/// named after the method (`collect`), or `<prefix>.<method>` with `#[flows("status")]`, and
+/// documented by the method's `///` doc. At most one `#[flows]` block per module: it emits the
+/// module's `bridge_flows()`, listed once in `bridge::registry::flows()`.
+///
+/// ```ignore
+/// #[dollr_macros::flows]
+/// impl Client {
+///     /// Pays out to a mobile-money wallet end to end: … Reports each step as an event.
+///     pub async fn payout(&self, #[flow] request: &PayoutRequest) -> Result<PayoutOutcome> { .. }
+///
+///     /// Asks the API whether the document is `PAID` (`status/source`). …
+///     pub async fn verify_paid(
+///         &self,
+///         #[arg("`INVOICE` or `ORDER`.")] source_type: SourceType,
+///         #[arg("The document's id.")] source_id: Id,
+///     ) -> Result<PaymentVerification> { .. }
+/// }
+/// ```
+///
+/// * Each parameter says what it is: `#[arg("doc")]` or `#[path("doc")]` for one value (path
+///   parameters come first on the bridge, as the bindings put them); `#[flow]` for a flow request
+///   whose fields (and those of its `FlowOptions`, and the `amount` shorthand) are the flow's
+///   arguments; `#[options]` for an options type whose fields are arguments (every one optional).
+///   The request or options type implements `bridge::flows::FlowArgs`, which says whether the
+///   flow reports events and where they come from (its `FlowOptions`, its own listener, or none).
+/// * On a block of `Client` the flow runs as `client.<method>(..)`; on a resource handle (a block
+///   of `Status` with `#[flows("status")]`) as `client.status().<method>(..)`.
+/// * The Swift/Kotlin method is generated from the signature (`make generate`), with a
+///   `listener` parameter when the flow request carries `FlowOptions`. `#[uniffi_by_hand("why")]`
+///   on a method says its uniffi method is written by hand in `bindings-swift` instead (a
+///   translation the generator cannot make); the coverage tests still require it.
+#[proc_macro_attribute]
+pub fn flows(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let prefix = if attr.is_empty() {
+        None
+    } else {
+        Some(syn::parse_macro_input!(attr as LitStr))
+    };
+    let mut item = syn::parse_macro_input!(item as ItemImpl);
+    let mut errors: Option<syn::Error> = None;
+    let flows = collect_flows(&mut item, &mut errors);
+    let generated = match &errors {
+        Some(error) => error.to_compile_error(),
+        None => expand_flows(&item, prefix.as_ref(), &flows),
+    };
+    quote!(#item #generated).into()
+}
+
+/// What one flow parameter is.
+enum FlowRole {
+    /// One value (`arg` or `path`), with its doc.
+    Positional { kind: String, doc: LitStr },
+    /// A flow request (`#[flow]`): its fields, options and shorthand are the arguments.
+    Request,
+    /// An options type (`#[options]`): its fields are optional arguments.
+    Options,
+}
+
+struct FlowParam {
+    name: Ident,
+    ty: Type,
+    role: FlowRole,
+}
+
+struct Flow {
+    method: Ident,
+    doc: String,
+    params: Vec<FlowParam>,
+    returns: Type,
+    fallible: bool,
+    is_async: bool,
+    by_hand: Option<LitStr>,
+}
+
+/// Every `pub fn` of the impl, its helper attributes removed.
+fn collect_flows(item: &mut ItemImpl, errors: &mut Option<syn::Error>) -> Vec<Flow> {
+    let mut flows = Vec::new();
+    for impl_item in &mut item.items {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        if !matches!(method.vis, Visibility::Public(_)) {
+            continue;
+        }
+        let mut by_hand = None;
+        method.attrs.retain(|attr| {
+            if !attr.path().is_ident("uniffi_by_hand") {
+                return true;
+            }
+            match attr.parse_args::<LitStr>() {
+                Ok(why) => by_hand = Some(why),
+                Err(error) => push_error(errors, error),
+            }
+            false
+        });
+        let doc = doc_text(&method.attrs);
+        if doc.is_empty() {
+            push_error(
+                errors,
+                syn::Error::new(
+                    method.sig.ident.span(),
+                    "a flow needs a `///` doc: it is the doc of every binding",
+                ),
+            );
+        }
+        let mut params = Vec::new();
+        let mut has_receiver = false;
+        for input in &mut method.sig.inputs {
+            match input {
+                FnArg::Receiver(_) => has_receiver = true,
+                FnArg::Typed(typed) => {
+                    let Pat::Ident(pat) = &*typed.pat else {
+                        push_error(
+                            errors,
+                            syn::Error::new(typed.pat.span(), "name the parameter"),
+                        );
+                        continue;
+                    };
+                    let name = pat.ident.clone();
+                    if let Some(role) = take_flow_role(&mut typed.attrs, &name, errors) {
+                        params.push(FlowParam {
+                            name,
+                            ty: (*typed.ty).clone(),
+                            role,
+                        });
+                    }
+                }
+            }
+        }
+        if !has_receiver {
+            push_error(
+                errors,
+                syn::Error::new(method.sig.ident.span(), "a flow takes `&self`"),
+            );
+        }
+        let requests = params
+            .iter()
+            .filter(|p| !matches!(p.role, FlowRole::Positional { .. }))
+            .count();
+        if requests > 1 {
+            push_error(
+                errors,
+                syn::Error::new(
+                    method.sig.ident.span(),
+                    "at most one #[flow] / #[options] parameter",
+                ),
+            );
+        }
+        let (returns, fallible) = match result_type(&method.sig.output) {
+            Some(ty) => (ty, true),
+            None => match &method.sig.output {
+                ReturnType::Default => (syn::parse_quote!(()), false),
+                ReturnType::Type(_, ty) => ((**ty).clone(), false),
+            },
+        };
+        flows.push(Flow {
+            method: method.sig.ident.clone(),
+            doc,
+            params,
+            returns,
+            fallible,
+            is_async: method.sig.asyncness.is_some(),
+            by_hand,
+        });
+    }
+    flows
+}
+
+/// Removes the parameter's helper attribute and says what it means.
+fn take_flow_role(
+    attrs: &mut Vec<Attribute>,
+    name: &Ident,
+    errors: &mut Option<syn::Error>,
+) -> Option<FlowRole> {
+    let mut role = None;
+    attrs.retain(|attr| {
+        let Some(kind) = ["arg", "path", "flow", "options"]
+            .into_iter()
+            .find(|k| attr.path().is_ident(k))
+        else {
+            return true;
+        };
+        let parsed = match (kind, &attr.meta) {
+            ("flow", Meta::Path(_)) => Ok(FlowRole::Request),
+            ("options", Meta::Path(_)) => Ok(FlowRole::Options),
+            ("arg" | "path", Meta::List(list)) => {
+                syn::parse2::<LitStr>(list.tokens.clone()).map(|doc| FlowRole::Positional {
+                    kind: kind.to_string(),
+                    doc,
+                })
+            }
+            ("arg" | "path", _) => Err(syn::Error::new(
+                attr.span(),
+                "#[arg(\"doc\")] and #[path(\"doc\")] need the parameter's doc",
+            )),
+            _ => Err(syn::Error::new(
+                attr.span(),
+                "#[flow] and #[options] take no arguments",
+            )),
+        };
+        match parsed {
+            Ok(r) => role = Some(r),
+            Err(error) => push_error(errors, error),
+        }
+        false
+    });
+    if role.is_none() {
+        push_error(
+            errors,
+            syn::Error::new(
+                name.span(),
+                "say what this parameter is: #[arg(\"doc\")], #[path(\"doc\")], #[flow] (a flow \
+                 request) or #[options] (an options type)",
+            ),
+        );
+    }
+    role
+}
+
+fn expand_flows(item: &ItemImpl, prefix: Option<&LitStr>, flows: &[Flow]) -> Tokens {
+    let self_ty = &item.self_ty;
+    let on_client = matches!(&**self_ty, Type::Path(path) if path.path.is_ident("Client"));
+    let prefix = prefix.map(LitStr::value);
+    let mut entries = Vec::new();
+    for flow in flows {
+        let method = &flow.method;
+        let method_text = method.to_string();
+        let name = match &prefix {
+            Some(prefix) => format!("{prefix}.{method_text}"),
+            None => method_text.clone(),
+        };
+        let doc = &flow.doc;
+        let returns = &flow.returns;
+        let mut positional = Vec::new();
+        let mut request = quote!(_r: crate::bridge::registry::NoArgs);
+        let mut listener = quote!(false);
+        let mut call_args = Vec::new();
+        let mut signature_params = Vec::new();
+        for param in &flow.params {
+            let pname = &param.name;
+            let (owned_ty, by_ref) = owned(&param.ty);
+            call_args.push(if by_ref {
+                quote!(&#pname)
+            } else {
+                quote!(#pname)
+            });
+            let default = match &param.role {
+                FlowRole::Positional { kind, doc } => {
+                    positional.push((kind == "path", quote!(#pname: #owned_ty [#kind] #doc)));
+                    false
+                }
+                FlowRole::Request => {
+                    request = quote!(#pname: #owned_ty);
+                    listener = quote!(<#owned_ty as crate::bridge::flows::FlowArgs>::WAITS);
+                    false
+                }
+                FlowRole::Options => {
+                    request = quote!(#pname: #owned_ty);
+                    true
+                }
+            };
+            signature_params.push(signature_param(pname, &owned_ty, by_ref, default));
+        }
+        // Path parameters first (stable), as every binding orders them.
+        positional.sort_by_key(|(is_path, _)| !is_path);
+        let positional = positional.into_iter().map(|(_, tokens)| tokens);
+        let receiver = match (&prefix, on_client) {
+            (Some(prefix), false) => {
+                let accessor = Ident::new(prefix, Span::call_site());
+                quote!(c.#accessor())
+            }
+            _ => quote!(c),
+        };
+        let mut call = quote!(#receiver.#method(#(#call_args),*));
+        if flow.is_async {
+            call = quote!(#call.await);
+        }
+        if !flow.fallible {
+            call = quote!(crate::error::Result::Ok(#call));
+        }
+        let operation = quote! {
+            crate::bridge::flows::flow! {
+                #name, #doc;
+                params { #(#positional),* }
+                request #request;
+                returns #returns;
+                |c| #call
+            }
+        };
+        let is_async = flow.is_async;
+        let fallible = flow.fallible;
+        let by_hand = match &flow.by_hand {
+            Some(why) => quote!(::std::option::Option::Some(#why)),
+            None => quote!(::std::option::Option::None),
+        };
+        let object = match (&prefix, on_client) {
+            (Some(prefix), false) => quote!(::std::option::Option::Some(#prefix)),
+            _ => quote!(::std::option::Option::None),
+        };
+        entries.push(quote! {
+            crate::bridge::registry::Flow {
+                operation: #operation,
+                object: #object,
+                signature: crate::bridge::registry::Signature {
+                    method: #method_text,
+                    doc: #doc,
+                    params: ::std::vec![#(#signature_params),*],
+                    returns: ::std::any::type_name::<#returns>(),
+                    is_async: #is_async,
+                    fallible: #fallible,
+                    listener: #listener,
+                },
+                by_hand: #by_hand,
+            }
+        });
+    }
+    quote! {
+        /// The flows of this module for the bridge (generated by `#[dollr_macros::flows]` from the
+        /// methods above).
+        #[cfg(feature = "bridge")]
+        pub(crate) fn bridge_flows() -> ::std::vec::Vec<crate::bridge::registry::Flow> {
+            ::std::vec![#(#entries),*]
+        }
+    }
 }

@@ -1,32 +1,25 @@
-//! The bridge entries of the flows (`collect`, `payout`, `transfer`, `refund`, `hosted_checkout`,
-//! `verify_paid`, `wait_source_paid`, `reconcile`, `forget_payment_accounts`) and the event sinks
-//! of flows and waits.
+//! How the bridge runs a flow (`collect`, `payout`, …, `status.wait`, `auth.obtain_token`): the
+//! entries themselves are written by `#[dollr_macros::flows]` on the flows' methods (each module's
+//! `bridge_flows()`, listed in [`crate::bridge::registry::flows`]) through [`flow!`]; this module
+//! holds what they share: reading the arguments and sending the events.
 //!
-//! A flow's arguments are one flat object: the fields of its core request type, plus (flows that
-//! wait for a payment) the fields of [`FlowOptions`], plus (flows that bill lines) the `amount`
-//! shorthand ([`SingleLine`]). Each part is read with its own core type's `Deserialize`, so every
-//! rule and default lives on the core types; this module only splits the keys and forwards events.
+//! A flow's arguments are one flat object: its positional parameters, plus the fields of its
+//! request or options type ([`FlowArgs`]), plus, for a flow request that waits for a payment, the
+//! fields of its [`FlowOptions`], plus, for one that bills lines, the `amount` shorthand
+//! ([`SingleLine`]). Each part is read with its own core type's `Deserialize`, so every rule and
+//! default lives on the core types; this module only splits the keys and forwards events.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::bridge::args::{Args, RequestShape};
-use crate::bridge::registry::{NoArgs, Operation, OperationFuture};
+use crate::bridge::registry::NoArgs;
 use crate::bridge::schema::SchemaContext;
 use crate::bridge::{output, EventSink};
-use crate::client::Client;
-use crate::enums::SourceType;
 use crate::error::Result;
-use crate::flows::{
-    BillsLines, CollectOutcome, CollectRequest, FlowOptions, FlowProgress, HostedCheckout,
-    HostedCheckoutRequest, PaymentVerification, PayoutOutcome, PayoutRequest, ProgressCallback,
-    RefundOutcome, RefundRequest, SingleLine, SourceWaitOptions, SourceWaitOutcome,
-    TransferOutcome, TransferRequest,
-};
-use crate::ids::Id;
-use crate::reconcile::{ReconcileOptions, ReconcileReport};
+use crate::flows::{BillsLines, FlowOptions, FlowProgress, ProgressCallback, SingleLine};
 use crate::wait::{Transition, TransitionCallback};
 
 /// The listener that forwards flow progress to the sink as JSON events.
@@ -61,65 +54,44 @@ pub(crate) fn transitions(sink: &Option<EventSink>) -> Option<TransitionCallback
     Some(callback)
 }
 
-/// A flow's request type, as the bridge reads it.
-trait FlowRequest: DeserializeOwned + schemars::JsonSchema + Send + 'static {
-    /// Its options, when the flow waits for a payment (they are arguments of the flow).
-    fn options(&mut self) -> Option<&mut FlowOptions> {
-        None
-    }
-    /// Itself as a request that bills lines, when it takes the `amount` shorthand.
-    fn lines(&mut self) -> Option<&mut dyn BillsLines> {
-        None
-    }
-    /// Whether it takes [`FlowOptions`].
-    const WAITS: bool;
-    /// Whether it takes the `amount` shorthand.
-    const BILLS_LINES: bool;
-}
-
-macro_rules! flow_request {
-    ($ty:ty, waits) => {
-        impl FlowRequest for $ty {
-            fn options(&mut self) -> Option<&mut FlowOptions> {
-                Some(&mut self.options)
-            }
-            const WAITS: bool = true;
-            const BILLS_LINES: bool = false;
-        }
-    };
-}
-flow_request!(PayoutRequest, waits);
-flow_request!(TransferRequest, waits);
-flow_request!(RefundRequest, waits);
-
-impl FlowRequest for CollectRequest {
-    fn options(&mut self) -> Option<&mut FlowOptions> {
-        Some(&mut self.options)
-    }
-    fn lines(&mut self) -> Option<&mut dyn BillsLines> {
-        Some(self)
-    }
-    const WAITS: bool = true;
-    const BILLS_LINES: bool = true;
-}
-
-impl FlowRequest for HostedCheckoutRequest {
-    fn lines(&mut self) -> Option<&mut dyn BillsLines> {
-        Some(self)
-    }
+/// The request or options type of a flow (`#[flow]` / `#[options]` in `#[dollr_macros::flows]`),
+/// as the bridge reads it: its fields are arguments of the flow, and it says whether the flow
+/// reports events and where they come from. Implemented next to each type.
+pub(crate) trait FlowArgs: DeserializeOwned + schemars::JsonSchema + Send + 'static {
+    /// It carries [`FlowOptions`] (a flow that waits for a payment): their fields are arguments
+    /// too, the flow's progress is the call's events, and Swift/Kotlin take a `listener`.
     const WAITS: bool = false;
-    const BILLS_LINES: bool = true;
+    /// It bills lines and takes the `amount` shorthand.
+    const BILLS_LINES: bool = false;
+    /// The flow reports events (the schema's `events`).
+    const EVENTS: bool = Self::WAITS;
+    /// Its [`FlowOptions`], when [`FlowArgs::WAITS`].
+    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
+        None
+    }
+    /// Itself as a request that bills lines, when [`FlowArgs::BILLS_LINES`].
+    fn lines(&mut self) -> Option<&mut dyn BillsLines> {
+        None
+    }
+    /// Points its listener at the call's event sink (by default its [`FlowOptions`]' one).
+    fn send_events_to(&mut self, sink: &Option<EventSink>) {
+        if let Some(options) = self.flow_options() {
+            options.on_progress = progress(sink);
+        }
+    }
 }
 
-/// The argument shapes of one flow: derived once (`flow!`).
-struct Shapes {
+impl FlowArgs for NoArgs {}
+
+/// The argument shapes of one flow: derived once per flow (`flow!`).
+pub(crate) struct Shapes {
     request: RequestShape,
     options: RequestShape,
     single_line: RequestShape,
 }
 
 impl Shapes {
-    fn of<R: FlowRequest>() -> Shapes {
+    pub(crate) fn of<R: FlowArgs>(positional: &[&str]) -> Shapes {
         let options = RequestShape::of::<FlowOptions>(&[]);
         let single_line = RequestShape::of::<SingleLine>(&[]);
         let mut parts = Vec::new();
@@ -129,7 +101,7 @@ impl Shapes {
         if R::BILLS_LINES {
             parts.push(&single_line);
         }
-        let request = RequestShape::of::<R>(&[]).also_knowing(&parts);
+        let request = RequestShape::of::<R>(positional).also_knowing(&parts);
         Shapes {
             request,
             options,
@@ -138,43 +110,57 @@ impl Shapes {
     }
 }
 
-/// Reads a flow's request from its flat arguments (options and shorthand included) and hands its
-/// progress to the sink. Returns the shorthand too, to name `amount` in the flow's errors.
-fn read<R: FlowRequest>(
-    name: &'static str,
-    args: Value,
-    sink: &Option<EventSink>,
-    shapes: &Shapes,
-) -> Result<(R, SingleLine)> {
-    let mut args = Args::new(name, args)?;
-    let options: FlowOptions = if R::WAITS {
-        args.split(&shapes.options)?
-    } else {
-        FlowOptions::default()
-    };
-    let single_line: SingleLine = if R::BILLS_LINES {
-        args.split(&shapes.single_line)?
-    } else {
-        SingleLine::default()
-    };
-    let items_given = args.has("items");
-    args.check(&shapes.request)?;
-    let mut request: R = args.request()?;
-    if let Some(lines) = request.lines() {
-        single_line.apply_to(lines, items_given)?;
-    }
-    if let Some(slot) = request.options() {
-        *slot = FlowOptions {
-            on_progress: progress(sink),
-            ..options
-        };
-    }
-    Ok((request, single_line))
+/// The parts of a flow's arguments read before its positional parameters.
+pub(crate) struct Parts {
+    options: FlowOptions,
+    single_line: SingleLine,
+    items_given: bool,
 }
 
-/// The schema parameters of a flow: its request's fields, its options' and its shorthand's,
+impl Parts {
+    /// Takes the options' and the shorthand's keys out of `args` and checks the rest.
+    pub(crate) fn split<R: FlowArgs>(args: &mut Args, shapes: &Shapes) -> Result<Parts> {
+        let options = if R::WAITS {
+            args.split(&shapes.options)?
+        } else {
+            FlowOptions::default()
+        };
+        let single_line = if R::BILLS_LINES {
+            args.split(&shapes.single_line)?
+        } else {
+            SingleLine::default()
+        };
+        let items_given = args.has("items");
+        args.check(&shapes.request)?;
+        Ok(Parts {
+            options,
+            single_line,
+            items_given,
+        })
+    }
+
+    /// Reads the request (options and shorthand applied, events sent to `sink`). Returns the
+    /// shorthand too, to name `amount` in the flow's errors.
+    pub(crate) fn request<R: FlowArgs>(
+        self,
+        args: Args,
+        sink: &Option<EventSink>,
+    ) -> Result<(R, SingleLine)> {
+        let mut request: R = args.request()?;
+        if let Some(lines) = request.lines() {
+            self.single_line.apply_to(lines, self.items_given)?;
+        }
+        if let Some(slot) = request.flow_options() {
+            *slot = self.options;
+        }
+        request.send_events_to(sink);
+        Ok((request, self.single_line))
+    }
+}
+
+/// The schema parameters of a flow's request: its fields, its options' and its shorthand's,
 /// sorted as one list (required first, then by name), as if they were one type.
-fn describe<R: FlowRequest>(ctx: &mut SchemaContext) -> Vec<Value> {
+pub(crate) fn request_params<R: FlowArgs>(ctx: &mut SchemaContext) -> Vec<Value> {
     let mut params = ctx.request_params::<R>("arg");
     if R::WAITS {
         params.extend(ctx.request_params::<FlowOptions>("arg"));
@@ -193,146 +179,56 @@ fn describe<R: FlowRequest>(ctx: &mut SchemaContext) -> Vec<Value> {
     params
 }
 
-/// Defines one flow entry: its name and doc, its request type, its result type, whether it
-/// reports events, and the core call.
+/// Defines one flow entry: its name and doc, its positional parameters (name, type, kind, doc),
+/// its request or options type ([`FlowArgs`]; `NoArgs` for none), its result type, and the core
+/// call (a `Result`). Whether it reports events is the request type's [`FlowArgs::EVENTS`].
+/// Expanded by `#[dollr_macros::flows]` in the flows' modules, hence the `$crate` paths.
 macro_rules! flow {
-    ($name:literal, $doc:literal; request $rt:ty; returns $ret:ty; events $events:literal; |$client:ident, $req:ident| $call:expr) => {{
-        fn run<'a>(
-            client: &'a Client,
-            args: Value,
-            sink: Option<EventSink>,
-        ) -> OperationFuture<'a> {
-            static SHAPES: OnceLock<Shapes> = OnceLock::new();
-            Box::pin(async move {
-                let shapes = SHAPES.get_or_init(Shapes::of::<$rt>);
-                let ($req, single_line) = read::<$rt>($name, args, &sink, shapes)?;
-                let $client = client;
-                let value: $ret = $call.await.map_err(|e| single_line.name_the_amount(e))?;
-                output(&value)
-            })
-        }
-        fn describe_it(ctx: &mut SchemaContext) -> Value {
-            let params = describe::<$rt>(ctx);
-            let returns = ctx.returns::<$ret>();
-            ctx.operation($name, $doc, params, returns, $events)
-        }
-        Operation {
-            name: $name,
-            run,
-            describe: describe_it,
-        }
-    }};
-}
-
-/// An entry whose arguments are positional parameters and a core options type (no flat
-/// request): `verify_paid`, `wait_source_paid`, `reconcile`, `forget_payment_accounts`.
-macro_rules! call {
     (
-        $name:literal, $doc:literal;
-        params { $($p:ident : $pt:ty, $pdoc:literal),* $(,)? }
-        options $opt:ident : $ot:ty;
+        $name:expr, $doc:expr;
+        params { $($p:ident : $pt:ty [$pkind:literal] $pdoc:literal),* $(,)? }
+        request $req:ident : $rt:ty;
         returns $ret:ty;
-        events $events:literal;
-        |$client:ident, $sink:ident| $body:expr
+        |$client:ident| $call:expr
     ) => {{
-        #[allow(unused_variables, unused_mut, clippy::let_unit_value)]
-        fn run<'a>(client: &'a Client, args: Value, sink: Option<EventSink>) -> OperationFuture<'a> {
-            static SHAPE: OnceLock<RequestShape> = OnceLock::new();
-            Box::pin(async move {
-                let mut args = Args::new($name, args)?;
-                args.check(SHAPE.get_or_init(|| RequestShape::of::<$ot>(&[$(stringify!($p)),*])))?;
-                $( let $p: $pt = args.positional(stringify!($p))?; )*
-                let mut $opt: $ot = args.request()?;
-                let $client = client;
-                let $sink = sink;
-                let value: $ret = $body;
-                output(&value)
+        use $crate::bridge::flows::{Parts, Shapes};
+        use $crate::bridge::registry::support as __op;
+        #[allow(unused_variables, clippy::let_unit_value)]
+        fn run<'a>(
+            client: &'a $crate::client::Client,
+            args: __op::Value,
+            sink: ::std::option::Option<$crate::bridge::EventSink>,
+        ) -> $crate::bridge::registry::OperationFuture<'a> {
+            // One per flow (each expansion of `flow!` has its own `run`), derived on first use.
+            static SHAPES: ::std::sync::OnceLock<Shapes> = ::std::sync::OnceLock::new();
+            const LOCATIONS: __op::Locations = __op::Locations {
+                request: "arg",
+                positional: &[$((stringify!($p), $pkind)),*],
+            };
+            ::std::boxed::Box::pin(async move {
+                let result: $crate::error::Result<__op::Value> = async {
+                    let shapes = SHAPES.get_or_init(|| Shapes::of::<$rt>(&[$(stringify!($p)),*]));
+                    let mut args = __op::Args::new($name, args)?;
+                    let parts = Parts::split::<$rt>(&mut args, shapes)?;
+                    $( let $p: $pt = args.positional(stringify!($p))?; )*
+                    let ($req, single_line) = parts.request::<$rt>(args, &sink)?;
+                    let $client = client;
+                    let value: $ret = $call.map_err(|e| single_line.name_the_amount(e))?;
+                    __op::output(&value)
+                }
+                .await;
+                result.map_err(|error| LOCATIONS.relocate(error))
             })
         }
-        fn describe_it(ctx: &mut SchemaContext) -> Value {
+        fn describe(ctx: &mut __op::SchemaContext) -> __op::Value {
             #[allow(unused_mut)]
-            let mut params: Vec<Value> = Vec::new();
-            $( params.push(ctx.positional::<$pt>(stringify!($p), "arg", $pdoc)); )*
-            params.extend(ctx.request_params::<$ot>("arg"));
+            let mut params: ::std::vec::Vec<__op::Value> = ::std::vec::Vec::new();
+            $( params.push(ctx.positional::<$pt>(stringify!($p), $pkind, $pdoc)); )*
+            params.extend($crate::bridge::flows::request_params::<$rt>(ctx));
             let returns = ctx.returns::<$ret>();
-            ctx.operation($name, $doc, params, returns, $events)
+            ctx.operation($name, $doc, params, returns, <$rt as $crate::bridge::flows::FlowArgs>::EVENTS)
         }
-        Operation { name: $name, run, describe: describe_it }
+        $crate::bridge::registry::Operation { name: $name, run, describe }
     }};
 }
-
-/// Every flow entry, in the schema's order.
-pub(crate) fn operations() -> Vec<Operation> {
-    vec![
-        flow! {
-            "collect", "Collects a mobile-money payment end to end: operator prediction, party, counterparty, invoice/order, items, publish, fee prediction, payment account, session, exactly-once execution, wait, receipt. A payment that ends `FAILED` is a result, not an error; one still in flight at the deadline has `settled: false` (resume with `status.wait` or `reconcile`, never with a new payment). Reports each step as an event.";
-            request CollectRequest;
-            returns CollectOutcome;
-            events true;
-            |c, req| c.collect(&req)
-        },
-        flow! {
-            "payout", "Pays out to a mobile-money wallet end to end (operator prediction, party and counterparty when needed, payout account reused per client, session, exactly-once execution with the passcode, wait). A payout that ends `FAILED` is a result; a refused passcode is `PermissionDenied`. Reports each step as an event.";
-            request PayoutRequest;
-            returns PayoutOutcome;
-            events true;
-            |c, req| c.payout(&req)
-        },
-        flow! {
-            "transfer", "Transfers from one of your wallets to a counterparty end to end (session, exactly-once execution, wait). Reports each step as an event.";
-            request TransferRequest;
-            returns TransferOutcome;
-            events true;
-            |c, req| c.transfer(&req)
-        },
-        flow! {
-            "refund", "Refunds (part of) an earlier collection end to end (session, exactly-once execution, wait). Reports each step as an event.";
-            request RefundRequest;
-            returns RefundOutcome;
-            events true;
-            |c, req| c.refund(&req)
-        },
-        flow! {
-            "hosted_checkout", "Creates an invoice or order with a hosted payment page; send the payer to `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect alone).";
-            request HostedCheckoutRequest;
-            returns HostedCheckout;
-            events false;
-            |c, req| c.hosted_checkout(&req)
-        },
-        call! {
-            "verify_paid", "Asks the API whether the document is `PAID`. Call it before fulfilling; a redirect to `success_url` proves nothing.";
-            params { source_type: SourceType, "`INVOICE` or `ORDER`.", source_id: Id, "The document's id." }
-            options _none: NoArgs;
-            returns PaymentVerification;
-            events false;
-            |c, ev| c.verify_paid(source_type, source_id).await?
-        },
-        call! {
-            "wait_source_paid", "Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an error: `timed_out`). Each status change is sent as a `source_status_changed` event.";
-            params { source_type: SourceType, "`INVOICE` or `ORDER`.", source_id: Id, "The document's id." }
-            options options: SourceWaitOptions;
-            returns SourceWaitOutcome;
-            events true;
-            |c, ev| {
-                options.on_progress = progress(&ev);
-                c.wait_source_paid(source_type, source_id, options).await?
-            }
-        },
-        call! {
-            "reconcile", "Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its current status; optionally resubmits those the API never saw, with the same reference id.";
-            params {}
-            options options: ReconcileOptions;
-            returns ReconcileReport;
-            events false;
-            |c, ev| c.reconcile(options).await?
-        },
-        call! {
-            "forget_payment_accounts", "Forgets the payment accounts the flows remembered for this client, so the next collect or payout registers the wallet again (e.g. after resetting a sandbox).";
-            params {}
-            options _none: NoArgs;
-            returns ();
-            events false;
-            |c, ev| c.forget_payment_accounts()
-        },
-    ]
-}
+pub(crate) use flow;

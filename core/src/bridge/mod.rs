@@ -39,7 +39,7 @@
 
 mod args;
 mod drive;
-mod flows;
+pub(crate) mod flows;
 mod options;
 pub(crate) mod registry;
 mod schema;

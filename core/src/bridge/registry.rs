@@ -2,11 +2,11 @@
 //! (`parties.create` is `client.parties().create(..)`) and per flow (`collect` is
 //! `client.collect(..)`).
 //!
-//! Each entry is one [`op!`] expansion, which yields both the handler (arguments → core call →
-//! JSON) and the schema entry (from the same positional types, request type and result type), so
-//! the two cannot disagree. The resource handles' entries are not written here: the
-//! `#[dollr_macros::operations]` attribute on each handle's `impl` block (`core/src/api/*`) writes
-//! them from the methods' signatures and docs ([`resources`]); the flows' are the table below.
+//! Each entry is one `op!` (operations) or `flow!` (flows) expansion, which yields both the
+//! handler (arguments → core call → JSON) and the schema entry (from the same types), so the two
+//! cannot disagree. No entry is written here: `#[dollr_macros::operations]` on each resource
+//! handle's `impl` block (`core/src/api/*`) and `#[dollr_macros::flows]` on the flows' `impl`
+//! blocks write them from the methods' signatures and docs ([`resources`], [`flows`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,13 +16,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::bridge::flows::{self, transitions};
 use crate::bridge::schema::SchemaContext;
 use crate::bridge::EventSink;
 use crate::client::Client;
-use crate::enums::OperationType;
 use crate::error::Result;
-use crate::wait::{WaitOptions, WaitOutcome};
 
 /// The future of one bridge call.
 pub(crate) type OperationFuture<'a> = Pin<Box<dyn Future<Output = Result<Value>> + Send + 'a>>;
@@ -57,13 +54,30 @@ pub(crate) struct Resource {
     pub(crate) signatures: Vec<Signature>,
 }
 
+/// One flow, as `#[dollr_macros::flows]` declares it on its method (`core/src/flows/*`, …): the
+/// bridge entry, and the signature its uniffi method is generated from.
+pub(crate) struct Flow {
+    pub(crate) operation: Operation,
+    /// The resource object its uniffi method belongs to (`status`); `None`: the client.
+    pub(crate) object: Option<&'static str>,
+    pub(crate) signature: Signature,
+    /// Why its uniffi method is written by hand in `bindings-swift` (not generated), if it is.
+    pub(crate) by_hand: Option<&'static str>,
+}
+
 /// One operation's Rust signature, for the generated uniffi wrapper.
 pub(crate) struct Signature {
     pub(crate) method: &'static str,
     pub(crate) doc: &'static str,
     pub(crate) params: Vec<SignatureParam>,
-    /// The `T` of the method's `Result<T>` (`std::any::type_name`).
+    /// The `T` of the method's `Result<T>`, or its plain result (`std::any::type_name`).
     pub(crate) returns: &'static str,
+    /// The core method is `async`.
+    pub(crate) is_async: bool,
+    /// The core method returns `Result<T>`.
+    pub(crate) fallible: bool,
+    /// The wrapper takes a `listener` for the flow request's `FlowOptions`.
+    pub(crate) listener: bool,
 }
 
 /// One parameter of a [`Signature`].
@@ -174,47 +188,45 @@ pub(crate) fn resources() -> Vec<Resource> {
     ]
 }
 
-fn build() -> Vec<Operation> {
-    // The token call is the client's own (not a resource handle's).
-    let mut ops: Vec<Operation> = vec![op! {
-        "auth.obtain_token", "`POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.";
-        params {}
-        request _r: NoArgs ["none"];
-        returns crate::auth::ObtainTokenResponse;
-        events false;
-        |c, ev| { c.obtain_token().await? }
-    }];
-    for resource in resources() {
-        let is_status = resource.name == "status";
-        ops.extend(resource.operations);
-        if is_status {
-            // A flow over the status handle (`crate::wait`), listed with the status operations.
-            ops.push(status_wait());
-        }
-    }
-
-    // flows (`bridge/flows.rs`: their arguments are the core's request and options types)
-    ops.extend(flows::operations());
-
-    ops
+/// Every flow, each module's `#[dollr_macros::flows]` block in turn.
+pub(crate) fn flows() -> Vec<Flow> {
+    [
+        crate::client::bridge_flows(),
+        crate::wait::bridge_flows(),
+        crate::flows::collect::bridge_flows(),
+        crate::flows::payout::bridge_flows(),
+        crate::flows::transfer::bridge_flows(),
+        crate::flows::refund::bridge_flows(),
+        crate::flows::checkout::bridge_flows(),
+        crate::reconcile::bridge_flows(),
+        crate::flows::bridge_flows(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// `status.wait`: polls an execution to a terminal status, each change an event.
-fn status_wait() -> Operation {
-    op! {
-        "status.wait", "Polls an execution until it is `COMPLETED` or `FAILED` (`state: \"finished\"`) or the deadline passes (`state: \"still_processing\"`, not an error: wait again later). Each observed change is sent as a `transition` event.";
-        params {
-            // `path`: it is the path parameter of every status request the wait makes, and
-            // bindings put path parameters first (`status.wait(reference_id, operation=...)`).
-            reference_id: String ["path"] "The execution's idempotency key (UUID v4).",
-            operation: OperationType ["arg"] "Which kind of execution (`COLLECTION`, `PAYOUT`, `TRANSFER`, `REFUND`)."
-        }
-        request req: WaitOptions ["arg"];
-        returns WaitOutcome;
-        events true;
-        |c, ev| {
-            let options = WaitOptions { on_transition: transitions(&ev), ..req };
-            c.status().wait(operation, &reference_id, options).await?
-        }
+/// The schema's order: the flows of `auth` (no resource handle: the token call) first, each
+/// resource's operations followed by its flows (`status.wait`), then the flows of the client.
+fn build() -> Vec<Operation> {
+    let mut flows: Vec<Option<Operation>> =
+        flows().into_iter().map(|f| Some(f.operation)).collect();
+    let mut take = |prefix: &str| -> Vec<Operation> {
+        flows
+            .iter_mut()
+            .filter(|slot| {
+                slot.as_ref()
+                    .is_some_and(|op| op.name.split_once('.').map(|(r, _)| r) == Some(prefix))
+            })
+            .filter_map(Option::take)
+            .collect()
+    };
+    let mut ops = take("auth");
+    for resource in resources() {
+        let name = resource.name;
+        ops.extend(resource.operations);
+        ops.extend(take(name));
     }
+    ops.extend(flows.into_iter().flatten());
+    ops
 }

@@ -180,6 +180,15 @@ impl HostedCheckoutRequest {
     }
 }
 
+/// On the bridge its fields and the `amount` shorthand are the flow's arguments; no events.
+#[cfg(feature = "bridge")]
+impl crate::bridge::flows::FlowArgs for HostedCheckoutRequest {
+    const BILLS_LINES: bool = true;
+    fn lines(&mut self) -> Option<&mut dyn crate::flows::BillsLines> {
+        Some(self)
+    }
+}
+
 /// A created hosted checkout: send the payer to `url`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -337,6 +346,15 @@ impl SourceWaitOptions {
     }
 }
 
+/// On the bridge each status change is a `source_status_changed` event of the call.
+#[cfg(feature = "bridge")]
+impl crate::bridge::flows::FlowArgs for SourceWaitOptions {
+    const EVENTS: bool = true;
+    fn send_events_to(&mut self, sink: &Option<crate::bridge::EventSink>) {
+        self.on_progress = crate::bridge::flows::progress(sink);
+    }
+}
+
 /// How a wait for payment ended.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -364,12 +382,16 @@ fn validate_source(source_type: &SourceType, source_id: Id) -> Result<()> {
     validate::id("source_id", source_id)
 }
 
+#[dollr_macros::flows]
 impl Client {
     /// Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
     /// HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
-    /// returned `url`, then confirm with [`Client::verify_paid`] or [`Client::wait_source_paid`].
-    /// Unverified merchants get `PermissionDenied`.
-    pub async fn hosted_checkout(&self, request: &HostedCheckoutRequest) -> Result<HostedCheckout> {
+    /// returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the
+    /// redirect alone). Unverified merchants get `PermissionDenied`.
+    pub async fn hosted_checkout(
+        &self,
+        #[flow] request: &HostedCheckoutRequest,
+    ) -> Result<HostedCheckout> {
         request.validate()?;
         let checkout = self.checkouts().create(&request.to_wire()).await?;
         Ok(HostedCheckout {
@@ -388,8 +410,8 @@ impl Client {
     /// a redirect to `success_url` proves nothing.
     pub async fn verify_paid(
         &self,
-        source_type: SourceType,
-        source_id: Id,
+        #[arg("`INVOICE` or `ORDER`.")] source_type: SourceType,
+        #[arg("The document's id.")] source_id: Id,
     ) -> Result<PaymentVerification> {
         validate_source(&source_type, source_id)?;
         let info = self.status().source(source_type, source_id).await?;
@@ -402,12 +424,12 @@ impl Client {
 
     /// Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not
     /// an error: `timed_out` says so). Transient failures of a poll are retried until the
-    /// deadline.
+    /// deadline. Each status change is reported as a `source_status_changed` event.
     pub async fn wait_source_paid(
         &self,
-        source_type: SourceType,
-        source_id: Id,
-        options: SourceWaitOptions,
+        #[arg("`INVOICE` or `ORDER`.")] source_type: SourceType,
+        #[arg("The document's id.")] source_id: Id,
+        #[options] options: SourceWaitOptions,
     ) -> Result<SourceWaitOutcome> {
         validate_source(&source_type, source_id)?;
         let timeout = options.timeout.unwrap_or(DEFAULT_SOURCE_WAIT);

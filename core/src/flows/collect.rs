@@ -350,6 +350,20 @@ impl CollectRequest {
     }
 }
 
+/// On the bridge its fields, its options' and the `amount` shorthand are the flow's arguments;
+/// its progress, the events.
+#[cfg(feature = "bridge")]
+impl crate::bridge::flows::FlowArgs for CollectRequest {
+    const WAITS: bool = true;
+    const BILLS_LINES: bool = true;
+    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
+        Some(&mut self.options)
+    }
+    fn lines(&mut self) -> Option<&mut dyn crate::flows::BillsLines> {
+        Some(self)
+    }
+}
+
 /// Everything a collection did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -465,12 +479,17 @@ impl FlowSourceKind for OrderKind {
     }
 }
 
+#[dollr_macros::flows]
 impl Client {
-    /// Collects a mobile-money payment end to end (see [`CollectRequest`] for the starting points
-    /// and [`crate::flows`] for the guarantees). A payment that ends `FAILED` is an `Ok` outcome;
-    /// errors are bad input (`Validation`, before anything is sent), API refusals, or an
+    /// Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+    /// invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+    /// execution, wait, receipt (the request says where to start). Reports each step as an event.
+    ///
+    /// A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+    /// deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+    /// payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
     /// `AmbiguousExecution` carrying the `reference_id` to resume with.
-    pub async fn collect(&self, request: &CollectRequest) -> Result<CollectOutcome> {
+    pub async fn collect(&self, #[flow] request: &CollectRequest) -> Result<CollectOutcome> {
         request.validate()?;
         match request.source_type {
             SourceType::Invoice => collect_with::<InvoiceKind>(self, request).await,

@@ -1176,6 +1176,7 @@ pub(crate) fn forget_account(client: &Client, key: &AccountKey) {
     });
 }
 
+#[dollr_macros::flows]
 impl Client {
     /// Forgets the payment accounts the flows remembered for this client (and its clones), so the
     /// next collect or payout registers the wallet again. Useful after resetting a sandbox.

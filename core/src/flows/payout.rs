@@ -216,6 +216,15 @@ impl PayoutRequest {
     }
 }
 
+/// On the bridge its fields and its options' are the flow's arguments; its progress, the events.
+#[cfg(feature = "bridge")]
+impl crate::bridge::flows::FlowArgs for PayoutRequest {
+    const WAITS: bool = true;
+    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
+        Some(&mut self.options)
+    }
+}
+
 /// Everything a payout did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -278,12 +287,16 @@ struct Account {
     counterparty_id: Option<Id>,
 }
 
+#[dollr_macros::flows]
 impl Client {
-    /// Pays out to a mobile-money wallet end to end (see [`PayoutRequest`] and the module docs for
-    /// how payout accounts are reused). A payout that ends `FAILED` (e.g. the wallet balance is
-    /// too low: read `execution.wallet_message`) is an `Ok` outcome; a refused passcode or an
+    /// Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+    /// when needed, payout account (remembered per client and reused), session, exactly-once
+    /// execution with the passcode, wait. Reports each step as an event.
+    ///
+    /// A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+    /// `execution.wallet_message`) is an outcome, not an error; a refused passcode or an
     /// unverified merchant is a `PermissionDenied` error.
-    pub async fn payout(&self, request: &PayoutRequest) -> Result<PayoutOutcome> {
+    pub async fn payout(&self, #[flow] request: &PayoutRequest) -> Result<PayoutOutcome> {
         request.validate()?;
         let ctx = FlowContext::new(&request.options);
         ctx.emit(FlowEvent::Validated {

@@ -119,6 +119,15 @@ impl RefundRequest {
     }
 }
 
+/// On the bridge its fields and its options' are the flow's arguments; its progress, the events.
+#[cfg(feature = "bridge")]
+impl crate::bridge::flows::FlowArgs for RefundRequest {
+    const WAITS: bool = true;
+    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
+        Some(&mut self.options)
+    }
+}
+
 /// Everything a refund did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -147,10 +156,12 @@ impl RefundOutcome {
     }
 }
 
+#[dollr_macros::flows]
 impl Client {
-    /// Refunds (part of) an earlier collection end to end. Refunding more than the original is
-    /// refused by the API (an error, before any money moves).
-    pub async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome> {
+    /// Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+    /// Reports each step as an event. Refunding more than the original is refused by the API (an
+    /// error, before any money moves).
+    pub async fn refund(&self, #[flow] request: &RefundRequest) -> Result<RefundOutcome> {
         request.validate()?;
         let ctx = FlowContext::new(&request.options);
         ctx.emit(FlowEvent::Validated {

@@ -103,6 +103,15 @@ impl TransferRequest {
     }
 }
 
+/// On the bridge its fields and its options' are the flow's arguments; its progress, the events.
+#[cfg(feature = "bridge")]
+impl crate::bridge::flows::FlowArgs for TransferRequest {
+    const WAITS: bool = true;
+    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
+        Some(&mut self.options)
+    }
+}
+
 /// A session expiry given by the caller must be in the future.
 pub(crate) fn validate_future(field: &str, at: Option<Timestamp>) -> Result<()> {
     match at {
@@ -154,10 +163,12 @@ impl TransferOutcome {
     }
 }
 
+#[dollr_macros::flows]
 impl Client {
-    /// Transfers from one of your wallets to a counterparty end to end. A transfer that ends
-    /// `FAILED` is an `Ok` outcome (read `execution.wallet_message`).
-    pub async fn transfer(&self, request: &TransferRequest) -> Result<TransferOutcome> {
+    /// Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+    /// execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an
+    /// outcome, not an error (read `execution.wallet_message`).
+    pub async fn transfer(&self, #[flow] request: &TransferRequest) -> Result<TransferOutcome> {
         request.validate()?;
         let ctx = FlowContext::new(&request.options);
         ctx.emit(FlowEvent::Validated {
