@@ -1582,3 +1582,186 @@ async fn the_core_locates_its_own_path_parameter_checks_in_the_path() {
         .expect_err("not a UUID v4");
     assert_eq!(error.details()[0].loc, ["path", "reference_id"]);
 }
+
+/// The flows: every `pub fn` / `pub async fn` of an `impl Client` block in `core/src/flows/*.rs`
+/// and `core/src/reconcile.rs` (where `#[dollr_macros::flows]` declares them).
+fn flow_methods() -> BTreeSet<String> {
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(format!("{src}/flows"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.push(format!("{src}/reconcile.rs").into());
+    let mut methods = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut in_client = false;
+        for line in text.lines() {
+            if line == "impl Client {" {
+                in_client = true;
+            } else if line == "}" {
+                in_client = false;
+            } else if in_client {
+                let rest = line
+                    .strip_prefix("    pub async fn ")
+                    .or_else(|| line.strip_prefix("    pub fn "));
+                if let Some(rest) = rest {
+                    methods.insert(rest.split(['(', '<']).next().unwrap().to_string());
+                }
+            }
+        }
+    }
+    methods
+}
+
+/// The flows of `flows` missing from the bridge or from a binding's client (Python sync and
+/// async, Node, Kotlin, Swift).
+fn missing_flows(
+    flows: &BTreeSet<String>,
+    bridge_ops: &BTreeSet<String>,
+    python: &str,
+    node: &str,
+    kotlin: &str,
+    swift: &str,
+) -> Vec<String> {
+    let has = |text: &str, header: &str, end: &str, starts: &[String]| {
+        block(text, header, end).is_some_and(|lines| {
+            lines
+                .iter()
+                .any(|l| starts.iter().any(|s| l.starts_with(s)))
+        })
+    };
+    let mut missing = Vec::new();
+    for name in flows {
+        let camel = bridge::camel_case(name);
+        if !bridge_ops.contains(name) {
+            missing.push(format!("bridge: {name}"));
+        }
+        let checks = [
+            (
+                "python",
+                python,
+                "class Client(ClientBase):",
+                "",
+                vec![format!("    def {name}(")],
+            ),
+            (
+                "python async",
+                python,
+                "class AsyncClient(AsyncClientBase):",
+                "",
+                vec![format!("    async def {name}(")],
+            ),
+            (
+                "node",
+                node,
+                "export declare class Client {",
+                "}",
+                vec![format!("  {camel}(")],
+            ),
+            (
+                "kotlin",
+                kotlin,
+                "public interface DollrClientInterface {",
+                "}",
+                vec![
+                    format!("    suspend fun `{camel}`("),
+                    format!("    fun `{camel}`("),
+                ],
+            ),
+            (
+                "swift",
+                swift,
+                "public protocol DollrClientProtocol: ",
+                "}",
+                vec![format!("    func {camel}(")],
+            ),
+        ];
+        for (language, text, header, end, starts) in checks {
+            if !has(text, header, end, &starts) {
+                missing.push(format!("{language}: {name}"));
+            }
+        }
+    }
+    missing
+}
+
+/// Every flow method of the core (`impl Client` in `core/src/flows`, `reconcile`) is a bridge
+/// operation and a method of every binding's client: its `#[dollr_macros::flows]` declaration
+/// writes the bridge entry and the generated uniffi method (or it is marked `#[uniffi_by_hand]`
+/// and written in bindings-swift), and the Python/Node layers are generated from the schema.
+#[test]
+fn every_flow_is_in_the_bridge_and_every_binding() {
+    let flows = flow_methods();
+    let known = [
+        "collect",
+        "payout",
+        "transfer",
+        "refund",
+        "hosted_checkout",
+        "verify_paid",
+        "wait_source_paid",
+        "reconcile",
+        "forget_payment_accounts",
+    ];
+    for flow in known {
+        assert!(flows.contains(flow), "the scan missed the flow {flow}");
+    }
+    let bridge_ops: BTreeSet<String> = bridge::operation_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let python = generated("bindings-python/python/dollr/resources.py");
+    let node = generated("index.d.ts");
+    let kotlin = generated("bindings-swift/kotlin/src/main/kotlin/app/heydollr/dollr/dollr.kt");
+    let swift = generated("bindings-swift/swift/Sources/Dollr/Dollr.swift");
+    let missing = missing_flows(&flows, &bridge_ops, &python, &node, &kotlin, &swift);
+    assert!(
+        missing.is_empty(),
+        "flows missing from a binding: {missing:#?}"
+    );
+
+    // The scan sees a removal in each place (the check is not vacuous).
+    let without = |text: &str, line: &str| -> String {
+        assert!(text.contains(line), "fixture line not found: {line}");
+        text.replacen(line, "", 1)
+    };
+    let mut unknown = flows.clone();
+    unknown.insert("pay_twice".to_string());
+    assert!(
+        missing_flows(&unknown, &bridge_ops, &python, &node, &kotlin, &swift)
+            .contains(&"bridge: pay_twice".to_string())
+    );
+    let cases = [
+        (
+            "python: forget_payment_accounts",
+            "python",
+            "    def forget_payment_accounts(",
+        ),
+        ("node: collect", "node", "  collect("),
+        (
+            "kotlin: forget_payment_accounts",
+            "kotlin",
+            "    fun `forgetPaymentAccounts`(",
+        ),
+        (
+            "kotlin: wait_source_paid",
+            "kotlin",
+            "    suspend fun `waitSourcePaid`(",
+        ),
+        ("swift: reconcile", "swift", "    func reconcile("),
+    ];
+    for (expected, language, line) in cases {
+        let (mut p, mut n, mut k, mut s) =
+            (python.clone(), node.clone(), kotlin.clone(), swift.clone());
+        match language {
+            "python" => p = without(&p, line),
+            "node" => n = without(&n, line),
+            "kotlin" => k = without(&k, line),
+            _ => s = without(&s, line),
+        }
+        let missing = missing_flows(&flows, &bridge_ops, &p, &n, &k, &s);
+        assert_eq!(missing, vec![expected.to_string()], "removing {line:?}");
+    }
+}

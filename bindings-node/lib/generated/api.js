@@ -2635,7 +2635,7 @@ class StatusResource {
     return this.#call(OPERATIONS["status.source"], [], args);
   }
 
-  /** Polls an execution until it is `COMPLETED` or `FAILED` (`state: "finished"`) or the deadline passes (`state: "still_processing"`, not an error: wait again later). Each observed change is sent as a `transition` event. */
+  /** Polls the execution `referenceId` until it is `COMPLETED` or `FAILED` (`state: "finished"`) or the deadline passes (`state: "still_processing"`, not an error: wait again later). Each observed change is reported as a `transition` event. */
   wait(referenceId, args) {
     return this.#call(OPERATIONS["status.wait"], [referenceId], args);
   }
@@ -2751,37 +2751,45 @@ class ClientOperations {
     }
   }
 
-  /** Collects a mobile-money payment end to end: operator prediction, party, counterparty, invoice/order, items, publish, fee prediction, payment account, session, exactly-once execution, wait, receipt. A payment that ends `FAILED` is a result, not an error; one still in flight at the deadline has `settled: false` (resume with `status.wait` or `reconcile`, never with a new payment). Reports each step as an event. */
+  /**
+   * Collects a mobile-money payment end to end: operator prediction, party, counterparty, invoice/order, items, publish, fee prediction, payment account, session, exactly-once execution, wait, receipt (the request says where to start). Reports each step as an event.
+   *
+   * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an `AmbiguousExecution` carrying the `referenceId` to resume with.
+   */
   collect(args) {
     return this.#call(OPERATIONS["collect"], [], args);
   }
 
-  /** Pays out to a mobile-money wallet end to end (operator prediction, party and counterparty when needed, payout account reused per client, session, exactly-once execution with the passcode, wait). A payout that ends `FAILED` is a result; a refused passcode is `PermissionDenied`. Reports each step as an event. */
+  /**
+   * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty when needed, payout account (remembered per client and reused), session, exactly-once execution with the passcode, wait. Reports each step as an event.
+   *
+   * A payout that ends `FAILED` (e.g. the wallet balance is too low: read `execution.walletMessage`) is an outcome, not an error; a refused passcode or an unverified merchant is a `PermissionDenied` error.
+   */
   payout(args) {
     return this.#call(OPERATIONS["payout"], [], args);
   }
 
-  /** Transfers from one of your wallets to a counterparty end to end (session, exactly-once execution, wait). Reports each step as an event. */
+  /** Transfers from one of your wallets to a counterparty end to end: session, exactly-once execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome, not an error (read `execution.walletMessage`). */
   transfer(args) {
     return this.#call(OPERATIONS["transfer"], [], args);
   }
 
-  /** Refunds (part of) an earlier collection end to end (session, exactly-once execution, wait). Reports each step as an event. */
+  /** Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait. Reports each step as an event. Refunding more than the original is refused by the API (an error, before any money moves). */
   refund(args) {
     return this.#call(OPERATIONS["refund"], [], args);
   }
 
-  /** Creates an invoice or order with a hosted payment page; send the payer to `url`, then confirm with `verifyPaid` or `waitSourcePaid` (never on the redirect alone). */
+  /** Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode = HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the returned `url`, then confirm with `verifyPaid` or `waitSourcePaid` (never on the redirect alone). Unverified merchants get `PermissionDenied`. */
   hostedCheckout(args) {
     return this.#call(OPERATIONS["hosted_checkout"], [], args);
   }
 
-  /** Asks the API whether the document is `PAID`. Call it before fulfilling; a redirect to `successUrl` proves nothing. */
+  /** Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a redirect to `successUrl` proves nothing. */
   verifyPaid(args) {
     return this.#call(OPERATIONS["verify_paid"], [], args);
   }
 
-  /** Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an error: `timedOut`). Each status change is sent as a `source_status_changed` event. */
+  /** Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an error: `timedOut` says so). Transient failures of a poll are retried until the deadline. Each status change is reported as a `source_status_changed` event. */
   waitSourcePaid(args) {
     return this.#call(OPERATIONS["wait_source_paid"], [], args);
   }
@@ -2791,7 +2799,7 @@ class ClientOperations {
     return this.#call(OPERATIONS["reconcile"], [], args);
   }
 
-  /** Forgets the payment accounts the flows remembered for this client, so the next collect or payout registers the wallet again (e.g. after resetting a sandbox). */
+  /** Forgets the payment accounts the flows remembered for this client (and its clones), so the next collect or payout registers the wallet again. Useful after resetting a sandbox. */
   forgetPaymentAccounts() {
     return this.#call(OPERATIONS["forget_payment_accounts"], [], undefined);
   }

@@ -1382,9 +1382,9 @@ class Status:
         timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> WaitOutcome:
-        """Polls an execution until it is `COMPLETED` or `FAILED` (`state: "finished"`) or the
-        deadline passes (`state: "still_processing"`, not an error: wait again later). Each
-        observed change is sent as a `transition` event.
+        """Polls the execution `reference_id` until it is `COMPLETED` or `FAILED` (`state:
+        "finished"`) or the deadline passes (`state: "still_processing"`, not an error: wait
+        again later). Each observed change is reported as a `transition` event.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -2952,9 +2952,9 @@ class AsyncStatus:
         timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> WaitOutcome:
-        """Polls an execution until it is `COMPLETED` or `FAILED` (`state: "finished"`) or the
-        deadline passes (`state: "still_processing"`, not an error: wait again later). Each
-        observed change is sent as a `transition` event.
+        """Polls the execution `reference_id` until it is `COMPLETED` or `FAILED` (`state:
+        "finished"`) or the deadline passes (`state: "still_processing"`, not an error: wait
+        again later). Each observed change is reported as a `transition` event.
 
         Args:
             reference_id: The execution's idempotency key (UUID v4).
@@ -3436,9 +3436,13 @@ class Client(ClientBase):
     ) -> CollectOutcome:
         """Collects a mobile-money payment end to end: operator prediction, party, counterparty,
         invoice/order, items, publish, fee prediction, payment account, session, exactly-once
-        execution, wait, receipt. A payment that ends `FAILED` is a result, not an error; one
-        still in flight at the deadline has `settled: false` (resume with `status.wait` or
-        `reconcile`, never with a new payment). Reports each step as an event.
+        execution, wait, receipt (the request says where to start). Reports each step as an
+        event.
+
+        A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+        deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a
+        new payment). Errors are bad input (`Validation`, before anything is sent), API refusals,
+        or an `AmbiguousExecution` carrying the `reference_id` to resume with.
 
         Args:
             phone: The payer's mobile-money wallet, E.164 digits without `+` (e.g.
@@ -3547,10 +3551,13 @@ class Client(ClientBase):
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> PayoutOutcome:
-        """Pays out to a mobile-money wallet end to end (operator prediction, party and counterparty
-        when needed, payout account reused per client, session, exactly-once execution with the
-        passcode, wait). A payout that ends `FAILED` is a result; a refused passcode is
-        `PermissionDenied`. Reports each step as an event.
+        """Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+        when needed, payout account (remembered per client and reused), session, exactly-once
+        execution with the passcode, wait. Reports each step as an event.
+
+        A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+        `execution.wallet_message`) is an outcome, not an error; a refused passcode or an
+        unverified merchant is a `PermissionDenied` error.
 
         Args:
             amount: The amount, in major units of `currency`.
@@ -3628,8 +3635,9 @@ class Client(ClientBase):
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> TransferOutcome:
-        """Transfers from one of your wallets to a counterparty end to end (session, exactly-once
-        execution, wait). Reports each step as an event.
+        """Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+        execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an
+        outcome, not an error (read `execution.wallet_message`).
 
         Args:
             amount: The amount, in major units of `currency`.
@@ -3689,8 +3697,9 @@ class Client(ClientBase):
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> RefundOutcome:
-        """Refunds (part of) an earlier collection end to end (session, exactly-once execution,
-        wait). Reports each step as an event.
+        """Refunds (part of) an earlier collection end to end: session, exactly-once execution,
+        wait. Reports each step as an event. Refunding more than the original is refused by the
+        API (an error, before any money moves).
 
         Args:
             amount: The amount to refund (partial or full), in major units of the original
@@ -3755,8 +3764,10 @@ class Client(ClientBase):
         source_type: SourceType | SourceTypeLiteral | None = None,
         success_url: str | None = None,
     ) -> HostedCheckout:
-        """Creates an invoice or order with a hosted payment page; send the payer to `url`, then
-        confirm with `verify_paid` or `wait_source_paid` (never on the redirect alone).
+        """Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+        HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+        returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the
+        redirect alone). Unverified merchants get `PermissionDenied`.
 
         Args:
             currency: ISO 4217 currency code.
@@ -3806,8 +3817,8 @@ class Client(ClientBase):
         source_type: SourceType | SourceTypeLiteral,
         source_id: int,
     ) -> PaymentVerification:
-        """Asks the API whether the document is `PAID`. Call it before fulfilling; a redirect to
-        `success_url` proves nothing.
+        """Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling;
+        a redirect to `success_url` proves nothing.
 
         Args:
             source_type: `INVOICE` or `ORDER`.
@@ -3833,7 +3844,8 @@ class Client(ClientBase):
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> SourceWaitOutcome:
         """Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not
-        an error: `timed_out`). Each status change is sent as a `source_status_changed` event.
+        an error: `timed_out` says so). Transient failures of a poll are retried until the
+        deadline. Each status change is reported as a `source_status_changed` event.
 
         Args:
             source_type: `INVOICE` or `ORDER`.
@@ -3893,8 +3905,8 @@ class Client(ClientBase):
     def forget_payment_accounts(
         self,
     ) -> None:
-        """Forgets the payment accounts the flows remembered for this client, so the next collect or
-        payout registers the wallet again (e.g. after resetting a sandbox).
+        """Forgets the payment accounts the flows remembered for this client (and its clones), so
+        the next collect or payout registers the wallet again. Useful after resetting a sandbox.
         """
         self._call("forget_payment_accounts", _args())
 
@@ -4074,9 +4086,13 @@ class AsyncClient(AsyncClientBase):
     ) -> CollectOutcome:
         """Collects a mobile-money payment end to end: operator prediction, party, counterparty,
         invoice/order, items, publish, fee prediction, payment account, session, exactly-once
-        execution, wait, receipt. A payment that ends `FAILED` is a result, not an error; one
-        still in flight at the deadline has `settled: false` (resume with `status.wait` or
-        `reconcile`, never with a new payment). Reports each step as an event.
+        execution, wait, receipt (the request says where to start). Reports each step as an
+        event.
+
+        A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+        deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a
+        new payment). Errors are bad input (`Validation`, before anything is sent), API refusals,
+        or an `AmbiguousExecution` carrying the `reference_id` to resume with.
 
         Args:
             phone: The payer's mobile-money wallet, E.164 digits without `+` (e.g.
@@ -4185,10 +4201,13 @@ class AsyncClient(AsyncClientBase):
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> PayoutOutcome:
-        """Pays out to a mobile-money wallet end to end (operator prediction, party and counterparty
-        when needed, payout account reused per client, session, exactly-once execution with the
-        passcode, wait). A payout that ends `FAILED` is a result; a refused passcode is
-        `PermissionDenied`. Reports each step as an event.
+        """Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+        when needed, payout account (remembered per client and reused), session, exactly-once
+        execution with the passcode, wait. Reports each step as an event.
+
+        A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+        `execution.wallet_message`) is an outcome, not an error; a refused passcode or an
+        unverified merchant is a `PermissionDenied` error.
 
         Args:
             amount: The amount, in major units of `currency`.
@@ -4266,8 +4285,9 @@ class AsyncClient(AsyncClientBase):
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> TransferOutcome:
-        """Transfers from one of your wallets to a counterparty end to end (session, exactly-once
-        execution, wait). Reports each step as an event.
+        """Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+        execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an
+        outcome, not an error (read `execution.wallet_message`).
 
         Args:
             amount: The amount, in major units of `currency`.
@@ -4327,8 +4347,9 @@ class AsyncClient(AsyncClientBase):
         wait_timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> RefundOutcome:
-        """Refunds (part of) an earlier collection end to end (session, exactly-once execution,
-        wait). Reports each step as an event.
+        """Refunds (part of) an earlier collection end to end: session, exactly-once execution,
+        wait. Reports each step as an event. Refunding more than the original is refused by the
+        API (an error, before any money moves).
 
         Args:
             amount: The amount to refund (partial or full), in major units of the original
@@ -4393,8 +4414,10 @@ class AsyncClient(AsyncClientBase):
         source_type: SourceType | SourceTypeLiteral | None = None,
         success_url: str | None = None,
     ) -> HostedCheckout:
-        """Creates an invoice or order with a hosted payment page; send the payer to `url`, then
-        confirm with `verify_paid` or `wait_source_paid` (never on the redirect alone).
+        """Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+        HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+        returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the
+        redirect alone). Unverified merchants get `PermissionDenied`.
 
         Args:
             currency: ISO 4217 currency code.
@@ -4444,8 +4467,8 @@ class AsyncClient(AsyncClientBase):
         source_type: SourceType | SourceTypeLiteral,
         source_id: int,
     ) -> PaymentVerification:
-        """Asks the API whether the document is `PAID`. Call it before fulfilling; a redirect to
-        `success_url` proves nothing.
+        """Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling;
+        a redirect to `success_url` proves nothing.
 
         Args:
             source_type: `INVOICE` or `ORDER`.
@@ -4471,7 +4494,8 @@ class AsyncClient(AsyncClientBase):
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> SourceWaitOutcome:
         """Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not
-        an error: `timed_out`). Each status change is sent as a `source_status_changed` event.
+        an error: `timed_out` says so). Transient failures of a poll are retried until the
+        deadline. Each status change is reported as a `source_status_changed` event.
 
         Args:
             source_type: `INVOICE` or `ORDER`.
@@ -4531,7 +4555,7 @@ class AsyncClient(AsyncClientBase):
     async def forget_payment_accounts(
         self,
     ) -> None:
-        """Forgets the payment accounts the flows remembered for this client, so the next collect or
-        payout registers the wallet again (e.g. after resetting a sandbox).
+        """Forgets the payment accounts the flows remembered for this client (and its clones), so
+        the next collect or payout registers the wallet again. Useful after resetting a sandbox.
         """
         await self._call("forget_payment_accounts", _args())

@@ -324,59 +324,9 @@ uint64_t uniffi_dollr_ffi_fn_constructor_dollrclient_with_token_provider(uint64_
 RustBuffer uniffi_dollr_ffi_fn_method_dollrclient_base_url(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COLLECT
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COLLECT
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_collect(uint64_t ptr, RustBuffer request, RustBuffer listener
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
-void uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_HOSTED_CHECKOUT
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_HOSTED_CHECKOUT
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(uint64_t ptr, RustBuffer request
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(uint64_t ptr
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYOUT
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYOUT
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_payout(uint64_t ptr, RustBuffer request, RustBuffer listener
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_RECONCILE
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_RECONCILE
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_reconcile(uint64_t ptr, int8_t resubmit, RustBuffer payout_passcode, RustBuffer policy
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REFUND
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REFUND
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_refund(uint64_t ptr, RustBuffer request, RustBuffer listener
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_TRANSFER
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_TRANSFER
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_transfer(uint64_t ptr, RustBuffer request, RustBuffer listener
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_USER_AGENT
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_USER_AGENT
 RustBuffer uniffi_dollr_ffi_fn_method_dollrclient_user_agent(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_VERIFY_PAID
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_VERIFY_PAID
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(uint64_t ptr, RustBuffer source_type, int64_t source_id
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
-uint64_t uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(uint64_t ptr, RustBuffer source_type, int64_t source_id, RustBuffer options
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WITH_OPTIONS
@@ -384,9 +334,19 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(uint64_t ptr, R
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_with_options(uint64_t ptr, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_RECONCILE
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_RECONCILE
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_reconcile(uint64_t ptr, int8_t resubmit, RustBuffer payout_passcode, RustBuffer policy
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_CHECKOUTS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_CHECKOUTS
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_checkouts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COLLECT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COLLECT
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_collect(uint64_t ptr, RustBuffer request, RustBuffer listener
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_COUNTERPARTIES
@@ -404,6 +364,16 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_executions(uint64_t ptr, RustCal
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_fees(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
+void uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_HOSTED_CHECKOUT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_HOSTED_CHECKOUT
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(uint64_t ptr, RustBuffer request
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_INVOICES
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_INVOICES
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_invoices(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -417,6 +387,11 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_links(uint64_t ptr, RustCallStat
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_MERCHANTS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_MERCHANTS
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_merchants(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_ORDERS
@@ -434,6 +409,11 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_parties(uint64_t ptr, RustCallSt
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYOUT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PAYOUT
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_payout(uint64_t ptr, RustBuffer request, RustBuffer listener
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PREDICTIONS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_PREDICTIONS
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_predictions(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -444,6 +424,11 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_predictions(uint64_t ptr, RustCa
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REFUND
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_REFUND
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_refund(uint64_t ptr, RustBuffer request, RustBuffer listener
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_SESSIONS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_SESSIONS
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_sessions(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -452,6 +437,21 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_sessions(uint64_t ptr, RustCallS
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_STATUS
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_TRANSFER
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_TRANSFER
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_transfer(uint64_t ptr, RustBuffer request, RustBuffer listener
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_VERIFY_PAID
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_VERIFY_PAID
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(uint64_t ptr, RustBuffer source_type, int64_t source_id
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(uint64_t ptr, RustBuffer source_type, int64_t source_id, RustBuffer options
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_UNIFFI_TRAIT_DISPLAY
@@ -1477,69 +1477,9 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_base_url(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COLLECT
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COLLECT
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_collect(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_HOSTED_CHECKOUT
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_HOSTED_CHECKOUT
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYOUT
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYOUT
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_payout(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_RECONCILE
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_RECONCILE
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_reconcile(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REFUND
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REFUND
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_refund(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_TRANSFER
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_TRANSFER
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_transfer(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_USER_AGENT
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_USER_AGENT
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_user_agent(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_VERIFY_PAID
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_VERIFY_PAID
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
-#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
-uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid(void
     
 );
 #endif
@@ -1549,9 +1489,21 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_with_options(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_RECONCILE
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_RECONCILE
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_reconcile(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_CHECKOUTS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_CHECKOUTS
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_checkouts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COLLECT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_COLLECT
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_collect(void
     
 );
 #endif
@@ -1573,6 +1525,18 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_fees(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_FORGET_PAYMENT_ACCOUNTS
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_HOSTED_CHECKOUT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_HOSTED_CHECKOUT
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_INVOICES
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_INVOICES
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_invoices(void
@@ -1588,6 +1552,12 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_links(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_MERCHANTS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_MERCHANTS
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_merchants(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_OBTAIN_TOKEN
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token(void
     
 );
 #endif
@@ -1609,6 +1579,12 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYOUT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PAYOUT
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_payout(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PREDICTIONS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_PREDICTIONS
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_predictions(void
@@ -1621,6 +1597,12 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REFUND
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_REFUND
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_refund(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_SESSIONS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_SESSIONS
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_sessions(void
@@ -1630,6 +1612,24 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_sessions(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_STATUS
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_TRANSFER
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_TRANSFER
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_transfer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_VERIFY_PAID
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_VERIFY_PAID
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_WAIT_SOURCE_PAID
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid(void
     
 );
 #endif

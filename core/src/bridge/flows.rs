@@ -1,6 +1,6 @@
 //! How the bridge runs a flow (`collect`, `payout`, …, `status.wait`, `auth.obtain_token`): the
 //! entries themselves are written by `#[dollr_macros::flows]` on the flows' methods (each module's
-//! `bridge_flows()`, listed in [`crate::bridge::registry::flows`]) through [`flow!`]; this module
+//! `bridge_flows()`, listed in [`crate::bridge::registry::flows`]) through `flow!`; this module
 //! holds what they share: reading the arguments and sending the events.
 //!
 //! A flow's arguments are one flat object: its positional parameters, plus the fields of its

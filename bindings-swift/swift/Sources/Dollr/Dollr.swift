@@ -1257,36 +1257,14 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func baseUrl()  -> String
     
     /**
-     * Collects a payment from a mobile-money wallet end to end (party, counterparty, invoice or
-     * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
-     * payment is an outcome, not an error.
+     * The `User-Agent` sent with every request.
      */
-    func collect(request: CollectRequest, listener: FlowListener?) async throws  -> CollectOutcome
+    func userAgent()  -> String
     
     /**
-     * Forgets the payment accounts the flows remembered for this client (after resetting a
-     * sandbox, for example).
+     * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
      */
-    func forgetPaymentAccounts() 
-    
-    /**
-     * Creates an invoice or order with a hosted payment page; send the payer to `url`, then
-     * confirm with `verify_paid` or `wait_source_paid` (never trust a redirect).
-     */
-    func hostedCheckout(request: HostedCheckoutRequest) async throws  -> HostedCheckout
-    
-    /**
-     * Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens
-     * by itself. `expires_in` is in minutes.
-     */
-    func obtainToken() async throws  -> ObtainTokenResponse
-    
-    /**
-     * Pays out to a mobile-money wallet end to end. A refused passcode or an unverified merchant
-     * is `PermissionDenied`; a payout that ends `FAILED` (e.g. wallet balance too low) is an
-     * outcome.
-     */
-    func payout(request: PayoutRequest, listener: FlowListener?) async throws  -> PayoutOutcome
+    func withOptions(options: RequestOptions)  -> DollrClient
     
     /**
      * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
@@ -1296,41 +1274,21 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func reconcile(resubmit: Bool, payoutPasscode: Passcode?, policy: ExecutePolicy?) async throws  -> ReconcileReport
     
     /**
-     * Refunds (part of) an earlier collection end to end.
-     */
-    func refund(request: RefundRequest, listener: FlowListener?) async throws  -> RefundOutcome
-    
-    /**
-     * Transfers from one of the merchant's wallets to a counterparty end to end.
-     */
-    func transfer(request: TransferRequest, listener: FlowListener?) async throws  -> TransferOutcome
-    
-    /**
-     * The `User-Agent` sent with every request.
-     */
-    func userAgent()  -> String
-    
-    /**
-     * Asks the API whether the document is `PAID`. Fulfil only when `paid` is true.
-     */
-    func verifyPaid(sourceType: SourceType, sourceId: Int64) async throws  -> PaymentVerification
-    
-    /**
-     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
-     * `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
-     * `options.on_progress`.
-     */
-    func waitSourcePaid(sourceType: SourceType, sourceId: Int64, options: SourceWaitOptions) async throws  -> SourceWaitOutcome
-    
-    /**
-     * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
-     */
-    func withOptions(options: RequestOptions)  -> DollrClient
-    
-    /**
      * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
      */
     func checkouts()  -> Checkouts
+    
+    /**
+     * Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+     * invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+     * execution, wait, receipt (the request says where to start). Reports each step as an event.
+     *
+     * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+     * deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+     * payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+     * `AmbiguousExecution` carrying the `reference_id` to resume with.
+     */
+    func collect(request: CollectRequest, listener: FlowListener?) async throws  -> CollectOutcome
     
     /**
      * Counterparties: how a party relates to the merchant; invoices and orders need one
@@ -1350,6 +1308,20 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func fees()  -> Fees
     
     /**
+     * Forgets the payment accounts the flows remembered for this client (and its clones), so the
+     * next collect or payout registers the wallet again. Useful after resetting a sandbox.
+     */
+    func forgetPaymentAccounts() 
+    
+    /**
+     * Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+     * HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+     * returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+     * alone). Unverified merchants get `PermissionDenied`.
+     */
+    func hostedCheckout(request: HostedCheckoutRequest) async throws  -> HostedCheckout
+    
+    /**
      * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
      * numbers, due dates and line items; orders are the same for retail and e-commerce.
      */
@@ -1364,6 +1336,12 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
      * Merchant information (`/v1/merchants/...`).
      */
     func merchants()  -> Merchants
+    
+    /**
+     * `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+     * (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+     */
+    func obtainToken() async throws  -> ObtainTokenResponse
     
     /**
      * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
@@ -1383,6 +1361,17 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func paymentAccounts()  -> PaymentAccounts
     
     /**
+     * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+     * when needed, payout account (remembered per client and reused), session, exactly-once
+     * execution with the passcode, wait. Reports each step as an event.
+     *
+     * A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+     * `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+     * merchant is a `PermissionDenied` error.
+     */
+    func payout(request: PayoutRequest, listener: FlowListener?) async throws  -> PayoutOutcome
+    
+    /**
      * Amount, fee and routing previews (`/v1/predictions/...`).
      */
     func predictions()  -> Predictions
@@ -1393,6 +1382,13 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func realtimeKeys()  -> RealtimeKeys
     
     /**
+     * Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+     * Reports each step as an event. Refunding more than the original is refused by the API (an
+     * error, before any money moves).
+     */
+    func refund(request: RefundRequest, listener: FlowListener?) async throws  -> RefundOutcome
+    
+    /**
      * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
      */
     func sessions()  -> Sessions
@@ -1401,6 +1397,26 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
      * Where an execution or a payment source stands, and waits (`/v1/status/...`).
      */
     func status()  -> Status
+    
+    /**
+     * Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+     * execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+     * not an error (read `execution.wallet_message`).
+     */
+    func transfer(request: TransferRequest, listener: FlowListener?) async throws  -> TransferOutcome
+    
+    /**
+     * Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+     * redirect to `success_url` proves nothing.
+     */
+    func verifyPaid(sourceType: SourceType, sourceId: Int64) async throws  -> PaymentVerification
+    
+    /**
+     * Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+     * error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+     * Each status change is reported as a `source_status_changed` event.
+     */
+    func waitSourcePaid(sourceType: SourceType, sourceId: Int64, options: SourceWaitOptions) async throws  -> SourceWaitOutcome
     
 }
 /**
@@ -1514,97 +1530,28 @@ open func baseUrl() -> String  {
 }
     
     /**
-     * Collects a payment from a mobile-money wallet end to end (party, counterparty, invoice or
-     * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
-     * payment is an outcome, not an error.
+     * The `User-Agent` sent with every request.
      */
-open func collect(request: CollectRequest, listener: FlowListener? = nil)async throws  -> CollectOutcome  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_dollr_ffi_fn_method_dollrclient_collect(
-                        self.uniffiCloneHandle(),FfiConverterTypeCollectRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
-                )
-            },
-            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeCollectOutcome_lift,
-            errorHandler: FfiConverterTypeDollrError_lift
-        )
-}
-    
-    /**
-     * Forgets the payment accounts the flows remembered for this client (after resetting a
-     * sandbox, for example).
-     */
-open func forgetPaymentAccounts()  {try! rustCall() {
+open func userAgent() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(
+    uniffi_dollr_ffi_fn_method_dollrclient_user_agent(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
-}
-}
-    
-    /**
-     * Creates an invoice or order with a hosted payment page; send the payer to `url`, then
-     * confirm with `verify_paid` or `wait_source_paid` (never trust a redirect).
-     */
-open func hostedCheckout(request: HostedCheckoutRequest)async throws  -> HostedCheckout  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(
-                        self.uniffiCloneHandle(),FfiConverterTypeHostedCheckoutRequest_lower(request)
-                )
-            },
-            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeHostedCheckout_lift,
-            errorHandler: FfiConverterTypeDollrError_lift
-        )
+})
 }
     
     /**
-     * Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens
-     * by itself. `expires_in` is in minutes.
+     * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
      */
-open func obtainToken()async throws  -> ObtainTokenResponse  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeObtainTokenResponse_lift,
-            errorHandler: FfiConverterTypeDollrError_lift
-        )
-}
-    
-    /**
-     * Pays out to a mobile-money wallet end to end. A refused passcode or an unverified merchant
-     * is `PermissionDenied`; a payout that ends `FAILED` (e.g. wallet balance too low) is an
-     * outcome.
-     */
-open func payout(request: PayoutRequest, listener: FlowListener? = nil)async throws  -> PayoutOutcome  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_dollr_ffi_fn_method_dollrclient_payout(
-                        self.uniffiCloneHandle(),FfiConverterTypePayoutRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
-                )
-            },
-            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePayoutOutcome_lift,
-            errorHandler: FfiConverterTypeDollrError_lift
-        )
+open func withOptions(options: RequestOptions) -> DollrClient  {
+    return try!  FfiConverterTypeDollrClient_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_with_options(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRequestOptions_lower(options),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1629,109 +1576,6 @@ open func reconcile(resubmit: Bool = false, payoutPasscode: Passcode? = nil, pol
 }
     
     /**
-     * Refunds (part of) an earlier collection end to end.
-     */
-open func refund(request: RefundRequest, listener: FlowListener? = nil)async throws  -> RefundOutcome  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_dollr_ffi_fn_method_dollrclient_refund(
-                        self.uniffiCloneHandle(),FfiConverterTypeRefundRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
-                )
-            },
-            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeRefundOutcome_lift,
-            errorHandler: FfiConverterTypeDollrError_lift
-        )
-}
-    
-    /**
-     * Transfers from one of the merchant's wallets to a counterparty end to end.
-     */
-open func transfer(request: TransferRequest, listener: FlowListener? = nil)async throws  -> TransferOutcome  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_dollr_ffi_fn_method_dollrclient_transfer(
-                        self.uniffiCloneHandle(),FfiConverterTypeTransferRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
-                )
-            },
-            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeTransferOutcome_lift,
-            errorHandler: FfiConverterTypeDollrError_lift
-        )
-}
-    
-    /**
-     * The `User-Agent` sent with every request.
-     */
-open func userAgent() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_user_agent(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Asks the API whether the document is `PAID`. Fulfil only when `paid` is true.
-     */
-open func verifyPaid(sourceType: SourceType, sourceId: Int64)async throws  -> PaymentVerification  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(
-                        self.uniffiCloneHandle(),FfiConverterTypeSourceType_lower(sourceType),FfiConverterInt64.lower(sourceId)
-                )
-            },
-            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePaymentVerification_lift,
-            errorHandler: FfiConverterTypeDollrError_lift
-        )
-}
-    
-    /**
-     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
-     * `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
-     * `options.on_progress`.
-     */
-open func waitSourcePaid(sourceType: SourceType, sourceId: Int64, options: SourceWaitOptions = SourceWaitOptions())async throws  -> SourceWaitOutcome  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(
-                        self.uniffiCloneHandle(),FfiConverterTypeSourceType_lower(sourceType),FfiConverterInt64.lower(sourceId),FfiConverterTypeSourceWaitOptions_lower(options)
-                )
-            },
-            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeSourceWaitOutcome_lift,
-            errorHandler: FfiConverterTypeDollrError_lift
-        )
-}
-    
-    /**
-     * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
-     */
-open func withOptions(options: RequestOptions) -> DollrClient  {
-    return try!  FfiConverterTypeDollrClient_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_dollr_ffi_fn_method_dollrclient_with_options(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeRequestOptions_lower(options),uniffiCallStatus
-    )
-})
-}
-    
-    /**
      * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
      */
 open func checkouts() -> Checkouts  {
@@ -1741,6 +1585,32 @@ open func checkouts() -> Checkouts  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+     * invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+     * execution, wait, receipt (the request says where to start). Reports each step as an event.
+     *
+     * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+     * deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+     * payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+     * `AmbiguousExecution` carrying the `reference_id` to resume with.
+     */
+open func collect(request: CollectRequest, listener: FlowListener? = nil)async throws  -> CollectOutcome  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_collect(
+                        self.uniffiCloneHandle(),FfiConverterTypeCollectRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCollectOutcome_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
 }
     
     /**
@@ -1782,6 +1652,40 @@ open func fees() -> Fees  {
 }
     
     /**
+     * Forgets the payment accounts the flows remembered for this client (and its clones), so the
+     * next collect or payout registers the wallet again. Useful after resetting a sandbox.
+     */
+open func forgetPaymentAccounts()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+     * HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+     * returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+     * alone). Unverified merchants get `PermissionDenied`.
+     */
+open func hostedCheckout(request: HostedCheckoutRequest)async throws  -> HostedCheckout  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(
+                        self.uniffiCloneHandle(),FfiConverterTypeHostedCheckoutRequest_lower(request)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeHostedCheckout_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
+}
+    
+    /**
      * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
      * numbers, due dates and line items; orders are the same for retail and e-commerce.
      */
@@ -1816,6 +1720,26 @@ open func merchants() -> Merchants  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+     * (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+     */
+open func obtainToken()async throws  -> ObtainTokenResponse  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeObtainTokenResponse_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
 }
     
     /**
@@ -1857,6 +1781,31 @@ open func paymentAccounts() -> PaymentAccounts  {
 }
     
     /**
+     * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+     * when needed, payout account (remembered per client and reused), session, exactly-once
+     * execution with the passcode, wait. Reports each step as an event.
+     *
+     * A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+     * `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+     * merchant is a `PermissionDenied` error.
+     */
+open func payout(request: PayoutRequest, listener: FlowListener? = nil)async throws  -> PayoutOutcome  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_payout(
+                        self.uniffiCloneHandle(),FfiConverterTypePayoutRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePayoutOutcome_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
+}
+    
+    /**
      * Amount, fee and routing previews (`/v1/predictions/...`).
      */
 open func predictions() -> Predictions  {
@@ -1881,6 +1830,27 @@ open func realtimeKeys() -> RealtimeKeys  {
 }
     
     /**
+     * Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+     * Reports each step as an event. Refunding more than the original is refused by the API (an
+     * error, before any money moves).
+     */
+open func refund(request: RefundRequest, listener: FlowListener? = nil)async throws  -> RefundOutcome  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_refund(
+                        self.uniffiCloneHandle(),FfiConverterTypeRefundRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeRefundOutcome_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
+}
+    
+    /**
      * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
      */
 open func sessions() -> Sessions  {
@@ -1902,6 +1872,68 @@ open func status() -> Status  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+     * execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+     * not an error (read `execution.wallet_message`).
+     */
+open func transfer(request: TransferRequest, listener: FlowListener? = nil)async throws  -> TransferOutcome  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_transfer(
+                        self.uniffiCloneHandle(),FfiConverterTypeTransferRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeTransferOutcome_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
+}
+    
+    /**
+     * Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+     * redirect to `success_url` proves nothing.
+     */
+open func verifyPaid(sourceType: SourceType, sourceId: Int64)async throws  -> PaymentVerification  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(
+                        self.uniffiCloneHandle(),FfiConverterTypeSourceType_lower(sourceType),FfiConverterInt64.lower(sourceId)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePaymentVerification_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
+}
+    
+    /**
+     * Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+     * error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+     * Each status change is reported as a `source_status_changed` event.
+     */
+open func waitSourcePaid(sourceType: SourceType, sourceId: Int64, options: SourceWaitOptions = SourceWaitOptions())async throws  -> SourceWaitOutcome  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(
+                        self.uniffiCloneHandle(),FfiConverterTypeSourceType_lower(sourceType),FfiConverterInt64.lower(sourceId),FfiConverterTypeSourceWaitOptions_lower(options)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSourceWaitOutcome_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
 }
     
 
@@ -7607,43 +7639,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_base_url() != 4663) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_collect() != 39142) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts() != 20742) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout() != 1519) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token() != 57629) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_payout() != 16008) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() != 48244) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_refund() != 31366) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_transfer() != 6480) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_user_agent() != 20477) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid() != 29550) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() != 49185) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_with_options() != 19860) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() != 53280) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_checkouts() != 62407) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_collect() != 57313) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_counterparties() != 24801) {
@@ -7655,6 +7663,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_fees() != 2403) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts() != 5033) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout() != 57822) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_invoices() != 47038) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7662,6 +7676,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_merchants() != 51381) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token() != 4602) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_orders() != 31849) {
@@ -7673,16 +7690,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts() != 42803) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_payout() != 53221) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_predictions() != 53252) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys() != 65491) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_refund() != 38753) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_sessions() != 65444) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_status() != 59125) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_transfer() != 46709) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid() != 58233) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() != 5393) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_checkouts_create() != 58235) {

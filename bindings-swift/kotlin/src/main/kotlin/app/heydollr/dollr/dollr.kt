@@ -1005,31 +1005,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_base_url(
     ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_collect(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_payout(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_reconcile(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_refund(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_transfer(
-    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_user_agent(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid(
-    ): Int
-    external fun uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_with_options(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_reconcile(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_checkouts(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_collect(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_counterparties(
     ): Int
@@ -1037,11 +1021,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_fees(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_invoices(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_links(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_merchants(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_orders(
     ): Int
@@ -1049,13 +1039,23 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_payout(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_predictions(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_refund(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_sessions(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_status(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_transfer(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_checkouts_create(
     ): Int
@@ -1276,31 +1276,15 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_collect(`ptr`: Long,`request`: RustBufferCollectRequest.ByValue,`listener`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(`ptr`: Long,`request`: RustBufferHostedCheckoutRequest.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(`ptr`: Long,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_payout(`ptr`: Long,`request`: RustBufferPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_user_agent(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_with_options(`ptr`: Long,`options`: RustBufferRequestOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_reconcile(`ptr`: Long,`resubmit`: Byte,`payoutPasscode`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_refund(`ptr`: Long,`request`: RustBufferRefundRequest.ByValue,`listener`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_transfer(`ptr`: Long,`request`: RustBufferTransferRequest.ByValue,`listener`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_user_agent(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,`options`: RustBufferSourceWaitOptions.ByValue,
-    ): Long
-    external fun uniffi_dollr_ffi_fn_method_dollrclient_with_options(`ptr`: Long,`options`: RustBufferRequestOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_checkouts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_collect(`ptr`: Long,`request`: RustBufferCollectRequest.ByValue,`listener`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_counterparties(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1308,11 +1292,17 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_fees(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(`ptr`: Long,`request`: RustBufferHostedCheckoutRequest.ByValue,
+    ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_invoices(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_links(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_merchants(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(`ptr`: Long,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_orders(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1320,13 +1310,23 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_payment_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_payout(`ptr`: Long,`request`: RustBufferPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_predictions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_realtime_keys(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_refund(`ptr`: Long,`request`: RustBufferRefundRequest.ByValue,`listener`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_sessions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_transfer(`ptr`: Long,`request`: RustBufferTransferRequest.ByValue,`listener`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,`options`: RustBufferSourceWaitOptions.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1760,43 +1760,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_base_url() and 0xFFFF) != 4663) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_collect() and 0xFFFF) != 39142) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts() and 0xFFFF) != 20742) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout() and 0xFFFF) != 1519) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token() and 0xFFFF) != 57629) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_payout() and 0xFFFF) != 16008) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() and 0xFFFF) != 48244) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_refund() and 0xFFFF) != 31366) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_transfer() and 0xFFFF) != 6480) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_user_agent() and 0xFFFF) != 20477) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid() and 0xFFFF) != 29550) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() and 0xFFFF) != 49185) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_with_options() and 0xFFFF) != 19860) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() and 0xFFFF) != 53280) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_checkouts() and 0xFFFF) != 62407) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_collect() and 0xFFFF) != 57313) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_counterparties() and 0xFFFF) != 24801) {
@@ -1808,6 +1784,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_fees() and 0xFFFF) != 2403) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_forget_payment_accounts() and 0xFFFF) != 5033) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_hosted_checkout() and 0xFFFF) != 57822) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_invoices() and 0xFFFF) != 47038) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1815,6 +1797,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_merchants() and 0xFFFF) != 51381) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_obtain_token() and 0xFFFF) != 4602) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_orders() and 0xFFFF) != 31849) {
@@ -1826,16 +1811,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_payment_accounts() and 0xFFFF) != 42803) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_payout() and 0xFFFF) != 53221) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_predictions() and 0xFFFF) != 53252) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_realtime_keys() and 0xFFFF) != 65491) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_refund() and 0xFFFF) != 38753) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_sessions() and 0xFFFF) != 65444) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_status() and 0xFFFF) != 59125) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_transfer() and 0xFFFF) != 46709) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid() and 0xFFFF) != 58233) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() and 0xFFFF) != 5393) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_checkouts_create() and 0xFFFF) != 58235) {
@@ -3780,36 +3780,14 @@ public interface DollrClientInterface {
     fun `baseUrl`(): kotlin.String
     
     /**
-     * Collects a payment from a mobile-money wallet end to end (party, counterparty, invoice or
-     * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
-     * payment is an outcome, not an error.
+     * The `User-Agent` sent with every request.
      */
-    suspend fun `collect`(`request`: CollectRequest, `listener`: FlowListener? = null): CollectOutcome
+    fun `userAgent`(): kotlin.String
     
     /**
-     * Forgets the payment accounts the flows remembered for this client (after resetting a
-     * sandbox, for example).
+     * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
      */
-    fun `forgetPaymentAccounts`()
-    
-    /**
-     * Creates an invoice or order with a hosted payment page; send the payer to `url`, then
-     * confirm with `verify_paid` or `wait_source_paid` (never trust a redirect).
-     */
-    suspend fun `hostedCheckout`(`request`: HostedCheckoutRequest): HostedCheckout
-    
-    /**
-     * Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens
-     * by itself. `expires_in` is in minutes.
-     */
-    suspend fun `obtainToken`(): ObtainTokenResponse
-    
-    /**
-     * Pays out to a mobile-money wallet end to end. A refused passcode or an unverified merchant
-     * is `PermissionDenied`; a payout that ends `FAILED` (e.g. wallet balance too low) is an
-     * outcome.
-     */
-    suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowListener? = null): PayoutOutcome
+    fun `withOptions`(`options`: RequestOptions): DollrClient
     
     /**
      * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
@@ -3819,41 +3797,21 @@ public interface DollrClientInterface {
     suspend fun `reconcile`(`resubmit`: kotlin.Boolean = false, `payoutPasscode`: Passcode? = null, `policy`: ExecutePolicy? = null): ReconcileReport
     
     /**
-     * Refunds (part of) an earlier collection end to end.
-     */
-    suspend fun `refund`(`request`: RefundRequest, `listener`: FlowListener? = null): RefundOutcome
-    
-    /**
-     * Transfers from one of the merchant's wallets to a counterparty end to end.
-     */
-    suspend fun `transfer`(`request`: TransferRequest, `listener`: FlowListener? = null): TransferOutcome
-    
-    /**
-     * The `User-Agent` sent with every request.
-     */
-    fun `userAgent`(): kotlin.String
-    
-    /**
-     * Asks the API whether the document is `PAID`. Fulfil only when `paid` is true.
-     */
-    suspend fun `verifyPaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long): PaymentVerification
-    
-    /**
-     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
-     * `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
-     * `options.on_progress`.
-     */
-    suspend fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `options`: SourceWaitOptions = SourceWaitOptions()): SourceWaitOutcome
-    
-    /**
-     * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
-     */
-    fun `withOptions`(`options`: RequestOptions): DollrClient
-    
-    /**
      * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
      */
     fun `checkouts`(): Checkouts
+    
+    /**
+     * Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+     * invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+     * execution, wait, receipt (the request says where to start). Reports each step as an event.
+     *
+     * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+     * deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+     * payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+     * `AmbiguousExecution` carrying the `reference_id` to resume with.
+     */
+    suspend fun `collect`(`request`: CollectRequest, `listener`: FlowListener? = null): CollectOutcome
     
     /**
      * Counterparties: how a party relates to the merchant; invoices and orders need one
@@ -3873,6 +3831,20 @@ public interface DollrClientInterface {
     fun `fees`(): Fees
     
     /**
+     * Forgets the payment accounts the flows remembered for this client (and its clones), so the
+     * next collect or payout registers the wallet again. Useful after resetting a sandbox.
+     */
+    fun `forgetPaymentAccounts`()
+    
+    /**
+     * Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+     * HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+     * returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+     * alone). Unverified merchants get `PermissionDenied`.
+     */
+    suspend fun `hostedCheckout`(`request`: HostedCheckoutRequest): HostedCheckout
+    
+    /**
      * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
      * numbers, due dates and line items; orders are the same for retail and e-commerce.
      */
@@ -3887,6 +3859,12 @@ public interface DollrClientInterface {
      * Merchant information (`/v1/merchants/...`).
      */
     fun `merchants`(): Merchants
+    
+    /**
+     * `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+     * (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+     */
+    suspend fun `obtainToken`(): ObtainTokenResponse
     
     /**
      * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
@@ -3906,6 +3884,17 @@ public interface DollrClientInterface {
     fun `paymentAccounts`(): PaymentAccounts
     
     /**
+     * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+     * when needed, payout account (remembered per client and reused), session, exactly-once
+     * execution with the passcode, wait. Reports each step as an event.
+     *
+     * A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+     * `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+     * merchant is a `PermissionDenied` error.
+     */
+    suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowListener? = null): PayoutOutcome
+    
+    /**
      * Amount, fee and routing previews (`/v1/predictions/...`).
      */
     fun `predictions`(): Predictions
@@ -3916,6 +3905,13 @@ public interface DollrClientInterface {
     fun `realtimeKeys`(): RealtimeKeys
     
     /**
+     * Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+     * Reports each step as an event. Refunding more than the original is refused by the API (an
+     * error, before any money moves).
+     */
+    suspend fun `refund`(`request`: RefundRequest, `listener`: FlowListener? = null): RefundOutcome
+    
+    /**
      * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
      */
     fun `sessions`(): Sessions
@@ -3924,6 +3920,26 @@ public interface DollrClientInterface {
      * Where an execution or a payment source stands, and waits (`/v1/status/...`).
      */
     fun `status`(): Status
+    
+    /**
+     * Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+     * execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+     * not an error (read `execution.wallet_message`).
+     */
+    suspend fun `transfer`(`request`: TransferRequest, `listener`: FlowListener? = null): TransferOutcome
+    
+    /**
+     * Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+     * redirect to `success_url` proves nothing.
+     */
+    suspend fun `verifyPaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long): PaymentVerification
+    
+    /**
+     * Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+     * error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+     * Each status change is reported as a `source_status_changed` event.
+     */
+    suspend fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `options`: SourceWaitOptions = SourceWaitOptions()): SourceWaitOutcome
     
     companion object
 }
@@ -4066,126 +4082,36 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
     /**
-     * Collects a payment from a mobile-money wallet end to end (party, counterparty, invoice or
-     * order, payment account, session, exactly-once execution, wait, receipt). A `FAILED`
-     * payment is an outcome, not an error.
-     */
-    @Throws(DollrException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `collect`(`request`: CollectRequest, `listener`: FlowListener?) : CollectOutcome {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_collect(
-                uniffiHandle,
-                
-        FfiConverterTypeCollectRequest.lower(`request`),
-        FfiConverterOptionalTypeFlowListener.lower(`listener`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCollectOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCollectOutcome.lift(it) },
-        // Error FFI converter
-        DollrException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Forgets the payment accounts the flows remembered for this client (after resetting a
-     * sandbox, for example).
-     */override fun `forgetPaymentAccounts`()
-        = 
+     * The `User-Agent` sent with every request.
+     */override fun `userAgent`(): kotlin.String {
+            return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_user_agent(
         it,
         _status)
 }
     }
-    
+    )
+    }
     
 
     
     /**
-     * Creates an invoice or order with a hosted payment page; send the payer to `url`, then
-     * confirm with `verify_paid` or `wait_source_paid` (never trust a redirect).
-     */
-    @Throws(DollrException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `hostedCheckout`(`request`: HostedCheckoutRequest) : HostedCheckout {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(
-                uniffiHandle,
-                
-        FfiConverterTypeHostedCheckoutRequest.lower(`request`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferHostedCheckout.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeHostedCheckout.lift(it) },
-        // Error FFI converter
-        DollrException.ErrorHandler,
+     * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
+     */override fun `withOptions`(`options`: RequestOptions): DollrClient {
+            return FfiConverterTypeDollrClient.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_with_options(
+        it,
+        
+        FfiConverterTypeRequestOptions.lower(`options`),_status)
+}
+    }
     )
     }
-
     
-    /**
-     * Calls the token endpoint directly. Rarely needed: every call obtains and refreshes tokens
-     * by itself. `expires_in` is in minutes.
-     */
-    @Throws(DollrException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `obtainToken`() : ObtainTokenResponse {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferObtainTokenResponse.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeObtainTokenResponse.lift(it) },
-        // Error FFI converter
-        DollrException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Pays out to a mobile-money wallet end to end. A refused passcode or an unverified merchant
-     * is `PermissionDenied`; a payout that ends `FAILED` (e.g. wallet balance too low) is an
-     * outcome.
-     */
-    @Throws(DollrException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowListener?) : PayoutOutcome {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_payout(
-                uniffiHandle,
-                
-        FfiConverterTypePayoutRequest.lower(`request`),
-        FfiConverterOptionalTypeFlowListener.lower(`listener`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPayoutOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypePayoutOutcome.lift(it) },
-        // Error FFI converter
-        DollrException.ErrorHandler,
-    )
-    }
 
     
     /**
@@ -4218,146 +4144,6 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
     /**
-     * Refunds (part of) an earlier collection end to end.
-     */
-    @Throws(DollrException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `refund`(`request`: RefundRequest, `listener`: FlowListener?) : RefundOutcome {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_refund(
-                uniffiHandle,
-                
-        FfiConverterTypeRefundRequest.lower(`request`),
-        FfiConverterOptionalTypeFlowListener.lower(`listener`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferRefundOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeRefundOutcome.lift(it) },
-        // Error FFI converter
-        DollrException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Transfers from one of the merchant's wallets to a counterparty end to end.
-     */
-    @Throws(DollrException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `transfer`(`request`: TransferRequest, `listener`: FlowListener?) : TransferOutcome {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_transfer(
-                uniffiHandle,
-                
-        FfiConverterTypeTransferRequest.lower(`request`),
-        FfiConverterOptionalTypeFlowListener.lower(`listener`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferTransferOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeTransferOutcome.lift(it) },
-        // Error FFI converter
-        DollrException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The `User-Agent` sent with every request.
-     */override fun `userAgent`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_user_agent(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Asks the API whether the document is `PAID`. Fulfil only when `paid` is true.
-     */
-    @Throws(DollrException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `verifyPaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long) : PaymentVerification {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(
-                uniffiHandle,
-                
-        FfiConverterTypeSourceType.lower(`sourceType`),
-        FfiConverterLong.lower(`sourceId`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPaymentVerification.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypePaymentVerification.lift(it) },
-        // Error FFI converter
-        DollrException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Polls the document's status until `PAID` or `CANCELED`, or the deadline (see the core's
-     * `SourceWaitOptions`; not an error: `timed_out`). Each status change goes to
-     * `options.on_progress`.
-     */
-    @Throws(DollrException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `options`: SourceWaitOptions) : SourceWaitOutcome {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(
-                uniffiHandle,
-                
-        FfiConverterTypeSourceType.lower(`sourceType`),
-        FfiConverterLong.lower(`sourceId`),
-        FfiConverterTypeSourceWaitOptions.lower(`options`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSourceWaitOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSourceWaitOutcome.lift(it) },
-        // Error FFI converter
-        DollrException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The same client (same pool, token and journal) with per-call overrides (timeout, retries).
-     */override fun `withOptions`(`options`: RequestOptions): DollrClient {
-            return FfiConverterTypeDollrClient.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_with_options(
-        it,
-        
-        FfiConverterTypeRequestOptions.lower(`options`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
      * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
      */override fun `checkouts`(): Checkouts {
             return FfiConverterTypeCheckouts.lift(
@@ -4371,6 +4157,39 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
     )
     }
     
+
+    
+    /**
+     * Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+     * invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+     * execution, wait, receipt (the request says where to start). Reports each step as an event.
+     *
+     * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+     * deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+     * payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+     * `AmbiguousExecution` carrying the `reference_id` to resume with.
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `collect`(`request`: CollectRequest, `listener`: FlowListener?) : CollectOutcome {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_collect(
+                uniffiHandle,
+                
+        FfiConverterTypeCollectRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCollectOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCollectOutcome.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
 
     
     /**
@@ -4424,6 +4243,50 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
     /**
+     * Forgets the payment accounts the flows remembered for this client (and its clones), so the
+     * next collect or payout registers the wallet again. Useful after resetting a sandbox.
+     */override fun `forgetPaymentAccounts`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_forget_payment_accounts(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+     * HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+     * returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+     * alone). Unverified merchants get `PermissionDenied`.
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `hostedCheckout`(`request`: HostedCheckoutRequest) : HostedCheckout {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_hosted_checkout(
+                uniffiHandle,
+                
+        FfiConverterTypeHostedCheckoutRequest.lower(`request`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferHostedCheckout.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeHostedCheckout.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
      * numbers, due dates and line items; orders are the same for retail and e-commerce.
      */override fun `invoices`(): Invoices {
@@ -4470,6 +4333,31 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
     )
     }
     
+
+    
+    /**
+     * `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+     * (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `obtainToken`() : ObtainTokenResponse {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_obtain_token(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferObtainTokenResponse.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeObtainTokenResponse.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
 
     
     /**
@@ -4523,6 +4411,38 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
     /**
+     * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+     * when needed, payout account (remembered per client and reused), session, exactly-once
+     * execution with the passcode, wait. Reports each step as an event.
+     *
+     * A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+     * `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+     * merchant is a `PermissionDenied` error.
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `payout`(`request`: PayoutRequest, `listener`: FlowListener?) : PayoutOutcome {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_payout(
+                uniffiHandle,
+                
+        FfiConverterTypePayoutRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPayoutOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePayoutOutcome.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Amount, fee and routing previews (`/v1/predictions/...`).
      */override fun `predictions`(): Predictions {
             return FfiConverterTypePredictions.lift(
@@ -4555,6 +4475,34 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
 
     
     /**
+     * Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+     * Reports each step as an event. Refunding more than the original is refused by the API (an
+     * error, before any money moves).
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `refund`(`request`: RefundRequest, `listener`: FlowListener?) : RefundOutcome {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_refund(
+                uniffiHandle,
+                
+        FfiConverterTypeRefundRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferRefundOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeRefundOutcome.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
      */override fun `sessions`(): Sessions {
             return FfiConverterTypeSessions.lift(
@@ -4584,6 +4532,90 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
     )
     }
     
+
+    
+    /**
+     * Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+     * execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+     * not an error (read `execution.wallet_message`).
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `transfer`(`request`: TransferRequest, `listener`: FlowListener?) : TransferOutcome {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_transfer(
+                uniffiHandle,
+                
+        FfiConverterTypeTransferRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferTransferOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeTransferOutcome.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+     * redirect to `success_url` proves nothing.
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `verifyPaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long) : PaymentVerification {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_verify_paid(
+                uniffiHandle,
+                
+        FfiConverterTypeSourceType.lower(`sourceType`),
+        FfiConverterLong.lower(`sourceId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPaymentVerification.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePaymentVerification.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+     * error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+     * Each status change is reported as a `source_status_changed` event.
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `options`: SourceWaitOptions) : SourceWaitOutcome {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_wait_source_paid(
+                uniffiHandle,
+                
+        FfiConverterTypeSourceType.lower(`sourceType`),
+        FfiConverterLong.lower(`sourceId`),
+        FfiConverterTypeSourceWaitOptions.lower(`options`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSourceWaitOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSourceWaitOutcome.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
 
     
 
