@@ -53,10 +53,6 @@ pub struct ReconcileOptions {
     pub policy: ExecutePolicy,
 }
 
-/// Reconciling reports no events.
-#[cfg(feature = "bridge")]
-impl crate::bridge::flows::FlowArgs for ReconcileOptions {}
-
 /// Where one intent stands after reconciliation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]

@@ -114,15 +114,6 @@ pub struct WaitOptions {
     pub on_transition: Option<TransitionCallback>,
 }
 
-/// On the bridge each observed change is a `transition` event of the call.
-#[cfg(feature = "bridge")]
-impl crate::bridge::flows::FlowArgs for WaitOptions {
-    const EVENTS: bool = true;
-    fn send_events_to(&mut self, sink: &Option<crate::bridge::EventSink>) {
-        self.on_transition = crate::bridge::flows::transitions(sink);
-    }
-}
-
 impl Default for WaitOptions {
     /// Five minutes, polling every 2 s and backing off to 15 s; three 404s tolerated.
     fn default() -> Self {

@@ -19,8 +19,12 @@ use crate::bridge::registry::NoArgs;
 use crate::bridge::schema::SchemaContext;
 use crate::bridge::{output, EventSink};
 use crate::error::Result;
-use crate::flows::{BillsLines, FlowOptions, FlowProgress, ProgressCallback, SingleLine};
-use crate::wait::{Transition, TransitionCallback};
+use crate::flows::{
+    BillsLines, CollectRequest, FlowOptions, FlowProgress, HostedCheckoutRequest, PayoutRequest,
+    ProgressCallback, RefundRequest, SingleLine, SourceWaitOptions, TransferRequest,
+};
+use crate::reconcile::ReconcileOptions;
+use crate::wait::{Transition, TransitionCallback, WaitOptions};
 
 /// The listener that forwards flow progress to the sink as JSON events.
 pub(crate) fn progress(sink: &Option<EventSink>) -> Option<ProgressCallback> {
@@ -56,7 +60,8 @@ pub(crate) fn transitions(sink: &Option<EventSink>) -> Option<TransitionCallback
 
 /// The request or options type of a flow (`#[flow]` / `#[options]` in `#[dollr_macros::flows]`),
 /// as the bridge reads it: its fields are arguments of the flow, and it says whether the flow
-/// reports events and where they come from. Implemented next to each type.
+/// reports events and where they come from. Implemented here for each type (the core's modules
+/// know nothing of the bridge above them).
 pub(crate) trait FlowArgs: DeserializeOwned + schemars::JsonSchema + Send + 'static {
     /// It carries [`FlowOptions`] (a flow that waits for a payment): their fields are arguments
     /// too, the flow's progress is the call's events, and Swift/Kotlin take a `listener`.
@@ -82,6 +87,59 @@ pub(crate) trait FlowArgs: DeserializeOwned + schemars::JsonSchema + Send + 'sta
 }
 
 impl FlowArgs for NoArgs {}
+
+/// Its fields, its options' and the `amount` shorthand are the flow's arguments; its progress, the
+/// events.
+impl FlowArgs for CollectRequest {
+    const WAITS: bool = true;
+    const BILLS_LINES: bool = true;
+    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
+        Some(&mut self.options)
+    }
+    fn lines(&mut self) -> Option<&mut dyn BillsLines> {
+        Some(self)
+    }
+}
+
+/// Fields and options are the flow's arguments; its progress, the events.
+macro_rules! waits {
+    ($($request:ty),*) => {$(
+        impl FlowArgs for $request {
+            const WAITS: bool = true;
+            fn flow_options(&mut self) -> Option<&mut FlowOptions> {
+                Some(&mut self.options)
+            }
+        }
+    )*};
+}
+waits!(PayoutRequest, TransferRequest, RefundRequest);
+
+/// Its fields and the `amount` shorthand are the flow's arguments; no events.
+impl FlowArgs for HostedCheckoutRequest {
+    const BILLS_LINES: bool = true;
+    fn lines(&mut self) -> Option<&mut dyn BillsLines> {
+        Some(self)
+    }
+}
+
+/// Each status change is a `source_status_changed` event.
+impl FlowArgs for SourceWaitOptions {
+    const EVENTS: bool = true;
+    fn send_events_to(&mut self, sink: &Option<EventSink>) {
+        self.on_progress = progress(sink);
+    }
+}
+
+/// Each observed change is a `transition` event.
+impl FlowArgs for WaitOptions {
+    const EVENTS: bool = true;
+    fn send_events_to(&mut self, sink: &Option<EventSink>) {
+        self.on_transition = transitions(sink);
+    }
+}
+
+/// Reconciling reports no events.
+impl FlowArgs for ReconcileOptions {}
 
 /// The argument shapes of one flow: derived once per flow (`flow!`).
 pub(crate) struct Shapes {

@@ -209,7 +209,7 @@ fn write_method(out: &mut String, signature: &Signature) {
         (true, false) => {
             format!("call(&self.inner, move |api| async move {{ Ok(api.{call}.await) }}).await")
         }
-        (false, true) => format!("crate::runtime::guard(|| Ok(self.inner.{call}?))"),
+        (false, true) => format!("self.inner.{call}.map_err(DollrError::from)"),
         (false, false) => format!("self.inner.{call}"),
     };
     let _ = writeln!(out, "        {body}");

@@ -180,15 +180,6 @@ impl HostedCheckoutRequest {
     }
 }
 
-/// On the bridge its fields and the `amount` shorthand are the flow's arguments; no events.
-#[cfg(feature = "bridge")]
-impl crate::bridge::flows::FlowArgs for HostedCheckoutRequest {
-    const BILLS_LINES: bool = true;
-    fn lines(&mut self) -> Option<&mut dyn crate::flows::BillsLines> {
-        Some(self)
-    }
-}
-
 /// A created hosted checkout: send the payer to `url`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -343,15 +334,6 @@ impl SourceWaitOptions {
     ) -> Self {
         self.on_progress = Some(std::sync::Arc::new(callback));
         self
-    }
-}
-
-/// On the bridge each status change is a `source_status_changed` event of the call.
-#[cfg(feature = "bridge")]
-impl crate::bridge::flows::FlowArgs for SourceWaitOptions {
-    const EVENTS: bool = true;
-    fn send_events_to(&mut self, sink: &Option<crate::bridge::EventSink>) {
-        self.on_progress = crate::bridge::flows::progress(sink);
     }
 }
 

@@ -350,20 +350,6 @@ impl CollectRequest {
     }
 }
 
-/// On the bridge its fields, its options' and the `amount` shorthand are the flow's arguments;
-/// its progress, the events.
-#[cfg(feature = "bridge")]
-impl crate::bridge::flows::FlowArgs for CollectRequest {
-    const WAITS: bool = true;
-    const BILLS_LINES: bool = true;
-    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
-        Some(&mut self.options)
-    }
-    fn lines(&mut self) -> Option<&mut dyn crate::flows::BillsLines> {
-        Some(self)
-    }
-}
-
 /// Everything a collection did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

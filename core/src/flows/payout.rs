@@ -216,15 +216,6 @@ impl PayoutRequest {
     }
 }
 
-/// On the bridge its fields and its options' are the flow's arguments; its progress, the events.
-#[cfg(feature = "bridge")]
-impl crate::bridge::flows::FlowArgs for PayoutRequest {
-    const WAITS: bool = true;
-    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
-        Some(&mut self.options)
-    }
-}
-
 /// Everything a payout did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

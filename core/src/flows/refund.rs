@@ -119,15 +119,6 @@ impl RefundRequest {
     }
 }
 
-/// On the bridge its fields and its options' are the flow's arguments; its progress, the events.
-#[cfg(feature = "bridge")]
-impl crate::bridge::flows::FlowArgs for RefundRequest {
-    const WAITS: bool = true;
-    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
-        Some(&mut self.options)
-    }
-}
-
 /// Everything a refund did and saw.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

@@ -103,15 +103,6 @@ impl TransferRequest {
     }
 }
 
-/// On the bridge its fields and its options' are the flow's arguments; its progress, the events.
-#[cfg(feature = "bridge")]
-impl crate::bridge::flows::FlowArgs for TransferRequest {
-    const WAITS: bool = true;
-    fn flow_options(&mut self) -> Option<&mut FlowOptions> {
-        Some(&mut self.options)
-    }
-}
-
 /// A session expiry given by the caller must be in the future.
 pub(crate) fn validate_future(field: &str, at: Option<Timestamp>) -> Result<()> {
     match at {
