@@ -98,16 +98,17 @@ enum Role {
     Field,
 }
 
-struct Param {
+/// A named parameter and what its helper attribute says it is.
+struct Param<R> {
     name: Ident,
     ty: Type,
-    role: Role,
+    role: R,
 }
 
 struct Operation {
     method: Ident,
     doc: String,
-    params: Vec<Param>,
+    params: Vec<Param<Role>>,
     query_fields: Option<Type>,
     returns: Type,
 }
@@ -141,47 +142,11 @@ fn collect(item: &mut ItemImpl, errors: &mut Option<syn::Error>) -> Vec<Operatio
             }
             continue;
         }
-        let doc = doc_text(&method.attrs);
-        if doc.is_empty() {
-            push_error(
-                errors,
-                syn::Error::new(
-                    method.sig.ident.span(),
-                    "an operation needs a `///` doc: it is the doc of every binding",
-                ),
-            );
-        }
-        let mut params = Vec::new();
-        let mut has_receiver = false;
-        for input in &mut method.sig.inputs {
-            match input {
-                FnArg::Receiver(_) => has_receiver = true,
-                FnArg::Typed(typed) => {
-                    let Pat::Ident(pat) = &*typed.pat else {
-                        push_error(
-                            errors,
-                            syn::Error::new(typed.pat.span(), "name the parameter"),
-                        );
-                        continue;
-                    };
-                    let name = pat.ident.clone();
-                    let role = take_role(&mut typed.attrs, query_fields.is_some(), &name, errors);
-                    if let Some(role) = role {
-                        params.push(Param {
-                            name,
-                            ty: (*typed.ty).clone(),
-                            role,
-                        });
-                    }
-                }
-            }
-        }
-        if !has_receiver {
-            push_error(
-                errors,
-                syn::Error::new(method.sig.ident.span(), "an operation takes `&self`"),
-            );
-        }
+        let in_query_fields = query_fields.is_some();
+        let (doc, params) =
+            doc_and_params(method, "an operation", errors, |attrs, name, errors| {
+                take_role(attrs, in_query_fields, name, errors)
+            });
         let requests = params
             .iter()
             .filter(|p| matches!(p.role, Role::Request { .. }))
@@ -214,6 +179,50 @@ fn collect(item: &mut ItemImpl, errors: &mut Option<syn::Error>) -> Vec<Operatio
         });
     }
     operations
+}
+
+/// The method's `///` doc and its parameters, each with the role `role` reads from (and removes
+/// with) its helper attribute; errors for a missing doc, an unnamed parameter or no `&self`.
+fn doc_and_params<R>(
+    method: &mut syn::ImplItemFn,
+    what: &str,
+    errors: &mut Option<syn::Error>,
+    mut role: impl FnMut(&mut Vec<Attribute>, &Ident, &mut Option<syn::Error>) -> Option<R>,
+) -> (String, Vec<Param<R>>) {
+    let span = method.sig.ident.span();
+    let doc = doc_text(&method.attrs);
+    if doc.is_empty() {
+        let message = format!("{what} needs a `///` doc: it is the doc of every binding");
+        push_error(errors, syn::Error::new(span, message));
+    }
+    let mut params = Vec::new();
+    let mut has_receiver = false;
+    for input in &mut method.sig.inputs {
+        match input {
+            FnArg::Receiver(_) => has_receiver = true,
+            FnArg::Typed(typed) => {
+                let Pat::Ident(pat) = &*typed.pat else {
+                    push_error(
+                        errors,
+                        syn::Error::new(typed.pat.span(), "name the parameter"),
+                    );
+                    continue;
+                };
+                let name = pat.ident.clone();
+                if let Some(role) = role(&mut typed.attrs, &name, errors) {
+                    let ty = (*typed.ty).clone();
+                    params.push(Param { name, ty, role });
+                }
+            }
+        }
+    }
+    if !has_receiver {
+        push_error(
+            errors,
+            syn::Error::new(span, format!("{what} takes `&self`")),
+        );
+    }
+    (doc, params)
 }
 
 /// Removes `#[query_fields(Type)]` and returns its type.
@@ -668,16 +677,10 @@ enum FlowRole {
     Options,
 }
 
-struct FlowParam {
-    name: Ident,
-    ty: Type,
-    role: FlowRole,
-}
-
 struct Flow {
     method: Ident,
     doc: String,
-    params: Vec<FlowParam>,
+    params: Vec<Param<FlowRole>>,
     returns: Type,
     fallible: bool,
     is_async: bool,
@@ -705,46 +708,7 @@ fn collect_flows(item: &mut ItemImpl, errors: &mut Option<syn::Error>) -> Vec<Fl
             }
             false
         });
-        let doc = doc_text(&method.attrs);
-        if doc.is_empty() {
-            push_error(
-                errors,
-                syn::Error::new(
-                    method.sig.ident.span(),
-                    "a flow needs a `///` doc: it is the doc of every binding",
-                ),
-            );
-        }
-        let mut params = Vec::new();
-        let mut has_receiver = false;
-        for input in &mut method.sig.inputs {
-            match input {
-                FnArg::Receiver(_) => has_receiver = true,
-                FnArg::Typed(typed) => {
-                    let Pat::Ident(pat) = &*typed.pat else {
-                        push_error(
-                            errors,
-                            syn::Error::new(typed.pat.span(), "name the parameter"),
-                        );
-                        continue;
-                    };
-                    let name = pat.ident.clone();
-                    if let Some(role) = take_flow_role(&mut typed.attrs, &name, errors) {
-                        params.push(FlowParam {
-                            name,
-                            ty: (*typed.ty).clone(),
-                            role,
-                        });
-                    }
-                }
-            }
-        }
-        if !has_receiver {
-            push_error(
-                errors,
-                syn::Error::new(method.sig.ident.span(), "a flow takes `&self`"),
-            );
-        }
+        let (doc, params) = doc_and_params(method, "a flow", errors, take_flow_role);
         let requests = params
             .iter()
             .filter(|p| !matches!(p.role, FlowRole::Positional { .. }))
