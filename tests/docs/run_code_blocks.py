@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Docs are code: runs (or compiles, or checks) every fenced code block of the READMEs.
+"""Docs are code: runs (or compiles, or checks) every fenced code block of the READMEs and of
+CONTRIBUTING.md.
 
-    python tests/docs/run_code_blocks.py            # every README in DOCUMENTS
+    python tests/docs/run_code_blocks.py            # every document in DOCUMENTS
     python tests/docs/run_code_blocks.py --list     # what would run, and how
 
 A README block that no test runs drifts from the code (it happened once in every language), so
@@ -53,6 +54,7 @@ DOCUMENTS = [
     "bindings-node/README.md",
     "bindings-swift/README.md",
     "sandbox/README.md",
+    "CONTRIBUTING.md",
 ]
 SANDBOX_PORT_IN_DOCS = "8787"
 BLOCK_DEADLINE_S = 180
