@@ -1,7 +1,7 @@
 package app.heydollr.dollr
 
 import app.heydollr.dollr.*            // DollrClient, DollrException, collectRequest, …
-import app.heydollr.dollr.model.*      // the core's records and enums: Execution, ExecutionStatus, …
+import app.heydollr.dollr.model.*      // the core's records and enums: ClientOptions, Execution, ExecutionStatus, …
 import java.math.BigDecimal
 
 import kotlinx.coroutines.runBlocking
@@ -69,7 +69,7 @@ class ReadmeTest {
             // A collection end to end (party, invoice, payment account, session, exactly-once execution, wait).
             val outcome = client.collect(
                 collectRequest("231771234567", BigDecimal("250.00"), "USD").copy(payerName = "Amara Kamara"),
-                flowListener { progress -> println("${progress.event}: ${progress.message}") },
+                flowListener { progress -> println(progress.message) },
             )
             when (outcome.execution.status) {
                 ExecutionStatus.Completed -> fulfil(outcome.receipt)
