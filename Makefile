@@ -80,7 +80,7 @@ generate: $(GENERATE_TARGETS)
 
 # The bridge schema (core/bridge-schema.json) that every binding generates its typed layer from.
 generate-schema:
-	$(CARGO) run -q -p dollr-core --features bridge --example write_bridge_schema
+	$(CARGO) run -q -p dollr-core --features bridge --example write_generated -- schema
 
 fmt:
 	$(CARGO) fmt --all

@@ -47,7 +47,7 @@ check-swift-generated: swift-build
 # src/resources.rs first: the library the bindgen reads is built from it. (Its drift is checked by
 # the core test `uniffi_resources_are_up_to_date`.)
 generate-swift:
-	$(CARGO) run -q -p dollr-core --features bridge --example write_uniffi_resources
+	$(CARGO) run -q -p dollr-core --features bridge --example write_generated -- uniffi
 	$(MAKE) --no-print-directory swift-build
 	$(SWIFT_BINDING)/scripts/generate.sh $(UNIFFI_BINDGEN) $(UNIFFI_LIB) $(SWIFT_BINDING)
 

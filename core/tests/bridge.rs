@@ -1098,7 +1098,7 @@ fn bridge_schema_is_up_to_date() {
     assert!(
         committed == current,
         "core/bridge-schema.json is out of date: run `make generate` \
-         (cargo run -p dollr-core --features bridge --example write_bridge_schema) and commit the result"
+         (cargo run -p dollr-core --features bridge --example write_generated) and commit the result"
     );
 }
 
@@ -1115,7 +1115,7 @@ fn uniffi_resources_are_up_to_date() {
     assert!(
         committed == bridge::uniffi_resources_rs(),
         "bindings-swift/src/resources.rs is out of date: run `make generate` (cargo run -p \
-         dollr-core --features bridge --example write_uniffi_resources) and commit the result"
+         dollr-core --features bridge --example write_generated) and commit the result"
     );
 }
 
@@ -1242,20 +1242,44 @@ fn missing_from_bindings(
     missing
 }
 
+/// What each binding exposes: the bridge's operation names and the generated source of Python,
+/// Node, Kotlin and Swift, where the coverage tests look for every operation and flow.
+struct Surfaces {
+    bridge_ops: BTreeSet<String>,
+    python: String,
+    node: String,
+    kotlin: String,
+    swift: String,
+}
+
+impl Surfaces {
+    fn read() -> Surfaces {
+        Surfaces {
+            bridge_ops: bridge::operation_names()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            python: generated("bindings-python/python/dollr/resources.py"),
+            node: generated("index.d.ts"),
+            kotlin: generated("bindings-swift/kotlin/src/main/kotlin/app/heydollr/dollr/dollr.kt"),
+            swift: generated("bindings-swift/swift/Sources/Dollr/Dollr.swift"),
+        }
+    }
+}
+
 /// Every operation of `operations.json` is callable from every binding: the bridge, Python (sync
 /// and async), Node, Kotlin and Swift.
 #[test]
 fn every_documented_operation_is_in_every_binding() {
     let operations: Vec<&str> = API_OPERATIONS.iter().map(|(_, name)| *name).collect();
     assert_eq!(operations.len(), 59);
-    let bridge_ops: BTreeSet<String> = bridge::operation_names()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let python = generated("bindings-python/python/dollr/resources.py");
-    let node = generated("index.d.ts");
-    let kotlin = generated("bindings-swift/kotlin/src/main/kotlin/app/heydollr/dollr/dollr.kt");
-    let swift = generated("bindings-swift/swift/Sources/Dollr/Dollr.swift");
+    let Surfaces {
+        bridge_ops,
+        python,
+        node,
+        kotlin,
+        swift,
+    } = Surfaces::read();
     let missing = missing_from_bindings(&operations, &bridge_ops, &python, &node, &kotlin, &swift);
     assert!(
         missing.is_empty(),
@@ -1708,14 +1732,13 @@ fn every_flow_is_in_the_bridge_and_every_binding() {
     for flow in known {
         assert!(flows.contains(flow), "the scan missed the flow {flow}");
     }
-    let bridge_ops: BTreeSet<String> = bridge::operation_names()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let python = generated("bindings-python/python/dollr/resources.py");
-    let node = generated("index.d.ts");
-    let kotlin = generated("bindings-swift/kotlin/src/main/kotlin/app/heydollr/dollr/dollr.kt");
-    let swift = generated("bindings-swift/swift/Sources/Dollr/Dollr.swift");
+    let Surfaces {
+        bridge_ops,
+        python,
+        node,
+        kotlin,
+        swift,
+    } = Surfaces::read();
     let missing = missing_flows(&flows, &bridge_ops, &python, &node, &kotlin, &swift);
     assert!(
         missing.is_empty(),

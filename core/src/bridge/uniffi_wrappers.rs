@@ -2,7 +2,7 @@
 //! (`bindings-swift/src/resources.rs`) from the same declarations as the bridge registry: every
 //! resource handle's `#[dollr_macros::operations]` and every `#[dollr_macros::flows]` block
 //! (decision 0012). `make generate` runs it (`cargo run -p dollr-core --features bridge --example
-//! write_uniffi_resources`); a test fails while the committed file differs.
+//! write_generated -- uniffi`); a test fails while the committed file differs.
 //!
 //! Each wrapper is an `async` uniffi method that runs the core method on the binding's runtime
 //! (a synchronous core method stays synchronous): its parameters are the core method's, owned
