@@ -1157,14 +1157,14 @@ fn upper_camel(snake: &str) -> String {
 /// drift-checked against its generator): Python `resources.py` (sync and async classes), Node
 /// `index.d.ts`, Kotlin `dollr.kt` and Swift `Dollr.swift` (uniffi's output for the library), plus
 /// the bridge itself.
-fn missing_from_bindings(
-    operations: &[&str],
-    bridge_ops: &BTreeSet<String>,
-    python: &str,
-    node: &str,
-    kotlin: &str,
-    swift: &str,
-) -> Vec<String> {
+fn missing_from_bindings(operations: &[&str], surfaces: &Surfaces) -> Vec<String> {
+    let Surfaces {
+        bridge_ops,
+        python,
+        node,
+        kotlin,
+        swift,
+    } = surfaces;
     let mut missing = Vec::new();
     for name in operations {
         let (resource, method) = name.split_once('.').unwrap();
@@ -1244,6 +1244,7 @@ fn missing_from_bindings(
 
 /// What each binding exposes: the bridge's operation names and the generated source of Python,
 /// Node, Kotlin and Swift, where the coverage tests look for every operation and flow.
+#[derive(Clone)]
 struct Surfaces {
     bridge_ops: BTreeSet<String>,
     python: String,
@@ -1265,6 +1266,22 @@ impl Surfaces {
             swift: generated("bindings-swift/swift/Sources/Dollr/Dollr.swift"),
         }
     }
+
+    /// The same surfaces with `line` taken out of one language's source (`python`, `node`,
+    /// `kotlin` or `swift`): what a missing wrapper looks like, to prove a scan notices it.
+    fn without(&self, language: &str, line: &str) -> Surfaces {
+        let mut changed = self.clone();
+        let text = match language {
+            "python" => &mut changed.python,
+            "node" => &mut changed.node,
+            "kotlin" => &mut changed.kotlin,
+            "swift" => &mut changed.swift,
+            other => panic!("no surface called {other}"),
+        };
+        assert!(text.contains(line), "fixture line not found: {line}");
+        *text = text.replacen(line, "", 1);
+        changed
+    }
 }
 
 /// Every operation of `operations.json` is callable from every binding: the bridge, Python (sync
@@ -1273,69 +1290,30 @@ impl Surfaces {
 fn every_documented_operation_is_in_every_binding() {
     let operations: Vec<&str> = API_OPERATIONS.iter().map(|(_, name)| *name).collect();
     assert_eq!(operations.len(), 59);
-    let Surfaces {
-        bridge_ops,
-        python,
-        node,
-        kotlin,
-        swift,
-    } = Surfaces::read();
-    let missing = missing_from_bindings(&operations, &bridge_ops, &python, &node, &kotlin, &swift);
+    let surfaces = Surfaces::read();
+    let missing = missing_from_bindings(&operations, &surfaces);
     assert!(
         missing.is_empty(),
         "operations missing from a binding: {missing:#?}"
     );
 
     // The scan sees a removal in each language (the check is not vacuous).
-    let without = |text: &str, line: &str| -> String {
-        assert!(text.contains(line), "fixture line not found: {line}");
-        text.replacen(line, "", 1)
-    };
     let cases = [
-        ("python", without(&python, "    def retrieve_by_number(")),
-        ("node", without(&node, "  retrieveByNumber(")),
-        (
-            "kotlin",
-            without(&kotlin, "    suspend fun `retrieveByNumber`("),
-        ),
-        ("swift", without(&swift, "    func retrieveByNumber(")),
+        ("python", "    def retrieve_by_number("),
+        ("node", "  retrieveByNumber("),
+        ("kotlin", "    suspend fun `retrieveByNumber`("),
+        ("swift", "    func retrieveByNumber("),
     ];
-    for (language, text) in cases {
-        let (p, n, k, s) = match language {
-            "python" => (
-                text.as_str(),
-                node.as_str(),
-                kotlin.as_str(),
-                swift.as_str(),
-            ),
-            "node" => (
-                python.as_str(),
-                text.as_str(),
-                kotlin.as_str(),
-                swift.as_str(),
-            ),
-            "kotlin" => (
-                python.as_str(),
-                node.as_str(),
-                text.as_str(),
-                swift.as_str(),
-            ),
-            _ => (
-                python.as_str(),
-                node.as_str(),
-                kotlin.as_str(),
-                text.as_str(),
-            ),
-        };
-        let missing = missing_from_bindings(&operations, &bridge_ops, p, n, k, s);
+    for (language, line) in cases {
+        let missing = missing_from_bindings(&operations, &surfaces.without(language, line));
         assert!(
             missing.iter().any(|m| m.starts_with(language)),
             "removing a {language} wrapper went unnoticed"
         );
     }
-    let mut fewer = bridge_ops.clone();
-    fewer.remove("links.pay");
-    let missing = missing_from_bindings(&operations, &fewer, &python, &node, &kotlin, &swift);
+    let mut fewer = surfaces.clone();
+    fewer.bridge_ops.remove("links.pay");
+    let missing = missing_from_bindings(&operations, &fewer);
     assert_eq!(missing, ["bridge: links.pay"]);
 }
 
@@ -1641,14 +1619,14 @@ fn flow_methods() -> BTreeSet<String> {
 
 /// The flows of `flows` missing from the bridge or from a binding's client (Python sync and
 /// async, Node, Kotlin, Swift).
-fn missing_flows(
-    flows: &BTreeSet<String>,
-    bridge_ops: &BTreeSet<String>,
-    python: &str,
-    node: &str,
-    kotlin: &str,
-    swift: &str,
-) -> Vec<String> {
+fn missing_flows(flows: &BTreeSet<String>, surfaces: &Surfaces) -> Vec<String> {
+    let Surfaces {
+        bridge_ops,
+        python,
+        node,
+        kotlin,
+        swift,
+    } = surfaces;
     let has = |text: &str, header: &str, end: &str, starts: &[String]| {
         block(text, header, end).is_some_and(|lines| {
             lines
@@ -1732,30 +1710,17 @@ fn every_flow_is_in_the_bridge_and_every_binding() {
     for flow in known {
         assert!(flows.contains(flow), "the scan missed the flow {flow}");
     }
-    let Surfaces {
-        bridge_ops,
-        python,
-        node,
-        kotlin,
-        swift,
-    } = Surfaces::read();
-    let missing = missing_flows(&flows, &bridge_ops, &python, &node, &kotlin, &swift);
+    let surfaces = Surfaces::read();
+    let missing = missing_flows(&flows, &surfaces);
     assert!(
         missing.is_empty(),
         "flows missing from a binding: {missing:#?}"
     );
 
     // The scan sees a removal in each place (the check is not vacuous).
-    let without = |text: &str, line: &str| -> String {
-        assert!(text.contains(line), "fixture line not found: {line}");
-        text.replacen(line, "", 1)
-    };
     let mut unknown = flows.clone();
     unknown.insert("pay_twice".to_string());
-    assert!(
-        missing_flows(&unknown, &bridge_ops, &python, &node, &kotlin, &swift)
-            .contains(&"bridge: pay_twice".to_string())
-    );
+    assert!(missing_flows(&unknown, &surfaces).contains(&"bridge: pay_twice".to_string()));
     let cases = [
         (
             "python: forget_payment_accounts",
@@ -1776,15 +1741,7 @@ fn every_flow_is_in_the_bridge_and_every_binding() {
         ("swift: reconcile", "swift", "    func reconcile("),
     ];
     for (expected, language, line) in cases {
-        let (mut p, mut n, mut k, mut s) =
-            (python.clone(), node.clone(), kotlin.clone(), swift.clone());
-        match language {
-            "python" => p = without(&p, line),
-            "node" => n = without(&n, line),
-            "kotlin" => k = without(&k, line),
-            _ => s = without(&s, line),
-        }
-        let missing = missing_flows(&flows, &bridge_ops, &p, &n, &k, &s);
+        let missing = missing_flows(&flows, &surfaces.without(language, line));
         assert_eq!(missing, vec![expected.to_string()], "removing {line:?}");
     }
 }
