@@ -120,6 +120,41 @@ fn push_error(errors: &mut Option<syn::Error>, error: syn::Error) {
     }
 }
 
+/// What a parameter's helper attribute said.
+enum Marker<R> {
+    /// One of the markers, understood.
+    Found(R),
+    /// A marker that could not be understood (its error is already recorded).
+    Invalid,
+    /// No marker at all.
+    Absent,
+}
+
+/// Removes a parameter's helper attributes (those named in `kinds`, so rustc never sees them)
+/// and parses them with `parse`; a parse error is recorded in `errors`.
+fn take_marker<R>(
+    attrs: &mut Vec<Attribute>,
+    kinds: &[&str],
+    errors: &mut Option<syn::Error>,
+    mut parse: impl FnMut(&str, &Attribute) -> syn::Result<R>,
+) -> Marker<R> {
+    let mut marker = Marker::Absent;
+    attrs.retain(|attr| {
+        let Some(kind) = kinds.iter().copied().find(|k| attr.path().is_ident(k)) else {
+            return true;
+        };
+        marker = match parse(kind, attr) {
+            Ok(found) => Marker::Found(found),
+            Err(error) => {
+                push_error(errors, error);
+                Marker::Invalid
+            }
+        };
+        false
+    });
+    marker
+}
+
 /// Every `pub async fn` of the impl, its helper attributes removed (so rustc never sees them).
 fn collect(item: &mut ItemImpl, errors: &mut Option<syn::Error>) -> Vec<Operation> {
     let mut operations = Vec::new();
@@ -248,23 +283,18 @@ fn take_role(
     name: &Ident,
     errors: &mut Option<syn::Error>,
 ) -> Option<Role> {
-    let mut role = None;
-    let mut problem = None;
-    attrs.retain(|attr| {
-        let Some(kind) = ["path", "query", "arg", "body"]
-            .into_iter()
-            .find(|k| attr.path().is_ident(k))
-        else {
-            return true;
-        };
-        if in_query_fields {
-            problem = Some(syn::Error::new(
-                attr.span(),
-                "no parameter attribute with #[query_fields]: the parameters are its fields",
-            ));
-            return false;
-        }
-        let parsed = match &attr.meta {
+    let marker = take_marker(
+        attrs,
+        &["path", "query", "arg", "body"],
+        errors,
+        |kind, attr| {
+            if in_query_fields {
+                return Err(syn::Error::new(
+                    attr.span(),
+                    "no parameter attribute with #[query_fields]: the parameters are its fields",
+                ));
+            }
+            match &attr.meta {
             Meta::Path(_) if kind == "query" || kind == "body" => Ok(Role::Request {
                 kind: kind.to_string(),
                 default: false,
@@ -300,31 +330,25 @@ fn take_role(
                 attr.span(),
                 "#[path(\"doc\")], #[query(\"doc\")] and #[arg(\"doc\")] need the parameter's doc",
             )),
-        };
-        match parsed {
-            Ok(r) => role = Some(r),
-            Err(error) => problem = Some(error),
         }
-        false
-    });
-    if let Some(error) = problem {
-        push_error(errors, error);
-        return None;
+        },
+    );
+    match marker {
+        Marker::Found(role) => Some(role),
+        Marker::Invalid => None,
+        Marker::Absent if in_query_fields => Some(Role::Field),
+        Marker::Absent => {
+            push_error(
+                errors,
+                syn::Error::new(
+                    name.span(),
+                    "say where this parameter goes: #[path(\"doc\")], #[query(\"doc\")], #[arg(\"doc\")], \
+                     or #[body] / #[query] for the request type",
+                ),
+            );
+            None
+        }
     }
-    if in_query_fields {
-        return Some(Role::Field);
-    }
-    if role.is_none() {
-        push_error(
-            errors,
-            syn::Error::new(
-                name.span(),
-                "say where this parameter goes: #[path(\"doc\")], #[query(\"doc\")], #[arg(\"doc\")], \
-                 or #[body] / #[query] for the request type",
-            ),
-        );
-    }
-    role
 }
 
 /// The `T` of `Result<T>`.
@@ -748,15 +772,11 @@ fn take_flow_role(
     name: &Ident,
     errors: &mut Option<syn::Error>,
 ) -> Option<FlowRole> {
-    let mut role = None;
-    attrs.retain(|attr| {
-        let Some(kind) = ["arg", "path", "flow", "options"]
-            .into_iter()
-            .find(|k| attr.path().is_ident(k))
-        else {
-            return true;
-        };
-        let parsed = match (kind, &attr.meta) {
+    let marker = take_marker(
+        attrs,
+        &["arg", "path", "flow", "options"],
+        errors,
+        |kind, attr| match (kind, &attr.meta) {
             ("flow", Meta::Path(_)) => Ok(FlowRole::Request),
             ("options", Meta::Path(_)) => Ok(FlowRole::Options),
             ("arg" | "path", Meta::List(list)) => {
@@ -773,24 +793,20 @@ fn take_flow_role(
                 attr.span(),
                 "#[flow] and #[options] take no arguments",
             )),
-        };
-        match parsed {
-            Ok(r) => role = Some(r),
-            Err(error) => push_error(errors, error),
-        }
-        false
-    });
-    if role.is_none() {
-        push_error(
-            errors,
-            syn::Error::new(
-                name.span(),
-                "say what this parameter is: #[arg(\"doc\")], #[path(\"doc\")], #[flow] (a flow \
-                 request) or #[options] (an options type)",
-            ),
-        );
+        },
+    );
+    if let Marker::Found(role) = marker {
+        return Some(role);
     }
-    role
+    push_error(
+        errors,
+        syn::Error::new(
+            name.span(),
+            "say what this parameter is: #[arg(\"doc\")], #[path(\"doc\")], #[flow] (a flow \
+             request) or #[options] (an options type)",
+        ),
+    );
+    None
 }
 
 fn expand_flows(item: &ItemImpl, prefix: Option<&LitStr>, flows: &[Flow]) -> Tokens {
