@@ -88,6 +88,12 @@ pub struct HostedCheckoutRequest {
     pub counterparty_id: Option<Id>,
 }
 
+/// The one line billed for a bare amount: [`crate::flows::DEFAULT_LINE_NAME`], quantity 1 (the
+/// hosted checkout's twin of [`crate::flows::LineItem::single`]).
+pub(crate) fn single_line(currency: String, amount: Decimal) -> CheckoutItem {
+    CheckoutItem::new(crate::flows::DEFAULT_LINE_NAME, currency, amount)
+}
+
 impl HostedCheckoutRequest {
     /// A hosted invoice of `amount` `currency` (one line, `"Payment"`) for the payer `phone`.
     pub fn new(phone: impl Into<String>, amount: Decimal, currency: impl Into<String>) -> Self {
@@ -95,11 +101,7 @@ impl HostedCheckoutRequest {
         HostedCheckoutRequest {
             source_type: crate::flows::default_source_type(),
             phone: phone.into(),
-            items: vec![CheckoutItem::new(
-                crate::flows::DEFAULT_LINE_NAME,
-                currency.clone(),
-                amount,
-            )],
+            items: vec![single_line(currency.clone(), amount)],
             currency,
             payer_name: None,
             payer_email: None,

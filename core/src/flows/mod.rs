@@ -1256,11 +1256,7 @@ impl BillsLines for CollectRequest {
 #[cfg(feature = "bridge")]
 impl BillsLines for HostedCheckoutRequest {
     fn bill_single_line(&mut self, amount: Decimal) {
-        self.items = vec![crate::models::CheckoutItem::new(
-            DEFAULT_LINE_NAME,
-            self.currency.clone(),
-            amount,
-        )];
+        self.items = vec![checkout::single_line(self.currency.clone(), amount)];
     }
 }
 
