@@ -13,6 +13,7 @@ fn spawn_sandbox(extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dollr"))
         .args(["sandbox", "--port", "0", "--settle-ms", "50"])
         .args(extra)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -105,6 +106,23 @@ fn prints_its_url_first_serves_the_api_and_stops_cleanly_on_sigterm() {
     signal(&child, "TERM");
     let exit = wait_for_exit(&mut child, Duration::from_secs(10));
     assert!(exit.success(), "exit status {exit:?}");
+}
+
+/// The test helpers of every language start the sandbox this way: it must not outlive them.
+#[test]
+fn stops_when_its_stdin_closes_if_asked_and_not_otherwise() {
+    let (mut asked, url) = spawn_sandbox(&["--exit-when-stdin-closes"]);
+    let (mut default, default_url) = spawn_sandbox(&[]);
+    assert_eq!(http(&url, "GET", "/_sandbox/health", "").0, 200);
+    drop(asked.stdin.take());
+    drop(default.stdin.take());
+    let exit = wait_for_exit(&mut asked, Duration::from_secs(10));
+    assert!(exit.success(), "exit status {exit:?}");
+    // Still serving with its stdin closed: the flag, not the pipe, decides.
+    assert_eq!(http(&default_url, "GET", "/_sandbox/health", "").0, 200);
+    assert!(default.try_wait().expect("try_wait").is_none());
+    signal(&default, "TERM");
+    assert!(wait_for_exit(&mut default, Duration::from_secs(10)).success());
 }
 
 #[test]

@@ -136,6 +136,11 @@ pub struct SandboxArgs {
     /// Time a client has to send a complete request head (also the idle keep-alive limit), in ms.
     #[arg(long, default_value_t = millis(DEFAULT_HEADER_READ_TIMEOUT))]
     pub header_read_timeout_ms: u64,
+    /// Stop when standard input reaches its end. Test helpers that start the sandbox as a child
+    /// process hold its stdin open: when they exit, however they die (SIGKILL included), the
+    /// pipe closes and the sandbox stops with them instead of outliving the test run.
+    #[arg(long)]
+    pub exit_when_stdin_closes: bool,
 }
 
 const fn millis(d: Duration) -> u64 {
@@ -234,7 +239,32 @@ pub async fn shutdown_signal() {
 /// as the first line on stdout once it accepts connections, and returns `Ok`
 /// after SIGINT/SIGTERM once the server has stopped.
 pub async fn run_cli(args: SandboxArgs) -> io::Result<()> {
-    run_cli_until(args, io::stdout(), shutdown_signal()).await
+    if args.exit_when_stdin_closes {
+        let stdin_closed = stdin_closed()?;
+        let stop = async {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                _ = stdin_closed => {}
+            }
+        };
+        run_cli_until(args, io::stdout(), stop).await
+    } else {
+        run_cli_until(args, io::stdout(), shutdown_signal()).await
+    }
+}
+
+/// Resolves once standard input reaches its end (or fails). Read on a plain thread, not
+/// `spawn_blocking`: the runtime waits for its blocking tasks when it shuts down, and this read
+/// may never return.
+fn stdin_closed() -> io::Result<tokio::sync::oneshot::Receiver<()>> {
+    let (closed, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("dollr-sandbox-stdin".to_owned())
+        .spawn(move || {
+            let _ = io::copy(&mut io::stdin().lock(), &mut io::sink());
+            let _ = closed.send(());
+        })?;
+    Ok(receiver)
 }
 
 /// [`run_cli`] with the output and the stop signal supplied by the caller (tests).
