@@ -20,8 +20,12 @@ SANDBOX_PORT ?= 8787
 # Tests share one debug target dir; keep parallel test binaries modest on 2-core machines.
 export CARGO_TERM_COLOR ?= never
 export RUST_BACKTRACE ?= 1
+# Every language's test helpers (dollr.testing, dollr-native/testing, Kotlin/Swift TestSandbox)
+# run the sandbox as a child process: the `dollr` binary. Users get it from the testing companion
+# packages; here it is the workspace's debug build (`workspace-build`).
+export DOLLR_SANDBOX_BINARY ?= $(abspath target/debug/dollr)
 
-.PHONY: demo test test-docs lint fmt sandbox soak bench tools test-rust clean generate generate-schema lint-rust
+.PHONY: demo test dist test-dist test-docs lint fmt sandbox soak bench tools test-rust workspace-build clean generate generate-schema lint-rust
 
 # `make` alone runs the demo, whatever the included rules.mk files define first.
 .DEFAULT_GOAL := demo
@@ -30,6 +34,7 @@ export RUST_BACKTRACE ?= 1
 BINDING_TESTS :=
 LINT_TARGETS := lint-rust
 GENERATE_TARGETS := generate-schema
+-include packaging/rules.mk
 -include bindings-python/rules.mk
 -include bindings-node/rules.mk
 -include bindings-swift/rules.mk
@@ -57,7 +62,17 @@ $(VENV_PY):
 tools: $(VENV_PY)
 	@command -v node >/dev/null || { echo "node (20+) is required for the docs' Node guide test"; exit 1; }
 
-test: tools lint test-rust $(BINDING_TESTS) test-docs
+test: tools lint test-rust $(BINDING_TESTS) test-docs test-dist
+
+# The artifacts users install (packaging/rules.mk; each binding appends its part to DIST_TARGETS):
+# after every include, so the lists are complete.
+dist: dist-tools $(DIST_TARGETS) dist-cli
+	$(VENV_PY) packaging/sizes.py $(DIST_DIR)
+
+# `make dist`'s steps on the quick profile into target/dist-check/out, then every install check.
+test-dist:
+	$(MAKE) --no-print-directory dist DIST_PROFILE=dist-check DIST_DIR=$(DIST_CHECK_DIR)
+	$(MAKE) --no-print-directory $(DIST_CHECKS) DIST_PROFILE=dist-check DIST_DIR=$(DIST_CHECK_DIR)
 
 # Every code block of the READMEs runs, compiles or is checked (tests/docs/run_code_blocks.py):
 # after the bindings' targets, which build the Python module, the Node addon and the CLI it uses.
@@ -67,6 +82,12 @@ test-docs: tools
 
 test-rust:
 	DOLLR_TEST_PYTHON=$(abspath $(VENV_PY)) $(CARGO) test --workspace --all-targets
+
+# The workspace's test build without running it: every crate with the features `cargo test
+# --workspace` gives it (so nothing is compiled twice), the uniffi library and the `dollr` binary
+# (DOLLR_SANDBOX_BINARY) included.
+workspace-build:
+	$(CARGO) test --workspace --all-targets --no-run -q
 
 lint: $(LINT_TARGETS)
 

@@ -37,8 +37,7 @@ GENERATE_TARGETS += generate-swift
 
 .PHONY: test-swift swift-build check-swift-generated generate-swift test-kotlin test-c-abi maven
 
-swift-build:
-	$(CARGO) test --workspace --all-targets --no-run -q
+swift-build: workspace-build
 
 # Fails when the committed generated files differ from what the generator produces now.
 check-swift-generated: swift-build

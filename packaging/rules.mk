@@ -1,0 +1,44 @@
+# packaging: `make dist` — the artifacts users install, built for the Linux glibc floor of
+# manylinux2014 (2.17) with zig, written to $(DIST_DIR). Included by the root Makefile, which
+# provides VENV / VENV_PY and the target lists; each binding's rules.mk appends its packaging
+# target to DIST_TARGETS and its install check to DIST_CHECKS.
+#
+#   make dist        release artifacts (profile `dist`: fat LTO, opt-level "s", stripped) into dist/
+#   make test-dist   the same packaging steps on profile `dist-check` into target/dist-check/out,
+#                    then every install check: the artifacts installed where no Rust toolchain is
+#                    on PATH and no registry is asked, a collect and a payout run in each language
+#                    (part of `make test`)
+
+PACKAGING_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+# `dist` for what users install; `make test` passes `dist-check` (same steps, unoptimized build).
+DIST_PROFILE ?= dist
+DIST_DIR ?= $(abspath dist)
+DIST_CHECK_DIR := $(abspath target/dist-check/out)
+DIST_TRIPLE ?= x86_64-unknown-linux-gnu
+PACKAGING_TOOLS := $(VENV)/.dollr-packaging-tools
+# maturin and cargo-zigbuild find zig through the `python` on PATH: the venv's bin goes first.
+PACKAGING_ENV := VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH
+# The rust target of the dist builds installs on a fresh machine (it is the host triple here, so
+# this only checks; a cross target is added by `rustup target add`).
+DIST_RUSTUP_TARGET := rustup target add $(DIST_TRIPLE) >/dev/null 2>&1 || true
+
+DIST_TARGETS :=
+DIST_CHECKS :=
+
+.PHONY: dist-tools dist-cli
+
+$(PACKAGING_TOOLS): $(VENV_PY) packaging/requirements.txt
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r packaging/requirements.txt
+	touch $@
+
+dist-tools: $(PACKAGING_TOOLS)
+	@$(DIST_RUSTUP_TARGET)
+	mkdir -p $(DIST_DIR)
+
+# `dollr` (the sandbox and the demo) as a release binary: dist/dollr-<version>-<triple>.tar.gz.
+dist-cli: dist-tools
+	$(PACKAGING_ENV) $(VENV_PY) packaging/native.py --profile $(DIST_PROFILE) --target $(DIST_TRIPLE) dollr-cli > target/dist-cli.json
+	$(VENV_PY) packaging/cli_archive.py target/dist-cli.json $(DIST_DIR) $(DIST_TRIPLE)
+
+.DEFAULT_GOAL := $(PACKAGING_SAVED_DEFAULT_GOAL)
