@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Builds native artifacts for distribution: `cargo zigbuild` for the Linux glibc floor the
-wheels declare (manylinux2014: glibc 2.17), whatever glibc this machine has, and prints where
-each artifact went.
+"""Builds native artifacts for distribution and prints where each went. Linux targets go through
+`cargo zigbuild`, for the glibc floor the wheels declare (manylinux2014: glibc 2.17) whatever
+glibc this machine has, and for other architectures from this one (aarch64).
 
     packaging/native.py [--profile dist] [--target x86_64-unknown-linux-gnu] PACKAGE...
 
@@ -33,14 +33,21 @@ def zig_target(target: str) -> str:
     return f"{target}.{GLIBC_FLOOR}" if target.endswith("-linux-gnu") else target
 
 
-def build(package: str, profile: str, target: str) -> list[str]:
+def cargo_command(target: str) -> list[str]:
+    """zig links Linux targets (any glibc floor, any architecture, from any Linux host); Apple and
+    Windows targets are built on their own runners with their own linkers (release workflow)."""
+    if "-linux-" not in target:
+        return ["cargo", "build"]
     cargo_zigbuild = shutil.which("cargo-zigbuild")
     if cargo_zigbuild is None:
         sys.exit("packaging/native.py: cargo-zigbuild is not on PATH (make dist installs it)")
+    return [cargo_zigbuild, "zigbuild"]
+
+
+def build(package: str, profile: str, target: str) -> list[str]:
     manifest = manifest_path(package)
     command = [
-        cargo_zigbuild,
-        "zigbuild",
+        *cargo_command(target),
         "-p",
         package,
         "--profile",
@@ -49,7 +56,7 @@ def build(package: str, profile: str, target: str) -> list[str]:
         zig_target(target),
         "--message-format=json-render-diagnostics",
     ]
-    print("+", " ".join(command[1:]), file=sys.stderr, flush=True)
+    print("+", " ".join(["cargo", *command[1:]]), file=sys.stderr, flush=True)
     result = subprocess.run(
         command, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=os.environ.copy()
     )

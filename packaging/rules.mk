@@ -38,7 +38,7 @@ dist-tools: $(PACKAGING_TOOLS)
 
 # `dollr` (the sandbox and the demo) as a release binary: dist/dollr-<version>-<triple>.tar.gz.
 dist-cli: dist-tools
-	$(PACKAGING_ENV) $(VENV_PY) packaging/native.py --profile $(DIST_PROFILE) --target $(DIST_TRIPLE) dollr-cli > target/dist-cli.json
-	$(VENV_PY) packaging/cli_archive.py target/dist-cli.json $(DIST_DIR) $(DIST_TRIPLE)
+	$(PACKAGING_ENV) $(VENV_PY) packaging/native.py --profile $(DIST_PROFILE) --target $(DIST_TRIPLE) dollr-cli > target/dist-cli-$(DIST_TRIPLE)-$(DIST_PROFILE).json
+	$(VENV_PY) packaging/cli_archive.py target/dist-cli-$(DIST_TRIPLE)-$(DIST_PROFILE).json $(DIST_DIR) $(DIST_TRIPLE)
 
 .DEFAULT_GOAL := $(PACKAGING_SAVED_DEFAULT_GOAL)
