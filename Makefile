@@ -66,7 +66,7 @@ test: tools lint test-rust $(BINDING_TESTS) test-docs test-dist
 
 # The artifacts users install (packaging/rules.mk; each binding appends its part to DIST_TARGETS):
 # after every include, so the lists are complete.
-dist: dist-tools $(DIST_TARGETS) dist-cli
+dist: dist-tools $(DIST_TARGETS) dist-cli dist-cross
 	$(VENV_PY) packaging/sizes.py $(DIST_DIR) --profile $(DIST_PROFILE)
 
 # `make dist`'s steps on the quick profile into target/dist-check/out, then every install check.
