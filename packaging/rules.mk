@@ -41,7 +41,7 @@ $(PACKAGING_TOOLS): $(VENV_PY) packaging/requirements.txt
 
 dist-tools: $(PACKAGING_TOOLS)
 	@$(DIST_RUSTUP_TARGET)
-	mkdir -p $(DIST_DIR)
+	mkdir -p $(DIST_DIR) target
 
 # `dollr` (the sandbox and the demo) as a release binary: dist/dollr-<version>-<triple>.tar.gz.
 dist-cli: dist-tools
