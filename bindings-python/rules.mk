@@ -89,7 +89,7 @@ dist-python: dist-tools
 	$(PACKAGING_ENV) maturin $(PY_DIST_BUILD)
 	cd $(PY_COMPANION) && $(PACKAGING_ENV) maturin $(PY_DIST_BUILD)
 	$(PACKAGING_ENV) maturin sdist --out $(DIST_DIR)
-	$(PACKAGING_ENV) $(VENV_PY) $(PY_DIST_CHECK)/wheel_tags.py $(DIST_DIR)
+	$(PACKAGING_ENV) $(VENV_PY) $(PY_BINDING)/wheel_tags.py $(DIST_DIR) $(DIST_TRIPLE)
 
 # Through packaging/without_rust.py: no cargo/rustc on PATH, registries unreachable.
 check-dist-python: $(VENV_PY)
