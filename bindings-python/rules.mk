@@ -15,8 +15,8 @@
 #                           (fails above 6 MB or 50 ms). Not part of `make test`: a cold release build
 #                           of the whole tree takes minutes.
 #   make dist-python        (part of `make dist`) into $(DIST_DIR): the manylinux2014 abi3 wheel of
-#                           `dollr` (maturin --zig, checked by `auditwheel show`), its sdist, and the
-#                           `dollr-testing` wheel, on $(DIST_PROFILE)
+#                           `dollr` (maturin --zig, checked by `auditwheel show`), the
+#                           `dollr-testing` wheel, on $(DIST_PROFILE), and both sdists
 #   make check-dist-python  (part of `make test-dist`) installs them from $(DIST_DIR) only, with no
 #                           Rust and no registry, into fresh venvs (also CPython 3.9 when pyenv has
 #                           it): a collect and a payout on the bundled sandbox; `dollr` alone has no
@@ -85,10 +85,11 @@ python-release: $(PY_TOOLS)
 PY_DIST_BUILD := build --quiet --zig --compatibility manylinux2014 --target $(DIST_TRIPLE) --profile $(DIST_PROFILE) --out $(DIST_DIR)
 
 dist-python: dist-tools
-	rm -f $(DIST_DIR)/dollr-*-abi3-*.whl $(DIST_DIR)/dollr_testing-*.whl
+	rm -f $(DIST_DIR)/dollr-*-abi3-*.whl $(DIST_DIR)/dollr_testing-*
 	$(PACKAGING_ENV) maturin $(PY_DIST_BUILD)
 	cd $(PY_COMPANION) && $(PACKAGING_ENV) maturin $(PY_DIST_BUILD)
 	$(PACKAGING_ENV) maturin sdist --out $(DIST_DIR)
+	cd $(PY_COMPANION) && $(PACKAGING_ENV) maturin sdist --out $(DIST_DIR)
 	$(PACKAGING_ENV) $(VENV_PY) $(PY_BINDING)/wheel_tags.py $(DIST_DIR) $(DIST_TRIPLE)
 
 # Through packaging/without_rust.py: no cargo/rustc on PATH, registries unreachable.

@@ -8,7 +8,7 @@
   the policy allows; its native module holds no sandbox (`dollr_sandbox` absent);
 * the `dollr-testing` wheel is `py3-none-manylinux_2_17_<arch>`, holds `dollr_testing`, the `dollr`
   binary as a script and the pytest11 entry point;
-* the sdist `dollr-<version>.tar.gz` is there;
+* the sdists `dollr-<version>.tar.gz` and `dollr_testing-<version>.tar.gz` are there;
 
 and prints their sizes.
 """
@@ -52,6 +52,7 @@ def main() -> int:
     companion = one(dist, f"dollr_testing-*-py3-none-*{platform}.whl")
     version = wheel.name.split("-")[1]
     sdist = one(dist, f"dollr-{version}.tar.gz")
+    companion_sdist = one(dist, f"dollr_testing-{version}.tar.gz")
     auditwheel(wheel, platform)
     auditwheel(companion, platform)
     with zipfile.ZipFile(wheel) as archive:
@@ -75,7 +76,7 @@ def main() -> int:
     plugin = "dollr=dollr_testing.pytest_plugin"
     if missing or plugin not in entry_points.replace(" ", "").splitlines():
         sys.exit(f"wheel_tags.py: {companion.name} lacks {sorted(missing) or 'its pytest11 entry'}")
-    for artifact in (wheel, companion, sdist):
+    for artifact in (wheel, companion, sdist, companion_sdist):
         print(f"{artifact.name}: {artifact.stat().st_size / 1e6:.2f} MB")
     print(
         f"  native module {native.filename}: {native.file_size / 1e6:.2f} MB unpacked; "

@@ -315,3 +315,21 @@ def test_a_shut_down_sandbox_refuses_calls(dollr_sandbox: Sandbox) -> None:
 def test_the_passcode_follows_the_configuration(dollr_sandbox: Sandbox) -> None:
     dollr_sandbox.update_config(passcode="999000")
     assert dollr_sandbox.passcode == "999000"
+
+
+def test_without_the_companion_dollr_testing_says_what_to_install() -> None:
+    # As in an environment with `dollr` alone (the install check proves it on a real one).
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["dollr_testing"] = None  # not installed
+        try:
+            import dollr.testing
+        except ImportError as error:
+            print(error)
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert 'pip install "dollr[testing]"' in run.stdout, run.stdout + run.stderr
