@@ -13,10 +13,9 @@ client for it) are available once ``dollr-testing`` is installed (``pip install 
 
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 import weakref
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -119,30 +118,32 @@ class _Refused(Exception):
 
 
 class _Control:
-    """The sandbox's control API (``/_sandbox/…``, see the sandbox README) on loopback."""
+    """The sandbox's control API (``/_sandbox/…``, see the sandbox README) on loopback: one
+    connection per request (plain ``http.client``, which never goes through a proxy)."""
 
-    __slots__ = ("_opener", "_url")
+    __slots__ = ("_host", "_port")
 
     def __init__(self, url: str) -> None:
-        self._url = url
-        # Loopback only: never through a proxy the environment names.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        host, _, port = url.removeprefix("http://").rpartition(":")
+        self._host = host
+        self._port = int(port)
 
     def call(self, method: str, path: str, body: str | None) -> Any:
         """The answer to ``method path`` (JSON, decimals as Decimal); :class:`_Refused` when the
         sandbox answers with an error status."""
-        request = urllib.request.Request(
-            self._url + path,
-            data=None if body is None else body.encode(),
-            method=method,
-            headers={} if body is None else {"Content-Type": "application/json"},
-        )
+        connection = http.client.HTTPConnection(self._host, self._port, timeout=_CONTROL_TIMEOUT)
         try:
-            with self._opener.open(request, timeout=_CONTROL_TIMEOUT) as answer:
-                return _loads(answer.read().decode())
-        except urllib.error.HTTPError as error:
-            with error:
-                raise _Refused(error.code, _problem(error.read())) from None
+            headers = {} if body is None else {"Content-Type": "application/json"}
+            connection.request(
+                method, path, body=None if body is None else body.encode(), headers=headers
+            )
+            answer = connection.getresponse()
+            text = answer.read()
+        finally:
+            connection.close()
+        if answer.status >= 400:
+            raise _Refused(answer.status, _problem(text))
+        return _loads(text.decode())
 
 
 class Sandbox:
@@ -234,7 +235,7 @@ class Sandbox:
             raise RuntimeError(
                 f"the sandbox answered {refused.status} to {method} {path}: {refused.problem}"
             ) from None
-        except urllib.error.URLError:
+        except (OSError, http.client.HTTPException):
             exited = self._process.exit_status()
             if exited is None:
                 raise

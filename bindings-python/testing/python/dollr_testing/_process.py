@@ -16,7 +16,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import IO
 
@@ -62,12 +61,13 @@ def _bundled_binary() -> str | None:
     """The binary the ``dollr-testing`` wheel installed (into the environment's scripts
     directory, wherever that is: a venv, ``--user``, ``--target``), found through the files the
     installation recorded."""
+    from importlib import metadata  # only here: it takes milliseconds to import
+
     try:
-        files = metadata.distribution("dollr-testing").files or []
+        distribution = metadata.distribution("dollr-testing")
     except metadata.PackageNotFoundError:
         return None
-    distribution = metadata.distribution("dollr-testing")
-    for file in files:
+    for file in distribution.files or []:
         if file.name in _EXECUTABLES:
             path = Path(str(distribution.locate_file(file))).resolve()
             if path.is_file():
