@@ -83,11 +83,14 @@ python-release: $(PY_TOOLS)
 # machine has. The main wheel is abi3 (one wheel for CPython >= 3.9); the companion wheel holds
 # no Python extension, only the `dollr` binary, so it is `py3-none-<platform>`.
 PY_DIST_BUILD := build --quiet --zig --compatibility manylinux2014 --target $(DIST_TRIPLE) --profile $(DIST_PROFILE) --out $(DIST_DIR)
+# maturin's zig linker sets other compiler variables than cargo-zigbuild (packaging/native.py):
+# in one target dir, each would rebuild the other's ~170 crates on every `make dist`.
+PY_DIST_ENV := $(PACKAGING_ENV) CARGO_TARGET_DIR=$(abspath target/python-dist)
 
 dist-python: dist-tools
 	rm -f $(DIST_DIR)/dollr-*-abi3-*.whl $(DIST_DIR)/dollr_testing-*
-	$(PACKAGING_ENV) maturin $(PY_DIST_BUILD)
-	cd $(PY_COMPANION) && $(PACKAGING_ENV) maturin $(PY_DIST_BUILD)
+	$(PY_DIST_ENV) maturin $(PY_DIST_BUILD)
+	cd $(PY_COMPANION) && $(PY_DIST_ENV) maturin $(PY_DIST_BUILD)
 	$(PACKAGING_ENV) maturin sdist --out $(DIST_DIR)
 	cd $(PY_COMPANION) && $(PACKAGING_ENV) maturin sdist --out $(DIST_DIR)
 	$(PACKAGING_ENV) $(VENV_PY) $(PY_BINDING)/wheel_tags.py $(DIST_DIR) $(DIST_TRIPLE)
