@@ -149,12 +149,12 @@ class SandboxProcess:
             if self._stopped:
                 return
             self._stopped = True
-            stop(self._process, self._stderr)
+            _stop(self._process, self._stderr)
 
 
-def stop(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
-    """Stops ``process`` (see :meth:`SandboxProcess.stop`); also the garbage-collection hook, so it
-    holds no reference to the :class:`SandboxProcess`."""
+def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    """Closes ``process``'s stdin, waits STOP_TIMEOUT, then SIGTERM, waits, then SIGKILL; closes
+    the file its stderr went to."""
     try:
         if process.stdin is not None:
             try:
