@@ -149,7 +149,7 @@ def main() -> int:
                 )
                 print(result.stdout, end="")
                 assert "COMPLETED" in result.stdout, result.stdout
-                assert "in-process sandbox" not in result.stdout, "the CLI sandbox was not used"
+                assert "local sandbox" not in result.stdout, "the CLI sandbox was not used"
                 print(f"  {example}: ok in {time.monotonic() - started:.1f} s")
         finally:
             process.terminate()

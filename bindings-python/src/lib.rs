@@ -1,7 +1,8 @@
 //! `dollr._native`: the thin native half of the Python package `dollr`.
 //!
 //! It exposes the core's generic bridge (any operation or flow by name, JSON in and out), client
-//! construction, the one error mapping, the in-process sandbox and the test numbers. The typed
+//! construction, the one error mapping and the test numbers (the sandbox is not linked in: the
+//! testing companion `dollr-testing` runs the `dollr` binary as a child process). The typed
 //! Python surface (resources, models, enums) is generated from `core/bridge-schema.json` by
 //! `bindings-python/codegen.py`; nothing here knows an operation by name.
 
@@ -10,8 +11,6 @@ mod errors;
 mod interpreter;
 mod logs;
 mod runtime;
-#[cfg(feature = "sandbox")]
-mod sandbox;
 
 use dollr_core::{Error, ErrorKind};
 use pyo3::exceptions::PyValueError;
@@ -133,8 +132,6 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", dollr_core::config::SDK_VERSION)?;
     module.add("TEST_NUMBERS", test_numbers(py)?)?;
     module.add_class::<client::NativeClient>()?;
-    #[cfg(feature = "sandbox")]
-    module.add_class::<sandbox::NativeSandbox>()?;
     module.add_function(wrap_pyfunction!(schema, module)?)?;
     module.add_function(wrap_pyfunction!(errors::_error_classes, module)?)?;
     module.add_function(wrap_pyfunction!(_raise_for_tests, module)?)?;

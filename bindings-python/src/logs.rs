@@ -90,7 +90,7 @@ struct PythonLogging;
 
 impl PythonLogging {
     fn wanted(metadata: &Metadata<'_>) -> bool {
-        // The embedded sandbox logs under `dollr_sandbox`; it is a test tool, not the SDK.
+        // Only the SDK's own events: the core's and this module's.
         let target = metadata.target();
         (target.starts_with("dollr_core") || target.starts_with("_native"))
             && python_level(metadata.level()) >= LEVEL.load(Ordering::Relaxed)

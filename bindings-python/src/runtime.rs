@@ -181,10 +181,10 @@ enum Step {
     Tick,
 }
 
-/// Runs `make(reporter)` on `runtime`, driven by this thread with the GIL released (the
-/// in-process sandbox and other Python threads keep running). Events the call reports are handed
-/// to `on_event` on this thread, with the GIL held, before its result. Ctrl-C interrupts the wait;
-/// the call itself carries on in the background.
+/// Runs `make(reporter)` on `runtime`, driven by this thread with the GIL released (other Python
+/// threads keep running). Events the call reports are handed to `on_event` on this thread, with
+/// the GIL held, before its result. Ctrl-C interrupts the wait; the call itself carries on in the
+/// background.
 pub(crate) fn block_on<F, Fut>(
     py: Python<'_>,
     runtime: &CallRuntime,

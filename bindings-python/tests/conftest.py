@@ -1,5 +1,7 @@
-"""Shared fixtures: a fresh in-process sandbox per test (the `dollr_sandbox` / `dollr_client`
-fixtures come from the package's own pytest plugin, which these tests use as users would)."""
+"""Shared fixtures. The `dollr_sandbox` / `dollr_client` fixtures (a fresh sandbox per test) come
+from the testing companion's pytest plugin, which these tests use as users would: installed, its
+`pytest11` entry point loads it; in this checkout `make test-python` passes
+`-p dollr_testing.pytest_plugin`, the sandbox being target/debug/dollr (DOLLR_SANDBOX_BINARY)."""
 
 from __future__ import annotations
 

@@ -11,16 +11,18 @@ from pathlib import Path
 import pytest
 
 BINDING = Path(__file__).resolve().parents[1]
-# The generated modules and the hand-written public ones; `_support.py` is left out: it is the
-# one converter between the two units and must name both.
+# The generated modules and the hand-written public ones, of `dollr` and of its testing companion
+# `dollr_testing`; `_support.py` is left out: it is the one converter between the two units and
+# must name both.
 MODULES = [
-    "enums.py",
-    "models.py",
-    "resources.py",
-    "__init__.py",
-    "errors.py",
-    "testing.py",
-    "pytest_plugin.py",
+    "python/dollr/enums.py",
+    "python/dollr/models.py",
+    "python/dollr/resources.py",
+    "python/dollr/__init__.py",
+    "python/dollr/errors.py",
+    "python/dollr/testing.py",
+    "testing/python/dollr_testing/__init__.py",
+    "testing/python/dollr_testing/pytest_plugin.py",
 ]
 # The words, not names such as `_support._milliseconds`; "second" not as the tail of "millisecond".
 MILLISECONDS = re.compile(r"\bmilliseconds?\b", re.IGNORECASE)
@@ -59,7 +61,7 @@ def entries(docstring: str) -> list[str]:
 
 @pytest.mark.parametrize("name", MODULES)
 def test_no_docstring_gives_a_duration_two_units(name: str) -> None:
-    source = (BINDING / "python" / "dollr" / name).read_text(encoding="utf-8")
+    source = (BINDING / name).read_text(encoding="utf-8")
     offenders = [e for d in docstrings(source) for e in entries(d) if both_units(e)]
     assert offenders == []
 

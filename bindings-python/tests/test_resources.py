@@ -1,6 +1,6 @@
-"""Every operation of the core, called through the Python surface against the in-process sandbox,
-once with the blocking `Client` and once with the `AsyncClient` — and a record of the calls proves
-nothing was left out."""
+"""Every operation of the core, called through the Python surface against the sandbox
+(`dollr.testing`), once with the blocking `Client` and once with the `AsyncClient` — and a record
+of the calls proves nothing was left out."""
 
 from __future__ import annotations
 

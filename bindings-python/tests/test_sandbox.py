@@ -1,16 +1,26 @@
 """`dollr.testing.Sandbox`, the helper users test their own code with: its controls do what they
-say, and the pytest fixtures work as documented."""
+say, the pytest fixtures work as documented, and the sandbox — the `dollr` binary run as a child
+process — is found, started and stopped as every dollr SDK's helper does it."""
 
 from __future__ import annotations
 
+import gc
+import re
+import subprocess
+import sys
+import textwrap
+import time
 import urllib.error
 import urllib.request
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 import dollr
+import dollr_testing._process
+from dollr import _native
 from dollr.testing import Sandbox, TestNumbers
 
 
@@ -164,3 +174,162 @@ def test_configured_faults_wallets_and_verification_apply_from_the_start() -> No
 def test_the_pytest_fixtures(dollr_sandbox: Sandbox, dollr_client: dollr.Client) -> None:
     assert dollr_client.base_url == dollr_sandbox.url
     assert dollr_client.parties.create(fullname="Fixture", phone=TestNumbers.COMPLETES).id == 1
+
+
+# ---- the sandbox is the `dollr` binary, run as a child process -----------------------------------
+
+
+def refused(url: str) -> bool:
+    """Whether nothing listens at ``url`` any more (a connection cut while it stops: not yet)."""
+    try:
+        with urllib.request.urlopen(f"{url}/_sandbox/health", timeout=2):
+            return False
+    except urllib.error.URLError as error:
+        return isinstance(error.reason, ConnectionRefusedError)
+    except OSError:
+        return False
+
+
+def wait_until_refused(url: str, deadline_s: float = 30.0) -> bool:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if refused(url):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_production_module_carries_no_sandbox() -> None:
+    assert not hasattr(_native, "NativeSandbox")
+    assert b"dollr_sandbox" not in Path(_native.__file__).read_bytes()
+
+
+def test_the_binary_named_by_the_environment_must_exist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-dollr"
+    monkeypatch.setenv("DOLLR_SANDBOX_BINARY", str(missing))
+    with pytest.raises(FileNotFoundError, match="DOLLR_SANDBOX_BINARY") as caught:
+        Sandbox()
+    assert str(missing) in str(caught.value)
+
+
+def test_without_any_binary_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DOLLR_SANDBOX_BINARY")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dollr` there; no companion wheel in this venv
+    with pytest.raises(FileNotFoundError, match=re.escape('pip install "dollr[testing]"')):
+        Sandbox()
+
+
+def script(tmp_path: Path, body: str) -> Path:
+    """An executable that stands in for `dollr`."""
+    path = tmp_path / "fake-dollr"
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_binary_that_fails_to_start_is_reported_with_what_it_said(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(
+        "DOLLR_SANDBOX_BINARY", str(script(tmp_path, "echo 'no port for you' >&2\nexit 3"))
+    )
+    with pytest.raises(OSError, match=r"status 3(.|\n)*no port for you"):
+        Sandbox()
+
+
+def test_a_binary_that_never_answers_is_stopped_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Prints nothing and waits for the end of its stdin, as a hung sandbox would.
+    monkeypatch.setenv("DOLLR_SANDBOX_BINARY", str(script(tmp_path, "cat >/dev/null")))
+    monkeypatch.setattr(dollr_testing._process, "START_TIMEOUT", 0.5)
+    started = time.monotonic()
+    with pytest.raises(OSError, match="printed nothing"):
+        Sandbox()
+    assert time.monotonic() - started < 20
+
+
+def test_a_sandbox_that_is_garbage_collected_stops() -> None:
+    box = Sandbox()
+    url = box.url
+    del box
+    gc.collect()
+    assert wait_until_refused(url)
+
+
+@pytest.mark.parametrize("ending", ["returns", "is killed"])
+def test_the_sandbox_ends_with_the_process_that_started_it(ending: str) -> None:
+    # Neither shutdown() nor garbage collection runs: the stdin pipe closing stops the child.
+    code = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        from dollr.testing import Sandbox
+
+        box = Sandbox()
+        print(box.url, flush=True)
+        if {ending == "is killed"}:
+            os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    url = run.stdout.strip()
+    assert url.startswith("http://127.0.0.1:"), run.stderr
+    assert wait_until_refused(url)
+
+
+def test_refused_control_inputs_are_value_errors_naming_the_argument(
+    dollr_sandbox: Sandbox,
+) -> None:
+    with pytest.raises(ValueError, match="currency"):
+        dollr_sandbox.set_wallet_balance("EUR", "1.00")
+    with pytest.raises(ValueError, match="balance"):
+        dollr_sandbox.set_wallet_balance("USD", "-1")
+    with pytest.raises(ValueError, match="balance"):
+        dollr_sandbox.set_wallet_balance("USD", Decimal("1e20"))
+    with pytest.raises(ValueError, match="settle_ms"):
+        dollr_sandbox.update_config(settle_ms=-1)
+    with pytest.raises(ValueError, match=r"faults: rules\.0\.cout"):
+        dollr_sandbox.set_faults({"rules": [{"kind": "error", "cout": 1}]})
+    with pytest.raises(ValueError, match="wallets"):
+        Sandbox(wallets={"USD": "lots"})
+    # Nothing refused changed anything.
+    [usd] = [w for w in dollr_sandbox.wallets() if w["currency"] == "USD"]
+    assert usd["balance"] == Decimal("10000.00")
+    assert dollr_sandbox.faults()["rules"] == []
+
+
+def test_a_shut_down_sandbox_refuses_calls(dollr_sandbox: Sandbox) -> None:
+    dollr_sandbox.shutdown()
+    with pytest.raises(RuntimeError, match="shut down"):
+        dollr_sandbox.stats()
+    with pytest.raises(RuntimeError, match="shut down"):
+        _ = dollr_sandbox.passcode
+
+
+def test_the_passcode_follows_the_configuration(dollr_sandbox: Sandbox) -> None:
+    dollr_sandbox.update_config(passcode="999000")
+    assert dollr_sandbox.passcode == "999000"
+
+
+def test_without_the_companion_dollr_testing_says_what_to_install() -> None:
+    # As in an environment with `dollr` alone (the install check proves it on a real one).
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["dollr_testing"] = None  # not installed
+        try:
+            import dollr.testing
+        except ImportError as error:
+            print(error)
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert 'pip install "dollr[testing]"' in run.stdout, run.stdout + run.stderr

@@ -1,5 +1,5 @@
 """The shared conformance scenarios (`tests/scenarios/*.json`, format in its README), run from
-Python against a fresh in-process sandbox each: the Python SDK must behave exactly as the Rust
+Python against a fresh sandbox each: the Python SDK must behave exactly as the Rust
 runner (`core/tests/scenarios.rs`) and every other binding's."""
 
 from __future__ import annotations

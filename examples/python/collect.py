@@ -2,7 +2,7 @@
 
     python examples/python/collect.py
 
-Against the local sandbox (`dollr sandbox`, or none: one is started in-process), or the real API
+Against the local sandbox (`dollr sandbox`, or none: `dollr.testing` starts one), or the real API
 with DOLLR_BASE_URL, DOLLR_CLIENT_ID and DOLLR_CLIENT_SECRET set.
 """
 

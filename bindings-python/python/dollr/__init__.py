@@ -11,7 +11,8 @@ REST API (``client.parties.create(fullname=..., phone=...)``, ``client.invoices.
 (``collect``, ``payout``, ``transfer``, ``refund``, ``hosted_checkout``, ``reconcile``). Results are
 typed objects with ``Decimal`` money and timezone-aware ``datetime``s; failures are
 :class:`DollrError` subclasses with a stable ``kind``. Logs go to the ``dollr`` logger, secrets
-never included. ``dollr.testing.Sandbox`` runs a local Dollr API for your tests.
+never included. ``dollr.testing.Sandbox`` runs a local Dollr API for your tests (with the testing
+companion: ``pip install "dollr[testing]"``).
 
 Everything is implemented once, in the Rust core shared by every dollr SDK; this package is its
 thin binding.

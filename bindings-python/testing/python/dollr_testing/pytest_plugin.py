@@ -1,6 +1,7 @@
-"""pytest fixtures for testing code that uses dollr, registered automatically with ``dollr``:
+"""pytest fixtures for testing code that uses dollr, registered automatically once
+``dollr-testing`` is installed (``pip install "dollr[testing]"``):
 
-* ``dollr_sandbox``: a fresh :class:`dollr.testing.Sandbox` per test (settle time 20 ms);
+* ``dollr_sandbox``: a fresh :class:`dollr_testing.Sandbox` per test (settle time 20 ms);
 * ``dollr_client``: a blocking :class:`dollr.Client` for it.
 """
 
@@ -11,12 +12,12 @@ from collections.abc import Iterator
 import pytest
 
 from dollr.resources import Client
-from dollr.testing import Sandbox
+from dollr_testing import Sandbox
 
 
 @pytest.fixture
 def dollr_sandbox() -> Iterator[Sandbox]:
-    """A fresh in-process sandbox, shut down after the test."""
+    """A fresh sandbox, shut down after the test."""
     with Sandbox(settle_ms=20) as sandbox:
         yield sandbox
 
