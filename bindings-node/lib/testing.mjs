@@ -1,5 +1,5 @@
 // ESM entry of `dollr-native/testing` (the implementation is the CommonJS module).
 import testing from './testing.js';
 
-export const { startSandbox } = testing;
+export const { startSandbox, findSandboxBinary, SandboxError } = testing;
 export default testing;

@@ -1,0 +1,5 @@
+// ESM entry of dollr-native-testing (the implementation is the CommonJS module).
+import testing from './index.js';
+
+export const { startSandbox, findSandboxBinary, SandboxError } = testing;
+export default testing;
