@@ -19,13 +19,14 @@ const path = require('node:path');
 const fs = require('node:fs');
 
 function libc() {
+  if (process.platform === 'win32') return '-msvc'; // napi-rs's name of the Windows ABI
   if (process.platform !== 'linux') return '';
   // glibc reports its version here; musl does not.
   const report = typeof process.report?.getReport === 'function' ? process.report.getReport() : null;
   return report?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
 }
 
-/** napi-rs's platform name: `linux-x64-gnu`, `darwin-arm64`, `win32-x64`. */
+/** napi-rs's platform name: `linux-x64-gnu`, `darwin-arm64`, `win32-x64-msvc`. */
 const triple = `${process.platform}-${process.arch}${libc()}`;
 const HERE = path.join(__dirname, '..');
 /** The npm package that holds the prebuilt addon for this platform (its `main` is the addon). */

@@ -37,20 +37,28 @@ function alive(pid) {
   }
 }
 
+/** A program that has not ended after this long is killed (and its test fails). */
+const PROGRAM_DEADLINE_MS = 60_000;
+
 /**
- * Runs `source` (an ES module) in a fresh Node process with the checkout's packages; resolves
- * with its output once it printed a line matching `until` (then `process` is still running) or
- * exited.
+ * Runs `source` (an ES module) in a fresh Node process; resolves with its output once it printed
+ * a line matching `until` (then `child` is still running) or exited (killed after the deadline).
  */
 function node(source, { args = [], env = process.env, until } = {}) {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dollr-testing-')), 'program.mjs');
   fs.writeFileSync(file, source);
   const child = spawn(process.execPath, [...args, file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const deadline = setTimeout(() => child.kill('SIGKILL'), PROGRAM_DEADLINE_MS);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => child.on('close', (status, signal) => resolve({ status, signal })));
+  const exited = new Promise((resolve) =>
+    child.on('close', (status, signal) => {
+      clearTimeout(deadline);
+      resolve({ status, signal });
+    }),
+  );
   const ready = new Promise((resolve, reject) => {
     exited.then((exit) => resolve({ child, stdout, stderr, ...exit, exited }));
     if (until) {
