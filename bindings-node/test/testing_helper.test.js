@@ -239,15 +239,19 @@ test('in a checkout, dollr-native/testing is the source of dollr-native-testing 
   assert.ok(require.cache[path.join(SOURCE, 'index.js')]);
 });
 
-test('without the companion package, dollr-native/testing names the command that installs it', () => {
+test('without the companion package, dollr-native/testing names the command that installs it (require and import)', async () => {
   // The published dollr-native has lib/ without the companion's source beside it.
-  const lib = fs.mkdtempSync(path.join(os.tmpdir(), 'dollr-native-lib-'));
-  fs.mkdirSync(path.join(lib, 'lib'));
-  fs.copyFileSync(path.join(ROOT, 'bindings-node', 'lib', 'testing.js'), path.join(lib, 'lib', 'testing.js'));
-  assert.throws(
-    () => require(path.join(lib, 'lib', 'testing.js')),
-    (error) => error.code === 'MODULE_NOT_FOUND' && error.message.includes('npm install --save-dev dollr-native-testing'),
-  );
+  const lib = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dollr-native-lib-')), 'lib');
+  fs.mkdirSync(lib);
+  for (const file of ['testing.js', 'testing.mjs']) fs.copyFileSync(path.join(ROOT, 'bindings-node', 'lib', file), path.join(lib, file));
+  const hint = 'npm install --save-dev dollr-native-testing';
+  assert.throws(() => require(path.join(lib, 'testing.js')), (error) => error.code === 'MODULE_NOT_FOUND' && error.message.includes(hint));
+  // A caught `import()` is the end of it: nothing is reported as uncaught, the program exits 0.
+  const program = `try { await import(${JSON.stringify(pathToFileURL(path.join(lib, 'testing.mjs')).href)}); console.log('imported'); }
+    catch (error) { console.log(error.message); }`;
+  const { stdout, stderr, status } = await node(program);
+  assert.equal(status, 0, stderr);
+  assert.ok(stdout.includes(hint), stdout);
 });
 
 test('the binary: DOLLR_SANDBOX_BINARY, then the platform companion, then PATH, else the install command', () => {
