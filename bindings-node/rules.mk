@@ -61,6 +61,7 @@ node-release:
 # The addon and `dollr` built by packaging/native.py (cargo zigbuild, glibc 2.17) on
 # $(DIST_PROFILE), packed by pack.mjs in napi-rs's layout: one package of JS, one per platform.
 dist-node: dist-tools
+	@mkdir -p target # a fresh clone has none before cargo runs, and the redirect below opens first
 	$(PACKAGING_ENV) $(VENV_PY) packaging/native.py --profile $(DIST_PROFILE) --target $(DIST_TRIPLE) dollr-node dollr-cli > target/dist-node-$(DIST_PROFILE).json
 	$(NODE) $(NODE_BINDING)/pack.mjs --built target/dist-node-$(DIST_PROFILE).json --target $(DIST_TRIPLE) --out $(DIST_DIR)
 
