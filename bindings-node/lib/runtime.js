@@ -8,6 +8,10 @@
 // faithfully (`checkNumber`: NaN, ±Infinity, inexact whole numbers; cyclic structures), which
 // would otherwise reach the core as something else (`null`, "not given") or as a crash, and, in
 // the same place, numbers that are never valid anywhere (a negative count, a string for an id).
+//
+// dollr-native-testing checks the sandbox's options with the same `checkNumber` and
+// `invalidArgument`, through the package's `dollr-native/internal/runtime` export (not a public
+// API: the two packages are released together, at one version).
 
 const { Secret } = require('./secret.js');
 const { ValidationError } = require('./errors.js');

@@ -2,10 +2,13 @@
 //!
 //! A thin napi-rs layer over `dollr-core`: it constructs clients, runs any operation or flow of the
 //! core's bridge by name on napi's tokio runtime and returns Promises, maps core errors to JS
-//! error classes in one function ([`errors::js_error`]), starts the in-process sandbox for tests,
-//! exports the sandbox test numbers, and writes the core's logs to stderr when `DOLLR_LOG` asks
-//! (`logs`). Everything API-shaped (resources, camelCase names, the
-//! typings) is JavaScript generated from `core/bridge-schema.json` by `bindings-node/codegen.mjs`.
+//! error classes in one function ([`errors::js_error`]), exports the sandbox test numbers
+//! (constants of the core), and writes the core's logs to stderr when `DOLLR_LOG` asks (`logs`).
+//! Everything API-shaped (resources, camelCase names, the typings) is JavaScript generated from
+//! `core/bridge-schema.json` by `bindings-node/codegen.mjs`.
+//!
+//! The sandbox is not in here: a production addon carries no test server. `dollr-native-testing`
+//! (bindings-node/testing/) runs the `dollr` binary's `dollr sandbox` as a child process.
 //!
 //! No export lets a Rust panic unwind into Node: every body runs under `catch_unwind` and every
 //! future under `FutureExt::catch_unwind`, so a panic becomes an `InternalError`.
@@ -13,7 +16,6 @@
 pub mod client;
 pub mod errors;
 mod logs;
-pub mod sandbox;
 
 use dollr_core::test_numbers;
 use napi_derive::napi;

@@ -1,13 +1,16 @@
 'use strict';
-// The debug addon the tests build and the release addon `npm pack` ships live at different paths:
-// building for the tests never overwrites the release build, the package never ships a debug
-// build, and the tests run the debug build they just built.
+// Where the addon comes from: an installed package loads its platform package's prebuilt addon; a
+// checkout loads its own release or debug build, which live at different paths (building for the
+// tests never overwrites the release build, and the tests run the debug build they just built).
+// The published dollr-native ships no addon at all (pack.test.js).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { addonFile, chooseAddon } = require('../lib/addon_file.js');
+const { addonFile, chooseAddon, PLATFORM_PACKAGE } = require('../lib/addon_file.js');
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUILD = path.join(ROOT, 'bindings-node', 'build.mjs');
@@ -26,14 +29,24 @@ test('build.mjs writes the debug build and the release build to different paths'
   assert.equal(path.dirname(debug), path.join(ROOT, 'bindings-node', 'debug'));
 });
 
-test('the loader picks the build DOLLR_NATIVE_ADDON names, and the release build by default', () => {
+test('the loader picks the platform package, then the release build, then the debug build; DOLLR_NATIVE_ADDON names a build', () => {
   const both = () => true;
   const onlyDebug = (file) => file === addonFile('debug');
-  assert.deepEqual(chooseAddon({ DOLLR_NATIVE_ADDON: 'debug' }, both), { profile: 'debug', file: addonFile('debug') });
-  assert.deepEqual(chooseAddon({ DOLLR_NATIVE_ADDON: 'release' }, onlyDebug), { profile: 'release', file: addonFile('release') });
-  assert.deepEqual(chooseAddon({}, both), { profile: 'release', file: addonFile('release') });
-  assert.deepEqual(chooseAddon({}, onlyDebug), { profile: 'debug', file: addonFile('debug') });
-  assert.throws(() => chooseAddon({ DOLLR_NATIVE_ADDON: 'fast' }, both), /DOLLR_NATIVE_ADDON/);
+  const prebuilt = `/project/node_modules/${PLATFORM_PACKAGE}/dollr-native.node`;
+  const installed = (id) => {
+    assert.equal(id, PLATFORM_PACKAGE);
+    return prebuilt;
+  };
+  const notInstalled = (id) => {
+    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
+  };
+  assert.deepEqual(chooseAddon({}, both, installed), { profile: 'package', file: prebuilt });
+  assert.deepEqual(chooseAddon({}, both, notInstalled), { profile: 'release', file: addonFile('release') });
+  assert.deepEqual(chooseAddon({}, onlyDebug, notInstalled), { profile: 'debug', file: addonFile('debug') });
+  // An explicit choice is the checkout's build, even where a platform package is installed.
+  assert.deepEqual(chooseAddon({ DOLLR_NATIVE_ADDON: 'debug' }, both, installed), { profile: 'debug', file: addonFile('debug') });
+  assert.deepEqual(chooseAddon({ DOLLR_NATIVE_ADDON: 'release' }, onlyDebug, installed), { profile: 'release', file: addonFile('release') });
+  assert.throws(() => chooseAddon({ DOLLR_NATIVE_ADDON: 'fast' }, both, installed), /DOLLR_NATIVE_ADDON/);
 });
 
 test('with DOLLR_NATIVE_ADDON=debug (what make test-node sets) a process runs the debug build', () => {
@@ -49,17 +62,14 @@ test('with DOLLR_NATIVE_ADDON=debug (what make test-node sets) a process runs th
   assert.ok(Object.keys(require.cache).includes(chooseAddon(process.env).file));
 });
 
-test('npm pack ships no debug build: nothing from bindings-node/debug/, and every addon it packs is a release build', () => {
-  const listing = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } }));
-  const files = listing[0].files.map((f) => f.path);
-  assert.ok(files.includes('index.js') && files.includes('bindings-node/lib/native.js'), `unexpected pack listing: ${files.join(', ')}`);
-  assert.ok(files.includes('bindings-node/lib/addon_file.js'), 'the loader ships with its path rules');
-  assert.deepEqual(files.filter((f) => f.startsWith('bindings-node/debug/')), [], 'a debug build would be shipped');
-  for (const file of files.filter((f) => f.endsWith('.node'))) {
-    // An addon without the probe was built before debug and release builds had their own paths:
-    // most likely an old debug build left where the release build goes.
-    const probe = `const m = require(${JSON.stringify(path.join(ROOT, file))});
-      console.log(JSON.stringify(typeof m._isDebugBuild === 'function' ? m._isDebugBuild() : 'unknown'))`;
-    assert.equal(JSON.parse(node(['-e', probe])), false, `${file} is a debug build (or one too old to say), and npm pack would ship it: rebuild it with \`npm run build\` or delete it`);
-  }
+test('an installed dollr-native without its platform package says which package is missing, not how to build', () => {
+  // The published package: lib/ without the checkout's build script beside it.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dollr-native-published-'));
+  fs.mkdirSync(path.join(dir, 'lib'));
+  for (const file of ['native.js', 'addon_file.js']) fs.copyFileSync(path.join(ROOT, 'bindings-node', 'lib', file), path.join(dir, 'lib', file));
+  const { DOLLR_NATIVE_ADDON: _unset, ...env } = process.env;
+  const probe = `try { require(${JSON.stringify(path.join(dir, 'lib', 'native.js'))}); } catch (error) { console.log(error.message); }`;
+  const message = execFileSync(process.execPath, ['-e', probe], { cwd: dir, encoding: 'utf8', env });
+  assert.match(message, new RegExp(`the package ${PLATFORM_PACKAGE} is not installed`));
+  assert.doesNotMatch(message, /build\.mjs|npm run build/);
 });

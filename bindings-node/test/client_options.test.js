@@ -40,7 +40,7 @@ test('maxRetryAfterMs reaches the core: a longer Retry-After surfaces as RateLim
   const options = { client: { maxRetryAfterMs: 1_000, initialBackoffMs: 1, maxBackoffMs: 10 } };
   await withSandbox(options, async (sandbox, client) => {
     await client.parties.list(); // the token is fetched: the fault hits the call itself
-    sandbox.addFault({ kind: 'rate_limit', retry_after: 2, count: 1 });
+    await sandbox.addFault({ kind: 'rate_limit', retry_after: 2, count: 1 });
     await assert.rejects(client.parties.list(), dollr.RateLimitError);
   });
 });

@@ -25,7 +25,7 @@ test('200 concurrent collections complete, each exactly once', { timeout: 120_00
     assert.deepEqual(new Set(outcomes.map((o) => o.execution.status)), new Set(['COMPLETED']));
     assert.equal(new Set(outcomes.map((o) => o.referenceId)).size, 200, 'one reference id per payment');
     outcomes.forEach((outcome, i) => assert.equal(outcome.totalAmount, `${1 + (i % 50)}.25`));
-    const stats = sandbox.stats();
+    const stats = await sandbox.stats();
     assert.equal(stats.executions.created, 200);
     assert.equal(stats.duplicate_payments, 0);
     assert.ok(ticks > elapsed / 50, `the event loop was blocked (${ticks} ticks in ${elapsed} ms)`);

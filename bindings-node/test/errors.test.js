@@ -87,7 +87,7 @@ test('each kind rejects with its class, `code` = the kind and every field', asyn
 
 test('Validation: refused locally, naming the field, before anything is sent', async () => {
   await withSandbox({}, async (sandbox, client) => {
-    const before = sandbox.stats().requests.total;
+    const before = (await sandbox.stats()).requests.total;
     // Refused on the JS thread (no round trip through the runtime), yet still a rejected Promise,
     // never a synchronous throw, with a stack that points at the caller.
     const refused = client.parties.create({ fullname: 'Musu Doe' });
@@ -111,7 +111,7 @@ test('Validation: refused locally, naming the field, before anything is sent', a
       client.collect({ phone: '231771234567', payerName: 'A', currency: 'usd', amount: '5.00', ...FAST }),
       (error) => error instanceof dollr.ValidationError && error.details[0].field === 'currency',
     );
-    assert.equal(sandbox.stats().requests.total, before, 'nothing was sent');
+    assert.equal((await sandbox.stats()).requests.total, before, 'nothing was sent');
   });
 });
 

@@ -15,7 +15,7 @@ const run = promisify(execFile);
 
 test('the examples compile and run against the sandbox', { timeout: 120_000 }, async () => {
   execFileSync(tsc, ['-p', path.join(root, 'examples', 'node', 'tsconfig.json')], { stdio: 'inherit' });
-  const sandbox = startSandbox({ settleMs: 20 });
+  const sandbox = await startSandbox({ settleMs: 20 });
   try {
     const env = {
       ...process.env,
@@ -29,8 +29,8 @@ test('the examples compile and run against the sandbox', { timeout: 120_000 }, a
     assert.match(collect.stdout, /you receive 250\.00 USD/);
     const payout = await run(process.execPath, [path.join(root, 'examples', 'node', 'dist', 'payout.mjs')], { env, cwd: root });
     assert.match(payout.stdout, /payout COMPLETED: 10\.00 USD sent/);
-    assert.equal(sandbox.stats().executions.created, 2);
+    assert.equal((await sandbox.stats()).executions.created, 2);
   } finally {
-    sandbox.stop();
+    await sandbox.stop();
   }
 });

@@ -23,11 +23,11 @@ const FAST = Object.freeze({
  */
 async function withSandbox(options, fn) {
   const { client: clientOptions, ...sandboxOptions } = options ?? {};
-  const sandbox = startSandbox(sandboxOptions);
+  const sandbox = await startSandbox(sandboxOptions);
   try {
     return await fn(sandbox, sandbox.client(clientOptions ?? {}));
   } finally {
-    sandbox.stop();
+    await sandbox.stop();
   }
 }
 

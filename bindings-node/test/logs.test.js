@@ -66,7 +66,7 @@ function run(env) {
 }
 
 test('DOLLR_LOG=trace logs every request, and never the client secret, a token or a passcode', async () => {
-  const sandbox = startSandbox({ clientSecret: SECRET, passcode: PASSCODE });
+  const sandbox = await startSandbox({ clientSecret: SECRET, passcode: PASSCODE });
   try {
     const env = {
       ...process.env,
@@ -96,7 +96,7 @@ test('DOLLR_LOG=trace logs every request, and never the client secret, a token o
     assert.match(stderr, /sending execution/, 'the payout execution is logged');
     assert.match(stderr, /status=403|403 Forbidden/, 'the refused passcode is logged');
     assert.match(stderr, /status=401|401 Unauthorized/, 'the refused secret is logged');
-    assert.ok(sandbox.stats().token_requests >= 3, 'tokens were requested');
+    assert.ok((await sandbox.stats()).token_requests >= 3, 'tokens were requested');
 
     for (const [what, secret] of [
       ['the client secret', SECRET],
@@ -112,12 +112,12 @@ test('DOLLR_LOG=trace logs every request, and never the client secret, a token o
     }
     assert.doesNotMatch(stderr, /bearer\s+\S/i, 'no Authorization header value is logged');
   } finally {
-    sandbox.stop();
+    await sandbox.stop();
   }
 });
 
 test('without DOLLR_LOG the addon writes nothing to stderr', async () => {
-  const sandbox = startSandbox({ clientSecret: SECRET, passcode: PASSCODE });
+  const sandbox = await startSandbox({ clientSecret: SECRET, passcode: PASSCODE });
   try {
     const { DOLLR_LOG: _ignored, ...quiet } = process.env;
     const env = {
@@ -139,6 +139,6 @@ test('without DOLLR_LOG the addon writes nothing to stderr', async () => {
     assert.equal(stdout.trim(), 'done');
     assert.equal(stderr, '');
   } finally {
-    sandbox.stop();
+    await sandbox.stop();
   }
 });

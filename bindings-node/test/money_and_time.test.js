@@ -40,14 +40,14 @@ test('a JS number is accepted when its decimal form fits the currency', async ()
 test('a JS number that is not exact for the currency is refused, naming the field', async () => {
   await withSandbox({}, async (sandbox, client) => {
     const invoice = await draftInvoice(client, 'USD');
-    const before = sandbox.stats().requests.by_route['POST /v1/invoices/{id}/items/add'] ?? 0;
+    const before = (await sandbox.stats()).requests.by_route['POST /v1/invoices/{id}/items/add'] ?? 0;
     await assert.rejects(client.invoices.addItem(invoice.id, { name: 'Float', qty: 1, amount: 0.1 + 0.2, currency: 'USD' }), (error) => {
       assert.ok(error instanceof ValidationError);
       assert.equal(error.details[0].field, 'amount');
       assert.match(error.message, /0\.30000000000000004/);
       return true;
     });
-    assert.equal(sandbox.stats().requests.by_route['POST /v1/invoices/{id}/items/add'] ?? 0, before, 'refused before sending');
+    assert.equal((await sandbox.stats()).requests.by_route['POST /v1/invoices/{id}/items/add'] ?? 0, before, 'refused before sending');
     await assert.rejects(
       client.collect({ phone: testNumbers.completes, payerName: 'A', currency: 'RWF', amount: 1000.5, ...FAST }),
       (error) => error instanceof ValidationError && /RWF/.test(error.message),

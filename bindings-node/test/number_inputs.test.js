@@ -30,9 +30,15 @@ const BAD_FACTORS = [...NOT_NUMBERS, ['negative', -1]];
 // A decimal string is the preferred amount and is the core's to judge, so strings are not here.
 const BAD_AMOUNTS = NOT_NUMBERS.filter(([what]) => what !== 'a string');
 
-const sandbox = startSandbox({ settleMs: 20 });
-const client = sandbox.client({ maxRetries: 0 });
-test.after(() => sandbox.stop());
+/** @type {import('dollr-native/testing').Sandbox} */
+let sandbox;
+/** @type {import('dollr-native').Client} */
+let client;
+test.before(async () => {
+  sandbox = await startSandbox({ settleMs: 20 });
+  client = sandbox.client({ maxRetries: 0 });
+});
+test.after(() => sandbox?.stop());
 
 function collectArgs(extra) {
   return { phone: testNumbers.completes, payerName: 'Amara Kamara', currency: 'USD', amount: '1.00', ...FAST, ...extra };
@@ -80,7 +86,7 @@ function refuses(field, what, location = 'body') {
 }
 
 test('every bad number of every argument class is a ValidationError naming the argument, and nothing is sent', async () => {
-  const before = sandbox.stats().requests.total;
+  const before = (await sandbox.stats()).requests.total;
   let checked = 0;
   for (const { field, location, bad, call } of CASES) {
     for (const [what, value] of bad) {
@@ -90,15 +96,15 @@ test('every bad number of every argument class is a ValidationError naming the a
       checked += 1;
     }
   }
-  assert.equal(sandbox.stats().requests.total, before, 'nothing was sent');
+  assert.equal((await sandbox.stats()).requests.total, before, 'nothing was sent');
   assert.ok(checked > 150, `${checked} cases`);
 });
 
 test('NaN in a wait timeout is not "not given": the flow is refused before it starts', async () => {
   // NaN used to become JSON null, which the core reads as "use the default"; the flow then ran.
-  const before = sandbox.stats().executions.created;
+  const before = (await sandbox.stats()).executions.created;
   await assert.rejects(client.collect(collectArgs({ waitTimeoutMs: NaN })), refuses('waitTimeoutMs', 'NaN'));
-  assert.equal(sandbox.stats().executions.created, before);
+  assert.equal((await sandbox.stats()).executions.created, before);
 });
 
 test('an amount of NaN is reported against `amount`, not `items`', async () => {
@@ -148,19 +154,21 @@ test('client options: a bad timeoutMs or maxRetries throws a ValidationError nam
   assert.equal(new Client({ ...base, timeoutMs: 5000, maxRetries: 0 }).baseUrl, sandbox.url);
 });
 
-test('sandbox options and controls: bad numbers are ValidationErrors naming them', () => {
+test('sandbox options and controls: bad numbers are ValidationErrors naming them', async () => {
+  const before = (await sandbox.stats()).requests.total;
   for (const [what, value] of BAD_COUNTS) {
-    assert.throws(() => startSandbox({ settleMs: value }), refuses('settleMs', what));
-    assert.throws(() => sandbox.advanceClock(value), refuses('ms', what));
+    await assert.rejects(startSandbox({ settleMs: value }), refuses('settleMs', what));
+    await assert.rejects(sandbox.advanceClock(value), refuses('ms', what));
   }
   for (const [what, value] of BAD_AMOUNTS) {
-    assert.throws(() => startSandbox({ wallets: { USD: value } }), refuses('wallets.USD', what));
-    assert.throws(() => sandbox.setWalletBalance('USD', value), refuses('balance', what));
+    await assert.rejects(startSandbox({ wallets: { USD: value } }), refuses('wallets.USD', what));
+    await assert.rejects(sandbox.setWalletBalance('USD', value), refuses('balance', what));
   }
+  assert.equal((await sandbox.stats()).requests.total, before, 'nothing was sent');
 });
 
 test('cyclic arguments are a ValidationError naming where the cycle is, not a RangeError', async () => {
-  const before = sandbox.stats().requests.total;
+  const before = (await sandbox.stats()).requests.total;
   const looped = { name: 'a', qty: 1, amount: '1.00' };
   looped.self = looped;
   await assert.rejects(client.collect(collectArgs({ amount: undefined, items: [looped] })), refuses('items.0.self', 'cyclic'));
@@ -190,7 +198,7 @@ test('cyclic arguments are a ValidationError naming where the cycle is, not a Ra
     assert.match(error.details[0].field, /^nested(\.next)+$/);
     return true;
   });
-  assert.equal(sandbox.stats().requests.total, before, 'nothing was sent');
+  assert.equal((await sandbox.stats()).requests.total, before, 'nothing was sent');
 });
 
 test('a value shared by two arguments is not a cycle', async () => {

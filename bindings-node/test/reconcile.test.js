@@ -21,11 +21,11 @@ const POLICY = { initialBackoffMs: 10, maxBackoffMs: 50, maxAttempts: 2, maxStat
 test('lost answers, a restart, then reconcile: every journal entry resolved, no payment twice', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dollr-node-reconcile-'));
   const journal = path.join(dir, 'journal.sqlite');
-  const sandbox = startSandbox({ settleMs: 20 });
+  const sandbox = await startSandbox({ settleMs: 20 });
   try {
     // Every execution POST is committed and its answer dropped; every status lookup fails: the
     // SDK cannot learn the outcome, so each call must end ambiguous, never paying again.
-    sandbox.setFaults({
+    await sandbox.setFaults({
       rules: [
         { kind: 'drop_response', scope: 'executions' },
         { kind: 'error', status: 503, scope: 'status' },
@@ -52,15 +52,18 @@ test('lost answers, a restart, then reconcile: every journal entry resolved, no 
     }
     assert.equal(expected.size, calls.length, 'one reference id per call');
 
-    const faulted = sandbox.stats();
+    const faulted = await sandbox.stats();
     assert.equal(faulted.executions.created, calls.length, 'each execution landed once, though no answer came back');
     assert.ok(faulted.faults.drop_response >= calls.length, 'answers were lost');
     assert.equal(faulted.duplicate_payments, 0);
 
     // The API recovers; each execution settles on the sandbox by itself.
-    sandbox.clearFaults();
+    await sandbox.clearFaults();
     await eventually(
-      () => [...expected.keys()].every((id) => sandbox.stats().executions.by_reference_id[id]?.status === 'COMPLETED'),
+      async () => {
+        const { executions } = await sandbox.stats();
+        return [...expected.keys()].every((id) => executions.by_reference_id[id]?.status === 'COMPLETED');
+      },
       { what: 'every execution to complete on the sandbox' },
     );
 
@@ -87,13 +90,13 @@ test('lost answers, a restart, then reconcile: every journal entry resolved, no 
     assert.equal(again.completed, 0);
 
     // Nothing was paid twice, and reconcile re-sent nothing.
-    const stats = sandbox.stats();
+    const stats = await sandbox.stats();
     assert.equal(stats.duplicate_payments, 0);
     assert.equal(stats.executions.created, calls.length);
     assert.equal(stats.executions.posts, faulted.executions.posts, 'reconcile looked the executions up; it POSTed none');
     for (const id of expected.keys()) assert.equal(stats.executions.by_reference_id[id].created, true);
   } finally {
-    sandbox.stop();
+    await sandbox.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -25,12 +25,18 @@ native.NativeClient.prototype.call = function recordingCall(operation, ...rest) 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
-const sandbox = startSandbox({ settleMs: 20 });
-const client = sandbox.client();
+/** @type {import('dollr-native/testing').Sandbox} */
+let sandbox;
+/** @type {import('dollr-native').Client} */
+let client;
 const device = { clientIp: '127.0.0.1', name: 'tests', platform: 'linux', type: 'SERVER', userAgent: 'node --test' };
 const state = {};
 
-test.after(() => sandbox.stop());
+test.before(async () => {
+  sandbox = await startSandbox({ settleMs: 20 });
+  client = sandbox.client();
+});
+test.after(() => sandbox?.stop());
 
 test('auth.obtainToken returns the token as a Secret', async () => {
   const token = await client.auth.obtainToken();
@@ -206,7 +212,7 @@ test('payouts step by step: payout account, session, execution with the passcode
 });
 
 test('transfers and refunds step by step', async () => {
-  const wallet = sandbox.wallets().find((w) => w.currency === 'USD');
+  const wallet = (await sandbox.wallets()).find((w) => w.currency === 'USD');
   const expiresAt = new Date(Date.now() + 10 * 60_000);
   const session = await client.sessions.transfer({ amount: '2.00', currency: 'USD', expiresAt, fromWalletId: wallet.id, toCounterpartyId: state.counterparty.id });
   const transferRef = randomUUID();
@@ -214,7 +220,7 @@ test('transfers and refunds step by step', async () => {
   assert.equal((await client.status.wait(transferRef, { operation: 'TRANSFER', timeoutMs: 10_000, initialIntervalMs: 10 })).execution.status, 'COMPLETED');
   assert.equal((await client.status.transfer(transferRef)).payeeAmount, '2.00');
 
-  const intent = sandbox.paymentIntents().find((i) => i.reference_id === state.collection.referenceId);
+  const intent = (await sandbox.paymentIntents()).find((i) => i.reference_id === state.collection.referenceId);
   const refundSession = await client.sessions.refund({ amount: '1.00', expiresAt: expiresAt.toISOString(), originalPaymentIntentId: intent.id, reason: 'one item' });
   const refundRef = randomUUID();
   await client.executions.refund({ referenceId: refundRef, sessionId: refundSession.id });
@@ -251,11 +257,11 @@ test('flows: collect, payout, transfer, refund with their events', async () => {
   assert.equal(paid.execution.status, 'COMPLETED');
   assert.equal(paid.execution.payeeAmount, '3.00');
 
-  const wallet = sandbox.wallets().find((w) => w.currency === 'USD');
+  const wallet = (await sandbox.wallets()).find((w) => w.currency === 'USD');
   const moved = await client.transfer({ fromWalletId: wallet.id, toCounterpartyId: state.counterparty.id, amount: '1.50', currency: 'USD', ...FAST });
   assert.equal(moved.execution.status, 'COMPLETED');
 
-  const intent = sandbox.paymentIntents().find((i) => i.reference_id === collected.referenceId);
+  const intent = (await sandbox.paymentIntents()).find((i) => i.reference_id === collected.referenceId);
   const refunded = await client.refund({ originalPaymentIntentId: intent.id, amount: '100.00', reason: 'spoiled', ...FAST });
   assert.equal(refunded.execution.status, 'COMPLETED');
 });
@@ -278,8 +284,8 @@ test('flows: reconcile (the one execution nobody waited for, then nothing) and f
   // it is the journal's one unresolved intent. Once the sandbox has settled it, reconcile must
   // report exactly it, by its reference id, with the sandbox's final status.
   const { referenceId } = state.cardCollection;
-  const final = await eventually(() => {
-    const status = sandbox.stats().executions.by_reference_id[referenceId]?.status;
+  const final = await eventually(async () => {
+    const status = (await sandbox.stats()).executions.by_reference_id[referenceId]?.status;
     return ['COMPLETED', 'FAILED'].includes(status) && status;
   }, { what: 'the card collection to settle' });
   const report = await client.reconcile();

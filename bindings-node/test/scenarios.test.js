@@ -273,7 +273,7 @@ async function runFlow(scenario, sandbox, client) {
       break;
     }
     case 'transfer': {
-      const wallet = sandbox.wallets().find((w) => w.currency === input.from_wallet_currency);
+      const wallet = (await sandbox.wallets()).find((w) => w.currency === input.from_wallet_currency);
       assert.ok(wallet, `no ${input.from_wallet_currency} wallet in the sandbox`);
       const party = await client.parties.create({ fullname: input.to_name, phone: input.to_phone });
       const counterparty = await client.counterparties.create({ relationshipType: 'BENEFICIARY', partyId: party.id });
@@ -292,7 +292,7 @@ async function runFlow(scenario, sandbox, client) {
     case 'refund': {
       const original = await client.collect(collectArgs(input.original, false, options));
       assert.equal(original.execution.status, 'COMPLETED', 'the original collection must complete');
-      const intent = sandbox.paymentIntents().find((i) => i.reference_id === original.referenceId);
+      const intent = (await sandbox.paymentIntents()).find((i) => i.reference_id === original.referenceId);
       assert.ok(intent, 'the original collection has no payment intent in the sandbox');
       const outcome = await attempt(() =>
         client.refund({ originalPaymentIntentId: intent.id, amount: money(input.amount, 'amount'), reason: input.reason, ...options }),
@@ -322,7 +322,7 @@ function same(problems, what, expected, actual) {
 
 async function checkExpectations(scenario, sandbox, client, observed) {
   const expect = scenario.expect;
-  const stats = sandbox.stats();
+  const stats = await sandbox.stats();
   const problems = [];
 
   // Invariants of every scenario.

@@ -14,6 +14,7 @@ import {
   type Decimal,
 } from 'dollr-native';
 import { startSandbox, type Sandbox } from 'dollr-native/testing';
+import * as companion from 'dollr-native-testing';
 
 async function typed(client: Client, sandbox: Sandbox): Promise<Decimal> {
   const party = await client.parties.create({ fullname: 'Musu Doe', phone: testNumbers.completes, countryCode: 'LR' });
@@ -60,9 +61,27 @@ async function typed(client: Client, sandbox: Sandbox): Promise<Decimal> {
   }
   void method;
   void done;
-  sandbox.setFaults({ rules: [{ kind: 'drop_response', scope: 'executions', count: 1 }] });
+  await sandbox.setFaults({ rules: [{ kind: 'drop_response', scope: 'executions', count: 1 }] });
+  const created: number = (await sandbox.stats()).executions.created;
+  const status: string = await sandbox.advance(outcome.referenceId, { toFinal: true });
+  const balance: string | undefined = (await sandbox.wallets())[0]?.balance;
+  // @ts-expect-error: control calls are asynchronous (the sandbox is a child process)
+  const notYet: string = sandbox.advance(outcome.referenceId);
+  void notYet;
+  void [created, status, balance];
   return execution.payeeAmount;
 }
 
-const sandbox = startSandbox({ settleMs: 20 });
-void typed(sandbox.client(), sandbox).finally(() => sandbox.stop());
+// The companion package and `dollr-native/testing` are one module.
+const start: typeof companion.startSandbox = startSandbox;
+const sandbox: Sandbox = await start({ settleMs: 20, wallets: { USD: '5.00' } });
+try {
+  await typed(sandbox.client({ maxRetries: 0 }), sandbox);
+} finally {
+  await sandbox.stop();
+}
+{
+  // `await using` stops it at the end of the block.
+  await using scoped = await startSandbox();
+  void scoped.url;
+}
