@@ -417,9 +417,9 @@ class TestSandbox private constructor(
             bundled?.let { return it }
             onPath()?.let { return it }
             throw internal(
-                "no dollr sandbox binary: add the test dependency app.heydollr:dollr-testing " +
-                    "(it carries one for linux-x86-64; this platform is ${Platform.RESOURCE_PREFIX}), " +
-                    "put `dollr` on PATH, or set $BINARY_ENV to its path",
+                "no dollr sandbox binary for ${Platform.RESOURCE_PREFIX}: add the test dependency " +
+                    "app.heydollr:dollr-testing (its jar carries the binary for linux-x86-64), put `dollr` " +
+                    "on PATH, or set $BINARY_ENV to its path",
             )
         }
 
