@@ -128,10 +128,12 @@ dist-kotlin: dist-tools maven
 	done
 	$(MVN_ENV) $(KOTLIN_CONSUMER_MVN) org.apache.maven.plugins:maven-dependency-plugin:3.8.1:go-offline
 
-# Our artifacts from $(DIST_DIR) only (installed again from there, so that nothing left in a module's
-# target/ is what the consumer gets), then the consumer project in a fresh temporary copy: its
-# JUnit test runs a collect and a payout on TestSandbox and checks the production library.
+# The README's Maven block is the consumer's. Our artifacts from $(DIST_DIR) only (installed again
+# from there, so that nothing left in a module's target/ is what the consumer gets), then the
+# consumer project in a fresh temporary copy: its JUnit test runs a collect and a payout on
+# TestSandbox and checks the production library.
 check-dist-kotlin: maven
+	$(PYTHON) $(KOTLIN_CONSUMER)/readme_pom.py
 	@start=$$(date +%s); \
 	for artifact in dollr-parent dollr dollr-testing; do \
 		file=$(DIST_DIR)/$$artifact-$(KOTLIN_VERSION).jar; [ -f $$file ] || file=$(DIST_DIR)/$$artifact-$(KOTLIN_VERSION).pom; \
@@ -139,7 +141,7 @@ check-dist-kotlin: maven
 			-Dfile=$$file -DpomFile=$(DIST_DIR)/$$artifact-$(KOTLIN_VERSION).pom; \
 	done; \
 	work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
-	cp -r $(KOTLIN_CONSUMER)/. $$work/; \
+	cp -r $(KOTLIN_CONSUMER)/pom.xml $(KOTLIN_CONSUMER)/src $$work/; \
 	$(MVN_ENV) packaging/without_rust.py $(MVN) -o -B -q -Dstyle.color=never -f $$work/pom.xml test; \
 	cat $$work/target/surefire-reports/*.txt | awk '/^Tests run:/ { gsub(",", ""); run += $$3; failed += $$5 + $$7 } \
 		END { printf "check-dist-kotlin: %d consumer tests passed, %d failed", run - failed, failed }'; \

@@ -37,9 +37,9 @@ final class ServerTokens: AccessTokenProvider, @unchecked Sendable {
 
 final class ReadmeTests: XCTestCase {
     func testTheReadmeExampleRunsOnTheSandbox() async throws {
-        let sandbox = try TestSandbox.start()
+        let sandbox = try TestSandbox.start()             // stops when released, or with stop()
         defer { sandbox.stop() }
-        myBackend.source = try sandbox.client()
+        myBackend.source = try sandbox.client()           // a client with the sandbox's URL and credentials
         let baseUrl = sandbox.url()
         let first = try await sandbox.client().collect(
             request: {
