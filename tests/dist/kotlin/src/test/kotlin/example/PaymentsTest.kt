@@ -38,19 +38,19 @@ class PaymentsTest {
             val children = ProcessHandle.current().children().toList().map { it.info().command().orElse("") }
             assertTrue(children.any { it.endsWith("/dollr") && "dollr-sandbox-" in it }, "sandbox processes: $children")
 
-            val before = sandbox.usdBalance()
             sandbox.client().use { client ->
                 val payments = Payments(client)
                 val collected = payments.collect("231771234567", BigDecimal("25.00"), "USD")
                 assertEquals(ExecutionStatus.Completed, collected.execution.status)
                 assertEquals(BigDecimal("25.00"), collected.totalAmount)
 
+                val before = sandbox.usdBalance()
                 val paid = payments.payout("231771234567", BigDecimal("10.00"), "USD", sandbox.passcode(), "231779999999")
                 assertEquals(ExecutionStatus.Completed, paid.execution.status)
                 assertEquals(BigDecimal("10.00"), paid.execution.payeeAmount)
 
                 // The sandbox's own counters: two executions, none paid twice; the payout debited
-                // the merchant's wallet by what it cost.
+                // the merchant's wallet (which the collection credited) by what it cost.
                 val stats = sandbox.statsJson()
                 assertEquals(2L, stats["executions"]!!.jsonObject["created"]!!.jsonPrimitive.long, "$stats")
                 assertEquals(0L, stats["duplicate_payments"]!!.jsonPrimitive.long, "$stats")
