@@ -15,8 +15,9 @@
 //! * **This crate** (the `dollr` component) adds what the core cannot derive: the client and its
 //!   resources as objects with `async` methods, the one error enum ([`DollrError`]), the foreign
 //!   traits (token provider, transition listener), the cancellable [`WaitHandle`],
-//!   the few uniffi-facing types a Rust callback or a non-FFI type forced (see each module), and
-//!   [`TestSandbox`] (the in-process sandbox for tests).
+//!   and the few uniffi-facing types a Rust callback or a non-FFI type forced (see each module).
+//!   No sandbox: tests run the `dollr` binary (`dollr sandbox`) through the hand-written
+//!   `TestSandbox` of the Kotlin `dollr-testing` artifact and the Swift `DollrTesting` product.
 //!
 //! Every `async` export runs on the binding's one tokio runtime ([`runtime`]), is declared with
 //! `async_runtime = "tokio"` (a test enforces it), and turns a panic into
@@ -40,7 +41,6 @@ pub mod resource_methods;
 #[rustfmt::skip]
 pub mod resources;
 pub mod runtime;
-pub mod sandbox;
 pub mod wait;
 
 pub use auth::{AccessTokenProvider, ProvidedToken};
@@ -48,5 +48,4 @@ pub use client::DollrClient;
 pub use dollr_core::bridge::ClientOptions;
 pub use error::DollrError;
 pub use reconcile::{ReconcileEntry, ReconcileReport};
-pub use sandbox::TestSandbox;
 pub use wait::{TransitionListener, WaitHandle, WaitOptions};

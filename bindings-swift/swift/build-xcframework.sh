@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds DollrFFI.xcframework on macOS: libdollr_ffi (release, static) for each Apple platform,
+# Builds DollrFFI.xcframework on macOS: libdollr_ffi (release, static; the production library, no
+# sandbox: DollrTesting runs the `dollr` binary) for each Apple platform,
 # with the generated headers and modulemap from Headers/ (the `DollrFFI` clang module that
 # Sources/Dollr/*.swift import).
 #

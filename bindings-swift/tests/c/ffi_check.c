@@ -7,12 +7,13 @@
 //   1. the contract versions and EVERY checksum the committed Swift sources expect
 //      (checksums.inc is extracted from Dollr.swift / DollrCore.swift by `make test-c-abi`);
 //   2. synchronous exports with strings in and out, and a record with an exact decimal;
-//   3. an in-process sandbox, a client, and async calls through the rust-future API
-//      (poll with a continuation callback, complete, free), a success and a typed error;
+//   3. a client of the sandbox run.sh started (`dollr sandbox`), and async calls through the
+//      rust-future API (poll with a continuation callback, complete, free), a success and a
+//      typed error;
 //   4. panics: a caught one is the `Internal` error variant, an unguarded one uniffi's
 //      "unexpected error" status, and the process goes on.
 //
-// usage: ffi_check   (exit status 0 when every check passed)
+// usage: ffi_check SANDBOX_URL CLIENT_ID CLIENT_SECRET   (exit status 0 when every check passed)
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -195,7 +196,12 @@ static RustBuffer await_buffer(uint64_t future, RustCallStatus *status) {
     return result;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: ffi_check SANDBOX_URL CLIENT_ID CLIENT_SECRET\n");
+        return 2;
+    }
+    const char *sandbox_url = argv[1], *client_id = argv[2], *client_secret = argv[3];
     fprintf(stderr, "C ABI check of the Swift package (DollrFFI headers + libdollr_ffi)\n");
 
     // 1. Contract versions and checksums.
@@ -237,29 +243,25 @@ int main(void) {
           "collect_request(...) = CollectRequest{items: [%s x%lld @ %s]} (exact decimal text)", name, (long long)qty,
           amount);
 
-    // 3. A sandbox, a client, and async calls through the rust-future API.
-    struct writer options = {{0}, 0};
-    for (int i = 0; i < 2; i++) put_u8(&options, 0);  // settle_ms, verified: None
-    put_i32(&options, 0);                               // wallets: {}
-    for (int i = 0; i < 2; i++) put_u8(&options, 0);  // faults_json, token_ttl_seconds: None
+    // 3. A client of the sandbox, and async calls through the rust-future API.
+    struct writer client_options = {{0}, 0};
+    put_u8(&client_options, 0);                              // client_id: None (an argument)
+    put_u8(&client_options, 0);                              // client_secret: None (an argument)
+    put_u8(&client_options, 1);                              // base_url: Some(the sandbox)
+    put_str(&client_options, sandbox_url);
+    for (int i = 0; i < 8; i++) put_u8(&client_options, 0);  // timeouts, retries, journal, CA: None
+    put_u8(&client_options, 1);                              // ignore_env: true
     status = (RustCallStatus){0};
-    uint64_t sandbox = uniffi_dollr_ffi_fn_constructor_testsandbox_start(record_arg(&options), &status);
-    check(status.code == 0 && sandbox != 0, "TestSandbox.start()");
+    uint64_t client = uniffi_dollr_ffi_fn_constructor_dollrclient_new(
+        string_arg(client_id), string_arg(client_secret), record_arg(&client_options), &status);
+    check(status.code == 0 && client != 0, "DollrClient(id, secret, ClientOptions(baseUrl = %s))", sandbox_url);
     if (status.code != 0) return 1;
 
     status = (RustCallStatus){0};
-    RustBuffer url = uniffi_dollr_ffi_fn_method_testsandbox_url(uniffi_dollr_ffi_fn_clone_testsandbox(sandbox, &status), &status);
-    buffer_str(url, text, sizeof text);
-    free_buffer(url);
-    check(status.code == 0 && strncmp(text, "http://127.0.0.1:", 17) == 0, "sandbox.url() = %s", text);
-
-    struct writer client_options = {{0}, 0};
-    for (int i = 0; i < 11; i++) put_u8(&client_options, 0); // eleven optional fields: None
-    put_u8(&client_options, 0);                              // ignore_env: false
-    status = (RustCallStatus){0};
-    uint64_t client = uniffi_dollr_ffi_fn_method_testsandbox_client(
-        uniffi_dollr_ffi_fn_clone_testsandbox(sandbox, &status), record_arg(&client_options), &status);
-    check(status.code == 0 && client != 0, "sandbox.client()");
+    RustBuffer base_url = uniffi_dollr_ffi_fn_method_dollrclient_base_url(uniffi_dollr_ffi_fn_clone_dollrclient(client, &status), &status);
+    buffer_str(base_url, text, sizeof text);
+    free_buffer(base_url);
+    check(status.code == 0 && strcmp(text, sandbox_url) == 0, "client.baseUrl() = %s", text);
 
     status = (RustCallStatus){0};
     uint64_t parties = uniffi_dollr_ffi_fn_method_dollrclient_parties(uniffi_dollr_ffi_fn_clone_dollrclient(client, &status), &status);
@@ -313,13 +315,11 @@ int main(void) {
     check(status.code == 2 && strstr(text, "unguarded boom from C") != NULL,
           "an unguarded panic is uniffi's unexpected-error status: \"%s\"", text);
 
-    // Clean up: release the objects (as Swift's deinit does) and stop the sandbox.
+    // Clean up: release the objects (as Swift's deinit does); run.sh stops the sandbox.
     status = (RustCallStatus){0};
     uniffi_dollr_ffi_fn_free_parties(parties, &status);
     uniffi_dollr_ffi_fn_free_dollrclient(client, &status);
-    uniffi_dollr_ffi_fn_method_testsandbox_stop(uniffi_dollr_ffi_fn_clone_testsandbox(sandbox, &status), &status);
-    uniffi_dollr_ffi_fn_free_testsandbox(sandbox, &status);
-    check(status.code == 0, "objects released, sandbox stopped");
+    check(status.code == 0, "objects released");
 
     fprintf(stderr, failures == 0 ? "C ABI check passed\n" : "C ABI check: %d failure(s)\n", failures);
     return failures == 0 ? 0 : 1;

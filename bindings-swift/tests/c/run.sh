@@ -2,6 +2,8 @@
 # Builds and runs the C ABI check (ffi_check.c) against the committed headers in swift/Headers and
 # the built library in LIBDIR. The expected checksums and contract version are read from the
 # committed Swift sources, so the check also proves that the Swift package matches the library.
+# The program's client talks to a sandbox this script starts: the `dollr` binary named by
+# DOLLR_SANDBOX_BINARY (`make test-c-abi` sets it), stopped when this script ends (its stdin closes).
 #
 # usage: run.sh LIBDIR
 set -euo pipefail
@@ -9,7 +11,23 @@ libdir=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")/../.." && pwd)
 swift=$here/swift
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+sandbox_pid=
+stop_sandbox() {
+  [ -n "$sandbox_pid" ] || return 0
+  # Closing its stdin stops it (--exit-when-stdin-closes); a kill if it has not within 10 s.
+  exec 3>&- 4<&-
+  for _ in $(seq 1 200); do kill -0 "$sandbox_pid" 2>/dev/null || break; sleep 0.05; done
+  kill -9 "$sandbox_pid" 2>/dev/null || true
+  wait "$sandbox_pid" 2>/dev/null || true
+  sandbox_pid=
+}
+trap 'stop_sandbox; rm -rf "$work"' EXIT
+
+binary=${DOLLR_SANDBOX_BINARY:-}
+[ -n "$binary" ] && [ -x "$binary" ] || {
+  echo "run.sh: DOLLR_SANDBOX_BINARY must name the dollr binary (got '${binary}'; make test-c-abi sets it)" >&2
+  exit 1
+}
 
 sed -n 's/.*if (\(uniffi_[a-z0-9_]*_checksum_[a-z0-9_]*\)() != \([0-9]*\)) {.*/    {"\1", \1, \2},/p' \
   "$swift/Sources/Dollr/Dollr.swift" "$swift/Sources/Dollr/DollrCore.swift" > "$work/checksums.inc"
@@ -23,4 +41,21 @@ command -v "$cc" >/dev/null || { echo "a C compiler is required for the Swift AB
   -DCONTRACT_VERSION="$contract" -DSDK_VERSION="\"$version\"" \
   -I "$swift/Headers" -I "$work" "$here/tests/c/ffi_check.c" -o "$work/ffi_check" \
   -L "$libdir" -ldollr_ffi -lpthread -lm -ldl
-LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" DYLD_LIBRARY_PATH="$libdir" RUST_BACKTRACE=0 "$work/ffi_check"
+
+# The sandbox: stdin and stdout are pipes held by this script (fds 3 and 4); its first line is
+# `listening on http://127.0.0.1:PORT` (30 s deadline: the machine may be busy).
+client_id=c-abi-client client_secret=c-abi-secret
+mkfifo "$work/in" "$work/out"
+"$binary" sandbox --port 0 --exit-when-stdin-closes --seed 7 --settle-ms 20 \
+  --client-id "$client_id" --client-secret "$client_secret" <"$work/in" >"$work/out" 2>"$work/sandbox.err" &
+sandbox_pid=$!
+exec 3>"$work/in" 4<"$work/out"
+if ! read -r -t 30 line <&4 || [[ $line != "listening on http://127.0.0.1:"* ]]; then
+  echo "run.sh: the sandbox did not start: ${line:-no address within 30 s}" >&2
+  cat "$work/sandbox.err" >&2
+  exit 1
+fi
+url=${line#listening on }
+
+LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" DYLD_LIBRARY_PATH="$libdir" RUST_BACKTRACE=0 \
+  "$work/ffi_check" "$url" "$client_id" "$client_secret"

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 import Dollr
+import DollrTesting
 
 /// A small suite for macOS (`swift test`, run by .github/workflows/swift.yml): the same library
 /// the Kotlin suite tests in depth, seen through the generated Swift API.
@@ -28,7 +29,7 @@ final class DollrTests: XCTestCase {
         XCTAssertEqual(token.code.reveal(), "987654")
     }
 
-    func testACollectionCompletesOnTheInProcessSandbox() async throws {
+    func testACollectionCompletesOnTheSandbox() async throws {
         let sandbox = try TestSandbox.start()
         defer { sandbox.stop() }
         let client = try sandbox.client()
@@ -100,6 +101,33 @@ final class DollrTests: XCTestCase {
             return XCTFail("\(outcome)")
         }
         XCTAssertEqual(referenceId, started.referenceId)
+    }
+
+    func testTheSandboxHelperControlsItsChildAndNamesRefusedInput() async throws {
+        let sandbox = try TestSandbox.start(options: SandboxOptions(wallets: ["LRD": Decimal(string: "12.50")!]))
+        XCTAssertEqual(sandbox.description, "TestSandbox(url=\(sandbox.url()), clientId=\(sandbox.clientId()))")
+        XCTAssertFalse(sandbox.description.contains(sandbox.clientSecret()))
+        XCTAssertTrue(try sandbox.wallets().contains("\"LRD\""))
+
+        // Refused input is a Validation error naming the field, as the SDK's own errors do.
+        XCTAssertThrowsError(try sandbox.setWalletBalance(currency: "EUR", balance: 1)) { error in
+            XCTAssertEqual((error as? DollrError)?.field, "currency")
+        }
+        XCTAssertThrowsError(try sandbox.advance(referenceId: "no-such-reference")) { error in
+            XCTAssertEqual((error as? DollrError)?.field, "referenceId")
+        }
+        XCTAssertThrowsError(try TestSandbox.start(options: SandboxOptions(wallets: ["EUR": 1]))) { error in
+            XCTAssertEqual((error as? DollrError)?.field, "wallets")
+        }
+
+        // What iOS tests do: attach to a running sandbox; its stop() leaves that sandbox running.
+        let attached = try TestSandbox(attachingTo: sandbox.url())
+        XCTAssertEqual(attached.passcode(), sandbox.passcode())
+        attached.stop()
+        XCTAssertTrue(try sandbox.stats().contains("\"requests\""))
+
+        sandbox.stop()
+        XCTAssertThrowsError(try sandbox.stats(), "nothing answers once the sandbox stopped")
     }
 
     func testOneVersionForEveryPackage() {

@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 
 import Dollr
+import DollrTesting
 
-// The Swift code of bindings-swift/README.md, run against the in-process sandbox by `swift test`
+// The Swift code of bindings-swift/README.md, run against TestSandbox (the `dollr` binary) by `swift test`
 // (macOS, .github/workflows/swift.yml). tests/docs/run_code_blocks.py fails `make test` when a
 // README block is not found here verbatim. Only the names the README leaves to the reader (your
 // backend, the ids you hold) are defined around the blocks.
@@ -35,10 +36,10 @@ final class ServerTokens: AccessTokenProvider, @unchecked Sendable {
 }
 
 final class ReadmeTests: XCTestCase {
-    func testTheReadmeExampleRunsOnTheInProcessSandbox() async throws {
-        let sandbox = try TestSandbox.start()
+    func testTheReadmeExampleRunsOnTheSandbox() async throws {
+        let sandbox = try TestSandbox.start()             // stops when released, or with stop()
         defer { sandbox.stop() }
-        myBackend.source = try sandbox.client()
+        myBackend.source = try sandbox.client()           // a client with the sandbox's URL and credentials
         let baseUrl = sandbox.url()
         let first = try await sandbox.client().collect(
             request: {

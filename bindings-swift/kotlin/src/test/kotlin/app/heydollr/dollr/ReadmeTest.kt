@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
-// The Kotlin code of README.md and bindings-swift/README.md, run against the in-process sandbox.
+// The Kotlin code of README.md and bindings-swift/README.md, run against TestSandbox.
 // tests/docs/run_code_blocks.py fails when a README block is not found here verbatim, so what the
 // READMEs show is what this file compiles and runs. Only the names the READMEs leave to the
 // reader (credentials, your backend, what you do with a receipt) are defined around them.
@@ -97,6 +97,18 @@ class ReadmeTest {
             assertEquals(0L, stats.long("duplicate_payments"))
             assertEquals(2L, stats.long("executions", "created"), "the collection and the payout")
             listOf(client, appClient, tokenSource).forEach { it.close() }
+        }
+    }
+
+    @Test
+    fun `the Kotlin README's TestSandbox example runs`(): Unit = runBlocking {
+        TestSandbox.start(SandboxOptions(settleMs = 20uL)).use { sandbox ->   // stopped at the end of the block
+            sandbox.client().use { client ->                                  // the sandbox's URL and credentials
+                val outcome = client.collect(collectRequest("231771234567", BigDecimal("25.00"), "USD").copy(payerName = "Amara Kamara"))
+                assertEquals(ExecutionStatus.Completed, outcome.execution.status)
+            }
+            sandbox.setFaults("""{"rules":[{"kind":"error","status":503,"scope":"v1","count":1}]}""")   // the next call gets a 503
+            println(sandbox.stats())                                          // its counters, as JSON
         }
     }
 }
