@@ -88,8 +88,10 @@ pub struct ClientOptions {
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub max_retry_after: Option<Duration>,
-    /// A SQLite file for the execution journal (created if missing), so exactly-once survives
-    /// crashes and restarts; default: in memory.
+    /// The execution journal: a SQLite file (created if missing), so exactly-once survives
+    /// crashes and restarts, or a `postgresql://` URL, so it holds across many app instances
+    /// sharing one database (leases; options `schema`, `table_prefix`, `lease_ms`, `pool_size`);
+    /// default: in memory (or `DOLLR_JOURNAL`).
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub journal: Option<String>,
@@ -176,7 +178,7 @@ impl ClientOptions {
             builder = builder.max_retries(max_retries);
         }
         if let Some(journal) = journal {
-            builder = builder.journal_path(journal);
+            builder = builder.journal_url(journal);
         }
         if let Some(pem) = extra_root_ca_pem {
             builder = builder.extra_root_ca_pem(pem.into_bytes());
