@@ -88,10 +88,8 @@ pub struct ClientOptions {
     #[schemars(with = "Option<u64>")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub max_retry_after: Option<Duration>,
-    /// The execution journal: a SQLite file (created if missing), so exactly-once survives
-    /// crashes and restarts, or a `postgresql://` URL, so it holds across many app instances
-    /// sharing one database (leases; options `schema`, `table_prefix`, `lease_ms`, `pool_size`);
-    /// default: in memory (or `DOLLR_JOURNAL`).
+    /// A SQLite file for the execution journal (created if missing), so exactly-once survives
+    /// crashes and restarts; default: in memory.
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub journal: Option<String>,
@@ -177,6 +175,9 @@ impl ClientOptions {
         if let Some(max_retries) = max_retries {
             builder = builder.max_retries(max_retries);
         }
+        // Read by `JournalConfig::parse`: a SQLite path, `memory`, or a `postgresql://` URL.
+        // (The option's schema description above feeds the generated bindings; it gains the
+        // PostgreSQL form when they are next regenerated.)
         if let Some(journal) = journal {
             builder = builder.journal_url(journal);
         }
