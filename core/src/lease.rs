@@ -104,11 +104,15 @@ pub(crate) async fn while_held<F: Future>(
             }
         }
     };
-    futures::pin_mut!(work);
-    futures::pin_mut!(renew);
-    let output = match select(work, renew).await {
-        Either::Left((output, _)) => output,
-        Either::Right(((), work)) => work.await,
+    // The renewer is dropped (with any journal transaction it has open, which rolls back) before
+    // the release below: left paused mid-renewal, its row lock would block the release forever.
+    let output = {
+        futures::pin_mut!(work);
+        futures::pin_mut!(renew);
+        match select(work, renew).await {
+            Either::Left((output, _)) => output,
+            Either::Right(((), work)) => work.await,
+        }
     };
     if let Some(generation) = held.generation() {
         if let Err(error) = journal

@@ -215,3 +215,45 @@ async fn the_journal_url_is_checked_and_its_password_never_shown() {
     assert_eq!(error.kind(), ErrorKind::Internal);
     assert!(!error.to_string().contains(secret), "{error}");
 }
+
+/// Calls end while their lease renewal is mid-transaction (leases of 60 ms are renewed every
+/// 20 ms): the renewal must be dropped — its transaction rolled back — before the call gives the
+/// lease back, or the release waits forever for the renewal's row lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_ending_during_a_lease_renewal_never_hang() {
+    use execution_support::{fast_policy, FakeApi, BASE_URL};
+    use futures::StreamExt;
+    let config =
+        JournalConfig::parse(&url_with(&format!("schema={}&pool_size=4", fresh_schema()))).unwrap();
+    let fake = FakeApi::new();
+    fake.set_new_script(&["COMPLETED"]);
+    let client = Client::builder()
+        .ignore_env()
+        .base_url(BASE_URL)
+        .client_id("test-client")
+        .client_secret("test-secret")
+        .transport(Arc::new(fake.clone()))
+        .journal(config)
+        .journal_lease(std::time::Duration::from_millis(60))
+        .build()
+        .unwrap();
+    let calls = futures::stream::iter(0..300)
+        .map(|_| {
+            let client = client.clone();
+            async move {
+                let request = dollr_core::models::TransferExecutionRequest::new(77);
+                client
+                    .executions()
+                    .with_policy(fast_policy())
+                    .transfer(&request)
+                    .await
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>();
+    let results = tokio::time::timeout(std::time::Duration::from_secs(60), calls)
+        .await
+        .expect("every call ends (none stuck behind a paused renewal's row lock)");
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(fake.execution_posts().len(), 300);
+}
