@@ -95,7 +95,9 @@ def reconciler(base_url: str, journal: str) -> None:
     with _client(base_url, journal) as client:
         deadline = time.monotonic() + 120
         while True:
-            report = client.reconcile(resubmit=True, execute_policy={"initial_backoff_ms": 10, "max_backoff_ms": 100})
+            report = client.reconcile(
+                resubmit=True, execute_policy={"initial_backoff_ms": 10, "max_backoff_ms": 100}
+            )
             rounds.append(
                 {
                     "entries": [e.reference_id for e in report.entries],
@@ -192,15 +194,25 @@ def test_four_processes_two_killed_two_reconcilers_no_duplicate_payment() -> Non
 
         workers = [_spawn("worker", base_url, journal, str(PAYMENTS_PER_WORKER)) for _ in range(4)]
         lines = [_Lines(w) for w in workers]
-        # Two workers are killed at random instants: after a random number of finished calls,
-        # plus a random fraction of a call, while their next payment is in flight.
-        for victim, lines_of in zip(workers[:2], lines[:2]):
-            after = rng.randint(2, PAYMENTS_PER_WORKER // 2)
-            _wait(f"worker {victim.pid} to finish {after} calls", lambda: lines_of.count >= after or victim.poll() is not None, DEADLINE_S)
-            time.sleep(rng.uniform(0.0, 0.3))
-            victim.send_signal(signal.SIGKILL)
-            victim.wait(timeout=30)
-            assert victim.returncode == -signal.SIGKILL, f"worker {victim.pid} ended before it was killed"
+        # Two workers are killed at random instants: each once it has finished a random number of
+        # calls (with 8 in flight, several are mid-payment then).
+        thresholds = {
+            0: rng.randint(1, PAYMENTS_PER_WORKER // 2),
+            1: rng.randint(1, PAYMENTS_PER_WORKER // 2),
+        }
+        deadline = time.monotonic() + DEADLINE_S
+        while thresholds:
+            for index in list(thresholds):
+                victim = workers[index]
+                if lines[index].count >= thresholds[index] or victim.poll() is not None:
+                    victim.send_signal(signal.SIGKILL)
+                    victim.wait(timeout=30)
+                    assert victim.returncode == -signal.SIGKILL, (
+                        f"worker {victim.pid} ended before it was killed"
+                    )
+                    del thresholds[index]
+            assert time.monotonic() < deadline, "the workers made no progress"
+            time.sleep(0.005)
         print(f"killed two workers; finished calls: {[r.count for r in lines]}", flush=True)
         for survivor in workers[2:]:
             survivor.wait(timeout=DEADLINE_S)
@@ -214,9 +226,13 @@ def test_four_processes_two_killed_two_reconcilers_no_duplicate_payment() -> Non
         # The killed workers' leases expire on their own (one second, the server's clock).
         _wait(
             "the killed workers' leases to expire",
-            lambda: _psql(server, f"SELECT count(*) FROM {table} WHERE lease_expires_at > now()") == "0",
+            lambda: (
+                _psql(server, f"SELECT count(*) FROM {table} WHERE lease_expires_at > now()") == "0"
+            ),
         )
-        left_open = int(_psql(server, f"SELECT count(*) FROM {table} WHERE state IN {unresolved_states}"))
+        left_open = int(
+            _psql(server, f"SELECT count(*) FROM {table} WHERE state IN {unresolved_states}")
+        )
 
         # Two reconcilers at the same time.
         reconcilers = [_spawn("reconcile", base_url, journal) for _ in range(2)]
@@ -224,13 +240,19 @@ def test_four_processes_two_killed_two_reconcilers_no_duplicate_payment() -> Non
         for r, out in zip(reconcilers, outputs):
             assert r.returncode == 0, f"reconciler failed: {out}"
         rounds = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
-        print(f"{total} intents, {left_open} left open by the workers; reconciler rounds: {[[len(r['entries']) for r in rs] for rs in rounds]}")
+        sizes = [[len(r["entries"]) for r in rs] for rs in rounds]
+        print(f"{total} intents, {left_open} left open by the workers; reconcile rounds: {sizes}")
         handled = [set(rid for rnd in rs for rid in rnd["entries"]) for rs in rounds]
         assert len(handled[0] | handled[1]) >= left_open, (left_open, rounds)
 
         # Every intent is final…
         states = _psql(server, f"SELECT state, count(*) FROM {table} GROUP BY state ORDER BY state")
-        assert _psql(server, f"SELECT count(*) FROM {table} WHERE state NOT IN ('COMPLETED', 'FAILED')") == "0", states
+        assert (
+            _psql(
+                server, f"SELECT count(*) FROM {table} WHERE state NOT IN ('COMPLETED', 'FAILED')"
+            )
+            == "0"
+        ), states
         # …a further reconcile finds nothing…
         with _client(base_url, journal) as client:
             again = client.reconcile(resubmit=True)

@@ -675,13 +675,7 @@ impl JournalConfig {
             #[cfg(feature = "postgres")]
             postgres::PostgresOptions::parse(&url)?;
             #[cfg(not(feature = "postgres"))]
-            return Err(crate::error::Error::invalid_field(
-                "journal",
-                &format!(
-                    "{} is a PostgreSQL journal, but this build of dollr has no PostgreSQL support (cargo feature `postgres`)",
-                    url.redacted()
-                ),
-            ));
+            return Err(no_postgres_support(&url));
             #[cfg(feature = "postgres")]
             return Ok(JournalConfig::Postgres(url));
         }
@@ -703,6 +697,18 @@ impl JournalConfig {
     }
 }
 
+/// The error for a PostgreSQL journal in a build without the `postgres` feature.
+#[cfg(not(feature = "postgres"))]
+fn no_postgres_support(url: &PostgresUrl) -> crate::error::Error {
+    crate::error::Error::invalid_field(
+        "journal",
+        format!(
+            "{} is a PostgreSQL journal, but this build of dollr has no PostgreSQL support (cargo feature `postgres`)",
+            url.redacted()
+        ),
+    )
+}
+
 /// Opens the journal the configuration names.
 pub fn open(config: &JournalConfig) -> Result<Arc<dyn Journal>> {
     match config {
@@ -711,13 +717,7 @@ pub fn open(config: &JournalConfig) -> Result<Arc<dyn Journal>> {
         #[cfg(feature = "postgres")]
         JournalConfig::Postgres(url) => Ok(Arc::new(PostgresJournal::open(url)?)),
         #[cfg(not(feature = "postgres"))]
-        JournalConfig::Postgres(url) => Err(crate::error::Error::invalid_field(
-            "journal",
-            &format!(
-                "{} is a PostgreSQL journal, but this build of dollr has no PostgreSQL support (cargo feature `postgres`)",
-                url.redacted()
-            ),
-        )),
+        JournalConfig::Postgres(url) => Err(no_postgres_support(url)),
         JournalConfig::Custom(journal) => Ok(journal.clone()),
     }
 }
