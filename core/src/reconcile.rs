@@ -185,9 +185,10 @@ impl Client {
         let mut in_flight = FuturesUnordered::new();
         let mut done = Vec::new();
         loop {
-            // Keep RECONCILE_CONCURRENCY intents in flight, claiming only as many as can start
-            // now (a claimed intent's lease is renewed only while it is worked on).
-            while !exhausted && in_flight.len() < RECONCILE_CONCURRENCY {
+            // Keep up to RECONCILE_CONCURRENCY intents in flight, claiming only as many as can
+            // start now (a claimed intent's lease is renewed only while it is worked on), in
+            // batches of at least half of it (one claim per finished intent would be a query each).
+            while !exhausted && in_flight.len() <= RECONCILE_CONCURRENCY / 2 {
                 let want = RECONCILE_CONCURRENCY - in_flight.len();
                 match journal.claim_unresolved(lease, cursor.as_ref(), want).await {
                     Ok(batch) => {
