@@ -39,6 +39,7 @@ GENERATE_TARGETS := generate-schema
 -include bindings-node/rules.mk
 -include bindings-swift/rules.mk
 -include bench/rules.mk
+-include tests/postgres/rules.mk
 
 # Built first with cargo's own progress (a cold build takes minutes: it should not look stuck).
 demo:

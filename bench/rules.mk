@@ -5,6 +5,7 @@
 #   make bench-run      release builds (Rust, Python wheel, Node addon, Kotlin if its package
 #                       exists), then the matrix (bench/README.md) → BENCHMARKS.md + the table
 #   make bench-build    only the builds
+#   make bench-journal  the journal rows (memory, SQLite, PostgreSQL) into target/bench/journal.md
 #   make bench-quick    a short smoke run of the whole matrix (200 flows, 2 rounds) into
 #                       target/bench/BENCHMARKS.quick.md
 #
@@ -125,5 +126,16 @@ bench-quick: bench-build
 		--kotlin-missing "$$(cat $(BENCH_KOTLIN_MISSING) 2>/dev/null || echo not built)" \
 		--flows 200 --rounds 2 --overhead-calls 200 --overhead-batches 3 \
 		--out $(BENCH_OUT)/BENCHMARKS.quick.md $(BENCH_ARGS)
+
+# The journal rows (decision 0015): intents journaled per second for the memory, SQLite and
+# PostgreSQL journals, and reconcile() over 10,000 pending intents against a local sandbox, with a
+# throwaway PostgreSQL server (tests/postgres/server.sh) → target/bench/journal.md.
+.PHONY: bench-journal
+bench-journal:
+	$(CARGO) build --release -p dollr-cli -p dollr-bench --bins
+	@dir=$$(tests/postgres/server.sh start $$$$) || exit 1; \
+	trap 'tests/postgres/server.sh stop "$$dir"' EXIT; \
+	./target/release/dollr-bench journal --postgres-url "$$(cat "$$dir/url")" \
+		--sandbox-binary target/release/dollr --out $(BENCH_OUT)/journal.md
 
 .DEFAULT_GOAL := $(BENCH_SAVED_DEFAULT_GOAL)

@@ -10,6 +10,7 @@
 mod contender;
 mod driver;
 mod flow;
+mod journal;
 mod protocol;
 mod report;
 mod stats;
@@ -42,6 +43,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         concurrency: usize,
     },
+    /// The journal rows: intents journaled per second (memory, SQLite, PostgreSQL) and
+    /// reconcile() throughput over 10,000 pending intents.
+    Journal(journal::JournalArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
             url,
             concurrency,
         } => contender::serve(kind, &url, concurrency),
+        Command::Journal(args) => journal::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -214,6 +214,8 @@ pub(crate) struct Inner {
     transport: Arc<dyn Transport>,
     tokens: TokenCache,
     pub(crate) journal: Arc<dyn Journal>,
+    /// This client's id as a lease owner in the journal, and how long its leases last.
+    pub(crate) lease: crate::journal::LeaseRequest,
     /// State the layers built on the client keep per client (see [`Client::state`]).
     state: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
@@ -310,6 +312,11 @@ impl Client {
     /// The execution journal.
     pub fn journal(&self) -> &Arc<dyn Journal> {
         &self.inner.journal
+    }
+
+    /// This client's lease owner id in the journal (how it shows in `lease_owner`).
+    pub fn lease_owner(&self) -> &str {
+        &self.inner.lease.owner
     }
 
     /// The per-call options in effect.
@@ -444,12 +451,25 @@ impl ClientBuilder {
             Credentials::TokenProvider(provider) => Arc::new(ProviderFetcher(provider.clone())),
         };
         let journal = crate::journal::open(&config.journal)?;
+        // One owner per client: two clients (or processes, or machines) on one shared journal
+        // are two instances as far as leases go.
+        let owner = format!(
+            "pid{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let ttl = self
+            .lease_ttl()
+            .unwrap_or_else(|| config.journal.lease_ttl())
+            .max(std::time::Duration::from_millis(30));
+        let lease = crate::journal::LeaseRequest::new(owner, ttl);
         Ok(Client {
             inner: Arc::new(Inner {
                 tokens: TokenCache::new(fetcher, clock),
                 config,
                 transport,
                 journal,
+                lease,
                 state: Mutex::default(),
             }),
             options: RequestOptions::default(),

@@ -28,6 +28,9 @@ pub const ENV_CLIENT_ID: &str = "DOLLR_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "DOLLR_CLIENT_SECRET";
 /// Environment variable for the base URL.
 pub const ENV_BASE_URL: &str = "DOLLR_BASE_URL";
+/// Environment variable naming the execution journal ([`JournalConfig::parse`]: a SQLite file
+/// path, `memory`, or a `postgresql://` URL) when the builder sets none.
+pub const ENV_JOURNAL: &str = "DOLLR_JOURNAL";
 /// The SDK version (one number for every package).
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -148,6 +151,8 @@ pub struct ClientBuilder {
     max_retries: Option<u32>,
     sdk_language: Option<String>,
     journal: Option<JournalConfig>,
+    journal_text: Option<String>,
+    lease_ttl: Option<Duration>,
     extra_root_ca_pem: Option<Vec<u8>>,
     max_response_body: Option<usize>,
     transport: Option<Arc<dyn Transport>>,
@@ -223,11 +228,30 @@ impl ClientBuilder {
     /// The execution journal (default in memory).
     pub fn journal(mut self, journal: JournalConfig) -> Self {
         self.journal = Some(journal);
+        self.journal_text = None;
         self
     }
     /// A SQLite journal at `path` (created if missing).
     pub fn journal_path(self, path: impl Into<PathBuf>) -> Self {
         self.journal(JournalConfig::Sqlite(path.into()))
+    }
+    /// The journal a string names ([`JournalConfig::parse`]): a `postgresql://` URL (a journal
+    /// shared by many app instances; cargo feature `postgres`), `memory`, or a SQLite file path.
+    /// Checked by `build()` (a `Validation` error naming `journal`).
+    pub fn journal_url(mut self, journal: impl Into<String>) -> Self {
+        self.journal = None;
+        self.journal_text = Some(journal.into());
+        self
+    }
+    /// How long this client's journal leases last unless renewed (default: the journal URL's
+    /// `lease_ms`, else 30 s). A call holding a lease renews it every third of this; an instance
+    /// stalled longer than this loses the intent to another one.
+    pub fn journal_lease(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = Some(ttl);
+        self
+    }
+    pub(crate) fn lease_ttl(&self) -> Option<Duration> {
+        self.lease_ttl
     }
     /// Trust an extra root certificate (PEM).
     pub fn extra_root_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
@@ -331,7 +355,14 @@ impl ClientBuilder {
                 std::env::consts::OS,
                 std::env::consts::ARCH
             ),
-            journal: self.journal.clone().unwrap_or_default(),
+            journal: match (&self.journal, &self.journal_text) {
+                (Some(journal), _) => journal.clone(),
+                (None, Some(text)) => JournalConfig::parse(text)?,
+                (None, None) => match self.env(ENV_JOURNAL) {
+                    Some(text) => JournalConfig::parse(&text)?,
+                    None => JournalConfig::default(),
+                },
+            },
             extra_root_ca_pem: self.extra_root_ca_pem.clone(),
             max_response_body,
         })

@@ -56,7 +56,8 @@ use crate::error::{Error, ErrorKind, Result};
 // Defined with the ids so the request models can default to it without depending on this module.
 pub use crate::ids::new_reference_id;
 use crate::ids::Id;
-use crate::journal::{request_hash, Begin, Intent, IntentOutcome, IntentState, NewIntent};
+use crate::journal::{request_hash, Begin, Claim, Intent, IntentOutcome, IntentState, NewIntent};
+use crate::lease::{while_held, HeldLease};
 use crate::models::{
     CollectionExecutionRequest, Execution, Passcode, PayoutExecutionRequest,
     RefundExecutionRequest, TransferExecutionRequest,
@@ -358,6 +359,8 @@ enum Step {
 struct Run<'a> {
     client: &'a Client,
     policy: &'a ExecutePolicy,
+    /// The journal lease this call holds (or lost).
+    held: &'a HeldLease,
     operation: OperationType,
     reference_id: String,
     posts: u32,
@@ -371,11 +374,30 @@ struct Run<'a> {
     wait_before_post: Option<Duration>,
 }
 
-/// Executes `request` exactly once (see the module documentation).
+/// Executes `request` exactly once (see the module documentation), holding the intent's journal
+/// lease while it works (renewed, then given back).
 pub(crate) async fn execute<R: ExecutionRequest>(
     client: &Client,
     request: &R,
     policy: &ExecutePolicy,
+) -> Result<Execution> {
+    let held = HeldLease::not_held();
+    while_held(
+        client,
+        request.reference_id(),
+        &held,
+        execute_leased(client, request, policy, &held),
+    )
+    .await
+}
+
+/// [`execute`] for a caller that already holds (and renews) the intent's lease, e.g. `reconcile`
+/// resubmitting an intent it claimed.
+pub(crate) async fn execute_leased<R: ExecutionRequest>(
+    client: &Client,
+    request: &R,
+    policy: &ExecutePolicy,
+    held: &HeldLease,
 ) -> Result<Execution> {
     let reference_id = request.reference_id().to_string();
     let operation = request.operation();
@@ -387,12 +409,15 @@ pub(crate) async fn execute<R: ExecutionRequest>(
     let hash = request_hash(&operation, &request.hashed_fields().map_err(tag)?);
     let begun = client
         .journal()
-        .begin(NewIntent {
-            reference_id: reference_id.clone(),
-            operation: operation.clone(),
-            request_hash: hash.clone(),
-            request: journal_request,
-        })
+        .begin(
+            NewIntent {
+                reference_id: reference_id.clone(),
+                operation: operation.clone(),
+                request_hash: hash.clone(),
+                request: journal_request,
+            },
+            &client.inner.lease,
+        )
         .await
         .map_err(|e| {
             journal_error(
@@ -404,6 +429,7 @@ pub(crate) async fn execute<R: ExecutionRequest>(
     let mut run = Run {
         client,
         policy,
+        held,
         operation: operation.clone(),
         reference_id: reference_id.clone(),
         posts: 0,
@@ -414,7 +440,8 @@ pub(crate) async fn execute<R: ExecutionRequest>(
         wait_before_post: None,
     };
     let first = match begun {
-        Begin::Created(_) => {
+        Begin::Created(intent) => {
+            held.granted(intent.lease_generation);
             tracing::debug!(reference_id = %reference_id, operation = %operation, "execution intent journaled");
             Step::Post
         }
@@ -539,7 +566,9 @@ impl Run<'_> {
             }
             Lookup::NotFound => {
                 tracing::debug!(reference_id = %self.reference_id, "status: no such execution yet");
-                if self.refused_after_uncertain.is_some() || self.posts >= self.policy.max_attempts
+                if self.refused_after_uncertain.is_some()
+                    || self.posts >= self.policy.max_attempts
+                    || self.held.is_lost()
                 {
                     return Err(self.give_up().await);
                 }
@@ -568,14 +597,19 @@ impl Run<'_> {
         if let Some(wait) = self.wait_before_post.take() {
             tokio::time::sleep(wait).await;
         }
-        // No journaled attempt, no POST: the journal must never be behind the API.
-        let intent = match self
+        if self.held.is_lost() {
+            return Err(self.give_up().await);
+        }
+        // No journaled attempt (granted with the lease), no POST: the journal must never be
+        // behind the API, and only the lease holder sends.
+        let lease = self.client.inner.lease.holding(self.held.generation());
+        let claim = match self
             .client
             .journal()
-            .record_attempt(&self.reference_id)
+            .record_attempt(&self.reference_id, &lease)
             .await
         {
-            Ok(intent) => intent,
+            Ok(claim) => claim,
             Err(error) => {
                 let error = journal_error(
                     error,
@@ -587,6 +621,20 @@ impl Run<'_> {
                     return Err(self.give_up().await);
                 }
                 return Err(error);
+            }
+        };
+        let intent = match claim {
+            Claim::Granted(intent) => {
+                self.held.granted(intent.lease_generation);
+                intent
+            }
+            Claim::Refused(intent) => {
+                if intent.state.is_settled() {
+                    if let Some(execution) = intent.last_execution {
+                        return Ok(Posted::Done(execution));
+                    }
+                }
+                return self.lease_refused(intent).await;
             }
         };
         if intent.state.is_settled() {
@@ -655,6 +703,73 @@ impl Run<'_> {
                 .await;
                 self.last_error = Some(error);
                 Ok(Posted::Next(Step::Status))
+            }
+        }
+    }
+
+    /// `record_attempt` was refused: another instance holds the lease. Nothing is sent.
+    ///
+    /// * This call held it before: it was stalled past the lease's expiry and another instance
+    ///   took over (and may have POSTed). It never POSTs again: status decides, else
+    ///   `AmbiguousExecution`.
+    /// * It never held it: another instance is executing this reference id right now. Wait
+    ///   (bounded: twice the lease) until that one settles it or gives the lease up, then ask
+    ///   status first, as for any resumed intent.
+    async fn lease_refused(&mut self, intent: Intent) -> Result<Posted> {
+        self.uncertain = true;
+        let holder = intent
+            .lease
+            .as_ref()
+            .map(|lease| lease.owner.clone())
+            .unwrap_or_default();
+        if self.held.generation().is_some() || self.held.is_lost() {
+            self.held.lost();
+            tracing::warn!(reference_id = %self.reference_id, holder = %holder, "the journal lease on this execution was taken over by another instance; not sending");
+            self.last_error = Some(Error::new(
+                ErrorKind::AmbiguousExecution,
+                format!("another instance ({holder}) took this execution over after this call's journal lease expired; this call sends nothing more"),
+            ));
+            return Ok(Posted::Next(Step::Status));
+        }
+        tracing::info!(reference_id = %self.reference_id, holder = %holder, "another instance is executing this reference id; waiting for its lease");
+        let ttl = self.client.inner.lease.ttl;
+        let poll = (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        let deadline = tokio::time::Instant::now() + ttl.saturating_mul(2);
+        let fresh = self.client.inner.lease.holding(None);
+        loop {
+            tokio::time::sleep(poll).await;
+            match self
+                .client
+                .journal()
+                .acquire(&self.reference_id, &fresh)
+                .await
+            {
+                Ok(Some(Claim::Granted(intent))) => {
+                    self.held.granted(intent.lease_generation);
+                    if intent.state.is_settled() {
+                        if let Some(execution) = intent.last_execution {
+                            return Ok(Posted::Done(execution));
+                        }
+                    }
+                    // The other instance may have POSTed: status first.
+                    return Ok(Posted::Next(Step::Status));
+                }
+                Ok(Some(Claim::Refused(intent))) => {
+                    if intent.state.is_settled() {
+                        if let Some(execution) = intent.last_execution {
+                            return Ok(Posted::Done(execution));
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => self.last_error = Some(error),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                self.last_error = Some(Error::new(
+                    ErrorKind::AmbiguousExecution,
+                    format!("another instance ({holder}) kept executing this reference id"),
+                ));
+                return Err(self.give_up().await);
             }
         }
     }

@@ -26,6 +26,7 @@ pub mod execute;
 pub mod flows;
 pub mod ids;
 pub mod journal;
+pub(crate) mod lease;
 // The boundary's one duration convention (integer `*_ms`), used by the bridge-facing serde form
 // of the core's types.
 #[cfg(feature = "bridge")]
@@ -61,6 +62,8 @@ pub use flows::{
     StatusTransition, TransferOutcome, TransferRequest,
 };
 pub use ids::Id;
+#[cfg(feature = "postgres")]
+pub use journal::PostgresJournal;
 pub use journal::{Intent, IntentOutcome, IntentState, Journal, MemoryJournal, SqliteJournal};
 pub use money::Decimal;
 pub use reconcile::{ReconcileEntry, ReconcileOptions, ReconcileOutcome, ReconcileReport};

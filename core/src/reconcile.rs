@@ -1,7 +1,13 @@
 //! `client.reconcile(..)`: bring every unresolved journal intent (`Pending`, `Processing` or
 //! `NotSubmitted`, e.g. left by a crash or an `AmbiguousExecution`) to its current status.
 //!
-//! For each intent, oldest first, the status endpoint is asked with the intent's reference id:
+//! Intents are **claimed** from the journal ([`crate::Journal::claim_unresolved`]: each is
+//! leased to this client; PostgreSQL uses `FOR UPDATE SKIP LOCKED`), so several reconcilers —
+//! other processes or machines sharing the journal — can run at once and each intent is handled
+//! by one of them; intents whose lease another instance holds (a call in flight there) are left
+//! to it. Up to [`RECONCILE_CONCURRENCY`] intents are worked on at once, oldest first.
+//!
+//! For each intent the status endpoint is asked with the intent's reference id:
 //!
 //! * found → the execution is recorded in the journal; reported `Completed`, `Failed` or
 //!   `StillProcessing` (follow those with `client.status().wait(..)`);
@@ -19,13 +25,19 @@
 //!
 //! Only a failure to read the journal fails the whole call (`Internal`).
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
 
 use crate::client::Client;
 use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::{Error, ErrorKind, Result};
-use crate::execute::{execute, lookup, ExecutePolicy, Lookup};
-use crate::journal::{Intent, IntentOutcome};
+use crate::execute::{execute_leased, lookup, ExecutePolicy, Lookup};
+use crate::journal::{ClaimCursor, Intent, IntentOutcome};
+use crate::lease::{while_held, HeldLease};
+
+/// How many intents one `reconcile` works on at once (each is a few status lookups, and a POST
+/// when resubmitting).
+pub const RECONCILE_CONCURRENCY: usize = 16;
 use crate::models::{
     CollectionExecutionRequest, Execution, Passcode, PayoutExecutionRequest,
     RefundExecutionRequest, TransferExecutionRequest,
@@ -156,26 +168,91 @@ impl Client {
          counts with `usize`, and the options' `policy` has no default on the foreign side"
     )]
     pub async fn reconcile(&self, #[options] options: ReconcileOptions) -> Result<ReconcileReport> {
-        let intents = self.journal().list_unresolved().await.map_err(|e| {
+        let journal = self.journal();
+        let lease = &self.inner.lease;
+        let claim_error = |e: Error| {
             Error::new(
                 ErrorKind::Internal,
                 format!(
-                    "could not list the journal's unresolved intents: {}",
+                    "could not claim the journal's unresolved intents: {}",
                     e.message()
                 ),
             )
-        })?;
-        tracing::info!(count = intents.len(), "reconciling unresolved executions");
+        };
+        let mut cursor: Option<ClaimCursor> = None;
+        let mut exhausted = false;
+        let mut failure = None;
+        let mut in_flight = FuturesUnordered::new();
+        let mut done = Vec::new();
+        loop {
+            // Keep up to RECONCILE_CONCURRENCY intents in flight, claiming only as many as can
+            // start now (a claimed intent's lease is renewed only while it is worked on), in
+            // batches of at least half of it (one claim per finished intent would be a query each).
+            while !exhausted && in_flight.len() <= RECONCILE_CONCURRENCY / 2 {
+                let want = RECONCILE_CONCURRENCY - in_flight.len();
+                match journal.claim_unresolved(lease, cursor.as_ref(), want).await {
+                    Ok(batch) => {
+                        exhausted = batch.len() < want;
+                        if let Some(last) = batch.last() {
+                            cursor = Some(ClaimCursor::after(last));
+                        }
+                        for intent in batch {
+                            in_flight.push(self.reconcile_claimed(intent, &options));
+                        }
+                    }
+                    Err(error) => {
+                        // Finish what was claimed, then report the failure.
+                        failure = Some(claim_error(error));
+                        exhausted = true;
+                    }
+                }
+            }
+            match in_flight.next().await {
+                Some(done_one) => done.push(done_one),
+                None => break,
+            }
+        }
+        if let Some(error) = failure {
+            if done.is_empty() {
+                return Err(error);
+            }
+            tracing::warn!(error = %error, "reconcile stopped claiming intents early");
+        }
+        done.sort_by(|a: &(Intent, ReconcileEntry), b| {
+            (a.0.created_at, &a.0.reference_id).cmp(&(b.0.created_at, &b.0.reference_id))
+        });
+        tracing::info!(count = done.len(), "reconciled unresolved executions");
         let mut report = ReconcileReport::default();
-        for intent in intents {
-            let entry = self.reconcile_one(&intent, &options).await;
-            tracing::info!(reference_id = %entry.reference_id, outcome = ?entry.outcome, "reconciled execution");
+        for (_, entry) in done {
             report.push(entry);
         }
         Ok(report)
     }
 
-    async fn reconcile_one(&self, intent: &Intent, options: &ReconcileOptions) -> ReconcileEntry {
+    /// Reconciles one claimed intent, renewing its lease meanwhile and giving it back after.
+    async fn reconcile_claimed(
+        &self,
+        intent: Intent,
+        options: &ReconcileOptions,
+    ) -> (Intent, ReconcileEntry) {
+        let held = HeldLease::holding(intent.lease_generation);
+        let entry = while_held(
+            self,
+            &intent.reference_id,
+            &held,
+            self.reconcile_one(&intent, options, &held),
+        )
+        .await;
+        tracing::info!(reference_id = %entry.reference_id, outcome = ?entry.outcome, "reconciled execution");
+        (intent, entry)
+    }
+
+    async fn reconcile_one(
+        &self,
+        intent: &Intent,
+        options: &ReconcileOptions,
+        held: &HeldLease,
+    ) -> ReconcileEntry {
         let reference_id = intent.reference_id.clone();
         let mut entry = ReconcileEntry {
             reference_id: reference_id.clone(),
@@ -214,7 +291,7 @@ impl Client {
                 }
                 entry.outcome = ReconcileOutcome::NotSubmitted;
                 if options.resubmit {
-                    self.resubmit(intent, options, &mut entry).await;
+                    self.resubmit(intent, options, held, &mut entry).await;
                 }
             }
             Lookup::Failed(error) => entry.error = Some(error),
@@ -226,20 +303,21 @@ impl Client {
         &self,
         intent: &Intent,
         options: &ReconcileOptions,
+        held: &HeldLease,
         entry: &mut ReconcileEntry,
     ) {
         let outcome = match intent.operation {
             OperationType::Collection => match parse::<CollectionExecutionRequest>(&intent.request)
             {
-                Ok(request) => execute(self, &request, &options.policy).await,
+                Ok(request) => execute_leased(self, &request, &options.policy, held).await,
                 Err(note) => return entry.note = Some(note),
             },
             OperationType::Transfer => match parse::<TransferExecutionRequest>(&intent.request) {
-                Ok(request) => execute(self, &request, &options.policy).await,
+                Ok(request) => execute_leased(self, &request, &options.policy, held).await,
                 Err(note) => return entry.note = Some(note),
             },
             OperationType::Refund => match parse::<RefundExecutionRequest>(&intent.request) {
-                Ok(request) => execute(self, &request, &options.policy).await,
+                Ok(request) => execute_leased(self, &request, &options.policy, held).await,
                 Err(note) => return entry.note = Some(note),
             },
             OperationType::Payout => {
@@ -262,7 +340,7 @@ impl Client {
                     }
                 }
                 match parse::<PayoutExecutionRequest>(&request) {
-                    Ok(request) => execute(self, &request, &options.policy).await,
+                    Ok(request) => execute_leased(self, &request, &options.policy, held).await,
                     Err(note) => return entry.note = Some(note),
                 }
             }

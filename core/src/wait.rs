@@ -33,7 +33,8 @@ use crate::config::RequestOptions;
 use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::execute::{lookup, Lookup};
-use crate::journal::IntentOutcome;
+use crate::journal::{Claim, IntentOutcome};
+use crate::lease::{while_held, HeldLease};
 use crate::models::Execution;
 use crate::status::{StatusAnomaly, StatusMachine};
 
@@ -317,82 +318,99 @@ impl Status {
             }
         };
         let is_journaled = journaled.is_some();
+        // A journaled, unresolved intent is this wait's while it follows it: its lease keeps
+        // reconcilers elsewhere from redoing the work. Taken only if free (another instance's
+        // call may be working on it; waiting is read-only and goes on without the lease).
+        let held = HeldLease::not_held();
+        if journaled
+            .as_ref()
+            .is_some_and(|intent| intent.state.is_unresolved())
+        {
+            let lease = &self.client.inner.lease;
+            if let Ok(Some(Claim::Granted(intent))) =
+                journal.acquire(reference_id, &lease.holding(None)).await
+            {
+                held.granted(intent.lease_generation);
+            }
+        }
         let mut previous = journaled.and_then(|intent| intent.last_status);
         let mut last: Option<Execution> = None;
         let mut anomalies = Vec::new();
         let mut interval = options.initial_interval;
         let mut not_found = 0u32;
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let request_timeout = self
-                .client
-                .config()
-                .timeout
-                .min(remaining.max(MIN_POLL_TIMEOUT));
-            // The wait does its own retrying, bounded by its deadline.
-            let poller = self.client.with_options(RequestOptions {
-                timeout: Some(request_timeout),
-                max_retries: Some(0),
-            });
-            let mut pause = interval;
-            match lookup(&poller, &operation, reference_id).await {
-                Lookup::Found(execution) => {
-                    not_found = 0;
-                    if previous.as_ref() != Some(&execution.status) {
-                        let anomaly = match &previous {
-                            Some(from) => from.check_transition(&execution.status).err(),
-                            None => execution.status.check_known().err(),
-                        };
-                        if let Some(anomaly) = &anomaly {
-                            tracing::warn!(reference_id = %reference_id, anomaly = %anomaly, "execution status anomaly");
-                            anomalies.push(anomaly.clone());
-                        }
-                        tracing::info!(
-                            reference_id = %reference_id,
-                            from = previous.as_ref().map(ExecutionStatus::as_str).unwrap_or("-"),
-                            to = %execution.status,
-                            "execution status"
-                        );
-                        let transition = Transition {
-                            reference_id: reference_id.to_string(),
-                            operation: operation.clone(),
-                            from: previous.clone(),
-                            to: execution.status.clone(),
-                            execution: execution.clone(),
-                            anomaly,
-                        };
-                        if let Some(callback) = &options.on_transition {
-                            callback(&transition);
-                        }
-                        if is_journaled {
-                            if let Err(error) = journal
-                                .record_outcome(
-                                    reference_id,
-                                    IntentOutcome::Observed(execution.clone()),
-                                )
-                                .await
-                            {
-                                tracing::warn!(reference_id = %reference_id, error = %error, "the execution journal could not record a status");
+        let client = self.client.clone();
+        let polling = async move {
+            loop {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                let request_timeout = self
+                    .client
+                    .config()
+                    .timeout
+                    .min(remaining.max(MIN_POLL_TIMEOUT));
+                // The wait does its own retrying, bounded by its deadline.
+                let poller = self.client.with_options(RequestOptions {
+                    timeout: Some(request_timeout),
+                    max_retries: Some(0),
+                });
+                let mut pause = interval;
+                match lookup(&poller, &operation, reference_id).await {
+                    Lookup::Found(execution) => {
+                        not_found = 0;
+                        if previous.as_ref() != Some(&execution.status) {
+                            let anomaly = match &previous {
+                                Some(from) => from.check_transition(&execution.status).err(),
+                                None => execution.status.check_known().err(),
+                            };
+                            if let Some(anomaly) = &anomaly {
+                                tracing::warn!(reference_id = %reference_id, anomaly = %anomaly, "execution status anomaly");
+                                anomalies.push(anomaly.clone());
                             }
+                            tracing::info!(
+                                reference_id = %reference_id,
+                                from = previous.as_ref().map(ExecutionStatus::as_str).unwrap_or("-"),
+                                to = %execution.status,
+                                "execution status"
+                            );
+                            let transition = Transition {
+                                reference_id: reference_id.to_string(),
+                                operation: operation.clone(),
+                                from: previous.clone(),
+                                to: execution.status.clone(),
+                                execution: execution.clone(),
+                                anomaly,
+                            };
+                            if let Some(callback) = &options.on_transition {
+                                callback(&transition);
+                            }
+                            if is_journaled {
+                                if let Err(error) = journal
+                                    .record_outcome(
+                                        reference_id,
+                                        IntentOutcome::Observed(execution.clone()),
+                                    )
+                                    .await
+                                {
+                                    tracing::warn!(reference_id = %reference_id, error = %error, "the execution journal could not record a status");
+                                }
+                            }
+                            previous = Some(execution.status.clone());
+                            interval = options.initial_interval;
+                            pause = interval;
+                        } else {
+                            interval = options.next_interval(interval);
                         }
-                        previous = Some(execution.status.clone());
-                        interval = options.initial_interval;
-                        pause = interval;
-                    } else {
-                        interval = options.next_interval(interval);
+                        if execution.status.is_terminal() {
+                            return Ok(WaitOutcome::Finished {
+                                execution,
+                                anomalies,
+                            });
+                        }
+                        last = Some(execution);
                     }
-                    if execution.status.is_terminal() {
-                        return Ok(WaitOutcome::Finished {
-                            execution,
-                            anomalies,
-                        });
-                    }
-                    last = Some(execution);
-                }
-                Lookup::NotFound => {
-                    not_found += 1;
-                    if not_found > options.max_not_found {
-                        return Err(Error::new(
+                    Lookup::NotFound => {
+                        not_found += 1;
+                        if not_found > options.max_not_found {
+                            return Err(Error::new(
                             ErrorKind::NotFound,
                             format!(
                                 "no {} execution with reference_id {reference_id} ({not_found} lookups in a row): it was never submitted, or under another operation type",
@@ -401,28 +419,30 @@ impl Status {
                         )
                         .with_status(404)
                         .with_reference_id(reference_id));
+                        }
+                        tracing::debug!(reference_id = %reference_id, not_found, "execution not visible yet");
+                        interval = options.next_interval(interval);
                     }
-                    tracing::debug!(reference_id = %reference_id, not_found, "execution not visible yet");
-                    interval = options.next_interval(interval);
-                }
-                Lookup::Failed(error) if error.is_transient() => {
-                    tracing::debug!(reference_id = %reference_id, kind = %error.kind(), "status poll failed; retrying");
-                    if let Some(after) = error.retry_after() {
-                        pause = pause.max(after);
+                    Lookup::Failed(error) if error.is_transient() => {
+                        tracing::debug!(reference_id = %reference_id, kind = %error.kind(), "status poll failed; retrying");
+                        if let Some(after) = error.retry_after() {
+                            pause = pause.max(after);
+                        }
+                        interval = options.next_interval(interval);
                     }
-                    interval = options.next_interval(interval);
+                    Lookup::Failed(error) => return Err(tag(error)),
                 }
-                Lookup::Failed(error) => return Err(tag(error)),
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if remaining.is_zero() {
+                    return Ok(WaitOutcome::StillProcessing {
+                        reference_id: reference_id.to_string(),
+                        last,
+                        anomalies,
+                    });
+                }
+                tokio::time::sleep(pause.min(remaining)).await;
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Ok(WaitOutcome::StillProcessing {
-                    reference_id: reference_id.to_string(),
-                    last,
-                    anomalies,
-                });
-            }
-            tokio::time::sleep(pause.min(remaining)).await;
-        }
+        };
+        while_held(&client, reference_id, &held, polling).await
     }
 }

@@ -34,6 +34,8 @@ const KILL_AFTER_INTENTS: usize = 30;
 const KILL_WITH_IN_FLIGHT: usize = 4;
 /// The child's payments in flight at once.
 const CHILD_CONCURRENCY: usize = 8;
+/// The child's journal leases: its intents can be reconciled this long after it was killed.
+const CHILD_LEASE: Duration = Duration::from_millis(500);
 /// The child gives up on its own after this long (if the parent died without killing it).
 const CHILD_LIFETIME: Duration = Duration::from_secs(120);
 
@@ -290,6 +292,28 @@ async fn killed_process_then_reconcile() {
         .journal_path(&journal)
         .build()
         .unwrap();
+    // The killed child's leases expire on their own (journal time): wait for that, polling.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut leased = 0;
+        for reference_id in &unresolved_at_kill {
+            let intent = client.journal().get(reference_id).await.unwrap().unwrap();
+            if intent
+                .lease
+                .is_some_and(|lease| lease.expires_at > chrono::Utc::now())
+            {
+                leased += 1;
+            }
+        }
+        if leased == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{leased} leases of the killed child never expired"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let first = client.reconcile(ReconcileOptions::default()).await.unwrap();
     let reported: HashSet<String> = first
         .entries
@@ -439,6 +463,8 @@ fn run_child() {
             .client_id(env(ENV_CLIENT_ID))
             .client_secret(env(ENV_CLIENT_SECRET))
             .journal_path(env(ENV_JOURNAL))
+            // A killed instance's intents are adopted once its leases expire: keep that short.
+            .journal_lease(CHILD_LEASE)
             .build()
             .unwrap();
         let options = FlowOptions::default()

@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use dollr_core::journal::{Begin, Intent, IntentOutcome, NewIntent};
+use dollr_core::journal::{
+    Begin, Claim, ClaimCursor, Intent, IntentOutcome, LeaseRequest, NewIntent,
+};
 use dollr_core::models::{
     CollectionExecutionRequest, Passcode, PasscodeDevice, PasscodeToken, PayoutExecutionRequest,
     RefundExecutionRequest, TransferExecutionRequest,
@@ -441,18 +443,32 @@ struct FailingJournal {
 
 #[async_trait]
 impl Journal for FailingJournal {
-    async fn begin(&self, intent: NewIntent) -> Result<Begin> {
+    async fn begin(&self, intent: NewIntent, lease: &LeaseRequest) -> Result<Begin> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if self.fail_begin {
             return Err(Error::internal("disk full"));
         }
-        self.inner.begin(intent).await
+        self.inner.begin(intent, lease).await
     }
-    async fn record_attempt(&self, reference_id: &str) -> Result<Intent> {
+    async fn record_attempt(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Claim> {
         if self.fail_attempt {
             return Err(Error::internal("disk full"));
         }
-        self.inner.record_attempt(reference_id).await
+        self.inner.record_attempt(reference_id, lease).await
+    }
+    async fn acquire(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Option<Claim>> {
+        self.inner.acquire(reference_id, lease).await
+    }
+    async fn release(&self, reference_id: &str, owner: &str, generation: u64) -> Result<()> {
+        self.inner.release(reference_id, owner, generation).await
+    }
+    async fn claim_unresolved(
+        &self,
+        lease: &LeaseRequest,
+        after: Option<&ClaimCursor>,
+        limit: usize,
+    ) -> Result<Vec<Intent>> {
+        self.inner.claim_unresolved(lease, after, limit).await
     }
     async fn record_outcome(&self, reference_id: &str, outcome: IntentOutcome) -> Result<bool> {
         self.inner.record_outcome(reference_id, outcome).await
@@ -532,12 +548,15 @@ async fn a_journaled_pending_intent_is_resumed_by_status_first() {
     );
     client
         .journal()
-        .begin(NewIntent {
-            reference_id: request.reference_id.clone(),
-            operation: dollr_core::OperationType::Collection,
-            request_hash: hash,
-            request: dollr_core::ExecutionRequest::journal_value(&request).unwrap(),
-        })
+        .begin(
+            NewIntent {
+                reference_id: request.reference_id.clone(),
+                operation: dollr_core::OperationType::Collection,
+                request_hash: hash,
+                request: dollr_core::ExecutionRequest::journal_value(&request).unwrap(),
+            },
+            &LeaseRequest::new(client.lease_owner(), Duration::from_secs(60)),
+        )
         .await
         .unwrap();
     let execution = client
@@ -852,9 +871,14 @@ async fn reconcile_after_a_crash_brings_every_intent_to_its_status() {
         entry.execution.as_ref().unwrap().status,
         ExecutionStatus::Completed
     );
+    // Reconcile works on several intents at once, so the resubmissions come in any order.
     assert_eq!(
-        fake.execution_posts().last().unwrap()["reference_id"],
-        again.reference_id
+        fake.execution_posts()
+            .iter()
+            .filter(|post| post["reference_id"] == again.reference_id)
+            .count(),
+        2,
+        "the lost attempt and the resubmission, same id"
     );
     let entry = report.entry(&payout_again.reference_id).unwrap();
     assert_eq!(entry.outcome, ReconcileOutcome::NotSubmitted);

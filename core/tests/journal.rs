@@ -5,186 +5,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod execution_support;
+mod journal_support;
 
 use std::sync::Arc;
 
-use dollr_core::journal::{canonical_json, request_hash, Begin, NewIntent, SQLITE_SCHEMA_VERSION};
-use dollr_core::models::{
-    Execution, Passcode, PasscodeDevice, PasscodeToken, PayoutExecutionRequest,
-};
+use dollr_core::journal::{canonical_json, request_hash, Begin, SQLITE_SCHEMA_VERSION};
+use dollr_core::models::{Passcode, PasscodeDevice, PasscodeToken, PayoutExecutionRequest};
 use dollr_core::{
-    ErrorKind, ExecutionRequest, ExecutionStatus, IntentOutcome, IntentState, Journal,
-    JournalConfig, MemoryJournal, OperationType, Secret, SqliteJournal,
+    ErrorKind, ExecutionRequest, IntentOutcome, IntentState, Journal, JournalConfig, MemoryJournal,
+    Secret, SqliteJournal,
 };
-use execution_support::{client, execution_json, fast_policy, FakeApi, TempDir};
+use execution_support::{client, fast_policy, FakeApi, TempDir};
+use journal_support::{
+    claim_contract, concurrent_writers_contract, execution, journal_contract, lease,
+    lease_contract, new_intent, rid, stalled_owner_loses_its_intent,
+};
 use serde_json::json;
-
-fn new_intent(reference_id: &str, hash: &str) -> NewIntent {
-    NewIntent {
-        reference_id: reference_id.to_string(),
-        operation: OperationType::Collection,
-        request_hash: hash.to_string(),
-        request: json!({"session_id": "55", "payment_account_id": "7", "currency": "USD", "reference_id": reference_id}),
-    }
-}
-
-fn execution(reference_id: &str, status: &str) -> Execution {
-    serde_json::from_value(execution_json(reference_id, "COLLECTION", status)).unwrap()
-}
-
-fn rid() -> String {
-    dollr_core::new_reference_id()
-}
-
-/// The contract every journal must honour.
-async fn journal_contract(journal: Arc<dyn Journal>) {
-    let a = rid();
-    // begin: insert when new…
-    let begun = journal.begin(new_intent(&a, "hash-1")).await.unwrap();
-    assert!(begun.created());
-    let intent = begun.intent();
-    assert_eq!(intent.state, IntentState::Pending);
-    assert_eq!(intent.attempts, 0);
-    assert_eq!(intent.request_hash, "hash-1");
-    // …and return the existing entry untouched otherwise (the caller compares hashes).
-    match journal.begin(new_intent(&a, "hash-2")).await.unwrap() {
-        Begin::Existing(existing) => {
-            assert_eq!(existing.request_hash, "hash-1");
-            assert_eq!(existing.operation, OperationType::Collection);
-            assert_eq!(existing.request["session_id"], "55");
-        }
-        Begin::Created(_) => panic!("a second begin with the same reference id must not create"),
-    }
-
-    // attempts
-    let after = journal.record_attempt(&a).await.unwrap();
-    assert_eq!(after.attempts, 1);
-    assert_eq!(after.state, IntentState::Pending);
-    assert_eq!(journal.record_attempt(&a).await.unwrap().attempts, 2);
-    let missing = journal.record_attempt(&rid()).await.unwrap_err();
-    assert_eq!(missing.kind(), ErrorKind::Internal);
-
-    // an ambiguous outcome keeps it pending, with the error
-    assert!(journal
-        .record_outcome(
-            &a,
-            IntentOutcome::Ambiguous {
-                error: "timeout".into()
-            }
-        )
-        .await
-        .unwrap());
-    let got = journal.get(&a).await.unwrap().unwrap();
-    assert_eq!(got.state, IntentState::Pending);
-    assert_eq!(got.last_error.as_deref(), Some("timeout"));
-
-    // observed statuses
-    journal
-        .record_outcome(&a, IntentOutcome::Observed(execution(&a, "PROCESSING")))
-        .await
-        .unwrap();
-    let got = journal.get(&a).await.unwrap().unwrap();
-    assert_eq!(got.state, IntentState::Processing);
-    assert_eq!(got.last_status, Some(ExecutionStatus::Processing));
-    assert_eq!(got.last_error, None);
-    assert_eq!(journal.list_unresolved().await.unwrap().len(), 1);
-
-    journal
-        .record_outcome(&a, IntentOutcome::Observed(execution(&a, "COMPLETED")))
-        .await
-        .unwrap();
-    let got = journal.get(&a).await.unwrap().unwrap();
-    assert_eq!(got.state, IntentState::Completed);
-    let stored = got.last_execution.unwrap();
-    assert_eq!(stored.status, ExecutionStatus::Completed);
-    assert_eq!(stored.payee_amount.to_string(), "1995.75");
-    assert!(
-        stored.client_secret.is_none(),
-        "the card client_secret is never journaled"
-    );
-    assert!(journal.list_unresolved().await.unwrap().is_empty());
-
-    // a stale, unsettled observation cannot undo a settled outcome; nor can a rejection
-    journal
-        .record_outcome(&a, IntentOutcome::Observed(execution(&a, "PROCESSING")))
-        .await
-        .unwrap();
-    journal
-        .record_outcome(
-            &a,
-            IntentOutcome::Rejected {
-                error: "late".into(),
-            },
-        )
-        .await
-        .unwrap();
-    journal.record_attempt(&a).await.unwrap();
-    assert_eq!(
-        journal.get(&a).await.unwrap().unwrap().state,
-        IntentState::Completed
-    );
-
-    // rejected and not-submitted intents are resolved (nothing moved)
-    let b = rid();
-    journal.begin(new_intent(&b, "h")).await.unwrap();
-    journal
-        .record_outcome(
-            &b,
-            IntentOutcome::Rejected {
-                error: "422".into(),
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        journal.get(&b).await.unwrap().unwrap().state,
-        IntentState::Rejected
-    );
-    // a new attempt on a rejected intent makes it pending again
-    journal.record_attempt(&b).await.unwrap();
-    assert_eq!(
-        journal.get(&b).await.unwrap().unwrap().state,
-        IntentState::Pending
-    );
-
-    let c = rid();
-    journal.begin(new_intent(&c, "h")).await.unwrap();
-    journal
-        .record_outcome(&c, IntentOutcome::NotSubmitted)
-        .await
-        .unwrap();
-    assert_eq!(
-        journal.get(&c).await.unwrap().unwrap().state,
-        IntentState::NotSubmitted
-    );
-
-    // unknown reference ids
-    assert!(!journal
-        .record_outcome(&rid(), IntentOutcome::NotSubmitted)
-        .await
-        .unwrap());
-    assert!(journal.get(&rid()).await.unwrap().is_none());
-
-    // unresolved = pending, processing or not submitted (not final), oldest first
-    let d = rid();
-    journal.begin(new_intent(&d, "h")).await.unwrap();
-    journal
-        .record_outcome(&d, IntentOutcome::Observed(execution(&d, "PENDING")))
-        .await
-        .unwrap();
-    let unresolved: Vec<String> = journal
-        .list_unresolved()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.reference_id)
-        .collect();
-    assert_eq!(unresolved, vec![b.clone(), c.clone(), d.clone()]);
-    assert_eq!(
-        journal.get(&d).await.unwrap().unwrap().state,
-        IntentState::Processing
-    );
-}
 
 #[tokio::test]
 async fn memory_journal_honours_the_contract() {
@@ -197,6 +33,64 @@ async fn sqlite_journal_honours_the_contract() {
     journal_contract(Arc::new(SqliteJournal::open(dir.file("j.sqlite")).unwrap())).await;
 }
 
+/// `n` SQLite journals (connections, as separate processes would have) on one file.
+fn sqlite_handles(dir: &TempDir, n: usize) -> Vec<Arc<dyn Journal>> {
+    let path = dir.file("shared.sqlite");
+    (0..n)
+        .map(|_| Arc::new(SqliteJournal::open(&path).unwrap()) as Arc<dyn Journal>)
+        .collect()
+}
+
+#[tokio::test]
+async fn memory_journal_honours_the_lease_contract() {
+    let journal: Arc<dyn Journal> = Arc::new(MemoryJournal::new());
+    lease_contract(journal.clone(), journal).await;
+}
+
+#[tokio::test]
+async fn sqlite_journal_honours_the_lease_contract() {
+    let dir = TempDir::new("journal-lease");
+    let mut handles = sqlite_handles(&dir, 2);
+    lease_contract(handles.remove(0), handles.remove(0)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_journal_hands_each_intent_to_one_claimer() {
+    let journal: Arc<dyn Journal> = Arc::new(MemoryJournal::new());
+    claim_contract(vec![journal.clone(), journal.clone(), journal]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_journal_hands_each_intent_to_one_claimer() {
+    let dir = TempDir::new("journal-claim");
+    claim_contract(sqlite_handles(&dir, 3)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_journal_state_only_moves_forward_under_concurrent_writers() {
+    let journal: Arc<dyn Journal> = Arc::new(MemoryJournal::new());
+    concurrent_writers_contract(vec![journal.clone(); 6]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_journal_state_only_moves_forward_under_concurrent_writers() {
+    let dir = TempDir::new("journal-writers");
+    concurrent_writers_contract(sqlite_handles(&dir, 6)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_journal_a_stalled_instance_loses_its_intent_and_sends_nothing() {
+    let journal: Arc<dyn Journal> = Arc::new(MemoryJournal::new());
+    stalled_owner_loses_its_intent(journal.clone(), journal).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_journal_a_stalled_instance_loses_its_intent_and_sends_nothing() {
+    let dir = TempDir::new("journal-stall");
+    let mut handles = sqlite_handles(&dir, 2);
+    stalled_owner_loses_its_intent(handles.remove(0), handles.remove(0)).await;
+}
+
 #[tokio::test]
 async fn sqlite_journal_survives_reopening_and_is_versioned() {
     let dir = TempDir::new("journal-reopen");
@@ -204,9 +98,10 @@ async fn sqlite_journal_survives_reopening_and_is_versioned() {
     let (a, b) = (rid(), rid());
     {
         let journal = SqliteJournal::open(&path).unwrap();
-        journal.begin(new_intent(&a, "hash-a")).await.unwrap();
-        journal.record_attempt(&a).await.unwrap();
-        journal.begin(new_intent(&b, "hash-b")).await.unwrap();
+        let me = lease("owner", 60_000);
+        journal.begin(new_intent(&a, "hash-a"), &me).await.unwrap();
+        journal.record_attempt(&a, &me).await.unwrap();
+        journal.begin(new_intent(&b, "hash-b"), &me).await.unwrap();
         journal
             .record_outcome(&b, IntentOutcome::Observed(execution(&b, "COMPLETED")))
             .await
@@ -267,7 +162,10 @@ async fn concurrent_begins_of_one_reference_id_create_it_exactly_once() {
                 sqlite[i % sqlite.len()].clone()
             };
             let intent = new_intent(&reference_id, &format!("hash-{i}"));
-            tasks.push(tokio::spawn(async move { journal.begin(intent).await }));
+            let me = lease(&format!("owner-{i}"), 60_000);
+            tasks.push(tokio::spawn(
+                async move { journal.begin(intent, &me).await },
+            ));
         }
         let mut created = Vec::new();
         let mut existing_hashes = Vec::new();

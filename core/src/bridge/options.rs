@@ -175,8 +175,11 @@ impl ClientOptions {
         if let Some(max_retries) = max_retries {
             builder = builder.max_retries(max_retries);
         }
+        // Read by `JournalConfig::parse`: a SQLite path, `memory`, or a `postgresql://` URL.
+        // (The option's schema description above feeds the generated bindings; it gains the
+        // PostgreSQL form when they are next regenerated.)
         if let Some(journal) = journal {
-            builder = builder.journal_path(journal);
+            builder = builder.journal_url(journal);
         }
         if let Some(pem) = extra_root_ca_pem {
             builder = builder.extra_root_ca_pem(pem.into_bytes());

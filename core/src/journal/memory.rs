@@ -6,7 +6,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{apply_attempt, apply_outcome, Begin, Intent, IntentOutcome, Journal, NewIntent};
+use super::{
+    apply_attempt, apply_claim, apply_outcome, apply_release, lease_is_free, Begin, Claim,
+    ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
+};
 use crate::error::{Error, Result};
 
 /// A journal held in memory. Use [`super::SqliteJournal`] for anything that must survive a crash.
@@ -32,29 +35,62 @@ impl MemoryJournal {
     }
 }
 
+fn oldest_first(intents: &mut [Intent]) {
+    intents.sort_by(|a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.reference_id.cmp(&b.reference_id))
+    });
+}
+
 #[async_trait]
 impl Journal for MemoryJournal {
-    async fn begin(&self, intent: NewIntent) -> Result<Begin> {
+    async fn begin(&self, intent: NewIntent, lease: &LeaseRequest) -> Result<Begin> {
         self.with(|map| {
             if let Some(existing) = map.get(&intent.reference_id) {
                 return Ok(Begin::Existing(existing.clone()));
             }
-            let created = intent.into_intent(Utc::now());
+            let created = intent.into_intent(lease, Utc::now());
             map.insert(created.reference_id.clone(), created.clone());
             Ok(Begin::Created(created))
         })
     }
 
-    async fn record_attempt(&self, reference_id: &str) -> Result<Intent> {
+    async fn record_attempt(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Claim> {
         self.with(|map| match map.get_mut(reference_id) {
             Some(intent) => {
-                apply_attempt(intent, Utc::now());
-                Ok(intent.clone())
+                let now = Utc::now();
+                if !apply_claim(intent, lease, now) {
+                    return Ok(Claim::Refused(intent.clone()));
+                }
+                apply_attempt(intent, now);
+                Ok(Claim::Granted(intent.clone()))
             }
             None => Err(Error::internal(format!(
                 "the journal has no intent {reference_id} to record an attempt on"
             ))
             .with_reference_id(reference_id)),
+        })
+    }
+
+    async fn acquire(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Option<Claim>> {
+        self.with(|map| {
+            Ok(map.get_mut(reference_id).map(|intent| {
+                if apply_claim(intent, lease, Utc::now()) {
+                    Claim::Granted(intent.clone())
+                } else {
+                    Claim::Refused(intent.clone())
+                }
+            }))
+        })
+    }
+
+    async fn release(&self, reference_id: &str, owner: &str, generation: u64) -> Result<()> {
+        self.with(|map| {
+            if let Some(intent) = map.get_mut(reference_id) {
+                apply_release(intent, owner, generation);
+            }
+            Ok(())
         })
     }
 
@@ -79,12 +115,38 @@ impl Journal for MemoryJournal {
                 .filter(|i| i.state.is_unresolved())
                 .cloned()
                 .collect();
-            intents.sort_by(|a, b| {
+            oldest_first(&mut intents);
+            Ok(intents)
+        })
+    }
+
+    async fn claim_unresolved(
+        &self,
+        lease: &LeaseRequest,
+        after: Option<&ClaimCursor>,
+        limit: usize,
+    ) -> Result<Vec<Intent>> {
+        self.with(|map| {
+            let now = Utc::now();
+            let mut candidates: Vec<&mut Intent> = map
+                .values_mut()
+                .filter(|i| {
+                    i.state.is_unresolved()
+                        && lease_is_free(i, now)
+                        && after.map_or(true, |cursor| cursor.precedes(i))
+                })
+                .collect();
+            candidates.sort_by(|a, b| {
                 a.created_at
                     .cmp(&b.created_at)
                     .then_with(|| a.reference_id.cmp(&b.reference_id))
             });
-            Ok(intents)
+            let fresh = lease.holding(None);
+            Ok(candidates
+                .into_iter()
+                .take(limit)
+                .filter_map(|intent| apply_claim(intent, &fresh, now).then(|| intent.clone()))
+                .collect())
         })
     }
 }

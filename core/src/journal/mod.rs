@@ -14,18 +14,32 @@
 //!   existing one and compares hashes. Nothing relies on in-process locks: concurrent executions
 //!   of the same reference id from different processes are made safe by the API's own
 //!   idempotency (a second POST with the same id is refused as a duplicate and adopted via status).
-//! * Updates are keyed by reference id and never move a settled (`Completed`/`Failed`) entry back
-//!   to an unsettled state, so late or concurrent writers cannot undo an outcome.
+//! * Updates are keyed by reference id and only move an intent **forward**: a settled
+//!   (`Completed`/`Failed`) entry never changes state again, and an observed status never goes
+//!   back (`PROCESSING` is not followed by an older `PENDING`), so late or concurrent writers
+//!   cannot undo an outcome.
+//! * **Leases** (see [`Lease`], [`LeaseRequest`]): while an instance executes an intent it holds
+//!   the intent's lease (owner id + expiry, renewed while the call is in flight). A POST is only
+//!   sent after [`Journal::record_attempt`] granted the lease, atomically with counting the
+//!   attempt; an expired lease can be taken over by another instance, and a holder whose lease was
+//!   taken over (its generation changed) is refused, so a stalled instance never POSTs again.
+//! * [`Journal::claim_unresolved`] hands each unresolved intent to one reconciler at a time.
 //!
-//! Implementations here: [`MemoryJournal`] (per process) and [`SqliteJournal`] (a file; WAL mode;
-//! safe across processes using the same file).
+//! Every built-in journal applies the same pure functions ([`apply_outcome`], [`apply_attempt`],
+//! [`apply_claim`], [`apply_release`]) to a row read inside its own transaction, so they behave
+//! identically. Implementations here: [`MemoryJournal`] (per process), [`SqliteJournal`] (a file;
+//! WAL mode; safe across processes using the same file) and, with the `postgres` feature,
+//! `PostgresJournal` (a database shared by many app instances and machines).
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -37,7 +51,13 @@ use crate::models::Execution;
 use crate::time::Timestamp;
 
 pub use memory::MemoryJournal;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresJournal, POSTGRES_SCHEMA_SQL, POSTGRES_SCHEMA_VERSION};
 pub use sqlite::{SqliteJournal, SQLITE_SCHEMA_VERSION};
+
+/// How long an intent's lease lasts unless renewed (default; a `postgresql://` journal URL can
+/// set `lease_ms`). Renewed every third of it while a call or wait is in flight.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 
 /// Where an intent stands, from the SDK's point of view.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -145,6 +165,97 @@ pub struct Intent {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// Who is working on it now, if anyone (an expired lease is free to take).
+    pub lease: Option<Lease>,
+    /// How many times the lease changed hands (a fencing token: a holder that finds another
+    /// generation has lost it).
+    pub lease_generation: u64,
+}
+
+/// An intent's lease: the instance working on it, until when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// The holder's id (one per [`crate::Client`]: process id and a random part).
+    pub owner: String,
+    /// When the lease ends unless renewed (the journal's clock: the database server's for
+    /// PostgreSQL, so app machines' clocks do not matter).
+    pub expires_at: Timestamp,
+}
+
+/// A request for an intent's lease.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseRequest {
+    /// Who asks.
+    pub owner: String,
+    /// For how long, from the journal's now.
+    pub ttl: Duration,
+    /// `Some(generation)` when the asker believes it holds the lease of that generation
+    /// (renewal): granted only if nobody took it over since. `None`: take it if it is free,
+    /// expired or already the asker's.
+    pub generation: Option<u64>,
+}
+
+impl LeaseRequest {
+    /// A request by `owner` for `ttl`, not holding the lease yet.
+    pub fn new(owner: impl Into<String>, ttl: Duration) -> LeaseRequest {
+        LeaseRequest {
+            owner: owner.into(),
+            ttl,
+            generation: None,
+        }
+    }
+
+    /// The same request from the holder of `generation`.
+    pub fn holding(&self, generation: Option<u64>) -> LeaseRequest {
+        LeaseRequest {
+            generation,
+            ..self.clone()
+        }
+    }
+}
+
+/// The answer of a lease-taking journal call ([`Journal::record_attempt`], [`Journal::acquire`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Claim {
+    /// Granted (and, for `record_attempt`, the attempt counted): the intent as it is now.
+    Granted(Intent),
+    /// Another instance holds the lease, or took it over from the asker: nothing changed.
+    Refused(Intent),
+}
+
+impl Claim {
+    /// The intent, whichever way.
+    pub fn intent(&self) -> &Intent {
+        match self {
+            Claim::Granted(intent) | Claim::Refused(intent) => intent,
+        }
+    }
+}
+
+/// Where [`Journal::claim_unresolved`] continues from: the last claimed intent's
+/// `(created_at, reference_id)` as the journal stored them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimCursor {
+    /// The last claimed intent's creation time (as stored).
+    pub created_at: Timestamp,
+    /// The last claimed intent's reference id.
+    pub reference_id: String,
+}
+
+impl ClaimCursor {
+    /// The cursor after `intent`.
+    pub fn after(intent: &Intent) -> ClaimCursor {
+        ClaimCursor {
+            created_at: intent.created_at,
+            reference_id: intent.reference_id.clone(),
+        }
+    }
+
+    /// Whether `intent` comes after this cursor in claim order.
+    pub fn precedes(&self, intent: &Intent) -> bool {
+        (intent.created_at, intent.reference_id.as_str())
+            > (self.created_at, self.reference_id.as_str())
+    }
 }
 
 /// What [`Journal::begin`] records.
@@ -161,8 +272,8 @@ pub struct NewIntent {
 }
 
 impl NewIntent {
-    /// The journal entry this creates (`Pending`, no attempt yet).
-    pub fn into_intent(self, now: Timestamp) -> Intent {
+    /// The journal entry this creates (`Pending`, no attempt yet), leased to `lease.owner`.
+    pub fn into_intent(self, lease: &LeaseRequest, now: Timestamp) -> Intent {
         Intent {
             reference_id: self.reference_id,
             operation: self.operation,
@@ -175,8 +286,21 @@ impl NewIntent {
             last_error: None,
             created_at: now,
             updated_at: now,
+            lease: Some(Lease {
+                owner: lease.owner.clone(),
+                expires_at: lease_end(now, lease.ttl),
+            }),
+            lease_generation: 1,
         }
     }
+}
+
+/// `now + ttl`, saturating.
+pub fn lease_end(now: Timestamp, ttl: Duration) -> Timestamp {
+    chrono::TimeDelta::from_std(ttl)
+        .ok()
+        .and_then(|delta| now.checked_add_signed(delta))
+        .unwrap_or(now)
 }
 
 /// The answer of [`Journal::begin`].
@@ -226,22 +350,33 @@ pub enum IntentOutcome {
 /// Records execution intents before money moves, and their outcomes after.
 ///
 /// Every method is keyed by reference id and must be atomic on its own; implementations must be
-/// safe to call concurrently from many tasks (and, for shared storage, many processes).
+/// safe to call concurrently from many tasks (and, for shared storage, many processes). The
+/// built-in journals implement each method as one transaction that reads the row, applies the
+/// matching `apply_*` function of this module and writes it back.
 #[async_trait]
 pub trait Journal: Send + Sync + 'static {
-    /// Inserts `intent` as `Pending` if no intent has its reference id; otherwise returns the
-    /// existing intent unchanged. Atomic: of many concurrent calls with one reference id, exactly
-    /// one gets [`Begin::Created`].
-    async fn begin(&self, intent: NewIntent) -> Result<Begin>;
+    /// Inserts `intent` as `Pending`, leased to `lease.owner` for `lease.ttl`, if no intent has
+    /// its reference id; otherwise returns the existing intent unchanged. Atomic: of many
+    /// concurrent calls with one reference id, exactly one gets [`Begin::Created`].
+    async fn begin(&self, intent: NewIntent, lease: &LeaseRequest) -> Result<Begin>;
 
-    /// Records that a POST is about to be sent: `attempts + 1`, and the state back to `Pending`
-    /// unless it is already `Processing` or settled. Returns the updated intent (a caller seeing a
-    /// settled state must not send). Fails if the reference id is unknown.
-    async fn record_attempt(&self, reference_id: &str) -> Result<Intent>;
+    /// Records that a POST is about to be sent, **only with the lease** ([`apply_claim`]): when
+    /// granted, `attempts + 1` and the state back to `Pending` unless it is already `Processing`
+    /// or settled ([`apply_attempt`]), returning the updated intent (a caller seeing a settled
+    /// state must not send); when refused, nothing changes and the caller must not send. Fails
+    /// if the reference id is unknown.
+    async fn record_attempt(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Claim>;
 
-    /// Records an outcome. Returns `false` when no intent has this reference id. A settled intent
-    /// is never moved back to an unsettled state (a stale `Processing` arriving after `Completed` is
-    /// ignored), but a different final status reported by the API is recorded.
+    /// Takes or renews the lease ([`apply_claim`]) without counting an attempt. `None` when no
+    /// intent has this reference id.
+    async fn acquire(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Option<Claim>>;
+
+    /// Gives the lease back if `owner` still holds it at `generation` ([`apply_release`]).
+    async fn release(&self, reference_id: &str, owner: &str, generation: u64) -> Result<()>;
+
+    /// Records an outcome ([`apply_outcome`]). Returns `false` when no intent has this reference
+    /// id. State only moves forward: a settled intent never changes state again, and a status
+    /// older than the one recorded is ignored.
     async fn record_outcome(&self, reference_id: &str, outcome: IntentOutcome) -> Result<bool>;
 
     /// The intent with this reference id.
@@ -250,15 +385,104 @@ pub trait Journal: Send + Sync + 'static {
     /// Every intent that is `Pending`, `Processing` or `NotSubmitted` (see
     /// [`IntentState::is_unresolved`]), oldest first.
     async fn list_unresolved(&self) -> Result<Vec<Intent>>;
+
+    /// Claims up to `limit` unresolved intents whose lease is free or expired, oldest first,
+    /// after `after` (in `(created_at, reference_id)` order): each is leased to `lease.owner`
+    /// ([`apply_claim`]) and returned. Atomic across instances: of several reconcilers claiming at
+    /// once, each intent goes to one (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    async fn claim_unresolved(
+        &self,
+        lease: &LeaseRequest,
+        after: Option<&ClaimCursor>,
+        limit: usize,
+    ) -> Result<Vec<Intent>>;
+}
+
+/// Whether `intent`'s lease is free for anyone at `now` (none, or expired).
+pub fn lease_is_free(intent: &Intent, now: Timestamp) -> bool {
+    !matches!(&intent.lease, Some(lease) if lease.expires_at > now)
+}
+
+/// Applies a lease request to `intent`; returns whether it was granted.
+///
+/// * Renewal (`generation: Some(g)`): granted only if the asker is still the owner at generation
+///   `g` — even when the lease expired meanwhile, as long as nobody took it over; a takeover (or a
+///   release) changes the owner or the generation, and the old holder is refused for good.
+/// * Otherwise: granted if the lease is free, expired or already the asker's; a change of owner
+///   starts a new generation.
+///
+/// Granted → the lease is the asker's until `now + ttl`.
+pub fn apply_claim(intent: &mut Intent, lease: &LeaseRequest, now: Timestamp) -> bool {
+    let owned = intent
+        .lease
+        .as_ref()
+        .is_some_and(|held| held.owner == lease.owner);
+    match lease.generation {
+        Some(generation) => {
+            if !owned || intent.lease_generation != generation {
+                return false;
+            }
+        }
+        None => {
+            if !owned {
+                if !lease_is_free(intent, now) {
+                    return false;
+                }
+                intent.lease_generation = intent.lease_generation.saturating_add(1);
+            }
+        }
+    }
+    intent.lease = Some(Lease {
+        owner: lease.owner.clone(),
+        expires_at: lease_end(now, lease.ttl),
+    });
+    true
+}
+
+/// Gives `intent`'s lease back if `owner` holds it at `generation`; returns whether it did.
+pub fn apply_release(intent: &mut Intent, owner: &str, generation: u64) -> bool {
+    let holds = intent.lease_generation == generation
+        && intent
+            .lease
+            .as_ref()
+            .is_some_and(|held| held.owner == owner);
+    if holds {
+        intent.lease = None;
+    }
+    holds
+}
+
+/// How far along the API's status machine a status is: a status is only recorded over one that
+/// is not further along (an unknown status ranks with `PROCESSING`).
+fn status_rank(status: &ExecutionStatus) -> u8 {
+    match status {
+        ExecutionStatus::Pending => 0,
+        ExecutionStatus::Completed | ExecutionStatus::Failed => 2,
+        _ => 1,
+    }
 }
 
 /// Applies `outcome` to `intent` (shared by the built-in journals so they behave identically).
-pub(crate) fn apply_outcome(intent: &mut Intent, outcome: IntentOutcome, now: Timestamp) {
+/// State only moves forward: a settled intent keeps its final word (the API's terminal statuses
+/// never change, so a different one can only come from a confused writer), and an observation
+/// older than the recorded status (`PENDING` after `PROCESSING`) is ignored.
+pub fn apply_outcome(intent: &mut Intent, outcome: IntentOutcome, now: Timestamp) {
     match outcome {
         IntentOutcome::Observed(execution) => {
             let next = IntentState::from_status(&execution.status);
-            if intent.state.is_settled() && !next.is_settled() {
-                // A stale answer (e.g. a slow poller) must not undo a final outcome.
+            if intent.state.is_settled() {
+                // A stale answer (e.g. a slow poller or a second reconciler) must not undo or
+                // replace a final outcome.
+                if next != intent.state {
+                    tracing::warn!(reference_id = %intent.reference_id, recorded = %intent.state, observed = %execution.status, "ignoring a status that contradicts the journaled final outcome");
+                }
+                return;
+            }
+            if intent
+                .last_status
+                .as_ref()
+                .is_some_and(|last| status_rank(&execution.status) < status_rank(last))
+            {
                 return;
             }
             intent.state = next;
@@ -284,8 +508,8 @@ pub(crate) fn apply_outcome(intent: &mut Intent, outcome: IntentOutcome, now: Ti
     intent.updated_at = now;
 }
 
-/// Applies [`Journal::record_attempt`] to `intent`.
-pub(crate) fn apply_attempt(intent: &mut Intent, now: Timestamp) {
+/// Applies a granted [`Journal::record_attempt`] to `intent`.
+pub fn apply_attempt(intent: &mut Intent, now: Timestamp) {
     intent.attempts = intent.attempts.saturating_add(1);
     if !intent.state.is_settled() && intent.state != IntentState::Processing {
         intent.state = IntentState::Pending;
@@ -359,10 +583,59 @@ pub enum JournalConfig {
     /// In memory: exactly-once within this process only.
     #[default]
     Memory,
-    /// A SQLite file: survives crashes and restarts (the durable choice for anything that moves money).
+    /// A SQLite file: survives crashes and restarts (the durable choice for anything that moves
+    /// money on one machine).
     Sqlite(PathBuf),
-    /// Your own implementation (e.g. a database shared by many app instances).
+    /// A PostgreSQL database shared by many app instances (a `postgresql://` URL; see
+    /// [`JournalConfig::parse`] for its options). Needs the `postgres` cargo feature to open.
+    Postgres(PostgresUrl),
+    /// Your own implementation.
     Custom(Arc<dyn Journal>),
+}
+
+/// A `postgresql://` journal URL. Its password never appears in `Debug` or error messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresUrl(String);
+
+impl PostgresUrl {
+    /// The URL as given (with its password: only for connecting).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    // Only fails for URLs that cannot have a password, which this one has.
+                    let _ = url.set_password(Some("***"));
+                }
+                let pairs: Vec<(String, String)> = url
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if k.eq_ignore_ascii_case("password") {
+                            "***".to_string()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                if !pairs.is_empty() {
+                    url.query_pairs_mut().clear().extend_pairs(pairs);
+                }
+                url.to_string()
+            }
+            Err(_) => "postgresql://(unparsable)".to_string(),
+        }
+    }
+}
+
+impl fmt::Debug for PostgresUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
 }
 
 impl std::fmt::Debug for JournalConfig {
@@ -370,9 +643,70 @@ impl std::fmt::Debug for JournalConfig {
         match self {
             JournalConfig::Memory => f.write_str("Memory"),
             JournalConfig::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            JournalConfig::Postgres(url) => f.debug_tuple("Postgres").field(url).finish(),
             JournalConfig::Custom(_) => f.write_str("Custom(..)"),
         }
     }
+}
+
+impl JournalConfig {
+    /// The journal a string names — the one place a journal string (a binding's `journal`
+    /// option, `ClientBuilder::journal_url`, `DOLLR_JOURNAL`) is read:
+    ///
+    /// * `postgresql://…` or `postgres://…` → [`JournalConfig::Postgres`]. Besides the usual
+    ///   libpq URL parameters it takes `schema` (default `public`), `table_prefix` (default
+    ///   `dollr_`), `lease_ms` (default 30000) and `pool_size` (default 8).
+    /// * `memory` or `:memory:` → [`JournalConfig::Memory`].
+    /// * anything else → a SQLite file at that path.
+    ///
+    /// An empty string, or a PostgreSQL URL in a build without the `postgres` feature, is a
+    /// `Validation` error naming `journal`.
+    pub fn parse(text: &str) -> Result<JournalConfig> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(crate::error::Error::invalid_field(
+                "journal",
+                "the journal is empty: give a SQLite file path or a postgresql:// URL",
+            ));
+        }
+        let lower = trimmed.to_ascii_lowercase();
+        if lower.starts_with("postgresql://") || lower.starts_with("postgres://") {
+            let url = PostgresUrl(trimmed.to_string());
+            #[cfg(feature = "postgres")]
+            postgres::PostgresOptions::parse(&url)?;
+            #[cfg(not(feature = "postgres"))]
+            return Err(no_postgres_support(&url));
+            #[cfg(feature = "postgres")]
+            return Ok(JournalConfig::Postgres(url));
+        }
+        if lower == "memory" || lower == ":memory:" {
+            return Ok(JournalConfig::Memory);
+        }
+        Ok(JournalConfig::Sqlite(PathBuf::from(text)))
+    }
+
+    /// How long this journal's leases last unless renewed.
+    pub fn lease_ttl(&self) -> Duration {
+        match self {
+            #[cfg(feature = "postgres")]
+            JournalConfig::Postgres(url) => postgres::PostgresOptions::parse(url)
+                .map(|options| options.lease_ttl)
+                .unwrap_or(DEFAULT_LEASE_TTL),
+            _ => DEFAULT_LEASE_TTL,
+        }
+    }
+}
+
+/// The error for a PostgreSQL journal in a build without the `postgres` feature.
+#[cfg(not(feature = "postgres"))]
+fn no_postgres_support(url: &PostgresUrl) -> crate::error::Error {
+    crate::error::Error::invalid_field(
+        "journal",
+        format!(
+            "{} is a PostgreSQL journal, but this build of dollr has no PostgreSQL support (cargo feature `postgres`)",
+            url.redacted()
+        ),
+    )
 }
 
 /// Opens the journal the configuration names.
@@ -380,6 +714,10 @@ pub fn open(config: &JournalConfig) -> Result<Arc<dyn Journal>> {
     match config {
         JournalConfig::Memory => Ok(Arc::new(MemoryJournal::new())),
         JournalConfig::Sqlite(path) => Ok(Arc::new(SqliteJournal::open(path)?)),
+        #[cfg(feature = "postgres")]
+        JournalConfig::Postgres(url) => Ok(Arc::new(PostgresJournal::open(url)?)),
+        #[cfg(not(feature = "postgres"))]
+        JournalConfig::Postgres(url) => Err(no_postgres_support(url)),
         JournalConfig::Custom(journal) => Ok(journal.clone()),
     }
 }

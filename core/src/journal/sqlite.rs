@@ -2,7 +2,7 @@
 //! processes using the same file (WAL mode, a busy timeout, and every read-modify-write inside a
 //! `BEGIN IMMEDIATE` transaction, which takes the file's write lock).
 //!
-//! Schema (version 1, recorded in `PRAGMA user_version`):
+//! Schema (version 2, recorded in `PRAGMA user_version`; version 2 added the lease columns):
 //!
 //! ```sql
 //! CREATE TABLE execution_intents (
@@ -16,7 +16,10 @@
 //!     last_execution_json TEXT,                       -- the API's last ExecutionResponse (no client_secret)
 //!     last_error          TEXT,                       -- redacted
 //!     created_at          TEXT NOT NULL,              -- RFC 3339 UTC, microseconds
-//!     updated_at          TEXT NOT NULL
+//!     updated_at          TEXT NOT NULL,
+//!     lease_owner         TEXT,                       -- who works on it now (v2)
+//!     lease_expires_at    TEXT,                       -- until when (v2)
+//!     lease_generation    INTEGER NOT NULL DEFAULT 0  -- fencing token (v2)
 //! );
 //! CREATE INDEX execution_intents_state ON execution_intents (state, created_at);
 //! ```
@@ -30,8 +33,8 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    apply_attempt, apply_outcome, journal_safe_execution, Begin, Intent, IntentOutcome,
-    IntentState, Journal, NewIntent,
+    apply_attempt, apply_claim, apply_outcome, apply_release, journal_safe_execution, Begin, Claim,
+    ClaimCursor, Intent, IntentOutcome, IntentState, Journal, Lease, LeaseRequest, NewIntent,
 };
 use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::{Error, Result};
@@ -39,14 +42,15 @@ use crate::models::Execution;
 use crate::time::{parse_timestamp, Timestamp};
 
 /// The schema version this SDK writes (`PRAGMA user_version`).
-pub const SQLITE_SCHEMA_VERSION: i64 = 1;
+pub const SQLITE_SCHEMA_VERSION: i64 = 2;
 
 /// How long a writer waits for another process holding the file's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 const COLUMNS: &str =
     "reference_id, operation, request_hash, request_json, state, attempts, last_status, \
-                       last_execution_json, last_error, created_at, updated_at";
+                       last_execution_json, last_error, created_at, updated_at, lease_owner, \
+                       lease_expires_at, lease_generation";
 
 /// A journal in a SQLite file. Cheap to clone (one shared connection inside).
 #[derive(Clone)]
@@ -179,6 +183,14 @@ fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
              PRAGMA user_version = 1;",
         )?;
     }
+    if version < 2 {
+        tx.execute_batch(
+            "ALTER TABLE execution_intents ADD COLUMN lease_owner TEXT;
+             ALTER TABLE execution_intents ADD COLUMN lease_expires_at TEXT;
+             ALTER TABLE execution_intents ADD COLUMN lease_generation INTEGER NOT NULL DEFAULT 0;
+             PRAGMA user_version = 2;",
+        )?;
+    }
     tx.commit()
 }
 
@@ -195,6 +207,9 @@ fn read_intent(row: &Row<'_>) -> rusqlite::Result<RawIntent> {
         last_error: row.get(8)?,
         created_at: row.get(9)?,
         updated_at: row.get(10)?,
+        lease_owner: row.get(11)?,
+        lease_expires_at: row.get(12)?,
+        lease_generation: row.get(13)?,
     })
 }
 
@@ -211,6 +226,9 @@ struct RawIntent {
     last_error: Option<String>,
     created_at: String,
     updated_at: String,
+    lease_owner: Option<String>,
+    lease_expires_at: Option<String>,
+    lease_generation: i64,
 }
 
 impl RawIntent {
@@ -236,6 +254,14 @@ impl RawIntent {
             parse_timestamp(&self.created_at).ok_or_else(|| bad("created_at", &self.created_at))?;
         let updated_at =
             parse_timestamp(&self.updated_at).ok_or_else(|| bad("updated_at", &self.updated_at))?;
+        let lease = match (&self.lease_owner, &self.lease_expires_at) {
+            (Some(owner), Some(expires_at)) => Some(Lease {
+                owner: owner.clone(),
+                expires_at: parse_timestamp(expires_at)
+                    .ok_or_else(|| bad("lease_expires_at", expires_at))?,
+            }),
+            _ => None,
+        };
         Ok(Intent {
             operation: OperationType::parse(&self.operation),
             request_hash: self.request_hash,
@@ -247,6 +273,8 @@ impl RawIntent {
             last_error: self.last_error,
             created_at,
             updated_at,
+            lease,
+            lease_generation: u64::try_from(self.lease_generation).unwrap_or(0),
             reference_id: self.reference_id,
         })
     }
@@ -283,7 +311,8 @@ fn execution_json(intent: &Intent) -> std::result::Result<Option<String>, Journa
 fn update(connection: &Connection, intent: &Intent) -> std::result::Result<(), JournalFault> {
     connection.execute(
         "UPDATE execution_intents SET state = ?2, attempts = ?3, last_status = ?4, last_execution_json = ?5,
-             last_error = ?6, updated_at = ?7 WHERE reference_id = ?1",
+             last_error = ?6, updated_at = ?7, lease_owner = ?8, lease_expires_at = ?9, lease_generation = ?10
+             WHERE reference_id = ?1",
         params![
             intent.reference_id,
             intent.state.as_str(),
@@ -292,22 +321,50 @@ fn update(connection: &Connection, intent: &Intent) -> std::result::Result<(), J
             execution_json(intent)?,
             intent.last_error,
             timestamp_text(&intent.updated_at),
+            intent.lease.as_ref().map(|lease| lease.owner.clone()),
+            intent.lease.as_ref().map(|lease| timestamp_text(&lease.expires_at)),
+            i64::try_from(intent.lease_generation).unwrap_or(i64::MAX),
         ],
     )?;
     Ok(())
 }
 
-#[async_trait]
-impl Journal for SqliteJournal {
-    async fn begin(&self, intent: NewIntent) -> Result<Begin> {
+impl SqliteJournal {
+    /// Reads `reference_id` inside a write transaction (`BEGIN IMMEDIATE`: the file's write lock,
+    /// so no other process changes the row between the read and the write), lets `change` modify
+    /// it, writes it back and commits. `None` when there is no such intent.
+    async fn modify<T: Send + 'static>(
+        &self,
+        reference_id: &str,
+        change: impl FnOnce(&mut Intent) -> T + Send + 'static,
+    ) -> Result<Option<(T, Intent)>> {
+        let reference_id = reference_id.to_string();
         self.run(move |connection| {
             let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let created = intent.into_intent(Utc::now());
+            let Some(mut intent) = select(&tx, &reference_id)? else {
+                return Ok(None);
+            };
+            let answer = change(&mut intent);
+            update(&tx, &intent)?;
+            tx.commit()?;
+            Ok(Some((answer, intent)))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Journal for SqliteJournal {
+    async fn begin(&self, intent: NewIntent, lease: &LeaseRequest) -> Result<Begin> {
+        let lease = lease.clone();
+        self.run(move |connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let created = intent.into_intent(&lease, Utc::now());
             let request_json = serde_json::to_string(&created.request)
                 .map_err(|e| Error::internal(format!("could not encode the request: {e}")))?;
             let inserted = tx.execute(
                 &format!(
-                    "INSERT INTO execution_intents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, ?7, ?7)
+                    "INSERT INTO execution_intents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, ?7, ?7, ?8, ?9, ?10)
                      ON CONFLICT(reference_id) DO NOTHING"
                 ),
                 params![
@@ -318,6 +375,9 @@ impl Journal for SqliteJournal {
                     created.state.as_str(),
                     i64::from(created.attempts),
                     timestamp_text(&created.created_at),
+                    created.lease.as_ref().map(|lease| lease.owner.clone()),
+                    created.lease.as_ref().map(|lease| timestamp_text(&lease.expires_at)),
+                    i64::try_from(created.lease_generation).unwrap_or(i64::MAX),
                 ],
             )?;
             let outcome = if inserted == 1 {
@@ -338,39 +398,60 @@ impl Journal for SqliteJournal {
         .await
     }
 
-    async fn record_attempt(&self, reference_id: &str) -> Result<Intent> {
-        let reference_id = reference_id.to_string();
-        self.run(move |connection| {
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some(mut intent) = select(&tx, &reference_id)? else {
-                return Err(JournalFault::Other(
-                    Error::internal(format!(
-                        "the journal has no intent {reference_id} to record an attempt on"
-                    ))
-                    .with_reference_id(reference_id.clone()),
-                ));
-            };
-            apply_attempt(&mut intent, Utc::now());
-            update(&tx, &intent)?;
-            tx.commit()?;
-            Ok(intent)
+    async fn record_attempt(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Claim> {
+        let lease = lease.clone();
+        let changed = self
+            .modify(reference_id, move |intent| {
+                let now = Utc::now();
+                let granted = apply_claim(intent, &lease, now);
+                if granted {
+                    apply_attempt(intent, now);
+                }
+                granted
+            })
+            .await?;
+        match changed {
+            Some((true, intent)) => Ok(Claim::Granted(intent)),
+            Some((false, intent)) => Ok(Claim::Refused(intent)),
+            None => Err(Error::internal(format!(
+                "the journal has no intent {reference_id} to record an attempt on"
+            ))
+            .with_reference_id(reference_id)),
+        }
+    }
+
+    async fn acquire(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Option<Claim>> {
+        let lease = lease.clone();
+        let changed = self
+            .modify(reference_id, move |intent| {
+                apply_claim(intent, &lease, Utc::now())
+            })
+            .await?;
+        Ok(changed.map(|(granted, intent)| {
+            if granted {
+                Claim::Granted(intent)
+            } else {
+                Claim::Refused(intent)
+            }
+        }))
+    }
+
+    async fn release(&self, reference_id: &str, owner: &str, generation: u64) -> Result<()> {
+        let owner = owner.to_string();
+        self.modify(reference_id, move |intent| {
+            apply_release(intent, &owner, generation)
         })
-        .await
+        .await?;
+        Ok(())
     }
 
     async fn record_outcome(&self, reference_id: &str, outcome: IntentOutcome) -> Result<bool> {
-        let reference_id = reference_id.to_string();
-        self.run(move |connection| {
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some(mut intent) = select(&tx, &reference_id)? else {
-                return Ok(false);
-            };
-            apply_outcome(&mut intent, outcome, Utc::now());
-            update(&tx, &intent)?;
-            tx.commit()?;
-            Ok(true)
-        })
-        .await
+        let changed = self
+            .modify(reference_id, move |intent| {
+                apply_outcome(intent, outcome, Utc::now())
+            })
+            .await?;
+        Ok(changed.is_some())
     }
 
     async fn get(&self, reference_id: &str) -> Result<Option<Intent>> {
@@ -391,6 +472,55 @@ impl Journal for SqliteJournal {
                 intents.push(row?.parse()?);
             }
             Ok(intents)
+        })
+        .await
+    }
+
+    async fn claim_unresolved(
+        &self,
+        lease: &LeaseRequest,
+        after: Option<&ClaimCursor>,
+        limit: usize,
+    ) -> Result<Vec<Intent>> {
+        let lease = lease.holding(None);
+        let after = after.cloned();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.run(move |connection| {
+            // IMMEDIATE: the claim is one write transaction, so two processes never claim the
+            // same intent (SQLite has one writer at a time; no SKIP LOCKED needed).
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = Utc::now();
+            let (cursor_at, cursor_id) = match &after {
+                Some(cursor) => (
+                    timestamp_text(&cursor.created_at),
+                    cursor.reference_id.clone(),
+                ),
+                None => (String::new(), String::new()),
+            };
+            let raws = {
+                let mut statement = tx.prepare(&format!(
+                    "SELECT {COLUMNS} FROM execution_intents
+                     WHERE state IN ('PENDING', 'PROCESSING', 'NOT_SUBMITTED')
+                       AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= ?1)
+                       AND (created_at > ?2 OR (created_at = ?2 AND reference_id > ?3))
+                     ORDER BY created_at, reference_id LIMIT ?4"
+                ))?;
+                let rows = statement.query_map(
+                    params![timestamp_text(&now), cursor_at, cursor_id, limit],
+                    read_intent,
+                )?;
+                rows.collect::<rusqlite::Result<Vec<RawIntent>>>()?
+            };
+            let mut claimed = Vec::with_capacity(raws.len());
+            for raw in raws {
+                let mut intent = raw.parse()?;
+                if apply_claim(&mut intent, &lease, now) {
+                    update(&tx, &intent)?;
+                    claimed.push(intent);
+                }
+            }
+            tx.commit()?;
+            Ok(claimed)
         })
         .await
     }
