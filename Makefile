@@ -63,7 +63,7 @@ $(VENV_PY):
 tools: $(VENV_PY)
 	@command -v node >/dev/null || { echo "node (20+) is required for the docs' Node guide test"; exit 1; }
 
-test: tools lint test-rust $(BINDING_TESTS) test-docs test-dist
+test: tools lint test-rust $(BINDING_TESTS) test-postgres test-docs test-dist
 
 # The artifacts users install (packaging/rules.mk; each binding appends its part to DIST_TARGETS):
 # after every include, so the lists are complete.
@@ -81,8 +81,10 @@ test-docs: tools
 	$(VENV_PY) -m pytest -q -p no:cacheprovider tests/docs
 	DOLLR_NATIVE_ADDON=debug $(VENV_PY) tests/docs/run_code_blocks.py
 
+# Under a throwaway PostgreSQL server (tests/postgres/rules.mk): the journal's contract runs
+# against memory, SQLite and PostgreSQL alike.
 test-rust:
-	DOLLR_TEST_PYTHON=$(abspath $(VENV_PY)) $(CARGO) test --workspace --all-targets
+	@$(WITH_POSTGRES) DOLLR_TEST_PYTHON=$(abspath $(VENV_PY)) $(CARGO) test --workspace --all-targets
 
 # The workspace's test build without running it: every crate with the features `cargo test
 # --workspace` gives it (so nothing is compiled twice), the uniffi library and the `dollr` binary

@@ -3,9 +3,9 @@
 #
 #   make test-postgres   start a server (tests/postgres/server.sh: Debian's postgresql, installed
 #                        with apt when missing, run as the `postgres` user on a free loopback
-#                        port in a temp dir), run the journal contract and lease tests
-#                        (cargo test --features postgres --test journal_postgres) and the
-#                        4-process Python test, then stop the server.
+#                        port in a temp dir), run the 4-process Python test, then stop the
+#                        server. The journal contract and lease tests (core/tests/journal_postgres.rs)
+#                        run in `make test-rust`, under WITH_POSTGRES.
 #
 # The server is stopped by the recipe's EXIT trap, and by a detached watcher if the recipe's
 # shell is killed outright, so no server outlives the run (also under `nohup`, SIGINT ignored).
@@ -17,22 +17,23 @@ PG_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 PG_SERVER := tests/postgres/server.sh
 
-.PHONY: test-postgres test-postgres-rust test-postgres-python
+.PHONY: test-postgres test-postgres-python
 
-# The Python test needs the debug module with the postgres feature (bindings-python enables it)
-# and the `dollr` binary for its sandbox.
-test-postgres: python-develop
-	$(CARGO) build -p dollr-cli
-	@dir=$$($(PG_SERVER) start $$$$) || exit 1; \
+# A recipe prefix: starts a server for the rest of the recipe line (DOLLR_TEST_POSTGRES_URL) and
+# stops it when the line's shell exits. `make test-rust` runs under it too: the workspace build
+# enables the core's `postgres` feature (the bindings do), so `cargo test --workspace` includes
+# the journal_postgres contract and lease tests, which fail without a server.
+WITH_POSTGRES = dir=$$($(PG_SERVER) start $$$$) || exit 1; \
 	trap '$(PG_SERVER) stop "$$dir"' EXIT; \
-	export DOLLR_TEST_POSTGRES_URL=$$(cat "$$dir/url"); \
-	$(MAKE) --no-print-directory test-postgres-rust test-postgres-python
+	export DOLLR_TEST_POSTGRES_URL=$$(cat "$$dir/url");
 
-# Both expect DOLLR_TEST_POSTGRES_URL (set by test-postgres).
-test-postgres-rust:
-	$(CARGO) test -p dollr-core --features postgres --test journal_postgres
+# The 4-process test: the debug Python module (bindings-python enables `postgres`) and the `dollr`
+# binary for its sandbox (workspace-build).
+test-postgres: python-develop workspace-build
+	@$(WITH_POSTGRES) $(MAKE) --no-print-directory test-postgres-python
 
+# Expects DOLLR_TEST_POSTGRES_URL (set by test-postgres).
 test-postgres-python:
-	DOLLR_SANDBOX_BINARY=$(abspath target/debug/dollr) $(VENV_PY) -m pytest -q -p no:cacheprovider tests/postgres/test_four_processes.py
+	$(VENV_PY) -m pytest -q -p no:cacheprovider tests/postgres/test_four_processes.py
 
 .DEFAULT_GOAL := $(PG_SAVED_DEFAULT_GOAL)
