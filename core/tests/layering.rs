@@ -28,6 +28,8 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     // The request pipeline.
     &["client"],
+    // Holds a journal lease for a call working on an intent (decision 0015).
+    &["lease"],
     &["execute"],
     &["api"],
     &["wait", "reconcile"],
