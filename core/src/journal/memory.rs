@@ -7,10 +7,10 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use super::{
-    apply_attempt, apply_claim, apply_outcome, apply_release, lease_is_free, Begin, Claim,
-    ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
+    apply_attempt, apply_claim, apply_outcome, apply_release, attempt_claim, lease_is_free, Begin,
+    Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A journal held in memory. Use [`super::SqliteJournal`] for anything that must survive a crash.
 #[derive(Debug, Default)]
@@ -57,30 +57,24 @@ impl Journal for MemoryJournal {
     }
 
     async fn record_attempt(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Claim> {
-        self.with(|map| match map.get_mut(reference_id) {
-            Some(intent) => {
+        self.with(|map| {
+            let changed = map.get_mut(reference_id).map(|intent| {
                 let now = Utc::now();
-                if !apply_claim(intent, lease, now) {
-                    return Ok(Claim::Refused(intent.clone()));
+                let granted = apply_claim(intent, lease, now);
+                if granted {
+                    apply_attempt(intent, now);
                 }
-                apply_attempt(intent, now);
-                Ok(Claim::Granted(intent.clone()))
-            }
-            None => Err(Error::internal(format!(
-                "the journal has no intent {reference_id} to record an attempt on"
-            ))
-            .with_reference_id(reference_id)),
+                (granted, intent.clone())
+            });
+            attempt_claim(reference_id, changed)
         })
     }
 
     async fn acquire(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Option<Claim>> {
         self.with(|map| {
             Ok(map.get_mut(reference_id).map(|intent| {
-                if apply_claim(intent, lease, Utc::now()) {
-                    Claim::Granted(intent.clone())
-                } else {
-                    Claim::Refused(intent.clone())
-                }
+                let granted = apply_claim(intent, lease, Utc::now());
+                Claim::new(granted, intent.clone())
             }))
         })
     }

@@ -224,11 +224,33 @@ pub enum Claim {
 }
 
 impl Claim {
+    /// `Granted` or `Refused`, as the claim went.
+    pub(crate) fn new(granted: bool, intent: Intent) -> Claim {
+        if granted {
+            Claim::Granted(intent)
+        } else {
+            Claim::Refused(intent)
+        }
+    }
+
     /// The intent, whichever way.
     pub fn intent(&self) -> &Intent {
         match self {
             Claim::Granted(intent) | Claim::Refused(intent) => intent,
         }
+    }
+}
+
+/// What [`Journal::record_attempt`] answers once a journal applied the claim to its stored
+/// intent (`Some((granted, intent as now))`), or the error when it has no such intent: every
+/// caller writes the intent (`begin`) before any attempt, so a missing one is an SDK fault.
+pub(crate) fn attempt_claim(reference_id: &str, changed: Option<(bool, Intent)>) -> Result<Claim> {
+    match changed {
+        Some((granted, intent)) => Ok(Claim::new(granted, intent)),
+        None => Err(crate::error::Error::internal(format!(
+            "the journal has no intent {reference_id} to record an attempt on"
+        ))
+        .with_reference_id(reference_id)),
     }
 }
 

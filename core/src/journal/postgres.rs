@@ -30,9 +30,9 @@ use tokio::sync::OnceCell;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    apply_attempt, apply_claim, apply_outcome, apply_release, journal_safe_execution, Begin, Claim,
-    ClaimCursor, Intent, IntentOutcome, IntentState, Journal, Lease, LeaseRequest, NewIntent,
-    PostgresUrl, DEFAULT_LEASE_TTL,
+    apply_attempt, apply_claim, apply_outcome, apply_release, attempt_claim,
+    journal_safe_execution, Begin, Claim, ClaimCursor, Intent, IntentOutcome, IntentState, Journal,
+    Lease, LeaseRequest, NewIntent, PostgresUrl, DEFAULT_LEASE_TTL,
 };
 use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::{Error, Result};
@@ -506,27 +506,14 @@ impl Journal for PostgresJournal {
                 granted
             })
             .await?;
-        match changed {
-            Some((true, intent)) => Ok(Claim::Granted(intent)),
-            Some((false, intent)) => Ok(Claim::Refused(intent)),
-            None => Err(Error::internal(format!(
-                "the journal has no intent {reference_id} to record an attempt on"
-            ))
-            .with_reference_id(reference_id)),
-        }
+        attempt_claim(reference_id, changed)
     }
 
     async fn acquire(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Option<Claim>> {
         let changed = self
             .modify(reference_id, |intent, now| apply_claim(intent, lease, now))
             .await?;
-        Ok(changed.map(|(granted, intent)| {
-            if granted {
-                Claim::Granted(intent)
-            } else {
-                Claim::Refused(intent)
-            }
-        }))
+        Ok(changed.map(|(granted, intent)| Claim::new(granted, intent)))
     }
 
     async fn release(&self, reference_id: &str, owner: &str, generation: u64) -> Result<()> {

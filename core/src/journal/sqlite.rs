@@ -33,8 +33,9 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    apply_attempt, apply_claim, apply_outcome, apply_release, journal_safe_execution, Begin, Claim,
-    ClaimCursor, Intent, IntentOutcome, IntentState, Journal, Lease, LeaseRequest, NewIntent,
+    apply_attempt, apply_claim, apply_outcome, apply_release, attempt_claim,
+    journal_safe_execution, Begin, Claim, ClaimCursor, Intent, IntentOutcome, IntentState, Journal,
+    Lease, LeaseRequest, NewIntent,
 };
 use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::{Error, Result};
@@ -410,14 +411,7 @@ impl Journal for SqliteJournal {
                 granted
             })
             .await?;
-        match changed {
-            Some((true, intent)) => Ok(Claim::Granted(intent)),
-            Some((false, intent)) => Ok(Claim::Refused(intent)),
-            None => Err(Error::internal(format!(
-                "the journal has no intent {reference_id} to record an attempt on"
-            ))
-            .with_reference_id(reference_id)),
-        }
+        attempt_claim(reference_id, changed)
     }
 
     async fn acquire(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Option<Claim>> {
@@ -427,13 +421,7 @@ impl Journal for SqliteJournal {
                 apply_claim(intent, &lease, Utc::now())
             })
             .await?;
-        Ok(changed.map(|(granted, intent)| {
-            if granted {
-                Claim::Granted(intent)
-            } else {
-                Claim::Refused(intent)
-            }
-        }))
+        Ok(changed.map(|(granted, intent)| Claim::new(granted, intent)))
     }
 
     async fn release(&self, reference_id: &str, owner: &str, generation: u64) -> Result<()> {
