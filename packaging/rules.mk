@@ -28,12 +28,14 @@ DIST_CHECKS :=
 
 .PHONY: dist-tools dist-cli dist-cross
 
-# Linux aarch64, cross-built from this x86-64 machine with zig by the same steps (the bindings
-# append their triple-generic targets to DIST_CROSS_TARGETS), then checked for format: every ELF
-# file for aarch64 and the glibc floor, the wheel's tag confirmed by auditwheel. This machine
-# cannot run them; the release workflow runs them on an arm64 runner.
+# Linux aarch64, cross-built from this x86-64 machine with zig by the same steps, then checked for
+# format: every ELF file for aarch64 and the glibc floor, the wheels' tags confirmed by
+# auditwheel. The Python wheels carry both kinds of native file (the SDK's extension module and,
+# in dollr-testing, the `dollr` binary), so they prove the cross path for every artifact at the
+# cost of one build; the npm and Maven platform packages for aarch64 come from the release
+# workflow's arm64 runner, which also runs them (this machine cannot).
 DIST_CROSS_TRIPLE ?= aarch64-unknown-linux-gnu
-DIST_CROSS_TARGETS := dist-cli
+DIST_CROSS_TARGETS := dist-python
 
 $(PACKAGING_TOOLS): $(VENV_PY) packaging/requirements.txt
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r packaging/requirements.txt
