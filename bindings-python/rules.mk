@@ -84,7 +84,10 @@ python-release: $(PY_TOOLS)
 # of manylinux2014 (2.17) with zig from PyPI (packaging/requirements.txt), whatever glibc this
 # machine has. The main wheel is abi3 (one wheel for CPython >= 3.9); the companion wheel holds
 # no Python extension, only the `dollr` binary, so it is `py3-none-<platform>`.
-PY_DIST_BUILD := build --quiet --zig --compatibility manylinux2014 --target $(DIST_TRIPLE) --profile $(DIST_PROFILE) --out $(DIST_DIR)
+# Linux wheels link with zig at their tag's floor (packaging/platform.py: manylinux2014, or
+# musllinux_1_2 for musl); macOS and Windows wheels are built on their own runners, natively.
+PY_DIST_PLATFORM = $(if $(findstring -linux-,$(DIST_TRIPLE)),--zig --compatibility $(shell $(PYTHON) packaging/platform.py $(DIST_TRIPLE) wheel_compat))
+PY_DIST_BUILD = build --quiet $(PY_DIST_PLATFORM) --target $(DIST_TRIPLE) --profile $(DIST_PROFILE) --out $(DIST_DIR)
 # maturin's zig linker sets other compiler variables than cargo-zigbuild (packaging/native.py):
 # in one target dir, each would rebuild the other's ~170 crates on every `make dist`.
 PY_DIST_ENV := $(PACKAGING_ENV) CARGO_TARGET_DIR=$(abspath target/python-dist)
