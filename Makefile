@@ -25,7 +25,7 @@ export RUST_BACKTRACE ?= 1
 # packages; here it is the workspace's debug build (`workspace-build`).
 export DOLLR_SANDBOX_BINARY ?= $(abspath target/debug/dollr)
 
-.PHONY: demo test dist test-dist test-docs lint fmt sandbox soak bench tools test-rust workspace-build clean generate generate-schema lint-rust
+.PHONY: demo sandbox-build test dist test-dist test-docs lint fmt sandbox soak bench tools test-rust workspace-build clean generate generate-schema lint-rust
 
 # `make` alone runs the demo, whatever the included rules.mk files define first.
 .DEFAULT_GOAL := demo
@@ -41,16 +41,21 @@ GENERATE_TARGETS := generate-schema
 -include bench/rules.mk
 -include tests/postgres/rules.mk
 
-# Built first with cargo's own progress (a cold build takes minutes: it should not look stuck).
-demo:
+# `dollr` alone (`-p dollr-cli`): cargo unifies features across what one command builds, so this
+# is a different dollr-core build from the workspace's, compiled on its first use. Built first
+# with cargo's own progress (a cold build takes minutes: it should not look stuck), and before any
+# README block starts `make sandbox &` and waits for its port (test-docs).
+sandbox-build:
 	@echo "building the dollr command (cargo build -p dollr-cli; minutes on a cold machine)..."
 	$(CARGO) build -p dollr-cli
+
+demo: sandbox-build
 	$(CARGO) run -q -p dollr-cli -- demo
 
 # The benchmark matrix (bench/rules.mk): release builds, then every contender against one sandbox.
 bench: bench-run bench-journal
 
-sandbox:
+sandbox: sandbox-build
 	$(CARGO) run -q -p dollr-cli -- sandbox --port $(SANDBOX_PORT)
 
 # Python tools the tests need (the docs' own `requests` client). Installed into a local venv
@@ -77,7 +82,7 @@ test-dist:
 
 # Every code block of the READMEs runs, compiles or is checked (tests/docs/run_code_blocks.py):
 # after the bindings' targets, which build the Python module, the Node addon and the CLI it uses.
-test-docs: tools
+test-docs: tools sandbox-build
 	$(VENV_PY) -m pytest -q -p no:cacheprovider tests/docs
 	DOLLR_NATIVE_ADDON=debug $(VENV_PY) tests/docs/run_code_blocks.py
 
