@@ -40,6 +40,7 @@ GENERATE_TARGETS := generate-schema
 -include bindings-swift/rules.mk
 -include bench/rules.mk
 -include tests/postgres/rules.mk
+-include tests/realtime_clients/rules.mk
 
 # Built first with cargo's own progress (a cold build takes minutes: it should not look stuck).
 demo:
