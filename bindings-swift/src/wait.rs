@@ -51,7 +51,7 @@ impl WaitOptions {
             max_interval: self.max_interval.unwrap_or(defaults.max_interval),
             backoff_factor: self.backoff_factor.unwrap_or(defaults.backoff_factor),
             max_not_found: self.max_not_found.unwrap_or(defaults.max_not_found),
-            on_transition: None,
+            ..defaults
         }
     }
 }

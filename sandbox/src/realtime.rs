@@ -438,6 +438,7 @@ async fn connection(socket: WebSocket, rt: Realtime, vsn: Vsn, apikey: String) {
     });
     let mut changes = rt.app.with(|st| {
         st.stats.realtime_sockets += 1;
+        st.stats.realtime_open += 1;
         st.realtime.subscribe()
     });
     let mut conn = Conn {
@@ -484,6 +485,8 @@ async fn connection(socket: WebSocket, rt: Realtime, vsn: Vsn, apikey: String) {
             _ = stop.wait_for(|s| *s) => break End::Closed,
         }
     };
+    rt.app
+        .with(|st| st.stats.realtime_open = st.stats.realtime_open.saturating_sub(1));
     match end {
         End::Dropped => {
             // Both halves dropped at once: the TCP connection closes without a close frame.

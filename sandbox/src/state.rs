@@ -74,6 +74,8 @@ pub(crate) struct Stats {
     pub commits_landed: u64,
     /// Realtime: sockets opened, channels joined, `postgres_changes` messages sent.
     pub realtime_sockets: u64,
+    /// Sockets open now.
+    pub realtime_open: u64,
     pub realtime_joins: u64,
     pub realtime_messages: u64,
 }
@@ -1008,6 +1010,7 @@ impl State {
             "transitions": self.stats.transitions,
             "realtime": {
                 "sockets": self.stats.realtime_sockets,
+                "open": self.stats.realtime_open,
                 "joins": self.stats.realtime_joins,
                 "messages": self.stats.realtime_messages,
             },
