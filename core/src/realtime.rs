@@ -72,6 +72,15 @@ pub(crate) struct Subscription {
     task: tokio::task::JoinHandle<()>,
 }
 
+impl Subscription {
+    /// Ends the subscription and waits until its socket is closed (a current-thread runtime
+    /// would otherwise run the abort only when it is next driven).
+    pub(crate) async fn close(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.task.abort();

@@ -426,7 +426,8 @@ impl Status {
         let mut anomalies = Vec::new();
         let mut interval = options.initial_interval;
         let mut not_found = 0u32;
-        let mut realtime = self.subscribe_realtime(&operation, reference_id, &options);
+        let mut subscription = self.subscribe_realtime(&operation, reference_id, &options);
+        let realtime = &mut subscription;
         // The channel is joined; polls wait until `quiet_until` (it spoke recently).
         let mut live = false;
         let mut quiet_until: Option<Instant> = None;
@@ -590,7 +591,7 @@ impl Status {
                         None => break,
                         // The subscription ended: poll from now on.
                         Some(None) => {
-                            realtime = None;
+                            *realtime = None;
                             live = false;
                             break;
                         }
@@ -626,7 +627,7 @@ impl Status {
                             live = false;
                             quiet_until = None;
                             if !retrying {
-                                realtime = None;
+                                *realtime = None;
                             }
                             interval = options.initial_interval;
                             break;
@@ -642,7 +643,11 @@ impl Status {
                 }
             }
         };
-        while_held(&client, reference_id, &held, polling).await
+        let outcome = while_held(&client, reference_id, &held, polling).await;
+        if let Some(subscription) = subscription {
+            subscription.close().await;
+        }
+        outcome
     }
 }
 

@@ -22,6 +22,7 @@ from dollr._support import (
     _events,
     from_wire,
 )
+from dollr._watch import AsyncStatusWatch, StatusWatch
 from dollr.enums import (
     CheckoutMode,
     CheckoutModeLiteral,
@@ -1251,7 +1252,7 @@ class Executions:
         return cast("Execution", from_wire("model:Execution", result))
 
 
-class Status:
+class Status(StatusWatch):
     """The operations on `status` (``client.status``)."""
 
     __slots__ = ("_client",)
@@ -2830,7 +2831,7 @@ class AsyncExecutions:
         return cast("Execution", from_wire("model:Execution", result))
 
 
-class AsyncStatus:
+class AsyncStatus(AsyncStatusWatch):
     """The awaitable operations on `status` (``client.status``)."""
 
     __slots__ = ("_client",)
