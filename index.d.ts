@@ -2953,6 +2953,15 @@ export declare class StatusResource {
    * @param referenceId The execution's idempotency key (UUID v4).
    */
   wait(referenceId: string, args: StatusWaitArgs): Promise<WaitOutcome>;
+  /**
+   * Follows the execution `referenceId` and yields each observed status change as it happens
+   * (`for await (const change of client.status.watch(ref, { sessionId }))`), until it is
+   * `COMPLETED` or `FAILED` or `timeoutMs` passes. For a collection, pass its checkout
+   * `sessionId`: with a Supabase URL and anon key on the client, changes arrive over Supabase
+   * Realtime (`change.channel === 'realtime'`, each confirmed by the status API), polling being
+   * the fallback. Leaving the loop closes the subscription.
+   */
+  watch(referenceId: string, options?: StatusWatchOptions): StatusWatch;
 }
 
 /** `client.predictions`: the `predictions` operations. */
@@ -2993,6 +3002,36 @@ export declare class RealtimeKeysResource {
   private constructor();
   /** `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to watch one collection on the request's `channel`. A UX hint only; confirm with the status API. */
   collection(args: RealtimeKeysCollectionArgs): Promise<RealtimeKey>;
+}
+
+/** Options of `client.status.watch(..)` (durations in milliseconds). */
+export interface StatusWatchOptions {
+  /** Which execution (default `'COLLECTION'`). */
+  operation?: OperationType;
+  /** The collection's checkout session: listen on its realtime channel. */
+  sessionId?: number;
+  /** What the session pays (default `'INVOICE'`). */
+  sourceType?: SourceType;
+  /** How long to follow it in total (default 5 minutes). */
+  timeoutMs?: number;
+  /** The first interval between polls (default 2000). */
+  initialIntervalMs?: number;
+  /** The longest interval between polls (default 15000). */
+  maxIntervalMs?: number;
+  /** How long the realtime channel may stay silent before polling resumes (default 30000). */
+  realtimeTimeoutMs?: number;
+}
+
+/** The changes of one execution (`for await`); `outcome` is set once it has ended. */
+export declare class StatusWatch implements AsyncIterableIterator<TransitionEvent> {
+  private constructor();
+  /** How the wait ended (`undefined` until the iteration ended without an error). */
+  readonly outcome: WaitOutcome | undefined;
+  next(): Promise<IteratorResult<TransitionEvent>>;
+  return(): Promise<IteratorResult<TransitionEvent>>;
+  [Symbol.asyncIterator](): StatusWatch;
+  /** Stops the wait and closes its realtime socket. */
+  close(): void;
 }
 
 /** Options of `new Client(...)`. Each falls back to the core's environment variables and defaults. */
