@@ -10,10 +10,10 @@ use dollr_core::bridge;
 use dollr_core::{Client, Error};
 use futures::FutureExt;
 use napi::bindgen_prelude::{within_runtime_if_available, Either3, Object, PromiseRaw};
+use napi::tokio::sync::mpsc;
 use napi::Env;
 use napi_derive::napi;
 use serde_json::{json, Value};
-use napi::tokio::sync::mpsc;
 
 use crate::errors::{guard_sync, panic_error, start_call};
 
@@ -34,11 +34,10 @@ impl NativeStream {
             let report = Arc::new(move |event: Value| {
                 let _ = events.send(Ok(json!({ "event": event })));
             });
-            let outcome = AssertUnwindSafe(bridge::call_with_events(
-                &client, &operation, args, report,
-            ))
-            .catch_unwind()
-            .await;
+            let outcome =
+                AssertUnwindSafe(bridge::call_with_events(&client, &operation, args, report))
+                    .catch_unwind()
+                    .await;
             let item = match outcome {
                 Ok(Ok(value)) => Ok(json!({ "done": value })),
                 Ok(Err(error)) => Err(error),
