@@ -49,7 +49,7 @@ demo:
 	$(CARGO) run -q -p dollr-cli -- demo
 
 # The benchmark matrix (bench/rules.mk): release builds, then every contender against one sandbox.
-bench: bench-run bench-journal
+bench: bench-run bench-journal bench-realtime
 
 sandbox:
 	$(CARGO) run -q -p dollr-cli -- sandbox --port $(SANDBOX_PORT)

@@ -56,7 +56,10 @@ def drive(box: Sandbox, reference: str, joins_before: int, seen: list[str]) -> t
     drives its client from the loop's thread)."""
 
     def run() -> None:
-        until("the join and the catch-up poll", lambda: joins(box) > joins_before and lookups(box, reference) >= 2)
+        until(
+            "the join and the catch-up poll",
+            lambda: joins(box) > joins_before and lookups(box, reference) >= 2,
+        )
         box.advance(reference)
         until("PROCESSING seen", lambda: "PROCESSING" in seen)
         box.advance(reference)
@@ -111,7 +114,11 @@ def test_async_for_watches_over_realtime_and_its_socket_closes_after() -> None:
         async def main() -> None:
             async with box.async_client() as client:
                 async with client.status.watch(
-                    reference, session_id=session, initial_interval=60, max_interval=60, timeout=DEADLINE
+                    reference,
+                    session_id=session,
+                    initial_interval=60,
+                    max_interval=60,
+                    timeout=DEADLINE,
                 ) as watch:
                     async for change in watch:
                         seen.append(change.to)

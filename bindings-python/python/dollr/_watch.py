@@ -52,7 +52,7 @@ def _watch_args(
 
 
 class _WatchBase:
-    __slots__ = ("_native", "_done", "outcome")
+    __slots__ = ("_done", "_native", "outcome")
 
     def __init__(self, native: _native.NativeStream) -> None:
         self._native = native
