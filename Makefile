@@ -40,6 +40,7 @@ GENERATE_TARGETS := generate-schema
 -include bindings-swift/rules.mk
 -include bench/rules.mk
 -include tests/postgres/rules.mk
+-include tests/realtime_clients/rules.mk
 
 # `dollr` alone (`-p dollr-cli`): cargo unifies features across what one command builds, so this
 # is a different dollr-core build from the workspace's, compiled on its first use. Built first
@@ -53,7 +54,7 @@ demo: sandbox-build
 	$(CARGO) run -q -p dollr-cli -- demo
 
 # The benchmark matrix (bench/rules.mk): release builds, then every contender against one sandbox.
-bench: bench-run bench-journal
+bench: bench-run bench-journal bench-realtime
 
 sandbox: sandbox-build
 	$(CARGO) run -q -p dollr-cli -- sandbox --port $(SANDBOX_PORT)

@@ -46,11 +46,14 @@ export type AnomalyKind =
   /** A change the documented state machine forbids, e.g. `COMPLETED -> PROCESSING`. */
   | "illegal_transition"
   /** A status value this SDK version does not know (treated as not final). */
-  | "unknown_status";
+  | "unknown_status"
+  /** A realtime message claimed a final status the status API did not confirm. */
+  | "realtime_disagreement";
 /** The values of {@link AnomalyKind}. */
 export declare const AnomalyKind: {
   readonly illegal_transition: "illegal_transition";
   readonly unknown_status: "unknown_status";
+  readonly realtime_disagreement: "realtime_disagreement";
 };
 
 /** The hosted checkout mode. Only `HOSTED` is documented; other modes need Dollr's approval. */
@@ -352,6 +355,18 @@ export declare const SourceType: {
   readonly INVOICE: "INVOICE";
   readonly ORDER: "ORDER";
   readonly SUBSCRIPTION: "SUBSCRIPTION";
+};
+
+/** What reported a status change. */
+export type StatusChannel =
+  /** A status poll (`GET /v1/status/...`) found it. */
+  | "poll"
+  /** A Supabase Realtime message announced it, and the status API confirmed it. */
+  | "realtime";
+/** The values of {@link StatusChannel}. */
+export declare const StatusChannel: {
+  readonly poll: "poll";
+  readonly realtime: "realtime";
 };
 
 /** How a wait ended. */
@@ -1270,6 +1285,14 @@ export interface RealtimeKey {
   readonly expiresIn: number;
 }
 
+/** The checkout session a collection pays, so a wait can subscribe to its realtime channel. */
+export interface RealtimeTarget {
+  /** The checkout session's id. */
+  sessionId: number;
+  /** `INVOICE` or `ORDER`: what the session pays. */
+  sourceType: SourceType;
+}
+
 /** A line item on a receipt. */
 export interface ReceiptItem {
   /** Unit price, exact. */
@@ -1433,7 +1456,7 @@ export interface SourceWaitOutcome {
 
 /** Something observed that the documented state machine does not allow or does not know: reported, never fatal. */
 export interface StatusAnomaly {
-  /** `illegal_transition` or `unknown_status`. */
+  /** `illegal_transition`, `unknown_status` or `realtime_disagreement`. */
   readonly kind: AnomalyKind;
   /** Which machine (`execution`, `source`, `session`, `wallet`). */
   readonly machine: string;
@@ -1441,9 +1464,15 @@ export interface StatusAnomaly {
   readonly message: string;
   /** The status before (`illegal_transition` only). */
   readonly from?: string;
-  /** The unknown value as the API sent it (`unknown_status` only). */
+  /**
+   * The unknown value as the API sent it (`unknown_status`), or the status API's answer
+   * (`realtime_disagreement`).
+   */
   readonly status?: string;
-  /** The status observed after (`illegal_transition` only). */
+  /**
+   * The status observed after (`illegal_transition`), or claimed by realtime
+   * (`realtime_disagreement`).
+   */
   readonly to?: string;
 }
 
@@ -1451,6 +1480,11 @@ export interface StatusAnomaly {
 export interface StatusTransition {
   /** When the SDK observed it. */
   readonly at: Timestamp;
+  /**
+   * What reported it: `poll` (the execute call's answer and status polls) or `realtime` (a
+   * Supabase Realtime message, confirmed by the status API).
+   */
+  readonly channel: StatusChannel;
   /** Time since the execution was submitted. */
   readonly elapsedMs: number;
   /** The status observed. */
@@ -1824,6 +1858,8 @@ export interface StepRetriedEvent {
  */
 export interface TransitionEvent {
   readonly event: "transition";
+  /** What made the SDK ask: a poll, or a realtime message (the status API confirmed it). */
+  readonly channel: StatusChannel;
   /** The execution as the API returned it. */
   readonly execution: Execution;
   /** Which execution. */
@@ -1832,7 +1868,10 @@ export interface TransitionEvent {
   readonly referenceId: string;
   /** The status observed. */
   readonly to: Open<ExecutionStatus>;
-  /** Set when the documented state machine does not allow this change or does not know `to`. */
+  /**
+   * Set when the documented state machine does not allow this change or does not know `to`,
+   * or when a realtime message disagreed with the status API (then `from == to`: no change).
+   */
   readonly anomaly?: StatusAnomaly;
   /** The status before (`null` on the first observation when nothing was journaled). */
   readonly from?: Open<ExecutionStatus>;
@@ -2236,6 +2275,13 @@ export interface StatusWaitArgs {
   maxIntervalMs?: number;
   /** How many 404s in a row are tolerated before `NotFound` is returned (default 3). */
   maxNotFound?: number;
+  /**
+   * For a collection: its checkout session, so the wait can also listen on Supabase Realtime
+   * (when the client has a Supabase URL and anon key). Without it, the wait polls.
+   */
+  realtime?: RealtimeTarget;
+  /** How long the realtime channel may stay silent before polling resumes (default 30000 ms). */
+  realtimeTimeoutMs?: number;
   /** How long to wait in total (default 5 minutes) before the outcome is "still processing". */
   timeoutMs?: number;
   /**
@@ -2907,6 +2953,15 @@ export declare class StatusResource {
    * @param referenceId The execution's idempotency key (UUID v4).
    */
   wait(referenceId: string, args: StatusWaitArgs): Promise<WaitOutcome>;
+  /**
+   * Follows the execution `referenceId` and yields each observed status change as it happens
+   * (`for await (const change of client.status.watch(ref, { sessionId }))`), until it is
+   * `COMPLETED` or `FAILED` or `timeoutMs` passes. For a collection, pass its checkout
+   * `sessionId`: with a Supabase URL and anon key on the client, changes arrive over Supabase
+   * Realtime (`change.channel === 'realtime'`, each confirmed by the status API), polling being
+   * the fallback. Leaving the loop closes the subscription.
+   */
+  watch(referenceId: string, options?: StatusWatchOptions): StatusWatch;
 }
 
 /** `client.predictions`: the `predictions` operations. */
@@ -2949,6 +3004,36 @@ export declare class RealtimeKeysResource {
   collection(args: RealtimeKeysCollectionArgs): Promise<RealtimeKey>;
 }
 
+/** Options of `client.status.watch(..)` (durations in milliseconds). */
+export interface StatusWatchOptions {
+  /** Which execution (default `'COLLECTION'`). */
+  operation?: OperationType;
+  /** The collection's checkout session: listen on its realtime channel. */
+  sessionId?: number;
+  /** What the session pays (default `'INVOICE'`). */
+  sourceType?: SourceType;
+  /** How long to follow it in total (default 5 minutes). */
+  timeoutMs?: number;
+  /** The first interval between polls (default 2000). */
+  initialIntervalMs?: number;
+  /** The longest interval between polls (default 15000). */
+  maxIntervalMs?: number;
+  /** How long the realtime channel may stay silent before polling resumes (default 30000). */
+  realtimeTimeoutMs?: number;
+}
+
+/** The changes of one execution (`for await`); `outcome` is set once it has ended. */
+export declare class StatusWatch implements AsyncIterableIterator<TransitionEvent> {
+  private constructor();
+  /** How the wait ended (`undefined` until the iteration ended without an error). */
+  readonly outcome: WaitOutcome | undefined;
+  next(): Promise<IteratorResult<TransitionEvent>>;
+  return(): Promise<IteratorResult<TransitionEvent>>;
+  [Symbol.asyncIterator](): StatusWatch;
+  /** Stops the wait and closes its realtime socket. */
+  close(): void;
+}
+
 /** Options of `new Client(...)`. Each falls back to the core's environment variables and defaults. */
 export interface ClientOptions {
   /**
@@ -2982,6 +3067,17 @@ export interface ClientOptions {
    * as a `RateLimited` error for the caller to schedule.
    */
   maxRetryAfterMs?: number;
+  /**
+   * The Supabase anon key, or `DOLLR_SUPABASE_ANON_KEY`. Never printed; sent only to the
+   * Supabase URL.
+   */
+  supabaseAnonKey?: SecretInput;
+  /**
+   * The Supabase project URL live collection status comes from (merchant portal: Developer
+   * settings; the sandbox prints its own), or `DOLLR_SUPABASE_URL`. With the anon key, waits
+   * and watches of collections listen on Supabase Realtime and poll only as a fallback.
+   */
+  supabaseUrl?: string;
   /** The time allowed for one HTTP request (default 30000 ms). */
   timeoutMs?: number;
 }

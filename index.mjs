@@ -35,6 +35,7 @@ export const {
   SessionStatus,
   SourceStatus,
   SourceType,
+  StatusChannel,
   WaitState,
 } = dollr;
 export default dollr;

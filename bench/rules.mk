@@ -130,7 +130,13 @@ bench-quick: bench-build
 # The journal rows (decision 0015): intents journaled per second for the memory, SQLite and
 # PostgreSQL journals, and reconcile() over 10,000 pending intents against a local sandbox, with a
 # throwaway PostgreSQL server (tests/postgres/server.sh) → target/bench/journal.md.
-.PHONY: bench-journal
+.PHONY: bench-journal bench-realtime
+# The realtime row (decision 0017): commit of COMPLETED → the caller's watch, over the sandbox's
+# Supabase Realtime server and by polling (default 2 s interval), same run → target/bench/realtime.md.
+bench-realtime:
+	$(CARGO) build --release -p dollr-cli -p dollr-bench --bins
+	./target/release/dollr-bench realtime --sandbox-binary target/release/dollr --out $(BENCH_OUT)/realtime.md
+
 bench-journal:
 	$(CARGO) build --release -p dollr-cli -p dollr-bench --bins
 	@dir=$$(tests/postgres/server.sh start $$$$) || exit 1; \

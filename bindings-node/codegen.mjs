@@ -503,14 +503,56 @@ export declare class Secret {
       byResource.get(op.resource).push(op);
     } else flows.push(op);
   }
+  const STATUS_WATCH_DECL = `  /**
+   * Follows the execution \`referenceId\` and yields each observed status change as it happens
+   * (\`for await (const change of client.status.watch(ref, { sessionId }))\`), until it is
+   * \`COMPLETED\` or \`FAILED\` or \`timeoutMs\` passes. For a collection, pass its checkout
+   * \`sessionId\`: with a Supabase URL and anon key on the client, changes arrive over Supabase
+   * Realtime (\`change.channel === 'realtime'\`, each confirmed by the status API), polling being
+   * the fallback. Leaving the loop closes the subscription.
+   */
+  watch(referenceId: string, options?: StatusWatchOptions): StatusWatch;`;
+  const WATCH_DECLS = `/** Options of \`client.status.watch(..)\` (durations in milliseconds). */
+export interface StatusWatchOptions {
+  /** Which execution (default \`'COLLECTION'\`). */
+  operation?: OperationType;
+  /** The collection's checkout session: listen on its realtime channel. */
+  sessionId?: number;
+  /** What the session pays (default \`'INVOICE'\`). */
+  sourceType?: SourceType;
+  /** How long to follow it in total (default 5 minutes). */
+  timeoutMs?: number;
+  /** The first interval between polls (default 2000). */
+  initialIntervalMs?: number;
+  /** The longest interval between polls (default 15000). */
+  maxIntervalMs?: number;
+  /** How long the realtime channel may stay silent before polling resumes (default 30000). */
+  realtimeTimeoutMs?: number;
+}
+
+/** The changes of one execution (\`for await\`); \`outcome\` is set once it has ended. */
+export declare class StatusWatch implements AsyncIterableIterator<TransitionEvent> {
+  private constructor();
+  /** How the wait ended (\`undefined\` until the iteration ended without an error). */
+  readonly outcome: WaitOutcome | undefined;
+  next(): Promise<IteratorResult<TransitionEvent>>;
+  return(): Promise<IteratorResult<TransitionEvent>>;
+  [Symbol.asyncIterator](): StatusWatch;
+  /** Stops the wait and closes its realtime socket. */
+  close(): void;
+}
+`;
   for (const [resource, ops] of byResource) {
     out.push(`/** \`client.${camel(resource)}\`: the \`${resource}\` operations. */`);
     out.push(`export declare class ${resourceClassName(resource)} {`);
     out.push('  private constructor();');
     out.push(ops.map((op) => methodDecl(op, '  ')).join('\n'));
+    // Written by hand (lib/watch.js): an async iterator over `status.wait`'s transitions.
+    if (resource === 'status') out.push(STATUS_WATCH_DECL);
     out.push('}');
     out.push('');
   }
+  if (byResource.has('status')) out.push(WATCH_DECLS);
   // The binding sets `sdk_language` itself (the User-Agent says dollr-node).
   const optionFields = (schema.client_options ?? []).filter((o) => o.name !== 'sdk_language');
   out.push('/** Options of `new Client(...)`. Each falls back to the core\'s environment variables and defaults. */');

@@ -621,6 +621,7 @@ def generate_resources(schema: Schema) -> str:
         "    _events,",
         "    from_wire,",
         ")",
+        "from dollr._watch import AsyncStatusWatch, StatusWatch",
         "from dollr.enums import (",
         *(f"    {n}," for n in sorted(enum_refs + [literal(name) for name in enum_refs])),
         ")",
@@ -636,7 +637,9 @@ def generate_resources(schema: Schema) -> str:
         for resource, operations in resources.items():
             name = f"{'Async' if is_async else ''}{camel(resource)}"
             base = "AsyncClientBase" if is_async else "ClientBase"
-            lines += ["", "", f"class {name}:"]
+            # `watch` (an iterator over a wait's transitions) is written by hand in `_watch.py`.
+            mixin = f"{'Async' if is_async else ''}StatusWatch" if resource == "status" else ""
+            lines += ["", "", f"class {name}({mixin}):" if mixin else f"class {name}:"]
             what = "awaitable " if is_async else ""
             lines += docstring(
                 f"The {what}operations on `{resource}` (``client.{resource}``).", "    "

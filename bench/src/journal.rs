@@ -89,6 +89,14 @@ async fn journaled_per_second(journal: Arc<dyn Journal>, intents: usize) -> Resu
 
 /// A sandbox child: its URL and the child (stopped when stdin closes).
 fn start_sandbox(binary: &PathBuf) -> Result<(String, std::process::Child)> {
+    start_sandbox_with(binary, &[])
+}
+
+/// [`start_sandbox`] with more flags.
+pub(crate) fn start_sandbox_with(
+    binary: &PathBuf,
+    extra: &[&str],
+) -> Result<(String, std::process::Child)> {
     let mut child = Command::new(binary)
         .args([
             "sandbox",
@@ -98,6 +106,7 @@ fn start_sandbox(binary: &PathBuf) -> Result<(String, std::process::Child)> {
             "--seed",
             "7",
         ])
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -3,6 +3,8 @@
 //! ```text
 //! dollr-bench run [--flows 1000] [--rounds 5] ...      the whole matrix → BENCHMARKS.md + table
 //! dollr-bench contender limit|core --url URL [--concurrency C]   one contender (line protocol)
+//! dollr-bench journal --sandbox-binary B [--postgres-url U]      the journal rows
+//! dollr-bench realtime --sandbox-binary B [--samples 20]         realtime vs polling latency
 //! ```
 //!
 //! See `bench/README.md` for the method.
@@ -12,6 +14,7 @@ mod driver;
 mod flow;
 mod journal;
 mod protocol;
+mod realtime;
 mod report;
 mod stats;
 
@@ -46,6 +49,8 @@ enum Command {
     /// The journal rows: intents journaled per second (memory, SQLite, PostgreSQL) and
     /// reconcile() throughput over 10,000 pending intents.
     Journal(journal::JournalArgs),
+    /// The realtime row: commit of COMPLETED → caller, over Supabase Realtime and by polling.
+    Realtime(realtime::RealtimeArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
             concurrency,
         } => contender::serve(kind, &url, concurrency),
         Command::Journal(args) => journal::run(args),
+        Command::Realtime(args) => realtime::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ const { inspect } = require('node:util');
 const native = require('./native.js');
 require('./errors.js'); // registers the error classes before the first call can fail
 const { makeCaller, modelToWire, genericToWire } = require('./runtime.js');
+const { watch } = require('./watch.js');
 const { ClientOperations, CLIENT_OPTIONS, TABLES } = require('./generated/api.js');
 
 class Client extends ClientOperations {
@@ -27,6 +28,11 @@ class Client extends ClientOperations {
     const handle = new native.NativeClient(JSON.stringify(wire));
     super(makeCaller(handle, TABLES));
     this.#native = handle;
+    // `status.watch`, written by hand (lib/watch.js): an async iterator over a wait's transitions.
+    Object.defineProperty(this.status, 'watch', {
+      value: (referenceId, options) => watch(handle, referenceId, options),
+      enumerable: false,
+    });
   }
 
   /** The API base URL in use (after environment fallbacks). */

@@ -125,4 +125,21 @@ impl NativeClient {
             })
         })
     }
+
+    /// Starts one operation read event by event (`NativeStream`): `status.wait` for
+    /// `client.status.watch(..)`.
+    #[napi]
+    pub fn stream(
+        &self,
+        env: Env,
+        operation: String,
+        args_json: String,
+    ) -> napi::Result<crate::stream::NativeStream> {
+        let client = self.client.clone();
+        guard_sync(&env, || {
+            let args = parse_json("the arguments", &args_json)
+                .map_err(|error| crate::errors::to_napi_error(&env, &error))?;
+            Ok(crate::stream::NativeStream::start(client, operation, args))
+        })
+    }
 }

@@ -16,6 +16,7 @@
 pub mod client;
 pub mod errors;
 mod logs;
+pub mod stream;
 
 use dollr_core::test_numbers;
 use napi_derive::napi;

@@ -60,7 +60,15 @@ export interface Sandbox extends AsyncDisposable {
   /** The process id of `dollr sandbox`. */
   readonly pid: number;
   /** A `Client` connected to this sandbox. */
-  client(options?: Omit<ClientOptions, 'baseUrl' | 'clientId' | 'clientSecret'>): Client;
+  /** The sandbox's Supabase Realtime server (what `client()` listens on by default). */
+  readonly supabase: { supabaseUrl: string; supabaseAnonKey: string };
+  /**
+   * A `Client` for this sandbox, listening on its Supabase Realtime server unless
+   * `realtime: false` (so a collection finishes in about the settle time).
+   */
+  client(
+    options?: Omit<ClientOptions, 'baseUrl' | 'clientId' | 'clientSecret'> & { realtime?: boolean },
+  ): Client;
   setFaults(faults: SandboxFaults): Promise<void>;
   addFault(rule: SandboxFaultRule): Promise<void>;
   clearFaults(): Promise<void>;

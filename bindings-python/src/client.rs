@@ -213,6 +213,24 @@ impl NativeClient {
         })
     }
 
+    /// Starts one bridge operation read event by event (`NativeStream`): `status.watch`.
+    fn stream(
+        &self,
+        py: Python<'_>,
+        operation: String,
+        args: &str,
+    ) -> PyResult<crate::stream::NativeStream> {
+        let started = guard(|| {
+            crate::stream::NativeStream::start(
+                self.runtime.clone(),
+                self.client()?,
+                operation,
+                parse_args(args)?,
+            )
+        });
+        into_py(py, started)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "NativeClient(base_url={:?}, client_id={:?})",

@@ -11,6 +11,7 @@ mod errors;
 mod interpreter;
 mod logs;
 mod runtime;
+mod stream;
 
 use dollr_core::{Error, ErrorKind};
 use pyo3::exceptions::PyValueError;
@@ -132,6 +133,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", dollr_core::config::SDK_VERSION)?;
     module.add("TEST_NUMBERS", test_numbers(py)?)?;
     module.add_class::<client::NativeClient>()?;
+    module.add_class::<stream::NativeStream>()?;
     module.add_function(wrap_pyfunction!(schema, module)?)?;
     module.add_function(wrap_pyfunction!(errors::_error_classes, module)?)?;
     module.add_function(wrap_pyfunction!(_raise_for_tests, module)?)?;

@@ -38,7 +38,7 @@ use crate::errors::{into_py, to_py_err};
 use crate::interpreter;
 
 /// How often a blocked sync call returns to Python to let it deliver Ctrl-C.
-const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+pub(crate) const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The module's multi-thread runtime, built on first use. A failure to build it is kept (not
 /// retried) so every call reports the same clear error.
@@ -108,7 +108,10 @@ impl CallRuntime {
     /// Runs `future` to completion on this thread. A thread already inside a tokio runtime (Python
     /// code called from some other extension's runtime) cannot block on another one, so there the
     /// wait happens on a scoped helper thread.
-    fn block_on<T: Send>(&self, future: impl Future<Output = T> + Send) -> std::thread::Result<T> {
+    pub(crate) fn block_on<T: Send>(
+        &self,
+        future: impl Future<Output = T> + Send,
+    ) -> std::thread::Result<T> {
         let Some(runtime) = self.get() else {
             return Err(Box::new("the client's runtime is shut down"));
         };
@@ -116,6 +119,18 @@ impl CallRuntime {
             return Ok(runtime.block_on(future));
         }
         std::thread::scope(|scope| scope.spawn(|| runtime.block_on(future)).join())
+    }
+
+    /// Spawns `future` on this runtime (a blocking client's own runtime runs it while a thread
+    /// drives the runtime).
+    pub(crate) fn spawn(
+        &self,
+        future: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<tokio::task::JoinHandle<()>, Error> {
+        let runtime = self
+            .get()
+            .ok_or_else(|| Error::internal("the client's runtime is shut down"))?;
+        Ok(runtime.spawn(future))
     }
 
     /// Lets an interrupted call finish on its own: an execution is never abandoned half-way.

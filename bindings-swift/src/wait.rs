@@ -40,6 +40,16 @@ pub struct WaitOptions {
     /// How many 404s in a row are tolerated before `NotFound`.
     #[uniffi(default = None)]
     pub max_not_found: Option<u32>,
+    /// For a collection: its checkout session, so the wait also listens on Supabase Realtime
+    /// (when the client has a Supabase URL and anon key).
+    #[uniffi(default = None)]
+    pub session_id: Option<i64>,
+    /// What the session pays (default `INVOICE`).
+    #[uniffi(default = None)]
+    pub source_type: Option<dollr_core::SourceType>,
+    /// How long the realtime channel may stay silent before polling resumes (default 30 s).
+    #[uniffi(default = None)]
+    pub realtime_timeout: Option<Duration>,
 }
 
 impl WaitOptions {
@@ -51,7 +61,17 @@ impl WaitOptions {
             max_interval: self.max_interval.unwrap_or(defaults.max_interval),
             backoff_factor: self.backoff_factor.unwrap_or(defaults.backoff_factor),
             max_not_found: self.max_not_found.unwrap_or(defaults.max_not_found),
-            on_transition: None,
+            realtime: self
+                .session_id
+                .map(|session_id| dollr_core::wait::RealtimeTarget {
+                    session_id,
+                    source_type: self
+                        .source_type
+                        .clone()
+                        .unwrap_or(dollr_core::SourceType::Invoice),
+                }),
+            realtime_timeout: self.realtime_timeout.unwrap_or(defaults.realtime_timeout),
+            ..defaults
         }
     }
 }

@@ -202,6 +202,9 @@ async fn connect(args: &DemoArgs) -> Result<(Client, Secret, Target), DemoError>
                 .base_url(sandbox.url())
                 .client_id(sandbox.client_id())
                 .client_secret(sandbox.client_secret())
+                // Live status from the sandbox's Supabase Realtime server: each transition says
+                // whether realtime or a poll reported it.
+                .supabase(sandbox.supabase_url(), sandbox.supabase_anon_key())
                 .sdk_language("cli")
                 .build()?;
             let passcode = Secret::new(sandbox.passcode());
@@ -540,6 +543,20 @@ mod tests {
                 Some(at) => from += at + needle.len(),
                 None => panic!("{needle:?} missing or out of order in:\n{text}"),
             }
+        }
+        // Each transition says which channel reported it: the execute call's answer and polls
+        // (`poll`), or the sandbox's Supabase Realtime server (`realtime`, collections only;
+        // which one wins a race at this settle time is not asserted).
+        let transitions: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("status_changed"))
+            .collect();
+        assert!(transitions.len() >= 5, "{text}");
+        for line in &transitions {
+            assert!(
+                line.ends_with(", poll)") || line.ends_with(", realtime)"),
+                "{line}"
+            );
         }
         // Step lines are aligned: elapsed right-aligned, labels padded to one width.
         for line in text.lines().filter(|l| l.starts_with("  +")) {

@@ -31,6 +31,11 @@ pub const ENV_BASE_URL: &str = "DOLLR_BASE_URL";
 /// Environment variable naming the execution journal ([`JournalConfig::parse`]: a SQLite file
 /// path, `memory`, or a `postgresql://` URL) when the builder sets none.
 pub const ENV_JOURNAL: &str = "DOLLR_JOURNAL";
+/// Environment variable for the Supabase project URL that live status comes from
+/// (`status().watch`; the merchant portal's Developer settings, or the sandbox's banner).
+pub const ENV_SUPABASE_URL: &str = "DOLLR_SUPABASE_URL";
+/// Environment variable for the Supabase anon key (with [`ENV_SUPABASE_URL`]).
+pub const ENV_SUPABASE_ANON_KEY: &str = "DOLLR_SUPABASE_ANON_KEY";
 /// The SDK version (one number for every package).
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -122,6 +127,30 @@ pub struct Config {
     pub extra_root_ca_pem: Option<Vec<u8>>,
     /// The most bytes read from one answer's body; more is a `Decode` error.
     pub max_response_body: usize,
+    /// Where live collection status comes from (Supabase Realtime); `None`: watches poll.
+    pub supabase: Option<SupabaseConfig>,
+}
+
+/// A Supabase project for live status: its URL and anon key (both from the merchant portal's
+/// Developer settings). The anon key is a secret: never printed, and sent only to `url`'s origin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SupabaseConfig {
+    /// `https://<project>.supabase.co` (plain `http://` only to loopback, e.g. the sandbox), no
+    /// trailing slash.
+    pub url: String,
+    /// The project's anon key (`apikey` of the realtime socket).
+    pub anon_key: Secret,
+}
+
+impl SupabaseConfig {
+    /// The realtime socket's URL without its `apikey`: `wss://<host>/realtime/v1/websocket?vsn=1.0.0`.
+    pub fn websocket_url(&self) -> String {
+        let url = self
+            .url
+            .replacen("https://", "wss://", 1)
+            .replacen("http://", "ws://", 1);
+        format!("{url}/realtime/v1/websocket?vsn=1.0.0")
+    }
 }
 
 impl Config {
@@ -155,6 +184,8 @@ pub struct ClientBuilder {
     lease_ttl: Option<Duration>,
     extra_root_ca_pem: Option<Vec<u8>>,
     max_response_body: Option<usize>,
+    supabase_url: Option<String>,
+    supabase_anon_key: Option<Secret>,
     transport: Option<Arc<dyn Transport>>,
     clock: Option<Arc<dyn Clock>>,
     ignore_env: bool,
@@ -274,6 +305,26 @@ impl ClientBuilder {
         self.clock = Some(clock);
         self
     }
+    /// The Supabase project live status comes from (`status().watch`, and the waits of
+    /// collections): its URL and anon key (or `DOLLR_SUPABASE_URL` / `DOLLR_SUPABASE_ANON_KEY`).
+    /// Without them, watches poll.
+    pub fn supabase(mut self, url: impl Into<String>, anon_key: impl Into<Secret>) -> Self {
+        self.supabase_url = Some(url.into());
+        self.supabase_anon_key = Some(anon_key.into());
+        self
+    }
+    /// The Supabase project's URL alone (its anon key from [`ClientBuilder::supabase_anon_key`]
+    /// or `DOLLR_SUPABASE_ANON_KEY`).
+    pub fn supabase_url(mut self, url: impl Into<String>) -> Self {
+        self.supabase_url = Some(url.into());
+        self
+    }
+    /// The Supabase anon key alone (its URL from [`ClientBuilder::supabase_url`] or
+    /// `DOLLR_SUPABASE_URL`).
+    pub fn supabase_anon_key(mut self, anon_key: impl Into<Secret>) -> Self {
+        self.supabase_anon_key = Some(anon_key.into());
+        self
+    }
     /// Do not read `DOLLR_*` environment variables.
     pub fn ignore_env(mut self) -> Self {
         self.ignore_env = true;
@@ -302,6 +353,7 @@ impl ClientBuilder {
             .or_else(|| self.env(ENV_BASE_URL))
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let base_url = check_base_url(&base_url)?;
+        let supabase = self.resolve_supabase()?;
         let credentials = match &self.token_provider {
             Some(provider) => Credentials::TokenProvider(provider.clone()),
             None => {
@@ -365,7 +417,35 @@ impl ClientBuilder {
             },
             extra_root_ca_pem: self.extra_root_ca_pem.clone(),
             max_response_body,
+            supabase,
         })
+    }
+
+    fn resolve_supabase(&self) -> Result<Option<SupabaseConfig>> {
+        let url = self
+            .supabase_url
+            .clone()
+            .or_else(|| self.env(ENV_SUPABASE_URL));
+        let anon_key = self
+            .supabase_anon_key
+            .clone()
+            .or_else(|| self.env(ENV_SUPABASE_ANON_KEY).map(Secret::new))
+            .filter(|key| !key.is_empty());
+        match (url, anon_key) {
+            (None, None) => Ok(None),
+            (Some(url), Some(anon_key)) => Ok(Some(SupabaseConfig {
+                url: check_url("supabase_url", &url)?,
+                anon_key,
+            })),
+            (Some(_), None) => Err(config_error(
+                "supabase_anon_key",
+                "a Supabase URL without its anon key: pass both or set DOLLR_SUPABASE_ANON_KEY",
+            )),
+            (None, Some(_)) => Err(config_error(
+                "supabase_url",
+                "a Supabase anon key without its URL: pass both or set DOLLR_SUPABASE_URL",
+            )),
+        }
     }
 }
 
@@ -375,8 +455,13 @@ fn config_error(field: &str, message: &str) -> Error {
 
 /// Credentials travel only over TLS, except to this machine (the local sandbox).
 fn check_base_url(raw: &str) -> Result<String> {
+    check_url("base_url", raw)
+}
+
+/// `field`'s URL: https, or plain http to loopback only; no trailing slash.
+fn check_url(field: &str, raw: &str) -> Result<String> {
     let url = url::Url::parse(raw.trim())
-        .map_err(|e| config_error("base_url", &format!("{raw:?} is not a URL ({e})")))?;
+        .map_err(|e| config_error(field, &format!("{raw:?} is not a URL ({e})")))?;
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -395,7 +480,7 @@ fn check_base_url(raw: &str) -> Result<String> {
                     ),
                 )
                 .with_details(vec![crate::error::ValidationDetail::body(
-                    "base_url",
+                    field,
                     "plain http is only allowed for loopback addresses",
                     "value_error.insecure",
                 )]));
@@ -403,7 +488,7 @@ fn check_base_url(raw: &str) -> Result<String> {
         }
         other => {
             return Err(config_error(
-                "base_url",
+                field,
                 &format!("unsupported scheme {other:?}: use https://"),
             ))
         }

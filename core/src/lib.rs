@@ -33,6 +33,7 @@ pub(crate) mod lease;
 pub(crate) mod millis;
 pub mod models;
 pub mod money;
+pub(crate) mod realtime;
 pub mod reconcile;
 pub mod redact;
 pub mod secret;
@@ -51,7 +52,9 @@ uniffi::setup_scaffolding!("dollr_core");
 pub mod uniffi_types;
 
 pub use client::{ApiRequest, Client, RetryClass};
-pub use config::{ClientBuilder, Config, Credentials, JournalConfig, RequestOptions, RetryPolicy};
+pub use config::{
+    ClientBuilder, Config, Credentials, JournalConfig, RequestOptions, RetryPolicy, SupabaseConfig,
+};
 pub use enums::*;
 pub use error::{Error, ErrorKind, Result, ValidationDetail};
 pub use execute::{new_reference_id, ExecutePolicy, ExecutionRequest};
@@ -70,4 +73,4 @@ pub use reconcile::{ReconcileEntry, ReconcileOptions, ReconcileOutcome, Reconcil
 pub use secret::Secret;
 pub use status::{StatusAnomaly, StatusMachine};
 pub use time::Timestamp;
-pub use wait::{Transition, WaitOptions, WaitOutcome};
+pub use wait::{RealtimeTarget, StatusChannel, Transition, WaitOptions, WaitOutcome, Watch};

@@ -98,6 +98,16 @@ pub enum StatusAnomaly {
         /// The value as the API sent it.
         status: String,
     },
+    /// A realtime message said a final status the status API did not confirm (the status API
+    /// wins; realtime is a hint).
+    RealtimeDisagreement {
+        /// Which machine.
+        machine: &'static str,
+        /// The status the realtime message claimed.
+        realtime: String,
+        /// The status the status API answered.
+        api: String,
+    },
 }
 
 /// Which kind of anomaly.
@@ -109,6 +119,8 @@ enum AnomalyKind {
     IllegalTransition,
     /// A status value this SDK version does not know (treated as not final).
     UnknownStatus,
+    /// A realtime message claimed a final status the status API did not confirm.
+    RealtimeDisagreement,
 }
 
 // The flat JSON form of a `StatusAnomaly` (a Rust enum with data has no flat JSON of its own).
@@ -119,15 +131,17 @@ enum AnomalyKind {
     description = "Something observed that the documented state machine does not allow or does not know: reported, never fatal."
 )]
 struct StatusAnomalyJson<'a> {
-    /// `illegal_transition` or `unknown_status`.
+    /// `illegal_transition`, `unknown_status` or `realtime_disagreement`.
     kind: AnomalyKind,
     /// Which machine (`execution`, `source`, `session`, `wallet`).
     machine: &'a str,
     /// The status before (`illegal_transition` only).
     from: Option<&'a str>,
-    /// The status observed after (`illegal_transition` only).
+    /// The status observed after (`illegal_transition`), or claimed by realtime
+    /// (`realtime_disagreement`).
     to: Option<&'a str>,
-    /// The unknown value as the API sent it (`unknown_status` only).
+    /// The unknown value as the API sent it (`unknown_status`), or the status API's answer
+    /// (`realtime_disagreement`).
     status: Option<&'a str>,
     /// The anomaly in words.
     message: String,
@@ -152,6 +166,18 @@ impl serde::Serialize for StatusAnomaly {
                 from: None,
                 to: None,
                 status: Some(status),
+                message,
+            },
+            StatusAnomaly::RealtimeDisagreement {
+                machine,
+                realtime,
+                api,
+            } => StatusAnomalyJson {
+                kind: AnomalyKind::RealtimeDisagreement,
+                machine,
+                from: None,
+                to: Some(realtime),
+                status: Some(api),
                 message,
             },
         };
@@ -187,6 +213,14 @@ impl fmt::Display for StatusAnomaly {
             StatusAnomaly::UnknownStatus { machine, status } => write!(
                 f,
                 "unknown {machine} status {status:?} observed (newer than this SDK; treated as not final)"
+            ),
+            StatusAnomaly::RealtimeDisagreement {
+                machine,
+                realtime,
+                api,
+            } => write!(
+                f,
+                "a realtime message said the {machine} is {realtime} but the status API says {api} (the status API wins)"
             ),
         }
     }

@@ -21,21 +21,41 @@
 //!   fatal**: on the [`Transition`] (`anomaly`), in the outcome's `anomalies`, and as a `warn` log.
 //!   The API stays the authority on the status; a caller that wants to fail on an anomaly can use
 //!   [`StatusAnomaly::to_error`].
+//! * **Realtime** (decision 0017): for a collection, when the client has a Supabase project
+//!   ([`crate::ClientBuilder::supabase`]) and the options name the checkout session
+//!   ([`WaitOptions::realtime`]), the wait also subscribes to the payment's Supabase Realtime
+//!   channel with a realtime key. A realtime message is a doorbell: the status API is asked at once
+//!   and its answer is what is reported ([`StatusChannel::Realtime`] on the transition). A realtime
+//!   message claiming a final status the status API does not confirm is a
+//!   [`StatusAnomaly::RealtimeDisagreement`] (the status API wins, reported on a transition
+//!   without a change). While the channel is joined and has spoken within
+//!   [`WaitOptions::realtime_timeout`] (the docs' 30 s), polls are deferred; when the socket fails,
+//!   the join is refused, or nothing arrives in that window, the wait polls with its backoff (a
+//!   poll also follows every (re)join, to catch what happened before it).
+//! * [`Status::watch`] is the same loop as a stream of transitions; dropping it stops the polling
+//!   and closes the socket.
 
 use std::fmt;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::api::status::Status;
 use crate::config::RequestOptions;
+use crate::enums::SourceType;
 use crate::enums::{ExecutionStatus, OperationType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::execute::{lookup, Lookup};
+use crate::ids::Id;
 use crate::journal::{Claim, IntentOutcome};
 use crate::lease::{while_held, HeldLease};
+use crate::models::realtime::{RealtimeKeyRequest, REALTIME_TABLE};
 use crate::models::Execution;
+use crate::realtime::{self, Signal, Subscription};
 use crate::status::{StatusAnomaly, StatusMachine};
 
 /// The shortest per-request timeout used while polling near the deadline.
@@ -57,8 +77,50 @@ pub struct Transition {
     pub to: ExecutionStatus,
     /// The execution as the API returned it.
     pub execution: Execution,
-    /// Set when the documented state machine does not allow this change or does not know `to`.
+    /// Set when the documented state machine does not allow this change or does not know `to`,
+    /// or when a realtime message disagreed with the status API (then `from == to`: no change).
     pub anomaly: Option<StatusAnomaly>,
+    /// What made the SDK ask: a poll, or a realtime message (the status API confirmed it).
+    pub channel: StatusChannel,
+}
+
+/// What reported a status change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "bridge",
+    derive(serde::Serialize, schemars::JsonSchema),
+    serde(rename_all = "snake_case")
+)]
+pub enum StatusChannel {
+    /// A status poll (`GET /v1/status/...`) found it.
+    Poll,
+    /// A Supabase Realtime message announced it, and the status API confirmed it.
+    Realtime,
+}
+
+impl fmt::Display for StatusChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StatusChannel::Poll => "poll",
+            StatusChannel::Realtime => "realtime",
+        })
+    }
+}
+
+/// The checkout session a collection pays, so a wait can subscribe to its realtime channel.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "bridge", derive(serde::Deserialize, schemars::JsonSchema))]
+pub struct RealtimeTarget {
+    /// The checkout session's id.
+    #[cfg_attr(
+        feature = "bridge",
+        serde(with = "crate::ids::flexible"),
+        schemars(with = "i64")
+    )]
+    pub session_id: Id,
+    /// `INVOICE` or `ORDER`: what the session pays.
+    pub source_type: SourceType,
 }
 
 /// A callback for each observed [`Transition`].
@@ -74,6 +136,8 @@ pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(15);
 pub const DEFAULT_BACKOFF_FACTOR: f64 = 1.5;
 /// The default number of 404s in a row tolerated.
 pub const DEFAULT_MAX_NOT_FOUND: u32 = 3;
+/// How long a realtime channel may stay silent before polling resumes (the docs' 30 s).
+pub const DEFAULT_REALTIME_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How [`Status::wait`] polls. On the bridge every field may be left out (its default applies)
 /// and durations are integer milliseconds (`timeout_ms`, …); transitions go to the call's events.
@@ -110,6 +174,16 @@ pub struct WaitOptions {
     pub backoff_factor: f64,
     /// How many 404s in a row are tolerated before `NotFound` is returned (default 3).
     pub max_not_found: u32,
+    /// For a collection: its checkout session, so the wait can also listen on Supabase Realtime
+    /// (when the client has a Supabase URL and anon key). Without it, the wait polls.
+    pub realtime: Option<RealtimeTarget>,
+    /// How long the realtime channel may stay silent before polling resumes (default 30 s).
+    #[cfg_attr(
+        feature = "bridge",
+        serde(rename = "realtime_timeout_ms", with = "crate::millis"),
+        schemars(with = "u64")
+    )]
+    pub realtime_timeout: Duration,
     /// Called with each observed change, in order.
     #[cfg_attr(feature = "bridge", serde(skip), schemars(skip))]
     pub on_transition: Option<TransitionCallback>,
@@ -124,6 +198,8 @@ impl Default for WaitOptions {
             max_interval: DEFAULT_MAX_INTERVAL,
             backoff_factor: DEFAULT_BACKOFF_FACTOR,
             max_not_found: DEFAULT_MAX_NOT_FOUND,
+            realtime: None,
+            realtime_timeout: DEFAULT_REALTIME_TIMEOUT,
             on_transition: None,
         }
     }
@@ -136,6 +212,16 @@ impl WaitOptions {
             timeout,
             ..WaitOptions::default()
         }
+    }
+
+    /// The same options listening on the realtime channel of the checkout session `session_id`
+    /// (paying an `INVOICE` or `ORDER`), when the client has a Supabase project.
+    pub fn realtime(mut self, session_id: Id, source_type: SourceType) -> Self {
+        self.realtime = Some(RealtimeTarget {
+            session_id,
+            source_type,
+        });
+        self
     }
 
     /// The same options with a transition callback.
@@ -164,6 +250,8 @@ impl fmt::Debug for WaitOptions {
             .field("max_interval", &self.max_interval)
             .field("backoff_factor", &self.backoff_factor)
             .field("max_not_found", &self.max_not_found)
+            .field("realtime", &self.realtime)
+            .field("realtime_timeout", &self.realtime_timeout)
             .field("on_transition", &self.on_transition.as_ref().map(|_| "Fn"))
             .finish()
     }
@@ -338,6 +426,14 @@ impl Status {
         let mut anomalies = Vec::new();
         let mut interval = options.initial_interval;
         let mut not_found = 0u32;
+        let mut subscription = self.subscribe_realtime(&operation, reference_id, &options);
+        let realtime = &mut subscription;
+        // The channel is joined; polls wait until `quiet_until` (it spoke recently).
+        let mut live = false;
+        let mut quiet_until: Option<Instant> = None;
+        // What made this lookup happen, and the status a realtime message claimed.
+        let mut channel = StatusChannel::Poll;
+        let mut claimed: Option<ExecutionStatus> = None;
         let client = self.client.clone();
         let polling = async move {
             loop {
@@ -356,6 +452,22 @@ impl Status {
                 match lookup(&poller, &operation, reference_id).await {
                     Lookup::Found(execution) => {
                         not_found = 0;
+                        // A final status claimed over realtime that the status API does not
+                        // confirm: the status API wins, and the disagreement is reported.
+                        let disagreement = claimed
+                            .take()
+                            .filter(|claim| claim.is_terminal() && *claim != execution.status)
+                            .map(|claim| StatusAnomaly::RealtimeDisagreement {
+                                machine: ExecutionStatus::MACHINE,
+                                realtime: claim.to_string(),
+                                api: execution.status.to_string(),
+                            });
+                        if let Some(anomaly) = &disagreement {
+                            tracing::warn!(reference_id = %reference_id, anomaly = %anomaly, "realtime disagrees with the status API");
+                            anomalies.push(anomaly.clone());
+                            // Poll again soon rather than trust the channel's silence.
+                            quiet_until = None;
+                        }
                         if previous.as_ref() != Some(&execution.status) {
                             let anomaly = match &previous {
                                 Some(from) => from.check_transition(&execution.status).err(),
@@ -369,6 +481,7 @@ impl Status {
                                 reference_id = %reference_id,
                                 from = previous.as_ref().map(ExecutionStatus::as_str).unwrap_or("-"),
                                 to = %execution.status,
+                                channel = %channel,
                                 "execution status"
                             );
                             let transition = Transition {
@@ -377,7 +490,8 @@ impl Status {
                                 from: previous.clone(),
                                 to: execution.status.clone(),
                                 execution: execution.clone(),
-                                anomaly,
+                                anomaly: anomaly.or(disagreement),
+                                channel,
                             };
                             if let Some(callback) = &options.on_transition {
                                 callback(&transition);
@@ -397,7 +511,25 @@ impl Status {
                             interval = options.initial_interval;
                             pause = interval;
                         } else {
-                            interval = options.next_interval(interval);
+                            if let Some(anomaly) = disagreement {
+                                // No change to report: the anomaly goes on an observation of
+                                // the unchanged status.
+                                let transition = Transition {
+                                    reference_id: reference_id.to_string(),
+                                    operation: operation.clone(),
+                                    from: previous.clone(),
+                                    to: execution.status.clone(),
+                                    execution: execution.clone(),
+                                    anomaly: Some(anomaly),
+                                    channel,
+                                };
+                                if let Some(callback) = &options.on_transition {
+                                    callback(&transition);
+                                }
+                                interval = options.initial_interval;
+                            } else {
+                                interval = options.next_interval(interval);
+                            }
                         }
                         if execution.status.is_terminal() {
                             return Ok(WaitOutcome::Finished {
@@ -432,17 +564,232 @@ impl Status {
                     }
                     Lookup::Failed(error) => return Err(tag(error)),
                 }
-                let remaining = deadline.saturating_duration_since(Instant::now());
-                if remaining.is_zero() {
+                channel = StatusChannel::Poll;
+                claimed = None;
+                // The next poll: after the pause, and while the realtime channel is joined and
+                // spoke recently, not before it has been quiet for `realtime_timeout`.
+                let now = Instant::now();
+                let mut wake = now + pause;
+                if live {
+                    if let Some(quiet) = quiet_until {
+                        wake = wake.max(quiet);
+                    }
+                }
+                let wake = wake.min(deadline);
+                loop {
+                    let signal = match realtime.as_mut() {
+                        Some(subscription) => tokio::select! {
+                            () = tokio::time::sleep_until(wake) => None,
+                            signal = subscription.signals.recv() => Some(signal),
+                        },
+                        None => {
+                            tokio::time::sleep_until(wake).await;
+                            None
+                        }
+                    };
+                    match signal {
+                        None => break,
+                        // The subscription ended: poll from now on.
+                        Some(None) => {
+                            *realtime = None;
+                            live = false;
+                            break;
+                        }
+                        Some(Some(Signal::Subscribed)) => {
+                            tracing::debug!(reference_id = %reference_id, "realtime channel joined");
+                            live = true;
+                            quiet_until = Some(Instant::now() + options.realtime_timeout);
+                            // Catch up with what happened before the join.
+                            break;
+                        }
+                        Some(Some(Signal::Row(record))) => {
+                            quiet_until = Some(Instant::now() + options.realtime_timeout);
+                            let status = record
+                                .get("status")
+                                .and_then(serde_json::Value::as_str)
+                                .map(ExecutionStatus::from);
+                            match status {
+                                Some(status)
+                                    if previous.as_ref() != Some(&status)
+                                        || status.is_terminal() =>
+                                {
+                                    tracing::debug!(reference_id = %reference_id, status = %status, "realtime: status changed; asking the status API");
+                                    claimed = Some(status);
+                                    channel = StatusChannel::Realtime;
+                                    break;
+                                }
+                                // Nothing new: keep waiting.
+                                _ => {}
+                            }
+                        }
+                        Some(Some(Signal::Down { reason, retrying })) => {
+                            tracing::info!(reference_id = %reference_id, reason = %reason, retrying, "realtime unavailable; polling");
+                            live = false;
+                            quiet_until = None;
+                            if !retrying {
+                                *realtime = None;
+                            }
+                            interval = options.initial_interval;
+                            break;
+                        }
+                    }
+                }
+                if Instant::now() >= deadline {
                     return Ok(WaitOutcome::StillProcessing {
                         reference_id: reference_id.to_string(),
                         last,
                         anomalies,
                     });
                 }
-                tokio::time::sleep(pause.min(remaining)).await;
             }
         };
-        while_held(&client, reference_id, &held, polling).await
+        let outcome = while_held(&client, reference_id, &held, polling).await;
+        if let Some(subscription) = subscription {
+            subscription.close().await;
+        }
+        outcome
+    }
+}
+
+impl Status {
+    /// The realtime subscription of a wait, when the client has a Supabase project, the
+    /// execution is a collection and the options name its checkout session.
+    fn subscribe_realtime(
+        &self,
+        operation: &OperationType,
+        reference_id: &str,
+        options: &WaitOptions,
+    ) -> Option<Subscription> {
+        let supabase = self.client.config().supabase.clone()?;
+        let target = options.realtime.clone()?;
+        if *operation != OperationType::Collection {
+            return None;
+        }
+        let request = RealtimeKeyRequest {
+            session_id: target.session_id,
+            source_type: target.source_type,
+            reference_id: reference_id.to_string(),
+        };
+        let channel = request.channel();
+        let client = self.client.clone();
+        let key: realtime::KeySource = Arc::new(move || {
+            let client = client.clone();
+            let request = request.clone();
+            Box::pin(async move {
+                let key = client.realtime_keys().collection(&request).await?;
+                let lifetime = Duration::from_secs(u64::try_from(key.expires_in).unwrap_or(0));
+                Ok((key.access_token, lifetime))
+            })
+        });
+        Some(realtime::subscribe(realtime::Target {
+            websocket_url: supabase.websocket_url(),
+            anon_key: supabase.anon_key,
+            channel,
+            table: REALTIME_TABLE.to_string(),
+            filter: format!("reference_id=eq.{reference_id}"),
+            key,
+        }))
+    }
+
+    /// Follows the execution `reference_id` like [`Status::wait`] and yields each observed
+    /// [`Transition`] as it happens (over Supabase Realtime when the options name a collection's
+    /// checkout session and the client has a Supabase project; by polling otherwise). The stream
+    /// ends after the final status, at the deadline, or with the error that ended the wait.
+    /// Dropping it stops the wait and closes the realtime socket. Needs a tokio runtime.
+    pub fn watch(
+        &self,
+        operation: OperationType,
+        reference_id: &str,
+        options: WaitOptions,
+    ) -> Watch {
+        let (tx, items) = mpsc::unbounded_channel::<WatchItem>();
+        let status = self.clone();
+        let reference_id = reference_id.to_string();
+        let previous = options.on_transition.clone();
+        let sender = tx.clone();
+        let options = options.on_transition(move |transition: &Transition| {
+            if let Some(callback) = &previous {
+                callback(transition);
+            }
+            let _ = sender.send(WatchItem::Transition(transition.clone()));
+        });
+        let task = tokio::spawn(async move {
+            let outcome = status.wait(operation, &reference_id, options).await;
+            let _ = tx.send(WatchItem::End(outcome));
+        });
+        Watch {
+            items,
+            task,
+            outcome: None,
+            done: false,
+        }
+    }
+}
+
+enum WatchItem {
+    Transition(Transition),
+    End(Result<WaitOutcome>),
+}
+
+/// The stream of [`Status::watch`]: each observed [`Transition`], then its end (an `Err` item if
+/// the wait failed). Dropping it stops the wait and closes the realtime socket.
+pub struct Watch {
+    items: mpsc::UnboundedReceiver<WatchItem>,
+    task: tokio::task::JoinHandle<()>,
+    outcome: Option<WaitOutcome>,
+    done: bool,
+}
+
+impl Watch {
+    /// How the wait ended, once the stream has ended without an error.
+    pub fn outcome(&self) -> Option<&WaitOutcome> {
+        self.outcome.as_ref()
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Transition>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.items.poll_recv(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(WatchItem::Transition(transition))) => {
+                Poll::Ready(Some(Ok(transition)))
+            }
+            Poll::Ready(Some(WatchItem::End(Ok(outcome)))) => {
+                self.done = true;
+                self.outcome = Some(outcome);
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(WatchItem::End(Err(error)))) => {
+                self.done = true;
+                Poll::Ready(Some(Err(error)))
+            }
+            Poll::Ready(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+        }
+    }
+}
+
+impl futures::Stream for Watch {
+    type Item = Result<Transition>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_item(cx)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl fmt::Debug for Watch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watch")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
     }
 }

@@ -98,7 +98,7 @@ fn fast_wait(timeout: Duration) -> WaitOptions {
         max_interval: Duration::from_millis(20),
         backoff_factor: 1.5,
         max_not_found: 3,
-        on_transition: None,
+        ..WaitOptions::default()
     }
 }
 

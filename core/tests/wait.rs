@@ -24,7 +24,7 @@ fn fast(timeout: Duration) -> WaitOptions {
         max_interval: Duration::from_millis(10),
         backoff_factor: 2.0,
         max_not_found: 3,
-        on_transition: None,
+        ..WaitOptions::default()
     }
 }
 

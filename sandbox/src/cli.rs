@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use crate::config::{
     SandboxConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_PASSCODE, DEFAULT_PORT,
-    DEFAULT_SETTLE_MS,
+    DEFAULT_REALTIME_KEY_TTL_SECONDS, DEFAULT_SETTLE_MS,
 };
 use crate::faults::{FaultConfig, FaultRule, FaultScope};
 use crate::money::Currency;
@@ -38,7 +38,7 @@ fn parse_scope(s: &str) -> Result<FaultScope, String> {
         "token" => Ok(FaultScope::Token),
         "status" => Ok(FaultScope::Status),
         other => Err(format!(
-            "unknown scope '{other}' (executions, v1, token, status)"
+            "unknown scope '{other}' (executions, v1, token, status; realtime faults are set through PUT /_sandbox/faults)"
         )),
     }
 }
@@ -136,6 +136,12 @@ pub struct SandboxArgs {
     /// Time a client has to send a complete request head (also the idle keep-alive limit), in ms.
     #[arg(long, default_value_t = millis(DEFAULT_HEADER_READ_TIMEOUT))]
     pub header_read_timeout_ms: u64,
+    /// Port of the Supabase Realtime server (0 picks a free port; printed at start).
+    #[arg(long, default_value_t = 0)]
+    pub realtime_port: u16,
+    /// Lifetime of the realtime keys the sandbox issues, in seconds (for expiry tests).
+    #[arg(long, default_value_t = DEFAULT_REALTIME_KEY_TTL_SECONDS)]
+    pub realtime_key_ttl_seconds: u64,
     /// Stop when standard input reaches its end. Test helpers that start the sandbox as a child
     /// process hold its stdin open: when they exit, however they die (SIGKILL included), the
     /// pipe closes and the sandbox stops with them instead of outliving the test run.
@@ -202,6 +208,8 @@ impl SandboxArgs {
             max_body_bytes: self.max_body_bytes,
             body_read_timeout: Duration::from_millis(self.body_read_timeout_ms.max(1)),
             header_read_timeout: Duration::from_millis(self.header_read_timeout_ms.max(1)),
+            realtime_port: self.realtime_port,
+            realtime_key_ttl_seconds: self.realtime_key_ttl_seconds,
             ..SandboxConfig::default()
         };
         for (currency, amount) in &self.wallets {
@@ -293,10 +301,12 @@ where
     // and closes the pipe (a common test-helper pattern) must not stop the server, so writes after
     // it are best-effort.
     let details = format!(
-        "client_id: {}\nclient_secret: {shown_secret}\npasscode: {shown_passcode}\nseed: {}\ncontrol: {}/_sandbox/stats (see the sandbox README)\n",
+        "client_id: {}\nclient_secret: {shown_secret}\npasscode: {shown_passcode}\nseed: {}\ncontrol: {}/_sandbox/stats (see the sandbox README)\nsupabase_url: {}\nsupabase_anon_key: {}\n",
         sandbox.client_id(),
         sandbox.seed(),
-        sandbox.url()
+        sandbox.url(),
+        sandbox.supabase_url(),
+        sandbox.supabase_anon_key()
     );
     let _ = out.write_all(details.as_bytes()).and_then(|()| out.flush());
     stop.await;

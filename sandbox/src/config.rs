@@ -20,6 +20,8 @@ pub const DEFAULT_PASSCODE: &str = "123456";
 pub const DEFAULT_PORT: u16 = 8787;
 /// Default settle time of an execution.
 pub const DEFAULT_SETTLE_MS: u64 = 2000;
+/// Default lifetime of a realtime key (`expires_in`, seconds).
+pub const DEFAULT_REALTIME_KEY_TTL_SECONDS: u64 = 3600;
 /// Default request-body limit.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Default time a client has to send a request body once its head arrived (then 408).
@@ -77,6 +79,10 @@ pub struct SandboxConfig {
     pub merchant_id: i64,
     /// The sandbox merchant's name.
     pub merchant_name: String,
+    /// Port of the Supabase Realtime server (`/realtime/v1/websocket`; 0 picks a free port).
+    pub realtime_port: u16,
+    /// Lifetime of the realtime keys `POST /v1/realtime-keys/collection` issues, in seconds.
+    pub realtime_key_ttl_seconds: u64,
 }
 
 /// Default opening balances: USD 10,000.00, LRD 1,900,000.00, RWF 14,000,000.
@@ -111,6 +117,8 @@ impl Default for SandboxConfig {
             log_capacity: 10_000,
             merchant_id: 1,
             merchant_name: "Sandbox Merchant Ltd".to_owned(),
+            realtime_port: 0,
+            realtime_key_ttl_seconds: DEFAULT_REALTIME_KEY_TTL_SECONDS,
         }
     }
 }
@@ -134,6 +142,8 @@ impl std::fmt::Debug for SandboxConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("header_read_timeout", &self.header_read_timeout)
+            .field("realtime_port", &self.realtime_port)
+            .field("realtime_key_ttl_seconds", &self.realtime_key_ttl_seconds)
             .finish_non_exhaustive()
     }
 }
@@ -174,4 +184,7 @@ pub struct ConfigPatch {
     /// New payout session lifetime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_session_ttl_seconds: Option<u64>,
+    /// New lifetime of the realtime keys issued from now on, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realtime_key_ttl_seconds: Option<u64>,
 }

@@ -64,6 +64,31 @@ impl Shared {
         result
     }
 
+    /// Publishes a realtime change saying the collection `reference` is `status`, without changing
+    /// the execution (`POST /_sandbox/realtime/publish`).
+    pub fn publish_realtime_status(&self, reference: &str, status: &str) -> ApiResult<Value> {
+        self.with(|st| {
+            let e = st
+                .execution_by_reference(reference)
+                .and_then(|i| st.executions.get(i))
+                .filter(|e| e.op == crate::money::OpType::Collection)
+                .ok_or_else(|| {
+                    ApiError::NotFound("No collection with this reference_id".to_owned())
+                })?;
+            let now = ts(st.now());
+            let record = crate::realtime::status_row(
+                e.intent_id,
+                &e.reference_id,
+                e.session_id,
+                status,
+                &now,
+            );
+            let change = crate::realtime::RowChange::new(false, record.clone(), now);
+            let receivers = st.realtime.send(change).unwrap_or(0);
+            Ok(json!({ "published": record, "sockets": receivers }))
+        })
+    }
+
     /// Moves the sandbox clock forward.
     pub fn advance_clock(&self, ms: u64) -> Value {
         let v = self.with(|st| {
@@ -114,6 +139,9 @@ impl Shared {
             }
             if let Some(v) = p.payout_session_ttl_seconds {
                 s.payout_ttl_seconds = v;
+            }
+            if let Some(v) = p.realtime_key_ttl_seconds {
+                s.realtime_key_ttl_seconds = v;
             }
             s.clamp();
         });
@@ -238,6 +266,32 @@ fn limit(raw: Option<&str>) -> ApiResult<usize> {
 
 fn json_of(r: ApiResult<Value>) -> Response {
     r.map(Json).into_response()
+}
+
+/// `GET /_sandbox/realtime`: what a Supabase client needs to subscribe.
+async fn realtime_info(State(app): State<App>) -> Json<Value> {
+    Json(json!({
+        "supabase_url": app.supabase_url,
+        "supabase_anon_key": crate::realtime::anon_key(),
+        "websocket_url": format!("{}/realtime/v1/websocket", app.supabase_url.replacen("http", "ws", 1)),
+        "schema": crate::realtime::SCHEMA,
+        "table": crate::realtime::TABLE,
+    }))
+}
+
+/// `POST /_sandbox/realtime/publish {"reference_id", "status"}`: a realtime message that the
+/// status API will not confirm.
+async fn realtime_publish(State(app): State<App>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Publish {
+        reference_id: String,
+        status: String,
+    }
+    json_of(
+        typed::<Publish>(&body)
+            .and_then(|p| app.publish_realtime_status(&p.reference_id, &p.status)),
+    )
 }
 
 async fn health() -> Json<Value> {
@@ -427,6 +481,8 @@ pub(crate) fn routes() -> Router<App> {
         .route("/_sandbox/wallets", get(wallets))
         .route("/_sandbox/wallets/{currency}", put(set_wallet))
         .route("/_sandbox/payment-intents", get(payment_intents))
+        .route("/_sandbox/realtime", get(realtime_info))
+        .route("/_sandbox/realtime/publish", post(realtime_publish))
         .route("/_sandbox/hosted/{token}", get(api::hosted_view))
         .route("/_sandbox/hosted/{token}/pay", post(api::hosted_pay))
         .route(

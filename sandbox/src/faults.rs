@@ -30,6 +30,13 @@ pub enum FaultKind {
     /// when a POST with the same reference id arrives (which then finds it). Models a POST that
     /// is delayed in the network and lands after the client was told "not found".
     DelayCommit,
+    /// Realtime only: close the WebSocket abruptly (no close frame) instead of delivering the next
+    /// `postgres_changes` message.
+    DropSocket,
+    /// Realtime only: lose one `postgres_changes` message (the row changed; nobody is told).
+    DropMessage,
+    /// Realtime only: answer a `phx_join` with `{"status": "error"}`.
+    RefuseJoin,
 }
 
 impl FaultKind {
@@ -41,6 +48,9 @@ impl FaultKind {
             FaultKind::RateLimit => "rate_limit",
             FaultKind::Latency => "latency",
             FaultKind::DelayCommit => "delay_commit",
+            FaultKind::DropSocket => "drop_socket",
+            FaultKind::DropMessage => "drop_message",
+            FaultKind::RefuseJoin => "refuse_join",
         }
     }
 }
@@ -59,6 +69,9 @@ pub enum FaultScope {
     /// `GET /v1/status/*`: the execution status lookups (`/v1/status/{type}/{reference_id}`, what a
     /// client asks to resolve a lost execution answer) and `/v1/status/source`.
     Status,
+    /// The Supabase Realtime server: `drop_socket`, `drop_message`, `refuse_join`, and `latency`
+    /// (delays each `postgres_changes` message). Never matches an HTTP request.
+    Realtime,
 }
 
 impl FaultScope {
@@ -69,6 +82,7 @@ impl FaultScope {
             FaultScope::V1 => path.starts_with("/v1/"),
             FaultScope::Token => path == "/v1/jwt/client/obtain/token",
             FaultScope::Status => method == "GET" && path.starts_with("/v1/status/"),
+            FaultScope::Realtime => false,
         }
     }
 }
@@ -159,6 +173,21 @@ impl FaultRule {
         }
     }
 
+    /// Realtime: the socket is closed abruptly instead of delivering a change (scope realtime).
+    pub fn drop_socket() -> FaultRule {
+        FaultRule::new(FaultKind::DropSocket)
+    }
+
+    /// Realtime: a change message is lost (scope realtime).
+    pub fn drop_message() -> FaultRule {
+        FaultRule::new(FaultKind::DropMessage)
+    }
+
+    /// Realtime: a `phx_join` is refused (scope realtime).
+    pub fn refuse_join() -> FaultRule {
+        FaultRule::new(FaultKind::RefuseJoin)
+    }
+
     /// Fires on the next `n` matching requests only.
     pub fn count(mut self, n: u32) -> FaultRule {
         self.count = Some(n);
@@ -181,6 +210,9 @@ impl FaultRule {
     pub fn effective_scope(&self) -> FaultScope {
         self.scope.unwrap_or(match self.kind {
             FaultKind::DropResponse | FaultKind::DelayCommit => FaultScope::Executions,
+            FaultKind::DropSocket | FaultKind::DropMessage | FaultKind::RefuseJoin => {
+                FaultScope::Realtime
+            }
             _ => FaultScope::V1,
         })
     }
@@ -241,6 +273,31 @@ impl FaultRule {
             return bad(
                 "scope",
                 "delay_commit holds execution POSTs only: its scope must be executions".to_owned(),
+            );
+        }
+        let realtime_only = matches!(
+            self.kind,
+            FaultKind::DropSocket | FaultKind::DropMessage | FaultKind::RefuseJoin
+        );
+        if realtime_only && self.effective_scope() != FaultScope::Realtime {
+            return bad(
+                "scope",
+                format!(
+                    "{} applies to the realtime server: its scope must be realtime",
+                    self.kind.as_str()
+                ),
+            );
+        }
+        if !realtime_only
+            && self.kind != FaultKind::Latency
+            && self.effective_scope() == FaultScope::Realtime
+        {
+            return bad(
+                "scope",
+                format!(
+                    "{} is an HTTP fault: realtime takes drop_socket, drop_message, refuse_join and latency",
+                    self.kind.as_str()
+                ),
             );
         }
         None
@@ -417,7 +474,11 @@ pub(crate) fn decide(
                     d.labels.push(rule.kind.as_str());
                 }
             }
-            FaultKind::DropResponse | FaultKind::DelayCommit => {}
+            FaultKind::DropResponse
+            | FaultKind::DelayCommit
+            | FaultKind::DropSocket
+            | FaultKind::DropMessage
+            | FaultKind::RefuseJoin => {}
         }
     }
     if d.pre.is_none() {
@@ -442,6 +503,65 @@ pub(crate) fn decide(
     }
     cfg.rules.retain(|r| r.count != Some(0));
     // Several latency settings add up; one request never waits longer than the bound.
+    d.latency = Duration::from_millis(latency.min(MAX_LATENCY_MS));
+    d
+}
+
+/// Where the realtime server asks its faults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RealtimePoint {
+    /// A `phx_join` arrived.
+    Join,
+    /// A `postgres_changes` message is about to be sent.
+    Change,
+}
+
+/// What the realtime server does at one point.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct RealtimeDecision {
+    pub refuse_join: bool,
+    pub drop_socket: bool,
+    pub drop_message: bool,
+    pub latency: Duration,
+    pub labels: Vec<&'static str>,
+}
+
+/// Decides the realtime faults at one point, consuming counted rules that fire (only rules scoped
+/// `realtime`; the global `latency_ms` is for HTTP).
+pub(crate) fn decide_realtime(
+    cfg: &mut FaultConfig,
+    rng: &mut StdRng,
+    point: RealtimePoint,
+) -> RealtimeDecision {
+    let mut d = RealtimeDecision::default();
+    let mut latency = 0u64;
+    for rule in cfg.rules.iter_mut() {
+        if rule.effective_scope() != FaultScope::Realtime {
+            continue;
+        }
+        let applies = match (rule.kind, point) {
+            (FaultKind::RefuseJoin, RealtimePoint::Join) => !d.refuse_join,
+            (FaultKind::DropSocket | FaultKind::DropMessage, RealtimePoint::Change) => {
+                !d.drop_socket && !d.drop_message
+            }
+            (FaultKind::Latency, RealtimePoint::Change) => true,
+            _ => false,
+        };
+        if !applies || !fires(rule, rng) {
+            continue;
+        }
+        consume(rule);
+        match rule.kind {
+            FaultKind::RefuseJoin => d.refuse_join = true,
+            FaultKind::DropSocket => d.drop_socket = true,
+            FaultKind::DropMessage => d.drop_message = true,
+            _ => latency = latency.saturating_add(rule.latency_ms.unwrap_or(0)),
+        }
+        if !d.labels.contains(&rule.kind.as_str()) {
+            d.labels.push(rule.kind.as_str());
+        }
+    }
+    cfg.rules.retain(|r| r.count != Some(0));
     d.latency = Duration::from_millis(latency.min(MAX_LATENCY_MS));
     d
 }
@@ -510,6 +630,32 @@ mod tests {
         assert_eq!((post.hold, post.drop), (Some(2), true));
         assert_eq!(post.label().as_deref(), Some("delay_commit"));
         assert!(cfg.rules.is_empty());
+    }
+
+    #[test]
+    fn realtime_rules_stay_out_of_http_and_http_rules_out_of_realtime() {
+        let mut cfg = FaultConfig::none()
+            .with(FaultRule::new(FaultKind::RefuseJoin).count(1))
+            .with(FaultRule::new(FaultKind::DropSocket).count(1))
+            .with(FaultRule::latency(30).scope(FaultScope::Realtime).count(1))
+            .with(FaultRule::latency(5000));
+        assert_eq!(cfg.problem(), None);
+        let mut rng = StdRng::seed_from_u64(1);
+        let http = decide(&mut cfg, &mut rng, "POST", "/v1/executions/collection");
+        assert_eq!(
+            (http.drop, http.latency),
+            (false, Duration::from_millis(5000))
+        );
+        let join = decide_realtime(&mut cfg, &mut rng, RealtimePoint::Join);
+        assert!(join.refuse_join && !join.drop_socket);
+        let change = decide_realtime(&mut cfg, &mut rng, RealtimePoint::Change);
+        assert!(change.drop_socket && !change.drop_message);
+        assert_eq!(change.latency, Duration::from_millis(30));
+        assert_eq!(cfg.rules.len(), 1);
+        let bad = FaultRule::new(FaultKind::DropSocket).scope(FaultScope::V1);
+        assert_eq!(bad.problem().map(|p| p.field), Some("scope".to_owned()));
+        let bad = FaultRule::error(500).scope(FaultScope::Realtime);
+        assert_eq!(bad.problem().map(|p| p.field), Some("scope".to_owned()));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub notify: Notify,
     /// `http://host:port` the sandbox is reachable at.
     pub base_url: String,
+    /// `http://host:port` of the Supabase Realtime server (the `SUPABASE_URL` to configure).
+    pub supabase_url: String,
     pub max_body: usize,
     /// How long a request body may take to arrive.
     pub body_timeout: Duration,

@@ -30,6 +30,7 @@ mod http;
 mod model;
 mod money;
 mod phone;
+mod realtime;
 mod server;
 mod state;
 mod validate;
@@ -38,7 +39,7 @@ pub use cli::{run_cli, run_cli_until, shutdown_signal, SandboxArgs};
 pub use config::{
     default_wallets, ConfigPatch, SandboxConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_PASSCODE,
-    DEFAULT_PORT, DEFAULT_SETTLE_MS,
+    DEFAULT_PORT, DEFAULT_REALTIME_KEY_TTL_SECONDS, DEFAULT_SETTLE_MS,
 };
 pub use faults::{
     FaultConfig, FaultKind, FaultProblem, FaultRule, FaultScope, MAX_COUNT, MAX_LATENCY_MS,

@@ -167,8 +167,17 @@ async fn serve_connection(
 
 /// Accepts connections until shutdown, then waits for the open ones to finish. (Not
 /// `axum::serve`: it cannot bound header reads.)
-async fn serve(listener: TcpListener, app: App, shutdown: watch::Receiver<bool>) {
+async fn serve(
+    (listener, realtime_listener): (TcpListener, TcpListener),
+    app: App,
+    shutdown: watch::Receiver<bool>,
+) {
     let ticker = tokio::spawn(settle_loop(app.clone(), shutdown.clone()));
+    let realtime = tokio::spawn(crate::realtime::serve(
+        realtime_listener,
+        app.clone(),
+        shutdown.clone(),
+    ));
     let header_read_timeout = app.header_timeout;
     let router = router(app);
     let mut connections = tokio::task::JoinSet::new();
@@ -197,6 +206,7 @@ async fn serve(listener: TcpListener, app: App, shutdown: watch::Receiver<bool>)
     }
     drop(listener);
     while connections.join_next().await.is_some() {}
+    let _ = realtime.await;
     ticker.abort();
 }
 
@@ -207,18 +217,23 @@ fn check_faults(config: &SandboxConfig) -> io::Result<()> {
     })
 }
 
-async fn bind(config: &SandboxConfig) -> io::Result<(TcpListener, App, SocketAddr)> {
+type Listeners = (TcpListener, TcpListener);
+
+async fn bind(config: &SandboxConfig) -> io::Result<(Listeners, App, SocketAddr)> {
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
+    let realtime_listener = TcpListener::bind((config.host, config.realtime_port)).await?;
+    let realtime_addr = realtime_listener.local_addr()?;
     let app = Arc::new(Shared {
         state: Mutex::new(State::new(config)),
         notify: Notify::new(),
         base_url: url_for(addr),
+        supabase_url: url_for(realtime_addr),
         max_body: config.max_body_bytes,
         body_timeout: config.body_read_timeout,
         header_timeout: config.header_read_timeout,
     });
-    Ok((listener, app, addr))
+    Ok(((listener, realtime_listener), app, addr))
 }
 
 impl Sandbox {
@@ -319,6 +334,31 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         self.inner.url.clone()
+    }
+
+    /// `http://127.0.0.1:PORT` of the Supabase Realtime server: the `SUPABASE_URL` a client
+    /// configures (its socket is `ws://127.0.0.1:PORT/realtime/v1/websocket`).
+    pub fn supabase_url(&self) -> String {
+        self.inner.app.supabase_url.clone()
+    }
+
+    /// The project's anon key (`SUPABASE_ANON_KEY`): a JWT the realtime socket accepts as `apikey`.
+    pub fn supabase_anon_key(&self) -> String {
+        crate::realtime::anon_key()
+    }
+
+    /// Sends a `postgres_changes` message saying the collection `reference_id` is now `status`,
+    /// without changing it (a realtime message that disagrees with the status API, for tests).
+    pub fn publish_realtime_status(
+        &self,
+        reference_id: &str,
+        status: &str,
+    ) -> Result<(), AdvanceError> {
+        self.inner
+            .app
+            .publish_realtime_status(reference_id, status)
+            .map(|_| ())
+            .map_err(|_| AdvanceError::NotFound)
     }
 
     /// The bound address.

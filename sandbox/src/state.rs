@@ -72,6 +72,12 @@ pub(crate) struct Stats {
     /// Execution commits held by a `delay_commit` fault, and how many of them landed.
     pub commits_held: u64,
     pub commits_landed: u64,
+    /// Realtime: sockets opened, channels joined, `postgres_changes` messages sent.
+    pub realtime_sockets: u64,
+    /// Sockets open now.
+    pub realtime_open: u64,
+    pub realtime_joins: u64,
+    pub realtime_messages: u64,
 }
 
 /// Settings that may change at runtime.
@@ -89,6 +95,7 @@ pub(crate) struct Settings {
     pub merchant_id: i64,
     pub merchant_name: String,
     pub log_capacity: usize,
+    pub realtime_key_ttl_seconds: u64,
 }
 
 /// Longest settle time accepted (about 11 days): keeps date arithmetic in range.
@@ -110,6 +117,7 @@ impl Settings {
         self.token_ttl_seconds = self.token_ttl_seconds.map(|s| s.min(MAX_TTL_SECONDS));
         self.checkout_ttl_seconds = self.checkout_ttl_seconds.min(MAX_TTL_SECONDS);
         self.payout_ttl_seconds = self.payout_ttl_seconds.min(MAX_TTL_SECONDS);
+        self.realtime_key_ttl_seconds = self.realtime_key_ttl_seconds.min(MAX_TTL_SECONDS);
     }
 
     /// Token lifetime.
@@ -190,6 +198,8 @@ pub(crate) struct State {
     pub events: VecDeque<Value>,
     event_seq: u64,
     pub stats: Stats,
+    /// Row changes of `checkout_payment_intent_public_status`, for the realtime server.
+    pub realtime: tokio::sync::broadcast::Sender<crate::realtime::RowChange>,
 }
 
 /// The key a reference_id is stored under (any form of the UUID).
@@ -251,6 +261,7 @@ impl State {
             merchant_id: cfg.merchant_id,
             merchant_name: cfg.merchant_name.clone(),
             log_capacity: cfg.log_capacity.max(1),
+            realtime_key_ttl_seconds: cfg.realtime_key_ttl_seconds,
         };
         settings.clamp();
         let max_balance = Decimal::from(MAX_BALANCE);
@@ -289,6 +300,7 @@ impl State {
             events: VecDeque::new(),
             event_seq: 0,
             stats: Stats::default(),
+            realtime: tokio::sync::broadcast::channel(1024).0,
         };
         st.open_wallets();
         st
@@ -681,6 +693,27 @@ impl State {
             self.events.pop_front();
         }
         self.events.push_back(ev);
+        // A collection's payment intent has a public status row (Supabase Realtime's table).
+        if op == OpType::Collection {
+            let row = self
+                .execution_by_reference(reference)
+                .and_then(|i| self.executions.get(i))
+                .map(|e| {
+                    crate::realtime::status_row(
+                        e.intent_id,
+                        reference,
+                        e.session_id,
+                        to.as_str(),
+                        &ts(self.now()),
+                    )
+                });
+            if let Some(record) = row {
+                let change =
+                    crate::realtime::RowChange::new(from.is_none(), record, ts(self.now()));
+                // No subscriber is fine.
+                let _ = self.realtime.send(change);
+            }
+        }
     }
 
     fn time_stage(e: &Execution, now: DateTime<Utc>) -> u8 {
@@ -975,6 +1008,12 @@ impl State {
                 "by_reference_id": by_reference,
             },
             "transitions": self.stats.transitions,
+            "realtime": {
+                "sockets": self.stats.realtime_sockets,
+                "open": self.stats.realtime_open,
+                "joins": self.stats.realtime_joins,
+                "messages": self.stats.realtime_messages,
+            },
             "duplicate_payments": self.stats.duplicate_payments.len(),
             "duplicate_payment_details": self.stats.duplicate_payments,
         })
@@ -997,6 +1036,7 @@ impl State {
             "checkout_session_ttl_seconds": s.checkout_ttl_seconds,
             "payout_session_ttl_seconds": s.payout_ttl_seconds,
             "verified": s.verified,
+            "realtime_key_ttl_seconds": s.realtime_key_ttl_seconds,
             "merchant": {"id": s.merchant_id, "type": "ORGANIZATION", "name": s.merchant_name},
             "clock_offset_ms": self.clock_offset.num_milliseconds(),
             "opening_wallets": self.opening_wallets.iter().map(|(c, a)| (c.code().to_owned(), crate::money::money(*a, *c))).collect::<serde_json::Map<String, Value>>(),

@@ -756,6 +756,12 @@ const MODELS = {
       { js: "sourceType", wire: "source_type", type: "enum:SourceType" },
     ],
   }),
+  RealtimeTarget: indexFields({
+    fields: [
+      { js: "sessionId", wire: "session_id", type: "integer" },
+      { js: "sourceType", wire: "source_type", type: "enum:SourceType" },
+    ],
+  }),
   ReceiptItem: indexFields({
     fields: [
       { js: "amount", wire: "amount", type: "decimal" },
@@ -904,6 +910,7 @@ const MODELS = {
   StatusTransition: indexFields({
     fields: [
       { js: "at", wire: "at", type: "timestamp" },
+      { js: "channel", wire: "channel", type: "enum:StatusChannel" },
       { js: "elapsedMs", wire: "elapsed_ms", type: "integer" },
       { js: "to", wire: "to", type: "enum:ExecutionStatus" },
       { js: "from", wire: "from", type: "enum:ExecutionStatus" },
@@ -981,6 +988,8 @@ const MODELS = {
       { js: "initialIntervalMs", wire: "initial_interval_ms", type: "integer" },
       { js: "maxIntervalMs", wire: "max_interval_ms", type: "integer" },
       { js: "maxNotFound", wire: "max_not_found", type: "integer" },
+      { js: "realtime", wire: "realtime", type: "model:RealtimeTarget" },
+      { js: "realtimeTimeoutMs", wire: "realtime_timeout_ms", type: "integer" },
       { js: "timeoutMs", wire: "timeout_ms", type: "integer" },
     ],
   }),
@@ -1166,6 +1175,7 @@ const EVENTS = {
   }),
   transition: indexFields({
     fields: [
+      { js: "channel", wire: "channel", type: "enum:StatusChannel" },
       { js: "execution", wire: "execution", type: "model:Execution" },
       { js: "operation", wire: "operation", type: "enum:OperationType" },
       { js: "referenceId", wire: "reference_id", type: "string" },
@@ -1894,6 +1904,8 @@ const OPERATIONS = {
         { js: "initialIntervalMs", wire: "initial_interval_ms", type: "integer" },
         { js: "maxIntervalMs", wire: "max_interval_ms", type: "integer" },
         { js: "maxNotFound", wire: "max_not_found", type: "integer" },
+        { js: "realtime", wire: "realtime", type: "model:RealtimeTarget" },
+        { js: "realtimeTimeoutMs", wire: "realtime_timeout_ms", type: "integer" },
         { js: "timeoutMs", wire: "timeout_ms", type: "integer" },
       ],
       returns: "model:WaitOutcome",
@@ -2268,13 +2280,15 @@ const CLIENT_OPTIONS = indexFields({
     { js: "maxBackoffMs", wire: "max_backoff_ms", type: "integer" },
     { js: "maxRetries", wire: "max_retries", type: "integer" },
     { js: "maxRetryAfterMs", wire: "max_retry_after_ms", type: "integer" },
+    { js: "supabaseAnonKey", wire: "supabase_anon_key", type: "secret" },
+    { js: "supabaseUrl", wire: "supabase_url", type: "string" },
     { js: "timeoutMs", wire: "timeout_ms", type: "integer" },
   ],
 });
 
 /** The values of every enum, as frozen `{ VALUE: "VALUE" }` objects. */
 const ENUMS = {
-  AnomalyKind: Object.freeze({ illegal_transition: "illegal_transition", unknown_status: "unknown_status" }),
+  AnomalyKind: Object.freeze({ illegal_transition: "illegal_transition", unknown_status: "unknown_status", realtime_disagreement: "realtime_disagreement" }),
   CheckoutMode: Object.freeze({ HOSTED: "HOSTED", DIRECT: "DIRECT" }),
   ErrorKind: Object.freeze({ Validation: "Validation", Authentication: "Authentication", PermissionDenied: "PermissionDenied", NotFound: "NotFound", Conflict: "Conflict", RateLimited: "RateLimited", Server: "Server", Network: "Network", Timeout: "Timeout", AmbiguousExecution: "AmbiguousExecution", Decode: "Decode", Internal: "Internal" }),
   ExecutionStatus: Object.freeze({ PENDING: "PENDING", PROCESSING: "PROCESSING", COMPLETED: "COMPLETED", FAILED: "FAILED" }),
@@ -2289,6 +2303,7 @@ const ENUMS = {
   SessionStatus: Object.freeze({ ACTIVE: "ACTIVE", USED: "USED", EXPIRED: "EXPIRED" }),
   SourceStatus: Object.freeze({ IDLE: "IDLE", ACTIVE: "ACTIVE", PROCESSING: "PROCESSING", PAID: "PAID", CANCELED: "CANCELED" }),
   SourceType: Object.freeze({ INVOICE: "INVOICE", ORDER: "ORDER", SUBSCRIPTION: "SUBSCRIPTION" }),
+  StatusChannel: Object.freeze({ poll: "poll", realtime: "realtime" }),
   WaitState: Object.freeze({ finished: "finished", still_processing: "still_processing" }),
 };
 

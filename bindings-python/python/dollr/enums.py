@@ -42,12 +42,14 @@ __all__ = [
     "SourceStatusLiteral",
     "SourceType",
     "SourceTypeLiteral",
+    "StatusChannel",
+    "StatusChannelLiteral",
     "WaitState",
     "WaitStateLiteral",
 ]
 
 
-AnomalyKindLiteral = Literal["illegal_transition", "unknown_status"]
+AnomalyKindLiteral = Literal["illegal_transition", "unknown_status", "realtime_disagreement"]
 """The values of :class:`AnomalyKind` this SDK knows, for typing arguments and fields."""
 
 
@@ -59,6 +61,9 @@ class AnomalyKind(StrEnum):
 
     UNKNOWN_STATUS = 'unknown_status'
     """A status value this SDK version does not know (treated as not final)."""
+
+    REALTIME_DISAGREEMENT = 'realtime_disagreement'
+    """A realtime message claimed a final status the status API did not confirm."""
 
 
 CheckoutModeLiteral = Literal["HOSTED", "DIRECT"]
@@ -435,6 +440,20 @@ class SourceType(StrEnum):
 
     SUBSCRIPTION = 'SUBSCRIPTION'
     """Reserved."""
+
+
+StatusChannelLiteral = Literal["poll", "realtime"]
+"""The values of :class:`StatusChannel` this SDK knows, for typing arguments and fields."""
+
+
+class StatusChannel(StrEnum):
+    """What reported a status change."""
+
+    POLL = 'poll'
+    """A status poll (`GET /v1/status/...`) found it."""
+
+    REALTIME = 'realtime'
+    """A Supabase Realtime message announced it, and the status API confirmed it."""
 
 
 WaitStateLiteral = Literal["finished", "still_processing"]

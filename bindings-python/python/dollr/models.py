@@ -45,6 +45,8 @@ from dollr.enums import (
     SourceStatusLiteral,
     SourceType,
     SourceTypeLiteral,
+    StatusChannel,
+    StatusChannelLiteral,
     WaitState,
     WaitStateLiteral,
 )
@@ -95,6 +97,7 @@ __all__ = [
     "ProgressEvent",
     "ProviderPredictedEvent",
     "RealtimeKey",
+    "RealtimeTarget",
     "ReceiptFetchedEvent",
     "ReceiptItem",
     "ReconcileEntry",
@@ -3149,6 +3152,34 @@ class RealtimeKey(Model):
         self.expires_in = expires_in
 
 
+class RealtimeTarget(Model):
+    """The checkout session a collection pays, so a wait can subscribe to its realtime channel."""
+
+    __slots__ = (
+        "session_id",
+        "source_type",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("session_id", "session_id", "integer"),
+        ("source_type", "source_type", "enum:SourceType"),
+    )
+
+    session_id: int
+    """The checkout session's id."""
+
+    source_type: SourceTypeLiteral
+    """`INVOICE` or `ORDER`: what the session pays."""
+
+    def __init__(
+        self,
+        *,
+        session_id: int,
+        source_type: SourceType | SourceTypeLiteral,
+    ) -> None:
+        self.session_id = session_id
+        self.source_type = cast("SourceTypeLiteral", source_type)
+
+
 class ReceiptItem(Model):
     """A line item on a receipt."""
 
@@ -3730,7 +3761,7 @@ class StatusAnomaly(Model):
     )
 
     kind: AnomalyKindLiteral
-    """`illegal_transition` or `unknown_status`."""
+    """`illegal_transition`, `unknown_status` or `realtime_disagreement`."""
 
     machine: str
     """Which machine (`execution`, `source`, `session`, `wallet`)."""
@@ -3742,10 +3773,14 @@ class StatusAnomaly(Model):
     """The status before (`illegal_transition` only)."""
 
     status: str | None
-    """The unknown value as the API sent it (`unknown_status` only)."""
+    """The unknown value as the API sent it (`unknown_status`), or the status API's answer
+    (`realtime_disagreement`).
+    """
 
     to: str | None
-    """The status observed after (`illegal_transition` only)."""
+    """The status observed after (`illegal_transition`), or claimed by realtime
+    (`realtime_disagreement`).
+    """
 
     def __init__(
         self,
@@ -3770,12 +3805,14 @@ class StatusTransition(Model):
 
     __slots__ = (
         "at",
+        "channel",
         "elapsed_ms",
         "from_",
         "to",
     )
     _fields: ClassVar[FieldSpecs] = (
         ("at", "at", "timestamp"),
+        ("channel", "channel", "enum:StatusChannel"),
         ("elapsed_ms", "elapsed_ms", "integer"),
         ("to", "to", "enum:ExecutionStatus"),
         ("from_", "from", "enum:ExecutionStatus"),
@@ -3783,6 +3820,11 @@ class StatusTransition(Model):
 
     at: datetime
     """When the SDK observed it."""
+
+    channel: StatusChannelLiteral
+    """What reported it: `poll` (the execute call's answer and status polls) or `realtime` (a
+    Supabase Realtime message, confirmed by the status API).
+    """
 
     elapsed_ms: int
     """Time since the execution was submitted."""
@@ -3797,11 +3839,13 @@ class StatusTransition(Model):
         self,
         *,
         at: datetime,
+        channel: StatusChannel | StatusChannelLiteral,
         elapsed_ms: int,
         to: ExecutionStatus | ExecutionStatusLiteral,
         from_: ExecutionStatus | ExecutionStatusLiteral | None = None,
     ) -> None:
         self.at = at
+        self.channel = cast("StatusChannelLiteral", channel)
         self.elapsed_ms = elapsed_ms
         self.to = cast("ExecutionStatusLiteral", to)
         self.from_ = cast("ExecutionStatusLiteral | None", from_)
@@ -5034,6 +5078,7 @@ class TransitionEvent(FlowEvent):
 
     __slots__ = (
         "anomaly",
+        "channel",
         "execution",
         "from_",
         "operation",
@@ -5041,6 +5086,7 @@ class TransitionEvent(FlowEvent):
         "to",
     )
     _fields: ClassVar[FieldSpecs] = (
+        ("channel", "channel", "enum:StatusChannel"),
         ("execution", "execution", "model:Execution"),
         ("operation", "operation", "enum:OperationType"),
         ("reference_id", "reference_id", "string"),
@@ -5051,6 +5097,9 @@ class TransitionEvent(FlowEvent):
 
     event: ClassVar[str] = "transition"
     """The event's name."""
+
+    channel: StatusChannelLiteral
+    """What made the SDK ask: a poll, or a realtime message (the status API confirmed it)."""
 
     execution: Execution
     """The execution as the API returned it."""
@@ -5065,7 +5114,9 @@ class TransitionEvent(FlowEvent):
     """The status observed."""
 
     anomaly: StatusAnomaly | None
-    """Set when the documented state machine does not allow this change or does not know `to`."""
+    """Set when the documented state machine does not allow this change or does not know `to`, or
+    when a realtime message disagreed with the status API (then `from == to`: no change).
+    """
 
     from_: ExecutionStatusLiteral | None
     """The status before (`null` on the first observation when nothing was journaled)."""
@@ -5073,6 +5124,7 @@ class TransitionEvent(FlowEvent):
     def __init__(
         self,
         *,
+        channel: StatusChannel | StatusChannelLiteral,
         execution: Execution,
         operation: OperationType | OperationTypeLiteral,
         reference_id: str,
@@ -5080,6 +5132,7 @@ class TransitionEvent(FlowEvent):
         anomaly: StatusAnomaly | None = None,
         from_: ExecutionStatus | ExecutionStatusLiteral | None = None,
     ) -> None:
+        self.channel = cast("StatusChannelLiteral", channel)
         self.execution = execution
         self.operation = cast("OperationTypeLiteral", operation)
         self.reference_id = reference_id

@@ -22,6 +22,7 @@ from dollr._support import (
     _events,
     from_wire,
 )
+from dollr._watch import AsyncStatusWatch, StatusWatch
 from dollr.enums import (
     CheckoutMode,
     CheckoutModeLiteral,
@@ -80,6 +81,7 @@ from dollr.models import (
     PayoutSession,
     PlatformFee,
     RealtimeKey,
+    RealtimeTarget,
     ReconcileReport,
     RefundOutcome,
     RefundSession,
@@ -1250,7 +1252,7 @@ class Executions:
         return cast("Execution", from_wire("model:Execution", result))
 
 
-class Status:
+class Status(StatusWatch):
     """The operations on `status` (``client.status``)."""
 
     __slots__ = ("_client",)
@@ -1379,6 +1381,8 @@ class Status:
         initial_interval: TimeoutLike | None = None,
         max_interval: TimeoutLike | None = None,
         max_not_found: int | None = None,
+        realtime: RealtimeTarget | Mapping[str, Any] | None = None,
+        realtime_timeout: TimeoutLike | None = None,
         timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> WaitOutcome:
@@ -1397,6 +1401,11 @@ class Status:
                 ``int``, a ``float`` or a ``timedelta``.
             max_not_found: How many 404s in a row are tolerated before `NotFound` is returned
                 (default 3).
+            realtime: For a collection: its checkout session, so the wait can also listen on
+                Supabase Realtime (when the client has a Supabase URL and anon key). Without it, the
+                wait polls.
+            realtime_timeout: How long the realtime channel may stay silent before polling
+                resumes (default 30 s). In seconds. An ``int``, a ``float`` or a ``timedelta``.
             timeout: How long to wait in total (default 5 minutes) before the outcome is "still
                 processing". In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
@@ -1411,6 +1420,8 @@ class Status:
                 ("initial_interval_ms", "seconds", initial_interval),
                 ("max_interval_ms", "seconds", max_interval),
                 ("max_not_found", "integer", max_not_found),
+                ("realtime", "model:RealtimeTarget", realtime),
+                ("realtime_timeout_ms", "seconds", realtime_timeout),
                 ("timeout_ms", "seconds", timeout),
             ),
             _events(on_event),
@@ -2820,7 +2831,7 @@ class AsyncExecutions:
         return cast("Execution", from_wire("model:Execution", result))
 
 
-class AsyncStatus:
+class AsyncStatus(AsyncStatusWatch):
     """The awaitable operations on `status` (``client.status``)."""
 
     __slots__ = ("_client",)
@@ -2949,6 +2960,8 @@ class AsyncStatus:
         initial_interval: TimeoutLike | None = None,
         max_interval: TimeoutLike | None = None,
         max_not_found: int | None = None,
+        realtime: RealtimeTarget | Mapping[str, Any] | None = None,
+        realtime_timeout: TimeoutLike | None = None,
         timeout: TimeoutLike | None = None,
         on_event: Callable[[FlowEvent], object] | None = None,
     ) -> WaitOutcome:
@@ -2967,6 +2980,11 @@ class AsyncStatus:
                 ``int``, a ``float`` or a ``timedelta``.
             max_not_found: How many 404s in a row are tolerated before `NotFound` is returned
                 (default 3).
+            realtime: For a collection: its checkout session, so the wait can also listen on
+                Supabase Realtime (when the client has a Supabase URL and anon key). Without it, the
+                wait polls.
+            realtime_timeout: How long the realtime channel may stay silent before polling
+                resumes (default 30 s). In seconds. An ``int``, a ``float`` or a ``timedelta``.
             timeout: How long to wait in total (default 5 minutes) before the outcome is "still
                 processing". In seconds. An ``int``, a ``float`` or a ``timedelta``.
             on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
@@ -2981,6 +2999,8 @@ class AsyncStatus:
                 ("initial_interval_ms", "seconds", initial_interval),
                 ("max_interval_ms", "seconds", max_interval),
                 ("max_not_found", "integer", max_not_found),
+                ("realtime", "model:RealtimeTarget", realtime),
+                ("realtime_timeout_ms", "seconds", realtime_timeout),
                 ("timeout_ms", "seconds", timeout),
             ),
             _events(on_event),
@@ -3289,6 +3309,12 @@ class Client(ClientBase):
         max_retry_after: The longest `Retry-After` waited for inside one call (default 60 s); a
             longer one surfaces as a `RateLimited` error for the caller to schedule. In seconds. An
             ``int``, a ``float`` or a ``timedelta``.
+        supabase_anon_key: The Supabase anon key, or `DOLLR_SUPABASE_ANON_KEY`. Never printed;
+            sent only to the Supabase URL.
+        supabase_url: The Supabase project URL live collection status comes from (merchant
+            portal: Developer settings; the sandbox prints its own), or `DOLLR_SUPABASE_URL`. With
+            the anon key, waits and watches of collections listen on Supabase Realtime and poll only
+            as a fallback.
     """
 
     __slots__ = (
@@ -3369,6 +3395,8 @@ class Client(ClientBase):
         initial_backoff: TimeoutLike | None = None,
         max_backoff: TimeoutLike | None = None,
         max_retry_after: TimeoutLike | None = None,
+        supabase_anon_key: Secret | str | None = None,
+        supabase_url: str | None = None,
     ) -> None:
         super().__init__(
             _args(
@@ -3384,6 +3412,8 @@ class Client(ClientBase):
                 ("initial_backoff_ms", "seconds", initial_backoff),
                 ("max_backoff_ms", "seconds", max_backoff),
                 ("max_retry_after_ms", "seconds", max_retry_after),
+                ("supabase_anon_key", "secret", supabase_anon_key),
+                ("supabase_url", "string", supabase_url),
             )
         )
         self.auth = Auth(self)
@@ -3939,6 +3969,12 @@ class AsyncClient(AsyncClientBase):
         max_retry_after: The longest `Retry-After` waited for inside one call (default 60 s); a
             longer one surfaces as a `RateLimited` error for the caller to schedule. In seconds. An
             ``int``, a ``float`` or a ``timedelta``.
+        supabase_anon_key: The Supabase anon key, or `DOLLR_SUPABASE_ANON_KEY`. Never printed;
+            sent only to the Supabase URL.
+        supabase_url: The Supabase project URL live collection status comes from (merchant
+            portal: Developer settings; the sandbox prints its own), or `DOLLR_SUPABASE_URL`. With
+            the anon key, waits and watches of collections listen on Supabase Realtime and poll only
+            as a fallback.
     """
 
     __slots__ = (
@@ -4019,6 +4055,8 @@ class AsyncClient(AsyncClientBase):
         initial_backoff: TimeoutLike | None = None,
         max_backoff: TimeoutLike | None = None,
         max_retry_after: TimeoutLike | None = None,
+        supabase_anon_key: Secret | str | None = None,
+        supabase_url: str | None = None,
     ) -> None:
         super().__init__(
             _args(
@@ -4034,6 +4072,8 @@ class AsyncClient(AsyncClientBase):
                 ("initial_backoff_ms", "seconds", initial_backoff),
                 ("max_backoff_ms", "seconds", max_backoff),
                 ("max_retry_after_ms", "seconds", max_retry_after),
+                ("supabase_anon_key", "secret", supabase_anon_key),
+                ("supabase_url", "string", supabase_url),
             )
         )
         self.auth = AsyncAuth(self)

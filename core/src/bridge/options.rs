@@ -97,6 +97,17 @@ pub struct ClientOptions {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub extra_root_ca_pem: Option<String>,
+    /// The Supabase project URL live collection status comes from (merchant portal: Developer
+    /// settings; the sandbox prints its own), or `DOLLR_SUPABASE_URL`. With the anon key, waits
+    /// and watches of collections listen on Supabase Realtime and poll only as a fallback.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub supabase_url: Option<String>,
+    /// The Supabase anon key, or `DOLLR_SUPABASE_ANON_KEY`. Never printed; sent only to the
+    /// Supabase URL.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub supabase_anon_key: Option<Secret>,
     /// Do not read the `DOLLR_*` environment variables (default false).
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
@@ -145,6 +156,8 @@ impl ClientOptions {
             max_retry_after,
             journal,
             extra_root_ca_pem,
+            supabase_url,
+            supabase_anon_key,
             ignore_env,
         } = self;
         if ignore_env {
@@ -183,6 +196,12 @@ impl ClientOptions {
         }
         if let Some(pem) = extra_root_ca_pem {
             builder = builder.extra_root_ca_pem(pem.into_bytes());
+        }
+        if let Some(url) = supabase_url {
+            builder = builder.supabase_url(url);
+        }
+        if let Some(key) = supabase_anon_key {
+            builder = builder.supabase_anon_key(key);
         }
         builder
     }

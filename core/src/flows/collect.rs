@@ -622,6 +622,7 @@ async fn collect_with<K: FlowSourceKind>(
         .repeatable("session", || sessions.checkout(&session_request))
         .await?;
     let wait_started = Instant::now();
+    ctx.listen_on(session.id, K::SOURCE_TYPE);
     let (reference_id, settled) = execute_in_session(
         client,
         &ctx,

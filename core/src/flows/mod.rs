@@ -58,7 +58,7 @@ use crate::models::source::{InvoiceReceipt, OrderReceipt, ReceiptItem, SourceDoc
 use crate::status::StatusMachine;
 use crate::time::Timestamp;
 use crate::validate;
-use crate::wait::{Transition, WaitOptions, WaitOutcome};
+use crate::wait::{RealtimeTarget, StatusChannel, Transition, WaitOptions, WaitOutcome};
 
 /// How long a flow waits for a payment to settle unless told otherwise. Mobile money can take
 /// minutes; past this the flow returns the payment as still in flight (`settled == false`).
@@ -286,6 +286,9 @@ pub struct StatusTransition {
         schemars(with = "u64")
     )]
     pub elapsed: Duration,
+    /// What reported it: `poll` (the execute call's answer and status polls) or `realtime` (a
+    /// Supabase Realtime message, confirmed by the status API).
+    pub channel: StatusChannel,
 }
 
 impl fmt::Display for StatusTransition {
@@ -294,7 +297,7 @@ impl fmt::Display for StatusTransition {
             Some(from) => write!(f, "{from} -> {}", self.to)?,
             None => write!(f, "{}", self.to)?,
         }
-        write!(f, " (+{} ms)", self.elapsed.as_millis())
+        write!(f, " (+{} ms, {})", self.elapsed.as_millis(), self.channel)
     }
 }
 
@@ -832,6 +835,8 @@ impl fmt::Display for FlowProgress {
 pub(crate) struct FlowContext {
     started: Instant,
     options: FlowOptions,
+    /// The checkout session a collection pays: its wait also listens on Supabase Realtime.
+    realtime: std::sync::OnceLock<RealtimeTarget>,
 }
 
 impl FlowContext {
@@ -839,7 +844,16 @@ impl FlowContext {
         FlowContext {
             started: Instant::now(),
             options: options.clone(),
+            realtime: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The collection's wait will also listen on this checkout session's realtime channel.
+    pub(crate) fn listen_on(&self, session_id: Id, source_type: SourceType) {
+        let _ = self.realtime.set(RealtimeTarget {
+            session_id,
+            source_type,
+        });
     }
 
     pub(crate) fn emit(&self, event: FlowEvent) {
@@ -1005,6 +1019,7 @@ pub(crate) async fn settle(
         to: submitted.status.clone(),
         at: chrono::Utc::now(),
         elapsed: Duration::ZERO,
+        channel: StatusChannel::Poll,
     };
     ctx.emit(FlowEvent::StatusChanged {
         operation_type: operation_type.clone(),
@@ -1027,7 +1042,8 @@ pub(crate) async fn settle(
         let flow_started = ctx.started;
         let operation_type = operation_type.clone();
         let reference_id = reference_id.clone();
-        move |execution: &Execution| {
+        move |observed: &Transition| {
+            let execution = &observed.execution;
             let mut last = match last_seen.lock() {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
@@ -1040,6 +1056,7 @@ pub(crate) async fn settle(
                 to: execution.status.clone(),
                 at: chrono::Utc::now(),
                 elapsed: started.elapsed(),
+                channel: observed.channel,
             };
             *last = execution.status.clone();
             drop(last);
@@ -1063,6 +1080,7 @@ pub(crate) async fn settle(
     let execution = wait_execution(
         client,
         ctx.options(),
+        ctx.realtime.get().cloned(),
         operation_type.clone(),
         &submitted,
         on_change,
@@ -1095,9 +1113,10 @@ fn take(transitions: &Arc<Mutex<Vec<StatusTransition>>>) -> Vec<StatusTransition
 async fn wait_execution(
     client: &Client,
     options: &FlowOptions,
+    realtime: Option<RealtimeTarget>,
     operation_type: OperationType,
     submitted: &Execution,
-    on_change: impl Fn(&Execution) + Send + Sync + 'static,
+    on_change: impl Fn(&Transition) + Send + Sync + 'static,
 ) -> Result<Execution> {
     let mut wait = WaitOptions::with_timeout(options.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT));
     if let Some(interval) = options.poll_interval {
@@ -1107,7 +1126,8 @@ async fn wait_execution(
         wait.max_interval = interval;
     }
     wait.initial_interval = wait.initial_interval.min(wait.max_interval);
-    let wait = wait.on_transition(move |transition: &Transition| on_change(&transition.execution));
+    wait.realtime = realtime;
+    let wait = wait.on_transition(move |transition: &Transition| on_change(transition));
     let outcome = client
         .status()
         .wait(operation_type, &submitted.reference_id, wait)

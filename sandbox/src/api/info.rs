@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{App, Auth, JsonBody, RawQuery};
@@ -13,7 +12,7 @@ use crate::money::{
     METHODS, OP_TYPES, PROVIDERS, TIERS,
 };
 use crate::phone::{card_brand, predict_operator};
-use crate::state::{b64url, idx};
+use crate::state::idx;
 use crate::validate::{is_phone, Fields, QueryFields, PHONE_REGEX};
 
 /// When the fee schedule "took effect" (fixed, so responses are stable).
@@ -400,25 +399,14 @@ pub(crate) async fn realtime_key(
             }
         }
         f.finish()?;
-        let now = chrono::Utc::now();
-        let claims = json!({
-            "role": "anon",
-            "channel": format!(
-                "payment-intent:{}:{}",
-                session_id.unwrap_or(0),
-                reference.as_ref().map(|(r, _)| r.as_str()).unwrap_or("")
-            ),
-            "iat": now.timestamp(),
-            "exp": now.timestamp() + 3600,
-            "jti": st.random_hex(8),
-        });
-        let header = b64url(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let payload = b64url(claims.to_string().as_bytes());
-        let sig = b64url(&Sha256::digest(
-            format!("realtime.{header}.{payload}").as_bytes(),
-        ));
-        Ok(Json(
-            json!({ "access_token": format!("{header}.{payload}.{sig}"), "expires_in": 3600 }),
-        ))
+        let channel = format!(
+            "payment-intent:{}:{}",
+            session_id.unwrap_or(0),
+            reference.as_ref().map(|(r, _)| r.as_str()).unwrap_or("")
+        );
+        let ttl = st.settings.realtime_key_ttl_seconds;
+        let jti = st.random_hex(8);
+        let key = crate::realtime::realtime_key(&channel, ttl, &jti);
+        Ok(Json(json!({ "access_token": key, "expires_in": ttl })))
     })
 }

@@ -282,8 +282,12 @@ class Sandbox:
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
         journal: str | None = None,
+        realtime: bool = True,
     ) -> Client:
-        """A blocking :class:`dollr.Client` for this sandbox."""
+        """A blocking :class:`dollr.Client` for this sandbox; with ``realtime`` (the default) it
+        listens on the sandbox's Supabase Realtime server, so a collection finishes in about the
+        sandbox's settle time."""
+        supabase_url, supabase_anon_key = self._supabase() if realtime else (None, None)
         return Client(
             client_id=self.client_id,
             client_secret=self.client_secret,
@@ -291,7 +295,23 @@ class Sandbox:
             timeout=timeout,
             max_retries=max_retries,
             journal=journal,
+            supabase_url=supabase_url,
+            supabase_anon_key=supabase_anon_key,
         )
+
+    def _supabase(self) -> tuple[str, str]:
+        info: dict[str, str] = self._call("GET", "/_sandbox/realtime")
+        return info["supabase_url"], info["supabase_anon_key"]
+
+    @property
+    def supabase_url(self) -> str:
+        """The sandbox's Supabase Realtime URL (``SUPABASE_URL``)."""
+        return self._supabase()[0]
+
+    @property
+    def supabase_anon_key(self) -> str:
+        """The sandbox's Supabase anon key (``SUPABASE_ANON_KEY``)."""
+        return self._supabase()[1]
 
     def async_client(
         self,
@@ -299,8 +319,11 @@ class Sandbox:
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
         journal: str | None = None,
+        realtime: bool = True,
     ) -> AsyncClient:
-        """An asyncio :class:`dollr.AsyncClient` for this sandbox."""
+        """An asyncio :class:`dollr.AsyncClient` for this sandbox (listening on its realtime
+        server unless ``realtime=False``)."""
+        supabase_url, supabase_anon_key = self._supabase() if realtime else (None, None)
         return AsyncClient(
             client_id=self.client_id,
             client_secret=self.client_secret,
@@ -308,6 +331,8 @@ class Sandbox:
             timeout=timeout,
             max_retries=max_retries,
             journal=journal,
+            supabase_url=supabase_url,
+            supabase_anon_key=supabase_anon_key,
         )
 
     def set_faults(self, faults: Mapping[str, Any]) -> None:

@@ -5495,6 +5495,19 @@ public struct WaitOptions: Equatable, Hashable {
      * How many 404s in a row are tolerated before `NotFound`.
      */
     public var maxNotFound: UInt32?
+    /**
+     * For a collection: its checkout session, so the wait also listens on Supabase Realtime
+     * (when the client has a Supabase URL and anon key).
+     */
+    public var sessionId: Int64?
+    /**
+     * What the session pays (default `INVOICE`).
+     */
+    public var sourceType: SourceType?
+    /**
+     * How long the realtime channel may stay silent before polling resumes (default 30 s).
+     */
+    public var realtimeTimeout: TimeInterval?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5513,12 +5526,25 @@ public struct WaitOptions: Equatable, Hashable {
          */backoffFactor: Double? = nil, 
         /**
          * How many 404s in a row are tolerated before `NotFound`.
-         */maxNotFound: UInt32? = nil) {
+         */maxNotFound: UInt32? = nil, 
+        /**
+         * For a collection: its checkout session, so the wait also listens on Supabase Realtime
+         * (when the client has a Supabase URL and anon key).
+         */sessionId: Int64? = nil, 
+        /**
+         * What the session pays (default `INVOICE`).
+         */sourceType: SourceType? = nil, 
+        /**
+         * How long the realtime channel may stay silent before polling resumes (default 30 s).
+         */realtimeTimeout: TimeInterval? = nil) {
         self.timeout = timeout
         self.initialInterval = initialInterval
         self.maxInterval = maxInterval
         self.backoffFactor = backoffFactor
         self.maxNotFound = maxNotFound
+        self.sessionId = sessionId
+        self.sourceType = sourceType
+        self.realtimeTimeout = realtimeTimeout
     }
 
     
@@ -5541,7 +5567,10 @@ public struct FfiConverterTypeWaitOptions: FfiConverterRustBuffer {
                 initialInterval: FfiConverterOptionDuration.read(from: &buf), 
                 maxInterval: FfiConverterOptionDuration.read(from: &buf), 
                 backoffFactor: FfiConverterOptionDouble.read(from: &buf), 
-                maxNotFound: FfiConverterOptionUInt32.read(from: &buf)
+                maxNotFound: FfiConverterOptionUInt32.read(from: &buf), 
+                sessionId: FfiConverterOptionInt64.read(from: &buf), 
+                sourceType: FfiConverterOptionTypeSourceType.read(from: &buf), 
+                realtimeTimeout: FfiConverterOptionDuration.read(from: &buf)
         )
     }
 
@@ -5551,6 +5580,9 @@ public struct FfiConverterTypeWaitOptions: FfiConverterRustBuffer {
         FfiConverterOptionDuration.write(value.maxInterval, into: &buf)
         FfiConverterOptionDouble.write(value.backoffFactor, into: &buf)
         FfiConverterOptionUInt32.write(value.maxNotFound, into: &buf)
+        FfiConverterOptionInt64.write(value.sessionId, into: &buf)
+        FfiConverterOptionTypeSourceType.write(value.sourceType, into: &buf)
+        FfiConverterOptionDuration.write(value.realtimeTimeout, into: &buf)
     }
 }
 
@@ -6217,6 +6249,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
     typealias SwiftType = Double?
 
@@ -6401,6 +6457,30 @@ fileprivate struct FfiConverterOptionTypePasscode: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypePasscode.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSourceType: FfiConverterRustBuffer {
+    typealias SwiftType = SourceType?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSourceType.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSourceType.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

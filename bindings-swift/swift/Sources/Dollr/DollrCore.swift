@@ -1886,6 +1886,17 @@ public struct ClientOptions: Equatable, Hashable {
      */
     public var extraRootCaPem: String?
     /**
+     * The Supabase project URL live collection status comes from (merchant portal: Developer
+     * settings; the sandbox prints its own), or `DOLLR_SUPABASE_URL`. With the anon key, waits
+     * and watches of collections listen on Supabase Realtime and poll only as a fallback.
+     */
+    public var supabaseUrl: String?
+    /**
+     * The Supabase anon key, or `DOLLR_SUPABASE_ANON_KEY`. Never printed; sent only to the
+     * Supabase URL.
+     */
+    public var supabaseAnonKey: Secret?
+    /**
      * Do not read the `DOLLR_*` environment variables (default false).
      */
     public var ignoreEnv: Bool
@@ -1930,6 +1941,15 @@ public struct ClientOptions: Equatable, Hashable {
          * An extra root certificate to trust (PEM text), e.g. a corporate TLS proxy's.
          */extraRootCaPem: String? = nil, 
         /**
+         * The Supabase project URL live collection status comes from (merchant portal: Developer
+         * settings; the sandbox prints its own), or `DOLLR_SUPABASE_URL`. With the anon key, waits
+         * and watches of collections listen on Supabase Realtime and poll only as a fallback.
+         */supabaseUrl: String? = nil, 
+        /**
+         * The Supabase anon key, or `DOLLR_SUPABASE_ANON_KEY`. Never printed; sent only to the
+         * Supabase URL.
+         */supabaseAnonKey: Secret? = nil, 
+        /**
          * Do not read the `DOLLR_*` environment variables (default false).
          */ignoreEnv: Bool = false) {
         self.clientId = clientId
@@ -1943,6 +1963,8 @@ public struct ClientOptions: Equatable, Hashable {
         self.maxRetryAfter = maxRetryAfter
         self.journal = journal
         self.extraRootCaPem = extraRootCaPem
+        self.supabaseUrl = supabaseUrl
+        self.supabaseAnonKey = supabaseAnonKey
         self.ignoreEnv = ignoreEnv
     }
 
@@ -1973,6 +1995,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 maxRetryAfter: FfiConverterOptionDuration.read(from: &buf), 
                 journal: FfiConverterOptionString.read(from: &buf), 
                 extraRootCaPem: FfiConverterOptionString.read(from: &buf), 
+                supabaseUrl: FfiConverterOptionString.read(from: &buf), 
+                supabaseAnonKey: FfiConverterOptionTypeSecret.read(from: &buf), 
                 ignoreEnv: FfiConverterBool.read(from: &buf)
         )
     }
@@ -1989,6 +2013,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionDuration.write(value.maxRetryAfter, into: &buf)
         FfiConverterOptionString.write(value.journal, into: &buf)
         FfiConverterOptionString.write(value.extraRootCaPem, into: &buf)
+        FfiConverterOptionString.write(value.supabaseUrl, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.supabaseAnonKey, into: &buf)
         FfiConverterBool.write(value.ignoreEnv, into: &buf)
     }
 }
@@ -10442,6 +10468,11 @@ public struct StatusTransition: Equatable, Hashable {
      * Time since the execution was submitted.
      */
     public var elapsed: TimeInterval
+    /**
+     * What reported it: `poll` (the execute call's answer and status polls) or `realtime` (a
+     * Supabase Realtime message, confirmed by the status API).
+     */
+    public var channel: StatusChannel
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -10457,11 +10488,16 @@ public struct StatusTransition: Equatable, Hashable {
          */at: Timestamp, 
         /**
          * Time since the execution was submitted.
-         */elapsed: TimeInterval) {
+         */elapsed: TimeInterval, 
+        /**
+         * What reported it: `poll` (the execute call's answer and status polls) or `realtime` (a
+         * Supabase Realtime message, confirmed by the status API).
+         */channel: StatusChannel) {
         self.from = from
         self.to = to
         self.at = at
         self.elapsed = elapsed
+        self.channel = channel
     }
 
     
@@ -10483,7 +10519,8 @@ public struct FfiConverterTypeStatusTransition: FfiConverterRustBuffer {
                 from: FfiConverterOptionTypeExecutionStatus.read(from: &buf), 
                 to: FfiConverterTypeExecutionStatus.read(from: &buf), 
                 at: FfiConverterTypeTimestamp.read(from: &buf), 
-                elapsed: FfiConverterDuration.read(from: &buf)
+                elapsed: FfiConverterDuration.read(from: &buf), 
+                channel: FfiConverterTypeStatusChannel.read(from: &buf)
         )
     }
 
@@ -10492,6 +10529,7 @@ public struct FfiConverterTypeStatusTransition: FfiConverterRustBuffer {
         FfiConverterTypeExecutionStatus.write(value.to, into: &buf)
         FfiConverterTypeTimestamp.write(value.at, into: &buf)
         FfiConverterDuration.write(value.elapsed, into: &buf)
+        FfiConverterTypeStatusChannel.write(value.channel, into: &buf)
     }
 }
 
@@ -10967,9 +11005,14 @@ public struct Transition: Equatable, Hashable {
      */
     public var execution: Execution
     /**
-     * Set when the documented state machine does not allow this change or does not know `to`.
+     * Set when the documented state machine does not allow this change or does not know `to`,
+     * or when a realtime message disagreed with the status API (then `from == to`: no change).
      */
     public var anomaly: StatusAnomaly?
+    /**
+     * What made the SDK ask: a poll, or a realtime message (the status API confirmed it).
+     */
+    public var channel: StatusChannel
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -10990,14 +11033,19 @@ public struct Transition: Equatable, Hashable {
          * The execution as the API returned it.
          */execution: Execution, 
         /**
-         * Set when the documented state machine does not allow this change or does not know `to`.
-         */anomaly: StatusAnomaly?) {
+         * Set when the documented state machine does not allow this change or does not know `to`,
+         * or when a realtime message disagreed with the status API (then `from == to`: no change).
+         */anomaly: StatusAnomaly?, 
+        /**
+         * What made the SDK ask: a poll, or a realtime message (the status API confirmed it).
+         */channel: StatusChannel) {
         self.referenceId = referenceId
         self.operation = operation
         self.from = from
         self.to = to
         self.execution = execution
         self.anomaly = anomaly
+        self.channel = channel
     }
 
     
@@ -11021,7 +11069,8 @@ public struct FfiConverterTypeTransition: FfiConverterRustBuffer {
                 from: FfiConverterOptionTypeExecutionStatus.read(from: &buf), 
                 to: FfiConverterTypeExecutionStatus.read(from: &buf), 
                 execution: FfiConverterTypeExecution.read(from: &buf), 
-                anomaly: FfiConverterOptionTypeStatusAnomaly.read(from: &buf)
+                anomaly: FfiConverterOptionTypeStatusAnomaly.read(from: &buf), 
+                channel: FfiConverterTypeStatusChannel.read(from: &buf)
         )
     }
 
@@ -11032,6 +11081,7 @@ public struct FfiConverterTypeTransition: FfiConverterRustBuffer {
         FfiConverterTypeExecutionStatus.write(value.to, into: &buf)
         FfiConverterTypeExecution.write(value.execution, into: &buf)
         FfiConverterOptionTypeStatusAnomaly.write(value.anomaly, into: &buf)
+        FfiConverterTypeStatusChannel.write(value.channel, into: &buf)
     }
 }
 
@@ -13674,6 +13724,81 @@ public func FfiConverterTypeSourceType_lift(_ buf: RustBuffer) throws -> SourceT
 #endif
 public func FfiConverterTypeSourceType_lower(_ value: SourceType) -> RustBuffer {
     return FfiConverterTypeSourceType.lower(value)
+}
+
+
+
+/**
+ * What reported a status change.
+ */
+
+public enum StatusChannel: Equatable, Hashable {
+    
+    /**
+     * A status poll (`GET /v1/status/...`) found it.
+     */
+    case poll
+    /**
+     * A Supabase Realtime message announced it, and the status API confirmed it.
+     */
+    case realtime
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StatusChannel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatusChannel: FfiConverterRustBuffer {
+    typealias SwiftType = StatusChannel
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StatusChannel {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .poll
+        
+        case 2: return .realtime
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StatusChannel, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .poll:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .realtime:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatusChannel_lift(_ buf: RustBuffer) throws -> StatusChannel {
+    return try FfiConverterTypeStatusChannel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatusChannel_lower(_ value: StatusChannel) -> RustBuffer {
+    return FfiConverterTypeStatusChannel.lower(value)
 }
 
 

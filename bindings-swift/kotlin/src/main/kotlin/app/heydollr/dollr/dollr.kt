@@ -10219,6 +10219,22 @@ data class WaitOptions (
      * How many 404s in a row are tolerated before `NotFound`.
      */
     val `maxNotFound`: kotlin.UInt? = null 
+    , 
+    /**
+     * For a collection: its checkout session, so the wait also listens on Supabase Realtime
+     * (when the client has a Supabase URL and anon key).
+     */
+    val `sessionId`: kotlin.Long? = null 
+    , 
+    /**
+     * What the session pays (default `INVOICE`).
+     */
+    val `sourceType`: SourceType? = null 
+    , 
+    /**
+     * How long the realtime channel may stay silent before polling resumes (default 30 s).
+     */
+    val `realtimeTimeout`: java.time.Duration? = null 
     
 ){
     
@@ -10240,6 +10256,9 @@ public object FfiConverterTypeWaitOptions: FfiConverterRustBuffer<WaitOptions> {
             FfiConverterOptionalDuration.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalTypeSourceType.read(buf),
+            FfiConverterOptionalDuration.read(buf),
         )
     }
 
@@ -10248,7 +10267,10 @@ public object FfiConverterTypeWaitOptions: FfiConverterRustBuffer<WaitOptions> {
             FfiConverterOptionalDuration.allocationSize(value.`initialInterval`) +
             FfiConverterOptionalDuration.allocationSize(value.`maxInterval`) +
             FfiConverterOptionalDouble.allocationSize(value.`backoffFactor`) +
-            FfiConverterOptionalUInt.allocationSize(value.`maxNotFound`)
+            FfiConverterOptionalUInt.allocationSize(value.`maxNotFound`) +
+            FfiConverterOptionalLong.allocationSize(value.`sessionId`) +
+            FfiConverterOptionalTypeSourceType.allocationSize(value.`sourceType`) +
+            FfiConverterOptionalDuration.allocationSize(value.`realtimeTimeout`)
     )
 
     override fun write(value: WaitOptions, buf: ByteBuffer) {
@@ -10257,6 +10279,9 @@ public object FfiConverterTypeWaitOptions: FfiConverterRustBuffer<WaitOptions> {
             FfiConverterOptionalDuration.write(value.`maxInterval`, buf)
             FfiConverterOptionalDouble.write(value.`backoffFactor`, buf)
             FfiConverterOptionalUInt.write(value.`maxNotFound`, buf)
+            FfiConverterOptionalLong.write(value.`sessionId`, buf)
+            FfiConverterOptionalTypeSourceType.write(value.`sourceType`, buf)
+            FfiConverterOptionalDuration.write(value.`realtimeTimeout`, buf)
     }
 }
 
@@ -11215,6 +11240,38 @@ public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterLong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Long?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterLong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterLong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
     override fun read(buf: ByteBuffer): kotlin.Double? {
         if (buf.get().toInt() == 0) {
@@ -11461,6 +11518,38 @@ public object FfiConverterOptionalTypePasscode: FfiConverterRustBuffer<Passcode?
         } else {
             buf.put(1)
             FfiConverterTypePasscode.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSourceType: FfiConverterRustBuffer<SourceType?> {
+    override fun read(buf: ByteBuffer): SourceType? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSourceType.read(buf)
+    }
+
+    override fun allocationSize(value: SourceType?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSourceType.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SourceType?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSourceType.write(value, buf)
         }
     }
 }

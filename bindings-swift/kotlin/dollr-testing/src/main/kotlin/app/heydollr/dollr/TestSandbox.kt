@@ -85,9 +85,31 @@ class TestSandbox private constructor(
     /** The merchant passcode payouts need. */
     fun passcode(): String = credentials.passcode
 
-    /** A client for this sandbox with its credentials (environment variables ignored). */
-    fun client(options: ClientOptions = ClientOptions()): DollrClient =
-        DollrClient(clientId(), clientSecret(), options.copy(baseUrl = url, ignoreEnv = true))
+    /**
+     * A client for this sandbox with its credentials (environment variables ignored), listening
+     * on the sandbox's Supabase Realtime server unless [realtime] is false (so a collection ends
+     * in about the settle time).
+     */
+    fun client(options: ClientOptions = ClientOptions(), realtime: Boolean = true): DollrClient {
+        val live = if (realtime && options.supabaseUrl == null) {
+            val (supabaseUrl, anonKey) = supabase()
+            options.copy(supabaseUrl = supabaseUrl, supabaseAnonKey = app.heydollr.dollr.model.SecretValue(anonKey))
+        } else {
+            options
+        }
+        return DollrClient(clientId(), clientSecret(), live.copy(baseUrl = url, ignoreEnv = true))
+    }
+
+    /** The sandbox's Supabase Realtime server: its URL and anon key. */
+    fun supabase(): Pair<String, String> {
+        val info = parse(control("GET", "/_sandbox/realtime")).jsonObject
+        fun text(name: String) = (info[name] as? JsonPrimitive)?.content
+            ?: throw internal("the sandbox's realtime answer has no `$name`")
+        return text("supabase_url") to text("supabase_anon_key")
+    }
+
+    /** The request log (JSON array, as `GET /_sandbox/requests`). */
+    fun requestLog(): String = control("GET", "/_sandbox/requests")
 
     /** Replaces the fault configuration (JSON, as `PUT /_sandbox/faults`). */
     fun setFaults(faultsJson: String) {

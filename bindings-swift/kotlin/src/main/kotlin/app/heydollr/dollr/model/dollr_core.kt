@@ -2386,6 +2386,19 @@ data class ClientOptions (
     val `extraRootCaPem`: kotlin.String? = null 
     , 
     /**
+     * The Supabase project URL live collection status comes from (merchant portal: Developer
+     * settings; the sandbox prints its own), or `DOLLR_SUPABASE_URL`. With the anon key, waits
+     * and watches of collections listen on Supabase Realtime and poll only as a fallback.
+     */
+    val `supabaseUrl`: kotlin.String? = null 
+    , 
+    /**
+     * The Supabase anon key, or `DOLLR_SUPABASE_ANON_KEY`. Never printed; sent only to the
+     * Supabase URL.
+     */
+    val `supabaseAnonKey`: Secret? = null 
+    , 
+    /**
      * Do not read the `DOLLR_*` environment variables (default false).
      */
     val `ignoreEnv`: kotlin.Boolean = false 
@@ -2416,6 +2429,8 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalDuration.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeSecret.read(buf),
             FfiConverterBoolean.read(buf),
         )
     }
@@ -2432,6 +2447,8 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalDuration.allocationSize(value.`maxRetryAfter`) +
             FfiConverterOptionalString.allocationSize(value.`journal`) +
             FfiConverterOptionalString.allocationSize(value.`extraRootCaPem`) +
+            FfiConverterOptionalString.allocationSize(value.`supabaseUrl`) +
+            FfiConverterOptionalTypeSecret.allocationSize(value.`supabaseAnonKey`) +
             FfiConverterBoolean.allocationSize(value.`ignoreEnv`)
     )
 
@@ -2447,6 +2464,8 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalDuration.write(value.`maxRetryAfter`, buf)
             FfiConverterOptionalString.write(value.`journal`, buf)
             FfiConverterOptionalString.write(value.`extraRootCaPem`, buf)
+            FfiConverterOptionalString.write(value.`supabaseUrl`, buf)
+            FfiConverterOptionalTypeSecret.write(value.`supabaseAnonKey`, buf)
             FfiConverterBoolean.write(value.`ignoreEnv`, buf)
     }
 }
@@ -8651,6 +8670,12 @@ data class StatusTransition (
      * Time since the execution was submitted.
      */
     val `elapsed`: java.time.Duration
+    , 
+    /**
+     * What reported it: `poll` (the execute call's answer and status polls) or `realtime` (a
+     * Supabase Realtime message, confirmed by the status API).
+     */
+    val `channel`: StatusChannel
     
 ){
     
@@ -8671,6 +8696,7 @@ public object FfiConverterTypeStatusTransition: FfiConverterRustBuffer<StatusTra
             FfiConverterTypeExecutionStatus.read(buf),
             FfiConverterTypeTimestamp.read(buf),
             FfiConverterDuration.read(buf),
+            FfiConverterTypeStatusChannel.read(buf),
         )
     }
 
@@ -8678,7 +8704,8 @@ public object FfiConverterTypeStatusTransition: FfiConverterRustBuffer<StatusTra
             FfiConverterOptionalTypeExecutionStatus.allocationSize(value.`from`) +
             FfiConverterTypeExecutionStatus.allocationSize(value.`to`) +
             FfiConverterTypeTimestamp.allocationSize(value.`at`) +
-            FfiConverterDuration.allocationSize(value.`elapsed`)
+            FfiConverterDuration.allocationSize(value.`elapsed`) +
+            FfiConverterTypeStatusChannel.allocationSize(value.`channel`)
     )
 
     override fun write(value: StatusTransition, buf: ByteBuffer) {
@@ -8686,6 +8713,7 @@ public object FfiConverterTypeStatusTransition: FfiConverterRustBuffer<StatusTra
             FfiConverterTypeExecutionStatus.write(value.`to`, buf)
             FfiConverterTypeTimestamp.write(value.`at`, buf)
             FfiConverterDuration.write(value.`elapsed`, buf)
+            FfiConverterTypeStatusChannel.write(value.`channel`, buf)
     }
 }
 
@@ -9032,9 +9060,15 @@ data class Transition (
     val `execution`: Execution
     , 
     /**
-     * Set when the documented state machine does not allow this change or does not know `to`.
+     * Set when the documented state machine does not allow this change or does not know `to`,
+     * or when a realtime message disagreed with the status API (then `from == to`: no change).
      */
     val `anomaly`: StatusAnomaly?
+    , 
+    /**
+     * What made the SDK ask: a poll, or a realtime message (the status API confirmed it).
+     */
+    val `channel`: StatusChannel
     
 ){
     
@@ -9057,6 +9091,7 @@ public object FfiConverterTypeTransition: FfiConverterRustBuffer<Transition> {
             FfiConverterTypeExecutionStatus.read(buf),
             FfiConverterTypeExecution.read(buf),
             FfiConverterOptionalTypeStatusAnomaly.read(buf),
+            FfiConverterTypeStatusChannel.read(buf),
         )
     }
 
@@ -9066,7 +9101,8 @@ public object FfiConverterTypeTransition: FfiConverterRustBuffer<Transition> {
             FfiConverterOptionalTypeExecutionStatus.allocationSize(value.`from`) +
             FfiConverterTypeExecutionStatus.allocationSize(value.`to`) +
             FfiConverterTypeExecution.allocationSize(value.`execution`) +
-            FfiConverterOptionalTypeStatusAnomaly.allocationSize(value.`anomaly`)
+            FfiConverterOptionalTypeStatusAnomaly.allocationSize(value.`anomaly`) +
+            FfiConverterTypeStatusChannel.allocationSize(value.`channel`)
     )
 
     override fun write(value: Transition, buf: ByteBuffer) {
@@ -9076,6 +9112,7 @@ public object FfiConverterTypeTransition: FfiConverterRustBuffer<Transition> {
             FfiConverterTypeExecutionStatus.write(value.`to`, buf)
             FfiConverterTypeExecution.write(value.`execution`, buf)
             FfiConverterOptionalTypeStatusAnomaly.write(value.`anomaly`, buf)
+            FfiConverterTypeStatusChannel.write(value.`channel`, buf)
     }
 }
 
@@ -12191,6 +12228,49 @@ public object FfiConverterTypeSourceType : FfiConverterRustBuffer<SourceType>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What reported a status change.
+ */
+
+enum class StatusChannel {
+    
+    /**
+     * A status poll (`GET /v1/status/...`) found it.
+     */
+    POLL,
+    /**
+     * A Supabase Realtime message announced it, and the status API confirmed it.
+     */
+    REALTIME;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStatusChannel: FfiConverterRustBuffer<StatusChannel> {
+    override fun read(buf: ByteBuffer) = try {
+        StatusChannel.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: StatusChannel) = 4UL
+
+    override fun write(value: StatusChannel, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
