@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["enums", "test_numbers"],
     &["models"],
     // What the client is built from.
-    &["auth", "journal", "transport", "status"],
+    &["auth", "journal", "transport", "status", "rate"],
     &["config"],
     // The request pipeline.
     &["client"],
