@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
-use dollr_core::flows::bulk::{batch_id_of, BulkPayoutPlan};
+use dollr_core::flows::bulk::{batch_id_of, bulk_payout_until, BulkPayoutPlan};
 use dollr_core::flows::{
     BulkPayoutReport, BulkPayoutRequest, BulkPayoutRow, BulkProgress, BulkRowResult,
     CurrencyAmount, FlowEvent, FlowOptions, FlowProgress,
@@ -144,8 +144,7 @@ struct Input {
 const REQUIRED: [&str; 3] = ["phone", "amount", "currency"];
 
 fn read_input(path: &Path) -> Result<Input, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -158,11 +157,7 @@ fn read_input(path: &Path) -> Result<Input, String> {
         .iter()
         .map(str::to_string)
         .collect();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-    };
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let missing: Vec<&str> = REQUIRED
         .iter()
         .copied()
@@ -244,7 +239,9 @@ struct LineCounter {
 impl LineCounter {
     /// The 1-based line that byte `offset` of `bytes` is on.
     fn line_at(&mut self, bytes: &[u8], offset: u64) -> u64 {
-        let end = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+        let end = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
         for &byte in bytes.get(self.offset..end).unwrap_or_default() {
             match byte {
                 b'\n' if self.after_cr => {}
@@ -404,7 +401,13 @@ async fn dry_run(
             // The plan never uses the passcode; a placeholder keeps its checks quiet.
             request.passcode.code = Secret::new("-");
         }
-        if request.passcode.phone.as_deref().unwrap_or_default().is_empty() {
+        if request
+            .passcode
+            .phone
+            .as_deref()
+            .unwrap_or_default()
+            .is_empty()
+        {
             request.passcode.phone = Some("231770000000".into());
         }
         match client.bulk_payout_plan(&request).await {
@@ -681,8 +684,7 @@ async fn live_run(
             }
         });
     };
-    let report = client
-        .bulk_payout_until(&request, stop)
+    let report = bulk_payout_until(&client, &request, stop)
         .await
         .map_err(|e| e.to_string())?;
     if let Some(error) = write_failed.lock().ok().and_then(|f| f.clone()) {
@@ -691,11 +693,13 @@ async fn live_run(
     // The final file: every input row, in input order.
     rewrite_in_order(&out, &input, &indexes, &report)?;
     summarize(&report, &out);
-    Ok(if report.all_completed() && input.rows.iter().all(|r| r.parsed.is_ok()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(
+        if report.all_completed() && input.rows.iter().all(|r| r.parsed.is_ok()) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
 }
 
 fn rewrite_in_order(

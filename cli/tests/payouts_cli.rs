@@ -61,7 +61,9 @@ impl Drop for ChildGuard {
 
 async fn sandbox() -> Sandbox {
     let mut config = SandboxConfig::for_tests(5);
-    config.wallets.insert(Currency::Usd, Decimal::new(100_000_000, 2));
+    config
+        .wallets
+        .insert(Currency::Usd, Decimal::new(100_000_000, 2));
     Sandbox::start(config).await.unwrap()
 }
 
@@ -197,7 +199,12 @@ async fn killed_at_random_instants_and_run_again_it_pays_every_row_once() {
     // The last run finishes the batch (exit 1: the declining numbers' rows are FAILED).
     let output = finish(dollr(&sandbox, &args)).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(
         stdout.contains("resumed from the journal") && !stdout.contains("(0 resumed"),
         "{stdout}"
@@ -222,7 +229,12 @@ async fn killed_at_random_instants_and_run_again_it_pays_every_row_once() {
             .iter()
             .filter(|id| by_reference.get(*id).is_some_and(|e| e["created"] == true))
             .collect();
-        assert_eq!(executed, [reference_id], "row {} executed once", row["row_id"]);
+        assert_eq!(
+            executed,
+            [reference_id],
+            "row {} executed once",
+            row["row_id"]
+        );
         assert_eq!(by_reference[reference_id]["status"], expected);
         if expected == "COMPLETED" {
             assert_eq!(
@@ -329,7 +341,12 @@ async fn a_csv_with_bom_crlf_quotes_and_trailing_blank_lines_is_paid_as_written(
     ))
     .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("3 completed"), "{stdout}");
     let rows = results(&out);
     assert_eq!(rows.len(), 3);

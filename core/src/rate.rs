@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(gate.rate_limited(), 1);
         let paused = Instant::now();
         gate.admit().await;
-        assert!(paused.elapsed() >= Duration::from_secs(3), "honours Retry-After");
+        assert!(
+            paused.elapsed() >= Duration::from_secs(3),
+            "honours Retry-After"
+        );
         // The pace halved (200 ms spacing) and comes back with answers.
         let before = Instant::now();
         gate.admit().await;

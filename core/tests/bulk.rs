@@ -107,7 +107,10 @@ fn row_options(events: &Arc<Mutex<Vec<FlowEvent>>>, stingy: bool) -> FlowOptions
 fn chaos_row(i: usize) -> (BulkPayoutRow, ExecutionStatus) {
     let (phone, expected) = match i % 10 {
         9 => (test_numbers::DECLINES, ExecutionStatus::Failed),
-        4 => (test_numbers::COMPLETES_ORANGE_LR, ExecutionStatus::Completed),
+        4 => (
+            test_numbers::COMPLETES_ORANGE_LR,
+            ExecutionStatus::Completed,
+        ),
         _ => (test_numbers::COMPLETES, ExecutionStatus::Completed),
     };
     let row = BulkPayoutRow::new(phone, dec("1.25"), "USD")
@@ -197,7 +200,12 @@ fn check_against_sandbox(
                 if result.reference_id.is_some() && !created.is_empty() =>
             {
                 let reference_id = result.reference_id.as_ref().unwrap();
-                assert_eq!(Some(&reference_id), created.first(), "row {}", result.row_id);
+                assert_eq!(
+                    Some(&reference_id),
+                    created.first(),
+                    "row {}",
+                    result.row_id
+                );
                 assert_eq!(
                     executions[reference_id].1.as_deref(),
                     Some(result.status.as_str()),
@@ -239,7 +247,8 @@ async fn a_thousand_row_batch_under_faults_accounts_for_every_row_and_resumes_ex
     let _cleanup = TempJournal(journal.clone());
     let client = client_for(&sandbox, &journal);
 
-    let (rows, expected): (Vec<BulkPayoutRow>, Vec<ExecutionStatus>) = (0..ROWS).map(chaos_row).unzip();
+    let (rows, expected): (Vec<BulkPayoutRow>, Vec<ExecutionStatus>) =
+        (0..ROWS).map(chaos_row).unzip();
     let events: Arc<Mutex<Vec<FlowEvent>>> = Arc::default();
     let request = BulkPayoutRequest::new(rows.clone(), sandbox.passcode(), PASSCODE_PHONE)
         .with_batch_id("payroll-2026-12-04")
@@ -308,14 +317,21 @@ async fn a_thousand_row_batch_under_faults_accounts_for_every_row_and_resumes_ex
         );
         // A row that ended with its execution known (not one refused before executing) is
         // reported from the journal, under the same reference id.
-        if matches!(before.status, BulkRowStatus::Completed | BulkRowStatus::Failed)
-            && before.payer_amount.is_some()
+        if matches!(
+            before.status,
+            BulkRowStatus::Completed | BulkRowStatus::Failed
+        ) && before.payer_amount.is_some()
         {
             assert!(result.resumed, "row {} was resumed", result.row_id);
             assert_eq!(result.reference_id, before.reference_id);
         }
         if result.status == BulkRowStatus::Completed {
-            assert_eq!(result.payee_amount, Some(dec("1.25")), "row {}", result.row_id);
+            assert_eq!(
+                result.payee_amount,
+                Some(dec("1.25")),
+                "row {}",
+                result.row_id
+            );
         }
     }
     let new_posts = sandbox.stats()["executions"]["posts"].as_u64().unwrap() - posts_before;
@@ -434,7 +450,8 @@ async fn rows_refused_by_the_api_are_paid_by_the_next_run_under_a_new_generation
         .all(|r| r.error_kind.as_deref() == Some("PermissionDenied")));
     assert_eq!(sandbox.stats()["executions"]["created"], 0);
     // Same rows, so the same (derived) batch id: the refused generation 0 is skipped.
-    let right = BulkPayoutRequest::new(rows, sandbox.passcode(), PASSCODE_PHONE).with_options(options);
+    let right =
+        BulkPayoutRequest::new(rows, sandbox.passcode(), PASSCODE_PHONE).with_options(options);
     let paid = client.bulk_payout(&right).await.unwrap();
     assert_eq!(paid.batch_id, refused.batch_id);
     assert!(paid.all_completed(), "{:?}", paid.rows);

@@ -726,8 +726,9 @@ async fn predict(
             owner_id: None,
         };
         let fees = predictions.amount_and_fees(&query).await?;
-        let total =
-            fees.platform_fee + fees.gateway_fee.unwrap_or_default() + fees.fx_fee.unwrap_or_default();
+        let total = fees.platform_fee
+            + fees.gateway_fee.unwrap_or_default()
+            + fees.fx_fee.unwrap_or_default();
         Ok((info.carrier.clone(), total))
     }
     .await;
@@ -794,7 +795,9 @@ impl Run<'_> {
                     Resumed::Done(result) => return result,
                     Resumed::Refused if !fresh_tried => continue,
                     Resumed::Refused => {
-                        return self.outcome_from_journal(index, row, &reference_id, None).await
+                        return self
+                            .outcome_from_journal(index, row, &reference_id, None)
+                            .await
                     }
                 },
             }
@@ -830,8 +833,7 @@ impl Run<'_> {
             Err(error) => {
                 // Another instance journaled this reference id first (its own session): finish
                 // that intent instead, never a second one.
-                if error.kind() == ErrorKind::Conflict
-                    && error.reference_id() == Some(reference_id)
+                if error.kind() == ErrorKind::Conflict && error.reference_id() == Some(reference_id)
                 {
                     if let Ok(Some(intent)) = self.client.journal().get(reference_id).await {
                         if !intent.state.is_settled() || intent.last_execution.is_some() {
@@ -1060,8 +1062,7 @@ impl Client {
         &self,
         #[flow] request: &BulkPayoutRequest,
     ) -> Result<BulkPayoutReport> {
-        self.bulk_payout_until(request, std::future::pending::<()>())
-            .await
+        bulk_payout_until(self, request, std::future::pending::<()>()).await
     }
 
     /// Validates a batch and predicts its fees and totals per currency and operator, executing
@@ -1148,31 +1149,31 @@ impl Client {
     }
 }
 
-impl Client {
-    /// [`Client::bulk_payout`] that stops starting rows once `stop` completes (e.g. Ctrl-C): rows
-    /// in flight settle (up to their wait deadline); rows not started are `NOT_STARTED` and
-    /// running the batch again pays them.
-    pub async fn bulk_payout_until(
-        &self,
-        request: &BulkPayoutRequest,
-        stop: impl Future<Output = ()>,
-    ) -> Result<BulkPayoutReport> {
-        let started = Instant::now();
-        request.validate_settings()?;
-        let issues = request.check_rows();
-        if !issues.is_empty() && !request.skip_invalid {
-            let first = &issues[0];
-            let details = issues
-                .iter()
-                .map(|issue| {
-                    crate::error::ValidationDetail::body(
-                        &format!("rows.{}.{}", issue.index, issue.field),
-                        issue.message.clone(),
-                        "value_error",
-                    )
-                })
-                .collect();
-            let error = Error::new(
+/// [`Client::bulk_payout`] that stops starting rows once `stop` completes (e.g. Ctrl-C): rows in
+/// flight settle (up to their wait deadline); rows not started are `NOT_STARTED` and running the
+/// batch again pays them. (Rust only: a binding stops a batch by cancelling its call, which drops
+/// the rows in flight where they are; their journaled intents make the next run finish them.)
+pub async fn bulk_payout_until(
+    client: &Client,
+    request: &BulkPayoutRequest,
+    stop: impl Future<Output = ()>,
+) -> Result<BulkPayoutReport> {
+    let started = Instant::now();
+    request.validate_settings()?;
+    let issues = request.check_rows();
+    if !issues.is_empty() && !request.skip_invalid {
+        let first = &issues[0];
+        let details = issues
+            .iter()
+            .map(|issue| {
+                crate::error::ValidationDetail::body(
+                    &format!("rows.{}.{}", issue.index, issue.field),
+                    issue.message.clone(),
+                    "value_error",
+                )
+            })
+            .collect();
+        let error = Error::new(
                 ErrorKind::Validation,
                 format!(
                     "invalid `rows.{}.{}` (row {}): {}; {} invalid row(s) in all, nothing was sent. Fix them, or skip them with skip_invalid",
@@ -1184,148 +1185,149 @@ impl Client {
                 ),
             )
             .with_details(details);
-            return Err(error);
-        }
-        let bad: HashSet<u64> = issues.iter().map(|issue| issue.index).collect();
-        let valid: Vec<bool> = (0..request.rows.len())
-            .map(|i| !bad.contains(&(i as u64)))
-            .collect();
-        let batch_id = request
-            .batch_id
-            .clone()
-            .map(|id| id.trim().to_string())
-            .unwrap_or_else(|| batch_id_of(&request.rows));
-        let warnings = balance_warnings(&request.rows, &valid, &request.balances);
-        let ctx = FlowContext::new(&request.options);
-        ctx.emit(FlowEvent::BulkStarted {
-            batch_id: batch_id.clone(),
-            rows: request.rows.len() as u64,
-            invalid: issues.len() as u64,
-            warnings: warnings.clone(),
-        });
+        return Err(error);
+    }
+    let bad: HashSet<u64> = issues.iter().map(|issue| issue.index).collect();
+    let valid: Vec<bool> = (0..request.rows.len())
+        .map(|i| !bad.contains(&(i as u64)))
+        .collect();
+    let batch_id = request
+        .batch_id
+        .clone()
+        .map(|id| id.trim().to_string())
+        .unwrap_or_else(|| batch_id_of(&request.rows));
+    let warnings = balance_warnings(&request.rows, &valid, &request.balances);
+    let ctx = FlowContext::new(&request.options);
+    ctx.emit(FlowEvent::BulkStarted {
+        batch_id: batch_id.clone(),
+        rows: request.rows.len() as u64,
+        invalid: issues.len() as u64,
+        warnings: warnings.clone(),
+    });
 
-        let gate = Arc::new(RateGate::new(request.max_requests_per_second));
-        let mut row_options = request.options.clone();
-        row_options.on_progress = None;
-        let device = request
-            .device
-            .clone()
-            .unwrap_or_else(|| super::payout::default_device(self));
-        let stopped = AtomicBool::new(false);
-        let run = Run {
-            client: self.with_rate_gate(gate.clone()),
-            request,
-            batch_id: batch_id.clone(),
-            row_options,
-            passcode: Passcode {
-                token: request.passcode.clone(),
-                device,
-            },
-            in_flight: AtomicUsize::new(0),
-            stopped: &stopped,
-        };
-        let concurrency = request
-            .concurrency
-            .unwrap_or(DEFAULT_BULK_CONCURRENCY)
-            .clamp(1, MAX_BULK_CONCURRENCY) as usize;
-        let total = request.rows.len() as u64;
-        let issues_by_index: BTreeMap<u64, &BulkRowIssue> =
-            issues.iter().map(|issue| (issue.index, issue)).collect();
+    let gate = Arc::new(RateGate::new(request.max_requests_per_second));
+    let mut row_options = request.options.clone();
+    row_options.on_progress = None;
+    let device = request
+        .device
+        .clone()
+        .unwrap_or_else(|| super::payout::default_device(client));
+    let stopped = AtomicBool::new(false);
+    let run = Run {
+        client: client.with_rate_gate(gate.clone()),
+        request,
+        batch_id: batch_id.clone(),
+        row_options,
+        passcode: Passcode {
+            token: request.passcode.clone(),
+            device,
+        },
+        in_flight: AtomicUsize::new(0),
+        stopped: &stopped,
+    };
+    let concurrency = request
+        .concurrency
+        .unwrap_or(DEFAULT_BULK_CONCURRENCY)
+        .clamp(1, MAX_BULK_CONCURRENCY) as usize;
+    let total = request.rows.len() as u64;
+    let issues_by_index: BTreeMap<u64, &BulkRowIssue> =
+        issues.iter().map(|issue| (issue.index, issue)).collect();
 
-        let work = async {
-            let run = &run;
-            let issues_by_index = &issues_by_index;
-            let mut results: Vec<Option<BulkRowResult>> = vec![None; request.rows.len()];
-            let mut pending = FuturesUnordered::new();
-            let mut next = request.rows.iter().enumerate();
-            let (mut done, mut completed) = (0u64, 0u64);
-            let mut last_progress: Option<Instant> = None;
-            let run_started = Instant::now();
-            loop {
-                while pending.len() < concurrency {
-                    let Some((index, row)) = next.next() else { break };
-                    pending.push(row_work(run, issues_by_index, index, row));
-                }
-                let Some(result) = pending.next().await else {
+    let work = async {
+        let run = &run;
+        let issues_by_index = &issues_by_index;
+        let mut results: Vec<Option<BulkRowResult>> = vec![None; request.rows.len()];
+        let mut pending = FuturesUnordered::new();
+        let mut next = request.rows.iter().enumerate();
+        let (mut done, mut completed) = (0u64, 0u64);
+        let mut last_progress: Option<Instant> = None;
+        let run_started = Instant::now();
+        loop {
+            while pending.len() < concurrency {
+                let Some((index, row)) = next.next() else {
                     break;
                 };
-                done += 1;
-                if result.status == BulkRowStatus::Completed {
-                    completed += 1;
-                }
-                let index = result.index as usize;
-                ctx.emit(FlowEvent::BulkRowFinished {
-                    result: result.clone(),
+                pending.push(row_work(run, issues_by_index, index, row));
+            }
+            let Some(result) = pending.next().await else {
+                break;
+            };
+            done += 1;
+            if result.status == BulkRowStatus::Completed {
+                completed += 1;
+            }
+            let index = result.index as usize;
+            ctx.emit(FlowEvent::BulkRowFinished {
+                result: result.clone(),
+            });
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some(result);
+            }
+            let due = last_progress.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
+            if due || done == total {
+                last_progress = Some(Instant::now());
+                let seconds = run_started.elapsed().as_secs_f64();
+                let rate = if seconds > 0.0 {
+                    done as f64 / seconds
+                } else {
+                    0.0
+                };
+                let eta = (rate > 0.0)
+                    .then(|| Duration::try_from_secs_f64((total - done) as f64 / rate).ok())
+                    .flatten();
+                ctx.emit(FlowEvent::BulkProgress {
+                    batch_id: batch_id.clone(),
+                    progress: BulkProgress {
+                        total,
+                        done,
+                        completed,
+                        failed: done - completed,
+                        in_flight: run.in_flight.load(Ordering::SeqCst) as u64,
+                        rows_per_second: rate,
+                        eta,
+                    },
                 });
-                if let Some(slot) = results.get_mut(index) {
-                    *slot = Some(result);
-                }
-                let due = last_progress.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
-                if due || done == total {
-                    last_progress = Some(Instant::now());
-                    let seconds = run_started.elapsed().as_secs_f64();
-                    let rate = if seconds > 0.0 {
-                        done as f64 / seconds
-                    } else {
-                        0.0
-                    };
-                    let eta = (rate > 0.0)
-                        .then(|| Duration::try_from_secs_f64((total - done) as f64 / rate).ok())
-                        .flatten();
-                    ctx.emit(FlowEvent::BulkProgress {
-                        batch_id: batch_id.clone(),
-                        progress: BulkProgress {
-                            total,
-                            done,
-                            completed,
-                            failed: done - completed,
-                            in_flight: run.in_flight.load(Ordering::SeqCst) as u64,
-                            rows_per_second: rate,
-                            eta,
-                        },
-                    });
-                }
             }
-            results
-        };
-        let results = {
-            let work = std::pin::pin!(work);
-            let stop = std::pin::pin!(stop);
-            match futures::future::select(work, stop).await {
-                futures::future::Either::Left((results, _)) => results,
-                futures::future::Either::Right(((), work)) => {
-                    stopped.store(true, Ordering::SeqCst);
-                    tracing::info!(batch_id = %batch_id, "bulk payout stopping: no new rows; rows in flight settle");
-                    work.await
-                }
+        }
+        results
+    };
+    let results = {
+        let work = std::pin::pin!(work);
+        let stop = std::pin::pin!(stop);
+        match futures::future::select(work, stop).await {
+            futures::future::Either::Left((results, _)) => results,
+            futures::future::Either::Right(((), work)) => {
+                stopped.store(true, Ordering::SeqCst);
+                tracing::info!(batch_id = %batch_id, "bulk payout stopping: no new rows; rows in flight settle");
+                work.await
             }
-        };
-        let rows: Vec<BulkRowResult> = results
-            .into_iter()
-            .zip(&request.rows)
-            .enumerate()
-            .map(|(index, (result, row))| {
-                result.unwrap_or_else(|| BulkRowResult::of(index, row, BulkRowStatus::NotStarted))
-            })
-            .collect();
-        let count = |status: BulkRowStatus| rows.iter().filter(|r| r.status == status).count() as u64;
-        Ok(BulkPayoutReport {
-            batch_id,
-            totals: totals(&rows),
-            completed: count(BulkRowStatus::Completed),
-            failed: count(BulkRowStatus::Failed),
-            processing: count(BulkRowStatus::Processing),
-            unknown: count(BulkRowStatus::Unknown),
-            invalid: count(BulkRowStatus::Invalid),
-            not_started: count(BulkRowStatus::NotStarted),
-            resumed: rows.iter().filter(|r| r.resumed).count() as u64,
-            rate_limited: gate.rate_limited(),
-            warnings,
-            stopped: stopped.load(Ordering::SeqCst),
-            elapsed: started.elapsed(),
-            rows,
+        }
+    };
+    let rows: Vec<BulkRowResult> = results
+        .into_iter()
+        .zip(&request.rows)
+        .enumerate()
+        .map(|(index, (result, row))| {
+            result.unwrap_or_else(|| BulkRowResult::of(index, row, BulkRowStatus::NotStarted))
         })
-    }
+        .collect();
+    let count = |status: BulkRowStatus| rows.iter().filter(|r| r.status == status).count() as u64;
+    Ok(BulkPayoutReport {
+        batch_id,
+        totals: totals(&rows),
+        completed: count(BulkRowStatus::Completed),
+        failed: count(BulkRowStatus::Failed),
+        processing: count(BulkRowStatus::Processing),
+        unknown: count(BulkRowStatus::Unknown),
+        invalid: count(BulkRowStatus::Invalid),
+        not_started: count(BulkRowStatus::NotStarted),
+        resumed: rows.iter().filter(|r| r.resumed).count() as u64,
+        rate_limited: gate.rate_limited(),
+        warnings,
+        stopped: stopped.load(Ordering::SeqCst),
+        elapsed: started.elapsed(),
+        rows,
+    })
 }
 
 #[cfg(test)]
