@@ -48,7 +48,7 @@ demo:
 	$(CARGO) run -q -p dollr-cli -- demo
 
 # The benchmark matrix (bench/rules.mk): release builds, then every contender against one sandbox.
-bench: bench-run bench-journal
+bench: bench-run bench-journal bench-bulk
 
 sandbox:
 	$(CARGO) run -q -p dollr-cli -- sandbox --port $(SANDBOX_PORT)

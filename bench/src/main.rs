@@ -3,10 +3,12 @@
 //! ```text
 //! dollr-bench run [--flows 1000] [--rounds 5] ...      the whole matrix → BENCHMARKS.md + table
 //! dollr-bench contender limit|core --url URL [--concurrency C]   one contender (line protocol)
+//! dollr-bench bulk --dollr-binary target/release/dollr [--payouts 10000]   the bulk-payout row
 //! ```
 //!
 //! See `bench/README.md` for the method.
 
+mod bulk;
 mod contender;
 mod driver;
 mod flow;
@@ -46,6 +48,9 @@ enum Command {
     /// The journal rows: intents journaled per second (memory, SQLite, PostgreSQL) and
     /// reconcile() throughput over 10,000 pending intents.
     Journal(journal::JournalArgs),
+    /// The bulk-payout row: `dollr payouts run` over 10,000 payouts against the sandbox's ceiling
+    /// for the same payouts, and the CLI's peak RSS.
+    Bulk(bulk::BulkArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
             concurrency,
         } => contender::serve(kind, &url, concurrency),
         Command::Journal(args) => journal::run(args),
+        Command::Bulk(args) => bulk::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
