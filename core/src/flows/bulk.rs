@@ -747,6 +747,8 @@ struct Run<'a> {
 }
 
 /// What resuming a journaled intent came to.
+// Short-lived, matched once per row: boxing the result would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Resumed {
     /// A result for the row.
     Done(BulkRowResult),
@@ -1263,7 +1265,10 @@ pub async fn bulk_payout_until(
             if let Some(slot) = results.get_mut(index) {
                 *slot = Some(result);
             }
-            let due = last_progress.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
+            let due = match last_progress {
+                Some(at) => at.elapsed() >= PROGRESS_EVERY,
+                None => true,
+            };
             if due || done == total {
                 last_progress = Some(Instant::now());
                 let seconds = run_started.elapsed().as_secs_f64();
