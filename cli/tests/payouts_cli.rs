@@ -1,7 +1,8 @@
 //! `dollr payouts run` against a sandbox this test runs: killed with SIGKILL at random (seeded)
 //! instants several times and run again on the same SQLite journal, it pays every row exactly
 //! once; a dry run names each bad row by line and field and sends nothing; a CSV with a BOM, CRLF
-//! line ends, quoted fields and trailing blank lines is read as written.
+//! line ends, quoted fields and trailing blank lines is read as written; Ctrl-C (SIGINT) stops new
+//! rows, lets rows in flight settle, and the same command then finishes the batch.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -362,5 +363,75 @@ async fn a_csv_with_bom_crlf_quotes_and_trailing_blank_lines_is_paid_as_written(
     assert_eq!(amount(&rows[1]["payee_amount"]), Decimal::new(255, 1));
     assert!(rows.iter().all(|r| r["status"] == "COMPLETED"), "{rows:?}");
     assert_eq!(created(&sandbox), 3);
+    sandbox.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_new_rows_lets_rows_in_flight_settle_and_a_rerun_finishes() {
+    const ROWS: usize = 60;
+    let mut config = SandboxConfig::for_tests(300);
+    config
+        .wallets
+        .insert(Currency::Usd, Decimal::new(100_000_000, 2));
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let scratch = Scratch::new("sigint");
+    let file = scratch.path("payroll.csv");
+    let mut csv = String::from("phone,amount,currency,name\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("{},1.00,USD,Agent {i}\n", test_numbers::COMPLETES));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let out = scratch.path("out.csv");
+    let args = [
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--concurrency",
+        "2",
+    ];
+    let child = dollr(&sandbox, &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut guard = ChildGuard(Some(child));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while created(&sandbox) < 3 {
+        assert!(Instant::now() < deadline, "the run made no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let pid = guard.0.as_ref().unwrap().id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let child = guard.0.take().unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let rows = results(&out);
+    assert_eq!(rows.len(), ROWS);
+    let completed = rows.iter().filter(|r| r["status"] == "COMPLETED").count();
+    let not_started = rows.iter().filter(|r| r["status"] == "NOT_STARTED").count();
+    // The rows in flight settled; the others were never sent.
+    assert_eq!(completed + not_started, ROWS, "{rows:?}");
+    assert!(not_started > 0, "the stop came before the end");
+    assert_eq!(
+        created(&sandbox) as usize,
+        completed,
+        "no row left in flight"
+    );
+
+    // The same command again pays the rest, and only the rest.
+    let output = finish(dollr(&sandbox, &args)).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(results(&out).iter().all(|r| r["status"] == "COMPLETED"));
+    assert_eq!(created(&sandbox) as usize, ROWS);
+    assert_eq!(sandbox.stats()["duplicate_payments"], 0);
     sandbox.shutdown();
 }
