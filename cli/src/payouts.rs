@@ -304,6 +304,12 @@ fn passcode_code() -> Option<Secret> {
 
 async fn run_file(args: &RunArgs) -> Result<ExitCode, String> {
     let input = read_input(&args.file)?;
+    if input.rows.is_empty() {
+        return Err(format!(
+            "{}: no data rows under the header: nothing to pay",
+            args.file.display()
+        ));
+    }
     let rows: Vec<BulkPayoutRow> = input
         .rows
         .iter()

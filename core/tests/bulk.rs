@@ -395,6 +395,9 @@ async fn invalid_rows_refuse_the_batch_before_anything_is_sent() {
     let fields: Vec<String> = error.details().iter().map(|d| d.field()).collect();
     assert_eq!(fields, ["rows.1.phone", "rows.2.amount", "rows.3.row_id"]);
     assert_eq!(sandbox.stats()["requests"]["total"], 0, "nothing was sent");
+    let empty = BulkPayoutRequest::new(Vec::new(), sandbox.passcode(), PASSCODE_PHONE);
+    let error = client.bulk_payout(&empty).await.unwrap_err();
+    assert_eq!(error.details()[0].field(), "rows");
 
     // With skip_invalid the valid row is paid and the others are reported INVALID.
     let mut skipping = request.clone();

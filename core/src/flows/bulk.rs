@@ -220,6 +220,9 @@ impl BulkPayoutRequest {
 
     /// Checks the batch's own settings (not the rows: [`BulkPayoutRequest::check_rows`]).
     fn validate_settings(&self) -> Result<()> {
+        if self.rows.is_empty() {
+            return Err(Error::invalid_field("rows", "the batch has no rows"));
+        }
         self.passcode.validate()?;
         if let Some(device) = &self.device {
             device.validate()?;
@@ -769,7 +772,13 @@ impl Run<'_> {
             };
             let Some(intent) = intent else {
                 if fresh_tried {
-                    break;
+                    // This run already tried the row once and the API refused it (nothing moved).
+                    let mut result = base();
+                    result.error_kind = Some(ErrorKind::Conflict.to_string());
+                    result.error_message = Some(format!(
+                        "the API refused row {row_id}'s payout in this run (nothing moved); running the batch again tries it once more"
+                    ));
+                    return result;
                 }
                 fresh_tried = true;
                 match self.pay_fresh(index, row, &reference_id).await {
