@@ -425,6 +425,41 @@ async fn invalid_rows_refuse_the_batch_before_anything_is_sent() {
     assert_eq!(plan.totals[0].amount, dec("5.00"));
     assert_eq!(plan.totals[0].unpredicted, 0, "{:?}", plan.warnings);
     assert_eq!(sandbox.stats()["executions"]["posts"], before);
+
+    // The dry run asks once per phone (operator) and once per amount and routing (fees).
+    let routes =
+        |stats: &Value, route: &str| stats["requests"]["by_route"][route].as_u64().unwrap_or(0);
+    let before = sandbox.stats();
+    let same: Vec<BulkPayoutRow> = (0..20)
+        .map(|i| {
+            BulkPayoutRow::new(test_numbers::COMPLETES_ORANGE_LR, dec("7.50"), "USD")
+                .with_row_id(format!("r{i}"))
+        })
+        .collect();
+    let plan = client
+        .bulk_payout_plan(&BulkPayoutRequest::new(
+            same,
+            sandbox.passcode(),
+            PASSCODE_PHONE,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        (plan.totals[0].rows, plan.totals[0].amount),
+        (20, dec("150.00"))
+    );
+    let after = sandbox.stats();
+    for route in [
+        "GET /v1/predictions/mmo-provider-info",
+        "GET /v1/predictions/amount-and-fees",
+    ] {
+        assert_eq!(
+            routes(&after, route) - routes(&before, route),
+            1,
+            "{route}: {:#}",
+            after["requests"]["by_route"]
+        );
+    }
     sandbox.shutdown();
 }
 

@@ -23,7 +23,7 @@
 //!   (done, failed, in flight, rate, ETA) at most every [`PROGRESS_EVERY`], then the report: one
 //!   [`BulkRowResult`] per input row, in input order, and totals per currency.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -42,7 +42,7 @@ use crate::journal::{Intent, IntentState};
 use crate::models::execution::{
     Execution, Passcode, PasscodeDevice, PasscodeToken, PayoutExecutionRequest,
 };
-use crate::models::prediction::AmountAndFeesQuery;
+use crate::models::prediction::{AmountAndFeesQuery, MmoProviderInfo};
 use crate::rate::RateGate;
 use crate::validate::{self, Validate};
 
@@ -706,20 +706,57 @@ async fn row_work(
     result
 }
 
+/// A once-per-key answer shared by the rows that ask for it (single flight).
+type Shared<V> = Arc<tokio::sync::OnceCell<Result<V>>>;
+
+/// What a fee prediction depends on: currency, amount (normalized), method, provider.
+type FeeKey = (String, String, String, String);
+
+/// The dry run's predictions, asked once per phone (the operator) and once per currency, amount
+/// and operator routing (the fees): a payroll of 20,000 rows with few distinct amounts sends few
+/// fee predictions.
+#[derive(Default)]
+struct PlanCache {
+    operators: std::sync::Mutex<HashMap<String, Shared<MmoProviderInfo>>>,
+    fees: std::sync::Mutex<HashMap<FeeKey, Shared<Decimal>>>,
+}
+
+/// The cell of `key` in `map`, made on first use.
+fn shared<K: std::hash::Hash + Eq, V>(
+    map: &std::sync::Mutex<HashMap<K, Shared<V>>>,
+    key: K,
+) -> Shared<V> {
+    // A poisoned lock only means a thread panicked while inserting into a plain map.
+    let mut map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.entry(key).or_default().clone()
+}
+
 /// The operator and predicted fees of one row (a dry run).
 async fn predict(
     predictions: &crate::api::predictions::Predictions,
+    cache: &PlanCache,
     index: usize,
     row: &BulkPayoutRow,
 ) -> (usize, std::result::Result<(String, Decimal), Error>) {
     let predicted = async {
-        let info = predictions
-            .mmo_provider_info(row.phone.trim(), OperationType::Payout)
-            .await?;
+        let phone = row.phone.trim().to_string();
+        let info = shared(&cache.operators, phone.clone())
+            .get_or_init(|| predictions.mmo_provider_info(&phone, OperationType::Payout))
+            .await
+            .clone()?;
+        let currency = row.currency.trim().to_ascii_uppercase();
+        let key = (
+            currency.clone(),
+            row.amount.normalize().to_string(),
+            info.payment_method.to_string(),
+            info.gateway_provider.to_string(),
+        );
         let query = AmountAndFeesQuery {
             base_amount: row.amount,
-            base_currency: row.currency.trim().to_string(),
-            target_currency: row.currency.trim().to_string(),
+            base_currency: currency.clone(),
+            target_currency: currency,
             payment_method: info.payment_method.clone(),
             operation_type: OperationType::Payout,
             provider: info.gateway_provider.clone(),
@@ -728,10 +765,15 @@ async fn predict(
             owner_type: None,
             owner_id: None,
         };
-        let fees = predictions.amount_and_fees(&query).await?;
-        let total = fees.platform_fee
-            + fees.gateway_fee.unwrap_or_default()
-            + fees.fx_fee.unwrap_or_default();
+        let total = shared(&cache.fees, key)
+            .get_or_init(|| async {
+                let fees = predictions.amount_and_fees(&query).await?;
+                Ok(fees.platform_fee
+                    + fees.gateway_fee.unwrap_or_default()
+                    + fees.fx_fee.unwrap_or_default())
+            })
+            .await
+            .clone()?;
         Ok((info.carrier.clone(), total))
     }
     .await;
@@ -1099,12 +1141,13 @@ impl Client {
         let predictions = client.predictions();
         let valid_indexes: Vec<usize> = (0..request.rows.len()).filter(|i| valid[*i]).collect();
         let mut predicted = Vec::with_capacity(valid_indexes.len());
+        let cache = PlanCache::default();
         let mut pending = FuturesUnordered::new();
         let mut next = valid_indexes.into_iter();
         loop {
             while pending.len() < concurrency {
                 let Some(index) = next.next() else { break };
-                pending.push(predict(&predictions, index, &request.rows[index]));
+                pending.push(predict(&predictions, &cache, index, &request.rows[index]));
             }
             match pending.next().await {
                 Some(one) => predicted.push(one),
