@@ -56,6 +56,37 @@ export declare const AnomalyKind: {
   readonly realtime_disagreement: "realtime_disagreement";
 };
 
+/** Where a row ended. */
+export type BulkRowStatus =
+  /** Paid: the API reports `COMPLETED`. */
+  | "COMPLETED"
+  /**
+   * Not paid, definitely: the API reports `FAILED`, refused the request, or a step before the
+   * execution failed. Running the batch again tries the row again (`FAILED` executions only
+   * with `retryFailed`).
+   */
+  | "FAILED"
+  /** Submitted and still in flight at the wait deadline; running the batch again follows it. */
+  | "PROCESSING"
+  /**
+   * Whether it was paid is not known yet (the answer was lost and status could not tell): it
+   * is never paid again under another id; running the batch again asks status first.
+   */
+  | "UNKNOWN"
+  /** Invalid and skipped (`skipInvalid`); see the error. */
+  | "INVALID"
+  /** Not started: the batch was stopped first. */
+  | "NOT_STARTED";
+/** The values of {@link BulkRowStatus}. */
+export declare const BulkRowStatus: {
+  readonly COMPLETED: "COMPLETED";
+  readonly FAILED: "FAILED";
+  readonly PROCESSING: "PROCESSING";
+  readonly UNKNOWN: "UNKNOWN";
+  readonly INVALID: "INVALID";
+  readonly NOT_STARTED: "NOT_STARTED";
+};
+
 /** The hosted checkout mode. Only `HOSTED` is documented; other modes need Dollr's approval. */
 export type CheckoutMode =
   /** The payer pays on a Dollr-hosted page. */
@@ -406,6 +437,170 @@ export interface AmountAndFeePrediction {
   readonly gatewayFee?: Decimal;
 }
 
+/** What a batch added up to in one currency. */
+export interface BulkCurrencyTotal {
+  /** Rows `COMPLETED`. */
+  readonly completedRows: number;
+  /** ISO 4217 currency code. */
+  readonly currency: string;
+  /** The completed rows' fees added up (those reported in this currency). */
+  readonly fees: Decimal;
+  /** The completed rows' amounts added up. */
+  readonly paid: Decimal;
+  /** The rows' amounts added up. */
+  readonly requested: Decimal;
+  /** Rows in this currency. */
+  readonly rows: number;
+}
+
+/** What a dry run found: nothing was executed. */
+export interface BulkPayoutPlan {
+  /** The batch id the run would use. */
+  readonly batchId: string;
+  /** Every invalid row, first bad field each. */
+  readonly invalid: BulkRowIssue[];
+  /** Rows in the batch. */
+  readonly rows: number;
+  /** Predicted totals per currency and operator (valid rows only). */
+  readonly totals: BulkPlanTotal[];
+  /** Warnings (a stated balance exceeded, predictions that failed). */
+  readonly warnings: string[];
+}
+
+/** Everything a batch did: one result per input row (input order), totals, counts. */
+export interface BulkPayoutReport {
+  /** The batch id the reference ids derive from (give it again to resume). */
+  readonly batchId: string;
+  /** Rows `COMPLETED`. */
+  readonly completed: number;
+  /** How long the run took. */
+  readonly elapsedMs: number;
+  /** Rows `FAILED`. */
+  readonly failed: number;
+  /** Rows `INVALID`. */
+  readonly invalid: number;
+  /** Rows `NOT_STARTED`. */
+  readonly notStarted: number;
+  /** Rows `PROCESSING`. */
+  readonly processing: number;
+  /** `429` answers met (the whole batch paused for each). */
+  readonly rateLimited: number;
+  /** Rows an earlier run had journaled. */
+  readonly resumed: number;
+  /** One result per input row, in input order. */
+  readonly rows: BulkRowResult[];
+  /** Whether the batch was stopped before every row was started. */
+  readonly stopped: boolean;
+  /** Totals per currency. */
+  readonly totals: BulkCurrencyTotal[];
+  /** Rows `UNKNOWN`. */
+  readonly unknown: number;
+  /** Warnings given before starting (e.g. the total exceeds a stated balance). */
+  readonly warnings: string[];
+}
+
+/** One row of a batch: whom to pay, how much. */
+export interface BulkPayoutRow {
+  /** The amount, in major units of `currency` (exact: never rounded). */
+  amount: DecimalInput;
+  /** ISO 4217 currency code (the wallet's market's currency). */
+  currency: string;
+  /** The recipient's mobile-money wallet, E.164 digits without `+`. */
+  phone: string;
+  /** The recipient's name (default: the phone number). */
+  name?: string;
+  /**
+   * The row's id, unique in the batch; its reference id derives from it (default: the row's
+   * 1-based position). Give your own (an employee or agent number) when rows may be reordered.
+   */
+  rowId?: string;
+}
+
+/** What a dry run predicts for one currency and operator. */
+export interface BulkPlanTotal {
+  /** Their amounts added up. */
+  readonly amount: Decimal;
+  /** ISO 4217 currency code. */
+  readonly currency: string;
+  /** The predicted fees added up (platform + gateway, as the prediction reports them). */
+  readonly fees: Decimal;
+  /** The operator (`carrier` of the operator prediction; `unknown` when it could not be predicted). */
+  readonly operator: string;
+  /** Valid rows. */
+  readonly rows: number;
+  /** Rows whose fees could not be predicted (left out of `fees`). */
+  readonly unpredicted: number;
+}
+
+/** The counts a `bulk_progress` event carries. */
+export interface BulkProgress {
+  /** Rows finished `COMPLETED`. */
+  readonly completed: number;
+  /** Rows finished (whatever their status). */
+  readonly done: number;
+  /** Rows finished otherwise. */
+  readonly failed: number;
+  /** Rows being paid right now. */
+  readonly inFlight: number;
+  /** Rows finished per second, so far. */
+  readonly rowsPerSecond: number;
+  /** Rows in the batch. */
+  readonly total: number;
+  /** The time left at that rate (`None` before the first row finishes). */
+  readonly etaMs?: number;
+}
+
+/** A row that failed validation. */
+export interface BulkRowIssue {
+  /** The first bad field (`phone`, `amount`, `currency`, `name`, `rowId`). */
+  readonly field: string;
+  /** The row's 0-based index in the batch. */
+  readonly index: number;
+  /** What is wrong with it. */
+  readonly message: string;
+  /** The row's id. */
+  readonly rowId: string;
+}
+
+/** What became of one row. */
+export interface BulkRowResult {
+  /** The amount asked. */
+  readonly amount: Decimal;
+  /** Its currency. */
+  readonly currency: string;
+  /** The row's 0-based index in the batch. */
+  readonly index: number;
+  /** The recipient's wallet. */
+  readonly phone: string;
+  /** Whether this run found the row already journaled by an earlier run (and resumed or reported it). */
+  readonly resumed: boolean;
+  /** The row's id. */
+  readonly rowId: string;
+  /** Where it ended. */
+  readonly status: BulkRowStatus;
+  /**
+   * The error kind's name (`Validation`, `PermissionDenied`, `AmbiguousExecution`, …) when the
+   * row did not complete because of an error.
+   */
+  readonly errorKind?: string;
+  /** Why it did not complete: the error, or the API's wallet/gateway message of a `FAILED`. */
+  readonly errorMessage?: string;
+  /** The fees: `payer_amount − payee_amount` when both are in one currency. */
+  readonly fee?: Decimal;
+  /** What the recipient received, as the API reported it. */
+  readonly payeeAmount?: Decimal;
+  /** Its currency. */
+  readonly payeeCurrency?: string;
+  /** What the merchant wallet paid, as the API reported it. */
+  readonly payerAmount?: Decimal;
+  /** Its currency. */
+  readonly payerCurrency?: string;
+  /** The operator's transaction id, once known. */
+  readonly providerTransactionId?: string;
+  /** The execution's reference id (set once the row reached its execution). */
+  readonly referenceId?: string;
+}
+
 /** The card routing preview (schema unpublished: every field is optional). */
 export interface CardProviderInfo {
   /** The card brand, e.g. `visa`. */
@@ -575,6 +770,14 @@ export interface CounterpartyWithParty {
   readonly updatedAt: Timestamp;
   /** The linked party. */
   readonly party?: Party;
+}
+
+/** An amount in one currency (a stated wallet balance, a total). */
+export interface CurrencyAmount {
+  /** The amount. */
+  amount: DecimalInput;
+  /** ISO 4217 currency code. */
+  currency: string;
 }
 
 /** An error as JSON: the same fields the bindings' exceptions carry. */
@@ -1852,6 +2055,53 @@ export interface StepRetriedEvent {
   readonly message: string;
 }
 
+/** A bulk payout validated its rows and starts paying. */
+export interface BulkStartedEvent {
+  readonly event: "bulk_started";
+  /** The batch id its reference ids derive from. */
+  readonly batchId: string;
+  /** Invalid rows (skipped). */
+  readonly invalid: number;
+  /** Rows in the batch. */
+  readonly rows: number;
+  /** Warnings (e.g. the total exceeds a stated balance). */
+  readonly warnings: string[];
+  /** Wall-clock time of the event (RFC 3339). */
+  readonly at: Timestamp;
+  /** Time since the flow started. */
+  readonly elapsedMs: number;
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
+  readonly message: string;
+}
+
+/** One row of a bulk payout finished (whatever its status). */
+export interface BulkRowFinishedEvent {
+  readonly event: "bulk_row_finished";
+  /** What became of it. */
+  readonly result: BulkRowResult;
+  /** Wall-clock time of the event (RFC 3339). */
+  readonly at: Timestamp;
+  /** Time since the flow started. */
+  readonly elapsedMs: number;
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
+  readonly message: string;
+}
+
+/** How far a bulk payout is (sent at most every 250 ms, and after the last row). */
+export interface BulkProgressEvent {
+  readonly event: "bulk_progress";
+  /** The batch id. */
+  readonly batchId: string;
+  /** The counts. */
+  readonly progress: BulkProgress;
+  /** Wall-clock time of the event (RFC 3339). */
+  readonly at: Timestamp;
+  /** Time since the flow started. */
+  readonly elapsedMs: number;
+  /** The event in words (its `Display`, no secrets), for logs and demos. */
+  readonly message: string;
+}
+
 /**
  * One observed status change of an execution (on the bridge, the `transition` event of
  * `status.wait`).
@@ -1896,6 +2146,9 @@ export type FlowEvent =
   | SourceStatusChangedEvent
   | ReceiptFetchedEvent
   | StepRetriedEvent
+  | BulkStartedEvent
+  | BulkRowFinishedEvent
+  | BulkProgressEvent
   | TransitionEvent;
 
 // ---------------------------------------------------------------------------------------
@@ -2501,6 +2754,106 @@ export interface PayoutArgs {
   referenceId?: string;
   /** The counterparty relationship created with a new party (default `BENEFICIARY`). */
   relationshipType?: RelationshipType;
+  /** Retries of a step that is harmless to repeat, after a transient failure (default 4). */
+  stepRetries?: number;
+  /**
+   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default 3
+   * minutes). Reaching it is not an error: the outcome says `settled: false`.
+   */
+  waitTimeoutMs?: number;
+  /**
+   * Called with each step and status change as it happens (keep it quick). An exception it
+   * throws is reported like any uncaught exception; the call itself carries on.
+   */
+  onEvent?: (event: FlowEvent) => void;
+}
+
+/** The arguments of `bulk_payout`. */
+export interface BulkPayoutArgs {
+  /** The merchant passcode and the phone or user id it is tied to. */
+  passcode: PasscodeToken;
+  /** The rows, one payout each. */
+  rows: BulkPayoutRow[];
+  /**
+   * The wallet balances you know of (the API has no balance endpoint): the batch warns before
+   * starting when its total in a currency exceeds the balance stated for it.
+   */
+  balances?: CurrencyAmount[];
+  /**
+   * The batch's id: with each row id it fixes the row's reference id, so the same batch id
+   * resumes. Default: derived from the rows' content (the same rows resume; an edited batch is
+   * a new batch — give your own id to edit a batch and keep what was paid).
+   */
+  batchId?: string;
+  /** Rows paid at once (default 8, at most 256). */
+  concurrency?: number;
+  /** The device authorizing the payouts (default: this server). */
+  device?: PasscodeDevice;
+  /** How the execution resolves ambiguous outcomes. */
+  executePolicy?: ExecutePolicy;
+  /** The longest interval between status polls, reached by backing off (default: the wait's). */
+  maxPollIntervalMs?: number;
+  /** The most API requests per second (default: unpaced until the API answers `429`). */
+  maxRequestsPerSecond?: number;
+  /** The first interval between status polls (default: the wait's). */
+  pollIntervalMs?: number;
+  /**
+   * Pay again, under a new generation of their reference id, the rows an earlier run saw end
+   * `FAILED` (nothing moved for them). Default: report them as they ended.
+   */
+  retryFailed?: boolean;
+  /** Pay the valid rows and report the invalid ones `INVALID` (default: refuse to start). */
+  skipInvalid?: boolean;
+  /** Retries of a step that is harmless to repeat, after a transient failure (default 4). */
+  stepRetries?: number;
+  /**
+   * The longest time to wait for the payment to reach `COMPLETED` or `FAILED` (default 3
+   * minutes). Reaching it is not an error: the outcome says `settled: false`.
+   */
+  waitTimeoutMs?: number;
+  /**
+   * Called with each step and status change as it happens (keep it quick). An exception it
+   * throws is reported like any uncaught exception; the call itself carries on.
+   */
+  onEvent?: (event: FlowEvent) => void;
+}
+
+/** The arguments of `bulk_payout_plan`. */
+export interface BulkPayoutPlanArgs {
+  /** The merchant passcode and the phone or user id it is tied to. */
+  passcode: PasscodeToken;
+  /** The rows, one payout each. */
+  rows: BulkPayoutRow[];
+  /**
+   * The wallet balances you know of (the API has no balance endpoint): the batch warns before
+   * starting when its total in a currency exceeds the balance stated for it.
+   */
+  balances?: CurrencyAmount[];
+  /**
+   * The batch's id: with each row id it fixes the row's reference id, so the same batch id
+   * resumes. Default: derived from the rows' content (the same rows resume; an edited batch is
+   * a new batch — give your own id to edit a batch and keep what was paid).
+   */
+  batchId?: string;
+  /** Rows paid at once (default 8, at most 256). */
+  concurrency?: number;
+  /** The device authorizing the payouts (default: this server). */
+  device?: PasscodeDevice;
+  /** How the execution resolves ambiguous outcomes. */
+  executePolicy?: ExecutePolicy;
+  /** The longest interval between status polls, reached by backing off (default: the wait's). */
+  maxPollIntervalMs?: number;
+  /** The most API requests per second (default: unpaced until the API answers `429`). */
+  maxRequestsPerSecond?: number;
+  /** The first interval between status polls (default: the wait's). */
+  pollIntervalMs?: number;
+  /**
+   * Pay again, under a new generation of their reference id, the rows an earlier run saw end
+   * `FAILED` (nothing moved for them). Default: report them as they ended.
+   */
+  retryFailed?: boolean;
+  /** Pay the valid rows and report the invalid ones `INVALID` (default: refuse to start). */
+  skipInvalid?: boolean;
   /** Retries of a step that is harmless to repeat, after a transient failure (default 4). */
   stepRetries?: number;
   /**
@@ -3123,6 +3476,14 @@ export declare class Client {
    * A payout that ends `FAILED` (e.g. the wallet balance is too low: read `execution.walletMessage`) is an outcome, not an error; a refused passcode or an unverified merchant is a `PermissionDenied` error.
    */
   payout(args: PayoutArgs): Promise<PayoutOutcome>;
+  /**
+   * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the payout flow, exactly once: every row is validated before the first payout, each row's reference id is derived from the batch id and its row id and journaled before it is sent, so running the same batch again resumes (finished rows are reported, unknown ones resolved through status first, nothing is paid twice). Rows run `concurrency` at a time through a rate gate that pauses every request when the API answers `429`. Returns one result per row and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`, `bulk_progress`).
+   *
+   * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`) unless `skipInvalid`. A row that does not complete is a result, not an error.
+   */
+  bulkPayout(args: BulkPayoutArgs): Promise<BulkPayoutReport>;
+  /** Validates a batch and predicts its fees and totals per currency and operator, executing nothing (a dry run of `bulkPayout`: it only reads operator and fee predictions). Every invalid row is reported, not just the first. */
+  bulkPayoutPlan(args: BulkPayoutPlanArgs): Promise<BulkPayoutPlan>;
   /** Transfers from one of your wallets to a counterparty end to end: session, exactly-once execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome, not an error (read `execution.walletMessage`). */
   transfer(args: TransferArgs): Promise<TransferOutcome>;
   /** Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait. Reports each step as an event. Refunding more than the original is refused by the API (an error, before any money moves). */

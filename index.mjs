@@ -21,6 +21,7 @@ export const {
   DecodeError,
   InternalError,
   AnomalyKind,
+  BulkRowStatus,
   CheckoutMode,
   ErrorKind,
   ExecutionStatus,

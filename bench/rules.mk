@@ -6,6 +6,8 @@
 #                       exists), then the matrix (bench/README.md) → BENCHMARKS.md + the table
 #   make bench-build    only the builds
 #   make bench-journal  the journal rows (memory, SQLite, PostgreSQL) into target/bench/journal.md
+#   make bench-bulk     the bulk-payout row (10,000 payouts by `dollr payouts run` vs the sandbox's
+#                       ceiling, the CLI's peak RSS) into target/bench/bulk.md
 #   make bench-quick    a short smoke run of the whole matrix (200 flows, 2 rounds) into
 #                       target/bench/BENCHMARKS.quick.md
 #
@@ -143,5 +145,15 @@ bench-journal:
 	trap 'tests/postgres/server.sh stop "$$dir"' EXIT; \
 	./target/release/dollr-bench journal --postgres-url "$$(cat "$$dir/url")" \
 		--sandbox-binary target/release/dollr --out $(BENCH_OUT)/journal.md
+
+# The bulk-payout row (issue #16, decision 0016): `dollr payouts run` over BENCH_BULK_PAYOUTS
+# payouts (default 10,000) against the sandbox's own ceiling for the same payouts, and the CLI's
+# peak RSS (target < 100 MB) → target/bench/bulk.md.
+BENCH_BULK_PAYOUTS ?= 10000
+.PHONY: bench-bulk
+bench-bulk:
+	$(CARGO) build --release -p dollr-cli -p dollr-bench --bins
+	./target/release/dollr-bench bulk --dollr-binary target/release/dollr \
+		--payouts $(BENCH_BULK_PAYOUTS) --out $(BENCH_OUT)/bulk.md
 
 .DEFAULT_GOAL := $(BENCH_SAVED_DEFAULT_GOAL)

@@ -5,10 +5,12 @@
 //! dollr-bench contender limit|core --url URL [--concurrency C]   one contender (line protocol)
 //! dollr-bench journal --sandbox-binary B [--postgres-url U]      the journal rows
 //! dollr-bench realtime --sandbox-binary B [--samples 20]         realtime vs polling latency
+//! dollr-bench bulk --dollr-binary target/release/dollr [--payouts 10000]   the bulk-payout row
 //! ```
 //!
 //! See `bench/README.md` for the method.
 
+mod bulk;
 mod contender;
 mod driver;
 mod flow;
@@ -51,6 +53,9 @@ enum Command {
     Journal(journal::JournalArgs),
     /// The realtime row: commit of COMPLETED → caller, over Supabase Realtime and by polling.
     Realtime(realtime::RealtimeArgs),
+    /// The bulk-payout row: `dollr payouts run` over 10,000 payouts against the sandbox's ceiling
+    /// for the same payouts, and the CLI's peak RSS.
+    Bulk(bulk::BulkArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         } => contender::serve(kind, &url, concurrency),
         Command::Journal(args) => journal::run(args),
         Command::Realtime(args) => realtime::run(args),
+        Command::Bulk(args) => bulk::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

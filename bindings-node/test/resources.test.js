@@ -256,6 +256,14 @@ test('flows: collect, payout, transfer, refund with their events', async () => {
   const paid = await client.payout({ phone: testNumbers.completes, recipientName: 'Musu Doe', amount: '3.00', currency: 'USD', passcode: { code: sandbox.passcode, phone: PASSCODE_PHONE }, ...FAST });
   assert.equal(paid.execution.status, 'COMPLETED');
   assert.equal(paid.execution.payeeAmount, '3.00');
+  const batch = [
+    { phone: testNumbers.completes, amount: '2.00', currency: 'USD', rowId: 'a' },
+    { phone: testNumbers.completes, amount: '3.00', currency: 'USD', rowId: 'b' },
+  ];
+  const plan = await client.bulkPayoutPlan({ rows: batch, passcode: { code: sandbox.passcode, phone: PASSCODE_PHONE } });
+  assert.equal(plan.totals[0].amount, '5.00');
+  const bulk = await client.bulkPayout({ rows: batch, passcode: { code: sandbox.passcode, phone: PASSCODE_PHONE }, ...FAST });
+  assert.deepEqual(bulk.rows.map((r) => r.status), ['COMPLETED', 'COMPLETED']);
 
   const wallet = (await sandbox.wallets()).find((w) => w.currency === 'USD');
   const moved = await client.transfer({ fromWalletId: wallet.id, toCounterpartyId: state.counterparty.id, amount: '1.50', currency: 'USD', ...FAST });

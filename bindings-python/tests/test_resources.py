@@ -351,6 +351,16 @@ def walkthrough(client: Any, sandbox: Sandbox) -> None:
         **fast,
     )
     assert payout.execution.status == "COMPLETED"
+    batch = [
+        {"phone": PAYOUT_PHONE, "amount": Decimal("2.00"), "currency": "USD", "row_id": "a"},
+        {"phone": PAYOUT_PHONE, "amount": Decimal("3.00"), "currency": "USD", "row_id": "b"},
+    ]
+    plan = client.bulk_payout_plan(rows=batch, passcode={"code": sandbox.passcode, "phone": PHONE})
+    assert plan.invalid == [] and plan.totals[0].amount == Decimal("5.00")
+    bulk = client.bulk_payout(
+        rows=batch, passcode={"code": sandbox.passcode, "phone": PHONE}, **fast
+    )
+    assert [r.status for r in bulk.rows] == ["COMPLETED", "COMPLETED"]
     transfer = client.transfer(
         from_wallet_id=payout_session.wallet_id,
         to_counterparty_id=counterparty.id,

@@ -23,6 +23,9 @@ use dollr_core::enums::OwnerType;
 use dollr_core::enums::PaymentMethod;
 use dollr_core::enums::SourceType;
 use dollr_core::flows::FlowListener;
+use dollr_core::flows::bulk::BulkPayoutPlan;
+use dollr_core::flows::bulk::BulkPayoutReport;
+use dollr_core::flows::bulk::BulkPayoutRequest;
 use dollr_core::flows::checkout::HostedCheckout;
 use dollr_core::flows::checkout::HostedCheckoutRequest;
 use dollr_core::flows::checkout::PaymentVerification;
@@ -679,6 +682,38 @@ impl DollrClient {
             request.options.on_progress = Some(listener);
         }
         call(&self.inner, move |api| async move { api.payout(&request).await }).await
+    }
+
+    /// Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+    /// payout flow, exactly once: every row is validated before the first payout, each row's
+    /// reference id is derived from the batch id and its row id and journaled before it is sent, so
+    /// running the same batch again resumes (finished rows are reported, unknown ones resolved
+    /// through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+    /// rate gate that pauses every request when the API answers `429`. Returns one result per row
+    /// and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+    /// `bulk_progress`).
+    ///
+    /// An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+    /// unless `skip_invalid`. A row that does not complete is a result, not an error.
+    #[uniffi::method(default(listener = None))]
+    pub async fn bulk_payout(&self, request: BulkPayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<BulkPayoutReport, DollrError> {
+        let mut request = request;
+        if let Some(listener) = listener {
+            request.options.on_progress = Some(listener);
+        }
+        call(&self.inner, move |api| async move { api.bulk_payout(&request).await }).await
+    }
+
+    /// Validates a batch and predicts its fees and totals per currency and operator, executing
+    /// nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+    /// invalid row is reported, not just the first.
+    #[uniffi::method(default(listener = None))]
+    pub async fn bulk_payout_plan(&self, request: BulkPayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<BulkPayoutPlan, DollrError> {
+        let mut request = request;
+        if let Some(listener) = listener {
+            request.options.on_progress = Some(listener);
+        }
+        call(&self.inner, move |api| async move { api.bulk_payout_plan(&request).await }).await
     }
 
     /// Transfers from one of your wallets to a counterparty end to end: session, exactly-once

@@ -1,7 +1,9 @@
 //! The `dollr` command: `dollr sandbox` serves a local simulation of the Dollr API, `dollr demo`
-//! runs a collection and a payout end to end (on an embedded sandbox unless `--base-url` is given).
+//! runs a collection and a payout end to end (on an embedded sandbox unless `--base-url` is given),
+//! `dollr payouts run FILE.csv` pays a file of payouts exactly once (resumable).
 
 mod demo;
+mod payouts;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,11 @@ enum Command {
     Sandbox(dollr_sandbox::SandboxArgs),
     /// Run a collection and a payout end to end, printing each step and status transition.
     Demo(demo::DemoArgs),
+    /// Pay a CSV file of payouts exactly once (resumable, rate-limited, with a results file).
+    Payouts {
+        #[command(subcommand)]
+        command: payouts::PayoutsCommand,
+    },
 }
 
 fn init_logging() {
@@ -39,6 +46,7 @@ async fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Payouts { command } => return payouts::run(command).await,
         Command::Sandbox(args) => dollr_sandbox::run_cli(args)
             .await
             .map_err(|e| e.to_string()),

@@ -23,6 +23,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientBuilder, Config, Credentials, RequestOptions};
 use crate::error::{Error, ErrorKind, Result, ValidationDetail};
 use crate::journal::Journal;
+use crate::rate::RateGate;
 use crate::redact::{redact_sent_body, SentSecrets};
 use crate::secret::Secret;
 use crate::transport::{
@@ -226,6 +227,8 @@ pub(crate) struct Inner {
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
     options: RequestOptions,
+    /// The rate gate the requests of this clone pass (bulk payouts); `None`: unpaced.
+    gate: Option<Arc<RateGate>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -265,6 +268,7 @@ impl TokenFetcher for ClientCredentialsFetcher {
             None,
             &request,
             &RequestOptions::default(),
+            None,
         )
         .await
         .map_err(token_error)?;
@@ -301,6 +305,17 @@ impl Client {
         Client {
             inner: self.inner.clone(),
             options,
+            gate: self.gate.clone(),
+        }
+    }
+
+    /// The same client whose requests (every attempt, retries included) pass `gate`: paced, and
+    /// all paused together when one of them is answered `429` (see [`RateGate`]).
+    pub fn with_rate_gate(&self, gate: Arc<RateGate>) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            options: self.options.clone(),
+            gate: Some(gate),
         }
     }
 
@@ -334,6 +349,7 @@ impl Client {
                 None,
                 &request,
                 &self.options,
+                self.gate.as_deref(),
             )
             .await;
         }
@@ -372,6 +388,7 @@ impl Client {
             Some(lease.bearer()),
             request,
             &self.options,
+            self.gate.as_deref(),
         )
         .await
     }
@@ -473,6 +490,7 @@ impl ClientBuilder {
                 state: Mutex::default(),
             }),
             options: RequestOptions::default(),
+            gate: None,
         })
     }
 }
@@ -514,11 +532,15 @@ async fn send_with_retries<T: DeserializeOwned>(
     bearer: Option<&Bearer>,
     request: &ApiRequest,
     options: &RequestOptions,
+    gate: Option<&RateGate>,
 ) -> Result<T> {
     let max_retries = options.max_retries.unwrap_or(config.retry.max_retries);
     let what = What(request);
     let mut attempt = 0u32;
     loop {
+        if let Some(gate) = gate {
+            gate.admit().await;
+        }
         let started = Instant::now();
         // Each attempt builds its URL and headers once and hands them over: nothing to clone on
         // the first attempt, and a retry (rare) costs the same as the first.
@@ -532,6 +554,13 @@ async fn send_with_retries<T: DeserializeOwned>(
                 timeout: options.timeout,
             })
             .await;
+        if let Some(gate) = gate {
+            match &outcome {
+                Ok(response) if response.status == 429 => gate.slow_down(retry_after(response)),
+                Ok(_) => gate.answered(),
+                Err(_) => {}
+            }
+        }
         let (error, not_sent) = match outcome {
             // A custom transport may not bound the body: the same limit, after the fact.
             Ok(response) if response.body.len() > config.max_response_body => {

@@ -33,6 +33,7 @@ pub(crate) mod lease;
 pub(crate) mod millis;
 pub mod models;
 pub mod money;
+pub mod rate;
 pub(crate) mod realtime;
 pub mod reconcile;
 pub mod redact;

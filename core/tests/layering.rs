@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["enums", "test_numbers"],
     &["models"],
     // What the client is built from.
-    &["auth", "journal", "transport", "status", "realtime"],
+    &["auth", "journal", "transport", "status", "realtime", "rate"],
     &["config"],
     // The request pipeline.
     &["client"],

@@ -40,6 +40,114 @@ const MODELS = {
       { js: "ownerType", wire: "owner_type", type: "enum:OwnerType" },
     ],
   }),
+  BulkCurrencyTotal: indexFields({
+    fields: [
+      { js: "completedRows", wire: "completed_rows", type: "integer" },
+      { js: "currency", wire: "currency", type: "string" },
+      { js: "fees", wire: "fees", type: "decimal" },
+      { js: "paid", wire: "paid", type: "decimal" },
+      { js: "requested", wire: "requested", type: "decimal" },
+      { js: "rows", wire: "rows", type: "integer" },
+    ],
+  }),
+  BulkPayoutPlan: indexFields({
+    fields: [
+      { js: "batchId", wire: "batch_id", type: "string" },
+      { js: "invalid", wire: "invalid", type: "list:model:BulkRowIssue" },
+      { js: "rows", wire: "rows", type: "integer" },
+      { js: "totals", wire: "totals", type: "list:model:BulkPlanTotal" },
+      { js: "warnings", wire: "warnings", type: "list:string" },
+    ],
+  }),
+  BulkPayoutReport: indexFields({
+    fields: [
+      { js: "batchId", wire: "batch_id", type: "string" },
+      { js: "completed", wire: "completed", type: "integer" },
+      { js: "elapsedMs", wire: "elapsed_ms", type: "integer" },
+      { js: "failed", wire: "failed", type: "integer" },
+      { js: "invalid", wire: "invalid", type: "integer" },
+      { js: "notStarted", wire: "not_started", type: "integer" },
+      { js: "processing", wire: "processing", type: "integer" },
+      { js: "rateLimited", wire: "rate_limited", type: "integer" },
+      { js: "resumed", wire: "resumed", type: "integer" },
+      { js: "rows", wire: "rows", type: "list:model:BulkRowResult" },
+      { js: "stopped", wire: "stopped", type: "boolean" },
+      { js: "totals", wire: "totals", type: "list:model:BulkCurrencyTotal" },
+      { js: "unknown", wire: "unknown", type: "integer" },
+      { js: "warnings", wire: "warnings", type: "list:string" },
+    ],
+  }),
+  BulkPayoutRequest: indexFields({
+    fields: [
+      { js: "passcode", wire: "passcode", type: "model:PasscodeToken" },
+      { js: "rows", wire: "rows", type: "list:model:BulkPayoutRow" },
+      { js: "balances", wire: "balances", type: "list:model:CurrencyAmount" },
+      { js: "batchId", wire: "batch_id", type: "string" },
+      { js: "concurrency", wire: "concurrency", type: "integer" },
+      { js: "device", wire: "device", type: "model:PasscodeDevice" },
+      { js: "maxRequestsPerSecond", wire: "max_requests_per_second", type: "integer" },
+      { js: "retryFailed", wire: "retry_failed", type: "boolean" },
+      { js: "skipInvalid", wire: "skip_invalid", type: "boolean" },
+    ],
+  }),
+  BulkPayoutRow: indexFields({
+    fields: [
+      { js: "amount", wire: "amount", type: "decimal" },
+      { js: "currency", wire: "currency", type: "string" },
+      { js: "phone", wire: "phone", type: "string" },
+      { js: "name", wire: "name", type: "string" },
+      { js: "rowId", wire: "row_id", type: "string" },
+    ],
+  }),
+  BulkPlanTotal: indexFields({
+    fields: [
+      { js: "amount", wire: "amount", type: "decimal" },
+      { js: "currency", wire: "currency", type: "string" },
+      { js: "fees", wire: "fees", type: "decimal" },
+      { js: "operator", wire: "operator", type: "string" },
+      { js: "rows", wire: "rows", type: "integer" },
+      { js: "unpredicted", wire: "unpredicted", type: "integer" },
+    ],
+  }),
+  BulkProgress: indexFields({
+    fields: [
+      { js: "completed", wire: "completed", type: "integer" },
+      { js: "done", wire: "done", type: "integer" },
+      { js: "failed", wire: "failed", type: "integer" },
+      { js: "inFlight", wire: "in_flight", type: "integer" },
+      { js: "rowsPerSecond", wire: "rows_per_second", type: "number" },
+      { js: "total", wire: "total", type: "integer" },
+      { js: "etaMs", wire: "eta_ms", type: "integer" },
+    ],
+  }),
+  BulkRowIssue: indexFields({
+    fields: [
+      { js: "field", wire: "field", type: "string" },
+      { js: "index", wire: "index", type: "integer" },
+      { js: "message", wire: "message", type: "string" },
+      { js: "rowId", wire: "row_id", type: "string" },
+    ],
+  }),
+  BulkRowResult: indexFields({
+    fields: [
+      { js: "amount", wire: "amount", type: "decimal" },
+      { js: "currency", wire: "currency", type: "string" },
+      { js: "index", wire: "index", type: "integer" },
+      { js: "phone", wire: "phone", type: "string" },
+      { js: "resumed", wire: "resumed", type: "boolean" },
+      { js: "rowId", wire: "row_id", type: "string" },
+      { js: "status", wire: "status", type: "enum:BulkRowStatus" },
+      { js: "errorKind", wire: "error_kind", type: "string" },
+      { js: "errorMessage", wire: "error_message", type: "string" },
+      { js: "fee", wire: "fee", type: "decimal" },
+      { js: "payeeAmount", wire: "payee_amount", type: "decimal" },
+      { js: "payeeCurrency", wire: "payee_currency", type: "string" },
+      { js: "payerAmount", wire: "payer_amount", type: "decimal" },
+      { js: "payerCurrency", wire: "payer_currency", type: "string" },
+      { js: "providerTransactionId", wire: "provider_transaction_id", type: "string" },
+      { js: "referenceId", wire: "reference_id", type: "string" },
+    ],
+  }),
   CardProviderInfo: indexFields({
     fields: [
       { js: "brand", wire: "brand", type: "string" },
@@ -260,6 +368,12 @@ const MODELS = {
       { js: "expiresAt", wire: "expires_at", type: "timestamp" },
       { js: "fromWalletId", wire: "from_wallet_id", type: "integer" },
       { js: "toCounterpartyId", wire: "to_counterparty_id", type: "integer" },
+    ],
+  }),
+  CurrencyAmount: indexFields({
+    fields: [
+      { js: "amount", wire: "amount", type: "decimal" },
+      { js: "currency", wire: "currency", type: "string" },
     ],
   }),
   ErrorInfo: indexFields({
@@ -1168,6 +1282,34 @@ const EVENTS = {
       { js: "attempt", wire: "attempt", type: "integer" },
       { js: "error", wire: "error", type: "string" },
       { js: "step", wire: "step", type: "string" },
+      { js: "at", wire: "at", type: "timestamp" },
+      { js: "elapsedMs", wire: "elapsed_ms", type: "integer" },
+      { js: "message", wire: "message", type: "string" },
+    ],
+  }),
+  bulk_started: indexFields({
+    fields: [
+      { js: "batchId", wire: "batch_id", type: "string" },
+      { js: "invalid", wire: "invalid", type: "integer" },
+      { js: "rows", wire: "rows", type: "integer" },
+      { js: "warnings", wire: "warnings", type: "list:string" },
+      { js: "at", wire: "at", type: "timestamp" },
+      { js: "elapsedMs", wire: "elapsed_ms", type: "integer" },
+      { js: "message", wire: "message", type: "string" },
+    ],
+  }),
+  bulk_row_finished: indexFields({
+    fields: [
+      { js: "result", wire: "result", type: "model:BulkRowResult" },
+      { js: "at", wire: "at", type: "timestamp" },
+      { js: "elapsedMs", wire: "elapsed_ms", type: "integer" },
+      { js: "message", wire: "message", type: "string" },
+    ],
+  }),
+  bulk_progress: indexFields({
+    fields: [
+      { js: "batchId", wire: "batch_id", type: "string" },
+      { js: "progress", wire: "progress", type: "model:BulkProgress" },
       { js: "at", wire: "at", type: "timestamp" },
       { js: "elapsedMs", wire: "elapsed_ms", type: "integer" },
       { js: "message", wire: "message", type: "string" },
@@ -2133,6 +2275,58 @@ const OPERATIONS = {
     },
     'params',
   ),
+  "bulk_payout": indexFields(
+    {
+      name: "bulk_payout",
+      positional: [],
+      params: [
+        { js: "passcode", wire: "passcode", type: "model:PasscodeToken" },
+        { js: "rows", wire: "rows", type: "list:model:BulkPayoutRow" },
+        { js: "balances", wire: "balances", type: "list:model:CurrencyAmount" },
+        { js: "batchId", wire: "batch_id", type: "string" },
+        { js: "concurrency", wire: "concurrency", type: "integer" },
+        { js: "device", wire: "device", type: "model:PasscodeDevice" },
+        { js: "executePolicy", wire: "execute_policy", type: "model:ExecutePolicy" },
+        { js: "maxPollIntervalMs", wire: "max_poll_interval_ms", type: "integer" },
+        { js: "maxRequestsPerSecond", wire: "max_requests_per_second", type: "integer" },
+        { js: "pollIntervalMs", wire: "poll_interval_ms", type: "integer" },
+        { js: "retryFailed", wire: "retry_failed", type: "boolean" },
+        { js: "skipInvalid", wire: "skip_invalid", type: "boolean" },
+        { js: "stepRetries", wire: "step_retries", type: "integer" },
+        { js: "waitTimeoutMs", wire: "wait_timeout_ms", type: "integer" },
+      ],
+      returns: "model:BulkPayoutReport",
+      events: 'event',
+      eventsOption: 'onEvent',
+    },
+    'params',
+  ),
+  "bulk_payout_plan": indexFields(
+    {
+      name: "bulk_payout_plan",
+      positional: [],
+      params: [
+        { js: "passcode", wire: "passcode", type: "model:PasscodeToken" },
+        { js: "rows", wire: "rows", type: "list:model:BulkPayoutRow" },
+        { js: "balances", wire: "balances", type: "list:model:CurrencyAmount" },
+        { js: "batchId", wire: "batch_id", type: "string" },
+        { js: "concurrency", wire: "concurrency", type: "integer" },
+        { js: "device", wire: "device", type: "model:PasscodeDevice" },
+        { js: "executePolicy", wire: "execute_policy", type: "model:ExecutePolicy" },
+        { js: "maxPollIntervalMs", wire: "max_poll_interval_ms", type: "integer" },
+        { js: "maxRequestsPerSecond", wire: "max_requests_per_second", type: "integer" },
+        { js: "pollIntervalMs", wire: "poll_interval_ms", type: "integer" },
+        { js: "retryFailed", wire: "retry_failed", type: "boolean" },
+        { js: "skipInvalid", wire: "skip_invalid", type: "boolean" },
+        { js: "stepRetries", wire: "step_retries", type: "integer" },
+        { js: "waitTimeoutMs", wire: "wait_timeout_ms", type: "integer" },
+      ],
+      returns: "model:BulkPayoutPlan",
+      events: 'event',
+      eventsOption: 'onEvent',
+    },
+    'params',
+  ),
   "transfer": indexFields(
     {
       name: "transfer",
@@ -2289,6 +2483,7 @@ const CLIENT_OPTIONS = indexFields({
 /** The values of every enum, as frozen `{ VALUE: "VALUE" }` objects. */
 const ENUMS = {
   AnomalyKind: Object.freeze({ illegal_transition: "illegal_transition", unknown_status: "unknown_status", realtime_disagreement: "realtime_disagreement" }),
+  BulkRowStatus: Object.freeze({ COMPLETED: "COMPLETED", FAILED: "FAILED", PROCESSING: "PROCESSING", UNKNOWN: "UNKNOWN", INVALID: "INVALID", NOT_STARTED: "NOT_STARTED" }),
   CheckoutMode: Object.freeze({ HOSTED: "HOSTED", DIRECT: "DIRECT" }),
   ErrorKind: Object.freeze({ Validation: "Validation", Authentication: "Authentication", PermissionDenied: "PermissionDenied", NotFound: "NotFound", Conflict: "Conflict", RateLimited: "RateLimited", Server: "Server", Network: "Network", Timeout: "Timeout", AmbiguousExecution: "AmbiguousExecution", Decode: "Decode", Internal: "Internal" }),
   ExecutionStatus: Object.freeze({ PENDING: "PENDING", PROCESSING: "PROCESSING", COMPLETED: "COMPLETED", FAILED: "FAILED" }),
@@ -2782,6 +2977,20 @@ class ClientOperations {
    */
   payout(args) {
     return this.#call(OPERATIONS["payout"], [], args);
+  }
+
+  /**
+   * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the payout flow, exactly once: every row is validated before the first payout, each row's reference id is derived from the batch id and its row id and journaled before it is sent, so running the same batch again resumes (finished rows are reported, unknown ones resolved through status first, nothing is paid twice). Rows run `concurrency` at a time through a rate gate that pauses every request when the API answers `429`. Returns one result per row and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`, `bulk_progress`).
+   *
+   * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`) unless `skipInvalid`. A row that does not complete is a result, not an error.
+   */
+  bulkPayout(args) {
+    return this.#call(OPERATIONS["bulk_payout"], [], args);
+  }
+
+  /** Validates a batch and predicts its fees and totals per currency and operator, executing nothing (a dry run of `bulkPayout`: it only reads operator and fee predictions). Every invalid row is reported, not just the first. */
+  bulkPayoutPlan(args) {
+    return this.#call(OPERATIONS["bulk_payout_plan"], [], args);
   }
 
   /** Transfers from one of your wallets to a counterparty end to end: session, exactly-once execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome, not an error (read `execution.walletMessage`). */

@@ -14,6 +14,8 @@ from dollr._support import StrEnum
 __all__ = [
     "AnomalyKind",
     "AnomalyKindLiteral",
+    "BulkRowStatus",
+    "BulkRowStatusLiteral",
     "CheckoutMode",
     "CheckoutModeLiteral",
     "ErrorKind",
@@ -64,6 +66,44 @@ class AnomalyKind(StrEnum):
 
     REALTIME_DISAGREEMENT = 'realtime_disagreement'
     """A realtime message claimed a final status the status API did not confirm."""
+
+
+BulkRowStatusLiteral = Literal[
+    "COMPLETED",
+    "FAILED",
+    "PROCESSING",
+    "UNKNOWN",
+    "INVALID",
+    "NOT_STARTED",
+]
+"""The values of :class:`BulkRowStatus` this SDK knows, for typing arguments and fields."""
+
+
+class BulkRowStatus(StrEnum):
+    """Where a row ended."""
+
+    COMPLETED = 'COMPLETED'
+    """Paid: the API reports `COMPLETED`."""
+
+    FAILED = 'FAILED'
+    """Not paid, definitely: the API reports `FAILED`, refused the request, or a step before the
+    execution failed. Running the batch again tries the row again (`FAILED` executions only with
+    `retry_failed`).
+    """
+
+    PROCESSING = 'PROCESSING'
+    """Submitted and still in flight at the wait deadline; running the batch again follows it."""
+
+    UNKNOWN = 'UNKNOWN'
+    """Whether it was paid is not known yet (the answer was lost and status could not tell): it is
+    never paid again under another id; running the batch again asks status first.
+    """
+
+    INVALID = 'INVALID'
+    """Invalid and skipped (`skip_invalid`); see the error."""
+
+    NOT_STARTED = 'NOT_STARTED'
+    """Not started: the batch was stopped first."""
 
 
 CheckoutModeLiteral = Literal["HOSTED", "DIRECT"]

@@ -17,6 +17,8 @@ from dollr._support import FieldSpecs, FlowEvent, Model, Secret, as_secret
 from dollr.enums import (
     AnomalyKind,
     AnomalyKindLiteral,
+    BulkRowStatus,
+    BulkRowStatusLiteral,
     CheckoutMode,
     CheckoutModeLiteral,
     ErrorKind,
@@ -53,6 +55,17 @@ from dollr.enums import (
 
 __all__ = [
     "AmountAndFeePrediction",
+    "BulkCurrencyTotal",
+    "BulkPayoutPlan",
+    "BulkPayoutReport",
+    "BulkPayoutRow",
+    "BulkPlanTotal",
+    "BulkProgress",
+    "BulkProgressEvent",
+    "BulkRowFinishedEvent",
+    "BulkRowIssue",
+    "BulkRowResult",
+    "BulkStartedEvent",
     "CardProviderInfo",
     "CheckoutItem",
     "CheckoutLink",
@@ -61,6 +74,7 @@ __all__ = [
     "Counterparty",
     "CounterpartyReadyEvent",
     "CounterpartyWithParty",
+    "CurrencyAmount",
     "ErrorInfo",
     "ExecutePolicy",
     "Execution",
@@ -202,6 +216,567 @@ class AmountAndFeePrediction(Model):
         self.fx_fee = fx_fee
         self.gateway_currency = gateway_currency
         self.gateway_fee = gateway_fee
+
+
+class BulkCurrencyTotal(Model):
+    """What a batch added up to in one currency."""
+
+    __slots__ = (
+        "completed_rows",
+        "currency",
+        "fees",
+        "paid",
+        "requested",
+        "rows",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("completed_rows", "completed_rows", "integer"),
+        ("currency", "currency", "string"),
+        ("fees", "fees", "decimal"),
+        ("paid", "paid", "decimal"),
+        ("requested", "requested", "decimal"),
+        ("rows", "rows", "integer"),
+    )
+
+    completed_rows: int
+    """Rows `COMPLETED`."""
+
+    currency: str
+    """ISO 4217 currency code."""
+
+    fees: Decimal
+    """The completed rows' fees added up (those reported in this currency)."""
+
+    paid: Decimal
+    """The completed rows' amounts added up."""
+
+    requested: Decimal
+    """The rows' amounts added up."""
+
+    rows: int
+    """Rows in this currency."""
+
+    def __init__(
+        self,
+        *,
+        completed_rows: int,
+        currency: str,
+        fees: Decimal,
+        paid: Decimal,
+        requested: Decimal,
+        rows: int,
+    ) -> None:
+        self.completed_rows = completed_rows
+        self.currency = currency
+        self.fees = fees
+        self.paid = paid
+        self.requested = requested
+        self.rows = rows
+
+
+class BulkPayoutPlan(Model):
+    """What a dry run found: nothing was executed."""
+
+    __slots__ = (
+        "batch_id",
+        "invalid",
+        "rows",
+        "totals",
+        "warnings",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("batch_id", "batch_id", "string"),
+        ("invalid", "invalid", "list:model:BulkRowIssue"),
+        ("rows", "rows", "integer"),
+        ("totals", "totals", "list:model:BulkPlanTotal"),
+        ("warnings", "warnings", "list:string"),
+    )
+
+    batch_id: str
+    """The batch id the run would use."""
+
+    invalid: list[BulkRowIssue]
+    """Every invalid row, first bad field each."""
+
+    rows: int
+    """Rows in the batch."""
+
+    totals: list[BulkPlanTotal]
+    """Predicted totals per currency and operator (valid rows only)."""
+
+    warnings: list[str]
+    """Warnings (a stated balance exceeded, predictions that failed)."""
+
+    def __init__(
+        self,
+        *,
+        batch_id: str,
+        invalid: list[BulkRowIssue],
+        rows: int,
+        totals: list[BulkPlanTotal],
+        warnings: list[str],
+    ) -> None:
+        self.batch_id = batch_id
+        self.invalid = invalid
+        self.rows = rows
+        self.totals = totals
+        self.warnings = warnings
+
+
+class BulkPayoutReport(Model):
+    """Everything a batch did: one result per input row (input order), totals, counts."""
+
+    __slots__ = (
+        "batch_id",
+        "completed",
+        "elapsed_ms",
+        "failed",
+        "invalid",
+        "not_started",
+        "processing",
+        "rate_limited",
+        "resumed",
+        "rows",
+        "stopped",
+        "totals",
+        "unknown",
+        "warnings",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("batch_id", "batch_id", "string"),
+        ("completed", "completed", "integer"),
+        ("elapsed_ms", "elapsed_ms", "integer"),
+        ("failed", "failed", "integer"),
+        ("invalid", "invalid", "integer"),
+        ("not_started", "not_started", "integer"),
+        ("processing", "processing", "integer"),
+        ("rate_limited", "rate_limited", "integer"),
+        ("resumed", "resumed", "integer"),
+        ("rows", "rows", "list:model:BulkRowResult"),
+        ("stopped", "stopped", "boolean"),
+        ("totals", "totals", "list:model:BulkCurrencyTotal"),
+        ("unknown", "unknown", "integer"),
+        ("warnings", "warnings", "list:string"),
+    )
+
+    batch_id: str
+    """The batch id the reference ids derive from (give it again to resume)."""
+
+    completed: int
+    """Rows `COMPLETED`."""
+
+    elapsed_ms: int
+    """How long the run took."""
+
+    failed: int
+    """Rows `FAILED`."""
+
+    invalid: int
+    """Rows `INVALID`."""
+
+    not_started: int
+    """Rows `NOT_STARTED`."""
+
+    processing: int
+    """Rows `PROCESSING`."""
+
+    rate_limited: int
+    """`429` answers met (the whole batch paused for each)."""
+
+    resumed: int
+    """Rows an earlier run had journaled."""
+
+    rows: list[BulkRowResult]
+    """One result per input row, in input order."""
+
+    stopped: bool
+    """Whether the batch was stopped before every row was started."""
+
+    totals: list[BulkCurrencyTotal]
+    """Totals per currency."""
+
+    unknown: int
+    """Rows `UNKNOWN`."""
+
+    warnings: list[str]
+    """Warnings given before starting (e.g. the total exceeds a stated balance)."""
+
+    def __init__(
+        self,
+        *,
+        batch_id: str,
+        completed: int,
+        elapsed_ms: int,
+        failed: int,
+        invalid: int,
+        not_started: int,
+        processing: int,
+        rate_limited: int,
+        resumed: int,
+        rows: list[BulkRowResult],
+        stopped: bool,
+        totals: list[BulkCurrencyTotal],
+        unknown: int,
+        warnings: list[str],
+    ) -> None:
+        self.batch_id = batch_id
+        self.completed = completed
+        self.elapsed_ms = elapsed_ms
+        self.failed = failed
+        self.invalid = invalid
+        self.not_started = not_started
+        self.processing = processing
+        self.rate_limited = rate_limited
+        self.resumed = resumed
+        self.rows = rows
+        self.stopped = stopped
+        self.totals = totals
+        self.unknown = unknown
+        self.warnings = warnings
+
+
+class BulkPayoutRow(Model):
+    """One row of a batch: whom to pay, how much."""
+
+    __slots__ = (
+        "amount",
+        "currency",
+        "name",
+        "phone",
+        "row_id",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("amount", "amount", "decimal"),
+        ("currency", "currency", "string"),
+        ("phone", "phone", "string"),
+        ("name", "name", "string"),
+        ("row_id", "row_id", "string"),
+    )
+
+    amount: Decimal
+    """The amount, in major units of `currency` (exact: never rounded)."""
+
+    currency: str
+    """ISO 4217 currency code (the wallet's market's currency)."""
+
+    phone: str
+    """The recipient's mobile-money wallet, E.164 digits without `+`."""
+
+    name: str | None
+    """The recipient's name (default: the phone number)."""
+
+    row_id: str | None
+    """The row's id, unique in the batch; its reference id derives from it (default: the row's
+    1-based position). Give your own (an employee or agent number) when rows may be reordered.
+    """
+
+    def __init__(
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        phone: str,
+        name: str | None = None,
+        row_id: str | None = None,
+    ) -> None:
+        self.amount = amount
+        self.currency = currency
+        self.phone = phone
+        self.name = name
+        self.row_id = row_id
+
+
+class BulkPlanTotal(Model):
+    """What a dry run predicts for one currency and operator."""
+
+    __slots__ = (
+        "amount",
+        "currency",
+        "fees",
+        "operator",
+        "rows",
+        "unpredicted",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("amount", "amount", "decimal"),
+        ("currency", "currency", "string"),
+        ("fees", "fees", "decimal"),
+        ("operator", "operator", "string"),
+        ("rows", "rows", "integer"),
+        ("unpredicted", "unpredicted", "integer"),
+    )
+
+    amount: Decimal
+    """Their amounts added up."""
+
+    currency: str
+    """ISO 4217 currency code."""
+
+    fees: Decimal
+    """The predicted fees added up (platform + gateway, as the prediction reports them)."""
+
+    operator: str
+    """The operator (`carrier` of the operator prediction; `unknown` when it could not be
+    predicted).
+    """
+
+    rows: int
+    """Valid rows."""
+
+    unpredicted: int
+    """Rows whose fees could not be predicted (left out of `fees`)."""
+
+    def __init__(
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        fees: Decimal,
+        operator: str,
+        rows: int,
+        unpredicted: int,
+    ) -> None:
+        self.amount = amount
+        self.currency = currency
+        self.fees = fees
+        self.operator = operator
+        self.rows = rows
+        self.unpredicted = unpredicted
+
+
+class BulkProgress(Model):
+    """The counts a `bulk_progress` event carries."""
+
+    __slots__ = (
+        "completed",
+        "done",
+        "eta_ms",
+        "failed",
+        "in_flight",
+        "rows_per_second",
+        "total",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("completed", "completed", "integer"),
+        ("done", "done", "integer"),
+        ("failed", "failed", "integer"),
+        ("in_flight", "in_flight", "integer"),
+        ("rows_per_second", "rows_per_second", "number"),
+        ("total", "total", "integer"),
+        ("eta_ms", "eta_ms", "integer"),
+    )
+
+    completed: int
+    """Rows finished `COMPLETED`."""
+
+    done: int
+    """Rows finished (whatever their status)."""
+
+    failed: int
+    """Rows finished otherwise."""
+
+    in_flight: int
+    """Rows being paid right now."""
+
+    rows_per_second: float
+    """Rows finished per second, so far."""
+
+    total: int
+    """Rows in the batch."""
+
+    eta_ms: int | None
+    """The time left at that rate (`None` before the first row finishes)."""
+
+    def __init__(
+        self,
+        *,
+        completed: int,
+        done: int,
+        failed: int,
+        in_flight: int,
+        rows_per_second: float,
+        total: int,
+        eta_ms: int | None = None,
+    ) -> None:
+        self.completed = completed
+        self.done = done
+        self.failed = failed
+        self.in_flight = in_flight
+        self.rows_per_second = rows_per_second
+        self.total = total
+        self.eta_ms = eta_ms
+
+
+class BulkRowIssue(Model):
+    """A row that failed validation."""
+
+    __slots__ = (
+        "field",
+        "index",
+        "message",
+        "row_id",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("field", "field", "string"),
+        ("index", "index", "integer"),
+        ("message", "message", "string"),
+        ("row_id", "row_id", "string"),
+    )
+
+    field: str
+    """The first bad field (`phone`, `amount`, `currency`, `name`, `row_id`)."""
+
+    index: int
+    """The row's 0-based index in the batch."""
+
+    message: str
+    """What is wrong with it."""
+
+    row_id: str
+    """The row's id."""
+
+    def __init__(
+        self,
+        *,
+        field: str,
+        index: int,
+        message: str,
+        row_id: str,
+    ) -> None:
+        self.field = field
+        self.index = index
+        self.message = message
+        self.row_id = row_id
+
+
+class BulkRowResult(Model):
+    """What became of one row."""
+
+    __slots__ = (
+        "amount",
+        "currency",
+        "error_kind",
+        "error_message",
+        "fee",
+        "index",
+        "payee_amount",
+        "payee_currency",
+        "payer_amount",
+        "payer_currency",
+        "phone",
+        "provider_transaction_id",
+        "reference_id",
+        "resumed",
+        "row_id",
+        "status",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("amount", "amount", "decimal"),
+        ("currency", "currency", "string"),
+        ("index", "index", "integer"),
+        ("phone", "phone", "string"),
+        ("resumed", "resumed", "boolean"),
+        ("row_id", "row_id", "string"),
+        ("status", "status", "enum:BulkRowStatus"),
+        ("error_kind", "error_kind", "string"),
+        ("error_message", "error_message", "string"),
+        ("fee", "fee", "decimal"),
+        ("payee_amount", "payee_amount", "decimal"),
+        ("payee_currency", "payee_currency", "string"),
+        ("payer_amount", "payer_amount", "decimal"),
+        ("payer_currency", "payer_currency", "string"),
+        ("provider_transaction_id", "provider_transaction_id", "string"),
+        ("reference_id", "reference_id", "string"),
+    )
+
+    amount: Decimal
+    """The amount asked."""
+
+    currency: str
+    """Its currency."""
+
+    index: int
+    """The row's 0-based index in the batch."""
+
+    phone: str
+    """The recipient's wallet."""
+
+    resumed: bool
+    """Whether this run found the row already journaled by an earlier run (and resumed or reported
+    it).
+    """
+
+    row_id: str
+    """The row's id."""
+
+    status: BulkRowStatusLiteral
+    """Where it ended."""
+
+    error_kind: str | None
+    """The error kind's name (`Validation`, `PermissionDenied`, `AmbiguousExecution`, …) when the
+    row did not complete because of an error.
+    """
+
+    error_message: str | None
+    """Why it did not complete: the error, or the API's wallet/gateway message of a `FAILED`."""
+
+    fee: Decimal | None
+    """The fees: `payer_amount − payee_amount` when both are in one currency."""
+
+    payee_amount: Decimal | None
+    """What the recipient received, as the API reported it."""
+
+    payee_currency: str | None
+    """Its currency."""
+
+    payer_amount: Decimal | None
+    """What the merchant wallet paid, as the API reported it."""
+
+    payer_currency: str | None
+    """Its currency."""
+
+    provider_transaction_id: str | None
+    """The operator's transaction id, once known."""
+
+    reference_id: str | None
+    """The execution's reference id (set once the row reached its execution)."""
+
+    def __init__(
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        index: int,
+        phone: str,
+        resumed: bool,
+        row_id: str,
+        status: BulkRowStatus | BulkRowStatusLiteral,
+        error_kind: str | None = None,
+        error_message: str | None = None,
+        fee: Decimal | None = None,
+        payee_amount: Decimal | None = None,
+        payee_currency: str | None = None,
+        payer_amount: Decimal | None = None,
+        payer_currency: str | None = None,
+        provider_transaction_id: str | None = None,
+        reference_id: str | None = None,
+    ) -> None:
+        self.amount = amount
+        self.currency = currency
+        self.index = index
+        self.phone = phone
+        self.resumed = resumed
+        self.row_id = row_id
+        self.status = cast("BulkRowStatusLiteral", status)
+        self.error_kind = error_kind
+        self.error_message = error_message
+        self.fee = fee
+        self.payee_amount = payee_amount
+        self.payee_currency = payee_currency
+        self.payer_amount = payer_amount
+        self.payer_currency = payer_currency
+        self.provider_transaction_id = provider_transaction_id
+        self.reference_id = reference_id
 
 
 class CardProviderInfo(Model):
@@ -793,6 +1368,34 @@ class CounterpartyWithParty(Model):
         self.relationship_type = cast("RelationshipTypeLiteral", relationship_type)
         self.updated_at = updated_at
         self.party = party
+
+
+class CurrencyAmount(Model):
+    """An amount in one currency (a stated wallet balance, a total)."""
+
+    __slots__ = (
+        "amount",
+        "currency",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("amount", "amount", "decimal"),
+        ("currency", "currency", "string"),
+    )
+
+    amount: Decimal
+    """The amount."""
+
+    currency: str
+    """ISO 4217 currency code."""
+
+    def __init__(
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+    ) -> None:
+        self.amount = amount
+        self.currency = currency
 
 
 class ErrorInfo(Model):
@@ -5071,6 +5674,169 @@ class StepRetriedEvent(ProgressEvent):
         self.message = message
 
 
+class BulkStartedEvent(ProgressEvent):
+    """A bulk payout validated its rows and starts paying."""
+
+    __slots__ = (
+        "at",
+        "batch_id",
+        "elapsed_ms",
+        "invalid",
+        "message",
+        "rows",
+        "warnings",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("batch_id", "batch_id", "string"),
+        ("invalid", "invalid", "integer"),
+        ("rows", "rows", "integer"),
+        ("warnings", "warnings", "list:string"),
+        ("at", "at", "timestamp"),
+        ("elapsed_ms", "elapsed_ms", "integer"),
+        ("message", "message", "string"),
+    )
+
+    event: ClassVar[str] = "bulk_started"
+    """The event's name."""
+
+    batch_id: str
+    """The batch id its reference ids derive from."""
+
+    invalid: int
+    """Invalid rows (skipped)."""
+
+    rows: int
+    """Rows in the batch."""
+
+    warnings: list[str]
+    """Warnings (e.g. the total exceeds a stated balance)."""
+
+    at: datetime
+    """Wall-clock time of the event (RFC 3339)."""
+
+    elapsed_ms: int
+    """Time since the flow started."""
+
+    message: str
+    """The event in words (its `Display`, no secrets), for logs and demos."""
+
+    def __init__(
+        self,
+        *,
+        batch_id: str,
+        invalid: int,
+        rows: int,
+        warnings: list[str],
+        at: datetime,
+        elapsed_ms: int,
+        message: str,
+    ) -> None:
+        self.batch_id = batch_id
+        self.invalid = invalid
+        self.rows = rows
+        self.warnings = warnings
+        self.at = at
+        self.elapsed_ms = elapsed_ms
+        self.message = message
+
+
+class BulkRowFinishedEvent(ProgressEvent):
+    """One row of a bulk payout finished (whatever its status)."""
+
+    __slots__ = (
+        "at",
+        "elapsed_ms",
+        "message",
+        "result",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("result", "result", "model:BulkRowResult"),
+        ("at", "at", "timestamp"),
+        ("elapsed_ms", "elapsed_ms", "integer"),
+        ("message", "message", "string"),
+    )
+
+    event: ClassVar[str] = "bulk_row_finished"
+    """The event's name."""
+
+    result: BulkRowResult
+    """What became of it."""
+
+    at: datetime
+    """Wall-clock time of the event (RFC 3339)."""
+
+    elapsed_ms: int
+    """Time since the flow started."""
+
+    message: str
+    """The event in words (its `Display`, no secrets), for logs and demos."""
+
+    def __init__(
+        self,
+        *,
+        result: BulkRowResult,
+        at: datetime,
+        elapsed_ms: int,
+        message: str,
+    ) -> None:
+        self.result = result
+        self.at = at
+        self.elapsed_ms = elapsed_ms
+        self.message = message
+
+
+class BulkProgressEvent(ProgressEvent):
+    """How far a bulk payout is (sent at most every 250 ms, and after the last row)."""
+
+    __slots__ = (
+        "at",
+        "batch_id",
+        "elapsed_ms",
+        "message",
+        "progress",
+    )
+    _fields: ClassVar[FieldSpecs] = (
+        ("batch_id", "batch_id", "string"),
+        ("progress", "progress", "model:BulkProgress"),
+        ("at", "at", "timestamp"),
+        ("elapsed_ms", "elapsed_ms", "integer"),
+        ("message", "message", "string"),
+    )
+
+    event: ClassVar[str] = "bulk_progress"
+    """The event's name."""
+
+    batch_id: str
+    """The batch id."""
+
+    progress: BulkProgress
+    """The counts."""
+
+    at: datetime
+    """Wall-clock time of the event (RFC 3339)."""
+
+    elapsed_ms: int
+    """Time since the flow started."""
+
+    message: str
+    """The event in words (its `Display`, no secrets), for logs and demos."""
+
+    def __init__(
+        self,
+        *,
+        batch_id: str,
+        progress: BulkProgress,
+        at: datetime,
+        elapsed_ms: int,
+        message: str,
+    ) -> None:
+        self.batch_id = batch_id
+        self.progress = progress
+        self.at = at
+        self.elapsed_ms = elapsed_ms
+        self.message = message
+
+
 class TransitionEvent(FlowEvent):
     """One observed status change of an execution (on the bridge, the `transition` event of
     `status.wait`).
@@ -5159,6 +5925,9 @@ EVENTS: dict[str, type[FlowEvent]] = {
     "source_status_changed": SourceStatusChangedEvent,
     "receipt_fetched": ReceiptFetchedEvent,
     "step_retried": StepRetriedEvent,
+    "bulk_started": BulkStartedEvent,
+    "bulk_row_finished": BulkRowFinishedEvent,
+    "bulk_progress": BulkProgressEvent,
     "transition": TransitionEvent,
 }
 """Every event class by its name (the ``event`` member of the JSON)."""

@@ -47,6 +47,9 @@ from dollr.enums import (
 )
 from dollr.models import (
     AmountAndFeePrediction,
+    BulkPayoutPlan,
+    BulkPayoutReport,
+    BulkPayoutRow,
     CardProviderInfo,
     CheckoutItem,
     CheckoutLink,
@@ -54,6 +57,7 @@ from dollr.models import (
     CollectOutcome,
     Counterparty,
     CounterpartyWithParty,
+    CurrencyAmount,
     ExecutePolicy,
     Execution,
     FeeTier,
@@ -3649,6 +3653,169 @@ class Client(ClientBase):
         )
         return cast("PayoutOutcome", from_wire("model:PayoutOutcome", result))
 
+    def bulk_payout(
+        self,
+        *,
+        passcode: PasscodeToken | Mapping[str, Any],
+        rows: Sequence[BulkPayoutRow | Mapping[str, Any]],
+        balances: Sequence[CurrencyAmount | Mapping[str, Any]] | None = None,
+        batch_id: str | None = None,
+        concurrency: int | None = None,
+        device: PasscodeDevice | Mapping[str, Any] | None = None,
+        execute_policy: ExecutePolicy | Mapping[str, Any] | None = None,
+        max_poll_interval: TimeoutLike | None = None,
+        max_requests_per_second: int | None = None,
+        poll_interval: TimeoutLike | None = None,
+        retry_failed: bool | None = None,
+        skip_invalid: bool | None = None,
+        step_retries: int | None = None,
+        wait_timeout: TimeoutLike | None = None,
+        on_event: Callable[[FlowEvent], object] | None = None,
+    ) -> BulkPayoutReport:
+        """Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+        payout flow, exactly once: every row is validated before the first payout, each row's
+        reference id is derived from the batch id and its row id and journaled before it is sent,
+        so running the same batch again resumes (finished rows are reported, unknown ones
+        resolved through status first, nothing is paid twice). Rows run `concurrency` at a time
+        through a rate gate that pauses every request when the API answers `429`. Returns one
+        result per row and totals per currency. Reports each step as an event (`bulk_started`,
+        `bulk_row_finished`, `bulk_progress`).
+
+        An invalid row refuses the whole batch (a `Validation` error naming
+        `rows.<index>.<field>`) unless `skip_invalid`. A row that does not complete is a result,
+        not an error.
+
+        Args:
+            passcode: The merchant passcode and the phone or user id it is tied to.
+            rows: The rows, one payout each.
+            balances: The wallet balances you know of (the API has no balance endpoint): the
+                batch warns before starting when its total in a currency exceeds the balance stated
+                for it.
+            batch_id: The batch's id: with each row id it fixes the row's reference id, so the
+                same batch id resumes. Default: derived from the rows' content (the same rows
+                resume; an edited batch is a new batch — give your own id to edit a batch and keep
+                what was paid).
+            concurrency: Rows paid at once (default 8, at most 256).
+            device: The device authorizing the payouts (default: this server).
+            execute_policy: How the execution resolves ambiguous outcomes.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_requests_per_second: The most API requests per second (default: unpaced until
+                the API answers `429`).
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
+            retry_failed: Pay again, under a new generation of their reference id, the rows an
+                earlier run saw end `FAILED` (nothing moved for them). Default: report them as they
+                ended.
+            skip_invalid: Pay the valid rows and report the invalid ones `INVALID` (default:
+                refuse to start).
+            step_retries: Retries of a step that is harmless to repeat, after a transient
+                failure (default 4).
+            wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
+                on the calling thread.
+        """
+        result = self._call(
+            "bulk_payout",
+            _args(
+                ("passcode", "model:PasscodeToken", passcode),
+                ("rows", "list:model:BulkPayoutRow", rows),
+                ("balances", "list:model:CurrencyAmount", balances),
+                ("batch_id", "string", batch_id),
+                ("concurrency", "integer", concurrency),
+                ("device", "model:PasscodeDevice", device),
+                ("execute_policy", "model:ExecutePolicy", execute_policy),
+                ("max_poll_interval_ms", "seconds", max_poll_interval),
+                ("max_requests_per_second", "integer", max_requests_per_second),
+                ("poll_interval_ms", "seconds", poll_interval),
+                ("retry_failed", "boolean", retry_failed),
+                ("skip_invalid", "boolean", skip_invalid),
+                ("step_retries", "integer", step_retries),
+                ("wait_timeout_ms", "seconds", wait_timeout),
+            ),
+            _events(on_event),
+        )
+        return cast("BulkPayoutReport", from_wire("model:BulkPayoutReport", result))
+
+    def bulk_payout_plan(
+        self,
+        *,
+        passcode: PasscodeToken | Mapping[str, Any],
+        rows: Sequence[BulkPayoutRow | Mapping[str, Any]],
+        balances: Sequence[CurrencyAmount | Mapping[str, Any]] | None = None,
+        batch_id: str | None = None,
+        concurrency: int | None = None,
+        device: PasscodeDevice | Mapping[str, Any] | None = None,
+        execute_policy: ExecutePolicy | Mapping[str, Any] | None = None,
+        max_poll_interval: TimeoutLike | None = None,
+        max_requests_per_second: int | None = None,
+        poll_interval: TimeoutLike | None = None,
+        retry_failed: bool | None = None,
+        skip_invalid: bool | None = None,
+        step_retries: int | None = None,
+        wait_timeout: TimeoutLike | None = None,
+        on_event: Callable[[FlowEvent], object] | None = None,
+    ) -> BulkPayoutPlan:
+        """Validates a batch and predicts its fees and totals per currency and operator, executing
+        nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+        invalid row is reported, not just the first.
+
+        Args:
+            passcode: The merchant passcode and the phone or user id it is tied to.
+            rows: The rows, one payout each.
+            balances: The wallet balances you know of (the API has no balance endpoint): the
+                batch warns before starting when its total in a currency exceeds the balance stated
+                for it.
+            batch_id: The batch's id: with each row id it fixes the row's reference id, so the
+                same batch id resumes. Default: derived from the rows' content (the same rows
+                resume; an edited batch is a new batch — give your own id to edit a batch and keep
+                what was paid).
+            concurrency: Rows paid at once (default 8, at most 256).
+            device: The device authorizing the payouts (default: this server).
+            execute_policy: How the execution resolves ambiguous outcomes.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_requests_per_second: The most API requests per second (default: unpaced until
+                the API answers `429`).
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
+            retry_failed: Pay again, under a new generation of their reference id, the rows an
+                earlier run saw end `FAILED` (nothing moved for them). Default: report them as they
+                ended.
+            skip_invalid: Pay the valid rows and report the invalid ones `INVALID` (default:
+                refuse to start).
+            step_retries: Retries of a step that is harmless to repeat, after a transient
+                failure (default 4).
+            wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
+                on the calling thread.
+        """
+        result = self._call(
+            "bulk_payout_plan",
+            _args(
+                ("passcode", "model:PasscodeToken", passcode),
+                ("rows", "list:model:BulkPayoutRow", rows),
+                ("balances", "list:model:CurrencyAmount", balances),
+                ("batch_id", "string", batch_id),
+                ("concurrency", "integer", concurrency),
+                ("device", "model:PasscodeDevice", device),
+                ("execute_policy", "model:ExecutePolicy", execute_policy),
+                ("max_poll_interval_ms", "seconds", max_poll_interval),
+                ("max_requests_per_second", "integer", max_requests_per_second),
+                ("poll_interval_ms", "seconds", poll_interval),
+                ("retry_failed", "boolean", retry_failed),
+                ("skip_invalid", "boolean", skip_invalid),
+                ("step_retries", "integer", step_retries),
+                ("wait_timeout_ms", "seconds", wait_timeout),
+            ),
+            _events(on_event),
+        )
+        return cast("BulkPayoutPlan", from_wire("model:BulkPayoutPlan", result))
+
     def transfer(
         self,
         *,
@@ -4308,6 +4475,169 @@ class AsyncClient(AsyncClientBase):
             _events(on_event),
         )
         return cast("PayoutOutcome", from_wire("model:PayoutOutcome", result))
+
+    async def bulk_payout(
+        self,
+        *,
+        passcode: PasscodeToken | Mapping[str, Any],
+        rows: Sequence[BulkPayoutRow | Mapping[str, Any]],
+        balances: Sequence[CurrencyAmount | Mapping[str, Any]] | None = None,
+        batch_id: str | None = None,
+        concurrency: int | None = None,
+        device: PasscodeDevice | Mapping[str, Any] | None = None,
+        execute_policy: ExecutePolicy | Mapping[str, Any] | None = None,
+        max_poll_interval: TimeoutLike | None = None,
+        max_requests_per_second: int | None = None,
+        poll_interval: TimeoutLike | None = None,
+        retry_failed: bool | None = None,
+        skip_invalid: bool | None = None,
+        step_retries: int | None = None,
+        wait_timeout: TimeoutLike | None = None,
+        on_event: Callable[[FlowEvent], object] | None = None,
+    ) -> BulkPayoutReport:
+        """Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+        payout flow, exactly once: every row is validated before the first payout, each row's
+        reference id is derived from the batch id and its row id and journaled before it is sent,
+        so running the same batch again resumes (finished rows are reported, unknown ones
+        resolved through status first, nothing is paid twice). Rows run `concurrency` at a time
+        through a rate gate that pauses every request when the API answers `429`. Returns one
+        result per row and totals per currency. Reports each step as an event (`bulk_started`,
+        `bulk_row_finished`, `bulk_progress`).
+
+        An invalid row refuses the whole batch (a `Validation` error naming
+        `rows.<index>.<field>`) unless `skip_invalid`. A row that does not complete is a result,
+        not an error.
+
+        Args:
+            passcode: The merchant passcode and the phone or user id it is tied to.
+            rows: The rows, one payout each.
+            balances: The wallet balances you know of (the API has no balance endpoint): the
+                batch warns before starting when its total in a currency exceeds the balance stated
+                for it.
+            batch_id: The batch's id: with each row id it fixes the row's reference id, so the
+                same batch id resumes. Default: derived from the rows' content (the same rows
+                resume; an edited batch is a new batch — give your own id to edit a batch and keep
+                what was paid).
+            concurrency: Rows paid at once (default 8, at most 256).
+            device: The device authorizing the payouts (default: this server).
+            execute_policy: How the execution resolves ambiguous outcomes.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_requests_per_second: The most API requests per second (default: unpaced until
+                the API answers `429`).
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
+            retry_failed: Pay again, under a new generation of their reference id, the rows an
+                earlier run saw end `FAILED` (nothing moved for them). Default: report them as they
+                ended.
+            skip_invalid: Pay the valid rows and report the invalid ones `INVALID` (default:
+                refuse to start).
+            step_retries: Retries of a step that is harmless to repeat, after a transient
+                failure (default 4).
+            wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
+                on this event loop.
+        """
+        result = await self._call(
+            "bulk_payout",
+            _args(
+                ("passcode", "model:PasscodeToken", passcode),
+                ("rows", "list:model:BulkPayoutRow", rows),
+                ("balances", "list:model:CurrencyAmount", balances),
+                ("batch_id", "string", batch_id),
+                ("concurrency", "integer", concurrency),
+                ("device", "model:PasscodeDevice", device),
+                ("execute_policy", "model:ExecutePolicy", execute_policy),
+                ("max_poll_interval_ms", "seconds", max_poll_interval),
+                ("max_requests_per_second", "integer", max_requests_per_second),
+                ("poll_interval_ms", "seconds", poll_interval),
+                ("retry_failed", "boolean", retry_failed),
+                ("skip_invalid", "boolean", skip_invalid),
+                ("step_retries", "integer", step_retries),
+                ("wait_timeout_ms", "seconds", wait_timeout),
+            ),
+            _events(on_event),
+        )
+        return cast("BulkPayoutReport", from_wire("model:BulkPayoutReport", result))
+
+    async def bulk_payout_plan(
+        self,
+        *,
+        passcode: PasscodeToken | Mapping[str, Any],
+        rows: Sequence[BulkPayoutRow | Mapping[str, Any]],
+        balances: Sequence[CurrencyAmount | Mapping[str, Any]] | None = None,
+        batch_id: str | None = None,
+        concurrency: int | None = None,
+        device: PasscodeDevice | Mapping[str, Any] | None = None,
+        execute_policy: ExecutePolicy | Mapping[str, Any] | None = None,
+        max_poll_interval: TimeoutLike | None = None,
+        max_requests_per_second: int | None = None,
+        poll_interval: TimeoutLike | None = None,
+        retry_failed: bool | None = None,
+        skip_invalid: bool | None = None,
+        step_retries: int | None = None,
+        wait_timeout: TimeoutLike | None = None,
+        on_event: Callable[[FlowEvent], object] | None = None,
+    ) -> BulkPayoutPlan:
+        """Validates a batch and predicts its fees and totals per currency and operator, executing
+        nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+        invalid row is reported, not just the first.
+
+        Args:
+            passcode: The merchant passcode and the phone or user id it is tied to.
+            rows: The rows, one payout each.
+            balances: The wallet balances you know of (the API has no balance endpoint): the
+                batch warns before starting when its total in a currency exceeds the balance stated
+                for it.
+            batch_id: The batch's id: with each row id it fixes the row's reference id, so the
+                same batch id resumes. Default: derived from the rows' content (the same rows
+                resume; an edited batch is a new batch — give your own id to edit a batch and keep
+                what was paid).
+            concurrency: Rows paid at once (default 8, at most 256).
+            device: The device authorizing the payouts (default: this server).
+            execute_policy: How the execution resolves ambiguous outcomes.
+            max_poll_interval: The longest interval between status polls, reached by backing off
+                (default: the wait's). In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            max_requests_per_second: The most API requests per second (default: unpaced until
+                the API answers `429`).
+            poll_interval: The first interval between status polls (default: the wait's). In
+                seconds. An ``int``, a ``float`` or a ``timedelta``.
+            retry_failed: Pay again, under a new generation of their reference id, the rows an
+                earlier run saw end `FAILED` (nothing moved for them). Default: report them as they
+                ended.
+            skip_invalid: Pay the valid rows and report the invalid ones `INVALID` (default:
+                refuse to start).
+            step_retries: Retries of a step that is harmless to repeat, after a transient
+                failure (default 4).
+            wait_timeout: The longest time to wait for the payment to reach `COMPLETED` or
+                `FAILED` (default 3 minutes). Reaching it is not an error: the outcome says
+                `settled: false`. In seconds. An ``int``, a ``float`` or a ``timedelta``.
+            on_event: Called with each progress event (a ``FlowEvent`` subclass) as it happens,
+                on this event loop.
+        """
+        result = await self._call(
+            "bulk_payout_plan",
+            _args(
+                ("passcode", "model:PasscodeToken", passcode),
+                ("rows", "list:model:BulkPayoutRow", rows),
+                ("balances", "list:model:CurrencyAmount", balances),
+                ("batch_id", "string", batch_id),
+                ("concurrency", "integer", concurrency),
+                ("device", "model:PasscodeDevice", device),
+                ("execute_policy", "model:ExecutePolicy", execute_policy),
+                ("max_poll_interval_ms", "seconds", max_poll_interval),
+                ("max_requests_per_second", "integer", max_requests_per_second),
+                ("poll_interval_ms", "seconds", poll_interval),
+                ("retry_failed", "boolean", retry_failed),
+                ("skip_invalid", "boolean", skip_invalid),
+                ("step_retries", "integer", step_retries),
+                ("wait_timeout_ms", "seconds", wait_timeout),
+            ),
+            _events(on_event),
+        )
+        return cast("BulkPayoutPlan", from_wire("model:BulkPayoutPlan", result))
 
     async def transfer(
         self,

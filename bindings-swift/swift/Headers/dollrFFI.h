@@ -339,6 +339,16 @@ uint64_t uniffi_dollr_ffi_fn_method_dollrclient_with_options(uint64_t ptr, RustB
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_reconcile(uint64_t ptr, int8_t resubmit, RustBuffer payout_passcode, RustBuffer policy
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_BULK_PAYOUT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_BULK_PAYOUT
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_bulk_payout(uint64_t ptr, RustBuffer request, RustBuffer listener
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_BULK_PAYOUT_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_BULK_PAYOUT_PLAN
+uint64_t uniffi_dollr_ffi_fn_method_dollrclient_bulk_payout_plan(uint64_t ptr, RustBuffer request, RustBuffer listener
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_CHECKOUTS
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_FN_METHOD_DOLLRCLIENT_CHECKOUTS
 uint64_t uniffi_dollr_ffi_fn_method_dollrclient_checkouts(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1392,6 +1402,18 @@ uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_with_options(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_RECONCILE
 #define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_RECONCILE
 uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_reconcile(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_BULK_PAYOUT
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_BULK_PAYOUT
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_bulk_payout(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_BULK_PAYOUT_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_DOLLR_FFI_CHECKSUM_METHOD_DOLLRCLIENT_BULK_PAYOUT_PLAN
+uint16_t uniffi_dollr_ffi_checksum_method_dollrclient_bulk_payout_plan(void
     
 );
 #endif

@@ -20,8 +20,9 @@ use crate::bridge::schema::SchemaContext;
 use crate::bridge::{output, EventSink};
 use crate::error::Result;
 use crate::flows::{
-    BillsLines, CollectRequest, FlowOptions, FlowProgress, HostedCheckoutRequest, PayoutRequest,
-    ProgressCallback, RefundRequest, SingleLine, SourceWaitOptions, TransferRequest,
+    BillsLines, BulkPayoutRequest, CollectRequest, FlowOptions, FlowProgress,
+    HostedCheckoutRequest, PayoutRequest, ProgressCallback, RefundRequest, SingleLine,
+    SourceWaitOptions, TransferRequest,
 };
 use crate::reconcile::ReconcileOptions;
 use crate::wait::{Transition, TransitionCallback, WaitOptions};
@@ -112,7 +113,12 @@ macro_rules! waits {
         }
     )*};
 }
-waits!(PayoutRequest, TransferRequest, RefundRequest);
+waits!(
+    PayoutRequest,
+    TransferRequest,
+    RefundRequest,
+    BulkPayoutRequest
+);
 
 /// Its fields and the `amount` shorthand are the flow's arguments; no events.
 impl FlowArgs for HostedCheckoutRequest {

@@ -195,6 +195,7 @@ pub(crate) fn flows() -> Vec<Flow> {
         crate::wait::bridge_flows(),
         crate::flows::collect::bridge_flows(),
         crate::flows::payout::bridge_flows(),
+        crate::flows::bulk::bridge_flows(),
         crate::flows::transfer::bridge_flows(),
         crate::flows::refund::bridge_flows(),
         crate::flows::checkout::bridge_flows(),

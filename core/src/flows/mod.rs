@@ -21,12 +21,17 @@
 //!   still in flight at the wait deadline is an outcome with `settled == false` (resume it with
 //!   `client.status().wait(..)` or `client.reconcile(..)`, never with a new payment).
 
+pub mod bulk;
 pub mod checkout;
 pub mod collect;
 pub mod payout;
 pub mod refund;
 pub mod transfer;
 
+pub use bulk::{
+    BulkCurrencyTotal, BulkPayoutPlan, BulkPayoutReport, BulkPayoutRequest, BulkPayoutRow,
+    BulkPlanTotal, BulkProgress, BulkRowIssue, BulkRowResult, BulkRowStatus, CurrencyAmount,
+};
 pub use checkout::{
     HostedCheckout, HostedCheckoutRequest, PaymentVerification, SourceTransition,
     SourceWaitOptions, SourceWaitOutcome,
@@ -602,6 +607,29 @@ pub enum FlowEvent {
         /// Why (the error's text, no secrets).
         error: String,
     },
+    /// A bulk payout validated its rows and starts paying.
+    BulkStarted {
+        /// The batch id its reference ids derive from.
+        batch_id: String,
+        /// Rows in the batch.
+        rows: u64,
+        /// Invalid rows (skipped).
+        invalid: u64,
+        /// Warnings (e.g. the total exceeds a stated balance).
+        warnings: Vec<String>,
+    },
+    /// One row of a bulk payout finished (whatever its status).
+    BulkRowFinished {
+        /// What became of it.
+        result: BulkRowResult,
+    },
+    /// How far a bulk payout is (sent at most every 250 ms, and after the last row).
+    BulkProgress {
+        /// The batch id.
+        batch_id: String,
+        /// The counts.
+        progress: BulkProgress,
+    },
 }
 
 impl FlowEvent {
@@ -626,6 +654,9 @@ impl FlowEvent {
             FlowEvent::SourceStatusChanged { .. } => "source_status_changed",
             FlowEvent::ReceiptFetched { .. } => "receipt_fetched",
             FlowEvent::StepRetried { .. } => "step_retried",
+            FlowEvent::BulkStarted { .. } => "bulk_started",
+            FlowEvent::BulkRowFinished { .. } => "bulk_row_finished",
+            FlowEvent::BulkProgress { .. } => "bulk_progress",
         }
     }
 }
@@ -781,6 +812,41 @@ impl fmt::Display for FlowEvent {
                 attempt,
                 error,
             } => write!(f, "{step}: retry {attempt} after {error}"),
+            FlowEvent::BulkStarted {
+                batch_id,
+                rows,
+                invalid,
+                warnings,
+            } => {
+                write!(f, "batch {batch_id}: {rows} rows")?;
+                if *invalid > 0 {
+                    write!(f, " ({invalid} invalid, skipped)")?;
+                }
+                for warning in warnings {
+                    write!(f, "; warning: {warning}")?;
+                }
+                Ok(())
+            }
+            FlowEvent::BulkRowFinished { result } => {
+                write!(
+                    f,
+                    "row {}: {} {} to {} {}",
+                    result.row_id, result.amount, result.currency, result.phone, result.status
+                )?;
+                if let Some(message) = &result.error_message {
+                    write!(f, " ({message})")?;
+                }
+                Ok(())
+            }
+            FlowEvent::BulkProgress { batch_id, progress } => write!(
+                f,
+                "batch {batch_id}: {}/{} done, {} not completed, {} in flight, {:.1} rows/s",
+                progress.done,
+                progress.total,
+                progress.failed,
+                progress.in_flight,
+                progress.rows_per_second
+            ),
         }
     }
 }

@@ -258,7 +258,7 @@ impl PayoutOutcome {
 }
 
 /// The default device: this server.
-fn default_device(client: &Client) -> PasscodeDevice {
+pub(crate) fn default_device(client: &Client) -> PasscodeDevice {
     PasscodeDevice {
         name: "dollr-sdk".to_string(),
         device_type: "SERVER".to_string(),

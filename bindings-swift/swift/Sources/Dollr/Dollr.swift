@@ -1274,6 +1274,28 @@ public protocol DollrClientProtocol: AnyObject, Sendable {
     func reconcile(resubmit: Bool, payoutPasscode: Passcode?, policy: ExecutePolicy?) async throws  -> ReconcileReport
     
     /**
+     * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+     * payout flow, exactly once: every row is validated before the first payout, each row's
+     * reference id is derived from the batch id and its row id and journaled before it is sent, so
+     * running the same batch again resumes (finished rows are reported, unknown ones resolved
+     * through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+     * rate gate that pauses every request when the API answers `429`. Returns one result per row
+     * and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+     * `bulk_progress`).
+     *
+     * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+     * unless `skip_invalid`. A row that does not complete is a result, not an error.
+     */
+    func bulkPayout(request: BulkPayoutRequest, listener: FlowListener?) async throws  -> BulkPayoutReport
+    
+    /**
+     * Validates a batch and predicts its fees and totals per currency and operator, executing
+     * nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+     * invalid row is reported, not just the first.
+     */
+    func bulkPayoutPlan(request: BulkPayoutRequest, listener: FlowListener?) async throws  -> BulkPayoutPlan
+    
+    /**
      * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
      */
     func checkouts()  -> Checkouts
@@ -1571,6 +1593,56 @@ open func reconcile(resubmit: Bool = false, payoutPasscode: Passcode? = nil, pol
             completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeReconcileReport_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
+}
+    
+    /**
+     * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+     * payout flow, exactly once: every row is validated before the first payout, each row's
+     * reference id is derived from the batch id and its row id and journaled before it is sent, so
+     * running the same batch again resumes (finished rows are reported, unknown ones resolved
+     * through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+     * rate gate that pauses every request when the API answers `429`. Returns one result per row
+     * and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+     * `bulk_progress`).
+     *
+     * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+     * unless `skip_invalid`. A row that does not complete is a result, not an error.
+     */
+open func bulkPayout(request: BulkPayoutRequest, listener: FlowListener? = nil)async throws  -> BulkPayoutReport  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_bulk_payout(
+                        self.uniffiCloneHandle(),FfiConverterTypeBulkPayoutRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBulkPayoutReport_lift,
+            errorHandler: FfiConverterTypeDollrError_lift
+        )
+}
+    
+    /**
+     * Validates a batch and predicts its fees and totals per currency and operator, executing
+     * nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+     * invalid row is reported, not just the first.
+     */
+open func bulkPayoutPlan(request: BulkPayoutRequest, listener: FlowListener? = nil)async throws  -> BulkPayoutPlan  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dollr_ffi_fn_method_dollrclient_bulk_payout_plan(
+                        self.uniffiCloneHandle(),FfiConverterTypeBulkPayoutRequest_lower(request),FfiConverterOptionTypeFlowListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_dollr_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dollr_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dollr_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBulkPayoutPlan_lift,
             errorHandler: FfiConverterTypeDollrError_lift
         )
 }
@@ -7132,6 +7204,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() != 53280) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_bulk_payout() != 56751) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrclient_bulk_payout_plan() != 49222) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_checkouts() != 62407) {

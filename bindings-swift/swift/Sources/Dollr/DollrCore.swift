@@ -487,6 +487,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -497,6 +513,22 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 
     public static func write(_ value: Int64, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
     }
 }
 
@@ -1224,6 +1256,1191 @@ public func FfiConverterTypeAmountAndFeesQuery_lift(_ buf: RustBuffer) throws ->
 #endif
 public func FfiConverterTypeAmountAndFeesQuery_lower(_ value: AmountAndFeesQuery) -> RustBuffer {
     return FfiConverterTypeAmountAndFeesQuery.lower(value)
+}
+
+
+/**
+ * What a batch added up to in one currency.
+ */
+public struct BulkCurrencyTotal: Equatable, Hashable {
+    /**
+     * ISO 4217 currency code.
+     */
+    public var currency: String
+    /**
+     * Rows in this currency.
+     */
+    public var rows: UInt64
+    /**
+     * The rows' amounts added up.
+     */
+    public var requested: DecimalAmount
+    /**
+     * Rows `COMPLETED`.
+     */
+    public var completedRows: UInt64
+    /**
+     * The completed rows' amounts added up.
+     */
+    public var paid: DecimalAmount
+    /**
+     * The completed rows' fees added up (those reported in this currency).
+     */
+    public var fees: DecimalAmount
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * ISO 4217 currency code.
+         */currency: String, 
+        /**
+         * Rows in this currency.
+         */rows: UInt64, 
+        /**
+         * The rows' amounts added up.
+         */requested: DecimalAmount, 
+        /**
+         * Rows `COMPLETED`.
+         */completedRows: UInt64, 
+        /**
+         * The completed rows' amounts added up.
+         */paid: DecimalAmount, 
+        /**
+         * The completed rows' fees added up (those reported in this currency).
+         */fees: DecimalAmount) {
+        self.currency = currency
+        self.rows = rows
+        self.requested = requested
+        self.completedRows = completedRows
+        self.paid = paid
+        self.fees = fees
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkCurrencyTotal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkCurrencyTotal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkCurrencyTotal {
+        return
+            try BulkCurrencyTotal(
+                currency: FfiConverterString.read(from: &buf), 
+                rows: FfiConverterUInt64.read(from: &buf), 
+                requested: FfiConverterTypeDecimalAmount.read(from: &buf), 
+                completedRows: FfiConverterUInt64.read(from: &buf), 
+                paid: FfiConverterTypeDecimalAmount.read(from: &buf), 
+                fees: FfiConverterTypeDecimalAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkCurrencyTotal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterUInt64.write(value.rows, into: &buf)
+        FfiConverterTypeDecimalAmount.write(value.requested, into: &buf)
+        FfiConverterUInt64.write(value.completedRows, into: &buf)
+        FfiConverterTypeDecimalAmount.write(value.paid, into: &buf)
+        FfiConverterTypeDecimalAmount.write(value.fees, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkCurrencyTotal_lift(_ buf: RustBuffer) throws -> BulkCurrencyTotal {
+    return try FfiConverterTypeBulkCurrencyTotal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkCurrencyTotal_lower(_ value: BulkCurrencyTotal) -> RustBuffer {
+    return FfiConverterTypeBulkCurrencyTotal.lower(value)
+}
+
+
+/**
+ * What a dry run found: nothing was executed.
+ */
+public struct BulkPayoutPlan: Equatable, Hashable {
+    /**
+     * The batch id the run would use.
+     */
+    public var batchId: String
+    /**
+     * Rows in the batch.
+     */
+    public var rows: UInt64
+    /**
+     * Every invalid row, first bad field each.
+     */
+    public var invalid: [BulkRowIssue]
+    /**
+     * Predicted totals per currency and operator (valid rows only).
+     */
+    public var totals: [BulkPlanTotal]
+    /**
+     * Warnings (a stated balance exceeded, predictions that failed).
+     */
+    public var warnings: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The batch id the run would use.
+         */batchId: String, 
+        /**
+         * Rows in the batch.
+         */rows: UInt64, 
+        /**
+         * Every invalid row, first bad field each.
+         */invalid: [BulkRowIssue], 
+        /**
+         * Predicted totals per currency and operator (valid rows only).
+         */totals: [BulkPlanTotal], 
+        /**
+         * Warnings (a stated balance exceeded, predictions that failed).
+         */warnings: [String]) {
+        self.batchId = batchId
+        self.rows = rows
+        self.invalid = invalid
+        self.totals = totals
+        self.warnings = warnings
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkPayoutPlan: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkPayoutPlan: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkPayoutPlan {
+        return
+            try BulkPayoutPlan(
+                batchId: FfiConverterString.read(from: &buf), 
+                rows: FfiConverterUInt64.read(from: &buf), 
+                invalid: FfiConverterSequenceTypeBulkRowIssue.read(from: &buf), 
+                totals: FfiConverterSequenceTypeBulkPlanTotal.read(from: &buf), 
+                warnings: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkPayoutPlan, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.batchId, into: &buf)
+        FfiConverterUInt64.write(value.rows, into: &buf)
+        FfiConverterSequenceTypeBulkRowIssue.write(value.invalid, into: &buf)
+        FfiConverterSequenceTypeBulkPlanTotal.write(value.totals, into: &buf)
+        FfiConverterSequenceString.write(value.warnings, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPayoutPlan_lift(_ buf: RustBuffer) throws -> BulkPayoutPlan {
+    return try FfiConverterTypeBulkPayoutPlan.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPayoutPlan_lower(_ value: BulkPayoutPlan) -> RustBuffer {
+    return FfiConverterTypeBulkPayoutPlan.lower(value)
+}
+
+
+/**
+ * Everything a batch did: one result per input row (input order), totals, counts.
+ */
+public struct BulkPayoutReport: Equatable, Hashable {
+    /**
+     * The batch id the reference ids derive from (give it again to resume).
+     */
+    public var batchId: String
+    /**
+     * One result per input row, in input order.
+     */
+    public var rows: [BulkRowResult]
+    /**
+     * Totals per currency.
+     */
+    public var totals: [BulkCurrencyTotal]
+    /**
+     * Rows `COMPLETED`.
+     */
+    public var completed: UInt64
+    /**
+     * Rows `FAILED`.
+     */
+    public var failed: UInt64
+    /**
+     * Rows `PROCESSING`.
+     */
+    public var processing: UInt64
+    /**
+     * Rows `UNKNOWN`.
+     */
+    public var unknown: UInt64
+    /**
+     * Rows `INVALID`.
+     */
+    public var invalid: UInt64
+    /**
+     * Rows `NOT_STARTED`.
+     */
+    public var notStarted: UInt64
+    /**
+     * Rows an earlier run had journaled.
+     */
+    public var resumed: UInt64
+    /**
+     * `429` answers met (the whole batch paused for each).
+     */
+    public var rateLimited: UInt64
+    /**
+     * Warnings given before starting (e.g. the total exceeds a stated balance).
+     */
+    public var warnings: [String]
+    /**
+     * Whether the batch was stopped before every row was started.
+     */
+    public var stopped: Bool
+    /**
+     * How long the run took.
+     */
+    public var elapsed: TimeInterval
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The batch id the reference ids derive from (give it again to resume).
+         */batchId: String, 
+        /**
+         * One result per input row, in input order.
+         */rows: [BulkRowResult], 
+        /**
+         * Totals per currency.
+         */totals: [BulkCurrencyTotal], 
+        /**
+         * Rows `COMPLETED`.
+         */completed: UInt64, 
+        /**
+         * Rows `FAILED`.
+         */failed: UInt64, 
+        /**
+         * Rows `PROCESSING`.
+         */processing: UInt64, 
+        /**
+         * Rows `UNKNOWN`.
+         */unknown: UInt64, 
+        /**
+         * Rows `INVALID`.
+         */invalid: UInt64, 
+        /**
+         * Rows `NOT_STARTED`.
+         */notStarted: UInt64, 
+        /**
+         * Rows an earlier run had journaled.
+         */resumed: UInt64, 
+        /**
+         * `429` answers met (the whole batch paused for each).
+         */rateLimited: UInt64, 
+        /**
+         * Warnings given before starting (e.g. the total exceeds a stated balance).
+         */warnings: [String], 
+        /**
+         * Whether the batch was stopped before every row was started.
+         */stopped: Bool, 
+        /**
+         * How long the run took.
+         */elapsed: TimeInterval) {
+        self.batchId = batchId
+        self.rows = rows
+        self.totals = totals
+        self.completed = completed
+        self.failed = failed
+        self.processing = processing
+        self.unknown = unknown
+        self.invalid = invalid
+        self.notStarted = notStarted
+        self.resumed = resumed
+        self.rateLimited = rateLimited
+        self.warnings = warnings
+        self.stopped = stopped
+        self.elapsed = elapsed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkPayoutReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkPayoutReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkPayoutReport {
+        return
+            try BulkPayoutReport(
+                batchId: FfiConverterString.read(from: &buf), 
+                rows: FfiConverterSequenceTypeBulkRowResult.read(from: &buf), 
+                totals: FfiConverterSequenceTypeBulkCurrencyTotal.read(from: &buf), 
+                completed: FfiConverterUInt64.read(from: &buf), 
+                failed: FfiConverterUInt64.read(from: &buf), 
+                processing: FfiConverterUInt64.read(from: &buf), 
+                unknown: FfiConverterUInt64.read(from: &buf), 
+                invalid: FfiConverterUInt64.read(from: &buf), 
+                notStarted: FfiConverterUInt64.read(from: &buf), 
+                resumed: FfiConverterUInt64.read(from: &buf), 
+                rateLimited: FfiConverterUInt64.read(from: &buf), 
+                warnings: FfiConverterSequenceString.read(from: &buf), 
+                stopped: FfiConverterBool.read(from: &buf), 
+                elapsed: FfiConverterDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkPayoutReport, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.batchId, into: &buf)
+        FfiConverterSequenceTypeBulkRowResult.write(value.rows, into: &buf)
+        FfiConverterSequenceTypeBulkCurrencyTotal.write(value.totals, into: &buf)
+        FfiConverterUInt64.write(value.completed, into: &buf)
+        FfiConverterUInt64.write(value.failed, into: &buf)
+        FfiConverterUInt64.write(value.processing, into: &buf)
+        FfiConverterUInt64.write(value.unknown, into: &buf)
+        FfiConverterUInt64.write(value.invalid, into: &buf)
+        FfiConverterUInt64.write(value.notStarted, into: &buf)
+        FfiConverterUInt64.write(value.resumed, into: &buf)
+        FfiConverterUInt64.write(value.rateLimited, into: &buf)
+        FfiConverterSequenceString.write(value.warnings, into: &buf)
+        FfiConverterBool.write(value.stopped, into: &buf)
+        FfiConverterDuration.write(value.elapsed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPayoutReport_lift(_ buf: RustBuffer) throws -> BulkPayoutReport {
+    return try FfiConverterTypeBulkPayoutReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPayoutReport_lower(_ value: BulkPayoutReport) -> RustBuffer {
+    return FfiConverterTypeBulkPayoutReport.lower(value)
+}
+
+
+/**
+ * A batch of payouts and how to run it.
+ */
+public struct BulkPayoutRequest: Equatable, Hashable {
+    /**
+     * The rows, one payout each.
+     */
+    public var rows: [BulkPayoutRow]
+    /**
+     * The merchant passcode and the phone or user id it is tied to.
+     */
+    public var passcode: PasscodeToken
+    /**
+     * The batch's id: with each row id it fixes the row's reference id, so the same batch id
+     * resumes. Default: derived from the rows' content (the same rows resume; an edited batch is
+     * a new batch — give your own id to edit a batch and keep what was paid).
+     */
+    public var batchId: String?
+    /**
+     * Rows paid at once (default 8, at most 256).
+     */
+    public var concurrency: UInt32?
+    /**
+     * The most API requests per second (default: unpaced until the API answers `429`).
+     */
+    public var maxRequestsPerSecond: UInt32?
+    /**
+     * Pay the valid rows and report the invalid ones `INVALID` (default: refuse to start).
+     */
+    public var skipInvalid: Bool
+    /**
+     * Pay again, under a new generation of their reference id, the rows an earlier run saw end
+     * `FAILED` (nothing moved for them). Default: report them as they ended.
+     */
+    public var retryFailed: Bool
+    /**
+     * The wallet balances you know of (the API has no balance endpoint): the batch warns before
+     * starting when its total in a currency exceeds the balance stated for it.
+     */
+    public var balances: [CurrencyAmount]
+    /**
+     * The device authorizing the payouts (default: this server).
+     */
+    public var device: PasscodeDevice?
+    /**
+     * Each row's waiting and execution policy; the listener gets the batch's events
+     * (`bulk_started`, `bulk_row_finished`, `bulk_progress`), not each row's steps.
+     */
+    public var options: FlowOptions
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rows, one payout each.
+         */rows: [BulkPayoutRow], 
+        /**
+         * The merchant passcode and the phone or user id it is tied to.
+         */passcode: PasscodeToken, 
+        /**
+         * The batch's id: with each row id it fixes the row's reference id, so the same batch id
+         * resumes. Default: derived from the rows' content (the same rows resume; an edited batch is
+         * a new batch — give your own id to edit a batch and keep what was paid).
+         */batchId: String? = nil, 
+        /**
+         * Rows paid at once (default 8, at most 256).
+         */concurrency: UInt32? = nil, 
+        /**
+         * The most API requests per second (default: unpaced until the API answers `429`).
+         */maxRequestsPerSecond: UInt32? = nil, 
+        /**
+         * Pay the valid rows and report the invalid ones `INVALID` (default: refuse to start).
+         */skipInvalid: Bool = false, 
+        /**
+         * Pay again, under a new generation of their reference id, the rows an earlier run saw end
+         * `FAILED` (nothing moved for them). Default: report them as they ended.
+         */retryFailed: Bool = false, 
+        /**
+         * The wallet balances you know of (the API has no balance endpoint): the batch warns before
+         * starting when its total in a currency exceeds the balance stated for it.
+         */balances: [CurrencyAmount] = [], 
+        /**
+         * The device authorizing the payouts (default: this server).
+         */device: PasscodeDevice? = nil, 
+        /**
+         * Each row's waiting and execution policy; the listener gets the batch's events
+         * (`bulk_started`, `bulk_row_finished`, `bulk_progress`), not each row's steps.
+         */options: FlowOptions = FlowSettings()) {
+        self.rows = rows
+        self.passcode = passcode
+        self.batchId = batchId
+        self.concurrency = concurrency
+        self.maxRequestsPerSecond = maxRequestsPerSecond
+        self.skipInvalid = skipInvalid
+        self.retryFailed = retryFailed
+        self.balances = balances
+        self.device = device
+        self.options = options
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkPayoutRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkPayoutRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkPayoutRequest {
+        return
+            try BulkPayoutRequest(
+                rows: FfiConverterSequenceTypeBulkPayoutRow.read(from: &buf), 
+                passcode: FfiConverterTypePasscodeToken.read(from: &buf), 
+                batchId: FfiConverterOptionString.read(from: &buf), 
+                concurrency: FfiConverterOptionUInt32.read(from: &buf), 
+                maxRequestsPerSecond: FfiConverterOptionUInt32.read(from: &buf), 
+                skipInvalid: FfiConverterBool.read(from: &buf), 
+                retryFailed: FfiConverterBool.read(from: &buf), 
+                balances: FfiConverterSequenceTypeCurrencyAmount.read(from: &buf), 
+                device: FfiConverterOptionTypePasscodeDevice.read(from: &buf), 
+                options: FfiConverterTypeFlowOptions.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkPayoutRequest, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeBulkPayoutRow.write(value.rows, into: &buf)
+        FfiConverterTypePasscodeToken.write(value.passcode, into: &buf)
+        FfiConverterOptionString.write(value.batchId, into: &buf)
+        FfiConverterOptionUInt32.write(value.concurrency, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxRequestsPerSecond, into: &buf)
+        FfiConverterBool.write(value.skipInvalid, into: &buf)
+        FfiConverterBool.write(value.retryFailed, into: &buf)
+        FfiConverterSequenceTypeCurrencyAmount.write(value.balances, into: &buf)
+        FfiConverterOptionTypePasscodeDevice.write(value.device, into: &buf)
+        FfiConverterTypeFlowOptions.write(value.options, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPayoutRequest_lift(_ buf: RustBuffer) throws -> BulkPayoutRequest {
+    return try FfiConverterTypeBulkPayoutRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPayoutRequest_lower(_ value: BulkPayoutRequest) -> RustBuffer {
+    return FfiConverterTypeBulkPayoutRequest.lower(value)
+}
+
+
+/**
+ * One row of a batch: whom to pay, how much.
+ */
+public struct BulkPayoutRow: Equatable, Hashable {
+    /**
+     * The recipient's mobile-money wallet, E.164 digits without `+`.
+     */
+    public var phone: String
+    /**
+     * The amount, in major units of `currency` (exact: never rounded).
+     */
+    public var amount: DecimalAmount
+    /**
+     * ISO 4217 currency code (the wallet's market's currency).
+     */
+    public var currency: String
+    /**
+     * The recipient's name (default: the phone number).
+     */
+    public var name: String?
+    /**
+     * The row's id, unique in the batch; its reference id derives from it (default: the row's
+     * 1-based position). Give your own (an employee or agent number) when rows may be reordered.
+     */
+    public var rowId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The recipient's mobile-money wallet, E.164 digits without `+`.
+         */phone: String, 
+        /**
+         * The amount, in major units of `currency` (exact: never rounded).
+         */amount: DecimalAmount, 
+        /**
+         * ISO 4217 currency code (the wallet's market's currency).
+         */currency: String, 
+        /**
+         * The recipient's name (default: the phone number).
+         */name: String? = nil, 
+        /**
+         * The row's id, unique in the batch; its reference id derives from it (default: the row's
+         * 1-based position). Give your own (an employee or agent number) when rows may be reordered.
+         */rowId: String? = nil) {
+        self.phone = phone
+        self.amount = amount
+        self.currency = currency
+        self.name = name
+        self.rowId = rowId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkPayoutRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkPayoutRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkPayoutRow {
+        return
+            try BulkPayoutRow(
+                phone: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeDecimalAmount.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                rowId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkPayoutRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.phone, into: &buf)
+        FfiConverterTypeDecimalAmount.write(value.amount, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.rowId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPayoutRow_lift(_ buf: RustBuffer) throws -> BulkPayoutRow {
+    return try FfiConverterTypeBulkPayoutRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPayoutRow_lower(_ value: BulkPayoutRow) -> RustBuffer {
+    return FfiConverterTypeBulkPayoutRow.lower(value)
+}
+
+
+/**
+ * What a dry run predicts for one currency and operator.
+ */
+public struct BulkPlanTotal: Equatable, Hashable {
+    /**
+     * ISO 4217 currency code.
+     */
+    public var currency: String
+    /**
+     * The operator (`carrier` of the operator prediction; `unknown` when it could not be predicted).
+     */
+    public var `operator`: String
+    /**
+     * Valid rows.
+     */
+    public var rows: UInt64
+    /**
+     * Their amounts added up.
+     */
+    public var amount: DecimalAmount
+    /**
+     * The predicted fees added up (platform + gateway, as the prediction reports them).
+     */
+    public var fees: DecimalAmount
+    /**
+     * Rows whose fees could not be predicted (left out of `fees`).
+     */
+    public var unpredicted: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * ISO 4217 currency code.
+         */currency: String, 
+        /**
+         * The operator (`carrier` of the operator prediction; `unknown` when it could not be predicted).
+         */`operator`: String, 
+        /**
+         * Valid rows.
+         */rows: UInt64, 
+        /**
+         * Their amounts added up.
+         */amount: DecimalAmount, 
+        /**
+         * The predicted fees added up (platform + gateway, as the prediction reports them).
+         */fees: DecimalAmount, 
+        /**
+         * Rows whose fees could not be predicted (left out of `fees`).
+         */unpredicted: UInt64) {
+        self.currency = currency
+        self.`operator` = `operator`
+        self.rows = rows
+        self.amount = amount
+        self.fees = fees
+        self.unpredicted = unpredicted
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkPlanTotal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkPlanTotal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkPlanTotal {
+        return
+            try BulkPlanTotal(
+                currency: FfiConverterString.read(from: &buf), 
+                operator: FfiConverterString.read(from: &buf), 
+                rows: FfiConverterUInt64.read(from: &buf), 
+                amount: FfiConverterTypeDecimalAmount.read(from: &buf), 
+                fees: FfiConverterTypeDecimalAmount.read(from: &buf), 
+                unpredicted: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkPlanTotal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterString.write(value.`operator`, into: &buf)
+        FfiConverterUInt64.write(value.rows, into: &buf)
+        FfiConverterTypeDecimalAmount.write(value.amount, into: &buf)
+        FfiConverterTypeDecimalAmount.write(value.fees, into: &buf)
+        FfiConverterUInt64.write(value.unpredicted, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPlanTotal_lift(_ buf: RustBuffer) throws -> BulkPlanTotal {
+    return try FfiConverterTypeBulkPlanTotal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkPlanTotal_lower(_ value: BulkPlanTotal) -> RustBuffer {
+    return FfiConverterTypeBulkPlanTotal.lower(value)
+}
+
+
+/**
+ * The counts a `bulk_progress` event carries.
+ */
+public struct BulkProgress: Equatable, Hashable {
+    /**
+     * Rows in the batch.
+     */
+    public var total: UInt64
+    /**
+     * Rows finished (whatever their status).
+     */
+    public var done: UInt64
+    /**
+     * Rows finished `COMPLETED`.
+     */
+    public var completed: UInt64
+    /**
+     * Rows finished otherwise.
+     */
+    public var failed: UInt64
+    /**
+     * Rows being paid right now.
+     */
+    public var inFlight: UInt64
+    /**
+     * Rows finished per second, so far.
+     */
+    public var rowsPerSecond: Double
+    /**
+     * The time left at that rate (`None` before the first row finishes).
+     */
+    public var eta: TimeInterval?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Rows in the batch.
+         */total: UInt64, 
+        /**
+         * Rows finished (whatever their status).
+         */done: UInt64, 
+        /**
+         * Rows finished `COMPLETED`.
+         */completed: UInt64, 
+        /**
+         * Rows finished otherwise.
+         */failed: UInt64, 
+        /**
+         * Rows being paid right now.
+         */inFlight: UInt64, 
+        /**
+         * Rows finished per second, so far.
+         */rowsPerSecond: Double, 
+        /**
+         * The time left at that rate (`None` before the first row finishes).
+         */eta: TimeInterval?) {
+        self.total = total
+        self.done = done
+        self.completed = completed
+        self.failed = failed
+        self.inFlight = inFlight
+        self.rowsPerSecond = rowsPerSecond
+        self.eta = eta
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkProgress {
+        return
+            try BulkProgress(
+                total: FfiConverterUInt64.read(from: &buf), 
+                done: FfiConverterUInt64.read(from: &buf), 
+                completed: FfiConverterUInt64.read(from: &buf), 
+                failed: FfiConverterUInt64.read(from: &buf), 
+                inFlight: FfiConverterUInt64.read(from: &buf), 
+                rowsPerSecond: FfiConverterDouble.read(from: &buf), 
+                eta: FfiConverterOptionDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkProgress, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.total, into: &buf)
+        FfiConverterUInt64.write(value.done, into: &buf)
+        FfiConverterUInt64.write(value.completed, into: &buf)
+        FfiConverterUInt64.write(value.failed, into: &buf)
+        FfiConverterUInt64.write(value.inFlight, into: &buf)
+        FfiConverterDouble.write(value.rowsPerSecond, into: &buf)
+        FfiConverterOptionDuration.write(value.eta, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkProgress_lift(_ buf: RustBuffer) throws -> BulkProgress {
+    return try FfiConverterTypeBulkProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkProgress_lower(_ value: BulkProgress) -> RustBuffer {
+    return FfiConverterTypeBulkProgress.lower(value)
+}
+
+
+/**
+ * A row that failed validation.
+ */
+public struct BulkRowIssue: Equatable, Hashable {
+    /**
+     * The row's 0-based index in the batch.
+     */
+    public var index: UInt64
+    /**
+     * The row's id.
+     */
+    public var rowId: String
+    /**
+     * The first bad field (`phone`, `amount`, `currency`, `name`, `row_id`).
+     */
+    public var field: String
+    /**
+     * What is wrong with it.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The row's 0-based index in the batch.
+         */index: UInt64, 
+        /**
+         * The row's id.
+         */rowId: String, 
+        /**
+         * The first bad field (`phone`, `amount`, `currency`, `name`, `row_id`).
+         */field: String, 
+        /**
+         * What is wrong with it.
+         */message: String) {
+        self.index = index
+        self.rowId = rowId
+        self.field = field
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkRowIssue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkRowIssue: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkRowIssue {
+        return
+            try BulkRowIssue(
+                index: FfiConverterUInt64.read(from: &buf), 
+                rowId: FfiConverterString.read(from: &buf), 
+                field: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkRowIssue, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.index, into: &buf)
+        FfiConverterString.write(value.rowId, into: &buf)
+        FfiConverterString.write(value.field, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkRowIssue_lift(_ buf: RustBuffer) throws -> BulkRowIssue {
+    return try FfiConverterTypeBulkRowIssue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkRowIssue_lower(_ value: BulkRowIssue) -> RustBuffer {
+    return FfiConverterTypeBulkRowIssue.lower(value)
+}
+
+
+/**
+ * What became of one row.
+ */
+public struct BulkRowResult: Equatable, Hashable {
+    /**
+     * The row's 0-based index in the batch.
+     */
+    public var index: UInt64
+    /**
+     * The row's id.
+     */
+    public var rowId: String
+    /**
+     * The recipient's wallet.
+     */
+    public var phone: String
+    /**
+     * The amount asked.
+     */
+    public var amount: DecimalAmount
+    /**
+     * Its currency.
+     */
+    public var currency: String
+    /**
+     * Where it ended.
+     */
+    public var status: BulkRowStatus
+    /**
+     * The execution's reference id (set once the row reached its execution).
+     */
+    public var referenceId: String?
+    /**
+     * Whether this run found the row already journaled by an earlier run (and resumed or reported it).
+     */
+    public var resumed: Bool
+    /**
+     * What the merchant wallet paid, as the API reported it.
+     */
+    public var payerAmount: DecimalAmount?
+    /**
+     * Its currency.
+     */
+    public var payerCurrency: String?
+    /**
+     * What the recipient received, as the API reported it.
+     */
+    public var payeeAmount: DecimalAmount?
+    /**
+     * Its currency.
+     */
+    public var payeeCurrency: String?
+    /**
+     * The fees: `payer_amount − payee_amount` when both are in one currency.
+     */
+    public var fee: DecimalAmount?
+    /**
+     * The operator's transaction id, once known.
+     */
+    public var providerTransactionId: String?
+    /**
+     * The error kind's name (`Validation`, `PermissionDenied`, `AmbiguousExecution`, …) when the
+     * row did not complete because of an error.
+     */
+    public var errorKind: String?
+    /**
+     * Why it did not complete: the error, or the API's wallet/gateway message of a `FAILED`.
+     */
+    public var errorMessage: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The row's 0-based index in the batch.
+         */index: UInt64, 
+        /**
+         * The row's id.
+         */rowId: String, 
+        /**
+         * The recipient's wallet.
+         */phone: String, 
+        /**
+         * The amount asked.
+         */amount: DecimalAmount, 
+        /**
+         * Its currency.
+         */currency: String, 
+        /**
+         * Where it ended.
+         */status: BulkRowStatus, 
+        /**
+         * The execution's reference id (set once the row reached its execution).
+         */referenceId: String?, 
+        /**
+         * Whether this run found the row already journaled by an earlier run (and resumed or reported it).
+         */resumed: Bool, 
+        /**
+         * What the merchant wallet paid, as the API reported it.
+         */payerAmount: DecimalAmount?, 
+        /**
+         * Its currency.
+         */payerCurrency: String?, 
+        /**
+         * What the recipient received, as the API reported it.
+         */payeeAmount: DecimalAmount?, 
+        /**
+         * Its currency.
+         */payeeCurrency: String?, 
+        /**
+         * The fees: `payer_amount − payee_amount` when both are in one currency.
+         */fee: DecimalAmount?, 
+        /**
+         * The operator's transaction id, once known.
+         */providerTransactionId: String?, 
+        /**
+         * The error kind's name (`Validation`, `PermissionDenied`, `AmbiguousExecution`, …) when the
+         * row did not complete because of an error.
+         */errorKind: String?, 
+        /**
+         * Why it did not complete: the error, or the API's wallet/gateway message of a `FAILED`.
+         */errorMessage: String?) {
+        self.index = index
+        self.rowId = rowId
+        self.phone = phone
+        self.amount = amount
+        self.currency = currency
+        self.status = status
+        self.referenceId = referenceId
+        self.resumed = resumed
+        self.payerAmount = payerAmount
+        self.payerCurrency = payerCurrency
+        self.payeeAmount = payeeAmount
+        self.payeeCurrency = payeeCurrency
+        self.fee = fee
+        self.providerTransactionId = providerTransactionId
+        self.errorKind = errorKind
+        self.errorMessage = errorMessage
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BulkRowResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkRowResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkRowResult {
+        return
+            try BulkRowResult(
+                index: FfiConverterUInt64.read(from: &buf), 
+                rowId: FfiConverterString.read(from: &buf), 
+                phone: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeDecimalAmount.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeBulkRowStatus.read(from: &buf), 
+                referenceId: FfiConverterOptionString.read(from: &buf), 
+                resumed: FfiConverterBool.read(from: &buf), 
+                payerAmount: FfiConverterOptionTypeDecimalAmount.read(from: &buf), 
+                payerCurrency: FfiConverterOptionString.read(from: &buf), 
+                payeeAmount: FfiConverterOptionTypeDecimalAmount.read(from: &buf), 
+                payeeCurrency: FfiConverterOptionString.read(from: &buf), 
+                fee: FfiConverterOptionTypeDecimalAmount.read(from: &buf), 
+                providerTransactionId: FfiConverterOptionString.read(from: &buf), 
+                errorKind: FfiConverterOptionString.read(from: &buf), 
+                errorMessage: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BulkRowResult, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.index, into: &buf)
+        FfiConverterString.write(value.rowId, into: &buf)
+        FfiConverterString.write(value.phone, into: &buf)
+        FfiConverterTypeDecimalAmount.write(value.amount, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterTypeBulkRowStatus.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.referenceId, into: &buf)
+        FfiConverterBool.write(value.resumed, into: &buf)
+        FfiConverterOptionTypeDecimalAmount.write(value.payerAmount, into: &buf)
+        FfiConverterOptionString.write(value.payerCurrency, into: &buf)
+        FfiConverterOptionTypeDecimalAmount.write(value.payeeAmount, into: &buf)
+        FfiConverterOptionString.write(value.payeeCurrency, into: &buf)
+        FfiConverterOptionTypeDecimalAmount.write(value.fee, into: &buf)
+        FfiConverterOptionString.write(value.providerTransactionId, into: &buf)
+        FfiConverterOptionString.write(value.errorKind, into: &buf)
+        FfiConverterOptionString.write(value.errorMessage, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkRowResult_lift(_ buf: RustBuffer) throws -> BulkRowResult {
+    return try FfiConverterTypeBulkRowResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkRowResult_lower(_ value: BulkRowResult) -> RustBuffer {
+    return FfiConverterTypeBulkRowResult.lower(value)
 }
 
 
@@ -3857,6 +5074,75 @@ public func FfiConverterTypeCreateTransferSessionRequest_lift(_ buf: RustBuffer)
 #endif
 public func FfiConverterTypeCreateTransferSessionRequest_lower(_ value: CreateTransferSessionRequest) -> RustBuffer {
     return FfiConverterTypeCreateTransferSessionRequest.lower(value)
+}
+
+
+/**
+ * An amount in one currency (a stated wallet balance, a total).
+ */
+public struct CurrencyAmount: Equatable, Hashable {
+    /**
+     * ISO 4217 currency code.
+     */
+    public var currency: String
+    /**
+     * The amount.
+     */
+    public var amount: DecimalAmount
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * ISO 4217 currency code.
+         */currency: String, 
+        /**
+         * The amount.
+         */amount: DecimalAmount) {
+        self.currency = currency
+        self.amount = amount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CurrencyAmount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCurrencyAmount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CurrencyAmount {
+        return
+            try CurrencyAmount(
+                currency: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeDecimalAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CurrencyAmount, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterTypeDecimalAmount.write(value.amount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCurrencyAmount_lift(_ buf: RustBuffer) throws -> CurrencyAmount {
+    return try FfiConverterTypeCurrencyAmount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCurrencyAmount_lower(_ value: CurrencyAmount) -> RustBuffer {
+    return FfiConverterTypeCurrencyAmount.lower(value)
 }
 
 
@@ -11423,6 +12709,124 @@ public func FfiConverterTypeValidationDetail_lower(_ value: ValidationDetail) ->
 
 
 /**
+ * Where a row ended.
+ */
+
+public enum BulkRowStatus: Equatable, Hashable {
+    
+    /**
+     * Paid: the API reports `COMPLETED`.
+     */
+    case completed
+    /**
+     * Not paid, definitely: the API reports `FAILED`, refused the request, or a step before the
+     * execution failed. Running the batch again tries the row again (`FAILED` executions only
+     * with `retry_failed`).
+     */
+    case failed
+    /**
+     * Submitted and still in flight at the wait deadline; running the batch again follows it.
+     */
+    case processing
+    /**
+     * Whether it was paid is not known yet (the answer was lost and status could not tell): it
+     * is never paid again under another id; running the batch again asks status first.
+     */
+    case unknown
+    /**
+     * Invalid and skipped (`skip_invalid`); see the error.
+     */
+    case invalid
+    /**
+     * Not started: the batch was stopped first.
+     */
+    case notStarted
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BulkRowStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBulkRowStatus: FfiConverterRustBuffer {
+    typealias SwiftType = BulkRowStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkRowStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .completed
+        
+        case 2: return .failed
+        
+        case 3: return .processing
+        
+        case 4: return .unknown
+        
+        case 5: return .invalid
+        
+        case 6: return .notStarted
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BulkRowStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .completed:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .failed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .processing:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .unknown:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .invalid:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .notStarted:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkRowStatus_lift(_ buf: RustBuffer) throws -> BulkRowStatus {
+    return try FfiConverterTypeBulkRowStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBulkRowStatus_lower(_ value: BulkRowStatus) -> RustBuffer {
+    return FfiConverterTypeBulkRowStatus.lower(value)
+}
+
+
+
+/**
  * The hosted checkout mode. Only `HOSTED` is documented; other modes need Dollr's approval.
  */
 
@@ -12161,6 +13565,42 @@ public enum FlowEvent: Equatable, Hashable {
          * Why (the error's text, no secrets).
          */error: String
     )
+    /**
+     * A bulk payout validated its rows and starts paying.
+     */
+    case bulkStarted(
+        /**
+         * The batch id its reference ids derive from.
+         */batchId: String, 
+        /**
+         * Rows in the batch.
+         */rows: UInt64, 
+        /**
+         * Invalid rows (skipped).
+         */invalid: UInt64, 
+        /**
+         * Warnings (e.g. the total exceeds a stated balance).
+         */warnings: [String]
+    )
+    /**
+     * One row of a bulk payout finished (whatever its status).
+     */
+    case bulkRowFinished(
+        /**
+         * What became of it.
+         */result: BulkRowResult
+    )
+    /**
+     * How far a bulk payout is (sent at most every 250 ms, and after the last row).
+     */
+    case bulkProgress(
+        /**
+         * The batch id.
+         */batchId: String, 
+        /**
+         * The counts.
+         */progress: BulkProgress
+    )
 
 
 
@@ -12231,6 +13671,15 @@ public struct FfiConverterTypeFlowEvent: FfiConverterRustBuffer {
         )
         
         case 17: return .stepRetried(step: try FfiConverterString.read(from: &buf), attempt: try FfiConverterUInt32.read(from: &buf), error: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 18: return .bulkStarted(batchId: try FfiConverterString.read(from: &buf), rows: try FfiConverterUInt64.read(from: &buf), invalid: try FfiConverterUInt64.read(from: &buf), warnings: try FfiConverterSequenceString.read(from: &buf)
+        )
+        
+        case 19: return .bulkRowFinished(result: try FfiConverterTypeBulkRowResult.read(from: &buf)
+        )
+        
+        case 20: return .bulkProgress(batchId: try FfiConverterString.read(from: &buf), progress: try FfiConverterTypeBulkProgress.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -12355,6 +13804,25 @@ public struct FfiConverterTypeFlowEvent: FfiConverterRustBuffer {
             FfiConverterString.write(step, into: &buf)
             FfiConverterUInt32.write(attempt, into: &buf)
             FfiConverterString.write(error, into: &buf)
+            
+        
+        case let .bulkStarted(batchId,rows,invalid,warnings):
+            writeInt(&buf, Int32(18))
+            FfiConverterString.write(batchId, into: &buf)
+            FfiConverterUInt64.write(rows, into: &buf)
+            FfiConverterUInt64.write(invalid, into: &buf)
+            FfiConverterSequenceString.write(warnings, into: &buf)
+            
+        
+        case let .bulkRowFinished(result):
+            writeInt(&buf, Int32(19))
+            FfiConverterTypeBulkRowResult.write(result, into: &buf)
+            
+        
+        case let .bulkProgress(batchId,progress):
+            writeInt(&buf, Int32(20))
+            FfiConverterString.write(batchId, into: &buf)
+            FfiConverterTypeBulkProgress.write(progress, into: &buf)
             
         }
     }
@@ -14696,6 +16164,131 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeBulkCurrencyTotal: FfiConverterRustBuffer {
+    typealias SwiftType = [BulkCurrencyTotal]
+
+    public static func write(_ value: [BulkCurrencyTotal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBulkCurrencyTotal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BulkCurrencyTotal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BulkCurrencyTotal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBulkCurrencyTotal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBulkPayoutRow: FfiConverterRustBuffer {
+    typealias SwiftType = [BulkPayoutRow]
+
+    public static func write(_ value: [BulkPayoutRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBulkPayoutRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BulkPayoutRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BulkPayoutRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBulkPayoutRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBulkPlanTotal: FfiConverterRustBuffer {
+    typealias SwiftType = [BulkPlanTotal]
+
+    public static func write(_ value: [BulkPlanTotal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBulkPlanTotal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BulkPlanTotal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BulkPlanTotal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBulkPlanTotal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBulkRowIssue: FfiConverterRustBuffer {
+    typealias SwiftType = [BulkRowIssue]
+
+    public static func write(_ value: [BulkRowIssue], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBulkRowIssue.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BulkRowIssue] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BulkRowIssue]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBulkRowIssue.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBulkRowResult: FfiConverterRustBuffer {
+    typealias SwiftType = [BulkRowResult]
+
+    public static func write(_ value: [BulkRowResult], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBulkRowResult.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BulkRowResult] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BulkRowResult]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBulkRowResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeCheckoutItem: FfiConverterRustBuffer {
     typealias SwiftType = [CheckoutItem]
 
@@ -14713,6 +16306,31 @@ fileprivate struct FfiConverterSequenceTypeCheckoutItem: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeCheckoutItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCurrencyAmount: FfiConverterRustBuffer {
+    typealias SwiftType = [CurrencyAmount]
+
+    public static func write(_ value: [CurrencyAmount], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCurrencyAmount.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CurrencyAmount] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CurrencyAmount]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCurrencyAmount.read(from: &buf))
         }
         return seq
     }

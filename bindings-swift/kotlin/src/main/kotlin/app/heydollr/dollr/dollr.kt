@@ -33,6 +33,9 @@ import java.util.concurrent.ConcurrentHashMap
 import app.heydollr.dollr.model.AddItemRequest
 import app.heydollr.dollr.model.AmountAndFeePrediction
 import app.heydollr.dollr.model.AmountAndFeesQuery
+import app.heydollr.dollr.model.BulkPayoutPlan
+import app.heydollr.dollr.model.BulkPayoutReport
+import app.heydollr.dollr.model.BulkPayoutRequest
 import app.heydollr.dollr.model.CardProviderInfo
 import app.heydollr.dollr.model.CardProviderQuery
 import app.heydollr.dollr.model.CheckoutLink
@@ -59,6 +62,9 @@ import app.heydollr.dollr.model.FeeTier
 import app.heydollr.dollr.model.FfiConverterTypeAddItemRequest
 import app.heydollr.dollr.model.FfiConverterTypeAmountAndFeePrediction
 import app.heydollr.dollr.model.FfiConverterTypeAmountAndFeesQuery
+import app.heydollr.dollr.model.FfiConverterTypeBulkPayoutPlan
+import app.heydollr.dollr.model.FfiConverterTypeBulkPayoutReport
+import app.heydollr.dollr.model.FfiConverterTypeBulkPayoutRequest
 import app.heydollr.dollr.model.FfiConverterTypeCardProviderInfo
 import app.heydollr.dollr.model.FfiConverterTypeCardProviderQuery
 import app.heydollr.dollr.model.FfiConverterTypeCheckoutLink
@@ -207,6 +213,9 @@ import kotlinx.coroutines.suspendCancellableCoroutine
 import app.heydollr.dollr.model.RustBuffer as RustBufferAddItemRequest
 import app.heydollr.dollr.model.RustBuffer as RustBufferAmountAndFeePrediction
 import app.heydollr.dollr.model.RustBuffer as RustBufferAmountAndFeesQuery
+import app.heydollr.dollr.model.RustBuffer as RustBufferBulkPayoutPlan
+import app.heydollr.dollr.model.RustBuffer as RustBufferBulkPayoutReport
+import app.heydollr.dollr.model.RustBuffer as RustBufferBulkPayoutRequest
 import app.heydollr.dollr.model.RustBuffer as RustBufferCardProviderInfo
 import app.heydollr.dollr.model.RustBuffer as RustBufferCardProviderQuery
 import app.heydollr.dollr.model.RustBuffer as RustBufferCheckoutLink
@@ -1011,6 +1020,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_reconcile(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_bulk_payout(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrclient_bulk_payout_plan(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_checkouts(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_collect(
@@ -1245,6 +1258,10 @@ internal object UniffiLib {
     external fun uniffi_dollr_ffi_fn_method_dollrclient_with_options(`ptr`: Long,`options`: RustBufferRequestOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_reconcile(`ptr`: Long,`resubmit`: Byte,`payoutPasscode`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_bulk_payout(`ptr`: Long,`request`: RustBufferBulkPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrclient_bulk_payout_plan(`ptr`: Long,`request`: RustBufferBulkPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_checkouts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1691,6 +1708,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_reconcile() and 0xFFFF) != 53280) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_bulk_payout() and 0xFFFF) != 56751) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_bulk_payout_plan() and 0xFFFF) != 49222) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_checkouts() and 0xFFFF) != 62407) {
@@ -3667,6 +3690,28 @@ public interface DollrClientInterface {
     suspend fun `reconcile`(`resubmit`: kotlin.Boolean = false, `payoutPasscode`: Passcode? = null, `policy`: ExecutePolicy? = null): ReconcileReport
     
     /**
+     * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+     * payout flow, exactly once: every row is validated before the first payout, each row's
+     * reference id is derived from the batch id and its row id and journaled before it is sent, so
+     * running the same batch again resumes (finished rows are reported, unknown ones resolved
+     * through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+     * rate gate that pauses every request when the API answers `429`. Returns one result per row
+     * and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+     * `bulk_progress`).
+     *
+     * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+     * unless `skip_invalid`. A row that does not complete is a result, not an error.
+     */
+    suspend fun `bulkPayout`(`request`: BulkPayoutRequest, `listener`: FlowListener? = null): BulkPayoutReport
+    
+    /**
+     * Validates a batch and predicts its fees and totals per currency and operator, executing
+     * nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+     * invalid row is reported, not just the first.
+     */
+    suspend fun `bulkPayoutPlan`(`request`: BulkPayoutRequest, `listener`: FlowListener? = null): BulkPayoutPlan
+    
+    /**
      * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
      */
     fun `checkouts`(): Checkouts
@@ -4007,6 +4052,70 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeReconcileReport.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+     * payout flow, exactly once: every row is validated before the first payout, each row's
+     * reference id is derived from the batch id and its row id and journaled before it is sent, so
+     * running the same batch again resumes (finished rows are reported, unknown ones resolved
+     * through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+     * rate gate that pauses every request when the API answers `429`. Returns one result per row
+     * and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+     * `bulk_progress`).
+     *
+     * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+     * unless `skip_invalid`. A row that does not complete is a result, not an error.
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `bulkPayout`(`request`: BulkPayoutRequest, `listener`: FlowListener?) : BulkPayoutReport {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_bulk_payout(
+                uniffiHandle,
+                
+        FfiConverterTypeBulkPayoutRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferBulkPayoutReport.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeBulkPayoutReport.lift(it) },
+        // Error FFI converter
+        DollrException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Validates a batch and predicts its fees and totals per currency and operator, executing
+     * nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+     * invalid row is reported, not just the first.
+     */
+    @Throws(DollrException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `bulkPayoutPlan`(`request`: BulkPayoutRequest, `listener`: FlowListener?) : BulkPayoutPlan {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dollr_ffi_fn_method_dollrclient_bulk_payout_plan(
+                uniffiHandle,
+                
+        FfiConverterTypeBulkPayoutRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferBulkPayoutPlan.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeBulkPayoutPlan.lift(it) },
         // Error FFI converter
         DollrException.ErrorHandler,
     )
@@ -11880,6 +11989,12 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         }
     }
 }
+
+
+
+
+
+
 
 
 

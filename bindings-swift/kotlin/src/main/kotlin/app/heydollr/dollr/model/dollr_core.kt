@@ -1092,6 +1092,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 /**
  * @suppress
  */
+public object FfiConverterULong: FfiConverter<ULong, Long> {
+    override fun lift(value: Long): ULong {
+        return value.toULong()
+    }
+
+    override fun read(buf: ByteBuffer): ULong {
+        return lift(buf.getLong())
+    }
+
+    override fun lower(value: ULong): Long {
+        return value.toLong()
+    }
+
+    override fun allocationSize(value: ULong) = 8UL
+
+    override fun write(value: ULong, buf: ByteBuffer) {
+        buf.putLong(value.toLong())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterLong: FfiConverter<Long, Long> {
     override fun lift(value: Long): Long {
         return value
@@ -1109,6 +1132,29 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterDouble: FfiConverter<Double, Double> {
+    override fun lift(value: Double): Double {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Double {
+        return buf.getDouble()
+    }
+
+    override fun lower(value: Double): Double {
+        return value
+    }
+
+    override fun allocationSize(value: Double) = 8UL
+
+    override fun write(value: Double, buf: ByteBuffer) {
+        buf.putDouble(value)
     }
 }
 
@@ -1873,6 +1919,876 @@ public object FfiConverterTypeAmountAndFeesQuery: FfiConverterRustBuffer<AmountA
             FfiConverterTypeFeeBearer.write(value.`feeBearer`, buf)
             FfiConverterOptionalTypeOwnerType.write(value.`ownerType`, buf)
             FfiConverterOptionalLong.write(value.`ownerId`, buf)
+    }
+}
+
+
+
+/**
+ * What a batch added up to in one currency.
+ */
+data class BulkCurrencyTotal (
+    /**
+     * ISO 4217 currency code.
+     */
+    val `currency`: kotlin.String
+    , 
+    /**
+     * Rows in this currency.
+     */
+    val `rows`: kotlin.ULong
+    , 
+    /**
+     * The rows' amounts added up.
+     */
+    val `requested`: Decimal
+    , 
+    /**
+     * Rows `COMPLETED`.
+     */
+    val `completedRows`: kotlin.ULong
+    , 
+    /**
+     * The completed rows' amounts added up.
+     */
+    val `paid`: Decimal
+    , 
+    /**
+     * The completed rows' fees added up (those reported in this currency).
+     */
+    val `fees`: Decimal
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkCurrencyTotal: FfiConverterRustBuffer<BulkCurrencyTotal> {
+    override fun read(buf: ByteBuffer): BulkCurrencyTotal {
+        return BulkCurrencyTotal(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkCurrencyTotal) = (
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterULong.allocationSize(value.`rows`) +
+            FfiConverterTypeDecimal.allocationSize(value.`requested`) +
+            FfiConverterULong.allocationSize(value.`completedRows`) +
+            FfiConverterTypeDecimal.allocationSize(value.`paid`) +
+            FfiConverterTypeDecimal.allocationSize(value.`fees`)
+    )
+
+    override fun write(value: BulkCurrencyTotal, buf: ByteBuffer) {
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterULong.write(value.`rows`, buf)
+            FfiConverterTypeDecimal.write(value.`requested`, buf)
+            FfiConverterULong.write(value.`completedRows`, buf)
+            FfiConverterTypeDecimal.write(value.`paid`, buf)
+            FfiConverterTypeDecimal.write(value.`fees`, buf)
+    }
+}
+
+
+
+/**
+ * What a dry run found: nothing was executed.
+ */
+data class BulkPayoutPlan (
+    /**
+     * The batch id the run would use.
+     */
+    val `batchId`: kotlin.String
+    , 
+    /**
+     * Rows in the batch.
+     */
+    val `rows`: kotlin.ULong
+    , 
+    /**
+     * Every invalid row, first bad field each.
+     */
+    val `invalid`: List<BulkRowIssue>
+    , 
+    /**
+     * Predicted totals per currency and operator (valid rows only).
+     */
+    val `totals`: List<BulkPlanTotal>
+    , 
+    /**
+     * Warnings (a stated balance exceeded, predictions that failed).
+     */
+    val `warnings`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkPayoutPlan: FfiConverterRustBuffer<BulkPayoutPlan> {
+    override fun read(buf: ByteBuffer): BulkPayoutPlan {
+        return BulkPayoutPlan(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeBulkRowIssue.read(buf),
+            FfiConverterSequenceTypeBulkPlanTotal.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkPayoutPlan) = (
+            FfiConverterString.allocationSize(value.`batchId`) +
+            FfiConverterULong.allocationSize(value.`rows`) +
+            FfiConverterSequenceTypeBulkRowIssue.allocationSize(value.`invalid`) +
+            FfiConverterSequenceTypeBulkPlanTotal.allocationSize(value.`totals`) +
+            FfiConverterSequenceString.allocationSize(value.`warnings`)
+    )
+
+    override fun write(value: BulkPayoutPlan, buf: ByteBuffer) {
+            FfiConverterString.write(value.`batchId`, buf)
+            FfiConverterULong.write(value.`rows`, buf)
+            FfiConverterSequenceTypeBulkRowIssue.write(value.`invalid`, buf)
+            FfiConverterSequenceTypeBulkPlanTotal.write(value.`totals`, buf)
+            FfiConverterSequenceString.write(value.`warnings`, buf)
+    }
+}
+
+
+
+/**
+ * Everything a batch did: one result per input row (input order), totals, counts.
+ */
+data class BulkPayoutReport (
+    /**
+     * The batch id the reference ids derive from (give it again to resume).
+     */
+    val `batchId`: kotlin.String
+    , 
+    /**
+     * One result per input row, in input order.
+     */
+    val `rows`: List<BulkRowResult>
+    , 
+    /**
+     * Totals per currency.
+     */
+    val `totals`: List<BulkCurrencyTotal>
+    , 
+    /**
+     * Rows `COMPLETED`.
+     */
+    val `completed`: kotlin.ULong
+    , 
+    /**
+     * Rows `FAILED`.
+     */
+    val `failed`: kotlin.ULong
+    , 
+    /**
+     * Rows `PROCESSING`.
+     */
+    val `processing`: kotlin.ULong
+    , 
+    /**
+     * Rows `UNKNOWN`.
+     */
+    val `unknown`: kotlin.ULong
+    , 
+    /**
+     * Rows `INVALID`.
+     */
+    val `invalid`: kotlin.ULong
+    , 
+    /**
+     * Rows `NOT_STARTED`.
+     */
+    val `notStarted`: kotlin.ULong
+    , 
+    /**
+     * Rows an earlier run had journaled.
+     */
+    val `resumed`: kotlin.ULong
+    , 
+    /**
+     * `429` answers met (the whole batch paused for each).
+     */
+    val `rateLimited`: kotlin.ULong
+    , 
+    /**
+     * Warnings given before starting (e.g. the total exceeds a stated balance).
+     */
+    val `warnings`: List<kotlin.String>
+    , 
+    /**
+     * Whether the batch was stopped before every row was started.
+     */
+    val `stopped`: kotlin.Boolean
+    , 
+    /**
+     * How long the run took.
+     */
+    val `elapsed`: java.time.Duration
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkPayoutReport: FfiConverterRustBuffer<BulkPayoutReport> {
+    override fun read(buf: ByteBuffer): BulkPayoutReport {
+        return BulkPayoutReport(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeBulkRowResult.read(buf),
+            FfiConverterSequenceTypeBulkCurrencyTotal.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterDuration.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkPayoutReport) = (
+            FfiConverterString.allocationSize(value.`batchId`) +
+            FfiConverterSequenceTypeBulkRowResult.allocationSize(value.`rows`) +
+            FfiConverterSequenceTypeBulkCurrencyTotal.allocationSize(value.`totals`) +
+            FfiConverterULong.allocationSize(value.`completed`) +
+            FfiConverterULong.allocationSize(value.`failed`) +
+            FfiConverterULong.allocationSize(value.`processing`) +
+            FfiConverterULong.allocationSize(value.`unknown`) +
+            FfiConverterULong.allocationSize(value.`invalid`) +
+            FfiConverterULong.allocationSize(value.`notStarted`) +
+            FfiConverterULong.allocationSize(value.`resumed`) +
+            FfiConverterULong.allocationSize(value.`rateLimited`) +
+            FfiConverterSequenceString.allocationSize(value.`warnings`) +
+            FfiConverterBoolean.allocationSize(value.`stopped`) +
+            FfiConverterDuration.allocationSize(value.`elapsed`)
+    )
+
+    override fun write(value: BulkPayoutReport, buf: ByteBuffer) {
+            FfiConverterString.write(value.`batchId`, buf)
+            FfiConverterSequenceTypeBulkRowResult.write(value.`rows`, buf)
+            FfiConverterSequenceTypeBulkCurrencyTotal.write(value.`totals`, buf)
+            FfiConverterULong.write(value.`completed`, buf)
+            FfiConverterULong.write(value.`failed`, buf)
+            FfiConverterULong.write(value.`processing`, buf)
+            FfiConverterULong.write(value.`unknown`, buf)
+            FfiConverterULong.write(value.`invalid`, buf)
+            FfiConverterULong.write(value.`notStarted`, buf)
+            FfiConverterULong.write(value.`resumed`, buf)
+            FfiConverterULong.write(value.`rateLimited`, buf)
+            FfiConverterSequenceString.write(value.`warnings`, buf)
+            FfiConverterBoolean.write(value.`stopped`, buf)
+            FfiConverterDuration.write(value.`elapsed`, buf)
+    }
+}
+
+
+
+/**
+ * A batch of payouts and how to run it.
+ */
+data class BulkPayoutRequest (
+    /**
+     * The rows, one payout each.
+     */
+    val `rows`: List<BulkPayoutRow>
+    , 
+    /**
+     * The merchant passcode and the phone or user id it is tied to.
+     */
+    val `passcode`: PasscodeToken
+    , 
+    /**
+     * The batch's id: with each row id it fixes the row's reference id, so the same batch id
+     * resumes. Default: derived from the rows' content (the same rows resume; an edited batch is
+     * a new batch — give your own id to edit a batch and keep what was paid).
+     */
+    val `batchId`: kotlin.String? = null 
+    , 
+    /**
+     * Rows paid at once (default 8, at most 256).
+     */
+    val `concurrency`: kotlin.UInt? = null 
+    , 
+    /**
+     * The most API requests per second (default: unpaced until the API answers `429`).
+     */
+    val `maxRequestsPerSecond`: kotlin.UInt? = null 
+    , 
+    /**
+     * Pay the valid rows and report the invalid ones `INVALID` (default: refuse to start).
+     */
+    val `skipInvalid`: kotlin.Boolean = false 
+    , 
+    /**
+     * Pay again, under a new generation of their reference id, the rows an earlier run saw end
+     * `FAILED` (nothing moved for them). Default: report them as they ended.
+     */
+    val `retryFailed`: kotlin.Boolean = false 
+    , 
+    /**
+     * The wallet balances you know of (the API has no balance endpoint): the batch warns before
+     * starting when its total in a currency exceeds the balance stated for it.
+     */
+    val `balances`: List<CurrencyAmount> = listOf() 
+    , 
+    /**
+     * The device authorizing the payouts (default: this server).
+     */
+    val `device`: PasscodeDevice? = null 
+    , 
+    /**
+     * Each row's waiting and execution policy; the listener gets the batch's events
+     * (`bulk_started`, `bulk_row_finished`, `bulk_progress`), not each row's steps.
+     */
+    val `options`: FlowOptions = FlowSettings() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkPayoutRequest: FfiConverterRustBuffer<BulkPayoutRequest> {
+    override fun read(buf: ByteBuffer): BulkPayoutRequest {
+        return BulkPayoutRequest(
+            FfiConverterSequenceTypeBulkPayoutRow.read(buf),
+            FfiConverterTypePasscodeToken.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeCurrencyAmount.read(buf),
+            FfiConverterOptionalTypePasscodeDevice.read(buf),
+            FfiConverterTypeFlowOptions.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkPayoutRequest) = (
+            FfiConverterSequenceTypeBulkPayoutRow.allocationSize(value.`rows`) +
+            FfiConverterTypePasscodeToken.allocationSize(value.`passcode`) +
+            FfiConverterOptionalString.allocationSize(value.`batchId`) +
+            FfiConverterOptionalUInt.allocationSize(value.`concurrency`) +
+            FfiConverterOptionalUInt.allocationSize(value.`maxRequestsPerSecond`) +
+            FfiConverterBoolean.allocationSize(value.`skipInvalid`) +
+            FfiConverterBoolean.allocationSize(value.`retryFailed`) +
+            FfiConverterSequenceTypeCurrencyAmount.allocationSize(value.`balances`) +
+            FfiConverterOptionalTypePasscodeDevice.allocationSize(value.`device`) +
+            FfiConverterTypeFlowOptions.allocationSize(value.`options`)
+    )
+
+    override fun write(value: BulkPayoutRequest, buf: ByteBuffer) {
+            FfiConverterSequenceTypeBulkPayoutRow.write(value.`rows`, buf)
+            FfiConverterTypePasscodeToken.write(value.`passcode`, buf)
+            FfiConverterOptionalString.write(value.`batchId`, buf)
+            FfiConverterOptionalUInt.write(value.`concurrency`, buf)
+            FfiConverterOptionalUInt.write(value.`maxRequestsPerSecond`, buf)
+            FfiConverterBoolean.write(value.`skipInvalid`, buf)
+            FfiConverterBoolean.write(value.`retryFailed`, buf)
+            FfiConverterSequenceTypeCurrencyAmount.write(value.`balances`, buf)
+            FfiConverterOptionalTypePasscodeDevice.write(value.`device`, buf)
+            FfiConverterTypeFlowOptions.write(value.`options`, buf)
+    }
+}
+
+
+
+/**
+ * One row of a batch: whom to pay, how much.
+ */
+data class BulkPayoutRow (
+    /**
+     * The recipient's mobile-money wallet, E.164 digits without `+`.
+     */
+    val `phone`: kotlin.String
+    , 
+    /**
+     * The amount, in major units of `currency` (exact: never rounded).
+     */
+    val `amount`: Decimal
+    , 
+    /**
+     * ISO 4217 currency code (the wallet's market's currency).
+     */
+    val `currency`: kotlin.String
+    , 
+    /**
+     * The recipient's name (default: the phone number).
+     */
+    val `name`: kotlin.String? = null 
+    , 
+    /**
+     * The row's id, unique in the batch; its reference id derives from it (default: the row's
+     * 1-based position). Give your own (an employee or agent number) when rows may be reordered.
+     */
+    val `rowId`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkPayoutRow: FfiConverterRustBuffer<BulkPayoutRow> {
+    override fun read(buf: ByteBuffer): BulkPayoutRow {
+        return BulkPayoutRow(
+            FfiConverterString.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkPayoutRow) = (
+            FfiConverterString.allocationSize(value.`phone`) +
+            FfiConverterTypeDecimal.allocationSize(value.`amount`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`rowId`)
+    )
+
+    override fun write(value: BulkPayoutRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`phone`, buf)
+            FfiConverterTypeDecimal.write(value.`amount`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`rowId`, buf)
+    }
+}
+
+
+
+/**
+ * What a dry run predicts for one currency and operator.
+ */
+data class BulkPlanTotal (
+    /**
+     * ISO 4217 currency code.
+     */
+    val `currency`: kotlin.String
+    , 
+    /**
+     * The operator (`carrier` of the operator prediction; `unknown` when it could not be predicted).
+     */
+    val `operator`: kotlin.String
+    , 
+    /**
+     * Valid rows.
+     */
+    val `rows`: kotlin.ULong
+    , 
+    /**
+     * Their amounts added up.
+     */
+    val `amount`: Decimal
+    , 
+    /**
+     * The predicted fees added up (platform + gateway, as the prediction reports them).
+     */
+    val `fees`: Decimal
+    , 
+    /**
+     * Rows whose fees could not be predicted (left out of `fees`).
+     */
+    val `unpredicted`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkPlanTotal: FfiConverterRustBuffer<BulkPlanTotal> {
+    override fun read(buf: ByteBuffer): BulkPlanTotal {
+        return BulkPlanTotal(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkPlanTotal) = (
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterString.allocationSize(value.`operator`) +
+            FfiConverterULong.allocationSize(value.`rows`) +
+            FfiConverterTypeDecimal.allocationSize(value.`amount`) +
+            FfiConverterTypeDecimal.allocationSize(value.`fees`) +
+            FfiConverterULong.allocationSize(value.`unpredicted`)
+    )
+
+    override fun write(value: BulkPlanTotal, buf: ByteBuffer) {
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterString.write(value.`operator`, buf)
+            FfiConverterULong.write(value.`rows`, buf)
+            FfiConverterTypeDecimal.write(value.`amount`, buf)
+            FfiConverterTypeDecimal.write(value.`fees`, buf)
+            FfiConverterULong.write(value.`unpredicted`, buf)
+    }
+}
+
+
+
+/**
+ * The counts a `bulk_progress` event carries.
+ */
+data class BulkProgress (
+    /**
+     * Rows in the batch.
+     */
+    val `total`: kotlin.ULong
+    , 
+    /**
+     * Rows finished (whatever their status).
+     */
+    val `done`: kotlin.ULong
+    , 
+    /**
+     * Rows finished `COMPLETED`.
+     */
+    val `completed`: kotlin.ULong
+    , 
+    /**
+     * Rows finished otherwise.
+     */
+    val `failed`: kotlin.ULong
+    , 
+    /**
+     * Rows being paid right now.
+     */
+    val `inFlight`: kotlin.ULong
+    , 
+    /**
+     * Rows finished per second, so far.
+     */
+    val `rowsPerSecond`: kotlin.Double
+    , 
+    /**
+     * The time left at that rate (`None` before the first row finishes).
+     */
+    val `eta`: java.time.Duration?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkProgress: FfiConverterRustBuffer<BulkProgress> {
+    override fun read(buf: ByteBuffer): BulkProgress {
+        return BulkProgress(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkProgress) = (
+            FfiConverterULong.allocationSize(value.`total`) +
+            FfiConverterULong.allocationSize(value.`done`) +
+            FfiConverterULong.allocationSize(value.`completed`) +
+            FfiConverterULong.allocationSize(value.`failed`) +
+            FfiConverterULong.allocationSize(value.`inFlight`) +
+            FfiConverterDouble.allocationSize(value.`rowsPerSecond`) +
+            FfiConverterOptionalDuration.allocationSize(value.`eta`)
+    )
+
+    override fun write(value: BulkProgress, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`total`, buf)
+            FfiConverterULong.write(value.`done`, buf)
+            FfiConverterULong.write(value.`completed`, buf)
+            FfiConverterULong.write(value.`failed`, buf)
+            FfiConverterULong.write(value.`inFlight`, buf)
+            FfiConverterDouble.write(value.`rowsPerSecond`, buf)
+            FfiConverterOptionalDuration.write(value.`eta`, buf)
+    }
+}
+
+
+
+/**
+ * A row that failed validation.
+ */
+data class BulkRowIssue (
+    /**
+     * The row's 0-based index in the batch.
+     */
+    val `index`: kotlin.ULong
+    , 
+    /**
+     * The row's id.
+     */
+    val `rowId`: kotlin.String
+    , 
+    /**
+     * The first bad field (`phone`, `amount`, `currency`, `name`, `row_id`).
+     */
+    val `field`: kotlin.String
+    , 
+    /**
+     * What is wrong with it.
+     */
+    val `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkRowIssue: FfiConverterRustBuffer<BulkRowIssue> {
+    override fun read(buf: ByteBuffer): BulkRowIssue {
+        return BulkRowIssue(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkRowIssue) = (
+            FfiConverterULong.allocationSize(value.`index`) +
+            FfiConverterString.allocationSize(value.`rowId`) +
+            FfiConverterString.allocationSize(value.`field`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: BulkRowIssue, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`index`, buf)
+            FfiConverterString.write(value.`rowId`, buf)
+            FfiConverterString.write(value.`field`, buf)
+            FfiConverterString.write(value.`message`, buf)
+    }
+}
+
+
+
+/**
+ * What became of one row.
+ */
+data class BulkRowResult (
+    /**
+     * The row's 0-based index in the batch.
+     */
+    val `index`: kotlin.ULong
+    , 
+    /**
+     * The row's id.
+     */
+    val `rowId`: kotlin.String
+    , 
+    /**
+     * The recipient's wallet.
+     */
+    val `phone`: kotlin.String
+    , 
+    /**
+     * The amount asked.
+     */
+    val `amount`: Decimal
+    , 
+    /**
+     * Its currency.
+     */
+    val `currency`: kotlin.String
+    , 
+    /**
+     * Where it ended.
+     */
+    val `status`: BulkRowStatus
+    , 
+    /**
+     * The execution's reference id (set once the row reached its execution).
+     */
+    val `referenceId`: kotlin.String?
+    , 
+    /**
+     * Whether this run found the row already journaled by an earlier run (and resumed or reported it).
+     */
+    val `resumed`: kotlin.Boolean
+    , 
+    /**
+     * What the merchant wallet paid, as the API reported it.
+     */
+    val `payerAmount`: Decimal?
+    , 
+    /**
+     * Its currency.
+     */
+    val `payerCurrency`: kotlin.String?
+    , 
+    /**
+     * What the recipient received, as the API reported it.
+     */
+    val `payeeAmount`: Decimal?
+    , 
+    /**
+     * Its currency.
+     */
+    val `payeeCurrency`: kotlin.String?
+    , 
+    /**
+     * The fees: `payer_amount − payee_amount` when both are in one currency.
+     */
+    val `fee`: Decimal?
+    , 
+    /**
+     * The operator's transaction id, once known.
+     */
+    val `providerTransactionId`: kotlin.String?
+    , 
+    /**
+     * The error kind's name (`Validation`, `PermissionDenied`, `AmbiguousExecution`, …) when the
+     * row did not complete because of an error.
+     */
+    val `errorKind`: kotlin.String?
+    , 
+    /**
+     * Why it did not complete: the error, or the API's wallet/gateway message of a `FAILED`.
+     */
+    val `errorMessage`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkRowResult: FfiConverterRustBuffer<BulkRowResult> {
+    override fun read(buf: ByteBuffer): BulkRowResult {
+        return BulkRowResult(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeBulkRowStatus.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BulkRowResult) = (
+            FfiConverterULong.allocationSize(value.`index`) +
+            FfiConverterString.allocationSize(value.`rowId`) +
+            FfiConverterString.allocationSize(value.`phone`) +
+            FfiConverterTypeDecimal.allocationSize(value.`amount`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterTypeBulkRowStatus.allocationSize(value.`status`) +
+            FfiConverterOptionalString.allocationSize(value.`referenceId`) +
+            FfiConverterBoolean.allocationSize(value.`resumed`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`payerAmount`) +
+            FfiConverterOptionalString.allocationSize(value.`payerCurrency`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`payeeAmount`) +
+            FfiConverterOptionalString.allocationSize(value.`payeeCurrency`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`fee`) +
+            FfiConverterOptionalString.allocationSize(value.`providerTransactionId`) +
+            FfiConverterOptionalString.allocationSize(value.`errorKind`) +
+            FfiConverterOptionalString.allocationSize(value.`errorMessage`)
+    )
+
+    override fun write(value: BulkRowResult, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`index`, buf)
+            FfiConverterString.write(value.`rowId`, buf)
+            FfiConverterString.write(value.`phone`, buf)
+            FfiConverterTypeDecimal.write(value.`amount`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterTypeBulkRowStatus.write(value.`status`, buf)
+            FfiConverterOptionalString.write(value.`referenceId`, buf)
+            FfiConverterBoolean.write(value.`resumed`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`payerAmount`, buf)
+            FfiConverterOptionalString.write(value.`payerCurrency`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`payeeAmount`, buf)
+            FfiConverterOptionalString.write(value.`payeeCurrency`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`fee`, buf)
+            FfiConverterOptionalString.write(value.`providerTransactionId`, buf)
+            FfiConverterOptionalString.write(value.`errorKind`, buf)
+            FfiConverterOptionalString.write(value.`errorMessage`, buf)
     }
 }
 
@@ -3809,6 +4725,53 @@ public object FfiConverterTypeCreateTransferSessionRequest: FfiConverterRustBuff
             FfiConverterTypeDecimal.write(value.`amount`, buf)
             FfiConverterString.write(value.`currency`, buf)
             FfiConverterTypeTimestamp.write(value.`expiresAt`, buf)
+    }
+}
+
+
+
+/**
+ * An amount in one currency (a stated wallet balance, a total).
+ */
+data class CurrencyAmount (
+    /**
+     * ISO 4217 currency code.
+     */
+    val `currency`: kotlin.String
+    , 
+    /**
+     * The amount.
+     */
+    val `amount`: Decimal
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCurrencyAmount: FfiConverterRustBuffer<CurrencyAmount> {
+    override fun read(buf: ByteBuffer): CurrencyAmount {
+        return CurrencyAmount(
+            FfiConverterString.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CurrencyAmount) = (
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterTypeDecimal.allocationSize(value.`amount`)
+    )
+
+    override fun write(value: CurrencyAmount, buf: ByteBuffer) {
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterTypeDecimal.write(value.`amount`, buf)
     }
 }
 
@@ -9343,6 +10306,68 @@ public object FfiConverterTypeValidationDetail: FfiConverterRustBuffer<Validatio
 
 
 /**
+ * Where a row ended.
+ */
+
+enum class BulkRowStatus {
+    
+    /**
+     * Paid: the API reports `COMPLETED`.
+     */
+    COMPLETED,
+    /**
+     * Not paid, definitely: the API reports `FAILED`, refused the request, or a step before the
+     * execution failed. Running the batch again tries the row again (`FAILED` executions only
+     * with `retry_failed`).
+     */
+    FAILED,
+    /**
+     * Submitted and still in flight at the wait deadline; running the batch again follows it.
+     */
+    PROCESSING,
+    /**
+     * Whether it was paid is not known yet (the answer was lost and status could not tell): it
+     * is never paid again under another id; running the batch again asks status first.
+     */
+    UNKNOWN,
+    /**
+     * Invalid and skipped (`skip_invalid`); see the error.
+     */
+    INVALID,
+    /**
+     * Not started: the batch was stopped first.
+     */
+    NOT_STARTED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBulkRowStatus: FfiConverterRustBuffer<BulkRowStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        BulkRowStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: BulkRowStatus) = 4UL
+
+    override fun write(value: BulkRowStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * The hosted checkout mode. Only `HOSTED` is documented; other modes need Dollr's approval.
  */
 sealed class CheckoutMode {
@@ -10204,6 +11229,67 @@ sealed class FlowEvent {
         companion object
     }
     
+    /**
+     * A bulk payout validated its rows and starts paying.
+     */
+    data class BulkStarted(
+        /**
+         * The batch id its reference ids derive from.
+         */
+        val `batchId`: kotlin.String, 
+        /**
+         * Rows in the batch.
+         */
+        val `rows`: kotlin.ULong, 
+        /**
+         * Invalid rows (skipped).
+         */
+        val `invalid`: kotlin.ULong, 
+        /**
+         * Warnings (e.g. the total exceeds a stated balance).
+         */
+        val `warnings`: List<kotlin.String>) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * One row of a bulk payout finished (whatever its status).
+     */
+    data class BulkRowFinished(
+        /**
+         * What became of it.
+         */
+        val `result`: app.heydollr.dollr.model.BulkRowResult) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * How far a bulk payout is (sent at most every 250 ms, and after the last row).
+     */
+    data class BulkProgress(
+        /**
+         * The batch id.
+         */
+        val `batchId`: kotlin.String, 
+        /**
+         * The counts.
+         */
+        val `progress`: app.heydollr.dollr.model.BulkProgress) : FlowEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
 
     
 
@@ -10301,6 +11387,19 @@ public object FfiConverterTypeFlowEvent : FfiConverterRustBuffer<FlowEvent>{
                 FfiConverterString.read(buf),
                 FfiConverterUInt.read(buf),
                 FfiConverterString.read(buf),
+                )
+            18 -> FlowEvent.BulkStarted(
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterSequenceString.read(buf),
+                )
+            19 -> FlowEvent.BulkRowFinished(
+                FfiConverterTypeBulkRowResult.read(buf),
+                )
+            20 -> FlowEvent.BulkProgress(
+                FfiConverterString.read(buf),
+                FfiConverterTypeBulkProgress.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -10457,6 +11556,31 @@ public object FfiConverterTypeFlowEvent : FfiConverterRustBuffer<FlowEvent>{
                 + FfiConverterString.allocationSize(value.`error`)
             )
         }
+        is FlowEvent.BulkStarted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`batchId`)
+                + FfiConverterULong.allocationSize(value.`rows`)
+                + FfiConverterULong.allocationSize(value.`invalid`)
+                + FfiConverterSequenceString.allocationSize(value.`warnings`)
+            )
+        }
+        is FlowEvent.BulkRowFinished -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeBulkRowResult.allocationSize(value.`result`)
+            )
+        }
+        is FlowEvent.BulkProgress -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`batchId`)
+                + FfiConverterTypeBulkProgress.allocationSize(value.`progress`)
+            )
+        }
     }
 
     override fun write(value: FlowEvent, buf: ByteBuffer) {
@@ -10575,6 +11699,25 @@ public object FfiConverterTypeFlowEvent : FfiConverterRustBuffer<FlowEvent>{
                 FfiConverterString.write(value.`step`, buf)
                 FfiConverterUInt.write(value.`attempt`, buf)
                 FfiConverterString.write(value.`error`, buf)
+                Unit
+            }
+            is FlowEvent.BulkStarted -> {
+                buf.putInt(18)
+                FfiConverterString.write(value.`batchId`, buf)
+                FfiConverterULong.write(value.`rows`, buf)
+                FfiConverterULong.write(value.`invalid`, buf)
+                FfiConverterSequenceString.write(value.`warnings`, buf)
+                Unit
+            }
+            is FlowEvent.BulkRowFinished -> {
+                buf.putInt(19)
+                FfiConverterTypeBulkRowResult.write(value.`result`, buf)
+                Unit
+            }
+            is FlowEvent.BulkProgress -> {
+                buf.putInt(20)
+                FfiConverterString.write(value.`batchId`, buf)
+                FfiConverterTypeBulkProgress.write(value.`progress`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -13444,6 +14587,146 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeBulkCurrencyTotal: FfiConverterRustBuffer<List<BulkCurrencyTotal>> {
+    override fun read(buf: ByteBuffer): List<BulkCurrencyTotal> {
+        val len = buf.getInt()
+        return List<BulkCurrencyTotal>(len) {
+            FfiConverterTypeBulkCurrencyTotal.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BulkCurrencyTotal>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBulkCurrencyTotal.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BulkCurrencyTotal>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBulkCurrencyTotal.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBulkPayoutRow: FfiConverterRustBuffer<List<BulkPayoutRow>> {
+    override fun read(buf: ByteBuffer): List<BulkPayoutRow> {
+        val len = buf.getInt()
+        return List<BulkPayoutRow>(len) {
+            FfiConverterTypeBulkPayoutRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BulkPayoutRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBulkPayoutRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BulkPayoutRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBulkPayoutRow.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBulkPlanTotal: FfiConverterRustBuffer<List<BulkPlanTotal>> {
+    override fun read(buf: ByteBuffer): List<BulkPlanTotal> {
+        val len = buf.getInt()
+        return List<BulkPlanTotal>(len) {
+            FfiConverterTypeBulkPlanTotal.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BulkPlanTotal>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBulkPlanTotal.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BulkPlanTotal>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBulkPlanTotal.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBulkRowIssue: FfiConverterRustBuffer<List<BulkRowIssue>> {
+    override fun read(buf: ByteBuffer): List<BulkRowIssue> {
+        val len = buf.getInt()
+        return List<BulkRowIssue>(len) {
+            FfiConverterTypeBulkRowIssue.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BulkRowIssue>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBulkRowIssue.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BulkRowIssue>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBulkRowIssue.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBulkRowResult: FfiConverterRustBuffer<List<BulkRowResult>> {
+    override fun read(buf: ByteBuffer): List<BulkRowResult> {
+        val len = buf.getInt()
+        return List<BulkRowResult>(len) {
+            FfiConverterTypeBulkRowResult.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BulkRowResult>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBulkRowResult.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BulkRowResult>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBulkRowResult.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeCheckoutItem: FfiConverterRustBuffer<List<CheckoutItem>> {
     override fun read(buf: ByteBuffer): List<CheckoutItem> {
         val len = buf.getInt()
@@ -13462,6 +14745,34 @@ public object FfiConverterSequenceTypeCheckoutItem: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeCheckoutItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCurrencyAmount: FfiConverterRustBuffer<List<CurrencyAmount>> {
+    override fun read(buf: ByteBuffer): List<CurrencyAmount> {
+        val len = buf.getInt()
+        return List<CurrencyAmount>(len) {
+            FfiConverterTypeCurrencyAmount.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<CurrencyAmount>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCurrencyAmount.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<CurrencyAmount>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCurrencyAmount.write(it, buf)
         }
     }
 }
