@@ -105,12 +105,28 @@ public final class TestSandbox: CustomStringConvertible, @unchecked Sendable {
     /// The merchant passcode payouts need.
     public func passcode() -> String { lock.locked { credentials.passcode } }
 
-    /// A client for this sandbox with its credentials (environment variables ignored).
-    public func client(options: ClientOptions = ClientOptions()) throws -> DollrClient {
+    /// A client for this sandbox with its credentials (environment variables ignored), listening
+    /// on the sandbox's Supabase Realtime server unless `realtime` is false (so a collection ends
+    /// as soon as the sandbox settles it, not at the next poll), as the Kotlin `TestSandbox` does.
+    public func client(options: ClientOptions = ClientOptions(), realtime: Bool = true) throws -> DollrClient {
         var options = options
         options.baseUrl = baseUrl
         options.ignoreEnv = true
+        if realtime && options.supabaseUrl == nil {
+            let (supabaseUrl, anonKey) = try supabase()
+            options.supabaseUrl = supabaseUrl
+            options.supabaseAnonKey = Secret(anonKey)
+        }
         return try DollrClient(clientId: clientId(), clientSecret: clientSecret(), options: options)
+    }
+
+    /// The sandbox's Supabase Realtime server: its URL and anon key (`GET /_sandbox/realtime`).
+    public func supabase() throws -> (url: String, anonKey: String) {
+        let answer = try object(control("GET", "/_sandbox/realtime"))
+        guard let url = answer["supabase_url"] as? String, let key = answer["supabase_anon_key"] as? String else {
+            throw internalError("the sandbox's realtime answer has no supabase_url or supabase_anon_key")
+        }
+        return (url, key)
     }
 
     /// Replaces the fault configuration (JSON, as `PUT /_sandbox/faults`).
@@ -139,6 +155,9 @@ public final class TestSandbox: CustomStringConvertible, @unchecked Sendable {
 
     /// Request, execution and fault counters (JSON, as `GET /_sandbox/stats`).
     public func stats() throws -> String { try text(control("GET", "/_sandbox/stats")) }
+
+    /// The request log (JSON array, as `GET /_sandbox/requests`).
+    public func requestLog() throws -> String { try text(control("GET", "/_sandbox/requests")) }
 
     /// The merchant wallets (JSON array, as `GET /_sandbox/wallets`).
     public func wallets() throws -> String { try text(control("GET", "/_sandbox/wallets")) }

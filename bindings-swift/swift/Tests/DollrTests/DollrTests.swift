@@ -103,6 +103,72 @@ final class DollrTests: XCTestCase {
         XCTAssertEqual(referenceId, started.referenceId)
     }
 
+    /// `status().watch(..)` over the sandbox's Supabase Realtime server, as the Kotlin WatchTest:
+    /// the sandbox settles only when told and polls are 60 s apart, so a change seen in time came
+    /// over realtime; the payment is advanced only once the watch has joined its channel and made
+    /// its catch-up poll.
+    func testACollectionIsWatchedOverRealtime() async throws {
+        let sandbox = try TestSandbox.start(options: SandboxOptions(settleMs: 600_000))
+        defer { sandbox.stop() }
+        let payer = try sandbox.client()
+        var request = collectRequest(
+            phone: testNumbers()["COMPLETES"]!, amount: Decimal(string: "8.00")!, currency: "USD")
+        request.payerName = "Amara Kamara"
+        request.options = FlowSettings(waitTimeout: 0.001)
+        let started = try await payer.collect(request: request)
+        let reference = started.referenceId
+        let joinsBefore = try realtimeCounter(sandbox, "joins")
+
+        let watcher = try sandbox.client()
+        var options = WaitOptions(timeout: 30, initialInterval: 60, maxInterval: 60)
+        options.sessionId = started.sessionId
+        let driver = Task {
+            try await eventually("the join and the catch-up poll") {
+                try self.realtimeCounter(sandbox, "joins") > joinsBefore
+                    && self.statusLookups(sandbox, reference) >= 2
+            }
+            _ = try sandbox.advance(referenceId: reference)
+        }
+        var seen: [Transition] = []
+        for try await change in watcher.status().watch(
+            operationType: .collection, referenceId: reference, options: options)
+        {
+            seen.append(change)
+            if change.to == .processing { _ = try sandbox.advance(referenceId: reference) }
+        }
+        try await driver.value
+        XCTAssertEqual(seen.map(\.to), [.pending, .processing, .completed])
+        XCTAssertEqual(seen.map(\.channel), [.poll, .realtime, .realtime])
+        // Leaving the loop (here: the stream ended) closes the socket.
+        try await eventually("every socket closed") { try self.realtimeCounter(sandbox, "open") == 0 }
+    }
+
+    private func realtimeCounter(_ sandbox: TestSandbox, _ key: String) throws -> Int {
+        let stats = try JSONSerialization.jsonObject(with: Data(try sandbox.stats().utf8)) as? [String: Any]
+        return ((stats?["realtime"] as? [String: Any])?[key] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Answered status lookups of `reference` in the sandbox's request log.
+    private func statusLookups(_ sandbox: TestSandbox, _ reference: String) throws -> Int {
+        let log = try JSONSerialization.jsonObject(with: Data(try sandbox.requestLog().utf8)) as? [[String: Any]] ?? []
+        return log.filter { entry in
+            entry["method"] as? String == "GET" && (entry["path"] as? String)?.hasSuffix(reference) == true
+                && "\(entry["status"] ?? "")" == "200"
+        }.count
+    }
+
+    /// Polls `condition` until it holds; fails the test after 30 s.
+    private func eventually(_ what: String, _ condition: () throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(30)
+        while try !condition() {
+            guard Date() < deadline else {
+                XCTFail("never happened within 30 s: \(what)")
+                throw CancellationError()
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+    }
+
     func testTheSandboxHelperControlsItsChildAndNamesRefusedInput() async throws {
         let sandbox = try TestSandbox.start(options: SandboxOptions(wallets: ["LRD": Decimal(string: "12.50")!]))
         XCTAssertEqual(sandbox.description, "TestSandbox(url=\(sandbox.url()), clientId=\(sandbox.clientId()))")
