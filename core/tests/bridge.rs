@@ -1178,14 +1178,17 @@ fn missing_from_bindings(operations: &[&str], surfaces: &Surfaces) -> Vec<String
             missing.push(format!("bridge: {name}"));
         }
         for (class, def) in [
-            (format!("class {object}:"), format!("    def {method}(")),
+            (format!("class {object}"), format!("    def {method}(")),
             (
-                format!("class Async{object}:"),
+                format!("class Async{object}"),
                 format!("    async def {method}("),
             ),
         ] {
-            let found = block(python, &class, "")
-                .is_some_and(|lines| lines.iter().any(|l| l.starts_with(&def)));
+            // `class Status:` or, with a hand-written base (the status watch), `class Status(…):`.
+            let found = [":", "("]
+                .iter()
+                .filter_map(|after| block(python, &format!("{class}{after}"), ""))
+                .any(|lines| lines.iter().any(|l| l.starts_with(&def)));
             if !found {
                 missing.push(format!("python: {class} {def}"));
             }
