@@ -10,7 +10,8 @@ every block is handled by its language:
 
 * ``python`` blocks run as scripts (in a fresh temporary directory) with the root virtualenv's
   Python, where ``dollr`` is installed, against a ``dollr sandbox`` this script starts
-  (``DOLLR_BASE_URL``, ``DOLLR_CLIENT_ID``, ``DOLLR_CLIENT_SECRET``, ``DOLLR_PASSCODE`` name it).
+  (``DOLLR_BASE_URL``, ``DOLLR_CLIENT_ID``, ``DOLLR_CLIENT_SECRET``, ``DOLLR_PASSCODE`` name it,
+  ``DOLLR_SUPABASE_URL`` / ``DOLLR_SUPABASE_ANON_KEY`` its Supabase Realtime server).
 * ``js`` blocks run as ES modules under Node, importing ``dollr-native`` from this checkout.
 * ``bash`` blocks run under ``bash -euo pipefail`` from the repository root with ``dollr`` on
   PATH. The sandbox's documented port 8787 is replaced by a free port, and after a line that
@@ -186,6 +187,10 @@ class SandboxProcess:
             self.stop()
             raise SystemExit(f"dollr sandbox did not start (first line: {first!r})")
         self.url = first.removeprefix("listening on ")
+        # Its Supabase Realtime server, as a user would configure it from the banner: the blocks'
+        # clients listen for live status the way the README's "Live payment status" says.
+        with urllib.request.urlopen(f"{self.url}/_sandbox/realtime", timeout=10) as answer:
+            self.realtime: dict[str, str] = json.load(answer)
 
     def env(self) -> dict[str, str]:
         return {
@@ -193,6 +198,8 @@ class SandboxProcess:
             "DOLLR_CLIENT_ID": "dollr_test_client",
             "DOLLR_CLIENT_SECRET": "dollr_test_secret",
             "DOLLR_PASSCODE": "123456",
+            "DOLLR_SUPABASE_URL": self.realtime["supabase_url"],
+            "DOLLR_SUPABASE_ANON_KEY": self.realtime["supabase_anon_key"],
         }
 
     def stop(self) -> None:
