@@ -7,6 +7,7 @@ from typing import Callable, Final, final
 __all__ = [
     "TEST_NUMBERS",
     "NativeClient",
+    "NativeStream",
     "__version__",
     "_error_classes",
     "_panic_async_for_tests",
@@ -44,6 +45,7 @@ class NativeClient:
     ) -> str | None: ...
     def stream(self, operation: str, args: str) -> NativeStream: ...
 
+@final
 class NativeStream:
     def next(self) -> str | None: ...
     def next_async(self, future: asyncio.Future[str]) -> str | None: ...
