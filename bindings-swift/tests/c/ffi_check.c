@@ -249,7 +249,7 @@ int main(int argc, char **argv) {
     put_u8(&client_options, 0);                              // client_secret: None (an argument)
     put_u8(&client_options, 1);                              // base_url: Some(the sandbox)
     put_str(&client_options, sandbox_url);
-    for (int i = 0; i < 8; i++) put_u8(&client_options, 0);  // timeouts, retries, journal, CA: None
+    for (int i = 0; i < 10; i++) put_u8(&client_options, 0); // timeouts, retries, journal, CA, Supabase: None
     put_u8(&client_options, 1);                              // ignore_env: true
     status = (RustCallStatus){0};
     uint64_t client = uniffi_dollr_ffi_fn_constructor_dollrclient_new(
