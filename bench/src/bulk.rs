@@ -6,7 +6,7 @@
 //! counters must show exactly N executions for the CLI's run: a run that paid twice or skipped a
 //! row is an error, not a figure.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -41,33 +41,7 @@ const PASSCODE_PHONE: &str = "231779999999";
 
 /// A sandbox child that settles at once, with a wallet deep enough for every payout twice.
 fn start_sandbox(binary: &PathBuf) -> Result<(String, std::process::Child)> {
-    let mut child = Command::new(binary)
-        .args([
-            "sandbox",
-            "--port",
-            "0",
-            "--exit-when-stdin-closes",
-            "--seed",
-            "7",
-            "--settle-ms",
-            "0",
-            "--wallet",
-            "USD=100000000",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .ok_or_else(|| anyhow!("unexpected first line from the sandbox: {line:?}"))?
-        .to_string();
-    Ok((url, child))
+    crate::journal::start_sandbox_with(binary, &["--settle-ms", "0", "--wallet", "USD=100000000"])
 }
 
 async fn stats(http: &reqwest::Client, url: &str) -> Result<Value> {
