@@ -5,7 +5,8 @@
 // generated Swift code calls, the way it calls them:
 //
 //   1. the contract versions and EVERY checksum the committed Swift sources expect
-//      (checksums.inc is extracted from Dollr.swift / DollrCore.swift by `make test-c-abi`);
+//      (checksums.inc is extracted from Dollr.swift / DollrCore.swift by `make test-c-abi`, and
+//      client_options.inc, the ClientOptions record in the order those sources write it);
 //   2. synchronous exports with strings in and out, and a record with an exact decimal;
 //   3. a client of the sandbox run.sh started (`dollr sandbox`), and async calls through the
 //      rust-future API (poll with a continuation callback, complete, free), a success and a
@@ -245,12 +246,9 @@ int main(int argc, char **argv) {
 
     // 3. A client of the sandbox, and async calls through the rust-future API.
     struct writer client_options = {{0}, 0};
-    put_u8(&client_options, 0);                              // client_id: None (an argument)
-    put_u8(&client_options, 0);                              // client_secret: None (an argument)
-    put_u8(&client_options, 1);                              // base_url: Some(the sandbox)
-    put_str(&client_options, sandbox_url);
-    for (int i = 0; i < 10; i++) put_u8(&client_options, 0); // timeouts, retries, journal, CA, Supabase: None
-    put_u8(&client_options, 1);                              // ignore_env: true
+    // Every field in the order of the committed Swift sources (client_options.inc, written by
+    // run.sh): base_url = the sandbox, ignore_env = true, the rest None (id and secret are arguments).
+#include "client_options.inc"
     status = (RustCallStatus){0};
     uint64_t client = uniffi_dollr_ffi_fn_constructor_dollrclient_new(
         string_arg(client_id), string_arg(client_secret), record_arg(&client_options), &status);

@@ -31,6 +31,24 @@ binary=${DOLLR_SANDBOX_BINARY:-}
 
 sed -n 's/.*if (\(uniffi_[a-z0-9_]*_checksum_[a-z0-9_]*\)() != \([0-9]*\)) {.*/    {"\1", \1, \2},/p' \
   "$swift/Sources/Dollr/Dollr.swift" "$swift/Sources/Dollr/DollrCore.swift" > "$work/checksums.inc"
+# The ClientOptions record the check builds, field by field in the order the committed Swift
+# sources write it (FfiConverterTypeClientOptions.write): base_url is the sandbox, ignore_env is
+# true, every optional field is None. Read from the sources rather than written out by hand, so a
+# new option cannot shift the record under the check; a new required field stops it by name.
+awk '/struct FfiConverterTypeClientOptions/ { inside = 1 }
+     inside && /func write\(/ { writing = 1; next }
+     writing && /^    }/ { exit }
+     writing && match($0, /FfiConverter[A-Za-z0-9]*\.write\(value\.[A-Za-z0-9]*/) {
+       call = substr($0, RSTART, RLENGTH); split(call, part, /\.write\(value\./)
+       converter = part[1]; field = part[2]
+       if (field == "baseUrl") print "put_u8(&client_options, 1); put_str(&client_options, sandbox_url);"
+       else if (field == "ignoreEnv") print "put_u8(&client_options, 1);"
+       else if (converter ~ /^FfiConverterOption/) print "put_u8(&client_options, 0); /* " field ": None */"
+       else { print "run.sh: ClientOptions." field " is required and unknown to the C ABI check" > "/dev/stderr"; failed = 1; exit 1 }
+       fields++
+     }
+     END { if (failed || fields < 3) { if (!failed) print "run.sh: no ClientOptions writer found in the Swift sources" > "/dev/stderr"; exit 1 } }' \
+  "$swift/Sources/Dollr/DollrCore.swift" > "$work/client_options.inc"
 contract=$(sed -n 's/.*let bindings_contract_version = \([0-9]*\).*/\1/p' "$swift/Sources/Dollr/Dollr.swift" | head -1)
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$here/../Cargo.toml")
 
