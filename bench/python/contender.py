@@ -37,6 +37,8 @@ CLIENT_SECRET = "dollr_test_secret"
 MAX_POLLS = 10_000
 
 
+# The docs' code as the docs lay it out (aligned values, long lines): verbatim, not reformatted.
+# fmt: off
 # ---- the quickstart's code, sync and async -------------------------------------------------------
 
 
@@ -49,7 +51,7 @@ def docs_token(http: Any, base_url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
-def docs_flow(http: Any, BASE_URL: str, headers: dict[str, str]) -> str:  # noqa: N803 (the docs' name)
+def docs_flow(http: Any, BASE_URL: str, headers: dict[str, str]) -> str:
     party = http.post(f"{BASE_URL}/v1/parties/create", headers=headers, json={
         "fullname":     "Amara Kamara",
         "phone":        "231771234567",
@@ -118,7 +120,7 @@ def docs_flow(http: Any, BASE_URL: str, headers: dict[str, str]) -> str:  # noqa
     return reference_id
 
 
-def docs_status(http: Any, BASE_URL: str, headers: dict[str, str], reference_id: str) -> str:  # noqa: N803
+def docs_status(http: Any, BASE_URL: str, headers: dict[str, str], reference_id: str) -> str:
     status = http.get(
         f"{BASE_URL}/v1/status/collection/{reference_id}",
         headers=headers,
@@ -126,7 +128,7 @@ def docs_status(http: Any, BASE_URL: str, headers: dict[str, str], reference_id:
     return status["status"]
 
 
-async def docs_flow_async(http: Any, BASE_URL: str, headers: dict[str, str]) -> str:  # noqa: N803
+async def docs_flow_async(http: Any, BASE_URL: str, headers: dict[str, str]) -> str:
     party = (await http.post(f"{BASE_URL}/v1/parties/create", headers=headers, json={
         "fullname":     "Amara Kamara",
         "phone":        "231771234567",
@@ -157,7 +159,7 @@ async def docs_flow_async(http: Any, BASE_URL: str, headers: dict[str, str]) -> 
         "amount":   250.00,
     })
 
-    invoice = (await http.put(f"{BASE_URL}/v1/invoices/publish/{invoice_id}", headers=headers)).json()
+    invoice = (await http.put(f"{BASE_URL}/v1/invoices/publish/{invoice_id}", headers=headers)).json()  # noqa: E501 (verbatim)
 
     mmo = (await http.get(f"{BASE_URL}/v1/predictions/mmo-provider-info", headers=headers, params={
         "phone": "231771234567", "operation_type": "COLLECTION",
@@ -195,7 +197,7 @@ async def docs_flow_async(http: Any, BASE_URL: str, headers: dict[str, str]) -> 
     return reference_id
 
 
-async def docs_status_async(http: Any, BASE_URL: str, headers: dict[str, str], reference_id: str) -> str:  # noqa: N803
+async def docs_status_async(http: Any, BASE_URL: str, headers: dict[str, str], reference_id: str) -> str:  # noqa: E501 (verbatim)
     status = (await http.get(
         f"{BASE_URL}/v1/status/collection/{reference_id}",
         headers=headers,
@@ -203,6 +205,7 @@ async def docs_status_async(http: Any, BASE_URL: str, headers: dict[str, str], r
     return status["status"]
 
 
+# fmt: on
 # ---- the dollr SDK, one resource call per request ----------------------------------------------
 
 
@@ -286,7 +289,9 @@ class Sync:
             import dollr
 
             self.versions["dollr"] = dollr.__version__
-            self.client = dollr.Client(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=url)
+            self.client = dollr.Client(
+                client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=url
+            )
             self.error = dollr.ValidationError
             self.flow = lambda: dollr_flow(self.client)
             self.status = lambda ref: str(self.client.status.collection(ref).status)
@@ -368,7 +373,9 @@ class Sync:
 class Async:
     """An asyncio contender running ``concurrency`` flows at once on one client."""
 
-    def __init__(self, kind: str, url: str, concurrency: int, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, kind: str, url: str, concurrency: int, loop: asyncio.AbstractEventLoop
+    ) -> None:
         self.concurrency = concurrency
         self.loop = loop
         self.versions: dict[str, str] = {"python": platform.python_version()}
@@ -397,7 +404,10 @@ class Async:
 
             self.versions["httpx"] = httpx.__version__
             # Enough connections for every flow in flight (httpx's default pool is 100).
-            limits = httpx.Limits(max_connections=max(100, concurrency), max_keepalive_connections=max(20, concurrency))
+            limits = httpx.Limits(
+                max_connections=max(100, concurrency),
+                max_keepalive_connections=max(20, concurrency),
+            )
 
             async def make_httpx() -> Any:
                 return httpx.AsyncClient(limits=limits)
@@ -409,7 +419,10 @@ class Async:
                     f"{url}/v1/jwt/client/obtain/token",
                     json={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
                 )
-                return {"Authorization": f"Bearer {res.json()['access_token']}", "Content-Type": "application/json"}
+                return {
+                    "Authorization": f"Bearer {res.json()['access_token']}",
+                    "Content-Type": "application/json",
+                }
 
             headers = loop.run_until_complete(token())  # step 1, once
             self.flow = lambda: docs_flow_async(http, url, headers)
