@@ -8,6 +8,8 @@
 #   make bench-journal  the journal rows (memory, SQLite, PostgreSQL) into target/bench/journal.md
 #   make bench-bulk     the bulk-payout row (10,000 payouts by `dollr payouts run` vs the sandbox's
 #                       ceiling, the CLI's peak RSS) into target/bench/bulk.md
+#   make bench-callgrind  instructions per flow of the sequential contenders under valgrind's
+#                       callgrind (repeatable whatever the machine does) into target/bench/callgrind.md
 #   make bench-quick    a short smoke run of the whole matrix (200 flows, 2 rounds) into
 #                       target/bench/BENCHMARKS.quick.md
 #
@@ -132,7 +134,13 @@ bench-quick: bench-build
 # The journal rows (decision 0015): intents journaled per second for the memory, SQLite and
 # PostgreSQL journals, and reconcile() over 10,000 pending intents against a local sandbox, with a
 # throwaway PostgreSQL server (tests/postgres/server.sh) → target/bench/journal.md.
-.PHONY: bench-journal bench-realtime
+.PHONY: bench-journal bench-realtime bench-callgrind
+# Instructions per flow (#19): each sequential contender under valgrind's callgrind, the sandbox
+# natively; the release builds of bench-build → target/bench/callgrind.md.
+bench-callgrind: bench-build
+	@command -v valgrind >/dev/null || { echo "valgrind is required for make bench-callgrind (apt-get install valgrind)"; exit 1; }
+	DOLLR_NATIVE_ADDON=release ./target/release/dollr-bench callgrind --python $(BENCH_PY) --node node --out $(BENCH_OUT)/callgrind.md
+
 # The realtime row (decision 0017): commit of COMPLETED → the caller's watch, over the sandbox's
 # Supabase Realtime server and by polling (default 2 s interval), same run → target/bench/realtime.md.
 bench-realtime:

@@ -33,22 +33,9 @@ pub struct RunArgs {
     /// The `dollr` binary that serves the sandbox (release build).
     #[arg(long, default_value = "target/release/dollr")]
     pub sandbox: PathBuf,
-    /// Python interpreter with `requests`, `httpx` and `dollr` installed; contenders whose import
-    /// fails are reported as not built.
-    #[arg(long, default_value = "python3")]
-    pub python: String,
-    /// Node.js.
-    #[arg(long, default_value = "node")]
-    pub node: String,
-    /// The Kotlin contender's command line (whitespace-separated), if the Kotlin package is built.
-    #[arg(long)]
-    pub kotlin: Option<String>,
-    /// Why the Kotlin contender is absent (shown in the table when `--kotlin` is not given).
-    #[arg(long, default_value = "the Kotlin package is not built")]
-    pub kotlin_missing: String,
-    /// Only these contenders (comma-separated ids, e.g. `rust-limit-1,py-dollr-1`).
-    #[arg(long, value_delimiter = ',')]
-    pub only: Vec<String>,
+    /// The contenders' interpreters and which contenders run.
+    #[command(flatten)]
+    pub contenders: Contenders,
     /// Calls per batch of the status-lookup overhead measurement (the validation one makes 10×).
     #[arg(long, default_value_t = 500)]
     pub overhead_calls: usize,
@@ -73,6 +60,27 @@ pub struct RunArgs {
     pub logs: PathBuf,
 }
 
+/// Where the contenders' interpreters are and which contenders run (`run` and `callgrind`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Contenders {
+    /// Python interpreter with `requests`, `httpx` and `dollr` installed; contenders whose import
+    /// fails are reported as not built.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+    /// Node.js.
+    #[arg(long, default_value = "node")]
+    pub node: String,
+    /// The Kotlin contender's command line (whitespace-separated), if the Kotlin package is built.
+    #[arg(long)]
+    pub kotlin: Option<String>,
+    /// Why the Kotlin contender is absent (shown in the table when `--kotlin` is not given).
+    #[arg(long, default_value = "the Kotlin package is not built")]
+    pub kotlin_missing: String,
+    /// Only these contenders (comma-separated ids, e.g. `rust-limit-1,py-dollr-1`).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
 /// A contender of the matrix.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -93,7 +101,7 @@ pub struct Spec {
 }
 
 /// Every contender, in table order.
-pub fn matrix(args: &RunArgs, self_exe: &Path) -> Vec<Spec> {
+pub fn matrix(args: &Contenders, self_exe: &Path) -> Vec<Spec> {
     let exe = self_exe.display().to_string();
     let mut specs = Vec::new();
     let mut add = |id: String,
@@ -234,13 +242,13 @@ pub fn matrix(args: &RunArgs, self_exe: &Path) -> Vec<Spec> {
 }
 
 /// The sandbox process, stopped on drop.
-struct SandboxProcess {
+pub(crate) struct SandboxProcess {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl SandboxProcess {
-    fn start(binary: &Path) -> Result<SandboxProcess> {
+    pub(crate) fn start(binary: &Path) -> Result<SandboxProcess> {
         let mut child = Command::new(binary)
             .args(["sandbox", "--port", "0", "--settle-ms", "0", "--seed", "7"])
             .stdin(Stdio::null())
@@ -274,7 +282,7 @@ impl Drop for SandboxProcess {
 }
 
 /// A running contender.
-struct Running {
+pub(crate) struct Running {
     spec: Spec,
     child: Child,
     /// `None` once closed (which tells the contender to exit).
@@ -284,7 +292,13 @@ struct Running {
 }
 
 impl Running {
-    fn start(spec: &Spec, url: &str, logs: &Path) -> Result<Running> {
+    /// Starts `spec`'s command and waits up to `ready_within` for its ready line.
+    pub(crate) fn start(
+        spec: &Spec,
+        url: &str,
+        logs: &Path,
+        ready_within: Duration,
+    ) -> Result<Running> {
         let [program, rest @ ..] = spec.command.as_slice() else {
             bail!("no command");
         };
@@ -319,7 +333,7 @@ impl Running {
             lines,
             versions: Default::default(),
         };
-        let ready: Ready = running.receive(Duration::from_secs(120))?;
+        let ready: Ready = running.receive(ready_within)?;
         if !ready.ready {
             bail!(
                 "{}",
@@ -344,7 +358,7 @@ impl Running {
         }
     }
 
-    fn ask<T: serde::de::DeserializeOwned>(
+    pub(crate) fn ask<T: serde::de::DeserializeOwned>(
         &mut self,
         command: &Cmd,
         timeout: Duration,
@@ -358,6 +372,27 @@ impl Running {
         stdin.write_all(line.as_bytes())?;
         stdin.flush()?;
         self.receive(timeout)
+    }
+}
+
+impl Running {
+    /// Closes the contender's stdin (its signal to exit) and waits up to `within` for it to end
+    /// on its own: a process under valgrind writes its profile only when it exits normally.
+    pub(crate) fn finish(mut self, within: Duration) -> Result<std::process::ExitStatus> {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "{} did not exit within {within:?} of its stdin closing",
+                    self.spec.id
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -378,14 +413,14 @@ impl Drop for Running {
 }
 
 /// The sandbox's control endpoints (`/_sandbox/reset`, `/_sandbox/stats`), called between rounds.
-struct Control {
+pub(crate) struct Control {
     runtime: tokio::runtime::Runtime,
     http: reqwest::Client,
     base: String,
 }
 
 impl Control {
-    fn new(base: &str) -> Result<Control> {
+    pub(crate) fn new(base: &str) -> Result<Control> {
         Ok(Control {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -410,18 +445,18 @@ impl Control {
 
     /// Data, stats and logs back to the start (tokens and settings kept): every contender's round
     /// meets the same empty sandbox, and its counters are that round's alone.
-    fn reset(&self) -> Result<()> {
+    pub(crate) fn reset(&self) -> Result<()> {
         self.call(reqwest::Method::POST, "/_sandbox/reset")?;
         Ok(())
     }
 
-    fn stats(&self) -> Result<Value> {
+    pub(crate) fn stats(&self) -> Result<Value> {
         self.call(reqwest::Method::GET, "/_sandbox/stats")
     }
 }
 
 /// What the sandbox saw during one round; refuses a round that skipped or failed a payment.
-fn check_round(stats: &Value, flows: usize) -> Result<(u64, u64)> {
+pub(crate) fn check_round(stats: &Value, flows: usize) -> Result<(u64, u64)> {
     let number = |pointer: &str| stats.pointer(pointer).and_then(Value::as_u64).unwrap_or(0);
     let created = number("/executions/created");
     let completed = number("/executions/by_status/COMPLETED");
@@ -436,7 +471,7 @@ fn check_round(stats: &Value, flows: usize) -> Result<(u64, u64)> {
 
 /// Requests of one flow besides its status polls: party, counterparty, invoice, item, publish,
 /// MMO prediction, checkout session, payment account, execution.
-const REQUESTS_PER_FLOW: usize = 9;
+pub(crate) const REQUESTS_PER_FLOW: usize = 9;
 
 fn round_timeout(flows: usize) -> Duration {
     // Generous: the slowest contender makes about 60 flows/s.
@@ -455,7 +490,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     let warm_up = (per_round / 2).max(1);
     std::fs::create_dir_all(&args.logs)?;
     let self_exe = std::env::current_exe()?;
-    let specs = matrix(&args, &self_exe);
+    let specs = matrix(&args.contenders, &self_exe);
     let load_before = report::load_average();
 
     let sandbox = SandboxProcess::start(&args.sandbox)?;
@@ -474,7 +509,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     for spec in &specs {
         let mut entry = ContenderReport::new(spec);
         if entry.missing.is_none() {
-            match Running::start(spec, &sandbox.url, &args.logs) {
+            match Running::start(spec, &sandbox.url, &args.logs, Duration::from_secs(120)) {
                 Ok(process) => {
                     entry.versions = process.versions.clone();
                     running.push(process);

@@ -6,11 +6,13 @@
 //! dollr-bench journal --sandbox-binary B [--postgres-url U]      the journal rows
 //! dollr-bench realtime --sandbox-binary B [--samples 20]         realtime vs polling latency
 //! dollr-bench bulk --dollr-binary target/release/dollr [--payouts 10000]   the bulk-payout row
+//! dollr-bench callgrind [--only rust-limit-1,rust-core-1] [--flows 20]   instructions per flow
 //! ```
 //!
 //! See `bench/README.md` for the method.
 
 mod bulk;
+mod callgrind;
 mod contender;
 mod driver;
 mod flow;
@@ -56,6 +58,9 @@ enum Command {
     /// The bulk-payout row: `dollr payouts run` over 10,000 payouts against the sandbox's ceiling
     /// for the same payouts, and the CLI's peak RSS.
     Bulk(bulk::BulkArgs),
+    /// Instructions per flow of the sequential contenders, counted by valgrind's callgrind: the
+    /// figure machine noise cannot move.
+    Callgrind(Box<callgrind::CallgrindArgs>),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Command::Journal(args) => journal::run(args),
         Command::Realtime(args) => realtime::run(args),
         Command::Bulk(args) => bulk::run(args),
+        Command::Callgrind(args) => callgrind::run(*args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

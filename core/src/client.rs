@@ -572,7 +572,7 @@ async fn send_with_retries<T: DeserializeOwned>(
             }
             Ok(response) if (200..300).contains(&response.status) => {
                 tracing::debug!(request = %what, status = response.status, attempt, elapsed_ms = started.elapsed().as_millis() as u64, "dollr request");
-                return decode(&what, &response, &sent_secrets(config, bearer, request));
+                return decode(&what, &response, || sent_secrets(config, bearer, request));
             }
             // Never followed, never retried (it would redirect again): see `redirect_error`.
             Ok(response) if (300..400).contains(&response.status) => {
@@ -609,10 +609,12 @@ async fn send_with_retries<T: DeserializeOwned>(
     }
 }
 
+/// Decodes a successful answer. `sent` (which parses the request body to find its secrets) is
+/// called only when the answer cannot be decoded and is kept, scrubbed, in the error.
 fn decode<T: DeserializeOwned>(
     what: &What<'_>,
     response: &HttpResponse,
-    sent: &SentSecrets,
+    sent: impl FnOnce() -> SentSecrets,
 ) -> Result<T> {
     let body: &[u8] = if response.body.is_empty() {
         b"null"
@@ -626,7 +628,7 @@ fn decode<T: DeserializeOwned>(
         )
         .with_status(response.status)
         .with_request_id(response.header("x-request-id").map(str::to_string))
-        .with_body(Some(redact_sent_body(&response.body, sent)))
+        .with_body(Some(redact_sent_body(&response.body, &sent())))
     })
 }
 

@@ -22,8 +22,15 @@ const MAX_BODY: usize = 2048;
 const REDACTED: &str = "[REDACTED]";
 
 fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    SECRET_KEYS.iter().any(|s| key == *s) || key.ends_with("_secret") || key.ends_with("_token")
+    // Case-insensitive, without a lowercased copy: this runs on every key of every journaled
+    // request.
+    let ends_with = |suffix: &str| {
+        key.len() >= suffix.len()
+            && key.as_bytes()[key.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    SECRET_KEYS.iter().any(|s| key.eq_ignore_ascii_case(s))
+        || ends_with("_secret")
+        || ends_with("_token")
 }
 
 fn scrub(value: &mut Value) {
@@ -176,6 +183,11 @@ pub fn redact_value(value: &Value) -> Value {
     let mut value = value.clone();
     scrub(&mut value);
     value
+}
+
+/// [`redact_value`] on a value the caller owns, without copying it.
+pub(crate) fn redact_value_in_place(value: &mut Value) {
+    scrub(value);
 }
 
 fn truncate(mut text: String) -> String {

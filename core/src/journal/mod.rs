@@ -549,38 +549,49 @@ pub fn journal_safe_execution(mut execution: Execution) -> Execution {
 /// The JSON text of `value` with object keys sorted at every depth and no whitespace: the same
 /// request always gives the same bytes, whatever the field order of the serializer.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let bytes = canonical_bytes(value);
+    // serde_json writes UTF-8 only; the lossy branch is never taken.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn canonical_bytes(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
     write_canonical(value, &mut out);
     out
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Strings and scalars are written by serde_json itself (its escapes, and number texts kept as
+/// received under `arbitrary_precision`), straight into `out`: no text per key or value.
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            out.push(b'{');
             for (index, (key, value)) in entries.into_iter().enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
+                // Writing into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, key);
+                out.push(b':');
                 write_canonical(value, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
+        }
     }
 }
 
@@ -588,15 +599,18 @@ fn write_canonical(value: &Value, out: &mut String) {
 /// canonical JSON of the request's hashed fields (secrets and credentials excluded; see
 /// [`crate::execute::ExecutionRequest::hashed_fields`]).
 pub fn request_hash(operation: &OperationType, hashed_fields: &Value) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hasher = Sha256::new();
     hasher.update(operation.as_str().as_bytes());
     hasher.update(b"\n");
-    hasher.update(canonical_json(hashed_fields).as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hasher.update(canonical_bytes(hashed_fields));
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 /// Where execution intents are recorded before money moves.
@@ -759,5 +773,18 @@ mod tests {
         let h2 = request_hash(&OperationType::Refund, &a);
         assert_eq!(h1.len(), 64);
         assert_ne!(h1, h2);
+    }
+
+    /// The exact bytes, escapes and number texts included: hashes already stored depend on them.
+    #[test]
+    fn canonical_json_bytes_are_stable() {
+        let value: Value = serde_json::from_str(
+            r#"{"b\"\u00e9": "x\u0001\n\t/", "a": [1.50, -0, 1e3, true, null, "\ud83d\ude00"], "": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"":{},"a":[1.50,-0,1e+3,true,null,"😀"],"b\"é":"x\u0001\n\t/"}"#
+        );
     }
 }

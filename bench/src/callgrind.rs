@@ -1,0 +1,320 @@
+//! `dollr-bench callgrind`: instructions per flow of each sequential contender, counted by
+//! valgrind's callgrind — the figure that noise cannot move (#19).
+//!
+//! Wall and CPU time on a 2-vCPU VM move with whatever else the machine does; instruction counts
+//! do not: the same binary doing the same work executes the same instructions. Each contender runs
+//! twice under `valgrind --tool=callgrind` against one release sandbox (not under valgrind): once
+//! with a warm-up round only, once with the warm-up and then `--flows` flows. The difference of
+//! the two totals, divided by the flows, is what one flow costs the client process — start-up,
+//! imports, connection set-up and the token are in both runs and cancel out. The pair is repeated
+//! `--repeats` times and the spread shown, so the reader can see that the figure holds still.
+//! Every round is checked against the sandbox's counters, as in `dollr-bench run`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::driver::{
+    check_round, matrix, Contenders, Control, Running, SandboxProcess, Spec, REQUESTS_PER_FLOW,
+};
+use crate::protocol::{Command as Cmd, RoundResult};
+
+/// `dollr-bench callgrind` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CallgrindArgs {
+    /// The `dollr` binary that serves the sandbox (release build; not run under valgrind).
+    #[arg(long, default_value = "target/release/dollr")]
+    pub sandbox: PathBuf,
+    #[command(flatten)]
+    pub contenders: Contenders,
+    /// Flows counted per run (after the warm-up).
+    #[arg(long, default_value_t = 20)]
+    pub flows: usize,
+    /// Warm-up flows in both runs (connections, lazy token, caches, and enough calls for V8's and
+    /// the JVM's optimizing compilers to have compiled the hot paths).
+    #[arg(long, default_value_t = 30)]
+    pub warm_up: usize,
+    /// How many times each pair of runs is repeated (the spread is reported).
+    #[arg(long, default_value_t = 2)]
+    pub repeats: usize,
+    /// Where to write the table (markdown).
+    #[arg(long, default_value = "target/bench/callgrind.md")]
+    pub out: PathBuf,
+    /// Directory for the contenders' stderr logs and callgrind's profiles.
+    #[arg(long, default_value = "target/bench/callgrind")]
+    pub logs: PathBuf,
+}
+
+/// The contenders measured when `--only` is not given: one request at a time, so the count is
+/// the pipeline's and not the scheduler's (the JVM is left out: valgrind makes its start-up take
+/// minutes).
+const DEFAULT_CONTENDERS: &[&str] = &[
+    "rust-limit-1",
+    "rust-core-1",
+    "py-httpx-1",
+    "py-dollr-1",
+    "node-fetch-1",
+    "node-native-1",
+];
+
+/// Under valgrind everything runs 20–100× slower than natively.
+const READY_WITHIN: Duration = Duration::from_secs(600);
+const ROUND_WITHIN: Duration = Duration::from_secs(1800);
+const EXIT_WITHIN: Duration = Duration::from_secs(300);
+
+/// One contender's result.
+struct Measured {
+    spec: Spec,
+    /// Instructions per flow, one value per repeat.
+    per_flow: Vec<f64>,
+    /// Requests per flow, from the sandbox's counters.
+    requests_per_flow: f64,
+}
+
+pub fn run(mut args: CallgrindArgs) -> Result<()> {
+    if args.flows == 0 {
+        bail!("--flows must be at least 1");
+    }
+    let valgrind = Command::new("valgrind").arg("--version").output();
+    if !matches!(&valgrind, Ok(output) if output.status.success()) {
+        bail!("valgrind is not installed (apt-get install valgrind)");
+    }
+    if args.contenders.only.is_empty() {
+        args.contenders.only = DEFAULT_CONTENDERS.iter().map(|s| s.to_string()).collect();
+    }
+    std::fs::create_dir_all(&args.logs)?;
+    let self_exe = std::env::current_exe()?;
+    let specs = matrix(&args.contenders, &self_exe);
+    let sandbox = SandboxProcess::start(&args.sandbox)?;
+    let control = Control::new(&sandbox.url)?;
+    eprintln!(
+        "callgrind: sandbox {}; {} contenders, {} repeats of (warm-up {} | warm-up {} + {} flows)",
+        sandbox.url,
+        specs.len(),
+        args.repeats,
+        args.warm_up,
+        args.warm_up,
+        args.flows
+    );
+
+    let mut measured = Vec::new();
+    let mut missing = Vec::new();
+    for spec in specs {
+        if let Some(reason) = &spec.missing {
+            missing.push((spec.id.clone(), reason.clone()));
+            continue;
+        }
+        match measure(&spec, &args, &sandbox.url, &control) {
+            Ok(result) => {
+                eprintln!(
+                    "callgrind: {}: {:.0} instructions per flow",
+                    spec.id,
+                    crate::stats::median(&result.per_flow)
+                );
+                measured.push(result);
+            }
+            Err(error) => {
+                eprintln!("callgrind: {}: {error:#}", spec.id);
+                missing.push((spec.id.clone(), format!("{error:#}")));
+            }
+        }
+    }
+    let table = report(&measured, &missing, &args);
+    if let Some(parent) = args.out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&args.out, &table)?;
+    println!("{table}");
+    Ok(())
+}
+
+fn measure(spec: &Spec, args: &CallgrindArgs, url: &str, control: &Control) -> Result<Measured> {
+    let mut per_flow = Vec::new();
+    let mut requests_per_flow = 0.0;
+    for repeat in 0..args.repeats.max(1) {
+        let base = profile(spec, args, url, control, None, repeat)?;
+        let (total, requests) = profile(spec, args, url, control, Some(args.flows), repeat)?;
+        requests_per_flow = requests as f64 / args.flows as f64;
+        per_flow.push(total.saturating_sub(base.0) as f64 / args.flows as f64);
+    }
+    Ok(Measured {
+        spec: spec.clone(),
+        per_flow,
+        requests_per_flow,
+    })
+}
+
+/// One run of `spec` under callgrind: the warm-up, then `flows` flows if given. Returns the
+/// process's total instructions and the requests the sandbox served for the counted flows.
+fn profile(
+    spec: &Spec,
+    args: &CallgrindArgs,
+    url: &str,
+    control: &Control,
+    flows: Option<usize>,
+    repeat: usize,
+) -> Result<(u64, u64)> {
+    let name = format!(
+        "{}.{}.{repeat}",
+        spec.id,
+        if flows.is_some() { "counted" } else { "base" }
+    );
+    let profile = std::path::absolute(args.logs.join(format!("{name}.callgrind")))?;
+    let mut command = vec![
+        "valgrind".to_string(),
+        "--tool=callgrind".into(),
+        format!("--callgrind-out-file={}", profile.display()),
+        // JIT compilers (V8) write code they then run: valgrind must notice.
+        "--smc-check=all-non-file".into(),
+        format!(
+            "--log-file={}",
+            std::path::absolute(args.logs.join(format!("{name}.valgrind.log")))?.display()
+        ),
+    ];
+    command.extend(spec.command.iter().cloned());
+    let under_valgrind = Spec {
+        id: name.clone(),
+        command,
+        ..spec.clone()
+    };
+    let _ = std::fs::remove_file(&profile);
+    let mut running = Running::start(&under_valgrind, url, &args.logs, READY_WITHIN)?;
+    let mut round = |flows: usize| -> Result<u64> {
+        control.reset()?;
+        let result: RoundResult = running.ask(&Cmd::Round { flows }, ROUND_WITHIN)?;
+        if !result.ok {
+            bail!(
+                "a round failed: {}",
+                result.error.unwrap_or_else(|| "no reason given".into())
+            );
+        }
+        let (requests, _tokens) = check_round(&control.stats()?, flows)?;
+        Ok(requests)
+    };
+    round(args.warm_up.max(1))?;
+    let requests = match flows {
+        Some(flows) => round(flows)?,
+        None => 0,
+    };
+    let status = running.finish(EXIT_WITHIN)?;
+    if !status.success() {
+        bail!("{name} exited with {status}");
+    }
+    Ok((total_instructions(&profile)?, requests))
+}
+
+/// The `summary:` (or `totals:`) line of a callgrind profile: every thread's instructions.
+fn total_instructions(profile: &Path) -> Result<u64> {
+    let text = std::fs::read_to_string(profile)
+        .with_context(|| format!("reading {}", profile.display()))?;
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("summary:")
+                .or_else(|| line.strip_prefix("totals:"))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+        })
+        .ok_or_else(|| anyhow!("no instruction total in {}", profile.display()))
+}
+
+fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindArgs) -> String {
+    let floor = measured
+        .iter()
+        .find(|m| m.spec.id == "rust-limit-1")
+        .map(|m| crate::stats::median(&m.per_flow));
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Instructions per flow, counted by callgrind (`make bench-callgrind`): each contender twice \
+         under valgrind (warm-up {w} flows; warm-up {w} + {f} flows), the difference ÷ {f}; \
+         repeated {r}× (the spread is the relative gap between the repeats). Client process only; \
+         the sandbox runs natively.\n\n",
+        w = args.warm_up,
+        f = args.flows,
+        r = args.repeats.max(1),
+    ));
+    out.push_str(
+        "| contender | language | instructions / flow | per request | × floor | spread |\n",
+    );
+    out.push_str("|---|---|---:|---:|---:|---:|\n");
+    for m in measured {
+        let median = crate::stats::median(&m.per_flow);
+        let (low, high) = m
+            .per_flow
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        let spread = if median > 0.0 {
+            (high - low) / median * 100.0
+        } else {
+            0.0
+        };
+        let ratio = floor
+            .filter(|f| *f > 0.0)
+            .map(|f| format!("{:.2}×", median / f))
+            .unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "| `{}` {} | {} | {} | {} | {} | {:.2} % |\n",
+            m.spec.id,
+            m.spec.label,
+            m.spec.language,
+            thousands(median),
+            thousands(median / m.requests_per_flow.max(1.0)),
+            ratio,
+            spread,
+        ));
+    }
+    for (id, reason) in missing {
+        out.push_str(&format!(
+            "| `{id}` | | not measured: {} | | | |\n",
+            reason.lines().next().unwrap_or_default()
+        ));
+    }
+    out.push_str(&format!(
+        "\nRequests per flow: {} (9 steps + status polls, as counted by the sandbox).\n",
+        measured
+            .first()
+            .map(|m| format!("{:.1}", m.requests_per_flow))
+            .unwrap_or_else(|| format!("{REQUESTS_PER_FLOW}+")),
+    ));
+    out
+}
+
+/// 1234567.8 → "1,234,568".
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.4), "999");
+        assert_eq!(thousands(1234567.8), "1,234,568");
+    }
+
+    #[test]
+    fn reads_the_total_of_a_profile() {
+        let dir = std::env::temp_dir().join(format!("dollr-callgrind-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("p.callgrind");
+        std::fs::write(
+            &file,
+            "version: 1\nevents: Ir\nfl=x\n0 5\nsummary: 123456\ntotals: 123456\n",
+        )
+        .unwrap();
+        assert_eq!(total_instructions(&file).unwrap(), 123456);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
