@@ -10,6 +10,8 @@
 #                       ceiling, the CLI's peak RSS) into target/bench/bulk.md
 #   make bench-callgrind  instructions per flow of the sequential contenders under valgrind's
 #                       callgrind (repeatable whatever the machine does) into target/bench/callgrind.md
+#   make bench-memory   each SDK's RSS idle, after 1,000 and after 100,000 calls into
+#                       target/bench/memory.md
 #   make bench-quick    a short smoke run of the whole matrix (200 flows, 2 rounds) into
 #                       target/bench/BENCHMARKS.quick.md
 #
@@ -134,7 +136,14 @@ bench-quick: bench-build
 # The journal rows (decision 0015): intents journaled per second for the memory, SQLite and
 # PostgreSQL journals, and reconcile() over 10,000 pending intents against a local sandbox, with a
 # throwaway PostgreSQL server (tests/postgres/server.sh) → target/bench/journal.md.
-.PHONY: bench-journal bench-realtime bench-callgrind
+.PHONY: bench-journal bench-realtime bench-callgrind bench-memory
+# Resident memory (#19): each SDK's process idle, after 1,000 and after 100,000 calls; the release
+# builds of bench-build → target/bench/memory.md.
+bench-memory: bench-build
+	@kotlin=(); [ -f $(BENCH_KOTLIN_CMD) ] && kotlin=(--kotlin "$$(cat $(BENCH_KOTLIN_CMD))"); \
+	DOLLR_NATIVE_ADDON=release ./target/release/dollr-bench memory --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
+		--kotlin-missing "$$(cat $(BENCH_KOTLIN_MISSING) 2>/dev/null || echo not built)" --out $(BENCH_OUT)/memory.md
+
 # Instructions per flow (#19): each sequential contender under valgrind's callgrind, the sandbox
 # natively; the release builds of bench-build → target/bench/callgrind.md.
 bench-callgrind: bench-build

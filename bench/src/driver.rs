@@ -376,6 +376,11 @@ impl Running {
 }
 
 impl Running {
+    /// The contender's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Closes the contender's stdin (its signal to exit) and waits up to `within` for it to end
     /// on its own: a process under valgrind writes its profile only when it exits normally.
     pub(crate) fn finish(mut self, within: Duration) -> Result<std::process::ExitStatus> {

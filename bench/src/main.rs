@@ -7,6 +7,7 @@
 //! dollr-bench realtime --sandbox-binary B [--samples 20]         realtime vs polling latency
 //! dollr-bench bulk --dollr-binary target/release/dollr [--payouts 10000]   the bulk-payout row
 //! dollr-bench callgrind [--only rust-limit-1,rust-core-1] [--flows 20]   instructions per flow
+//! dollr-bench memory [--only py-dollr-1] [--total 100000]   RSS idle, after 1,000 and 100,000 calls
 //! ```
 //!
 //! See `bench/README.md` for the method.
@@ -17,6 +18,7 @@ mod contender;
 mod driver;
 mod flow;
 mod journal;
+mod memory;
 mod protocol;
 mod realtime;
 mod report;
@@ -61,6 +63,8 @@ enum Command {
     /// Instructions per flow of the sequential contenders, counted by valgrind's callgrind: the
     /// figure machine noise cannot move.
     Callgrind(Box<callgrind::CallgrindArgs>),
+    /// Resident memory of each SDK idle, after 1,000 calls and after 100,000.
+    Memory(Box<memory::MemoryArgs>),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Realtime(args) => realtime::run(args),
         Command::Bulk(args) => bulk::run(args),
         Command::Callgrind(args) => callgrind::run(*args),
+        Command::Memory(args) => memory::run(*args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

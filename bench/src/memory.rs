@@ -1,0 +1,206 @@
+//! `dollr-bench memory`: each SDK's resident memory idle, after 1,000 calls and after 100,000
+//! (#19) — a leak shows as growth between the last two.
+//!
+//! Each SDK contender (and the floor, for scale) starts fresh against one release sandbox and
+//! connects; its RSS (`VmRSS` of `/proc/PID/status`, read by this process) is taken idle, then
+//! after the driver's `overhead` command has made 1,000 status lookups (and, for the SDKs, 10,000
+//! calls their validation refuses: the full trip through the binding with no network), then after
+//! 99,000 more lookups (and 990,000 more refused calls), made in batches so each batch's answer
+//! shows progress. The lookups hit one execution's status: the sandbox holds nothing new, so any
+//! growth is the client's.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+
+use crate::driver::{matrix, Contenders, Control, Running, SandboxProcess, Spec};
+use crate::protocol::{Command as Cmd, OverheadResult};
+
+/// `dollr-bench memory` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MemoryArgs {
+    /// The `dollr` binary that serves the sandbox (release build).
+    #[arg(long, default_value = "target/release/dollr")]
+    pub sandbox: PathBuf,
+    #[command(flatten)]
+    pub contenders: Contenders,
+    /// Status lookups before the first reading.
+    #[arg(long, default_value_t = 1_000)]
+    pub first: usize,
+    /// Status lookups in all before the last reading.
+    #[arg(long, default_value_t = 100_000)]
+    pub total: usize,
+    /// Where to write the table (markdown).
+    #[arg(long, default_value = "target/bench/memory.md")]
+    pub out: PathBuf,
+    /// Directory for the contenders' stderr logs.
+    #[arg(long, default_value = "target/bench/logs")]
+    pub logs: PathBuf,
+}
+
+/// The contenders measured when `--only` is not given: every binding, and the Rust core for scale.
+const DEFAULT_CONTENDERS: &[&str] = &[
+    "rust-core-1",
+    "py-dollr-1",
+    "py-dollr-async-1",
+    "node-native-1",
+    "kotlin-uniffi-1",
+];
+
+/// Lookups per `overhead` batch after the first reading.
+const BATCH: usize = 10_000;
+
+struct Readings {
+    spec: Spec,
+    idle_kb: u64,
+    first_kb: u64,
+    last_kb: u64,
+    calls: usize,
+}
+
+pub fn run(mut args: MemoryArgs) -> Result<()> {
+    if args.first == 0 || args.total <= args.first {
+        bail!("--first must be at least 1 and below --total");
+    }
+    if args.contenders.only.is_empty() {
+        args.contenders.only = DEFAULT_CONTENDERS.iter().map(|s| s.to_string()).collect();
+    }
+    std::fs::create_dir_all(&args.logs)?;
+    let self_exe = std::env::current_exe()?;
+    let specs = matrix(&args.contenders, &self_exe);
+    let sandbox = SandboxProcess::start(&args.sandbox)?;
+    let control = Control::new(&sandbox.url)?;
+    let mut readings = Vec::new();
+    let mut missing = Vec::new();
+    for spec in specs {
+        if let Some(reason) = &spec.missing {
+            missing.push((spec.id.clone(), reason.clone()));
+            continue;
+        }
+        match measure(&spec, &args, &sandbox.url, &control) {
+            Ok(reading) => {
+                eprintln!(
+                    "memory: {}: idle {} KB, after {} calls {} KB, after {} calls {} KB",
+                    spec.id,
+                    reading.idle_kb,
+                    args.first,
+                    reading.first_kb,
+                    reading.calls,
+                    reading.last_kb
+                );
+                readings.push(reading);
+            }
+            Err(error) => {
+                eprintln!("memory: {}: {error:#}", spec.id);
+                missing.push((spec.id.clone(), format!("{error:#}")));
+            }
+        }
+    }
+    let table = report(&readings, &missing, &args);
+    if let Some(parent) = args.out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&args.out, &table)?;
+    println!("{table}");
+    Ok(())
+}
+
+fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Result<Readings> {
+    control.reset()?;
+    let mut running = Running::start(spec, url, &args.logs, Duration::from_secs(120))?;
+    let pid = running.pid();
+    let idle_kb = rss_kb(pid)?;
+    let lookups = |running: &mut Running, count: usize| -> Result<()> {
+        let result: OverheadResult = running.ask(
+            &Cmd::Overhead {
+                calls: count,
+                batches: 1,
+            },
+            Duration::from_secs(1800),
+        )?;
+        if !result.ok {
+            bail!(
+                "the calls failed: {}",
+                result.error.unwrap_or_else(|| "no reason given".into())
+            );
+        }
+        Ok(())
+    };
+    lookups(&mut running, args.first)?;
+    let mut calls = args.first;
+    let first_kb = rss_kb(pid)?;
+    while calls < args.total {
+        let count = BATCH.min(args.total - calls);
+        lookups(&mut running, count)?;
+        calls += count;
+    }
+    let last_kb = rss_kb(pid)?;
+    running.finish(Duration::from_secs(30))?;
+    Ok(Readings {
+        spec: spec.clone(),
+        idle_kb,
+        first_kb,
+        last_kb,
+        calls,
+    })
+}
+
+/// `VmRSS` of process `pid`, in KB.
+fn rss_kb(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    parse_rss_kb(&status).ok_or_else(|| anyhow::anyhow!("no VmRSS in /proc/{pid}/status"))
+}
+
+fn parse_rss_kb(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kb| kb.parse().ok())
+}
+
+fn report(readings: &[Readings], missing: &[(String, String)], args: &MemoryArgs) -> String {
+    let mb = |kb: u64| format!("{:.1}", kb as f64 / 1024.0);
+    let mut out = format!(
+        "Resident memory (`make bench-memory`): each contender's process freshly started and \
+         connected (idle), after {first} status lookups, and after {total} (each SDK also makes \
+         10 refused-by-validation calls per lookup). Growth = last − after {first}.\n\n\
+         | contender | language | idle MB | after {first} MB | after {total} MB | growth MB |\n\
+         |---|---|---:|---:|---:|---:|\n",
+        first = args.first,
+        total = args.total,
+    );
+    for r in readings {
+        let growth = r.last_kb as f64 - r.first_kb as f64;
+        out.push_str(&format!(
+            "| `{}` {} | {} | {} | {} | {} | {:+.1} |\n",
+            r.spec.id,
+            r.spec.label,
+            r.spec.language,
+            mb(r.idle_kb),
+            mb(r.first_kb),
+            mb(r.last_kb),
+            growth / 1024.0
+        ));
+    }
+    for (id, reason) in missing {
+        out.push_str(&format!(
+            "| `{id}` | | not measured: {} | | | |\n",
+            reason.lines().next().unwrap_or_default()
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_vm_rss() {
+        let status = "Name:\tpython3\nVmPeak:\t  20000 kB\nVmRSS:\t   12345 kB\nThreads:\t3\n";
+        assert_eq!(parse_rss_kb(status), Some(12345));
+        assert_eq!(parse_rss_kb("Name:\tx\n"), None);
+    }
+}
