@@ -54,7 +54,7 @@ demo: sandbox-build
 	$(CARGO) run -q -p dollr-cli -- demo
 
 # The benchmark matrix (bench/rules.mk): release builds, then every contender against one sandbox.
-bench: bench-run bench-journal bench-realtime bench-bulk bench-callgrind bench-memory
+bench: bench-run bench-journal bench-realtime bench-bulk bench-callgrind bench-memory bench-ceiling
 
 sandbox: sandbox-build
 	$(CARGO) run -q -p dollr-cli -- sandbox --port $(SANDBOX_PORT)

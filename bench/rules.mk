@@ -12,6 +12,9 @@
 #                       callgrind (repeatable whatever the machine does) into target/bench/callgrind.md
 #   make bench-memory   each SDK's RSS idle, after 1,000 and after 100,000 calls into
 #                       target/bench/memory.md
+#   make bench-ceiling  the sandbox's read and write paths beside nginx serving the same bytes,
+#                       loaded by wrk (both installed from Debian's packages when missing) into
+#                       target/bench/ceiling.md
 #   make bench-quick    a short smoke run of the whole matrix (200 flows, 2 rounds) into
 #                       target/bench/BENCHMARKS.quick.md
 #
@@ -136,7 +139,14 @@ bench-quick: bench-build
 # The journal rows (decision 0015): intents journaled per second for the memory, SQLite and
 # PostgreSQL journals, and reconcile() over 10,000 pending intents against a local sandbox, with a
 # throwaway PostgreSQL server (tests/postgres/server.sh) → target/bench/journal.md.
-.PHONY: bench-journal bench-realtime bench-callgrind bench-memory
+.PHONY: bench-journal bench-realtime bench-callgrind bench-memory bench-ceiling
+# The sandbox's ceiling beside nginx (#19): wrk from a second process, same run → target/bench/ceiling.md.
+bench-ceiling:
+	@command -v wrk >/dev/null && { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk nginx-light
+	$(CARGO) build --release -p dollr-cli -p dollr-bench --bins
+	PATH="$$PATH:/usr/sbin" ./target/release/dollr-bench ceiling --out $(BENCH_OUT)/ceiling.md
+
 # Resident memory (#19): each SDK's process idle, after 1,000 and after 100,000 calls; the release
 # builds of bench-build → target/bench/memory.md.
 bench-memory: bench-build

@@ -8,12 +8,14 @@
 //! dollr-bench bulk --dollr-binary target/release/dollr [--payouts 10000]   the bulk-payout row
 //! dollr-bench callgrind [--only rust-limit-1,rust-core-1] [--flows 20]   instructions per flow
 //! dollr-bench memory [--only py-dollr-1] [--total 100000]   RSS idle, after 1,000 and 100,000 calls
+//! dollr-bench ceiling [--seconds 10]                          the sandbox beside nginx under wrk
 //! ```
 //!
 //! See `bench/README.md` for the method.
 
 mod bulk;
 mod callgrind;
+mod ceiling;
 mod contender;
 mod driver;
 mod flow;
@@ -65,6 +67,8 @@ enum Command {
     Callgrind(Box<callgrind::CallgrindArgs>),
     /// Resident memory of each SDK idle, after 1,000 calls and after 100,000.
     Memory(Box<memory::MemoryArgs>),
+    /// The sandbox's read and write paths beside nginx serving the same bytes, loaded by wrk.
+    Ceiling(ceiling::CeilingArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Command::Bulk(args) => bulk::run(args),
         Command::Callgrind(args) => callgrind::run(*args),
         Command::Memory(args) => memory::run(*args),
+        Command::Ceiling(args) => ceiling::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

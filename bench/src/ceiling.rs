@@ -1,0 +1,314 @@
+//! `dollr-bench ceiling`: the sandbox's own ceiling beside nginx's, measured by `wrk` from a
+//! second process in the same run (#19).
+//!
+//! The matrix measures clients; this row keeps the server they talk to visible, so a regression
+//! in the sandbox cannot hide behind them. `wrk` (2 threads, 64 connections, 10 s each) loads:
+//! the sandbox's authenticated read path `GET /v1/fees/tiers`, its write path
+//! `POST /v1/parties/create`, and nginx serving the very bytes the read path answers as a static
+//! file (`application/json`) — what a well-tuned static server does with the same response on the
+//! same machine. All three share the machine with `wrk` itself, as a real load test would.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::driver::SandboxProcess;
+
+/// `dollr-bench ceiling` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CeilingArgs {
+    /// The `dollr` binary that serves the sandbox (release build).
+    #[arg(long, default_value = "target/release/dollr")]
+    pub sandbox: PathBuf,
+    /// Seconds of load per target.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// wrk's connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// wrk's threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Where to write the table (markdown).
+    #[arg(long, default_value = "target/bench/ceiling.md")]
+    pub out: PathBuf,
+    /// Scratch directory (nginx's configuration and document root, wrk's script).
+    #[arg(long, default_value = "target/bench/ceiling")]
+    pub work: PathBuf,
+}
+
+/// The sandbox's default credentials (`dollr sandbox` without flags).
+const CLIENT_ID: &str = "dollr_test_client";
+const CLIENT_SECRET: &str = "dollr_test_secret";
+/// The body of the write path: the docs' party.
+const PARTY: &str = r#"{"fullname":"Amara Kamara","phone":"231771234567","email":"amara@example.com","country_code":"LR"}"#;
+
+struct Row {
+    label: &'static str,
+    requests_per_second: f64,
+    p99: String,
+}
+
+pub fn run(args: CeilingArgs) -> Result<()> {
+    for tool in ["wrk", "nginx"] {
+        if !on_path(tool) {
+            bail!("{tool} is not installed (apt-get install wrk nginx-light)");
+        }
+    }
+    std::fs::create_dir_all(&args.work)?;
+    let work = std::path::absolute(&args.work)?;
+    let sandbox = SandboxProcess::start(&args.sandbox)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = runtime.block_on(async {
+        http.post(format!("{}/v1/jwt/client/obtain/token", sandbox.url))
+            .json(&serde_json::json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await
+    })?;
+    let token = token["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow!("the sandbox answered no access_token"))?
+        .to_string();
+    let tiers = runtime.block_on(async {
+        http.get(format!("{}/v1/fees/tiers", sandbox.url))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await
+    })?;
+
+    // nginx: the read path's exact bytes as a static file.
+    let root = work.join("root");
+    std::fs::create_dir_all(root.join("v1/fees"))?;
+    std::fs::write(root.join("v1/fees/tiers"), &tiers)?;
+    let nginx_port = free_port()?;
+    let nginx = Nginx::start(&work, &root, nginx_port)?;
+
+    let script = work.join("post_party.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = '{PARTY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        ),
+    )?;
+    let auth = format!("Authorization: Bearer {token}");
+    let mut rows = Vec::new();
+    for (label, url, headers, lua) in [
+        (
+            "sandbox, read: GET /v1/fees/tiers (bearer token checked)",
+            format!("{}/v1/fees/tiers", sandbox.url),
+            Some(auth.as_str()),
+            None,
+        ),
+        (
+            "nginx, the same bytes as a static file",
+            format!("http://127.0.0.1:{nginx_port}/v1/fees/tiers"),
+            None,
+            None,
+        ),
+        (
+            "sandbox, write: POST /v1/parties/create",
+            format!("{}/v1/parties/create", sandbox.url),
+            Some(auth.as_str()),
+            Some(script.as_path()),
+        ),
+    ] {
+        let (requests_per_second, p99) = wrk(&args, &url, headers, lua)?;
+        eprintln!("ceiling: {label}: {requests_per_second:.0} requests/s (p99 {p99})");
+        rows.push(Row {
+            label,
+            requests_per_second,
+            p99,
+        });
+    }
+    drop(nginx);
+    drop(sandbox);
+
+    let nginx_rate = rows[1].requests_per_second;
+    let mut out = format!(
+        "The sandbox's ceiling beside nginx (`make bench-ceiling`): `wrk -t{t} -c{c} -d{s}s` from a \
+         second process, same run, same machine; the read path's {bytes}-byte answer served by \
+         nginx {version} as a static file.\n\n\
+         | target | requests/s | p99 latency | vs nginx |\n|---|---:|---:|---:|\n",
+        t = args.threads,
+        c = args.connections,
+        s = args.seconds,
+        bytes = tiers.len(),
+        version = nginx_version().unwrap_or_else(|| "(version unknown)".into()),
+    );
+    for row in &rows {
+        out.push_str(&format!(
+            "| {} | {:.0} | {} | {:.2}× |\n",
+            row.label,
+            row.requests_per_second,
+            row.p99,
+            row.requests_per_second / nginx_rate.max(1.0)
+        ));
+    }
+    if let Some(parent) = args.out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&args.out, &out)?;
+    println!("{out}");
+    Ok(())
+}
+
+fn on_path(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+        || Path::new("/usr/sbin").join(tool).exists()
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// One wrk run: requests/s and the p99 latency as wrk prints it.
+fn wrk(
+    args: &CeilingArgs,
+    url: &str,
+    header: Option<&str>,
+    script: Option<&Path>,
+) -> Result<(f64, String)> {
+    let mut command = Command::new("wrk");
+    command.args([
+        format!("-t{}", args.threads),
+        format!("-c{}", args.connections),
+        format!("-d{}s", args.seconds),
+        "--latency".into(),
+    ]);
+    if let Some(header) = header {
+        command.args(["-H", header]);
+    }
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command.arg(url).stdin(Stdio::null()).output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    parse_wrk(&text).ok_or_else(|| anyhow!("could not read wrk's output:\n{text}"))
+}
+
+/// `Requests/sec:` and the `99%` line of `--latency`; refuses a run with non-2xx answers or socket
+/// errors (a rate of errors is not a ceiling).
+fn parse_wrk(text: &str) -> Option<(f64, String)> {
+    if text.contains("Non-2xx or 3xx responses") || text.contains("Socket errors") {
+        return None;
+    }
+    let rate = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Requests/sec:"))
+        .and_then(|rest| rest.trim().parse().ok())?;
+    let p99 = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("99%"))
+        .map(|rest| rest.trim().to_string())
+        .unwrap_or_else(|| "—".into());
+    Some((rate, p99))
+}
+
+fn nginx_version() -> Option<String> {
+    let output = Command::new("nginx").arg("-v").output().ok()?;
+    // nginx prints `nginx version: nginx/1.22.1` on stderr.
+    String::from_utf8_lossy(&output.stderr)
+        .trim()
+        .rsplit('/')
+        .next()
+        .map(str::to_string)
+}
+
+/// An nginx in the foreground with its own prefix and configuration, stopped on drop.
+struct Nginx {
+    child: Child,
+}
+
+impl Nginx {
+    fn start(work: &Path, root: &Path, port: u16) -> Result<Nginx> {
+        let prefix = work.join("nginx");
+        std::fs::create_dir_all(prefix.join("logs"))?;
+        let conf = prefix.join("nginx.conf");
+        // Tuned as a static server would be: one worker per core, keep-alive without a limit that
+        // wrk would hit, no access log, sendfile.
+        let mut file = std::fs::File::create(&conf)?;
+        write!(
+            file,
+            "worker_processes auto;\ndaemon off;\nerror_log {prefix}/logs/error.log;\npid {prefix}/nginx.pid;\n\
+             events {{ worker_connections 1024; }}\n\
+             http {{\n  access_log off;\n  sendfile on;\n  tcp_nodelay on;\n  keepalive_requests 1000000;\n\
+               client_body_temp_path {prefix}/tmp;\n  proxy_temp_path {prefix}/tmp;\n  fastcgi_temp_path {prefix}/tmp;\n\
+               uwsgi_temp_path {prefix}/tmp;\n  scgi_temp_path {prefix}/tmp;\n\
+               server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    default_type application/json;\n  }}\n}}\n",
+            prefix = prefix.display(),
+            root = root.display(),
+        )?;
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(&prefix)
+            .arg("-c")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("starting nginx")?;
+        let mut nginx = Nginx { child };
+        // Ready when it accepts connections (deadline: a busy machine).
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(nginx);
+            }
+            if let Some(status) = nginx.child.try_wait()? {
+                let mut why = String::new();
+                if let Some(stderr) = nginx.child.stderr.take() {
+                    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                        why.push_str(&line);
+                        why.push('\n');
+                    }
+                }
+                bail!("nginx exited ({status}): {why}");
+            }
+            if Instant::now() >= deadline {
+                bail!("nginx did not listen on port {port} within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_wrk_output() {
+        let text = "Running 10s test @ http://127.0.0.1:1/v1/fees/tiers\n  2 threads and 64 connections\n  Latency Distribution\n     50%  650.00us\n     99%    2.31ms\n  786000 requests in 10.00s, 250.00MB read\nRequests/sec:  78600.12\nTransfer/sec:     25.00MB\n";
+        assert_eq!(parse_wrk(text), Some((78600.12, "2.31ms".to_string())));
+        let errors = format!("{text}  Non-2xx or 3xx responses: 12\n");
+        assert_eq!(parse_wrk(&errors), None);
+    }
+}
