@@ -97,6 +97,22 @@ impl ContenderReport {
         (per(client), per(sandbox))
     }
 
+    /// Seconds per flow of each round.
+    fn round_seconds_per_flow(&self) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .map(|r| r.seconds / r.flows.max(1) as f64)
+            .collect()
+    }
+
+    /// Client CPU µs per flow of each round.
+    fn round_cpu_per_flow_us(&self) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .map(|r| r.client_cpu_ns as f64 / 1000.0 / r.flows.max(1) as f64)
+            .collect()
+    }
+
     fn token_requests(&self) -> u64 {
         self.rounds.iter().map(|r| r.token_requests).sum()
     }
@@ -123,35 +139,43 @@ enum Goal {
 
 /// One ratio of the table: `of` against `against`, as throughput (`of` flows/s ÷ `against`) or,
 /// for the limit, as a slowdown (`against` flows/s ÷ `of`... i.e. time per flow of `of` ÷ limit).
+/// The same ratio is taken of CPU per flow (`against`'s ÷ `of`'s, or `of`'s ÷ `against`'s for a
+/// slowdown): the figure scheduling noise moves least.
 struct Ratio {
     label: &'static str,
     of: &'static str,
     against: &'static str,
     slowdown: bool,
+    /// The target on wall time (flows/s).
     goal: Goal,
+    /// The target on CPU per flow.
+    cpu_goal: Goal,
 }
 
 const RATIOS: &[Ratio] = &[
     Ratio {
-        label: "dollr-core / limit (time per flow), sequential",
+        label: "dollr-core / limit (cost per flow), sequential",
         of: "rust-core-1",
         against: "rust-limit-1",
         slowdown: true,
         goal: Goal::AtMost(1.15),
+        cpu_goal: Goal::AtMost(1.10),
     },
     Ratio {
-        label: "dollr-core / limit (time per flow), 64 in flight",
+        label: "dollr-core / limit (cost per flow), 64 in flight",
         of: "rust-core-64",
         against: "rust-limit-64",
         slowdown: true,
         goal: Goal::None,
+        cpu_goal: Goal::AtMost(1.10),
     },
     Ratio {
         label: "dollr.Client vs httpx.Client",
         of: "py-dollr-1",
         against: "py-httpx-1",
         slowdown: false,
-        goal: Goal::AtLeast(2.0),
+        goal: Goal::AtLeast(3.0),
+        cpu_goal: Goal::AtLeast(3.0),
     },
     Ratio {
         label: "dollr.Client vs the docs' requests code",
@@ -159,6 +183,7 @@ const RATIOS: &[Ratio] = &[
         against: "py-docs-requests-1",
         slowdown: false,
         goal: Goal::AtLeast(4.0),
+        cpu_goal: Goal::None,
     },
     Ratio {
         label: "dollr.Client vs requests.Session",
@@ -166,6 +191,7 @@ const RATIOS: &[Ratio] = &[
         against: "py-requests-session-1",
         slowdown: false,
         goal: Goal::None,
+        cpu_goal: Goal::None,
     },
     Ratio {
         label: "dollr.AsyncClient vs httpx.AsyncClient, 1 in flight",
@@ -173,6 +199,7 @@ const RATIOS: &[Ratio] = &[
         against: "py-httpx-async-1",
         slowdown: false,
         goal: Goal::None,
+        cpu_goal: Goal::None,
     },
     Ratio {
         label: "dollr.AsyncClient vs httpx.AsyncClient, 16 in flight",
@@ -180,6 +207,7 @@ const RATIOS: &[Ratio] = &[
         against: "py-httpx-async-16",
         slowdown: false,
         goal: Goal::None,
+        cpu_goal: Goal::None,
     },
     Ratio {
         label: "dollr.AsyncClient vs httpx.AsyncClient, 64 in flight",
@@ -187,13 +215,15 @@ const RATIOS: &[Ratio] = &[
         against: "py-httpx-async-64",
         slowdown: false,
         goal: Goal::AtLeast(2.0),
+        cpu_goal: Goal::None,
     },
     Ratio {
         label: "dollr-native vs fetch, sequential",
         of: "node-native-1",
         against: "node-fetch-1",
         slowdown: false,
-        goal: Goal::None,
+        goal: Goal::AtLeast(2.5),
+        cpu_goal: Goal::AtLeast(2.5),
     },
     Ratio {
         label: "dollr-native vs fetch, 64 in flight",
@@ -201,13 +231,15 @@ const RATIOS: &[Ratio] = &[
         against: "node-fetch-64",
         slowdown: false,
         goal: Goal::AtLeast(1.3),
+        cpu_goal: Goal::None,
     },
     Ratio {
         label: "dollr Kotlin vs dollr-core, sequential",
         of: "kotlin-uniffi-1",
         against: "rust-core-1",
         slowdown: false,
-        goal: Goal::None,
+        goal: Goal::AtLeast(0.7),
+        cpu_goal: Goal::None,
     },
 ];
 
@@ -226,18 +258,19 @@ pub struct Report {
     pub criterion: Vec<(String, f64)>,
 }
 
-/// One evaluated ratio.
-struct RatioValue {
-    label: &'static str,
+/// One figure of a ratio: its value over the whole run and the min–max of the same ratio taken
+/// round by round (the rounds are interleaved, so round i of both contenders ran side by side).
+#[derive(Clone, Copy)]
+struct Figure {
     value: Option<f64>,
+    spread: Option<(f64, f64)>,
     goal: Goal,
-    note: Option<String>,
 }
 
-impl RatioValue {
+impl Figure {
     fn verdict(&self) -> &'static str {
         match (self.value, self.goal) {
-            (None, Goal::None) | (_, Goal::None) => "",
+            (_, Goal::None) => "",
             (None, _) => "not measured",
             (Some(v), Goal::AtLeast(t)) if v >= t => "met",
             (Some(v), Goal::AtMost(t)) if v <= t => "met",
@@ -252,6 +285,50 @@ impl RatioValue {
             Goal::AtMost(t) => format!("≤ {t}×"),
         }
     }
+
+    /// `1.23× (1.20–1.26)`.
+    fn text(&self, note: Option<&str>) -> String {
+        match (self.value, self.spread) {
+            (Some(v), Some((lo, hi))) => format!("{v:.2}× ({lo:.2}–{hi:.2})"),
+            (Some(v), None) => format!("{v:.2}×"),
+            (None, _) => note.unwrap_or("—").to_string(),
+        }
+    }
+}
+
+/// One evaluated ratio: on wall time and on CPU per flow.
+struct RatioValue {
+    label: &'static str,
+    wall: Figure,
+    cpu: Figure,
+    note: Option<String>,
+}
+
+/// The ratio of `of` to `against` from per-flow costs (time or CPU): `against ÷ of` as a speed-up,
+/// `of ÷ against` as a slowdown.
+fn cost_ratio(of: f64, against: f64, slowdown: bool) -> Option<f64> {
+    (of > 0.0 && against > 0.0 && of.is_finite() && against.is_finite()).then(|| {
+        if slowdown {
+            of / against
+        } else {
+            against / of
+        }
+    })
+}
+
+/// Min–max of the ratio taken round by round.
+fn spread(of: &[f64], against: &[f64], slowdown: bool) -> Option<(f64, f64)> {
+    let ratios: Vec<f64> = of
+        .iter()
+        .zip(against)
+        .filter_map(|(o, a)| cost_ratio(*o, *a, slowdown))
+        .collect();
+    (!ratios.is_empty()).then(|| {
+        (
+            ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            ratios.iter().copied().fold(0.0, f64::max),
+        )
+    })
 }
 
 fn fmt_opt(value: Option<f64>, decimals: usize) -> String {
@@ -272,19 +349,55 @@ impl Report {
             .filter_map(|ratio| {
                 let of = self.find(ratio.of)?;
                 let against = self.find(ratio.against)?;
-                let (value, note) = match (of.flows_per_second(), against.flows_per_second()) {
-                    (Some(a), Some(b)) if a > 0.0 && b > 0.0 => {
-                        (Some(if ratio.slowdown { b / a } else { a / b }), None)
-                    }
-                    _ => {
-                        let why = of.status().or_else(|| against.status());
-                        (None, why)
-                    }
+                let measured = of.ok() && against.ok();
+                let note = (!measured)
+                    .then(|| of.status().or_else(|| against.status()))
+                    .flatten();
+                let wall = Figure {
+                    value: measured
+                        .then(|| {
+                            // Time per flow from the median flows/s, as the table shows.
+                            let of = 1.0 / of.flows_per_second()?;
+                            let against = 1.0 / against.flows_per_second()?;
+                            cost_ratio(of, against, ratio.slowdown)
+                        })
+                        .flatten(),
+                    spread: measured
+                        .then(|| {
+                            spread(
+                                &of.round_seconds_per_flow(),
+                                &against.round_seconds_per_flow(),
+                                ratio.slowdown,
+                            )
+                        })
+                        .flatten(),
+                    goal: ratio.goal,
+                };
+                let cpu = Figure {
+                    value: measured
+                        .then(|| {
+                            cost_ratio(
+                                of.cpu_per_flow_us().0,
+                                against.cpu_per_flow_us().0,
+                                ratio.slowdown,
+                            )
+                        })
+                        .flatten(),
+                    spread: measured
+                        .then(|| {
+                            spread(
+                                &of.round_cpu_per_flow_us(),
+                                &against.round_cpu_per_flow_us(),
+                                ratio.slowdown,
+                            )
+                        })
+                        .flatten(),
+                    goal: ratio.cpu_goal,
                 };
                 Some(RatioValue {
                     label: ratio.label,
-                    value,
-                    goal: ratio.goal,
+                    wall,
+                    cpu,
                     note,
                 })
             })
@@ -432,20 +545,26 @@ impl Report {
         let _ = writeln!(md);
 
         let _ = writeln!(md, "### Ratios against their targets\n");
-        let _ = writeln!(md, "| ratio | this run | target | |");
-        let _ = writeln!(md, "|---|---:|---:|---|");
+        let _ = writeln!(
+            md,
+            "Each ratio twice: on client CPU per flow (the primary figure: scheduling noise moves it least) and on wall time (median flows/s). In brackets, the min–max of the same ratio taken round by round (the rounds are interleaved, so round *i* of both contenders ran side by side): the spread this machine puts on it.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| ratio | CPU per flow (rounds) | target | | wall time (rounds) | target | |"
+        );
+        let _ = writeln!(md, "|---|---:|---:|---|---:|---:|---|");
         for r in self.ratios() {
-            let value = match (&r.value, &r.note) {
-                (Some(v), _) => format!("{v:.2}×"),
-                (None, Some(note)) => note.clone(),
-                (None, None) => "—".into(),
-            };
             let _ = writeln!(
                 md,
-                "| {} | {value} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 r.label,
-                r.target(),
-                r.verdict()
+                r.cpu.text(r.note.as_deref()),
+                r.cpu.target(),
+                r.cpu.verdict(),
+                r.wall.text(r.note.as_deref()),
+                r.wall.target(),
+                r.wall.verdict()
             );
         }
         let _ = writeln!(md);
@@ -568,13 +687,14 @@ impl Report {
         for r in self.ratios() {
             let _ = writeln!(
                 out,
-                "{:<58} {:>8} {:>7} {}",
+                "{:<58} cpu {:>20} {:>7} {:<12} wall {:>20} {:>7} {}",
                 r.label,
-                r.value
-                    .map(|v| format!("{v:.2}x"))
-                    .unwrap_or_else(|| "-".into()),
-                r.target(),
-                r.verdict()
+                r.cpu.text(Some("-")),
+                r.cpu.target(),
+                r.cpu.verdict(),
+                r.wall.text(Some("-")),
+                r.wall.target(),
+                r.wall.verdict()
             );
         }
         let _ = writeln!(out);
