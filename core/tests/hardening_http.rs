@@ -428,6 +428,44 @@ async fn echo_plain_token(body: Bytes) -> Response {
         .into_response()
 }
 
+/// A 200 whose body is not JSON (a misconfigured proxy's page echoing the request) is a decode
+/// error that keeps the body for debugging: scrubbed of the request's secrets like any error body.
+#[tokio::test]
+async fn secrets_echoed_in_an_undecodable_success_body_never_reach_the_error() {
+    async fn echo_ok(headers: HeaderMap, body: Bytes) -> Response {
+        let page = echo_page(headers, body).await;
+        let (_, body) = page.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], bytes).into_response()
+    }
+    let url = serve(
+        Router::new()
+            .route(
+                "/v1/jwt/client/obtain/token",
+                post(|| async { token_answer() }),
+            )
+            .route("/v1/test/ok-page", post(echo_ok)),
+    )
+    .await;
+    let passcode_body = json!({"passcode": {"token": {"code": PASSCODE}, "phone": "231771234567"}});
+    let error = client(&url)
+        .send_value(
+            ApiRequest::post("/v1/test/ok-page")
+                .json(&passcode_body)
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
+    let shown = everything_shown(&error);
+    for secret in [SECRET, TOKEN, PASSCODE] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(shown.contains("231771234567"), "{shown}");
+}
+
 #[tokio::test]
 async fn secrets_echoed_in_html_text_or_json_error_bodies_never_reach_the_error() {
     let url = serve(
