@@ -65,7 +65,8 @@ pub(crate) fn operations() -> Vec<Route> {
                 query: None,
                 body: Some(reference::<ClientCredentialObtainTokenPayload>),
                 response: reference::<ObtainTokenResponse>,
-                errors: &[],
+                // Unknown credentials.
+                errors: &[401],
             },
             auth::obtain_token,
         ),
