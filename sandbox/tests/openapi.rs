@@ -263,7 +263,8 @@ fn differences(doc: &Value, reference: &[Value]) -> Vec<String> {
             {
                 out.push(format!(
                     "{id}: {} parameter {} not in the reference",
-                    sp["in"], sp["name"]
+                    sp["in"].as_str().unwrap_or_default(),
+                    sp["name"].as_str().unwrap_or_default()
                 ));
             }
         }
@@ -330,7 +331,7 @@ fn differences(doc: &Value, reference: &[Value]) -> Vec<String> {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .any(|e| e["status"].to_string() == *status)
+                    .any(|e| e["status"].as_u64().map(|s| s.to_string()).as_ref() == Some(status))
             {
                 out.push(format!(
                     "{id}: response {status} is documented (not in the reference)"
@@ -446,4 +447,53 @@ async fn the_token_endpoint_documents_its_401() {
     )
     .await;
     assert_eq!(r.status, 401, "{r:?}");
+}
+
+/// The diff lists every kind of difference at once, not the first: a document with a missing
+/// operation, a renamed parameter, a parameter made optional, a dropped response field, a
+/// changed field type and an extra operation yields one line for each.
+#[tokio::test]
+async fn the_diff_lists_every_difference() {
+    let mut doc = served_document().await;
+    let paths = doc["paths"].as_object_mut().unwrap();
+    paths.remove("/v1/fees/tiers");
+    let status = &mut paths["/v1/status/source"]["get"]["parameters"];
+    for p in status.as_array_mut().unwrap() {
+        if p["name"] == "source_id" {
+            p["name"] = Value::from("source");
+        }
+        if p["name"] == "source_type" {
+            p["required"] = Value::from(false);
+        }
+    }
+    let extra = paths["/v1/parties/list"]["get"].clone();
+    let mut extra = extra;
+    extra["operationId"] = Value::from("extra_operation");
+    paths.insert("/v1/extra".to_owned(), serde_json::json!({ "get": extra }));
+    let party = doc["components"]["schemas"]["PartyResponse"]
+        .as_object_mut()
+        .unwrap();
+    party["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("fullname");
+    party["properties"]["id"] = serde_json::json!({"type": "string"});
+    let found = differences(&doc, &reference());
+    let expect = [
+        "list_fee_tier__version__fees_tiers_get: not served",
+        "get_payment_source_status__version__status_source_get: query parameter source_id missing",
+        "get_payment_source_status__version__status_source_get: query parameter source_type required false, the reference says true",
+        "get_payment_source_status__version__status_source_get: query parameter source not in the reference",
+        "create_party__version__parties_create_post: response.fullname: missing",
+        "create_party__version__parties_create_post: response.id: type string, the reference says integer",
+        "extra_operation: GET /v1/extra is not in the reference",
+    ];
+    let missing: Vec<&&str> = expect
+        .iter()
+        .filter(|e| !found.iter().any(|f| f == *e))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not reported: {missing:#?}\nreported: {found:#?}"
+    );
 }
