@@ -6,12 +6,12 @@
    command users run against their own sandbox; only the URL and token differ), bounded in
    examples and time: no 5xx, every status code documented, every response conforming to the
    published schema, JSON content types.
-3. Every documented status code reachable: the statuses schemathesis saw (its NDJSON report),
-   plus targeted requests driven from the document for those random data rarely reaches (401
-   without a token, 403 from an unverified merchant, 404 for unknown ids), must cover every
-   documented (operation, status). Pairs that need state schemathesis cannot build (a published
-   invoice, a settled execution, ...) are in UNREACHED with their reason; the test fails on a
-   missing pair that is not listed, and prints the listed pairs a run reached anyway.
+3. Every documented status code reachable: a happy path through the documented flows
+   (happy_path.py: a 200 from every operation, each body checked against the document), the
+   statuses schemathesis saw (its NDJSON report) and targeted requests driven from the document
+   (401 without a token, 404 for unknown ids, 422 for empty bodies and non-numeric ids, 403 from
+   an `--unverified` sandbox) must cover every documented (operation, status). The pairs no
+   request can reach are in UNREACHED with their reason; a pair missing from both fails the test.
 
     python tests/contract/contract.py              # what `make test-contract` runs
 """
@@ -31,78 +31,27 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from happy_path import walk
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "sandbox" / "README.md"
 DEADLINE_S = 240.0
 
 # (operation, status) pairs no request of this test reaches, each with why.
-NEEDS_STATE = (
-    "a 200 needs state built by a sequence of calls (party, counterparty, published source, "
-    "payment account, session, execution) or a consistent set of enum parameters, which "
-    "schemathesis' random data does not produce; the sandbox's own tests (sandbox/tests) reach it"
-)
 NO_VALIDATION = (
     "FastAPI documents 422 on every operation (so does the reference); this one has no required "
-    "parameter or body and a free-string path parameter, so no request fails validation"
+    "parameter or body and a free-string path parameter (an unknown one is a 404), so no request "
+    "fails validation"
 )
 UNREACHED: dict[str, str] = {
-    # Reached by random data on some runs only.
-    "GET /v1/merchants/merchant-info 200": NEEDS_STATE,
-    "POST /v1/payment-accounts/create 200": NEEDS_STATE,
-    "GET /v1/counterparties/retrieve/{id} 200": NEEDS_STATE,
-    "DELETE /v1/invoices/cancel/{id} 200": NEEDS_STATE,
-    "DELETE /v1/invoices/{invoice_id}/items/{id}/remove 200": NEEDS_STATE,
-    "DELETE /v1/orders/cancel/{id} 200": NEEDS_STATE,
-    "DELETE /v1/orders/{order_id}/items/{id}/remove 200": NEEDS_STATE,
     "GET /v1/fees/tiers 422": NO_VALIDATION,
-    "GET /v1/invoices/receipt/number/{invoice_number} 200": NEEDS_STATE,
-    "GET /v1/invoices/receipt/number/{invoice_number} 422": NO_VALIDATION,
-    "GET /v1/invoices/receipt/{id} 200": NEEDS_STATE,
-    "GET /v1/invoices/retrieve/number/{invoice_number} 200": NEEDS_STATE,
     "GET /v1/invoices/retrieve/number/{invoice_number} 422": NO_VALIDATION,
-    "GET /v1/invoices/retrieve/{id} 200": NEEDS_STATE,
-    "GET /v1/links/pay 200": NEEDS_STATE,
-    "GET /v1/links/receipt 200": NEEDS_STATE,
-    "GET /v1/orders/receipt/number/{order_number} 200": NEEDS_STATE,
-    "GET /v1/orders/receipt/number/{order_number} 422": NO_VALIDATION,
-    "GET /v1/orders/receipt/{id} 200": NEEDS_STATE,
-    "GET /v1/orders/retrieve/number/{order_number} 200": NEEDS_STATE,
     "GET /v1/orders/retrieve/number/{order_number} 422": NO_VALIDATION,
-    "GET /v1/orders/retrieve/{id} 200": NEEDS_STATE,
     "GET /v1/parties/list 422": NO_VALIDATION,
-    "GET /v1/predictions/amount-and-fees 200": NEEDS_STATE,
-    "GET /v1/predictions/card-provider-info 200": NEEDS_STATE,
-    "GET /v1/predictions/mmo-provider-info 200": NEEDS_STATE,
-    "GET /v1/predictions/payment-source/amount-and-fees 200": NEEDS_STATE,
-    "GET /v1/status/collection/{reference_id} 200": NEEDS_STATE,
     "GET /v1/status/collection/{reference_id} 422": NO_VALIDATION,
-    "GET /v1/status/payout/{reference_id} 200": NEEDS_STATE,
     "GET /v1/status/payout/{reference_id} 422": NO_VALIDATION,
-    "GET /v1/status/refund/{reference_id} 200": NEEDS_STATE,
     "GET /v1/status/refund/{reference_id} 422": NO_VALIDATION,
-    "GET /v1/status/source 200": NEEDS_STATE,
-    "GET /v1/status/transfer/{reference_id} 200": NEEDS_STATE,
     "GET /v1/status/transfer/{reference_id} 422": NO_VALIDATION,
-    "POST /v1/checkouts/create 200": NEEDS_STATE,
-    "POST /v1/executions/collection 200": NEEDS_STATE,
-    "POST /v1/executions/payout 200": NEEDS_STATE,
-    "POST /v1/executions/refund 200": NEEDS_STATE,
-    "POST /v1/executions/transfer 200": NEEDS_STATE,
-    "POST /v1/invoices/create 200": NEEDS_STATE,
-    "POST /v1/invoices/{invoice_id}/items/add 200": NEEDS_STATE,
-    "POST /v1/orders/create 200": NEEDS_STATE,
-    "POST /v1/orders/{order_id}/items/add 200": NEEDS_STATE,
-    "POST /v1/realtime-keys/collection 200": NEEDS_STATE,
-    "POST /v1/sessions/checkout 200": NEEDS_STATE,
-    "POST /v1/sessions/payout 200": NEEDS_STATE,
-    "POST /v1/sessions/refund 200": NEEDS_STATE,
-    "POST /v1/sessions/transfer 200": NEEDS_STATE,
-    "PUT /v1/invoices/publish/{id} 200": NEEDS_STATE,
-    "PUT /v1/invoices/update/{id} 200": NEEDS_STATE,
-    "PUT /v1/invoices/{invoice_id}/items/{id}/update 200": NEEDS_STATE,
-    "PUT /v1/orders/publish/{id} 200": NEEDS_STATE,
-    "PUT /v1/orders/update/{id} 200": NEEDS_STATE,
-    "PUT /v1/orders/{order_id}/items/{id}/update 200": NEEDS_STATE,
 }
 
 
@@ -303,6 +252,8 @@ def main() -> int:
         _, document = request(base + "/openapi.json")
         token = obtain_token(base)
         reached.add((TOKEN_OPERATION, 200))
+        happy = walk(base, token, document)
+        reached |= happy.reached
         targeted(base, token, document, reached)
         command = readme_command()
         assert command[:2] == ["schemathesis", "run"], command
@@ -350,6 +301,11 @@ def main() -> int:
         f"{len(UNREACHED)} listed as unreachable, in {time.monotonic() - started:.0f} s"
     )
     failed = run.returncode != 0
+    if happy.problems:
+        failed = True
+        print("contract: the happy path (tests/contract/happy_path.py) found:")
+        for problem in happy.problems:
+            print(f"  - {problem}")
     if failed:
         print("contract: schemathesis found failures (above)")
     if missing:
