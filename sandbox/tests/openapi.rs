@@ -177,6 +177,7 @@ fn diff_fields(doc: &Value, schema: &Value, fields: &[Value], at: &str, out: &mu
                 !want_required
             ));
         }
+        diff_keywords(doc, served, field, &format!("{at}.{name}"), out);
         if let Some(nested) = field.get("fields").and_then(Value::as_array) {
             diff_fields(doc, served, nested, &format!("{at}.{name}"), out);
         }
@@ -185,6 +186,41 @@ fn diff_fields(doc: &Value, schema: &Value, fields: &[Value], at: &str, out: &mu
     for name in properties.keys() {
         if !known.contains(name.as_str()) {
             out.push(format!("{at}.{name}: not in the reference"));
+        }
+    }
+}
+
+/// The validation keywords the reference gives a field (`enum`, and `minLength`, `maxLength`,
+/// `pattern`, `format` among its constraints) against the served schema's, the non-null branch
+/// of a nullable one included.
+fn diff_keywords(doc: &Value, served: &Value, field: &Value, at: &str, out: &mut Vec<String>) {
+    let served = resolve(doc, served);
+    let keyword = |name: &str| -> Option<&Value> {
+        served.get(name).or_else(|| {
+            served
+                .get("anyOf")
+                .and_then(Value::as_array)
+                .and_then(|any| any.iter().find_map(|s| resolve(doc, s).get(name)))
+        })
+    };
+    let mut wanted: Vec<(&str, &Value)> = Vec::new();
+    if let Some(values) = field.get("enum") {
+        wanted.push(("enum", values));
+    }
+    if let Some(constraints) = field.get("constraints").and_then(Value::as_object) {
+        for name in ["minLength", "maxLength", "pattern", "format"] {
+            if let Some(v) = constraints.get(name) {
+                wanted.push((name, v));
+            }
+        }
+    }
+    for (name, want) in wanted {
+        let got = keyword(name);
+        if got != Some(want) {
+            out.push(format!(
+                "{at}: {name} {}, the reference says {want}",
+                got.map_or("absent".to_owned(), Value::to_string)
+            ));
         }
     }
 }
@@ -451,7 +487,7 @@ async fn the_token_endpoint_documents_its_401() {
 
 /// The diff lists every kind of difference at once, not the first: a document with a missing
 /// operation, a renamed parameter, a parameter made optional, a dropped response field, a
-/// changed field type and an extra operation yields one line for each.
+/// changed field type, a dropped enum and an extra operation yields one line for each.
 #[tokio::test]
 async fn the_diff_lists_every_difference() {
     let mut doc = served_document().await;
@@ -478,6 +514,10 @@ async fn the_diff_lists_every_difference() {
         .unwrap()
         .remove("fullname");
     party["properties"]["id"] = serde_json::json!({"type": "string"});
+    doc["components"]["schemas"]["CreateCheckoutSourceRequestPayload"]["properties"]["mode"]
+        .as_object_mut()
+        .unwrap()
+        .remove("enum");
     let found = differences(&doc, &reference());
     let expect = [
         "list_fee_tier__version__fees_tiers_get: not served",
@@ -487,6 +527,7 @@ async fn the_diff_lists_every_difference() {
         "create_party__version__parties_create_post: response.fullname: missing",
         "create_party__version__parties_create_post: response.id: type string, the reference says integer",
         "extra_operation: GET /v1/extra is not in the reference",
+        "create_checkout_source__version__checkouts_create_post: request.mode: enum absent, the reference says [\"HOSTED\"]",
     ];
     let missing: Vec<&&str> = expect
         .iter()
