@@ -13,3 +13,7 @@ test-contract: $(CONTRACT_TOOLS) sandbox-build
 	$(VENV_PY) $(CONTRACT_DIR)/contract.py
 
 BINDING_TESTS += test-contract
+
+# The sandbox README's contract-testing block runs `schemathesis` from the root .venv (test-docs
+# puts it on PATH).
+test-docs: $(CONTRACT_TOOLS)
