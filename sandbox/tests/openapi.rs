@@ -400,6 +400,19 @@ fn is_excepted(difference: &str) -> bool {
         })
 }
 
+/// The sandbox's front page names the document.
+#[tokio::test]
+async fn the_index_points_to_the_document() {
+    let sb = common::sandbox(20).await;
+    let text = reqwest::get(format!("{}/", sb.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("/openapi.json"), "{text}");
+}
+
 async fn served_document() -> Value {
     let sb = common::sandbox(20).await;
     let r = reqwest::get(format!("{}/openapi.json", sb.url()))
