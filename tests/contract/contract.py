@@ -9,8 +9,9 @@
 3. Every documented status code reachable: a happy path through the documented flows
    (happy_path.py: a 200 from every operation, each body checked against the document), the
    statuses schemathesis saw (its NDJSON report) and targeted requests driven from the document
-   (401 without a token, 404 for unknown ids, 422 for empty bodies and non-numeric ids, 403 from
-   an `--unverified` sandbox) must cover every documented (operation, status). The pairs no
+   (401 without a token or with unknown credentials, 404 for unknown ids, 422 for empty bodies,
+   non-numeric ids and query values outside their enum or type, 403 from an `--unverified`
+   sandbox) must cover every documented (operation, status). The pairs no
    request can reach are in UNREACHED with their reason; a pair missing from both fails the test.
 
     python tests/contract/contract.py              # what `make test-contract` runs
@@ -163,7 +164,11 @@ def targeted(
         documented = {int(s) for s in op["responses"]}
         body = {} if "requestBody" in op else None
         if 401 in documented:
-            status, _ = request(base + fill(path, "1") + valid_query(op), method, body)
+            # No token; for the token endpoint itself, credentials it does not know.
+            credentials = None if "security" in op else example_body(document, op)
+            status, _ = request(
+                base + fill(path, "1") + valid_query(op), method, credentials or body
+            )
             reached.add((label, status))
         if 404 in documented:
             status, _ = request(base + fill(path, "999999") + valid_query(op), method, body, token)
@@ -172,6 +177,14 @@ def targeted(
             # Every required field missing (an empty body, no query) and a non-numeric id.
             status, _ = request(base + fill(path, "not-a-number"), method, body, token)
             reached.add((label, status))
+            # An optional enum or integer query parameter with a value outside it.
+            for p in op.get("parameters", []):
+                schema = p["schema"]
+                if p["in"] == "query" and ("enum" in schema or "integer" in str(schema)):
+                    query = valid_query(op)
+                    query += ("&" if query else "?") + f"{p['name']}=not-valid"
+                    status, _ = request(base + fill(path, "1") + query, method, body, token)
+                    reached.add((label, status))
 
 
 def unverified_statuses(
