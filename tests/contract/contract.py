@@ -288,6 +288,8 @@ def main() -> int:
                 ],
                 timeout=DEADLINE_S,
                 check=False,
+                # Its cache (.schemathesis/) goes with the reports, not into the checkout.
+                cwd=reports,
             )
             schemathesis_statuses(Path(reports), reached)
     finally:
