@@ -190,7 +190,7 @@ const BEARER: &str = "HTTPBearer";
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "Successful Response",
-        401 => "Missing, unknown or expired bearer token",
+        401 => "Not authenticated: no, an unknown or an expired bearer token (unknown client credentials on the token endpoint)",
         403 => "Forbidden (e.g. the merchant is not verified)",
         404 => "Not Found",
         422 => "Validation Error",
