@@ -41,6 +41,7 @@ GENERATE_TARGETS := generate-schema
 -include bench/rules.mk
 -include tests/postgres/rules.mk
 -include tests/realtime_clients/rules.mk
+-include tests/contract/rules.mk
 
 # `dollr` alone (`-p dollr-cli`): cargo unifies features across what one command builds, so this
 # is a different dollr-core build from the workspace's, compiled on its first use. Built first

@@ -455,7 +455,7 @@ async fn payment_intents(State(app): State<App>) -> Json<Value> {
 }
 
 async fn index() -> Response {
-    let text = "dollr-sandbox: a local simulation of the Dollr v1 API. API under /v1, control under /_sandbox (see the README).\n";
+    let text = "dollr-sandbox: a local simulation of the Dollr v1 API. API under /v1 (described by /openapi.json), control under /_sandbox (see the README).\n";
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
 }
 

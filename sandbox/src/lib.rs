@@ -29,6 +29,7 @@ mod faults;
 mod http;
 mod model;
 mod money;
+mod openapi;
 mod phone;
 mod realtime;
 mod server;

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::Router;
+use axum::routing::get;
+use axum::{Json, Router};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -21,7 +22,7 @@ use crate::faults::{FaultConfig, FaultRule};
 use crate::http::{self, App, Shared};
 use crate::money::Currency;
 use crate::state::{RequestLogEntry, State};
-use crate::{api, control};
+use crate::{api, control, openapi};
 
 /// Why `advance` could not move an execution.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,10 +103,16 @@ fn url_for(addr: SocketAddr) -> String {
 }
 
 fn router(app: App) -> Router {
+    let operations = api::operations();
+    let document = Arc::new(openapi::document(operations.iter().map(|r| &r.spec)));
     Router::new()
-        .merge(api::routes())
+        .merge(api::routes(operations))
         .route_layer(from_fn(http::tag_route))
         .merge(control::routes())
+        .route(
+            "/openapi.json",
+            get(move || std::future::ready(Json(Value::clone(&document)))),
+        )
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(from_fn_with_state(app.clone(), http::outer))

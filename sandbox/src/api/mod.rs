@@ -9,11 +9,13 @@ mod parties;
 mod sessions;
 mod sources;
 
-use axum::routing::{delete, get, post, put};
+use axum::handler::Handler;
+use axum::routing::{on, MethodRouter};
 use axum::Router;
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::App;
+use crate::openapi::*;
 use crate::state::State;
 
 pub(crate) use checkouts::{hosted_pay, hosted_view, receipt_by_number};
@@ -29,134 +31,979 @@ pub(crate) fn require_verified(st: &State, feature: &str) -> ApiResult<()> {
     }
 }
 
-/// Every `/v1` route.
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/v1/jwt/client/obtain/token", post(auth::obtain_token))
-        // parties & counterparties
-        .route("/v1/parties/create", post(parties::create_party))
-        .route("/v1/parties/list", get(parties::list_parties))
-        .route("/v1/parties/retrieve/{id}", get(parties::retrieve_party))
-        .route(
-            "/v1/counterparties/create",
-            post(parties::create_counterparty),
-        )
-        .route("/v1/counterparties/list", get(parties::list_counterparties))
-        .route(
-            "/v1/counterparties/retrieve/{id}",
-            get(parties::retrieve_counterparty),
-        )
-        .route(
-            "/v1/counterparties/update/{id}",
-            put(parties::update_counterparty),
-        )
-        // invoices
-        .route("/v1/invoices/create", post(sources::invoice_create))
-        .route("/v1/invoices/list", get(sources::invoice_list))
-        .route("/v1/invoices/retrieve/{id}", get(sources::invoice_retrieve))
-        .route(
-            "/v1/invoices/retrieve/number/{invoice_number}",
-            get(sources::invoice_retrieve_number),
-        )
-        .route("/v1/invoices/update/{id}", put(sources::invoice_update))
-        .route(
-            "/v1/invoices/{invoice_id}/items/add",
-            post(sources::invoice_item_add),
-        )
-        .route(
-            "/v1/invoices/{invoice_id}/items/{id}/update",
-            put(sources::invoice_item_update),
-        )
-        .route(
-            "/v1/invoices/{invoice_id}/items/{id}/remove",
-            delete(sources::invoice_item_remove),
-        )
-        .route("/v1/invoices/publish/{id}", put(sources::invoice_publish))
-        .route("/v1/invoices/cancel/{id}", delete(sources::invoice_cancel))
-        .route("/v1/invoices/receipt/{id}", get(sources::invoice_receipt))
-        .route(
-            "/v1/invoices/receipt/number/{invoice_number}",
-            get(sources::invoice_receipt_number),
-        )
-        // orders
-        .route("/v1/orders/create", post(sources::order_create))
-        .route("/v1/orders/list", get(sources::order_list))
-        .route("/v1/orders/retrieve/{id}", get(sources::order_retrieve))
-        .route(
-            "/v1/orders/retrieve/number/{order_number}",
-            get(sources::order_retrieve_number),
-        )
-        .route("/v1/orders/update/{id}", put(sources::order_update))
-        .route(
-            "/v1/orders/{order_id}/items/add",
-            post(sources::order_item_add),
-        )
-        .route(
-            "/v1/orders/{order_id}/items/{id}/update",
-            put(sources::order_item_update),
-        )
-        .route(
-            "/v1/orders/{order_id}/items/{id}/remove",
-            delete(sources::order_item_remove),
-        )
-        .route("/v1/orders/publish/{id}", put(sources::order_publish))
-        .route("/v1/orders/cancel/{id}", delete(sources::order_cancel))
-        .route("/v1/orders/receipt/{id}", get(sources::order_receipt))
-        .route(
-            "/v1/orders/receipt/number/{order_number}",
-            get(sources::order_receipt_number),
-        )
-        // checkouts & links
-        .route("/v1/checkouts/create", post(checkouts::create_checkout))
-        .route("/v1/links/pay", get(checkouts::pay_link))
-        .route("/v1/links/receipt", get(checkouts::receipt_link))
-        // sessions
-        .route("/v1/sessions/checkout", post(sessions::checkout_session))
-        .route("/v1/sessions/payout", post(sessions::payout_session))
-        .route("/v1/sessions/transfer", post(sessions::transfer_session))
-        .route("/v1/sessions/refund", post(sessions::refund_session))
-        // payment accounts
-        .route(
-            "/v1/payment-accounts/create",
-            post(accounts::create_payment_account),
-        )
-        // executions & status
-        .route("/v1/executions/collection", post(executions::collection))
-        .route("/v1/executions/payout", post(executions::payout))
-        .route("/v1/executions/transfer", post(executions::transfer))
-        .route("/v1/executions/refund", post(executions::refund))
-        .route(
-            "/v1/status/collection/{reference_id}",
-            get(executions::status_collection),
-        )
-        .route(
-            "/v1/status/payout/{reference_id}",
-            get(executions::status_payout),
-        )
-        .route(
-            "/v1/status/transfer/{reference_id}",
-            get(executions::status_transfer),
-        )
-        .route(
-            "/v1/status/refund/{reference_id}",
-            get(executions::status_refund),
-        )
-        .route("/v1/status/source", get(executions::status_source))
-        // predictions, fees, merchants, realtime
-        .route("/v1/predictions/amount-and-fees", get(info::predict_amount))
-        .route("/v1/predictions/mmo-provider-info", get(info::predict_mmo))
-        .route(
-            "/v1/predictions/card-provider-info",
-            get(info::predict_card),
-        )
-        .route(
-            "/v1/predictions/payment-source/amount-and-fees",
-            get(info::predict_source_amount),
-        )
-        .route("/v1/fees/gateway", get(info::fees_gateway))
-        .route("/v1/fees/platform", get(info::fees_platform))
-        .route("/v1/fees/merchant-tier", get(info::fees_merchant_tier))
-        .route("/v1/fees/tiers", get(info::fees_tiers))
-        .route("/v1/merchants/merchant-info", get(info::merchant_info))
-        .route("/v1/realtime-keys/collection", post(info::realtime_key))
+/// One operation: what the document says about it and the handler that serves it.
+pub(crate) struct Route {
+    pub spec: OperationSpec,
+    handler: MethodRouter<App>,
+}
+
+impl Route {
+    /// The handler answers only the spec's method, so the two cannot disagree.
+    fn new<H, T>(spec: OperationSpec, handler: H) -> Route
+    where
+        H: Handler<T, App>,
+        T: 'static,
+    {
+        let handler = on(spec.method.filter(), handler);
+        Route { spec, handler }
+    }
+}
+
+/// The route table: every `/v1` operation, declared once for the router ([`routes`]) and for
+/// `GET /openapi.json` (crate::openapi::document).
+pub(crate) fn operations() -> Vec<Route> {
+    vec![
+        Route::new(
+            OperationSpec {
+                id: "client_obtain_token__version__jwt_client_obtain_token_post",
+                method: Method::Post,
+                path: "/v1/jwt/client/obtain/token",
+                tag: "jwt",
+                summary: "Client Obtain Token",
+                auth: false,
+                path_params: None,
+                query: None,
+                body: Some(reference::<ClientCredentialObtainTokenPayload>),
+                response: reference::<ObtainTokenResponse>,
+                // Unknown credentials.
+                errors: &[401],
+            },
+            auth::obtain_token,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_party__version__parties_create_post",
+                method: Method::Post,
+                path: "/v1/parties/create",
+                tag: "parties",
+                summary: "Create Party",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreatePartyPayload>),
+                response: reference::<PartyResponse>,
+                errors: &[],
+            },
+            parties::create_party,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "list_parties__version__parties_list_get",
+                method: Method::Get,
+                path: "/v1/parties/list",
+                tag: "parties",
+                summary: "List Parties",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<ListPartiesQuery>),
+                body: None,
+                response: reference::<Vec<PartyResponse>>,
+                errors: &[],
+            },
+            parties::list_parties,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_parties__version__parties_retrieve__id__get",
+                method: Method::Get,
+                path: "/v1/parties/retrieve/{id}",
+                tag: "parties",
+                summary: "Retrieve Parties",
+                auth: true,
+                path_params: Some(inline::<RetrievePartiesPath>),
+                query: None,
+                body: None,
+                response: reference::<PartyResponse>,
+                errors: &[404],
+            },
+            parties::retrieve_party,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_counterparty__version__counterparties_create_post",
+                method: Method::Post,
+                path: "/v1/counterparties/create",
+                tag: "counterparties",
+                summary: "Create Counterparty",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreateCounterPartyPayload>),
+                response: reference::<CounterPartyResponse>,
+                errors: &[],
+            },
+            parties::create_counterparty,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "list_counterparties__version__counterparties_list_get",
+                method: Method::Get,
+                path: "/v1/counterparties/list",
+                tag: "counterparties",
+                summary: "List Counterparties",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<ListCounterpartiesQuery>),
+                body: None,
+                response: reference::<Vec<CounterPartyResponse>>,
+                errors: &[],
+            },
+            parties::list_counterparties,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_counterparties__version__counterparties_retrieve__id__get",
+                method: Method::Get,
+                path: "/v1/counterparties/retrieve/{id}",
+                tag: "counterparties",
+                summary: "Retrieve Counterparties",
+                auth: true,
+                path_params: Some(inline::<RetrieveCounterpartiesPath>),
+                query: None,
+                body: None,
+                response: reference::<CounterPartyWithPartyResponse>,
+                errors: &[404],
+            },
+            parties::retrieve_counterparty,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "update_counterparty__version__counterparties_update__id__put",
+                method: Method::Put,
+                path: "/v1/counterparties/update/{id}",
+                tag: "counterparties",
+                summary: "Update Counterparty",
+                auth: true,
+                path_params: Some(inline::<UpdateCounterpartyPath>),
+                query: None,
+                body: Some(reference::<UpdateCounterPartyPayload>),
+                response: reference::<CounterPartyResponse>,
+                errors: &[404],
+            },
+            parties::update_counterparty,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_invoice__version__invoices_create_post",
+                method: Method::Post,
+                path: "/v1/invoices/create",
+                tag: "invoices",
+                summary: "Create Invoice",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreateInvoicePayload>),
+                response: reference::<InvoiceResponse>,
+                errors: &[],
+            },
+            sources::invoice_create,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "list_invoice__version__invoices_list_get",
+                method: Method::Get,
+                path: "/v1/invoices/list",
+                tag: "invoices",
+                summary: "List Invoice",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<ListInvoiceQuery>),
+                body: None,
+                response: reference::<Vec<InvoiceResponse>>,
+                errors: &[],
+            },
+            sources::invoice_list,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_invoice_by_id__version__invoices_retrieve__id__get",
+                method: Method::Get,
+                path: "/v1/invoices/retrieve/{id}",
+                tag: "invoices",
+                summary: "Retrieve Invoice By Id",
+                auth: true,
+                path_params: Some(inline::<RetrieveInvoiceByIdPath>),
+                query: None,
+                body: None,
+                response: reference::<InvoiceDetailResponse>,
+                errors: &[404],
+            },
+            sources::invoice_retrieve,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_invoice_by_number__version__invoices_retrieve_number__invoice_number__get",
+                method: Method::Get,
+                path: "/v1/invoices/retrieve/number/{invoice_number}",
+                tag: "invoices",
+                summary: "Retrieve Invoice By Number",
+                auth: true,
+                path_params: Some(inline::<RetrieveInvoiceByNumberPath>),
+                query: None,
+                body: None,
+                response: reference::<InvoiceDetailResponse>,
+                errors: &[404],
+            },
+            sources::invoice_retrieve_number,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "update_invoice__version__invoices_update__id__put",
+                method: Method::Put,
+                path: "/v1/invoices/update/{id}",
+                tag: "invoices",
+                summary: "Update Invoice",
+                auth: true,
+                path_params: Some(inline::<UpdateInvoicePath>),
+                query: None,
+                body: Some(reference::<UpdateInvoicePayload>),
+                response: reference::<InvoiceResponse>,
+                errors: &[404],
+            },
+            sources::invoice_update,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "add_invoice_item__version__invoices__invoice_id__items_add_post",
+                method: Method::Post,
+                path: "/v1/invoices/{invoice_id}/items/add",
+                tag: "invoices",
+                summary: "Add Invoice Item",
+                auth: true,
+                path_params: Some(inline::<AddInvoiceItemPath>),
+                query: None,
+                body: Some(reference::<AddInvoiceItemPayload>),
+                response: reference::<InvoiceItemResponse>,
+                errors: &[404],
+            },
+            sources::invoice_item_add,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "update_invoice_item__version__invoices__invoice_id__items__id__update_put",
+                method: Method::Put,
+                path: "/v1/invoices/{invoice_id}/items/{id}/update",
+                tag: "invoices",
+                summary: "Update Invoice Item",
+                auth: true,
+                path_params: Some(inline::<UpdateInvoiceItemPath>),
+                query: None,
+                body: Some(reference::<UpdateInvoiceItemPayload>),
+                response: reference::<InvoiceItemResponse>,
+                errors: &[404],
+            },
+            sources::invoice_item_update,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "remove_invoice_item__version__invoices__invoice_id__items__id__remove_delete",
+                method: Method::Delete,
+                path: "/v1/invoices/{invoice_id}/items/{id}/remove",
+                tag: "invoices",
+                summary: "Remove Invoice Item",
+                auth: true,
+                path_params: Some(inline::<RemoveInvoiceItemPath>),
+                query: None,
+                body: None,
+                response: reference::<RemoveInvoiceItemResponse>,
+                errors: &[404],
+            },
+            sources::invoice_item_remove,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "publish_invoice__version__invoices_publish__id__put",
+                method: Method::Put,
+                path: "/v1/invoices/publish/{id}",
+                tag: "invoices",
+                summary: "Publish Invoice",
+                auth: true,
+                path_params: Some(inline::<PublishInvoicePath>),
+                query: None,
+                body: None,
+                response: reference::<InvoiceResponse>,
+                errors: &[404],
+            },
+            sources::invoice_publish,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "cancel_invoice__version__invoices_cancel__id__delete",
+                method: Method::Delete,
+                path: "/v1/invoices/cancel/{id}",
+                tag: "invoices",
+                summary: "Cancel Invoice",
+                auth: true,
+                path_params: Some(inline::<CancelInvoicePath>),
+                query: None,
+                body: None,
+                response: reference::<InvoiceResponse>,
+                errors: &[404],
+            },
+            sources::invoice_cancel,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_invoice_receipt_by_id__version__invoices_receipt__id__get",
+                method: Method::Get,
+                path: "/v1/invoices/receipt/{id}",
+                tag: "invoices",
+                summary: "Retrieve Invoice Receipt By Id",
+                auth: true,
+                path_params: Some(inline::<RetrieveInvoiceReceiptByIdPath>),
+                query: None,
+                body: None,
+                response: reference::<InvoiceReceiptResponse>,
+                errors: &[404],
+            },
+            sources::invoice_receipt,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_invoice_receipt_by_number__version__invoices_receipt_number__invoice_number__get",
+                method: Method::Get,
+                path: "/v1/invoices/receipt/number/{invoice_number}",
+                tag: "invoices",
+                summary: "Retrieve Invoice Receipt By Number",
+                auth: true,
+                path_params: Some(inline::<RetrieveInvoiceReceiptByNumberPath>),
+                query: None,
+                body: None,
+                response: reference::<InvoiceReceiptResponse>,
+                errors: &[404],
+            },
+            sources::invoice_receipt_number,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_order__version__orders_create_post",
+                method: Method::Post,
+                path: "/v1/orders/create",
+                tag: "orders",
+                summary: "Create Order",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreateOrderPayload>),
+                response: reference::<OrderResponse>,
+                errors: &[],
+            },
+            sources::order_create,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "list_order__version__orders_list_get",
+                method: Method::Get,
+                path: "/v1/orders/list",
+                tag: "orders",
+                summary: "List Order",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<ListOrderQuery>),
+                body: None,
+                response: reference::<Vec<OrderResponse>>,
+                errors: &[],
+            },
+            sources::order_list,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_order_by_id__version__orders_retrieve__id__get",
+                method: Method::Get,
+                path: "/v1/orders/retrieve/{id}",
+                tag: "orders",
+                summary: "Retrieve Order By Id",
+                auth: true,
+                path_params: Some(inline::<RetrieveOrderByIdPath>),
+                query: None,
+                body: None,
+                response: reference::<OrderDetailResponse>,
+                errors: &[404],
+            },
+            sources::order_retrieve,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_order_by_number__version__orders_retrieve_number__order_number__get",
+                method: Method::Get,
+                path: "/v1/orders/retrieve/number/{order_number}",
+                tag: "orders",
+                summary: "Retrieve Order By Number",
+                auth: true,
+                path_params: Some(inline::<RetrieveOrderByNumberPath>),
+                query: None,
+                body: None,
+                response: reference::<OrderDetailResponse>,
+                errors: &[404],
+            },
+            sources::order_retrieve_number,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "update_order__version__orders_update__id__put",
+                method: Method::Put,
+                path: "/v1/orders/update/{id}",
+                tag: "orders",
+                summary: "Update Order",
+                auth: true,
+                path_params: Some(inline::<UpdateOrderPath>),
+                query: None,
+                body: Some(reference::<UpdateOrderPayload>),
+                response: reference::<OrderResponse>,
+                errors: &[404],
+            },
+            sources::order_update,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "add_order_item__version__orders__order_id__items_add_post",
+                method: Method::Post,
+                path: "/v1/orders/{order_id}/items/add",
+                tag: "orders",
+                summary: "Add Order Item",
+                auth: true,
+                path_params: Some(inline::<AddOrderItemPath>),
+                query: None,
+                body: Some(reference::<AddOrderItemPayload>),
+                response: reference::<OrderItemResponse>,
+                errors: &[404],
+            },
+            sources::order_item_add,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "update_order_item__version__orders__order_id__items__id__update_put",
+                method: Method::Put,
+                path: "/v1/orders/{order_id}/items/{id}/update",
+                tag: "orders",
+                summary: "Update Order Item",
+                auth: true,
+                path_params: Some(inline::<UpdateOrderItemPath>),
+                query: None,
+                body: Some(reference::<UpdateOrderItemPayload>),
+                response: reference::<OrderItemResponse>,
+                errors: &[404],
+            },
+            sources::order_item_update,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "remove_order_item__version__orders__order_id__items__id__remove_delete",
+                method: Method::Delete,
+                path: "/v1/orders/{order_id}/items/{id}/remove",
+                tag: "orders",
+                summary: "Remove Order Item",
+                auth: true,
+                path_params: Some(inline::<RemoveOrderItemPath>),
+                query: None,
+                body: None,
+                response: reference::<RemoveOrderItemResponse>,
+                errors: &[404],
+            },
+            sources::order_item_remove,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "publish_order__version__orders_publish__id__put",
+                method: Method::Put,
+                path: "/v1/orders/publish/{id}",
+                tag: "orders",
+                summary: "Publish Order",
+                auth: true,
+                path_params: Some(inline::<PublishOrderPath>),
+                query: None,
+                body: None,
+                response: reference::<OrderResponse>,
+                errors: &[404],
+            },
+            sources::order_publish,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "cancel_order__version__orders_cancel__id__delete",
+                method: Method::Delete,
+                path: "/v1/orders/cancel/{id}",
+                tag: "orders",
+                summary: "Cancel Order",
+                auth: true,
+                path_params: Some(inline::<CancelOrderPath>),
+                query: None,
+                body: None,
+                response: reference::<OrderResponse>,
+                errors: &[404],
+            },
+            sources::order_cancel,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_order_receipt_by_id__version__orders_receipt__id__get",
+                method: Method::Get,
+                path: "/v1/orders/receipt/{id}",
+                tag: "orders",
+                summary: "Retrieve Order Receipt By Id",
+                auth: true,
+                path_params: Some(inline::<RetrieveOrderReceiptByIdPath>),
+                query: None,
+                body: None,
+                response: reference::<OrderReceiptResponse>,
+                errors: &[404],
+            },
+            sources::order_receipt,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "retrieve_order_receipt_by_number__version__orders_receipt_number__order_number__get",
+                method: Method::Get,
+                path: "/v1/orders/receipt/number/{order_number}",
+                tag: "orders",
+                summary: "Retrieve Order Receipt By Number",
+                auth: true,
+                path_params: Some(inline::<RetrieveOrderReceiptByNumberPath>),
+                query: None,
+                body: None,
+                response: reference::<OrderReceiptResponse>,
+                errors: &[404],
+            },
+            sources::order_receipt_number,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_checkout_source__version__checkouts_create_post",
+                method: Method::Post,
+                path: "/v1/checkouts/create",
+                tag: "checkouts",
+                summary: "Create Checkout Source",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreateCheckoutSourceRequestPayload>),
+                response: reference::<CreateCheckoutSourceLinkResponse>,
+                errors: &[403],
+            },
+            checkouts::create_checkout,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_checkout_session__version__sessions_checkout_post",
+                method: Method::Post,
+                path: "/v1/sessions/checkout",
+                tag: "sessions",
+                summary: "Create Checkout Session",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreateCheckoutSessionPayload>),
+                response: reference::<CheckoutSessionResponse>,
+                errors: &[],
+            },
+            sessions::checkout_session,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_payout_session__version__sessions_payout_post",
+                method: Method::Post,
+                path: "/v1/sessions/payout",
+                tag: "sessions",
+                summary: "Create Payout Session",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreatePayoutSessionPayload>),
+                response: reference::<PayoutSessionResponse>,
+                errors: &[403],
+            },
+            sessions::payout_session,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_transfer_session__version__sessions_transfer_post",
+                method: Method::Post,
+                path: "/v1/sessions/transfer",
+                tag: "sessions",
+                summary: "Create Transfer Session",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreateTransferSessionPayload>),
+                response: reference::<TransferSessionResponse>,
+                errors: &[403],
+            },
+            sessions::transfer_session,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_refund_session__version__sessions_refund_post",
+                method: Method::Post,
+                path: "/v1/sessions/refund",
+                tag: "sessions",
+                summary: "Create Refund Session",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CreateRefundSessionPayload>),
+                response: reference::<RefundSessionResponse>,
+                errors: &[403],
+            },
+            sessions::refund_session,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "collect__version__executions_collection_post",
+                method: Method::Post,
+                path: "/v1/executions/collection",
+                tag: "executions",
+                summary: "Collect",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<CheckoutExecutionPayload>),
+                response: reference::<ExecutionResponse>,
+                errors: &[],
+            },
+            executions::collection,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "payout__version__executions_payout_post",
+                method: Method::Post,
+                path: "/v1/executions/payout",
+                tag: "executions",
+                summary: "Payout",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<PayoutExecutionPayload>),
+                response: reference::<ExecutionResponse>,
+                errors: &[403],
+            },
+            executions::payout,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "transfer__version__executions_transfer_post",
+                method: Method::Post,
+                path: "/v1/executions/transfer",
+                tag: "executions",
+                summary: "Transfer",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<TransferExecutionPayload>),
+                response: reference::<ExecutionResponse>,
+                errors: &[403],
+            },
+            executions::transfer,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "refund__version__executions_refund_post",
+                method: Method::Post,
+                path: "/v1/executions/refund",
+                tag: "executions",
+                summary: "Refund",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<RefundExecutionPayload>),
+                response: reference::<ExecutionResponse>,
+                errors: &[403],
+            },
+            executions::refund,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_collection_status__version__status_collection__reference_id__get",
+                method: Method::Get,
+                path: "/v1/status/collection/{reference_id}",
+                tag: "status",
+                summary: "Get Collection Status",
+                auth: true,
+                path_params: Some(inline::<GetCollectionStatusPath>),
+                query: None,
+                body: None,
+                response: reference::<ExecutionResponse>,
+                errors: &[404],
+            },
+            executions::status_collection,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_payout_status__version__status_payout__reference_id__get",
+                method: Method::Get,
+                path: "/v1/status/payout/{reference_id}",
+                tag: "status",
+                summary: "Get Payout Status",
+                auth: true,
+                path_params: Some(inline::<GetPayoutStatusPath>),
+                query: None,
+                body: None,
+                response: reference::<ExecutionResponse>,
+                errors: &[404],
+            },
+            executions::status_payout,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_transfer_status__version__status_transfer__reference_id__get",
+                method: Method::Get,
+                path: "/v1/status/transfer/{reference_id}",
+                tag: "status",
+                summary: "Get Transfer Status",
+                auth: true,
+                path_params: Some(inline::<GetTransferStatusPath>),
+                query: None,
+                body: None,
+                response: reference::<ExecutionResponse>,
+                errors: &[404],
+            },
+            executions::status_transfer,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_refund_status__version__status_refund__reference_id__get",
+                method: Method::Get,
+                path: "/v1/status/refund/{reference_id}",
+                tag: "status",
+                summary: "Get Refund Status",
+                auth: true,
+                path_params: Some(inline::<GetRefundStatusPath>),
+                query: None,
+                body: None,
+                response: reference::<ExecutionResponse>,
+                errors: &[404],
+            },
+            executions::status_refund,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_payment_source_status__version__status_source_get",
+                method: Method::Get,
+                path: "/v1/status/source",
+                tag: "status",
+                summary: "Get Payment Source Status",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<GetPaymentSourceStatusQuery>),
+                body: None,
+                response: reference::<PaymentSourceStatusResponse>,
+                errors: &[404],
+            },
+            executions::status_source,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "create_payment_account__version__payment_accounts_create_post",
+                method: Method::Post,
+                path: "/v1/payment-accounts/create",
+                tag: "payment-accounts",
+                summary: "Create Payment Account",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<CreatePaymentAccountQuery>),
+                body: Some(reference::<CreatePaymentAccountPayload>),
+                response: reference::<PaymentAccountResponse>,
+                errors: &[],
+            },
+            accounts::create_payment_account,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_payment_link__version__links_pay_get",
+                method: Method::Get,
+                path: "/v1/links/pay",
+                tag: "links",
+                summary: "Get Payment Link",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<GetPaymentLinkQuery>),
+                body: None,
+                response: reference::<LinkResponse>,
+                errors: &[403, 404],
+            },
+            checkouts::pay_link,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_receipt_link__version__links_receipt_get",
+                method: Method::Get,
+                path: "/v1/links/receipt",
+                tag: "links",
+                summary: "Get Receipt Link",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<GetReceiptLinkQuery>),
+                body: None,
+                response: reference::<LinkResponse>,
+                errors: &[404],
+            },
+            checkouts::receipt_link,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "predict_amount_and_fee__version__predictions_amount_and_fees_get",
+                method: Method::Get,
+                path: "/v1/predictions/amount-and-fees",
+                tag: "predictions",
+                summary: "Predict Amount And Fee",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<PredictAmountAndFeeQuery>),
+                body: None,
+                response: reference::<AmountAndFeePredictionResponse>,
+                errors: &[],
+            },
+            info::predict_amount,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "predict_mmo_provider_info__version__predictions_mmo_provider_info_get",
+                method: Method::Get,
+                path: "/v1/predictions/mmo-provider-info",
+                tag: "predictions",
+                summary: "Predict Mmo Provider Info",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<PredictMmoProviderInfoQuery>),
+                body: None,
+                response: reference::<PredictPhonePaymentInfoResponse>,
+                errors: &[],
+            },
+            info::predict_mmo,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "predict_card_provider_info__version__predictions_card_provider_info_get",
+                method: Method::Get,
+                path: "/v1/predictions/card-provider-info",
+                tag: "predictions",
+                summary: "Predict Card Provider Info",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<PredictCardProviderInfoQuery>),
+                body: None,
+                response: reference::<PredictCardProviderInfoResponse>,
+                errors: &[],
+            },
+            info::predict_card,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "predict_payment_source_amount_and_fee__version__predictions_payment_source_amount_and_fees_get",
+                method: Method::Get,
+                path: "/v1/predictions/payment-source/amount-and-fees",
+                tag: "predictions",
+                summary: "Predict Payment Source Amount And Fee",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<PredictPaymentSourceAmountAndFeeQuery>),
+                body: None,
+                response: reference::<AmountAndFeePredictionResponse>,
+                errors: &[404],
+            },
+            info::predict_source_amount,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_gateway_fees__version__fees_gateway_get",
+                method: Method::Get,
+                path: "/v1/fees/gateway",
+                tag: "fees",
+                summary: "Get Gateway Fees",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<GetGatewayFeesQuery>),
+                body: None,
+                response: reference::<FeeWithProviderResponse>,
+                errors: &[],
+            },
+            info::fees_gateway,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_platform_fees__version__fees_platform_get",
+                method: Method::Get,
+                path: "/v1/fees/platform",
+                tag: "fees",
+                summary: "Get Platform Fees",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<GetPlatformFeesQuery>),
+                body: None,
+                response: reference::<FeeTierRateResponse>,
+                errors: &[404],
+            },
+            info::fees_platform,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_merchant_fee_tier__version__fees_merchant_tier_get",
+                method: Method::Get,
+                path: "/v1/fees/merchant-tier",
+                tag: "fees",
+                summary: "Get Merchant Fee Tier",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<GetMerchantFeeTierQuery>),
+                body: None,
+                response: reference::<MerchantFeeResponse>,
+                errors: &[],
+            },
+            info::fees_merchant_tier,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "list_fee_tier__version__fees_tiers_get",
+                method: Method::Get,
+                path: "/v1/fees/tiers",
+                tag: "fees",
+                summary: "List Fee Tier",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: None,
+                response: reference::<Vec<FeeTier>>,
+                errors: &[],
+            },
+            info::fees_tiers,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_merchant_info__version__merchants_merchant_info_get",
+                method: Method::Get,
+                path: "/v1/merchants/merchant-info",
+                tag: "merchants",
+                summary: "Get Merchant Info",
+                auth: true,
+                path_params: None,
+                query: Some(inline::<GetMerchantInfoQuery>),
+                body: None,
+                response: reference::<MerchantInfoResponse>,
+                errors: &[404],
+            },
+            info::merchant_info,
+        ),
+        Route::new(
+            OperationSpec {
+                id: "get_collection_realtime_key__version__realtime_keys_collection_post",
+                method: Method::Post,
+                path: "/v1/realtime-keys/collection",
+                tag: "realtime-keys",
+                summary: "Get Collection Realtime Key",
+                auth: true,
+                path_params: None,
+                query: None,
+                body: Some(reference::<GetCollectionRealtimeKeyPayload>),
+                response: reference::<RealtimeTokenResponse>,
+                errors: &[],
+            },
+            info::realtime_key,
+        ),
+    ]
+}
+
+/// Every `/v1` route, from the table.
+pub(crate) fn routes(operations: Vec<Route>) -> Router<App> {
+    operations.into_iter().fold(Router::new(), |router, route| {
+        router.route(route.spec.path, route.handler)
+    })
 }
