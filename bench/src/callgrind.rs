@@ -17,7 +17,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::driver::{
-    check_round, matrix, Contenders, Control, Running, SandboxProcess, Spec, REQUESTS_PER_FLOW,
+    check_round, matrix, measure_each, write_table, Contenders, Control, Running, SandboxProcess,
+    Spec, REQUESTS_PER_FLOW,
 };
 use crate::protocol::{Command as Cmd, RoundResult};
 
@@ -99,35 +100,16 @@ pub fn run(mut args: CallgrindArgs) -> Result<()> {
         args.flows
     );
 
-    let mut measured = Vec::new();
-    let mut missing = Vec::new();
-    for spec in specs {
-        if let Some(reason) = &spec.missing {
-            missing.push((spec.id.clone(), reason.clone()));
-            continue;
-        }
-        match measure(&spec, &args, &sandbox.url, &control) {
-            Ok(result) => {
-                eprintln!(
-                    "callgrind: {}: {:.0} instructions per flow",
-                    spec.id,
-                    crate::stats::median(&result.per_flow)
-                );
-                measured.push(result);
-            }
-            Err(error) => {
-                eprintln!("callgrind: {}: {error:#}", spec.id);
-                missing.push((spec.id.clone(), format!("{error:#}")));
-            }
-        }
-    }
-    let table = report(&measured, &missing, &args);
-    if let Some(parent) = args.out.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&args.out, &table)?;
-    println!("{table}");
-    Ok(())
+    let (measured, missing) = measure_each(&specs, "callgrind", |spec| {
+        let result = measure(spec, &args, &sandbox.url, &control)?;
+        eprintln!(
+            "callgrind: {}: {:.0} instructions per flow",
+            spec.id,
+            crate::stats::median(&result.per_flow)
+        );
+        Ok(result)
+    });
+    write_table(&args.out, &report(&measured, &missing, &args))
 }
 
 fn measure(spec: &Spec, args: &CallgrindArgs, url: &str, control: &Control) -> Result<Measured> {

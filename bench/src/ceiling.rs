@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::driver::SandboxProcess;
+use crate::driver::{write_table, SandboxProcess};
 
 /// `dollr-bench ceiling` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -157,12 +157,7 @@ pub fn run(args: CeilingArgs) -> Result<()> {
             row.requests_per_second / nginx_rate.max(1.0)
         ));
     }
-    if let Some(parent) = args.out.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&args.out, &out)?;
-    println!("{out}");
-    Ok(())
+    write_table(&args.out, &out)
 }
 
 fn on_path(tool: &str) -> bool {

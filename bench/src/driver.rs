@@ -281,6 +281,42 @@ impl Drop for SandboxProcess {
     }
 }
 
+/// Runs `measure` on every contender that can run, in order: the results, and the contenders
+/// not measured with the reason (not built, or the measurement's error). Shared by the
+/// one-contender-at-a-time rows (`callgrind`, `memory`).
+pub(crate) fn measure_each<T>(
+    specs: &[Spec],
+    row: &str,
+    mut measure: impl FnMut(&Spec) -> Result<T>,
+) -> (Vec<T>, Vec<(String, String)>) {
+    let mut measured = Vec::new();
+    let mut missing = Vec::new();
+    for spec in specs {
+        if let Some(reason) = &spec.missing {
+            missing.push((spec.id.clone(), reason.clone()));
+            continue;
+        }
+        match measure(spec) {
+            Ok(result) => measured.push(result),
+            Err(error) => {
+                eprintln!("{row}: {}: {error:#}", spec.id);
+                missing.push((spec.id.clone(), format!("{error:#}")));
+            }
+        }
+    }
+    (measured, missing)
+}
+
+/// Writes a row's markdown table to `out` (creating its directory) and prints it.
+pub(crate) fn write_table(out: &Path, table: &str) -> Result<()> {
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(out, table).with_context(|| format!("writing {}", out.display()))?;
+    println!("{table}");
+    Ok(())
+}
+
 /// A running contender.
 pub(crate) struct Running {
     spec: Spec,

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-use crate::driver::{matrix, Contenders, Control, Running, SandboxProcess, Spec};
+use crate::driver::{
+    matrix, measure_each, write_table, Contenders, Control, Running, SandboxProcess, Spec,
+};
 use crate::protocol::{Command as Cmd, OverheadResult};
 
 /// `dollr-bench memory` options.
@@ -71,39 +73,15 @@ pub fn run(mut args: MemoryArgs) -> Result<()> {
     let specs = matrix(&args.contenders, &self_exe);
     let sandbox = SandboxProcess::start(&args.sandbox)?;
     let control = Control::new(&sandbox.url)?;
-    let mut readings = Vec::new();
-    let mut missing = Vec::new();
-    for spec in specs {
-        if let Some(reason) = &spec.missing {
-            missing.push((spec.id.clone(), reason.clone()));
-            continue;
-        }
-        match measure(&spec, &args, &sandbox.url, &control) {
-            Ok(reading) => {
-                eprintln!(
-                    "memory: {}: idle {} KB, after {} calls {} KB, after {} calls {} KB",
-                    spec.id,
-                    reading.idle_kb,
-                    args.first,
-                    reading.first_kb,
-                    reading.calls,
-                    reading.last_kb
-                );
-                readings.push(reading);
-            }
-            Err(error) => {
-                eprintln!("memory: {}: {error:#}", spec.id);
-                missing.push((spec.id.clone(), format!("{error:#}")));
-            }
-        }
-    }
-    let table = report(&readings, &missing, &args);
-    if let Some(parent) = args.out.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&args.out, &table)?;
-    println!("{table}");
-    Ok(())
+    let (readings, missing) = measure_each(&specs, "memory", |spec| {
+        let reading = measure(spec, &args, &sandbox.url, &control)?;
+        eprintln!(
+            "memory: {}: idle {} KB, after {} calls {} KB, after {} calls {} KB",
+            spec.id, reading.idle_kb, args.first, reading.first_kb, reading.calls, reading.last_kb
+        );
+        Ok(reading)
+    });
+    write_table(&args.out, &report(&readings, &missing, &args))
 }
 
 fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Result<Readings> {
