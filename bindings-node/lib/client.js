@@ -3,8 +3,7 @@
 // and flows. The secret goes straight to Rust and is never kept on the JS side, so nothing here
 // can print it.
 
-const { inspect } = require('node:util');
-const native = require('./native.js');
+const native = require('#dollr-engine');
 require('./errors.js'); // registers the error classes before the first call can fail
 const { makeCaller, modelToWire, genericToWire } = require('./runtime.js');
 const { watch } = require('./watch.js');
@@ -49,8 +48,10 @@ class Client extends ClientOperations {
     return { baseUrl: this.baseUrl, clientId: this.clientId };
   }
 
-  [inspect.custom](depth, options, inspectFn = inspect) {
-    return `Client ${inspectFn(this.toJSON(), options)}`;
+  // Node's `util.inspect.custom`, by its registered name: no `node:util` import, so the same
+  // file runs on the edge engines (workerd, Deno, browsers).
+  [Symbol.for('nodejs.util.inspect.custom')](depth, options, inspectFn) {
+    return `Client ${inspectFn ? inspectFn(this.toJSON(), options) : JSON.stringify(this.toJSON())}`;
   }
 }
 

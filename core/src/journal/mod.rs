@@ -34,6 +34,9 @@
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+// rusqlite has no wasm32-unknown-unknown support: a WebAssembly build journals in memory or in
+// a host-provided journal (bindings-wasm).
+#[cfg(not(target_arch = "wasm32"))]
 mod sqlite;
 
 use std::fmt;
@@ -53,6 +56,7 @@ use crate::time::Timestamp;
 pub use memory::MemoryJournal;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresJournal, POSTGRES_SCHEMA_SQL, POSTGRES_SCHEMA_VERSION};
+#[cfg(not(target_arch = "wasm32"))]
 pub use sqlite::{SqliteJournal, SQLITE_SCHEMA_VERSION};
 
 /// How long an intent's lease lasts unless renewed (default; a `postgresql://` journal URL can
@@ -735,7 +739,16 @@ fn no_postgres_support(url: &PostgresUrl) -> crate::error::Error {
 pub fn open(config: &JournalConfig) -> Result<Arc<dyn Journal>> {
     match config {
         JournalConfig::Memory => Ok(Arc::new(MemoryJournal::new())),
+        #[cfg(not(target_arch = "wasm32"))]
         JournalConfig::Sqlite(path) => Ok(Arc::new(SqliteJournal::open(path)?)),
+        #[cfg(target_arch = "wasm32")]
+        JournalConfig::Sqlite(path) => Err(crate::error::Error::invalid_field(
+            "journal",
+            format!(
+                "{} is a SQLite journal, but the WebAssembly build of dollr has no SQLite: use \"memory\" or a journal provided by the host",
+                path.display()
+            ),
+        )),
         #[cfg(feature = "postgres")]
         JournalConfig::Postgres(url) => Ok(Arc::new(PostgresJournal::open(url)?)),
         #[cfg(not(feature = "postgres"))]
