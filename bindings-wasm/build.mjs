@@ -10,7 +10,7 @@
 // On a fresh machine it adds the rustup target and installs wasm-bindgen-cli, at exactly the
 // version of the `wasm-bindgen` crate, into target/tools (skipped when present).
 //
-//   node bindings-wasm/build.mjs [--profile dev|dist]
+//   node bindings-wasm/build.mjs [--profile dev|dist] [--tools-only]
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -53,6 +53,7 @@ function ensureTools(version) {
 }
 
 ensureTools(bindgenVersion());
+if (process.argv.includes('--tools-only')) process.exit(0);
 run(cargo, ['build', '-p', 'dollr-wasm', '--target', TARGET, '--profile', profile]);
 const dir = profile === 'dev' ? 'debug' : profile;
 const built = join(ROOT, 'target', TARGET, dir, 'dollr_wasm.wasm');

@@ -1,0 +1,75 @@
+// The WebAssembly engine inside workerd: a Worker that imports `dollr-native` is bundled with the
+// `workerd` condition (esbuild, as wrangler does) and run by miniflare; it takes a payment from
+// the sandbox on loopback. Run by `make test-wasm` (bindings-wasm/rules.mk), which builds
+// bindings-wasm/pkg and installs this folder's pinned tools first.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import testing from 'dollr-native/testing';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Bundles worker/collect.mjs as `wrangler deploy` would: workerd's conditions, `.wasm` kept as a module. */
+async function bundle(outdir) {
+  await build({
+    entryPoints: [join(HERE, 'worker', 'collect.mjs')],
+    outfile: join(outdir, 'worker.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['workerd', 'worker'],
+    loader: { '.wasm': 'copy' },
+    logLevel: 'error',
+  });
+  return join(outdir, 'worker.mjs');
+}
+
+test('a Worker importing dollr-native takes a payment inside workerd (the WebAssembly engine)', async (t) => {
+  const outdir = mkdtempSync(join(tmpdir(), 'dollr-workerd-'));
+  t.after(() => rmSync(outdir, { recursive: true, force: true }));
+  const script = await bundle(outdir);
+  const bundled = readFileSync(script, 'utf8');
+  // The workerd condition chose the WebAssembly engine: no napi addon loader is in the bundle.
+  assert.match(bundled, /initSync/);
+  assert.doesNotMatch(bundled, /dollr-native\.\$\{triple\}\.node|addon_file/);
+
+  const sandbox = await testing.startSandbox();
+  t.after(() => sandbox.stop());
+  const worker = new Miniflare({
+    modules: true,
+    scriptPath: script,
+    // Module names are paths relative to this root (the bundle's folder, in the temp dir).
+    modulesRoot: outdir,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-07-01',
+    bindings: {
+      DOLLR_BASE_URL: sandbox.url,
+      DOLLR_CLIENT_ID: sandbox.clientId,
+      DOLLR_CLIENT_SECRET: sandbox.clientSecret,
+    },
+  });
+  t.after(() => worker.dispose());
+
+  const response = await worker.dispatchFetch('http://worker.test/');
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  const answer = JSON.parse(text);
+  assert.equal(answer.status, 'COMPLETED');
+  // 250.00 and the sandbox's fee, borne by the payer: an exact decimal string, as under Node.
+  assert.equal(answer.payerAmount, '256.25');
+  assert.match(answer.referenceId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.ok(answer.events.length > 0, 'the flow reported its steps');
+  // A refusal inside workerd is the same typed error as under Node, decided by the core.
+  assert.deepEqual(answer.refused, { name: 'ValidationError', code: 'Validation', field: 'amount' });
+  // The payment is the sandbox's own record: the Worker reached it over loopback.
+  const intents = await sandbox.paymentIntents();
+  const intent = intents.find((row) => row.reference_id === answer.referenceId);
+  assert.ok(intent, `the sandbox has no payment intent ${answer.referenceId}`);
+  assert.equal(intent.status, 'COMPLETED');
+});
