@@ -7,7 +7,7 @@
 //!
 //! What differs is below the core's seams: requests go through the host's `fetch`, timers are
 //! `setTimeout`, tasks run on the host's event loop (`dollr_core::runtime`), and the journal is in
-//! memory. Calls start on the caller's stack like the addon's
+//! memory or the host's (`journalStore`, `host.rs`); a `tokenProvider` replaces the client secret. Calls start on the caller's stack like the addon's
 //! (`bridge::poll_once`): an answer that needs nothing comes back at once, a refusal as an error
 //! object, and a call that waits as a Promise.
 //!
@@ -16,16 +16,18 @@
 #![cfg(target_arch = "wasm32")]
 
 mod errors;
+mod host;
 
 use std::sync::Arc;
 
 use dollr_core::bridge::{self, poll_once, BoxedCall, FirstPoll};
+use dollr_core::journal::{JournalConfig, StoreJournal};
 use dollr_core::{Credentials, Error, ErrorKind};
 use send_wrapper::SendWrapper;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::js_error;
 pub use crate::errors::{error_kinds, register_error_classes};
@@ -71,14 +73,36 @@ pub struct NativeClient {
 
 #[wasm_bindgen(js_class = NativeClient)]
 impl NativeClient {
-    /// `options_json`: the bridge's `ClientOptions`, as the addon takes them.
+    /// `options_json`: the bridge's `ClientOptions`, as the addon takes them. `host` (optional,
+    /// this engine only): `{ tokenProvider, journalStore }`, the JS objects of `host.rs`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options_json: String) -> Result<NativeClient, JsValue> {
+    pub fn new(options_json: String, host: Option<js_sys::Object>) -> Result<NativeClient, JsValue> {
         let build = || -> dollr_core::Result<NativeClient> {
             let options =
                 bridge::ClientOptions::from_json(parse_json("the Client options", &options_json)?)?;
+            let mut builder = options.apply(dollr_core::Client::builder().sdk_language("wasm"));
+            let hook = |name: &str| {
+                host.as_ref()
+                    .and_then(|host| js_sys::Reflect::get(host, &JsValue::from_str(name)).ok())
+                    .filter(|value| !value.is_undefined() && !value.is_null())
+            };
+            if let Some(provider) = hook("tokenProvider") {
+                let provider = provider.dyn_into::<js_sys::Function>().map_err(|_| {
+                    Error::invalid_field("tokenProvider", "must be a function")
+                })?;
+                builder = builder.token_provider(Arc::new(host::JsTokenProvider(
+                    SendWrapper::new(provider),
+                )));
+            }
+            if let Some(store) = hook("journalStore") {
+                let store = store.dyn_into::<js_sys::Object>().map_err(|_| {
+                    Error::invalid_field("journalStore", "must be an object with get, put and list")
+                })?;
+                let store = Arc::new(host::JsJournalStore(SendWrapper::new(store)));
+                builder = builder.journal(JournalConfig::Custom(Arc::new(StoreJournal::new(store))));
+            }
             Ok(NativeClient {
-                client: bridge::client_from_options(options, "wasm")?,
+                client: builder.build()?,
             })
         };
         build().map_err(|error| js_error(&error))
@@ -200,6 +224,13 @@ pub fn test_numbers() -> Vec<js_sys::Array> {
             js_sys::Array::of2(&JsValue::from_str(name), &JsValue::from_str(value))
         })
         .collect()
+}
+
+/// Whether `new NativeClient(options, { tokenProvider, journalStore })` is understood (the JS
+/// layer asks before handing hooks over; the napi addon has no such export).
+#[wasm_bindgen(js_name = _takesHostHooks)]
+pub fn takes_host_hooks() -> bool {
+    true
 }
 
 /// The SDK version.

@@ -32,6 +32,7 @@
 //! `PostgresJournal` (a database shared by many app instances and machines).
 
 mod memory;
+mod store;
 #[cfg(feature = "postgres")]
 mod postgres;
 // rusqlite has no wasm32-unknown-unknown support: a WebAssembly build journals in memory or in
@@ -54,6 +55,7 @@ use crate::models::Execution;
 use crate::time::Timestamp;
 
 pub use memory::MemoryJournal;
+pub use store::{JournalStore, StoreJournal};
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresJournal, POSTGRES_SCHEMA_SQL, POSTGRES_SCHEMA_VERSION};
 #[cfg(not(target_arch = "wasm32"))]
@@ -64,7 +66,8 @@ pub use sqlite::{SqliteJournal, SQLITE_SCHEMA_VERSION};
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 
 /// Where an intent stands, from the SDK's point of view.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum IntentState {
     /// Recorded; the POST is about to be sent or was sent and its outcome is unknown.
     Pending,
@@ -145,7 +148,8 @@ impl fmt::Display for IntentState {
 }
 
 /// One execution intent as journaled.
-#[derive(Clone, Debug, PartialEq)]
+// serde: the stored form of a `StoreJournal` (one JSON document per intent).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Intent {
     /// The execution's idempotency key (UUID v4).
     pub reference_id: String,
@@ -177,7 +181,7 @@ pub struct Intent {
 }
 
 /// An intent's lease: the instance working on it, until when.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lease {
     /// The holder's id (one per [`crate::Client`]: process id and a random part).
     pub owner: String,
