@@ -189,6 +189,7 @@ pub fn matrix(args: &RunArgs, self_exe: &Path) -> Vec<Spec> {
         for (kind, label, sdk) in [
             ("fetch", "docs' code: fetch", false),
             ("native", "dollr-native", true),
+            ("wasm", "dollr-native (wasm engine)", true),
         ] {
             add(
                 format!("node-{kind}-{c}"),

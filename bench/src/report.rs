@@ -203,6 +203,20 @@ const RATIOS: &[Ratio] = &[
         goal: Goal::AtLeast(1.3),
     },
     Ratio {
+        label: "dollr-native wasm engine vs fetch, 64 in flight",
+        of: "node-wasm-64",
+        against: "node-fetch-64",
+        slowdown: false,
+        goal: Goal::None,
+    },
+    Ratio {
+        label: "dollr-native wasm engine vs napi addon, 64 in flight",
+        of: "node-wasm-64",
+        against: "node-native-64",
+        slowdown: false,
+        goal: Goal::None,
+    },
+    Ratio {
         label: "dollr Kotlin vs dollr-core, sequential",
         of: "kotlin-uniffi-1",
         against: "rust-core-1",
