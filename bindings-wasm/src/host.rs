@@ -22,7 +22,11 @@ fn message(error: &JsValue) -> String {
 }
 
 /// Calls `function(args…)` on `this` and awaits what it returns (a Promise or a value).
-async fn call(this: &JsValue, function: &Function, args: &js_sys::Array) -> Result<JsValue, JsValue> {
+async fn call(
+    this: &JsValue,
+    function: &Function,
+    args: &js_sys::Array,
+) -> Result<JsValue, JsValue> {
     let returned = function.apply(this, args)?;
     match returned.dyn_into::<Promise>() {
         Ok(promise) => JsFuture::from(promise).await,
@@ -90,10 +94,16 @@ impl JsJournalStore {
                 .ok()
                 .and_then(|f| f.dyn_into::<Function>().ok())
                 .ok_or_else(|| {
-                    Error::invalid_field("journalStore", format!("the journal store has no `{method}` method"))
+                    Error::invalid_field(
+                        "journalStore",
+                        format!("the journal store has no `{method}` method"),
+                    )
                 })?;
             call(&store, &function, &args).await.map_err(|error| {
-                Error::internal(format!("the journal store's {method} failed: {}", message(&error)))
+                Error::internal(format!(
+                    "the journal store's {method} failed: {}",
+                    message(&error)
+                ))
             })
         })
         .await

@@ -76,7 +76,10 @@ impl NativeClient {
     /// `options_json`: the bridge's `ClientOptions`, as the addon takes them. `host` (optional,
     /// this engine only): `{ tokenProvider, journalStore }`, the JS objects of `host.rs`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options_json: String, host: Option<js_sys::Object>) -> Result<NativeClient, JsValue> {
+    pub fn new(
+        options_json: String,
+        host: Option<js_sys::Object>,
+    ) -> Result<NativeClient, JsValue> {
         let build = || -> dollr_core::Result<NativeClient> {
             let options =
                 bridge::ClientOptions::from_json(parse_json("the Client options", &options_json)?)?;
@@ -87,19 +90,19 @@ impl NativeClient {
                     .filter(|value| !value.is_undefined() && !value.is_null())
             };
             if let Some(provider) = hook("tokenProvider") {
-                let provider = provider.dyn_into::<js_sys::Function>().map_err(|_| {
-                    Error::invalid_field("tokenProvider", "must be a function")
-                })?;
-                builder = builder.token_provider(Arc::new(host::JsTokenProvider(
-                    SendWrapper::new(provider),
-                )));
+                let provider = provider
+                    .dyn_into::<js_sys::Function>()
+                    .map_err(|_| Error::invalid_field("tokenProvider", "must be a function"))?;
+                builder = builder
+                    .token_provider(Arc::new(host::JsTokenProvider(SendWrapper::new(provider))));
             }
             if let Some(store) = hook("journalStore") {
                 let store = store.dyn_into::<js_sys::Object>().map_err(|_| {
                     Error::invalid_field("journalStore", "must be an object with get, put and list")
                 })?;
                 let store = Arc::new(host::JsJournalStore(SendWrapper::new(store)));
-                builder = builder.journal(JournalConfig::Custom(Arc::new(StoreJournal::new(store))));
+                builder =
+                    builder.journal(JournalConfig::Custom(Arc::new(StoreJournal::new(store))));
             }
             Ok(NativeClient {
                 client: builder.build()?,

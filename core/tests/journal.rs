@@ -47,7 +47,10 @@ impl JournalStore for MapStore {
         Ok(self.0.lock().unwrap().get(key).cloned())
     }
     async fn put(&self, key: &str, value: &str) -> dollr_core::Result<()> {
-        self.0.lock().unwrap().insert(key.to_owned(), value.to_owned());
+        self.0
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), value.to_owned());
         Ok(())
     }
     async fn list(&self, prefix: &str) -> dollr_core::Result<Vec<String>> {

@@ -32,9 +32,9 @@
 //! `PostgresJournal` (a database shared by many app instances and machines).
 
 mod memory;
-mod store;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod store;
 // rusqlite has no wasm32-unknown-unknown support: a WebAssembly build journals in memory or in
 // a host-provided journal (bindings-wasm).
 #[cfg(not(target_arch = "wasm32"))]
@@ -55,11 +55,11 @@ use crate::models::Execution;
 use crate::time::Timestamp;
 
 pub use memory::MemoryJournal;
-pub use store::{JournalStore, StoreJournal};
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresJournal, POSTGRES_SCHEMA_SQL, POSTGRES_SCHEMA_VERSION};
 #[cfg(not(target_arch = "wasm32"))]
 pub use sqlite::{SqliteJournal, SQLITE_SCHEMA_VERSION};
+pub use store::{JournalStore, StoreJournal};
 
 /// How long an intent's lease lasts unless renewed (default; a `postgresql://` journal URL can
 /// set `lease_ms`). Renewed every third of it while a call or wait is in flight.

@@ -143,7 +143,9 @@ impl Journal for StoreJournal {
     async fn acquire(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Option<Claim>> {
         let _turn = self.one_at_a_time.lock().await;
         Ok(self
-            .update(reference_id, |intent| apply_claim(intent, lease, Utc::now()))
+            .update(reference_id, |intent| {
+                apply_claim(intent, lease, Utc::now())
+            })
             .await?
             .map(|(granted, intent)| Claim::new(granted, intent)))
     }
