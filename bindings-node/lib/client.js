@@ -32,8 +32,8 @@ const HOOKS = ['tokenProvider', 'journalStore'];
  */
 function hostHooks(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) return { data: options, hooks: undefined };
-  const { tokenProvider, journalStore, ...data } = options;
-  if (inBrowser() && data.clientSecret !== undefined) {
+  const { tokenProvider, journalStore } = options;
+  if (inBrowser() && options.clientSecret !== undefined) {
     // The secret moves money: anyone who opens the page could read it. Tokens obtained by your
     // server (`tokenProvider`) are the way in a browser, as in the mobile SDKs.
     throw invalidArgument(
@@ -48,7 +48,9 @@ function hostHooks(options) {
   if (journalStore !== undefined && (journalStore === null || typeof journalStore !== 'object')) {
     throw invalidArgument('journalStore', 'must be an object with get, put and list', 'type_error');
   }
-  if (tokenProvider === undefined && journalStore === undefined) return { data, hooks: undefined };
+  // Without hooks the options go on as given (a copy would move where a cycle is reported).
+  if (tokenProvider === undefined && journalStore === undefined) return { data: options, hooks: undefined };
+  const { tokenProvider: _provider, journalStore: _store, ...data } = options;
   if (native._takesHostHooks?.() !== true) {
     const name = tokenProvider !== undefined ? 'tokenProvider' : 'journalStore';
     throw invalidArgument(name, `${HOOKS.join(' and ')} need the WebAssembly engine (edge runtimes, browsers)`, 'value_error');
