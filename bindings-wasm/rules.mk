@@ -15,6 +15,8 @@ NODE ?= node
 NPM ?= npm
 # esbuild, miniflare (workerd) and binaryen, pinned by bindings-wasm/test/package-lock.json.
 WASM_TEST_DEPS := $(WASM_BINDING)/test/node_modules/.dollr-wasm-deps
+# The test files only: worker/ holds the Workers they bundle, which are not tests themselves.
+WASM_TEST_FILES := $(wildcard $(WASM_BINDING)/test/*.test.js $(WASM_BINDING)/test/*.test.mjs)
 
 BINDING_TESTS += test-wasm
 LINT_TARGETS += lint-wasm
@@ -35,7 +37,7 @@ wasm-build:
 # The scenarios file is bindings-node's own (one runner, two engines: DOLLR_NATIVE_ENGINE picks
 # the WebAssembly build); the sandbox is the workspace's `dollr` (workspace-build).
 test-wasm: $(WASM_TEST_DEPS) wasm-build workspace-build
-	DOLLR_NATIVE_ENGINE=wasm $(NODE) --test --test-reporter=spec $(NODE_BINDING)/test/scenarios.test.js $(WASM_BINDING)/test/
+	DOLLR_NATIVE_ENGINE=wasm $(NODE) --test --test-reporter=spec $(NODE_BINDING)/test/scenarios.test.js $(WASM_TEST_FILES)
 
 lint-wasm: wasm-tools
 	$(CARGO) clippy -p dollr-core -p dollr-wasm --features dollr-core/bridge --target wasm32-unknown-unknown -- -D warnings
