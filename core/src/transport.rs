@@ -1,7 +1,7 @@
 //! The HTTP layer, behind a small trait so tests and hosts can swap it. The default
 //! ([`DefaultTransport`]) is one `reqwest` client per [`crate::Client`] (one connection pool,
 //! keep-alive, rustls, proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`) natively, and the host's
-//! `fetch` on WebAssembly ([`FetchTransport`], decision 0018).
+//! `fetch` on WebAssembly (`FetchTransport`, decision 0018).
 
 use std::time::Duration;
 

@@ -28,8 +28,9 @@
 //! Every built-in journal applies the same pure functions ([`apply_outcome`], [`apply_attempt`],
 //! [`apply_claim`], [`apply_release`]) to a row read inside its own transaction, so they behave
 //! identically. Implementations here: [`MemoryJournal`] (per process), [`SqliteJournal`] (a file;
-//! WAL mode; safe across processes using the same file) and, with the `postgres` feature,
-//! `PostgresJournal` (a database shared by many app instances and machines).
+//! WAL mode; safe across processes using the same file; native builds only), with the `postgres`
+//! feature `PostgresJournal` (a database shared by many app instances and machines), and
+//! [`StoreJournal`] (a host's key-value store: WebAssembly hosts' journal, decision 0018).
 
 mod memory;
 #[cfg(feature = "postgres")]
