@@ -15,7 +15,7 @@ import testing from 'dollr-native/testing';
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Bundles worker/<name> as `wrangler deploy` would: workerd's conditions, `.wasm` kept as a module. */
-async function bundle(outdir, name) {
+async function bundle(outdir, name, conditions = ['workerd', 'worker']) {
   await build({
     entryPoints: [join(HERE, 'worker', name)],
     outfile: join(outdir, 'worker.mjs'),
@@ -23,12 +23,22 @@ async function bundle(outdir, name) {
     format: 'esm',
     platform: 'neutral',
     mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker'],
+    conditions,
     loader: { '.wasm': 'copy' },
     logLevel: 'error',
   });
   return join(outdir, 'worker.mjs');
 }
+
+test('every edge condition of the package resolves to the WebAssembly engine, never the addon', async (t) => {
+  const outdir = mkdtempSync(join(tmpdir(), 'dollr-conditions-'));
+  t.after(() => rmSync(outdir, { recursive: true, force: true }));
+  for (const condition of ['workerd', 'worker', 'deno', 'edge-light', 'browser']) {
+    const bundled = readFileSync(await bundle(outdir, 'collect.mjs', [condition]), 'utf8');
+    assert.match(bundled, /initSync/, condition);
+    assert.doesNotMatch(bundled, /addon_file|\.node['"`]/, condition);
+  }
+});
 
 test('a Worker importing dollr-native takes a payment inside workerd (the WebAssembly engine)', async (t) => {
   const outdir = mkdtempSync(join(tmpdir(), 'dollr-workerd-'));
