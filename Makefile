@@ -37,6 +37,7 @@ GENERATE_TARGETS := generate-schema
 -include packaging/rules.mk
 -include bindings-python/rules.mk
 -include bindings-node/rules.mk
+-include bindings-wasm/rules.mk
 -include bindings-swift/rules.mk
 -include bench/rules.mk
 -include tests/postgres/rules.mk

@@ -3387,6 +3387,18 @@ export declare class StatusWatch implements AsyncIterableIterator<TransitionEven
   close(): void;
 }
 
+/**
+ * A key-value store kept by the host for `new Client({ journalStore })` (WebAssembly engine): one
+ * JSON text per intent of an exactly-once call, under `dollr-intent:<referenceId>`. Back it with
+ * a Durable Object's storage (one request at a time: safe for many isolates) or KV.
+ */
+export interface JournalStore {
+  get(key: string): Promise<string | null | undefined>;
+  put(key: string, value: string): Promise<void>;
+  /** The values of every key that starts with `prefix`. */
+  list(prefix: string): Promise<string[]>;
+}
+
 /** Options of `new Client(...)`. Each falls back to the core's environment variables and defaults. */
 export interface ClientOptions {
   /**
@@ -3433,6 +3445,18 @@ export interface ClientOptions {
   supabaseUrl?: string;
   /** The time allowed for one HTTP request (default 30000 ms). */
   timeoutMs?: number;
+  /**
+   * Where access tokens come from instead of a client secret: called with `forceRefresh` (true
+   * after the API refused the previous token), resolves to `{ token, expiresInMs? }` (no
+   * `expiresInMs`: used until the API refuses it). The way to use dollr in a browser, where a
+   * client secret is refused. WebAssembly engine only (edge runtimes and browsers).
+   */
+  tokenProvider?: (forceRefresh: boolean) => Promise<{ token: string; expiresInMs?: number }>;
+  /**
+   * A journal kept by the host (a Durable Object's storage, KV): exactly-once across restarts of
+   * the isolate. WebAssembly engine only; replaces `journal`.
+   */
+  journalStore?: JournalStore;
 }
 
 /**

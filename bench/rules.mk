@@ -73,10 +73,12 @@ bench-python: $(BENCH_PY_TOOLS)
 		$(BENCH_PY) -m pip uninstall --quiet --yes dollr >/dev/null 2>&1 || true; \
 	fi
 
-# The release addon (`npm run build`: bindings-node/build.mjs --release).
+# The release addon (`npm run build`: bindings-node/build.mjs --release), then the WebAssembly
+# engine on the `dist` profile (bindings-wasm/build.mjs; the node-wasm contenders).
 bench-node:
 	@command -v node >/dev/null || { echo "node (20+) is required for make bench"; exit 1; }
 	@node bindings-node/build.mjs --release || echo "bench: the dollr-native addon did not build; its contenders will be reported as not built"
+	@node bindings-wasm/build.mjs --profile dist || echo "bench: the WebAssembly engine did not build; its contenders will be reported as not built"
 
 # The Kotlin package (bindings-swift/kotlin) when it exists: the release libdollr_ffi (its own
 # cargo invocation: the uniffi feature changes dollr-core, which the Rust contender must not get)

@@ -503,7 +503,35 @@ export declare class Secret {
       byResource.get(op.resource).push(op);
     } else flows.push(op);
   }
-  const STATUS_WATCH_DECL = `  /**
+  // Options that are JS objects rather than data (the WebAssembly engine's host hooks, decision
+// 0018): written by hand, not in the core's schema.
+const HOST_OPTIONS_DECL = `  /**
+   * Where access tokens come from instead of a client secret: called with \`forceRefresh\` (true
+   * after the API refused the previous token), resolves to \`{ token, expiresInMs? }\` (no
+   * \`expiresInMs\`: used until the API refuses it). The way to use dollr in a browser, where a
+   * client secret is refused. WebAssembly engine only (edge runtimes and browsers).
+   */
+  tokenProvider?: (forceRefresh: boolean) => Promise<{ token: string; expiresInMs?: number }>;
+  /**
+   * A journal kept by the host (a Durable Object's storage, KV): exactly-once across restarts of
+   * the isolate. WebAssembly engine only; replaces \`journal\`.
+   */
+  journalStore?: JournalStore;`;
+
+const JOURNAL_STORE_DECL = `/**
+ * A key-value store kept by the host for \`new Client({ journalStore })\` (WebAssembly engine): one
+ * JSON text per intent of an exactly-once call, under \`dollr-intent:<referenceId>\`. Back it with
+ * a Durable Object's storage (one request at a time: safe for many isolates) or KV.
+ */
+export interface JournalStore {
+  get(key: string): Promise<string | null | undefined>;
+  put(key: string, value: string): Promise<void>;
+  /** The values of every key that starts with \`prefix\`. */
+  list(prefix: string): Promise<string[]>;
+}
+`;
+
+const STATUS_WATCH_DECL = `  /**
    * Follows the execution \`referenceId\` and yields each observed status change as it happens
    * (\`for await (const change of client.status.watch(ref, { sessionId }))\`), until it is
    * \`COMPLETED\` or \`FAILED\` or \`timeoutMs\` passes. For a collection, pass its checkout
@@ -555,9 +583,11 @@ export declare class StatusWatch implements AsyncIterableIterator<TransitionEven
   if (byResource.has('status')) out.push(WATCH_DECLS);
   // The binding sets `sdk_language` itself (the User-Agent says dollr-node).
   const optionFields = (schema.client_options ?? []).filter((o) => o.name !== 'sdk_language');
+  out.push(JOURNAL_STORE_DECL);
   out.push('/** Options of `new Client(...)`. Each falls back to the core\'s environment variables and defaults. */');
   out.push('export interface ClientOptions {');
   out.push(fieldLines(optionFields, 'in', ctx, '  ', () => true));
+  out.push(HOST_OPTIONS_DECL);
   out.push('}');
   out.push('');
   out.push(`/**

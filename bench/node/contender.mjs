@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // One Node contender of `make bench`, speaking the driver's line protocol (bench/README.md).
 //
-//   node bench/node/contender.mjs --kind fetch|native --url URL [--concurrency C]
+//   node bench/node/contender.mjs --kind fetch|native|wasm --url URL [--concurrency C]
 //
 // fetch:  the Dollr quickstart's `fetch` code as written (Node's built-in fetch, i.e. undici,
 //         with its default keep-alive agent), token once, then the collect flow.
 // native: the dollr-native package (the napi-rs addon over dollr-core), one resource call per
 //         request.
+// wasm:   the same package and code on its WebAssembly engine (bindings-wasm, DOLLR_NATIVE_ENGINE=wasm:
+//         what edge runtimes run), under Node.
 // C flows run at once on one client; timing uses perf_hooks' performance.now().
 
 import { performance } from 'node:perf_hooks';
@@ -201,7 +203,9 @@ async function setup(kind) {
       invalid: null,
     };
   }
-  if (kind === 'native') {
+  if (kind === 'native' || kind === 'wasm') {
+    // The engine is chosen when the package loads (bindings-node/lib/native.js).
+    if (kind === 'wasm') process.env.DOLLR_NATIVE_ENGINE = 'wasm';
     const dollr = require('../../index.js');
     versions['dollr-native'] = require('../../package.json').version;
     const client = new dollr.Client({

@@ -58,6 +58,7 @@ const DEFAULT_CONTENDERS: &[&str] = &[
     "py-dollr-1",
     "node-fetch-1",
     "node-native-1",
+    "node-wasm-1",
 ];
 
 /// Under valgrind everything runs 20–100× slower than natively.

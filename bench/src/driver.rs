@@ -197,6 +197,7 @@ pub fn matrix(args: &Contenders, self_exe: &Path) -> Vec<Spec> {
         for (kind, label, sdk) in [
             ("fetch", "docs' code: fetch", false),
             ("native", "dollr-native", true),
+            ("wasm", "dollr-native (wasm engine)", true),
         ] {
             add(
                 format!("node-{kind}-{c}"),

@@ -47,6 +47,7 @@ const DEFAULT_CONTENDERS: &[&str] = &[
     "py-dollr-1",
     "py-dollr-async-1",
     "node-native-1",
+    "node-wasm-1",
     "kotlin-uniffi-1",
 ];
 

@@ -5,7 +5,7 @@
 // `requestId`) are decided in ONE place, the addon's `js_error` (bindings-node/src/errors.rs),
 // which looks the class up by kind in what is registered below.
 
-const native = require('./native.js');
+const native = require('#dollr-engine');
 const { defineErrorClasses } = require('./generated/errors.js');
 
 /** Every error the SDK raises. `code` is the kind: `"Validation"`, `"NotFound"`, … */

@@ -1,7 +1,7 @@
 'use strict';
 // The package entry (CommonJS; index.mjs re-exports it for `import`).
 
-const native = require('./native.js');
+const native = require('#dollr-engine');
 const errors = require('./errors.js');
 const { Secret } = require('./secret.js');
 const { Client } = require('./client.js');

@@ -1,7 +1,15 @@
 'use strict';
-// Loads the native addon: the installed platform package's prebuilt addon, or in a checkout the
-// release build or the debug build the tests ask for (see addon_file.js for the paths and the
-// choice).
+// The engine under the JS layer on Node (`#dollr-engine` in package.json "imports"; the edge
+// conditions map it to bindings-wasm/js/engine_edge.mjs instead). Loads the native addon: the
+// installed platform package's prebuilt addon, or in a checkout the release build or the debug
+// build the tests ask for (see addon_file.js for the paths and the choice). In a checkout,
+// `DOLLR_NATIVE_ENGINE=wasm` loads the WebAssembly build instead (bindings-wasm/pkg, `make
+// wasm-build`): how the Node suites and the bench run the edge engine under Node.
+
+if (process.env.DOLLR_NATIVE_ENGINE === 'wasm') {
+  module.exports = require('../../bindings-wasm/pkg/dollr_wasm.cjs');
+  return;
+}
 
 const fs = require('node:fs');
 const { chooseAddon, inCheckout, triple, PLATFORM_PACKAGE } = require('./addon_file.js');

@@ -277,6 +277,21 @@ function genericFromWire(value) {
  * @param {{ call(op: string, args: string, onEvent?: (json: string) => void): string | Error | Promise<string> }} native
  * @param {{ models: Record<string, any>, events: Record<string, any> }} tables
  */
+/**
+ * `error` with the frames of whoever called `fn` (error path only: capturing a stack is not free).
+ * @param {unknown} error
+ * @param {Function} fn
+ */
+function atCaller(error, fn) {
+  if (error instanceof Error) {
+    const site = {};
+    Error.captureStackTrace(site, fn);
+    const head = String(error.stack ?? '').split('\n')[0];
+    error.stack = `${head}\n${String(/** @type {any} */ (site).stack).split('\n').slice(1).join('\n')}`;
+  }
+  return error;
+}
+
 function makeCaller(native, tables) {
   return async function call(op, positional, options) {
     const args = {};
@@ -308,23 +323,16 @@ function makeCaller(native, tables) {
         : undefined;
     const answer = native.call(op.name, JSON.stringify(args), listener);
     if (typeof answer === 'string') return fromWire(tables, op.returns, JSON.parse(answer));
-    // Refused before anything was sent: the error was made under the caller's frames, so its
-    // stack already points at the caller.
-    if (answer instanceof Error) throw answer;
+    // Refused before anything was sent: made under the caller's frames, but below the engine's
+    // own (the WebAssembly glue's frames fill V8's ten), so the stack is taken from here.
+    if (answer instanceof Error) throw atCaller(answer, call);
     let json;
     try {
       json = await answer;
     } catch (error) {
       // A rejection is made on the event loop, without the caller's frames. Here, resumed inside
-      // this async function, V8's async stack trace still knows who awaited the call: take the
-      // frames from here (error path only: capturing a stack is not free).
-      if (error instanceof Error) {
-        const site = {};
-        Error.captureStackTrace(site, call);
-        const head = String(error.stack ?? '').split('\n')[0];
-        error.stack = `${head}\n${String(/** @type {any} */ (site).stack).split('\n').slice(1).join('\n')}`;
-      }
-      throw error;
+      // this async function, V8's async stack trace still knows who awaited the call.
+      throw atCaller(error, call);
     }
     return fromWire(tables, op.returns, JSON.parse(json));
   };

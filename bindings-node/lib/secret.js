@@ -2,8 +2,6 @@
 // A value that must not be printed: results mark secret fields (schema type `secret`) with it, and
 // inputs accept it wherever a secret string is expected.
 
-const { inspect } = require('node:util');
-
 const REDACTED = '[REDACTED]';
 
 /** A secret string. Printing, inspecting or JSON-encoding it shows `[REDACTED]`; `expose()` reveals it. */
@@ -24,7 +22,8 @@ class Secret {
   toJSON() {
     return REDACTED;
   }
-  [inspect.custom]() {
+  // Node's `util.inspect.custom` by its registered name (no `node:util`: edge engines load this too).
+  [Symbol.for('nodejs.util.inspect.custom')]() {
     return `Secret(${REDACTED})`;
   }
 }

@@ -44,3 +44,22 @@ test('maxRetryAfterMs reaches the core: a longer Retry-After surfaces as RateLim
     await assert.rejects(client.parties.list(), dollr.RateLimitError);
   });
 });
+
+test('the host hooks of the WebAssembly engine are refused by the addon, by name, typed', () => {
+  for (const [option, value] of [
+    ['tokenProvider', async () => ({ token: 't' })],
+    ['journalStore', { get: async () => undefined, put: async () => {}, list: async () => [] }],
+  ]) {
+    assert.throws(
+      () => new dollr.Client({ baseUrl: 'http://127.0.0.1:9', [option]: value }),
+      (error) =>
+        error instanceof dollr.ValidationError &&
+        error.details[0].field === option &&
+        /WebAssembly engine/.test(error.message),
+    );
+  }
+  assert.throws(
+    () => new dollr.Client({ baseUrl: 'http://127.0.0.1:9', tokenProvider: 'not a function' }),
+    (error) => error instanceof dollr.ValidationError && error.details[0].field === 'tokenProvider',
+  );
+});

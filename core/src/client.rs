@@ -6,11 +6,13 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::runtime::Instant;
 
 use async_trait::async_trait;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use rand::Rng;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -27,7 +29,7 @@ use crate::rate::RateGate;
 use crate::redact::{redact_sent_body, SentSecrets};
 use crate::secret::Secret;
 use crate::transport::{
-    Bytes, HeaderMap, HeaderValue, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport,
+    Bytes, DefaultTransport, HeaderMap, HeaderValue, HttpRequest, HttpResponse, Method, Transport,
     TransportError,
 };
 
@@ -452,7 +454,7 @@ impl ClientBuilder {
         let config = self.resolve()?;
         let transport: Arc<dyn Transport> = match self.take_transport() {
             Some(transport) => transport,
-            None => Arc::new(ReqwestTransport::new(config.reqwest_settings())?),
+            None => Arc::new(DefaultTransport::new(config.reqwest_settings())?),
         };
         let clock: Arc<dyn Clock> = self.take_clock().unwrap_or_else(|| Arc::new(SystemClock));
         let fetcher: Arc<dyn TokenFetcher> = match &config.credentials {
@@ -472,7 +474,7 @@ impl ClientBuilder {
         // are two instances as far as leases go.
         let owner = format!(
             "pid{}-{}",
-            std::process::id(),
+            crate::runtime::process_id(),
             uuid::Uuid::new_v4().simple()
         );
         let ttl = self
@@ -604,7 +606,7 @@ async fn send_with_retries<T: DeserializeOwned>(
             return Err(error);
         }
         tracing::debug!(request = %what, attempt, wait_ms = wait.as_millis() as u64, "retrying");
-        tokio::time::sleep(wait).await;
+        crate::runtime::sleep(wait).await;
         attempt += 1;
     }
 }

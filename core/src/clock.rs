@@ -1,7 +1,9 @@
 //! Time as the SDK sees it for token expiry, swappable so tests can move it.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::runtime::Instant;
 
 /// A monotonic clock.
 pub trait Clock: Send + Sync {

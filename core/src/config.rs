@@ -404,7 +404,7 @@ impl ClientBuilder {
             retry,
             user_agent: format!(
                 "dollr-{language}/{SDK_VERSION} ({} {}; dollr-core {SDK_VERSION})",
-                std::env::consts::OS,
+                crate::runtime::OS,
                 std::env::consts::ARCH
             ),
             journal: match (&self.journal, &self.journal_text) {

@@ -564,7 +564,7 @@ impl Run<'_> {
             return Err(self.give_up().await);
         }
         if self.status_checks > 0 {
-            tokio::time::sleep(self.policy.backoff(self.status_checks)).await;
+            crate::runtime::sleep(self.policy.backoff(self.status_checks)).await;
         }
         self.status_checks += 1;
         match lookup(self.client, &self.operation, &self.reference_id).await {
@@ -605,7 +605,7 @@ impl Run<'_> {
             return Err(self.give_up().await);
         }
         if let Some(wait) = self.wait_before_post.take() {
-            tokio::time::sleep(wait).await;
+            crate::runtime::sleep(wait).await;
         }
         if self.held.is_lost() {
             return Err(self.give_up().await);
@@ -744,10 +744,10 @@ impl Run<'_> {
         tracing::info!(reference_id = %self.reference_id, holder = %holder, "another instance is executing this reference id; waiting for its lease");
         let ttl = self.client.inner.lease.ttl;
         let poll = (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1));
-        let deadline = tokio::time::Instant::now() + ttl.saturating_mul(2);
+        let deadline = crate::runtime::TimerInstant::now() + ttl.saturating_mul(2);
         let fresh = self.client.inner.lease.holding(None);
         loop {
-            tokio::time::sleep(poll).await;
+            crate::runtime::sleep(poll).await;
             match self
                 .client
                 .journal()
@@ -774,7 +774,7 @@ impl Run<'_> {
                 Ok(None) => {}
                 Err(error) => self.last_error = Some(error),
             }
-            if tokio::time::Instant::now() >= deadline {
+            if crate::runtime::TimerInstant::now() >= deadline {
                 self.last_error = Some(Error::new(
                     ErrorKind::AmbiguousExecution,
                     format!("another instance ({holder}) kept executing this reference id"),

@@ -83,7 +83,7 @@ pub(crate) async fn while_held<F: Future>(
     let renew = async {
         let every = lease.ttl / 3;
         loop {
-            tokio::time::sleep(every).await;
+            crate::runtime::sleep(every).await;
             let Some(generation) = held.generation() else {
                 continue;
             };

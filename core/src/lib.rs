@@ -37,6 +37,7 @@ pub mod rate;
 pub(crate) mod realtime;
 pub mod reconcile;
 pub mod redact;
+pub mod runtime;
 pub mod secret;
 pub mod status;
 pub mod test_numbers;
@@ -68,7 +69,9 @@ pub use flows::{
 pub use ids::Id;
 #[cfg(feature = "postgres")]
 pub use journal::PostgresJournal;
-pub use journal::{Intent, IntentOutcome, IntentState, Journal, MemoryJournal, SqliteJournal};
+#[cfg(not(target_arch = "wasm32"))]
+pub use journal::SqliteJournal;
+pub use journal::{Intent, IntentOutcome, IntentState, Journal, MemoryJournal};
 pub use money::Decimal;
 pub use reconcile::{ReconcileEntry, ReconcileOptions, ReconcileOutcome, ReconcileReport};
 pub use secret::Secret;

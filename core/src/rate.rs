@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use crate::runtime::TimerInstant as Instant;
 
 /// The longest pause one `Retry-After` may impose on the whole gate.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
@@ -73,7 +73,7 @@ impl RateGate {
             if wait.is_zero() {
                 return;
             }
-            tokio::time::sleep(wait).await;
+            crate::runtime::sleep(wait).await;
             // A slot was taken: go unless a pause was announced while sleeping.
             if slot_taken && self.lock().paused_until <= Instant::now() {
                 return;

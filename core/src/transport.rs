@@ -1,17 +1,32 @@
-//! The HTTP layer, behind a small trait so tests and hosts can swap it. The default is one
-//! `reqwest` client per [`crate::Client`] (one connection pool, keep-alive, rustls, proxies from
-//! `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`).
+//! The HTTP layer, behind a small trait so tests and hosts can swap it. The default
+//! ([`DefaultTransport`]) is one `reqwest` client per [`crate::Client`] (one connection pool,
+//! keep-alive, rustls, proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`) natively, and the host's
+//! `fetch` on WebAssembly (`FetchTransport`, decision 0018).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::error::{Error, ErrorKind, Result};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::error::Result;
+use crate::error::{Error, ErrorKind};
 
 // The types of `HttpRequest`/`HttpResponse`, re-exported so a custom `Transport` needs no matching
 // `bytes`/`http` versions of its own.
 pub use bytes::Bytes;
-pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+pub use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+#[cfg(target_arch = "wasm32")]
+mod fetch;
+#[cfg(target_arch = "wasm32")]
+pub use fetch::FetchTransport;
+
+/// The transport a client gets when it is given none: reqwest natively.
+#[cfg(not(target_arch = "wasm32"))]
+pub type DefaultTransport = ReqwestTransport;
+/// The transport a client gets when it is given none: the host's `fetch` on WebAssembly.
+#[cfg(target_arch = "wasm32")]
+pub type DefaultTransport = FetchTransport;
 
 /// HTTP methods used by the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -158,6 +173,7 @@ pub struct ReqwestSettings<'a> {
     pub max_response_body: usize,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The default transport: reqwest with rustls; never follows redirects; reads at most
 /// `max_response_body` bytes of a body.
 #[derive(Clone, Debug)]
@@ -166,6 +182,7 @@ pub struct ReqwestTransport {
     max_body: usize,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl ReqwestTransport {
     /// Builds the transport (from the client configuration: `Config::reqwest_settings`).
     pub fn new(settings: ReqwestSettings<'_>) -> Result<Self> {
@@ -195,6 +212,7 @@ impl ReqwestTransport {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn classify(error: &reqwest::Error) -> TransportError {
     if error.is_timeout() {
         TransportError::Timeout
@@ -205,6 +223,7 @@ fn classify(error: &reqwest::Error) -> TransportError {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The innermost cause, without the URL (which is ours and already known to the caller).
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
@@ -214,6 +233,7 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Reads a body of at most `limit` bytes: an announced `Content-Length` over it is refused before
 /// reading, an unannounced (chunked, endless) one as soon as it passes it.
 async fn read_body(
@@ -247,6 +267,7 @@ async fn read_body(
     Ok(first.unwrap_or_else(|| joined.freeze()))
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(

@@ -41,8 +41,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::runtime::TimerInstant as Instant;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
 use crate::api::status::Status;
 use crate::config::RequestOptions;
@@ -579,11 +579,11 @@ impl Status {
                 loop {
                     let signal = match realtime.as_mut() {
                         Some(subscription) => tokio::select! {
-                            () = tokio::time::sleep_until(wake) => None,
+                            () = crate::runtime::sleep_until(wake) => None,
                             signal = subscription.signals.recv() => Some(signal),
                         },
                         None => {
-                            tokio::time::sleep_until(wake).await;
+                            crate::runtime::sleep_until(wake).await;
                             None
                         }
                     };
@@ -713,7 +713,7 @@ impl Status {
             }
             let _ = sender.send(WatchItem::Transition(transition.clone()));
         });
-        let task = tokio::spawn(async move {
+        let task = crate::runtime::spawn(async move {
             let outcome = status.wait(operation, &reference_id, options).await;
             let _ = tx.send(WatchItem::End(outcome));
         });
@@ -735,7 +735,7 @@ enum WatchItem {
 /// the wait failed). Dropping it stops the wait and closes the realtime socket.
 pub struct Watch {
     items: mpsc::UnboundedReceiver<WatchItem>,
-    task: tokio::task::JoinHandle<()>,
+    task: crate::runtime::Task,
     outcome: Option<WaitOutcome>,
     done: bool,
 }

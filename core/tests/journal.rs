@@ -1,5 +1,6 @@
-//! The execution journal: the in-memory and SQLite journals behave the same (one test body run
-//! against both), SQLite survives reopening and concurrent writers, and no secret is ever written.
+//! The execution journal: the in-memory, SQLite and key-value store journals behave the same (one
+//! test body run against each), SQLite survives reopening and concurrent writers, and no secret is
+//! ever written.
 
 // Test helpers unwrap too: a panic there is a test failure with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -7,9 +8,12 @@
 mod execution_support;
 mod journal_support;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
-use dollr_core::journal::{canonical_json, request_hash, Begin, SQLITE_SCHEMA_VERSION};
+use dollr_core::journal::{
+    canonical_json, request_hash, Begin, JournalStore, StoreJournal, SQLITE_SCHEMA_VERSION,
+};
 use dollr_core::models::{Passcode, PasscodeDevice, PasscodeToken, PayoutExecutionRequest};
 use dollr_core::{
     ErrorKind, ExecutionRequest, IntentOutcome, IntentState, Journal, JournalConfig, MemoryJournal,
@@ -31,6 +35,58 @@ async fn memory_journal_honours_the_contract() {
 async fn sqlite_journal_honours_the_contract() {
     let dir = TempDir::new("journal-contract");
     journal_contract(Arc::new(SqliteJournal::open(dir.file("j.sqlite")).unwrap())).await;
+}
+
+/// A key-value store in memory, as a WebAssembly host's (a Durable Object's storage) would be.
+#[derive(Default)]
+struct MapStore(Mutex<BTreeMap<String, String>>);
+
+#[async_trait::async_trait]
+impl JournalStore for MapStore {
+    async fn get(&self, key: &str) -> dollr_core::Result<Option<String>> {
+        Ok(self.0.lock().unwrap().get(key).cloned())
+    }
+    async fn put(&self, key: &str, value: &str) -> dollr_core::Result<()> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+    async fn list(&self, prefix: &str) -> dollr_core::Result<Vec<String>> {
+        let map = self.0.lock().unwrap();
+        Ok(map
+            .iter()
+            .filter(|(key, _)| key.starts_with(prefix))
+            .map(|(_, value)| value.clone())
+            .collect())
+    }
+}
+
+fn store_journal() -> Arc<dyn Journal> {
+    Arc::new(StoreJournal::new(Arc::new(MapStore::default())))
+}
+
+#[tokio::test]
+async fn store_journal_honours_the_contract() {
+    journal_contract(store_journal()).await;
+}
+
+#[tokio::test]
+async fn store_journal_honours_the_lease_contract() {
+    let journal = store_journal();
+    lease_contract(journal.clone(), journal).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_journal_hands_each_intent_to_one_claimer() {
+    let journal = store_journal();
+    claim_contract(vec![journal.clone(), journal.clone(), journal]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_journal_state_only_moves_forward_under_concurrent_writers() {
+    concurrent_writers_contract(vec![store_journal(); 6]).await;
 }
 
 /// `n` SQLite journals (connections, as separate processes would have) on one file.

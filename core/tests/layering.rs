@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // Foundations: errors, secrets, time, money, ids; they use nothing of the core (or only each
     // other's lower layer).
+    // The clock, timers and tasks of the runtime the core runs on (tokio, or the JS host's).
+    &["runtime"],
     &[
         "error", "secret", "clock", "ids", "money", "time", "millis", "redact",
     ],

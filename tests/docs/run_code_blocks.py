@@ -12,7 +12,9 @@ every block is handled by its language:
   Python, where ``dollr`` is installed, against a ``dollr sandbox`` this script starts
   (``DOLLR_BASE_URL``, ``DOLLR_CLIENT_ID``, ``DOLLR_CLIENT_SECRET``, ``DOLLR_PASSCODE`` name it,
   ``DOLLR_SUPABASE_URL`` / ``DOLLR_SUPABASE_ANON_KEY`` its Supabase Realtime server).
-* ``js`` blocks run as ES modules under Node, importing ``dollr-native`` from this checkout.
+* ``js`` blocks run as ES modules under Node, importing ``dollr-native`` from this checkout; a
+  block with ``mirror=PATH`` (a Cloudflare Worker) must stand verbatim in that file instead, which
+  ``make test-wasm`` runs inside workerd.
 * ``bash`` blocks run under ``bash -euo pipefail`` from the repository root with ``dollr`` on
   PATH. The sandbox's documented port 8787 is replaced by a free port, and after a line that
   starts a server in the background (``… &``) the block waits until that port answers.
@@ -53,6 +55,7 @@ DOCUMENTS = [
     "README.md",
     "bindings-python/README.md",
     "bindings-node/README.md",
+    "bindings-wasm/README.md",
     "bindings-swift/README.md",
     "sandbox/README.md",
     "CONTRIBUTING.md",
@@ -354,7 +357,12 @@ class Runner:
         if language == "python":
             self.run_python(block)
         elif language in ("js", "javascript"):
-            self.run_js(block)
+            if block.options.get("mirror"):
+                # A Worker (edge runtimes): the mirrored file is what `make test-wasm` runs
+                # inside workerd; Node cannot run it as it is.
+                self.check_mirror(block)
+            else:
+                self.run_js(block)
         elif language in SHELL:
             self.run_shell(block)
         elif language in MIRRORED:

@@ -14,6 +14,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::task::noop_waker_ref;
+#[cfg(not(target_arch = "wasm32"))]
 use tokio::runtime::Handle;
 
 /// A call's future, boxed so it can be polled here and then moved to a runtime.
@@ -32,8 +33,20 @@ pub enum FirstPoll<T> {
 /// Polls `call` once on this thread, with a waker that does nothing, inside the context of
 /// `runtime` — the runtime to spawn it on if it is pending: whatever the first poll registers (a
 /// connection, a timer) belongs to that runtime.
-pub fn poll_once<T>(runtime: &Handle, mut call: BoxedCall<T>) -> FirstPoll<T> {
+#[cfg(not(target_arch = "wasm32"))]
+pub fn poll_once<T>(runtime: &Handle, call: BoxedCall<T>) -> FirstPoll<T> {
     let _context = runtime.enter();
+    poll_here(call)
+}
+
+/// Polls `call` once on this thread, with a waker that does nothing (WebAssembly: there is no
+/// runtime to enter; a pending call is handed to the host's event loop).
+#[cfg(target_arch = "wasm32")]
+pub fn poll_once<T>(call: BoxedCall<T>) -> FirstPoll<T> {
+    poll_here(call)
+}
+
+fn poll_here<T>(mut call: BoxedCall<T>) -> FirstPoll<T> {
     let mut context = Context::from_waker(noop_waker_ref());
     match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(&mut context))) {
         Ok(Poll::Ready(value)) => FirstPoll::Ready(Ok(value)),

@@ -6,7 +6,9 @@
 //! the `success_url` redirect alone: the payer can reach it without paying.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::runtime::Instant;
 
 use rust_decimal::Decimal;
 
@@ -469,7 +471,7 @@ impl Client {
             }
             let now = Instant::now();
             // Never sleep past the deadline: one last poll happens at it.
-            tokio::time::sleep(interval.min(deadline.saturating_duration_since(now))).await;
+            crate::runtime::sleep(interval.min(deadline.saturating_duration_since(now))).await;
             interval = (interval * 2).min(max_interval);
         }
     }

@@ -10,7 +10,9 @@
 //! `gateway_provider` and a phone no operator serves should fail before anything is created; and
 //! the session is created **last**, right before the execution, because sessions are short-lived.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::runtime::Instant;
 
 use rust_decimal::Decimal;
 
@@ -908,7 +910,7 @@ async fn add_item_once<K: FlowSourceKind>(
                     attempt,
                     error: error.to_string(),
                 });
-                tokio::time::sleep(crate::flows::step_pause(attempt, error.retry_after())).await;
+                crate::runtime::sleep(crate::flows::step_pause(attempt, error.retry_after())).await;
             }
             Err(error) => return Err(error),
         }
@@ -1060,7 +1062,7 @@ async fn source_paid_after_completion(
         if info.status.is_terminal() || Instant::now() + pause > deadline {
             return Ok(info.status);
         }
-        tokio::time::sleep(pause).await;
+        crate::runtime::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(500));
     }
 }

@@ -45,7 +45,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::runtime::Instant;
 
 use rust_decimal::Decimal;
 
@@ -963,7 +965,7 @@ impl FlowContext {
                         attempt,
                         error: error.to_string(),
                     });
-                    tokio::time::sleep(step_pause(attempt, error.retry_after())).await;
+                    crate::runtime::sleep(step_pause(attempt, error.retry_after())).await;
                 }
                 Err(error) => return Err(error),
             }

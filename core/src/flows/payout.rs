@@ -262,7 +262,7 @@ pub(crate) fn default_device(client: &Client) -> PasscodeDevice {
     PasscodeDevice {
         name: "dollr-sdk".to_string(),
         device_type: "SERVER".to_string(),
-        platform: std::env::consts::OS.to_ascii_uppercase(),
+        platform: crate::runtime::OS.to_ascii_uppercase(),
         user_agent: client.config().user_agent.clone(),
         client_ip: "0.0.0.0".to_string(),
     }

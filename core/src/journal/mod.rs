@@ -28,12 +28,17 @@
 //! Every built-in journal applies the same pure functions ([`apply_outcome`], [`apply_attempt`],
 //! [`apply_claim`], [`apply_release`]) to a row read inside its own transaction, so they behave
 //! identically. Implementations here: [`MemoryJournal`] (per process), [`SqliteJournal`] (a file;
-//! WAL mode; safe across processes using the same file) and, with the `postgres` feature,
-//! `PostgresJournal` (a database shared by many app instances and machines).
+//! WAL mode; safe across processes using the same file; native builds only), with the `postgres`
+//! feature `PostgresJournal` (a database shared by many app instances and machines), and
+//! [`StoreJournal`] (a host's key-value store: WebAssembly hosts' journal, decision 0018).
 
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod store;
+// rusqlite has no wasm32-unknown-unknown support: a WebAssembly build journals in memory or in
+// a host-provided journal (bindings-wasm).
+#[cfg(not(target_arch = "wasm32"))]
 mod sqlite;
 
 use std::fmt;
@@ -53,14 +58,17 @@ use crate::time::Timestamp;
 pub use memory::MemoryJournal;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresJournal, POSTGRES_SCHEMA_SQL, POSTGRES_SCHEMA_VERSION};
+#[cfg(not(target_arch = "wasm32"))]
 pub use sqlite::{SqliteJournal, SQLITE_SCHEMA_VERSION};
+pub use store::{JournalStore, StoreJournal};
 
 /// How long an intent's lease lasts unless renewed (default; a `postgresql://` journal URL can
 /// set `lease_ms`). Renewed every third of it while a call or wait is in flight.
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 
 /// Where an intent stands, from the SDK's point of view.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum IntentState {
     /// Recorded; the POST is about to be sent or was sent and its outcome is unknown.
     Pending,
@@ -141,7 +149,8 @@ impl fmt::Display for IntentState {
 }
 
 /// One execution intent as journaled.
-#[derive(Clone, Debug, PartialEq)]
+// serde: the stored form of a `StoreJournal` (one JSON document per intent).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Intent {
     /// The execution's idempotency key (UUID v4).
     pub reference_id: String,
@@ -173,7 +182,7 @@ pub struct Intent {
 }
 
 /// An intent's lease: the instance working on it, until when.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lease {
     /// The holder's id (one per [`crate::Client`]: process id and a random part).
     pub owner: String,
@@ -749,7 +758,16 @@ fn no_postgres_support(url: &PostgresUrl) -> crate::error::Error {
 pub fn open(config: &JournalConfig) -> Result<Arc<dyn Journal>> {
     match config {
         JournalConfig::Memory => Ok(Arc::new(MemoryJournal::new())),
+        #[cfg(not(target_arch = "wasm32"))]
         JournalConfig::Sqlite(path) => Ok(Arc::new(SqliteJournal::open(path)?)),
+        #[cfg(target_arch = "wasm32")]
+        JournalConfig::Sqlite(path) => Err(crate::error::Error::invalid_field(
+            "journal",
+            format!(
+                "{} is a SQLite journal, but the WebAssembly build of dollr has no SQLite: use \"memory\" or a journal provided by the host",
+                path.display()
+            ),
+        )),
         #[cfg(feature = "postgres")]
         JournalConfig::Postgres(url) => Ok(Arc::new(PostgresJournal::open(url)?)),
         #[cfg(not(feature = "postgres"))]
