@@ -5,8 +5,9 @@
 #   make lint-node      tsc --strict on index.d.ts, the testing typings and examples/node
 #   make generate-node  regenerate bindings-node/lib/generated/api.js, index.d.ts, index.mjs
 #   make node-release   stripped release addon, its size and `require` time
-#   make dist-node      the npm tarballs users install (dollr-native, dollr-native-<platform>,
-#                       dollr-native-testing, dollr-native-testing-<platform>) into $(DIST_DIR)
+#   make dist-node      the npm tarballs users install (dollr-native with its WebAssembly engine,
+#                       dollr-native-<platform>, dollr-native-testing,
+#                       dollr-native-testing-<platform>) into $(DIST_DIR)
 #   make check-dist-node  those tarballs installed offline without Rust: a collect and a payout
 #                       against the companion's sandbox; dollr-native alone has no sandbox
 
@@ -63,6 +64,7 @@ node-release:
 dist-node: dist-tools
 	@mkdir -p target # a fresh clone has none before cargo runs, and the redirect below opens first
 	$(PACKAGING_ENV) $(VENV_PY) packaging/native.py --profile $(DIST_PROFILE) --target $(DIST_TRIPLE) dollr-node dollr-cli > target/dist-node-$(DIST_PROFILE).json
+	$(NODE) bindings-wasm/build.mjs --profile $(DIST_PROFILE)
 	$(NODE) $(NODE_BINDING)/pack.mjs --built target/dist-node-$(DIST_PROFILE).json --target $(DIST_TRIPLE) --out $(DIST_DIR)
 
 # Installs from $(DIST_DIR) only, with no Rust and no registry (tests/dist/node/check.mjs).

@@ -42,6 +42,10 @@ test-wasm: $(WASM_TEST_DEPS) wasm-build workspace-build
 lint-wasm: wasm-tools
 	$(CARGO) clippy -p dollr-core -p dollr-wasm --features dollr-core/bridge --target wasm32-unknown-unknown -- -D warnings
 
+# The packed dollr-native carries this engine (dist-node builds it on $(DIST_PROFILE)); its install
+# check bundles a Worker from the installed package and runs it with this folder's pinned tools.
+check-dist-node: $(WASM_TEST_DEPS)
+
 # One release (`dist` profile) build of the module, then wasm-opt -Oz (binaryen, pinned).
 wasm-size: $(WASM_TEST_DEPS) wasm-tools
 	$(NODE) $(WASM_BINDING)/size.mjs

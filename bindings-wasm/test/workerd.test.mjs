@@ -8,27 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { Miniflare } from 'miniflare';
 import testing from 'dollr-native/testing';
+import { bundleWorker, startWorker } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** Bundles worker/<name> as `wrangler deploy` would: workerd's conditions, `.wasm` kept as a module. */
-async function bundle(outdir, name, conditions = ['workerd', 'worker']) {
-  await build({
-    entryPoints: [join(HERE, 'worker', name)],
-    outfile: join(outdir, 'worker.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    conditions,
-    loader: { '.wasm': 'copy' },
-    logLevel: 'error',
-  });
-  return join(outdir, 'worker.mjs');
-}
+/** Bundles worker/<name> as `wrangler deploy` would (harness.mjs). */
+const bundle = (outdir, name, conditions) => bundleWorker(join(HERE, 'worker', name), outdir, { conditions });
 
 test('every edge condition of the package resolves to the WebAssembly engine, never the addon', async (t) => {
   const outdir = mkdtempSync(join(tmpdir(), 'dollr-conditions-'));
@@ -51,19 +37,7 @@ test('a Worker importing dollr-native takes a payment inside workerd (the WebAss
 
   const sandbox = await testing.startSandbox();
   t.after(() => sandbox.stop());
-  const worker = new Miniflare({
-    modules: true,
-    scriptPath: script,
-    // Module names are paths relative to this root (the bundle's folder, in the temp dir).
-    modulesRoot: outdir,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-07-01',
-    bindings: {
-      DOLLR_BASE_URL: sandbox.url,
-      DOLLR_CLIENT_ID: sandbox.clientId,
-      DOLLR_CLIENT_SECRET: sandbox.clientSecret,
-    },
-  });
+  const worker = startWorker(script, outdir, sandbox);
   t.after(() => worker.dispose());
 
   const response = await worker.dispatchFetch('http://worker.test/');
@@ -87,19 +61,7 @@ test("a Durable Object's storage is the journal of the Worker's payments", async
   const script = await bundle(outdir, 'durable.mjs');
   const sandbox = await testing.startSandbox();
   t.after(() => sandbox.stop());
-  const worker = new Miniflare({
-    modules: true,
-    scriptPath: script,
-    modulesRoot: outdir,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-07-01',
-    durableObjects: { PAYMENTS: 'Payments' },
-    bindings: {
-      DOLLR_BASE_URL: sandbox.url,
-      DOLLR_CLIENT_ID: sandbox.clientId,
-      DOLLR_CLIENT_SECRET: sandbox.clientSecret,
-    },
-  });
+  const worker = startWorker(script, outdir, sandbox, { durableObjects: { PAYMENTS: 'Payments' } });
   t.after(() => worker.dispose());
 
   const paid = await worker.dispatchFetch('http://worker.test/pay');

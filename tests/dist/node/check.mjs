@@ -12,13 +12,20 @@
 // 3. A project with only dollr-native (and its platform package): the SDK loads, and the sandbox
 //    is nowhere — `dollr-native/testing` names the install command, the addon has no
 //    `dollr_sandbox`.
+// 4. The WebAssembly engine shipped in dollr-native: under Node (DOLLR_NATIVE_ENGINE=wasm) a
+//    collect runs on it with no addon loaded; and a Worker importing the installed package,
+//    bundled with the `workerd` condition (esbuild, as wrangler does), takes a payment inside
+//    workerd (miniflare) from the companion's sandbox. esbuild and miniflare are the checkout's
+//    pinned test tools (bindings-wasm/test), already installed: nothing is fetched.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleWorker, startWorker } from '../../../bindings-wasm/test/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -64,12 +71,41 @@ function project(name, tarballs) {
   return dir;
 }
 
-function program(dir, file) {
+function program(dir, file, env = {}) {
   copyFileSync(join(here, file), join(dir, file));
-  const output = run(process.execPath, [file], dir).trim();
+  const output = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } }).trim();
   const last = output.split('\n').at(-1);
   console.log(`  ${file}: ${last}`);
   return JSON.parse(last);
+}
+
+/** A Worker importing the installed dollr-native (the README's Edge runtimes example) bundled with
+ * the `workerd` condition from `dir`'s node_modules and run inside workerd against the sandbox of
+ * the installed companion. */
+async function workerInWorkerd(dir) {
+  const entry = join(dir, 'worker.mjs');
+  copyFileSync(join(root, 'bindings-wasm', 'test', 'worker', 'collect.mjs'), entry);
+  const outdir = mkdtempSync(join(scratch, 'worker-'));
+  const script = await bundleWorker(entry, outdir, { resolveFrom: dir });
+  const bundled = readFileSync(script, 'utf8');
+  assert.match(bundled, /node_modules\/dollr-native\/bindings-wasm\/js\/engine_edge\.mjs/, 'the engine comes from the installed package');
+  assert.doesNotMatch(bundled, /addon_file/, 'no addon loader in a Worker');
+  const { startSandbox } = createRequire(join(dir, 'package.json'))('dollr-native/testing');
+  const sandbox = await startSandbox({ settleMs: 20 });
+  const worker = startWorker(script, outdir, sandbox);
+  try {
+    const response = await worker.dispatchFetch('http://worker.test/');
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    const answer = JSON.parse(text);
+    assert.equal(answer.status, 'COMPLETED');
+    const stats = await sandbox.stats();
+    assert.equal(stats.executions.by_reference_id[answer.referenceId]?.status, 'COMPLETED');
+    console.log(`  Worker in workerd (installed package, workerd condition): ${answer.referenceId} COMPLETED`);
+  } finally {
+    await worker.dispose();
+    await sandbox.stop();
+  }
 }
 
 /** Runs `npx dollr sandbox` in `dir`, waits for its first line, asks it for its health, stops it. */
@@ -108,6 +144,9 @@ try {
   timed('published dollr-native has no addon, tests or Rust', () => {
     const files = run('tar', ['-tzf', MAIN], scratch).split('\n').filter(Boolean);
     assert.ok(files.includes('package/bindings-node/lib/native.js'), `unexpected listing: ${files.join(', ')}`);
+    for (const engine of ['js/index.mjs', 'js/engine_edge.mjs', 'pkg/dollr_wasm_bg.wasm', 'pkg/dollr_wasm.mjs', 'pkg/dollr_wasm.cjs']) {
+      assert.ok(files.includes(`package/bindings-wasm/${engine}`), `the WebAssembly engine's ${engine} is in dollr-native`);
+    }
     const forbidden = files.filter((file) => /\.node$|(^|\/)test\/|\.rs$|Cargo\.(toml|lock)$|\/debug\//.test(file));
     assert.deepEqual(forbidden, [], 'dollr-native must ship no addon, tests or Rust sources');
     const manifest = JSON.parse(run('tar', ['-xzOf', MAIN, 'package/package.json'], scratch));
@@ -121,6 +160,9 @@ try {
   const esm = timed('ES module program: collect + payout', () => program(full, 'consumer.mjs'));
   for (const result of [cjs, esm]) assert.ok(result.collected && result.paid);
   await timed('npx dollr sandbox', () => npxSandbox(full));
+  const wasm = timed('the wasm engine under Node: collect', () => program(full, 'wasm_engine.cjs', { DOLLR_NATIVE_ENGINE: 'wasm' }));
+  assert.ok(wasm.collected);
+  await timed('a Worker inside workerd', () => workerInWorkerd(full));
 
   const production = timed('npm install --offline of dollr-native alone', () => project('production', [MAIN, ADDON]));
   timed('production-only program', () => program(production, 'production_only.cjs'));
