@@ -101,7 +101,7 @@ fn url_for(addr: SocketAddr) -> String {
     }
 }
 
-fn router(app: App) -> Router {
+pub(crate) fn router(app: App) -> Router {
     Router::new()
         .merge(api::routes())
         .route_layer(from_fn(http::tag_route))
