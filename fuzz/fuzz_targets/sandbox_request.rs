@@ -91,6 +91,25 @@ async fn token(router: &Router) -> String {
     }
 }
 
+/// One router (building it costs more than most requests) and one token per process.
+async fn sandbox() -> (Router, String) {
+    thread_local! {
+        static SANDBOX: std::cell::RefCell<Option<(Router, String)>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(ready) = SANDBOX.with(|cell| cell.borrow().clone()) {
+        return ready;
+    }
+    // A fixed seed: the ids and fault draws an input meets are the same on every run.
+    let config = SandboxConfig {
+        seed: Some(0x5eed),
+        ..SandboxConfig::default()
+    };
+    let router = in_process_router(&config);
+    let token = token(&router).await;
+    SANDBOX.with(|cell| *cell.borrow_mut() = Some((router.clone(), token.clone())));
+    (router, token)
+}
+
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
@@ -116,13 +135,19 @@ fuzz_target!(|data: &[u8]| {
         return; // not a request line hyper would have let through either
     };
     runtime().block_on(async {
-        // A fixed seed: the ids and fault draws an input meets are the same on every run.
-        let config = SandboxConfig {
-            seed: Some(0x5eed),
-            ..SandboxConfig::default()
-        };
-        let router = in_process_router(&config);
-        let token = token(&router).await;
+        let (router, token) = sandbox().await;
+        // Back to the opening state (data, faults, clock, seeded ids; the token stays), so an
+        // input meets the same sandbox however many ran before it.
+        let reset = Request::post("/_sandbox/reset").body(Body::empty());
+        match reset {
+            Ok(reset) => {
+                let (status, answer) = send(&router, reset).await;
+                if !status.is_success() {
+                    abort_with(format!("the sandbox did not reset: {status} {answer:?}"));
+                }
+            }
+            Err(error) => abort_with(error),
+        }
         let mut request = request;
         let Ok(bearer) = format!("Bearer {token}").parse() else {
             abort_with("the sandbox's token is not a header value");
