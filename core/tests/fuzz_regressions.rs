@@ -21,9 +21,18 @@ fn every_timestamp_read_writes_back_to_itself() {
     ] {
         assert_eq!(parse_timestamp(text), None, "{text:?} was read");
     }
-    for text in ["0000-01-01", "9999-12-31T23:59:59Z", "2026-06-15 18:00:00.5", "2026-6-1"] {
+    for text in [
+        "0000-01-01",
+        "9999-12-31T23:59:59Z",
+        "2026-06-15 18:00:00.5",
+        "2026-6-1",
+    ] {
         let instant = parse_timestamp(text).unwrap_or_else(|| panic!("{text:?} is refused"));
         let written = format_timestamp(&instant);
-        assert_eq!(parse_timestamp(&written), Some(instant), "{text:?} → {written:?}");
+        assert_eq!(
+            parse_timestamp(&written),
+            Some(instant),
+            "{text:?} → {written:?}"
+        );
     }
 }

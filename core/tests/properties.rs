@@ -25,8 +25,8 @@ use dollr_core::journal::LeaseRequest;
 use dollr_core::money::{Decimal, DecimalsAsStrings};
 use dollr_core::validate::{amount, MAX_AMOUNT};
 use dollr_core::{
-    ErrorKind, ExecutionStatus, IntentOutcome, IntentState, Journal, MemoryJournal,
-    SessionStatus, SourceStatus, SqliteJournal, StatusMachine, WalletStatus,
+    ErrorKind, ExecutionStatus, IntentOutcome, IntentState, Journal, MemoryJournal, SessionStatus,
+    SourceStatus, SqliteJournal, StatusMachine, WalletStatus,
 };
 use execution_support::TempDir;
 use journal_support::{execution, new_intent};
@@ -256,8 +256,14 @@ fn every_status_machine_accepts_exactly_the_documented_changes() {
 /// COMPLETED`, missed for the same reason, was accepted.
 #[test]
 fn a_source_paid_between_two_polls_is_not_an_anomaly() {
-    assert_eq!(SourceStatus::Active.check_transition(&SourceStatus::Paid), Ok(()));
-    assert_eq!(SourceStatus::Idle.check_transition(&SourceStatus::Paid), Ok(()));
+    assert_eq!(
+        SourceStatus::Active.check_transition(&SourceStatus::Paid),
+        Ok(())
+    );
+    assert_eq!(
+        SourceStatus::Idle.check_transition(&SourceStatus::Paid),
+        Ok(())
+    );
     assert!(SourceStatus::Paid
         .check_transition(&SourceStatus::Active)
         .is_err());
@@ -418,8 +424,18 @@ async fn run_journal_model(
                     Step::Observed(i, status) => {
                         (i, IntentOutcome::Observed(execution(&ids[*i], status)))
                     }
-                    Step::Rejected(i) => (i, IntentOutcome::Rejected { error: "422".into() }),
-                    Step::Ambiguous(i) => (i, IntentOutcome::Ambiguous { error: "503".into() }),
+                    Step::Rejected(i) => (
+                        i,
+                        IntentOutcome::Rejected {
+                            error: "422".into(),
+                        },
+                    ),
+                    Step::Ambiguous(i) => (
+                        i,
+                        IntentOutcome::Ambiguous {
+                            error: "503".into(),
+                        },
+                    ),
                     Step::NotSubmitted(i) => (i, IntentOutcome::NotSubmitted),
                     _ => unreachable!(),
                 };

@@ -71,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(Value::Number(number)) => Some(number),
         _ => None,
     };
-    if let Some(value) = number.clone().and_then(|n| read_exact_value(Value::Number(n))) {
+    if let Some(value) = number
+        .clone()
+        .and_then(|n| read_exact_value(Value::Number(n)))
+    {
         check_decimal(value);
     }
     if let Some(value) = read_exact_value(Value::String(text.to_string())) {

@@ -76,7 +76,8 @@ async fn send(router: &Router, request: Request<Body>) -> (StatusCode, Vec<u8>) 
 }
 
 async fn token(router: &Router) -> String {
-    let body = serde_json::json!({"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET});
+    let body =
+        serde_json::json!({"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET});
     let request = Request::post("/v1/jwt/client/obtain/token")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()));
