@@ -65,9 +65,12 @@ fuzz: fuzz-tools fuzz-seeds
 			-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_DIR)/artifacts/$$target/ || exit 1; \
 	done
 
-# On the stable toolchain, in the workspace's target dir: the crate's dependencies are the
-# workspace's, so clippy reuses their checked builds.
-lint-fuzz:
+# On the stable toolchain, in the workspace's target dir; and the seed script as the Python of
+# the repository is checked (ruff, mypy --strict; the tools of bindings-python/rules.mk).
+lint-fuzz: $(PY_TOOLS)
+	$(VENV_PY) -m ruff check fuzz
+	$(VENV_PY) -m ruff format --check fuzz
+	$(VENV_PY) -m mypy --strict fuzz/seeds.py
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --manifest-path fuzz/Cargo.toml --target-dir target --all-targets -- -D warnings
 

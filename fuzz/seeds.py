@@ -144,7 +144,9 @@ def main() -> int:
         seeds[target].add(f"{selector}\n{text}".encode() if selector else text.encode())
 
     # decode_response: an answer body under the model whose fields it shares most.
-    models = {model["name"]: {f["name"] for f in model.get("fields", [])} for model in schema["models"]}
+    models = {
+        model["name"]: {f["name"] for f in model.get("fields", [])} for model in schema["models"]
+    }
     answers = [body_of(op["response"].get("fields", [])) for op in operations if op.get("response")]
     for body in answers + [obj for example in examples for obj in objects_in(example)]:
         keys = set(body)
@@ -152,13 +154,21 @@ def main() -> int:
         if keys & models[best]:
             add("decode_response", best, body)
             add("decode_response", f"Vec<{best}>", [body])
-            add("decode_response", "\x05" + best, {"detail": [{"loc": ["body", "amount"], "msg": "bad", "type": "value_error"}]})
+            add(
+                "decode_response",
+                "\x05" + best,
+                {"detail": [{"loc": ["body", "amount"], "msg": "bad", "type": "value_error"}]},
+            )
 
     # bridge_args: every operation and flow with documented-looking arguments; scenario inputs.
     for op in schema["operations"]:
         args = {p["name"]: sample(p["name"], str(p["type"])) for p in op["params"]}
         add("bridge_args", op["name"], args)
-        add("bridge_args", op["name"], {p["name"]: args[p["name"]] for p in op["params"] if p["required"]})
+        add(
+            "bridge_args",
+            op["name"],
+            {p["name"]: args[p["name"]] for p in op["params"] if p["required"]},
+        )
     for scenario in scenarios:
         if isinstance(scenario.get("input"), dict) and scenario.get("flow"):
             add("bridge_args", scenario["flow"], scenario["input"])
@@ -167,22 +177,39 @@ def main() -> int:
     for value in [*examples, *answers, *(s.get("input") for s in scenarios)]:
         for text in scalars_in(value):
             add("money_time", "", text)
-    for text in ["0.01", "1", "250.10", "1e2", "-0", "79228162514264337593543950335", "2026-06-15",
-                 "2026-06-15 18:00:00.123", "2026-06-15T18:00:00+01:00", "30000"]:
+    for text in [
+        "0.01",
+        "1",
+        "250.10",
+        "1e2",
+        "-0",
+        "79228162514264337593543950335",
+        "2026-06-15",
+        "2026-06-15 18:00:00.123",
+        "2026-06-15T18:00:00+01:00",
+        "30000",
+    ]:
         add("money_time", "", text)
 
     # sandbox_request: every documented operation with a body of its documented fields.
     for op in operations:
         path = re.sub(r"\{[^}]+\}", "1", op["path"])
-        query = "&".join(f"{q['name']}={sample(q['name'], str(q.get('type')))}" for q in op.get("query_params", []))
-        body = body_of(op["request_body"]["fields"]) if op.get("request_body") else ""
-        add("sandbox_request", f"{op['method']} {path}{'?' + query if query else ''}", body)
+        query = "&".join(
+            f"{q['name']}={sample(q['name'], str(q.get('type')))}"
+            for q in op.get("query_params", [])
+        )
+        request: Any = body_of(op["request_body"]["fields"]) if op.get("request_body") else ""
+        add("sandbox_request", f"{op['method']} {path}{'?' + query if query else ''}", request)
     for example in examples:
         for op in operations:
             if op.get("request_body") and isinstance(example, dict):
                 names = {f["name"] for f in op["request_body"]["fields"]}
                 if set(example) and set(example) <= names:
-                    add("sandbox_request", f"{op['method']} {re.sub(r'{[^}]+}', '1', op['path'])}", example)
+                    add(
+                        "sandbox_request",
+                        f"{op['method']} {re.sub(r'{[^}]+}', '1', op['path'])}",
+                        example,
+                    )
 
     for target, inputs in seeds.items():
         folder = out / target
