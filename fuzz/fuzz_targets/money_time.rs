@@ -47,7 +47,10 @@ fn check_decimal(value: Decimal) {
         };
         assert_eq!(again, value, "{json} reads back as another value");
         assert_eq!(again.scale(), value.scale(), "{json} loses its scale");
-        assert_eq!(again.to_string(), value.to_string());
+        // Zero may lose its sign (`-0.00` reads back as `0.00`): the same amount.
+        if !value.is_zero() {
+            assert_eq!(again.to_string(), value.to_string());
+        }
     }
     for currency in ["USD", "LRD", "RWF"] {
         let allowed = value >= minimum_amount(currency)
