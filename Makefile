@@ -6,6 +6,7 @@
 #   make fmt     format everything
 #   make sandbox run the local Dollr API simulation on http://127.0.0.1:8787
 #   make soak    the long chaos run (thousands of payments with faults), not part of `make test`
+#   make fuzz    every fuzz target of fuzz/ for minutes (FUZZ_SECONDS each; `make test` runs each a few seconds)
 #   make bench   the SDKs against the code users would write instead (release builds, ~15 min);
 #                writes BENCHMARKS.md, not part of `make test` (bench/README.md)
 
@@ -43,6 +44,7 @@ GENERATE_TARGETS := generate-schema
 -include tests/postgres/rules.mk
 -include tests/realtime_clients/rules.mk
 -include tests/contract/rules.mk
+-include fuzz/rules.mk
 
 # `dollr` alone (`-p dollr-cli`): cargo unifies features across what one command builds, so this
 # is a different dollr-core build from the workspace's, compiled on its first use. Built first

@@ -624,13 +624,18 @@ fn decode<T: DeserializeOwned>(
         &response.body
     };
     serde_json::from_slice(body).map_err(|e| {
+        // serde quotes the value it refused: scrubbed like the body, since an answer can echo
+        // what was sent (found by the `decode_response` fuzz target: the bearer token, echoed
+        // in a field that should hold a decimal, reached the message).
+        let sent = sent();
+        let reason = sent.scrub(&e.to_string());
         Error::new(
             ErrorKind::Decode,
-            format!("{what}: the API answered with a body this SDK does not understand ({e}); please report it with the request id"),
+            format!("{what}: the API answered with a body this SDK does not understand ({reason}); please report it with the request id"),
         )
         .with_status(response.status)
         .with_request_id(response.header("x-request-id").map(str::to_string))
-        .with_body(Some(redact_sent_body(&response.body, &sent())))
+        .with_body(Some(redact_sent_body(&response.body, &sent)))
     })
 }
 

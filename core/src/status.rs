@@ -9,7 +9,7 @@
 //! | Machine | Legal changes | Terminal |
 //! |---|---|---|
 //! | execution | `PENDING → PROCESSING → COMPLETED \| FAILED`; `PENDING → COMPLETED \| FAILED` | `COMPLETED`, `FAILED` |
-//! | source (invoice/order) | `IDLE → ACTIVE → PROCESSING → PAID`; `IDLE \| ACTIVE → CANCELED`; `PROCESSING → ACTIVE` (a payment failed) | `PAID`, `CANCELED` |
+//! | source (invoice/order) | `IDLE → ACTIVE → PROCESSING → PAID`; `IDLE \| ACTIVE → CANCELED`; `PROCESSING → ACTIVE` (a payment failed); observed: any status reachable along them (a poll can miss the ones between) | `PAID`, `CANCELED` |
 //! | session | `ACTIVE → USED \| EXPIRED` | `USED`, `EXPIRED` |
 //! | wallet | `ACTIVE`, `RESTRICTED`, `FROZEN` to one another and to `CLOSED` | `CLOSED` |
 //!
@@ -259,12 +259,16 @@ impl StatusMachine for SourceStatus {
 
     fn known_transition_allowed(&self, next: &Self) -> bool {
         use SourceStatus::*;
+        // Every status reachable along the edges `IDLE → ACTIVE → PROCESSING → PAID`,
+        // `IDLE | ACTIVE → CANCELED` and `PROCESSING → ACTIVE` (a failed payment sends the
+        // document back to payable): an observer polls, and a mobile-money payment can start and
+        // settle between two polls (`ACTIVE → PAID` observed), as an execution's `PROCESSING`
+        // can be missed (`PENDING → COMPLETED`).
         matches!(
             (self, next),
-            (Idle, Active | Canceled)
-                | (Active, Processing | Canceled)
-                // A failed payment sends the document back to payable.
-                | (Processing, Paid | Active)
+            (Idle, Active | Processing | Paid | Canceled)
+                | (Active, Processing | Paid | Canceled)
+                | (Processing, Paid | Active | Canceled)
         )
     }
 }

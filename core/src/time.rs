@@ -2,14 +2,22 @@
 //! naive timestamps (no offset) and date-only values, so reading is lenient (naive = UTC) while
 //! writing is always RFC 3339 with `Z`.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serializer};
 
 /// A point in time, in UTC.
 pub type Timestamp = DateTime<Utc>;
 
 /// Parses an ISO 8601 timestamp: with offset, naive (taken as UTC) or a bare date (midnight UTC).
+/// Only instants whose UTC year has four digits (0000 to 9999) are read: RFC 3339, the form the
+/// SDK writes, has no other, so anything else could not be written back and read again (found by
+/// the `money_time` fuzz target: `-6026-06-1` was read, written as `-6026-06-01T00:00:00Z`, and
+/// that refused).
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
+    parse_any_year(text).filter(|instant| (0..=9999).contains(&instant.year()))
+}
+
+fn parse_any_year(text: &str) -> Option<Timestamp> {
     let text = text.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
         return Some(dt.with_timezone(&Utc));

@@ -57,3 +57,20 @@ pub mod test_numbers {
         LR_ORANGE_OK, RW_AIRTEL_OK, RW_MTN_OK,
     };
 }
+
+/// The sandbox's whole HTTP router over fresh state, to drive in process without a socket
+/// (`tower::ServiceExt::oneshot`): the fuzz target `fuzz/fuzz_targets/sandbox_request.rs`. Its
+/// URLs name `http://127.0.0.1:0`; no settle task runs (due transitions apply when a request
+/// reads the state), and no realtime server.
+pub fn in_process_router(config: &SandboxConfig) -> axum::Router {
+    let app = std::sync::Arc::new(http::Shared {
+        state: std::sync::Mutex::new(state::State::new(config)),
+        notify: tokio::sync::Notify::new(),
+        base_url: "http://127.0.0.1:0".to_string(),
+        supabase_url: "http://127.0.0.1:0".to_string(),
+        max_body: config.max_body_bytes,
+        body_timeout: config.body_read_timeout,
+        header_timeout: config.header_read_timeout,
+    });
+    server::router(app)
+}

@@ -102,7 +102,7 @@ fn url_for(addr: SocketAddr) -> String {
     }
 }
 
-fn router(app: App) -> Router {
+pub(crate) fn router(app: App) -> Router {
     let operations = api::operations();
     let document = Arc::new(openapi::document(operations.iter().map(|r| &r.spec)));
     Router::new()
