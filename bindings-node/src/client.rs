@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use dollr_core::bridge;
-use dollr_core::{Credentials, Error, ErrorKind};
+use dollr_core::Credentials;
 use napi::bindgen_prelude::{Either3, Object, PromiseRaw};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
@@ -18,22 +18,6 @@ use crate::errors::{guard_core, guard_sync, start_call};
 /// A JS callback receiving each flow event as JSON text. Weak: a pending call keeps Node alive by
 /// itself, and a finished one must not be kept alive by a callback the core may still hold.
 pub(crate) type EventCallback = ThreadsafeFunction<String, (), String, Status, false, true>;
-
-/// Parses JSON handed over by the JS layer; it produced it with `JSON.stringify`, so a failure
-/// here means the arguments held something JSON cannot carry.
-pub(crate) fn parse_json(what: &str, text: &str) -> dollr_core::Result<Value> {
-    serde_json::from_str(text).map_err(|e| {
-        Error::new(
-            ErrorKind::Validation,
-            format!("{what} are not valid JSON: {e}"),
-        )
-    })
-}
-
-fn to_json(value: &Value) -> dollr_core::Result<String> {
-    serde_json::to_string(value)
-        .map_err(|e| Error::internal(format!("could not encode the result as JSON: {e}")))
-}
 
 /// A Dollr API client (the JS `Client` wraps it). One connection pool, token cache and journal
 /// per instance, shared by every concurrent call.
@@ -51,8 +35,10 @@ impl NativeClient {
     pub fn new(env: Env, options_json: String) -> napi::Result<Self> {
         guard_core(&env, || {
             crate::logs::install_from_env();
-            let options =
-                bridge::ClientOptions::from_json(parse_json("the Client options", &options_json)?)?;
+            let options = bridge::ClientOptions::from_json(bridge::parse_host_json(
+                "the Client options",
+                &options_json,
+            )?)?;
             Ok(NativeClient {
                 client: bridge::client_from_options(options, "node")?,
             })
@@ -91,7 +77,7 @@ impl NativeClient {
         guard_sync(env, || {
             let client = self.client.clone();
             start_call(env, async move {
-                let args = parse_json("the arguments", &args_json)?;
+                let args = bridge::parse_host_json("the arguments", &args_json)?;
                 let result = match on_event {
                     Some(callback) => {
                         let callback = Arc::new(callback);
@@ -121,7 +107,7 @@ impl NativeClient {
                     }
                     None => bridge::call(&client, &operation, args).await?,
                 };
-                to_json(&result)
+                bridge::host_json(&result)
             })
         })
     }
@@ -137,7 +123,7 @@ impl NativeClient {
     ) -> napi::Result<crate::stream::NativeStream> {
         let client = self.client.clone();
         guard_sync(&env, || {
-            let args = parse_json("the arguments", &args_json)
+            let args = bridge::parse_host_json("the arguments", &args_json)
                 .map_err(|error| crate::errors::to_napi_error(&env, &error))?;
             Ok(crate::stream::NativeStream::start(client, operation, args))
         })

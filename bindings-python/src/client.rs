@@ -36,19 +36,9 @@ fn closed() -> Error {
     )
 }
 
-/// Decodes the JSON arguments the Python layer produced.
-fn parse_args(args: &str) -> Result<Value, Error> {
-    serde_json::from_str(args).map_err(|e| {
-        Error::new(
-            ErrorKind::Validation,
-            format!("the call's arguments are not valid JSON: {e}"),
-        )
-    })
-}
-
+/// A result or event as the JSON text the Python layer reads.
 pub(crate) fn encode(value: &Value) -> Result<String, Error> {
-    serde_json::to_string(value)
-        .map_err(|e| Error::internal(format!("could not encode the result: {e}")))
+    bridge::host_json(value)
 }
 
 /// Calls a Python progress callback, reporting (not raising) its failures: a flow cannot be
@@ -85,7 +75,8 @@ impl NativeClient {
     fn new(py: Python<'_>, options: &str, blocking: bool) -> PyResult<Self> {
         logs::refresh_level(py);
         let built = guard(|| {
-            let options = parse_args(options).and_then(ClientOptions::from_json)?;
+            let options = bridge::parse_host_json("the Client options", options)
+                .and_then(ClientOptions::from_json)?;
             let runtime = if blocking {
                 CallRuntime::own()?
             } else {
@@ -148,7 +139,12 @@ impl NativeClient {
         on_event: Option<Py<PyAny>>,
     ) -> PyResult<String> {
         logs::refresh_level(py);
-        let prepared = guard(|| Ok((self.client()?, parse_args(args)?)));
+        let prepared = guard(|| {
+            Ok((
+                self.client()?,
+                bridge::parse_host_json("the arguments", args)?,
+            ))
+        });
         let (client, args) = into_py(py, prepared)?;
         let with_events = on_event.is_some();
         let result = runtime::block_on(
@@ -196,7 +192,10 @@ impl NativeClient {
                     "a blocking dollr client cannot be awaited; use dollr.AsyncClient",
                 ));
             }
-            Ok((self.client()?, parse_args(args)?))
+            Ok((
+                self.client()?,
+                bridge::parse_host_json("the arguments", args)?,
+            ))
         });
         let (client, args) = into_py(py, prepared)?;
         runtime::start_for_asyncio(py, future, async move {
@@ -225,7 +224,7 @@ impl NativeClient {
                 self.runtime.clone(),
                 self.client()?,
                 operation,
-                parse_args(args)?,
+                bridge::parse_host_json("the arguments", args)?,
             )
         });
         into_py(py, started)

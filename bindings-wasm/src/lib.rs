@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use dollr_core::bridge::{self, poll_once, BoxedCall, FirstPoll};
 use dollr_core::journal::{JournalConfig, StoreJournal};
-use dollr_core::{Credentials, Error, ErrorKind};
+use dollr_core::{Credentials, Error};
 use send_wrapper::SendWrapper;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -31,21 +31,6 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::js_error;
 pub use crate::errors::{error_kinds, register_error_classes};
-
-/// Parses JSON handed over by the JS layer (it made it with `JSON.stringify`).
-fn parse_json(what: &str, text: &str) -> dollr_core::Result<Value> {
-    serde_json::from_str(text).map_err(|e| {
-        Error::new(
-            ErrorKind::Validation,
-            format!("{what} are not valid JSON: {e}"),
-        )
-    })
-}
-
-fn to_json(value: &Value) -> dollr_core::Result<String> {
-    serde_json::to_string(value)
-        .map_err(|e| Error::internal(format!("could not encode the result as JSON: {e}")))
-}
 
 /// Starts `call` here: its JSON if it finished, the error object if it was refused, or a Promise
 /// of the JSON (rejecting with the error object) if it waits.
@@ -81,8 +66,10 @@ impl NativeClient {
         host: Option<js_sys::Object>,
     ) -> Result<NativeClient, JsValue> {
         let build = || -> dollr_core::Result<NativeClient> {
-            let options =
-                bridge::ClientOptions::from_json(parse_json("the Client options", &options_json)?)?;
+            let options = bridge::ClientOptions::from_json(bridge::parse_host_json(
+                "the Client options",
+                &options_json,
+            )?)?;
             let mut builder = options.apply(dollr_core::Client::builder().sdk_language("wasm"));
             let hook = |name: &str| {
                 host.as_ref()
@@ -138,7 +125,7 @@ impl NativeClient {
     ) -> JsValue {
         let client = self.client.clone();
         start_call(Box::pin(async move {
-            let args = parse_json("the arguments", &args_json)?;
+            let args = bridge::parse_host_json("the arguments", &args_json)?;
             let result = match on_event {
                 Some(listener) => {
                     // One thread on wasm32: the listener is only ever called from it.
@@ -153,14 +140,15 @@ impl NativeClient {
                 }
                 None => bridge::call(&client, &operation, args).await?,
             };
-            to_json(&result)
+            bridge::host_json(&result)
         }))
     }
 
     /// Starts one operation read event by event (`NativeStream`): `status.wait` for
     /// `client.status.watch(..)`.
     pub fn stream(&self, operation: String, args_json: String) -> Result<NativeStream, JsValue> {
-        let args = parse_json("the arguments", &args_json).map_err(|error| js_error(&error))?;
+        let args = bridge::parse_host_json("the arguments", &args_json)
+            .map_err(|error| js_error(&error))?;
         Ok(NativeStream::start(self.client.clone(), operation, args))
     }
 }
@@ -204,7 +192,7 @@ impl NativeStream {
         start_call(Box::pin(async move {
             match items.lock().await.recv().await {
                 None => Ok("null".to_string()),
-                Some(Ok(value)) => to_json(&value),
+                Some(Ok(value)) => bridge::host_json(&value),
                 Some(Err(error)) => Err(error),
             }
         }))

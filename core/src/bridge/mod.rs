@@ -57,6 +57,24 @@ pub use self::uniffi_wrappers::uniffi_resources_rs;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 
+/// Parses JSON text a binding's host-language layer produced (its own JSON encoder: Python's
+/// `json.dumps`, `JSON.stringify`); a failure means the caller passed something JSON cannot carry,
+/// reported as a `Validation` error naming `what` (e.g. "the arguments").
+pub fn parse_host_json(what: &str, text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::new(
+            ErrorKind::Validation,
+            format!("{what} are not valid JSON: {e}"),
+        )
+    })
+}
+
+/// A bridge result (or event) as the JSON text a binding hands its host-language layer.
+pub fn host_json(value: &Value) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::internal(format!("could not encode the result as JSON: {e}")))
+}
+
 /// The version of the schema's format (not of the SDK): bumped when the document's structure
 /// changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 2;

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use super::{
-    apply_attempt, apply_claim, apply_outcome, apply_release, attempt_claim, lease_is_free, Begin,
-    Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
+    apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim, lease_is_free,
+    Begin, Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
 };
 use crate::error::Result;
 
@@ -59,11 +59,7 @@ impl Journal for MemoryJournal {
     async fn record_attempt(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Claim> {
         self.with(|map| {
             let changed = map.get_mut(reference_id).map(|intent| {
-                let now = Utc::now();
-                let granted = apply_claim(intent, lease, now);
-                if granted {
-                    apply_attempt(intent, now);
-                }
+                let granted = apply_claimed_attempt(intent, lease, Utc::now());
                 (granted, intent.clone())
             });
             attempt_claim(reference_id, changed)

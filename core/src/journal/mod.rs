@@ -539,6 +539,16 @@ pub fn apply_outcome(intent: &mut Intent, outcome: IntentOutcome, now: Timestamp
     intent.updated_at = now;
 }
 
+/// [`Journal::record_attempt`] on `intent`: the lease claim and, when it is granted, the attempt.
+/// Whether it was granted. Every journal's `record_attempt` is this inside its own transaction.
+pub fn apply_claimed_attempt(intent: &mut Intent, lease: &LeaseRequest, now: Timestamp) -> bool {
+    let granted = apply_claim(intent, lease, now);
+    if granted {
+        apply_attempt(intent, now);
+    }
+    granted
+}
+
 /// Applies a granted [`Journal::record_attempt`] to `intent`.
 pub fn apply_attempt(intent: &mut Intent, now: Timestamp) {
     intent.attempts = intent.attempts.saturating_add(1);

@@ -30,7 +30,7 @@ use tokio::sync::OnceCell;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    apply_attempt, apply_claim, apply_outcome, apply_release, attempt_claim,
+    apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim,
     journal_safe_execution, Begin, Claim, ClaimCursor, Intent, IntentOutcome, IntentState, Journal,
     Lease, LeaseRequest, NewIntent, PostgresUrl, DEFAULT_LEASE_TTL,
 };
@@ -499,11 +499,7 @@ impl Journal for PostgresJournal {
     async fn record_attempt(&self, reference_id: &str, lease: &LeaseRequest) -> Result<Claim> {
         let changed = self
             .modify(reference_id, |intent, now| {
-                let granted = apply_claim(intent, lease, now);
-                if granted {
-                    apply_attempt(intent, now);
-                }
-                granted
+                apply_claimed_attempt(intent, lease, now)
             })
             .await?;
         attempt_claim(reference_id, changed)

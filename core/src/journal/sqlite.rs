@@ -33,7 +33,7 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    apply_attempt, apply_claim, apply_outcome, apply_release, attempt_claim,
+    apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim,
     journal_safe_execution, Begin, Claim, ClaimCursor, Intent, IntentOutcome, IntentState, Journal,
     Lease, LeaseRequest, NewIntent,
 };
@@ -403,12 +403,7 @@ impl Journal for SqliteJournal {
         let lease = lease.clone();
         let changed = self
             .modify(reference_id, move |intent| {
-                let now = Utc::now();
-                let granted = apply_claim(intent, &lease, now);
-                if granted {
-                    apply_attempt(intent, now);
-                }
-                granted
+                apply_claimed_attempt(intent, &lease, Utc::now())
             })
             .await?;
         attempt_claim(reference_id, changed)

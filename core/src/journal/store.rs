@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use super::{
-    apply_attempt, apply_claim, apply_outcome, apply_release, attempt_claim, lease_is_free, Begin,
-    Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
+    apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim, lease_is_free,
+    Begin, Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
 };
 use crate::error::{Error, Result};
 
@@ -129,12 +129,7 @@ impl Journal for StoreJournal {
         let _turn = self.one_at_a_time.lock().await;
         let changed = self
             .update(reference_id, |intent| {
-                let now = Utc::now();
-                let granted = apply_claim(intent, lease, now);
-                if granted {
-                    apply_attempt(intent, now);
-                }
-                granted
+                apply_claimed_attempt(intent, lease, Utc::now())
             })
             .await?;
         attempt_claim(reference_id, changed)
