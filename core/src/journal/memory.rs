@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use super::{
-    apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim, lease_is_free,
-    Begin, Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
+    apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim, claimable,
+    oldest_first, Begin, Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest,
+    NewIntent,
 };
 use crate::error::Result;
 
@@ -33,14 +34,6 @@ impl MemoryJournal {
         };
         f(&mut guard)
     }
-}
-
-fn oldest_first(intents: &mut [Intent]) {
-    intents.sort_by(|a, b| {
-        a.created_at
-            .cmp(&b.created_at)
-            .then_with(|| a.reference_id.cmp(&b.reference_id))
-    });
 }
 
 #[async_trait]
@@ -105,7 +98,7 @@ impl Journal for MemoryJournal {
                 .filter(|i| i.state.is_unresolved())
                 .cloned()
                 .collect();
-            oldest_first(&mut intents);
+            intents.sort_by(oldest_first);
             Ok(intents)
         })
     }
@@ -120,17 +113,9 @@ impl Journal for MemoryJournal {
             let now = Utc::now();
             let mut candidates: Vec<&mut Intent> = map
                 .values_mut()
-                .filter(|i| {
-                    i.state.is_unresolved()
-                        && lease_is_free(i, now)
-                        && after.map_or(true, |cursor| cursor.precedes(i))
-                })
+                .filter(|i| claimable(i, now, after))
                 .collect();
-            candidates.sort_by(|a, b| {
-                a.created_at
-                    .cmp(&b.created_at)
-                    .then_with(|| a.reference_id.cmp(&b.reference_id))
-            });
+            candidates.sort_by(|a, b| oldest_first(a, b));
             let fresh = lease.holding(None);
             Ok(candidates
                 .into_iter()

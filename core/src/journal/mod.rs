@@ -434,6 +434,23 @@ pub fn lease_is_free(intent: &Intent, now: Timestamp) -> bool {
     !matches!(&intent.lease, Some(lease) if lease.expires_at > now)
 }
 
+/// Whether `claim_unresolved` may take `intent` at `now`: unresolved, its lease free, and past
+/// the caller's cursor. The journals that filter in Rust (memory, host store) share it; SQLite and
+/// PostgreSQL say the same in SQL.
+pub(crate) fn claimable(intent: &Intent, now: Timestamp, after: Option<&ClaimCursor>) -> bool {
+    intent.state.is_unresolved()
+        && lease_is_free(intent, now)
+        && after.map_or(true, |cursor| cursor.precedes(intent))
+}
+
+/// The order `list_unresolved` and `claim_unresolved` hand intents out in: oldest first, the
+/// reference id breaking ties (the order of [`ClaimCursor`]).
+pub(crate) fn oldest_first(a: &Intent, b: &Intent) -> std::cmp::Ordering {
+    a.created_at
+        .cmp(&b.created_at)
+        .then_with(|| a.reference_id.cmp(&b.reference_id))
+}
+
 /// Applies a lease request to `intent`; returns whether it was granted.
 ///
 /// * Renewal (`generation: Some(g)`): granted only if the asker is still the owner at generation

@@ -15,8 +15,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use super::{
-    apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim, lease_is_free,
-    Begin, Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest, NewIntent,
+    apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim, claimable,
+    oldest_first, Begin, Claim, ClaimCursor, Intent, IntentOutcome, Journal, LeaseRequest,
+    NewIntent,
 };
 use crate::error::{Error, Result};
 
@@ -90,11 +91,7 @@ impl StoreJournal {
             .iter()
             .map(|text| Self::decode(text))
             .collect::<Result<Vec<Intent>>>()?;
-        intents.sort_by(|a, b| {
-            a.created_at
-                .cmp(&b.created_at)
-                .then_with(|| a.reference_id.cmp(&b.reference_id))
-        });
+        intents.sort_by(oldest_first);
         Ok(intents)
     }
 
@@ -187,11 +184,7 @@ impl Journal for StoreJournal {
             .all()
             .await?
             .into_iter()
-            .filter(|intent| {
-                intent.state.is_unresolved()
-                    && lease_is_free(intent, now)
-                    && after.map_or(true, |cursor| cursor.precedes(intent))
-            })
+            .filter(|intent| claimable(intent, now, after))
             .take(limit)
             .collect();
         let mut claimed = Vec::new();
