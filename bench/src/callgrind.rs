@@ -17,8 +17,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::driver::{
-    check_round, matrix, measure_each, write_table, Contenders, Control, Running, SandboxProcess,
-    Spec, REQUESTS_PER_FLOW,
+    check_round, measure_each, start_row, write_table, Contenders, Control, Running, Spec,
+    REQUESTS_PER_FLOW,
 };
 use crate::protocol::{Command as Cmd, RoundResult};
 
@@ -75,7 +75,7 @@ struct Measured {
     requests_per_flow: f64,
 }
 
-pub fn run(mut args: CallgrindArgs) -> Result<()> {
+pub fn run(args: CallgrindArgs) -> Result<()> {
     if args.flows == 0 {
         bail!("--flows must be at least 1");
     }
@@ -83,14 +83,12 @@ pub fn run(mut args: CallgrindArgs) -> Result<()> {
     if !matches!(&valgrind, Ok(output) if output.status.success()) {
         bail!("valgrind is not installed (apt-get install valgrind)");
     }
-    if args.contenders.only.is_empty() {
-        args.contenders.only = DEFAULT_CONTENDERS.iter().map(|s| s.to_string()).collect();
-    }
-    std::fs::create_dir_all(&args.logs)?;
-    let self_exe = std::env::current_exe()?;
-    let specs = matrix(&args.contenders, &self_exe);
-    let sandbox = SandboxProcess::start(&args.sandbox)?;
-    let control = Control::new(&sandbox.url)?;
+    let (specs, sandbox, control) = start_row(
+        &args.contenders,
+        DEFAULT_CONTENDERS,
+        &args.logs,
+        &args.sandbox,
+    )?;
     eprintln!(
         "callgrind: sandbox {}; {} contenders, {} repeats of (warm-up {} | warm-up {} + {} flows)",
         sandbox.url,

@@ -282,6 +282,26 @@ impl Drop for SandboxProcess {
     }
 }
 
+/// What a one-contender-at-a-time row (`callgrind`, `memory`) starts from: its contenders
+/// (`defaults` unless `--only` names others), its logs directory, and one release sandbox with its
+/// control endpoints.
+pub(crate) fn start_row(
+    contenders: &Contenders,
+    defaults: &[&str],
+    logs: &Path,
+    sandbox: &Path,
+) -> Result<(Vec<Spec>, SandboxProcess, Control)> {
+    let mut contenders = contenders.clone();
+    if contenders.only.is_empty() {
+        contenders.only = defaults.iter().map(|id| id.to_string()).collect();
+    }
+    std::fs::create_dir_all(logs)?;
+    let specs = matrix(&contenders, &std::env::current_exe()?);
+    let sandbox = SandboxProcess::start(sandbox)?;
+    let control = Control::new(&sandbox.url)?;
+    Ok((specs, sandbox, control))
+}
+
 /// Runs `measure` on every contender that can run, in order: the results, and the contenders
 /// not measured with the reason (not built, or the measurement's error). Shared by the
 /// one-contender-at-a-time rows (`callgrind`, `memory`).

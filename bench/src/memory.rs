@@ -14,9 +14,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-use crate::driver::{
-    matrix, measure_each, write_table, Contenders, Control, Running, SandboxProcess, Spec,
-};
+use crate::driver::{measure_each, start_row, write_table, Contenders, Control, Running, Spec};
 use crate::protocol::{Command as Cmd, OverheadResult};
 
 /// `dollr-bench memory` options.
@@ -62,18 +60,16 @@ struct Readings {
     calls: usize,
 }
 
-pub fn run(mut args: MemoryArgs) -> Result<()> {
+pub fn run(args: MemoryArgs) -> Result<()> {
     if args.first == 0 || args.total <= args.first {
         bail!("--first must be at least 1 and below --total");
     }
-    if args.contenders.only.is_empty() {
-        args.contenders.only = DEFAULT_CONTENDERS.iter().map(|s| s.to_string()).collect();
-    }
-    std::fs::create_dir_all(&args.logs)?;
-    let self_exe = std::env::current_exe()?;
-    let specs = matrix(&args.contenders, &self_exe);
-    let sandbox = SandboxProcess::start(&args.sandbox)?;
-    let control = Control::new(&sandbox.url)?;
+    let (specs, sandbox, control) = start_row(
+        &args.contenders,
+        DEFAULT_CONTENDERS,
+        &args.logs,
+        &args.sandbox,
+    )?;
     let (readings, missing) = measure_each(&specs, "memory", |spec| {
         let reading = measure(spec, &args, &sandbox.url, &control)?;
         eprintln!(
