@@ -57,8 +57,9 @@ sandbox-build:
 demo: sandbox-build
 	$(CARGO) run -q -p dollr-cli -- demo
 
-# The benchmark matrix (bench/rules.mk): release builds, then every contender against one sandbox.
-bench: bench-run bench-journal bench-realtime bench-bulk bench-callgrind bench-memory bench-ceiling
+# The benchmark (bench/rules.mk): release builds, every row's own step, then every contender against
+# one sandbox; one report in BENCHMARKS.md.
+bench: bench-all
 
 sandbox: sandbox-build
 	$(CARGO) run -q -p dollr-cli -- sandbox --port $(SANDBOX_PORT)

@@ -124,11 +124,48 @@ bench-run:
 	$(MAKE) --no-print-directory bench-build; \
 	built=$$(( $$(date +%s) - started )); \
 	echo "bench: builds took $${built} s"; \
-	kotlin=(); [ -f $(BENCH_KOTLIN_CMD) ] && kotlin=(--kotlin "$$(cat $(BENCH_KOTLIN_CMD))"); \
+	$(MAKE) --no-print-directory bench-matrix BENCH_BUILD_SECONDS=$$built; \
+	echo "bench: done in $$(( $$(date +%s) - started )) s"
+
+# The matrix alone, on the builds already made; BENCH_ROW_ARGS places rows measured by other steps
+# of the same `make bench` in the report (`--row TITLE=PATH`).
+BENCH_BUILD_SECONDS ?=
+BENCH_ROW_ARGS ?=
+# Set by bench-all, which has made the release builds already: the row steps skip bench-build.
+BENCH_BUILT ?=
+bench-matrix:
+	@kotlin=(); [ -f $(BENCH_KOTLIN_CMD) ] && kotlin=(--kotlin "$$(cat $(BENCH_KOTLIN_CMD))"); \
 	DOLLR_NATIVE_ADDON=release ./target/release/dollr-bench run --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
 		--kotlin-missing "$$(cat $(BENCH_KOTLIN_MISSING) 2>/dev/null || echo not built)" \
 		--criterion-bin "$(BENCH_CRITERION_BIN)" \
-		--flows $(BENCH_FLOWS) --rounds $(BENCH_ROUNDS) --build-seconds $$built $(BENCH_ARGS); \
+		--flows $(BENCH_FLOWS) --rounds $(BENCH_ROUNDS) \
+		$(if $(BENCH_BUILD_SECONDS),--build-seconds $(BENCH_BUILD_SECONDS)) $(BENCH_ROW_ARGS) $(BENCH_ARGS)
+
+# `make bench`: ONE run that carries every figure. The release builds (timed), then each row's own
+# step (a failed row is reported as not measured, the others go on), then the matrix, whose report
+# places every row written by this run in BENCHMARKS.md's generated section. Rows from an earlier
+# run are deleted first so none can pass for this one's.
+BENCH_ALL_ROW_ARGS := \
+	--row 'Journals (issue \#21)=$(BENCH_OUT)/journal.md' \
+	--row 'Live status (issue \#15)=$(BENCH_OUT)/realtime.md' \
+	--row 'Bulk payouts (issue \#16)=$(BENCH_OUT)/bulk.md' \
+	--row 'Instructions per flow (callgrind)=$(BENCH_OUT)/callgrind.md' \
+	--row 'Resident memory=$(BENCH_OUT)/memory.md' \
+	--row 'Sandbox ceiling beside nginx=$(BENCH_OUT)/ceiling.md'
+BENCH_ROW_STEPS := bench-journal bench-realtime bench-bulk bench-callgrind bench-memory bench-ceiling
+.PHONY: bench-all bench-matrix
+bench-all:
+	@rm -f $(BENCH_OUT)/journal.md $(BENCH_OUT)/realtime.md $(BENCH_OUT)/bulk.md \
+		$(BENCH_OUT)/callgrind.md $(BENCH_OUT)/memory.md $(BENCH_OUT)/ceiling.md
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory bench-build; \
+	built=$$(( $$(date +%s) - started )); \
+	echo "bench: builds took $${built} s"; \
+	for step in $(BENCH_ROW_STEPS); do \
+		$(MAKE) --no-print-directory $$step BENCH_BUILT=1 || echo "bench: $$step failed; its row is reported as not measured"; \
+	done; \
+	$(MAKE) --no-print-directory bench-matrix BENCH_BUILD_SECONDS=$$built \
+		BENCH_ROW_ARGS="$(BENCH_ALL_ROW_ARGS)"; \
 	echo "bench: done in $$(( $$(date +%s) - started )) s"
 
 bench-quick: bench-build
@@ -151,14 +188,14 @@ bench-ceiling:
 
 # Resident memory (#19): each SDK's process idle, after 1,000 and after 100,000 calls; the release
 # builds of bench-build → target/bench/memory.md.
-bench-memory: bench-build
+bench-memory: $(if $(BENCH_BUILT),,bench-build)
 	@kotlin=(); [ -f $(BENCH_KOTLIN_CMD) ] && kotlin=(--kotlin "$$(cat $(BENCH_KOTLIN_CMD))"); \
 	DOLLR_NATIVE_ADDON=release ./target/release/dollr-bench memory --python $(BENCH_PY) --node node $${kotlin[@]+"$${kotlin[@]}"} \
 		--kotlin-missing "$$(cat $(BENCH_KOTLIN_MISSING) 2>/dev/null || echo not built)" --out $(BENCH_OUT)/memory.md
 
 # Instructions per flow (#19): each sequential contender under valgrind's callgrind, the sandbox
 # natively; the release builds of bench-build → target/bench/callgrind.md.
-bench-callgrind: bench-build
+bench-callgrind: $(if $(BENCH_BUILT),,bench-build)
 	@command -v valgrind >/dev/null || { echo "valgrind is required for make bench-callgrind (apt-get install valgrind)"; exit 1; }
 	DOLLR_NATIVE_ADDON=release ./target/release/dollr-bench callgrind --python $(BENCH_PY) --node node --out $(BENCH_OUT)/callgrind.md
 

@@ -58,6 +58,28 @@ pub struct RunArgs {
     /// Directory for the contenders' stderr logs.
     #[arg(long, default_value = "target/bench/logs")]
     pub logs: PathBuf,
+    /// A row measured by its own step of the same `make bench` (`TITLE=PATH` of the markdown it
+    /// wrote, e.g. `Resident memory=target/bench/memory.md`), placed in the generated section
+    /// after the matrix, so one committed run carries every figure; repeatable.
+    #[arg(long = "row", value_parser = parse_row)]
+    pub rows: Vec<Row>,
+}
+
+/// A separately measured row of the report (`--row`).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub title: String,
+    pub path: PathBuf,
+}
+
+fn parse_row(text: &str) -> Result<Row, String> {
+    match text.split_once('=') {
+        Some((title, path)) if !title.trim().is_empty() && !path.trim().is_empty() => Ok(Row {
+            title: title.trim().to_string(),
+            path: PathBuf::from(path.trim()),
+        }),
+        _ => Err(format!("expected TITLE=PATH, got {text:?}")),
+    }
 }
 
 /// Where the contenders' interpreters are and which contenders run (`run` and `callgrind`).
@@ -770,4 +792,19 @@ fn cpu_ns(pid: u32) -> u64 {
 
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_is_a_title_and_a_path() {
+        let row = parse_row("Resident memory=target/bench/memory.md").expect("a row");
+        assert_eq!(row.title, "Resident memory");
+        assert_eq!(row.path, PathBuf::from("target/bench/memory.md"));
+        assert!(parse_row("target/bench/memory.md").is_err());
+        assert!(parse_row("=target/bench/memory.md").is_err());
+        assert!(parse_row("Title=").is_err());
+    }
 }

@@ -275,8 +275,12 @@ const RATIOS: &[Ratio] = &[
     },
 ];
 
-/// The per-call overhead target, µs per call, for the Python and Node bindings.
+/// The per-call overhead target of a call refused by validation, µs per call, for the Python and
+/// Node bindings (issue #4).
 const OVERHEAD_TARGET_US: f64 = 20.0;
+
+/// The status-lookup overhead target over dollr-core, µs per call, for every binding (issue #19).
+const STATUS_OVERHEAD_TARGET_US: f64 = 30.0;
 
 /// A finished run.
 pub struct Report {
@@ -630,14 +634,39 @@ impl Report {
                 (Some(m), Some(b)) => format!("{:+.1}", m - b),
                 _ => "—".into(),
             };
-            let binding = c.sdk && (c.language == "Python" || c.language == "Node");
-            let target = match (binding, o.validation_us) {
-                (true, Some(v)) if v < OVERHEAD_TARGET_US => {
-                    format!("< {OVERHEAD_TARGET_US} µs: met")
-                }
-                (true, Some(_)) => format!("< {OVERHEAD_TARGET_US} µs: MISSED"),
-                _ => String::new(),
+            let binding = c.sdk && c.language != "Rust";
+            let refused_target = match (binding && c.language != "Kotlin", o.validation_us) {
+                (true, Some(v)) => Some(format!(
+                    "refused < {OVERHEAD_TARGET_US} µs: {}",
+                    if v < OVERHEAD_TARGET_US {
+                        "met"
+                    } else {
+                        "MISSED"
+                    }
+                )),
+                _ => None,
             };
+            let lookup_overhead = o
+                .status_us
+                .zip(core.and_then(|k| k.status_us))
+                .map(|(mine, base)| mine - base);
+            let lookup_target = match (binding, lookup_overhead) {
+                (true, Some(over)) => Some(format!(
+                    "lookup +< {STATUS_OVERHEAD_TARGET_US} µs: {}",
+                    if over < STATUS_OVERHEAD_TARGET_US {
+                        "met"
+                    } else {
+                        "MISSED"
+                    }
+                )),
+                (true, None) => Some("lookup: not measured".to_string()),
+                _ => None,
+            };
+            let target = [refused_target, lookup_target]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ");
             let _ = writeln!(
                 md,
                 "| {label} | {} | {} | {} | {} | {target} |",
@@ -665,6 +694,21 @@ impl Report {
                 let _ = writeln!(md, "| `{name}` | {:.3} |", ns / 1000.0);
             }
             let _ = writeln!(md);
+        }
+        for row in &a.rows {
+            let _ = writeln!(md, "### {}\n", row.title);
+            match std::fs::read_to_string(&row.path) {
+                Ok(text) => {
+                    let _ = writeln!(md, "{}\n", text.trim_end());
+                }
+                Err(_) => {
+                    let _ = writeln!(
+                        md,
+                        "Not measured in this run: `{}` was not written (its step failed; see the log of `make bench`).\n",
+                        row.path.display()
+                    );
+                }
+            }
         }
         let _ = writeln!(md, "{END}");
         md
