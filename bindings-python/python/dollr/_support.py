@@ -272,8 +272,8 @@ def _parse_timestamp(text: str) -> _dt.datetime:
 
 
 def _decimal_from_wire(value: Any) -> Decimal:
-    # The bridge sends money as exact strings; JSON numbers arrive as Decimal or int (the results
-    # are parsed with parse_float=Decimal), never as float.
+    # The bridge sends money as exact strings; JSON numbers arrive as Decimal or int (the native
+    # module builds a fraction as Decimal of its exact text, src/values.rs), never as float.
     return value if isinstance(value, Decimal) else Decimal(value)
 
 
@@ -608,6 +608,8 @@ def _dumps(args: Mapping[str, Any]) -> str:
 
 
 def _loads(text: str) -> Any:
+    """JSON text as Python values the way the native module builds results (``dollr_testing``
+    reads the sandbox's control API with it): money as ``Decimal``, never ``float``."""
     return json.loads(text, parse_float=Decimal)
 
 
@@ -666,8 +668,8 @@ class ClientBase(_NativeOwner):
         args: Mapping[str, Any],
         on_event: Callable[[Any], None] | None = None,
     ) -> Any:
-        callback = None if on_event is None else (lambda text: on_event(_loads(text)))
-        return _loads(self._native.call(operation, _dumps(args), callback))
+        # The result and events arrive as Python values (dicts, lists, str, int, Decimal, …).
+        return self._native.call(operation, _dumps(args), on_event)
 
 
 _C = TypeVar("_C", bound=ClientBase)
@@ -704,23 +706,24 @@ class AsyncClientBase(_NativeOwner):
             handler = on_event
 
             # Events come from a runtime thread: hand them to this loop, in order.
-            def callback(text: str) -> None:
-                loop.call_soon_threadsafe(lambda: handler(_loads(text)))
+            def callback(event: Any) -> None:
+                loop.call_soon_threadsafe(handler, event)
 
-        # The native call answers at once, or settles `future` from this loop when it ends.
-        future: asyncio.Future[str] = loop.create_future()
-        text = self._native.call_async(operation, _dumps(args), future, callback)
-        if text is None:
-            text = await future
-        return _loads(text)
+        # The native call answers at once, or returns `future` and settles it from this loop when
+        # it ends (a result may be None: only the future itself means "not yet").
+        future: asyncio.Future[Any] = loop.create_future()
+        result = self._native.call_async(operation, _dumps(args), future, callback)
+        if result is future:
+            result = await future
+        return result
 
 
-def _settle_future(future: Any, text: str | None, error: BaseException | None) -> None:
+def _settle_future(future: Any, result: Any, error: BaseException | None) -> None:
     """Completes an asyncio call's future on its loop (scheduled there by the runtime worker that
     finished the call); a cancelled caller no longer wants the outcome."""
     if future.done():
         return
     if error is None:
-        future.set_result(text)
+        future.set_result(result)
     else:
         future.set_exception(error)
