@@ -189,8 +189,12 @@ class Model:
     @classmethod
     def _from_wire(cls: type[M], data: Mapping[str, Any]) -> M:
         instance = cls.__new__(cls)
-        for name, wire, kind in cls._fields:
-            object.__setattr__(instance, name, from_wire(kind, data.get(wire)))
+        decoders = _DECODERS.get(cls) or _decoders(cls)
+        for name, wire, convert in decoders:
+            value = data.get(wire)
+            if value is not None and convert is not None:
+                value = convert(value)
+            _set_attribute(instance, name, value)
         return instance
 
     def _to_wire(self) -> dict[str, Any]:
@@ -298,6 +302,23 @@ def _identity(value: Any) -> Any:
 
 
 _FROM_WIRE: dict[str, _Converter] = {}
+
+_DECODERS: dict[type[Model], tuple[tuple[str, str, _Converter | None], ...]] = {}
+"""Each model's ``(attribute, JSON name, converter)``, resolved once from its field specs:
+decoding a result then costs one call per field that needs converting (``None`` when the value
+passes as it is), not a dispatch on its kind per field and per result."""
+
+_set_attribute = object.__setattr__
+
+
+def _decoders(cls: type[Model]) -> tuple[tuple[str, str, _Converter | None], ...]:
+    decoders = tuple(
+        (name, wire, None if converter is _identity else converter)
+        for name, wire, kind in cls._fields
+        for converter in (_from_wire_converter(kind),)
+    )
+    _DECODERS[cls] = decoders
+    return decoders
 
 
 def _from_wire_converter(kind: str) -> _Converter:
