@@ -12,10 +12,11 @@ use dollr_core::{Client, Error, ErrorKind};
 use pyo3::prelude::*;
 use serde_json::Value;
 
-use crate::errors::{into_py, to_py_err};
+use crate::errors::into_py;
 use crate::interpreter;
 use crate::logs;
 use crate::runtime::{self, guard, CallRuntime};
+use crate::values::to_python;
 
 /// A connection to the Dollr API (one connection pool, one token, one journal), shared by every
 /// call made through it, from any thread or event loop.
@@ -36,17 +37,10 @@ fn closed() -> Error {
     )
 }
 
-/// A result or event as the JSON text the Python layer reads.
-pub(crate) fn encode(value: &Value) -> Result<String, Error> {
-    bridge::host_json(value)
-}
-
-/// Calls a Python progress callback, reporting (not raising) its failures: a flow cannot be
-/// stopped half-way because a callback broke.
+/// Calls a Python progress callback with the event (as Python values), reporting (not raising)
+/// its failures: a flow cannot be stopped half-way because a callback broke.
 fn deliver(py: Python<'_>, callback: &Py<PyAny>, event: &Value) {
-    let outcome = encode(event)
-        .map_err(|error| to_py_err(py, &error))
-        .and_then(|text| callback.call1(py, (text,)));
+    let outcome = to_python(py, event).and_then(|event| callback.call1(py, (event,)));
     if let Err(error) = outcome {
         error.write_unraisable(py, Some(callback.bind(py)));
     }
@@ -128,8 +122,8 @@ impl NativeClient {
     }
 
     /// Calls one bridge operation and blocks until it finishes, driving it on this thread with the
-    /// GIL released. `args` and the result are JSON text; `on_event` receives each progress event
-    /// (JSON text) on this thread.
+    /// GIL released. `args` is JSON text; the result comes back as Python values
+    /// (`crate::values`), and `on_event` receives each progress event, likewise, on this thread.
     #[pyo3(signature = (operation, args, on_event=None))]
     fn call(
         &self,
@@ -137,7 +131,7 @@ impl NativeClient {
         operation: String,
         args: &str,
         on_event: Option<Py<PyAny>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Py<PyAny>> {
         logs::refresh_level(py);
         let prepared = guard(|| {
             Ok((
@@ -167,13 +161,13 @@ impl NativeClient {
                 }
             },
         )?;
-        into_py(py, result.and_then(|value| encode(&value)))
+        to_python(py, &into_py(py, result)?).map(Bound::unbind)
     }
 
     /// Starts one bridge operation for asyncio. `future` is an `asyncio.Future` the caller created
-    /// on its running loop: the result (JSON text) is returned at once when the first poll has it,
-    /// else this returns `None` and the call settles `future` when it ends. No thread waits
-    /// meanwhile. `on_event` is called from a runtime thread (the Python layer hands it to the
+    /// on its running loop: the result (as Python values) is returned at once when the first poll
+    /// has it, else this returns `future` itself and the call settles it when it ends. No thread
+    /// waits meanwhile. `on_event` is called from a runtime thread (the Python layer hands it to the
     /// event loop with `call_soon_threadsafe`).
     #[pyo3(signature = (operation, args, future, on_event=None))]
     fn call_async(
@@ -183,7 +177,7 @@ impl NativeClient {
         args: &str,
         future: Py<PyAny>,
         on_event: Option<Py<PyAny>>,
-    ) -> PyResult<Option<String>> {
+    ) -> PyResult<Py<PyAny>> {
         logs::refresh_level(py);
         let prepared = guard(|| {
             if let CallRuntime::Own(_) = self.runtime {

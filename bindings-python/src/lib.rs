@@ -12,6 +12,7 @@ mod interpreter;
 mod logs;
 mod runtime;
 mod stream;
+mod values;
 
 use dollr_core::{Error, ErrorKind};
 use pyo3::exceptions::PyValueError;
@@ -97,12 +98,12 @@ fn _panic_async_for_tests(
     py: Python<'_>,
     message: String,
     future: Py<PyAny>,
-) -> PyResult<Option<String>> {
+) -> PyResult<Py<PyAny>> {
     runtime::start_for_asyncio(py, future, async move {
         // Not ready on the first poll: the panic happens on a runtime worker.
         tokio::task::yield_now().await;
         if message.is_empty() {
-            return Ok(Value::Null);
+            return Ok(Value::from("survived"));
         }
         panic!("{message}")
     })

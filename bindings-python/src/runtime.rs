@@ -33,9 +33,9 @@ use serde_json::Value;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-use crate::client::encode;
 use crate::errors::{into_py, to_py_err};
 use crate::interpreter;
+use crate::values::to_python;
 
 /// How often a blocked sync call returns to Python to let it deliver Ctrl-C.
 pub(crate) const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
@@ -274,7 +274,7 @@ where
     }
 }
 
-/// `dollr._support._settle_future(future, text, error)`: sets an asyncio future's result or
+/// `dollr._support._settle_future(future, result, error)`: sets an asyncio future's result or
 /// exception unless it was cancelled meanwhile.
 fn settle_future(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     static SETTLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -288,15 +288,16 @@ fn settle_future(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 /// Runs `call` for an asyncio caller that created `future` (an `asyncio.Future` of its running
-/// loop): returns the answer's JSON text when the first poll has it (a refusal raises here),
-/// else `None`, and the call's outcome later settles `future` from its event loop's thread. The
+/// loop): returns the answer (as Python values) when the first poll has it (a refusal raises here),
+/// else `future` itself, which the call's outcome later settles from its event loop's thread (a
+/// result may be `None`, so only the future says "not yet"). The
 /// worker that completes the call only hands it over (`loop.call_soon_threadsafe`), through
 /// [`interpreter::attach`]: once the interpreter is exiting, the outcome is dropped instead.
 pub(crate) fn start_for_asyncio<Fut>(
     py: Python<'_>,
     future: Py<PyAny>,
     call: Fut,
-) -> PyResult<Option<String>>
+) -> PyResult<Py<PyAny>>
 where
     Fut: Future<Output = Result<Value, Error>> + Send + 'static,
 {
@@ -307,8 +308,9 @@ where
             let outcome = py.detach(|| runtime.block_on(AssertUnwindSafe(call).catch_unwind()));
             settle(outcome.and_then(|outcome| outcome))
         });
-        return into_py(py, outcome.and_then(|value| encode(&value))).map(Some);
+        return to_python(py, &into_py(py, outcome)?).map(Bound::unbind);
     }
+    let pending = future.clone_ref(py);
     let call_soon = future
         .bind(py)
         .call_method0("get_loop")?
@@ -317,16 +319,19 @@ where
     let settle = settle_future(py)?.clone().unbind();
     let started = start(call, move |outcome| {
         interpreter::attach(move |py| {
-            let (text, error) = match outcome.and_then(|value| encode(&value)) {
-                Ok(text) => (Some(text), None),
-                Err(error) => (None, Some(to_py_err(py, &error).into_value(py))),
+            let (result, error) = match outcome
+                .map_err(|error| to_py_err(py, &error))
+                .and_then(|value| to_python(py, &value))
+            {
+                Ok(result) => (Some(result.unbind()), None),
+                Err(error) => (None, Some(error.into_value(py))),
             };
             // Fails only when the loop is closed: then nobody awaits the future any more.
-            let _ = call_soon.call1(py, (settle, future, text, error));
+            let _ = call_soon.call1(py, (settle, future, result, error));
         });
     });
     match started {
-        Started::Done(outcome) => into_py(py, outcome.and_then(|value| encode(&value))).map(Some),
-        Started::Running => Ok(None),
+        Started::Done(outcome) => to_python(py, &into_py(py, outcome)?).map(Bound::unbind),
+        Started::Running => Ok(pending),
     }
 }

@@ -2,9 +2,9 @@
 //! `client.status.watch(..)` iterates (`for` on `dollr.Client`, `async for` on `dollr.AsyncClient`).
 //!
 //! The call runs as a task on the client's runtime (a blocking client's own runtime is driven by
-//! the thread reading the next item; an asyncio client's on the shared runtime). Each item is the
-//! JSON text `{"event": ...}` (a progress event) or `{"done": ...}` (the call's result); an error
-//! raises. `close()` aborts the task: the wait stops and its realtime socket closes.
+//! the thread reading the next item; an asyncio client's on the shared runtime). Each item is a
+//! `dict` (`crate::values`): `{"event": ...}` (a progress event) or `{"done": ...}` (the call's
+//! result); an error raises. `close()` aborts the task: the wait stops and its realtime socket closes.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,9 +16,9 @@ use pyo3::prelude::*;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::client::encode;
 use crate::errors::{into_py, to_py_err};
 use crate::runtime::{self, panic_error, CallRuntime, SIGNAL_CHECK_INTERVAL};
+use crate::values::to_python;
 
 type Item = Result<Value, Error>;
 type Items = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Item>>>;
@@ -66,19 +66,18 @@ impl NativeStream {
     }
 }
 
-fn item_text(item: Option<Item>) -> Result<Option<String>, Error> {
+fn item_value(py: Python<'_>, item: Option<Item>) -> PyResult<Option<Py<PyAny>>> {
     match item {
         None => Ok(None),
-        Some(Ok(value)) => encode(&value).map(Some),
-        Some(Err(error)) => Err(error),
+        Some(item) => to_python(py, &into_py(py, item)?).map(|value| Some(value.unbind())),
     }
 }
 
 #[pymethods]
 impl NativeStream {
-    /// The next item's JSON text (`None` once the call has ended), blocking this thread with the
+    /// The next item (`None` once the call has ended), blocking this thread with the
     /// GIL released (a blocking client's runtime is driven meanwhile). Ctrl-C interrupts it.
-    fn next(&self, py: Python<'_>) -> PyResult<Option<String>> {
+    fn next(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         loop {
             let items = self.items.clone();
             let step = py.detach(|| {
@@ -93,14 +92,14 @@ impl NativeStream {
             match step {
                 Err(payload) => return Err(to_py_err(py, &panic_error(payload.as_ref()))),
                 Ok(None) => py.check_signals()?,
-                Ok(Some(item)) => return into_py(py, item_text(item)),
+                Ok(Some(item)) => return item_value(py, item),
             }
         }
     }
 
-    /// For asyncio: the next item's JSON text (`"null"` once the call has ended) at once if it is
-    /// there, else `None` and `future` is settled with it.
-    fn next_async(&self, py: Python<'_>, future: Py<PyAny>) -> PyResult<Option<String>> {
+    /// For asyncio: the next item (`None` once the call has ended) at once if it is there, else
+    /// `future` itself, settled with it later.
+    fn next_async(&self, py: Python<'_>, future: Py<PyAny>) -> PyResult<Py<PyAny>> {
         let items = self.items.clone();
         runtime::start_for_asyncio(py, future, async move {
             let item = items.lock().await.recv().await;

@@ -189,8 +189,12 @@ class Model:
     @classmethod
     def _from_wire(cls: type[M], data: Mapping[str, Any]) -> M:
         instance = cls.__new__(cls)
-        for name, wire, kind in cls._fields:
-            object.__setattr__(instance, name, from_wire(kind, data.get(wire)))
+        decoders = _DECODERS.get(cls) or _decoders(cls)
+        for name, wire, convert in decoders:
+            value = data.get(wire)
+            if value is not None and convert is not None:
+                value = convert(value)
+            _set_attribute(instance, name, value)
         return instance
 
     def _to_wire(self) -> dict[str, Any]:
@@ -272,8 +276,8 @@ def _parse_timestamp(text: str) -> _dt.datetime:
 
 
 def _decimal_from_wire(value: Any) -> Decimal:
-    # The bridge sends money as exact strings; JSON numbers arrive as Decimal or int (the results
-    # are parsed with parse_float=Decimal), never as float.
+    # The bridge sends money as exact strings; JSON numbers arrive as Decimal or int (the native
+    # module builds a fraction as Decimal of its exact text, src/values.rs), never as float.
     return value if isinstance(value, Decimal) else Decimal(value)
 
 
@@ -298,6 +302,23 @@ def _identity(value: Any) -> Any:
 
 
 _FROM_WIRE: dict[str, _Converter] = {}
+
+_DECODERS: dict[type[Model], tuple[tuple[str, str, _Converter | None], ...]] = {}
+"""Each model's ``(attribute, JSON name, converter)``, resolved once from its field specs:
+decoding a result then costs one call per field that needs converting (``None`` when the value
+passes as it is), not a dispatch on its kind per field and per result."""
+
+_set_attribute = object.__setattr__
+
+
+def _decoders(cls: type[Model]) -> tuple[tuple[str, str, _Converter | None], ...]:
+    decoders = tuple(
+        (name, wire, None if converter is _identity else converter)
+        for name, wire, kind in cls._fields
+        for converter in (_from_wire_converter(kind),)
+    )
+    _DECODERS[cls] = decoders
+    return decoders
 
 
 def _from_wire_converter(kind: str) -> _Converter:
@@ -608,6 +629,8 @@ def _dumps(args: Mapping[str, Any]) -> str:
 
 
 def _loads(text: str) -> Any:
+    """JSON text as Python values the way the native module builds results (``dollr_testing``
+    reads the sandbox's control API with it): money as ``Decimal``, never ``float``."""
     return json.loads(text, parse_float=Decimal)
 
 
@@ -666,8 +689,8 @@ class ClientBase(_NativeOwner):
         args: Mapping[str, Any],
         on_event: Callable[[Any], None] | None = None,
     ) -> Any:
-        callback = None if on_event is None else (lambda text: on_event(_loads(text)))
-        return _loads(self._native.call(operation, _dumps(args), callback))
+        # The result and events arrive as Python values (dicts, lists, str, int, Decimal, …).
+        return self._native.call(operation, _dumps(args), on_event)
 
 
 _C = TypeVar("_C", bound=ClientBase)
@@ -704,23 +727,24 @@ class AsyncClientBase(_NativeOwner):
             handler = on_event
 
             # Events come from a runtime thread: hand them to this loop, in order.
-            def callback(text: str) -> None:
-                loop.call_soon_threadsafe(lambda: handler(_loads(text)))
+            def callback(event: Any) -> None:
+                loop.call_soon_threadsafe(handler, event)
 
-        # The native call answers at once, or settles `future` from this loop when it ends.
-        future: asyncio.Future[str] = loop.create_future()
-        text = self._native.call_async(operation, _dumps(args), future, callback)
-        if text is None:
-            text = await future
-        return _loads(text)
+        # The native call answers at once, or returns `future` and settles it from this loop when
+        # it ends (a result may be None: only the future itself means "not yet").
+        future: asyncio.Future[Any] = loop.create_future()
+        result = self._native.call_async(operation, _dumps(args), future, callback)
+        if result is future:
+            result = await future
+        return result
 
 
-def _settle_future(future: Any, text: str | None, error: BaseException | None) -> None:
+def _settle_future(future: Any, result: Any, error: BaseException | None) -> None:
     """Completes an asyncio call's future on its loop (scheduled there by the runtime worker that
     finished the call); a cancelled caller no longer wants the outcome."""
     if future.done():
         return
     if error is None:
-        future.set_result(text)
+        future.set_result(result)
     else:
         future.set_exception(error)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dollr import _native
-from dollr._support import TimeoutLike, _args, _dumps, _event, _loads, from_wire
+from dollr._support import TimeoutLike, _args, _dumps, _event, from_wire
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -60,10 +60,9 @@ class _WatchBase:
         self.outcome: WaitOutcome | None = None
         """How the wait ended (``None`` until the iteration has ended without an error)."""
 
-    def _item(self, text: str | None) -> TransitionEvent | None:
+    def _item(self, item: dict[str, Any] | None) -> TransitionEvent | None:
         """The transition in one native item, ``None`` for other events; ends the watch on the
-        call's result."""
-        item = _loads(text) if text is not None else None
+        call's result or at the end (``None``)."""
         if item is None:
             self.close()
             return None
@@ -94,11 +93,11 @@ class Watch(_WatchBase):
     def __next__(self) -> TransitionEvent:
         while not self._done:
             try:
-                text = self._native.next()
+                item = self._native.next()
             except BaseException:
                 self.close()
                 raise
-            transition = self._item(text)
+            transition = self._item(item)
             if transition is not None:
                 return transition
         raise StopIteration
@@ -128,16 +127,16 @@ class AsyncWatch(_WatchBase):
 
         loop = asyncio.get_running_loop()
         while not self._done:
-            future: asyncio.Future[str] = loop.create_future()
+            future: asyncio.Future[dict[str, Any] | None] = loop.create_future()
             try:
-                text = self._native.next_async(future)
-                if text is None:
-                    text = await future
+                item = self._native.next_async(future)
+                if item is future:
+                    item = await future
             except BaseException:
                 # Cancelled or failed: the subscription ends with the iteration.
                 self.close()
                 raise
-            transition = self._item(text)
+            transition = self._item(item)
             if transition is not None:
                 return transition
         raise StopAsyncIteration
