@@ -14,8 +14,10 @@
 //! future under `FutureExt::catch_unwind`, so a panic becomes an `InternalError`.
 
 pub mod client;
+pub mod completion;
 pub mod errors;
 mod logs;
+mod per_env;
 pub mod stream;
 
 use dollr_core::test_numbers;
