@@ -5,6 +5,7 @@
 
 const native = require('#dollr-engine');
 require('./errors.js'); // registers the error classes before the first call can fail
+require('./completions.js'); // and how a call that waits answers
 const { makeCaller, modelToWire, genericToWire, invalidArgument } = require('./runtime.js');
 const { watch } = require('./watch.js');
 const { ClientOperations, CLIENT_OPTIONS, TABLES } = require('./generated/api.js');

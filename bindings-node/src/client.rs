@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use dollr_core::bridge;
 use dollr_core::Credentials;
-use napi::bindgen_prelude::{Either3, Object, PromiseRaw};
+use napi::bindgen_prelude::{Either3, Object, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 use napi_derive::napi;
@@ -73,7 +73,7 @@ impl NativeClient {
         operation: String,
         args_json: String,
         on_event: Option<EventCallback>,
-    ) -> napi::Result<Either3<String, PromiseRaw<'env, String>, Object<'env>>> {
+    ) -> napi::Result<Either3<String, Unknown<'env>, Object<'env>>> {
         guard_sync(env, || {
             let client = self.client.clone();
             start_call(env, async move {

@@ -15,25 +15,21 @@ use dollr_core::bridge::{panic_text, poll_once, FirstPoll};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use napi::bindgen_prelude::{
-    within_runtime_if_available, Either3, Function, JsObjectValue, Object, ObjectRef, PromiseRaw,
-    Unknown,
+    within_runtime_if_available, Either3, Function, JsObjectValue, Object, PromiseRaw, Unknown,
 };
 use napi::{Env, JsValue, Status};
 use napi_derive::napi;
-
-/// The JS error classes, `{ base: DollrError, byKind: { Validation: ValidationError, … } }`, kept
-/// per Node environment (main thread and each worker load the addon separately).
-struct ErrorClasses(ObjectRef<false>);
 
 type ErrorClass<'env> = Function<'env, String, Unknown<'env>>;
 
 /// The registered class of `kind` (the base `DollrError` for a kind the JS layer does not know
 /// yet), or `None` before `lib/errors.js` registered its classes.
 fn class_of<'env>(env: &'env Env, kind: ErrorKind) -> napi::Result<Option<ErrorClass<'env>>> {
-    let Some(classes) = env.get_instance_data::<ErrorClasses>()? else {
+    let Some(classes) = crate::per_env::get(env)?.and_then(|state| state.error_classes.as_ref())
+    else {
         return Ok(None);
     };
-    let classes = classes.0.get_value(env)?;
+    let classes = classes.get_value(env)?;
     let by_kind = classes.get_named_property::<Object>("byKind")?;
     match by_kind.get_named_property::<Option<ErrorClass>>(kind.name())? {
         Some(class) => Ok(Some(class)),
@@ -45,8 +41,8 @@ fn class_of<'env>(env: &'env Env, kind: ErrorKind) -> napi::Result<Option<ErrorC
 #[napi(js_name = "_registerErrorClasses")]
 pub fn register_error_classes(env: Env, classes: Object) -> napi::Result<()> {
     guard_sync(&env, || {
-        let reference = classes.create_ref::<false>()?;
-        env.set_instance_data(ErrorClasses(reference), (), |_| {})
+        crate::per_env::get_or_init(&env)?.error_classes = Some(classes.create_ref::<false>()?);
+        Ok(())
     })
 }
 
@@ -159,10 +155,7 @@ pub(crate) fn guard_core<T>(
 /// Runs `future` on napi's tokio runtime and returns the Promise of its result. A core error
 /// rejects with [`js_error`]'s object; a panic inside the future (napi does not reliably catch
 /// those in async tasks) rejects with an `InternalError` and the process carries on.
-pub(crate) fn spawn_promise<'env, F>(
-    env: &'env Env,
-    future: F,
-) -> napi::Result<PromiseRaw<'env, String>>
+fn spawn_promise<'env, F>(env: &'env Env, future: F) -> napi::Result<PromiseRaw<'env, String>>
 where
     F: Future<Output = dollr_core::Result<String>> + Send + 'static,
 {
@@ -184,11 +177,12 @@ where
 /// at once, without a round trip through a runtime thread and the event loop: its JSON, or its
 /// error object, *returned* for the JS layer to throw (a throw from native code makes V8 walk the
 /// stack once more and napi keep a reference to the value: a third of the cost of a refused
-/// call). A call that waits continues on napi's runtime and answers through a Promise.
+/// call). A call that waits continues on napi's runtime and answers through a Promise
+/// ([`answer_later`](crate::completion::answer_later)).
 pub(crate) fn start_call<'env, F>(
     env: &'env Env,
     future: F,
-) -> napi::Result<Either3<String, PromiseRaw<'env, String>, Object<'env>>>
+) -> napi::Result<Either3<String, Unknown<'env>, Object<'env>>>
 where
     F: Future<Output = dollr_core::Result<String>> + Send + 'static,
 {
@@ -201,7 +195,25 @@ where
         FirstPoll::Ready(Ok(Ok(json))) => Ok(Either3::A(json)),
         FirstPoll::Ready(Ok(Err(error))) => refused(error),
         FirstPoll::Ready(Err(payload)) => refused(panic_error(payload)),
-        FirstPoll::Pending(call) => spawn_promise(env, call).map(Either3::B),
+        FirstPoll::Pending(call) => promise_of(env, &runtime, call).map(Either3::B),
+    }
+}
+
+/// The Promise of a spawned call's JSON: the JS layer's ([`answer_later`]), or napi's own when
+/// the addon is used without the JS layer.
+///
+/// [`answer_later`]: crate::completion::answer_later
+fn promise_of<'env, F>(
+    env: &'env Env,
+    runtime: &napi::tokio::runtime::Handle,
+    call: F,
+) -> napi::Result<Unknown<'env>>
+where
+    F: Future<Output = dollr_core::Result<String>> + Send + 'static,
+{
+    match crate::completion::answer_later(env, runtime, call)? {
+        Ok(promise) => Ok(promise),
+        Err(call) => Ok(spawn_promise(env, call)?.to_unknown()),
     }
 }
 
@@ -209,15 +221,12 @@ where
 /// `"sync"`, a rejected Promise for `"async"`) and never crashes Node. Hidden from the typings.
 #[napi(js_name = "_panicForTests")]
 #[allow(clippy::panic)] // the whole point of this export
-pub fn panic_for_tests<'env>(
-    env: &'env Env,
-    mode: String,
-) -> napi::Result<PromiseRaw<'env, String>> {
+pub fn panic_for_tests<'env>(env: &'env Env, mode: String) -> napi::Result<Unknown<'env>> {
     guard_sync(env, || {
         if mode == "sync" {
             panic!("deliberate panic for the tests (sync)");
         }
-        spawn_promise(env, async move {
+        answer_for_tests(env, async move {
             tokio_yield().await;
             panic!("deliberate panic for the tests (async, mode {mode})");
         })
@@ -228,12 +237,9 @@ pub fn panic_for_tests<'env>(
 /// field, so the tests can check the mapping of kinds the sandbox cannot provoke on demand.
 /// Hidden from the typings.
 #[napi(js_name = "_errorForTests")]
-pub fn error_for_tests<'env>(
-    env: &'env Env,
-    kind: String,
-) -> napi::Result<PromiseRaw<'env, String>> {
+pub fn error_for_tests<'env>(env: &'env Env, kind: String) -> napi::Result<Unknown<'env>> {
     guard_sync(env, || {
-        spawn_promise(env, async move {
+        answer_for_tests(env, async move {
             let kind = ErrorKind::from_name(&kind)
                 .ok_or_else(|| Error::internal(format!("no error kind {kind:?}")))?;
             Err(Error::new(kind, format!("a {kind} error for the tests"))
@@ -248,6 +254,15 @@ pub fn error_for_tests<'env>(
                 .with_request_id(Some("req-123".to_string())))
         })
     })
+}
+
+/// The Promise of a test export's call, answered the way every waiting call is ([`promise_of`]).
+fn answer_for_tests<'env, F>(env: &'env Env, call: F) -> napi::Result<Unknown<'env>>
+where
+    F: Future<Output = dollr_core::Result<String>> + Send + 'static,
+{
+    let runtime = within_runtime_if_available(napi::tokio::runtime::Handle::current);
+    promise_of(env, &runtime, call)
 }
 
 /// Yields once so the async panic happens on the runtime, after the Promise was returned.

@@ -14,12 +14,32 @@
 //! future under `FutureExt::catch_unwind`, so a panic becomes an `InternalError`.
 
 pub mod client;
+pub mod completion;
 pub mod errors;
 mod logs;
+mod per_env;
 pub mod stream;
 
 use dollr_core::test_numbers;
 use napi_derive::napi;
+
+/// napi's tokio runtime with ONE worker thread instead of napi's default of one per CPU. The
+/// runtime only writes the requests, reads the answers and decodes them (the JS thread builds each
+/// request in the call's first poll, see `errors::start_call`): far less than one core's worth
+/// even with hundreds of calls in flight; a second worker only added wake-ups: with two, each network call woke both
+/// (the one that was notified woke the other to share the work it brought), three or four
+/// context switches per call more on a 2-vCPU machine (#19). Blocking work (the SQLite journal)
+/// still runs on tokio's blocking threads. If the runtime cannot be built, napi builds its own.
+#[napi_derive::module_init]
+fn one_worker_runtime() {
+    if let Ok(runtime) = napi::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+    }
+}
 
 /// The sandbox's test numbers as `[[NAME, value], …]`, from the core's one list (the JS layer
 /// names them in camelCase, as the generated typings do).

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use dollr_core::bridge;
 use dollr_core::{Client, Error};
 use futures::FutureExt;
-use napi::bindgen_prelude::{within_runtime_if_available, Either3, Object, PromiseRaw};
+use napi::bindgen_prelude::{within_runtime_if_available, Either3, Object, Unknown};
 use napi::tokio::sync::mpsc;
 use napi::Env;
 use napi_derive::napi;
@@ -61,7 +61,7 @@ impl NativeStream {
     pub fn next<'env>(
         &self,
         env: &'env Env,
-    ) -> napi::Result<Either3<String, PromiseRaw<'env, String>, Object<'env>>> {
+    ) -> napi::Result<Either3<String, Unknown<'env>, Object<'env>>> {
         let items = Arc::clone(&self.items);
         guard_sync(env, || {
             start_call(env, async move {
