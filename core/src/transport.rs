@@ -356,6 +356,19 @@ impl Transport for ReqwestTransport {
         &self,
         request: HttpRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
+        self.exchange(request).await
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl ReqwestTransport {
+    /// [`Transport::send`] as a plain `async fn`: the client's pipeline awaits it directly when
+    /// this is its transport, so its future sits inside the caller's instead of in a `Box` per
+    /// request (what the trait's `async_trait` method allocates).
+    pub(crate) async fn exchange(
+        &self,
+        request: HttpRequest,
+    ) -> std::result::Result<HttpResponse, TransportError> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
