@@ -85,12 +85,16 @@ impl<'de> Visitor<'de> for IdVisitor {
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Id, A::Error> {
-        id_from_value(Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?)
+        id_from_value(Value::deserialize(de::value::SeqAccessDeserializer::new(
+            seq,
+        ))?)
     }
 
     // An exact (non-integer) number arrives as a map under `arbitrary_precision`; `Value` knows it.
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Id, A::Error> {
-        id_from_value(Value::deserialize(de::value::MapAccessDeserializer::new(map))?)
+        id_from_value(Value::deserialize(de::value::MapAccessDeserializer::new(
+            map,
+        ))?)
     }
 }
 
