@@ -408,7 +408,9 @@ impl ReqwestTransport {
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+// Two attributes, not `all(..)`: clippy recognizes a test module by a plain `cfg(test)`.
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
