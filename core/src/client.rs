@@ -212,15 +212,47 @@ impl Display for What<'_> {
     }
 }
 
+/// How the pipeline reaches a transport: the default one directly (its future inline in the
+/// pipeline's, no allocation per request), any other through the trait (a boxed future).
+#[derive(Clone, Copy)]
+enum Via<'a> {
+    Trait(&'a dyn Transport),
+    #[cfg(not(target_arch = "wasm32"))]
+    Reqwest(&'a crate::transport::ReqwestTransport),
+}
+
+impl Via<'_> {
+    async fn send(self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+        match self {
+            Via::Trait(transport) => transport.send(request).await,
+            #[cfg(not(target_arch = "wasm32"))]
+            Via::Reqwest(transport) => transport.exchange(request).await,
+        }
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) config: Config,
     transport: Arc<dyn Transport>,
+    /// The same transport as `transport` when it is the default one, to be called directly.
+    #[cfg(not(target_arch = "wasm32"))]
+    reqwest: Option<crate::transport::ReqwestTransport>,
     tokens: TokenCache,
     pub(crate) journal: Arc<dyn Journal>,
     /// This client's id as a lease owner in the journal, and how long its leases last.
     pub(crate) lease: crate::journal::LeaseRequest,
     /// State the layers built on the client keep per client (see [`Client::state`]).
     state: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Inner {
+    fn via(&self) -> Via<'_> {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(reqwest) = &self.reqwest {
+            return Via::Reqwest(reqwest);
+        }
+        Via::Trait(self.transport.as_ref())
+    }
 }
 
 /// The Dollr API client. Cheap to clone (an `Arc` inside); safe to share across tasks and threads;
@@ -266,7 +298,7 @@ impl TokenFetcher for ClientCredentialsFetcher {
             })?;
         let response: ObtainTokenResponse = send_with_retries(
             &self.config,
-            self.transport.as_ref(),
+            Via::Trait(self.transport.as_ref()),
             None,
             &request,
             &RequestOptions::default(),
@@ -347,7 +379,7 @@ impl Client {
         if !request.auth {
             return send_with_retries(
                 &inner.config,
-                inner.transport.as_ref(),
+                inner.via(),
                 None,
                 &request,
                 &self.options,
@@ -386,7 +418,7 @@ impl Client {
     ) -> Result<T> {
         send_with_retries(
             &self.inner.config,
-            self.inner.transport.as_ref(),
+            self.inner.via(),
             Some(lease.bearer()),
             request,
             &self.options,
@@ -452,9 +484,18 @@ impl ClientBuilder {
     /// Builds the client.
     pub fn build(mut self) -> Result<Client> {
         let config = self.resolve()?;
+        #[cfg(not(target_arch = "wasm32"))]
+        let mut reqwest = None;
         let transport: Arc<dyn Transport> = match self.take_transport() {
             Some(transport) => transport,
-            None => Arc::new(DefaultTransport::new(config.reqwest_settings())?),
+            None => {
+                let transport = DefaultTransport::new(config.reqwest_settings())?;
+                #[cfg(not(target_arch = "wasm32"))]
+                {
+                    reqwest = Some(transport.clone());
+                }
+                Arc::new(transport)
+            }
         };
         let clock: Arc<dyn Clock> = self.take_clock().unwrap_or_else(|| Arc::new(SystemClock));
         let fetcher: Arc<dyn TokenFetcher> = match &config.credentials {
@@ -487,6 +528,8 @@ impl ClientBuilder {
                 tokens: TokenCache::new(fetcher, clock),
                 config,
                 transport,
+                #[cfg(not(target_arch = "wasm32"))]
+                reqwest,
                 journal,
                 lease,
                 state: Mutex::default(),
@@ -530,7 +573,7 @@ fn backoff(config: &Config, attempt: u32, retry_after: Option<Duration>) -> Dura
 
 async fn send_with_retries<T: DeserializeOwned>(
     config: &Config,
-    transport: &dyn Transport,
+    transport: Via<'_>,
     bearer: Option<&Bearer>,
     request: &ApiRequest,
     options: &RequestOptions,

@@ -8,6 +8,27 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// How an open enum is made from its wire text (what [`WireStr`] needs).
+trait FromWire {
+    fn from_wire(value: &str) -> Self;
+}
+
+/// Reads an open enum from a JSON string without copying it first (serde hands borrowed text
+/// when there is no escape to undo).
+struct WireStr<T>(std::marker::PhantomData<T>);
+
+impl<T: FromWire> serde::de::Visitor<'_> for WireStr<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+        Ok(T::from_wire(value))
+    }
+}
+
 /// Defines an open string enum: known variants plus `Other(String)`.
 macro_rules! open_enum {
     (
@@ -79,8 +100,15 @@ macro_rules! open_enum {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = String::deserialize(deserializer)?;
-                Ok($name::parse(&value))
+                // Read from the borrowed text: a known value costs no allocation (a `String` per
+                // enum field was a measurable share of decoding an answer, issue #19).
+                deserializer.deserialize_str(WireStr(std::marker::PhantomData::<$name>))
+            }
+        }
+
+        impl FromWire for $name {
+            fn from_wire(value: &str) -> Self {
+                $name::parse(value)
             }
         }
 

@@ -7,6 +7,7 @@
 //! Use on model fields: `#[serde(with = "crate::ids::as_string")]` where the wire wants `"55"`,
 //! `crate::ids::flexible` where it wants `55` (reads both), and the `_opt` variants for options.
 
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -41,6 +42,85 @@ fn id_from_value<E: serde::de::Error>(value: Value) -> Result<Id, E> {
     }
 }
 
+/// Reads an id straight from the deserializer: an integer or a borrowed string costs no
+/// allocation (a `Value` per id did, issue #19); anything else (`18.0`, which arrives as an exact
+/// number, or a wrong type) goes through [`id_from_value`], the one set of rules and messages.
+struct IdVisitor;
+
+impl<'de> Visitor<'de> for IdVisitor {
+    type Value = Id;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an integer id")
+    }
+
+    fn visit_i64<E: de::Error>(self, id: i64) -> Result<Id, E> {
+        Ok(id)
+    }
+
+    fn visit_u64<E: de::Error>(self, id: u64) -> Result<Id, E> {
+        Id::try_from(id).map_err(|_| E::custom(format!("id {id} is not an integer")))
+    }
+
+    fn visit_f64<E: de::Error>(self, id: f64) -> Result<Id, E> {
+        id_from_value(Value::from(id))
+    }
+
+    fn visit_str<E: de::Error>(self, id: &str) -> Result<Id, E> {
+        id.trim()
+            .parse::<Id>()
+            .map_err(|_| E::custom(format!("id {id:?} is not an integer")))
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Id, E> {
+        id_from_value(Value::Bool(value))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Id, E> {
+        id_from_value(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Id, E> {
+        id_from_value(Value::Null)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Id, A::Error> {
+        id_from_value(Value::deserialize(de::value::SeqAccessDeserializer::new(
+            seq,
+        ))?)
+    }
+
+    // An exact (non-integer) number arrives as a map under `arbitrary_precision`; `Value` knows it.
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Id, A::Error> {
+        id_from_value(Value::deserialize(de::value::MapAccessDeserializer::new(
+            map,
+        ))?)
+    }
+}
+
+/// [`IdVisitor`] or `null`.
+struct OptionalIdVisitor;
+
+impl<'de> Visitor<'de> for OptionalIdVisitor {
+    type Value = Option<Id>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an integer id or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Option<Id>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Id>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Id>, D::Error> {
+        deserializer.deserialize_any(IdVisitor).map(Some)
+    }
+}
+
 /// Writes the id as a JSON string (`"55"`); reads a string or an integer.
 pub mod as_string {
     use super::*;
@@ -52,7 +132,7 @@ pub mod as_string {
     }
     /// Reads `"55"` or `55`.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
-        id_from_value(Value::deserialize(deserializer)?)
+        deserializer.deserialize_any(IdVisitor)
     }
 }
 
@@ -67,7 +147,7 @@ pub mod flexible {
     }
     /// Reads `"55"` or `55`.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
-        id_from_value(Value::deserialize(deserializer)?)
+        deserializer.deserialize_any(IdVisitor)
     }
 }
 
@@ -85,10 +165,7 @@ pub mod flexible_opt {
     }
     /// Reads `"55"`, `55` or `null`.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, D::Error> {
-        match Value::deserialize(deserializer)? {
-            Value::Null => Ok(None),
-            other => id_from_value(other).map(Some),
-        }
+        deserializer.deserialize_option(OptionalIdVisitor)
     }
 }
 

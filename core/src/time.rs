@@ -3,7 +3,7 @@
 //! writing is always RFC 3339 with `Z`.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::{Deserializer, Serializer};
 
 /// A point in time, in UTC.
 pub type Timestamp = DateTime<Utc>;
@@ -66,9 +66,45 @@ pub mod lenient {
     }
     /// Reads any ISO 8601 form.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        parse_timestamp(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("invalid timestamp {text:?}")))
+        deserializer.deserialize_str(TimestampText)
+    }
+}
+
+/// Parses a timestamp from the JSON string as serde lends it: no `String` copy per timestamp.
+struct TimestampText;
+
+impl serde::de::Visitor<'_> for TimestampText {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+        parse_timestamp(text).ok_or_else(|| E::custom(format!("invalid timestamp {text:?}")))
+    }
+}
+
+/// [`TimestampText`] or `null`.
+struct OptionalTimestampText;
+
+impl<'de> serde::de::Visitor<'de> for OptionalTimestampText {
+    type Value = Option<Timestamp>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("option")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(TimestampText).map(Some)
     }
 }
 
@@ -90,12 +126,7 @@ pub mod lenient_opt {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Timestamp>, D::Error> {
-        match Option::<String>::deserialize(deserializer)? {
-            None => Ok(None),
-            Some(text) => parse_timestamp(&text)
-                .map(Some)
-                .ok_or_else(|| serde::de::Error::custom(format!("invalid timestamp {text:?}"))),
-        }
+        deserializer.deserialize_option(OptionalTimestampText)
     }
 }
 

@@ -3,6 +3,8 @@
 //! keep-alive, rustls, proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`) natively, and the host's
 //! `fetch` on WebAssembly (`FetchTransport`, decision 0018).
 
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -180,6 +182,16 @@ pub struct ReqwestSettings<'a> {
 pub struct ReqwestTransport {
     http: reqwest::Client,
     max_body: usize,
+    /// The origin of the URLs sent, parsed once (see [`ReqwestTransport::url`]).
+    origin: Arc<OnceLock<Origin>>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// An origin (`scheme://host:port`) as written in the URLs sent, and its parsed form.
+#[derive(Debug)]
+struct Origin {
+    prefix: String,
+    parsed: reqwest::Url,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -208,8 +220,78 @@ impl ReqwestTransport {
         Ok(ReqwestTransport {
             http,
             max_body: settings.max_response_body,
+            origin: Arc::default(),
         })
     }
+
+    /// Parses `text` into the `Url` reqwest sends, or `None` for reqwest's own parse (a URL with
+    /// credentials, which its builder moves into a header, or one that does not parse). Every
+    /// request of a client goes to one origin, and parsing it (host, IDNA, port) was most of a
+    /// full parse, itself about a tenth of a request's CPU (issue #19). So the origin is parsed
+    /// once, from the first URL, and a URL that starts with it as written (then `/`) gets only its
+    /// path and query parsed, into a copy of it — by the `url` crate's own path and query
+    /// parsers, so the result is the one a full parse gives (a property test holds them equal).
+    /// Anything unusual takes the full parse.
+    fn url(&self, text: &str) -> Option<reqwest::Url> {
+        if let Some(origin) = self.origin.get() {
+            if let Some(url) = text
+                .strip_prefix(origin.prefix.as_str())
+                .and_then(|rest| with_path_and_query(&origin.parsed, rest))
+            {
+                return Some(url);
+            }
+        }
+        let url = reqwest::Url::parse(text).ok()?;
+        let origin = Origin::of(&url, text)?;
+        // Another task may have set it first: from the same client, so the same origin.
+        let _ = self.origin.set(origin);
+        Some(url)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Origin {
+    /// The origin of `url` when the fast path can serve it: http(s), no credentials (reqwest
+    /// moves those into a header), and written in `text` exactly as the `url` crate writes it.
+    fn of(url: &reqwest::Url, text: &str) -> Option<Origin> {
+        if !matches!(url.scheme(), "http" | "https")
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.cannot_be_a_base()
+        {
+            return None;
+        }
+        let prefix = &url[..url::Position::BeforePath];
+        if !text.starts_with(prefix) {
+            return None;
+        }
+        Some(Origin {
+            prefix: prefix.to_string(),
+            parsed: reqwest::Url::parse(prefix).ok()?,
+        })
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// `origin` with the path and query of `rest` (what follows the origin in a URL), or `None` when
+/// `rest` is not a plain `/path?query`: no fragment, no backslash, no whitespace or control
+/// character (which a full parse strips or treats specially), ASCII only.
+fn with_path_and_query(origin: &reqwest::Url, rest: &str) -> Option<reqwest::Url> {
+    if !rest.starts_with('/')
+        || !rest
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() && byte != b'#' && byte != b'\\')
+    {
+        return None;
+    }
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let mut url = origin.clone();
+    url.set_path(path);
+    url.set_query(query);
+    Some(url)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -274,19 +356,36 @@ impl Transport for ReqwestTransport {
         &self,
         request: HttpRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
+        self.exchange(request).await
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl ReqwestTransport {
+    /// [`Transport::send`] as a plain `async fn`: the client's pipeline awaits it directly when
+    /// this is its transport, so its future sits inside the caller's instead of in a `Box` per
+    /// request (what the trait's `async_trait` method allocates).
+    pub(crate) async fn exchange(
+        &self,
+        request: HttpRequest,
+    ) -> std::result::Result<HttpResponse, TransportError> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
             Method::Put => reqwest::Method::PUT,
             Method::Delete => reqwest::Method::DELETE,
         };
-        // `build` only parses the URL (a bad one is an error classified like any other); the
-        // headers and body are already typed, so they are moved in rather than parsed again.
-        let mut outgoing = self
-            .http
-            .request(method, request.url.as_str())
-            .build()
-            .map_err(|e| classify(&e))?;
+        // Only the URL is parsed (see `url`; a bad one is an error classified like any other,
+        // through reqwest's builder); the headers and body are already typed, so they are moved
+        // in rather than parsed again.
+        let mut outgoing = match self.url(&request.url) {
+            Some(url) => reqwest::Request::new(method, url),
+            None => self
+                .http
+                .request(method, request.url.as_str())
+                .build()
+                .map_err(|e| classify(&e))?,
+        };
         *outgoing.headers_mut() = request.headers;
         *outgoing.body_mut() = request.body.map(reqwest::Body::from);
         if let Some(timeout) = request.timeout {
@@ -306,5 +405,92 @@ impl Transport for ReqwestTransport {
             headers,
             body,
         })
+    }
+}
+
+// Two attributes, not `all(..)`: clippy recognizes a test module by a plain `cfg(test)`.
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn transport() -> ReqwestTransport {
+        ReqwestTransport::new(ReqwestSettings {
+            user_agent: "test",
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            extra_root_ca_pem: None,
+            max_response_body: 1 << 20,
+        })
+        .expect("a transport")
+    }
+
+    /// What the fast path must equal: reqwest's own parse (credentials aside, which it declines).
+    fn full_parse(text: &str) -> Option<reqwest::Url> {
+        reqwest::Url::parse(text).ok()
+    }
+
+    #[test]
+    fn the_first_url_sets_the_origin_and_later_ones_reuse_it() {
+        let transport = transport();
+        let first = "http://127.0.0.1:8080/v1/parties/create";
+        assert_eq!(transport.url(first), full_parse(first));
+        let origin = transport.origin.get().expect("the origin is kept");
+        assert_eq!(origin.prefix, "http://127.0.0.1:8080");
+        for text in [
+            "http://127.0.0.1:8080/v1/status/collection/550e8400-e29b-41d4-a716-446655440000",
+            "http://127.0.0.1:8080/v1/predictions/mmo-provider-info?phone=231771234567&operation_type=COLLECTION",
+            "http://127.0.0.1:8080/v1/a/../b/./c?q=%20x&y='z'",
+            "http://127.0.0.1:8080/v1/x#fragment",
+            "http://127.0.0.1:80801/v1/x",
+            "https://other.example/v1/x?a=1",
+            "http://127.0.0.1:8080/v1/é?ü=1",
+            "http://127.0.0.1:8080/v1/a b",
+            "http://127.0.0.1:8080\\v1\\x",
+        ] {
+            assert_eq!(transport.url(text), full_parse(text), "{text}");
+        }
+        // Credentials are reqwest's to move into a header: declined.
+        assert_eq!(transport.url("http://user:pw@127.0.0.1:8080/v1/x"), None);
+    }
+
+    #[test]
+    fn an_origin_not_written_as_the_url_crate_writes_it_is_not_kept() {
+        let transport = transport();
+        let text = "HTTP://LocalHost:80/v1/x";
+        assert_eq!(transport.url(text), None);
+        assert!(transport.origin.get().is_none());
+        assert!(transport.url("http://localhost/v1/x").is_some());
+        assert_eq!(
+            transport.origin.get().map(|origin| origin.prefix.as_str()),
+            Some("http://localhost")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn path_and_query_on_the_kept_origin_parse_as_the_whole_url_does(
+            rest in "[/a-zA-Z0-9._~%?&=+!$'()*,;:@#\\\\ é-]{0,40}",
+            https in any::<bool>(),
+        ) {
+            let transport = transport();
+            let origin = if https { "https://api.example.com" } else { "http://127.0.0.1:4010" };
+            let warm = format!("{origin}/v1/warm");
+            prop_assert_eq!(transport.url(&warm), full_parse(&warm));
+            let text = format!("{origin}{rest}");
+            if let Some(url) = transport.url(&text) {
+                prop_assert_eq!(Some(url), full_parse(&text));
+            } else {
+                // Declined (left to reqwest's builder) only when reqwest's parse fails too, finds
+                // credentials, or writes the origin otherwise than `text` does (`comA` → `coma`).
+                let left_to_reqwest = full_parse(&text).is_none_or(|url| {
+                    !url.username().is_empty()
+                        || url.password().is_some()
+                        || !text.starts_with(&url[..url::Position::BeforePath])
+                });
+                prop_assert!(left_to_reqwest, "declined {}", text);
+            }
+        }
     }
 }
