@@ -168,11 +168,8 @@ mod tests {
             41 + 1
         });
         assert_eq!(value.unwrap(), 42);
-        let panicked = own
-            .block_on(async { panic!("boom") })
-            .map(|()| ())
-            .unwrap_err();
-        assert_eq!(panic_text(panicked.as_ref()), Some("boom"));
+        let panicked: std::thread::Result<()> = own.block_on(async { panic!("boom") });
+        assert_eq!(panic_text(panicked.unwrap_err().as_ref()), Some("boom"));
     }
 
     #[tokio::test]
