@@ -249,12 +249,30 @@ pub fn matrix(args: &Contenders, self_exe: &Path) -> Vec<Spec> {
         }
         None => (Vec::new(), Some(args.kotlin_missing.clone())),
     };
+    // The same contender program for both of the package's clients.
+    let blocking: Vec<String> = match kotlin.is_empty() {
+        true => Vec::new(),
+        false => kotlin
+            .iter()
+            .cloned()
+            .chain(["--client".into(), "blocking".into()])
+            .collect(),
+    };
     add(
         "kotlin-uniffi-1".into(),
-        "dollr Kotlin (uniffi)",
+        "dollr Kotlin (uniffi, suspend)",
         "Kotlin",
         1,
         kotlin,
+        true,
+        missing.clone(),
+    );
+    add(
+        "kotlin-blocking-1".into(),
+        "dollr Kotlin (uniffi, blocking client)",
+        "Kotlin",
+        1,
+        blocking,
         true,
         missing,
     );

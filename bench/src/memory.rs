@@ -47,6 +47,7 @@ const DEFAULT_CONTENDERS: &[&str] = &[
     "node-native-1",
     "node-wasm-1",
     "kotlin-uniffi-1",
+    "kotlin-blocking-1",
 ];
 
 /// Lookups per `overhead` batch after the first reading.

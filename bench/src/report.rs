@@ -266,8 +266,16 @@ const RATIOS: &[Ratio] = &[
         cpu_goal: Goal::None,
     },
     Ratio {
-        label: "dollr Kotlin vs dollr-core, sequential",
+        label: "dollr Kotlin (suspend) vs dollr-core, sequential",
         of: "kotlin-uniffi-1",
+        against: "rust-core-1",
+        slowdown: false,
+        goal: Goal::AtLeast(0.7),
+        cpu_goal: Goal::None,
+    },
+    Ratio {
+        label: "dollr Kotlin (blocking client) vs dollr-core, sequential",
+        of: "kotlin-blocking-1",
         against: "rust-core-1",
         slowdown: false,
         goal: Goal::AtLeast(0.7),

@@ -24,17 +24,22 @@ pub struct DollrClient {
 /// the secret: `DollrClient(baseUrl=http://127.0.0.1:8080, clientId=abc)`.
 impl std::fmt::Display for DollrClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let config = self.inner.config();
-        let client_id = match &config.credentials {
-            dollr_core::Credentials::ClientCredentials { client_id, .. } => client_id.as_str(),
-            dollr_core::Credentials::TokenProvider(_) => "(token provider)",
-        };
-        write!(
-            f,
-            "DollrClient(baseUrl={}, clientId={client_id})",
-            config.base_url
-        )
+        write!(f, "DollrClient")?;
+        describe(&self.inner, f)
     }
+}
+
+/// `(baseUrl=…, clientId=…)`: what both clients' string forms say after their name.
+pub(crate) fn describe(
+    client: &dollr_core::Client,
+    f: &mut std::fmt::Formatter<'_>,
+) -> std::fmt::Result {
+    let config = client.config();
+    let client_id = match &config.credentials {
+        dollr_core::Credentials::ClientCredentials { client_id, .. } => client_id.as_str(),
+        dollr_core::Credentials::TokenProvider(_) => "(token provider)",
+    };
+    write!(f, "(baseUrl={}, clientId={client_id})", config.base_url)
 }
 
 impl DollrClient {

@@ -22,6 +22,11 @@
 //! Every `async` export runs on the binding's one tokio runtime ([`runtime`]), is declared with
 //! `async_runtime = "tokio"` (a test enforces it), and turns a panic into
 //! [`DollrError::Internal`]; synchronous exports catch panics the same way.
+//!
+//! The blocking client ([`DollrBlockingClient`], module [`blocking`]) has the same resources and
+//! flows as synchronous methods, each driven on the calling thread by the client's own
+//! current-thread runtime: no thread hand-off and no foreign callback per call, which is what JVM
+//! server code calling and waiting wants (and much cheaper than a suspending call).
 
 uniffi::setup_scaffolding!("dollr");
 
@@ -32,6 +37,7 @@ uniffi::use_remote_type!(dollr_core::Decimal);
 uniffi::use_remote_type!(dollr_core::Timestamp);
 
 pub mod auth;
+pub mod blocking;
 pub mod client;
 pub mod error;
 pub mod reconcile;
@@ -44,6 +50,7 @@ pub mod runtime;
 pub mod wait;
 
 pub use auth::{AccessTokenProvider, ProvidedToken};
+pub use blocking::DollrBlockingClient;
 pub use client::DollrClient;
 pub use dollr_core::bridge::ClientOptions;
 pub use error::DollrError;

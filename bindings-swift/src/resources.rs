@@ -6,17 +6,21 @@
 //! The API's resources as objects (`client.parties()`, `client.invoices()`, …), one method per
 //! operation of the core, and the client's flows (`client.collect(..)`, …), each `async` on the
 //! SDK's runtime. Arguments and results are the core's own request and response types; the docs
-//! are the core methods' docs.
+//! are the core methods' docs. Each object has a blocking twin (`BlockingParties`, …, reached from
+//! `DollrBlockingClient`, which has the flows too): the same methods, synchronous, driven on the
+//! caller's thread by the blocking client's own runtime.
 
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::blocking::{block, DollrBlockingClient};
 use crate::client::DollrClient;
 use crate::error::DollrError;
 use crate::runtime::run;
 
 use dollr_core::api::sources::Sources;
 use dollr_core::auth::ObtainTokenResponse;
+use dollr_core::bridge::OwnRuntime;
 use dollr_core::enums::MerchantType;
 use dollr_core::enums::OperationType;
 use dollr_core::enums::OwnerType;
@@ -760,6 +764,697 @@ impl DollrClient {
     #[uniffi::method(default(options))]
     pub async fn wait_source_paid(&self, source_type: SourceType, source_id: i64, options: SourceWaitOptions) -> Result<SourceWaitOutcome, DollrError> {
         call(&self.inner, move |api| async move { api.wait_source_paid(source_type, source_id, options).await }).await
+    }
+
+    /// Forgets the payment accounts the flows remembered for this client (and its clones), so the
+    /// next collect or payout registers the wallet again. Useful after resetting a sandbox.
+    pub fn forget_payment_accounts(&self) {
+        self.inner.forget_payment_accounts()
+    }
+}
+
+/// Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+/// Blocking: each method returns when the call is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingParties {
+    pub(crate) inner: dollr_core::api::parties::Parties,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingParties {
+    /// `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
+    pub fn create(&self, request: CreatePartyRequest) -> Result<Party, DollrError> {
+        block(&self.runtime, self.inner.create(&request))
+    }
+
+    /// `GET /v1/parties/list`, optionally filtered by full name.
+    #[uniffi::method(default(query))]
+    pub fn list(&self, query: ListPartiesQuery) -> Result<Vec<Party>, DollrError> {
+        block(&self.runtime, self.inner.list(&query))
+    }
+
+    /// `GET /v1/parties/retrieve/{id}`: one party.
+    pub fn retrieve(&self, id: i64) -> Result<Party, DollrError> {
+        block(&self.runtime, self.inner.retrieve(id))
+    }
+}
+
+/// Counterparties: how a party relates to the merchant; invoices and orders need one
+/// (`/v1/counterparties/...`). Blocking: each method returns when the call is done, driven on the
+/// calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingCounterparties {
+    pub(crate) inner: dollr_core::api::counterparties::Counterparties,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingCounterparties {
+    /// `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
+    pub fn create(&self, request: CreateCounterpartyRequest) -> Result<Counterparty, DollrError> {
+        block(&self.runtime, self.inner.create(&request))
+    }
+
+    /// `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+    /// relationship type.
+    #[uniffi::method(default(query))]
+    pub fn list(&self, query: ListCounterpartiesQuery) -> Result<Vec<Counterparty>, DollrError> {
+        block(&self.runtime, self.inner.list(&query))
+    }
+
+    /// `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
+    pub fn retrieve(&self, id: i64) -> Result<CounterpartyWithParty, DollrError> {
+        block(&self.runtime, self.inner.retrieve(id))
+    }
+
+    /// `PUT /v1/counterparties/update/{id}`: sends only the fields given.
+    pub fn update(&self, id: i64, request: UpdateCounterpartyRequest) -> Result<Counterparty, DollrError> {
+        block(&self.runtime, self.inner.update(id, &request))
+    }
+}
+
+/// The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+/// due dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+/// returns when the call is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingInvoices {
+    pub(crate) inner: Sources<InvoiceKind>,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingInvoices {
+    /// `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
+    pub fn create(&self, request: CreateSourceRequest) -> Result<Invoice, DollrError> {
+        block(&self.runtime, self.inner.create(&request))
+    }
+
+    /// `GET /v1/invoices/list`, optionally filtered by currency and status.
+    #[uniffi::method(default(query))]
+    pub fn list(&self, query: ListSourcesQuery) -> Result<Vec<Invoice>, DollrError> {
+        block(&self.runtime, self.inner.list(&query))
+    }
+
+    /// `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
+    pub fn retrieve(&self, id: i64) -> Result<InvoiceDetail, DollrError> {
+        block(&self.runtime, self.inner.retrieve(id))
+    }
+
+    /// `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
+    pub fn retrieve_by_number(&self, number: String) -> Result<InvoiceDetail, DollrError> {
+        block(&self.runtime, self.inner.retrieve_by_number(&number))
+    }
+
+    /// `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
+    pub fn update(&self, id: i64, request: UpdateSourceRequest) -> Result<Invoice, DollrError> {
+        block(&self.runtime, self.inner.update(id, &request))
+    }
+
+    /// `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
+    pub fn add_item(&self, id: i64, request: AddItemRequest) -> Result<SourceItem, DollrError> {
+        block(&self.runtime, self.inner.add_item(id, &request))
+    }
+
+    /// `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+    /// given.
+    pub fn update_item(&self, id: i64, item_id: i64, request: UpdateItemRequest) -> Result<SourceItem, DollrError> {
+        block(&self.runtime, self.inner.update_item(id, item_id, &request))
+    }
+
+    /// `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+    pub fn remove_item(&self, id: i64, item_id: i64) -> Result<(), DollrError> {
+        block(&self.runtime, self.inner.remove_item(id, item_id))
+    }
+
+    /// `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+    pub fn publish(&self, id: i64) -> Result<Invoice, DollrError> {
+        block(&self.runtime, self.inner.publish(id))
+    }
+
+    /// `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+    /// returns the updated document.
+    pub fn cancel(&self, id: i64) -> Result<Invoice, DollrError> {
+        block(&self.runtime, self.inner.cancel(id))
+    }
+
+    /// `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
+    pub fn receipt(&self, id: i64) -> Result<InvoiceReceipt, DollrError> {
+        block(&self.runtime, self.inner.receipt(id))
+    }
+
+    /// `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
+    pub fn receipt_by_number(&self, number: String) -> Result<InvoiceReceipt, DollrError> {
+        block(&self.runtime, self.inner.receipt_by_number(&number))
+    }
+}
+
+/// The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+/// dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+/// returns when the call is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingOrders {
+    pub(crate) inner: Sources<OrderKind>,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingOrders {
+    /// `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
+    pub fn create(&self, request: CreateSourceRequest) -> Result<Order, DollrError> {
+        block(&self.runtime, self.inner.create(&request))
+    }
+
+    /// `GET /v1/orders/list`, optionally filtered by currency and status.
+    #[uniffi::method(default(query))]
+    pub fn list(&self, query: ListSourcesQuery) -> Result<Vec<Order>, DollrError> {
+        block(&self.runtime, self.inner.list(&query))
+    }
+
+    /// `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
+    pub fn retrieve(&self, id: i64) -> Result<OrderDetail, DollrError> {
+        block(&self.runtime, self.inner.retrieve(id))
+    }
+
+    /// `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
+    pub fn retrieve_by_number(&self, number: String) -> Result<OrderDetail, DollrError> {
+        block(&self.runtime, self.inner.retrieve_by_number(&number))
+    }
+
+    /// `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
+    pub fn update(&self, id: i64, request: UpdateSourceRequest) -> Result<Order, DollrError> {
+        block(&self.runtime, self.inner.update(id, &request))
+    }
+
+    /// `POST /v1/orders/{id}/items/add` (only while `IDLE`).
+    pub fn add_item(&self, id: i64, request: AddItemRequest) -> Result<SourceItem, DollrError> {
+        block(&self.runtime, self.inner.add_item(id, &request))
+    }
+
+    /// `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+    /// given.
+    pub fn update_item(&self, id: i64, item_id: i64, request: UpdateItemRequest) -> Result<SourceItem, DollrError> {
+        block(&self.runtime, self.inner.update_item(id, item_id, &request))
+    }
+
+    /// `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+    pub fn remove_item(&self, id: i64, item_id: i64) -> Result<(), DollrError> {
+        block(&self.runtime, self.inner.remove_item(id, item_id))
+    }
+
+    /// `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+    pub fn publish(&self, id: i64) -> Result<Order, DollrError> {
+        block(&self.runtime, self.inner.publish(id))
+    }
+
+    /// `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+    /// returns the updated document.
+    pub fn cancel(&self, id: i64) -> Result<Order, DollrError> {
+        block(&self.runtime, self.inner.cancel(id))
+    }
+
+    /// `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
+    pub fn receipt(&self, id: i64) -> Result<OrderReceipt, DollrError> {
+        block(&self.runtime, self.inner.receipt(id))
+    }
+
+    /// `GET /v1/orders/receipt/number/{number}`: the same, by document number.
+    pub fn receipt_by_number(&self, number: String) -> Result<OrderReceipt, DollrError> {
+        block(&self.runtime, self.inner.receipt_by_number(&number))
+    }
+}
+
+/// Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them. Blocking:
+/// each method returns when the call is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingCheckouts {
+    pub(crate) inner: dollr_core::api::checkouts::Checkouts,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingCheckouts {
+    /// `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+    /// one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+    /// the source's status is `PAID`.
+    pub fn create(&self, request: CreateCheckoutRequest) -> Result<CheckoutLink, DollrError> {
+        block(&self.runtime, self.inner.create(&request))
+    }
+}
+
+/// Hosted payment and receipt pages (`/v1/links/...`). Blocking: each method returns when the call
+/// is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingLinks {
+    pub(crate) inner: dollr_core::api::links::Links,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingLinks {
+    /// `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+    /// created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+    /// not the id.
+    pub fn pay(&self, source_type: SourceType, source_number: String) -> Result<Link, DollrError> {
+        block(&self.runtime, self.inner.pay(source_type, &source_number))
+    }
+
+    /// `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
+    pub fn receipt(&self, source_type: SourceType, source_number: String) -> Result<Link, DollrError> {
+        block(&self.runtime, self.inner.receipt(source_type, &source_number))
+    }
+}
+
+/// Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`). Blocking: each
+/// method returns when the call is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingSessions {
+    pub(crate) inner: dollr_core::api::sessions::Sessions,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingSessions {
+    /// `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
+    pub fn checkout(&self, request: CreateCheckoutSessionRequest) -> Result<CheckoutSession, DollrError> {
+        block(&self.runtime, self.inner.checkout(&request))
+    }
+
+    /// `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+    /// response). Needs a fully verified merchant.
+    pub fn payout(&self, request: CreatePayoutSessionRequest) -> Result<PayoutSession, DollrError> {
+        block(&self.runtime, self.inner.payout(&request))
+    }
+
+    /// `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
+    pub fn transfer(&self, request: CreateTransferSessionRequest) -> Result<TransferSession, DollrError> {
+        block(&self.runtime, self.inner.transfer(&request))
+    }
+
+    /// `POST /v1/sessions/refund`: money back on an earlier collection.
+    pub fn refund(&self, request: CreateRefundSessionRequest) -> Result<RefundSession, DollrError> {
+        block(&self.runtime, self.inner.refund(&request))
+    }
+}
+
+/// Payment accounts: a party's wallet or card registered for executions
+/// (`/v1/payment-accounts/...`). Blocking: each method returns when the call is done, driven on the
+/// calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingPaymentAccounts {
+    pub(crate) inner: dollr_core::api::payment_accounts::PaymentAccounts,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingPaymentAccounts {
+    /// `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+    /// executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
+    pub fn create(&self, operation_type: OperationType, request: CreatePaymentAccountRequest) -> Result<PaymentAccount, DollrError> {
+        block(&self.runtime, self.inner.create(operation_type, &request))
+    }
+}
+
+/// Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+/// outcomes resolved by status) (`/v1/executions/...`). Blocking: each method returns when the call
+/// is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingExecutions {
+    pub(crate) inner: dollr_core::api::executions::Executions,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingExecutions {
+    /// `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+    /// (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+    /// `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+    /// `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+    ///
+    /// Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+    /// request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+    /// outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+    /// Every error carries the reference id.
+    pub fn collection(&self, request: CollectionExecutionRequest) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.collection(&request))
+    }
+
+    /// `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+    /// `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+    /// `collection`; a refused passcode is `PermissionDenied`.
+    pub fn payout(&self, request: PayoutExecutionRequest) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.payout(&request))
+    }
+
+    /// `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+    /// Errors as for `collection`.
+    pub fn transfer(&self, request: TransferExecutionRequest) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.transfer(&request))
+    }
+
+    /// `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+    /// `reference_id`. Errors as for `collection`.
+    pub fn refund(&self, request: RefundExecutionRequest) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.refund(&request))
+    }
+}
+
+/// Where an execution or a payment source stands, and waits (`/v1/status/...`). Blocking: each
+/// method returns when the call is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingStatus {
+    pub(crate) inner: dollr_core::api::status::Status,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingStatus {
+    /// `GET /v1/status/collection/{reference_id}`: where a collection stands.
+    pub fn collection(&self, reference_id: String) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.collection(&reference_id))
+    }
+
+    /// `GET /v1/status/payout/{reference_id}`: where a payout stands.
+    pub fn payout(&self, reference_id: String) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.payout(&reference_id))
+    }
+
+    /// `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
+    pub fn transfer(&self, reference_id: String) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.transfer(&reference_id))
+    }
+
+    /// `GET /v1/status/refund/{reference_id}`: where a refund stands.
+    pub fn refund(&self, reference_id: String) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.refund(&reference_id))
+    }
+
+    /// The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+    /// `REFUND`).
+    pub fn execution(&self, operation_type: OperationType, reference_id: String) -> Result<Execution, DollrError> {
+        block(&self.runtime, self.inner.execution(operation_type, &reference_id))
+    }
+
+    /// `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+    /// Fulfil only once it is `PAID`.
+    pub fn source(&self, source_type: SourceType, source_id: i64) -> Result<SourceStatusInfo, DollrError> {
+        block(&self.runtime, self.inner.source(source_type, source_id))
+    }
+}
+
+/// Amount, fee and routing previews (`/v1/predictions/...`). Blocking: each method returns when the
+/// call is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingPredictions {
+    pub(crate) inner: dollr_core::api::predictions::Predictions,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingPredictions {
+    /// `GET /v1/predictions/amount-and-fees`: what the payer pays and the payee receives.
+    pub fn amount_and_fees(&self, query: AmountAndFeesQuery) -> Result<AmountAndFeePrediction, DollrError> {
+        block(&self.runtime, self.inner.amount_and_fees(&query))
+    }
+
+    /// `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+    /// `payment_method` and `gateway_provider` for the payment account.
+    pub fn mmo_provider_info(&self, phone: String, operation_type: OperationType) -> Result<MmoProviderInfo, DollrError> {
+        block(&self.runtime, self.inner.mmo_provider_info(&phone, operation_type))
+    }
+
+    /// `GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
+    pub fn card_provider_info(&self, query: CardProviderQuery) -> Result<CardProviderInfo, DollrError> {
+        block(&self.runtime, self.inner.card_provider_info(&query))
+    }
+
+    /// `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+    /// order.
+    pub fn payment_source_amount_and_fees(&self, query: PaymentSourceAmountAndFeesQuery) -> Result<AmountAndFeePrediction, DollrError> {
+        block(&self.runtime, self.inner.payment_source_amount_and_fees(&query))
+    }
+}
+
+/// Fee schedules (`/v1/fees/...`). Blocking: each method returns when the call is done, driven on
+/// the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingFees {
+    pub(crate) inner: dollr_core::api::fees::Fees,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingFees {
+    /// `GET /v1/fees/gateway`: the gateways' fees for a method and operation.
+    pub fn gateway(&self, payment_method: PaymentMethod, operation_type: OperationType) -> Result<Vec<GatewayFee>, DollrError> {
+        block(&self.runtime, self.inner.gateway(payment_method, operation_type))
+    }
+
+    /// `GET /v1/fees/platform`: the platform's rates for one tier and operation.
+    pub fn platform(&self, operation_type: OperationType, fee_tier_name: String) -> Result<PlatformFee, DollrError> {
+        block(&self.runtime, self.inner.platform(operation_type, &fee_tier_name))
+    }
+
+    /// `GET /v1/fees/merchant-tier`: the fee tier assigned to a merchant.
+    pub fn merchant_tier(&self, owner_type: OwnerType, owner_id: i64) -> Result<MerchantFeeTier, DollrError> {
+        block(&self.runtime, self.inner.merchant_tier(owner_type, owner_id))
+    }
+
+    /// `GET /v1/fees/tiers`: every platform fee tier.
+    pub fn tiers(&self) -> Result<Vec<FeeTier>, DollrError> {
+        block(&self.runtime, self.inner.tiers())
+    }
+}
+
+/// Merchant information (`/v1/merchants/...`). Blocking: each method returns when the call is done,
+/// driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingMerchants {
+    pub(crate) inner: dollr_core::api::merchants::Merchants,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingMerchants {
+    /// `GET /v1/merchants/merchant-info`: the merchant profile.
+    pub fn info(&self, merchant_id: i64, merchant_type: MerchantType) -> Result<MerchantInfo, DollrError> {
+        block(&self.runtime, self.inner.info(merchant_id, merchant_type))
+    }
+}
+
+/// Realtime keys for a collection's status channel (`/v1/realtime-keys/...`). Blocking: each method
+/// returns when the call is done, driven on the calling thread.
+#[derive(uniffi::Object)]
+pub struct BlockingRealtimeKeys {
+    pub(crate) inner: dollr_core::api::realtime_keys::RealtimeKeys,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+#[uniffi::export]
+impl BlockingRealtimeKeys {
+    /// `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+    /// watch one collection on the request's `channel`. A UX hint only; confirm with the status
+    /// API.
+    pub fn collection(&self, request: RealtimeKeyRequest) -> Result<RealtimeKey, DollrError> {
+        block(&self.runtime, self.inner.collection(&request))
+    }
+}
+
+#[uniffi::export]
+impl DollrBlockingClient {
+    /// Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+    pub fn parties(&self) -> Arc<BlockingParties> {
+        Arc::new(BlockingParties { inner: self.inner.parties(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Counterparties: how a party relates to the merchant; invoices and orders need one
+    /// (`/v1/counterparties/...`).
+    pub fn counterparties(&self) -> Arc<BlockingCounterparties> {
+        Arc::new(BlockingCounterparties { inner: self.inner.counterparties(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+    /// numbers, due dates and line items; orders are the same for retail and e-commerce.
+    pub fn invoices(&self) -> Arc<BlockingInvoices> {
+        Arc::new(BlockingInvoices { inner: self.inner.invoices(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+    /// due dates and line items; orders are the same for retail and e-commerce.
+    pub fn orders(&self) -> Arc<BlockingOrders> {
+        Arc::new(BlockingOrders { inner: self.inner.orders(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+    pub fn checkouts(&self) -> Arc<BlockingCheckouts> {
+        Arc::new(BlockingCheckouts { inner: self.inner.checkouts(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Hosted payment and receipt pages (`/v1/links/...`).
+    pub fn links(&self) -> Arc<BlockingLinks> {
+        Arc::new(BlockingLinks { inner: self.inner.links(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+    pub fn sessions(&self) -> Arc<BlockingSessions> {
+        Arc::new(BlockingSessions { inner: self.inner.sessions(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Payment accounts: a party's wallet or card registered for executions
+    /// (`/v1/payment-accounts/...`).
+    pub fn payment_accounts(&self) -> Arc<BlockingPaymentAccounts> {
+        Arc::new(BlockingPaymentAccounts { inner: self.inner.payment_accounts(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+    /// outcomes resolved by status) (`/v1/executions/...`).
+    pub fn executions(&self) -> Arc<BlockingExecutions> {
+        Arc::new(BlockingExecutions { inner: self.inner.executions(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Where an execution or a payment source stands, and waits (`/v1/status/...`).
+    pub fn status(&self) -> Arc<BlockingStatus> {
+        Arc::new(BlockingStatus { inner: self.inner.status(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Amount, fee and routing previews (`/v1/predictions/...`).
+    pub fn predictions(&self) -> Arc<BlockingPredictions> {
+        Arc::new(BlockingPredictions { inner: self.inner.predictions(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Fee schedules (`/v1/fees/...`).
+    pub fn fees(&self) -> Arc<BlockingFees> {
+        Arc::new(BlockingFees { inner: self.inner.fees(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Merchant information (`/v1/merchants/...`).
+    pub fn merchants(&self) -> Arc<BlockingMerchants> {
+        Arc::new(BlockingMerchants { inner: self.inner.merchants(), runtime: Arc::clone(&self.runtime) })
+    }
+
+    /// Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+    pub fn realtime_keys(&self) -> Arc<BlockingRealtimeKeys> {
+        Arc::new(BlockingRealtimeKeys { inner: self.inner.realtime_keys(), runtime: Arc::clone(&self.runtime) })
+    }
+}
+
+#[uniffi::export]
+impl DollrBlockingClient {
+    /// `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+    /// (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+    pub fn obtain_token(&self) -> Result<ObtainTokenResponse, DollrError> {
+        block(&self.runtime, self.inner.obtain_token())
+    }
+
+    /// Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+    /// invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+    /// execution, wait, receipt (the request says where to start). Reports each step as an event.
+    ///
+    /// A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+    /// deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+    /// payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+    /// `AmbiguousExecution` carrying the `reference_id` to resume with.
+    #[uniffi::method(default(listener = None))]
+    pub fn collect(&self, request: CollectRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<CollectOutcome, DollrError> {
+        let mut request = request;
+        if let Some(listener) = listener {
+            request.options.on_progress = Some(listener);
+        }
+        block(&self.runtime, self.inner.collect(&request))
+    }
+
+    /// Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+    /// when needed, payout account (remembered per client and reused), session, exactly-once
+    /// execution with the passcode, wait. Reports each step as an event.
+    ///
+    /// A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+    /// `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+    /// merchant is a `PermissionDenied` error.
+    #[uniffi::method(default(listener = None))]
+    pub fn payout(&self, request: PayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<PayoutOutcome, DollrError> {
+        let mut request = request;
+        if let Some(listener) = listener {
+            request.options.on_progress = Some(listener);
+        }
+        block(&self.runtime, self.inner.payout(&request))
+    }
+
+    /// Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+    /// payout flow, exactly once: every row is validated before the first payout, each row's
+    /// reference id is derived from the batch id and its row id and journaled before it is sent, so
+    /// running the same batch again resumes (finished rows are reported, unknown ones resolved
+    /// through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+    /// rate gate that pauses every request when the API answers `429`. Returns one result per row
+    /// and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+    /// `bulk_progress`).
+    ///
+    /// An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+    /// unless `skip_invalid`. A row that does not complete is a result, not an error.
+    #[uniffi::method(default(listener = None))]
+    pub fn bulk_payout(&self, request: BulkPayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<BulkPayoutReport, DollrError> {
+        let mut request = request;
+        if let Some(listener) = listener {
+            request.options.on_progress = Some(listener);
+        }
+        block(&self.runtime, self.inner.bulk_payout(&request))
+    }
+
+    /// Validates a batch and predicts its fees and totals per currency and operator, executing
+    /// nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+    /// invalid row is reported, not just the first.
+    #[uniffi::method(default(listener = None))]
+    pub fn bulk_payout_plan(&self, request: BulkPayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<BulkPayoutPlan, DollrError> {
+        let mut request = request;
+        if let Some(listener) = listener {
+            request.options.on_progress = Some(listener);
+        }
+        block(&self.runtime, self.inner.bulk_payout_plan(&request))
+    }
+
+    /// Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+    /// execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+    /// not an error (read `execution.wallet_message`).
+    #[uniffi::method(default(listener = None))]
+    pub fn transfer(&self, request: TransferRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<TransferOutcome, DollrError> {
+        let mut request = request;
+        if let Some(listener) = listener {
+            request.options.on_progress = Some(listener);
+        }
+        block(&self.runtime, self.inner.transfer(&request))
+    }
+
+    /// Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+    /// Reports each step as an event. Refunding more than the original is refused by the API (an
+    /// error, before any money moves).
+    #[uniffi::method(default(listener = None))]
+    pub fn refund(&self, request: RefundRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<RefundOutcome, DollrError> {
+        let mut request = request;
+        if let Some(listener) = listener {
+            request.options.on_progress = Some(listener);
+        }
+        block(&self.runtime, self.inner.refund(&request))
+    }
+
+    /// Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+    /// HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+    /// returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+    /// alone). Unverified merchants get `PermissionDenied`.
+    pub fn hosted_checkout(&self, request: HostedCheckoutRequest) -> Result<HostedCheckout, DollrError> {
+        block(&self.runtime, self.inner.hosted_checkout(&request))
+    }
+
+    /// Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+    /// redirect to `success_url` proves nothing.
+    pub fn verify_paid(&self, source_type: SourceType, source_id: i64) -> Result<PaymentVerification, DollrError> {
+        block(&self.runtime, self.inner.verify_paid(source_type, source_id))
+    }
+
+    /// Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+    /// error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+    /// Each status change is reported as a `source_status_changed` event.
+    #[uniffi::method(default(options))]
+    pub fn wait_source_paid(&self, source_type: SourceType, source_id: i64, options: SourceWaitOptions) -> Result<SourceWaitOutcome, DollrError> {
+        block(&self.runtime, self.inner.wait_source_paid(source_type, source_id, options))
     }
 
     /// Forgets the payment accounts the flows remembered for this client (and its clones), so the

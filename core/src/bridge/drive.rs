@@ -55,6 +55,58 @@ fn poll_here<T>(mut call: BoxedCall<T>) -> FirstPoll<T> {
     }
 }
 
+/// A blocking client's own current-thread runtime, driven by the threads that wait on its calls
+/// (`Runtime::block_on`): the request is written, the answer read and decoded on the caller's
+/// thread, with no hand-off to a runtime thread and back (decision 0009). Several threads may
+/// call at once: tokio lets one drive the runtime's I/O while the others' calls make progress
+/// through it. The client's connections live on this runtime, so its calls are only ever driven
+/// this way.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct OwnRuntime(Option<tokio::runtime::Runtime>);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl OwnRuntime {
+    /// A new current-thread runtime with I/O and timers.
+    pub fn new() -> std::io::Result<OwnRuntime> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map(|runtime| OwnRuntime(Some(runtime)))
+    }
+
+    /// Runs `call` to completion on this thread; a panic is caught and returned as `Err` with its
+    /// payload. A thread already inside a tokio runtime (a listener called back from another
+    /// runtime) cannot block on a second one, so there the wait happens on a scoped helper thread.
+    pub fn block_on<T: Send>(
+        &self,
+        call: impl Future<Output = T> + Send,
+    ) -> std::thread::Result<T> {
+        let Some(runtime) = self.0.as_ref() else {
+            return Err(Box::new("the client's runtime is shut down"));
+        };
+        let drive = || catch_unwind(AssertUnwindSafe(|| runtime.block_on(call)));
+        if Handle::try_current().is_err() {
+            return drive();
+        }
+        std::thread::scope(|scope| scope.spawn(drive).join()).and_then(|outcome| outcome)
+    }
+}
+
+/// Released wherever the client is freed. That may be a thread driving another runtime (a
+/// finalizer run from a callback); tokio refuses to wait there for the runtime's threads (it
+/// panics), so there the runtime is shut down without waiting: its tasks are dropped, its
+/// blocking threads end on their own.
+#[cfg(not(target_arch = "wasm32"))]
+impl Drop for OwnRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            if Handle::try_current().is_ok() {
+                runtime.shutdown_background();
+            }
+        }
+    }
+}
+
 /// The text of a panic's payload (`panic!("...")` carries a `&str` or a `String`), if it has one:
 /// what every binding puts in the `Internal` error a caught panic becomes.
 pub fn panic_text(payload: &(dyn Any + Send)) -> Option<&str> {
@@ -104,6 +156,27 @@ mod tests {
         let task = tokio::spawn(call);
         sender.send(41).unwrap();
         assert_eq!(task.await.unwrap(), 42);
+    }
+
+    #[test]
+    fn an_own_runtime_drives_a_waiting_call_on_this_thread() {
+        let own = OwnRuntime::new().unwrap();
+        let caller = std::thread::current().id();
+        let value = own.block_on(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            assert_eq!(std::thread::current().id(), caller);
+            41 + 1
+        });
+        assert_eq!(value.unwrap(), 42);
+        let panicked: std::thread::Result<()> = own.block_on(async { panic!("boom") });
+        assert_eq!(panic_text(panicked.unwrap_err().as_ref()), Some("boom"));
+    }
+
+    #[tokio::test]
+    async fn an_own_runtime_blocks_from_inside_another_runtime_and_drops_there() {
+        let own = OwnRuntime::new().unwrap();
+        assert_eq!(own.block_on(async { 7 }).unwrap(), 7);
+        drop(own);
     }
 
     #[test]

@@ -51,6 +51,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use self::drive::OwnRuntime;
 pub use self::drive::{panic_text, poll_once, BoxedCall, FirstPoll};
 pub use self::options::{client_from_options, ClientOptions};
 pub use self::uniffi_wrappers::uniffi_resources_rs;

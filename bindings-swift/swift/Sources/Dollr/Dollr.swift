@@ -894,6 +894,2750 @@ public func FfiConverterTypeAccessTokenProvider_lower(_ value: AccessTokenProvid
 
 
 /**
+ * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them. Blocking:
+ * each method returns when the call is done, driven on the calling thread.
+ */
+public protocol BlockingCheckoutsProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+     * one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+     * the source's status is `PAID`.
+     */
+    func create(request: CreateCheckoutRequest) throws  -> CheckoutLink
+    
+}
+/**
+ * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them. Blocking:
+ * each method returns when the call is done, driven on the calling thread.
+ */
+open class BlockingCheckouts: BlockingCheckoutsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingcheckouts(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingcheckouts(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+     * one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+     * the source's status is `PAID`.
+     */
+open func create(request: CreateCheckoutRequest)throws  -> CheckoutLink  {
+    return try  FfiConverterTypeCheckoutLink_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingcheckouts_create(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreateCheckoutRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingCheckouts: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingCheckouts
+
+    public static func lift(_ handle: UInt64) throws -> BlockingCheckouts {
+        return BlockingCheckouts(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingCheckouts) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingCheckouts {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingCheckouts, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingCheckouts_lift(_ handle: UInt64) throws -> BlockingCheckouts {
+    return try FfiConverterTypeBlockingCheckouts.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingCheckouts_lower(_ value: BlockingCheckouts) -> UInt64 {
+    return FfiConverterTypeBlockingCheckouts.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Counterparties: how a party relates to the merchant; invoices and orders need one
+ * (`/v1/counterparties/...`). Blocking: each method returns when the call is done, driven on the
+ * calling thread.
+ */
+public protocol BlockingCounterpartiesProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
+     */
+    func create(request: CreateCounterpartyRequest) throws  -> Counterparty
+    
+    /**
+     * `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+     * relationship type.
+     */
+    func list(query: ListCounterpartiesQuery) throws  -> [Counterparty]
+    
+    /**
+     * `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
+     */
+    func retrieve(id: Int64) throws  -> CounterpartyWithParty
+    
+    /**
+     * `PUT /v1/counterparties/update/{id}`: sends only the fields given.
+     */
+    func update(id: Int64, request: UpdateCounterpartyRequest) throws  -> Counterparty
+    
+}
+/**
+ * Counterparties: how a party relates to the merchant; invoices and orders need one
+ * (`/v1/counterparties/...`). Blocking: each method returns when the call is done, driven on the
+ * calling thread.
+ */
+open class BlockingCounterparties: BlockingCounterpartiesProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingcounterparties(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingcounterparties(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
+     */
+open func create(request: CreateCounterpartyRequest)throws  -> Counterparty  {
+    return try  FfiConverterTypeCounterparty_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingcounterparties_create(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreateCounterpartyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+     * relationship type.
+     */
+open func list(query: ListCounterpartiesQuery = ListCounterpartiesQuery())throws  -> [Counterparty]  {
+    return try  FfiConverterSequenceTypeCounterparty.lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingcounterparties_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListCounterpartiesQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
+     */
+open func retrieve(id: Int64)throws  -> CounterpartyWithParty  {
+    return try  FfiConverterTypeCounterpartyWithParty_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingcounterparties_retrieve(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `PUT /v1/counterparties/update/{id}`: sends only the fields given.
+     */
+open func update(id: Int64, request: UpdateCounterpartyRequest)throws  -> Counterparty  {
+    return try  FfiConverterTypeCounterparty_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingcounterparties_update(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterTypeUpdateCounterpartyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingCounterparties: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingCounterparties
+
+    public static func lift(_ handle: UInt64) throws -> BlockingCounterparties {
+        return BlockingCounterparties(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingCounterparties) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingCounterparties {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingCounterparties, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingCounterparties_lift(_ handle: UInt64) throws -> BlockingCounterparties {
+    return try FfiConverterTypeBlockingCounterparties.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingCounterparties_lower(_ value: BlockingCounterparties) -> UInt64 {
+    return FfiConverterTypeBlockingCounterparties.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+ * outcomes resolved by status) (`/v1/executions/...`). Blocking: each method returns when the call
+ * is done, driven on the calling thread.
+ */
+public protocol BlockingExecutionsProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+     * (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+     * `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+     * `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+     *
+     * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+     * request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+     * outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+     * Every error carries the reference id.
+     */
+    func collection(request: CollectionExecutionRequest) throws  -> Execution
+    
+    /**
+     * `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+     * `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+     * `collection`; a refused passcode is `PermissionDenied`.
+     */
+    func payout(request: PayoutExecutionRequest) throws  -> Execution
+    
+    /**
+     * `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+     * `reference_id`. Errors as for `collection`.
+     */
+    func refund(request: RefundExecutionRequest) throws  -> Execution
+    
+    /**
+     * `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+     * Errors as for `collection`.
+     */
+    func transfer(request: TransferExecutionRequest) throws  -> Execution
+    
+}
+/**
+ * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+ * outcomes resolved by status) (`/v1/executions/...`). Blocking: each method returns when the call
+ * is done, driven on the calling thread.
+ */
+open class BlockingExecutions: BlockingExecutionsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingexecutions(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingexecutions(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+     * (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+     * `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+     * `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+     *
+     * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+     * request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+     * outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+     * Every error carries the reference id.
+     */
+open func collection(request: CollectionExecutionRequest)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingexecutions_collection(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCollectionExecutionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+     * `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+     * `collection`; a refused passcode is `PermissionDenied`.
+     */
+open func payout(request: PayoutExecutionRequest)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingexecutions_payout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePayoutExecutionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+     * `reference_id`. Errors as for `collection`.
+     */
+open func refund(request: RefundExecutionRequest)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingexecutions_refund(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRefundExecutionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+     * Errors as for `collection`.
+     */
+open func transfer(request: TransferExecutionRequest)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingexecutions_transfer(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTransferExecutionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingExecutions: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingExecutions
+
+    public static func lift(_ handle: UInt64) throws -> BlockingExecutions {
+        return BlockingExecutions(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingExecutions) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingExecutions {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingExecutions, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingExecutions_lift(_ handle: UInt64) throws -> BlockingExecutions {
+    return try FfiConverterTypeBlockingExecutions.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingExecutions_lower(_ value: BlockingExecutions) -> UInt64 {
+    return FfiConverterTypeBlockingExecutions.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Fee schedules (`/v1/fees/...`). Blocking: each method returns when the call is done, driven on
+ * the calling thread.
+ */
+public protocol BlockingFeesProtocol: AnyObject, Sendable {
+    
+    /**
+     * `GET /v1/fees/gateway`: the gateways' fees for a method and operation.
+     */
+    func gateway(paymentMethod: PaymentMethod, operationType: OperationType) throws  -> [GatewayFee]
+    
+    /**
+     * `GET /v1/fees/merchant-tier`: the fee tier assigned to a merchant.
+     */
+    func merchantTier(ownerType: OwnerType, ownerId: Int64) throws  -> MerchantFeeTier
+    
+    /**
+     * `GET /v1/fees/platform`: the platform's rates for one tier and operation.
+     */
+    func platform(operationType: OperationType, feeTierName: String) throws  -> PlatformFee
+    
+    /**
+     * `GET /v1/fees/tiers`: every platform fee tier.
+     */
+    func tiers() throws  -> [FeeTier]
+    
+}
+/**
+ * Fee schedules (`/v1/fees/...`). Blocking: each method returns when the call is done, driven on
+ * the calling thread.
+ */
+open class BlockingFees: BlockingFeesProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingfees(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingfees(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `GET /v1/fees/gateway`: the gateways' fees for a method and operation.
+     */
+open func gateway(paymentMethod: PaymentMethod, operationType: OperationType)throws  -> [GatewayFee]  {
+    return try  FfiConverterSequenceTypeGatewayFee.lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingfees_gateway(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePaymentMethod_lower(paymentMethod),
+        FfiConverterTypeOperationType_lower(operationType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/fees/merchant-tier`: the fee tier assigned to a merchant.
+     */
+open func merchantTier(ownerType: OwnerType, ownerId: Int64)throws  -> MerchantFeeTier  {
+    return try  FfiConverterTypeMerchantFeeTier_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingfees_merchant_tier(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOwnerType_lower(ownerType),
+        FfiConverterInt64.lower(ownerId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/fees/platform`: the platform's rates for one tier and operation.
+     */
+open func platform(operationType: OperationType, feeTierName: String)throws  -> PlatformFee  {
+    return try  FfiConverterTypePlatformFee_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingfees_platform(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOperationType_lower(operationType),
+        FfiConverterString.lower(feeTierName),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/fees/tiers`: every platform fee tier.
+     */
+open func tiers()throws  -> [FeeTier]  {
+    return try  FfiConverterSequenceTypeFeeTier.lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingfees_tiers(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingFees: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingFees
+
+    public static func lift(_ handle: UInt64) throws -> BlockingFees {
+        return BlockingFees(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingFees) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingFees {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingFees, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingFees_lift(_ handle: UInt64) throws -> BlockingFees {
+    return try FfiConverterTypeBlockingFees.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingFees_lower(_ value: BlockingFees) -> UInt64 {
+    return FfiConverterTypeBlockingFees.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+ * due dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+public protocol BlockingInvoicesProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
+     */
+    func addItem(id: Int64, request: AddItemRequest) throws  -> SourceItem
+    
+    /**
+     * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
+     */
+    func cancel(id: Int64) throws  -> Invoice
+    
+    /**
+     * `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
+     */
+    func create(request: CreateSourceRequest) throws  -> Invoice
+    
+    /**
+     * `GET /v1/invoices/list`, optionally filtered by currency and status.
+     */
+    func list(query: ListSourcesQuery) throws  -> [Invoice]
+    
+    /**
+     * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+     */
+    func publish(id: Int64) throws  -> Invoice
+    
+    /**
+     * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
+     */
+    func receipt(id: Int64) throws  -> InvoiceReceipt
+    
+    /**
+     * `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
+     */
+    func receiptByNumber(number: String) throws  -> InvoiceReceipt
+    
+    /**
+     * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+     */
+    func removeItem(id: Int64, itemId: Int64) throws 
+    
+    /**
+     * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
+     */
+    func retrieve(id: Int64) throws  -> InvoiceDetail
+    
+    /**
+     * `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
+     */
+    func retrieveByNumber(number: String) throws  -> InvoiceDetail
+    
+    /**
+     * `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
+     */
+    func update(id: Int64, request: UpdateSourceRequest) throws  -> Invoice
+    
+    /**
+     * `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
+     */
+    func updateItem(id: Int64, itemId: Int64, request: UpdateItemRequest) throws  -> SourceItem
+    
+}
+/**
+ * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+ * due dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+open class BlockingInvoices: BlockingInvoicesProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockinginvoices(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockinginvoices(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
+     */
+open func addItem(id: Int64, request: AddItemRequest)throws  -> SourceItem  {
+    return try  FfiConverterTypeSourceItem_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_add_item(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterTypeAddItemRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
+     */
+open func cancel(id: Int64)throws  -> Invoice  {
+    return try  FfiConverterTypeInvoice_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_cancel(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
+     */
+open func create(request: CreateSourceRequest)throws  -> Invoice  {
+    return try  FfiConverterTypeInvoice_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_create(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreateSourceRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/invoices/list`, optionally filtered by currency and status.
+     */
+open func list(query: ListSourcesQuery = ListSourcesQuery())throws  -> [Invoice]  {
+    return try  FfiConverterSequenceTypeInvoice.lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListSourcesQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+     */
+open func publish(id: Int64)throws  -> Invoice  {
+    return try  FfiConverterTypeInvoice_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_publish(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
+     */
+open func receipt(id: Int64)throws  -> InvoiceReceipt  {
+    return try  FfiConverterTypeInvoiceReceipt_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_receipt(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
+     */
+open func receiptByNumber(number: String)throws  -> InvoiceReceipt  {
+    return try  FfiConverterTypeInvoiceReceipt_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_receipt_by_number(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(number),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+     */
+open func removeItem(id: Int64, itemId: Int64)throws   {try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_remove_item(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterInt64.lower(itemId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
+     */
+open func retrieve(id: Int64)throws  -> InvoiceDetail  {
+    return try  FfiConverterTypeInvoiceDetail_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_retrieve(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
+     */
+open func retrieveByNumber(number: String)throws  -> InvoiceDetail  {
+    return try  FfiConverterTypeInvoiceDetail_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_retrieve_by_number(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(number),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
+     */
+open func update(id: Int64, request: UpdateSourceRequest)throws  -> Invoice  {
+    return try  FfiConverterTypeInvoice_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_update(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterTypeUpdateSourceRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
+     */
+open func updateItem(id: Int64, itemId: Int64, request: UpdateItemRequest)throws  -> SourceItem  {
+    return try  FfiConverterTypeSourceItem_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinginvoices_update_item(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterInt64.lower(itemId),
+        FfiConverterTypeUpdateItemRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingInvoices: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingInvoices
+
+    public static func lift(_ handle: UInt64) throws -> BlockingInvoices {
+        return BlockingInvoices(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingInvoices) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingInvoices {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingInvoices, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingInvoices_lift(_ handle: UInt64) throws -> BlockingInvoices {
+    return try FfiConverterTypeBlockingInvoices.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingInvoices_lower(_ value: BlockingInvoices) -> UInt64 {
+    return FfiConverterTypeBlockingInvoices.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Hosted payment and receipt pages (`/v1/links/...`). Blocking: each method returns when the call
+ * is done, driven on the calling thread.
+ */
+public protocol BlockingLinksProtocol: AnyObject, Sendable {
+    
+    /**
+     * `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+     * created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+     * not the id.
+     */
+    func pay(sourceType: SourceType, sourceNumber: String) throws  -> Link
+    
+    /**
+     * `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
+     */
+    func receipt(sourceType: SourceType, sourceNumber: String) throws  -> Link
+    
+}
+/**
+ * Hosted payment and receipt pages (`/v1/links/...`). Blocking: each method returns when the call
+ * is done, driven on the calling thread.
+ */
+open class BlockingLinks: BlockingLinksProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockinglinks(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockinglinks(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+     * created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+     * not the id.
+     */
+open func pay(sourceType: SourceType, sourceNumber: String)throws  -> Link  {
+    return try  FfiConverterTypeLink_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinglinks_pay(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSourceType_lower(sourceType),
+        FfiConverterString.lower(sourceNumber),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
+     */
+open func receipt(sourceType: SourceType, sourceNumber: String)throws  -> Link  {
+    return try  FfiConverterTypeLink_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockinglinks_receipt(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSourceType_lower(sourceType),
+        FfiConverterString.lower(sourceNumber),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingLinks: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingLinks
+
+    public static func lift(_ handle: UInt64) throws -> BlockingLinks {
+        return BlockingLinks(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingLinks) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingLinks {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingLinks, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingLinks_lift(_ handle: UInt64) throws -> BlockingLinks {
+    return try FfiConverterTypeBlockingLinks.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingLinks_lower(_ value: BlockingLinks) -> UInt64 {
+    return FfiConverterTypeBlockingLinks.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Merchant information (`/v1/merchants/...`). Blocking: each method returns when the call is done,
+ * driven on the calling thread.
+ */
+public protocol BlockingMerchantsProtocol: AnyObject, Sendable {
+    
+    /**
+     * `GET /v1/merchants/merchant-info`: the merchant profile.
+     */
+    func info(merchantId: Int64, merchantType: MerchantType) throws  -> MerchantInfo
+    
+}
+/**
+ * Merchant information (`/v1/merchants/...`). Blocking: each method returns when the call is done,
+ * driven on the calling thread.
+ */
+open class BlockingMerchants: BlockingMerchantsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingmerchants(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingmerchants(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `GET /v1/merchants/merchant-info`: the merchant profile.
+     */
+open func info(merchantId: Int64, merchantType: MerchantType)throws  -> MerchantInfo  {
+    return try  FfiConverterTypeMerchantInfo_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingmerchants_info(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(merchantId),
+        FfiConverterTypeMerchantType_lower(merchantType),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingMerchants: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingMerchants
+
+    public static func lift(_ handle: UInt64) throws -> BlockingMerchants {
+        return BlockingMerchants(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingMerchants) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingMerchants {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingMerchants, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingMerchants_lift(_ handle: UInt64) throws -> BlockingMerchants {
+    return try FfiConverterTypeBlockingMerchants.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingMerchants_lower(_ value: BlockingMerchants) -> UInt64 {
+    return FfiConverterTypeBlockingMerchants.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+ * dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+public protocol BlockingOrdersProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/orders/{id}/items/add` (only while `IDLE`).
+     */
+    func addItem(id: Int64, request: AddItemRequest) throws  -> SourceItem
+    
+    /**
+     * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
+     */
+    func cancel(id: Int64) throws  -> Order
+    
+    /**
+     * `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
+     */
+    func create(request: CreateSourceRequest) throws  -> Order
+    
+    /**
+     * `GET /v1/orders/list`, optionally filtered by currency and status.
+     */
+    func list(query: ListSourcesQuery) throws  -> [Order]
+    
+    /**
+     * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+     */
+    func publish(id: Int64) throws  -> Order
+    
+    /**
+     * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
+     */
+    func receipt(id: Int64) throws  -> OrderReceipt
+    
+    /**
+     * `GET /v1/orders/receipt/number/{number}`: the same, by document number.
+     */
+    func receiptByNumber(number: String) throws  -> OrderReceipt
+    
+    /**
+     * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+     */
+    func removeItem(id: Int64, itemId: Int64) throws 
+    
+    /**
+     * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
+     */
+    func retrieve(id: Int64) throws  -> OrderDetail
+    
+    /**
+     * `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
+     */
+    func retrieveByNumber(number: String) throws  -> OrderDetail
+    
+    /**
+     * `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
+     */
+    func update(id: Int64, request: UpdateSourceRequest) throws  -> Order
+    
+    /**
+     * `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
+     */
+    func updateItem(id: Int64, itemId: Int64, request: UpdateItemRequest) throws  -> SourceItem
+    
+}
+/**
+ * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+ * dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+open class BlockingOrders: BlockingOrdersProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingorders(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingorders(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/orders/{id}/items/add` (only while `IDLE`).
+     */
+open func addItem(id: Int64, request: AddItemRequest)throws  -> SourceItem  {
+    return try  FfiConverterTypeSourceItem_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_add_item(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterTypeAddItemRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
+     */
+open func cancel(id: Int64)throws  -> Order  {
+    return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_cancel(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
+     */
+open func create(request: CreateSourceRequest)throws  -> Order  {
+    return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_create(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreateSourceRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/orders/list`, optionally filtered by currency and status.
+     */
+open func list(query: ListSourcesQuery = ListSourcesQuery())throws  -> [Order]  {
+    return try  FfiConverterSequenceTypeOrder.lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListSourcesQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+     */
+open func publish(id: Int64)throws  -> Order  {
+    return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_publish(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
+     */
+open func receipt(id: Int64)throws  -> OrderReceipt  {
+    return try  FfiConverterTypeOrderReceipt_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_receipt(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/orders/receipt/number/{number}`: the same, by document number.
+     */
+open func receiptByNumber(number: String)throws  -> OrderReceipt  {
+    return try  FfiConverterTypeOrderReceipt_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_receipt_by_number(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(number),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+     */
+open func removeItem(id: Int64, itemId: Int64)throws   {try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_remove_item(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterInt64.lower(itemId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
+     */
+open func retrieve(id: Int64)throws  -> OrderDetail  {
+    return try  FfiConverterTypeOrderDetail_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_retrieve(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
+     */
+open func retrieveByNumber(number: String)throws  -> OrderDetail  {
+    return try  FfiConverterTypeOrderDetail_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_retrieve_by_number(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(number),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
+     */
+open func update(id: Int64, request: UpdateSourceRequest)throws  -> Order  {
+    return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_update(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterTypeUpdateSourceRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
+     */
+open func updateItem(id: Int64, itemId: Int64, request: UpdateItemRequest)throws  -> SourceItem  {
+    return try  FfiConverterTypeSourceItem_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingorders_update_item(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterInt64.lower(itemId),
+        FfiConverterTypeUpdateItemRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingOrders: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingOrders
+
+    public static func lift(_ handle: UInt64) throws -> BlockingOrders {
+        return BlockingOrders(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingOrders) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingOrders {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingOrders, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingOrders_lift(_ handle: UInt64) throws -> BlockingOrders {
+    return try FfiConverterTypeBlockingOrders.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingOrders_lower(_ value: BlockingOrders) -> UInt64 {
+    return FfiConverterTypeBlockingOrders.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+ * Blocking: each method returns when the call is done, driven on the calling thread.
+ */
+public protocol BlockingPartiesProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
+     */
+    func create(request: CreatePartyRequest) throws  -> Party
+    
+    /**
+     * `GET /v1/parties/list`, optionally filtered by full name.
+     */
+    func list(query: ListPartiesQuery) throws  -> [Party]
+    
+    /**
+     * `GET /v1/parties/retrieve/{id}`: one party.
+     */
+    func retrieve(id: Int64) throws  -> Party
+    
+}
+/**
+ * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+ * Blocking: each method returns when the call is done, driven on the calling thread.
+ */
+open class BlockingParties: BlockingPartiesProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingparties(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingparties(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
+     */
+open func create(request: CreatePartyRequest)throws  -> Party  {
+    return try  FfiConverterTypeParty_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingparties_create(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreatePartyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/parties/list`, optionally filtered by full name.
+     */
+open func list(query: ListPartiesQuery = ListPartiesQuery())throws  -> [Party]  {
+    return try  FfiConverterSequenceTypeParty.lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingparties_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListPartiesQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/parties/retrieve/{id}`: one party.
+     */
+open func retrieve(id: Int64)throws  -> Party  {
+    return try  FfiConverterTypeParty_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingparties_retrieve(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingParties: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingParties
+
+    public static func lift(_ handle: UInt64) throws -> BlockingParties {
+        return BlockingParties(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingParties) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingParties {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingParties, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingParties_lift(_ handle: UInt64) throws -> BlockingParties {
+    return try FfiConverterTypeBlockingParties.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingParties_lower(_ value: BlockingParties) -> UInt64 {
+    return FfiConverterTypeBlockingParties.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Payment accounts: a party's wallet or card registered for executions
+ * (`/v1/payment-accounts/...`). Blocking: each method returns when the call is done, driven on the
+ * calling thread.
+ */
+public protocol BlockingPaymentAccountsProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+     * executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
+     */
+    func create(operationType: OperationType, request: CreatePaymentAccountRequest) throws  -> PaymentAccount
+    
+}
+/**
+ * Payment accounts: a party's wallet or card registered for executions
+ * (`/v1/payment-accounts/...`). Blocking: each method returns when the call is done, driven on the
+ * calling thread.
+ */
+open class BlockingPaymentAccounts: BlockingPaymentAccountsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingpaymentaccounts(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingpaymentaccounts(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+     * executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
+     */
+open func create(operationType: OperationType, request: CreatePaymentAccountRequest)throws  -> PaymentAccount  {
+    return try  FfiConverterTypePaymentAccount_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingpaymentaccounts_create(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOperationType_lower(operationType),
+        FfiConverterTypeCreatePaymentAccountRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingPaymentAccounts: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingPaymentAccounts
+
+    public static func lift(_ handle: UInt64) throws -> BlockingPaymentAccounts {
+        return BlockingPaymentAccounts(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingPaymentAccounts) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingPaymentAccounts {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingPaymentAccounts, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingPaymentAccounts_lift(_ handle: UInt64) throws -> BlockingPaymentAccounts {
+    return try FfiConverterTypeBlockingPaymentAccounts.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingPaymentAccounts_lower(_ value: BlockingPaymentAccounts) -> UInt64 {
+    return FfiConverterTypeBlockingPaymentAccounts.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Amount, fee and routing previews (`/v1/predictions/...`). Blocking: each method returns when the
+ * call is done, driven on the calling thread.
+ */
+public protocol BlockingPredictionsProtocol: AnyObject, Sendable {
+    
+    /**
+     * `GET /v1/predictions/amount-and-fees`: what the payer pays and the payee receives.
+     */
+    func amountAndFees(query: AmountAndFeesQuery) throws  -> AmountAndFeePrediction
+    
+    /**
+     * `GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
+     */
+    func cardProviderInfo(query: CardProviderQuery) throws  -> CardProviderInfo
+    
+    /**
+     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+     * `payment_method` and `gateway_provider` for the payment account.
+     */
+    func mmoProviderInfo(phone: String, operationType: OperationType) throws  -> MmoProviderInfo
+    
+    /**
+     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+     * order.
+     */
+    func paymentSourceAmountAndFees(query: PaymentSourceAmountAndFeesQuery) throws  -> AmountAndFeePrediction
+    
+}
+/**
+ * Amount, fee and routing previews (`/v1/predictions/...`). Blocking: each method returns when the
+ * call is done, driven on the calling thread.
+ */
+open class BlockingPredictions: BlockingPredictionsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingpredictions(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingpredictions(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `GET /v1/predictions/amount-and-fees`: what the payer pays and the payee receives.
+     */
+open func amountAndFees(query: AmountAndFeesQuery)throws  -> AmountAndFeePrediction  {
+    return try  FfiConverterTypeAmountAndFeePrediction_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingpredictions_amount_and_fees(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAmountAndFeesQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
+     */
+open func cardProviderInfo(query: CardProviderQuery)throws  -> CardProviderInfo  {
+    return try  FfiConverterTypeCardProviderInfo_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingpredictions_card_provider_info(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCardProviderQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+     * `payment_method` and `gateway_provider` for the payment account.
+     */
+open func mmoProviderInfo(phone: String, operationType: OperationType)throws  -> MmoProviderInfo  {
+    return try  FfiConverterTypeMmoProviderInfo_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingpredictions_mmo_provider_info(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(phone),
+        FfiConverterTypeOperationType_lower(operationType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+     * order.
+     */
+open func paymentSourceAmountAndFees(query: PaymentSourceAmountAndFeesQuery)throws  -> AmountAndFeePrediction  {
+    return try  FfiConverterTypeAmountAndFeePrediction_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingpredictions_payment_source_amount_and_fees(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePaymentSourceAmountAndFeesQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingPredictions: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingPredictions
+
+    public static func lift(_ handle: UInt64) throws -> BlockingPredictions {
+        return BlockingPredictions(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingPredictions) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingPredictions {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingPredictions, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingPredictions_lift(_ handle: UInt64) throws -> BlockingPredictions {
+    return try FfiConverterTypeBlockingPredictions.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingPredictions_lower(_ value: BlockingPredictions) -> UInt64 {
+    return FfiConverterTypeBlockingPredictions.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`). Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+public protocol BlockingRealtimeKeysProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+     * watch one collection on the request's `channel`. A UX hint only; confirm with the status
+     * API.
+     */
+    func collection(request: RealtimeKeyRequest) throws  -> RealtimeKey
+    
+}
+/**
+ * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`). Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+open class BlockingRealtimeKeys: BlockingRealtimeKeysProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingrealtimekeys(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingrealtimekeys(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+     * watch one collection on the request's `channel`. A UX hint only; confirm with the status
+     * API.
+     */
+open func collection(request: RealtimeKeyRequest)throws  -> RealtimeKey  {
+    return try  FfiConverterTypeRealtimeKey_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingrealtimekeys_collection(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRealtimeKeyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingRealtimeKeys: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingRealtimeKeys
+
+    public static func lift(_ handle: UInt64) throws -> BlockingRealtimeKeys {
+        return BlockingRealtimeKeys(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingRealtimeKeys) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingRealtimeKeys {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingRealtimeKeys, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingRealtimeKeys_lift(_ handle: UInt64) throws -> BlockingRealtimeKeys {
+    return try FfiConverterTypeBlockingRealtimeKeys.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingRealtimeKeys_lower(_ value: BlockingRealtimeKeys) -> UInt64 {
+    return FfiConverterTypeBlockingRealtimeKeys.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`). Blocking: each
+ * method returns when the call is done, driven on the calling thread.
+ */
+public protocol BlockingSessionsProtocol: AnyObject, Sendable {
+    
+    /**
+     * `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
+     */
+    func checkout(request: CreateCheckoutSessionRequest) throws  -> CheckoutSession
+    
+    /**
+     * `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+     * response). Needs a fully verified merchant.
+     */
+    func payout(request: CreatePayoutSessionRequest) throws  -> PayoutSession
+    
+    /**
+     * `POST /v1/sessions/refund`: money back on an earlier collection.
+     */
+    func refund(request: CreateRefundSessionRequest) throws  -> RefundSession
+    
+    /**
+     * `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
+     */
+    func transfer(request: CreateTransferSessionRequest) throws  -> TransferSession
+    
+}
+/**
+ * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`). Blocking: each
+ * method returns when the call is done, driven on the calling thread.
+ */
+open class BlockingSessions: BlockingSessionsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingsessions(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingsessions(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
+     */
+open func checkout(request: CreateCheckoutSessionRequest)throws  -> CheckoutSession  {
+    return try  FfiConverterTypeCheckoutSession_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingsessions_checkout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreateCheckoutSessionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+     * response). Needs a fully verified merchant.
+     */
+open func payout(request: CreatePayoutSessionRequest)throws  -> PayoutSession  {
+    return try  FfiConverterTypePayoutSession_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingsessions_payout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreatePayoutSessionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/sessions/refund`: money back on an earlier collection.
+     */
+open func refund(request: CreateRefundSessionRequest)throws  -> RefundSession  {
+    return try  FfiConverterTypeRefundSession_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingsessions_refund(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreateRefundSessionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
+     */
+open func transfer(request: CreateTransferSessionRequest)throws  -> TransferSession  {
+    return try  FfiConverterTypeTransferSession_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingsessions_transfer(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCreateTransferSessionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingSessions: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingSessions
+
+    public static func lift(_ handle: UInt64) throws -> BlockingSessions {
+        return BlockingSessions(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingSessions) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingSessions {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingSessions, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingSessions_lift(_ handle: UInt64) throws -> BlockingSessions {
+    return try FfiConverterTypeBlockingSessions.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingSessions_lower(_ value: BlockingSessions) -> UInt64 {
+    return FfiConverterTypeBlockingSessions.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Where an execution or a payment source stands, and waits (`/v1/status/...`). Blocking: each
+ * method returns when the call is done, driven on the calling thread.
+ */
+public protocol BlockingStatusProtocol: AnyObject, Sendable {
+    
+    /**
+     * `GET /v1/status/collection/{reference_id}`: where a collection stands.
+     */
+    func collection(referenceId: String) throws  -> Execution
+    
+    /**
+     * The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+     * `REFUND`).
+     */
+    func execution(operationType: OperationType, referenceId: String) throws  -> Execution
+    
+    /**
+     * `GET /v1/status/payout/{reference_id}`: where a payout stands.
+     */
+    func payout(referenceId: String) throws  -> Execution
+    
+    /**
+     * `GET /v1/status/refund/{reference_id}`: where a refund stands.
+     */
+    func refund(referenceId: String) throws  -> Execution
+    
+    /**
+     * `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+     * Fulfil only once it is `PAID`.
+     */
+    func source(sourceType: SourceType, sourceId: Int64) throws  -> SourceStatusInfo
+    
+    /**
+     * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
+     */
+    func transfer(referenceId: String) throws  -> Execution
+    
+}
+/**
+ * Where an execution or a payment source stands, and waits (`/v1/status/...`). Blocking: each
+ * method returns when the call is done, driven on the calling thread.
+ */
+open class BlockingStatus: BlockingStatusProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_blockingstatus(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_blockingstatus(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `GET /v1/status/collection/{reference_id}`: where a collection stands.
+     */
+open func collection(referenceId: String)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingstatus_collection(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(referenceId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+     * `REFUND`).
+     */
+open func execution(operationType: OperationType, referenceId: String)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingstatus_execution(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOperationType_lower(operationType),
+        FfiConverterString.lower(referenceId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/status/payout/{reference_id}`: where a payout stands.
+     */
+open func payout(referenceId: String)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingstatus_payout(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(referenceId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/status/refund/{reference_id}`: where a refund stands.
+     */
+open func refund(referenceId: String)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingstatus_refund(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(referenceId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+     * Fulfil only once it is `PAID`.
+     */
+open func source(sourceType: SourceType, sourceId: Int64)throws  -> SourceStatusInfo  {
+    return try  FfiConverterTypeSourceStatusInfo_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingstatus_source(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSourceType_lower(sourceType),
+        FfiConverterInt64.lower(sourceId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
+     */
+open func transfer(referenceId: String)throws  -> Execution  {
+    return try  FfiConverterTypeExecution_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingstatus_transfer(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(referenceId),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockingStatus: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockingStatus
+
+    public static func lift(_ handle: UInt64) throws -> BlockingStatus {
+        return BlockingStatus(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockingStatus) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockingStatus {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockingStatus, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingStatus_lift(_ handle: UInt64) throws -> BlockingStatus {
+    return try FfiConverterTypeBlockingStatus.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockingStatus_lower(_ value: BlockingStatus) -> UInt64 {
+    return FfiConverterTypeBlockingStatus.lower(value)
+}
+
+
+
+
+
+
+/**
  * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
  */
 public protocol CheckoutsProtocol: AnyObject, Sendable {
@@ -1238,6 +3982,742 @@ public func FfiConverterTypeCounterparties_lift(_ handle: UInt64) throws -> Coun
 #endif
 public func FfiConverterTypeCounterparties_lower(_ value: Counterparties) -> UInt64 {
     return FfiConverterTypeCounterparties.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The Dollr API client whose calls block: each returns when the call is done, run on the calling
+ * thread (no thread hand-off, no callback). Thread-safe: several threads may call at once. For
+ * servers and merchant-operated backends; the secret never appears in its string form.
+ */
+public protocol DollrBlockingClientProtocol: AnyObject, Sendable {
+    
+    /**
+     * The resolved base URL.
+     */
+    func baseUrl()  -> String
+    
+    /**
+     * The `User-Agent` sent with every request.
+     */
+    func userAgent()  -> String
+    
+    /**
+     * The same client (same pool, token, journal and runtime) with per-call overrides (timeout,
+     * retries).
+     */
+    func withOptions(options: RequestOptions)  -> DollrBlockingClient
+    
+    /**
+     * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+     * payout flow, exactly once: every row is validated before the first payout, each row's
+     * reference id is derived from the batch id and its row id and journaled before it is sent, so
+     * running the same batch again resumes (finished rows are reported, unknown ones resolved
+     * through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+     * rate gate that pauses every request when the API answers `429`. Returns one result per row
+     * and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+     * `bulk_progress`).
+     *
+     * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+     * unless `skip_invalid`. A row that does not complete is a result, not an error.
+     */
+    func bulkPayout(request: BulkPayoutRequest, listener: FlowListener?) throws  -> BulkPayoutReport
+    
+    /**
+     * Validates a batch and predicts its fees and totals per currency and operator, executing
+     * nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+     * invalid row is reported, not just the first.
+     */
+    func bulkPayoutPlan(request: BulkPayoutRequest, listener: FlowListener?) throws  -> BulkPayoutPlan
+    
+    /**
+     * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+     */
+    func checkouts()  -> BlockingCheckouts
+    
+    /**
+     * Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+     * invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+     * execution, wait, receipt (the request says where to start). Reports each step as an event.
+     *
+     * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+     * deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+     * payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+     * `AmbiguousExecution` carrying the `reference_id` to resume with.
+     */
+    func collect(request: CollectRequest, listener: FlowListener?) throws  -> CollectOutcome
+    
+    /**
+     * Counterparties: how a party relates to the merchant; invoices and orders need one
+     * (`/v1/counterparties/...`).
+     */
+    func counterparties()  -> BlockingCounterparties
+    
+    /**
+     * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+     * outcomes resolved by status) (`/v1/executions/...`).
+     */
+    func executions()  -> BlockingExecutions
+    
+    /**
+     * Fee schedules (`/v1/fees/...`).
+     */
+    func fees()  -> BlockingFees
+    
+    /**
+     * Forgets the payment accounts the flows remembered for this client (and its clones), so the
+     * next collect or payout registers the wallet again. Useful after resetting a sandbox.
+     */
+    func forgetPaymentAccounts() 
+    
+    /**
+     * Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+     * HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+     * returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+     * alone). Unverified merchants get `PermissionDenied`.
+     */
+    func hostedCheckout(request: HostedCheckoutRequest) throws  -> HostedCheckout
+    
+    /**
+     * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+     * numbers, due dates and line items; orders are the same for retail and e-commerce.
+     */
+    func invoices()  -> BlockingInvoices
+    
+    /**
+     * Hosted payment and receipt pages (`/v1/links/...`).
+     */
+    func links()  -> BlockingLinks
+    
+    /**
+     * Merchant information (`/v1/merchants/...`).
+     */
+    func merchants()  -> BlockingMerchants
+    
+    /**
+     * `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+     * (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+     */
+    func obtainToken() throws  -> ObtainTokenResponse
+    
+    /**
+     * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+     * due dates and line items; orders are the same for retail and e-commerce.
+     */
+    func orders()  -> BlockingOrders
+    
+    /**
+     * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+     */
+    func parties()  -> BlockingParties
+    
+    /**
+     * Payment accounts: a party's wallet or card registered for executions
+     * (`/v1/payment-accounts/...`).
+     */
+    func paymentAccounts()  -> BlockingPaymentAccounts
+    
+    /**
+     * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+     * when needed, payout account (remembered per client and reused), session, exactly-once
+     * execution with the passcode, wait. Reports each step as an event.
+     *
+     * A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+     * `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+     * merchant is a `PermissionDenied` error.
+     */
+    func payout(request: PayoutRequest, listener: FlowListener?) throws  -> PayoutOutcome
+    
+    /**
+     * Amount, fee and routing previews (`/v1/predictions/...`).
+     */
+    func predictions()  -> BlockingPredictions
+    
+    /**
+     * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+     */
+    func realtimeKeys()  -> BlockingRealtimeKeys
+    
+    /**
+     * Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+     * Reports each step as an event. Refunding more than the original is refused by the API (an
+     * error, before any money moves).
+     */
+    func refund(request: RefundRequest, listener: FlowListener?) throws  -> RefundOutcome
+    
+    /**
+     * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+     */
+    func sessions()  -> BlockingSessions
+    
+    /**
+     * Where an execution or a payment source stands, and waits (`/v1/status/...`).
+     */
+    func status()  -> BlockingStatus
+    
+    /**
+     * Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+     * execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+     * not an error (read `execution.wallet_message`).
+     */
+    func transfer(request: TransferRequest, listener: FlowListener?) throws  -> TransferOutcome
+    
+    /**
+     * Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+     * redirect to `success_url` proves nothing.
+     */
+    func verifyPaid(sourceType: SourceType, sourceId: Int64) throws  -> PaymentVerification
+    
+    /**
+     * Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+     * error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+     * Each status change is reported as a `source_status_changed` event.
+     */
+    func waitSourcePaid(sourceType: SourceType, sourceId: Int64, options: SourceWaitOptions) throws  -> SourceWaitOutcome
+    
+}
+/**
+ * The Dollr API client whose calls block: each returns when the call is done, run on the calling
+ * thread (no thread hand-off, no callback). Thread-safe: several threads may call at once. For
+ * servers and merchant-operated backends; the secret never appears in its string form.
+ */
+open class DollrBlockingClient: DollrBlockingClientProtocol, @unchecked Sendable, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dollr_ffi_fn_clone_dollrblockingclient(self.handle, $0) }
+    }
+    /**
+     * A blocking client with client credentials (merchant portal: Settings → Developer → API
+     * Keys). For servers and merchant-operated backends only: a client secret must never ship in
+     * an app.
+     */
+public convenience init(clientId: String, clientSecret: String, options: ClientOptions = ClientOptions())throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_constructor_dollrblockingclient_new(
+        FfiConverterString.lower(clientId),
+        FfiConverterString.lower(clientSecret),
+        FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dollr_ffi_fn_free_dollrblockingclient(handle, $0) }
+    }
+
+    
+    /**
+     * A blocking client configured from `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`,
+     * `DOLLR_BASE_URL`.
+     */
+public static func fromEnv(options: ClientOptions = ClientOptions())throws  -> DollrBlockingClient  {
+    return try  FfiConverterTypeDollrBlockingClient_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_constructor_dollrblockingclient_from_env(
+        FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The resolved base URL.
+     */
+open func baseUrl() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_base_url(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The `User-Agent` sent with every request.
+     */
+open func userAgent() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_user_agent(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The same client (same pool, token, journal and runtime) with per-call overrides (timeout,
+     * retries).
+     */
+open func withOptions(options: RequestOptions) -> DollrBlockingClient  {
+    return try!  FfiConverterTypeDollrBlockingClient_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_with_options(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRequestOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+     * payout flow, exactly once: every row is validated before the first payout, each row's
+     * reference id is derived from the batch id and its row id and journaled before it is sent, so
+     * running the same batch again resumes (finished rows are reported, unknown ones resolved
+     * through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+     * rate gate that pauses every request when the API answers `429`. Returns one result per row
+     * and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+     * `bulk_progress`).
+     *
+     * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+     * unless `skip_invalid`. A row that does not complete is a result, not an error.
+     */
+open func bulkPayout(request: BulkPayoutRequest, listener: FlowListener? = nil)throws  -> BulkPayoutReport  {
+    return try  FfiConverterTypeBulkPayoutReport_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_bulk_payout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBulkPayoutRequest_lower(request),
+        FfiConverterOptionTypeFlowListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Validates a batch and predicts its fees and totals per currency and operator, executing
+     * nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+     * invalid row is reported, not just the first.
+     */
+open func bulkPayoutPlan(request: BulkPayoutRequest, listener: FlowListener? = nil)throws  -> BulkPayoutPlan  {
+    return try  FfiConverterTypeBulkPayoutPlan_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_bulk_payout_plan(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBulkPayoutRequest_lower(request),
+        FfiConverterOptionTypeFlowListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+     */
+open func checkouts() -> BlockingCheckouts  {
+    return try!  FfiConverterTypeBlockingCheckouts_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_checkouts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+     * invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+     * execution, wait, receipt (the request says where to start). Reports each step as an event.
+     *
+     * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+     * deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+     * payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+     * `AmbiguousExecution` carrying the `reference_id` to resume with.
+     */
+open func collect(request: CollectRequest, listener: FlowListener? = nil)throws  -> CollectOutcome  {
+    return try  FfiConverterTypeCollectOutcome_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_collect(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCollectRequest_lower(request),
+        FfiConverterOptionTypeFlowListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Counterparties: how a party relates to the merchant; invoices and orders need one
+     * (`/v1/counterparties/...`).
+     */
+open func counterparties() -> BlockingCounterparties  {
+    return try!  FfiConverterTypeBlockingCounterparties_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_counterparties(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+     * outcomes resolved by status) (`/v1/executions/...`).
+     */
+open func executions() -> BlockingExecutions  {
+    return try!  FfiConverterTypeBlockingExecutions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_executions(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Fee schedules (`/v1/fees/...`).
+     */
+open func fees() -> BlockingFees  {
+    return try!  FfiConverterTypeBlockingFees_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_fees(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Forgets the payment accounts the flows remembered for this client (and its clones), so the
+     * next collect or payout registers the wallet again. Useful after resetting a sandbox.
+     */
+open func forgetPaymentAccounts()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_forget_payment_accounts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+     * HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+     * returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+     * alone). Unverified merchants get `PermissionDenied`.
+     */
+open func hostedCheckout(request: HostedCheckoutRequest)throws  -> HostedCheckout  {
+    return try  FfiConverterTypeHostedCheckout_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_hosted_checkout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHostedCheckoutRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+     * numbers, due dates and line items; orders are the same for retail and e-commerce.
+     */
+open func invoices() -> BlockingInvoices  {
+    return try!  FfiConverterTypeBlockingInvoices_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_invoices(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Hosted payment and receipt pages (`/v1/links/...`).
+     */
+open func links() -> BlockingLinks  {
+    return try!  FfiConverterTypeBlockingLinks_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_links(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Merchant information (`/v1/merchants/...`).
+     */
+open func merchants() -> BlockingMerchants  {
+    return try!  FfiConverterTypeBlockingMerchants_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_merchants(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+     * (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+     */
+open func obtainToken()throws  -> ObtainTokenResponse  {
+    return try  FfiConverterTypeObtainTokenResponse_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_obtain_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+     * due dates and line items; orders are the same for retail and e-commerce.
+     */
+open func orders() -> BlockingOrders  {
+    return try!  FfiConverterTypeBlockingOrders_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_orders(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+     */
+open func parties() -> BlockingParties  {
+    return try!  FfiConverterTypeBlockingParties_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_parties(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Payment accounts: a party's wallet or card registered for executions
+     * (`/v1/payment-accounts/...`).
+     */
+open func paymentAccounts() -> BlockingPaymentAccounts  {
+    return try!  FfiConverterTypeBlockingPaymentAccounts_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_payment_accounts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+     * when needed, payout account (remembered per client and reused), session, exactly-once
+     * execution with the passcode, wait. Reports each step as an event.
+     *
+     * A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+     * `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+     * merchant is a `PermissionDenied` error.
+     */
+open func payout(request: PayoutRequest, listener: FlowListener? = nil)throws  -> PayoutOutcome  {
+    return try  FfiConverterTypePayoutOutcome_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_payout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePayoutRequest_lower(request),
+        FfiConverterOptionTypeFlowListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Amount, fee and routing previews (`/v1/predictions/...`).
+     */
+open func predictions() -> BlockingPredictions  {
+    return try!  FfiConverterTypeBlockingPredictions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_predictions(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+     */
+open func realtimeKeys() -> BlockingRealtimeKeys  {
+    return try!  FfiConverterTypeBlockingRealtimeKeys_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_realtime_keys(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+     * Reports each step as an event. Refunding more than the original is refused by the API (an
+     * error, before any money moves).
+     */
+open func refund(request: RefundRequest, listener: FlowListener? = nil)throws  -> RefundOutcome  {
+    return try  FfiConverterTypeRefundOutcome_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_refund(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRefundRequest_lower(request),
+        FfiConverterOptionTypeFlowListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+     */
+open func sessions() -> BlockingSessions  {
+    return try!  FfiConverterTypeBlockingSessions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_sessions(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where an execution or a payment source stands, and waits (`/v1/status/...`).
+     */
+open func status() -> BlockingStatus  {
+    return try!  FfiConverterTypeBlockingStatus_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+     * execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+     * not an error (read `execution.wallet_message`).
+     */
+open func transfer(request: TransferRequest, listener: FlowListener? = nil)throws  -> TransferOutcome  {
+    return try  FfiConverterTypeTransferOutcome_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_transfer(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTransferRequest_lower(request),
+        FfiConverterOptionTypeFlowListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+     * redirect to `success_url` proves nothing.
+     */
+open func verifyPaid(sourceType: SourceType, sourceId: Int64)throws  -> PaymentVerification  {
+    return try  FfiConverterTypePaymentVerification_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_verify_paid(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSourceType_lower(sourceType),
+        FfiConverterInt64.lower(sourceId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+     * error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+     * Each status change is reported as a `source_status_changed` event.
+     */
+open func waitSourcePaid(sourceType: SourceType, sourceId: Int64, options: SourceWaitOptions = SourceWaitOptions())throws  -> SourceWaitOutcome  {
+    return try  FfiConverterTypeSourceWaitOutcome_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_wait_source_paid(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSourceType_lower(sourceType),
+        FfiConverterInt64.lower(sourceId),
+        FfiConverterTypeSourceWaitOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDollrBlockingClient: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = DollrBlockingClient
+
+    public static func lift(_ handle: UInt64) throws -> DollrBlockingClient {
+        return DollrBlockingClient(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: DollrBlockingClient) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DollrBlockingClient {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: DollrBlockingClient, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDollrBlockingClient_lift(_ handle: UInt64) throws -> DollrBlockingClient {
+    return try FfiConverterTypeDollrBlockingClient.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDollrBlockingClient_lower(_ value: DollrBlockingClient) -> UInt64 {
+    return FfiConverterTypeDollrBlockingClient.lower(value)
 }
 
 
@@ -7194,6 +10674,90 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_accesstokenprovider_access_token() != 45948) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_base_url() != 37606) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_user_agent() != 42014) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_with_options() != 6651) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout() != 13676) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout_plan() != 26842) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_checkouts() != 4852) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_collect() != 41029) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_counterparties() != 22335) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_executions() != 843) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_fees() != 18320) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_forget_payment_accounts() != 29609) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_hosted_checkout() != 15166) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_invoices() != 56048) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_links() != 39699) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_merchants() != 14863) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_obtain_token() != 14843) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_orders() != 49598) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_parties() != 28510) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_payment_accounts() != 60505) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_payout() != 49976) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_predictions() != 28144) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_realtime_keys() != 26268) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_refund() != 13766) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_sessions() != 1034) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_status() != 28637) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_transfer() != 29166) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_verify_paid() != 36443) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_wait_source_paid() != 43914) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_base_url() != 4663) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7279,6 +10843,183 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() != 5393) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingcheckouts_create() != 65312) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingcounterparties_create() != 2760) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingcounterparties_list() != 65410) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingcounterparties_retrieve() != 10485) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingcounterparties_update() != 31266) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingexecutions_collection() != 20895) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingexecutions_payout() != 30868) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingexecutions_refund() != 61731) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingexecutions_transfer() != 48505) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingfees_gateway() != 65265) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingfees_merchant_tier() != 61243) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingfees_platform() != 14583) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingfees_tiers() != 53101) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_add_item() != 23088) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_cancel() != 1744) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_create() != 57483) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_list() != 62452) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_publish() != 19527) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_receipt() != 57127) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_receipt_by_number() != 22978) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_remove_item() != 24029) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_retrieve() != 49111) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_retrieve_by_number() != 23962) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_update() != 14319) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinginvoices_update_item() != 28559) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinglinks_pay() != 47385) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockinglinks_receipt() != 55602) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingmerchants_info() != 39808) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_add_item() != 4330) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_cancel() != 44740) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_create() != 58048) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_list() != 47636) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_publish() != 38250) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_receipt() != 15728) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_receipt_by_number() != 55539) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_remove_item() != 34607) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_retrieve() != 10436) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_retrieve_by_number() != 53680) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_update() != 5882) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingorders_update_item() != 8637) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingparties_create() != 63223) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingparties_list() != 51979) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingparties_retrieve() != 41865) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingpaymentaccounts_create() != 26695) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingpredictions_amount_and_fees() != 46050) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingpredictions_card_provider_info() != 44796) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingpredictions_mmo_provider_info() != 47347) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingpredictions_payment_source_amount_and_fees() != 6457) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingrealtimekeys_collection() != 2163) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingsessions_checkout() != 37165) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingsessions_payout() != 18315) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingsessions_refund() != 29551) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingsessions_transfer() != 51977) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingstatus_collection() != 2416) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingstatus_execution() != 62737) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingstatus_payout() != 45107) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingstatus_refund() != 94) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingstatus_source() != 64951) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_method_blockingstatus_transfer() != 35804) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_checkouts_create() != 58235) {
@@ -7480,6 +11221,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_method_waithandle_result() != 5398) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_from_env() != 41142) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_new() != 32901) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env() != 58191) {

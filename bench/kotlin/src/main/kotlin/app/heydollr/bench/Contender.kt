@@ -3,10 +3,14 @@
 // (bench/README.md) on stdin/stdout.
 //
 //   java -Djna.library.path=target/release -cp ... app.heydollr.bench.ContenderKt \
-//       --url URL [--concurrency C]
+//       --url URL [--concurrency C] [--client suspending|blocking]
+//
+// `--client blocking` measures DollrBlockingClient (each call driven on the calling thread),
+// the default `suspending` DollrClient (coroutines; each call completed through a callback).
 
 package app.heydollr.bench
 
+import app.heydollr.dollr.DollrBlockingClient
 import app.heydollr.dollr.DollrClient
 import app.heydollr.dollr.DollrException
 import app.heydollr.dollr.model.AddItemRequest
@@ -19,12 +23,16 @@ import app.heydollr.dollr.model.CreatePaymentAccountRequest
 import app.heydollr.dollr.model.CreateSourceRequest
 import app.heydollr.dollr.model.ExecutionStatus
 import app.heydollr.dollr.model.FeeBearer
+import app.heydollr.dollr.model.MmoProviderInfo
 import app.heydollr.dollr.model.OperationType
 import app.heydollr.dollr.model.RelationshipType
 import app.heydollr.dollr.model.SourceType
 import java.math.BigDecimal
 import java.util.UUID
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
@@ -33,36 +41,93 @@ import kotlinx.coroutines.runBlocking
 private const val PHONE = "231771234567"
 private const val MAX_POLLS = 10_000
 
-private suspend fun flow(client: DollrClient): String {
-    val party = client.parties().create(
-        CreatePartyRequest("Amara Kamara", PHONE, "amara@example.com", "LR"),
-    )
-    val cp = client.counterparties().create(CreateCounterpartyRequest(RelationshipType.Customer, party.id))
-    val invoice = client.invoices().create(
-        CreateSourceRequest(cp.id, "USD", "Consulting services", FeeBearer.Payer, true),
-    )
-    client.invoices().addItem(invoice.id, AddItemRequest("Strategy Session", "USD", 1L, BigDecimal("250.00")))
-    client.invoices().publish(invoice.id)
-    val mmo = client.predictions().mmoProviderInfo(PHONE, OperationType.Collection)
-    val session = client.sessions().checkout(CreateCheckoutSessionRequest(invoice.id, SourceType.Invoice))
-    val account = client.paymentAccounts().create(
-        OperationType.Collection,
-        CreatePaymentAccountRequest(
-            "Amara MTN Wallet", mmo.gatewayProvider, mmo.paymentMethod, party.id, "LR", PHONE,
-        ),
-    )
-    val execution = client.executions().collection(
-        CollectionExecutionRequest(session.id, account.id, "USD", UUID.randomUUID().toString()),
-    )
-    return execution.referenceId
+/**
+ * The package's two clients behind one face, so that both run the same rounds: `suspending`
+ * (`DollrClient`, coroutines) and `blocking` (`DollrBlockingClient`, each call returns when done).
+ * The flow is written once per client, as its users would write it.
+ */
+private interface Calls : AutoCloseable {
+    /** Runs the flow up to the collection's execution; returns its reference id. */
+    suspend fun flow(): String
+
+    suspend fun status(referenceId: String): ExecutionStatus
+
+    /** A call refused by validation before anything is sent. */
+    suspend fun invalid()
+
+    /** Where concurrent workers run (blocking calls need threads of their own). */
+    val workers: CoroutineContext
 }
 
-private suspend fun one(client: DollrClient): Int {
-    val referenceId = flow(client)
+private val party = CreatePartyRequest("Amara Kamara", PHONE, "amara@example.com", "LR")
+private val refused = CreatePartyRequest("", PHONE)
+
+private fun item() = AddItemRequest("Strategy Session", "USD", 1L, BigDecimal("250.00"))
+
+private fun invoice(counterpartyId: Long) =
+    CreateSourceRequest(counterpartyId, "USD", "Consulting services", FeeBearer.Payer, true)
+
+private fun account(mmo: MmoProviderInfo, partyId: Long) = CreatePaymentAccountRequest(
+    "Amara MTN Wallet", mmo.gatewayProvider, mmo.paymentMethod, partyId, "LR", PHONE,
+)
+
+private fun execution(sessionId: Long, accountId: Long) =
+    CollectionExecutionRequest(sessionId, accountId, "USD", UUID.randomUUID().toString())
+
+private class Suspending(val client: DollrClient) : Calls {
+    override val workers: CoroutineContext = EmptyCoroutineContext
+
+    override suspend fun flow(): String {
+        val party = client.parties().create(party)
+        val cp = client.counterparties().create(CreateCounterpartyRequest(RelationshipType.Customer, party.id))
+        val invoice = client.invoices().create(invoice(cp.id))
+        client.invoices().addItem(invoice.id, item())
+        client.invoices().publish(invoice.id)
+        val mmo = client.predictions().mmoProviderInfo(PHONE, OperationType.Collection)
+        val session = client.sessions().checkout(CreateCheckoutSessionRequest(invoice.id, SourceType.Invoice))
+        val account = client.paymentAccounts().create(OperationType.Collection, account(mmo, party.id))
+        return client.executions().collection(execution(session.id, account.id)).referenceId
+    }
+
+    override suspend fun status(referenceId: String) = client.status().collection(referenceId).status
+
+    override suspend fun invalid() {
+        client.parties().create(refused)
+    }
+
+    override fun close() = client.close()
+}
+
+private class Blocking(val client: DollrBlockingClient) : Calls {
+    override val workers: CoroutineContext = Dispatchers.IO
+
+    override suspend fun flow(): String {
+        val party = client.parties().create(party)
+        val cp = client.counterparties().create(CreateCounterpartyRequest(RelationshipType.Customer, party.id))
+        val invoice = client.invoices().create(invoice(cp.id))
+        client.invoices().addItem(invoice.id, item())
+        client.invoices().publish(invoice.id)
+        val mmo = client.predictions().mmoProviderInfo(PHONE, OperationType.Collection)
+        val session = client.sessions().checkout(CreateCheckoutSessionRequest(invoice.id, SourceType.Invoice))
+        val account = client.paymentAccounts().create(OperationType.Collection, account(mmo, party.id))
+        return client.executions().collection(execution(session.id, account.id)).referenceId
+    }
+
+    override suspend fun status(referenceId: String) = client.status().collection(referenceId).status
+
+    override suspend fun invalid() {
+        client.parties().create(refused)
+    }
+
+    override fun close() = client.close()
+}
+
+private suspend fun one(client: Calls): Int {
+    val referenceId = client.flow()
     var polls = 0
     while (true) {
         polls += 1
-        when (val status = client.status().collection(referenceId).status) {
+        when (val status = client.status(referenceId)) {
             is ExecutionStatus.Completed -> return polls
             is ExecutionStatus.Failed -> error("collection $referenceId FAILED")
             else -> if (polls >= MAX_POLLS) error("collection $referenceId stuck at $status")
@@ -97,12 +162,12 @@ private fun median(values: List<Double>): Double {
     return if (sorted.size % 2 == 1) sorted[mid] else (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-private suspend fun round(client: DollrClient, flows: Int, concurrency: Int): Map<String, Any?> {
+private suspend fun round(client: Calls, flows: Int, concurrency: Int): Map<String, Any?> {
     val remaining = AtomicInteger(flows)
     val started = System.nanoTime()
     val results = coroutineScope {
         (1..concurrency).map {
-            async {
+            async(client.workers) {
                 val latencies = ArrayList<Double>()
                 var polls = 0
                 while (remaining.getAndDecrement() > 0) {
@@ -124,19 +189,18 @@ private suspend fun round(client: DollrClient, flows: Int, concurrency: Int): Ma
     )
 }
 
-private suspend fun overhead(client: DollrClient, calls: Int, batches: Int): Map<String, Any?> {
-    val referenceId = flow(client)
+private suspend fun overhead(client: Calls, calls: Int, batches: Int): Map<String, Any?> {
+    val referenceId = client.flow()
     val status = (1..batches).map {
         val begun = System.nanoTime()
-        repeat(calls) { client.status().collection(referenceId) }
+        repeat(calls) { client.status(referenceId) }
         (System.nanoTime() - begun) / 1e3 / calls
     }
-    val invalid = CreatePartyRequest("", PHONE)
     val validation = (1..batches).map {
         val begun = System.nanoTime()
         repeat(calls * 10) {
             try {
-                client.parties().create(invalid)
+                client.invalid()
                 error("the invalid call was accepted")
             } catch (expected: DollrException.Validation) {
                 // refused before sending, as intended
@@ -151,8 +215,13 @@ fun main(args: Array<String>) {
     val options = args.toList().windowed(2, 2).associate { it[0] to it[1] }
     val url = options["--url"] ?: error("--url is required")
     val concurrency = options["--concurrency"]?.toInt() ?: 1
-    val client = try {
-        DollrClient("dollr_test_client", "dollr_test_secret", ClientOptions(baseUrl = url))
+    val client: Calls = try {
+        val clientOptions = ClientOptions(baseUrl = url)
+        when (val kind = options["--client"] ?: "suspending") {
+            "suspending" -> Suspending(DollrClient("dollr_test_client", "dollr_test_secret", clientOptions))
+            "blocking" -> Blocking(DollrBlockingClient("dollr_test_client", "dollr_test_secret", clientOptions))
+            else -> error("--client is suspending or blocking, not $kind")
+        }
     } catch (failure: Throwable) {
         say(mapOf("ready" to false, "error" to "${failure::class.simpleName}: ${failure.message}"))
         return

@@ -1012,6 +1012,62 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_accesstokenprovider_access_token(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_base_url(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_user_agent(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_with_options(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout_plan(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_checkouts(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_collect(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_counterparties(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_executions(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_fees(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_forget_payment_accounts(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_hosted_checkout(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_invoices(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_links(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_merchants(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_obtain_token(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_orders(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_parties(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_payment_accounts(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_payout(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_predictions(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_realtime_keys(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_refund(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_sessions(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_status(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_transfer(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_verify_paid(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_wait_source_paid(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_base_url(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_user_agent(
@@ -1069,6 +1125,124 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_verify_paid(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingcheckouts_create(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingcounterparties_create(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingcounterparties_list(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingcounterparties_retrieve(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingcounterparties_update(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingexecutions_collection(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingexecutions_payout(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingexecutions_refund(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingexecutions_transfer(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingfees_gateway(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingfees_merchant_tier(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingfees_platform(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingfees_tiers(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_add_item(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_cancel(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_create(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_list(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_publish(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_receipt(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_receipt_by_number(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_remove_item(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_retrieve(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_retrieve_by_number(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_update(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinginvoices_update_item(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinglinks_pay(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockinglinks_receipt(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingmerchants_info(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_add_item(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_cancel(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_create(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_list(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_publish(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_receipt(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_receipt_by_number(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_remove_item(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_retrieve(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_retrieve_by_number(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_update(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingorders_update_item(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingparties_create(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingparties_list(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingparties_retrieve(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingpaymentaccounts_create(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingpredictions_amount_and_fees(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingpredictions_card_provider_info(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingpredictions_mmo_provider_info(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingpredictions_payment_source_amount_and_fees(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingrealtimekeys_collection(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingsessions_checkout(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingsessions_payout(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingsessions_refund(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingsessions_transfer(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingstatus_collection(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingstatus_execution(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingstatus_payout(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingstatus_refund(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingstatus_source(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingstatus_transfer(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_checkouts_create(
     ): Int
@@ -1204,6 +1378,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_waithandle_result(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_from_env(
+    ): Int
+    external fun uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_new(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env(
     ): Int
     external fun uniffi_dollr_ffi_checksum_constructor_dollrclient_new(
@@ -1241,6 +1419,72 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_dollr_ffi_fn_method_accesstokenprovider_access_token(`ptr`: Long,`forceRefresh`: Byte,
     ): Long
+    external fun uniffi_dollr_ffi_fn_clone_dollrblockingclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_dollrblockingclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_constructor_dollrblockingclient_from_env(`options`: RustBufferClientOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_constructor_dollrblockingclient_new(`clientId`: RustBuffer.ByValue,`clientSecret`: RustBuffer.ByValue,`options`: RustBufferClientOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_user_agent(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_with_options(`ptr`: Long,`options`: RustBufferRequestOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_bulk_payout(`ptr`: Long,`request`: RustBufferBulkPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferBulkPayoutReport.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_bulk_payout_plan(`ptr`: Long,`request`: RustBufferBulkPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferBulkPayoutPlan.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_checkouts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_collect(`ptr`: Long,`request`: RustBufferCollectRequest.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferCollectOutcome.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_counterparties(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_executions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_fees(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_forget_payment_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_hosted_checkout(`ptr`: Long,`request`: RustBufferHostedCheckoutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferHostedCheckout.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_invoices(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_links(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_merchants(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_obtain_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferObtainTokenResponse.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_orders(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_parties(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_payment_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_payout(`ptr`: Long,`request`: RustBufferPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPayoutOutcome.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_predictions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_realtime_keys(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_refund(`ptr`: Long,`request`: RustBufferRefundRequest.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRefundOutcome.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_sessions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_transfer(`ptr`: Long,`request`: RustBufferTransferRequest.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferTransferOutcome.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_verify_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPaymentVerification.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_wait_source_paid(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,`options`: RustBufferSourceWaitOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSourceWaitOutcome.ByValue
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_clone_dollrclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_free_dollrclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1311,6 +1555,180 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrclient_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingcheckouts(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingcheckouts(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingcheckouts_create(`ptr`: Long,`request`: RustBufferCreateCheckoutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferCheckoutLink.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingcounterparties(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingcounterparties(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingcounterparties_create(`ptr`: Long,`request`: RustBufferCreateCounterpartyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferCounterparty.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingcounterparties_list(`ptr`: Long,`query`: RustBufferListCounterpartiesQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingcounterparties_retrieve(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferCounterpartyWithParty.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingcounterparties_update(`ptr`: Long,`id`: Long,`request`: RustBufferUpdateCounterpartyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferCounterparty.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingexecutions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingexecutions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingexecutions_collection(`ptr`: Long,`request`: RustBufferCollectionExecutionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingexecutions_payout(`ptr`: Long,`request`: RustBufferPayoutExecutionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingexecutions_refund(`ptr`: Long,`request`: RustBufferRefundExecutionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingexecutions_transfer(`ptr`: Long,`request`: RustBufferTransferExecutionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingfees(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingfees(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingfees_gateway(`ptr`: Long,`paymentMethod`: RustBufferPaymentMethod.ByValue,`operationType`: RustBufferOperationType.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingfees_merchant_tier(`ptr`: Long,`ownerType`: RustBufferOwnerType.ByValue,`ownerId`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferMerchantFeeTier.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingfees_platform(`ptr`: Long,`operationType`: RustBufferOperationType.ByValue,`feeTierName`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPlatformFee.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingfees_tiers(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockinginvoices(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockinginvoices(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_add_item(`ptr`: Long,`id`: Long,`request`: RustBufferAddItemRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSourceItem.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_cancel(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferInvoice.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_create(`ptr`: Long,`request`: RustBufferCreateSourceRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferInvoice.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_list(`ptr`: Long,`query`: RustBufferListSourcesQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_publish(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferInvoice.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_receipt(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferInvoiceReceipt.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_receipt_by_number(`ptr`: Long,`number`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferInvoiceReceipt.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_remove_item(`ptr`: Long,`id`: Long,`itemId`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_retrieve(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferInvoiceDetail.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_retrieve_by_number(`ptr`: Long,`number`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferInvoiceDetail.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_update(`ptr`: Long,`id`: Long,`request`: RustBufferUpdateSourceRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferInvoice.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinginvoices_update_item(`ptr`: Long,`id`: Long,`itemId`: Long,`request`: RustBufferUpdateItemRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSourceItem.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockinglinks(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockinglinks(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockinglinks_pay(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceNumber`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferLink.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockinglinks_receipt(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceNumber`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferLink.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingmerchants(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingmerchants(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingmerchants_info(`ptr`: Long,`merchantId`: Long,`merchantType`: RustBufferMerchantType.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferMerchantInfo.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingorders(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingorders(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_add_item(`ptr`: Long,`id`: Long,`request`: RustBufferAddItemRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSourceItem.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_cancel(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOrder.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_create(`ptr`: Long,`request`: RustBufferCreateSourceRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOrder.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_list(`ptr`: Long,`query`: RustBufferListSourcesQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_publish(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOrder.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_receipt(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOrderReceipt.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_receipt_by_number(`ptr`: Long,`number`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOrderReceipt.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_remove_item(`ptr`: Long,`id`: Long,`itemId`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_retrieve(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOrderDetail.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_retrieve_by_number(`ptr`: Long,`number`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOrderDetail.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_update(`ptr`: Long,`id`: Long,`request`: RustBufferUpdateSourceRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOrder.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingorders_update_item(`ptr`: Long,`id`: Long,`itemId`: Long,`request`: RustBufferUpdateItemRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSourceItem.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingparties(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingparties(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingparties_create(`ptr`: Long,`request`: RustBufferCreatePartyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferParty.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingparties_list(`ptr`: Long,`query`: RustBufferListPartiesQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingparties_retrieve(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferParty.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingpaymentaccounts(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingpaymentaccounts(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingpaymentaccounts_create(`ptr`: Long,`operationType`: RustBufferOperationType.ByValue,`request`: RustBufferCreatePaymentAccountRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPaymentAccount.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingpredictions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingpredictions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingpredictions_amount_and_fees(`ptr`: Long,`query`: RustBufferAmountAndFeesQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAmountAndFeePrediction.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingpredictions_card_provider_info(`ptr`: Long,`query`: RustBufferCardProviderQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferCardProviderInfo.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingpredictions_mmo_provider_info(`ptr`: Long,`phone`: RustBuffer.ByValue,`operationType`: RustBufferOperationType.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferMmoProviderInfo.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingpredictions_payment_source_amount_and_fees(`ptr`: Long,`query`: RustBufferPaymentSourceAmountAndFeesQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAmountAndFeePrediction.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingrealtimekeys(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingrealtimekeys(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingrealtimekeys_collection(`ptr`: Long,`request`: RustBufferRealtimeKeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRealtimeKey.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingsessions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingsessions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingsessions_checkout(`ptr`: Long,`request`: RustBufferCreateCheckoutSessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferCheckoutSession.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingsessions_payout(`ptr`: Long,`request`: RustBufferCreatePayoutSessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPayoutSession.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingsessions_refund(`ptr`: Long,`request`: RustBufferCreateRefundSessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRefundSession.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingsessions_transfer(`ptr`: Long,`request`: RustBufferCreateTransferSessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferTransferSession.ByValue
+    external fun uniffi_dollr_ffi_fn_clone_blockingstatus(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dollr_ffi_fn_free_blockingstatus(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingstatus_collection(`ptr`: Long,`referenceId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingstatus_execution(`ptr`: Long,`operationType`: RustBufferOperationType.ByValue,`referenceId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingstatus_payout(`ptr`: Long,`referenceId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingstatus_refund(`ptr`: Long,`referenceId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingstatus_source(`ptr`: Long,`sourceType`: RustBufferSourceType.ByValue,`sourceId`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSourceStatusInfo.ByValue
+    external fun uniffi_dollr_ffi_fn_method_blockingstatus_transfer(`ptr`: Long,`referenceId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferExecution.ByValue
     external fun uniffi_dollr_ffi_fn_clone_checkouts(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dollr_ffi_fn_free_checkouts(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1698,6 +2116,90 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_accesstokenprovider_access_token() and 0xFFFF) != 45948) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_base_url() and 0xFFFF) != 37606) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_user_agent() and 0xFFFF) != 42014) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_with_options() and 0xFFFF) != 6651) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout() and 0xFFFF) != 13676) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout_plan() and 0xFFFF) != 26842) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_checkouts() and 0xFFFF) != 4852) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_collect() and 0xFFFF) != 41029) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_counterparties() and 0xFFFF) != 22335) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_executions() and 0xFFFF) != 843) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_fees() and 0xFFFF) != 18320) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_forget_payment_accounts() and 0xFFFF) != 29609) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_hosted_checkout() and 0xFFFF) != 15166) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_invoices() and 0xFFFF) != 56048) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_links() and 0xFFFF) != 39699) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_merchants() and 0xFFFF) != 14863) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_obtain_token() and 0xFFFF) != 14843) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_orders() and 0xFFFF) != 49598) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_parties() and 0xFFFF) != 28510) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_payment_accounts() and 0xFFFF) != 60505) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_payout() and 0xFFFF) != 49976) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_predictions() and 0xFFFF) != 28144) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_realtime_keys() and 0xFFFF) != 26268) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_refund() and 0xFFFF) != 13766) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_sessions() and 0xFFFF) != 1034) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_status() and 0xFFFF) != 28637) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_transfer() and 0xFFFF) != 29166) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_verify_paid() and 0xFFFF) != 36443) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_wait_source_paid() and 0xFFFF) != 43914) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_base_url() and 0xFFFF) != 4663) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1783,6 +2285,183 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrclient_wait_source_paid() and 0xFFFF) != 5393) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingcheckouts_create() and 0xFFFF) != 65312) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingcounterparties_create() and 0xFFFF) != 2760) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingcounterparties_list() and 0xFFFF) != 65410) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingcounterparties_retrieve() and 0xFFFF) != 10485) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingcounterparties_update() and 0xFFFF) != 31266) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingexecutions_collection() and 0xFFFF) != 20895) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingexecutions_payout() and 0xFFFF) != 30868) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingexecutions_refund() and 0xFFFF) != 61731) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingexecutions_transfer() and 0xFFFF) != 48505) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingfees_gateway() and 0xFFFF) != 65265) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingfees_merchant_tier() and 0xFFFF) != 61243) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingfees_platform() and 0xFFFF) != 14583) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingfees_tiers() and 0xFFFF) != 53101) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_add_item() and 0xFFFF) != 23088) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_cancel() and 0xFFFF) != 1744) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_create() and 0xFFFF) != 57483) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_list() and 0xFFFF) != 62452) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_publish() and 0xFFFF) != 19527) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_receipt() and 0xFFFF) != 57127) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_receipt_by_number() and 0xFFFF) != 22978) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_remove_item() and 0xFFFF) != 24029) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_retrieve() and 0xFFFF) != 49111) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_retrieve_by_number() and 0xFFFF) != 23962) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_update() and 0xFFFF) != 14319) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinginvoices_update_item() and 0xFFFF) != 28559) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinglinks_pay() and 0xFFFF) != 47385) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockinglinks_receipt() and 0xFFFF) != 55602) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingmerchants_info() and 0xFFFF) != 39808) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_add_item() and 0xFFFF) != 4330) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_cancel() and 0xFFFF) != 44740) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_create() and 0xFFFF) != 58048) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_list() and 0xFFFF) != 47636) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_publish() and 0xFFFF) != 38250) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_receipt() and 0xFFFF) != 15728) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_receipt_by_number() and 0xFFFF) != 55539) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_remove_item() and 0xFFFF) != 34607) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_retrieve() and 0xFFFF) != 10436) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_retrieve_by_number() and 0xFFFF) != 53680) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_update() and 0xFFFF) != 5882) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingorders_update_item() and 0xFFFF) != 8637) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingparties_create() and 0xFFFF) != 63223) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingparties_list() and 0xFFFF) != 51979) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingparties_retrieve() and 0xFFFF) != 41865) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingpaymentaccounts_create() and 0xFFFF) != 26695) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingpredictions_amount_and_fees() and 0xFFFF) != 46050) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingpredictions_card_provider_info() and 0xFFFF) != 44796) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingpredictions_mmo_provider_info() and 0xFFFF) != 47347) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingpredictions_payment_source_amount_and_fees() and 0xFFFF) != 6457) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingrealtimekeys_collection() and 0xFFFF) != 2163) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingsessions_checkout() and 0xFFFF) != 37165) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingsessions_payout() and 0xFFFF) != 18315) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingsessions_refund() and 0xFFFF) != 29551) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingsessions_transfer() and 0xFFFF) != 51977) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingstatus_collection() and 0xFFFF) != 2416) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingstatus_execution() and 0xFFFF) != 62737) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingstatus_payout() and 0xFFFF) != 45107) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingstatus_refund() and 0xFFFF) != 94) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingstatus_source() and 0xFFFF) != 64951) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingstatus_transfer() and 0xFFFF) != 35804) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_checkouts_create() and 0xFFFF) != 58235) {
@@ -1984,6 +2663,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_method_waithandle_result() and 0xFFFF) != 5398) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_from_env() and 0xFFFF) != 41142) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_new() and 0xFFFF) != 32901) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env() and 0xFFFF) != 58191) {
@@ -3011,6 +3696,4921 @@ public object FfiConverterTypeAccessTokenProvider: FfiConverter<AccessTokenProvi
 
 
 /**
+ * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them. Blocking:
+ * each method returns when the call is done, driven on the calling thread.
+ */
+public interface BlockingCheckoutsInterface {
+    
+    /**
+     * `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+     * one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+     * the source's status is `PAID`.
+     */
+    fun `create`(`request`: CreateCheckoutRequest): CheckoutLink
+    
+    companion object
+}
+
+/**
+ * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them. Blocking:
+ * each method returns when the call is done, driven on the calling thread.
+ */
+open class BlockingCheckouts: Disposable, AutoCloseable, BlockingCheckoutsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingcheckouts(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingcheckouts(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/checkouts/create`: party, counterparty and invoice or order from payer details in
+     * one call. With `mode = HOSTED`, redirect the payer to the returned `url`; fulfil only once
+     * the source's status is `PAID`.
+     */
+    @Throws(DollrException::class)override fun `create`(`request`: CreateCheckoutRequest): CheckoutLink {
+            return FfiConverterTypeCheckoutLink.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingcheckouts_create(
+        it,
+        
+        FfiConverterTypeCreateCheckoutRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingCheckouts: FfiConverter<BlockingCheckouts, Long> {
+    override fun lower(value: BlockingCheckouts): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingCheckouts {
+        return BlockingCheckouts(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingCheckouts {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingCheckouts) = 8UL
+
+    override fun write(value: BlockingCheckouts, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Counterparties: how a party relates to the merchant; invoices and orders need one
+ * (`/v1/counterparties/...`). Blocking: each method returns when the call is done, driven on the
+ * calling thread.
+ */
+public interface BlockingCounterpartiesInterface {
+    
+    /**
+     * `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
+     */
+    fun `create`(`request`: CreateCounterpartyRequest): Counterparty
+    
+    /**
+     * `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+     * relationship type.
+     */
+    fun `list`(`query`: ListCounterpartiesQuery = ListCounterpartiesQuery()): List<Counterparty>
+    
+    /**
+     * `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
+     */
+    fun `retrieve`(`id`: kotlin.Long): CounterpartyWithParty
+    
+    /**
+     * `PUT /v1/counterparties/update/{id}`: sends only the fields given.
+     */
+    fun `update`(`id`: kotlin.Long, `request`: UpdateCounterpartyRequest): Counterparty
+    
+    companion object
+}
+
+/**
+ * Counterparties: how a party relates to the merchant; invoices and orders need one
+ * (`/v1/counterparties/...`). Blocking: each method returns when the call is done, driven on the
+ * calling thread.
+ */
+open class BlockingCounterparties: Disposable, AutoCloseable, BlockingCounterpartiesInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingcounterparties(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingcounterparties(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/counterparties/create`: links a party to the merchant with a relationship type.
+     */
+    @Throws(DollrException::class)override fun `create`(`request`: CreateCounterpartyRequest): Counterparty {
+            return FfiConverterTypeCounterparty.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingcounterparties_create(
+        it,
+        
+        FfiConverterTypeCreateCounterpartyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/counterparties/list`, optionally filtered by the party's full name and the
+     * relationship type.
+     */
+    @Throws(DollrException::class)override fun `list`(`query`: ListCounterpartiesQuery): List<Counterparty> {
+            return FfiConverterSequenceTypeCounterparty.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingcounterparties_list(
+        it,
+        
+        FfiConverterTypeListCounterpartiesQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/counterparties/retrieve/{id}`: the counterparty with its embedded party.
+     */
+    @Throws(DollrException::class)override fun `retrieve`(`id`: kotlin.Long): CounterpartyWithParty {
+            return FfiConverterTypeCounterpartyWithParty.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingcounterparties_retrieve(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `PUT /v1/counterparties/update/{id}`: sends only the fields given.
+     */
+    @Throws(DollrException::class)override fun `update`(`id`: kotlin.Long, `request`: UpdateCounterpartyRequest): Counterparty {
+            return FfiConverterTypeCounterparty.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingcounterparties_update(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterTypeUpdateCounterpartyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingCounterparties: FfiConverter<BlockingCounterparties, Long> {
+    override fun lower(value: BlockingCounterparties): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingCounterparties {
+        return BlockingCounterparties(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingCounterparties {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingCounterparties) = 8UL
+
+    override fun write(value: BlockingCounterparties, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+ * outcomes resolved by status) (`/v1/executions/...`). Blocking: each method returns when the call
+ * is done, driven on the calling thread.
+ */
+public interface BlockingExecutionsInterface {
+    
+    /**
+     * `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+     * (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+     * `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+     * `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+     *
+     * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+     * request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+     * outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+     * Every error carries the reference id.
+     */
+    fun `collection`(`request`: CollectionExecutionRequest): Execution
+    
+    /**
+     * `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+     * `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+     * `collection`; a refused passcode is `PermissionDenied`.
+     */
+    fun `payout`(`request`: PayoutExecutionRequest): Execution
+    
+    /**
+     * `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+     * `reference_id`. Errors as for `collection`.
+     */
+    fun `refund`(`request`: RefundExecutionRequest): Execution
+    
+    /**
+     * `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+     * Errors as for `collection`.
+     */
+    fun `transfer`(`request`: TransferExecutionRequest): Execution
+    
+    companion object
+}
+
+/**
+ * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+ * outcomes resolved by status) (`/v1/executions/...`). Blocking: each method returns when the call
+ * is done, driven on the calling thread.
+ */
+open class BlockingExecutions: Disposable, AutoCloseable, BlockingExecutionsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingexecutions(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingexecutions(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/executions/collection`: collect from the payer, exactly once per `reference_id`
+     * (journaled first; an ambiguous outcome is resolved by the status API). The answer is often
+     * `PENDING` or `PROCESSING` (mobile money waits for the payer's approval): follow it with
+     * `status.wait`. A card may answer `requires_action` with a `client_secret` for 3-D Secure.
+     *
+     * Errors: `Validation` (nothing sent), `Conflict` (the reference id is bound to another
+     * request; nothing sent), a 4xx kind (refused, nothing moved), `AmbiguousExecution` (the
+     * outcome could not be learned: resume with the error's reference id), `Internal` (journal).
+     * Every error carries the reference id.
+     */
+    @Throws(DollrException::class)override fun `collection`(`request`: CollectionExecutionRequest): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingexecutions_collection(
+        it,
+        
+        FfiConverterTypeCollectionExecutionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/executions/payout`: pay out from the merchant wallet, exactly once per
+     * `reference_id`. The passcode is sent but never journaled or logged. Errors as for
+     * `collection`; a refused passcode is `PermissionDenied`.
+     */
+    @Throws(DollrException::class)override fun `payout`(`request`: PayoutExecutionRequest): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingexecutions_payout(
+        it,
+        
+        FfiConverterTypePayoutExecutionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/executions/refund`: money back on an earlier collection, exactly once per
+     * `reference_id`. Errors as for `collection`.
+     */
+    @Throws(DollrException::class)override fun `refund`(`request`: RefundExecutionRequest): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingexecutions_refund(
+        it,
+        
+        FfiConverterTypeRefundExecutionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/executions/transfer`: wallet to counterparty, exactly once per `reference_id`.
+     * Errors as for `collection`.
+     */
+    @Throws(DollrException::class)override fun `transfer`(`request`: TransferExecutionRequest): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingexecutions_transfer(
+        it,
+        
+        FfiConverterTypeTransferExecutionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingExecutions: FfiConverter<BlockingExecutions, Long> {
+    override fun lower(value: BlockingExecutions): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingExecutions {
+        return BlockingExecutions(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingExecutions {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingExecutions) = 8UL
+
+    override fun write(value: BlockingExecutions, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Fee schedules (`/v1/fees/...`). Blocking: each method returns when the call is done, driven on
+ * the calling thread.
+ */
+public interface BlockingFeesInterface {
+    
+    /**
+     * `GET /v1/fees/gateway`: the gateways' fees for a method and operation.
+     */
+    fun `gateway`(`paymentMethod`: PaymentMethod, `operationType`: OperationType): List<GatewayFee>
+    
+    /**
+     * `GET /v1/fees/merchant-tier`: the fee tier assigned to a merchant.
+     */
+    fun `merchantTier`(`ownerType`: OwnerType, `ownerId`: kotlin.Long): MerchantFeeTier
+    
+    /**
+     * `GET /v1/fees/platform`: the platform's rates for one tier and operation.
+     */
+    fun `platform`(`operationType`: OperationType, `feeTierName`: kotlin.String): PlatformFee
+    
+    /**
+     * `GET /v1/fees/tiers`: every platform fee tier.
+     */
+    fun `tiers`(): List<FeeTier>
+    
+    companion object
+}
+
+/**
+ * Fee schedules (`/v1/fees/...`). Blocking: each method returns when the call is done, driven on
+ * the calling thread.
+ */
+open class BlockingFees: Disposable, AutoCloseable, BlockingFeesInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingfees(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingfees(handle, status)
+        }
+    }
+
+    
+    /**
+     * `GET /v1/fees/gateway`: the gateways' fees for a method and operation.
+     */
+    @Throws(DollrException::class)override fun `gateway`(`paymentMethod`: PaymentMethod, `operationType`: OperationType): List<GatewayFee> {
+            return FfiConverterSequenceTypeGatewayFee.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingfees_gateway(
+        it,
+        
+        FfiConverterTypePaymentMethod.lower(`paymentMethod`),
+        FfiConverterTypeOperationType.lower(`operationType`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/fees/merchant-tier`: the fee tier assigned to a merchant.
+     */
+    @Throws(DollrException::class)override fun `merchantTier`(`ownerType`: OwnerType, `ownerId`: kotlin.Long): MerchantFeeTier {
+            return FfiConverterTypeMerchantFeeTier.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingfees_merchant_tier(
+        it,
+        
+        FfiConverterTypeOwnerType.lower(`ownerType`),
+        FfiConverterLong.lower(`ownerId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/fees/platform`: the platform's rates for one tier and operation.
+     */
+    @Throws(DollrException::class)override fun `platform`(`operationType`: OperationType, `feeTierName`: kotlin.String): PlatformFee {
+            return FfiConverterTypePlatformFee.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingfees_platform(
+        it,
+        
+        FfiConverterTypeOperationType.lower(`operationType`),
+        FfiConverterString.lower(`feeTierName`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/fees/tiers`: every platform fee tier.
+     */
+    @Throws(DollrException::class)override fun `tiers`(): List<FeeTier> {
+            return FfiConverterSequenceTypeFeeTier.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingfees_tiers(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingFees: FfiConverter<BlockingFees, Long> {
+    override fun lower(value: BlockingFees): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingFees {
+        return BlockingFees(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingFees {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingFees) = 8UL
+
+    override fun write(value: BlockingFees, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+ * due dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+public interface BlockingInvoicesInterface {
+    
+    /**
+     * `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
+     */
+    fun `addItem`(`id`: kotlin.Long, `request`: AddItemRequest): SourceItem
+    
+    /**
+     * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
+     */
+    fun `cancel`(`id`: kotlin.Long): Invoice
+    
+    /**
+     * `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
+     */
+    fun `create`(`request`: CreateSourceRequest): Invoice
+    
+    /**
+     * `GET /v1/invoices/list`, optionally filtered by currency and status.
+     */
+    fun `list`(`query`: ListSourcesQuery = ListSourcesQuery()): List<Invoice>
+    
+    /**
+     * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+     */
+    fun `publish`(`id`: kotlin.Long): Invoice
+    
+    /**
+     * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
+     */
+    fun `receipt`(`id`: kotlin.Long): InvoiceReceipt
+    
+    /**
+     * `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
+     */
+    fun `receiptByNumber`(`number`: kotlin.String): InvoiceReceipt
+    
+    /**
+     * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+     */
+    fun `removeItem`(`id`: kotlin.Long, `itemId`: kotlin.Long)
+    
+    /**
+     * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
+     */
+    fun `retrieve`(`id`: kotlin.Long): InvoiceDetail
+    
+    /**
+     * `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
+     */
+    fun `retrieveByNumber`(`number`: kotlin.String): InvoiceDetail
+    
+    /**
+     * `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
+     */
+    fun `update`(`id`: kotlin.Long, `request`: UpdateSourceRequest): Invoice
+    
+    /**
+     * `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
+     */
+    fun `updateItem`(`id`: kotlin.Long, `itemId`: kotlin.Long, `request`: UpdateItemRequest): SourceItem
+    
+    companion object
+}
+
+/**
+ * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with numbers,
+ * due dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+open class BlockingInvoices: Disposable, AutoCloseable, BlockingInvoicesInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockinginvoices(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockinginvoices(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/invoices/{id}/items/add` (only while `IDLE`).
+     */
+    @Throws(DollrException::class)override fun `addItem`(`id`: kotlin.Long, `request`: AddItemRequest): SourceItem {
+            return FfiConverterTypeSourceItem.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_add_item(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterTypeAddItemRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `DELETE /v1/invoices/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
+     */
+    @Throws(DollrException::class)override fun `cancel`(`id`: kotlin.Long): Invoice {
+            return FfiConverterTypeInvoice.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_cancel(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/invoices/create`: a new document in `IDLE`; add items, then publish.
+     */
+    @Throws(DollrException::class)override fun `create`(`request`: CreateSourceRequest): Invoice {
+            return FfiConverterTypeInvoice.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_create(
+        it,
+        
+        FfiConverterTypeCreateSourceRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/invoices/list`, optionally filtered by currency and status.
+     */
+    @Throws(DollrException::class)override fun `list`(`query`: ListSourcesQuery): List<Invoice> {
+            return FfiConverterSequenceTypeInvoice.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_list(
+        it,
+        
+        FfiConverterTypeListSourcesQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `PUT /v1/invoices/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+     */
+    @Throws(DollrException::class)override fun `publish`(`id`: kotlin.Long): Invoice {
+            return FfiConverterTypeInvoice.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_publish(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/invoices/receipt/{id}`: the receipt, once the document is `PAID`.
+     */
+    @Throws(DollrException::class)override fun `receipt`(`id`: kotlin.Long): InvoiceReceipt {
+            return FfiConverterTypeInvoiceReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_receipt(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/invoices/receipt/number/{number}`: the same, by document number.
+     */
+    @Throws(DollrException::class)override fun `receiptByNumber`(`number`: kotlin.String): InvoiceReceipt {
+            return FfiConverterTypeInvoiceReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_receipt_by_number(
+        it,
+        
+        FfiConverterString.lower(`number`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `DELETE /v1/invoices/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+     */
+    @Throws(DollrException::class)override fun `removeItem`(`id`: kotlin.Long, `itemId`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_remove_item(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterLong.lower(`itemId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * `GET /v1/invoices/retrieve/{id}`: the document with its items and counterparty.
+     */
+    @Throws(DollrException::class)override fun `retrieve`(`id`: kotlin.Long): InvoiceDetail {
+            return FfiConverterTypeInvoiceDetail.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_retrieve(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/invoices/retrieve/number/{number}`: the same, by document number.
+     */
+    @Throws(DollrException::class)override fun `retrieveByNumber`(`number`: kotlin.String): InvoiceDetail {
+            return FfiConverterTypeInvoiceDetail.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_retrieve_by_number(
+        it,
+        
+        FfiConverterString.lower(`number`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `PUT /v1/invoices/update/{id}` (only while `IDLE`): sends only the fields given.
+     */
+    @Throws(DollrException::class)override fun `update`(`id`: kotlin.Long, `request`: UpdateSourceRequest): Invoice {
+            return FfiConverterTypeInvoice.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_update(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterTypeUpdateSourceRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `PUT /v1/invoices/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
+     */
+    @Throws(DollrException::class)override fun `updateItem`(`id`: kotlin.Long, `itemId`: kotlin.Long, `request`: UpdateItemRequest): SourceItem {
+            return FfiConverterTypeSourceItem.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinginvoices_update_item(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterLong.lower(`itemId`),
+        FfiConverterTypeUpdateItemRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingInvoices: FfiConverter<BlockingInvoices, Long> {
+    override fun lower(value: BlockingInvoices): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingInvoices {
+        return BlockingInvoices(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingInvoices {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingInvoices) = 8UL
+
+    override fun write(value: BlockingInvoices, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Hosted payment and receipt pages (`/v1/links/...`). Blocking: each method returns when the call
+ * is done, driven on the calling thread.
+ */
+public interface BlockingLinksInterface {
+    
+    /**
+     * `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+     * created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+     * not the id.
+     */
+    fun `pay`(`sourceType`: SourceType, `sourceNumber`: kotlin.String): Link
+    
+    /**
+     * `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
+     */
+    fun `receipt`(`sourceType`: SourceType, `sourceNumber`: kotlin.String): Link
+    
+    companion object
+}
+
+/**
+ * Hosted payment and receipt pages (`/v1/links/...`). Blocking: each method returns when the call
+ * is done, driven on the calling thread.
+ */
+open class BlockingLinks: Disposable, AutoCloseable, BlockingLinksInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockinglinks(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockinglinks(handle, status)
+        }
+    }
+
+    
+    /**
+     * `GET /v1/links/pay`: the hosted payment page of a published (`ACTIVE` or later) source
+     * created with `as_payment_link = true`. `source_number` is the document number (`INV-…`),
+     * not the id.
+     */
+    @Throws(DollrException::class)override fun `pay`(`sourceType`: SourceType, `sourceNumber`: kotlin.String): Link {
+            return FfiConverterTypeLink.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinglinks_pay(
+        it,
+        
+        FfiConverterTypeSourceType.lower(`sourceType`),
+        FfiConverterString.lower(`sourceNumber`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/links/receipt`: the hosted receipt page of a `PAID` source.
+     */
+    @Throws(DollrException::class)override fun `receipt`(`sourceType`: SourceType, `sourceNumber`: kotlin.String): Link {
+            return FfiConverterTypeLink.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockinglinks_receipt(
+        it,
+        
+        FfiConverterTypeSourceType.lower(`sourceType`),
+        FfiConverterString.lower(`sourceNumber`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingLinks: FfiConverter<BlockingLinks, Long> {
+    override fun lower(value: BlockingLinks): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingLinks {
+        return BlockingLinks(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingLinks {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingLinks) = 8UL
+
+    override fun write(value: BlockingLinks, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Merchant information (`/v1/merchants/...`). Blocking: each method returns when the call is done,
+ * driven on the calling thread.
+ */
+public interface BlockingMerchantsInterface {
+    
+    /**
+     * `GET /v1/merchants/merchant-info`: the merchant profile.
+     */
+    fun `info`(`merchantId`: kotlin.Long, `merchantType`: MerchantType): MerchantInfo
+    
+    companion object
+}
+
+/**
+ * Merchant information (`/v1/merchants/...`). Blocking: each method returns when the call is done,
+ * driven on the calling thread.
+ */
+open class BlockingMerchants: Disposable, AutoCloseable, BlockingMerchantsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingmerchants(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingmerchants(handle, status)
+        }
+    }
+
+    
+    /**
+     * `GET /v1/merchants/merchant-info`: the merchant profile.
+     */
+    @Throws(DollrException::class)override fun `info`(`merchantId`: kotlin.Long, `merchantType`: MerchantType): MerchantInfo {
+            return FfiConverterTypeMerchantInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingmerchants_info(
+        it,
+        
+        FfiConverterLong.lower(`merchantId`),
+        FfiConverterTypeMerchantType.lower(`merchantType`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingMerchants: FfiConverter<BlockingMerchants, Long> {
+    override fun lower(value: BlockingMerchants): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingMerchants {
+        return BlockingMerchants(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingMerchants {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingMerchants) = 8UL
+
+    override fun write(value: BlockingMerchants, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+ * dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+public interface BlockingOrdersInterface {
+    
+    /**
+     * `POST /v1/orders/{id}/items/add` (only while `IDLE`).
+     */
+    fun `addItem`(`id`: kotlin.Long, `request`: AddItemRequest): SourceItem
+    
+    /**
+     * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
+     */
+    fun `cancel`(`id`: kotlin.Long): Order
+    
+    /**
+     * `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
+     */
+    fun `create`(`request`: CreateSourceRequest): Order
+    
+    /**
+     * `GET /v1/orders/list`, optionally filtered by currency and status.
+     */
+    fun `list`(`query`: ListSourcesQuery = ListSourcesQuery()): List<Order>
+    
+    /**
+     * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+     */
+    fun `publish`(`id`: kotlin.Long): Order
+    
+    /**
+     * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
+     */
+    fun `receipt`(`id`: kotlin.Long): OrderReceipt
+    
+    /**
+     * `GET /v1/orders/receipt/number/{number}`: the same, by document number.
+     */
+    fun `receiptByNumber`(`number`: kotlin.String): OrderReceipt
+    
+    /**
+     * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+     */
+    fun `removeItem`(`id`: kotlin.Long, `itemId`: kotlin.Long)
+    
+    /**
+     * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
+     */
+    fun `retrieve`(`id`: kotlin.Long): OrderDetail
+    
+    /**
+     * `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
+     */
+    fun `retrieveByNumber`(`number`: kotlin.String): OrderDetail
+    
+    /**
+     * `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
+     */
+    fun `update`(`id`: kotlin.Long, `request`: UpdateSourceRequest): Order
+    
+    /**
+     * `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
+     */
+    fun `updateItem`(`id`: kotlin.Long, `itemId`: kotlin.Long, `request`: UpdateItemRequest): SourceItem
+    
+    companion object
+}
+
+/**
+ * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers, due
+ * dates and line items; orders are the same for retail and e-commerce. Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+open class BlockingOrders: Disposable, AutoCloseable, BlockingOrdersInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingorders(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingorders(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/orders/{id}/items/add` (only while `IDLE`).
+     */
+    @Throws(DollrException::class)override fun `addItem`(`id`: kotlin.Long, `request`: AddItemRequest): SourceItem {
+            return FfiConverterTypeSourceItem.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_add_item(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterTypeAddItemRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `DELETE /v1/orders/cancel/{id}`: `IDLE | ACTIVE → CANCELED` (never while `PROCESSING`);
+     * returns the updated document.
+     */
+    @Throws(DollrException::class)override fun `cancel`(`id`: kotlin.Long): Order {
+            return FfiConverterTypeOrder.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_cancel(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/orders/create`: a new document in `IDLE`; add items, then publish.
+     */
+    @Throws(DollrException::class)override fun `create`(`request`: CreateSourceRequest): Order {
+            return FfiConverterTypeOrder.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_create(
+        it,
+        
+        FfiConverterTypeCreateSourceRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/orders/list`, optionally filtered by currency and status.
+     */
+    @Throws(DollrException::class)override fun `list`(`query`: ListSourcesQuery): List<Order> {
+            return FfiConverterSequenceTypeOrder.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_list(
+        it,
+        
+        FfiConverterTypeListSourcesQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `PUT /v1/orders/publish/{id}`: `IDLE → ACTIVE`; the document is locked and payable.
+     */
+    @Throws(DollrException::class)override fun `publish`(`id`: kotlin.Long): Order {
+            return FfiConverterTypeOrder.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_publish(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/orders/receipt/{id}`: the receipt, once the document is `PAID`.
+     */
+    @Throws(DollrException::class)override fun `receipt`(`id`: kotlin.Long): OrderReceipt {
+            return FfiConverterTypeOrderReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_receipt(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/orders/receipt/number/{number}`: the same, by document number.
+     */
+    @Throws(DollrException::class)override fun `receiptByNumber`(`number`: kotlin.String): OrderReceipt {
+            return FfiConverterTypeOrderReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_receipt_by_number(
+        it,
+        
+        FfiConverterString.lower(`number`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `DELETE /v1/orders/{id}/items/{item_id}/remove` (only while `IDLE`; the API answers `{}`).
+     */
+    @Throws(DollrException::class)override fun `removeItem`(`id`: kotlin.Long, `itemId`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_remove_item(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterLong.lower(`itemId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * `GET /v1/orders/retrieve/{id}`: the document with its items and counterparty.
+     */
+    @Throws(DollrException::class)override fun `retrieve`(`id`: kotlin.Long): OrderDetail {
+            return FfiConverterTypeOrderDetail.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_retrieve(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/orders/retrieve/number/{number}`: the same, by document number.
+     */
+    @Throws(DollrException::class)override fun `retrieveByNumber`(`number`: kotlin.String): OrderDetail {
+            return FfiConverterTypeOrderDetail.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_retrieve_by_number(
+        it,
+        
+        FfiConverterString.lower(`number`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `PUT /v1/orders/update/{id}` (only while `IDLE`): sends only the fields given.
+     */
+    @Throws(DollrException::class)override fun `update`(`id`: kotlin.Long, `request`: UpdateSourceRequest): Order {
+            return FfiConverterTypeOrder.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_update(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterTypeUpdateSourceRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `PUT /v1/orders/{id}/items/{item_id}/update` (only while `IDLE`): sends only the fields
+     * given.
+     */
+    @Throws(DollrException::class)override fun `updateItem`(`id`: kotlin.Long, `itemId`: kotlin.Long, `request`: UpdateItemRequest): SourceItem {
+            return FfiConverterTypeSourceItem.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingorders_update_item(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterLong.lower(`itemId`),
+        FfiConverterTypeUpdateItemRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingOrders: FfiConverter<BlockingOrders, Long> {
+    override fun lower(value: BlockingOrders): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingOrders {
+        return BlockingOrders(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingOrders {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingOrders) = 8UL
+
+    override fun write(value: BlockingOrders, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+ * Blocking: each method returns when the call is done, driven on the calling thread.
+ */
+public interface BlockingPartiesInterface {
+    
+    /**
+     * `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
+     */
+    fun `create`(`request`: CreatePartyRequest): Party
+    
+    /**
+     * `GET /v1/parties/list`, optionally filtered by full name.
+     */
+    fun `list`(`query`: ListPartiesQuery = ListPartiesQuery()): List<Party>
+    
+    /**
+     * `GET /v1/parties/retrieve/{id}`: one party.
+     */
+    fun `retrieve`(`id`: kotlin.Long): Party
+    
+    companion object
+}
+
+/**
+ * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+ * Blocking: each method returns when the call is done, driven on the calling thread.
+ */
+open class BlockingParties: Disposable, AutoCloseable, BlockingPartiesInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingparties(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingparties(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/parties/create`: a contact record for anyone you collect from or pay out to.
+     */
+    @Throws(DollrException::class)override fun `create`(`request`: CreatePartyRequest): Party {
+            return FfiConverterTypeParty.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingparties_create(
+        it,
+        
+        FfiConverterTypeCreatePartyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/parties/list`, optionally filtered by full name.
+     */
+    @Throws(DollrException::class)override fun `list`(`query`: ListPartiesQuery): List<Party> {
+            return FfiConverterSequenceTypeParty.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingparties_list(
+        it,
+        
+        FfiConverterTypeListPartiesQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/parties/retrieve/{id}`: one party.
+     */
+    @Throws(DollrException::class)override fun `retrieve`(`id`: kotlin.Long): Party {
+            return FfiConverterTypeParty.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingparties_retrieve(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingParties: FfiConverter<BlockingParties, Long> {
+    override fun lower(value: BlockingParties): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingParties {
+        return BlockingParties(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingParties {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingParties) = 8UL
+
+    override fun write(value: BlockingParties, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Payment accounts: a party's wallet or card registered for executions
+ * (`/v1/payment-accounts/...`). Blocking: each method returns when the call is done, driven on the
+ * calling thread.
+ */
+public interface BlockingPaymentAccountsInterface {
+    
+    /**
+     * `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+     * executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
+     */
+    fun `create`(`operationType`: OperationType, `request`: CreatePaymentAccountRequest): PaymentAccount
+    
+    companion object
+}
+
+/**
+ * Payment accounts: a party's wallet or card registered for executions
+ * (`/v1/payment-accounts/...`). Blocking: each method returns when the call is done, driven on the
+ * calling thread.
+ */
+open class BlockingPaymentAccounts: Disposable, AutoCloseable, BlockingPaymentAccountsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingpaymentaccounts(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingpaymentaccounts(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/payment-accounts/create?operation_type=...`: a party's wallet or card for
+     * executions. Reuse mobile-money and payout accounts; create a new one for every card attempt.
+     */
+    @Throws(DollrException::class)override fun `create`(`operationType`: OperationType, `request`: CreatePaymentAccountRequest): PaymentAccount {
+            return FfiConverterTypePaymentAccount.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingpaymentaccounts_create(
+        it,
+        
+        FfiConverterTypeOperationType.lower(`operationType`),
+        FfiConverterTypeCreatePaymentAccountRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingPaymentAccounts: FfiConverter<BlockingPaymentAccounts, Long> {
+    override fun lower(value: BlockingPaymentAccounts): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingPaymentAccounts {
+        return BlockingPaymentAccounts(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingPaymentAccounts {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingPaymentAccounts) = 8UL
+
+    override fun write(value: BlockingPaymentAccounts, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Amount, fee and routing previews (`/v1/predictions/...`). Blocking: each method returns when the
+ * call is done, driven on the calling thread.
+ */
+public interface BlockingPredictionsInterface {
+    
+    /**
+     * `GET /v1/predictions/amount-and-fees`: what the payer pays and the payee receives.
+     */
+    fun `amountAndFees`(`query`: AmountAndFeesQuery): AmountAndFeePrediction
+    
+    /**
+     * `GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
+     */
+    fun `cardProviderInfo`(`query`: CardProviderQuery): CardProviderInfo
+    
+    /**
+     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+     * `payment_method` and `gateway_provider` for the payment account.
+     */
+    fun `mmoProviderInfo`(`phone`: kotlin.String, `operationType`: OperationType): MmoProviderInfo
+    
+    /**
+     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+     * order.
+     */
+    fun `paymentSourceAmountAndFees`(`query`: PaymentSourceAmountAndFeesQuery): AmountAndFeePrediction
+    
+    companion object
+}
+
+/**
+ * Amount, fee and routing previews (`/v1/predictions/...`). Blocking: each method returns when the
+ * call is done, driven on the calling thread.
+ */
+open class BlockingPredictions: Disposable, AutoCloseable, BlockingPredictionsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingpredictions(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingpredictions(handle, status)
+        }
+    }
+
+    
+    /**
+     * `GET /v1/predictions/amount-and-fees`: what the payer pays and the payee receives.
+     */
+    @Throws(DollrException::class)override fun `amountAndFees`(`query`: AmountAndFeesQuery): AmountAndFeePrediction {
+            return FfiConverterTypeAmountAndFeePrediction.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingpredictions_amount_and_fees(
+        it,
+        
+        FfiConverterTypeAmountAndFeesQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/predictions/card-provider-info`: card routing from a Stripe `payment_method_id`.
+     */
+    @Throws(DollrException::class)override fun `cardProviderInfo`(`query`: CardProviderQuery): CardProviderInfo {
+            return FfiConverterTypeCardProviderInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingpredictions_card_provider_info(
+        it,
+        
+        FfiConverterTypeCardProviderQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/predictions/mmo-provider-info`: the operator behind a phone number; use its
+     * `payment_method` and `gateway_provider` for the payment account.
+     */
+    @Throws(DollrException::class)override fun `mmoProviderInfo`(`phone`: kotlin.String, `operationType`: OperationType): MmoProviderInfo {
+            return FfiConverterTypeMmoProviderInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingpredictions_mmo_provider_info(
+        it,
+        
+        FfiConverterString.lower(`phone`),
+        FfiConverterTypeOperationType.lower(`operationType`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/predictions/payment-source/amount-and-fees`: fees for paying a published invoice or
+     * order.
+     */
+    @Throws(DollrException::class)override fun `paymentSourceAmountAndFees`(`query`: PaymentSourceAmountAndFeesQuery): AmountAndFeePrediction {
+            return FfiConverterTypeAmountAndFeePrediction.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingpredictions_payment_source_amount_and_fees(
+        it,
+        
+        FfiConverterTypePaymentSourceAmountAndFeesQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingPredictions: FfiConverter<BlockingPredictions, Long> {
+    override fun lower(value: BlockingPredictions): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingPredictions {
+        return BlockingPredictions(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingPredictions {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingPredictions) = 8UL
+
+    override fun write(value: BlockingPredictions, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`). Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+public interface BlockingRealtimeKeysInterface {
+    
+    /**
+     * `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+     * watch one collection on the request's `channel`. A UX hint only; confirm with the status
+     * API.
+     */
+    fun `collection`(`request`: RealtimeKeyRequest): RealtimeKey
+    
+    companion object
+}
+
+/**
+ * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`). Blocking: each method
+ * returns when the call is done, driven on the calling thread.
+ */
+open class BlockingRealtimeKeys: Disposable, AutoCloseable, BlockingRealtimeKeysInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingrealtimekeys(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingrealtimekeys(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/realtime-keys/collection`: a Supabase Realtime token (lifetime in seconds) to
+     * watch one collection on the request's `channel`. A UX hint only; confirm with the status
+     * API.
+     */
+    @Throws(DollrException::class)override fun `collection`(`request`: RealtimeKeyRequest): RealtimeKey {
+            return FfiConverterTypeRealtimeKey.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingrealtimekeys_collection(
+        it,
+        
+        FfiConverterTypeRealtimeKeyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingRealtimeKeys: FfiConverter<BlockingRealtimeKeys, Long> {
+    override fun lower(value: BlockingRealtimeKeys): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingRealtimeKeys {
+        return BlockingRealtimeKeys(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingRealtimeKeys {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingRealtimeKeys) = 8UL
+
+    override fun write(value: BlockingRealtimeKeys, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`). Blocking: each
+ * method returns when the call is done, driven on the calling thread.
+ */
+public interface BlockingSessionsInterface {
+    
+    /**
+     * `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
+     */
+    fun `checkout`(`request`: CreateCheckoutSessionRequest): CheckoutSession
+    
+    /**
+     * `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+     * response). Needs a fully verified merchant.
+     */
+    fun `payout`(`request`: CreatePayoutSessionRequest): PayoutSession
+    
+    /**
+     * `POST /v1/sessions/refund`: money back on an earlier collection.
+     */
+    fun `refund`(`request`: CreateRefundSessionRequest): RefundSession
+    
+    /**
+     * `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
+     */
+    fun `transfer`(`request`: CreateTransferSessionRequest): TransferSession
+    
+    companion object
+}
+
+/**
+ * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`). Blocking: each
+ * method returns when the call is done, driven on the calling thread.
+ */
+open class BlockingSessions: Disposable, AutoCloseable, BlockingSessionsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingsessions(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingsessions(handle, status)
+        }
+    }
+
+    
+    /**
+     * `POST /v1/sessions/checkout`: a session for collecting a published invoice or order.
+     */
+    @Throws(DollrException::class)override fun `checkout`(`request`: CreateCheckoutSessionRequest): CheckoutSession {
+            return FfiConverterTypeCheckoutSession.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingsessions_checkout(
+        it,
+        
+        FfiConverterTypeCreateCheckoutSessionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/sessions/payout`: Dollr picks the wallet to debit and the expiry (both on the
+     * response). Needs a fully verified merchant.
+     */
+    @Throws(DollrException::class)override fun `payout`(`request`: CreatePayoutSessionRequest): PayoutSession {
+            return FfiConverterTypePayoutSession.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingsessions_payout(
+        it,
+        
+        FfiConverterTypeCreatePayoutSessionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/sessions/refund`: money back on an earlier collection.
+     */
+    @Throws(DollrException::class)override fun `refund`(`request`: CreateRefundSessionRequest): RefundSession {
+            return FfiConverterTypeRefundSession.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingsessions_refund(
+        it,
+        
+        FfiConverterTypeCreateRefundSessionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/sessions/transfer`: wallet to counterparty, expiring when you say.
+     */
+    @Throws(DollrException::class)override fun `transfer`(`request`: CreateTransferSessionRequest): TransferSession {
+            return FfiConverterTypeTransferSession.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingsessions_transfer(
+        it,
+        
+        FfiConverterTypeCreateTransferSessionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingSessions: FfiConverter<BlockingSessions, Long> {
+    override fun lower(value: BlockingSessions): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingSessions {
+        return BlockingSessions(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingSessions {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingSessions) = 8UL
+
+    override fun write(value: BlockingSessions, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Where an execution or a payment source stands, and waits (`/v1/status/...`). Blocking: each
+ * method returns when the call is done, driven on the calling thread.
+ */
+public interface BlockingStatusInterface {
+    
+    /**
+     * `GET /v1/status/collection/{reference_id}`: where a collection stands.
+     */
+    fun `collection`(`referenceId`: kotlin.String): Execution
+    
+    /**
+     * The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+     * `REFUND`).
+     */
+    fun `execution`(`operationType`: OperationType, `referenceId`: kotlin.String): Execution
+    
+    /**
+     * `GET /v1/status/payout/{reference_id}`: where a payout stands.
+     */
+    fun `payout`(`referenceId`: kotlin.String): Execution
+    
+    /**
+     * `GET /v1/status/refund/{reference_id}`: where a refund stands.
+     */
+    fun `refund`(`referenceId`: kotlin.String): Execution
+    
+    /**
+     * `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+     * Fulfil only once it is `PAID`.
+     */
+    fun `source`(`sourceType`: SourceType, `sourceId`: kotlin.Long): SourceStatusInfo
+    
+    /**
+     * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
+     */
+    fun `transfer`(`referenceId`: kotlin.String): Execution
+    
+    companion object
+}
+
+/**
+ * Where an execution or a payment source stands, and waits (`/v1/status/...`). Blocking: each
+ * method returns when the call is done, driven on the calling thread.
+ */
+open class BlockingStatus: Disposable, AutoCloseable, BlockingStatusInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_blockingstatus(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_blockingstatus(handle, status)
+        }
+    }
+
+    
+    /**
+     * `GET /v1/status/collection/{reference_id}`: where a collection stands.
+     */
+    @Throws(DollrException::class)override fun `collection`(`referenceId`: kotlin.String): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingstatus_collection(
+        it,
+        
+        FfiConverterString.lower(`referenceId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The status endpoint matching `operation_type` (`COLLECTION`, `PAYOUT`, `TRANSFER`,
+     * `REFUND`).
+     */
+    @Throws(DollrException::class)override fun `execution`(`operationType`: OperationType, `referenceId`: kotlin.String): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingstatus_execution(
+        it,
+        
+        FfiConverterTypeOperationType.lower(`operationType`),
+        FfiConverterString.lower(`referenceId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/status/payout/{reference_id}`: where a payout stands.
+     */
+    @Throws(DollrException::class)override fun `payout`(`referenceId`: kotlin.String): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingstatus_payout(
+        it,
+        
+        FfiConverterString.lower(`referenceId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/status/refund/{reference_id}`: where a refund stands.
+     */
+    @Throws(DollrException::class)override fun `refund`(`referenceId`: kotlin.String): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingstatus_refund(
+        it,
+        
+        FfiConverterString.lower(`referenceId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/status/source?source_type=..&source_id=..`: an invoice's or order's payment state.
+     * Fulfil only once it is `PAID`.
+     */
+    @Throws(DollrException::class)override fun `source`(`sourceType`: SourceType, `sourceId`: kotlin.Long): SourceStatusInfo {
+            return FfiConverterTypeSourceStatusInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingstatus_source(
+        it,
+        
+        FfiConverterTypeSourceType.lower(`sourceType`),
+        FfiConverterLong.lower(`sourceId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `GET /v1/status/transfer/{reference_id}`: where a transfer stands.
+     */
+    @Throws(DollrException::class)override fun `transfer`(`referenceId`: kotlin.String): Execution {
+            return FfiConverterTypeExecution.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingstatus_transfer(
+        it,
+        
+        FfiConverterString.lower(`referenceId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockingStatus: FfiConverter<BlockingStatus, Long> {
+    override fun lower(value: BlockingStatus): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockingStatus {
+        return BlockingStatus(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockingStatus {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockingStatus) = 8UL
+
+    override fun write(value: BlockingStatus, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
  */
 public interface CheckoutsInterface {
@@ -3561,6 +9161,1001 @@ public object FfiConverterTypeCounterparties: FfiConverter<Counterparties, Long>
     override fun allocationSize(value: Counterparties) = 8UL
 
     override fun write(value: Counterparties, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The Dollr API client whose calls block: each returns when the call is done, run on the calling
+ * thread (no thread hand-off, no callback). Thread-safe: several threads may call at once. For
+ * servers and merchant-operated backends; the secret never appears in its string form.
+ */
+public interface DollrBlockingClientInterface {
+    
+    /**
+     * The resolved base URL.
+     */
+    fun `baseUrl`(): kotlin.String
+    
+    /**
+     * The `User-Agent` sent with every request.
+     */
+    fun `userAgent`(): kotlin.String
+    
+    /**
+     * The same client (same pool, token, journal and runtime) with per-call overrides (timeout,
+     * retries).
+     */
+    fun `withOptions`(`options`: RequestOptions): DollrBlockingClient
+    
+    /**
+     * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+     * payout flow, exactly once: every row is validated before the first payout, each row's
+     * reference id is derived from the batch id and its row id and journaled before it is sent, so
+     * running the same batch again resumes (finished rows are reported, unknown ones resolved
+     * through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+     * rate gate that pauses every request when the API answers `429`. Returns one result per row
+     * and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+     * `bulk_progress`).
+     *
+     * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+     * unless `skip_invalid`. A row that does not complete is a result, not an error.
+     */
+    fun `bulkPayout`(`request`: BulkPayoutRequest, `listener`: FlowListener? = null): BulkPayoutReport
+    
+    /**
+     * Validates a batch and predicts its fees and totals per currency and operator, executing
+     * nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+     * invalid row is reported, not just the first.
+     */
+    fun `bulkPayoutPlan`(`request`: BulkPayoutRequest, `listener`: FlowListener? = null): BulkPayoutPlan
+    
+    /**
+     * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+     */
+    fun `checkouts`(): BlockingCheckouts
+    
+    /**
+     * Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+     * invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+     * execution, wait, receipt (the request says where to start). Reports each step as an event.
+     *
+     * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+     * deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+     * payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+     * `AmbiguousExecution` carrying the `reference_id` to resume with.
+     */
+    fun `collect`(`request`: CollectRequest, `listener`: FlowListener? = null): CollectOutcome
+    
+    /**
+     * Counterparties: how a party relates to the merchant; invoices and orders need one
+     * (`/v1/counterparties/...`).
+     */
+    fun `counterparties`(): BlockingCounterparties
+    
+    /**
+     * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+     * outcomes resolved by status) (`/v1/executions/...`).
+     */
+    fun `executions`(): BlockingExecutions
+    
+    /**
+     * Fee schedules (`/v1/fees/...`).
+     */
+    fun `fees`(): BlockingFees
+    
+    /**
+     * Forgets the payment accounts the flows remembered for this client (and its clones), so the
+     * next collect or payout registers the wallet again. Useful after resetting a sandbox.
+     */
+    fun `forgetPaymentAccounts`()
+    
+    /**
+     * Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+     * HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+     * returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+     * alone). Unverified merchants get `PermissionDenied`.
+     */
+    fun `hostedCheckout`(`request`: HostedCheckoutRequest): HostedCheckout
+    
+    /**
+     * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+     * numbers, due dates and line items; orders are the same for retail and e-commerce.
+     */
+    fun `invoices`(): BlockingInvoices
+    
+    /**
+     * Hosted payment and receipt pages (`/v1/links/...`).
+     */
+    fun `links`(): BlockingLinks
+    
+    /**
+     * Merchant information (`/v1/merchants/...`).
+     */
+    fun `merchants`(): BlockingMerchants
+    
+    /**
+     * `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+     * (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+     */
+    fun `obtainToken`(): ObtainTokenResponse
+    
+    /**
+     * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+     * due dates and line items; orders are the same for retail and e-commerce.
+     */
+    fun `orders`(): BlockingOrders
+    
+    /**
+     * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+     */
+    fun `parties`(): BlockingParties
+    
+    /**
+     * Payment accounts: a party's wallet or card registered for executions
+     * (`/v1/payment-accounts/...`).
+     */
+    fun `paymentAccounts`(): BlockingPaymentAccounts
+    
+    /**
+     * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+     * when needed, payout account (remembered per client and reused), session, exactly-once
+     * execution with the passcode, wait. Reports each step as an event.
+     *
+     * A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+     * `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+     * merchant is a `PermissionDenied` error.
+     */
+    fun `payout`(`request`: PayoutRequest, `listener`: FlowListener? = null): PayoutOutcome
+    
+    /**
+     * Amount, fee and routing previews (`/v1/predictions/...`).
+     */
+    fun `predictions`(): BlockingPredictions
+    
+    /**
+     * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+     */
+    fun `realtimeKeys`(): BlockingRealtimeKeys
+    
+    /**
+     * Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+     * Reports each step as an event. Refunding more than the original is refused by the API (an
+     * error, before any money moves).
+     */
+    fun `refund`(`request`: RefundRequest, `listener`: FlowListener? = null): RefundOutcome
+    
+    /**
+     * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+     */
+    fun `sessions`(): BlockingSessions
+    
+    /**
+     * Where an execution or a payment source stands, and waits (`/v1/status/...`).
+     */
+    fun `status`(): BlockingStatus
+    
+    /**
+     * Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+     * execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+     * not an error (read `execution.wallet_message`).
+     */
+    fun `transfer`(`request`: TransferRequest, `listener`: FlowListener? = null): TransferOutcome
+    
+    /**
+     * Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+     * redirect to `success_url` proves nothing.
+     */
+    fun `verifyPaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long): PaymentVerification
+    
+    /**
+     * Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+     * error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+     * Each status change is reported as a `source_status_changed` event.
+     */
+    fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `options`: SourceWaitOptions = SourceWaitOptions()): SourceWaitOutcome
+    
+    companion object
+}
+
+/**
+ * The Dollr API client whose calls block: each returns when the call is done, run on the calling
+ * thread (no thread hand-off, no callback). Thread-safe: several threads may call at once. For
+ * servers and merchant-operated backends; the secret never appears in its string form.
+ */
+open class DollrBlockingClient: Disposable, AutoCloseable, DollrBlockingClientInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A blocking client with client credentials (merchant portal: Settings → Developer → API
+     * Keys). For servers and merchant-operated backends only: a client secret must never ship in
+     * an app.
+     */
+    constructor(`clientId`: kotlin.String, `clientSecret`: kotlin.String, `options`: ClientOptions = ClientOptions()) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_constructor_dollrblockingclient_new(
+    
+        
+        FfiConverterString.lower(`clientId`),
+        FfiConverterString.lower(`clientSecret`),
+        FfiConverterTypeClientOptions.lower(`options`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dollr_ffi_fn_free_dollrblockingclient(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dollr_ffi_fn_clone_dollrblockingclient(handle, status)
+        }
+    }
+
+    
+    /**
+     * The resolved base URL.
+     */override fun `baseUrl`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_base_url(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The `User-Agent` sent with every request.
+     */override fun `userAgent`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_user_agent(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The same client (same pool, token, journal and runtime) with per-call overrides (timeout,
+     * retries).
+     */override fun `withOptions`(`options`: RequestOptions): DollrBlockingClient {
+            return FfiConverterTypeDollrBlockingClient.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_with_options(
+        it,
+        
+        FfiConverterTypeRequestOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
+     * payout flow, exactly once: every row is validated before the first payout, each row's
+     * reference id is derived from the batch id and its row id and journaled before it is sent, so
+     * running the same batch again resumes (finished rows are reported, unknown ones resolved
+     * through status first, nothing is paid twice). Rows run `concurrency` at a time through a
+     * rate gate that pauses every request when the API answers `429`. Returns one result per row
+     * and totals per currency. Reports each step as an event (`bulk_started`, `bulk_row_finished`,
+     * `bulk_progress`).
+     *
+     * An invalid row refuses the whole batch (a `Validation` error naming `rows.<index>.<field>`)
+     * unless `skip_invalid`. A row that does not complete is a result, not an error.
+     */
+    @Throws(DollrException::class)override fun `bulkPayout`(`request`: BulkPayoutRequest, `listener`: FlowListener?): BulkPayoutReport {
+            return FfiConverterTypeBulkPayoutReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_bulk_payout(
+        it,
+        
+        FfiConverterTypeBulkPayoutRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Validates a batch and predicts its fees and totals per currency and operator, executing
+     * nothing (a dry run of `bulk_payout`: it only reads operator and fee predictions). Every
+     * invalid row is reported, not just the first.
+     */
+    @Throws(DollrException::class)override fun `bulkPayoutPlan`(`request`: BulkPayoutRequest, `listener`: FlowListener?): BulkPayoutPlan {
+            return FfiConverterTypeBulkPayoutPlan.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_bulk_payout_plan(
+        it,
+        
+        FfiConverterTypeBulkPayoutRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Hosted checkouts (`/v1/checkouts/...`); the `hosted_checkout` flow is built on them.
+     */override fun `checkouts`(): BlockingCheckouts {
+            return FfiConverterTypeBlockingCheckouts.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_checkouts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Collects a mobile-money payment end to end: operator prediction, party, counterparty,
+     * invoice/order, items, publish, fee prediction, payment account, session, exactly-once
+     * execution, wait, receipt (the request says where to start). Reports each step as an event.
+     *
+     * A payment that ends `FAILED` is an outcome, not an error; one still in flight at the
+     * deadline has `settled: false` (resume it with `status.wait` or `reconcile`, never with a new
+     * payment). Errors are bad input (`Validation`, before anything is sent), API refusals, or an
+     * `AmbiguousExecution` carrying the `reference_id` to resume with.
+     */
+    @Throws(DollrException::class)override fun `collect`(`request`: CollectRequest, `listener`: FlowListener?): CollectOutcome {
+            return FfiConverterTypeCollectOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_collect(
+        it,
+        
+        FfiConverterTypeCollectRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Counterparties: how a party relates to the merchant; invoices and orders need one
+     * (`/v1/counterparties/...`).
+     */override fun `counterparties`(): BlockingCounterparties {
+            return FfiConverterTypeBlockingCounterparties.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_counterparties(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Executions: money moves, each at most once per `reference_id` (journaled first, ambiguous
+     * outcomes resolved by status) (`/v1/executions/...`).
+     */override fun `executions`(): BlockingExecutions {
+            return FfiConverterTypeBlockingExecutions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_executions(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Fee schedules (`/v1/fees/...`).
+     */override fun `fees`(): BlockingFees {
+            return FfiConverterTypeBlockingFees.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_fees(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Forgets the payment accounts the flows remembered for this client (and its clones), so the
+     * next collect or payout registers the wallet again. Useful after resetting a sandbox.
+     */override fun `forgetPaymentAccounts`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_forget_payment_accounts(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =
+     * HOSTED`); Dollr matches or creates the party and counterparty. Send the payer to the
+     * returned `url`, then confirm with `verify_paid` or `wait_source_paid` (never on the redirect
+     * alone). Unverified merchants get `PermissionDenied`.
+     */
+    @Throws(DollrException::class)override fun `hostedCheckout`(`request`: HostedCheckoutRequest): HostedCheckout {
+            return FfiConverterTypeHostedCheckout.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_hosted_checkout(
+        it,
+        
+        FfiConverterTypeHostedCheckoutRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The invoices resource (`/v1/invoices/...`): invoices are formal billing documents with
+     * numbers, due dates and line items; orders are the same for retail and e-commerce.
+     */override fun `invoices`(): BlockingInvoices {
+            return FfiConverterTypeBlockingInvoices.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_invoices(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Hosted payment and receipt pages (`/v1/links/...`).
+     */override fun `links`(): BlockingLinks {
+            return FfiConverterTypeBlockingLinks.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_links(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Merchant information (`/v1/merchants/...`).
+     */override fun `merchants`(): BlockingMerchants {
+            return FfiConverterTypeBlockingMerchants.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_merchants(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `POST /v1/jwt/client/obtain/token`: exchanges the client credentials for a token
+     * (`expires_in` in minutes). Rarely needed: every call obtains and refreshes tokens by itself.
+     */
+    @Throws(DollrException::class)override fun `obtainToken`(): ObtainTokenResponse {
+            return FfiConverterTypeObtainTokenResponse.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_obtain_token(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The orders resource (`/v1/orders/...`): invoices are formal billing documents with numbers,
+     * due dates and line items; orders are the same for retail and e-commerce.
+     */override fun `orders`(): BlockingOrders {
+            return FfiConverterTypeBlockingOrders.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_orders(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Parties: contact records for anyone you collect from or pay out to (`/v1/parties/...`).
+     */override fun `parties`(): BlockingParties {
+            return FfiConverterTypeBlockingParties.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_parties(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Payment accounts: a party's wallet or card registered for executions
+     * (`/v1/payment-accounts/...`).
+     */override fun `paymentAccounts`(): BlockingPaymentAccounts {
+            return FfiConverterTypeBlockingPaymentAccounts.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_payment_accounts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
+     * when needed, payout account (remembered per client and reused), session, exactly-once
+     * execution with the passcode, wait. Reports each step as an event.
+     *
+     * A payout that ends `FAILED` (e.g. the wallet balance is too low: read
+     * `execution.wallet_message`) is an outcome, not an error; a refused passcode or an unverified
+     * merchant is a `PermissionDenied` error.
+     */
+    @Throws(DollrException::class)override fun `payout`(`request`: PayoutRequest, `listener`: FlowListener?): PayoutOutcome {
+            return FfiConverterTypePayoutOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_payout(
+        it,
+        
+        FfiConverterTypePayoutRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Amount, fee and routing previews (`/v1/predictions/...`).
+     */override fun `predictions`(): BlockingPredictions {
+            return FfiConverterTypeBlockingPredictions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_predictions(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Realtime keys for a collection's status channel (`/v1/realtime-keys/...`).
+     */override fun `realtimeKeys`(): BlockingRealtimeKeys {
+            return FfiConverterTypeBlockingRealtimeKeys.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_realtime_keys(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
+     * Reports each step as an event. Refunding more than the original is refused by the API (an
+     * error, before any money moves).
+     */
+    @Throws(DollrException::class)override fun `refund`(`request`: RefundRequest, `listener`: FlowListener?): RefundOutcome {
+            return FfiConverterTypeRefundOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_refund(
+        it,
+        
+        FfiConverterTypeRefundRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sessions: the short-lived authorization an execution needs (`/v1/sessions/...`).
+     */override fun `sessions`(): BlockingSessions {
+            return FfiConverterTypeBlockingSessions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_sessions(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Where an execution or a payment source stands, and waits (`/v1/status/...`).
+     */override fun `status`(): BlockingStatus {
+            return FfiConverterTypeBlockingStatus.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_status(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Transfers from one of your wallets to a counterparty end to end: session, exactly-once
+     * execution, wait. Reports each step as an event. A transfer that ends `FAILED` is an outcome,
+     * not an error (read `execution.wallet_message`).
+     */
+    @Throws(DollrException::class)override fun `transfer`(`request`: TransferRequest, `listener`: FlowListener?): TransferOutcome {
+            return FfiConverterTypeTransferOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_transfer(
+        it,
+        
+        FfiConverterTypeTransferRequest.lower(`request`),
+        FfiConverterOptionalTypeFlowListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Asks the API whether the document is `PAID` (`status/source`). Call it before fulfilling; a
+     * redirect to `success_url` proves nothing.
+     */
+    @Throws(DollrException::class)override fun `verifyPaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long): PaymentVerification {
+            return FfiConverterTypePaymentVerification.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_verify_paid(
+        it,
+        
+        FfiConverterTypeSourceType.lower(`sourceType`),
+        FfiConverterLong.lower(`sourceId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Polls the document's status until it is `PAID` or `CANCELED`, or the deadline passes (not an
+     * error: `timed_out` says so). Transient failures of a poll are retried until the deadline.
+     * Each status change is reported as a `source_status_changed` event.
+     */
+    @Throws(DollrException::class)override fun `waitSourcePaid`(`sourceType`: SourceType, `sourceId`: kotlin.Long, `options`: SourceWaitOptions): SourceWaitOutcome {
+            return FfiConverterTypeSourceWaitOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_wait_source_paid(
+        it,
+        
+        FfiConverterTypeSourceType.lower(`sourceType`),
+        FfiConverterLong.lower(`sourceId`),
+        FfiConverterTypeSourceWaitOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_uniffi_trait_display(
+        it,
+        _status)
+}
+    }
+    )
+    }
+
+    
+    companion object {
+        
+    /**
+     * A blocking client configured from `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`,
+     * `DOLLR_BASE_URL`.
+     */
+    @Throws(DollrException::class) fun `fromEnv`(`options`: ClientOptions = ClientOptions()): DollrBlockingClient {
+            return FfiConverterTypeDollrBlockingClient.lift(
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_constructor_dollrblockingclient_from_env(
+    
+        
+        FfiConverterTypeClientOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDollrBlockingClient: FfiConverter<DollrBlockingClient, Long> {
+    override fun lower(value: DollrBlockingClient): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): DollrBlockingClient {
+        return DollrBlockingClient(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): DollrBlockingClient {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: DollrBlockingClient) = 8UL
+
+    override fun write(value: DollrBlockingClient, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }

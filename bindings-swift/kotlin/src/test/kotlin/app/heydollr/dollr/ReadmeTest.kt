@@ -101,6 +101,25 @@ class ReadmeTest {
     }
 
     @Test
+    fun `the Kotlin README's blocking client example collects a payment`() {
+        TestSandbox.start(SandboxOptions(settleMs = 20uL)).use { sandbox ->
+            val clientId = sandbox.clientId()
+            val clientSecret = sandbox.clientSecret()
+            val baseUrl = sandbox.url()
+
+            DollrBlockingClient(clientId, clientSecret, ClientOptions(baseUrl = baseUrl)).use { blocking ->
+                val outcome = blocking.collect(collectRequest("231771234567", BigDecimal("25.00"), "USD").copy(payerName = "Amara Kamara"))
+                val status = blocking.status().collection(outcome.referenceId).status     // returns when the API answered
+                println("${outcome.execution.status} $status")
+            }
+
+            // The block's collection happened, once (BlockingClientTest checks its outcome and the rest).
+            assertEquals(1L, sandbox.statsJson().long("executions", "created"))
+            assertEquals(0L, sandbox.statsJson().long("duplicate_payments"))
+        }
+    }
+
+    @Test
     fun `the Kotlin README's TestSandbox example runs`(): Unit = runBlocking {
         TestSandbox.start(SandboxOptions(settleMs = 20uL)).use { sandbox ->   // stopped at the end of the block
             sandbox.client().use { client ->                                  // the sandbox's URL and credentials

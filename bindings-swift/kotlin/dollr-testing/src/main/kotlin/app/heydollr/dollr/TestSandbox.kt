@@ -90,14 +90,21 @@ class TestSandbox private constructor(
      * on the sandbox's Supabase Realtime server unless [realtime] is false (so a collection ends
      * in about the settle time).
      */
-    fun client(options: ClientOptions = ClientOptions(), realtime: Boolean = true): DollrClient {
+    fun client(options: ClientOptions = ClientOptions(), realtime: Boolean = true): DollrClient =
+        DollrClient(clientId(), clientSecret(), clientOptions(options, realtime))
+
+    /** The same as [client], as a [DollrBlockingClient] (each call returns when it is done). */
+    fun blockingClient(options: ClientOptions = ClientOptions(), realtime: Boolean = true): DollrBlockingClient =
+        DollrBlockingClient(clientId(), clientSecret(), clientOptions(options, realtime))
+
+    private fun clientOptions(options: ClientOptions, realtime: Boolean): ClientOptions {
         val live = if (realtime && options.supabaseUrl == null) {
             val (supabaseUrl, anonKey) = supabase()
             options.copy(supabaseUrl = supabaseUrl, supabaseAnonKey = app.heydollr.dollr.model.SecretValue(anonKey))
         } else {
             options
         }
-        return DollrClient(clientId(), clientSecret(), live.copy(baseUrl = url, ignoreEnv = true))
+        return live.copy(baseUrl = url, ignoreEnv = true)
     }
 
     /** The sandbox's Supabase Realtime server: its URL and anon key. */

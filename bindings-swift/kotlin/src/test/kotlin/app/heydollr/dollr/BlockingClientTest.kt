@@ -1,0 +1,89 @@
+package app.heydollr.dollr
+
+import app.heydollr.dollr.model.CreatePartyRequest
+import app.heydollr.dollr.model.ErrorKind
+import app.heydollr.dollr.model.ExecutionStatus
+import app.heydollr.dollr.model.RequestOptions
+import java.math.BigDecimal
+import java.util.Collections
+import java.util.concurrent.Callable
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+
+/** DollrBlockingClient: the same resources and flows as DollrClient, each call run on the caller's thread. */
+class BlockingClientTest {
+    @Test
+    fun `a collection runs end to end on the calling thread`() {
+        TestSandbox.start().use { sandbox ->
+            sandbox.blockingClient(quickClientOptions()).use { client ->
+                val threads = Collections.synchronizedSet(mutableSetOf<Thread>())
+                val outcome = client.collect(
+                    collectRequest("231771234567", BigDecimal("25.00"), "USD")
+                        .copy(payerName = "Amara Kamara", options = quickFlow()),
+                    flowListener { threads.add(Thread.currentThread()) },
+                )
+                assertEquals(ExecutionStatus.Completed, outcome.execution.status)
+                assertEquals(BigDecimal("25.00"), outcome.totalAmount)
+                // The flow's steps were reported from the thread that called: nothing ran elsewhere.
+                assertEquals(setOf(Thread.currentThread()), threads.toSet())
+                assertEquals(ExecutionStatus.Completed, client.status().collection(outcome.referenceId).status)
+                assertEquals(1, sandbox.executionsCreated())
+            }
+        }
+    }
+
+    @Test
+    fun `resources, validation and errors are the suspending client's`() {
+        TestSandbox.start().use { sandbox ->
+            sandbox.blockingClient(quickClientOptions()).use { client ->
+                val party = client.parties().create(CreatePartyRequest("Musu Kollie", "231771234567"))
+                assertEquals("Musu Kollie", client.parties().retrieve(party.id).fullname)
+                val before = sandbox.requestsTotal()
+                val refused = assertThrows(DollrException.Validation::class.java) {
+                    client.parties().create(CreatePartyRequest("", "231771234567"))
+                }
+                assertEquals("fullname", refused.field)
+                assertEquals(ErrorKind.VALIDATION, refused.kind)
+                assertEquals(before, sandbox.requestsTotal(), "a refused argument is not sent")
+                assertThrows(DollrException.NotFound::class.java) { client.parties().retrieve(999_999) }
+                val text = client.withOptions(RequestOptions(maxRetries = 0u)).toString()
+                assertTrue(text.startsWith("DollrBlockingClient(") && "clientId=${sandbox.clientId()}" in text, text)
+                assertFalse(sandbox.clientSecret() in text, text)
+            }
+        }
+    }
+
+    @Test
+    fun `threads share one blocking client and every payment happens once`() {
+        TestSandbox.start().use { sandbox ->
+            sandbox.blockingClient(quickClientOptions()).use { client ->
+                val pool = Executors.newFixedThreadPool(8)
+                try {
+                    val outcomes = pool.invokeAll(
+                        (1..24).map { i ->
+                            Callable {
+                                client.collect(
+                                    collectRequest("231771234567", BigDecimal(i).movePointLeft(2) + BigDecimal.ONE, "USD")
+                                        .copy(payerName = "Payer $i", options = quickFlow()),
+                                )
+                            }
+                        },
+                        120,
+                        TimeUnit.SECONDS,
+                    ).map { it.get() }
+                    assertEquals(24, outcomes.count { it.execution.status == ExecutionStatus.Completed })
+                    assertEquals(24, outcomes.map { it.referenceId }.toSet().size)
+                    assertEquals(24, sandbox.executionsCreated())
+                    assertEquals(0, sandbox.statsJson().long("duplicate_payments"))
+                } finally {
+                    pool.shutdownNow()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The blocking client, for JVM server code that calls and waits (as OkHttp's `execute()` beside
+//! `enqueue()`): `DollrBlockingClient` and its resources (`BlockingParties`, …, generated with the
+//! suspending ones in `resources.rs`) have the same methods as `DollrClient`'s, synchronous.
+//!
+//! Why a second client rather than blocking on the shared runtime: a suspending call crosses the
+//! FFI as a foreign future that a runtime thread completes through a JNA callback, then the
+//! coroutine's thread wakes up — two thread hand-offs and a callback per call, which on a small VM
+//! cost more than the call's own work. A blocking client owns a current-thread runtime
+//! ([`OwnRuntime`]) that the calling thread drives: the request is written, the answer read and
+//! decoded on that thread, and the result returned by the plain FFI call (decision 0009, as
+//! Python's `dollr.Client`). Its connections live on that runtime, so it never shares them with a
+//! `DollrClient`.
+
+use std::sync::Arc;
+
+use dollr_core::bridge::{panic_text, ClientOptions, OwnRuntime};
+use dollr_core::{ClientBuilder, RequestOptions};
+use std::future::Future;
+
+use crate::client::describe;
+use crate::error::DollrError;
+use crate::runtime::guard;
+
+/// Runs one core call to completion on the calling thread: a panic becomes `Internal`.
+pub(crate) fn block<T: Send>(
+    runtime: &OwnRuntime,
+    call: impl Future<Output = dollr_core::Result<T>> + Send,
+) -> Result<T, DollrError> {
+    match runtime.block_on(call) {
+        Ok(result) => result.map_err(DollrError::from),
+        Err(panic) => Err(DollrError::internal(format!(
+            "a panic inside the SDK was caught: {} (please report it)",
+            panic_text(panic.as_ref()).unwrap_or("(no message)")
+        ))),
+    }
+}
+
+/// The Dollr API client whose calls block: each returns when the call is done, run on the calling
+/// thread (no thread hand-off, no callback). Thread-safe: several threads may call at once. For
+/// servers and merchant-operated backends; the secret never appears in its string form.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct DollrBlockingClient {
+    pub(crate) inner: dollr_core::Client,
+    pub(crate) runtime: Arc<OwnRuntime>,
+}
+
+/// `DollrBlockingClient(baseUrl=http://127.0.0.1:8080, clientId=abc)`, never the secret.
+impl std::fmt::Display for DollrBlockingClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DollrBlockingClient")?;
+        describe(&self.inner, f)
+    }
+}
+
+impl DollrBlockingClient {
+    fn build(
+        options: ClientOptions,
+        credentials: impl FnOnce(ClientBuilder) -> ClientBuilder,
+    ) -> Result<Arc<DollrBlockingClient>, DollrError> {
+        guard(|| {
+            let runtime = OwnRuntime::new().map_err(|e| {
+                DollrError::internal(format!("could not start the client's tokio runtime: {e}"))
+            })?;
+            // The constructor's credentials win over the options' (given last).
+            let builder = options.apply(ClientBuilder::default().sdk_language("uniffi"));
+            let inner = credentials(builder).build()?;
+            Ok(Arc::new(DollrBlockingClient {
+                inner,
+                runtime: Arc::new(runtime),
+            }))
+        })
+    }
+}
+
+#[uniffi::export]
+impl DollrBlockingClient {
+    /// A blocking client with client credentials (merchant portal: Settings → Developer → API
+    /// Keys). For servers and merchant-operated backends only: a client secret must never ship in
+    /// an app.
+    #[uniffi::constructor(default(options))]
+    pub fn new(
+        client_id: String,
+        client_secret: String,
+        options: ClientOptions,
+    ) -> Result<Arc<DollrBlockingClient>, DollrError> {
+        Self::build(options, |builder| {
+            builder.client_id(client_id).client_secret(client_secret)
+        })
+    }
+
+    /// A blocking client configured from `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`,
+    /// `DOLLR_BASE_URL`.
+    #[uniffi::constructor(default(options))]
+    pub fn from_env(options: ClientOptions) -> Result<Arc<DollrBlockingClient>, DollrError> {
+        Self::build(options, |builder| builder)
+    }
+
+    /// The same client (same pool, token, journal and runtime) with per-call overrides (timeout,
+    /// retries).
+    pub fn with_options(&self, options: RequestOptions) -> Arc<DollrBlockingClient> {
+        Arc::new(DollrBlockingClient {
+            inner: self.inner.with_options(options),
+            runtime: Arc::clone(&self.runtime),
+        })
+    }
+
+    /// The resolved base URL.
+    pub fn base_url(&self) -> String {
+        self.inner.config().base_url.clone()
+    }
+
+    /// The `User-Agent` sent with every request.
+    pub fn user_agent(&self) -> String {
+        self.inner.config().user_agent.clone()
+    }
+}
