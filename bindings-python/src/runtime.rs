@@ -24,7 +24,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use dollr_core::bridge::{panic_text, poll_once, BoxedCall, FirstPoll};
+use dollr_core::bridge::{panic_text, poll_once, BoxedCall, FirstPoll, OwnRuntime};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use pyo3::prelude::*;
@@ -56,27 +56,12 @@ fn shared_runtime() -> Result<&'static Runtime, Error> {
         .map_err(|e| Error::internal(format!("could not start the dollr runtime: {e}")))
 }
 
-/// A blocking client's own runtime, released wherever Python frees the client. The garbage
-/// collector may do that on a thread that is driving another client's call (in a log handler,
-/// say); tokio refuses to wait there for the runtime's threads (it panics), so there it is shut
-/// down without waiting: its tasks are dropped, its blocking threads end on their own.
-pub(crate) struct OwnRuntime(Option<Runtime>);
-
-impl Drop for OwnRuntime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                runtime.shutdown_background();
-            }
-        }
-    }
-}
-
 /// The runtime a client's calls run on.
 #[derive(Clone)]
 pub(crate) enum CallRuntime {
     /// A blocking client's own current-thread runtime, driven by the Python threads waiting on
-    /// its calls.
+    /// its calls. Released wherever Python frees the client — the garbage collector may do that
+    /// on a thread driving another client's call, which `OwnRuntime`'s drop allows for.
     Own(Arc<OwnRuntime>),
     /// The module's multi-thread runtime (asyncio clients, and calls outside any client).
     Shared(&'static Runtime),
@@ -85,24 +70,14 @@ pub(crate) enum CallRuntime {
 impl CallRuntime {
     /// A new current-thread runtime for one blocking client.
     pub(crate) fn own() -> Result<CallRuntime, Error> {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map(|runtime| CallRuntime::Own(Arc::new(OwnRuntime(Some(runtime)))))
+        OwnRuntime::new()
+            .map(|runtime| CallRuntime::Own(Arc::new(runtime)))
             .map_err(|e| Error::internal(format!("could not start the dollr runtime: {e}")))
     }
 
     /// The module's shared runtime.
     pub(crate) fn shared() -> Result<CallRuntime, Error> {
         shared_runtime().map(CallRuntime::Shared)
-    }
-
-    /// The runtime (`None` only while an own runtime is being dropped, when no call can use it).
-    fn get(&self) -> Option<&Runtime> {
-        match self {
-            CallRuntime::Own(runtime) => runtime.0.as_ref(),
-            CallRuntime::Shared(runtime) => Some(runtime),
-        }
     }
 
     /// Runs `future` to completion on this thread. A thread already inside a tokio runtime (Python
@@ -112,13 +87,15 @@ impl CallRuntime {
         &self,
         future: impl Future<Output = T> + Send,
     ) -> std::thread::Result<T> {
-        let Some(runtime) = self.get() else {
-            return Err(Box::new("the client's runtime is shut down"));
-        };
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Ok(runtime.block_on(future));
+        match self {
+            CallRuntime::Own(runtime) => runtime.block_on(future),
+            CallRuntime::Shared(runtime) => {
+                if tokio::runtime::Handle::try_current().is_err() {
+                    return Ok(runtime.block_on(future));
+                }
+                std::thread::scope(|scope| scope.spawn(|| runtime.block_on(future)).join())
+            }
         }
-        std::thread::scope(|scope| scope.spawn(|| runtime.block_on(future)).join())
     }
 
     /// Spawns `future` on this runtime (a blocking client's own runtime runs it while a thread
@@ -127,10 +104,12 @@ impl CallRuntime {
         &self,
         future: impl Future<Output = ()> + Send + 'static,
     ) -> Result<tokio::task::JoinHandle<()>, Error> {
-        let runtime = self
-            .get()
-            .ok_or_else(|| Error::internal("the client's runtime is shut down"))?;
-        Ok(runtime.spawn(future))
+        match self {
+            CallRuntime::Own(runtime) => runtime
+                .spawn(future)
+                .ok_or_else(|| Error::internal("the client's runtime is shut down")),
+            CallRuntime::Shared(runtime) => Ok(runtime.spawn(future)),
+        }
     }
 
     /// Lets an interrupted call finish on its own: an execution is never abandoned half-way.
@@ -146,10 +125,8 @@ impl CallRuntime {
                 let spawned = std::thread::Builder::new()
                     .name("dollr-interrupted-call".to_string())
                     .spawn(move || {
-                        if let Some(runtime) = &runtime.0 {
-                            // Nobody waits for the outcome any more; the journal has the intent.
-                            let _ = runtime.block_on(call);
-                        }
+                        // Nobody waits for the outcome any more; the journal has the intent.
+                        let _ = runtime.block_on(call);
                     });
                 if let Err(error) = spawned {
                     tracing::warn!(%error, "could not finish an interrupted dollr call");

@@ -90,6 +90,16 @@ impl OwnRuntime {
         }
         std::thread::scope(|scope| scope.spawn(drive).join()).and_then(|outcome| outcome)
     }
+
+    /// Spawns `task` on this runtime; it runs while some thread drives the runtime
+    /// ([`OwnRuntime::block_on`]). `None` once the runtime is shut down.
+    pub fn spawn<F>(&self, task: F) -> Option<tokio::task::JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.as_ref().map(|runtime| runtime.spawn(task))
+    }
 }
 
 /// Released wherever the client is freed. That may be a thread driving another runtime (a
@@ -177,6 +187,20 @@ mod tests {
         let own = OwnRuntime::new().unwrap();
         assert_eq!(own.block_on(async { 7 }).unwrap(), 7);
         drop(own);
+    }
+
+    #[test]
+    fn a_task_spawned_on_an_own_runtime_runs_while_a_caller_drives_it() {
+        let own = OwnRuntime::new().unwrap();
+        let (sender, receiver) = tokio::sync::oneshot::channel::<i32>();
+        let task = own
+            .spawn(async move {
+                sender.send(41).unwrap();
+            })
+            .unwrap();
+        let value = own.block_on(async move { receiver.await.unwrap() + 1 });
+        assert_eq!(value.unwrap(), 42);
+        assert!(own.block_on(task).unwrap().is_ok());
     }
 
     #[test]
