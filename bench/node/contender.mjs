@@ -305,6 +305,11 @@ for await (const line of lines) {
   try {
     if (command.op === 'round') say(await round(contender, command.flows));
     else if (command.op === 'overhead') say(await overhead(contender, command.calls, command.batches));
+    else if (command.op === 'collect_garbage') {
+      if (typeof globalThis.gc !== 'function') throw new Error('collect_garbage needs node --expose-gc');
+      globalThis.gc();
+      say({ ok: true });
+    }
     else say({ ok: false, error: `unknown op ${command.op}` });
   } catch (error) {
     say({ ok: false, error: `${error?.name ?? 'Error'}: ${error?.message ?? error}` });

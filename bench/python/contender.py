@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import platform
 import statistics
@@ -521,6 +522,9 @@ def main() -> None:
                 say(contender.round(command["flows"]))
             elif command["op"] == "overhead":
                 say(contender.overhead(command["calls"], command["batches"]))
+            elif command["op"] == "collect_garbage":
+                gc.collect()
+                say({"ok": True})
             else:
                 say({"ok": False, "error": f"unknown op {command['op']}"})
         except Exception as error:

@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context, Result};
 use dollr_core::models::party::CreatePartyRequest;
 
 use crate::flow::{Core, FlowResult, Limit, PHONE};
-use crate::protocol::{Command, OverheadResult, Ready, RoundResult};
+use crate::protocol::{Collected, Command, OverheadResult, Ready, RoundResult};
 
 /// Which Rust contender.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -110,6 +110,14 @@ pub fn serve(kind: Kind, url: &str, concurrency: usize) -> Result<()> {
                     });
                 say(&stdout, &result)?;
             }
+            // Rust frees as it goes: nothing is left for a collector.
+            Command::CollectGarbage => say(
+                &stdout,
+                &Collected {
+                    ok: true,
+                    error: None,
+                },
+            )?,
         }
     }
     Ok(())

@@ -228,6 +228,8 @@ pub fn matrix(args: &Contenders, self_exe: &Path) -> Vec<Spec> {
                 c,
                 vec![
                     args.node.clone(),
+                    // `collect_garbage` (the memory row) calls V8's gc().
+                    "--expose-gc".into(),
                     "bench/node/contender.mjs".into(),
                     "--kind".into(),
                     kind.into(),

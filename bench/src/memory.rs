@@ -7,7 +7,10 @@
 //! calls their validation refuses: the full trip through the binding with no network), then after
 //! 99,000 more lookups (and 990,000 more refused calls), made in batches so each batch's answer
 //! shows progress. The lookups hit one execution's status: the sandbox holds nothing new, so any
-//! growth is the client's.
+//! growth is the client's. Every reading follows the runtime's full garbage collection
+//! (`collect_garbage`): a collector that has had no reason to run yet (the JVM's default heap is a
+//! quarter of the machine's memory) is not a leak, memory still referenced after a collection is.
+//! The last reading is also taken before that collection, to show what the process held.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,7 +18,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 use crate::driver::{measure_each, start_row, write_table, Contenders, Control, Running, Spec};
-use crate::protocol::{Command as Cmd, OverheadResult};
+use crate::protocol::{Collected, Command as Cmd, OverheadResult};
 
 /// `dollr-bench memory` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -58,6 +61,8 @@ struct Readings {
     idle_kb: u64,
     first_kb: u64,
     last_kb: u64,
+    /// After all the calls, before the collection.
+    last_uncollected_kb: u64,
     calls: usize,
 }
 
@@ -86,7 +91,17 @@ fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Resu
     control.reset()?;
     let mut running = Running::start(spec, url, &args.logs, Duration::from_secs(120))?;
     let pid = running.pid();
-    let idle_kb = rss_kb(pid)?;
+    let collected_rss_kb = |running: &mut Running| -> Result<u64> {
+        let result: Collected = running.ask(&Cmd::CollectGarbage, Duration::from_secs(120))?;
+        if !result.ok {
+            bail!(
+                "the garbage collection failed: {}",
+                result.error.unwrap_or_else(|| "no reason given".into())
+            );
+        }
+        rss_kb(pid)
+    };
+    let idle_kb = collected_rss_kb(&mut running)?;
     let lookups = |running: &mut Running, count: usize| -> Result<()> {
         let result: OverheadResult = running.ask(
             &Cmd::Overhead {
@@ -105,19 +120,21 @@ fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Resu
     };
     lookups(&mut running, args.first)?;
     let mut calls = args.first;
-    let first_kb = rss_kb(pid)?;
+    let first_kb = collected_rss_kb(&mut running)?;
     while calls < args.total {
         let count = BATCH.min(args.total - calls);
         lookups(&mut running, count)?;
         calls += count;
     }
-    let last_kb = rss_kb(pid)?;
+    let last_uncollected_kb = rss_kb(pid)?;
+    let last_kb = collected_rss_kb(&mut running)?;
     running.finish(Duration::from_secs(30))?;
     Ok(Readings {
         spec: spec.clone(),
         idle_kb,
         first_kb,
         last_kb,
+        last_uncollected_kb,
         calls,
     })
 }
@@ -141,28 +158,32 @@ fn report(readings: &[Readings], missing: &[(String, String)], args: &MemoryArgs
     let mut out = format!(
         "Resident memory (`make bench-memory`): each contender's process freshly started and \
          connected (idle), after {first} status lookups, and after {total} (each SDK also makes \
-         10 refused-by-validation calls per lookup). Growth = last − after {first}.\n\n\
-         | contender | language | idle MB | after {first} MB | after {total} MB | growth MB |\n\
-         |---|---|---:|---:|---:|---:|\n",
+         10 refused-by-validation calls per lookup); each reading right after the runtime's full \
+         garbage collection (Python `gc.collect()`, V8 `gc()`, the JVM's `System.gc()`), and the \
+         last one also before it. Growth = after {total} − after {first}, both collected.\n\n\
+         | contender | language | idle MB | after {first} MB | after {total} MB | growth MB | \
+         after {total}, before collection MB |\n\
+         |---|---|---:|---:|---:|---:|---:|\n",
         first = args.first,
         total = args.total,
     );
     for r in readings {
         let growth = r.last_kb as f64 - r.first_kb as f64;
         out.push_str(&format!(
-            "| `{}` {} | {} | {} | {} | {} | {:+.1} |\n",
+            "| `{}` {} | {} | {} | {} | {} | {:+.1} | {} |\n",
             r.spec.id,
             r.spec.label,
             r.spec.language,
             mb(r.idle_kb),
             mb(r.first_kb),
             mb(r.last_kb),
-            growth / 1024.0
+            growth / 1024.0,
+            mb(r.last_uncollected_kb),
         ));
     }
     for (id, reason) in missing {
         out.push_str(&format!(
-            "| `{id}` | | not measured: {} | | | |\n",
+            "| `{id}` | | not measured: {} | | | | |\n",
             reason.lines().next().unwrap_or_default()
         ));
     }

@@ -13,6 +13,11 @@
 //!   client's validation refuses before anything is sent; answers
 //!   `{"ok": true, "status_us": median µs per call, "validation_us": median µs per call | null}`.
 //!
+//! * `{"op": "collect_garbage"}` → runs its runtime's full collection (Python `gc.collect()`, V8's
+//!   `gc()` — Node runs with `--expose-gc` — the JVM's `System.gc()`; nothing in Rust) and answers
+//!   `{"ok": true}`, so a memory reading counts what is still referenced, not garbage a collector
+//!   has not yet had a reason to reclaim.
+//!
 //! Any failure answers `{"ok": false, "error": "..."}`. End of stdin ends the process.
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +30,8 @@ pub enum Command {
     Round { flows: usize },
     /// Measure the per-call overhead.
     Overhead { calls: usize, batches: usize },
+    /// Run the runtime's full garbage collection.
+    CollectGarbage,
 }
 
 /// The first line a contender prints.
@@ -61,6 +68,14 @@ pub struct OverheadResult {
     pub status_us: Option<f64>,
     #[serde(default)]
     pub validation_us: Option<f64>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The answer to a `collect_garbage` command.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Collected {
+    pub ok: bool,
     #[serde(default)]
     pub error: Option<String>,
 }

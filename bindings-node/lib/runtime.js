@@ -269,15 +269,6 @@ function genericFromWire(value) {
 }
 
 /**
- * The `call(operation, positional, options)` function every generated method uses.
- *
- * The addon answers a call that needs nothing outside the process (a refused argument, a closed
- * client) at once — its JSON, or its error object to throw — and a call that waits with a
- * Promise; the caller always gets a Promise.
- * @param {{ call(op: string, args: string, onEvent?: (json: string) => void): string | Error | Promise<string> }} native
- * @param {{ models: Record<string, any>, events: Record<string, any> }} tables
- */
-/**
  * `error` with the frames of whoever called `fn` (error path only: capturing a stack is not free).
  * @param {unknown} error
  * @param {Function} fn
@@ -292,7 +283,17 @@ function atCaller(error, fn) {
   return error;
 }
 
-function makeCaller(native, tables) {
+/**
+ * The `call(operation, positional, options)` function every generated method uses.
+ *
+ * The addon answers a call that needs nothing outside the process (a refused argument, a closed
+ * client) at once — its JSON, or its error object to throw — and a call that waits with a
+ * Promise; the caller always gets a Promise.
+ * @param {{ call(op: string, args: string, onEvent?: (json: string) => void): string | Error | Promise<string> }} native
+ * @param {{ models: Record<string, any>, events: Record<string, any> }} tables
+ * @param {boolean} refusalsNeedCallerFrames the engine's `_refusalsNeedCallerFrames()` (the WebAssembly engine's)
+ */
+function makeCaller(native, tables, refusalsNeedCallerFrames = false) {
   return async function call(op, positional, options) {
     const args = {};
     let onEvent;
@@ -323,9 +324,10 @@ function makeCaller(native, tables) {
         : undefined;
     const answer = native.call(op.name, JSON.stringify(args), listener);
     if (typeof answer === 'string') return fromWire(tables, op.returns, JSON.parse(answer));
-    // Refused before anything was sent: made under the caller's frames, but below the engine's
-    // own (the WebAssembly glue's frames fill V8's ten), so the stack is taken from here.
-    if (answer instanceof Error) throw atCaller(answer, call);
+    // Refused before anything was sent: made under the caller's frames. The WebAssembly engine
+    // makes it below its glue's frames, which fill V8's ten, so its stack is taken again here;
+    // the addon's already has them, and a stack taken again costs a refused call half its time.
+    if (answer instanceof Error) throw refusalsNeedCallerFrames ? atCaller(answer, call) : answer;
     let json;
     try {
       json = await answer;

@@ -224,6 +224,15 @@ pub fn takes_host_hooks() -> bool {
     true
 }
 
+/// Whether an error this engine returns for a refused call lacks its caller's frames: it is made
+/// below the WebAssembly glue's own frames, which fill V8's ten, so the JS layer takes the stack
+/// again at the call (the napi addon makes its errors right under the caller and has no such
+/// export).
+#[wasm_bindgen(js_name = _refusalsNeedCallerFrames)]
+pub fn refusals_need_caller_frames() -> bool {
+    true
+}
+
 /// The SDK version.
 #[wasm_bindgen(js_name = _version)]
 pub fn version() -> String {

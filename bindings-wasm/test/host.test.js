@@ -95,3 +95,16 @@ test('in a browser a client secret is refused, typed, before anything is built',
   assert.equal(refused.details[0].field, 'clientSecret');
   assert.doesNotMatch(refused.message, /secret'|"secret"/);
 });
+
+test("a refused call's stack points at its caller, below the WebAssembly glue's frames", async () => {
+  const client = new Client({ baseUrl: 'http://127.0.0.1:9', clientId: 'id', clientSecret: 'secret' });
+  async function callerOfTheRefusedCall() {
+    return client.parties.create({ fullname: '', phone: testNumbers.completes });
+  }
+  await assert.rejects(callerOfTheRefusedCall(), (error) => {
+    assert.ok(error instanceof ValidationError, String(error));
+    assert.match(error.stack, /^ValidationError: /);
+    assert.match(error.stack, /callerOfTheRefusedCall/, 'the stack names the caller');
+    return true;
+  });
+});

@@ -189,6 +189,26 @@ private suspend fun round(client: Calls, flows: Int, concurrency: Int): Map<Stri
     )
 }
 
+/**
+ * Full collections until the heap in use stops shrinking (at most 30 s): JNA frees the native
+ * block behind each `Memory` (uniffi allocates several per call) on its own cleaner thread, after
+ * a collection has found it unreachable, so one collection can leave millions of them queued.
+ * G1 returns free heap to the OS after a full collection.
+ */
+private fun collectGarbage(): Map<String, Any?> {
+    val runtime = Runtime.getRuntime()
+    val deadline = System.nanoTime() + 30_000_000_000L
+    var previous = Long.MAX_VALUE
+    while (System.nanoTime() < deadline) {
+        System.gc()
+        val used = runtime.totalMemory() - runtime.freeMemory()
+        if (used > previous - previous / 100) break
+        previous = used
+        Thread.sleep(500)
+    }
+    return mapOf("ok" to true)
+}
+
 private suspend fun overhead(client: Calls, calls: Int, batches: Int): Map<String, Any?> {
     val referenceId = client.flow()
     val status = (1..batches).map {
@@ -244,6 +264,7 @@ fun main(args: Array<String>) {
                     line.contains("\"round\"") -> round(client, intField(line, "flows"), concurrency)
                     line.contains("\"overhead\"") ->
                         overhead(client, intField(line, "calls"), intField(line, "batches"))
+                    line.contains("\"collect_garbage\"") -> collectGarbage()
                     else -> mapOf("ok" to false, "error" to "unknown command $line")
                 }
             } catch (failure: Throwable) {
