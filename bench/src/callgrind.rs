@@ -20,7 +20,7 @@ use crate::driver::{
     check_round, measure_each, start_row, write_table, Contenders, Control, Running, Spec,
     REQUESTS_PER_FLOW,
 };
-use crate::protocol::{Command as Cmd, RoundResult};
+use crate::protocol::{Answer, Command as Cmd, RoundResult};
 
 /// `dollr-bench callgrind` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -165,11 +165,8 @@ fn profile(
     let mut round = |flows: usize| -> Result<u64> {
         control.reset()?;
         let result: RoundResult = running.ask(&Cmd::Round { flows }, ROUND_WITHIN)?;
-        if !result.ok {
-            bail!(
-                "a round failed: {}",
-                result.error.unwrap_or_else(|| "no reason given".into())
-            );
+        if let Some(reason) = result.failure() {
+            bail!("a round failed: {reason}");
         }
         let (requests, _tokens) = check_round(&control.stats()?, flows)?;
         Ok(requests)

@@ -15,7 +15,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::Value;
 
-use crate::protocol::{Command as Cmd, OverheadResult, Ready, RoundResult};
+use crate::protocol::{Answer, Command as Cmd, OverheadResult, Ready, RoundResult};
 use crate::report::{self, ContenderReport, Report, RoundStats};
 
 /// `dollr-bench run` options.
@@ -656,8 +656,8 @@ pub fn run(args: RunArgs) -> Result<()> {
                         cpu_ns(contender.child.id()).saturating_sub(cpu_before.0),
                         cpu_ns(sandbox.child.id()).saturating_sub(cpu_before.1),
                     );
-                    if !result.ok {
-                        bail!("{}", result.error.unwrap_or_default());
+                    if let Some(reason) = result.failure() {
+                        bail!("{reason}");
                     }
                     let (requests, tokens) = check_round(&control.stats()?, flows)?;
                     // Exactly the quickstart's requests: 9 per flow plus the status polls.

@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 use crate::driver::{measure_each, start_row, write_table, Contenders, Control, Running, Spec};
-use crate::protocol::{Collected, Command as Cmd, OverheadResult};
+use crate::protocol::{Answer, Collected, Command as Cmd, OverheadResult};
 
 /// `dollr-bench memory` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -93,11 +93,8 @@ fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Resu
     let pid = running.pid();
     let collected_rss_kb = |running: &mut Running| -> Result<u64> {
         let result: Collected = running.ask(&Cmd::CollectGarbage, Duration::from_secs(120))?;
-        if !result.ok {
-            bail!(
-                "the garbage collection failed: {}",
-                result.error.unwrap_or_else(|| "no reason given".into())
-            );
+        if let Some(reason) = result.failure() {
+            bail!("the garbage collection failed: {reason}");
         }
         rss_kb(pid)
     };
@@ -110,11 +107,8 @@ fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Resu
             },
             Duration::from_secs(1800),
         )?;
-        if !result.ok {
-            bail!(
-                "the calls failed: {}",
-                result.error.unwrap_or_else(|| "no reason given".into())
-            );
+        if let Some(reason) = result.failure() {
+            bail!("the calls failed: {reason}");
         }
         Ok(())
     };

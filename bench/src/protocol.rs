@@ -79,3 +79,31 @@ pub struct Collected {
     #[serde(default)]
     pub error: Option<String>,
 }
+
+/// An answer that says whether its command succeeded.
+pub trait Answer {
+    /// Why the command failed, or `None` when it succeeded.
+    fn failure(&self) -> Option<String>;
+}
+
+fn failure(ok: bool, error: &Option<String>) -> Option<String> {
+    (!ok).then(|| error.clone().unwrap_or_else(|| "no reason given".into()))
+}
+
+impl Answer for RoundResult {
+    fn failure(&self) -> Option<String> {
+        failure(self.ok, &self.error)
+    }
+}
+
+impl Answer for OverheadResult {
+    fn failure(&self) -> Option<String> {
+        failure(self.ok, &self.error)
+    }
+}
+
+impl Answer for Collected {
+    fn failure(&self) -> Option<String> {
+        failure(self.ok, &self.error)
+    }
+}
