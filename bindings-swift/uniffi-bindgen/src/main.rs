@@ -9,10 +9,13 @@
 //! CONFIG is a uniffi global config (`bindings-swift/bindgen.toml`). Run it inside the workspace:
 //! it reads `cargo metadata` to find each crate. Built by the workspace's test build (its CLI test
 //! needs the binary), used by `make generate-swift` and the drift check; never by a default
-//! `cargo build`.
+//! `cargo build`. The Kotlin it writes is then changed where uniffi's JNA helpers would allocate
+//! native memory on every call ([`kotlin_jna`]).
 
 use anyhow::{bail, Result};
 use camino::Utf8PathBuf;
+mod kotlin_jna;
+
 use uniffi_bindgen::bindings::{
     generate, generate_swift_bindings, GenerateOptions, SwiftBindingsOptions, TargetLanguage,
 };
@@ -28,15 +31,18 @@ fn main() -> Result<()> {
     let source = Utf8PathBuf::from(library);
     let out_dir = Utf8PathBuf::from(out_dir);
     match language.as_str() {
-        "kotlin" => generate(GenerateOptions {
-            languages: vec![TargetLanguage::Kotlin],
-            source,
-            out_dir,
-            config_override: Some(config),
-            format: false,
-            crate_filter: None,
-            metadata_no_deps: false,
-        }),
+        "kotlin" => {
+            generate(GenerateOptions {
+                languages: vec![TargetLanguage::Kotlin],
+                source,
+                out_dir: out_dir.clone(),
+                config_override: Some(config),
+                format: false,
+                crate_filter: None,
+                metadata_no_deps: false,
+            })?;
+            kotlin_jna::apply(&out_dir)
+        }
         "swift" => generate_swift_bindings(SwiftBindingsOptions {
             generate_swift_sources: true,
             generate_headers: true,

@@ -533,10 +533,36 @@ interface UniffiRustCallStatusErrorHandler<E> {
 
 // Call a rust function that returns a Result<>.  Pass in the Error class companion that corresponds to the Err
 private inline fun <U, E: kotlin.Exception> uniffiRustCallWithError(errorHandler: UniffiRustCallStatusErrorHandler<E>, callback: (UniffiRustCallStatus) -> U): U {
-    var status = UniffiRustCallStatus()
-    val return_value = callback(status)
-    uniffiCheckCallStatus(errorHandler, status)
-    return return_value
+    val status = UniffiCallStatuses.take()
+    try {
+        val return_value = callback(status)
+        uniffiCheckCallStatus(errorHandler, status)
+        return return_value
+    } finally {
+        UniffiCallStatuses.give(status)
+    }
+}
+
+// dollr: the call statuses a thread has used, for its next calls. A new JNA Structure per call
+// costs two native blocks that only a garbage collection frees (on JNA's one cleaner thread, which
+// falls behind under load). A call nested on the same thread takes another status: one status is
+// never used by two calls at once.
+internal object UniffiCallStatuses {
+    private val unused = ThreadLocal.withInitial { ArrayDeque<UniffiRustCallStatus>(2) }
+
+    fun take(): UniffiRustCallStatus {
+        val status = unused.get().removeLastOrNull() ?: return UniffiRustCallStatus()
+        // Rust writes a status only when a call fails: start each call from success.
+        status.code = UNIFFI_CALL_SUCCESS
+        status.error_buf.capacity = 0
+        status.error_buf.len = 0
+        status.error_buf.data = null
+        return status
+    }
+
+    fun give(status: UniffiRustCallStatus) {
+        unused.get().addLast(status)
+    }
 }
 
 // Check UniffiRustCallStatus and throw an error if the call wasn't successful

@@ -59,6 +59,41 @@ class BlockingClientTest {
     }
 
     @Test
+    fun `a call nested in a listener and a call after a refused one each start from a clean status`() {
+        // A thread reuses its call statuses (bindings-swift/uniffi-bindgen/src/kotlin_jna.rs), emptied
+        // before each call: Rust writes one only when a call fails, so a status left as a refused
+        // call wrote it would make the next call fail too. The listener's refused calls are made
+        // while `collect`'s call is in progress on this same thread, which must still succeed.
+        // (Only calls that need no network there: one that does would wait for the runtime that
+        // `collect` holds on this thread.)
+        TestSandbox.start().use { sandbox ->
+            sandbox.blockingClient(quickClientOptions()).use { client ->
+                val refusedInListener = mutableListOf<String?>()
+                val outcome = client.collect(
+                    collectRequest("231771234567", BigDecimal("5.00"), "USD")
+                        .copy(payerName = "Amara Kamara", options = quickFlow()),
+                    flowListener {
+                        refusedInListener += assertThrows(DollrException.Validation::class.java) {
+                            client.parties().create(CreatePartyRequest("", "231771234567"))
+                        }.field
+                    },
+                )
+                assertEquals(ExecutionStatus.Completed, outcome.execution.status)
+                assertTrue(refusedInListener.size >= 2, "the listener ran for each step: $refusedInListener")
+                assertEquals(setOf("fullname"), refusedInListener.toSet())
+                val party = client.parties().create(CreatePartyRequest("Musu Kollie", "231771234567"))
+                repeat(3) {
+                    val refused = assertThrows(DollrException.Validation::class.java) {
+                        client.parties().create(CreatePartyRequest("", "231771234567"))
+                    }
+                    assertEquals("fullname", refused.field)
+                    assertEquals("Musu Kollie", client.parties().retrieve(party.id).fullname)
+                }
+            }
+        }
+    }
+
+    @Test
     fun `threads share one blocking client and every payment happens once`() {
         TestSandbox.start().use { sandbox ->
             sandbox.blockingClient(quickClientOptions()).use { client ->
