@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use dollr_core::bridge::{panic_text, ClientOptions, OwnRuntime};
+use dollr_core::bridge::{panic_text, CalledInsideItsOwnCall, ClientOptions, OwnRuntime};
 use dollr_core::{ClientBuilder, RequestOptions};
 use std::future::Future;
 
@@ -21,13 +21,18 @@ use crate::client::describe;
 use crate::error::DollrError;
 use crate::runtime::guard;
 
-/// Runs one core call to completion on the calling thread: a panic becomes `Internal`.
+/// Runs one core call to completion on the calling thread: a panic becomes `Internal`, and so
+/// does a call from a listener of this client's own call that would have to wait
+/// ([`CalledInsideItsOwnCall`], with its explanation).
 pub(crate) fn block<T: Send>(
     runtime: &OwnRuntime,
     call: impl Future<Output = dollr_core::Result<T>> + Send,
 ) -> Result<T, DollrError> {
     match runtime.block_on(call) {
         Ok(result) => result.map_err(DollrError::from),
+        Err(unfinished) if unfinished.is::<CalledInsideItsOwnCall>() => {
+            Err(DollrError::internal(CalledInsideItsOwnCall.to_string()))
+        }
         Err(panic) => Err(DollrError::internal(format!(
             "a panic inside the SDK was caught: {} (please report it)",
             panic_text(panic.as_ref()).unwrap_or("(no message)")

@@ -77,6 +77,12 @@ impl OwnRuntime {
     /// Runs `call` to completion on this thread; a panic is caught and returned as `Err` with its
     /// payload. A thread already inside a tokio runtime (a listener called back from another
     /// runtime) cannot block on a second one, so there the wait happens on a scoped helper thread.
+    ///
+    /// A call made on the thread that is driving this same runtime (from a listener that one of
+    /// its calls is calling) cannot be driven: the runtime is busy in the call that is waiting
+    /// for the listener, so blocking would wait forever. It is polled once, which finishes a call
+    /// that needs no I/O (a refused argument); one that would wait is dropped (cancelled, as when
+    /// a caller gives up) and `Err` carries [`CalledInsideItsOwnCall`].
     pub fn block_on<T: Send>(
         &self,
         call: impl Future<Output = T> + Send,
@@ -84,7 +90,22 @@ impl OwnRuntime {
         let Some(runtime) = self.0.as_ref() else {
             return Err(Box::new("the client's runtime is shut down"));
         };
-        let drive = || catch_unwind(AssertUnwindSafe(|| runtime.block_on(call)));
+        let id = std::ptr::from_ref(runtime) as usize;
+        if DRIVEN_HERE.with(|driven| driven.borrow().contains(&id)) {
+            let mut call = std::pin::pin!(call);
+            let mut context = Context::from_waker(noop_waker_ref());
+            return match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(&mut context))) {
+                Ok(Poll::Ready(value)) => Ok(value),
+                Ok(Poll::Pending) => Err(Box::new(CalledInsideItsOwnCall)),
+                Err(panic) => Err(panic),
+            };
+        }
+        let drive = || {
+            DRIVEN_HERE.with(|driven| driven.borrow_mut().push(id));
+            let outcome = catch_unwind(AssertUnwindSafe(|| runtime.block_on(call)));
+            DRIVEN_HERE.with(|driven| driven.borrow_mut().retain(|driven| *driven != id));
+            outcome
+        };
         if Handle::try_current().is_err() {
             return drive();
         }
@@ -99,6 +120,31 @@ impl OwnRuntime {
         F::Output: Send + 'static,
     {
         self.0.as_ref().map(|runtime| runtime.spawn(task))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+thread_local! {
+    /// The [`OwnRuntime`]s this thread is driving now (by address): a listener called from inside
+    /// one of their calls runs on this thread, and may call the same client again.
+    static DRIVEN_HERE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Why [`OwnRuntime::block_on`] did not run a call: it was made on the thread driving the same
+/// runtime, inside one of its calls (a listener), and it had to wait. Its text is the message of
+/// the error the binding raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalledInsideItsOwnCall;
+
+impl std::fmt::Display for CalledInsideItsOwnCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "a blocking client was called from inside one of its own calls (from a listener, on \
+             that call's thread) and the call had to wait: it would have waited forever for the \
+             call that is waiting for the listener, so it was cancelled, like a call whose caller \
+             gave up (a payment it began is in the journal: resume it by its reference id). Make \
+             the call after the outer one returns, or from another client",
+        )
     }
 }
 
@@ -180,6 +226,41 @@ mod tests {
         assert_eq!(value.unwrap(), 42);
         let panicked: std::thread::Result<()> = own.block_on(async { panic!("boom") });
         assert_eq!(panic_text(panicked.unwrap_err().as_ref()), Some("boom"));
+    }
+
+    #[test]
+    fn a_call_inside_a_call_of_the_same_runtime_finishes_only_if_it_need_not_wait() {
+        let own = std::sync::Arc::new(OwnRuntime::new().unwrap());
+        let same = std::sync::Arc::clone(&own);
+        let other = OwnRuntime::new().unwrap();
+        let (ready, waiting, elsewhere) = own
+            .block_on(async move {
+                // What a listener does when the call it is called from calls it synchronously.
+                let ready = same.block_on(async { 5 }).unwrap();
+                let waiting = same.block_on(async {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    6
+                });
+                let elsewhere = other.block_on(async {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    7
+                });
+                (ready, waiting, elsewhere)
+            })
+            .unwrap();
+        assert_eq!(ready, 5);
+        assert!(waiting.unwrap_err().is::<CalledInsideItsOwnCall>());
+        assert_eq!(
+            elsewhere.unwrap(),
+            7,
+            "another runtime is driven from a helper thread"
+        );
+        // Once the outer call is over, the same runtime runs a waiting call again.
+        let after = own.block_on(async {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            8
+        });
+        assert_eq!(after.unwrap(), 8);
     }
 
     #[tokio::test]

@@ -51,9 +51,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-#[cfg(not(target_arch = "wasm32"))]
-pub use self::drive::OwnRuntime;
 pub use self::drive::{panic_text, poll_once, BoxedCall, FirstPoll};
+#[cfg(not(target_arch = "wasm32"))]
+pub use self::drive::{CalledInsideItsOwnCall, OwnRuntime};
 pub use self::options::{client_from_options, ClientOptions};
 pub use self::uniffi_wrappers::uniffi_resources_rs;
 use crate::client::Client;

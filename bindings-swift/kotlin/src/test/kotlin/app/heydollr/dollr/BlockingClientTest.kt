@@ -64,11 +64,12 @@ class BlockingClientTest {
         // before each call: Rust writes one only when a call fails, so a status left as a refused
         // call wrote it would make the next call fail too. The listener's refused calls are made
         // while `collect`'s call is in progress on this same thread, which must still succeed.
-        // (Only calls that need no network there: one that does would wait for the runtime that
-        // `collect` holds on this thread.)
+        // A call there that has to wait on the network is refused with an error that says why (it
+        // would wait forever for the runtime `collect` holds on this thread), and `collect` goes on.
         TestSandbox.start().use { sandbox ->
             sandbox.blockingClient(quickClientOptions()).use { client ->
                 val refusedInListener = mutableListOf<String?>()
+                val waitingInListener = mutableListOf<String>()
                 val outcome = client.collect(
                     collectRequest("231771234567", BigDecimal("5.00"), "USD")
                         .copy(payerName = "Amara Kamara", options = quickFlow()),
@@ -76,11 +77,18 @@ class BlockingClientTest {
                         refusedInListener += assertThrows(DollrException.Validation::class.java) {
                             client.parties().create(CreatePartyRequest("", "231771234567"))
                         }.field
+                        waitingInListener += assertThrows(DollrException.Internal::class.java) {
+                            client.parties().retrieve(1)
+                        }.reason
                     },
                 )
                 assertEquals(ExecutionStatus.Completed, outcome.execution.status)
                 assertTrue(refusedInListener.size >= 2, "the listener ran for each step: $refusedInListener")
                 assertEquals(setOf("fullname"), refusedInListener.toSet())
+                assertTrue(
+                    waitingInListener.all { "from inside one of its own calls" in it },
+                    waitingInListener.toString(),
+                )
                 val party = client.parties().create(CreatePartyRequest("Musu Kollie", "231771234567"))
                 repeat(3) {
                     val refused = assertThrows(DollrException.Validation::class.java) {
