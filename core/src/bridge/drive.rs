@@ -133,9 +133,11 @@ thread_local! {
 /// Why [`OwnRuntime::block_on`] did not run a call: it was made on the thread driving the same
 /// runtime, inside one of its calls (a listener), and it had to wait. Its text is the message of
 /// the error the binding raises.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CalledInsideItsOwnCall;
 
+#[cfg(not(target_arch = "wasm32"))]
 impl std::fmt::Display for CalledInsideItsOwnCall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(
