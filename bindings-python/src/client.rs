@@ -155,6 +155,7 @@ impl NativeClient {
                     bridge::call(&client, &operation, args).await
                 }
             },
+            with_events,
             |py, event| {
                 if let Some(callback) = &on_event {
                     deliver(py, callback, &event);

@@ -85,6 +85,7 @@ fn _panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
             }
             panic!("{message}")
         },
+        false,
         |_, _| {},
     )?;
     into_py(py, result).map(|_| ())

@@ -177,10 +177,14 @@ enum Step {
 /// threads keep running). Events the call reports are handed to `on_event` on this thread, with
 /// the GIL held, before its result. Ctrl-C interrupts the wait; the call itself carries on in the
 /// background.
+///
+/// A call that reports events runs as a task of the runtime ([`as_task`]); one that does not is
+/// polled right here, in line.
 pub(crate) fn block_on<F, Fut>(
     py: Python<'_>,
     runtime: &CallRuntime,
     make: F,
+    reports_events: bool,
     mut on_event: impl FnMut(Python<'_>, Value),
 ) -> PyResult<Result<Value, Error>>
 where
@@ -190,6 +194,9 @@ where
     let (reporter, mut events) = mpsc::unbounded_channel::<Value>();
     let mut call: BoxedCall<CallOutcome> =
         Box::pin(AssertUnwindSafe(make(reporter)).catch_unwind());
+    if reports_events {
+        call = as_task(runtime, call);
+    }
     loop {
         let step = py.detach(|| {
             runtime.block_on(async {
@@ -219,6 +226,26 @@ where
             Err(payload) => return Ok(Err(panic_error(payload.as_ref()))),
         }
     }
+}
+
+/// Spawns `call` on `runtime`; the returned future is its outcome. Each event makes the waiting
+/// thread leave the runtime to run the Python callback, and that callback may call the same
+/// client: that call drives the runtime, and so a task of it, while a call kept in line would stay
+/// parked until the callback returned — holding whatever it held, such as the token's
+/// single-flight refresh the callback's call then waits for, forever.
+fn as_task(runtime: &CallRuntime, call: BoxedCall<CallOutcome>) -> BoxedCall<CallOutcome> {
+    let (sender, outcome) = tokio::sync::oneshot::channel::<CallOutcome>();
+    let task = async move {
+        // The waiting thread may be gone (Ctrl-C): then the outcome has no reader.
+        let _ = sender.send(call.await);
+    };
+    // A runtime that is shut down drops the task: its outcome is that error.
+    let _ = runtime.spawn(task);
+    Box::pin(async move {
+        outcome
+            .await
+            .unwrap_or_else(|_| Ok(Err(Error::internal("the client's runtime is shut down"))))
+    })
 }
 
 /// How an asyncio call started: answered on the spot, or running on the shared runtime.

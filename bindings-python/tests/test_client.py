@@ -334,3 +334,35 @@ def test_a_client_released_while_another_client_is_running_a_call_goes_quietly(
         logger.setLevel(level)
     assert doomed == []
     assert [str(u.exc_value) for u in unraisable] == []
+
+
+def test_an_event_callback_can_call_the_same_client(dollr_sandbox: Sandbox) -> None:
+    # A fresh client: the flow's first event is reported while the flow is fetching the token,
+    # under the single-flight refresh that the callback's own call then needs. The flow runs as a
+    # task of the client's runtime, which the callback's call drives: before, both waited forever.
+    client = dollr_sandbox.client()
+    looked_up: list[int] = []
+    outcome: list[Any] = []
+
+    def look_up(event: object) -> None:
+        looked_up.append(len(client.parties.list(fullname="Re Entrant")))
+
+    def flow() -> None:
+        outcome.append(
+            client.collect(
+                phone=TestNumbers.COMPLETES,
+                amount=Decimal("3.00"),
+                currency="USD",
+                payer_name="Re Entrant",
+                on_event=look_up,
+                **FAST,
+            )
+        )
+
+    runner = threading.Thread(target=flow, daemon=True)
+    runner.start()
+    runner.join(timeout=60)
+    assert not runner.is_alive(), "the flow and its callback's call waited for each other"
+    assert outcome[0].execution.status == "COMPLETED"
+    assert len(looked_up) >= 5, looked_up
+    assert looked_up[0] == 0 and looked_up[-1] == 1  # the flow's party exists by its last event
