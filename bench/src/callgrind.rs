@@ -50,10 +50,13 @@ pub struct CallgrindArgs {
 
 /// The contenders measured when `--only` is not given: one request at a time, so the count is
 /// the pipeline's and not the scheduler's (the JVM is left out: valgrind makes its start-up take
-/// minutes).
+/// minutes); and dollr-core beside its floor at 64 in flight, #19's second line (valgrind runs
+/// one thread at a time, so this counts the work of 64 flows in flight, not their contention).
 const DEFAULT_CONTENDERS: &[&str] = &[
     "rust-limit-1",
     "rust-core-1",
+    "rust-limit-64",
+    "rust-core-64",
     "py-httpx-1",
     "py-dollr-1",
     "node-fetch-1",
@@ -114,11 +117,12 @@ pub fn run(args: CallgrindArgs) -> Result<()> {
 fn measure(spec: &Spec, args: &CallgrindArgs, url: &str, control: &Control) -> Result<Measured> {
     let mut per_flow = Vec::new();
     let mut requests_per_flow = 0.0;
+    let (warm_up, flows) = rounds_of(spec, args);
     for repeat in 0..args.repeats.max(1) {
-        let base = profile(spec, args, url, control, None, repeat)?;
-        let (total, requests) = profile(spec, args, url, control, Some(args.flows), repeat)?;
-        requests_per_flow = requests as f64 / args.flows as f64;
-        per_flow.push(total.saturating_sub(base.0) as f64 / args.flows as f64);
+        let base = profile(spec, warm_up, args, url, control, None, repeat)?;
+        let (total, requests) = profile(spec, warm_up, args, url, control, Some(flows), repeat)?;
+        requests_per_flow = requests as f64 / flows as f64;
+        per_flow.push(total.saturating_sub(base.0) as f64 / flows as f64);
     }
     Ok(Measured {
         spec: spec.clone(),
@@ -127,10 +131,18 @@ fn measure(spec: &Spec, args: &CallgrindArgs, url: &str, control: &Control) -> R
     })
 }
 
-/// One run of `spec` under callgrind: the warm-up, then `flows` flows if given. Returns the
+/// The warm-up and counted flows of `spec`: `--warm-up` and `--flows`, each at least twice the
+/// contender's concurrency, so that a concurrent contender really has that many in flight.
+fn rounds_of(spec: &Spec, args: &CallgrindArgs) -> (usize, usize) {
+    let least = spec.concurrency.saturating_mul(2).max(1);
+    (args.warm_up.max(least), args.flows.max(least))
+}
+
+/// One run of `spec` under callgrind: `warm_up` flows, then `flows` flows if given. Returns the
 /// process's total instructions and the requests the sandbox served for the counted flows.
 fn profile(
     spec: &Spec,
+    warm_up: usize,
     args: &CallgrindArgs,
     url: &str,
     control: &Control,
@@ -171,7 +183,7 @@ fn profile(
         let (requests, _tokens) = check_round(&control.stats()?, flows)?;
         Ok(requests)
     };
-    round(args.warm_up.max(1))?;
+    round(warm_up)?;
     let requests = match flows {
         Some(flows) => round(flows)?,
         None => 0,
@@ -198,16 +210,21 @@ fn total_instructions(profile: &Path) -> Result<u64> {
 }
 
 fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindArgs) -> String {
-    let floor = measured
-        .iter()
-        .find(|m| m.spec.id == "rust-limit-1")
-        .map(|m| crate::stats::median(&m.per_flow));
+    // Each contender against the floor with as many flows in flight.
+    let floor_of = |spec: &Spec| {
+        measured
+            .iter()
+            .find(|m| m.spec.id == format!("rust-limit-{}", spec.concurrency))
+            .map(|m| crate::stats::median(&m.per_flow))
+    };
     let mut out = String::new();
     out.push_str(&format!(
         "Instructions per flow, counted by callgrind (`make bench-callgrind`): each contender twice \
          under valgrind (warm-up {w} flows; warm-up {w} + {f} flows), the difference ÷ {f}; \
-         repeated {r}× (the spread is the relative gap between the repeats). Client process only; \
-         the sandbox runs natively.\n\n",
+         repeated {r}× (the spread is the relative gap between the repeats). The 64-in-flight \
+         contenders run at least twice 64 flows in each round and are compared with the floor at \
+         64 in flight; valgrind runs their threads one at a time, so their count is the work, not \
+         the contention. Client process only; the sandbox runs natively.\n\n",
         w = args.warm_up,
         f = args.flows,
         r = args.repeats.max(1),
@@ -227,7 +244,7 @@ fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindA
         } else {
             0.0
         };
-        let ratio = floor
+        let ratio = floor_of(&m.spec)
             .filter(|f| *f > 0.0)
             .map(|f| format!("{:.2}×", median / f))
             .unwrap_or_else(|| "—".into());

@@ -328,7 +328,7 @@ impl Client {
                     );
                     return;
                 };
-                let mut request = intent.request.clone();
+                let mut request = serde_json::Value::clone(&intent.request);
                 match serde_json::to_value(passcode) {
                     Ok(passcode) => {
                         if let Some(map) = request.as_object_mut() {

@@ -389,7 +389,7 @@ async fn killed_process_then_reconcile() {
     for reference_id in &not_submitted {
         let intent = client.journal().get(reference_id).await.unwrap().unwrap();
         let request: models::CollectionExecutionRequest =
-            serde_json::from_value(intent.request).unwrap();
+            serde_json::from_value(serde_json::Value::clone(&intent.request)).unwrap();
         assert_eq!(&request.reference_id, reference_id);
         client.executions().collection(&request).await.unwrap();
         let wait = WaitOptions {

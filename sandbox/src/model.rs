@@ -12,6 +12,14 @@ pub fn ts(dt: DateTime<Utc>) -> String {
     dt.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// [`ts`] for `#[serde(serialize_with)]`.
+pub fn serialize_ts<S: serde::Serializer>(
+    dt: &DateTime<Utc>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&ts(*dt))
+}
+
 fn ts_opt(dt: Option<DateTime<Utc>>) -> Value {
     dt.map(|d| json!(ts(d))).unwrap_or(Value::Null)
 }

@@ -25,8 +25,10 @@ use crate::phone::Behaviour;
 pub struct RequestLogEntry {
     /// Sequence number.
     pub id: u64,
-    /// When the request arrived (wall clock, ISO-8601 UTC).
-    pub time: String,
+    /// When the request arrived (wall clock; written as ISO-8601 UTC, e.g.
+    /// `2026-12-03T10:00:00Z`). Kept as a time, formatted only when the log is read.
+    #[serde(serialize_with = "crate::model::serialize_ts")]
+    pub time: DateTime<Utc>,
     /// HTTP method.
     pub method: String,
     /// Path without the query string.

@@ -1008,7 +1008,7 @@ impl Resumed {
 
 /// The journaled payout request with the batch's passcode (the journal never holds it).
 fn journaled_request(intent: &Intent, passcode: &Passcode) -> Result<PayoutExecutionRequest> {
-    let mut request = intent.request.clone();
+    let mut request = serde_json::Value::clone(&intent.request);
     let device = request
         .pointer("/passcode/device")
         .cloned()

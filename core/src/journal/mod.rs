@@ -158,8 +158,9 @@ pub struct Intent {
     pub operation: OperationType,
     /// [`request_hash`] of the request: a reference id is bound to exactly one request.
     pub request_hash: String,
-    /// The request as sent, with secrets removed (no passcode code).
-    pub request: Value,
+    /// The request as sent, with secrets removed (no passcode code). Shared, not copied, by the
+    /// copies of an intent a journal hands out (the memory journal hands out two per execution).
+    pub request: Arc<Value>,
     /// Where it stands.
     pub state: IntentState,
     /// How many POSTs were started for it (across processes and restarts).
@@ -309,7 +310,7 @@ impl NewIntent {
             reference_id: self.reference_id,
             operation: self.operation,
             request_hash: self.request_hash,
-            request: self.request,
+            request: Arc::new(self.request),
             state: IntentState::Pending,
             attempts: 0,
             last_status: None,
