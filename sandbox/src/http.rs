@@ -153,8 +153,8 @@ fn closing(error: ApiError) -> Response {
 /// that announces more than it sends gets a 408 instead of holding the connection forever.
 async fn read_body(app: &App, req: Request) -> (Request, Option<Response>) {
     let (parts, body) = req.into_parts();
-    // A request without a body (most GETs): nothing to read, so no read timer to set (a timer
-    // per request is a measurable share of the read path; issue #19).
+    // A request without a body (most GETs): nothing to read, so no read timer to set (issue #19:
+    // the read path's cost per request).
     if body.is_end_stream() {
         return (Request::from_parts(parts, Body::empty()), None);
     }
