@@ -310,6 +310,10 @@ for await (const line of lines) {
       globalThis.gc();
       say({ ok: true });
     }
+    else if (command.op === 'trim_native_heap') {
+      // glibc's malloc_trim needs native code; Node has no FFI of its own to call it.
+      say({ ok: false, error: 'Node cannot call malloc_trim without native code' });
+    }
     else say({ ok: false, error: `unknown op ${command.op}` });
   } catch (error) {
     say({ ok: false, error: `${error?.name ?? 'Error'}: ${error?.message ?? error}` });

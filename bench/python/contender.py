@@ -498,6 +498,19 @@ def say(value: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def trim_native_heap() -> dict[str, Any]:
+    """glibc's ``malloc_trim(0)``: the C allocator's free pages back to the system (memory row)."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return {"ok": False, "error": "this C library has no malloc_trim"}
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+    return {"ok": True}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kind", required=True)
@@ -525,6 +538,8 @@ def main() -> None:
             elif command["op"] == "collect_garbage":
                 gc.collect()
                 say({"ok": True})
+            elif command["op"] == "trim_native_heap":
+                say(trim_native_heap())
             else:
                 say({"ok": False, "error": f"unknown op {command['op']}"})
         except Exception as error:

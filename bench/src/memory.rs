@@ -49,7 +49,8 @@ pub struct MemoryArgs {
     pub logs: PathBuf,
 }
 
-/// The contenders measured when `--only` is not given: every binding, and the Rust core for scale.
+/// The contenders measured when `--only` is not given: every binding, and for scale the Rust core
+/// and the docs' fetch code (Node's own `fetch`, which the WebAssembly engine sends through).
 const DEFAULT_CONTENDERS: &[&str] = &[
     "rust-core-1",
     "py-dollr-1",
@@ -58,6 +59,7 @@ const DEFAULT_CONTENDERS: &[&str] = &[
     "node-wasm-1",
     "kotlin-uniffi-1",
     "kotlin-blocking-1",
+    "node-fetch-1",
 ];
 
 /// The Kotlin contenders' JVM options in this row: a fixed heap, every page touched at start.
@@ -70,10 +72,39 @@ struct Readings {
     spec: Spec,
     idle_kb: u64,
     first_kb: u64,
+    /// The first collected reading at or past half of the calls, and after how many.
+    middle_kb: u64,
+    middle_calls: usize,
     last_kb: u64,
     /// After all the calls, before the collection.
     last_uncollected_kb: u64,
+    /// After the first and the last collection, once the C allocator has given its free pages
+    /// back (`trim_native_heap`); `None` where the contender's runtime cannot ask it to.
+    trimmed_kb: Option<(u64, u64)>,
     calls: usize,
+}
+
+impl Readings {
+    /// RSS growth between the first and the last collected reading, in KB.
+    fn growth_kb(&self) -> i64 {
+        kb_difference(self.last_kb, self.first_kb)
+    }
+
+    /// Growth over the second half of the calls: a leak keeps growing at the rate it began with;
+    /// a runtime settling (compiled code, heap sizing, allocator caches) levels off.
+    fn second_half_growth_kb(&self) -> i64 {
+        kb_difference(self.last_kb, self.middle_kb)
+    }
+
+    /// Growth of what the process holds (RSS after the trims).
+    fn held_growth_kb(&self) -> Option<i64> {
+        self.trimmed_kb
+            .map(|(first, last)| kb_difference(last, first))
+    }
+}
+
+fn kb_difference(later: u64, earlier: u64) -> i64 {
+    i64::try_from(later).unwrap_or(i64::MAX) - i64::try_from(earlier).unwrap_or(i64::MAX)
 }
 
 pub fn run(args: MemoryArgs) -> Result<()> {
@@ -90,8 +121,15 @@ pub fn run(args: MemoryArgs) -> Result<()> {
     let (readings, missing) = measure_each(&specs, "memory", |spec| {
         let reading = measure(spec, &args, &sandbox.url, &control)?;
         eprintln!(
-            "memory: {}: idle {} KB, after {} calls {} KB, after {} calls {} KB",
-            spec.id, reading.idle_kb, args.first, reading.first_kb, reading.calls, reading.last_kb
+            "memory: {}: idle {} KB, after {} calls {} KB, after {} calls {} KB, after {} calls {} KB",
+            spec.id,
+            reading.idle_kb,
+            args.first,
+            reading.first_kb,
+            reading.middle_calls,
+            reading.middle_kb,
+            reading.calls,
+            reading.last_kb
         );
         Ok(reading)
     });
@@ -108,6 +146,14 @@ fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Resu
             bail!("the garbage collection failed: {reason}");
         }
         rss_kb(pid)
+    };
+    // `None` when the contender cannot trim (it says why; the table shows "—").
+    let trimmed_rss_kb = |running: &mut Running| -> Result<Option<u64>> {
+        let result: Collected = running.ask(&Cmd::TrimNativeHeap, Duration::from_secs(120))?;
+        Ok(match result.failure() {
+            None => Some(rss_kb(pid)?),
+            Some(_) => None,
+        })
     };
     let idle_kb = collected_rss_kb(&mut running)?;
     let lookups = |running: &mut Running, count: usize| -> Result<()> {
@@ -126,20 +172,32 @@ fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Resu
     lookups(&mut running, args.first)?;
     let mut calls = args.first;
     let first_kb = collected_rss_kb(&mut running)?;
+    // Trimmed after the untrimmed reading: pages given back now and taken again later can only
+    // add to the untrimmed growth, never hide any.
+    let first_trimmed_kb = trimmed_rss_kb(&mut running)?;
+    let mut middle = None;
     while calls < args.total {
         let count = BATCH.min(args.total - calls);
         lookups(&mut running, count)?;
         calls += count;
+        if middle.is_none() && calls * 2 >= args.total && calls < args.total {
+            middle = Some((collected_rss_kb(&mut running)?, calls));
+        }
     }
     let last_uncollected_kb = rss_kb(pid)?;
     let last_kb = collected_rss_kb(&mut running)?;
+    let last_trimmed_kb = trimmed_rss_kb(&mut running)?;
     running.finish(Duration::from_secs(30))?;
+    let (middle_kb, middle_calls) = middle.unwrap_or((first_kb, args.first));
     Ok(Readings {
         spec: spec.clone(),
         idle_kb,
         first_kb,
+        middle_kb,
+        middle_calls,
         last_kb,
         last_uncollected_kb,
+        trimmed_kb: first_trimmed_kb.zip(last_trimmed_kb),
         calls,
     })
 }
@@ -174,39 +232,51 @@ fn parse_rss_kb(status: &str) -> Option<u64> {
 
 fn report(readings: &[Readings], missing: &[(String, String)], args: &MemoryArgs) -> String {
     let mb = |kb: u64| format!("{:.1}", kb as f64 / 1024.0);
+    let signed_mb = |kb: i64| format!("{:+.1}", kb as f64 / 1024.0);
+    let middle_calls = readings.first().map_or(args.total / 2, |r| r.middle_calls);
     let mut out = format!(
         "Resident memory (`make bench-memory`): each contender's process freshly started and \
-         connected (idle), after {first} status lookups, and after {total} (each SDK also makes \
-         10 refused-by-validation calls per lookup); each reading right after the runtime's full \
-         garbage collection (Python `gc.collect()`, V8 `gc()`, the JVM's `System.gc()`), and the \
-         last one also before it. Growth = after {total} − after {first}, both collected. The JVM \
-         runs with its heap fixed at 256 MB and resident from the start (`{jvm}`): a default heap \
-         grows toward a quarter of the machine's memory before G1 collects, which measures the \
+         connected (idle), after {first} status lookups, after {middle} and after {total} (each \
+         SDK also makes 10 refused-by-validation calls per lookup); each reading right after the \
+         runtime's full garbage collection (Python `gc.collect()`, V8 `gc()`, the JVM's \
+         `System.gc()`), and the last one also before it. **Growth** = after {total} − after \
+         {first}, both collected (the figure #19 sets to zero); **second half** = after {total} − \
+         after {middle}: a leak keeps growing, a runtime settling (compiled code, heap sizing, \
+         the C allocator's caches) levels off. **Held** = the same growth once glibc's \
+         `malloc_trim(0)` has given the allocator's free pages back (after the first and the last \
+         reading), i.e. memory the process still holds; — where the runtime cannot call it \
+         (Node). `node-fetch-1` (the docs' fetch code, no SDK) is there for scale: what Node's \
+         own `fetch`, which the WebAssembly engine sends through, does to RSS. The JVM runs with \
+         its heap fixed at 256 MB and resident from the start (`{jvm}`): a default heap grows \
+         toward a quarter of the machine's memory before G1 collects, which measures the \
          collector, not the SDK.\n\n\
-         | contender | language | idle MB | after {first} MB | after {total} MB | growth MB | \
-         after {total}, before collection MB |\n\
-         |---|---|---:|---:|---:|---:|---:|\n",
+         | contender | language | idle MB | after {first} MB | after {middle} MB | after {total} MB \
+         | growth MB | second half MB | held MB | after {total}, before collection MB |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         first = args.first,
+        middle = middle_calls,
         total = args.total,
         jvm = JVM_FIXED_HEAP.join(" "),
     );
     for r in readings {
-        let growth = r.last_kb as f64 - r.first_kb as f64;
         out.push_str(&format!(
-            "| `{}` {} | {} | {} | {} | {} | {:+.1} | {} |\n",
+            "| `{}` {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.spec.id,
             r.spec.label,
             r.spec.language,
             mb(r.idle_kb),
             mb(r.first_kb),
+            mb(r.middle_kb),
             mb(r.last_kb),
-            growth / 1024.0,
+            signed_mb(r.growth_kb()),
+            signed_mb(r.second_half_growth_kb()),
+            r.held_growth_kb().map_or_else(|| "—".to_owned(), signed_mb),
             mb(r.last_uncollected_kb),
         ));
     }
     for (id, reason) in missing {
         out.push_str(&format!(
-            "| `{id}` | | not measured: {} | | | | |\n",
+            "| `{id}` | | not measured: {} | | | | | | | |\n",
             reason.lines().next().unwrap_or_default()
         ));
     }
@@ -234,6 +304,49 @@ mod tests {
             sdk: true,
             missing: None,
         }
+    }
+
+    #[test]
+    fn the_table_shows_growth_its_second_half_and_what_is_held() {
+        let readings = |trimmed_kb| Readings {
+            spec: spec("Kotlin", &["java"]),
+            idle_kb: 1024,
+            first_kb: 10 * 1024,
+            middle_kb: 14 * 1024,
+            middle_calls: 51_000,
+            last_kb: 15 * 1024,
+            last_uncollected_kb: 16 * 1024,
+            trimmed_kb,
+            calls: 100_000,
+        };
+        let args = MemoryArgs {
+            sandbox: PathBuf::new(),
+            contenders: Contenders {
+                python: "python3".into(),
+                node: "node".into(),
+                kotlin: None,
+                kotlin_missing: String::new(),
+                only: Vec::new(),
+            },
+            first: 1_000,
+            total: 100_000,
+            out: PathBuf::new(),
+            logs: PathBuf::new(),
+        };
+        let table = report(
+            &[readings(Some((9 * 1024, 8 * 1024))), readings(None)],
+            &[],
+            &args,
+        );
+        assert!(table.contains("| after 51000 MB |"), "{table}");
+        assert!(
+            table.contains("| 1.0 | 10.0 | 14.0 | 15.0 | +5.0 | +1.0 | -1.0 | 16.0 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| 1.0 | 10.0 | 14.0 | 15.0 | +5.0 | +1.0 | — | 16.0 |"),
+            "{table}"
+        );
     }
 
     #[test]

@@ -17,6 +17,11 @@
 //!   `gc()` — Node runs with `--expose-gc` — the JVM's `System.gc()`; nothing in Rust) and answers
 //!   `{"ok": true}`, so a memory reading counts what is still referenced, not garbage a collector
 //!   has not yet had a reason to reclaim.
+//! * `{"op": "trim_native_heap"}` → asks the C allocator to give its free pages back to the
+//!   system (glibc's `malloc_trim(0)`: Rust through `libc`, Python through `ctypes`, Kotlin through
+//!   JNA) and answers `{"ok": true}`, or `{"ok": false, "error": why}` where the runtime cannot
+//!   (Node has no way to call it without native code of its own). RSS after it counts the memory
+//!   the process holds; before it, also the pages malloc keeps for reuse (the memory row, #19).
 //!
 //! Any failure answers `{"ok": false, "error": "..."}`. End of stdin ends the process.
 
@@ -32,6 +37,8 @@ pub enum Command {
     Overhead { calls: usize, batches: usize },
     /// Run the runtime's full garbage collection.
     CollectGarbage,
+    /// Give the C allocator's free pages back to the system.
+    TrimNativeHeap,
 }
 
 /// The first line a contender prints.
@@ -72,7 +79,7 @@ pub struct OverheadResult {
     pub error: Option<String>,
 }
 
-/// The answer to a `collect_garbage` command.
+/// The answer to a `collect_garbage` or `trim_native_heap` command.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Collected {
     pub ok: bool,

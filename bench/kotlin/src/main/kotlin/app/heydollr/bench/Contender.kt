@@ -209,6 +209,18 @@ private fun collectGarbage(): Map<String, Any?> {
     return mapOf("ok" to true)
 }
 
+/**
+ * glibc's `malloc_trim(0)` through JNA (the SDK's own dependency): the C allocator's free pages
+ * back to the system, so the memory row can tell pages malloc keeps for reuse from memory held.
+ */
+private fun trimNativeHeap(): Map<String, Any?> =
+    try {
+        com.sun.jna.NativeLibrary.getInstance("c").getFunction("malloc_trim").invokeInt(arrayOf<Any>(0L))
+        mapOf("ok" to true)
+    } catch (missing: UnsatisfiedLinkError) {
+        mapOf("ok" to false, "error" to "this C library has no malloc_trim: ${missing.message}")
+    }
+
 private suspend fun overhead(client: Calls, calls: Int, batches: Int): Map<String, Any?> {
     val referenceId = client.flow()
     val status = (1..batches).map {
@@ -265,6 +277,7 @@ fun main(args: Array<String>) {
                     line.contains("\"overhead\"") ->
                         overhead(client, intField(line, "calls"), intField(line, "batches"))
                     line.contains("\"collect_garbage\"") -> collectGarbage()
+                    line.contains("\"trim_native_heap\"") -> trimNativeHeap()
                     else -> mapOf("ok" to false, "error" to "unknown command $line")
                 }
             } catch (failure: Throwable) {
