@@ -565,6 +565,17 @@ internal object UniffiCallStatuses {
     }
 }
 
+// dollr: Rust's threads stay attached to the JVM after a callback into Kotlin (JNA's default
+// attaches a native thread for one callback and detaches it on return: a new java.lang.Thread per
+// callback). Every callback object registers itself when it is initialized, before Rust can call it.
+internal object UniffiCallbackThreads {
+    private val attached = com.sun.jna.CallbackThreadInitializer(true, false, "dollr-ffi")
+
+    fun keepAttached(callback: com.sun.jna.Callback) {
+        com.sun.jna.Native.setCallbackThreadInitializer(callback, attached)
+    }
+}
+
 // Check UniffiRustCallStatus and throw an error if the call wasn't successful
 private fun<E: kotlin.Exception> uniffiCheckCallStatus(errorHandler: UniffiRustCallStatusErrorHandler<E>, status: UniffiRustCallStatus) {
     if (status.isSuccess()) {
@@ -2728,6 +2739,7 @@ internal val uniffiContinuationHandleMap = UniffiHandleMap<CancellableContinuati
 
 // FFI type for Rust future continuations
 internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContinuationCallback {
+    init { UniffiCallbackThreads.keepAttached(this) }
     override fun callback(data: Long, pollResult: Byte) {
         uniffiContinuationHandleMap.remove(data).resume(pollResult)
     }
@@ -2838,6 +2850,7 @@ internal inline fun<T, reified E: Throwable> uniffiTraitInterfaceCallAsyncWithEr
 internal val uniffiForeignFutureHandleMap = UniffiHandleMap<Job>()
 
 internal object uniffiForeignFutureDroppedCallbackImpl: UniffiForeignFutureDroppedCallback {
+    init { UniffiCallbackThreads.keepAttached(this) }
     override fun callback(handle: Long) {
         val job = uniffiForeignFutureHandleMap.remove(handle)
         if (!job.isCompleted) {
@@ -3528,6 +3541,7 @@ open class AccessTokenProviderImpl: Disposable, AutoCloseable, AccessTokenProvid
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceAccessTokenProvider {
     internal object `accessToken`: UniffiCallbackInterfaceAccessTokenProviderMethod0 {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(`uniffiHandle`: Long,`forceRefresh`: Byte,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeAccessTokenProvider.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
@@ -3563,12 +3577,14 @@ internal object uniffiCallbackInterfaceAccessTokenProvider {
     }
 
     internal object uniffiFree: UniffiCallbackInterfaceFree {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(handle: Long) {
             FfiConverterTypeAccessTokenProvider.handleMap.remove(handle)
         }
     }
 
     internal object uniffiClone: UniffiCallbackInterfaceClone {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(handle: Long): Long {
             return FfiConverterTypeAccessTokenProvider.handleMap.clone(handle)
         }
@@ -16275,6 +16291,7 @@ open class TransitionListenerImpl: Disposable, AutoCloseable, TransitionListener
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceTransitionListener {
     internal object `onTransition`: UniffiCallbackInterfaceTransitionListenerMethod0 {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(`uniffiHandle`: Long,`transition`: RustBufferTransition.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
             val uniffiObj = FfiConverterTypeTransitionListener.handleMap.get(uniffiHandle)
             val makeCall = { ->
@@ -16288,12 +16305,14 @@ internal object uniffiCallbackInterfaceTransitionListener {
     }
 
     internal object uniffiFree: UniffiCallbackInterfaceFree {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(handle: Long) {
             FfiConverterTypeTransitionListener.handleMap.remove(handle)
         }
     }
 
     internal object uniffiClone: UniffiCallbackInterfaceClone {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(handle: Long): Long {
             return FfiConverterTypeTransitionListener.handleMap.clone(handle)
         }

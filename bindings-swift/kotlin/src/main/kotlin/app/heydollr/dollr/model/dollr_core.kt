@@ -300,6 +300,17 @@ internal object UniffiCallStatuses {
     }
 }
 
+// dollr: Rust's threads stay attached to the JVM after a callback into Kotlin (JNA's default
+// attaches a native thread for one callback and detaches it on return: a new java.lang.Thread per
+// callback). Every callback object registers itself when it is initialized, before Rust can call it.
+internal object UniffiCallbackThreads {
+    private val attached = com.sun.jna.CallbackThreadInitializer(true, false, "dollr-ffi")
+
+    fun keepAttached(callback: com.sun.jna.Callback) {
+        com.sun.jna.Native.setCallbackThreadInitializer(callback, attached)
+    }
+}
+
 // Check UniffiRustCallStatus and throw an error if the call wasn't successful
 private fun<E: kotlin.Exception> uniffiCheckCallStatus(errorHandler: UniffiRustCallStatusErrorHandler<E>, status: UniffiRustCallStatus) {
     if (status.isSuccess()) {
@@ -1604,6 +1615,7 @@ open class FlowListenerImpl: Disposable, AutoCloseable, FlowListener
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceFlowListener {
     internal object `onProgress`: UniffiCallbackInterfaceFlowListenerMethod0 {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
             val uniffiObj = FfiConverterTypeFlowListener.handleMap.get(uniffiHandle)
             val makeCall = { ->
@@ -1617,12 +1629,14 @@ internal object uniffiCallbackInterfaceFlowListener {
     }
 
     internal object uniffiFree: UniffiCallbackInterfaceFree {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(handle: Long) {
             FfiConverterTypeFlowListener.handleMap.remove(handle)
         }
     }
 
     internal object uniffiClone: UniffiCallbackInterfaceClone {
+        init { UniffiCallbackThreads.keepAttached(this) }
         override fun callback(handle: Long): Long {
             return FfiConverterTypeFlowListener.handleMap.clone(handle)
         }
