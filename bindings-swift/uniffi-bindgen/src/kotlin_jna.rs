@@ -22,9 +22,10 @@
 //! suspending call), calls a listener or the token provider, frees a handle. JNA's default attaches
 //! such a thread to the JVM for the one callback and detaches it on return: a new
 //! `java.lang.Thread` per callback. Every callback object gets a `CallbackThreadInitializer` that
-//! keeps the thread attached (as a daemon, named `dollr-ffi` like the runtime's threads; JNA detaches it when the thread
-//! ends). On this machine the suspending client's status lookup went from 555–698 µs to
-//! 402–451 µs in back-to-back runs (`make bench`'s overhead row measures it).
+//! keeps the thread attached (as a daemon, named `dollr-ffi` like the runtime's threads; JNA
+//! detaches it when the thread ends). On the 2-vCPU bench machine the suspending client's status
+//! lookup went from 555–698 µs to 445–497 µs in back-to-back runs (`make bench`'s overhead row
+//! measures it).
 //!
 //! A change names the text it replaces and must find it exactly once in each file that holds the
 //! helpers: a uniffi upgrade that rewrites them fails the generation, naming the change, instead of
