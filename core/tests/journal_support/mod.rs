@@ -258,10 +258,13 @@ where
 /// holder whose lease was taken over is refused for good (fencing), even once it is free again.
 /// `a` and `b` are two handles on one journal (two connections / pools for shared storage).
 pub async fn lease_contract(a: Arc<dyn Journal>, b: Arc<dyn Journal>) {
-    let short = lease("owner-a", 300);
+    // A starts with a lease no stall of a busy machine outlives, so B's refusals below hold
+    // whatever the scheduler does; A's renewal then shortens it to let B take it over.
+    let long = lease("owner-a", 60_000);
+    let short = lease("owner-a", 1);
     let other = lease("owner-b", 60_000);
     let r = rid();
-    let created = a.begin(new_intent(&r, "h"), &short).await.unwrap();
+    let created = a.begin(new_intent(&r, "h"), &long).await.unwrap();
     assert_eq!(created.intent().lease_generation, 1);
 
     // B cannot attempt nor acquire while A's lease is live; nothing changes.
@@ -273,7 +276,7 @@ pub async fn lease_contract(a: Arc<dyn Journal>, b: Arc<dyn Journal>) {
     let claimed = b.claim_unresolved(&other, None, 100).await.unwrap();
     assert!(claimed.iter().all(|i| i.reference_id != r));
 
-    // A renews (same generation).
+    // A renews (same generation), with a 1 ms lease this time.
     let renewed = granted(
         a.acquire(&r, &short.holding(Some(1)))
             .await
@@ -332,7 +335,7 @@ pub async fn claim_contract(handles: Vec<Arc<dyn Journal>>) {
         first.begin(new_intent(&r, "h"), &quick).await.unwrap();
         mine.push(r);
     }
-    // One settled, one held by a live lease: neither is claimable.
+    // One settled (the first), one held by a live lease (the last): neither is claimable.
     first
         .record_outcome(
             &mine[0],
@@ -340,15 +343,16 @@ pub async fn claim_contract(handles: Vec<Arc<dyn Journal>>) {
         )
         .await
         .unwrap();
+    // The last intent made is the last whose maker's lease expires (same TTL, same clock), so
+    // once a holder can take it over every other maker's lease has expired too — however long
+    // making the sixty took on a busy machine.
+    let held = &mine[mine.len() - 1];
     eventually(
         "the maker's 1 ms leases to expire",
         Duration::from_secs(10),
         || async {
             matches!(
-                first
-                    .acquire(&mine[1], &lease("holder", 60_000))
-                    .await
-                    .unwrap(),
+                first.acquire(held, &lease("holder", 60_000)).await.unwrap(),
                 Some(Claim::Granted(_))
             )
         },
@@ -396,7 +400,7 @@ pub async fn claim_contract(handles: Vec<Arc<dyn Journal>>) {
         58,
         "every unresolved intent with a free lease is claimed (not the settled one, not the held one)"
     );
-    assert!(!unique.contains(&mine[0]) && !unique.contains(&mine[1]));
+    assert!(!unique.contains(&mine[0]) && !unique.contains(held));
     // Claimed ones are held now: nobody claims them again.
     let again = first
         .claim_unresolved(&lease("late", 60_000), None, 1000)
