@@ -186,10 +186,12 @@ test('Server (5xx) with its status', async () => {
 });
 
 test('Timeout when the API does not answer in time', async () => {
-  await withSandbox({ faults: { rules: [{ kind: 'latency', latency_ms: 3000, scope: 'token' }] }, client: { maxRetries: 0, timeoutMs: 200 } }, async (_sandbox, client) => {
+  // The API answers after 30 s; the 200 ms timeout must end the call long before. The bound (20 s)
+  // leaves room for a stalled, busy machine and still proves the timeout ended it.
+  await withSandbox({ faults: { rules: [{ kind: 'latency', latency_ms: 30000, scope: 'token' }] }, client: { maxRetries: 0, timeoutMs: 200 } }, async (_sandbox, client) => {
     const started = Date.now();
     await assert.rejects(client.fees.tiers(), (error) => error instanceof dollr.TimeoutError && error.code === 'Timeout');
-    assert.ok(Date.now() - started < 2500, 'the timeout, not the latency, ended the call');
+    assert.ok(Date.now() - started < 20000, 'the timeout, not the latency, ended the call');
   });
 });
 

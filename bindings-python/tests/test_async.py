@@ -133,11 +133,14 @@ def test_errors_are_raised_from_await(dollr_sandbox: Sandbox) -> None:
     asyncio.run(run())
 
 
-def test_cancelling_the_await_leaves_the_payment_to_finish(dollr_sandbox: Sandbox) -> None:
+def test_cancelling_the_await_leaves_the_payment_to_finish() -> None:
     # Cancelling the asyncio task stops the waiting, not the core's call: an execution is never
     # abandoned half-way (it stays journaled and completes; `reconcile` or `status` find it).
-    async def run() -> None:
-        async with dollr_sandbox.async_client() as client:
+    # Its own sandbox with a ten-minute settle time: the payment cannot finish (and the task
+    # return) however long this process is descheduled before `cancel()`; the test then finishes
+    # it with `advance_to_final`.
+    async def run(sandbox: Sandbox) -> None:
+        async with sandbox.async_client() as client:
             task = asyncio.ensure_future(
                 client.collect(
                     phone=TestNumbers.SLOW,
@@ -148,7 +151,7 @@ def test_cancelling_the_await_leaves_the_payment_to_finish(dollr_sandbox: Sandbo
                 )
             )
             deadline = asyncio.get_running_loop().time() + 20
-            while dollr_sandbox.stats()["executions"]["created"] == 0:
+            while sandbox.stats()["executions"]["created"] == 0:
                 assert asyncio.get_running_loop().time() < deadline, "no execution started"
                 await asyncio.sleep(0.01)
             task.cancel()
@@ -158,11 +161,15 @@ def test_cancelling_the_await_leaves_the_payment_to_finish(dollr_sandbox: Sandbo
                 pass
             else:
                 raise AssertionError("expected the await to be cancelled")
-            [reference_id] = dollr_sandbox.stats()["executions"]["by_reference_id"]
+            [reference_id] = sandbox.stats()["executions"]["by_reference_id"]
+            # Still in flight after the cancel, then finished: nothing was abandoned.
+            assert (await client.status.collection(reference_id)).status == "PENDING"
+            assert sandbox.advance_to_final(reference_id) == "COMPLETED"
             waited = await client.status.wait(
                 reference_id, operation="COLLECTION", initial_interval=0.01, timeout=20
             )
             assert waited.execution is not None and waited.execution.status == "COMPLETED"
 
-    asyncio.run(run())
-    assert dollr_sandbox.stats()["executions"]["created"] == 1
+    with Sandbox(settle_ms=600_000) as sandbox:
+        asyncio.run(run(sandbox))
+        assert sandbox.stats()["executions"]["created"] == 1

@@ -93,13 +93,21 @@ def test_async_with_closes_the_client(dollr_sandbox: Sandbox) -> None:
 
 
 def test_timeout_is_seconds_and_expiry_is_a_timeout_error(dollr_sandbox: Sandbox) -> None:
-    dollr_sandbox.add_fault({"kind": "latency", "latency_ms": 1500, "scope": "v1"})
+    # The server answers after 30 s; the 0.2 s timeout must end the call long before. The bound
+    # (20 s) leaves room for a stalled, busy machine and still proves the timeout ended it.
+    dollr_sandbox.add_fault({"kind": "latency", "latency_ms": 30_000, "scope": "v1"})
     client = dollr_sandbox.client(timeout=0.2, max_retries=0)
     started = time.monotonic()
     with pytest.raises(dollr.DollrTimeoutError) as caught:
         client.auth.obtain_token()
-    assert time.monotonic() - started < 1.4
+    assert time.monotonic() - started < 20
     assert caught.value.kind == "Timeout" and isinstance(caught.value, TimeoutError)
+    # The sandbox is still delaying that request (30 s), and stopping it waits for its requests:
+    # free the client now, and with it that connection (`close()` leaves it open until the client
+    # is freed). The error's traceback holds the client too, and its resource objects refer back
+    # to it (a cycle): hence both names and the collection.
+    del client, caught
+    gc.collect()
 
 
 def test_max_retries_is_passed_to_the_core(dollr_sandbox: Sandbox) -> None:

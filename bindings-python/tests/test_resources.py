@@ -229,6 +229,13 @@ def walkthrough(client: Any, sandbox: Sandbox) -> None:
     assert receipt.total_amount == Decimal("250.00") and receipt.status == "PAID"
     assert client.links.receipt(source_type="INVOICE", source_number=number).url.startswith("http")
 
+    # The three executions made step by step next are moved to their final state by the test
+    # (`advance_to_final`, which refuses one already final): under the fixture's 20 ms settle time
+    # a stall of the test could let the sandbox's clock finish one first. A settle time of ten
+    # minutes for those three (it is fixed when an execution is created) leaves them to the test;
+    # the flows after them get 20 ms again.
+    sandbox.update_config(settle_ms=600_000)
+
     # refund of that collection: the reference id is generated (and journaled) by the core
     refund_session = client.sessions.refund(
         original_payment_intent_id=intent_of(sandbox, reference),
@@ -285,6 +292,7 @@ def walkthrough(client: Any, sandbox: Sandbox) -> None:
     moved = client.executions.transfer(session_id=transfer_session.id)
     sandbox.advance_to_final(moved.reference_id)
     assert client.status.transfer(moved.reference_id).status == "COMPLETED"
+    sandbox.update_config(settle_ms=20)
 
     # orders: edited, one canceled, one paid by the collect flow with its events
     order = client.orders.create(

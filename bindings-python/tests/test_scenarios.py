@@ -184,6 +184,17 @@ def field_key(field: str) -> str:
     return ".".join(segments)
 
 
+def transitions_match(expected: list[str], observed: list[str]) -> bool:
+    """`expect.transitions` as the README compares it: the first and the last status exactly, and
+    what was observed is a subsequence of the list (in its order, nothing outside it, nothing
+    twice). A status the sandbox holds only briefly (`PROCESSING`, half the settle time) is missed
+    when the process is descheduled across it, so the statuses in between may be absent, never
+    extra."""
+    rest = iter(expected)
+    ordered = all(any(e == status for e in rest) for status in observed)
+    return observed[:1] == expected[:1] and observed[-1:] == expected[-1:] and ordered
+
+
 @dataclass
 class Observed:
     error: dollr.DollrError | None = None
@@ -425,7 +436,11 @@ def check(
     if "status" in expect:
         same("status", expect["status"], seen.status)
     if "transitions" in expect:
-        same("transitions", expect["transitions"], seen.transitions)
+        if not transitions_match(expect["transitions"], seen.transitions):
+            problems.append(
+                f"transitions: expected {expect['transitions']!r} (first and last exactly, "
+                f"those between may be missed), got {seen.transitions!r}"
+            )
     if "gateway_message_contains" in expect:
         contains("gateway_message_contains", seen.gateway_message)
     if "wallet_message_contains" in expect:
@@ -471,6 +486,24 @@ def test_the_scenarios_are_there_and_cover_every_flow() -> None:
     assert len(FILES) >= 20, f"expected the conformance scenarios in {SCENARIOS}"
     flows = {json.loads(p.read_text())["flow"] for p in FILES}
     assert flows == FLOWS
+
+
+def test_transitions_compare_as_the_readme_says() -> None:
+    expected = ["PENDING", "PROCESSING", "COMPLETED"]
+    for observed in (["PENDING", "PROCESSING", "COMPLETED"], ["PENDING", "COMPLETED"]):
+        assert transitions_match(expected, observed), observed
+    for observed in (
+        [],
+        ["PENDING"],
+        ["PENDING", "PROCESSING"],
+        ["PROCESSING", "COMPLETED"],
+        ["PENDING", "FAILED", "COMPLETED"],
+        ["PENDING", "PROCESSING", "PROCESSING", "COMPLETED"],
+        ["PENDING", "COMPLETED", "PROCESSING", "COMPLETED"],
+        ["PENDING", "PROCESSING", "FAILED"],
+    ):
+        assert not transitions_match(expected, observed), observed
+    assert transitions_match([], [])
 
 
 INVALID = sorted((FORMAT / "invalid").glob("*.json"))

@@ -22,7 +22,12 @@ fn new_reference() -> String {
 }
 
 async fn start() -> (Sandbox, Client) {
-    let sandbox = Sandbox::start(SandboxConfig::for_tests(50)).await.unwrap();
+    // Every payment here is settled with `advance_to_final`, which fails on a payment that is
+    // already final: a settle time no run reaches keeps the sandbox clock from finishing one
+    // first when the test is descheduled between the POST and the advance.
+    let sandbox = Sandbox::start(SandboxConfig::for_tests(600_000))
+        .await
+        .unwrap();
     let client = Client::builder()
         .ignore_env()
         .base_url(sandbox.url())

@@ -329,8 +329,10 @@ async fn an_unresolvable_outcome_is_ambiguous_and_resumable_with_the_same_id() {
 
 #[tokio::test]
 async fn wait_follows_a_slow_payment_across_a_deadline() {
-    // SLOW stays PROCESSING for 30 × settle (here 600 ms), then completes.
-    let sandbox = sandbox(20).await;
+    // The sandbox moves the payment only when the test says so (a settle time no run reaches):
+    // the first wait's deadline passes with it in flight however the test is scheduled, and it
+    // completes only between the two waits.
+    let sandbox = sandbox(600_000).await;
     let (client, _) = client_for(&sandbox);
     let request = collection_request(&client, test_numbers::SLOW).await;
     client
@@ -339,6 +341,11 @@ async fn wait_follows_a_slow_payment_across_a_deadline() {
         .collection(&request)
         .await
         .unwrap();
+    // A slow payment: at the operator (PROCESSING) for a long time.
+    assert_eq!(
+        sandbox.advance(&request.reference_id).unwrap(),
+        "PROCESSING"
+    );
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     let options = fast_wait(Duration::from_millis(60))
@@ -353,11 +360,23 @@ async fn wait_follows_a_slow_payment_across_a_deadline() {
         .await
         .unwrap();
     match &first {
-        WaitOutcome::StillProcessing { reference_id, .. } => {
-            assert_eq!(reference_id, &request.reference_id)
+        WaitOutcome::StillProcessing {
+            reference_id, last, ..
+        } => {
+            assert_eq!(reference_id, &request.reference_id);
+            // What the wait saw, if its poll answered before the deadline (it has at least
+            // 1 s to): the payment in flight.
+            if let Some(last) = last {
+                assert_eq!(last.status, ExecutionStatus::Processing, "{last:?}");
+            }
         }
         other => panic!("expected StillProcessing, got {other:?}"),
     }
+    // The operator answers; the resumed wait picks it up.
+    assert_eq!(
+        sandbox.advance_to_final(&request.reference_id).unwrap(),
+        "COMPLETED"
+    );
     let resumed = client
         .status()
         .wait(

@@ -40,13 +40,45 @@ fn client_for(sandbox: &Sandbox) -> Client {
 
 /// Fast polling, a generous deadline, and a recorder of every progress event.
 fn recorded() -> (FlowOptions, Arc<Mutex<Vec<FlowProgress>>>) {
+    recorded_with(None)
+}
+
+/// [`recorded`], and each payment moves one step in `sandbox` (started with a settle time no run
+/// reaches) right after the flow reported the status it is in. So the flow observes every
+/// status, PENDING, PROCESSING, then the final one, however long the test is descheduled: no
+/// state lasts only a window a poll has to hit.
+fn stepped(sandbox: &Sandbox) -> (FlowOptions, Arc<Mutex<Vec<FlowProgress>>>) {
+    recorded_with(Some((sandbox.clone(), None)))
+}
+
+/// `step`: the sandbox to advance on each reported in-flight status, and the status to stop at.
+fn recorded_with(
+    step: Option<(Sandbox, Option<ExecutionStatus>)>,
+) -> (FlowOptions, Arc<Mutex<Vec<FlowProgress>>>) {
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
     let options = FlowOptions::default()
         .wait_timeout(Duration::from_secs(20))
         .poll_interval(Duration::from_millis(10))
         .max_poll_interval(Duration::from_millis(50))
-        .on_progress(move |p| sink.lock().unwrap().push(p.clone()));
+        .on_progress(move |p| {
+            sink.lock().unwrap().push(p.clone());
+            if let (
+                Some((sandbox, stop_at)),
+                FlowEvent::StatusChanged {
+                    reference_id,
+                    transition,
+                    ..
+                },
+            ) = (&step, &p.event)
+            {
+                if !transition.to.is_terminal() && stop_at.as_ref() != Some(&transition.to) {
+                    // A panic here is caught by the flow; the flow then never settles and the
+                    // test fails on its outcome.
+                    sandbox.advance(reference_id).unwrap();
+                }
+            }
+        });
     (options, events)
 }
 
@@ -89,8 +121,9 @@ fn assert_exactly_once(sandbox: &Sandbox) {
 
 #[tokio::test]
 async fn collect_runs_every_step_and_reports_each_as_it_happens() {
-    let (sandbox, client) = start(300).await;
-    let (options, events) = recorded();
+    // Stepped by the test (see `stepped`): every status is observed, whatever the scheduling.
+    let (sandbox, client) = start(600_000).await;
+    let (options, events) = stepped(&sandbox);
     let request = CollectRequest::new(test_numbers::COMPLETES, dec("250.00"), "USD")
         .with_payer_name("Amara Kamara")
         .with_payer_email("amara@example.com")
@@ -363,9 +396,12 @@ async fn a_declined_collection_is_a_failed_outcome_not_an_error() {
 
 #[tokio::test]
 async fn a_payment_still_in_flight_at_the_deadline_is_returned_and_can_be_resumed() {
-    // SLOW stays PROCESSING for 30 x the settle time (1.5 s here); the flow waits 200 ms.
-    let (sandbox, client) = start(50).await;
-    let (options, events) = recorded();
+    // A slow payment: the sandbox moves it to PROCESSING once the flow saw it PENDING, and no
+    // further until the test says so (a settle time no run reaches). So it is in flight when the
+    // flow's 200 ms wait ends, however the test is scheduled.
+    let (sandbox, client) = start(600_000).await;
+    let (options, events) =
+        recorded_with(Some((sandbox.clone(), Some(ExecutionStatus::Processing))));
     let options = options.wait_timeout(Duration::from_millis(200));
     let outcome = client
         .collect(
@@ -376,10 +412,37 @@ async fn a_payment_still_in_flight_at_the_deadline_is_returned_and_can_be_resume
         .await
         .unwrap();
     assert!(!outcome.settled, "{outcome:#?}");
-    assert_eq!(outcome.status(), &ExecutionStatus::Processing);
+    // The last status the flow saw: PROCESSING unless its one poll (which has at least 1 s)
+    // did not answer before the deadline; never a final one.
+    assert!(
+        matches!(
+            outcome.status(),
+            ExecutionStatus::Pending | ExecutionStatus::Processing
+        ),
+        "{outcome:#?}"
+    );
+    assert_eq!(
+        sandbox.stats()["executions"]["by_reference_id"][&outcome.reference_id]["status"],
+        "PROCESSING"
+    );
     assert!(outcome.receipt.is_none());
-    assert!(names(&events).contains(&"still_processing"));
-    // Resume with the same reference id: never a new payment.
+    let still = events.lock().unwrap().iter().find_map(|p| match &p.event {
+        FlowEvent::StillProcessing {
+            reference_id,
+            status,
+            ..
+        } => Some((reference_id.clone(), status.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        still,
+        Some((outcome.reference_id.clone(), outcome.status().clone()))
+    );
+    // The operator answers; resume with the same reference id: never a new payment.
+    assert_eq!(
+        sandbox.advance_to_final(&outcome.reference_id).unwrap(),
+        "COMPLETED"
+    );
     let wait = WaitOptions {
         timeout: Duration::from_secs(20),
         initial_interval: Duration::from_millis(20),
@@ -401,8 +464,9 @@ async fn a_payment_still_in_flight_at_the_deadline_is_returned_and_can_be_resume
 
 #[tokio::test]
 async fn payouts_reuse_the_recipients_account_and_report_their_wallet() {
-    let (sandbox, client) = start(200).await;
-    let (options, _) = recorded();
+    // Stepped by the test (see `stepped`): every status is observed, whatever the scheduling.
+    let (sandbox, client) = start(600_000).await;
+    let (options, _) = stepped(&sandbox);
     let payout = |amount: &str| {
         PayoutRequest::new(
             test_numbers::COMPLETES,

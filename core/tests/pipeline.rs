@@ -401,15 +401,23 @@ async fn slow_answers_time_out_and_unreachable_hosts_are_network_errors() {
 async fn the_configured_timeout_applies_to_every_request_and_options_override_it() {
     let script = script();
     let url = start(script.clone()).await;
+    // A token from a provider: the token endpoint (which answers after 50 ms, to exercise
+    // single-flight) would be one more request under the 200 ms timeout, and a stalled test
+    // could time it out before anything this test is about.
     let client = Client::builder()
         .ignore_env()
         .base_url(&url)
-        .client_id("merchant-1")
-        .client_secret("right-secret")
+        .token_provider(Arc::new(FixedToken))
         .timeout(Duration::from_millis(200))
         .build()
         .expect("client");
+    // The warm-up (a connection to reuse) is no part of what is tested: a timeout a stall
+    // cannot reach.
     client
+        .with_options(RequestOptions {
+            timeout: Some(Duration::from_secs(60)),
+            max_retries: None,
+        })
         .send_value(ApiRequest::get("/v1/test/get"))
         .await
         .expect("warm up");
@@ -439,6 +447,23 @@ async fn the_configured_timeout_applies_to_every_request_and_options_override_it
         .send_value(ApiRequest::post("/v1/test/post"))
         .await
         .expect("the override allows a slower answer");
+    assert_eq!(script.token_requests.load(Ordering::SeqCst), 0);
+}
+
+/// A host-supplied token the scripted server accepts (it refuses only revoked ones).
+struct FixedToken;
+
+#[async_trait::async_trait]
+impl dollr_core::auth::AccessTokenProvider for FixedToken {
+    async fn access_token(
+        &self,
+        _force_refresh: bool,
+    ) -> dollr_core::Result<dollr_core::auth::AccessToken> {
+        Ok(dollr_core::auth::AccessToken {
+            token: dollr_core::Secret::new("provided-token"),
+            expires_in: None,
+        })
+    }
 }
 
 fn client_for(url: &str) -> Client {

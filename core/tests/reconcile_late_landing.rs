@@ -91,7 +91,11 @@ async fn journal_state(client: &Client, reference_id: &str) -> IntentState {
 
 #[tokio::test]
 async fn a_post_that_lands_after_reconcile_saw_404_is_adopted_by_the_next_reconcile() {
-    let sandbox = Sandbox::start(SandboxConfig::for_tests(40)).await.unwrap();
+    // The test settles the landed payment itself (`advance_to_final`, which fails on a final
+    // one): a settle time no run reaches keeps the sandbox clock from getting there first.
+    let sandbox = Sandbox::start(SandboxConfig::for_tests(600_000))
+        .await
+        .unwrap();
     let client = client_for(&sandbox);
     let request = transfer_request(&client).await;
     let reference_id = request.reference_id.clone();

@@ -111,16 +111,18 @@ async fn bearer_auth_errors() {
 
 #[tokio::test]
 async fn tokens_expire_after_ttl_seconds() {
-    let sb = Sandbox::start(SandboxConfig {
-        token_ttl_seconds: Some(1),
-        ..SandboxConfig::for_tests(40)
-    })
-    .await
-    .unwrap();
+    // A token is valid when issued: checked under the normal lifetime, where a stalled test
+    // cannot outlive it. Then the lifetime becomes 1 s and a new token is minted: it must be
+    // refused once that second has passed, and not before (the expiry is fixed at issue).
+    let sb = common::sandbox(40).await;
     let c = Client::new(&sb).await;
     let r = c.get("/v1/fees/tiers").await;
     assert_eq!(r.status, 200);
-    // expires_in is reported in whole minutes, rounded up.
+    sb.update_config(ConfigPatch {
+        token_ttl_seconds: Some(1),
+        ..ConfigPatch::default()
+    });
+    let minted_at = std::time::Instant::now();
     let t = raw(
         &sb.url(),
         Method::POST,
@@ -133,20 +135,34 @@ async fn tokens_expire_after_ttl_seconds() {
         ),
     )
     .await;
+    assert_eq!(t.status, 200, "{t:?}");
+    // expires_in is reported in whole minutes, rounded up.
     assert_eq!(t.body["expires_in"], 1);
-    let start = std::time::Instant::now();
+    let short = Client {
+        token: t.body["access_token"].as_str().unwrap().to_owned(),
+        ..c.clone()
+    };
+    assert_ne!(short.token, c.token);
     loop {
-        let r = c.get("/v1/fees/tiers").await;
+        let r = short.get("/v1/fees/tiers").await;
         if r.status == 401 {
             assert_eq!(r.body["detail"], "Could not validate credentials");
             break;
         }
+        assert_eq!(r.status, 200, "{r:?}");
         assert!(
-            start.elapsed() < Duration::from_secs(5),
+            minted_at.elapsed() < Duration::from_secs(30),
             "token never expired"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let lived = minted_at.elapsed();
+    assert!(
+        lived >= Duration::from_secs(1),
+        "refused after {lived:?}, before its 1 s were up"
+    );
+    // The first token keeps the lifetime it was issued with.
+    assert_eq!(c.get("/v1/fees/tiers").await.status, 200);
     // Runtime change of the lifetime in minutes.
     sb.update_config(ConfigPatch {
         token_ttl_minutes: Some(5),

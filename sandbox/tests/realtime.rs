@@ -334,73 +334,88 @@ async fn the_socket_wants_the_anon_key_and_joins_want_the_channels_realtime_key(
 
 #[tokio::test]
 async fn an_expired_key_closes_the_channel_and_a_fresh_access_token_keeps_it() {
+    // Keys are checked against the wall clock in whole seconds: a key of 10 s expires between 9
+    // and 10 s after it is minted. That leaves a stalled test seconds, not milliseconds, to join
+    // with it; expiry is then awaited, never timed.
     let cfg = SandboxConfig {
-        // Whole seconds: a key of 2 s expires between 1 and 2 s after it is minted.
-        realtime_key_ttl_seconds: 2,
-        ..SandboxConfig::for_tests(300)
+        realtime_key_ttl_seconds: 10,
+        ..SandboxConfig::for_tests(600_000)
     };
     let sb = common::sandbox_with(cfg).await;
-    let payment = Payment::new(&sb).await;
+    // Two payments, so one wait for expiry serves both halves. `renewed`'s short key is minted
+    // first: it expires no later than `expiring`'s.
+    let renewed = Payment::new(&sb).await;
+    let expiring = Payment::new(&sb).await;
+    sb.update_config(ConfigPatch {
+        realtime_key_ttl_seconds: Some(3600),
+        ..ConfigPatch::default()
+    });
+    let long = renewed
+        .client
+        .ok_post(
+            "/v1/realtime-keys/collection",
+            json!({"session_id": renewed.session, "source_type": "INVOICE", "reference_id": renewed.reference}),
+        )
+        .await;
+    assert_eq!(long["expires_in"], 3600);
+
     let mut socket = Socket::connect(&sb, "2.0.0").await;
     let reply = socket
-        .join(&payment.topic(), payment.join_payload(&payment.key))
+        .join(&expiring.topic(), expiring.join_payload(&expiring.key))
         .await;
     assert_eq!(reply.payload["status"], "ok");
     let system = socket.next_event("system").await;
+    assert_eq!(system.topic, expiring.topic());
     assert_eq!(system.payload["status"], "ok");
-    // Expiry: a system error, then phx_close (within the deadline, never a hang).
+    // Renewal: join with the short key, push a long one.
+    let reply = socket
+        .join(&renewed.topic(), renewed.join_payload(&renewed.key))
+        .await;
+    assert_eq!(reply.payload["status"], "ok");
+    let system = socket.next_event("system").await;
+    assert_eq!(system.topic, renewed.topic());
+    assert_eq!(system.payload["status"], "ok");
+    socket
+        .send(
+            Some("1"),
+            &renewed.topic(),
+            "access_token",
+            json!({"access_token": long["access_token"]}),
+        )
+        .await;
+
+    // Expiry: a system error, then phx_close (within the deadline, never a hang). Only on the
+    // channel whose key was not renewed: the same pass over the socket's channels would have
+    // closed the renewed one too, its short key being as old.
     let expired = socket.next_event("system").await;
+    assert_eq!(expired.topic, expiring.topic(), "{expired:?}");
     assert_eq!(expired.payload["status"], "error", "{expired:?}");
     assert!(expired.payload["message"]
         .as_str()
         .unwrap()
         .contains("expired"));
     let closed = socket.next_event("phx_close").await;
-    assert_eq!(closed.topic, payment.topic());
+    assert_eq!(closed.topic, expiring.topic());
 
-    // Renewal: join with a short key (2 s), push a long one; the channel outlives the short key.
-    let short = payment
-        .client
-        .ok_post(
-            "/v1/realtime-keys/collection",
-            json!({"session_id": payment.session, "source_type": "INVOICE", "reference_id": payment.reference}),
-        )
-        .await;
-    sb.update_config(ConfigPatch {
-        realtime_key_ttl_seconds: Some(3600),
-        ..ConfigPatch::default()
-    });
-    let long = payment
-        .client
-        .ok_post(
-            "/v1/realtime-keys/collection",
-            json!({"session_id": payment.session, "source_type": "INVOICE", "reference_id": payment.reference}),
-        )
-        .await;
-    let reply = socket
-        .join(
-            &payment.topic(),
-            payment.join_payload(short["access_token"].as_str().unwrap()),
-        )
-        .await;
-    assert_eq!(reply.payload["status"], "ok");
-    socket
-        .send(
-            Some("1"),
-            &payment.topic(),
-            "access_token",
-            json!({"access_token": long["access_token"]}),
-        )
-        .await;
-    // Wait until the short key has certainly expired (exp is in whole seconds), then prove the
-    // channel still delivers.
-    let exp_deadline = Instant::now() + Duration::from_millis(2200);
-    while Instant::now() < exp_deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    payment.execute().await;
-    let change = socket.next_event("postgres_changes").await;
+    // The renewed channel outlived its short key: it still delivers.
+    renewed.execute().await;
+    let change = loop {
+        let frame = socket.next().await.expect("the socket stays open");
+        let closing = frame.event == "phx_close" || frame.event == "system";
+        assert!(
+            !(closing && frame.topic == renewed.topic()),
+            "the renewed channel was closed: {frame:?}"
+        );
+        if frame.event == "postgres_changes" {
+            break frame;
+        }
+    };
+    assert_eq!(change.topic, renewed.topic());
     assert_eq!(change.payload["data"]["record"]["status"], "PENDING");
+    assert_eq!(
+        change.payload["data"]["record"]["reference_id"],
+        renewed.reference.as_str()
+    );
 }
 
 #[tokio::test]

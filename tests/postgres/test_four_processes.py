@@ -13,6 +13,7 @@ DOLLR_SANDBOX_BINARY); without them the test fails, it is never skipped.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -33,6 +34,11 @@ WORKER_CONCURRENCY = 8
 # Short leases: a killed worker's intents can be adopted one second after its death.
 LEASE_MS = 1000
 DEADLINE_S = float(os.environ.get("DOLLR_TEST_DEADLINE_S", "240"))
+# A worker to be killed pays until it is killed (as core/tests/crash.rs's child does): with a count
+# it could finish before a stall of this process let the kill loop see its threshold. Orphaned (this
+# process gone), it stops on its own after this long.
+UNTIL_KILLED = "until-killed"
+VICTIM_LIFETIME_S = 2 * DEADLINE_S
 
 
 def _env(name: str) -> str:
@@ -59,13 +65,25 @@ def _client(base_url: str, journal: str) -> Any:
     )
 
 
-def worker(base_url: str, journal: str, count: int) -> None:
-    """Collects `count` payments, 8 at a time (so a kill leaves several in flight), printing one
-    line per finished call (the parent counts them)."""
+def worker(base_url: str, journal: str, count: int | None) -> None:
+    """Collects `count` payments (`None`: until killed), 8 at a time (so a kill leaves several in
+    flight), printing one line per finished call (the parent counts them)."""
     import dollr
     from dollr.testing import TestNumbers
 
     printing = threading.Lock()
+    taking = threading.Lock()
+    numbers = itertools.count()
+    stop_at = time.monotonic() + VICTIM_LIFETIME_S
+
+    def take() -> int | None:
+        """The next payment's number, or None when there is none left to make."""
+        with taking:
+            n = next(numbers)
+        if count is None:
+            return n if time.monotonic() < stop_at else None
+        return n if n < count else None
+
     with _client(base_url, journal) as client:
 
         def pay(n: int) -> None:
@@ -84,8 +102,14 @@ def worker(base_url: str, journal: str, count: int) -> None:
             with printing:
                 print(line, flush=True)
 
+        def pay_until_done(_: int) -> None:
+            while (n := take()) is not None:
+                pay(n)
+
+        # Each thread takes the next number when it is free (no payment is queued ahead of time,
+        # however many there are); an exception other than DollrError fails the worker.
         with ThreadPoolExecutor(max_workers=WORKER_CONCURRENCY) as pool:
-            list(pool.map(pay, range(count)))
+            list(pool.map(pay_until_done, range(WORKER_CONCURRENCY)))
 
 
 def reconciler(base_url: str, journal: str) -> None:
@@ -192,10 +216,13 @@ def test_four_processes_two_killed_two_reconcilers_no_duplicate_payment() -> Non
         base_url = first.removeprefix("listening on ").strip()
         threading.Thread(target=sandbox.stdout.read, daemon=True).start()
 
-        workers = [_spawn("worker", base_url, journal, str(PAYMENTS_PER_WORKER)) for _ in range(4)]
+        # Workers 0 and 1 pay until they are killed; 2 and 3 make PAYMENTS_PER_WORKER payments.
+        workers = [_spawn("worker", base_url, journal, UNTIL_KILLED) for _ in range(2)]
+        workers += [_spawn("worker", base_url, journal, str(PAYMENTS_PER_WORKER)) for _ in range(2)]
         lines = [_Lines(w) for w in workers]
         # Two workers are killed at random instants: each once it has finished a random number of
-        # calls (with 8 in flight, several are mid-payment then).
+        # calls (with 8 in flight, several are mid-payment then). They never run out of payments,
+        # so each is still running when it is killed, however late the kill comes.
         thresholds = {
             0: rng.randint(1, PAYMENTS_PER_WORKER // 2),
             1: rng.randint(1, PAYMENTS_PER_WORKER // 2),
@@ -219,6 +246,10 @@ def test_four_processes_two_killed_two_reconcilers_no_duplicate_payment() -> Non
             assert survivor.returncode == 0, f"worker {survivor.pid} failed"
         for reader in lines:
             reader.join()
+        # Each survivor finished every one of its calls (an outcome or an ambiguous error).
+        assert [r.count for r in lines[2:]] == [PAYMENTS_PER_WORKER] * 2, [
+            r.text for r in lines[2:]
+        ]
 
         unresolved_states = "('PENDING', 'PROCESSING', 'NOT_SUBMITTED')"
         total = int(_psql(server, f"SELECT count(*) FROM {table}"))
@@ -288,7 +319,7 @@ def test_four_processes_two_killed_two_reconcilers_no_duplicate_payment() -> Non
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "worker":
-        worker(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        worker(sys.argv[2], sys.argv[3], None if sys.argv[4] == UNTIL_KILLED else int(sys.argv[4]))
     elif mode == "reconcile":
         reconciler(sys.argv[2], sys.argv[3])
     else:

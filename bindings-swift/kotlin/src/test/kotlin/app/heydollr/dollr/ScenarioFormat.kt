@@ -139,6 +139,23 @@ internal class ScenarioFormat(scenarioDir: File) {
             }
 
         /**
+         * `expect.transitions` as the README compares it: the first and the last status exactly,
+         * and what was observed is a subsequence of the list (in its order, nothing outside it,
+         * nothing twice). A status the sandbox holds only briefly (`PROCESSING`, half the settle
+         * time) is missed when the process is descheduled across it, so the statuses in between
+         * may be absent, never extra.
+         */
+        fun transitionsMatch(expected: List<String>, observed: List<String>): Boolean {
+            var next = 0
+            for (status in observed) {
+                while (next < expected.size && expected[next] != status) next++
+                if (next == expected.size) return false
+                next++
+            }
+            return observed.firstOrNull() == expected.firstOrNull() && observed.lastOrNull() == expected.lastOrNull()
+        }
+
+        /**
          * A validation field as the format compares it (README): dotted snake_case segments, no
          * leading `options` segment, no unit suffix (`_ms`, `_secs`).
          */

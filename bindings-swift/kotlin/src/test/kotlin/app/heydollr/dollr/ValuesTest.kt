@@ -92,13 +92,16 @@ class ValuesTest {
 
     @Test
     fun `a wait can be cancelled, and then ends like a deadline with the last execution seen`(): Unit = runBlocking {
-        TestSandbox.start(SandboxOptions(settleMs = 200uL)).use { sandbox ->
+        // A ten-minute settle time: the payment moves only when the test moves it (to PROCESSING
+        // here, to its final state below), however long this process is descheduled.
+        TestSandbox.start(SandboxOptions(settleMs = 600_000uL)).use { sandbox ->
             sandbox.client(quickClientOptions()).use { client ->
                 val started = client.collect(
                     collectRequest(testNumbers()["SLOW"]!!, BigDecimal("20.00"), "USD")
                         .copy(payerName = "Patient Payer", options = quickFlow(waitTimeoutMs = 300)),
                 )
                 assertFalse(started.settled)
+                assertEquals("PROCESSING", sandbox.advance(started.referenceId))
                 val seen = CopyOnWriteArrayList<String>()
                 val listener = transitionListener { seen.add(it.to.toString()) }
                 // Another client (another process, say) resumes the payment by its reference id: its
@@ -106,9 +109,9 @@ class ValuesTest {
                 val resumer = sandbox.client(quickClientOptions())
                 val options = WaitOptions(initialInterval = ms(10), maxInterval = ms(50))
                 val handle = resumer.status().wait(OperationType.Collection, started.referenceId, options, listener)
-                eventually(what = "the wait's first observation") { seen.isNotEmpty() }
+                eventually(timeoutMs = 30_000, what = "the wait's first observation") { seen.isNotEmpty() }
                 handle.cancel()
-                val cancelled = withTimeout(5_000) { handle.result() }
+                val cancelled = withTimeout(30_000) { handle.result() }
                 assertTrue(handle.isCancelled())
                 cancelled as WaitOutcome.StillProcessing
                 assertEquals(started.referenceId, cancelled.referenceId)
@@ -116,7 +119,7 @@ class ValuesTest {
 
                 val finished = resumer.status().wait(OperationType.Collection, started.referenceId, options)
                 sandbox.advanceToFinal(started.referenceId)
-                val outcome = withTimeout(5_000) { finished.result() }
+                val outcome = withTimeout(30_000) { finished.result() }
                 outcome as WaitOutcome.Finished
                 assertEquals("COMPLETED", outcome.execution.status.toString())
                 // A finished wait stays finished: cancelling it afterwards changes nothing.
@@ -140,7 +143,9 @@ class ValuesTest {
                         }
                     }
                 }
-                assertTrue(System.nanoTime() - began < Duration.ofSeconds(5).toNanos())
+                // The wait's own timeout is 10 minutes: ending within 20 s (room for a stalled, busy
+                // machine) proves the cancellation stopped it.
+                assertTrue(System.nanoTime() - began < Duration.ofSeconds(20).toNanos())
             }
         }
     }
