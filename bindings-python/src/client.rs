@@ -30,6 +30,9 @@ pub(crate) struct NativeClient {
     client_id: Option<String>,
 }
 
+/// How long `close` drives a blocking client's runtime at most while its connections close.
+const CLOSE_WIND_DOWN: std::time::Duration = std::time::Duration::from_millis(100);
+
 fn closed() -> Error {
     Error::new(
         ErrorKind::Validation,
@@ -113,12 +116,20 @@ impl NativeClient {
             .is_none()
     }
 
-    /// Releases the client (its connection pool and journal once in-flight calls finish).
-    fn close(&self) {
-        self.client
+    /// Releases the client (its connection pool and journal once in-flight calls finish). A
+    /// blocking client's connections live on its own runtime, which only runs while a thread
+    /// drives it: it is driven here, GIL released, until they have closed (briefly; see
+    /// `OwnRuntime::wind_down`), rather than whenever Python frees this object.
+    fn close(&self, py: Python<'_>) {
+        let client = self
+            .client
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        drop(client);
+        if let CallRuntime::Own(runtime) = &self.runtime {
+            py.detach(|| runtime.wind_down(CLOSE_WIND_DOWN));
+        }
     }
 
     /// Calls one bridge operation and blocks until it finishes, driving it on this thread with the

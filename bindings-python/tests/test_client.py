@@ -102,12 +102,30 @@ def test_timeout_is_seconds_and_expiry_is_a_timeout_error(dollr_sandbox: Sandbox
         client.auth.obtain_token()
     assert time.monotonic() - started < 20
     assert caught.value.kind == "Timeout" and isinstance(caught.value, TimeoutError)
-    # The sandbox is still delaying that request (30 s), and stopping it waits for its requests:
-    # free the client now, and with it that connection (`close()` leaves it open until the client
-    # is freed). The error's traceback holds the client too, and its resource objects refer back
-    # to it (a cycle): hence both names and the collection.
-    del client, caught
-    gc.collect()
+    # The sandbox is still delaying that request (30 s) and its shutdown waits for it unless the
+    # client hung up: see the next test.
+    client.close()
+
+
+def test_close_hangs_up_the_connections_of_a_blocking_client() -> None:
+    # A request the server holds for 30 s, given up after 0.2 s. The blocking client's connections
+    # live on its own runtime, which runs only while a thread drives it: `close()` must drive it
+    # until they are closed, or the server keeps waiting to answer until the garbage collector
+    # frees the client (the traceback below keeps it alive). The server's graceful shutdown waits
+    # for the requests of connections still open; with the connection closed it stops at once.
+    sandbox = Sandbox()
+    try:
+        sandbox.add_fault({"kind": "latency", "latency_ms": 30_000, "scope": "v1"})
+        client = sandbox.client(timeout=0.2, max_retries=0)
+        with pytest.raises(dollr.DollrTimeoutError) as caught:
+            client.auth.obtain_token()
+        client.close()
+        assert client.closed and caught.value.kind == "Timeout"
+        started = time.monotonic()
+    finally:
+        sandbox.shutdown()
+    # Well under the 30 s the held request would have kept it running.
+    assert time.monotonic() - started < 20
 
 
 def test_max_retries_is_passed_to_the_core(dollr_sandbox: Sandbox) -> None:

@@ -112,6 +112,36 @@ impl OwnRuntime {
         std::thread::scope(|scope| scope.spawn(drive).join()).and_then(|outcome| outcome)
     }
 
+    /// Drives this runtime until no task is left on it, for at most about `limit` (and a few
+    /// rounds whatever the clock says, so a thread descheduled meanwhile still lets ready tasks
+    /// run). A blocking client's `close` calls it once the client is dropped: its connections'
+    /// tasks live here and only close their sockets when some thread drives the runtime, which
+    /// otherwise happens at the next call or when the runtime is dropped — a closed client would
+    /// keep its connections open (and a server waiting to answer a timed-out request) until the
+    /// garbage collector freed it. A task that waits longer (a call another thread still waits
+    /// on) is left to the thread that waits on it.
+    pub fn wind_down(&self, limit: std::time::Duration) {
+        /// The fewest rounds that run, however long they take.
+        const ROUNDS: u32 = 8;
+        let Some(runtime) = self.0.as_ref() else {
+            return;
+        };
+        let metrics = runtime.metrics();
+        let drive = async move {
+            let deadline = tokio::time::Instant::now() + limit;
+            let mut rounds = 0;
+            while metrics.num_alive_tasks() > 0
+                && (rounds < ROUNDS || tokio::time::Instant::now() < deadline)
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                rounds += 1;
+            }
+        };
+        // A panic cannot come from this future; a call from inside this runtime's own call
+        // (a listener closing its client) is polled once and left to the driving thread.
+        let _ = self.block_on(drive);
+    }
+
     /// Spawns `task` on this runtime; it runs while some thread drives the runtime
     /// ([`OwnRuntime::block_on`]). `None` once the runtime is shut down.
     pub fn spawn<F>(&self, task: F) -> Option<tokio::task::JoinHandle<F::Output>>
