@@ -83,6 +83,9 @@ export function mainFiles() {
   return listing.files.map((file) => file.path).filter((file) => file !== 'package.json');
 }
 
+/** The project's license texts, which every package carries (each manifest's `files` lists them). */
+export const LICENSES = ['LICENSE-MIT', 'LICENSE-APACHE'];
+
 /** Assembles the four package folders under `stage`; returns them by package name. */
 export function assemble(stage, { addon, binary, platform }) {
   const version = readJson(join(root, 'package.json')).version;
@@ -108,7 +111,7 @@ export function assemble(stage, { addon, binary, platform }) {
 
   const testing = folder('dollr-native-testing');
   const testingManifest = manifest('dollr-native-testing', version);
-  for (const file of [...testingManifest.files, 'README.md']) {
+  for (const file of [...testingManifest.files.filter((file) => !LICENSES.includes(file)), 'README.md']) {
     mkdirSync(dirname(join(testing, file)), { recursive: true });
     cpSync(join(here, 'testing', file), join(testing, file));
   }
@@ -125,6 +128,12 @@ export function assemble(stage, { addon, binary, platform }) {
     cpSync(join(MANIFESTS, name), dir, { recursive: true });
     copyFileSync(source, join(dir, file));
     chmodSync(join(dir, file), mode);
+  }
+  for (const [name, dir] of Object.entries(folders)) {
+    const data = readJson(join(dir, 'package.json'));
+    const missing = LICENSES.filter((file) => !data.files.includes(file));
+    if (missing.length) throw new Error(`${name}: its manifest's "files" lacks ${missing.join(', ')}`);
+    for (const file of LICENSES) copyFileSync(join(root, file), join(dir, file));
   }
   return folders;
 }

@@ -63,8 +63,8 @@ generate-python: $(VENV_PY)
 	$(VENV_PY) $(PY_BINDING)/codegen.py
 
 lint-python: $(PY_TOOLS)
-	$(VENV_PY) -m ruff check $(PY_BINDING) $(PY_EXAMPLES) $(PY_DIST_CHECK) tests/docs tests/postgres tests/realtime_clients tests/contract bench/python
-	$(VENV_PY) -m ruff format --check $(PY_BINDING) $(PY_EXAMPLES) $(PY_DIST_CHECK) tests/docs tests/postgres tests/realtime_clients tests/contract bench/python
+	$(VENV_PY) -m ruff check $(PY_BINDING) $(PY_EXAMPLES) $(PY_DIST_CHECK) packaging tests/docs tests/postgres tests/realtime_clients tests/contract bench/python
+	$(VENV_PY) -m ruff format --check $(PY_BINDING) $(PY_EXAMPLES) $(PY_DIST_CHECK) packaging tests/docs tests/postgres tests/realtime_clients tests/contract bench/python
 	$(VENV_PY) -m mypy --strict $(PY_PACKAGE) $(PY_COMPANION_PACKAGE) $(PY_EXAMPLES) tests/docs
 	@# Its own run (the programs are scripts run in other venvs); the two packages come from source
 	@# here, as `lint` runs before anything is installed on a fresh clone.

@@ -14,11 +14,11 @@ import shutil
 import struct
 import subprocess
 import sys
-import tarfile
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from archives import is_archive, members
 
 # e_machine values (System V ABI).
 MACHINES = {"x86_64": 62, "aarch64": 183}
@@ -27,21 +27,10 @@ GLIBC_FLOOR = (2, 17)
 
 def elf_files(path: Path) -> Iterator[tuple[str, bytes]]:
     """(name, bytes) of every ELF file in an archive (wheel/zip/jar, tar.gz) or the file itself."""
-    if path.suffix in {".whl", ".jar", ".zip"}:
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                data = archive.read(name)
-                if data[:4] == b"\x7fELF":
-                    yield f"{path.name}:{name}", data
-    elif path.name.endswith((".tar.gz", ".tgz")):
-        with tarfile.open(path) as archive:
-            for member in archive.getmembers():
-                extracted = archive.extractfile(member) if member.isfile() else None
-                if extracted is None:
-                    continue
-                data = extracted.read()
-                if data[:4] == b"\x7fELF":
-                    yield f"{path.name}:{member.name}", data
+    if is_archive(path):
+        for name, data in members(path):
+            if data[:4] == b"\x7fELF":
+                yield f"{path.name}:{name}", data
 
 
 def elf_machine(data: bytes) -> int:
@@ -90,7 +79,8 @@ def main() -> None:
                 check=True,
             ).stdout
             tag = f"manylinux_2_17_{arch}"
-            print(f"{path.name}: auditwheel {'confirms' if tag in shown else 'does NOT confirm'} {tag}")
+            verdict = "confirms" if tag in shown else "does NOT confirm"
+            print(f"{path.name}: auditwheel {verdict} {tag}")
             if tag not in shown:
                 problems.append(f"{path.name}: auditwheel does not show {tag}:\n{shown}")
     if checked == 0:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Packs the `dollr` binary that packaging/native.py built into the release archive users download:
-`<dist>/dollr-<version>-<target>.tar.gz` holding `dollr-<version>-<target>/dollr` and a README.
+`<dist>/dollr-<version>-<target>.tar.gz` holding `dollr-<version>-<target>/dollr`, a README and the
+license texts.
 
     packaging/cli_archive.py BUILT_JSON DIST_DIR TARGET
 """
@@ -11,10 +12,13 @@ import io
 import json
 import sys
 import tarfile
-import tomllib
 from pathlib import Path
 
+import tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
+# The project's license texts (the repository's root files), in every artifact.
+LICENSES = ("LICENSE-MIT", "LICENSE-APACHE")
 
 README = """\
 dollr {version} ({target})
@@ -51,6 +55,8 @@ def main() -> None:
         add_bytes(archive, f"{folder}/dollr", Path(binary).read_bytes(), 0o755)
         text = README.format(version=version, target=target).encode()
         add_bytes(archive, f"{folder}/README.txt", text, 0o644)
+        for name in LICENSES:
+            add_bytes(archive, f"{folder}/{name}", (ROOT / name).read_bytes(), 0o644)
     print(f"wrote {out}")
 
 

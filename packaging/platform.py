@@ -43,7 +43,8 @@ def platform(triple: str) -> Platform:
     try:
         return PLATFORMS[triple]
     except KeyError:
-        sys.exit(f"packaging/platform.py: no packaging names for {triple} (known: {', '.join(PLATFORMS)})")
+        known = ", ".join(PLATFORMS)
+        sys.exit(f"packaging/platform.py: no packaging names for {triple} (known: {known})")
 
 
 def main() -> None:

@@ -24,9 +24,11 @@ PACKAGING_ENV := VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PA
 DIST_RUSTUP_TARGET := rustup target add $(DIST_TRIPLE) >/dev/null 2>&1 || true
 
 DIST_TARGETS :=
-DIST_CHECKS :=
+# Every artifact carries the license texts (packaging/licenses.py); each binding appends its own
+# install check.
+DIST_CHECKS := check-dist-licenses
 
-.PHONY: dist-tools dist-cli dist-cross
+.PHONY: dist-tools dist-cli dist-cross check-dist-licenses
 
 # Linux aarch64, cross-built from this x86-64 machine with zig by the same steps, then checked for
 # format: every ELF file for aarch64 and the glibc floor, the wheels' tags confirmed by
@@ -49,6 +51,9 @@ dist-tools: $(PACKAGING_TOOLS)
 dist-cli: dist-tools
 	$(PACKAGING_ENV) $(VENV_PY) packaging/native.py --profile $(DIST_PROFILE) --target $(DIST_TRIPLE) dollr-cli > target/dist-cli-$(DIST_TRIPLE)-$(DIST_PROFILE).json
 	$(VENV_PY) packaging/cli_archive.py target/dist-cli-$(DIST_TRIPLE)-$(DIST_PROFILE).json $(DIST_DIR) $(DIST_TRIPLE)
+
+check-dist-licenses: $(VENV_PY)
+	$(VENV_PY) packaging/licenses.py $(DIST_DIR)
 
 dist-cross: dist-tools
 	$(MAKE) --no-print-directory $(DIST_CROSS_TARGETS) DIST_TRIPLE=$(DIST_CROSS_TRIPLE) DIST_DIR=$(DIST_DIR)/$(DIST_CROSS_TRIPLE)
