@@ -24,7 +24,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use dollr_core::bridge::{panic_text, poll_once, BoxedCall, FirstPoll, OwnRuntime};
+use dollr_core::bridge::{
+    panic_text, poll_once, BoxedCall, EventedCall, FirstPoll, OwnRuntime, Stretch,
+};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use pyo3::prelude::*;
@@ -165,21 +167,13 @@ fn settle(outcome: CallOutcome) -> Result<Value, Error> {
 /// Sender half given to a call, so it can report events before its result.
 pub(crate) type Reporter = mpsc::UnboundedSender<Value>;
 
-/// What one stretch of waiting on a blocking call ended with.
-enum Step {
-    Done(CallOutcome),
-    Event(Value),
-    /// Time to let Python check for Ctrl-C.
-    Tick,
-}
-
 /// Runs `make(reporter)` on `runtime`, driven by this thread with the GIL released (other Python
 /// threads keep running). Events the call reports are handed to `on_event` on this thread, with
-/// the GIL held, before its result. Ctrl-C interrupts the wait; the call itself carries on in the
-/// background.
+/// the GIL held and outside the runtime, before its result (`EventedCall`): the callback may call
+/// the same client, whose call then drives the runtime and this one, which runs as a task of it.
+/// Ctrl-C interrupts the wait; the call itself carries on in the background.
 ///
-/// A call that reports events runs as a task of the runtime ([`as_task`]); one that does not is
-/// polled right here, in line.
+/// A call that reports no events is polled right here, in line.
 pub(crate) fn block_on<F, Fut>(
     py: Python<'_>,
     runtime: &CallRuntime,
@@ -191,61 +185,32 @@ where
     F: FnOnce(Reporter) -> Fut,
     Fut: Future<Output = Result<Value, Error>> + Send + 'static,
 {
-    let (reporter, mut events) = mpsc::unbounded_channel::<Value>();
-    let mut call: BoxedCall<CallOutcome> =
-        Box::pin(AssertUnwindSafe(make(reporter)).catch_unwind());
+    let mut call = EventedCall::new(make);
     if reports_events {
-        call = as_task(runtime, call);
+        call = call.as_task(|task| {
+            // A runtime that is shut down drops the task: the call's outcome says so.
+            let _ = runtime.spawn(task);
+        });
     }
     loop {
-        let step = py.detach(|| {
-            runtime.block_on(async {
-                tokio::select! {
-                    biased;
-                    outcome = call.as_mut() => Step::Done(outcome),
-                    Some(event) = events.recv() => Step::Event(event),
-                    () = tokio::time::sleep(SIGNAL_CHECK_INTERVAL) => Step::Tick,
-                }
-            })
-        });
+        let step = py.detach(|| runtime.block_on(call.next(Some(SIGNAL_CHECK_INTERVAL))));
         match step {
-            Ok(Step::Done(outcome)) => {
-                // Events reported in the same stretch as the result come first.
-                while let Ok(event) = events.try_recv() {
+            Ok(Stretch::Done(outcome)) => {
+                while let Some(event) = call.reported() {
                     on_event(py, event);
                 }
                 return Ok(settle(outcome));
             }
-            Ok(Step::Event(event)) => on_event(py, event),
-            Ok(Step::Tick) => {
+            Ok(Stretch::Event(event)) => on_event(py, event),
+            Ok(Stretch::Tick) => {
                 if let Err(interrupt) = py.check_signals() {
-                    runtime.finish_in_background(call);
+                    runtime.finish_in_background(call.into_call());
                     return Err(interrupt);
                 }
             }
             Err(payload) => return Ok(Err(panic_error(payload.as_ref()))),
         }
     }
-}
-
-/// Spawns `call` on `runtime`; the returned future is its outcome. Each event makes the waiting
-/// thread leave the runtime to run the Python callback, and that callback may call the same
-/// client: that call drives the runtime, and so a task of it, while a call kept in line would stay
-/// parked until the callback returned — holding whatever it held, such as the token's
-/// single-flight refresh the callback's call then waits for, forever.
-fn as_task(runtime: &CallRuntime, call: BoxedCall<CallOutcome>) -> BoxedCall<CallOutcome> {
-    let (sender, outcome) = tokio::sync::oneshot::channel::<CallOutcome>();
-    let task = async move {
-        // The waiting thread may be gone (Ctrl-C): then the outcome has no reader.
-        let _ = sender.send(call.await);
-    };
-    // A runtime that is shut down drops the task: its outcome is that error.
-    let _ = runtime.spawn(task);
-    Box::pin(async move {
-        outcome
-            .await
-            .unwrap_or_else(|_| Ok(Err(Error::internal("the client's runtime is shut down"))))
-    })
 }
 
 /// How an asyncio call started: answered on the spot, or running on the shared runtime.

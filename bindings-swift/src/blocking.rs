@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use dollr_core::bridge::{panic_text, CalledInsideItsOwnCall, ClientOptions, OwnRuntime};
+use dollr_core::flows::{notify, FlowListener, FlowProgress, ProgressCallback};
 use dollr_core::{ClientBuilder, RequestOptions};
 use std::future::Future;
 
@@ -28,7 +29,12 @@ pub(crate) fn block<T: Send>(
     runtime: &OwnRuntime,
     call: impl Future<Output = dollr_core::Result<T>> + Send,
 ) -> Result<T, DollrError> {
-    match runtime.block_on(call) {
+    finish(runtime.block_on(call))
+}
+
+/// A blocking call's outcome as the binding's result.
+fn finish<T>(outcome: std::thread::Result<dollr_core::Result<T>>) -> Result<T, DollrError> {
+    match outcome {
         Ok(result) => result.map_err(DollrError::from),
         Err(unfinished) if unfinished.is::<CalledInsideItsOwnCall>() => {
             Err(DollrError::internal(CalledInsideItsOwnCall.to_string()))
@@ -38,6 +44,36 @@ pub(crate) fn block<T: Send>(
             panic_text(panic.as_ref()).unwrap_or("(no message)")
         ))),
     }
+}
+
+/// Runs one core flow to completion on the calling thread, as [`block`] does, handing each step
+/// to `listener` on this thread outside the runtime ([`OwnRuntime::block_on_with_events`]): the
+/// flow runs as a task of the client's runtime, so a listener may call the same client (its call
+/// drives the runtime, and the flow with it). `make` builds the flow from the progress callback
+/// its request takes. A listener that throws is ignored (its error logged): the flow goes on.
+pub(crate) fn block_with_listener<T, Fut>(
+    runtime: &OwnRuntime,
+    listener: Option<Arc<dyn FlowListener>>,
+    make: impl FnOnce(Option<ProgressCallback>) -> Fut,
+) -> Result<T, DollrError>
+where
+    T: Send + 'static,
+    Fut: Future<Output = dollr_core::Result<T>> + Send + 'static,
+{
+    let Some(listener) = listener else {
+        return block(runtime, make(None));
+    };
+    let outcome = runtime.block_on_with_events(
+        |reporter| {
+            let report = move |progress: &FlowProgress| {
+                // The waiting thread reads every step before the flow's result.
+                let _ = reporter.send(progress.clone());
+            };
+            make(Some(Arc::new(report)))
+        },
+        |progress| notify(listener.as_ref(), progress),
+    );
+    finish(outcome)
 }
 
 /// The Dollr API client whose calls block: each returns when the call is done, run on the calling

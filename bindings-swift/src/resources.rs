@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::blocking::{block, DollrBlockingClient};
+use crate::blocking::{block, block_with_listener, DollrBlockingClient};
 use crate::client::DollrClient;
 use crate::error::DollrError;
 use crate::runtime::run;
@@ -1357,10 +1357,13 @@ impl DollrBlockingClient {
     #[uniffi::method(default(listener = None))]
     pub fn collect(&self, request: CollectRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<CollectOutcome, DollrError> {
         let mut request = request;
-        if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
-        }
-        block(&self.runtime, self.inner.collect(&request))
+        let inner = self.inner.clone();
+        block_with_listener(&self.runtime, listener, move |progress| {
+            if let Some(progress) = progress {
+                request.options.on_progress = Some(progress);
+            }
+            async move { inner.collect(&request).await }
+        })
     }
 
     /// Pays out to a mobile-money wallet end to end: operator prediction, party and counterparty
@@ -1373,10 +1376,13 @@ impl DollrBlockingClient {
     #[uniffi::method(default(listener = None))]
     pub fn payout(&self, request: PayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<PayoutOutcome, DollrError> {
         let mut request = request;
-        if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
-        }
-        block(&self.runtime, self.inner.payout(&request))
+        let inner = self.inner.clone();
+        block_with_listener(&self.runtime, listener, move |progress| {
+            if let Some(progress) = progress {
+                request.options.on_progress = Some(progress);
+            }
+            async move { inner.payout(&request).await }
+        })
     }
 
     /// Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
@@ -1393,10 +1399,13 @@ impl DollrBlockingClient {
     #[uniffi::method(default(listener = None))]
     pub fn bulk_payout(&self, request: BulkPayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<BulkPayoutReport, DollrError> {
         let mut request = request;
-        if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
-        }
-        block(&self.runtime, self.inner.bulk_payout(&request))
+        let inner = self.inner.clone();
+        block_with_listener(&self.runtime, listener, move |progress| {
+            if let Some(progress) = progress {
+                request.options.on_progress = Some(progress);
+            }
+            async move { inner.bulk_payout(&request).await }
+        })
     }
 
     /// Validates a batch and predicts its fees and totals per currency and operator, executing
@@ -1405,10 +1414,13 @@ impl DollrBlockingClient {
     #[uniffi::method(default(listener = None))]
     pub fn bulk_payout_plan(&self, request: BulkPayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<BulkPayoutPlan, DollrError> {
         let mut request = request;
-        if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
-        }
-        block(&self.runtime, self.inner.bulk_payout_plan(&request))
+        let inner = self.inner.clone();
+        block_with_listener(&self.runtime, listener, move |progress| {
+            if let Some(progress) = progress {
+                request.options.on_progress = Some(progress);
+            }
+            async move { inner.bulk_payout_plan(&request).await }
+        })
     }
 
     /// Transfers from one of your wallets to a counterparty end to end: session, exactly-once
@@ -1417,10 +1429,13 @@ impl DollrBlockingClient {
     #[uniffi::method(default(listener = None))]
     pub fn transfer(&self, request: TransferRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<TransferOutcome, DollrError> {
         let mut request = request;
-        if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
-        }
-        block(&self.runtime, self.inner.transfer(&request))
+        let inner = self.inner.clone();
+        block_with_listener(&self.runtime, listener, move |progress| {
+            if let Some(progress) = progress {
+                request.options.on_progress = Some(progress);
+            }
+            async move { inner.transfer(&request).await }
+        })
     }
 
     /// Refunds (part of) an earlier collection end to end: session, exactly-once execution, wait.
@@ -1429,10 +1444,13 @@ impl DollrBlockingClient {
     #[uniffi::method(default(listener = None))]
     pub fn refund(&self, request: RefundRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<RefundOutcome, DollrError> {
         let mut request = request;
-        if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
-        }
-        block(&self.runtime, self.inner.refund(&request))
+        let inner = self.inner.clone();
+        block_with_listener(&self.runtime, listener, move |progress| {
+            if let Some(progress) = progress {
+                request.options.on_progress = Some(progress);
+            }
+            async move { inner.refund(&request).await }
+        })
     }
 
     /// Creates an invoice or order with a hosted payment page (`checkouts/create`, `mode =

@@ -16,6 +16,8 @@ use std::task::{Context, Poll};
 use futures::task::noop_waker_ref;
 #[cfg(not(target_arch = "wasm32"))]
 use tokio::runtime::Handle;
+#[cfg(not(target_arch = "wasm32"))]
+use tokio::sync::mpsc;
 
 /// A call's future, boxed so it can be polled here and then moved to a runtime.
 pub type BoxedCall<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -91,7 +93,7 @@ impl OwnRuntime {
             return Err(Box::new("the client's runtime is shut down"));
         };
         let id = std::ptr::from_ref(runtime) as usize;
-        if DRIVEN_HERE.with(|driven| driven.borrow().contains(&id)) {
+        if self.driven_here(runtime) {
             let mut call = std::pin::pin!(call);
             let mut context = Context::from_waker(noop_waker_ref());
             return match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(&mut context))) {
@@ -110,6 +112,53 @@ impl OwnRuntime {
             return drive();
         }
         std::thread::scope(|scope| scope.spawn(drive).join()).and_then(|outcome| outcome)
+    }
+
+    /// Whether this thread is driving this runtime now (it is inside one of its calls: a
+    /// listener called in line).
+    fn driven_here(&self, runtime: &tokio::runtime::Runtime) -> bool {
+        let id = std::ptr::from_ref(runtime) as usize;
+        DRIVEN_HERE.with(|driven| driven.borrow().contains(&id))
+    }
+
+    /// Runs the call `make` builds to completion on this thread, handing each event it reports
+    /// (through the sender it is given) to `on_event` on this thread, outside the runtime, before
+    /// its result ([`EventedCall`], as a task of this runtime). So a listener may call the same
+    /// client: that call drives this runtime, and the flow with it. Made from inside a call of
+    /// this runtime (a listener called in line), it runs in line, as [`OwnRuntime::block_on`]
+    /// does there, and its events are dropped.
+    pub fn block_on_with_events<V, E, Fut>(
+        &self,
+        make: impl FnOnce(mpsc::UnboundedSender<E>) -> Fut,
+        mut on_event: impl FnMut(E),
+    ) -> std::thread::Result<crate::Result<V>>
+    where
+        Fut: Future<Output = crate::Result<V>> + Send + 'static,
+        V: Send + 'static,
+        E: Send + 'static,
+    {
+        let Some(runtime) = self.0.as_ref() else {
+            return Err(Box::new("the client's runtime is shut down"));
+        };
+        let (reporter, _unread) = mpsc::unbounded_channel();
+        if self.driven_here(runtime) {
+            return self.block_on(make(reporter));
+        }
+        let mut call = EventedCall::new(make).as_task(|task| {
+            self.spawn(task);
+        });
+        loop {
+            match self.block_on(call.next(None))? {
+                Stretch::Done(outcome) => {
+                    while let Some(event) = call.reported() {
+                        on_event(event);
+                    }
+                    return outcome;
+                }
+                Stretch::Event(event) => on_event(event),
+                Stretch::Tick => {}
+            }
+        }
     }
 
     /// Drives this runtime until no task is left on it, for at most about `limit` (and a few
@@ -177,6 +226,100 @@ impl std::fmt::Display for CalledInsideItsOwnCall {
              gave up (a payment it began is in the journal: resume it by its reference id). Make \
              the call after the outer one returns, or from another client",
         )
+    }
+}
+
+/// What one stretch of driving an [`EventedCall`] ended with.
+#[cfg(not(target_arch = "wasm32"))]
+pub enum Stretch<V, E> {
+    /// The call's outcome (`Err`: it panicked, with the panic's payload).
+    Done(std::thread::Result<crate::Result<V>>),
+    /// An event it reported: for the listener, called by the waiting thread outside the runtime.
+    Event(E),
+    /// The tick given to [`EventedCall::next`] passed with neither (a chance to check for
+    /// signals).
+    Tick,
+}
+
+/// A call whose events the thread waiting on it delivers, outside the runtime: the call reports
+/// them on a channel instead of calling the listener inside its own poll. A listener called
+/// inside the poll holds the call parked in line while it runs, and with it whatever the call
+/// holds (the token's single-flight refresh, say), which a call the listener makes to the same
+/// client then waits for forever; and a blocking client's runtime is busy while its thread is
+/// inside the call, so such a call could not even be driven. Made into a task of the runtime
+/// ([`EventedCall::as_task`]), the call goes on whenever any thread drives the runtime — the
+/// listener's own call included. Every binding whose calls block a thread drives its listeners'
+/// calls this way (Python's `dollr.Client`, Kotlin's `DollrBlockingClient`).
+#[cfg(not(target_arch = "wasm32"))]
+pub struct EventedCall<V, E> {
+    call: BoxedCall<std::thread::Result<crate::Result<V>>>,
+    events: mpsc::UnboundedReceiver<E>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<V: Send + 'static, E: Send + 'static> EventedCall<V, E> {
+    /// The call `make` builds from the sender it reports its events on, to be polled in line
+    /// (panics caught).
+    pub fn new<Fut>(make: impl FnOnce(mpsc::UnboundedSender<E>) -> Fut) -> EventedCall<V, E>
+    where
+        Fut: Future<Output = crate::Result<V>> + Send + 'static,
+    {
+        use futures::FutureExt;
+        let (reporter, events) = mpsc::unbounded_channel();
+        let call = AssertUnwindSafe(make(reporter)).catch_unwind();
+        EventedCall {
+            call: Box::pin(call),
+            events,
+        }
+    }
+
+    /// The same call as a task of a runtime: `spawn` spawns the task it is given there (a
+    /// runtime that is shut down drops it, which becomes the call's `Internal` error).
+    pub fn as_task(self, spawn: impl FnOnce(BoxedCall<()>)) -> EventedCall<V, E> {
+        let (sender, outcome) = tokio::sync::oneshot::channel();
+        let call = self.call;
+        spawn(Box::pin(async move {
+            // The waiting thread may be gone (Ctrl-C): then the outcome has no reader.
+            let _ = sender.send(call.await);
+        }));
+        EventedCall {
+            call: Box::pin(async move {
+                outcome.await.unwrap_or_else(|_| {
+                    Ok(Err(crate::Error::internal(
+                        "the client's runtime is shut down",
+                    )))
+                })
+            }),
+            events: self.events,
+        }
+    }
+
+    /// Waits for the call's next event or its end, or for `tick` to pass. The call's own events
+    /// come first: when it ends, those it reported meanwhile are [`EventedCall::reported`].
+    pub async fn next(&mut self, tick: Option<std::time::Duration>) -> Stretch<V, E> {
+        let tick = async {
+            match tick {
+                Some(tick) => tokio::time::sleep(tick).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            outcome = self.call.as_mut() => Stretch::Done(outcome),
+            Some(event) = self.events.recv() => Stretch::Event(event),
+            () = tick => Stretch::Tick,
+        }
+    }
+
+    /// An event reported before the call ended and not yet delivered (after [`Stretch::Done`]).
+    pub fn reported(&mut self) -> Option<E> {
+        self.events.try_recv().ok()
+    }
+
+    /// The call itself, for a thread that stops waiting on it (Ctrl-C) to let it finish
+    /// elsewhere: an execution is never abandoned half-way.
+    pub fn into_call(self) -> BoxedCall<std::thread::Result<crate::Result<V>>> {
+        self.call
     }
 }
 
@@ -314,6 +457,107 @@ mod tests {
         let value = own.block_on(async move { receiver.await.unwrap() + 1 });
         assert_eq!(value.unwrap(), 42);
         assert!(own.block_on(task).unwrap().is_ok());
+    }
+
+    #[test]
+    fn events_reach_the_listener_outside_the_runtime_which_the_listener_may_drive() {
+        let own = std::sync::Arc::new(OwnRuntime::new().unwrap());
+        let same = std::sync::Arc::clone(&own);
+        let caller = std::thread::current().id();
+        let mut delivered = Vec::new();
+        let outcome = own.block_on_with_events(
+            |reporter| async move {
+                for step in 1..=3 {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    reporter.send(step).unwrap();
+                }
+                crate::Result::Ok("done")
+            },
+            |step: i32| {
+                assert_eq!(std::thread::current().id(), caller);
+                // A call of the same runtime from the listener waits on a timer, and finishes:
+                // this thread is outside the runtime while the listener runs.
+                let nested = same.block_on(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    step * 10
+                });
+                delivered.push(nested.unwrap());
+            },
+        );
+        assert_eq!(outcome.unwrap().unwrap(), "done");
+        assert_eq!(
+            delivered,
+            [10, 20, 30],
+            "every event, in order, before the result"
+        );
+    }
+
+    #[test]
+    fn a_call_that_reports_events_keeps_its_failure_and_its_panic() {
+        let own = OwnRuntime::new().unwrap();
+        let failed = own.block_on_with_events(
+            |reporter| async move {
+                reporter.send(()).unwrap();
+                crate::Result::<()>::Err(crate::Error::internal("refused"))
+            },
+            |()| {},
+        );
+        assert_eq!(failed.unwrap().unwrap_err().message(), "refused");
+        let panicked = own.block_on_with_events(
+            |_reporter: mpsc::UnboundedSender<()>| async move {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                panic!("boom");
+                #[allow(unreachable_code)]
+                crate::Result::Ok(())
+            },
+            |()| {},
+        );
+        assert_eq!(panic_text(panicked.unwrap_err().as_ref()), Some("boom"));
+    }
+
+    #[test]
+    fn a_call_that_reports_events_made_inside_a_call_of_its_runtime_runs_in_line() {
+        let own = std::sync::Arc::new(OwnRuntime::new().unwrap());
+        let same = std::sync::Arc::clone(&own);
+        let (ready, waiting) = own
+            .block_on(async move {
+                let ready = same.block_on_with_events(
+                    |reporter| async move {
+                        let _ = reporter.send(1);
+                        crate::Result::Ok(5)
+                    },
+                    |_: i32| panic!("events of a call run in line are dropped"),
+                );
+                let waiting = same.block_on_with_events(
+                    |_reporter: mpsc::UnboundedSender<i32>| async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                        crate::Result::Ok(6)
+                    },
+                    |_| {},
+                );
+                (ready, waiting)
+            })
+            .unwrap();
+        assert_eq!(ready.unwrap().unwrap(), 5);
+        assert!(waiting.unwrap_err().is::<CalledInsideItsOwnCall>());
+    }
+
+    #[test]
+    fn a_call_spawned_on_a_runtime_that_is_gone_is_an_internal_error() {
+        let mut call = EventedCall::<(), ()>::new(|_reporter| async { Ok(()) }).as_task(drop);
+        let outcome = runtime().block_on(call.next(None));
+        let Stretch::Done(Ok(Err(error))) = outcome else {
+            panic!("expected the call's Internal error");
+        };
+        assert_eq!(error.kind(), crate::ErrorKind::Internal);
+        assert!(error.message().contains("shut down"), "{}", error.message());
+    }
+
+    #[test]
+    fn a_tick_passes_while_the_call_waits() {
+        let mut call = EventedCall::<(), ()>::new(|_reporter| std::future::pending());
+        let step = runtime().block_on(call.next(Some(std::time::Duration::from_millis(1))));
+        assert!(matches!(step, Stretch::Tick));
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub type ProgressCallback = Arc<dyn FlowListener>;
 
 /// Hands `progress` to `listener`; a listener that panics is ignored (progress is a report, never
 /// a reason to abandon a payment half way).
-pub(crate) fn notify(listener: &dyn FlowListener, progress: FlowProgress) {
+pub fn notify(listener: &dyn FlowListener, progress: FlowProgress) {
     let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         listener.on_progress(progress)
     }));

@@ -3,6 +3,7 @@ package app.heydollr.dollr
 import app.heydollr.dollr.model.CreatePartyRequest
 import app.heydollr.dollr.model.ErrorKind
 import app.heydollr.dollr.model.ExecutionStatus
+import app.heydollr.dollr.model.Party
 import app.heydollr.dollr.model.RequestOptions
 import java.math.BigDecimal
 import java.util.Collections
@@ -59,36 +60,39 @@ class BlockingClientTest {
     }
 
     @Test
-    fun `a call nested in a listener and a call after a refused one each start from a clean status`() {
-        // A thread reuses its call statuses (bindings-swift/uniffi-bindgen/src/kotlin_jna.rs), emptied
-        // before each call: Rust writes one only when a call fails, so a status left as a refused
-        // call wrote it would make the next call fail too. The listener's refused calls are made
-        // while `collect`'s call is in progress on this same thread, which must still succeed.
-        // A call there that has to wait on the network is refused with an error that says why (it
-        // would wait forever for the runtime `collect` holds on this thread), and `collect` goes on.
+    fun `a listener calls its own blocking client, and every call starts from a clean status`() {
+        // The flow runs as a task of the client's runtime and its steps reach the listener on this
+        // thread, outside the runtime (OwnRuntime::block_on_with_events): the listener's calls to
+        // the same client, refused ones and ones that wait on the network, are driven here while
+        // `collect` goes on. A thread reuses its call statuses
+        // (bindings-swift/uniffi-bindgen/src/kotlin_jna.rs), emptied before each call: Rust writes
+        // one only when a call fails, so a status left as a refused call wrote it would make the
+        // next call — the listener's create, `collect` itself — fail too.
         TestSandbox.start().use { sandbox ->
             sandbox.blockingClient(quickClientOptions()).use { client ->
+                val caller = Thread.currentThread()
                 val refusedInListener = mutableListOf<String?>()
-                val waitingInListener = mutableListOf<String>()
+                val createdInListener = mutableListOf<Party>()
                 val outcome = client.collect(
                     collectRequest("231771234567", BigDecimal("5.00"), "USD")
                         .copy(payerName = "Amara Kamara", options = quickFlow()),
                     flowListener {
+                        assertEquals(caller, Thread.currentThread(), "steps reach the listener on the calling thread")
                         refusedInListener += assertThrows(DollrException.Validation::class.java) {
                             client.parties().create(CreatePartyRequest("", "231771234567"))
                         }.field
-                        waitingInListener += assertThrows(DollrException.Internal::class.java) {
-                            client.parties().retrieve(1)
-                        }.reason
+                        createdInListener += client.parties().create(
+                            CreatePartyRequest("Listener ${createdInListener.size}", "231771234567"),
+                        )
                     },
                 )
                 assertEquals(ExecutionStatus.Completed, outcome.execution.status)
                 assertTrue(refusedInListener.size >= 2, "the listener ran for each step: $refusedInListener")
                 assertEquals(setOf("fullname"), refusedInListener.toSet())
-                assertTrue(
-                    waitingInListener.all { "from inside one of its own calls" in it },
-                    waitingInListener.toString(),
-                )
+                assertEquals(refusedInListener.size, createdInListener.size)
+                createdInListener.forEachIndexed { i, party ->
+                    assertEquals("Listener $i", client.parties().retrieve(party.id).fullname)
+                }
                 val party = client.parties().create(CreatePartyRequest("Musu Kollie", "231771234567"))
                 repeat(3) {
                     val refused = assertThrows(DollrException.Validation::class.java) {
