@@ -13,11 +13,14 @@
 
 use std::sync::Arc;
 
+use tokio::sync::mpsc;
+
 use dollr_core::bridge::{panic_text, CalledInsideItsOwnCall, ClientOptions, OwnRuntime};
 use dollr_core::flows::{notify, FlowListener, FlowProgress, ProgressCallback};
 use dollr_core::{ClientBuilder, RequestOptions};
 use std::future::Future;
 
+use crate::auth::{AccessTokenProvider, ForeignTokenProvider};
 use crate::client::describe;
 use crate::error::DollrError;
 use crate::runtime::guard;
@@ -46,11 +49,33 @@ fn finish<T>(outcome: std::thread::Result<dollr_core::Result<T>>) -> Result<T, D
     }
 }
 
-/// Runs one core flow to completion on the calling thread, as [`block`] does, handing each step
-/// to `listener` on this thread outside the runtime ([`OwnRuntime::block_on_with_events`]): the
-/// flow runs as a task of the client's runtime, so a listener may call the same client (its call
-/// drives the runtime, and the flow with it). `make` builds the flow from the progress callback
-/// its request takes. A listener that throws is ignored (its error logged): the flow goes on.
+/// Runs one core call that reports events to completion on the calling thread, as [`block`]
+/// does. With a `listener`, the call runs as a task of the client's runtime and each event it
+/// sends reaches `listener` on this thread, outside the runtime
+/// ([`OwnRuntime::block_on_with_events`]): a listener may call the same client (its call drives
+/// the runtime, and this one with it). Without one, the call runs in line. `make` builds the call
+/// from the sender it reports on (`None`: nobody listens).
+pub(crate) fn block_reporting<T, E, Fut>(
+    runtime: &OwnRuntime,
+    listener: Option<impl FnMut(E)>,
+    make: impl FnOnce(Option<mpsc::UnboundedSender<E>>) -> Fut,
+) -> Result<T, DollrError>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    Fut: Future<Output = dollr_core::Result<T>> + Send + 'static,
+{
+    match listener {
+        None => block(runtime, make(None)),
+        Some(listener) => {
+            finish(runtime.block_on_with_events(|reporter| make(Some(reporter)), listener))
+        }
+    }
+}
+
+/// A flow of the blocking client ([`block_reporting`]): `make` builds it from the progress
+/// callback its request takes. A listener that throws is ignored (the core's `notify`): the flow
+/// goes on.
 pub(crate) fn block_with_listener<T, Fut>(
     runtime: &OwnRuntime,
     listener: Option<Arc<dyn FlowListener>>,
@@ -60,20 +85,16 @@ where
     T: Send + 'static,
     Fut: Future<Output = dollr_core::Result<T>> + Send + 'static,
 {
-    let Some(listener) = listener else {
-        return block(runtime, make(None));
-    };
-    let outcome = runtime.block_on_with_events(
-        |reporter| {
+    let deliver = listener.map(|listener| move |progress| notify(listener.as_ref(), progress));
+    block_reporting(runtime, deliver, |reporter| {
+        make(reporter.map(|reporter| {
             let report = move |progress: &FlowProgress| {
                 // The waiting thread reads every step before the flow's result.
                 let _ = reporter.send(progress.clone());
             };
-            make(Some(Arc::new(report)))
-        },
-        |progress| notify(listener.as_ref(), progress),
-    );
-    finish(outcome)
+            Arc::new(report) as ProgressCallback
+        }))
+    })
 }
 
 /// The Dollr API client whose calls block: each returns when the call is done, run on the calling
@@ -128,6 +149,19 @@ impl DollrBlockingClient {
         Self::build(options, |builder| {
             builder.client_id(client_id).client_secret(client_secret)
         })
+    }
+
+    /// A blocking client that gets its access tokens from `provider` (a server that holds no
+    /// client secret of its own: its tokens come from another service). The provider's `suspend`
+    /// method is awaited while the calling thread waits.
+    #[uniffi::constructor(default(options))]
+    pub fn with_token_provider(
+        provider: Arc<dyn AccessTokenProvider>,
+        options: ClientOptions,
+    ) -> Result<Arc<DollrBlockingClient>, DollrError> {
+        let provider: Arc<dyn dollr_core::auth::AccessTokenProvider> =
+            Arc::new(ForeignTokenProvider(provider));
+        Self::build(options, |builder| builder.token_provider(provider))
     }
 
     /// A blocking client configured from `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`,

@@ -1,4 +1,4 @@
-//! `client.reconcile(..)`: a flow whose Swift/Kotlin method is written by hand (the core method
+//! `client.reconcile(..)` (on both clients): a flow whose Swift/Kotlin method is written by hand (the core method
 //! says so with `#[uniffi_by_hand]`; every other flow's but `status.wait`'s is generated into
 //! `resources.rs`, decision 0012). Its report carries the core `Error` (here [`DollrError`]) and
 //! counts with `usize`, which uniffi does not carry, and its options' `policy` has no default on
@@ -8,6 +8,7 @@ use dollr_core::models::{Execution, Passcode};
 use dollr_core::status::StatusAnomaly;
 use dollr_core::{ExecutePolicy, OperationType, ReconcileOptions, ReconcileOutcome};
 
+use crate::blocking::{block, DollrBlockingClient};
 use crate::client::DollrClient;
 use crate::error::DollrError;
 use crate::runtime::run;
@@ -25,16 +26,44 @@ impl DollrClient {
         policy: Option<ExecutePolicy>,
     ) -> Result<ReconcileReport, DollrError> {
         let client = self.inner.clone();
-        let options = ReconcileOptions {
-            resubmit,
-            payout_passcode,
-            policy: policy.unwrap_or_default(),
-        };
+        let options = reconcile_options(resubmit, payout_passcode, policy);
         run(async move {
             let report = client.reconcile(options).await?;
             Ok(ReconcileReport::from(report))
         })
         .await
+    }
+}
+
+#[uniffi::export]
+impl DollrBlockingClient {
+    /// Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
+    /// current status, returning when all are done. With `resubmit`, intents the API never saw are
+    /// POSTed again with the same reference id (payouts only with `payout_passcode`, which the
+    /// journal never stores).
+    #[uniffi::method(default(resubmit = false, payout_passcode = None, policy = None))]
+    pub fn reconcile(
+        &self,
+        resubmit: bool,
+        payout_passcode: Option<Passcode>,
+        policy: Option<ExecutePolicy>,
+    ) -> Result<ReconcileReport, DollrError> {
+        let options = reconcile_options(resubmit, payout_passcode, policy);
+        let report = block(&self.runtime, self.inner.reconcile(options))?;
+        Ok(ReconcileReport::from(report))
+    }
+}
+
+/// The core's options from the parameters both clients take (no `policy`: the core's default).
+fn reconcile_options(
+    resubmit: bool,
+    payout_passcode: Option<Passcode>,
+    policy: Option<ExecutePolicy>,
+) -> ReconcileOptions {
+    ReconcileOptions {
+        resubmit,
+        payout_passcode,
+        policy: policy.unwrap_or_default(),
     }
 }
 

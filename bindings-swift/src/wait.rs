@@ -53,7 +53,7 @@ pub struct WaitOptions {
 }
 
 impl WaitOptions {
-    fn to_core(&self) -> dollr_core::WaitOptions {
+    pub(crate) fn to_core(&self) -> dollr_core::WaitOptions {
         let defaults = dollr_core::WaitOptions::default();
         dollr_core::WaitOptions {
             timeout: self.timeout.unwrap_or(defaults.timeout),
@@ -82,6 +82,14 @@ impl WaitOptions {
 pub trait TransitionListener: Send + Sync {
     /// One change (including the first status seen).
     fn on_transition(&self, transition: Transition);
+}
+
+/// Hands `change` to `listener`; one that throws is ignored (the wait goes on).
+pub(crate) fn deliver(listener: &dyn TransitionListener, change: Transition) {
+    let delivered = std::panic::catch_unwind(AssertUnwindSafe(|| listener.on_transition(change)));
+    if delivered.is_err() {
+        tracing::warn!("a transition listener threw; the wait goes on");
+    }
 }
 
 /// What the wait has seen so far, for the outcome of a cancelled wait.
@@ -129,13 +137,7 @@ impl WaitHandle {
                     }
                 }
                 if let Some(listener) = &listener {
-                    let change = transition.clone();
-                    let delivered = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        listener.on_transition(change)
-                    }));
-                    if delivered.is_err() {
-                        tracing::warn!("a transition listener threw; the wait goes on");
-                    }
+                    deliver(listener.as_ref(), transition.clone());
                 }
             });
         let id = reference_id.clone();

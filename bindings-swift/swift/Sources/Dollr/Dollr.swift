@@ -3416,6 +3416,14 @@ public func FfiConverterTypeBlockingSessions_lower(_ value: BlockingSessions) ->
 public protocol BlockingStatusProtocol: AnyObject, Sendable {
     
     /**
+     * Follows the execution `reference_id` until it is `COMPLETED` or `FAILED` (`Finished`), or
+     * the deadline passes (`StillProcessing` with the last execution seen: resume later with the
+     * same reference id), and returns then. Each observed change goes to `listener`, on the
+     * calling thread; it may call the same client.
+     */
+    func wait(operationType: OperationType, referenceId: String, options: WaitOptions, listener: TransitionListener?) throws  -> WaitOutcome
+    
+    /**
      * `GET /v1/status/collection/{reference_id}`: where a collection stands.
      */
     func collection(referenceId: String) throws  -> Execution
@@ -3504,6 +3512,25 @@ open class BlockingStatus: BlockingStatusProtocol, @unchecked Sendable {
 
     
 
+    
+    /**
+     * Follows the execution `reference_id` until it is `COMPLETED` or `FAILED` (`Finished`), or
+     * the deadline passes (`StillProcessing` with the last execution seen: resume later with the
+     * same reference id), and returns then. Each observed change goes to `listener`, on the
+     * calling thread; it may call the same client.
+     */
+open func wait(operationType: OperationType, referenceId: String, options: WaitOptions = WaitOptions(), listener: TransitionListener? = nil)throws  -> WaitOutcome  {
+    return try  FfiConverterTypeWaitOutcome_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_blockingstatus_wait(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOperationType_lower(operationType),
+        FfiConverterString.lower(referenceId),
+        FfiConverterTypeWaitOptions_lower(options),
+        FfiConverterOptionTypeTransitionListener.lower(listener),uniffiCallStatus
+    )
+})
+}
     
     /**
      * `GET /v1/status/collection/{reference_id}`: where a collection stands.
@@ -4013,6 +4040,14 @@ public protocol DollrBlockingClientProtocol: AnyObject, Sendable {
     func withOptions(options: RequestOptions)  -> DollrBlockingClient
     
     /**
+     * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
+     * current status, returning when all are done. With `resubmit`, intents the API never saw are
+     * POSTed again with the same reference id (payouts only with `payout_passcode`, which the
+     * journal never stores).
+     */
+    func reconcile(resubmit: Bool, payoutPasscode: Passcode?, policy: ExecutePolicy?) throws  -> ReconcileReport
+    
+    /**
      * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
      * payout flow, exactly once: every row is validated before the first payout, each row's
      * reference id is derived from the batch id and its row id and journaled before it is sent, so
@@ -4265,6 +4300,21 @@ public static func fromEnv(options: ClientOptions = ClientOptions())throws  -> D
 })
 }
     
+    /**
+     * A blocking client that gets its access tokens from `provider` (a server that holds no
+     * client secret of its own: its tokens come from another service). The provider's `suspend`
+     * method is awaited while the calling thread waits.
+     */
+public static func withTokenProvider(provider: AccessTokenProvider, options: ClientOptions = ClientOptions())throws  -> DollrBlockingClient  {
+    return try  FfiConverterTypeDollrBlockingClient_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_constructor_dollrblockingclient_with_token_provider(
+        FfiConverterTypeAccessTokenProvider_lower(provider),
+        FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
@@ -4301,6 +4351,24 @@ open func withOptions(options: RequestOptions) -> DollrBlockingClient  {
     uniffi_dollr_ffi_fn_method_dollrblockingclient_with_options(
             self.uniffiCloneHandle(),
         FfiConverterTypeRequestOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
+     * current status, returning when all are done. With `resubmit`, intents the API never saw are
+     * POSTed again with the same reference id (payouts only with `payout_passcode`, which the
+     * journal never stores).
+     */
+open func reconcile(resubmit: Bool = false, payoutPasscode: Passcode? = nil, policy: ExecutePolicy? = nil)throws  -> ReconcileReport  {
+    return try  FfiConverterTypeReconcileReport_lift(try rustCallWithError(FfiConverterTypeDollrError_lift) {
+        uniffiCallStatus in
+    uniffi_dollr_ffi_fn_method_dollrblockingclient_reconcile(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(resubmit),
+        FfiConverterOptionTypePasscode.lower(payoutPasscode),
+        FfiConverterOptionTypeExecutePolicy.lower(policy),uniffiCallStatus
     )
 })
 }
@@ -10683,6 +10751,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_with_options() != 6651) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_reconcile() != 21384) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout() != 13676) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11004,6 +11075,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dollr_ffi_checksum_method_blockingsessions_transfer() != 51977) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dollr_ffi_checksum_method_blockingstatus_wait() != 62372) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dollr_ffi_checksum_method_blockingstatus_collection() != 2416) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11227,6 +11301,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_new() != 32901) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_with_token_provider() != 57177) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env() != 58191) {

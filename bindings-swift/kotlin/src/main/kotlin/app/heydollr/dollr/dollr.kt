@@ -1055,6 +1055,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_with_options(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_reconcile(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout_plan(
@@ -1269,6 +1271,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_blockingsessions_transfer(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_method_blockingstatus_wait(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_method_blockingstatus_collection(
     ): Int
     external fun uniffi_dollr_ffi_checksum_method_blockingstatus_execution(
@@ -1419,6 +1423,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_new(
     ): Int
+    external fun uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_with_token_provider(
+    ): Int
     external fun uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env(
     ): Int
     external fun uniffi_dollr_ffi_checksum_constructor_dollrclient_new(
@@ -1464,12 +1470,16 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_constructor_dollrblockingclient_new(`clientId`: RustBuffer.ByValue,`clientSecret`: RustBuffer.ByValue,`options`: RustBufferClientOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dollr_ffi_fn_constructor_dollrblockingclient_with_token_provider(`provider`: Long,`options`: RustBufferClientOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_user_agent(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_with_options(`ptr`: Long,`options`: RustBufferRequestOptions.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_reconcile(`ptr`: Long,`resubmit`: Byte,`payoutPasscode`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_bulk_payout(`ptr`: Long,`request`: RustBufferBulkPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferBulkPayoutReport.ByValue
     external fun uniffi_dollr_ffi_fn_method_dollrblockingclient_bulk_payout_plan(`ptr`: Long,`request`: RustBufferBulkPayoutRequest.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1754,6 +1764,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dollr_ffi_fn_free_blockingstatus(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_dollr_ffi_fn_method_blockingstatus_wait(`ptr`: Long,`operationType`: RustBufferOperationType.ByValue,`referenceId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferWaitOutcome.ByValue
     external fun uniffi_dollr_ffi_fn_method_blockingstatus_collection(`ptr`: Long,`referenceId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferExecution.ByValue
     external fun uniffi_dollr_ffi_fn_method_blockingstatus_execution(`ptr`: Long,`operationType`: RustBufferOperationType.ByValue,`referenceId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -2162,6 +2174,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_with_options() and 0xFFFF) != 6651) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_reconcile() and 0xFFFF) != 21384) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_method_dollrblockingclient_bulk_payout() and 0xFFFF) != 13676) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -2483,6 +2498,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dollr_ffi_checksum_method_blockingsessions_transfer() and 0xFFFF) != 51977) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dollr_ffi_checksum_method_blockingstatus_wait() and 0xFFFF) != 62372) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dollr_ffi_checksum_method_blockingstatus_collection() and 0xFFFF) != 2416) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -2706,6 +2724,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_new() and 0xFFFF) != 32901) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrblockingclient_with_token_provider() and 0xFFFF) != 57177) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dollr_ffi_checksum_constructor_dollrclient_from_env() and 0xFFFF) != 58191) {
@@ -8267,6 +8288,14 @@ public object FfiConverterTypeBlockingSessions: FfiConverter<BlockingSessions, L
 public interface BlockingStatusInterface {
     
     /**
+     * Follows the execution `reference_id` until it is `COMPLETED` or `FAILED` (`Finished`), or
+     * the deadline passes (`StillProcessing` with the last execution seen: resume later with the
+     * same reference id), and returns then. Each observed change goes to `listener`, on the
+     * calling thread; it may call the same client.
+     */
+    fun `wait`(`operationType`: OperationType, `referenceId`: kotlin.String, `options`: WaitOptions = WaitOptions(), `listener`: TransitionListener? = null): WaitOutcome
+    
+    /**
      * `GET /v1/status/collection/{reference_id}`: where a collection stands.
      */
     fun `collection`(`referenceId`: kotlin.String): Execution
@@ -8405,6 +8434,30 @@ open class BlockingStatus: Disposable, AutoCloseable, BlockingStatusInterface
             UniffiLib.uniffi_dollr_ffi_fn_clone_blockingstatus(handle, status)
         }
     }
+
+    
+    /**
+     * Follows the execution `reference_id` until it is `COMPLETED` or `FAILED` (`Finished`), or
+     * the deadline passes (`StillProcessing` with the last execution seen: resume later with the
+     * same reference id), and returns then. Each observed change goes to `listener`, on the
+     * calling thread; it may call the same client.
+     */
+    @Throws(DollrException::class)override fun `wait`(`operationType`: OperationType, `referenceId`: kotlin.String, `options`: WaitOptions, `listener`: TransitionListener?): WaitOutcome {
+            return FfiConverterTypeWaitOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_blockingstatus_wait(
+        it,
+        
+        FfiConverterTypeOperationType.lower(`operationType`),
+        FfiConverterString.lower(`referenceId`),
+        FfiConverterTypeWaitOptions.lower(`options`),
+        FfiConverterOptionalTypeTransitionListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -9327,6 +9380,14 @@ public interface DollrBlockingClientInterface {
     fun `withOptions`(`options`: RequestOptions): DollrBlockingClient
     
     /**
+     * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
+     * current status, returning when all are done. With `resubmit`, intents the API never saw are
+     * POSTed again with the same reference id (payouts only with `payout_passcode`, which the
+     * journal never stores).
+     */
+    fun `reconcile`(`resubmit`: kotlin.Boolean = false, `payoutPasscode`: Passcode? = null, `policy`: ExecutePolicy? = null): ReconcileReport
+    
+    /**
      * Pays a batch of payouts (a payroll, a disbursement file), each row one payout through the
      * payout flow, exactly once: every row is validated before the first payout, each row's
      * reference id is derived from the batch id and its row id and journaled before it is sent, so
@@ -9662,6 +9723,29 @@ open class DollrBlockingClient: Disposable, AutoCloseable, DollrBlockingClientIn
         it,
         
         FfiConverterTypeRequestOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Brings every unresolved journal intent (left by a crash or an `AmbiguousExecution`) to its
+     * current status, returning when all are done. With `resubmit`, intents the API never saw are
+     * POSTed again with the same reference id (payouts only with `payout_passcode`, which the
+     * journal never stores).
+     */
+    @Throws(DollrException::class)override fun `reconcile`(`resubmit`: kotlin.Boolean, `payoutPasscode`: Passcode?, `policy`: ExecutePolicy?): ReconcileReport {
+            return FfiConverterTypeReconcileReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_method_dollrblockingclient_reconcile(
+        it,
+        
+        FfiConverterBoolean.lower(`resubmit`),
+        FfiConverterOptionalTypePasscode.lower(`payoutPasscode`),
+        FfiConverterOptionalTypeExecutePolicy.lower(`policy`),_status)
 }
     }
     )
@@ -10167,6 +10251,25 @@ open class DollrBlockingClient: Disposable, AutoCloseable, DollrBlockingClientIn
     UniffiLib.uniffi_dollr_ffi_fn_constructor_dollrblockingclient_from_env(
     
         
+        FfiConverterTypeClientOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A blocking client that gets its access tokens from `provider` (a server that holds no
+     * client secret of its own: its tokens come from another service). The provider's `suspend`
+     * method is awaited while the calling thread waits.
+     */
+    @Throws(DollrException::class) fun `withTokenProvider`(`provider`: AccessTokenProvider, `options`: ClientOptions = ClientOptions()): DollrBlockingClient {
+            return FfiConverterTypeDollrBlockingClient.lift(
+    uniffiRustCallWithError(DollrException) { _status ->
+    UniffiLib.uniffi_dollr_ffi_fn_constructor_dollrblockingclient_with_token_provider(
+    
+        
+        FfiConverterTypeAccessTokenProvider.lower(`provider`),
         FfiConverterTypeClientOptions.lower(`options`),_status)
 }
     )

@@ -1,13 +1,19 @@
 package app.heydollr.dollr
 
+import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.CreatePartyRequest
 import app.heydollr.dollr.model.ErrorKind
 import app.heydollr.dollr.model.ExecutionStatus
+import app.heydollr.dollr.model.OperationType
 import app.heydollr.dollr.model.Party
 import app.heydollr.dollr.model.RequestOptions
+import app.heydollr.dollr.model.WaitOutcome
+import kotlinx.serialization.json.JsonObject
 import java.math.BigDecimal
+import java.nio.file.Path
 import java.util.Collections
 import java.util.concurrent.Callable
+import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -15,6 +21,7 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
 
 /** DollrBlockingClient: the same resources and flows as DollrClient, each call run on the caller's thread. */
 class BlockingClientTest {
@@ -129,6 +136,91 @@ class BlockingClientTest {
                     assertEquals(0, sandbox.statsJson().long("duplicate_payments"))
                 } finally {
                     pool.shutdownNow()
+                }
+            }
+        }
+    }
+
+    @Test
+    fun `a blocking wait follows a payment to its end, and its listener may call the same client`() {
+        // A ten-minute settle time: the payment moves only when the test (or the listener) moves it.
+        TestSandbox.start(SandboxOptions(settleMs = 600_000uL)).use { sandbox ->
+            sandbox.blockingClient(quickClientOptions()).use { client ->
+                val started = client.collect(
+                    collectRequest(testNumbers()["SLOW"]!!, BigDecimal("20.00"), "USD")
+                        .copy(payerName = "Patient Payer", options = quickFlow(waitTimeoutMs = 300)),
+                )
+                assertFalse(started.settled)
+                val polling = WaitOptions(initialInterval = ms(10), maxInterval = ms(50))
+                // Nothing moves it: the wait returns at its deadline, to be resumed by the same id.
+                val deadline = client.status().wait(OperationType.Collection, started.referenceId, polling.copy(timeout = ms(200)))
+                deadline as WaitOutcome.StillProcessing
+                assertEquals(started.referenceId, deadline.referenceId)
+
+                assertEquals("PROCESSING", sandbox.advance(started.referenceId))
+                val caller = Thread.currentThread()
+                val seen = mutableListOf<String>()
+                val lookedUp = mutableListOf<String>()
+                val outcome = client.status().wait(
+                    OperationType.Collection,
+                    started.referenceId,
+                    polling,
+                    transitionListener { change ->
+                        assertEquals(caller, Thread.currentThread(), "changes reach the listener on the calling thread")
+                        seen += change.to.toString()
+                        // A status lookup on the network, by the client whose wait called the listener.
+                        lookedUp += client.status().collection(started.referenceId).status.toString()
+                        if (change.to.toString() == "PROCESSING") sandbox.advanceToFinal(started.referenceId)
+                    },
+                )
+                outcome as WaitOutcome.Finished
+                assertEquals("COMPLETED", outcome.execution.status.toString())
+                assertEquals(listOf("PROCESSING", "COMPLETED"), seen)
+                assertEquals(listOf("PROCESSING", "COMPLETED"), lookedUp)
+            }
+        }
+    }
+
+    @Test
+    fun `a blocking client reconciles the payments its journal left unresolved, without a duplicate`(@TempDir dir: Path) {
+        val faults = """{"rules": [{"kind": "drop_response", "scope": "executions", "count": 2}]}"""
+        TestSandbox.start(SandboxOptions(settleMs = 600_000uL, faultsJson = faults)).use { sandbox ->
+            val journal = dir.resolve("payments.db").toString()
+            val payments = 3
+            sandbox.blockingClient(quickClientOptions().copy(journal = journal)).use { client ->
+                repeat(payments) { i ->
+                    val request = collectRequest("231771234567", BigDecimal("1.00") + BigDecimal(i), "USD")
+                        .copy(payerName = "Payer $i", options = quickFlow(waitTimeoutMs = 50))
+                    try {
+                        assertFalse(client.collect(request).settled, "nothing settles before advanceToFinal")
+                    } catch (_: DollrException.AmbiguousExecution) {
+                        // A lost response: the journal has the intent, reconcile resolves it.
+                    }
+                }
+            }
+            val references = (sandbox.statsJson().path("executions", "by_reference_id") as JsonObject).keys
+            assertEquals(payments, references.size, "one execution per payment")
+            references.forEach { sandbox.advanceToFinal(it) }
+            sandbox.clearFaults()
+            sandbox.blockingClient(quickClientOptions().copy(journal = journal)).use { restarted ->
+                checkEveryIntentCompleted(restarted.reconcile(), references) { restarted.reconcile() }
+            }
+            assertEquals(payments.toLong(), sandbox.executionsCreated())
+            assertEquals(0, sandbox.statsJson().long("duplicate_payments"))
+        }
+    }
+
+    @Test
+    fun `a blocking client gets its tokens from a provider, and a fresh one after a 401`() {
+        TestSandbox.start().use { sandbox ->
+            // The service that holds the client secret and hands out short-lived tokens.
+            sandbox.client().use { issuer ->
+                val requests = CopyOnWriteArrayList<Boolean>()
+                val provider = recordingTokenProvider(issuer, requests)
+                DollrBlockingClient.withTokenProvider(provider, ClientOptions(baseUrl = sandbox.url(), ignoreEnv = true)).use { client ->
+                    checkTokensComeFromTheProvider(sandbox, requests) {
+                        assertTrue(client.fees().tiers().isNotEmpty())
+                    }
                 }
             }
         }

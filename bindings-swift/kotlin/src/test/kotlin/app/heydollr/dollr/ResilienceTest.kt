@@ -1,7 +1,6 @@
 package app.heydollr.dollr
 
 import app.heydollr.dollr.model.ClientOptions
-import app.heydollr.dollr.model.ReconcileOutcome
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
@@ -110,11 +109,7 @@ class ResilienceTest {
             sandbox.clearFaults()
 
             DollrClient(sandbox.clientId(), sandbox.clientSecret(), ClientOptions(baseUrl = sandbox.url(), ignoreEnv = true, journal = journal)).use { restarted ->
-                val report = restarted.reconcile()
-                assertEquals(references, report.entries.map { it.referenceId }.toSet(), "every journaled intent is reconciled")
-                assertEquals(List(payments) { ReconcileOutcome.COMPLETED }, report.entries.map { it.outcome })
-                assertEquals(payments.toULong(), report.completed)
-                assertEquals(emptyList<Any>(), restarted.reconcile().entries, "nothing is left unresolved")
+                checkEveryIntentCompleted(restarted.reconcile(), references) { restarted.reconcile() }
             }
             assertEquals(payments.toLong(), sandbox.executionsCreated())
             assertEquals(0, sandbox.statsJson().long("duplicate_payments"))

@@ -3,6 +3,9 @@ package app.heydollr.dollr
 import app.heydollr.dollr.model.ClientOptions
 import app.heydollr.dollr.model.ExecutePolicy
 import app.heydollr.dollr.model.FlowSettings
+import app.heydollr.dollr.model.ReconcileOutcome
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
@@ -75,4 +78,40 @@ internal fun eventually(timeoutMs: Long = 5_000, what: String, condition: () -> 
         if (System.nanoTime() > deadline) throw AssertionError("timed out waiting for: $what")
         Thread.sleep(5)
     }
+}
+
+/**
+ * An app's token source for the token-provider tests: each token comes from [issuer] (the service
+ * that holds the client secret); each call's `forceRefresh` is recorded in [requests].
+ */
+internal fun recordingTokenProvider(issuer: DollrClient, requests: MutableList<Boolean>) = object : AccessTokenProvider {
+    override suspend fun accessToken(forceRefresh: Boolean): ProvidedToken {
+        requests.add(forceRefresh)
+        val issued = issuer.obtainToken()
+        return ProvidedToken(issued.accessToken, Duration.ofMinutes(issued.expiresIn))
+    }
+}
+
+/**
+ * What a client built on [recordingTokenProvider] must do, through [call] (any API call): one token
+ * for two calls, then a forced refresh once the sandbox revoked it.
+ */
+internal inline fun checkTokensComeFromTheProvider(sandbox: TestSandbox, requests: List<Boolean>, call: () -> Unit) {
+    call()
+    call()
+    assertEquals(listOf(false), requests.toList())
+    sandbox.revokeTokens()
+    call()
+    assertEquals(listOf(false, true), requests.toList())
+}
+
+/**
+ * Checks a reconcile of a journal whose intents are [references], every one since settled
+ * `COMPLETED`, and that [again] (a second reconcile) finds nothing left.
+ */
+internal inline fun checkEveryIntentCompleted(report: ReconcileReport, references: Set<String>, again: () -> ReconcileReport) {
+    assertEquals(references, report.entries.map { it.referenceId }.toSet(), "every journaled intent is reconciled")
+    assertEquals(List(references.size) { ReconcileOutcome.COMPLETED }, report.entries.map { it.outcome })
+    assertEquals(references.size.toULong(), report.completed)
+    assertTrue(again().entries.isEmpty(), "nothing is left unresolved")
 }

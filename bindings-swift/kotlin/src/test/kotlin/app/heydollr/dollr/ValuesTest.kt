@@ -52,20 +52,11 @@ class ValuesTest {
             // The merchant's server: it holds the client secret and hands out short-lived tokens.
             sandbox.client().use { server ->
                 val requests = CopyOnWriteArrayList<Boolean>()
-                val provider = object : AccessTokenProvider {
-                    override suspend fun accessToken(forceRefresh: Boolean): ProvidedToken {
-                        requests.add(forceRefresh)
-                        val issued = server.obtainToken()
-                        return ProvidedToken(issued.accessToken, Duration.ofMinutes(issued.expiresIn))
-                    }
-                }
+                val provider = recordingTokenProvider(server, requests)
                 DollrClient.withTokenProvider(provider, ClientOptions(baseUrl = sandbox.url(), ignoreEnv = true)).use { app ->
-                    assertTrue(app.fees().tiers().isNotEmpty())
-                    assertTrue(app.fees().tiers().isNotEmpty())
-                    assertEquals(listOf(false), requests.toList())
-                    sandbox.revokeTokens()
-                    assertTrue(app.fees().tiers().isNotEmpty())
-                    assertEquals(listOf(false, true), requests.toList())
+                    checkTokensComeFromTheProvider(sandbox, requests) {
+                        assertTrue(app.fees().tiers().isNotEmpty())
+                    }
                 }
             }
             val failures = AtomicInteger()
