@@ -2,8 +2,9 @@
 //!
 //! A tiny `tracing::Subscriber` rather than `tracing-subscriber`: the core emits plain events (no
 //! spans), so this is all that is needed and the wheel stays smaller. To avoid taking the GIL for
-//! events nobody will see, the logger's effective level is cached here and refreshed from Python at
-//! the start of every call ([`refresh_level`]); a level change applies from the next call.
+//! events nobody will see, the logger's effective level is cached here and brought up to date at
+//! the start of every call ([`refresh_level`], read again only after `logging` signalled a level
+//! change); a level change applies from the next call.
 //!
 //! Secrets: the core never puts a secret in a log field (credentials, tokens and passcodes are
 //! `Secret`s that print as `[REDACTED]`), and the Python tests assert it at DEBUG level.
@@ -13,6 +14,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
@@ -50,8 +52,43 @@ fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         .map(|logger| logger.bind(py))
 }
 
-/// Re-reads the `dollr` logger's effective level (called with the GIL held, once per call).
+/// The `dollr` logger's own level cache, `Logger._cache`: the dict behind `isEnabledFor`, which
+/// `logging` empties on every logger whenever a level can have changed (`setLevel` on any logger,
+/// `logging.disable`, `addLevelName`'s callers go through `Manager._clear_cache`). `None` where
+/// the logger has no such dict (another `logging` than CPython's 3.7+): then the level is read
+/// on every call.
+fn level_cache(py: Python<'_>) -> Option<&Bound<'_, PyDict>> {
+    static CACHE: PyOnceLock<Option<Py<PyDict>>> = PyOnceLock::new();
+    CACHE
+        .get_or_init(py, || {
+            let cache = logger(py)
+                .and_then(|logger| logger.getattr("_cache"))
+                .ok()?;
+            cache.cast_into::<PyDict>().ok().map(Bound::unbind)
+        })
+        .as_ref()
+        .map(|cache| cache.bind(py))
+}
+
+/// The key this module keeps in [`level_cache`] while [`LEVEL`] is current: `logging`'s own keys
+/// are level numbers, so a text key never meets them.
+const LEVEL_MARK: &str = "dollr._native: level read";
+
+/// Brings [`LEVEL`] up to date with the `dollr` logger's effective level (called with the GIL
+/// held, once per call). Reading the level is a Python call through the logger hierarchy (~12k
+/// instructions, 7 % of a status lookup); so it is read again only once `logging` has emptied the
+/// logger's level cache, which removes the mark this function leaves there. The mark goes in
+/// before the read: a level set meanwhile (another thread runs while the read runs Python code)
+/// empties the cache after it, and the next call reads again.
 pub(crate) fn refresh_level(py: Python<'_>) {
+    let cache = level_cache(py);
+    if let Some(cache) = cache {
+        if cache.contains(LEVEL_MARK).unwrap_or(false) {
+            return;
+        }
+        // Without the mark, the level is simply read on every call.
+        let _ = cache.set_item(LEVEL_MARK, true);
+    }
     let level = logger(py)
         .and_then(|logger| logger.call_method0("getEffectiveLevel"))
         .and_then(|level| level.extract::<i64>())

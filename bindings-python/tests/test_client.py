@@ -328,6 +328,34 @@ def test_nothing_is_logged_above_the_loggers_level(
     assert not [r for r in caplog.records if r.name == "dollr"]
 
 
+def test_a_level_change_applies_from_the_next_call(
+    dollr_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The native module keeps the level it read until `logging` empties the logger's level cache
+    # (any setLevel, on the logger or on one it inherits from): each change below must show in
+    # the very next call of the same client.
+    def logged_requests() -> int:
+        count = sum(
+            1 for r in caplog.records if r.name == "dollr" and "dollr request" in r.getMessage()
+        )
+        caplog.clear()
+        return count
+
+    with dollr_sandbox.client() as client:
+        for logger_level, root_level, logged in (
+            (logging.WARNING, logging.DEBUG, False),
+            (logging.DEBUG, logging.WARNING, True),
+            (logging.WARNING, logging.WARNING, False),
+            (logging.NOTSET, logging.DEBUG, True),  # inherited from the root logger
+            (logging.NOTSET, logging.WARNING, False),
+            (logging.DEBUG, logging.WARNING, True),
+        ):
+            caplog.set_level(root_level)
+            caplog.set_level(logger_level, logger="dollr")
+            assert client.fees.tiers()
+            assert (logged_requests() > 0) == logged, (logger_level, root_level)
+
+
 def test_a_client_released_while_another_client_is_running_a_call_goes_quietly(
     dollr_sandbox: Sandbox, tmp_path: Path
 ) -> None:
