@@ -53,8 +53,8 @@ fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 /// The `dollr` logger's own level cache, `Logger._cache`: the dict behind `isEnabledFor`, which
-/// `logging` empties on every logger whenever a level can have changed (`setLevel` on any logger,
-/// `logging.disable`, `addLevelName`'s callers go through `Manager._clear_cache`). `None` where
+/// `logging` empties on every logger whenever a level can have changed (`setLevel` on any logger
+/// and `logging.disable` go through `Manager._clear_cache`). `None` where
 /// the logger has no such dict (another `logging` than CPython's 3.7+): then the level is read
 /// on every call.
 fn level_cache(py: Python<'_>) -> Option<&Bound<'_, PyDict>> {

@@ -1,8 +1,8 @@
-//! `client.reconcile(..)` (on both clients): a flow whose Swift/Kotlin method is written by hand (the core method
-//! says so with `#[uniffi_by_hand]`; every other flow's but `status.wait`'s is generated into
-//! `resources.rs`, decision 0012). Its report carries the core `Error` (here [`DollrError`]) and
-//! counts with `usize`, which uniffi does not carry, and its options' `policy` has no default on
-//! the foreign side, so the options are taken as parameters.
+//! `client.reconcile(..)` (on both clients): a flow whose Swift/Kotlin method is written by hand
+//! (the core method says so with `#[uniffi_by_hand]`; every other flow's but `status.wait`'s is
+//! generated into `resources.rs`, decision 0012). Its report carries the core `Error` (here
+//! [`DollrError`]) and counts with `usize`, which uniffi does not carry, and its options' `policy`
+//! has no default on the foreign side, so the options are taken as parameters.
 
 use dollr_core::models::{Execution, Passcode};
 use dollr_core::status::StatusAnomaly;
