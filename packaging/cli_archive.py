@@ -15,10 +15,9 @@ import tarfile
 from pathlib import Path
 
 import tomllib
+from licenses import LICENSES
 
 ROOT = Path(__file__).resolve().parent.parent
-# The project's license texts (the repository's root files), in every artifact.
-LICENSES = ("LICENSE-MIT", "LICENSE-APACHE")
 
 README = """\
 dollr {version} ({target})

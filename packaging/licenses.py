@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 from archives import is_archive, members
 
 ROOT = Path(__file__).resolve().parent.parent
+# The project's license texts (the repository's root files), in every artifact (cli_archive.py
+# packs them from here).
 LICENSES = ("LICENSE-MIT", "LICENSE-APACHE")
 
 
