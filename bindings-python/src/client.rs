@@ -16,7 +16,7 @@ use crate::errors::into_py;
 use crate::interpreter;
 use crate::logs;
 use crate::runtime::{self, guard, CallRuntime};
-use crate::values::to_python;
+use crate::values::{from_python, to_python};
 
 /// A connection to the Dollr API (one connection pool, one token, one journal), shared by every
 /// call made through it, from any thread or event loop.
@@ -32,6 +32,13 @@ pub(crate) struct NativeClient {
 
 /// How long `close` drives a blocking client's runtime at most while its connections close.
 const CLOSE_WIND_DOWN: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The argument object of `operation` as the core's JSON; a value JSON cannot carry is refused
+/// naming its field.
+fn arguments(operation: &str, args: &Bound<'_, PyAny>) -> Result<Value, Error> {
+    from_python(args)
+        .map_err(|refused| bridge::unsendable_argument(operation, &refused.path, &refused.what))
+}
 
 fn closed() -> Error {
     Error::new(
@@ -61,19 +68,20 @@ impl NativeClient {
 
 #[pymethods]
 impl NativeClient {
-    /// Builds the client from the bridge's client options (JSON: `dollr_core::bridge::ClientOptions`,
-    /// the same fields every binding takes). The core reads them,
+    /// Builds the client from the bridge's client options (a dict of `dollr_core::bridge::ClientOptions`'s
+    /// fields, the same every binding takes). The core reads them,
     /// refuses bad ones (`ValidationError` naming the option) and applies the environment
     /// fallbacks `DOLLR_CLIENT_ID`, `DOLLR_CLIENT_SECRET`, `DOLLR_BASE_URL`. A `blocking` client
     /// (`dollr.Client`) gets its own runtime, driven by the threads calling `call`; otherwise
     /// (`dollr.AsyncClient`) calls run on the shared runtime through `call_async`.
     #[new]
     #[pyo3(signature = (options, blocking=false))]
-    fn new(py: Python<'_>, options: &str, blocking: bool) -> PyResult<Self> {
+    fn new(py: Python<'_>, options: &Bound<'_, PyAny>, blocking: bool) -> PyResult<Self> {
         logs::refresh_level(py);
+        let options = from_python(options)
+            .map_err(|refused| bridge::unsendable_option(&refused.path, &refused.what));
         let built = guard(|| {
-            let options = bridge::parse_host_json("the Client options", options)
-                .and_then(ClientOptions::from_json)?;
+            let options = ClientOptions::from_json(options?)?;
             let runtime = if blocking {
                 CallRuntime::own()?
             } else {
@@ -133,23 +141,19 @@ impl NativeClient {
     }
 
     /// Calls one bridge operation and blocks until it finishes, driving it on this thread with the
-    /// GIL released. `args` is JSON text; the result comes back as Python values
+    /// GIL released. `args` is the argument dict (`crate::values`); the result comes back as Python values
     /// (`crate::values`), and `on_event` receives each progress event, likewise, on this thread.
     #[pyo3(signature = (operation, args, on_event=None))]
     fn call(
         &self,
         py: Python<'_>,
         operation: String,
-        args: &str,
+        args: &Bound<'_, PyAny>,
         on_event: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         logs::refresh_level(py);
-        let prepared = guard(|| {
-            Ok((
-                self.client()?,
-                bridge::parse_host_json("the arguments", args)?,
-            ))
-        });
+        let args = arguments(&operation, args);
+        let prepared = guard(|| Ok((self.client()?, args?)));
         let (client, args) = into_py(py, prepared)?;
         let with_events = on_event.is_some();
         let result = runtime::block_on(
@@ -186,11 +190,12 @@ impl NativeClient {
         &self,
         py: Python<'_>,
         operation: String,
-        args: &str,
+        args: &Bound<'_, PyAny>,
         future: Py<PyAny>,
         on_event: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         logs::refresh_level(py);
+        let args = arguments(&operation, args);
         let prepared = guard(|| {
             if let CallRuntime::Own(_) = self.runtime {
                 // Its connections live on a runtime only `call` drives.
@@ -198,10 +203,7 @@ impl NativeClient {
                     "a blocking dollr client cannot be awaited; use dollr.AsyncClient",
                 ));
             }
-            Ok((
-                self.client()?,
-                bridge::parse_host_json("the arguments", args)?,
-            ))
+            Ok((self.client()?, args?))
         });
         let (client, args) = into_py(py, prepared)?;
         runtime::start_for_asyncio(py, future, async move {
@@ -223,14 +225,15 @@ impl NativeClient {
         &self,
         py: Python<'_>,
         operation: String,
-        args: &str,
+        args: &Bound<'_, PyAny>,
     ) -> PyResult<crate::stream::NativeStream> {
+        let args = arguments(&operation, args);
         let started = guard(|| {
             crate::stream::NativeStream::start(
                 self.runtime.clone(),
                 self.client()?,
                 operation,
-                bridge::parse_host_json("the arguments", args)?,
+                args?,
             )
         });
         into_py(py, started)

@@ -419,4 +419,7 @@ def test_an_event_callback_can_call_the_same_client(dollr_sandbox: Sandbox) -> N
     assert not runner.is_alive(), "the flow and its callback's call waited for each other"
     assert outcome[0].execution.status == "COMPLETED"
     assert len(looked_up) >= 5, looked_up
-    assert looked_up[0] == 0 and looked_up[-1] == 1  # the flow's party exists by its last event
+    # Each lookup saw the flow's party or not yet (which, for the first events, depends on how far
+    # the flow's task got while the callback's call ran): never gone again, there by the last event.
+    assert set(looked_up) <= {0, 1} and looked_up == sorted(looked_up), looked_up
+    assert looked_up[-1] == 1, looked_up

@@ -1754,3 +1754,40 @@ fn every_flow_is_in_the_bridge_and_every_binding() {
         assert_eq!(missing, vec![expected.to_string()], "removing {line:?}");
     }
 }
+
+#[test]
+fn an_argument_a_binding_cannot_send_is_a_validation_error_naming_it_where_the_api_takes_it() {
+    // A path parameter of an operation, a body field of another, a flow's argument, an unknown
+    // operation (no location known: the field stays in `body`, as the core's own checks say).
+    for (operation, path, loc) in [
+        (
+            "status.collection",
+            vec!["reference_id"],
+            vec!["path", "reference_id"],
+        ),
+        (
+            "parties.create",
+            vec!["metadata", "tags", "2"],
+            vec!["body", "metadata", "tags", "2"],
+        ),
+        ("collect", vec!["phone"], vec!["body", "phone"]),
+        ("no.such_operation", vec!["x"], vec!["body", "x"]),
+    ] {
+        let path: Vec<String> = path.into_iter().map(String::from).collect();
+        let error = bridge::unsendable_argument(operation, &path, "a bytes");
+        assert_eq!(error.kind(), ErrorKind::Validation);
+        assert!(error.status().is_none());
+        let field = path.join(".");
+        assert!(
+            error.message().starts_with(&format!(
+                "invalid `{field}` for `{operation}`: a bytes cannot be sent"
+            )),
+            "{}",
+            error.message()
+        );
+        let detail = error.details().first().expect("a detail");
+        assert_eq!(detail.loc, loc, "{operation}");
+        assert_eq!(detail.kind, "type_error");
+        assert_eq!(detail.field(), field);
+    }
+}

@@ -22,7 +22,7 @@ TEST_NUMBERS: Final[dict[str, str]]
 
 @final
 class NativeClient:
-    def __new__(cls, options: str, blocking: bool = False) -> NativeClient: ...
+    def __new__(cls, options: dict[str, Any], blocking: bool = False) -> NativeClient: ...
     @property
     def base_url(self) -> str: ...
     @property
@@ -33,17 +33,17 @@ class NativeClient:
     def call(
         self,
         operation: str,
-        args: str,
+        args: dict[str, Any],
         on_event: Callable[[Any], object] | None = None,
     ) -> Any: ...
     def call_async(
         self,
         operation: str,
-        args: str,
+        args: dict[str, Any],
         future: asyncio.Future[Any],
         on_event: Callable[[Any], object] | None = None,
     ) -> Any: ...
-    def stream(self, operation: str, args: str) -> NativeStream: ...
+    def stream(self, operation: str, args: dict[str, Any]) -> NativeStream: ...
 
 @final
 class NativeStream:

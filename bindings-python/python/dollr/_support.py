@@ -619,15 +619,6 @@ def _events(
     return deliver
 
 
-# One encoder for every call: `json.dumps` with non-default options builds a new JSONEncoder
-# each time, which costs more than encoding a call's few arguments.
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def _dumps(args: Mapping[str, Any]) -> str:
-    return _encode(args)
-
-
 def _loads(text: str) -> Any:
     """JSON text as Python values the way the native module builds results (``dollr_testing``
     reads the sandbox's control API with it): money as ``Decimal``, never ``float``."""
@@ -644,9 +635,9 @@ class _NativeOwner:
     _BLOCKING: ClassVar[bool]
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        # `options`: the core's `ClientOptions` as JSON, packed by the generated constructor. The
-        # core turns them into a client (and refuses bad ones, naming the option).
-        self._native = _native.NativeClient(_dumps(options), blocking=self._BLOCKING)
+        # `options`: the core's `ClientOptions`, packed by the generated constructor. The core
+        # turns them into a client (and refuses bad ones, naming the option).
+        self._native = _native.NativeClient(options, blocking=self._BLOCKING)
 
     @property
     def base_url(self) -> str:
@@ -689,8 +680,9 @@ class ClientBase(_NativeOwner):
         args: Mapping[str, Any],
         on_event: Callable[[Any], None] | None = None,
     ) -> Any:
-        # The result and events arrive as Python values (dicts, lists, str, int, Decimal, …).
-        return self._native.call(operation, _dumps(args), on_event)
+        # The arguments go as Python values, the result and events arrive as Python values (dicts,
+        # lists, str, int, Decimal, …): no JSON text either way (src/values.rs).
+        return self._native.call(operation, args, on_event)
 
 
 _C = TypeVar("_C", bound=ClientBase)
@@ -733,7 +725,7 @@ class AsyncClientBase(_NativeOwner):
         # The native call answers at once, or returns `future` and settles it from this loop when
         # it ends (a result may be None: only the future itself means "not yet").
         future: asyncio.Future[Any] = loop.create_future()
-        result = self._native.call_async(operation, _dumps(args), future, callback)
+        result = self._native.call_async(operation, args, future, callback)
         if result is future:
             result = await future
         return result

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dollr import _native
-from dollr._support import TimeoutLike, _args, _dumps, _event, from_wire
+from dollr._support import TimeoutLike, _args, _event, from_wire
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -32,22 +32,20 @@ def _watch_args(
     initial_interval: TimeoutLike | None,
     max_interval: TimeoutLike | None,
     realtime_timeout: TimeoutLike | None,
-) -> str:
+) -> dict[str, Any]:
     realtime = (
         None
         if session_id is None
         else {"session_id": session_id, "source_type": source_type or "INVOICE"}
     )
-    return _dumps(
-        _args(
-            ("reference_id", "string", reference_id, "path"),
-            ("operation", "enum:OperationType", operation),
-            ("realtime", "model:RealtimeTarget", realtime),
-            ("timeout_ms", "seconds", timeout),
-            ("initial_interval_ms", "seconds", initial_interval),
-            ("max_interval_ms", "seconds", max_interval),
-            ("realtime_timeout_ms", "seconds", realtime_timeout),
-        )
+    return _args(
+        ("reference_id", "string", reference_id, "path"),
+        ("operation", "enum:OperationType", operation),
+        ("realtime", "model:RealtimeTarget", realtime),
+        ("timeout_ms", "seconds", timeout),
+        ("initial_interval_ms", "seconds", initial_interval),
+        ("max_interval_ms", "seconds", max_interval),
+        ("realtime_timeout_ms", "seconds", realtime_timeout),
     )
 
 

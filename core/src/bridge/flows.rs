@@ -257,6 +257,10 @@ macro_rules! flow {
     ) => {{
         use $crate::bridge::flows::{Parts, Shapes};
         use $crate::bridge::registry::support as __op;
+        const LOCATIONS: __op::Locations = __op::Locations {
+            request: "arg",
+            positional: &[$((stringify!($p), $pkind)),*],
+        };
         #[allow(unused_variables, clippy::let_unit_value)]
         fn run<'a>(
             client: &'a $crate::client::Client,
@@ -265,10 +269,6 @@ macro_rules! flow {
         ) -> $crate::bridge::registry::OperationFuture<'a> {
             // One per flow (each expansion of `flow!` has its own `run`), derived on first use.
             static SHAPES: ::std::sync::OnceLock<Shapes> = ::std::sync::OnceLock::new();
-            const LOCATIONS: __op::Locations = __op::Locations {
-                request: "arg",
-                positional: &[$((stringify!($p), $pkind)),*],
-            };
             ::std::boxed::Box::pin(async move {
                 let result: $crate::error::Result<__op::Value> = async {
                     let shapes = SHAPES.get_or_init(|| Shapes::of::<$rt>(&[$(stringify!($p)),*]));
@@ -292,7 +292,7 @@ macro_rules! flow {
             let returns = ctx.returns::<$ret>();
             ctx.operation($name, $doc, params, returns, <$rt as $crate::bridge::flows::FlowArgs>::EVENTS)
         }
-        $crate::bridge::registry::Operation { name: $name, run, describe }
+        $crate::bridge::registry::Operation { name: $name, run, describe, locations: LOCATIONS }
     }};
 }
 pub(crate) use flow;

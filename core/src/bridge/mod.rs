@@ -71,6 +71,41 @@ pub fn parse_host_json(what: &str, text: &str) -> Result<Value> {
     })
 }
 
+/// The error for an argument of `operation` that a binding could not turn into JSON (Python
+/// `bytes`, a JavaScript `BigInt`, an object of the caller's own class, a structure nested too
+/// deeply to be data): `Validation`, naming the field at `path` (its keys and indexes from the
+/// argument object down) and located where the API takes it, like the core's own type errors.
+/// `what` is the value as the host language names it ("a bytes", "a bigint").
+pub fn unsendable_argument(operation: &str, path: &[String], what: &str) -> Error {
+    let field = path.join(".");
+    let error = args::field_error(
+        &field,
+        format!(
+            "invalid `{field}` for `{operation}`: {}",
+            cannot_be_sent(what)
+        ),
+        "type_error",
+    );
+    match registry::find(operation) {
+        Some(found) => found.locations.relocate(error),
+        None => error,
+    }
+}
+
+/// [`unsendable_argument`] for a client option (`ClientOptions`), named as its other errors are.
+pub fn unsendable_option(path: &[String], what: &str) -> Error {
+    let option = path.join(".");
+    args::field_error(
+        &option,
+        format!("invalid client option `{option}`: {}", cannot_be_sent(what)),
+        "type_error",
+    )
+}
+
+fn cannot_be_sent(what: &str) -> String {
+    format!("{what} cannot be sent; only text, numbers, booleans, lists and mappings of them can")
+}
+
 /// A bridge result (or event) as the JSON text a binding hands its host-language layer.
 pub fn host_json(value: &Value) -> Result<String> {
     serde_json::to_string(value)

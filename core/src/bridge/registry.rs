@@ -32,6 +32,8 @@ pub(crate) struct Operation {
     pub(crate) run: for<'a> fn(&'a Client, Value, Option<EventSink>) -> OperationFuture<'a>,
     /// Describes it for the schema.
     pub(crate) describe: fn(&mut SchemaContext) -> Value,
+    /// Where the API takes each of its arguments (errors about them say `path`, `query`, `body`).
+    pub(crate) locations: crate::bridge::args::Locations,
 }
 
 /// The request type of operations that take positional arguments only.
@@ -105,6 +107,10 @@ macro_rules! op {
         |$client:ident, $sink:ident| $body:block
     ) => {{
         use $crate::bridge::registry::support as __op;
+        const LOCATIONS: __op::Locations = __op::Locations {
+            request: $rkind,
+            positional: &[$((stringify!($p), $pkind)),*],
+        };
         #[allow(unused_variables, unused_mut, clippy::let_unit_value)]
         fn run<'a>(
             client: &'a $crate::client::Client,
@@ -113,10 +119,6 @@ macro_rules! op {
         ) -> $crate::bridge::registry::OperationFuture<'a> {
             // One per operation (each expansion of `op!` has its own `run`), derived on first use.
             static SHAPE: ::std::sync::OnceLock<__op::RequestShape> = ::std::sync::OnceLock::new();
-            const LOCATIONS: __op::Locations = __op::Locations {
-                request: $rkind,
-                positional: &[$((stringify!($p), $pkind)),*],
-            };
             ::std::boxed::Box::pin(async move {
                 let result: $crate::error::Result<__op::Value> = async {
                     let mut args = __op::Args::new($name, args)?;
@@ -142,7 +144,7 @@ macro_rules! op {
             let returns = ctx.returns::<$ret>();
             ctx.operation($name, $doc, params, returns, $events)
         }
-        $crate::bridge::registry::Operation { name: $name, run, describe }
+        $crate::bridge::registry::Operation { name: $name, run, describe, locations: LOCATIONS }
     }};
 }
 pub(crate) use op;
