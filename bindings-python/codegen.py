@@ -548,7 +548,8 @@ def method_lines(operation: dict[str, Any], is_async: bool, owner: str) -> list[
             lines += ["            _events(on_event),"]
         lines += ["        )"]
     if returns != "null":
-        lines += [f'        return cast("{result_type}", from_wire("{returns}", result))']
+        # The native call builds the result as the operation's schema type (src/typed.rs).
+        lines += [f'        return cast("{result_type}", result)']
     return lines
 
 
@@ -619,7 +620,6 @@ def generate_resources(schema: Schema) -> str:
         "    TimeoutLike,",
         "    _args,",
         "    _events,",
-        "    from_wire,",
         ")",
         "from dollr._watch import AsyncStatusWatch, StatusWatch",
         "from dollr.enums import (",

@@ -16,7 +16,8 @@ use crate::errors::into_py;
 use crate::interpreter;
 use crate::logs;
 use crate::runtime::{self, guard, CallRuntime};
-use crate::values::{from_python, to_python};
+use crate::typed;
+use crate::values::from_python;
 
 /// A connection to the Dollr API (one connection pool, one token, one journal), shared by every
 /// call made through it, from any thread or event loop.
@@ -47,10 +48,10 @@ fn closed() -> Error {
     )
 }
 
-/// Calls a Python progress callback with the event (as Python values), reporting (not raising)
-/// its failures: a flow cannot be stopped half-way because a callback broke.
+/// Calls a Python progress callback with the event (its `FlowEvent` subclass, `crate::typed`),
+/// reporting (not raising) its failures: a flow cannot be stopped half-way because a callback broke.
 fn deliver(py: Python<'_>, callback: &Py<PyAny>, event: &Value) {
-    let outcome = to_python(py, event).and_then(|event| callback.call1(py, (event,)));
+    let outcome = typed::event(py, event).and_then(|event| callback.call1(py, (event,)));
     if let Err(error) = outcome {
         error.write_unraisable(py, Some(callback.bind(py)));
     }
@@ -141,8 +142,9 @@ impl NativeClient {
     }
 
     /// Calls one bridge operation and blocks until it finishes, driving it on this thread with the
-    /// GIL released. `args` is the argument dict (`crate::values`); the result comes back as Python values
-    /// (`crate::values`), and `on_event` receives each progress event, likewise, on this thread.
+    /// GIL released. `args` is the argument dict (`crate::values`); the result comes back as the
+    /// typed object of the operation's schema type (`crate::typed`), and `on_event` receives each
+    /// progress event, likewise, on this thread.
     #[pyo3(signature = (operation, args, on_event=None))]
     fn call(
         &self,
@@ -156,6 +158,7 @@ impl NativeClient {
         let prepared = guard(|| Ok((self.client()?, args?)));
         let (client, args) = into_py(py, prepared)?;
         let with_events = on_event.is_some();
+        let answer = operation.clone();
         let result = runtime::block_on(
             py,
             &self.runtime,
@@ -177,11 +180,11 @@ impl NativeClient {
                 }
             },
         )?;
-        to_python(py, &into_py(py, result)?).map(Bound::unbind)
+        typed::result(py, &answer, &into_py(py, result)?).map(Bound::unbind)
     }
 
     /// Starts one bridge operation for asyncio. `future` is an `asyncio.Future` the caller created
-    /// on its running loop: the result (as Python values) is returned at once when the first poll
+    /// on its running loop: the result (typed, as `call`'s) is returned at once when the first poll
     /// has it, else this returns `future` itself and the call settles it when it ends. No thread
     /// waits meanwhile. `on_event` is called from a runtime thread (the Python layer hands it to the
     /// event loop with `call_soon_threadsafe`).
@@ -206,18 +209,24 @@ impl NativeClient {
             Ok((self.client()?, args?))
         });
         let (client, args) = into_py(py, prepared)?;
-        runtime::start_for_asyncio(py, future, async move {
-            match on_event {
-                Some(callback) => {
-                    let events = Arc::new(move |event: Value| {
-                        // Not delivered once the interpreter is exiting.
-                        let _ = interpreter::attach(|py| deliver(py, &callback, &event));
-                    });
-                    bridge::call_with_events(&client, &operation, args, events).await
+        let answer = operation.clone();
+        runtime::start_for_asyncio(
+            py,
+            future,
+            async move {
+                match on_event {
+                    Some(callback) => {
+                        let events = Arc::new(move |event: Value| {
+                            // Not delivered once the interpreter is exiting.
+                            let _ = interpreter::attach(|py| deliver(py, &callback, &event));
+                        });
+                        bridge::call_with_events(&client, &operation, args, events).await
+                    }
+                    None => bridge::call(&client, &operation, args).await,
                 }
-                None => bridge::call(&client, &operation, args).await,
-            }
-        })
+            },
+            move |py, value| typed::result(py, &answer, value).map(Bound::unbind),
+        )
     }
 
     /// Starts one bridge operation read event by event (`NativeStream`): `status.watch`.

@@ -12,6 +12,7 @@ mod interpreter;
 mod logs;
 mod runtime;
 mod stream;
+mod typed;
 mod values;
 
 use dollr_core::{Error, ErrorKind};
@@ -100,14 +101,19 @@ fn _panic_async_for_tests(
     message: String,
     future: Py<PyAny>,
 ) -> PyResult<Py<PyAny>> {
-    runtime::start_for_asyncio(py, future, async move {
-        // Not ready on the first poll: the panic happens on a runtime worker.
-        tokio::task::yield_now().await;
-        if message.is_empty() {
-            return Ok(Value::from("survived"));
-        }
-        panic!("{message}")
-    })
+    runtime::start_for_asyncio(
+        py,
+        future,
+        async move {
+            // Not ready on the first poll: the panic happens on a runtime worker.
+            tokio::task::yield_now().await;
+            if message.is_empty() {
+                return Ok(Value::from("survived"));
+            }
+            panic!("{message}")
+        },
+        |py, value| values::to_python(py, value).map(Bound::unbind),
+    )
 }
 
 /// A panic in a plain exported function, outside any call (tests only): `guard` turns it into
@@ -137,6 +143,8 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::NativeClient>()?;
     module.add_class::<stream::NativeStream>()?;
     module.add_function(wrap_pyfunction!(schema, module)?)?;
+    module.add_function(wrap_pyfunction!(typed::_register_classes, module)?)?;
+    module.add_function(wrap_pyfunction!(typed::decode, module)?)?;
     module.add_function(wrap_pyfunction!(errors::_error_classes, module)?)?;
     module.add_function(wrap_pyfunction!(_raise_for_tests, module)?)?;
     module.add_function(wrap_pyfunction!(_panic_for_tests, module)?)?;

@@ -37,7 +37,6 @@ use tokio::sync::mpsc;
 
 use crate::errors::{into_py, to_py_err};
 use crate::interpreter;
-use crate::values::to_python;
 
 /// How often a blocked sync call returns to Python to let it deliver Ctrl-C.
 pub(crate) const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
@@ -257,18 +256,20 @@ fn settle_future(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 /// Runs `call` for an asyncio caller that created `future` (an `asyncio.Future` of its running
-/// loop): returns the answer (as Python values) when the first poll has it (a refusal raises here),
+/// loop): returns the answer (the outcome as `answer` builds it) when the first poll has it (a refusal raises here),
 /// else `future` itself, which the call's outcome later settles from its event loop's thread (a
 /// result may be `None`, so only the future says "not yet"). The
 /// worker that completes the call only hands it over (`loop.call_soon_threadsafe`), through
 /// [`interpreter::attach`]: once the interpreter is exiting, the outcome is dropped instead.
-pub(crate) fn start_for_asyncio<Fut>(
+pub(crate) fn start_for_asyncio<Fut, Answer>(
     py: Python<'_>,
     future: Py<PyAny>,
     call: Fut,
+    answer: Answer,
 ) -> PyResult<Py<PyAny>>
 where
     Fut: Future<Output = Result<Value, Error>> + Send + 'static,
+    Answer: Fn(Python<'_>, &Value) -> PyResult<Py<PyAny>> + Send + Sync + 'static,
 {
     if interpreter::closed() {
         // A call made while the interpreter exits (from an `atexit` handler, say): no worker may
@@ -277,7 +278,7 @@ where
             let outcome = py.detach(|| runtime.block_on(AssertUnwindSafe(call).catch_unwind()));
             settle(outcome.and_then(|outcome| outcome))
         });
-        return to_python(py, &into_py(py, outcome)?).map(Bound::unbind);
+        return answer(py, &into_py(py, outcome)?);
     }
     let pending = future.clone_ref(py);
     let call_soon = future
@@ -286,13 +287,15 @@ where
         .getattr("call_soon_threadsafe")?
         .unbind();
     let settle = settle_future(py)?.clone().unbind();
+    let answer = Arc::new(answer);
+    let answer_later = answer.clone();
     let started = start(call, move |outcome| {
         interpreter::attach(move |py| {
             let (result, error) = match outcome
                 .map_err(|error| to_py_err(py, &error))
-                .and_then(|value| to_python(py, &value))
+                .and_then(|value| answer_later(py, &value))
             {
-                Ok(result) => (Some(result.unbind()), None),
+                Ok(result) => (Some(result), None),
                 Err(error) => (None, Some(error.into_value(py))),
             };
             // Fails only when the loop is closed: then nobody awaits the future any more.
@@ -300,7 +303,7 @@ where
         });
     });
     match started {
-        Started::Done(outcome) => to_python(py, &into_py(py, outcome)?).map(Bound::unbind),
+        Started::Done(outcome) => answer(py, &into_py(py, outcome)?),
         Started::Running => Ok(pending),
     }
 }

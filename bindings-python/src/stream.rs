@@ -3,8 +3,8 @@
 //!
 //! The call runs as a task on the client's runtime (a blocking client's own runtime is driven by
 //! the thread reading the next item; an asyncio client's on the shared runtime). Each item is a
-//! `dict` (`crate::values`): `{"event": ...}` (a progress event) or `{"done": ...}` (the call's
-//! result); an error raises. `close()` aborts the task: the wait stops and its realtime socket closes.
+//! `dict`: `{"event": ...}` (a progress event) or `{"done": ...}` (the call's result), each typed
+//! (`crate::typed`); an error raises. `close()` aborts the task: the wait stops and its realtime socket closes.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::errors::{into_py, to_py_err};
 use crate::runtime::{self, panic_error, CallRuntime, SIGNAL_CHECK_INTERVAL};
-use crate::values::to_python;
+use crate::typed;
 
 type Item = Result<Value, Error>;
 type Items = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Item>>>;
@@ -26,6 +26,8 @@ type Items = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Item>>>;
 /// A running call read item by item (see the module docs).
 #[pyclass(frozen, module = "dollr._native")]
 pub(crate) struct NativeStream {
+    /// The operation, whose schema type the result is built as.
+    operation: Arc<str>,
     runtime: CallRuntime,
     items: Items,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -39,6 +41,7 @@ impl NativeStream {
         operation: String,
         args: Value,
     ) -> Result<NativeStream, Error> {
+        let name: Arc<str> = Arc::from(operation.as_str());
         let (tx, rx) = mpsc::unbounded_channel::<Item>();
         let events = tx.clone();
         let call = async move {
@@ -59,6 +62,7 @@ impl NativeStream {
         };
         let task = runtime.spawn(call)?;
         Ok(NativeStream {
+            operation: name,
             runtime,
             items: Arc::new(tokio::sync::Mutex::new(rx)),
             task: Mutex::new(Some(task)),
@@ -66,11 +70,20 @@ impl NativeStream {
     }
 }
 
-fn item_value(py: Python<'_>, item: Option<Item>) -> PyResult<Option<Py<PyAny>>> {
-    match item {
-        None => Ok(None),
-        Some(item) => to_python(py, &into_py(py, item)?).map(|value| Some(value.unbind())),
-    }
+/// One item (`{"event": ...}` or `{"done": ...}`) as a `dict` of its typed value; `None` (the end)
+/// as `None`.
+fn item_value(py: Python<'_>, operation: &str, item: &Value) -> PyResult<Py<PyAny>> {
+    let typed = match item {
+        Value::Object(fields) => match (fields.get("event"), fields.get("done")) {
+            (Some(event), _) => ("event", typed::event(py, event)?),
+            (None, Some(done)) => ("done", typed::result(py, operation, done)?),
+            (None, None) => return Ok(py.None()),
+        },
+        _ => return Ok(py.None()),
+    };
+    let dict = pyo3::types::PyDict::new(py);
+    dict.set_item(typed.0, typed.1)?;
+    Ok(dict.into_any().unbind())
 }
 
 #[pymethods]
@@ -92,7 +105,10 @@ impl NativeStream {
             match step {
                 Err(payload) => return Err(to_py_err(py, &panic_error(payload.as_ref()))),
                 Ok(None) => py.check_signals()?,
-                Ok(Some(item)) => return item_value(py, item),
+                Ok(Some(None)) => return Ok(None),
+                Ok(Some(Some(item))) => {
+                    return item_value(py, &self.operation, &into_py(py, item)?).map(Some)
+                }
             }
         }
     }
@@ -101,13 +117,19 @@ impl NativeStream {
     /// `future` itself, settled with it later.
     fn next_async(&self, py: Python<'_>, future: Py<PyAny>) -> PyResult<Py<PyAny>> {
         let items = self.items.clone();
-        runtime::start_for_asyncio(py, future, async move {
-            let item = items.lock().await.recv().await;
-            match item {
-                None => Ok(Value::Null),
-                Some(item) => item,
-            }
-        })
+        let operation = self.operation.clone();
+        runtime::start_for_asyncio(
+            py,
+            future,
+            async move {
+                let item = items.lock().await.recv().await;
+                match item {
+                    None => Ok(Value::Null),
+                    Some(item) => item,
+                }
+            },
+            move |py, item| item_value(py, &operation, item),
+        )
     }
 
     /// Stops the call (idempotent): the wait ends and its realtime socket closes.

@@ -155,6 +155,11 @@ fn decimal_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         .map(|class| class.bind(py))
 }
 
+/// `Decimal(text)`: an amount, exact.
+pub(crate) fn decimal<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    decimal_class(py)?.call1((text,))
+}
+
 fn number<'py>(py: Python<'py>, number: &Number) -> PyResult<Bound<'py, PyAny>> {
     if let Some(whole) = number.as_i64() {
         return whole.into_bound_py_any(py);
@@ -164,7 +169,7 @@ fn number<'py>(py: Python<'py>, number: &Number) -> PyResult<Bound<'py, PyAny>> 
     }
     let text = number.as_str();
     if text.contains(['.', 'e', 'E']) {
-        decimal_class(py)?.call1((text,))
+        decimal(py, text)
     } else {
         // A whole number beyond 64 bits: Python's int holds it exactly.
         py.get_type::<pyo3::types::PyInt>().call1((text,))

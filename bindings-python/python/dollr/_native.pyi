@@ -14,6 +14,8 @@ __all__ = [
     "_panic_for_tests",
     "_panic_in_guard_for_tests",
     "_raise_for_tests",
+    "_register_classes",
+    "decode",
     "schema",
 ]
 
@@ -52,6 +54,14 @@ class NativeStream:
     def close(self) -> None: ...
 
 def schema() -> str: ...
+def decode(kind: str, value: Any) -> Any: ...
+def _register_classes(
+    models: dict[str, type],
+    enums: dict[str, type],
+    events: dict[str, type],
+    secret: type,
+    unknown_event: type,
+) -> None: ...
 def _error_classes() -> list[tuple[str, str]]: ...
 def _raise_for_tests(kind: str) -> None: ...
 def _panic_for_tests(message: str) -> None: ...

@@ -32,7 +32,7 @@ import keyword
 import math
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Callable, ClassVar, TypeVar, Union
+from typing import Any, Callable, ClassVar, TypeVar, Union, cast
 
 from dollr import _native
 
@@ -188,14 +188,8 @@ class Model:
 
     @classmethod
     def _from_wire(cls: type[M], data: Mapping[str, Any]) -> M:
-        instance = cls.__new__(cls)
-        decoders = _DECODERS.get(cls) or _decoders(cls)
-        for name, wire, convert in decoders:
-            value = data.get(wire)
-            if value is not None and convert is not None:
-                value = convert(value)
-            _set_attribute(instance, name, value)
-        return instance
+        """An instance from the API's JSON for it (as ``json.loads`` gives it)."""
+        return cast(M, _native.decode(f"model:{cls.__name__}", data))
 
     def _to_wire(self) -> dict[str, Any]:
         wire = {}
@@ -244,13 +238,6 @@ class UnknownEvent(FlowEvent):
         self.data = data
 
 
-def _event(data: dict[str, Any]) -> FlowEvent:
-    cls = _EVENTS.get(data.get("event", ""))
-    if cls is None:
-        return UnknownEvent(name=str(data.get("event")), data=data)
-    return cls._from_wire(data)
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, Model):
         return value.to_dict()
@@ -260,93 +247,18 @@ def _plain(value: Any) -> Any:
 
 
 # ---- from the bridge's JSON to Python -------------------------------------------------------
+# One decoder, the native module's (src/typed.rs): call results and events arrive typed, built
+# from the core's JSON by the bridge schema's types and the classes registered here.
 
-
-def _parse_timestamp(text: str) -> _dt.datetime:
-    """RFC 3339 to an aware datetime (Python 3.9's ``fromisoformat`` takes neither ``Z`` nor
-    nanoseconds; digits past microseconds are dropped, the datetime type cannot hold them)."""
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    head, dot, rest = text.partition(".")
-    if dot:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        fraction, offset = rest[:digits], rest[digits:]
-        text = f"{head}.{fraction[:6].ljust(6, '0')}{offset}"
-    return _dt.datetime.fromisoformat(text)
-
-
-def _decimal_from_wire(value: Any) -> Decimal:
-    # The bridge sends money as exact strings; JSON numbers arrive as Decimal or int (the native
-    # module builds a fraction as Decimal of its exact text, src/values.rs), never as float.
-    return value if isinstance(value, Decimal) else Decimal(value)
-
-
-def _enum_from_wire(name: str) -> _Converter:
-    def convert(value: Any) -> Any:
-        members = _ENUMS[name]._value2member_map_
-        return members.get(value, value)
-
-    return convert
-
-
-def _model_from_wire(name: str) -> _Converter:
-    return lambda value: _MODELS[name]._from_wire(value)
-
-
-def _list_from_wire(item: _Converter) -> _Converter:
-    return lambda value: [item(v) for v in value]
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-_FROM_WIRE: dict[str, _Converter] = {}
-
-_DECODERS: dict[type[Model], tuple[tuple[str, str, _Converter | None], ...]] = {}
-"""Each model's ``(attribute, JSON name, converter)``, resolved once from its field specs:
-decoding a result then costs one call per field that needs converting (``None`` when the value
-passes as it is), not a dispatch on its kind per field and per result."""
-
-_set_attribute = object.__setattr__
-
-
-def _decoders(cls: type[Model]) -> tuple[tuple[str, str, _Converter | None], ...]:
-    decoders = tuple(
-        (name, wire, None if converter is _identity else converter)
-        for name, wire, kind in cls._fields
-        for converter in (_from_wire_converter(kind),)
-    )
-    _DECODERS[cls] = decoders
-    return decoders
-
-
-def _from_wire_converter(kind: str) -> _Converter:
-    converter = _FROM_WIRE.get(kind)
-    if converter is None:
-        if kind == "decimal":
-            converter = _decimal_from_wire
-        elif kind == "timestamp":
-            converter = _parse_timestamp
-        elif kind.startswith("enum:"):
-            converter = _enum_from_wire(kind[5:])
-        elif kind.startswith("model:"):
-            converter = _model_from_wire(kind[6:])
-        elif kind.startswith("list:"):
-            converter = _list_from_wire(_from_wire_converter(kind[5:]))
-        elif kind == "secret":
-            converter = Secret
-        else:  # string, integer, number, boolean, json
-            converter = _identity
-        _FROM_WIRE[kind] = converter
-    return converter
+_native._register_classes(_MODELS, _ENUMS, _EVENTS, Secret, UnknownEvent)
 
 
 def from_wire(kind: str, value: Any) -> Any:
-    """Converts one JSON value of bridge type ``kind`` to its Python value (``None`` stays)."""
+    """Converts one JSON value (as ``json.loads`` gives it) of bridge type ``kind`` to its Python
+    value (``None`` stays)."""
     if value is None:
         return None
-    return _from_wire_converter(kind)(value)
+    return _native.decode(kind, value)
 
 
 # ---- from Python to the bridge's JSON -------------------------------------------------------
@@ -599,16 +511,17 @@ def _args(*params: tuple[str, str, Any] | tuple[str, str, Any, str]) -> dict[str
 
 def _events(
     on_event: Callable[[FlowEvent], object] | None,
-) -> Callable[[Any], None] | None:
-    """Turns the bridge's event JSON into event objects for a user callback."""
+) -> Callable[[FlowEvent], None] | None:
+    """A user callback for the native call's events (``FlowEvent`` objects), reporting its
+    failures instead of raising them."""
     if on_event is None:
         return None
     handler = on_event
 
-    def deliver(data: Any) -> None:
+    def deliver(event: FlowEvent) -> None:
         # A flow cannot stop half-way because a progress callback broke: report, carry on.
         try:
-            handler(_event(data))
+            handler(event)
         except Exception:
             import logging
 
@@ -634,7 +547,7 @@ class _NativeOwner:
     # or are awaited from asyncio.
     _BLOCKING: ClassVar[bool]
 
-    def __init__(self, options: Mapping[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any]) -> None:
         # `options`: the core's `ClientOptions`, packed by the generated constructor. The core
         # turns them into a client (and refuses bad ones, naming the option).
         self._native = _native.NativeClient(options, blocking=self._BLOCKING)
@@ -677,7 +590,7 @@ class ClientBase(_NativeOwner):
     def _call(
         self,
         operation: str,
-        args: Mapping[str, Any],
+        args: dict[str, Any],
         on_event: Callable[[Any], None] | None = None,
     ) -> Any:
         # The arguments go as Python values, the result and events arrive as Python values (dicts,
@@ -708,7 +621,7 @@ class AsyncClientBase(_NativeOwner):
     async def _call(
         self,
         operation: str,
-        args: Mapping[str, Any],
+        args: dict[str, Any],
         on_event: Callable[[Any], None] | None = None,
     ) -> Any:
         import asyncio  # cached after the first call; keeps `import dollr` fast

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dollr import _native
-from dollr._support import TimeoutLike, _args, _event, from_wire
+from dollr._support import TimeoutLike, _args
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -65,9 +65,9 @@ class _WatchBase:
             self.close()
             return None
         if "event" in item:
-            event = _event(item["event"])
-            return event if event.event == "transition" else None  # type: ignore[return-value]
-        self.outcome = from_wire("model:WaitOutcome", item["done"])
+            event = item["event"]  # typed by the native module, as `done` is
+            return event if event.event == "transition" else None
+        self.outcome = item["done"]
         self.close()
         return None
 

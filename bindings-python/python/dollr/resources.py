@@ -20,7 +20,6 @@ from dollr._support import (
     TimeoutLike,
     _args,
     _events,
-    from_wire,
 )
 from dollr._watch import AsyncStatusWatch, StatusWatch
 from dollr.enums import (
@@ -149,7 +148,7 @@ class Auth:
         itself.
         """
         result = self._client._call("auth.obtain_token", _args())
-        return cast("ObtainTokenResponse", from_wire("model:ObtainTokenResponse", result))
+        return cast("ObtainTokenResponse", result)
 
 
 class Parties:
@@ -185,7 +184,7 @@ class Parties:
                 ("email", "string", email),
             ),
         )
-        return cast("Party", from_wire("model:Party", result))
+        return cast("Party", result)
 
     def list(
         self,
@@ -203,7 +202,7 @@ class Parties:
                 ("fullname", "string", fullname, "query"),
             ),
         )
-        return cast("list[Party]", from_wire("list:model:Party", result))
+        return cast("list[Party]", result)
 
     def retrieve(
         self,
@@ -215,7 +214,7 @@ class Parties:
             id: The party's id.
         """
         result = self._client._call("parties.retrieve", _args(("id", "integer", id, "path")))
-        return cast("Party", from_wire("model:Party", result))
+        return cast("Party", result)
 
 
 class Counterparties:
@@ -246,7 +245,7 @@ class Counterparties:
                 ("party_id", "integer", party_id),
             ),
         )
-        return cast("Counterparty", from_wire("model:Counterparty", result))
+        return cast("Counterparty", result)
 
     def list(
         self,
@@ -269,7 +268,7 @@ class Counterparties:
                 ("relationship_type", "enum:RelationshipType", relationship_type, "query"),
             ),
         )
-        return cast("list[Counterparty]", from_wire("list:model:Counterparty", result))
+        return cast("list[Counterparty]", result)
 
     def retrieve(
         self,
@@ -281,7 +280,7 @@ class Counterparties:
             id: The counterparty's id.
         """
         result = self._client._call("counterparties.retrieve", _args(("id", "integer", id, "path")))
-        return cast("CounterpartyWithParty", from_wire("model:CounterpartyWithParty", result))
+        return cast("CounterpartyWithParty", result)
 
     def update(
         self,
@@ -305,7 +304,7 @@ class Counterparties:
                 ("relationship_type", "enum:RelationshipType", relationship_type),
             ),
         )
-        return cast("Counterparty", from_wire("model:Counterparty", result))
+        return cast("Counterparty", result)
 
 
 class Invoices:
@@ -351,7 +350,7 @@ class Invoices:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Invoice", from_wire("model:Invoice", result))
+        return cast("Invoice", result)
 
     def list(
         self,
@@ -372,7 +371,7 @@ class Invoices:
                 ("status", "enum:SourceStatus", status, "query"),
             ),
         )
-        return cast("list[Invoice]", from_wire("list:model:Invoice", result))
+        return cast("list[Invoice]", result)
 
     def retrieve(
         self,
@@ -384,7 +383,7 @@ class Invoices:
             id: The document's id.
         """
         result = self._client._call("invoices.retrieve", _args(("id", "integer", id, "path")))
-        return cast("InvoiceDetail", from_wire("model:InvoiceDetail", result))
+        return cast("InvoiceDetail", result)
 
     def retrieve_by_number(
         self,
@@ -401,7 +400,7 @@ class Invoices:
                 ("number", "string", number, "path"),
             ),
         )
-        return cast("InvoiceDetail", from_wire("model:InvoiceDetail", result))
+        return cast("InvoiceDetail", result)
 
     def update(
         self,
@@ -431,7 +430,7 @@ class Invoices:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Invoice", from_wire("model:Invoice", result))
+        return cast("Invoice", result)
 
     def add_item(
         self,
@@ -462,7 +461,7 @@ class Invoices:
                 ("qty", "integer", qty),
             ),
         )
-        return cast("SourceItem", from_wire("model:SourceItem", result))
+        return cast("SourceItem", result)
 
     def update_item(
         self,
@@ -494,7 +493,7 @@ class Invoices:
                 ("qty", "integer", qty),
             ),
         )
-        return cast("SourceItem", from_wire("model:SourceItem", result))
+        return cast("SourceItem", result)
 
     def remove_item(
         self,
@@ -526,7 +525,7 @@ class Invoices:
             id: The document's id.
         """
         result = self._client._call("invoices.publish", _args(("id", "integer", id, "path")))
-        return cast("Invoice", from_wire("model:Invoice", result))
+        return cast("Invoice", result)
 
     def cancel(
         self,
@@ -539,7 +538,7 @@ class Invoices:
             id: The document's id.
         """
         result = self._client._call("invoices.cancel", _args(("id", "integer", id, "path")))
-        return cast("Invoice", from_wire("model:Invoice", result))
+        return cast("Invoice", result)
 
     def receipt(
         self,
@@ -551,7 +550,7 @@ class Invoices:
             id: The document's id.
         """
         result = self._client._call("invoices.receipt", _args(("id", "integer", id, "path")))
-        return cast("InvoiceReceipt", from_wire("model:InvoiceReceipt", result))
+        return cast("InvoiceReceipt", result)
 
     def receipt_by_number(
         self,
@@ -568,7 +567,7 @@ class Invoices:
                 ("number", "string", number, "path"),
             ),
         )
-        return cast("InvoiceReceipt", from_wire("model:InvoiceReceipt", result))
+        return cast("InvoiceReceipt", result)
 
 
 class Orders:
@@ -614,7 +613,7 @@ class Orders:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Order", from_wire("model:Order", result))
+        return cast("Order", result)
 
     def list(
         self,
@@ -635,7 +634,7 @@ class Orders:
                 ("status", "enum:SourceStatus", status, "query"),
             ),
         )
-        return cast("list[Order]", from_wire("list:model:Order", result))
+        return cast("list[Order]", result)
 
     def retrieve(
         self,
@@ -647,7 +646,7 @@ class Orders:
             id: The document's id.
         """
         result = self._client._call("orders.retrieve", _args(("id", "integer", id, "path")))
-        return cast("OrderDetail", from_wire("model:OrderDetail", result))
+        return cast("OrderDetail", result)
 
     def retrieve_by_number(
         self,
@@ -664,7 +663,7 @@ class Orders:
                 ("number", "string", number, "path"),
             ),
         )
-        return cast("OrderDetail", from_wire("model:OrderDetail", result))
+        return cast("OrderDetail", result)
 
     def update(
         self,
@@ -694,7 +693,7 @@ class Orders:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Order", from_wire("model:Order", result))
+        return cast("Order", result)
 
     def add_item(
         self,
@@ -725,7 +724,7 @@ class Orders:
                 ("qty", "integer", qty),
             ),
         )
-        return cast("SourceItem", from_wire("model:SourceItem", result))
+        return cast("SourceItem", result)
 
     def update_item(
         self,
@@ -757,7 +756,7 @@ class Orders:
                 ("qty", "integer", qty),
             ),
         )
-        return cast("SourceItem", from_wire("model:SourceItem", result))
+        return cast("SourceItem", result)
 
     def remove_item(
         self,
@@ -789,7 +788,7 @@ class Orders:
             id: The document's id.
         """
         result = self._client._call("orders.publish", _args(("id", "integer", id, "path")))
-        return cast("Order", from_wire("model:Order", result))
+        return cast("Order", result)
 
     def cancel(
         self,
@@ -802,7 +801,7 @@ class Orders:
             id: The document's id.
         """
         result = self._client._call("orders.cancel", _args(("id", "integer", id, "path")))
-        return cast("Order", from_wire("model:Order", result))
+        return cast("Order", result)
 
     def receipt(
         self,
@@ -814,7 +813,7 @@ class Orders:
             id: The document's id.
         """
         result = self._client._call("orders.receipt", _args(("id", "integer", id, "path")))
-        return cast("OrderReceipt", from_wire("model:OrderReceipt", result))
+        return cast("OrderReceipt", result)
 
     def receipt_by_number(
         self,
@@ -831,7 +830,7 @@ class Orders:
                 ("number", "string", number, "path"),
             ),
         )
-        return cast("OrderReceipt", from_wire("model:OrderReceipt", result))
+        return cast("OrderReceipt", result)
 
 
 class Checkouts:
@@ -905,7 +904,7 @@ class Checkouts:
                 ("success_url", "string", success_url),
             ),
         )
-        return cast("CheckoutLink", from_wire("model:CheckoutLink", result))
+        return cast("CheckoutLink", result)
 
 
 class Links:
@@ -937,7 +936,7 @@ class Links:
                 ("source_number", "string", source_number, "query"),
             ),
         )
-        return cast("Link", from_wire("model:Link", result))
+        return cast("Link", result)
 
     def receipt(
         self,
@@ -958,7 +957,7 @@ class Links:
                 ("source_number", "string", source_number, "query"),
             ),
         )
-        return cast("Link", from_wire("model:Link", result))
+        return cast("Link", result)
 
 
 class Sessions:
@@ -988,7 +987,7 @@ class Sessions:
                 ("source_type", "enum:SourceType", source_type),
             ),
         )
-        return cast("CheckoutSession", from_wire("model:CheckoutSession", result))
+        return cast("CheckoutSession", result)
 
     def payout(
         self,
@@ -1014,7 +1013,7 @@ class Sessions:
                 ("payout_account_id", "integer", payout_account_id),
             ),
         )
-        return cast("PayoutSession", from_wire("model:PayoutSession", result))
+        return cast("PayoutSession", result)
 
     def transfer(
         self,
@@ -1044,7 +1043,7 @@ class Sessions:
                 ("to_counterparty_id", "integer", to_counterparty_id),
             ),
         )
-        return cast("TransferSession", from_wire("model:TransferSession", result))
+        return cast("TransferSession", result)
 
     def refund(
         self,
@@ -1073,7 +1072,7 @@ class Sessions:
                 ("reason", "string", reason),
             ),
         )
-        return cast("RefundSession", from_wire("model:RefundSession", result))
+        return cast("RefundSession", result)
 
 
 class PaymentAccounts:
@@ -1122,7 +1121,7 @@ class PaymentAccounts:
                 ("insensitive_account_number", "string", insensitive_account_number),
             ),
         )
-        return cast("PaymentAccount", from_wire("model:PaymentAccount", result))
+        return cast("PaymentAccount", result)
 
 
 class Executions:
@@ -1170,7 +1169,7 @@ class Executions:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     def payout(
         self,
@@ -1203,7 +1202,7 @@ class Executions:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     def transfer(
         self,
@@ -1228,7 +1227,7 @@ class Executions:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     def refund(
         self,
@@ -1253,7 +1252,7 @@ class Executions:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
 
 class Status(StatusWatch):
@@ -1279,7 +1278,7 @@ class Status(StatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     def payout(
         self,
@@ -1296,7 +1295,7 @@ class Status(StatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     def transfer(
         self,
@@ -1313,7 +1312,7 @@ class Status(StatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     def refund(
         self,
@@ -1330,7 +1329,7 @@ class Status(StatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     def execution(
         self,
@@ -1352,7 +1351,7 @@ class Status(StatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     def source(
         self,
@@ -1374,7 +1373,7 @@ class Status(StatusWatch):
                 ("source_type", "enum:SourceType", source_type, "query"),
             ),
         )
-        return cast("SourceStatusInfo", from_wire("model:SourceStatusInfo", result))
+        return cast("SourceStatusInfo", result)
 
     def wait(
         self,
@@ -1430,7 +1429,7 @@ class Status(StatusWatch):
             ),
             _events(on_event),
         )
-        return cast("WaitOutcome", from_wire("model:WaitOutcome", result))
+        return cast("WaitOutcome", result)
 
 
 class Predictions:
@@ -1481,7 +1480,7 @@ class Predictions:
                 ("owner_type", "enum:OwnerType", owner_type, "query"),
             ),
         )
-        return cast("AmountAndFeePrediction", from_wire("model:AmountAndFeePrediction", result))
+        return cast("AmountAndFeePrediction", result)
 
     def mmo_provider_info(
         self,
@@ -1503,7 +1502,7 @@ class Predictions:
                 ("phone", "string", phone, "query"),
             ),
         )
-        return cast("MmoProviderInfo", from_wire("model:MmoProviderInfo", result))
+        return cast("MmoProviderInfo", result)
 
     def card_provider_info(
         self,
@@ -1527,7 +1526,7 @@ class Predictions:
                 ("provider", "enum:Provider", provider, "query"),
             ),
         )
-        return cast("CardProviderInfo", from_wire("model:CardProviderInfo", result))
+        return cast("CardProviderInfo", result)
 
     def payment_source_amount_and_fees(
         self,
@@ -1558,7 +1557,7 @@ class Predictions:
                 ("target_currency", "string", target_currency, "query"),
             ),
         )
-        return cast("AmountAndFeePrediction", from_wire("model:AmountAndFeePrediction", result))
+        return cast("AmountAndFeePrediction", result)
 
 
 class Fees:
@@ -1588,7 +1587,7 @@ class Fees:
                 ("payment_method", "enum:PaymentMethod", payment_method, "query"),
             ),
         )
-        return cast("list[GatewayFee]", from_wire("list:model:GatewayFee", result))
+        return cast("list[GatewayFee]", result)
 
     def platform(
         self,
@@ -1610,7 +1609,7 @@ class Fees:
                 ("operation_type", "enum:OperationType", operation_type, "query"),
             ),
         )
-        return cast("PlatformFee", from_wire("model:PlatformFee", result))
+        return cast("PlatformFee", result)
 
     def merchant_tier(
         self,
@@ -1631,14 +1630,14 @@ class Fees:
                 ("owner_type", "enum:OwnerType", owner_type, "query"),
             ),
         )
-        return cast("MerchantFeeTier", from_wire("model:MerchantFeeTier", result))
+        return cast("MerchantFeeTier", result)
 
     def tiers(
         self,
     ) -> list[FeeTier]:
         """`GET /v1/fees/tiers`: every platform fee tier."""
         result = self._client._call("fees.tiers", _args())
-        return cast("list[FeeTier]", from_wire("list:model:FeeTier", result))
+        return cast("list[FeeTier]", result)
 
 
 class Merchants:
@@ -1668,7 +1667,7 @@ class Merchants:
                 ("merchant_type", "enum:MerchantType", merchant_type, "query"),
             ),
         )
-        return cast("MerchantInfo", from_wire("model:MerchantInfo", result))
+        return cast("MerchantInfo", result)
 
 
 class RealtimeKeys:
@@ -1704,7 +1703,7 @@ class RealtimeKeys:
                 ("source_type", "enum:SourceType", source_type),
             ),
         )
-        return cast("RealtimeKey", from_wire("model:RealtimeKey", result))
+        return cast("RealtimeKey", result)
 
 
 class AsyncAuth:
@@ -1723,7 +1722,7 @@ class AsyncAuth:
         itself.
         """
         result = await self._client._call("auth.obtain_token", _args())
-        return cast("ObtainTokenResponse", from_wire("model:ObtainTokenResponse", result))
+        return cast("ObtainTokenResponse", result)
 
 
 class AsyncParties:
@@ -1759,7 +1758,7 @@ class AsyncParties:
                 ("email", "string", email),
             ),
         )
-        return cast("Party", from_wire("model:Party", result))
+        return cast("Party", result)
 
     async def list(
         self,
@@ -1777,7 +1776,7 @@ class AsyncParties:
                 ("fullname", "string", fullname, "query"),
             ),
         )
-        return cast("list[Party]", from_wire("list:model:Party", result))
+        return cast("list[Party]", result)
 
     async def retrieve(
         self,
@@ -1789,7 +1788,7 @@ class AsyncParties:
             id: The party's id.
         """
         result = await self._client._call("parties.retrieve", _args(("id", "integer", id, "path")))
-        return cast("Party", from_wire("model:Party", result))
+        return cast("Party", result)
 
 
 class AsyncCounterparties:
@@ -1820,7 +1819,7 @@ class AsyncCounterparties:
                 ("party_id", "integer", party_id),
             ),
         )
-        return cast("Counterparty", from_wire("model:Counterparty", result))
+        return cast("Counterparty", result)
 
     async def list(
         self,
@@ -1843,7 +1842,7 @@ class AsyncCounterparties:
                 ("relationship_type", "enum:RelationshipType", relationship_type, "query"),
             ),
         )
-        return cast("list[Counterparty]", from_wire("list:model:Counterparty", result))
+        return cast("list[Counterparty]", result)
 
     async def retrieve(
         self,
@@ -1860,7 +1859,7 @@ class AsyncCounterparties:
                 ("id", "integer", id, "path"),
             ),
         )
-        return cast("CounterpartyWithParty", from_wire("model:CounterpartyWithParty", result))
+        return cast("CounterpartyWithParty", result)
 
     async def update(
         self,
@@ -1884,7 +1883,7 @@ class AsyncCounterparties:
                 ("relationship_type", "enum:RelationshipType", relationship_type),
             ),
         )
-        return cast("Counterparty", from_wire("model:Counterparty", result))
+        return cast("Counterparty", result)
 
 
 class AsyncInvoices:
@@ -1930,7 +1929,7 @@ class AsyncInvoices:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Invoice", from_wire("model:Invoice", result))
+        return cast("Invoice", result)
 
     async def list(
         self,
@@ -1951,7 +1950,7 @@ class AsyncInvoices:
                 ("status", "enum:SourceStatus", status, "query"),
             ),
         )
-        return cast("list[Invoice]", from_wire("list:model:Invoice", result))
+        return cast("list[Invoice]", result)
 
     async def retrieve(
         self,
@@ -1963,7 +1962,7 @@ class AsyncInvoices:
             id: The document's id.
         """
         result = await self._client._call("invoices.retrieve", _args(("id", "integer", id, "path")))
-        return cast("InvoiceDetail", from_wire("model:InvoiceDetail", result))
+        return cast("InvoiceDetail", result)
 
     async def retrieve_by_number(
         self,
@@ -1980,7 +1979,7 @@ class AsyncInvoices:
                 ("number", "string", number, "path"),
             ),
         )
-        return cast("InvoiceDetail", from_wire("model:InvoiceDetail", result))
+        return cast("InvoiceDetail", result)
 
     async def update(
         self,
@@ -2010,7 +2009,7 @@ class AsyncInvoices:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Invoice", from_wire("model:Invoice", result))
+        return cast("Invoice", result)
 
     async def add_item(
         self,
@@ -2041,7 +2040,7 @@ class AsyncInvoices:
                 ("qty", "integer", qty),
             ),
         )
-        return cast("SourceItem", from_wire("model:SourceItem", result))
+        return cast("SourceItem", result)
 
     async def update_item(
         self,
@@ -2073,7 +2072,7 @@ class AsyncInvoices:
                 ("qty", "integer", qty),
             ),
         )
-        return cast("SourceItem", from_wire("model:SourceItem", result))
+        return cast("SourceItem", result)
 
     async def remove_item(
         self,
@@ -2105,7 +2104,7 @@ class AsyncInvoices:
             id: The document's id.
         """
         result = await self._client._call("invoices.publish", _args(("id", "integer", id, "path")))
-        return cast("Invoice", from_wire("model:Invoice", result))
+        return cast("Invoice", result)
 
     async def cancel(
         self,
@@ -2118,7 +2117,7 @@ class AsyncInvoices:
             id: The document's id.
         """
         result = await self._client._call("invoices.cancel", _args(("id", "integer", id, "path")))
-        return cast("Invoice", from_wire("model:Invoice", result))
+        return cast("Invoice", result)
 
     async def receipt(
         self,
@@ -2130,7 +2129,7 @@ class AsyncInvoices:
             id: The document's id.
         """
         result = await self._client._call("invoices.receipt", _args(("id", "integer", id, "path")))
-        return cast("InvoiceReceipt", from_wire("model:InvoiceReceipt", result))
+        return cast("InvoiceReceipt", result)
 
     async def receipt_by_number(
         self,
@@ -2147,7 +2146,7 @@ class AsyncInvoices:
                 ("number", "string", number, "path"),
             ),
         )
-        return cast("InvoiceReceipt", from_wire("model:InvoiceReceipt", result))
+        return cast("InvoiceReceipt", result)
 
 
 class AsyncOrders:
@@ -2193,7 +2192,7 @@ class AsyncOrders:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Order", from_wire("model:Order", result))
+        return cast("Order", result)
 
     async def list(
         self,
@@ -2214,7 +2213,7 @@ class AsyncOrders:
                 ("status", "enum:SourceStatus", status, "query"),
             ),
         )
-        return cast("list[Order]", from_wire("list:model:Order", result))
+        return cast("list[Order]", result)
 
     async def retrieve(
         self,
@@ -2226,7 +2225,7 @@ class AsyncOrders:
             id: The document's id.
         """
         result = await self._client._call("orders.retrieve", _args(("id", "integer", id, "path")))
-        return cast("OrderDetail", from_wire("model:OrderDetail", result))
+        return cast("OrderDetail", result)
 
     async def retrieve_by_number(
         self,
@@ -2243,7 +2242,7 @@ class AsyncOrders:
                 ("number", "string", number, "path"),
             ),
         )
-        return cast("OrderDetail", from_wire("model:OrderDetail", result))
+        return cast("OrderDetail", result)
 
     async def update(
         self,
@@ -2273,7 +2272,7 @@ class AsyncOrders:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Order", from_wire("model:Order", result))
+        return cast("Order", result)
 
     async def add_item(
         self,
@@ -2304,7 +2303,7 @@ class AsyncOrders:
                 ("qty", "integer", qty),
             ),
         )
-        return cast("SourceItem", from_wire("model:SourceItem", result))
+        return cast("SourceItem", result)
 
     async def update_item(
         self,
@@ -2336,7 +2335,7 @@ class AsyncOrders:
                 ("qty", "integer", qty),
             ),
         )
-        return cast("SourceItem", from_wire("model:SourceItem", result))
+        return cast("SourceItem", result)
 
     async def remove_item(
         self,
@@ -2368,7 +2367,7 @@ class AsyncOrders:
             id: The document's id.
         """
         result = await self._client._call("orders.publish", _args(("id", "integer", id, "path")))
-        return cast("Order", from_wire("model:Order", result))
+        return cast("Order", result)
 
     async def cancel(
         self,
@@ -2381,7 +2380,7 @@ class AsyncOrders:
             id: The document's id.
         """
         result = await self._client._call("orders.cancel", _args(("id", "integer", id, "path")))
-        return cast("Order", from_wire("model:Order", result))
+        return cast("Order", result)
 
     async def receipt(
         self,
@@ -2393,7 +2392,7 @@ class AsyncOrders:
             id: The document's id.
         """
         result = await self._client._call("orders.receipt", _args(("id", "integer", id, "path")))
-        return cast("OrderReceipt", from_wire("model:OrderReceipt", result))
+        return cast("OrderReceipt", result)
 
     async def receipt_by_number(
         self,
@@ -2410,7 +2409,7 @@ class AsyncOrders:
                 ("number", "string", number, "path"),
             ),
         )
-        return cast("OrderReceipt", from_wire("model:OrderReceipt", result))
+        return cast("OrderReceipt", result)
 
 
 class AsyncCheckouts:
@@ -2484,7 +2483,7 @@ class AsyncCheckouts:
                 ("success_url", "string", success_url),
             ),
         )
-        return cast("CheckoutLink", from_wire("model:CheckoutLink", result))
+        return cast("CheckoutLink", result)
 
 
 class AsyncLinks:
@@ -2516,7 +2515,7 @@ class AsyncLinks:
                 ("source_number", "string", source_number, "query"),
             ),
         )
-        return cast("Link", from_wire("model:Link", result))
+        return cast("Link", result)
 
     async def receipt(
         self,
@@ -2537,7 +2536,7 @@ class AsyncLinks:
                 ("source_number", "string", source_number, "query"),
             ),
         )
-        return cast("Link", from_wire("model:Link", result))
+        return cast("Link", result)
 
 
 class AsyncSessions:
@@ -2567,7 +2566,7 @@ class AsyncSessions:
                 ("source_type", "enum:SourceType", source_type),
             ),
         )
-        return cast("CheckoutSession", from_wire("model:CheckoutSession", result))
+        return cast("CheckoutSession", result)
 
     async def payout(
         self,
@@ -2593,7 +2592,7 @@ class AsyncSessions:
                 ("payout_account_id", "integer", payout_account_id),
             ),
         )
-        return cast("PayoutSession", from_wire("model:PayoutSession", result))
+        return cast("PayoutSession", result)
 
     async def transfer(
         self,
@@ -2623,7 +2622,7 @@ class AsyncSessions:
                 ("to_counterparty_id", "integer", to_counterparty_id),
             ),
         )
-        return cast("TransferSession", from_wire("model:TransferSession", result))
+        return cast("TransferSession", result)
 
     async def refund(
         self,
@@ -2652,7 +2651,7 @@ class AsyncSessions:
                 ("reason", "string", reason),
             ),
         )
-        return cast("RefundSession", from_wire("model:RefundSession", result))
+        return cast("RefundSession", result)
 
 
 class AsyncPaymentAccounts:
@@ -2701,7 +2700,7 @@ class AsyncPaymentAccounts:
                 ("insensitive_account_number", "string", insensitive_account_number),
             ),
         )
-        return cast("PaymentAccount", from_wire("model:PaymentAccount", result))
+        return cast("PaymentAccount", result)
 
 
 class AsyncExecutions:
@@ -2749,7 +2748,7 @@ class AsyncExecutions:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     async def payout(
         self,
@@ -2782,7 +2781,7 @@ class AsyncExecutions:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     async def transfer(
         self,
@@ -2807,7 +2806,7 @@ class AsyncExecutions:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     async def refund(
         self,
@@ -2832,7 +2831,7 @@ class AsyncExecutions:
                 ("reference_id", "string", reference_id),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
 
 class AsyncStatus(AsyncStatusWatch):
@@ -2858,7 +2857,7 @@ class AsyncStatus(AsyncStatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     async def payout(
         self,
@@ -2875,7 +2874,7 @@ class AsyncStatus(AsyncStatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     async def transfer(
         self,
@@ -2892,7 +2891,7 @@ class AsyncStatus(AsyncStatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     async def refund(
         self,
@@ -2909,7 +2908,7 @@ class AsyncStatus(AsyncStatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     async def execution(
         self,
@@ -2931,7 +2930,7 @@ class AsyncStatus(AsyncStatusWatch):
                 ("reference_id", "string", reference_id, "path"),
             ),
         )
-        return cast("Execution", from_wire("model:Execution", result))
+        return cast("Execution", result)
 
     async def source(
         self,
@@ -2953,7 +2952,7 @@ class AsyncStatus(AsyncStatusWatch):
                 ("source_type", "enum:SourceType", source_type, "query"),
             ),
         )
-        return cast("SourceStatusInfo", from_wire("model:SourceStatusInfo", result))
+        return cast("SourceStatusInfo", result)
 
     async def wait(
         self,
@@ -3009,7 +3008,7 @@ class AsyncStatus(AsyncStatusWatch):
             ),
             _events(on_event),
         )
-        return cast("WaitOutcome", from_wire("model:WaitOutcome", result))
+        return cast("WaitOutcome", result)
 
 
 class AsyncPredictions:
@@ -3060,7 +3059,7 @@ class AsyncPredictions:
                 ("owner_type", "enum:OwnerType", owner_type, "query"),
             ),
         )
-        return cast("AmountAndFeePrediction", from_wire("model:AmountAndFeePrediction", result))
+        return cast("AmountAndFeePrediction", result)
 
     async def mmo_provider_info(
         self,
@@ -3082,7 +3081,7 @@ class AsyncPredictions:
                 ("phone", "string", phone, "query"),
             ),
         )
-        return cast("MmoProviderInfo", from_wire("model:MmoProviderInfo", result))
+        return cast("MmoProviderInfo", result)
 
     async def card_provider_info(
         self,
@@ -3106,7 +3105,7 @@ class AsyncPredictions:
                 ("provider", "enum:Provider", provider, "query"),
             ),
         )
-        return cast("CardProviderInfo", from_wire("model:CardProviderInfo", result))
+        return cast("CardProviderInfo", result)
 
     async def payment_source_amount_and_fees(
         self,
@@ -3137,7 +3136,7 @@ class AsyncPredictions:
                 ("target_currency", "string", target_currency, "query"),
             ),
         )
-        return cast("AmountAndFeePrediction", from_wire("model:AmountAndFeePrediction", result))
+        return cast("AmountAndFeePrediction", result)
 
 
 class AsyncFees:
@@ -3167,7 +3166,7 @@ class AsyncFees:
                 ("payment_method", "enum:PaymentMethod", payment_method, "query"),
             ),
         )
-        return cast("list[GatewayFee]", from_wire("list:model:GatewayFee", result))
+        return cast("list[GatewayFee]", result)
 
     async def platform(
         self,
@@ -3189,7 +3188,7 @@ class AsyncFees:
                 ("operation_type", "enum:OperationType", operation_type, "query"),
             ),
         )
-        return cast("PlatformFee", from_wire("model:PlatformFee", result))
+        return cast("PlatformFee", result)
 
     async def merchant_tier(
         self,
@@ -3210,14 +3209,14 @@ class AsyncFees:
                 ("owner_type", "enum:OwnerType", owner_type, "query"),
             ),
         )
-        return cast("MerchantFeeTier", from_wire("model:MerchantFeeTier", result))
+        return cast("MerchantFeeTier", result)
 
     async def tiers(
         self,
     ) -> list[FeeTier]:
         """`GET /v1/fees/tiers`: every platform fee tier."""
         result = await self._client._call("fees.tiers", _args())
-        return cast("list[FeeTier]", from_wire("list:model:FeeTier", result))
+        return cast("list[FeeTier]", result)
 
 
 class AsyncMerchants:
@@ -3247,7 +3246,7 @@ class AsyncMerchants:
                 ("merchant_type", "enum:MerchantType", merchant_type, "query"),
             ),
         )
-        return cast("MerchantInfo", from_wire("model:MerchantInfo", result))
+        return cast("MerchantInfo", result)
 
 
 class AsyncRealtimeKeys:
@@ -3283,7 +3282,7 @@ class AsyncRealtimeKeys:
                 ("source_type", "enum:SourceType", source_type),
             ),
         )
-        return cast("RealtimeKey", from_wire("model:RealtimeKey", result))
+        return cast("RealtimeKey", result)
 
 
 class Client(ClientBase):
@@ -3560,7 +3559,7 @@ class Client(ClientBase):
             ),
             _events(on_event),
         )
-        return cast("CollectOutcome", from_wire("model:CollectOutcome", result))
+        return cast("CollectOutcome", result)
 
     def payout(
         self,
@@ -3651,7 +3650,7 @@ class Client(ClientBase):
             ),
             _events(on_event),
         )
-        return cast("PayoutOutcome", from_wire("model:PayoutOutcome", result))
+        return cast("PayoutOutcome", result)
 
     def bulk_payout(
         self,
@@ -3737,7 +3736,7 @@ class Client(ClientBase):
             ),
             _events(on_event),
         )
-        return cast("BulkPayoutReport", from_wire("model:BulkPayoutReport", result))
+        return cast("BulkPayoutReport", result)
 
     def bulk_payout_plan(
         self,
@@ -3814,7 +3813,7 @@ class Client(ClientBase):
             ),
             _events(on_event),
         )
-        return cast("BulkPayoutPlan", from_wire("model:BulkPayoutPlan", result))
+        return cast("BulkPayoutPlan", result)
 
     def transfer(
         self,
@@ -3876,7 +3875,7 @@ class Client(ClientBase):
             ),
             _events(on_event),
         )
-        return cast("TransferOutcome", from_wire("model:TransferOutcome", result))
+        return cast("TransferOutcome", result)
 
     def refund(
         self,
@@ -3940,7 +3939,7 @@ class Client(ClientBase):
             ),
             _events(on_event),
         )
-        return cast("RefundOutcome", from_wire("model:RefundOutcome", result))
+        return cast("RefundOutcome", result)
 
     def hosted_checkout(
         self,
@@ -4006,7 +4005,7 @@ class Client(ClientBase):
                 ("success_url", "string", success_url),
             ),
         )
-        return cast("HostedCheckout", from_wire("model:HostedCheckout", result))
+        return cast("HostedCheckout", result)
 
     def verify_paid(
         self,
@@ -4028,7 +4027,7 @@ class Client(ClientBase):
                 ("source_id", "integer", source_id),
             ),
         )
-        return cast("PaymentVerification", from_wire("model:PaymentVerification", result))
+        return cast("PaymentVerification", result)
 
     def wait_source_paid(
         self,
@@ -4067,7 +4066,7 @@ class Client(ClientBase):
             ),
             _events(on_event),
         )
-        return cast("SourceWaitOutcome", from_wire("model:SourceWaitOutcome", result))
+        return cast("SourceWaitOutcome", result)
 
     def reconcile(
         self,
@@ -4097,7 +4096,7 @@ class Client(ClientBase):
                 ("resubmit", "boolean", resubmit),
             ),
         )
-        return cast("ReconcileReport", from_wire("model:ReconcileReport", result))
+        return cast("ReconcileReport", result)
 
     def forget_payment_accounts(
         self,
@@ -4383,7 +4382,7 @@ class AsyncClient(AsyncClientBase):
             ),
             _events(on_event),
         )
-        return cast("CollectOutcome", from_wire("model:CollectOutcome", result))
+        return cast("CollectOutcome", result)
 
     async def payout(
         self,
@@ -4474,7 +4473,7 @@ class AsyncClient(AsyncClientBase):
             ),
             _events(on_event),
         )
-        return cast("PayoutOutcome", from_wire("model:PayoutOutcome", result))
+        return cast("PayoutOutcome", result)
 
     async def bulk_payout(
         self,
@@ -4560,7 +4559,7 @@ class AsyncClient(AsyncClientBase):
             ),
             _events(on_event),
         )
-        return cast("BulkPayoutReport", from_wire("model:BulkPayoutReport", result))
+        return cast("BulkPayoutReport", result)
 
     async def bulk_payout_plan(
         self,
@@ -4637,7 +4636,7 @@ class AsyncClient(AsyncClientBase):
             ),
             _events(on_event),
         )
-        return cast("BulkPayoutPlan", from_wire("model:BulkPayoutPlan", result))
+        return cast("BulkPayoutPlan", result)
 
     async def transfer(
         self,
@@ -4699,7 +4698,7 @@ class AsyncClient(AsyncClientBase):
             ),
             _events(on_event),
         )
-        return cast("TransferOutcome", from_wire("model:TransferOutcome", result))
+        return cast("TransferOutcome", result)
 
     async def refund(
         self,
@@ -4763,7 +4762,7 @@ class AsyncClient(AsyncClientBase):
             ),
             _events(on_event),
         )
-        return cast("RefundOutcome", from_wire("model:RefundOutcome", result))
+        return cast("RefundOutcome", result)
 
     async def hosted_checkout(
         self,
@@ -4829,7 +4828,7 @@ class AsyncClient(AsyncClientBase):
                 ("success_url", "string", success_url),
             ),
         )
-        return cast("HostedCheckout", from_wire("model:HostedCheckout", result))
+        return cast("HostedCheckout", result)
 
     async def verify_paid(
         self,
@@ -4851,7 +4850,7 @@ class AsyncClient(AsyncClientBase):
                 ("source_id", "integer", source_id),
             ),
         )
-        return cast("PaymentVerification", from_wire("model:PaymentVerification", result))
+        return cast("PaymentVerification", result)
 
     async def wait_source_paid(
         self,
@@ -4890,7 +4889,7 @@ class AsyncClient(AsyncClientBase):
             ),
             _events(on_event),
         )
-        return cast("SourceWaitOutcome", from_wire("model:SourceWaitOutcome", result))
+        return cast("SourceWaitOutcome", result)
 
     async def reconcile(
         self,
@@ -4920,7 +4919,7 @@ class AsyncClient(AsyncClientBase):
                 ("resubmit", "boolean", resubmit),
             ),
         )
-        return cast("ReconcileReport", from_wire("model:ReconcileReport", result))
+        return cast("ReconcileReport", result)
 
     async def forget_payment_accounts(
         self,
