@@ -194,12 +194,7 @@ where
     loop {
         let step = py.detach(|| runtime.block_on(call.next(Some(SIGNAL_CHECK_INTERVAL))));
         match step {
-            Ok(Stretch::Done(outcome)) => {
-                while let Some(event) = call.reported() {
-                    on_event(py, event);
-                }
-                return Ok(settle(outcome));
-            }
+            Ok(Stretch::Done(outcome)) => return Ok(settle(outcome)),
             Ok(Stretch::Event(event)) => on_event(py, event),
             Ok(Stretch::Tick) => {
                 if let Err(interrupt) = py.check_signals() {

@@ -149,12 +149,7 @@ impl OwnRuntime {
         });
         loop {
             match self.block_on(call.next(None))? {
-                Stretch::Done(outcome) => {
-                    while let Some(event) = call.reported() {
-                        on_event(event);
-                    }
-                    return outcome;
-                }
+                Stretch::Done(outcome) => return outcome,
                 Stretch::Event(event) => on_event(event),
                 Stretch::Tick => {}
             }
@@ -254,6 +249,8 @@ pub enum Stretch<V, E> {
 pub struct EventedCall<V, E> {
     call: BoxedCall<std::thread::Result<crate::Result<V>>>,
     events: mpsc::UnboundedReceiver<E>,
+    /// The call's outcome once it ended, held back while events it reported before are undelivered.
+    ended: Option<std::thread::Result<crate::Result<V>>>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -270,6 +267,7 @@ impl<V: Send + 'static, E: Send + 'static> EventedCall<V, E> {
         EventedCall {
             call: Box::pin(call),
             events,
+            ended: None,
         }
     }
 
@@ -291,35 +289,47 @@ impl<V: Send + 'static, E: Send + 'static> EventedCall<V, E> {
                 })
             }),
             events: self.events,
+            ended: self.ended,
         }
     }
 
-    /// Waits for the call's next event or its end, or for `tick` to pass. The call's own events
-    /// come first: when it ends, those it reported meanwhile are [`EventedCall::reported`].
+    /// Waits for the call's next event or its end, or for `tick` to pass. Every event the call
+    /// reported comes before its end: an outcome that arrives while events are undelivered waits
+    /// for them.
     pub async fn next(&mut self, tick: Option<std::time::Duration>) -> Stretch<V, E> {
-        let tick = async {
-            match tick {
-                Some(tick) => tokio::time::sleep(tick).await,
-                None => std::future::pending().await,
+        let outcome = match self.ended.take() {
+            Some(outcome) => outcome,
+            None => {
+                let tick = async {
+                    match tick {
+                        Some(tick) => tokio::time::sleep(tick).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    outcome = self.call.as_mut() => outcome,
+                    Some(event) = self.events.recv() => return Stretch::Event(event),
+                    () = tick => return Stretch::Tick,
+                }
             }
         };
-        tokio::select! {
-            biased;
-            outcome = self.call.as_mut() => Stretch::Done(outcome),
-            Some(event) = self.events.recv() => Stretch::Event(event),
-            () = tick => Stretch::Tick,
+        match self.events.try_recv() {
+            Ok(event) => {
+                self.ended = Some(outcome);
+                Stretch::Event(event)
+            }
+            Err(_) => Stretch::Done(outcome),
         }
-    }
-
-    /// An event reported before the call ended and not yet delivered (after [`Stretch::Done`]).
-    pub fn reported(&mut self) -> Option<E> {
-        self.events.try_recv().ok()
     }
 
     /// The call itself, for a thread that stops waiting on it (Ctrl-C) to let it finish
     /// elsewhere: an execution is never abandoned half-way.
     pub fn into_call(self) -> BoxedCall<std::thread::Result<crate::Result<V>>> {
-        self.call
+        match self.ended {
+            Some(outcome) => Box::pin(std::future::ready(outcome)),
+            None => self.call,
+        }
     }
 }
 
@@ -551,6 +561,39 @@ mod tests {
         };
         assert_eq!(error.kind(), crate::ErrorKind::Internal);
         assert!(error.message().contains("shut down"), "{}", error.message());
+    }
+
+    #[test]
+    fn every_event_comes_before_the_outcome_even_when_the_call_ends_first() {
+        // The call reports three events and ends within one poll: its outcome is there before
+        // any event was read, and must still come last.
+        let make = |reporter: mpsc::UnboundedSender<i32>| async move {
+            for n in 0..3 {
+                let _ = reporter.send(n);
+            }
+            crate::Result::Ok(7)
+        };
+        let runtime = runtime();
+        let mut call = EventedCall::new(make);
+        let mut seen = Vec::new();
+        let outcome = loop {
+            match runtime.block_on(call.next(None)) {
+                Stretch::Event(event) => seen.push(event),
+                Stretch::Done(outcome) => break outcome,
+                Stretch::Tick => panic!("no tick was asked for"),
+            }
+        };
+        assert_eq!(seen, [0, 1, 2]);
+        assert_eq!(outcome.unwrap().unwrap(), 7);
+
+        // A waiter that gives up with events undelivered still hands over the ended call.
+        let mut call = EventedCall::new(make);
+        assert!(matches!(
+            runtime.block_on(call.next(None)),
+            Stretch::Event(0)
+        ));
+        let outcome = runtime.block_on(call.into_call());
+        assert_eq!(outcome.unwrap().unwrap(), 7);
     }
 
     #[test]
