@@ -8,7 +8,9 @@
 //                        hosts that read `.js` as CommonJS (miniflare) take it as it is
 //
 // On a fresh machine it adds the rustup target and installs wasm-bindgen-cli, at exactly the
-// version of the `wasm-bindgen` crate, into target/tools (skipped when present).
+// version of the `wasm-bindgen` crate and with the dependencies its release was built with
+// (`--locked`: a newer release of one of them cannot break a cold build), into target/tools
+// (skipped when present).
 //
 //   node bindings-wasm/build.mjs [--profile dev|dist] [--tools-only]
 
@@ -48,7 +50,7 @@ function ensureTools(version) {
     : '';
   if (current !== `wasm-bindgen ${version}`) {
     console.log(`installing wasm-bindgen-cli ${version} into target/tools (a few minutes, once)...`);
-    run(cargo, ['install', '--quiet', '--force', '--root', TOOLS, 'wasm-bindgen-cli', '--version', `=${version}`]);
+    run(cargo, ['install', '--quiet', '--locked', '--force', '--root', TOOLS, 'wasm-bindgen-cli', '--version', `=${version}`]);
   }
 }
 
