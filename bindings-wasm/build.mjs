@@ -8,9 +8,9 @@
 //                        hosts that read `.js` as CommonJS (miniflare) take it as it is
 //
 // On a fresh machine it adds the rustup target and installs wasm-bindgen-cli, at exactly the
-// version of the `wasm-bindgen` crate and with the dependencies its release was built with
-// (`--locked`: a newer release of one of them cannot break a cold build), into target/tools
-// (skipped when present).
+// version of the `wasm-bindgen` crate, into target/tools (skipped when present). Not `--locked`:
+// the lock file of wasm-bindgen-cli 0.2.130 pins webpki-roots 1.0.11, which the registry these
+// machines build from does not serve (1.0.10 is the newest there), so a locked install fails.
 //
 //   node bindings-wasm/build.mjs [--profile dev|dist] [--tools-only]
 
@@ -50,7 +50,7 @@ function ensureTools(version) {
     : '';
   if (current !== `wasm-bindgen ${version}`) {
     console.log(`installing wasm-bindgen-cli ${version} into target/tools (a few minutes, once)...`);
-    run(cargo, ['install', '--quiet', '--locked', '--force', '--root', TOOLS, 'wasm-bindgen-cli', '--version', `=${version}`]);
+    run(cargo, ['install', '--quiet', '--force', '--root', TOOLS, 'wasm-bindgen-cli', '--version', `=${version}`]);
   }
 }
 
