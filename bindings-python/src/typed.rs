@@ -5,8 +5,8 @@
 //!
 //! What to build is the bridge schema's type of each value (`model:Execution`, `list:model:Party`,
 //! `enum:ExecutionStatus`, `decimal`, `timestamp`, `secret`; anything else passes as the plain
-//! value `crate::values` makes): an operation's result by the schema's `returns`, an event by its
-//! `event` name. The classes, and each model's `(attribute, JSON name, type)` fields, are the
+//! value `crate::values` makes): an operation's result by the schema's `returns`
+//! (`dollr_core::bridge::operation_returns`), an event by its `event` name. The classes, and each model's `(attribute, JSON name, type)` fields, are the
 //! generated Python layer's (`dollr._support` registers its tables at import,
 //! [`_register_classes`]); a plan per type is derived once and kept.
 //!
@@ -15,7 +15,7 @@
 //! `str`, an absent field is `None`, an unknown event is an `UnknownEvent`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -301,38 +301,37 @@ pub(crate) fn event<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, 
     tables.unknown_event.bind(py).call((), Some(&kwargs))
 }
 
-/// The bridge type each operation returns (`returns` in the schema), read once.
-fn returns_of(operation: &str) -> Option<&'static str> {
-    static RETURNS: OnceLock<HashMap<String, String>> = OnceLock::new();
-    RETURNS
-        .get_or_init(|| {
-            let schema = dollr_core::bridge::schema();
-            schema["operations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|op| {
-                    Some((
-                        op["name"].as_str()?.to_string(),
-                        op["returns"].as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .get(operation)
-        .map(String::as_str)
-}
+/// Each operation's result type (`returns` in the schema), resolved at its first call.
+static RESULT_KINDS: Mutex<Option<HashMap<String, Arc<Kind>>>> = Mutex::new(None);
 
-/// `operation`'s result as its schema type's Python object.
+/// `operation`'s result as its schema type's Python object (an unknown operation's, which the core
+/// refuses before any result, as plain values).
 pub(crate) fn result<'py>(
     py: Python<'py>,
     operation: &str,
     value: &Value,
 ) -> PyResult<Bound<'py, PyAny>> {
-    match returns_of(operation) {
-        Some(kind) => build(py, kind_of(py, kind)?.as_ref(), value),
-        None => to_python(py, value),
-    }
+    let cached = RESULT_KINDS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .and_then(|kinds| kinds.get(operation).cloned());
+    let kind = match cached {
+        Some(kind) => kind,
+        None => {
+            let Some(returns) = dollr_core::bridge::operation_returns(operation) else {
+                return to_python(py, value);
+            };
+            let kind = kind_of(py, &returns)?;
+            RESULT_KINDS
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_or_insert_with(HashMap::new)
+                .insert(operation.to_string(), kind.clone());
+            kind
+        }
+    };
+    build(py, &kind, value)
 }
 
 /// RFC 3339 text as an aware `datetime`, through `datetime.fromisoformat` (C), given the text

@@ -1791,3 +1791,19 @@ fn an_argument_a_binding_cannot_send_is_a_validation_error_naming_it_where_the_a
         assert_eq!(detail.field(), field);
     }
 }
+
+#[test]
+fn each_operation_returns_what_the_schema_says_it_returns() {
+    let schema = bridge::schema();
+    let operations = schema["operations"].as_array().unwrap();
+    assert!(operations.len() > 50, "{}", operations.len());
+    for operation in operations {
+        let name = operation["name"].as_str().unwrap();
+        assert_eq!(
+            bridge::operation_returns(name).as_deref(),
+            operation["returns"].as_str(),
+            "{name}"
+        );
+    }
+    assert_eq!(bridge::operation_returns("no.such_operation"), None);
+}

@@ -327,6 +327,16 @@ pub fn schema() -> Value {
     ctx.document(operations)
 }
 
+/// The schema type `operation` returns (`model:Execution`, `list:model:Party`, `null`), as
+/// [`schema()`] lists it, derived for that operation alone: a binding that builds each result as
+/// its type asks on a process's first call of each operation, where the whole schema takes tens of
+/// milliseconds.
+pub fn operation_returns(operation: &str) -> Option<String> {
+    let found = registry::find(operation)?;
+    let described = (found.describe)(&mut schema::SchemaContext::new());
+    described["returns"].as_str().map(str::to_string)
+}
+
 /// [`schema()`] pretty-printed, as committed in `core/bridge-schema.json`.
 pub fn schema_json() -> String {
     let mut text = serde_json::to_string_pretty(&schema()).unwrap_or_default();
