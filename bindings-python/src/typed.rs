@@ -6,9 +6,10 @@
 //! What to build is the bridge schema's type of each value (`model:Execution`, `list:model:Party`,
 //! `enum:ExecutionStatus`, `decimal`, `timestamp`, `secret`; anything else passes as the plain
 //! value `crate::values` makes): an operation's result by the schema's `returns`
-//! (`dollr_core::bridge::operation_returns`), an event by its `event` name. The classes, and each model's `(attribute, JSON name, type)` fields, are the
-//! generated Python layer's (`dollr._support` registers its tables at import,
-//! [`_register_classes`]); a plan per type is derived once and kept.
+//! (`dollr_core::bridge::operation_returns`), an event (type `event`) by its `event` name. The
+//! classes, and each model's `(attribute, JSON name, type)` fields, are the generated Python
+//! layer's (`dollr._support` registers its tables at import, [`_register_classes`]); a plan per
+//! type is derived once and kept.
 //!
 //! Decoding is lenient as the Python layer always was: a value of another shape than its type
 //! (a newer API) is kept as the plain value, an enum value this version does not know stays a
@@ -100,6 +101,8 @@ enum Kind {
     Enum(Py<PyDict>),
     Model(Arc<ModelSlot>),
     List(Arc<Kind>),
+    /// A flow or wait event, by its `event` name ([`event`]).
+    Event,
 }
 
 /// A model's plan, derived from its class at first use (models may contain themselves).
@@ -147,6 +150,7 @@ fn resolve(py: Python<'_>, kind: &str) -> PyResult<Kind> {
         "decimal" => Kind::Decimal,
         "timestamp" => Kind::Timestamp,
         "secret" => Kind::Secret,
+        "event" => Kind::Event,
         _ => {
             if let Some(item) = kind.strip_prefix("list:") {
                 Kind::List(kind_of(py, item)?)
@@ -251,6 +255,7 @@ fn build<'py>(py: Python<'py>, kind: &Kind, value: &Value) -> PyResult<Bound<'py
             }
         }
         (Kind::Model(slot), Value::Object(fields)) => model(py, slot.plan(py)?, fields),
+        (Kind::Event, Value::Object(_)) => event(py, value),
         (Kind::List(item), Value::Array(items)) => {
             let list = PyList::empty(py);
             for value in items {

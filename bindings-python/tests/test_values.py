@@ -146,6 +146,22 @@ def test_enums_are_strings_and_unknown_values_stay_plain_strings() -> None:
     assert execution.operation_type is dollr.OperationType.COLLECTION
 
 
+def test_events_are_their_classes_and_unknown_ones_keep_their_name_and_fields() -> None:
+    ready = from_wire(
+        "event",
+        {"event": "party_ready", "created": True, "party_id": 7, "fullname": "Amara",
+         "at": "2026-01-01T00:00:00.5Z", "elapsed_ms": 3, "message": "party #7 Amara created"},
+    )  # fmt: skip
+    assert type(ready) is dollr.PartyReadyEvent and ready.event == "party_ready"
+    assert (ready.created, ready.party_id, ready.fullname) == (True, 7, "Amara")
+    assert ready.at == datetime(2026, 1, 1, 0, 0, 0, 500000, tzinfo=timezone.utc)
+    assert str(ready) == "party #7 Amara created"
+    newer = from_wire("event", {"event": "something_new", "count": 2, "amount": 1.5})
+    assert type(newer) is dollr.UnknownEvent
+    assert newer.name == "something_new"
+    assert newer.data == {"event": "something_new", "count": 2, "amount": Decimal("1.5")}
+
+
 def test_models_have_attributes_repr_equality_and_to_dict() -> None:
     data = {
         "operation_type": "COLLECTION",
