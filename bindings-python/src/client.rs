@@ -157,8 +157,8 @@ impl NativeClient {
         let args = arguments(&operation, args);
         let prepared = guard(|| Ok((self.client()?, args?)));
         let (client, args) = into_py(py, prepared)?;
+        let result_type = typed::ResultType::of(py, &operation)?;
         let with_events = on_event.is_some();
-        let answer = operation.clone();
         let result = runtime::block_on(
             py,
             &self.runtime,
@@ -180,7 +180,9 @@ impl NativeClient {
                 }
             },
         )?;
-        typed::result(py, &answer, &into_py(py, result)?).map(Bound::unbind)
+        result_type
+            .build(py, &into_py(py, result)?)
+            .map(Bound::unbind)
     }
 
     /// Starts one bridge operation for asyncio. `future` is an `asyncio.Future` the caller created
@@ -209,7 +211,7 @@ impl NativeClient {
             Ok((self.client()?, args?))
         });
         let (client, args) = into_py(py, prepared)?;
-        let answer = operation.clone();
+        let result_type = typed::ResultType::of(py, &operation)?;
         runtime::start_for_asyncio(
             py,
             future,
@@ -225,7 +227,7 @@ impl NativeClient {
                     None => bridge::call(&client, &operation, args).await,
                 }
             },
-            move |py, value| typed::result(py, &answer, value).map(Bound::unbind),
+            move |py, value| result_type.build(py, value).map(Bound::unbind),
         )
     }
 
@@ -237,12 +239,14 @@ impl NativeClient {
         args: &Bound<'_, PyAny>,
     ) -> PyResult<crate::stream::NativeStream> {
         let args = arguments(&operation, args);
+        let result_type = typed::ResultType::of(py, &operation)?;
         let started = guard(|| {
             crate::stream::NativeStream::start(
                 self.runtime.clone(),
                 self.client()?,
                 operation,
                 args?,
+                result_type,
             )
         });
         into_py(py, started)

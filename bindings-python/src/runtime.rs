@@ -251,10 +251,10 @@ fn settle_future(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 /// Runs `call` for an asyncio caller that created `future` (an `asyncio.Future` of its running
-/// loop): returns the answer (the outcome as `answer` builds it) when the first poll has it (a refusal raises here),
-/// else `future` itself, which the call's outcome later settles from its event loop's thread (a
-/// result may be `None`, so only the future says "not yet"). The
-/// worker that completes the call only hands it over (`loop.call_soon_threadsafe`), through
+/// loop): returns the answer (the outcome as `answer` builds it) when the first poll has it (a
+/// refusal raises here), else `future` itself, which the call's outcome later settles from its
+/// event loop's thread (a result may be `None`, so only the future says "not yet"). The worker
+/// that completes the call only hands it over (`loop.call_soon_threadsafe`), through
 /// [`interpreter::attach`]: once the interpreter is exiting, the outcome is dropped instead.
 pub(crate) fn start_for_asyncio<Fut, Answer>(
     py: Python<'_>,

@@ -26,8 +26,8 @@ type Items = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Item>>>;
 /// A running call read item by item (see the module docs).
 #[pyclass(frozen, module = "dollr._native")]
 pub(crate) struct NativeStream {
-    /// The operation, whose schema type the result is built as.
-    operation: Arc<str>,
+    /// What the call's result is built as.
+    result_type: typed::ResultType,
     runtime: CallRuntime,
     items: Items,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -40,8 +40,8 @@ impl NativeStream {
         client: Client,
         operation: String,
         args: Value,
+        result_type: typed::ResultType,
     ) -> Result<NativeStream, Error> {
-        let name: Arc<str> = Arc::from(operation.as_str());
         let (tx, rx) = mpsc::unbounded_channel::<Item>();
         let events = tx.clone();
         let call = async move {
@@ -62,7 +62,7 @@ impl NativeStream {
         };
         let task = runtime.spawn(call)?;
         Ok(NativeStream {
-            operation: name,
+            result_type,
             runtime,
             items: Arc::new(tokio::sync::Mutex::new(rx)),
             task: Mutex::new(Some(task)),
@@ -72,14 +72,15 @@ impl NativeStream {
 
 /// One item (`{"event": ...}` or `{"done": ...}`) as a `dict` of its typed value; `None` (the end)
 /// as `None`.
-fn item_value(py: Python<'_>, operation: &str, item: &Value) -> PyResult<Py<PyAny>> {
-    let typed = match item {
-        Value::Object(fields) => match (fields.get("event"), fields.get("done")) {
-            (Some(event), _) => ("event", typed::event(py, event)?),
-            (None, Some(done)) => ("done", typed::result(py, operation, done)?),
-            (None, None) => return Ok(py.None()),
-        },
-        _ => return Ok(py.None()),
+fn item_value(
+    py: Python<'_>,
+    result_type: &typed::ResultType,
+    item: &Value,
+) -> PyResult<Py<PyAny>> {
+    let typed = match (item.get("event"), item.get("done")) {
+        (Some(event), _) => ("event", typed::event(py, event)?),
+        (None, Some(done)) => ("done", result_type.build(py, done)?),
+        (None, None) => return Ok(py.None()),
     };
     let dict = pyo3::types::PyDict::new(py);
     dict.set_item(typed.0, typed.1)?;
@@ -107,7 +108,7 @@ impl NativeStream {
                 Ok(None) => py.check_signals()?,
                 Ok(Some(None)) => return Ok(None),
                 Ok(Some(Some(item))) => {
-                    return item_value(py, &self.operation, &into_py(py, item)?).map(Some)
+                    return item_value(py, &self.result_type, &into_py(py, item)?).map(Some)
                 }
             }
         }
@@ -117,7 +118,7 @@ impl NativeStream {
     /// `future` itself, settled with it later.
     fn next_async(&self, py: Python<'_>, future: Py<PyAny>) -> PyResult<Py<PyAny>> {
         let items = self.items.clone();
-        let operation = self.operation.clone();
+        let result_type = self.result_type.clone();
         runtime::start_for_asyncio(
             py,
             future,
@@ -128,7 +129,7 @@ impl NativeStream {
                     Some(item) => item,
                 }
             },
-            move |py, item| item_value(py, &operation, item),
+            move |py, item| item_value(py, &result_type, item),
         )
     }
 

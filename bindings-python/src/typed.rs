@@ -122,27 +122,41 @@ struct Field {
     kind: Arc<Kind>,
 }
 
-static KINDS: Mutex<Option<HashMap<String, Arc<Kind>>>> = Mutex::new(None);
-static MODEL_SLOTS: Mutex<Option<HashMap<String, Arc<ModelSlot>>>> = Mutex::new(None);
+/// A table filled as names are first met (types, models, operations). Only read and written under
+/// its lock, where no Python runs; what goes in is derived outside it, since deriving reads Python
+/// objects.
+type Table<T> = Mutex<Option<HashMap<String, T>>>;
 
-/// The resolved type `kind`, derived once. The tables are only read under their locks (no Python
-/// runs there); resolving, which reads Python objects, happens outside.
-fn kind_of(py: Python<'_>, kind: &str) -> PyResult<Arc<Kind>> {
-    let cached = KINDS
+fn lookup<T: Clone>(table: &Table<T>, key: &str) -> Option<T> {
+    table
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .as_ref()
-        .and_then(|kinds| kinds.get(kind).cloned());
-    if let Some(found) = cached {
+        .and_then(|entries| entries.get(key).cloned())
+}
+
+/// Stores `value` under `key` unless another thread stored one first, and returns the one stored:
+/// every caller gets the same entry.
+fn store<T: Clone>(table: &Table<T>, key: &str, value: T) -> T {
+    table
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(HashMap::new)
+        .entry(key.to_string())
+        .or_insert(value)
+        .clone()
+}
+
+static KINDS: Table<Arc<Kind>> = Mutex::new(None);
+static MODEL_SLOTS: Table<Arc<ModelSlot>> = Mutex::new(None);
+
+/// The resolved type `kind`, derived once.
+fn kind_of(py: Python<'_>, kind: &str) -> PyResult<Arc<Kind>> {
+    if let Some(found) = lookup(&KINDS, kind) {
         return Ok(found);
     }
     let resolved = Arc::new(resolve(py, kind)?);
-    let mut kinds = KINDS.lock().unwrap_or_else(PoisonError::into_inner);
-    Ok(kinds
-        .get_or_insert_with(HashMap::new)
-        .entry(kind.to_string())
-        .or_insert(resolved)
-        .clone())
+    Ok(store(&KINDS, kind, resolved))
 }
 
 fn resolve(py: Python<'_>, kind: &str) -> PyResult<Kind> {
@@ -174,17 +188,14 @@ fn resolve(py: Python<'_>, kind: &str) -> PyResult<Kind> {
 }
 
 fn model_slot(name: &str) -> Arc<ModelSlot> {
-    let mut slots = MODEL_SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
-    slots
-        .get_or_insert_with(HashMap::new)
-        .entry(name.to_string())
-        .or_insert_with(|| {
-            Arc::new(ModelSlot {
-                name: name.to_string(),
-                plan: PyOnceLock::new(),
-            })
-        })
-        .clone()
+    if let Some(found) = lookup(&MODEL_SLOTS, name) {
+        return found;
+    }
+    let slot = Arc::new(ModelSlot {
+        name: name.to_string(),
+        plan: PyOnceLock::new(),
+    });
+    store(&MODEL_SLOTS, name, slot)
 }
 
 impl ModelSlot {
@@ -306,37 +317,35 @@ pub(crate) fn event<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, 
     tables.unknown_event.bind(py).call((), Some(&kwargs))
 }
 
-/// Each operation's result type (`returns` in the schema), resolved at its first call.
-static RESULT_KINDS: Mutex<Option<HashMap<String, Arc<Kind>>>> = Mutex::new(None);
+/// What an operation's result is built as: its type in the schema (`returns`), or, for a name the
+/// core does not know (it refuses the call before any result), the plain values.
+#[derive(Clone)]
+pub(crate) struct ResultType(Option<Arc<Kind>>);
 
-/// `operation`'s result as its schema type's Python object (an unknown operation's, which the core
-/// refuses before any result, as plain values).
-pub(crate) fn result<'py>(
-    py: Python<'py>,
-    operation: &str,
-    value: &Value,
-) -> PyResult<Bound<'py, PyAny>> {
-    let cached = RESULT_KINDS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .and_then(|kinds| kinds.get(operation).cloned());
-    let kind = match cached {
-        Some(kind) => kind,
-        None => {
-            let Some(returns) = dollr_core::bridge::operation_returns(operation) else {
-                return to_python(py, value);
-            };
-            let kind = kind_of(py, &returns)?;
-            RESULT_KINDS
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get_or_insert_with(HashMap::new)
-                .insert(operation.to_string(), kind.clone());
-            kind
+/// Each known operation's result type, resolved at its first call (unknown names are not kept:
+/// a caller's typos must not grow the table).
+static RESULT_KINDS: Table<Arc<Kind>> = Mutex::new(None);
+
+impl ResultType {
+    /// `operation`'s, derived with `dollr_core::bridge::operation_returns` once per operation.
+    pub(crate) fn of(py: Python<'_>, operation: &str) -> PyResult<ResultType> {
+        if let Some(found) = lookup(&RESULT_KINDS, operation) {
+            return Ok(ResultType(Some(found)));
         }
-    };
-    build(py, &kind, value)
+        let Some(returns) = dollr_core::bridge::operation_returns(operation) else {
+            return Ok(ResultType(None));
+        };
+        let kind = kind_of(py, &returns)?;
+        Ok(ResultType(Some(store(&RESULT_KINDS, operation, kind))))
+    }
+
+    /// The result `value` as this type's Python object.
+    pub(crate) fn build<'py>(&self, py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+        match &self.0 {
+            Some(kind) => build(py, kind, value),
+            None => to_python(py, value),
+        }
+    }
 }
 
 /// RFC 3339 text as an aware `datetime`, through `datetime.fromisoformat` (C), given the text
