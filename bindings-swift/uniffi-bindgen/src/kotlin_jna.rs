@@ -12,10 +12,21 @@
 //! the same thread (Rust calling Kotlin, which calls Rust) takes another, so one status is never
 //! used by two calls.
 //!
-//! What still allocates: a `RustBuffer` a Rust function returns. JNA copies it out of the call's
-//! stack into a block of its own (`Structure.useMemory` copies a by-value structure); building it
-//! over the returned memory instead (a `(Pointer)` constructor) would keep a pointer into a stack
-//! frame that is gone by the time the buffer is freed, and crashed.
+//! **Buffers.** Every `RustBuffer` crossing by value was a JNA `Structure` with native blocks of
+//! its own: a buffer Rust returned got two (JNA builds a by-value structure without a `(Pointer)`
+//! constructor through its no-argument one, which allocates, then allocates again and copies the
+//! returned bytes in), and so did every buffer `alloc` returned for an argument. Each block is a
+//! `malloc`, an entry in JNA's map of live blocks, a weak and a phantom reference, and a free on
+//! JNA's cleaner thread after a collection: a status lookup made four, a collect flow about fifty
+//! (#19's profile of the blocking client: a quarter of the calling thread's time in JNA's
+//! structure code). Now a returned buffer is built over the memory the call returned it in
+//! (a `(Pointer)` constructor: no block), read once, and never written through again: `free`
+//! passes a copy of its three fields in a structure the thread keeps, and `alloc` copies its
+//! result into an owned structure (one block) before the caller fills it and passes it on. (Writing
+//! through a returned buffer's memory — the call's stack frame, gone — is what crashed when the
+//! constructor alone was tried.) The buffer and the call status read and write their fields at
+//! their C offsets instead of through JNA's reflection over the fields; a failed call's status is
+//! still read by JNA.
 //!
 //! **Callback threads.** Rust calls Kotlin through JNA callbacks from its own threads: a runtime
 //! worker wakes a suspended call (`uniffiRustFutureContinuationCallbackImpl`, at least once per
@@ -46,7 +57,126 @@ struct Change {
 /// The generated files that hold the helpers: each uniffi component writes its own copy.
 const HELPERS_MARKER: &str = "internal open class UniffiRustCallStatus : Structure() {";
 
-const CHANGES: &[Change] = &[Change {
+const CHANGES: &[Change] = &[
+    Change {
+        what: "buffers: returned ones built over the returned memory, fields read and written directly",
+        from: "open class RustBuffer : Structure() {
+    // Note: `capacity` and `len` are actually `ULong` values, but JVM only supports signed values.
+    // When dealing with these fields, make sure to call `toULong()`.
+    @JvmField var capacity: Long = 0
+    @JvmField var len: Long = 0
+    @JvmField var data: Pointer? = null
+
+    class ByValue: RustBuffer(), Structure.ByValue
+",
+        to: "open class RustBuffer : Structure {
+    // Note: `capacity` and `len` are actually `ULong` values, but JVM only supports signed values.
+    // When dealing with these fields, make sure to call `toULong()`.
+    @JvmField var capacity: Long = 0
+    @JvmField var len: Long = 0
+    @JvmField var data: Pointer? = null
+
+    constructor() : super()
+
+    // dollr: JNA builds a buffer a call returns through this constructor, over the memory it was
+    // returned in (no native block of its own). That memory is the finished call's: the buffer is
+    // read once and never written through (`free` and `alloc` copy its fields; see kotlin_jna.rs).
+    constructor(memory: Pointer) : super(memory)
+
+    // dollr: the fields of Rust's `#[repr(C)] RustBuffer { capacity: u64, len: u64, data: *mut u8 }`
+    // at their offsets, instead of through JNA's reflection over the fields.
+    override fun read() {
+        val memory = pointer
+        if (Pointer.nativeValue(memory) == 0L) return
+        capacity = memory.getLong(0)
+        len = memory.getLong(8)
+        data = memory.getPointer(16)
+    }
+
+    override fun write() {
+        val memory = pointer
+        memory.setLong(0, capacity)
+        memory.setLong(8, len)
+        memory.setPointer(16, data)
+    }
+
+    class ByValue : RustBuffer, Structure.ByValue {
+        constructor() : super()
+        constructor(memory: Pointer) : super(memory)
+    }
+",
+    },
+    Change {
+        what: "buffers: alloc's result copied into an owned structure",
+        from: "        }.also {
+            if(it.data == null) {",
+        to: "        }.let { returned ->
+            // dollr: the caller fills the buffer and passes it on (JNA writes its fields then): it
+            // needs memory of its own, not the returned memory it was built over.
+            RustBuffer.ByValue().also { it.setValue(returned) }
+        }.also {
+            if(it.data == null) {",
+    },
+    Change {
+        what: "buffers: free passes a copy the thread keeps",
+        from: "        internal fun free(buf: RustBuffer.ByValue) = uniffiRustCall() { status ->
+",
+        to: "        // dollr: JNA writes a by-value argument's fields into its memory before the call; a
+        // returned buffer's memory is the finished call's, so its fields go in a copy the thread
+        // keeps for this (`free` calls nothing back: one copy per thread is enough).
+        private val toFree = ThreadLocal.withInitial { RustBuffer.ByValue() }
+
+        internal fun free(returned: RustBuffer.ByValue) = toFree.get().let { buf ->
+            buf.setValue(returned)
+            uniffiRustCall() { status ->
+",
+    },
+    Change {
+        what: "buffers: free passes a copy the thread keeps (its end)",
+        from: "_rustbuffer_free(buf, status)
+        }
+",
+        to: "_rustbuffer_free(buf, status)
+        } }
+",
+    },
+    Change {
+        what: "buffers: a lowered buffer's length set as a field",
+        from: "            rbuf.writeField(\"len\", bbuf.position().toLong())
+",
+        to: "            // dollr: JNA writes every field of an argument before the call (writeField: reflection)
+            rbuf.len = bbuf.position().toLong()
+",
+    },
+    Change {
+        what: "call status: read and written directly while it says success",
+        from: "    class ByValue: UniffiRustCallStatus(), Structure.ByValue
+",
+        to: "    class ByValue: UniffiRustCallStatus(), Structure.ByValue
+
+    // dollr: every call writes its status before and reads it after (JNA's reflection over the
+    // fields, twice a call). While it says success, the code is the one field that matters and
+    // the error buffer must be empty (Rust leaves it as given unless the call fails); a failure
+    // is read, and a status carrying one written, by JNA as before.
+    private var errorBufOffset = -1
+
+    override fun write() {
+        if (code != UNIFFI_CALL_SUCCESS || error_buf.len != 0L || error_buf.data != null) return super.write()
+        if (errorBufOffset < 0) errorBufOffset = fieldOffset(\"error_buf\")
+        val memory = pointer
+        memory.setByte(0, code)
+        memory.setMemory(errorBufOffset.toLong(), (size() - errorBufOffset).toLong(), 0)
+    }
+
+    override fun read() {
+        val memory = pointer
+        if (Pointer.nativeValue(memory) == 0L) return
+        val code = memory.getByte(0)
+        if (code == UNIFFI_CALL_SUCCESS) this.code = code else super.read()
+    }
+",
+    },
+    Change {
     what: "call status: one per thread and call depth, reused",
     from: "    var status = UniffiRustCallStatus()
     val return_value = callback(status)
@@ -97,7 +227,8 @@ internal object UniffiCallbackThreads {
     }
 }
 ",
-}];
+    },
+];
 
 /// What every callback object gets as its first member (see the module's doc).
 const KEEP_ATTACHED: &str = "init { UniffiCallbackThreads.keepAttached(this) }";
@@ -249,7 +380,9 @@ internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContin
     fn a_missing_text_names_its_change() {
         let error = patch("private inline fun uniffiRustCallWithError() {}").unwrap_err();
         assert!(
-            error.to_string().contains("call status: one per thread"),
+            error
+                .to_string()
+                .contains("buffers: returned ones built over"),
             "{error}"
         );
     }

@@ -305,14 +305,41 @@ import app.heydollr.dollr.model.RustBuffer as RustBufferWaitOutcome
  * @suppress
  */
 @Structure.FieldOrder("capacity", "len", "data")
-open class RustBuffer : Structure() {
+open class RustBuffer : Structure {
     // Note: `capacity` and `len` are actually `ULong` values, but JVM only supports signed values.
     // When dealing with these fields, make sure to call `toULong()`.
     @JvmField var capacity: Long = 0
     @JvmField var len: Long = 0
     @JvmField var data: Pointer? = null
 
-    class ByValue: RustBuffer(), Structure.ByValue
+    constructor() : super()
+
+    // dollr: JNA builds a buffer a call returns through this constructor, over the memory it was
+    // returned in (no native block of its own). That memory is the finished call's: the buffer is
+    // read once and never written through (`free` and `alloc` copy its fields; see kotlin_jna.rs).
+    constructor(memory: Pointer) : super(memory)
+
+    // dollr: the fields of Rust's `#[repr(C)] RustBuffer { capacity: u64, len: u64, data: *mut u8 }`
+    // at their offsets, instead of through JNA's reflection over the fields.
+    override fun read() {
+        val memory = pointer
+        if (Pointer.nativeValue(memory) == 0L) return
+        capacity = memory.getLong(0)
+        len = memory.getLong(8)
+        data = memory.getPointer(16)
+    }
+
+    override fun write() {
+        val memory = pointer
+        memory.setLong(0, capacity)
+        memory.setLong(8, len)
+        memory.setPointer(16, data)
+    }
+
+    class ByValue : RustBuffer, Structure.ByValue {
+        constructor() : super()
+        constructor(memory: Pointer) : super(memory)
+    }
     class ByReference: RustBuffer(), Structure.ByReference
 
    internal fun setValue(other: RustBuffer) {
@@ -325,6 +352,10 @@ open class RustBuffer : Structure() {
         internal fun alloc(size: ULong = 0UL) = uniffiRustCall() { status ->
             // Note: need to convert the size to a `Long` value to make this work with JVM.
             UniffiLib.ffi_dollr_ffi_rustbuffer_alloc(size.toLong(), status)
+        }.let { returned ->
+            // dollr: the caller fills the buffer and passes it on (JNA writes its fields then): it
+            // needs memory of its own, not the returned memory it was built over.
+            RustBuffer.ByValue().also { it.setValue(returned) }
         }.also {
             if(it.data == null) {
                throw RuntimeException("RustBuffer.alloc() returned null data pointer (size=${size})")
@@ -339,9 +370,16 @@ open class RustBuffer : Structure() {
             return buf
         }
 
-        internal fun free(buf: RustBuffer.ByValue) = uniffiRustCall() { status ->
+        // dollr: JNA writes a by-value argument's fields into its memory before the call; a
+        // returned buffer's memory is the finished call's, so its fields go in a copy the thread
+        // keeps for this (`free` calls nothing back: one copy per thread is enough).
+        private val toFree = ThreadLocal.withInitial { RustBuffer.ByValue() }
+
+        internal fun free(returned: RustBuffer.ByValue) = toFree.get().let { buf ->
+            buf.setValue(returned)
+            uniffiRustCall() { status ->
             UniffiLib.ffi_dollr_ffi_rustbuffer_free(buf, status)
-        }
+        } }
     }
 
     @Suppress("TooGenericExceptionThrown")
@@ -445,7 +483,8 @@ public interface FfiConverter<KotlinType, FfiType> {
                 it.order(ByteOrder.BIG_ENDIAN)
             }
             write(value, bbuf)
-            rbuf.writeField("len", bbuf.position().toLong())
+            // dollr: JNA writes every field of an argument before the call (writeField: reflection)
+            rbuf.len = bbuf.position().toLong()
             return rbuf
         } catch (e: Throwable) {
             RustBuffer.free(rbuf)
@@ -493,6 +532,27 @@ internal open class UniffiRustCallStatus : Structure() {
     @JvmField var error_buf: RustBuffer.ByValue = RustBuffer.ByValue()
 
     class ByValue: UniffiRustCallStatus(), Structure.ByValue
+
+    // dollr: every call writes its status before and reads it after (JNA's reflection over the
+    // fields, twice a call). While it says success, the code is the one field that matters and
+    // the error buffer must be empty (Rust leaves it as given unless the call fails); a failure
+    // is read, and a status carrying one written, by JNA as before.
+    private var errorBufOffset = -1
+
+    override fun write() {
+        if (code != UNIFFI_CALL_SUCCESS || error_buf.len != 0L || error_buf.data != null) return super.write()
+        if (errorBufOffset < 0) errorBufOffset = fieldOffset("error_buf")
+        val memory = pointer
+        memory.setByte(0, code)
+        memory.setMemory(errorBufOffset.toLong(), (size() - errorBufOffset).toLong(), 0)
+    }
+
+    override fun read() {
+        val memory = pointer
+        if (Pointer.nativeValue(memory) == 0L) return
+        val code = memory.getByte(0)
+        if (code == UNIFFI_CALL_SUCCESS) this.code = code else super.read()
+    }
 
     fun isSuccess(): Boolean {
         return code == UNIFFI_CALL_SUCCESS
