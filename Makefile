@@ -86,9 +86,10 @@ test-dist:
 	$(MAKE) --no-print-directory dist DIST_PROFILE=dist-check DIST_DIR=$(DIST_CHECK_DIR)
 	$(MAKE) --no-print-directory $(DIST_CHECKS) DIST_PROFILE=dist-check DIST_DIR=$(DIST_CHECK_DIR)
 
-# Every code block of the READMEs runs, compiles or is checked (tests/docs/run_code_blocks.py):
-# after the bindings' targets, which build the Python module, the Node addon and the CLI it uses.
-test-docs: tools sandbox-build
+# Every code block of the READMEs runs, compiles or is checked (tests/docs/run_code_blocks.py),
+# against the Python module, the Node addon and its npm tools (`npx tsc`), and the CLI: built
+# here too, so that `make test-docs` alone works (in `make test` the bindings' targets built them).
+test-docs: tools sandbox-build python-develop $(NODE_DEPS) node-build
 	$(VENV_PY) -m pytest -q -p no:cacheprovider tests/docs
 	DOLLR_NATIVE_ADDON=debug $(VENV_PY) tests/docs/run_code_blocks.py
 
