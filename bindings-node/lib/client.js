@@ -76,7 +76,7 @@ class Client extends ClientOperations {
         ? modelToWire(TABLES, CLIENT_OPTIONS, data)
         : genericToWire(data ?? {});
     const handle = hooks ? new native.NativeClient(JSON.stringify(wire), hooks) : new native.NativeClient(JSON.stringify(wire));
-    super(makeCaller(handle, TABLES, native._refusalsNeedCallerFrames?.() === true));
+    super(makeCaller(handle, TABLES, native._refusalsNeedCallerFrames?.() === true, native._resultShape));
     this.#native = handle;
     // `status.watch`, written by hand (lib/watch.js): an async iterator over a wait's transitions.
     Object.defineProperty(this.status, 'watch', {

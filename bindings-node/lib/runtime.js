@@ -268,6 +268,128 @@ function genericFromWire(value) {
   return value;
 }
 
+/** Whether a value of schema type `type` can hold a `secret` anywhere inside it. */
+function holdsSecret(tables, type, seen = new Set()) {
+  if (type === 'secret') return true;
+  if (type.startsWith('list:')) return holdsSecret(tables, type.slice(5), seen);
+  if (type.startsWith('map:')) return holdsSecret(tables, type.slice(4), seen);
+  // A model met again on the way holds a secret only if it does where it was first met.
+  if (!type.startsWith('model:') || seen.has(type)) return false;
+  seen.add(type);
+  const model = tables.models[type.slice(6)];
+  return model !== undefined && model.fields.some((field) => holdsSecret(tables, field.type, seen));
+}
+
+/**
+ * For a result the addon wrote in JS form (`bindings-node/src/shape.rs`: `fromWire`'s rules by
+ * these tables), the function that wraps its `secret` values in `Secret` in place, as `fromWire`
+ * does; `undefined` when a value of `type` holds none. Made once per operation: it visits only
+ * what can hold a secret, with no look-up of the type at each call.
+ * @param {Map<string, Function | undefined>} made the wrappers made so far (models may contain themselves)
+ * @returns {((value: any) => any) | undefined}
+ */
+function secretWrapper(tables, type, made = new Map()) {
+  if (made.has(type)) return made.get(type);
+  if (type === 'secret') return (value) => (typeof value === 'string' ? new Secret(value) : value);
+  if (!holdsSecret(tables, type)) return undefined;
+  // Its parts are found on first use, once every wrapper they may refer to is made.
+  let wrap;
+  if (type.startsWith('list:')) {
+    let inner;
+    wrap = (value) => {
+      inner ??= made.get(type.slice(5)) ?? secretWrapper(tables, type.slice(5), made);
+      if (Array.isArray(value)) for (let index = 0; index < value.length; index += 1) value[index] = wrapPresent(inner, value[index]);
+      return value;
+    };
+  } else if (type.startsWith('map:')) {
+    let inner;
+    wrap = (value) => {
+      inner ??= made.get(type.slice(4)) ?? secretWrapper(tables, type.slice(4), made);
+      if (isPlainObject(value)) for (const key of Object.keys(value)) value[key] = wrapPresent(inner, value[key]);
+      return value;
+    };
+  } else {
+    const model = tables.models[type.slice(6)];
+    /** @type {Array<[string, Function]> | undefined} */
+    let fields;
+    wrap = (value) => {
+      fields ??= model.fields
+        .filter((field) => holdsSecret(tables, field.type))
+        .map((field) => [field.js, made.get(field.type) ?? secretWrapper(tables, field.type, made)]);
+      // Not an object: written by `genericFromWire`'s rules, which know no secrets.
+      if (!isPlainObject(value)) return value;
+      for (const [js, inner] of fields) {
+        const item = value[js];
+        if (item !== undefined) value[js] = wrapPresent(inner, item);
+      }
+      return value;
+    };
+  }
+  made.set(type, wrap);
+  return wrap;
+}
+
+/** `wrap(value)`, or `value` when it is absent (`fromWire` keeps `null` and `undefined` as they are). */
+function wrapPresent(wrap, value) {
+  return value === null || value === undefined ? value : wrap(value);
+}
+
+/** op → `{ number, wrap }`: its result shape in the engine and its secrets' wrapper; `null`: none. */
+const resultShapes = new WeakMap();
+
+/**
+ * `op`'s result shape (see `decodeResult`): registered with the engine at the op's first call
+ * (its return type and every model it reaches, as `[wire, js, type]`); `undefined` when the engine
+ * cannot write results in JS form (no `_resultShape`: the WebAssembly engine) or the type is not
+ * one the addon shapes (events, told apart by their name). The tables of an op never change.
+ * @returns {{ number: number, wrap: ((value: any) => any) | undefined } | undefined}
+ */
+function resultShapeOf(registerShape, tables, op) {
+  let shape = resultShapes.get(op);
+  if (shape === undefined) {
+    shape = null;
+    const models = {};
+    let shapeable = true;
+    const reach = (type) => {
+      if (type === 'event') shapeable = false;
+      else if (type.startsWith('list:')) reach(type.slice(5));
+      else if (type.startsWith('map:')) reach(type.slice(4));
+      else if (type.startsWith('model:')) {
+        const name = type.slice(6);
+        const model = tables.models[name];
+        if (model === undefined || Object.hasOwn(models, name)) return;
+        models[name] = model.fields.map((field) => [field.wire, field.js, field.type]);
+        for (const field of model.fields) reach(field.type);
+      }
+    };
+    reach(op.returns);
+    if (shapeable) {
+      try {
+        const number = registerShape(JSON.stringify({ returns: op.returns, models }));
+        shape = { number, wrap: secretWrapper(tables, op.returns) };
+      } catch {
+        shape = null; // unshaped, as before: the results are the same either way
+      }
+    }
+    resultShapes.set(op, shape);
+  }
+  return shape ?? undefined;
+}
+
+/**
+ * A call's JSON result in JS form. Written so by the addon when the call passed a shape: parsed,
+ * and its secrets wrapped. Otherwise (or when the addon could not shape it: its text then starts
+ * with a space) the wire's JSON, converted by `fromWire`.
+ * @param {{ number: number, wrap: ((value: any) => any) | undefined } | undefined} shape
+ */
+function decodeResult(tables, op, json, shape) {
+  if (shape === undefined || json.charCodeAt(0) === 32) return fromWire(tables, op.returns, JSON.parse(json));
+  const value = JSON.parse(json);
+  // A `null` result is `undefined`, as `fromWire` makes it.
+  if (value === null) return undefined;
+  return shape.wrap === undefined ? value : shape.wrap(value);
+}
+
 /**
  * `error` with the frames of whoever called `fn` (error path only: capturing a stack is not free).
  * @param {unknown} error
@@ -289,11 +411,13 @@ function atCaller(error, fn) {
  * The addon answers a call that needs nothing outside the process (a refused argument, a closed
  * client) at once — its JSON, or its error object to throw — and a call that waits with a
  * Promise; the caller always gets a Promise.
- * @param {{ call(op: string, args: string, onEvent?: (json: string) => void): string | Error | Promise<string> }} native
+ * @param {{ call(op: string, args: string, onEvent?: (json: string) => void, shape?: number): string | Error | Promise<string> }} native
  * @param {{ models: Record<string, any>, events: Record<string, any> }} tables
  * @param {boolean} refusalsNeedCallerFrames the engine's `_refusalsNeedCallerFrames()` (the WebAssembly engine's)
+ * @param {((description: string) => number) | undefined} registerShape the engine's `_resultShape`
+ *   (the addon's): results then come back in JS form, see `decodeResult`
  */
-function makeCaller(native, tables, refusalsNeedCallerFrames = false) {
+function makeCaller(native, tables, refusalsNeedCallerFrames = false, registerShape = undefined) {
   return async function call(op, positional, options) {
     const args = {};
     let onEvent;
@@ -322,8 +446,12 @@ function makeCaller(native, tables, refusalsNeedCallerFrames = false) {
             if (json !== '') onEvent(fromWire(tables, op.events, JSON.parse(json)));
           }
         : undefined;
-    const answer = native.call(op.name, JSON.stringify(args), listener);
-    if (typeof answer === 'string') return fromWire(tables, op.returns, JSON.parse(answer));
+    const shape = registerShape === undefined ? undefined : resultShapeOf(registerShape, tables, op);
+    const answer =
+      shape === undefined
+        ? native.call(op.name, JSON.stringify(args), listener)
+        : native.call(op.name, JSON.stringify(args), listener, shape.number);
+    if (typeof answer === 'string') return decodeResult(tables, op, answer, shape);
     // Refused before anything was sent: made under the caller's frames. The WebAssembly engine
     // makes it below its glue's frames, which fill V8's ten, so its stack is taken again here;
     // the addon's already has them, and a stack taken again costs a refused call half its time.
@@ -336,7 +464,7 @@ function makeCaller(native, tables, refusalsNeedCallerFrames = false) {
       // this async function, V8's async stack trace still knows who awaited the call.
       throw atCaller(error, call);
     }
-    return fromWire(tables, op.returns, JSON.parse(json));
+    return decodeResult(tables, op, json, shape);
   };
 }
 
@@ -357,6 +485,8 @@ function indexFields(model, list = 'fields') {
 
 module.exports = {
   makeCaller,
+  resultShapeOf,
+  decodeResult,
   indexFields,
   toWire,
   modelToWire,

@@ -5,7 +5,8 @@
 //! error classes in one function ([`errors::js_error`]), exports the sandbox test numbers
 //! (constants of the core), and writes the core's logs to stderr when `DOLLR_LOG` asks (`logs`).
 //! Everything API-shaped (resources, camelCase names, the typings) is JavaScript generated from
-//! `core/bridge-schema.json` by `bindings-node/codegen.mjs`.
+//! `core/bridge-schema.json` by `bindings-node/codegen.mjs`; results are written in their JS form
+//! by the tables the JS layer hands over (`shape`), not by names decided here.
 //!
 //! The sandbox is not in here: a production addon carries no test server. `dollr-native-testing`
 //! (bindings-node/testing/) runs the `dollr` binary's `dollr sandbox` as a child process.
@@ -18,6 +19,7 @@ pub mod completion;
 pub mod errors;
 mod logs;
 mod per_env;
+pub mod shape;
 pub mod stream;
 
 use dollr_core::test_numbers;

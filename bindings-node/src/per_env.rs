@@ -1,18 +1,24 @@
 //! What the addon keeps per Node environment (the main thread and each worker thread load it
 //! separately, and napi gives each environment one slot of instance data): the JS error classes
 //! ([`crate::errors`]) and the completion path of calls that wait ([`crate::completion`]), each
-//! registered once by the JS layer when it loads.
+//! registered once by the JS layer when it loads, and the result shapes of its operations
+//! ([`crate::shape`]), registered at each operation's first call.
+
+use std::sync::Arc;
 
 use napi::bindgen_prelude::ObjectRef;
 use napi::Env;
 
 use crate::completion::Completions;
+use crate::shape::ResultShape;
 
 #[derive(Default)]
 pub(crate) struct PerEnv {
     /// `{ base: DollrError, byKind: { Validation: ValidationError, … } }`
     pub(crate) error_classes: Option<ObjectRef<false>>,
     pub(crate) completions: Option<Completions>,
+    /// The result shapes the JS layer registered, by number ([`crate::shape`]).
+    pub(crate) shapes: Vec<Arc<ResultShape>>,
 }
 
 /// This environment's state, or `None` before the JS layer registered anything. Called on the JS
