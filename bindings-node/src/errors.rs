@@ -10,8 +10,10 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
-use dollr_core::bridge::{panic_text, poll_once, FirstPoll};
+use dollr_core::bridge::panic_text;
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use napi::bindgen_prelude::{
@@ -19,6 +21,8 @@ use napi::bindgen_prelude::{
 };
 use napi::{Env, JsValue, Status};
 use napi_derive::napi;
+
+use crate::completion::FirstWake;
 
 type ErrorClass<'env> = Function<'env, String, Unknown<'env>>;
 
@@ -172,12 +176,13 @@ where
     })
 }
 
-/// Starts a call on the JS thread: polled once right here (see `dollr_core::bridge::poll_once`), a
-/// call that needs nothing outside the process — a refused argument, a closed client — answers
-/// at once, without a round trip through a runtime thread and the event loop: its JSON, or its
-/// error object, *returned* for the JS layer to throw (a throw from native code makes V8 walk the
-/// stack once more and napi keep a reference to the value: a third of the cost of a refused
-/// call). A call that waits continues on napi's runtime and answers through a Promise
+/// Starts a call on the JS thread: polled once right here (as `dollr_core::bridge::poll_once`
+/// does, but with [`FirstWake`]'s waker), a call that needs nothing outside the process — a
+/// refused argument, a closed client — answers at once, without a round trip through a runtime
+/// thread and the event loop: its JSON, or its error object, *returned* for the JS layer to throw
+/// (a throw from native code makes V8 walk the stack once more and napi keep a reference to the
+/// value: a third of the cost of a refused call). A call that waits continues on napi's runtime
+/// once what it waits for wakes it, and answers through a Promise
 /// ([`answer_later`](crate::completion::answer_later)).
 pub(crate) fn start_call<'env, F>(
     env: &'env Env,
@@ -191,11 +196,21 @@ where
         Err(_) => Err(to_napi_error(env, &error)),
     };
     let runtime = within_runtime_if_available(napi::tokio::runtime::Handle::current);
-    match poll_once(&runtime, Box::pin(future)) {
-        FirstPoll::Ready(Ok(Ok(json))) => Ok(Either3::A(json)),
-        FirstPoll::Ready(Ok(Err(error))) => refused(error),
-        FirstPoll::Ready(Err(payload)) => refused(panic_error(payload)),
-        FirstPoll::Pending(call) => promise_of(env, &runtime, call).map(Either3::B),
+    // `poll_once`'s first poll, with a waker that moves the call to the runtime when it first
+    // wakes rather than at once (see `FirstWake`).
+    let first_wake = FirstWake::new(runtime.clone());
+    let mut call = Box::pin(future);
+    let polled = {
+        let _context = runtime.enter();
+        let waker = Waker::from(Arc::clone(&first_wake));
+        let mut context = Context::from_waker(&waker);
+        catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(&mut context)))
+    };
+    match polled {
+        Ok(Poll::Ready(Ok(json))) => Ok(Either3::A(json)),
+        Ok(Poll::Ready(Err(error))) => refused(error),
+        Err(payload) => refused(panic_error(payload)),
+        Ok(Poll::Pending) => promise_of(env, &runtime, call, Some(first_wake)).map(Either3::B),
     }
 }
 
@@ -207,11 +222,14 @@ fn promise_of<'env, F>(
     env: &'env Env,
     runtime: &napi::tokio::runtime::Handle,
     call: F,
+    first_wake: Option<Arc<FirstWake>>,
 ) -> napi::Result<Unknown<'env>>
 where
     F: Future<Output = dollr_core::Result<String>> + Send + 'static,
 {
-    match crate::completion::answer_later(env, runtime, call)? {
+    // napi's Promise (no JS layer) spawns the call at once; a later wake of `first_wake` finds
+    // it still polling and does nothing.
+    match crate::completion::answer_later(env, runtime, call, first_wake)? {
         Ok(promise) => Ok(promise),
         Err(call) => Ok(spawn_promise(env, call)?.to_unknown()),
     }
@@ -262,7 +280,7 @@ where
     F: Future<Output = dollr_core::Result<String>> + Send + 'static,
 {
     let runtime = within_runtime_if_available(napi::tokio::runtime::Handle::current);
-    promise_of(env, &runtime, call)
+    promise_of(env, &runtime, call, None)
 }
 
 /// Yields once so the async panic happens on the runtime, after the Promise was returned.
