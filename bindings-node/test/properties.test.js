@@ -8,21 +8,11 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { ValidationError, testNumbers } = require('dollr-native');
 const { withSandbox } = require('./fixtures.js');
+const { generator } = require('./seeded.js');
 
 const CASES = 40;
 const LARGEST = 99999999999.99; // the API's largest amount, only compared digit by digit below
 
-// mulberry32: a small seeded generator, so a failure names a case that comes back every run.
-function generator(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A decimal string with `places` decimals (exactly that many digits after the point) and up to
 // 11 integer digits, never below one minor unit.
