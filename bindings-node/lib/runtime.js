@@ -297,14 +297,14 @@ function secretWrapper(tables, type, made = new Map()) {
   if (type.startsWith('list:')) {
     let inner;
     wrap = (value) => {
-      inner ??= made.get(type.slice(5)) ?? secretWrapper(tables, type.slice(5), made);
+      inner ??= secretWrapper(tables, type.slice(5), made);
       if (Array.isArray(value)) for (let index = 0; index < value.length; index += 1) value[index] = wrapPresent(inner, value[index]);
       return value;
     };
   } else if (type.startsWith('map:')) {
     let inner;
     wrap = (value) => {
-      inner ??= made.get(type.slice(4)) ?? secretWrapper(tables, type.slice(4), made);
+      inner ??= secretWrapper(tables, type.slice(4), made);
       if (isPlainObject(value)) for (const key of Object.keys(value)) value[key] = wrapPresent(inner, value[key]);
       return value;
     };
@@ -315,7 +315,7 @@ function secretWrapper(tables, type, made = new Map()) {
     wrap = (value) => {
       fields ??= model.fields
         .filter((field) => holdsSecret(tables, field.type))
-        .map((field) => [field.js, made.get(field.type) ?? secretWrapper(tables, field.type, made)]);
+        .map((field) => [field.js, secretWrapper(tables, field.type, made)]);
       // Not an object: written by `genericFromWire`'s rules, which know no secrets.
       if (!isPlainObject(value)) return value;
       for (const [js, inner] of fields) {

@@ -11,9 +11,9 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 
-use dollr_core::bridge::panic_text;
+use dollr_core::bridge::{panic_text, poll_once_waking, FirstPoll};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use napi::bindgen_prelude::{
@@ -176,8 +176,8 @@ where
     })
 }
 
-/// Starts a call on the JS thread: polled once right here (as `dollr_core::bridge::poll_once`
-/// does, but with [`FirstWake`]'s waker), a call that needs nothing outside the process — a
+/// Starts a call on the JS thread: polled once right here (`dollr_core::bridge::poll_once_waking`,
+/// with [`FirstWake`]'s waker), a call that needs nothing outside the process — a
 /// refused argument, a closed client — answers at once, without a round trip through a runtime
 /// thread and the event loop: its JSON, or its error object, *returned* for the JS layer to throw
 /// (a throw from native code makes V8 walk the stack once more and napi keep a reference to the
@@ -196,21 +196,17 @@ where
         Err(_) => Err(to_napi_error(env, &error)),
     };
     let runtime = within_runtime_if_available(napi::tokio::runtime::Handle::current);
-    // `poll_once`'s first poll, with a waker that moves the call to the runtime when it first
-    // wakes rather than at once (see `FirstWake`).
+    // The waker moves the call to the runtime when it first wakes rather than at once (see
+    // `FirstWake`).
     let first_wake = FirstWake::new(runtime.clone());
-    let mut call = Box::pin(future);
-    let polled = {
-        let _context = runtime.enter();
-        let waker = Waker::from(Arc::clone(&first_wake));
-        let mut context = Context::from_waker(&waker);
-        catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(&mut context)))
-    };
-    match polled {
-        Ok(Poll::Ready(Ok(json))) => Ok(Either3::A(json)),
-        Ok(Poll::Ready(Err(error))) => refused(error),
-        Err(payload) => refused(panic_error(payload)),
-        Ok(Poll::Pending) => promise_of(env, &runtime, call, Some(first_wake)).map(Either3::B),
+    let waker = Waker::from(Arc::clone(&first_wake));
+    match poll_once_waking(&runtime, Box::pin(future), &waker) {
+        FirstPoll::Ready(Ok(Ok(json))) => Ok(Either3::A(json)),
+        FirstPoll::Ready(Ok(Err(error))) => refused(error),
+        FirstPoll::Ready(Err(payload)) => refused(panic_error(payload)),
+        FirstPoll::Pending(call) => {
+            promise_of(env, &runtime, call, Some(first_wake)).map(Either3::B)
+        }
     }
 }
 

@@ -193,55 +193,30 @@ impl ResultShape {
                         Err(_) => {
                             write_str(&camel_case(key), out);
                             out.push(':');
-                            write_generic(item, out);
+                            write_plain(item, Plain::Generic, out);
                         }
                     }
                 }
                 out.push('}');
             }
-            (Ty::Model(_) | Ty::Generic, _) => write_generic(value, out),
-            _ => write_as_is(value, out),
+            (Ty::Model(_) | Ty::Generic, _) => write_plain(value, Plain::Generic, out),
+            _ => write_plain(value, Plain::AsIs, out),
         }
         Ok(())
     }
 }
 
-/// `genericFromWire`: keys camelCased, `null` members left out (`null` items of arrays kept).
-fn write_generic(value: &Value, out: &mut String) {
-    match value {
-        Value::Array(items) => {
-            out.push('[');
-            for (index, item) in items.iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                write_generic(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(entries) => {
-            out.push('{');
-            let mut first = true;
-            for (key, item) in entries {
-                if item.is_null() {
-                    continue;
-                }
-                if !first {
-                    out.push(',');
-                }
-                first = false;
-                write_str(&camel_case(key), out);
-                out.push(':');
-                write_generic(item, out);
-            }
-            out.push('}');
-        }
-        _ => write_as_is(value, out),
-    }
+/// How [`write_plain`] writes a value that no table describes.
+#[derive(Clone, Copy)]
+enum Plain {
+    /// `genericFromWire`: keys camelCased, `null` members left out (`null` items of arrays kept).
+    Generic,
+    /// Exactly as the wire has it (what `fromWire` returns unchanged).
+    AsIs,
 }
 
-/// A value exactly as the wire has it (what `fromWire` returns unchanged), as compact JSON.
-fn write_as_is(value: &Value, out: &mut String) {
+/// `value` as compact JSON, by `how`.
+fn write_plain(value: &Value, how: Plain, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -255,19 +230,27 @@ fn write_as_is(value: &Value, out: &mut String) {
                 if index > 0 {
                     out.push(',');
                 }
-                write_as_is(item, out);
+                write_plain(item, how, out);
             }
             out.push(']');
         }
         Value::Object(entries) => {
             out.push('{');
-            for (index, (key, item)) in entries.iter().enumerate() {
-                if index > 0 {
+            let mut first = true;
+            for (key, item) in entries {
+                if matches!(how, Plain::Generic) && item.is_null() {
+                    continue;
+                }
+                if !first {
                     out.push(',');
                 }
-                write_str(key, out);
+                first = false;
+                match how {
+                    Plain::Generic => write_str(&camel_case(key), out),
+                    Plain::AsIs => write_str(key, out),
+                }
                 out.push(':');
-                write_as_is(item, out);
+                write_plain(item, how, out);
             }
             out.push('}');
         }

@@ -11,7 +11,7 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use futures::task::noop_waker_ref;
 #[cfg(not(target_arch = "wasm32"))]
@@ -37,19 +37,27 @@ pub enum FirstPoll<T> {
 /// connection, a timer) belongs to that runtime.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn poll_once<T>(runtime: &Handle, call: BoxedCall<T>) -> FirstPoll<T> {
+    poll_once_waking(runtime, call, noop_waker_ref())
+}
+
+/// [`poll_once`] with `waker` instead of one that does nothing: for a binding that moves a pending
+/// call to the runtime only when what it waits for first wakes it (dollr-native's `FirstWake`),
+/// rather than spawning it at once.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn poll_once_waking<T>(runtime: &Handle, call: BoxedCall<T>, waker: &Waker) -> FirstPoll<T> {
     let _context = runtime.enter();
-    poll_here(call)
+    poll_here(call, waker)
 }
 
 /// Polls `call` once on this thread, with a waker that does nothing (WebAssembly: there is no
 /// runtime to enter; a pending call is handed to the host's event loop).
 #[cfg(target_arch = "wasm32")]
 pub fn poll_once<T>(call: BoxedCall<T>) -> FirstPoll<T> {
-    poll_here(call)
+    poll_here(call, noop_waker_ref())
 }
 
-fn poll_here<T>(mut call: BoxedCall<T>) -> FirstPoll<T> {
-    let mut context = Context::from_waker(noop_waker_ref());
+fn poll_here<T>(mut call: BoxedCall<T>, waker: &Waker) -> FirstPoll<T> {
+    let mut context = Context::from_waker(waker);
     match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(&mut context))) {
         Ok(Poll::Ready(value)) => FirstPoll::Ready(Ok(value)),
         Ok(Poll::Pending) => FirstPoll::Pending(call),
