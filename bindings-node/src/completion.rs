@@ -20,10 +20,9 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::Wake;
+use std::sync::Arc;
 
+use dollr_core::bridge::FirstWake;
 use futures::FutureExt;
 use napi::bindgen_prelude::{Either, FnArgs, Function, FunctionRef, Unknown};
 use napi::threadsafe_function::{
@@ -34,75 +33,6 @@ use napi::{Env, Status};
 use napi_derive::napi;
 
 use crate::errors::{guard_sync, panic_error, to_napi_error};
-
-/// The waker of a call's first poll on the JS thread (`errors::start_call`): the call goes to the
-/// runtime when what it waits for first wakes it, not as soon as it turns out to wait.
-///
-/// Spawned at once, the task made the runtime's parked worker wake only to poll the call again and
-/// find it still waiting for the answer (the first poll has already handed the request to the
-/// connection), then park again: an extra cross-thread wake-up per network call, and the JS
-/// thread and the waking worker contending for the scheduler's lock (#19). Woken by the answer
-/// instead, the call is spawned from the worker that read it and runs there right away. A future
-/// that returns `Pending` has registered its waker (the `Future` contract), so the wake comes;
-/// once spawned, the call's later polls register the runtime's own waker, and wakes of this one
-/// are ignored.
-pub(crate) struct FirstWake {
-    state: Mutex<Started>,
-    runtime: Handle,
-}
-
-/// A call's continuation after its first poll: the call and the delivery of its outcome.
-type Continuation = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-
-enum Started {
-    /// The first poll is running or has just returned; `woken` if a wake came meanwhile.
-    Polling { woken: bool },
-    /// Waiting for its first wake.
-    Parked(Continuation),
-    /// Spawned (or finished on the JS thread).
-    Gone,
-}
-
-impl FirstWake {
-    pub(crate) fn new(runtime: Handle) -> Arc<FirstWake> {
-        Arc::new(FirstWake {
-            state: Mutex::new(Started::Polling { woken: false }),
-            runtime,
-        })
-    }
-
-    /// Runs `continuation` on the runtime at the first wake, or now if that came already.
-    fn park(&self, continuation: Continuation) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if matches!(*state, Started::Polling { woken: false }) {
-            *state = Started::Parked(continuation);
-            return;
-        }
-        *state = Started::Gone;
-        drop(state);
-        drop(self.runtime.spawn(continuation));
-    }
-}
-
-impl Wake for FirstWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let continuation = match std::mem::replace(&mut *state, Started::Gone) {
-            Started::Polling { .. } => {
-                *state = Started::Polling { woken: true };
-                return;
-            }
-            Started::Parked(continuation) => continuation,
-            Started::Gone => return,
-        };
-        drop(state);
-        drop(self.runtime.spawn(continuation));
-    }
-}
 
 /// One finished call: its id and its JSON result or its error.
 pub(crate) struct Finished {

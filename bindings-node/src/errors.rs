@@ -11,9 +11,8 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::task::Waker;
 
-use dollr_core::bridge::{panic_text, poll_once_waking, FirstPoll};
+use dollr_core::bridge::{panic_text, FirstPoll, FirstWake};
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
 use napi::bindgen_prelude::{
@@ -21,8 +20,6 @@ use napi::bindgen_prelude::{
 };
 use napi::{Env, JsValue, Status};
 use napi_derive::napi;
-
-use crate::completion::FirstWake;
 
 type ErrorClass<'env> = Function<'env, String, Unknown<'env>>;
 
@@ -176,14 +173,13 @@ where
     })
 }
 
-/// Starts a call on the JS thread: polled once right here (`dollr_core::bridge::poll_once_waking`,
-/// with [`FirstWake`]'s waker), a call that needs nothing outside the process — a
-/// refused argument, a closed client — answers at once, without a round trip through a runtime
-/// thread and the event loop: its JSON, or its error object, *returned* for the JS layer to throw
-/// (a throw from native code makes V8 walk the stack once more and napi keep a reference to the
-/// value: a third of the cost of a refused call). A call that waits continues on napi's runtime
-/// once what it waits for wakes it, and answers through a Promise
-/// ([`answer_later`](crate::completion::answer_later)).
+/// Starts a call on the JS thread: polled once right here (`dollr_core::bridge::FirstWake`); a
+/// call that needs nothing outside the process — a refused argument, a closed client — answers
+/// at once, without a round trip through a runtime thread and the event loop: its JSON, or its
+/// error object, *returned* for the JS layer to throw (a throw from native code makes V8 walk the
+/// stack once more and napi keep a reference to the value: a third of the cost of a refused
+/// call). A call that waits continues on napi's runtime once what it waits for wakes it, and
+/// answers through a Promise ([`answer_later`](crate::completion::answer_later)).
 pub(crate) fn start_call<'env, F>(
     env: &'env Env,
     future: F,
@@ -199,8 +195,7 @@ where
     // The waker moves the call to the runtime when it first wakes rather than at once (see
     // `FirstWake`).
     let first_wake = FirstWake::new(runtime.clone());
-    let waker = Waker::from(Arc::clone(&first_wake));
-    match poll_once_waking(&runtime, Box::pin(future), &waker) {
+    match first_wake.poll_once(Box::pin(future)) {
         FirstPoll::Ready(Ok(Ok(json))) => Ok(Either3::A(json)),
         FirstPoll::Ready(Ok(Err(error))) => refused(error),
         FirstPoll::Ready(Err(payload)) => refused(panic_error(payload)),

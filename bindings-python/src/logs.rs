@@ -164,12 +164,15 @@ impl Subscriber for PythonLogging {
         event.record(&mut text);
         let line = format!("{}{}", text.message, text.fields);
         let level = python_level(metadata.level());
-        // Worker threads may still log while the interpreter exits: then the line is dropped.
-        let _ = crate::interpreter::attach(|py| {
-            if let Ok(logger) = logger(py) {
-                // A broken log handler must not break a payment: its error is dropped.
-                let _ = logger.call_method1("log", (level, line));
-            }
+        // Worker threads may still log while the interpreter exits: then the line is dropped. A
+        // handler is the app's code, which may wait on a call of the runtime logging here.
+        let _ = dollr_core::runtime::call_foreign(|| {
+            crate::interpreter::attach(|py| {
+                if let Ok(logger) = logger(py) {
+                    // A broken log handler must not break a payment: its error is dropped.
+                    let _ = logger.call_method1("log", (level, line));
+                }
+            })
         });
     }
 

@@ -10,9 +10,10 @@
 //!
 //! **Asyncio clients** (`dollr.AsyncClient`) share the module's multi-thread runtime: a call is
 //! polled once on the event loop's thread (a refused argument or a closed client answers there,
-//! see `dollr_core::bridge::poll_once`) and only a call that waits is spawned; its task settles
-//! the caller's asyncio future through the event loop (`call_soon_threadsafe`), so no thread is
-//! parked per call. That hand-back is the only time a worker enters Python, and it goes through
+//! see `dollr_core::bridge::FirstWake`) and a call that waits continues on the runtime once what
+//! it waits for first wakes it; its task settles the caller's asyncio future through the event
+//! loop (`call_soon_threadsafe`), so no thread is parked per call. That hand-back (and a log
+//! record) is the only time a worker enters Python, and it goes through
 //! [`crate::interpreter::attach`], which is closed before the interpreter finalizes.
 //!
 //! Both paths catch panics, so a panic anywhere in the core becomes an `InternalError` instead of
@@ -25,7 +26,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use dollr_core::bridge::{
-    panic_text, poll_once, BoxedCall, EventedCall, FirstPoll, OwnRuntime, Stretch,
+    panic_text, BoxedCall, EventedCall, FirstPoll, FirstWake, OwnRuntime, Stretch,
 };
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
@@ -41,13 +42,18 @@ use crate::interpreter;
 /// How often a blocked sync call returns to Python to let it deliver Ctrl-C.
 pub(crate) const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
-/// The module's multi-thread runtime, built on first use. A failure to build it is kept (not
-/// retried) so every call reports the same clear error.
+/// The module's multi-thread runtime, built on first use, with ONE worker: it only writes requests
+/// and reads answers, and a second worker only added wake-ups (the idle one woken to look for work
+/// to steal: 4.1 voluntary context switches per asyncio status lookup with two, 2.4 with one;
+/// #19). Log handlers, the only Python code that runs on it, are called through
+/// `dollr_core::runtime::call_foreign`, so one that waits on a call never holds the only worker. A
+/// failure to build the runtime is kept (not retried) so every call reports the same clear error.
 fn shared_runtime() -> Result<&'static Runtime, Error> {
     static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
                 .thread_name("dollr-worker")
                 .enable_all()
                 .build()
@@ -226,12 +232,13 @@ where
         Ok(runtime) => runtime,
         Err(error) => return Started::Done(Err(error)),
     };
-    match poll_once(runtime.handle(), Box::pin(future)) {
+    let first_wake = FirstWake::new(runtime.handle().clone());
+    match first_wake.poll_once(Box::pin(future)) {
         FirstPoll::Ready(outcome) => Started::Done(settle(outcome)),
         FirstPoll::Pending(call) => {
-            runtime.spawn(async move {
+            first_wake.park(Box::pin(async move {
                 finish(settle(AssertUnwindSafe(call).catch_unwind().await));
-            });
+            }));
             Started::Running
         }
     }

@@ -4,6 +4,7 @@ delivered on the event loop, and the same typed results as the blocking client."
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from decimal import Decimal
 
@@ -118,6 +119,58 @@ def test_sync_events_run_on_the_calling_thread(dollr_sandbox: Sandbox) -> None:
             on_event=lambda event: threads.add(threading.get_ident()),
         )
     assert threads == {threading.get_ident()}
+
+
+def test_a_log_handler_may_wait_for_a_call_of_the_same_runtime(dollr_sandbox: Sandbox) -> None:
+    # The asyncio clients' runtime has one worker, and a log record of a call finishing there is
+    # handed to the `dollr` logger's handlers on it. A handler that waits for another call of the
+    # same runtime (here: one the event loop makes for it) would wait forever for the worker it is
+    # holding, unless the runtime goes on without it (`call_foreign`). Bounded: a runtime that
+    # stops makes the handler's wait time out and the test fail, not hang.
+    outcomes: list[object] = []
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        loop_thread = threading.get_ident()
+        async with dollr_sandbox.async_client() as client:
+
+            class WaitOnTheLoop(logging.Handler):
+                def handle(self, record: logging.LogRecord) -> bool:
+                    # Without the handler's lock: the loop's own call logs through this handler
+                    # while the worker waits in it.
+                    self.emit(record)
+                    return True
+
+                def emit(self, record: logging.LogRecord) -> None:
+                    if outcomes or threading.get_ident() == loop_thread:
+                        return
+                    outcomes.append("waiting")
+                    call = asyncio.run_coroutine_threadsafe(client.fees.tiers(), loop)
+                    try:
+                        outcomes.append(len(call.result(timeout=20)))
+                    except BaseException as error:  # reported by the assertion below
+                        outcomes.append(error)
+
+            # The token first: a handler called from inside the token's fetch, waiting for a call
+            # that needs that token, would wait for itself whatever the runtime.
+            assert await client.fees.tiers()
+            logger = logging.getLogger("dollr")
+            handler, level = WaitOnTheLoop(), logger.level
+            logger.addHandler(handler)
+            logger.setLevel(logging.DEBUG)
+            try:
+                deadline = loop.time() + 60
+                while not outcomes and loop.time() < deadline:
+                    await client.parties.list(fullname="Logged Lookup")
+                while len(outcomes) < 2 and loop.time() < deadline:
+                    await asyncio.sleep(0.01)
+            finally:
+                logger.removeHandler(handler)
+                logger.setLevel(level)
+
+    asyncio.run(run())
+    assert outcomes[0] == "waiting", outcomes
+    assert isinstance(outcomes[1], int) and outcomes[1] > 0, outcomes
 
 
 def test_errors_are_raised_from_await(dollr_sandbox: Sandbox) -> None:

@@ -37,6 +37,7 @@ use dollr_core::flows::checkout::SourceWaitOptions;
 use dollr_core::flows::checkout::SourceWaitOutcome;
 use dollr_core::flows::collect::CollectOutcome;
 use dollr_core::flows::collect::CollectRequest;
+use dollr_core::flows::foreign_listener;
 use dollr_core::flows::payout::PayoutOutcome;
 use dollr_core::flows::payout::PayoutRequest;
 use dollr_core::flows::refund::RefundOutcome;
@@ -667,7 +668,7 @@ impl DollrClient {
     pub async fn collect(&self, request: CollectRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<CollectOutcome, DollrError> {
         let mut request = request;
         if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
+            request.options.on_progress = Some(foreign_listener(listener));
         }
         call(&self.inner, move |api| async move { api.collect(&request).await }).await
     }
@@ -683,7 +684,7 @@ impl DollrClient {
     pub async fn payout(&self, request: PayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<PayoutOutcome, DollrError> {
         let mut request = request;
         if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
+            request.options.on_progress = Some(foreign_listener(listener));
         }
         call(&self.inner, move |api| async move { api.payout(&request).await }).await
     }
@@ -703,7 +704,7 @@ impl DollrClient {
     pub async fn bulk_payout(&self, request: BulkPayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<BulkPayoutReport, DollrError> {
         let mut request = request;
         if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
+            request.options.on_progress = Some(foreign_listener(listener));
         }
         call(&self.inner, move |api| async move { api.bulk_payout(&request).await }).await
     }
@@ -715,7 +716,7 @@ impl DollrClient {
     pub async fn bulk_payout_plan(&self, request: BulkPayoutRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<BulkPayoutPlan, DollrError> {
         let mut request = request;
         if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
+            request.options.on_progress = Some(foreign_listener(listener));
         }
         call(&self.inner, move |api| async move { api.bulk_payout_plan(&request).await }).await
     }
@@ -727,7 +728,7 @@ impl DollrClient {
     pub async fn transfer(&self, request: TransferRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<TransferOutcome, DollrError> {
         let mut request = request;
         if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
+            request.options.on_progress = Some(foreign_listener(listener));
         }
         call(&self.inner, move |api| async move { api.transfer(&request).await }).await
     }
@@ -739,7 +740,7 @@ impl DollrClient {
     pub async fn refund(&self, request: RefundRequest, listener: Option<Arc<dyn FlowListener>>) -> Result<RefundOutcome, DollrError> {
         let mut request = request;
         if let Some(listener) = listener {
-            request.options.on_progress = Some(listener);
+            request.options.on_progress = Some(foreign_listener(listener));
         }
         call(&self.inner, move |api| async move { api.refund(&request).await }).await
     }

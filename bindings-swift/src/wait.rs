@@ -86,7 +86,9 @@ pub trait TransitionListener: Send + Sync {
 
 /// Hands `change` to `listener`; one that throws is ignored (the wait goes on).
 pub(crate) fn deliver(listener: &dyn TransitionListener, change: Transition) {
-    let delivered = std::panic::catch_unwind(AssertUnwindSafe(|| listener.on_transition(change)));
+    let delivered = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        dollr_core::runtime::call_foreign(|| listener.on_transition(change))
+    }));
     if delivered.is_err() {
         tracing::warn!("a transition listener threw; the wait goes on");
     }

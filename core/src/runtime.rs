@@ -106,6 +106,29 @@ pub fn spawn(work: impl Future<Output = ()> + 'static) -> Task {
     Task { handle }
 }
 
+/// Calls `callback` — the app's code, called from a call's task (a progress or transition
+/// listener, a log handler) — so that the runtime goes on while it runs: a callback may block until
+/// another call of the same runtime ends (a listener calling the same client, and waiting), and a
+/// runtime whose only worker is running it would never run that call. On a worker of a
+/// multi-thread runtime it runs through `block_in_place` (the worker's other tasks and its I/O move
+/// to another thread meanwhile); anywhere else in line (a current-thread runtime's calls are driven
+/// by whoever waits on them, see `bridge::OwnRuntime`, and WebAssembly has one thread).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn call_foreign<R>(callback: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(callback)
+        }
+        _ => callback(),
+    }
+}
+
+/// Calls `callback` in line: WebAssembly has one thread, whose event loop waits for it.
+#[cfg(target_arch = "wasm32")]
+pub fn call_foreign<R>(callback: impl FnOnce() -> R) -> R {
+    callback()
+}
+
 /// This process's id, for names that must differ between processes (journal lease owners).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn process_id() -> u32 {

@@ -11,6 +11,8 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use futures::task::noop_waker_ref;
@@ -40,13 +42,101 @@ pub fn poll_once<T>(runtime: &Handle, call: BoxedCall<T>) -> FirstPoll<T> {
     poll_once_waking(runtime, call, noop_waker_ref())
 }
 
-/// [`poll_once`] with `waker` instead of one that does nothing: for a binding that moves a pending
-/// call to the runtime only when what it waits for first wakes it (dollr-native's `FirstWake`),
-/// rather than spawning it at once.
+/// Polls `call` once on this thread with `waker`, inside the context of `runtime`.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn poll_once_waking<T>(runtime: &Handle, call: BoxedCall<T>, waker: &Waker) -> FirstPoll<T> {
+fn poll_once_waking<T>(runtime: &Handle, call: BoxedCall<T>, waker: &Waker) -> FirstPoll<T> {
     let _context = runtime.enter();
     poll_here(call, waker)
+}
+
+/// How a binding whose caller must not block (an asyncio event loop, Node's JS thread, a Kotlin
+/// coroutine) starts a call: polled once on the caller's thread with this waker
+/// ([`FirstWake::poll_once`]); a call that waits is handed over with what should run it to its end
+/// ([`FirstWake::park`]), and goes to the runtime when what it waits for first wakes it, not as
+/// soon as it turns out to wait.
+///
+/// Spawned at once, the task made the runtime's parked worker wake only to poll the call again and
+/// find it still waiting for the answer (the first poll has already handed the request to the
+/// connection), then park again: an extra cross-thread wake-up per network call, and the caller's
+/// thread and the waking worker contending for the scheduler's lock (#19). Woken by the answer
+/// instead, the call is spawned from the worker that read it and runs there right away. A future
+/// that returns `Pending` has registered its waker (the `Future` contract), so the wake comes;
+/// once spawned, the call's later polls register the runtime's own waker, and wakes of this one
+/// are ignored.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct FirstWake {
+    state: Mutex<Started>,
+    runtime: Handle,
+}
+
+/// What runs a parked call to its end: the call and the delivery of its outcome.
+#[cfg(not(target_arch = "wasm32"))]
+pub type Continuation = BoxedCall<()>;
+
+#[cfg(not(target_arch = "wasm32"))]
+enum Started {
+    /// The first poll is running or has just returned; `woken` if a wake came meanwhile.
+    Polling { woken: bool },
+    /// Waiting for its first wake.
+    Parked(Continuation),
+    /// Spawned.
+    Gone,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl FirstWake {
+    /// A new waker for one call that would continue on `runtime`.
+    pub fn new(runtime: Handle) -> Arc<FirstWake> {
+        Arc::new(FirstWake {
+            state: Mutex::new(Started::Polling { woken: false }),
+            runtime,
+        })
+    }
+
+    /// Polls `call` once on this thread with this waker, inside the runtime's context (whatever
+    /// the first poll registers, a connection or a timer, belongs to that runtime).
+    pub fn poll_once<T>(self: &Arc<Self>, call: BoxedCall<T>) -> FirstPoll<T> {
+        let waker = Waker::from(Arc::clone(self));
+        poll_once_waking(&self.runtime, call, &waker)
+    }
+
+    /// Runs `continuation` on the runtime at the first wake, or now if that came already. Called
+    /// once, after [`FirstWake::poll_once`] found the call waiting.
+    pub fn park(&self, continuation: Continuation) {
+        let mut state = self.state();
+        if matches!(*state, Started::Polling { woken: false }) {
+            *state = Started::Parked(continuation);
+            return;
+        }
+        *state = Started::Gone;
+        drop(state);
+        drop(self.runtime.spawn(continuation));
+    }
+
+    fn state(&self) -> MutexGuard<'_, Started> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::task::Wake for FirstWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut state = self.state();
+        let continuation = match std::mem::replace(&mut *state, Started::Gone) {
+            Started::Polling { .. } => {
+                *state = Started::Polling { woken: true };
+                return;
+            }
+            Started::Parked(continuation) => continuation,
+            Started::Gone => return,
+        };
+        drop(state);
+        drop(self.runtime.spawn(continuation));
+    }
 }
 
 /// Polls `call` once on this thread, with a waker that does nothing (WebAssembly: there is no
@@ -423,8 +513,8 @@ mod tests {
 
     #[test]
     fn a_call_inside_a_call_of_the_same_runtime_finishes_only_if_it_need_not_wait() {
-        let own = std::sync::Arc::new(OwnRuntime::new().unwrap());
-        let same = std::sync::Arc::clone(&own);
+        let own = Arc::new(OwnRuntime::new().unwrap());
+        let same = Arc::clone(&own);
         let other = OwnRuntime::new().unwrap();
         let (ready, waiting, elsewhere) = own
             .block_on(async move {
@@ -479,8 +569,8 @@ mod tests {
 
     #[test]
     fn events_reach_the_listener_outside_the_runtime_which_the_listener_may_drive() {
-        let own = std::sync::Arc::new(OwnRuntime::new().unwrap());
-        let same = std::sync::Arc::clone(&own);
+        let own = Arc::new(OwnRuntime::new().unwrap());
+        let same = Arc::clone(&own);
         let caller = std::thread::current().id();
         let mut delivered = Vec::new();
         let outcome = own.block_on_with_events(
@@ -535,8 +625,8 @@ mod tests {
 
     #[test]
     fn a_call_that_reports_events_made_inside_a_call_of_its_runtime_runs_in_line() {
-        let own = std::sync::Arc::new(OwnRuntime::new().unwrap());
-        let same = std::sync::Arc::clone(&own);
+        let own = Arc::new(OwnRuntime::new().unwrap());
+        let same = Arc::clone(&own);
         let (ready, waiting) = own
             .block_on(async move {
                 let ready = same.block_on_with_events(

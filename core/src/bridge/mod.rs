@@ -53,7 +53,9 @@ use serde_json::Value;
 
 pub use self::drive::{panic_text, poll_once, BoxedCall, FirstPoll};
 #[cfg(not(target_arch = "wasm32"))]
-pub use self::drive::{poll_once_waking, CalledInsideItsOwnCall, EventedCall, OwnRuntime, Stretch};
+pub use self::drive::{
+    CalledInsideItsOwnCall, Continuation, EventedCall, FirstWake, OwnRuntime, Stretch,
+};
 pub use self::options::{client_from_options, ClientOptions};
 pub use self::uniffi_wrappers::uniffi_resources_rs;
 use crate::client::Client;

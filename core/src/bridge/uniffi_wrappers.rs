@@ -300,10 +300,13 @@ fn write_method(out: &mut String, signature: &Signature, mode: Mode) {
         return;
     }
     if signature.listener {
-        // The flow request's options take the foreign listener (progress is not data).
+        // The flow request's options take the foreign listener (progress is not data), called so
+        // that the runtime goes on while it runs (`call_foreign`).
         out.push_str("        let mut request = request;\n");
         out.push_str("        if let Some(listener) = listener {\n");
-        out.push_str("            request.options.on_progress = Some(listener);\n");
+        out.push_str(
+            "            request.options.on_progress = Some(dollr_core::flows::foreign_listener(listener));\n",
+        );
         out.push_str("        }\n");
     }
     let body = match (signature.is_async, signature.fallible) {

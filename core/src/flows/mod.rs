@@ -96,6 +96,20 @@ impl<F: Fn(&FlowProgress) + Send + Sync> FlowListener for F {
 /// Where a flow's (or a source wait's) progress goes.
 pub type ProgressCallback = Arc<dyn FlowListener>;
 
+/// The app's own listener (a foreign one, through uniffi), called from the flow's task through
+/// [`crate::runtime::call_foreign`]: a listener that calls the same client and waits for it must
+/// not hold the worker that call needs.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn foreign_listener(listener: ProgressCallback) -> ProgressCallback {
+    struct Foreign(ProgressCallback);
+    impl FlowListener for Foreign {
+        fn on_progress(&self, progress: FlowProgress) {
+            crate::runtime::call_foreign(|| self.0.on_progress(progress));
+        }
+    }
+    Arc::new(Foreign(listener))
+}
+
 /// Hands `progress` to `listener`; a listener that panics is ignored (progress is a report, never
 /// a reason to abandon a payment half way).
 pub fn notify(listener: &dyn FlowListener, progress: FlowProgress) {

@@ -11,7 +11,9 @@ import app.heydollr.dollr.model.RelationshipType
 import app.heydollr.dollr.model.SourceReceipt
 import app.heydollr.dollr.model.SourceStatus
 import app.heydollr.dollr.model.SourceType
+import app.heydollr.dollr.model.WaitOutcome
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.long
@@ -64,6 +66,50 @@ class FlowsTest {
                 assertTrue(changes.all { it.referenceId == outcome.referenceId })
                 assertTrue(events.all { it.message.isNotEmpty() })
                 assertTrue(events.zipWithNext().all { (a, b) -> a.elapsed <= b.elapsed })
+            }
+        }
+    }
+
+    @Test
+    fun `listeners of the suspending client may call the same client and wait for it`(): Unit = runBlocking {
+        // The SDK's runtime has one worker, and listeners are called from its tasks: one that
+        // blocks on a call of the same client would wait forever for the worker it is holding,
+        // unless the runtime goes on without it (`call_foreign`). Each listener here blocks its
+        // thread on such a call (`runBlocking`), for every event; bounded, so that a runtime that
+        // stops makes the listener throw (ignored by the flow) and the assertions fail, not hang.
+        TestSandbox.start().use { sandbox ->
+            sandbox.client(quickClientOptions()).use { client ->
+                val lookedUp = CopyOnWriteArrayList<String>()
+                val outcome = withTimeout(60_000) {
+                    client.collect(
+                        collectRequest("231771234567", BigDecimal("5.00"), "USD")
+                            .copy(payerName = "Listening Payer", options = quickFlow()),
+                        flowListener { progress ->
+                            val tiers = runBlocking { withTimeout(20_000) { client.fees().tiers() } }
+                            lookedUp.add("${progress.event::class.simpleName}:${tiers.isNotEmpty()}")
+                        },
+                    )
+                }
+                assertEquals(ExecutionStatus.Completed, outcome.execution.status)
+                assertTrue(lookedUp.isNotEmpty() && lookedUp.all { it.endsWith(":true") }, "$lookedUp")
+
+                // A second client resumes the payment (its journal has never seen it, so it reports
+                // the status it observes), and its listener calls it.
+                sandbox.client(quickClientOptions()).use { resumer ->
+                    val seen = CopyOnWriteArrayList<String>()
+                    val handle = resumer.status().wait(
+                        OperationType.Collection,
+                        outcome.referenceId,
+                        WaitOptions(initialInterval = ms(10), maxInterval = ms(50)),
+                        transitionListener { change ->
+                            val again = runBlocking { withTimeout(20_000) { resumer.status().collection(outcome.referenceId) } }
+                            seen.add("${change.to}:${again.status}")
+                        },
+                    )
+                    val waited = withTimeout(60_000) { handle.result() }
+                    assertTrue(waited is WaitOutcome.Finished, "$waited")
+                    assertEquals(listOf("COMPLETED:COMPLETED"), seen.toList())
+                }
             }
         }
     }
