@@ -11,7 +11,8 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::task::Wake;
 
 use dollr_core::bridge::{panic_text, FirstPoll, FirstWake};
 use futures::future::{AbortHandle, Abortable};
@@ -43,12 +44,18 @@ pub(crate) fn runtime() -> Result<&'static Runtime, DollrError> {
         .map_err(|message| DollrError::internal(message.clone()))
 }
 
-/// Aborts the work when the awaiting future is dropped (the foreign caller gave up).
-struct AbortOnDrop(AbortHandle);
+/// Aborts the work when the awaiting future is dropped (the foreign caller gave up), and wakes it
+/// so that it ends now: a call still parked in its `FirstWake` would otherwise wait for what it
+/// waits on (a long timer, say) before finding out.
+struct AbortOnDrop {
+    abort: AbortHandle,
+    first_wake: Arc<FirstWake>,
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        self.abort.abort();
+        Wake::wake_by_ref(&self.first_wake);
     }
 }
 
@@ -69,7 +76,10 @@ where
     };
     let (outcome, answer) = oneshot::channel();
     let (abort, registration) = AbortHandle::new_pair();
-    let _abort = AbortOnDrop(abort);
+    let _abort = AbortOnDrop {
+        abort,
+        first_wake: Arc::clone(&first_wake),
+    };
     first_wake.park(Box::pin(async move {
         let finish = async move {
             let _ = outcome.send(AssertUnwindSafe(work).catch_unwind().await);

@@ -9,6 +9,7 @@ import app.heydollr.dollr.model.WaitOutcome
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import kotlinx.serialization.json.jsonArray
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -130,13 +131,26 @@ class ValuesTest {
                 assertThrows<TimeoutCancellationException> {
                     runBlocking {
                         withTimeout(200) {
-                            client.waitSourcePaid(checkout.sourceType, checkout.sourceId, SourceWaitOptions(timeout = Duration.ofMinutes(10), pollInterval = ms(10)))
+                            client.waitSourcePaid(
+                                checkout.sourceType,
+                                checkout.sourceId,
+                                SourceWaitOptions(timeout = Duration.ofMinutes(10), pollInterval = ms(10), maxPollInterval = ms(10)),
+                            )
                         }
                     }
                 }
                 // The wait's own timeout is 10 minutes: ending within 20 s (room for a stalled, busy
                 // machine) proves the cancellation stopped it.
                 assertTrue(System.nanoTime() - began < Duration.ofSeconds(20).toNanos())
+                // And the work itself stopped, not only the coroutine: the sandbox stops hearing its
+                // polls (a wait still running asks every 10 ms).
+                fun requests() = parseJson(sandbox.requestLog()).jsonArray.size
+                var before = requests()
+                eventually(timeoutMs = 20_000, what = "the cancelled wait's polls to stop") {
+                    Thread.sleep(300)
+                    val now = requests()
+                    (now == before).also { before = now }
+                }
             }
         }
     }
