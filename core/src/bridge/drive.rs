@@ -485,6 +485,60 @@ mod tests {
         }
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_parked_call_goes_to_the_runtime_at_its_first_wake_only() {
+        let (sender, receiver) = tokio::sync::oneshot::channel::<i32>();
+        let (outcome, answer) = tokio::sync::oneshot::channel::<i32>();
+        let first_wake = FirstWake::new(Handle::current());
+        let call: BoxedCall<i32> = Box::pin(async move { receiver.await.unwrap_or(-1) + 1 });
+        let FirstPoll::Pending(call) = first_wake.poll_once(call) else {
+            panic!("expected the call to wait for its channel");
+        };
+        let continuation_ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ran = Arc::clone(&continuation_ran);
+        first_wake.park(Box::pin(async move {
+            ran.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = outcome.send(call.await);
+        }));
+        // Nothing woke the call yet: it stays parked, however long the runtime runs.
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!continuation_ran.load(std::sync::atomic::Ordering::SeqCst));
+        // The answer wakes it (through this waker): it is spawned and runs to its end.
+        sender.send(41).unwrap();
+        assert_eq!(answer.await.unwrap(), 42);
+        assert!(continuation_ran.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_call_woken_during_its_first_poll_is_spawned_when_parked() {
+        let first_wake = FirstWake::new(Handle::current());
+        // Wakes itself before returning `Pending` (as a call whose answer is already in does).
+        let mut woke = false;
+        let call: BoxedCall<()> = Box::pin(std::future::poll_fn(move |context| {
+            if woke {
+                return Poll::Ready(());
+            }
+            woke = true;
+            context.waker().wake_by_ref();
+            Poll::Pending
+        }));
+        let FirstPoll::Pending(call) = first_wake.poll_once(call) else {
+            panic!("expected the call to return Pending once");
+        };
+        let (outcome, answer) = tokio::sync::oneshot::channel::<()>();
+        first_wake.park(Box::pin(async move {
+            call.await;
+            let _ = outcome.send(());
+        }));
+        // A lost wake would leave it parked forever: bounded, so that fails instead of hanging.
+        tokio::time::timeout(std::time::Duration::from_secs(30), answer)
+            .await
+            .expect("the call woken during its first poll was never spawned")
+            .unwrap();
+    }
+
     #[tokio::test]
     async fn a_waiting_call_is_handed_back_and_finishes_on_the_runtime() {
         let (sender, receiver) = tokio::sync::oneshot::channel::<i32>();
