@@ -44,7 +44,7 @@ pub(crate) const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The module's multi-thread runtime, built on first use, with ONE worker: it only writes requests
 /// and reads answers, and a second worker only added wake-ups (the idle one woken to look for work
-/// to steal: 4.1 voluntary context switches per asyncio status lookup with two, 2.4 with one;
+/// to steal: 4.1 voluntary context switches per asyncio status lookup with two, 2.4–2.7 with one;
 /// #19). Log handlers, the only Python code that runs on it, are called through
 /// `dollr_core::runtime::call_foreign`, so one that waits on a call never holds the only worker. A
 /// failure to build the runtime is kept (not retried) so every call reports the same clear error.
