@@ -187,9 +187,9 @@ impl NativeClient {
 
     /// Starts one bridge operation for asyncio. `future` is an `asyncio.Future` the caller created
     /// on its running loop: the result (typed, as `call`'s) is returned at once when the first poll
-    /// has it, else this returns `future` itself and the call settles it when it ends. No thread
-    /// waits meanwhile. `on_event` is called from a runtime thread (the Python layer hands it to the
-    /// event loop with `call_soon_threadsafe`).
+    /// has it, else this returns `future` itself and the call settles it on its loop when it ends
+    /// (`runtime::start_for_asyncio`). No thread waits meanwhile. `on_event` is called from a
+    /// runtime thread (the Python layer hands it to the event loop with `call_soon_threadsafe`).
     #[pyo3(signature = (operation, args, future, on_event=None))]
     fn call_async(
         &self,

@@ -3,9 +3,9 @@
 //!
 //! CPython must not be entered by a foreign thread once it is finalizing: `PyGILState_Ensure`
 //! then exits or hangs the thread, and a thread already inside may see objects freed under it
-//! (`Fatal Python error: PyGILState_Release`, or SIGSEGV). A worker completing an asyncio call,
-//! forwarding a log line or a flow's event can run at any moment, also while the main thread
-//! returns from the script. So every such entry goes through [`attach`], and an `atexit` hook
+//! (`Fatal Python error: PyGILState_Release`, or SIGSEGV). A worker completing an asyncio call on
+//! a loop without an inbox (`crate::inbox`), forwarding a log line or a flow's event can run at
+//! any moment, also while the main thread returns from the script. So every such entry goes through [`attach`], and an `atexit` hook
 //! ([`close`]) — which runs before finalization starts — shuts the gate and waits for the threads
 //! already inside to leave. After it, workers never touch Python again: a result nobody can await
 //! any more is dropped, and the Python objects a task still holds are released through pyo3's
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 
 /// How long the exit hook waits for threads already inside (each is one short delivery: a
-/// `call_soon_threadsafe` or a log record). Past it, exit goes on rather than hang on a stuck
+/// `call_soon_threadsafe`, a flow's event or a log record). Past it, exit goes on rather than hang on a stuck
 /// log handler.
 const EXIT_WAIT: Duration = Duration::from_secs(5);
 

@@ -8,6 +8,7 @@
 
 mod client;
 mod errors;
+mod inbox;
 mod interpreter;
 mod logs;
 mod runtime;
@@ -142,6 +143,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("TEST_NUMBERS", test_numbers(py)?)?;
     module.add_class::<client::NativeClient>()?;
     module.add_class::<stream::NativeStream>()?;
+    module.add_class::<inbox::LoopInbox>()?;
     module.add_function(wrap_pyfunction!(schema, module)?)?;
     module.add_function(wrap_pyfunction!(typed::_register_classes, module)?)?;
     module.add_function(wrap_pyfunction!(typed::decode, module)?)?;

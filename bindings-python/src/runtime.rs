@@ -11,9 +11,11 @@
 //! **Asyncio clients** (`dollr.AsyncClient`) share the module's multi-thread runtime: a call is
 //! polled once on the event loop's thread (a refused argument or a closed client answers there,
 //! see `dollr_core::bridge::FirstWake`) and a call that waits continues on the runtime once what
-//! it waits for first wakes it; its task settles the caller's asyncio future through the event
-//! loop (`call_soon_threadsafe`), so no thread is parked per call. That hand-back (and a log
-//! record) is the only time a worker enters Python, and it goes through
+//! it waits for first wakes it, so no thread is parked per call. The worker that finishes it
+//! pushes the outcome onto the event loop's inbox (`crate::inbox`), without entering Python; the
+//! loop builds the result and settles the caller's asyncio future. On a loop that cannot watch the
+//! inbox's socket the worker hands the outcome back through `call_soon_threadsafe` instead; that,
+//! a log record and a flow's event are the only times a worker enters Python, always through
 //! [`crate::interpreter::attach`], which is closed before the interpreter finalizes.
 //!
 //! Both paths catch panics, so a panic anywhere in the core becomes an `InternalError` instead of
@@ -37,6 +39,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
 use crate::errors::{into_py, to_py_err};
+use crate::inbox::{self, LoopInbox};
 use crate::interpreter;
 
 /// How often a blocked sync call returns to Python to let it deliver Ctrl-C.
@@ -246,23 +249,37 @@ where
 
 /// `dollr._support._settle_future(future, result, error)`: sets an asyncio future's result or
 /// exception unless it was cancelled meanwhile.
-fn settle_future(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static SETTLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    SETTLE
-        .get_or_try_init(py, || {
-            py.import("dollr._support")?
-                .getattr("_settle_future")
-                .map(Bound::unbind)
-        })
-        .map(|settle| settle.bind(py))
+pub(crate) fn settle_future(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    support_function(py, &SETTLE_FUTURE, "_settle_future")
+}
+
+static SETTLE_FUTURE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static LOOP_INBOX: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A function of `dollr._support`, looked up once.
+fn support_function<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || {
+        py.import("dollr._support")?
+            .getattr(name)
+            .map(Bound::unbind)
+    })
+    .map(|function| function.bind(py))
 }
 
 /// Runs `call` for an asyncio caller that created `future` (an `asyncio.Future` of its running
 /// loop): returns the answer (the outcome as `answer` builds it) when the first poll has it (a
-/// refusal raises here), else `future` itself, which the call's outcome later settles from its
-/// event loop's thread (a result may be `None`, so only the future says "not yet"). The worker
-/// that completes the call only hands it over (`loop.call_soon_threadsafe`), through
-/// [`interpreter::attach`]: once the interpreter is exiting, the outcome is dropped instead.
+/// refusal raises here), else `future` itself, which the call's outcome later settles on its
+/// event loop's thread (a result may be `None`, so only the future says "not yet").
+///
+/// The worker that completes the call pushes its outcome onto the loop's [`LoopInbox`], which the
+/// loop empties when woken, building results there; the worker never enters Python. A loop that
+/// cannot watch the inbox's socket (`dollr._support._loop_inbox` gives `None`: Windows' proactor
+/// loop) is handed each outcome by the worker instead, through [`interpreter::attach`] and
+/// `loop.call_soon_threadsafe`; once the interpreter is exiting, such an outcome is dropped.
 pub(crate) fn start_for_asyncio<Fut, Answer>(
     py: Python<'_>,
     future: Py<PyAny>,
@@ -282,12 +299,21 @@ where
         });
         return answer(py, &into_py(py, outcome)?);
     }
+    let event_loop = future.bind(py).call_method0("get_loop")?;
+    let inbox = support_function(py, &LOOP_INBOX, "_loop_inbox")?.call1((&event_loop,))?;
+    if let Ok(inbox) = inbox.cast::<LoopInbox>() {
+        let answer: inbox::Answer = Arc::new(answer);
+        let (id, outcomes) = inbox.get().expect(future.clone_ref(py), answer.clone());
+        return match start(call, move |outcome| outcomes.push(id, outcome)) {
+            Started::Done(outcome) => {
+                inbox.get().forget(id);
+                answer(py, &into_py(py, outcome)?)
+            }
+            Started::Running => Ok(future),
+        };
+    }
     let pending = future.clone_ref(py);
-    let call_soon = future
-        .bind(py)
-        .call_method0("get_loop")?
-        .getattr("call_soon_threadsafe")?
-        .unbind();
+    let call_soon = event_loop.getattr("call_soon_threadsafe")?.unbind();
     let settle = settle_future(py)?.clone().unbind();
     let answer = Arc::new(answer);
     let answer_later = answer.clone();

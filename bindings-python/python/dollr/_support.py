@@ -30,6 +30,7 @@ import enum
 import json
 import keyword
 import math
+import weakref
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, TypeVar, Union, cast
@@ -644,9 +645,42 @@ class AsyncClientBase(_NativeOwner):
         return result
 
 
+_LOOP_INBOXES: weakref.WeakKeyDictionary[Any, weakref.ref[_native.LoopInbox] | None] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _loop_inbox(loop: Any) -> _native.LoopInbox | None:
+    """The inbox through which finished calls reach ``loop`` (created and watched with
+    ``loop.add_reader`` on the loop's first call), or ``None`` for a loop that cannot watch a
+    socket (Windows' proactor loop): its calls are handed back with ``call_soon_threadsafe``.
+
+    Only the loop holds its inbox (the inbox holds the futures of calls in flight, which hold the
+    loop): here a weak reference, so that a loop closed with calls in flight is freed."""
+    try:
+        known = _LOOP_INBOXES[loop]
+    except KeyError:
+        pass
+    except TypeError:  # a loop that cannot be weakly referenced: no cache, no inbox
+        return None
+    else:
+        inbox = known() if known is not None else None
+        if known is None or inbox is not None:
+            return inbox
+    try:
+        inbox = _native.LoopInbox()
+        loop.add_reader(inbox.fileno(), inbox.drain)
+    except NotImplementedError:
+        _LOOP_INBOXES[loop] = None
+        return None
+    _LOOP_INBOXES[loop] = weakref.ref(inbox)
+    return inbox
+
+
 def _settle_future(future: Any, result: Any, error: BaseException | None) -> None:
-    """Completes an asyncio call's future on its loop (scheduled there by the runtime worker that
-    finished the call); a cancelled caller no longer wants the outcome."""
+    """Completes an asyncio call's future on its loop (from the loop's inbox, or scheduled there
+    by the runtime worker that finished the call); a cancelled caller no longer wants the
+    outcome."""
     if future.done():
         return
     if error is None:
