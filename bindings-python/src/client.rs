@@ -13,7 +13,6 @@ use pyo3::prelude::*;
 use serde_json::Value;
 
 use crate::errors::into_py;
-use crate::interpreter;
 use crate::logs;
 use crate::runtime::{self, guard, CallRuntime};
 use crate::typed;
@@ -46,15 +45,6 @@ fn closed() -> Error {
         ErrorKind::Validation,
         "this dollr client is closed; create a new client",
     )
-}
-
-/// Calls a Python progress callback with the event (its `FlowEvent` subclass, `crate::typed`),
-/// reporting (not raising) its failures: a flow cannot be stopped half-way because a callback broke.
-fn deliver(py: Python<'_>, callback: &Py<PyAny>, event: &Value) {
-    let outcome = typed::event(py, event).and_then(|event| callback.call1(py, (event,)));
-    if let Err(error) = outcome {
-        error.write_unraisable(py, Some(callback.bind(py)));
-    }
 }
 
 impl NativeClient {
@@ -176,7 +166,7 @@ impl NativeClient {
             with_events,
             |py, event| {
                 if let Some(callback) = &on_event {
-                    deliver(py, callback, &event);
+                    runtime::deliver(py, callback, &event);
                 }
             },
         )?;
@@ -188,8 +178,9 @@ impl NativeClient {
     /// Starts one bridge operation for asyncio. `future` is an `asyncio.Future` the caller created
     /// on its running loop: the result (typed, as `call`'s) is returned at once when the first poll
     /// has it, else this returns `future` itself and the call settles it on its loop when it ends
-    /// (`runtime::start_for_asyncio`). No thread waits meanwhile. `on_event` is called from a
-    /// runtime thread (the Python layer hands it to the event loop with `call_soon_threadsafe`).
+    /// (`runtime::start_for_asyncio`). No thread waits meanwhile. `on_event` is called on the
+    /// loop's thread through its inbox, or from a runtime thread on a loop without one (the Python
+    /// layer schedules the handler on the loop with `call_soon_threadsafe` either way).
     #[pyo3(signature = (operation, args, future, on_event=None))]
     fn call_async(
         &self,
@@ -215,13 +206,10 @@ impl NativeClient {
         runtime::start_for_asyncio(
             py,
             future,
-            async move {
-                match on_event {
-                    Some(callback) => {
-                        let events = Arc::new(move |event: Value| {
-                            // Not delivered once the interpreter is exiting.
-                            let _ = interpreter::attach(|py| deliver(py, &callback, &event));
-                        });
+            on_event,
+            |events| async move {
+                match events {
+                    Some(events) => {
                         bridge::call_with_events(&client, &operation, args, events).await
                     }
                     None => bridge::call(&client, &operation, args).await,

@@ -1,16 +1,18 @@
-//! `LoopInbox`: how asyncio calls' outcomes reach their event loop without a worker entering Python.
+//! `LoopInbox`: how asyncio calls' outcomes and events reach their event loop without a worker
+//! entering Python.
 //!
-//! A worker that finishes an asyncio call pushes its outcome (plain Rust: an id and the core's
-//! result) onto the inbox of the caller's event loop and, if the loop has not been woken since it
-//! last emptied the inbox, writes one byte to a socket the loop watches (`loop.add_reader`). The
-//! loop thread then empties the inbox: it builds each result's Python object and settles its
-//! future. So the worker never takes the GIL (it used to take it per call, build the result and
-//! call `loop.call_soon_threadsafe`, competing with the loop for the GIL), outcomes that finish
-//! together cost the loop one wake-up, and no worker can touch Python while the interpreter exits.
+//! A worker that finishes an asyncio call (or has a progress event of it) pushes its outcome (plain
+//! Rust: an id and the core's result or event) onto the inbox of the caller's event loop and, if
+//! the loop has not been woken since it last emptied the inbox, writes one byte to a socket the
+//! loop watches (`loop.add_reader`). The loop thread then empties the inbox in order: it hands each
+//! event to the call's callback, builds each result's Python object and settles its future. So the
+//! worker never takes the GIL (it used to take it per call, build the result and call
+//! `loop.call_soon_threadsafe`, competing with the loop for the GIL), outcomes that finish together
+//! cost the loop one wake-up, and no worker touches Python for a call while the interpreter exits.
 //!
 //! Each loop gets its inbox from `dollr._support._loop_inbox`; a loop that cannot watch a socket
-//! (Windows' proactor loop) gets none, and its calls are handed back the older way
-//! (`crate::runtime::start_for_asyncio`).
+//! (Windows' proactor loop) gets none, and its calls' events and outcomes are handed back the older
+//! way (`crate::runtime::start_for_asyncio`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,17 +28,27 @@ use crate::errors::to_py_err;
 /// Builds a finished call's Python result (run on the loop thread, GIL held).
 pub(crate) type Answer = Arc<dyn Fn(Python<'_>, &Value) -> PyResult<Py<PyAny>> + Send + Sync>;
 
-/// A call awaited on the loop: the future its outcome settles and how to build its result.
+/// A call awaited on the loop: the future its outcome settles, how to build its result, and the
+/// callback its progress events go to.
 struct Waiting {
     future: Py<PyAny>,
     answer: Answer,
+    on_event: Option<Py<PyAny>>,
 }
 
-/// The half of an inbox the runtime's workers hold: outcomes and the wake-up socket.
+/// What a worker hands the loop about a call.
+enum Arrived {
+    /// A progress event (delivered before anything that arrives after it).
+    Event(Value),
+    /// The call's outcome.
+    Finished(Result<Value, Error>),
+}
+
+/// The half of an inbox the runtime's workers hold: what arrived, in order, and the wake-up socket.
 pub(crate) struct Outcomes {
-    finished: Mutex<Vec<(u64, Result<Value, Error>)>>,
+    arrived: Mutex<Vec<(u64, Arrived)>>,
     /// Set by the worker that writes the wake-up byte, cleared by the loop before it empties
-    /// `finished`: at most one byte is in flight however many calls finish meanwhile.
+    /// `arrived`: at most one byte is in flight however many calls finish meanwhile.
     woken: AtomicBool,
     wake: Wake,
 }
@@ -44,10 +56,19 @@ pub(crate) struct Outcomes {
 impl Outcomes {
     /// Hands call `id`'s outcome to its loop (from any thread; never blocks on Python).
     pub(crate) fn push(&self, id: u64, outcome: Result<Value, Error>) {
-        self.finished
+        self.hand_over(id, Arrived::Finished(outcome));
+    }
+
+    /// Hands one of call `id`'s progress events to its loop, likewise.
+    pub(crate) fn push_event(&self, id: u64, event: Value) {
+        self.hand_over(id, Arrived::Event(event));
+    }
+
+    fn hand_over(&self, id: u64, arrived: Arrived) {
+        self.arrived
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push((id, outcome));
+            .push((id, arrived));
         if !self.woken.swap(true, Ordering::SeqCst) {
             self.wake.signal();
         }
@@ -69,13 +90,26 @@ pub(crate) struct LoopInbox {
 }
 
 impl LoopInbox {
-    /// Registers a call about to start; its outcome must be pushed under the returned id.
-    pub(crate) fn expect(&self, future: Py<PyAny>, answer: Answer) -> (u64, Arc<Outcomes>) {
+    /// Registers a call about to start; its events and outcome must be pushed under the returned
+    /// id.
+    pub(crate) fn expect(
+        &self,
+        future: Py<PyAny>,
+        answer: Answer,
+        on_event: Option<Py<PyAny>>,
+    ) -> (u64, Arc<Outcomes>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.waiting
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, Waiting { future, answer });
+            .insert(
+                id,
+                Waiting {
+                    future,
+                    answer,
+                    on_event,
+                },
+            );
         (id, self.outcomes.clone())
     }
 
@@ -95,7 +129,7 @@ impl LoopInbox {
     fn new() -> PyResult<Self> {
         Ok(LoopInbox {
             outcomes: Arc::new(Outcomes {
-                finished: Mutex::new(Vec::new()),
+                arrived: Mutex::new(Vec::new()),
                 woken: AtomicBool::new(false),
                 wake: Wake::new()?,
             }),
@@ -109,22 +143,40 @@ impl LoopInbox {
         self.outcomes.wake.fileno()
     }
 
-    /// The loop's reader callback: settles the futures of every call that has finished.
-    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+    /// The loop's reader callback: delivers the events that arrived and settles the futures of
+    /// every call that has finished, in the order they arrived.
+    pub(crate) fn drain(&self, py: Python<'_>) -> PyResult<()> {
         self.outcomes.wake.clear();
-        // Cleared before emptying `finished`: an outcome pushed after this either is taken below
-        // or writes a new wake-up byte.
+        // Cleared before emptying `arrived`: anything pushed after this either is taken below or
+        // writes a new wake-up byte.
         self.outcomes.woken.store(false, Ordering::SeqCst);
-        let finished = std::mem::take(
+        let arrived = std::mem::take(
             &mut *self
                 .outcomes
-                .finished
+                .arrived
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
         let settle = crate::runtime::settle_future(py)?;
-        for (id, outcome) in finished {
-            let Some(Waiting { future, answer }) = self
+        for (id, arrived) in arrived {
+            let outcome = match arrived {
+                Arrived::Event(event) => {
+                    // Not delivered with the map locked: the callback is the app's code.
+                    let callback = self
+                        .waiting
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .get(&id)
+                        .and_then(|waiting| waiting.on_event.as_ref())
+                        .map(|callback| callback.clone_ref(py));
+                    if let Some(callback) = callback {
+                        crate::runtime::deliver(py, &callback, &event);
+                    }
+                    continue;
+                }
+                Arrived::Finished(outcome) => outcome,
+            };
+            let Some(Waiting { future, answer, .. }) = self
                 .waiting
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -153,6 +205,7 @@ impl LoopInbox {
         if let Ok(waiting) = self.waiting.try_lock() {
             for call in waiting.values() {
                 visit.call(&call.future)?;
+                visit.call(&call.on_event)?;
             }
         }
         Ok(())

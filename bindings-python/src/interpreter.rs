@@ -1,15 +1,15 @@
 //! The one way a thread Python did not start (a runtime worker, a thread finishing an interrupted
 //! call) enters the interpreter, and the exit hook that closes that way before Python finalizes.
 //!
-//! CPython must not be entered by a foreign thread once it is finalizing: `PyGILState_Ensure`
-//! then exits or hangs the thread, and a thread already inside may see objects freed under it
-//! (`Fatal Python error: PyGILState_Release`, or SIGSEGV). A worker completing an asyncio call on
-//! a loop without an inbox (`crate::inbox`), forwarding a log line or a flow's event can run at
-//! any moment, also while the main thread returns from the script. So every such entry goes through [`attach`], and an `atexit` hook
-//! ([`close`]) — which runs before finalization starts — shuts the gate and waits for the threads
-//! already inside to leave. After it, workers never touch Python again: a result nobody can await
-//! any more is dropped, and the Python objects a task still holds are released through pyo3's
-//! deferred reference pool, which needs no interpreter.
+//! CPython must not be entered by a foreign thread once it is finalizing: `PyGILState_Ensure` then
+//! exits or hangs the thread, and a thread already inside may see objects freed under it (`Fatal
+//! Python error: PyGILState_Release`, or SIGSEGV). A worker forwarding a log line, or an asyncio
+//! call's event or outcome on a loop without an inbox (`crate::inbox`), can run at any moment, also
+//! while the main thread returns from the script. So every such entry goes through [`attach`], and
+//! an `atexit` hook ([`close`]) — which runs before finalization starts — shuts the gate and waits
+//! for the threads already inside to leave. After it, workers never touch Python again: a result
+//! nobody can await any more is dropped, and the Python objects a task still holds are released
+//! through pyo3's deferred reference pool, which needs no interpreter.
 
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};

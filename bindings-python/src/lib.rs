@@ -105,7 +105,8 @@ fn _panic_async_for_tests(
     runtime::start_for_asyncio(
         py,
         future,
-        async move {
+        None,
+        |_| async move {
             // Not ready on the first poll: the panic happens on a runtime worker.
             tokio::task::yield_now().await;
             if message.is_empty() {

@@ -11,11 +11,11 @@
 //! **Asyncio clients** (`dollr.AsyncClient`) share the module's multi-thread runtime: a call is
 //! polled once on the event loop's thread (a refused argument or a closed client answers there,
 //! see `dollr_core::bridge::FirstWake`) and a call that waits continues on the runtime once what
-//! it waits for first wakes it, so no thread is parked per call. The worker that finishes it
-//! pushes the outcome onto the event loop's inbox (`crate::inbox`), without entering Python; the
-//! loop builds the result and settles the caller's asyncio future. On a loop that cannot watch the
-//! inbox's socket the worker hands the outcome back through `call_soon_threadsafe` instead; that,
-//! a log record and a flow's event are the only times a worker enters Python, always through
+//! it waits for first wakes it, so no thread is parked per call. The worker pushes the call's
+//! progress events and outcome onto the event loop's inbox (`crate::inbox`), without entering
+//! Python; the loop delivers the events, builds the result and settles the caller's asyncio
+//! future. On a loop that cannot watch the inbox's socket the worker hands them back itself
+//! instead; that and a log record are the only times a worker enters Python, always through
 //! [`crate::interpreter::attach`], which is closed before the interpreter finalizes.
 //!
 //! Both paths catch panics, so a panic anywhere in the core becomes an `InternalError` instead of
@@ -28,7 +28,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use dollr_core::bridge::{
-    panic_text, BoxedCall, EventedCall, FirstPoll, FirstWake, OwnRuntime, Stretch,
+    panic_text, BoxedCall, EventSink, EventedCall, FirstPoll, FirstWake, OwnRuntime, Stretch,
 };
 use dollr_core::{Error, ErrorKind};
 use futures::FutureExt;
@@ -41,6 +41,7 @@ use tokio::sync::mpsc;
 use crate::errors::{into_py, to_py_err};
 use crate::inbox::{self, LoopInbox};
 use crate::interpreter;
+use crate::typed;
 
 /// How often a blocked sync call returns to Python to let it deliver Ctrl-C.
 pub(crate) const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
@@ -270,29 +271,44 @@ fn support_function<'py>(
     .map(|function| function.bind(py))
 }
 
-/// Runs `call` for an asyncio caller that created `future` (an `asyncio.Future` of its running
-/// loop): returns the answer (the outcome as `answer` builds it) when the first poll has it (a
-/// refusal raises here), else `future` itself, which the call's outcome later settles on its
-/// event loop's thread (a result may be `None`, so only the future says "not yet").
+/// Calls a Python progress callback with the event (its `FlowEvent` subclass, `crate::typed`),
+/// reporting (not raising) its failures: a flow cannot be stopped half-way because a callback broke.
+pub(crate) fn deliver(py: Python<'_>, callback: &Py<PyAny>, event: &Value) {
+    let outcome = typed::event(py, event).and_then(|event| callback.call1(py, (event,)));
+    if let Err(error) = outcome {
+        error.write_unraisable(py, Some(callback.bind(py)));
+    }
+}
+
+/// Runs the call `make` builds for an asyncio caller that created `future` (an `asyncio.Future` of
+/// its running loop): returns the answer (the outcome as `answer` builds it) when the first poll
+/// has it (a refusal raises here), else `future` itself, which the call's outcome later settles on
+/// its event loop's thread (a result may be `None`, so only the future says "not yet"). With
+/// `on_event`, `make` gets the sink of the call's progress events, each handed to `on_event` on the
+/// loop's thread before the outcome.
 ///
-/// The worker that completes the call pushes its outcome onto the loop's [`LoopInbox`], which the
-/// loop empties when woken, building results there; the worker never enters Python. A loop that
-/// cannot watch the inbox's socket (`dollr._support._loop_inbox` gives `None`: Windows' proactor
-/// loop) is handed each outcome by the worker instead, through [`interpreter::attach`] and
-/// `loop.call_soon_threadsafe`; once the interpreter is exiting, such an outcome is dropped.
-pub(crate) fn start_for_asyncio<Fut, Answer>(
+/// The worker that completes the call pushes its events and outcome onto the loop's [`LoopInbox`],
+/// which the loop empties when woken, building results there; the worker never enters Python. A
+/// loop that cannot watch the inbox's socket (`dollr._support._loop_inbox` gives `None`: Windows'
+/// proactor loop) is handed each event and outcome by the worker instead, through
+/// [`interpreter::attach`] (the outcome with `loop.call_soon_threadsafe`); once the interpreter is
+/// exiting, those are dropped.
+pub(crate) fn start_for_asyncio<Make, Fut, Answer>(
     py: Python<'_>,
     future: Py<PyAny>,
-    call: Fut,
+    on_event: Option<Py<PyAny>>,
+    make: Make,
     answer: Answer,
 ) -> PyResult<Py<PyAny>>
 where
+    Make: FnOnce(Option<EventSink>) -> Fut,
     Fut: Future<Output = Result<Value, Error>> + Send + 'static,
     Answer: Fn(Python<'_>, &Value) -> PyResult<Py<PyAny>> + Send + Sync + 'static,
 {
     if interpreter::closed() {
         // A call made while the interpreter exits (from an `atexit` handler, say): no worker may
-        // hand its outcome back any more, so it is driven to its end right here.
+        // hand anything back any more, so it is driven to its end right here, without its events.
+        let call = make(None);
         let outcome = CallRuntime::shared().and_then(|runtime| {
             let outcome = py.detach(|| runtime.block_on(AssertUnwindSafe(call).catch_unwind()));
             settle(outcome.and_then(|outcome| outcome))
@@ -302,22 +318,39 @@ where
     let event_loop = future.bind(py).call_method0("get_loop")?;
     let inbox = support_function(py, &LOOP_INBOX, "_loop_inbox")?.call1((&event_loop,))?;
     if let Ok(inbox) = inbox.cast::<LoopInbox>() {
+        let with_events = on_event.is_some();
         let answer: inbox::Answer = Arc::new(answer);
-        let (id, outcomes) = inbox.get().expect(future.clone_ref(py), answer.clone());
-        return match start(call, move |outcome| outcomes.push(id, outcome)) {
+        let (id, outcomes) = inbox
+            .get()
+            .expect(future.clone_ref(py), answer.clone(), on_event);
+        let events: Option<EventSink> = with_events.then(|| {
+            let outcomes = outcomes.clone();
+            Arc::new(move |event: Value| outcomes.push_event(id, event)) as EventSink
+        });
+        return match start(make(events), move |outcome| outcomes.push(id, outcome)) {
             Started::Done(outcome) => {
+                if with_events {
+                    // Events the first poll reported are in the inbox: delivered before the answer.
+                    inbox.get().drain(py)?;
+                }
                 inbox.get().forget(id);
                 answer(py, &into_py(py, outcome)?)
             }
             Started::Running => Ok(future),
         };
     }
+    let events: Option<EventSink> = on_event.map(|callback| {
+        Arc::new(move |event: Value| {
+            // Not delivered once the interpreter is exiting.
+            let _ = interpreter::attach(|py| deliver(py, &callback, &event));
+        }) as EventSink
+    });
     let pending = future.clone_ref(py);
     let call_soon = event_loop.getattr("call_soon_threadsafe")?.unbind();
     let settle = settle_future(py)?.clone().unbind();
     let answer = Arc::new(answer);
     let answer_later = answer.clone();
-    let started = start(call, move |outcome| {
+    let started = start(make(events), move |outcome| {
         interpreter::attach(move |py| {
             let (result, error) = match outcome
                 .map_err(|error| to_py_err(py, &error))

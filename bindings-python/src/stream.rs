@@ -122,7 +122,8 @@ impl NativeStream {
         runtime::start_for_asyncio(
             py,
             future,
-            async move {
+            None,
+            |_| async move {
                 let item = items.lock().await.recv().await;
                 match item {
                     None => Ok(Value::Null),

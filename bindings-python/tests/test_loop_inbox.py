@@ -1,6 +1,6 @@
-"""How asyncio calls' outcomes reach their event loop: through the loop's inbox (the runtime worker
-never enters Python), or, on a loop that cannot watch a socket (Windows' proactor loop), handed
-back by the worker with ``loop.call_soon_threadsafe``."""
+"""How asyncio calls' outcomes and progress events reach their event loop: through the loop's inbox
+(the runtime worker never enters Python), or, on a loop that cannot watch a socket (Windows'
+proactor loop), handed back by the worker (with ``loop.call_soon_threadsafe``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import gc
 import threading
 import warnings
 import weakref
+from decimal import Decimal
 from typing import Any
 
 import dollr
 from dollr import _support
-from dollr.testing import Sandbox
+from dollr.testing import Sandbox, TestNumbers
 
 LOOKUPS = 40
 
@@ -166,3 +167,48 @@ def test_a_loop_dropped_unclosed_with_a_call_in_flight_is_collected(
         gc.collect()
     assert dropped_loop() is None
     asyncio.run(client.close())
+
+
+def collect_with_events(sandbox: Sandbox, loop: CountingLoop) -> tuple[list[str], str]:
+    """A collect flow's events, in the order the handler saw them, and the flow's final status."""
+    seen: list[str] = []
+
+    async def run() -> str:
+        loop.loop_thread = threading.get_ident()
+        async with sandbox.async_client() as client:
+            outcome = await client.collect(
+                phone=TestNumbers.COMPLETES,
+                amount=Decimal("4.20"),
+                currency="USD",
+                payer_name="Inbox Events",
+                poll_interval=0.01,
+                on_event=lambda event: seen.append(event.event),
+            )
+            seen.append("result")
+            return str(outcome.execution.status)
+
+    try:
+        return seen, loop.run_until_complete(run())
+    finally:
+        loop.close()
+
+
+def test_a_flows_events_reach_its_loop_through_the_inbox_before_its_result(
+    dollr_sandbox: Sandbox,
+) -> None:
+    loop = CountingLoop(can_watch_sockets=True)
+    seen, status = collect_with_events(dollr_sandbox, loop)
+    assert status == "COMPLETED"
+    assert seen[0] == "validated" and seen[-2:] == ["receipt_fetched", "result"], seen
+    assert loop.handed_back == 0
+
+
+def test_a_loop_that_cannot_watch_sockets_is_handed_each_event(dollr_sandbox: Sandbox) -> None:
+    loop = CountingLoop(can_watch_sockets=False)
+    seen, status = collect_with_events(dollr_sandbox, loop)
+    assert status == "COMPLETED"
+    assert seen[0] == "validated" and seen[-2:] == ["receipt_fetched", "result"], seen
+    # Every event but the first (reported by the first poll, on the loop's thread) and the
+    # outcome: handed back by a worker.
+    events = len(seen) - 1
+    assert loop.handed_back >= (events - 1) + 1

@@ -632,7 +632,8 @@ class AsyncClientBase(_NativeOwner):
         if on_event is not None:
             handler = on_event
 
-            # Events come from a runtime thread: hand them to this loop, in order.
+            # Events come through this loop's inbox (or, on a loop without one, from a runtime
+            # thread): the handler runs as a callback of this loop, in order.
             def callback(event: Any) -> None:
                 loop.call_soon_threadsafe(handler, event)
 
