@@ -20,6 +20,8 @@ pub use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 #[cfg(target_arch = "wasm32")]
 mod fetch;
+#[cfg(not(target_arch = "wasm32"))]
+mod http1;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::FetchTransport;
 
@@ -176,7 +178,10 @@ pub struct ReqwestSettings<'a> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-/// The default transport: reqwest with rustls; never follows redirects; reads at most
+/// The default transport: requests to the client's origin over its own HTTP/1.1 connections,
+/// each driven by the request using it (`transport/http1.rs`: no connection task to hand a request
+/// to), and reqwest for the rest (a proxy from the environment, Windows, another origin); rustls
+/// with one TLS configuration for both; never follows redirects; reads at most
 /// `max_response_body` bytes of a body.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
@@ -185,46 +190,69 @@ pub struct ReqwestTransport {
     /// [`ReqwestTransport::exchange`]).
     timeout: Duration,
     max_body: usize,
-    /// The origin of the URLs sent, parsed once (see [`ReqwestTransport::url`]).
+    /// The origin of the URLs sent, parsed once (see [`ReqwestTransport::url`]), with its pool.
     origin: Arc<OnceLock<Origin>>,
+    /// What the origin's own connections are made with, `None` when reqwest sends everything.
+    direct: Option<DirectSettings>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-/// An origin (`scheme://host:port`) as written in the URLs sent, and its parsed form.
+/// What the HTTP/1.1 path's connections need (see [`http1`]).
+#[derive(Clone, Debug)]
+struct DirectSettings {
+    tls: Arc<rustls::ClientConfig>,
+    connect_timeout: Duration,
+    user_agent: HeaderValue,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// An origin (`scheme://host:port`) as written in the URLs sent, its parsed form, and its
+/// connections when they are this transport's own.
 #[derive(Debug)]
 struct Origin {
     prefix: String,
     parsed: reqwest::Url,
+    pool: Option<http1::Http1Pool>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 impl ReqwestTransport {
     /// Builds the transport (from the client configuration: `Config::reqwest_settings`).
     pub fn new(settings: ReqwestSettings<'_>) -> Result<Self> {
-        let mut builder = reqwest::Client::builder()
+        // One TLS configuration for reqwest and the origin's own connections.
+        let tls = Arc::new(http1::tls_config(settings.extra_root_ca_pem)?);
+        let builder = reqwest::Client::builder()
+            .use_preconfigured_tls((*tls).clone())
             .user_agent(settings.user_agent)
             // No `.timeout(..)` here: `exchange` applies the request's time limit itself (the
             // same deadline, over sending and reading the whole body, for less work per request).
             .connect_timeout(settings.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(90))
             // A JSON API does not redirect; a redirect would re-send the client secret or the
             // bearer token to wherever it points. The pipeline turns the 3xx into an error.
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(http1::IDLE_TIMEOUT)
             .tcp_nodelay(true);
-        if let Some(pem) = settings.extra_root_ca_pem {
-            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
-                Error::invalid_field("extra_root_ca_pem", format!("not a PEM certificate: {e}"))
-            })?;
-            builder = builder.add_root_certificate(cert);
-        }
         let http = builder
             .build()
             .map_err(|e| Error::internal(format!("could not build the HTTP client: {e}")))?;
+        // reqwest reads Windows' proxy settings from the registry, and a proxy named by the
+        // environment anywhere: then it sends everything.
+        let own_connections =
+            !cfg!(windows) && !http1::proxy_in_environment(|name| std::env::var_os(name));
+        let direct = match HeaderValue::from_str(settings.user_agent) {
+            Ok(user_agent) if own_connections => Some(DirectSettings {
+                tls,
+                connect_timeout: settings.connect_timeout,
+                user_agent,
+            }),
+            _ => None,
+        };
         Ok(ReqwestTransport {
             http,
             timeout: settings.timeout,
             max_body: settings.max_response_body,
             origin: Arc::default(),
+            direct,
         })
     }
 
@@ -236,28 +264,35 @@ impl ReqwestTransport {
     /// path and query parsed, into a copy of it — by the `url` crate's own path and query
     /// parsers, so the result is the one a full parse gives (a property test holds them equal).
     /// Anything unusual takes the full parse.
-    fn url(&self, text: &str) -> Option<reqwest::Url> {
+    ///
+    /// With the URL comes the kept origin when the URL is on it (its connections may serve it).
+    fn url(&self, text: &str) -> Option<(reqwest::Url, Option<&Origin>)> {
         if let Some(origin) = self.origin.get() {
             if let Some(url) = text
                 .strip_prefix(origin.prefix.as_str())
                 .and_then(|rest| with_path_and_query(&origin.parsed, rest))
             {
-                return Some(url);
+                return Some((url, Some(origin)));
             }
         }
         let url = reqwest::Url::parse(text).ok()?;
-        let origin = Origin::of(&url, text)?;
-        // Another task may have set it first: from the same client, so the same origin.
+        let origin = Origin::of(&url, text, self.direct.as_ref())?;
+        // Another task may have set it first: from the same client, so normally the same origin.
         let _ = self.origin.set(origin);
-        Some(url)
+        let kept = self
+            .origin
+            .get()
+            .filter(|kept| kept.prefix == url[..url::Position::BeforePath]);
+        Some((url, kept))
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Origin {
     /// The origin of `url` when the fast path can serve it: http(s), no credentials (reqwest
-    /// moves those into a header), and written in `text` exactly as the `url` crate writes it.
-    fn of(url: &reqwest::Url, text: &str) -> Option<Origin> {
+    /// moves those into a header), and written in `text` exactly as the `url` crate writes it. Its
+    /// own connections with `direct`.
+    fn of(url: &reqwest::Url, text: &str, direct: Option<&DirectSettings>) -> Option<Origin> {
         if !matches!(url.scheme(), "http" | "https")
             || !url.username().is_empty()
             || url.password().is_some()
@@ -269,9 +304,19 @@ impl Origin {
         if !text.starts_with(prefix) {
             return None;
         }
+        let parsed = reqwest::Url::parse(prefix).ok()?;
+        let pool = direct.and_then(|direct| {
+            http1::Http1Pool::for_origin(
+                &parsed,
+                &direct.tls,
+                direct.connect_timeout,
+                direct.user_agent.clone(),
+            )
+        });
         Some(Origin {
             prefix: prefix.to_string(),
-            parsed: reqwest::Url::parse(prefix).ok()?,
+            parsed,
+            pool,
         })
     }
 }
@@ -401,7 +446,25 @@ impl ReqwestTransport {
         // Only the URL is parsed (see `url`; a bad one is an error classified like any other,
         // through reqwest's builder); the headers and body are already typed, so they are moved
         // in rather than parsed again.
-        let mut outgoing = match self.url(&request.url) {
+        let (url, origin) = match self.url(&request.url) {
+            Some((url, origin)) => (Some(url), origin),
+            None => (None, None),
+        };
+        if let (Some(url), Some(pool)) = (&url, origin.and_then(|origin| origin.pool.as_ref())) {
+            let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+            // Boxed, as reqwest boxes its request's future: the pipeline's futures stay the size
+            // they were (a call nested in a blocking client's listener runs them all on the
+            // caller's stack).
+            return Box::pin(pool.exchange(
+                method,
+                target,
+                request.headers,
+                request.body,
+                self.max_body,
+            ))
+            .await;
+        }
+        let mut outgoing = match url {
             Some(url) => reqwest::Request::new(method, url),
             None => self
                 .http
@@ -451,13 +514,26 @@ mod tests {
         reqwest::Url::parse(text).ok()
     }
 
+    /// The URL the fast path gives for `text`, whatever origin it is on.
+    fn fast_url(transport: &ReqwestTransport, text: &str) -> Option<reqwest::Url> {
+        transport.url(text).map(|(url, _)| url)
+    }
+
     #[test]
     fn the_first_url_sets_the_origin_and_later_ones_reuse_it() {
         let transport = transport();
         let first = "http://127.0.0.1:8080/v1/parties/create";
-        assert_eq!(transport.url(first), full_parse(first));
+        assert_eq!(fast_url(&transport, first), full_parse(first));
         let origin = transport.origin.get().expect("the origin is kept");
         assert_eq!(origin.prefix, "http://127.0.0.1:8080");
+        // Its own connections serve the URLs on it, and only those.
+        assert!(origin.pool.is_some());
+        let on_origin = |text: &str| transport.url(text).is_some_and(|(_, kept)| kept.is_some());
+        assert!(on_origin(first));
+        assert!(on_origin("http://127.0.0.1:8080/v1/x?a=1"));
+        assert!(!on_origin("http://127.0.0.1:80801/v1/x"));
+        assert!(!on_origin("https://127.0.0.1:8080/v1/x"));
+        assert!(!on_origin("http://127.0.0.2:8080/v1/x"));
         for text in [
             "http://127.0.0.1:8080/v1/status/collection/550e8400-e29b-41d4-a716-446655440000",
             "http://127.0.0.1:8080/v1/predictions/mmo-provider-info?phone=231771234567&operation_type=COLLECTION",
@@ -469,19 +545,22 @@ mod tests {
             "http://127.0.0.1:8080/v1/a b",
             "http://127.0.0.1:8080\\v1\\x",
         ] {
-            assert_eq!(transport.url(text), full_parse(text), "{text}");
+            assert_eq!(fast_url(&transport, text), full_parse(text), "{text}");
         }
         // Credentials are reqwest's to move into a header: declined.
-        assert_eq!(transport.url("http://user:pw@127.0.0.1:8080/v1/x"), None);
+        assert_eq!(
+            fast_url(&transport, "http://user:pw@127.0.0.1:8080/v1/x"),
+            None
+        );
     }
 
     #[test]
     fn an_origin_not_written_as_the_url_crate_writes_it_is_not_kept() {
         let transport = transport();
         let text = "HTTP://LocalHost:80/v1/x";
-        assert_eq!(transport.url(text), None);
+        assert_eq!(fast_url(&transport, text), None);
         assert!(transport.origin.get().is_none());
-        assert!(transport.url("http://localhost/v1/x").is_some());
+        assert!(fast_url(&transport, "http://localhost/v1/x").is_some());
         assert_eq!(
             transport.origin.get().map(|origin| origin.prefix.as_str()),
             Some("http://localhost")
@@ -497,9 +576,9 @@ mod tests {
             let transport = transport();
             let origin = if https { "https://api.example.com" } else { "http://127.0.0.1:4010" };
             let warm = format!("{origin}/v1/warm");
-            prop_assert_eq!(transport.url(&warm), full_parse(&warm));
+            prop_assert_eq!(fast_url(&transport, &warm), full_parse(&warm));
             let text = format!("{origin}{rest}");
-            if let Some(url) = transport.url(&text) {
+            if let Some(url) = fast_url(&transport, &text) {
                 prop_assert_eq!(Some(url), full_parse(&text));
             } else {
                 // Declined (left to reqwest's builder) only when reqwest's parse fails too, finds
