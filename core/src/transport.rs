@@ -365,37 +365,61 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-/// Reads a body of at most `limit` bytes: an announced `Content-Length` over it is refused before
-/// reading, an unannounced (chunked, endless) one as soon as it passes it.
+/// A body read up to `limit` bytes (both paths of the default transport): an announced
+/// `Content-Length` over it is refused before reading, an unannounced (chunked, endless) one as
+/// soon as it passes it.
+struct LimitedBody {
+    limit: usize,
+    /// Most bodies arrive in one chunk: kept as it is, without a copy.
+    first: Option<Bytes>,
+    joined: bytes::BytesMut,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl LimitedBody {
+    fn new(limit: usize, announced: Option<u64>) -> std::result::Result<Self, TransportError> {
+        if announced.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+        Ok(LimitedBody {
+            limit,
+            first: None,
+            joined: bytes::BytesMut::new(),
+        })
+    }
+
+    fn push(&mut self, chunk: Bytes) -> std::result::Result<(), TransportError> {
+        let read = self.first.as_ref().map_or(0, Bytes::len) + self.joined.len();
+        if chunk.len() > self.limit.saturating_sub(read) {
+            return Err(TransportError::BodyTooLarge { limit: self.limit });
+        }
+        if read == 0 {
+            self.first = Some(chunk);
+            return Ok(());
+        }
+        if let Some(first) = self.first.take() {
+            self.joined.extend_from_slice(&first);
+        }
+        self.joined.extend_from_slice(&chunk);
+        Ok(())
+    }
+
+    fn into_bytes(self) -> Bytes {
+        self.first.unwrap_or_else(|| self.joined.freeze())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Reads a reqwest response's body, at most `limit` bytes ([`LimitedBody`]).
 async fn read_body(
     response: &mut reqwest::Response,
     limit: usize,
 ) -> std::result::Result<Bytes, TransportError> {
-    let too_large = TransportError::BodyTooLarge { limit };
-    if response
-        .content_length()
-        .is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX))
-    {
-        return Err(too_large);
-    }
-    // Most bodies arrive in one chunk: kept as it is, without a copy.
-    let mut first: Option<Bytes> = None;
-    let mut joined = bytes::BytesMut::new();
+    let mut body = LimitedBody::new(limit, response.content_length())?;
     while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
-        let read = first.as_ref().map_or(0, Bytes::len) + joined.len();
-        if chunk.len() > limit.saturating_sub(read) {
-            return Err(too_large);
-        }
-        if read == 0 {
-            first = Some(chunk);
-            continue;
-        }
-        if let Some(first) = first.take() {
-            joined.extend_from_slice(&first);
-        }
-        joined.extend_from_slice(&chunk);
+        body.push(chunk)?;
     }
-    Ok(first.unwrap_or_else(|| joined.freeze()))
+    Ok(body.into_bytes())
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -38,7 +38,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
-use super::{HttpResponse, TransportError};
+use super::{root_cause, HttpResponse, LimitedBody, TransportError};
 use crate::error::{Error, Result};
 
 /// How long a connection may sit idle in the pool (what the reqwest client is configured with).
@@ -84,17 +84,20 @@ pub(super) fn tls_config(extra_root_ca_pem: Option<&[u8]>) -> Result<rustls::Cli
 /// Whether reqwest would send requests through a proxy named by the environment (its system
 /// proxy: `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, either case); `var` reads one variable.
 pub(super) fn proxy_in_environment(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
-    [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ]
-    .into_iter()
-    .any(|name| var(name).is_some_and(|value| !value.is_empty()))
+    PROXY_VARIABLES
+        .into_iter()
+        .any(|name| var(name).is_some_and(|value| !value.is_empty()))
 }
+
+/// The variables reqwest's system proxy reads.
+const PROXY_VARIABLES: [&str; 6] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+];
 
 /// A connection's byte stream: TCP, or TLS over TCP.
 enum Stream {
@@ -247,51 +250,24 @@ fn poll_connection(connection: &mut Option<Driven>, cx: &mut Context<'_>) {
     }
 }
 
-/// Reads a body of at most `limit` bytes: an announced `Content-Length` over it is refused before
-/// reading, an unannounced (chunked, endless) one as soon as it passes it.
+/// Reads an answer's body, at most `limit` bytes (`LimitedBody`).
 async fn read_body(
     mut body: Incoming,
     headers: &HeaderMap,
     limit: usize,
 ) -> std::result::Result<Bytes, TransportError> {
-    let too_large = TransportError::BodyTooLarge { limit };
     let announced = headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|text| text.parse::<u64>().ok());
-    if announced.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
-        return Err(too_large);
-    }
-    // Most bodies arrive in one chunk: kept as it is, without a copy.
-    let mut first: Option<Bytes> = None;
-    let mut joined = bytes::BytesMut::new();
+    let mut limited = LimitedBody::new(limit, announced)?;
     while let Some(frame) = body.frame().await {
-        let Ok(chunk) = frame.map_err(|e| broken(&e))?.into_data() else {
-            continue; // trailers
-        };
-        let read = first.as_ref().map_or(0, Bytes::len) + joined.len();
-        if chunk.len() > limit.saturating_sub(read) {
-            return Err(too_large);
+        // Trailers carry no data.
+        if let Ok(chunk) = frame.map_err(|e| broken(&e))?.into_data() {
+            limited.push(chunk)?;
         }
-        if read == 0 {
-            first = Some(chunk);
-            continue;
-        }
-        if let Some(first) = first.take() {
-            joined.extend_from_slice(&first);
-        }
-        joined.extend_from_slice(&chunk);
     }
-    Ok(first.unwrap_or_else(|| joined.freeze()))
-}
-
-/// The innermost cause, as reqwest's errors are reported.
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = error;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
+    Ok(limited.into_bytes())
 }
 
 fn broken(error: &hyper::Error) -> TransportError {
@@ -752,6 +728,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn without_its_own_connections_reqwest_sends_with_the_same_limits() {
+        // What a proxy in the environment (or Windows) gives: no pool, reqwest for everything.
+        let server = serve(vec![Answer::KeepAlive]).await;
+        let mut transport = ReqwestTransport::new(ReqwestSettings {
+            user_agent: "dollr-test",
+            timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(20),
+            extra_root_ca_pem: None,
+            max_response_body: 9,
+        })
+        .expect("a transport");
+        transport.direct = None;
+        assert_eq!(
+            get(&transport, &server.url).await.expect("an answer"),
+            "request 0"
+        );
+        assert!(transport
+            .origin
+            .get()
+            .is_some_and(|origin| origin.pool.is_none()));
+        // "request 10" is 10 bytes: over the limit of 9.
+        for _ in 1..10 {
+            get(&transport, &server.url).await.expect("an answer");
+        }
+        let error = get(&transport, &server.url).await.expect_err("too long");
+        assert_eq!(error, TransportError::BodyTooLarge { limit: 9 });
+    }
+
+    #[tokio::test]
     async fn a_refused_connection_is_a_connect_error() {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let url = format!("http://{}", listener.local_addr().expect("its address"));
@@ -773,14 +778,7 @@ mod tests {
         assert!(!proxy_in_environment(environment(&[])));
         assert!(!proxy_in_environment(environment(&[("HTTPS_PROXY", "")])));
         assert!(!proxy_in_environment(environment(&[("NO_PROXY", "*")])));
-        for name in [
-            "http_proxy",
-            "HTTP_PROXY",
-            "https_proxy",
-            "HTTPS_PROXY",
-            "all_proxy",
-            "ALL_PROXY",
-        ] {
+        for name in PROXY_VARIABLES {
             let set: &'static [(&'static str, &'static str)] =
                 Box::leak(Box::new([(name, "http://proxy.example:3128")]));
             assert!(proxy_in_environment(environment(set)), "{name}");
