@@ -44,6 +44,10 @@ use crate::error::{Error, Result};
 /// How long a connection may sit idle in the pool (what the reqwest client is configured with).
 pub(super) const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// How long a connection attempt to one of a host's addresses has before the next address is
+/// tried beside it (hyper-util's happy-eyeballs delay, which reqwest uses).
+const NEXT_ADDRESS_AFTER: Duration = Duration::from_millis(300);
+
 /// The TLS configuration of both paths: rustls (the process's default crypto provider, else ring,
 /// as reqwest picks), the webpki roots plus `extra_root_ca_pem`, HTTP/1.1 by ALPN.
 pub(super) fn tls_config(extra_root_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
@@ -278,6 +282,44 @@ fn not_connected(error: &(dyn std::error::Error + 'static)) -> TransportError {
     TransportError::Connect(root_cause(error))
 }
 
+/// Connects to the first of `addresses` that answers. Happy eyeballs, as reqwest's connector does:
+/// the addresses in the resolver's order, the next one tried beside the others when they have not
+/// connected within `NEXT_ADDRESS_AFTER` (at once when they have all failed), the first connection
+/// winning (the other attempts are dropped). A host whose first address is unreachable (a broken
+/// IPv6 route) is then reached on the next one instead of failing at the connect timeout.
+async fn connect_any(
+    addresses: Vec<std::net::SocketAddr>,
+) -> std::result::Result<TcpStream, TransportError> {
+    let mut untried = addresses.into_iter();
+    let mut attempts = futures::stream::FuturesUnordered::new();
+    let mut last_error = None;
+    loop {
+        if attempts.is_empty() {
+            match untried.next() {
+                Some(address) => attempts.push(TcpStream::connect(address)),
+                None => {
+                    return Err(last_error.map_or_else(
+                        || TransportError::Connect("no address to connect to".to_string()),
+                        |error: std::io::Error| not_connected(&error),
+                    ))
+                }
+            }
+        }
+        tokio::select! {
+            attempt = futures::StreamExt::next(&mut attempts) => match attempt {
+                Some(Ok(tcp)) => return Ok(tcp),
+                Some(Err(error)) => last_error = Some(error),
+                None => {}
+            },
+            () = tokio::time::sleep(NEXT_ADDRESS_AFTER), if untried.len() > 0 => {
+                if let Some(address) = untried.next() {
+                    attempts.push(TcpStream::connect(address));
+                }
+            }
+        }
+    }
+}
+
 /// Where the connections go: the client's origin.
 struct Origin {
     /// The host to resolve (an IPv6 address without its brackets).
@@ -456,30 +498,18 @@ impl Http1Pool {
 
     async fn open(&self) -> std::result::Result<Box<Live>, TransportError> {
         let origin = &self.origin;
-        let addresses = tokio::net::lookup_host((origin.host.as_str(), origin.port))
-            .await
-            .map_err(|e| not_connected(&e))?;
-        let mut last_error = None;
-        let mut tcp = None;
-        for address in addresses {
-            match TcpStream::connect(address).await {
-                Ok(stream) => {
-                    tcp = Some(stream);
-                    break;
-                }
-                Err(error) => last_error = Some(error),
-            }
+        let addresses: Vec<std::net::SocketAddr> =
+            tokio::net::lookup_host((origin.host.as_str(), origin.port))
+                .await
+                .map_err(|e| not_connected(&e))?
+                .collect();
+        if addresses.is_empty() {
+            return Err(TransportError::Connect(format!(
+                "{} has no address",
+                origin.host
+            )));
         }
-        let tcp = match (tcp, last_error) {
-            (Some(tcp), _) => tcp,
-            (None, Some(error)) => return Err(not_connected(&error)),
-            (None, None) => {
-                return Err(TransportError::Connect(format!(
-                    "{} has no address",
-                    origin.host
-                )))
-            }
-        };
+        let tcp = connect_any(addresses).await?;
         tcp.set_nodelay(true).map_err(|e| not_connected(&e))?;
         let stream = match &origin.tls {
             None => Stream::Plain(tcp),
@@ -764,6 +794,23 @@ mod tests {
         let error = get(&transport(None), &url).await.expect_err("refused");
         assert!(matches!(error, TransportError::Connect(_)), "{error:?}");
         assert!(!error.maybe_processed());
+    }
+
+    #[tokio::test]
+    async fn an_address_that_refuses_is_passed_over_for_the_next() {
+        let closed = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let refusing = closed.local_addr().expect("its address");
+        drop(closed);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let open = listener.local_addr().expect("its address");
+        let tcp = connect_any(vec![refusing, open])
+            .await
+            .expect("the second address");
+        assert_eq!(tcp.peer_addr().expect("connected"), open);
+        let error = connect_any(vec![refusing]).await.expect_err("refused");
+        assert!(matches!(error, TransportError::Connect(_)), "{error:?}");
+        let error = connect_any(Vec::new()).await.expect_err("nothing to try");
+        assert!(matches!(error, TransportError::Connect(_)), "{error:?}");
     }
 
     #[test]
