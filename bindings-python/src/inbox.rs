@@ -23,8 +23,6 @@ use pyo3::prelude::*;
 use pyo3::{PyTraverseError, PyVisit};
 use serde_json::Value;
 
-use crate::errors::to_py_err;
-
 /// Builds a finished call's Python result (run on the loop thread, GIL held).
 pub(crate) type Answer = Arc<dyn Fn(Python<'_>, &Value) -> PyResult<Py<PyAny>> + Send + Sync>;
 
@@ -114,12 +112,11 @@ impl LoopInbox {
     }
 
     /// Forgets a call that was answered at once (its outcome will never be pushed).
-    pub(crate) fn forget(&self, id: u64) -> Option<Py<PyAny>> {
+    pub(crate) fn forget(&self, id: u64) {
         self.waiting
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id)
-            .map(|waiting| waiting.future)
+            .remove(&id);
     }
 }
 
@@ -184,13 +181,7 @@ impl LoopInbox {
             else {
                 continue;
             };
-            let (result, error) = match outcome
-                .map_err(|error| to_py_err(py, &error))
-                .and_then(|value| answer(py, &value))
-            {
-                Ok(result) => (Some(result), None),
-                Err(error) => (None, Some(error.into_value(py))),
-            };
+            let (result, error) = crate::runtime::settle_arguments(py, outcome, &*answer);
             if let Err(error) = settle.call1((future, result, error)) {
                 // Only a broken future gets here; the other calls are still settled.
                 error.write_unraisable(py, Some(settle));

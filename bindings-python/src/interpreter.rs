@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 
 /// How long the exit hook waits for threads already inside (each is one short delivery: a
-/// `call_soon_threadsafe`, a flow's event or a log record). Past it, exit goes on rather than hang on a stuck
-/// log handler.
+/// `call_soon_threadsafe`, a flow's event or a log record). Past it, exit goes on rather than hang
+/// on a stuck log handler.
 const EXIT_WAIT: Duration = Duration::from_secs(5);
 
 struct Gate {

@@ -271,6 +271,25 @@ fn support_function<'py>(
     .map(|function| function.bind(py))
 }
 
+/// The `result` and `error` arguments of `_settle_future` for a call's outcome, its value built
+/// into the Python result by `answer` (a failure to build it is the error).
+pub(crate) fn settle_arguments(
+    py: Python<'_>,
+    outcome: Result<Value, Error>,
+    answer: &dyn Fn(Python<'_>, &Value) -> PyResult<Py<PyAny>>,
+) -> (
+    Option<Py<PyAny>>,
+    Option<Py<pyo3::exceptions::PyBaseException>>,
+) {
+    match outcome
+        .map_err(|error| to_py_err(py, &error))
+        .and_then(|value| answer(py, &value))
+    {
+        Ok(result) => (Some(result), None),
+        Err(error) => (None, Some(error.into_value(py))),
+    }
+}
+
 /// Calls a Python progress callback with the event (its `FlowEvent` subclass, `crate::typed`),
 /// reporting (not raising) its failures: a flow cannot be stopped half-way because a callback broke.
 pub(crate) fn deliver(py: Python<'_>, callback: &Py<PyAny>, event: &Value) {
@@ -352,13 +371,7 @@ where
     let answer_later = answer.clone();
     let started = start(make(events), move |outcome| {
         interpreter::attach(move |py| {
-            let (result, error) = match outcome
-                .map_err(|error| to_py_err(py, &error))
-                .and_then(|value| answer_later(py, &value))
-            {
-                Ok(result) => (Some(result), None),
-                Err(error) => (None, Some(error.into_value(py))),
-            };
+            let (result, error) = settle_arguments(py, outcome, &*answer_later);
             // Fails only when the loop is closed: then nobody awaits the future any more.
             let _ = call_soon.call1(py, (settle, future, result, error));
         });
