@@ -237,6 +237,9 @@ pub(crate) struct Inner {
     /// The same transport as `transport` when it is the default one, to be called directly.
     #[cfg(not(target_arch = "wasm32"))]
     reqwest: Option<crate::transport::ReqwestTransport>,
+    /// The roots every TLS connection of the client trusts (see [`Client::tls`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    tls: Arc<rustls::ClientConfig>,
     tokens: TokenCache,
     pub(crate) journal: Arc<dyn Journal>,
     /// This client's id as a lease owner in the journal, and how long its leases last.
@@ -356,6 +359,13 @@ impl Client {
     /// The resolved configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The TLS configuration of this client's connections besides the transport's (the realtime
+    /// socket): the default transport's own, so both trust the same roots.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.inner.tls.clone()
     }
 
     /// The execution journal.
@@ -497,6 +507,16 @@ impl ClientBuilder {
                 Arc::new(transport)
             }
         };
+        // The default transport's TLS configuration, or one built alike for a client given its
+        // own transport: `extra_root_ca_pem` is checked either way, and reaches the realtime
+        // socket either way.
+        #[cfg(not(target_arch = "wasm32"))]
+        let tls = match &reqwest {
+            Some(transport) => transport.tls(),
+            None => Arc::new(crate::transport::tls_config(
+                config.extra_root_ca_pem.as_deref(),
+            )?),
+        };
         let clock: Arc<dyn Clock> = self.take_clock().unwrap_or_else(|| Arc::new(SystemClock));
         let fetcher: Arc<dyn TokenFetcher> = match &config.credentials {
             Credentials::ClientCredentials {
@@ -530,6 +550,8 @@ impl ClientBuilder {
                 transport,
                 #[cfg(not(target_arch = "wasm32"))]
                 reqwest,
+                #[cfg(not(target_arch = "wasm32"))]
+                tls,
                 journal,
                 lease,
                 state: Mutex::default(),

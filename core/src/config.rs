@@ -284,7 +284,8 @@ impl ClientBuilder {
     pub(crate) fn lease_ttl(&self) -> Option<Duration> {
         self.lease_ttl
     }
-    /// Trust an extra root certificate (PEM).
+    /// Trust an extra root certificate (PEM), or several: on the API's connections and on the
+    /// realtime socket alike. Checked when the client is built, whatever its transport.
     pub fn extra_root_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.extra_root_ca_pem = Some(pem.into());
         self

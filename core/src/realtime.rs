@@ -51,6 +51,9 @@ pub(crate) struct Target {
     /// `column=eq.value`.
     pub filter: String,
     pub key: KeySource,
+    /// The client's TLS configuration (its roots, `extra_root_ca_pem` included) for `wss://`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub tls: std::sync::Arc<rustls::ClientConfig>,
 }
 
 /// What the subscription reports.

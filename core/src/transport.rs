@@ -24,6 +24,8 @@ mod fetch;
 mod http1;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::FetchTransport;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use http1::tls_config;
 
 /// The transport a client gets when it is given none: reqwest natively.
 #[cfg(not(target_arch = "wasm32"))]
@@ -194,6 +196,9 @@ pub struct ReqwestTransport {
     origin: Arc<OnceLock<Origin>>,
     /// What the origin's own connections are made with, `None` when reqwest sends everything.
     direct: Option<DirectSettings>,
+    /// The TLS configuration of every connection (also the realtime socket's: see
+    /// [`ReqwestTransport::tls`]).
+    tls: Arc<rustls::ClientConfig>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -241,7 +246,7 @@ impl ReqwestTransport {
             !cfg!(windows) && !http1::proxy_in_environment(|name| std::env::var_os(name));
         let direct = match HeaderValue::from_str(settings.user_agent) {
             Ok(user_agent) if own_connections => Some(DirectSettings {
-                tls,
+                tls: tls.clone(),
                 connect_timeout: settings.connect_timeout,
                 user_agent,
             }),
@@ -253,7 +258,14 @@ impl ReqwestTransport {
             max_body: settings.max_response_body,
             origin: Arc::default(),
             direct,
+            tls,
         })
+    }
+
+    /// The TLS configuration this transport's connections use (the webpki roots plus
+    /// `extra_root_ca_pem`), for other connections of the same client to trust the same roots.
+    pub(crate) fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.tls.clone()
     }
 
     /// Parses `text` into the `Url` reqwest sends, or `None` for reqwest's own parse (a URL with

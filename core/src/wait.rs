@@ -688,6 +688,8 @@ impl Status {
             table: REALTIME_TABLE.to_string(),
             filter: format!("reference_id=eq.{reference_id}"),
             key,
+            #[cfg(not(target_arch = "wasm32"))]
+            tls: self.client.tls(),
         }))
     }
 

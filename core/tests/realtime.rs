@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -395,5 +396,116 @@ async fn a_silent_channel_gives_way_to_polling_after_the_realtime_timeout() {
             .as_u64()
             .unwrap()
             >= 1
+    );
+}
+
+/// A TLS front for the sandbox's realtime endpoint, as a Supabase project behind a private
+/// certificate authority would be: it accepts TLS for `localhost` with a self-signed certificate
+/// and relays the bytes to the sandbox. Returns its `https://` URL, the certificate (PEM), and
+/// the count of handshakes the client refused.
+async fn tls_front(sandbox: &Sandbox) -> (String, String, Arc<AtomicUsize>) {
+    let backend = sandbox
+        .supabase_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![certified.cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap(),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let counted = refused.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, backend, counted) = (acceptor.clone(), backend.clone(), counted.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    return;
+                };
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(backend.as_str()).await
+                else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
+            });
+        }
+    });
+    (
+        format!("https://localhost:{port}"),
+        certified.cert.pem(),
+        refused,
+    )
+}
+
+#[tokio::test]
+async fn the_realtime_socket_trusts_the_clients_extra_root_and_nothing_less() {
+    let sandbox = sandbox(SandboxConfig::for_tests(NEVER_MS)).await;
+    let (front, certificate, refused) = tls_front(&sandbox).await;
+    let client_trusting = |extra_root: Option<&str>| {
+        let builder = Client::builder()
+            .ignore_env()
+            .base_url(sandbox.url())
+            .client_id(sandbox.client_id())
+            .client_secret(sandbox.client_secret())
+            .supabase(front.as_str(), sandbox.supabase_anon_key());
+        match extra_root {
+            Some(pem) => builder.extra_root_ca_pem(pem.as_bytes().to_vec()),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    };
+    // Polls 60 s apart: a change heard within the deadline came over the socket.
+    let watch_over_wss = |client: &Client, reference: &str, session: Id| {
+        let options = WaitOptions {
+            initial_interval: Duration::from_secs(60),
+            max_interval: Duration::from_secs(60),
+            ..WaitOptions::with_timeout(DEADLINE)
+        }
+        .realtime(session, SourceType::Invoice);
+        client
+            .status()
+            .watch(OperationType::Collection, reference, options)
+    };
+
+    // Without the project's root the handshake is refused by the client: no join, polling.
+    let untrusting = client_trusting(None);
+    let (reference, session) = collection_in_flight(&sandbox, &untrusting).await;
+    let watch = watch_over_wss(&untrusting, &reference, session);
+    until("a handshake the client refused", || {
+        refused.load(Ordering::SeqCst) >= 1
+    })
+    .await;
+    assert_eq!(joins(&sandbox), 0);
+    drop(watch);
+
+    // With it (`extra_root_ca_pem`, as the API's connections get it) the socket joins over wss
+    // and hears the payment complete.
+    let trusting = client_trusting(Some(&certificate));
+    let (reference, session) = collection_in_flight(&sandbox, &trusting).await;
+    let before = status_lookups(&sandbox, &reference);
+    let mut watch = watch_over_wss(&trusting, &reference, session);
+    subscribed(&sandbox, &reference, before, 0).await;
+    sandbox.advance_to_final(&reference).unwrap();
+    let mut last = None;
+    while let Some(transition) = watch.next().await {
+        last = Some(transition.unwrap());
+    }
+    let last = last.expect("COMPLETED is reported");
+    assert_eq!(
+        (last.to, last.channel),
+        (ExecutionStatus::Completed, StatusChannel::Realtime)
     );
 }

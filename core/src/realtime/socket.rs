@@ -115,12 +115,17 @@ async fn session(
     let apikey: String =
         url::form_urlencoded::byte_serialize(target.anon_key.expose().as_bytes()).collect();
     let url = format!("{}&apikey={apikey}", target.websocket_url);
-    let ws =
-        match tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url)).await {
-            Err(_) => return failed("could not connect in time", false),
-            Ok(Err(error)) => return failed(format!("could not connect: {error}"), false),
-            Ok(Ok((ws, _))) => ws,
-        };
+    // The client's own TLS configuration (not tokio-tungstenite's default one): the socket trusts
+    // the roots the API's connections trust, `extra_root_ca_pem` included. Nagle off: the
+    // socket's frames are small and each is awaited.
+    let connector = tokio_tungstenite::Connector::Rustls(target.tls.clone());
+    let connect =
+        tokio_tungstenite::connect_async_tls_with_config(url, None, true, Some(connector));
+    let ws = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+        Err(_) => return failed("could not connect in time", false),
+        Ok(Err(error)) => return failed(format!("could not connect: {error}"), false),
+        Ok(Ok((ws, _))) => ws,
+    };
     let (mut sink, mut stream) = ws.split();
     let topic = format!("realtime:{}", target.channel);
     let binding =

@@ -50,7 +50,7 @@ const NEXT_ADDRESS_AFTER: Duration = Duration::from_millis(300);
 
 /// The TLS configuration of both paths: rustls (the process's default crypto provider, else ring,
 /// as reqwest picks), the webpki roots plus `extra_root_ca_pem`, HTTP/1.1 by ALPN.
-pub(super) fn tls_config(extra_root_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
+pub(crate) fn tls_config(extra_root_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
 
