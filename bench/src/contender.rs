@@ -11,6 +11,7 @@ use dollr_core::models::party::CreatePartyRequest;
 
 use crate::flow::{Core, FlowResult, Limit, PHONE};
 use crate::protocol::{Collected, Command, OverheadResult, Ready, RoundResult};
+use crate::stats::{cpu_ns, median};
 
 /// Which Rust contender.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -196,21 +197,36 @@ fn take(remaining: &AtomicUsize) -> bool {
         .is_ok()
 }
 
-/// The median of `batches` batches of `calls` calls of `call`, in µs per call.
-pub async fn per_call_us<F, Fut, T>(calls: usize, batches: usize, mut call: F) -> Result<f64>
+/// Per-call cost of a batched call: wall time and the process's CPU time (all threads).
+#[derive(Debug, Clone, Copy)]
+pub struct PerCall {
+    pub wall_us: f64,
+    pub cpu_us: f64,
+}
+
+/// The medians of `batches` batches of `calls` calls of `call`, in µs per call.
+pub async fn per_call_us<F, Fut, T>(calls: usize, batches: usize, mut call: F) -> Result<PerCall>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let mut per_call = Vec::with_capacity(batches);
+    let calls = calls.max(1);
+    let mut wall = Vec::with_capacity(batches);
+    let mut cpu = Vec::with_capacity(batches);
     for _ in 0..batches.max(1) {
+        let cpu_before = cpu_ns(std::process::id());
         let begun = Instant::now();
-        for _ in 0..calls.max(1) {
+        for _ in 0..calls {
             call().await?;
         }
-        per_call.push(begun.elapsed().as_secs_f64() * 1e6 / calls.max(1) as f64);
+        wall.push(begun.elapsed().as_secs_f64() * 1e6 / calls as f64);
+        let cpu_spent = cpu_ns(std::process::id()).saturating_sub(cpu_before);
+        cpu.push(cpu_spent as f64 / 1e3 / calls as f64);
     }
-    Ok(crate::stats::median(&per_call))
+    Ok(PerCall {
+        wall_us: median(&wall),
+        cpu_us: median(&cpu),
+    })
 }
 
 /// A party the client's validation refuses before sending (blank `fullname`).
@@ -220,7 +236,7 @@ pub fn invalid_party() -> CreatePartyRequest {
 
 async fn overhead(runner: &Runner, calls: usize, batches: usize) -> Result<OverheadResult> {
     let reference_id = runner.flow().await?.reference_id;
-    let (status_us, validation_us) = match runner {
+    let (status, validation_us) = match runner {
         Runner::Limit(limit) => {
             let status = per_call_us(calls, batches, || limit.status(&reference_id)).await?;
             (status, None)
@@ -239,12 +255,13 @@ async fn overhead(runner: &Runner, calls: usize, batches: usize) -> Result<Overh
                 }
             })
             .await?;
-            (status, Some(validation))
+            (status, Some(validation.wall_us))
         }
     };
     Ok(OverheadResult {
         ok: true,
-        status_us: Some(status_us),
+        status_us: Some(status.wall_us),
+        status_cpu_us: Some(status.cpu_us),
         validation_us,
         error: None,
     })

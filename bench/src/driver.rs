@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::protocol::{Answer, Command as Cmd, OverheadResult, Ready, RoundResult};
 use crate::report::{self, ContenderReport, Report, RoundStats};
+use crate::stats::cpu_ns;
 
 /// `dollr-bench run` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -699,46 +700,58 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     }
 
+    // One batch of each sequential contender in turn, `overhead_batches` times (as the rounds are
+    // interleaved): what the machine does meanwhile falls on every contender alike, and batch *i*
+    // of a binding can be set against batch *i* of dollr-core.
     eprintln!("bench: per-call overhead");
-    for contender in &mut running {
-        let id = contender.spec.id.clone();
-        // One process per language/client is enough: the sequential ones.
-        if contender.spec.concurrency != 1 {
-            continue;
-        }
-        let Some(entry) = reports.get_mut(&id) else {
-            continue;
-        };
-        if entry.failed.is_some() {
-            continue;
-        }
-        control.reset()?;
-        let result = contender.ask::<OverheadResult>(
-            &Cmd::Overhead {
-                calls: args.overhead_calls,
-                batches: args.overhead_batches,
-            },
-            Duration::from_secs(600),
-        );
-        match result {
-            Ok(result) if result.ok => {
-                eprintln!(
-                    "  {id:<24} status {:>8.1} µs/call  validation {}",
-                    result.status_us.unwrap_or(f64::NAN),
-                    result
-                        .validation_us
-                        .map(|v| format!("{v:.2} µs/call"))
-                        .unwrap_or_else(|| "-".into())
-                );
-                entry.overhead = Some(result);
+    for batch in 0..args.overhead_batches.max(1) {
+        for contender in &mut running {
+            let id = contender.spec.id.clone();
+            // One process per language/client is enough: the sequential ones.
+            if contender.spec.concurrency != 1 {
+                continue;
             }
-            Ok(result) => {
-                eprintln!(
-                    "bench: {id} overhead failed: {}",
-                    result.error.unwrap_or_default()
-                )
+            let Some(entry) = reports.get_mut(&id) else {
+                continue;
+            };
+            if entry.failed.is_some() || entry.overhead_failed.is_some() {
+                continue;
             }
-            Err(error) => eprintln!("bench: {id} overhead failed: {error:#}"),
+            control.reset()?;
+            let result = contender.ask::<OverheadResult>(
+                &Cmd::Overhead {
+                    calls: args.overhead_calls,
+                    batches: 1,
+                },
+                Duration::from_secs(600),
+            );
+            match result {
+                Ok(result) if result.ok => {
+                    eprintln!(
+                        "  {id:<24} batch {} status {:>8.1} µs/call ({} µs CPU)  validation {}",
+                        batch + 1,
+                        result.status_us.unwrap_or(f64::NAN),
+                        result
+                            .status_cpu_us
+                            .map(|v| format!("{v:.1}"))
+                            .unwrap_or_else(|| "-".into()),
+                        result
+                            .validation_us
+                            .map(|v| format!("{v:.2} µs/call"))
+                            .unwrap_or_else(|| "-".into())
+                    );
+                    entry.overhead_batches.push(result);
+                }
+                Ok(result) => {
+                    let why = result.error.unwrap_or_default();
+                    eprintln!("bench: {id} overhead failed: {why}");
+                    entry.overhead_failed = Some(why);
+                }
+                Err(error) => {
+                    eprintln!("bench: {id} overhead failed: {error:#}");
+                    entry.overhead_failed = Some(first_line(&format!("{error:#}")));
+                }
+            }
         }
     }
     drop(running);
@@ -795,19 +808,6 @@ fn run_criterion(args: &RunArgs) {
         Ok(status) => eprintln!("bench: criterion ended with {status}"),
         Err(error) => eprintln!("bench: criterion did not start: {error}"),
     }
-}
-
-/// CPU time (ns) used so far by every thread of process `pid` (`/proc/PID/task/*/schedstat`, whose
-/// first field is the thread's time on a CPU). Precise to the nanosecond, unlike `/proc/PID/stat`.
-fn cpu_ns(pid: u32) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-        .filter_map(|text| text.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
 }
 
 fn first_line(text: &str) -> String {

@@ -71,8 +71,12 @@ pub struct RoundResult {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OverheadResult {
     pub ok: bool,
+    /// Wall time per status lookup.
     #[serde(default)]
     pub status_us: Option<f64>,
+    /// CPU time of the whole process (all its threads) per status lookup, over the same batches.
+    #[serde(default)]
+    pub status_cpu_us: Option<f64>,
     #[serde(default)]
     pub validation_us: Option<f64>,
     #[serde(default)]
