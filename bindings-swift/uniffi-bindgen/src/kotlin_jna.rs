@@ -22,7 +22,10 @@
 //! structure code). Now a returned buffer is built over the memory the call returned it in
 //! (a `(Pointer)` constructor: no block), read once, and never written through again: `free`
 //! passes a copy of its three fields in a structure the thread keeps, and `alloc` copies its
-//! result into an owned structure (one block) before the caller fills it and passes it on. (Writing
+//! result into the next of the structures the thread uses in turn for its arguments (no block per
+//! call: a structure is passed, its fields copied into the call, before the thread has lowered
+//! as many other arguments as the ring holds, more than any function takes) before the caller
+//! fills it and passes it on. (Writing
 //! through a returned buffer's memory — the call's stack frame, gone — is what crashed when the
 //! constructor alone was tried.) The buffer and the call status read and write their fields at
 //! their C offsets instead of through JNA's reflection over the fields; a failed call's status is
@@ -107,13 +110,14 @@ const CHANGES: &[Change] = &[
 ",
     },
     Change {
-        what: "buffers: alloc's result copied into an owned structure",
+        what: "buffers: alloc's result copied into the thread's next argument structure",
         from: "        }.also {
             if(it.data == null) {",
         to: "        }.let { returned ->
             // dollr: the caller fills the buffer and passes it on (JNA writes its fields then): it
-            // needs memory of its own, not the returned memory it was built over.
-            RustBuffer.ByValue().also { it.setValue(returned) }
+            // needs memory of its own, not the returned memory it was built over. It takes the
+            // thread's next argument structure (UniffiArgumentBuffers: no native block per call).
+            UniffiArgumentBuffers.next().also { it.setValue(returned) }
         }.also {
             if(it.data == null) {",
     },
@@ -226,9 +230,38 @@ internal object UniffiCallbackThreads {
         com.sun.jna.Native.setCallbackThreadInitializer(callback, attached)
     }
 }
+
+// dollr: the structures a thread passes its argument buffers in, used in turn. An argument buffer
+// lives from `RustBuffer.alloc` (its lowering) to the call it is passed to, which JNA makes right
+// after the call's arguments are lowered, on the same thread (the buffer's fields are copied into
+// the call then; Rust owns the bytes from there). So a structure is free again once as many other
+// arguments have been lowered on its thread as a call can take: the generator checks that no
+// function takes more buffers than there are structures here. A new structure per argument was a
+// native block that only a garbage collection frees (see UniffiCallStatuses).
+internal object UniffiArgumentBuffers {
+    const val COUNT = ARGUMENT_BUFFERS_COUNT
+
+    private class Ring {
+        val buffers = Array(COUNT) { RustBuffer.ByValue() }
+        var next = 0
+    }
+
+    private val rings = ThreadLocal.withInitial { Ring() }
+
+    fun next(): RustBuffer.ByValue {
+        val ring = rings.get()
+        val buffer = ring.buffers[ring.next]
+        ring.next = (ring.next + 1) % COUNT
+        return buffer
+    }
+}
 ",
     },
 ];
+
+/// How many argument structures a thread uses in turn (`UniffiArgumentBuffers`): more than any
+/// generated function takes buffers, which [`patch`] checks.
+const ARGUMENT_BUFFERS: usize = 16;
 
 /// What every callback object gets as its first member (see the module's doc).
 const KEEP_ATTACHED: &str = "init { UniffiCallbackThreads.keepAttached(this) }";
@@ -268,7 +301,30 @@ fn patch(source: &str) -> Result<String> {
         }
         source = source.replacen(change.from, change.to, 1);
     }
-    Ok(source)
+    let most = most_buffer_arguments(&source);
+    if most > ARGUMENT_BUFFERS {
+        bail!(
+            "a generated function takes {most} buffers, more than the {ARGUMENT_BUFFERS} argument \
+             structures a thread uses in turn (raise ARGUMENT_BUFFERS)"
+        );
+    }
+    Ok(source.replace("ARGUMENT_BUFFERS_COUNT", &ARGUMENT_BUFFERS.to_string()))
+}
+
+/// The most by-value buffers any `external fun` of the file takes (its parameters, up to the
+/// return type).
+fn most_buffer_arguments(source: &str) -> usize {
+    source
+        .split("external fun ")
+        .skip(1)
+        .map(|declaration| {
+            let parameters = declaration
+                .split_once("):")
+                .map_or(declaration, |(parameters, _)| parameters);
+            parameters.matches(".ByValue").count()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Adds [`KEEP_ATTACHED`] to every `object` that implements one of the file's JNA callback
@@ -374,6 +430,17 @@ internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContin
 ";
         let error = keep_callback_threads_attached(source).unwrap_err();
         assert!(error.to_string().contains("kept attached"), "{error}");
+    }
+
+    #[test]
+    fn buffer_arguments_are_counted_up_to_the_return_type() {
+        let source = "    external fun uniffi_a(`ptr`: Long,`a`: RustBuffer.ByValue,`b`: RustBufferDecimal.ByValue,uniffi_out_err: UniffiRustCallStatus,
+    ): RustBuffer.ByValue
+    external fun uniffi_b(`a`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus,
+    ): Unit
+";
+        assert_eq!(most_buffer_arguments(source), 2);
+        assert_eq!(most_buffer_arguments("no functions"), 0);
     }
 
     #[test]

@@ -354,8 +354,9 @@ open class RustBuffer : Structure {
             UniffiLib.ffi_dollr_ffi_rustbuffer_alloc(size.toLong(), status)
         }.let { returned ->
             // dollr: the caller fills the buffer and passes it on (JNA writes its fields then): it
-            // needs memory of its own, not the returned memory it was built over.
-            RustBuffer.ByValue().also { it.setValue(returned) }
+            // needs memory of its own, not the returned memory it was built over. It takes the
+            // thread's next argument structure (UniffiArgumentBuffers: no native block per call).
+            UniffiArgumentBuffers.next().also { it.setValue(returned) }
         }.also {
             if(it.data == null) {
                throw RuntimeException("RustBuffer.alloc() returned null data pointer (size=${size})")
@@ -633,6 +634,31 @@ internal object UniffiCallbackThreads {
 
     fun keepAttached(callback: com.sun.jna.Callback) {
         com.sun.jna.Native.setCallbackThreadInitializer(callback, attached)
+    }
+}
+
+// dollr: the structures a thread passes its argument buffers in, used in turn. An argument buffer
+// lives from `RustBuffer.alloc` (its lowering) to the call it is passed to, which JNA makes right
+// after the call's arguments are lowered, on the same thread (the buffer's fields are copied into
+// the call then; Rust owns the bytes from there). So a structure is free again once as many other
+// arguments have been lowered on its thread as a call can take: the generator checks that no
+// function takes more buffers than there are structures here. A new structure per argument was a
+// native block that only a garbage collection frees (see UniffiCallStatuses).
+internal object UniffiArgumentBuffers {
+    const val COUNT = 16
+
+    private class Ring {
+        val buffers = Array(COUNT) { RustBuffer.ByValue() }
+        var next = 0
+    }
+
+    private val rings = ThreadLocal.withInitial { Ring() }
+
+    fun next(): RustBuffer.ByValue {
+        val ring = rings.get()
+        val buffer = ring.buffers[ring.next]
+        ring.next = (ring.next + 1) % COUNT
+        return buffer
     }
 }
 
