@@ -14,9 +14,9 @@ Kinds, all running the Dollr quickstart's collect flow with the quickstart's val
     dollr-async       ``dollr.AsyncClient``, C flows in flight
 
 The raw-HTTP kinds share ONE flow function (the quickstart's code, with the HTTP object passed
-in), so they differ only in the client. Timing uses ``time.perf_counter`` (and ``time.process_time``, the process's CPU time over all its
-threads, beside it for the status lookups); the per-call overhead
-is the median of batches of plain loops.
+in), so they differ only in the client. Timing uses ``time.perf_counter`` (and, for the status
+lookups, ``time.process_time`` beside it: the process's CPU time over all its threads); the
+per-call overhead is the median of batches of plain loops.
 """
 
 from __future__ import annotations
