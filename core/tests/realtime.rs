@@ -72,6 +72,15 @@ async fn subscribed(sandbox: &Sandbox, reference: &str, lookups_before: usize, j
     .await;
 }
 
+/// Drains `watch` to its end: the last transition it yielded.
+async fn last_transition(watch: &mut Watch) -> Transition {
+    let mut last = None;
+    while let Some(transition) = watch.next().await {
+        last = Some(transition.unwrap());
+    }
+    last.expect("a transition before the watch ended")
+}
+
 /// Polls 60 s apart: a change reported within the test's deadline came over realtime.
 fn slow_polls(recorded: Arc<Mutex<Vec<StatusTransition>>>) -> FlowOptions {
     FlowOptions::default()
@@ -288,11 +297,7 @@ async fn short_lived_realtime_keys_are_renewed_or_replaced_never_a_hang() {
     let joins_now = joins(&sandbox);
     until("a live channel", || joins(&sandbox) >= joins_now).await;
     sandbox.advance_to_final(&reference).unwrap();
-    let mut last = None;
-    while let Some(transition) = watch.next().await {
-        last = Some(transition.unwrap());
-    }
-    let last = last.expect("a transition");
+    let last = last_transition(&mut watch).await;
     assert_eq!(last.to, ExecutionStatus::Completed);
     assert!(watch.outcome().unwrap().is_finished());
 }
@@ -382,11 +387,7 @@ async fn a_silent_channel_gives_way_to_polling_after_the_realtime_timeout() {
         .watch(OperationType::Collection, &reference, options);
     until("a join", || joins(&sandbox) > joins_before).await;
     sandbox.advance_to_final(&reference).unwrap();
-    let mut last = None;
-    while let Some(transition) = watch.next().await {
-        last = Some(transition.unwrap());
-    }
-    let last = last.expect("COMPLETED is reported");
+    let last = last_transition(&mut watch).await;
     assert_eq!(
         (last.to, last.channel),
         (ExecutionStatus::Completed, StatusChannel::Poll)
@@ -499,11 +500,7 @@ async fn the_realtime_socket_trusts_the_clients_extra_root_and_nothing_less() {
     let mut watch = watch_over_wss(&trusting, &reference, session);
     subscribed(&sandbox, &reference, before, 0).await;
     sandbox.advance_to_final(&reference).unwrap();
-    let mut last = None;
-    while let Some(transition) = watch.next().await {
-        last = Some(transition.unwrap());
-    }
-    let last = last.expect("COMPLETED is reported");
+    let last = last_transition(&mut watch).await;
     assert_eq!(
         (last.to, last.channel),
         (ExecutionStatus::Completed, StatusChannel::Realtime)
