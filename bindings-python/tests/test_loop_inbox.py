@@ -27,12 +27,14 @@ LOOKUPS = 40
 
 class CountingLoop(asyncio.SelectorEventLoop):
     """A selector loop that counts ``call_soon_threadsafe`` calls from other threads (a worker
-    handing an outcome back), and can refuse ``add_reader`` like the proactor loop."""
+    handing an outcome back) and from its own (a wake-up of itself it never needs), and can refuse
+    ``add_reader`` like the proactor loop."""
 
     def __init__(self, can_watch_sockets: bool) -> None:
         super().__init__()
         self.can_watch_sockets = can_watch_sockets
         self.handed_back = 0
+        self.woken_from_its_thread = 0
         self.loop_thread: int | None = None
 
     def add_reader(self, fd: Any, callback: Any, *args: Any) -> None:
@@ -43,6 +45,8 @@ class CountingLoop(asyncio.SelectorEventLoop):
     def call_soon_threadsafe(self, callback: Any, *args: Any, context: Any = None) -> Any:
         if threading.get_ident() != self.loop_thread:
             self.handed_back += 1
+        else:
+            self.woken_from_its_thread += 1
         return super().call_soon_threadsafe(callback, *args, context=context)
 
 
@@ -231,6 +235,9 @@ def test_a_flows_events_reach_its_loop_through_the_inbox_before_its_result(
     assert status == "COMPLETED"
     assert seen[0] == "validated" and seen[-2:] == ["receipt_fetched", "result"], seen
     assert loop.handed_back == 0
+    # The inbox delivers each event on the loop's thread: its handler is scheduled without the
+    # self-pipe write `call_soon_threadsafe` makes to wake a loop from elsewhere.
+    assert loop.woken_from_its_thread == 0
 
 
 def test_a_loop_that_cannot_watch_sockets_is_handed_each_event(dollr_sandbox: Sandbox) -> None:

@@ -632,10 +632,14 @@ class AsyncClientBase(_NativeOwner):
         if on_event is not None:
             handler = on_event
 
-            # Events come through this loop's inbox (or, on a loop without one, from a runtime
-            # thread): the handler runs as a callback of this loop, in order.
+            # Events come through this loop's inbox, delivered on the loop's thread (or, on a loop
+            # without one, from a runtime thread): the handler runs as a callback of this loop, in
+            # order. Only from another thread does scheduling it need to wake the loop.
             def callback(event: Any) -> None:
-                loop.call_soon_threadsafe(handler, event)
+                if asyncio._get_running_loop() is loop:
+                    loop.call_soon(handler, event)
+                else:
+                    loop.call_soon_threadsafe(handler, event)
 
         # The native call answers at once, or returns `future` and settles it from this loop when
         # it ends (a result may be None: only the future itself means "not yet").
