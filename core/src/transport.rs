@@ -202,10 +202,10 @@ pub struct ReqwestTransport {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-/// What the HTTP/1.1 path's connections need (see [`http1`]).
+/// What the HTTP/1.1 path's connections need besides the transport's TLS configuration (see
+/// [`http1`]).
 #[derive(Clone, Debug)]
 struct DirectSettings {
-    tls: Arc<rustls::ClientConfig>,
     connect_timeout: Duration,
     user_agent: HeaderValue,
 }
@@ -246,7 +246,6 @@ impl ReqwestTransport {
             !cfg!(windows) && !http1::proxy_in_environment(|name| std::env::var_os(name));
         let direct = match HeaderValue::from_str(settings.user_agent) {
             Ok(user_agent) if own_connections => Some(DirectSettings {
-                tls: tls.clone(),
                 connect_timeout: settings.connect_timeout,
                 user_agent,
             }),
@@ -288,7 +287,7 @@ impl ReqwestTransport {
             }
         }
         let url = reqwest::Url::parse(text).ok()?;
-        let origin = Origin::of(&url, text, self.direct.as_ref())?;
+        let origin = Origin::of(&url, text, self.direct.as_ref(), &self.tls)?;
         // Another task may have set it first: from the same client, so normally the same origin.
         let _ = self.origin.set(origin);
         let kept = self
@@ -303,8 +302,13 @@ impl ReqwestTransport {
 impl Origin {
     /// The origin of `url` when the fast path can serve it: http(s), no credentials (reqwest
     /// moves those into a header), and written in `text` exactly as the `url` crate writes it. Its
-    /// own connections with `direct`.
-    fn of(url: &reqwest::Url, text: &str, direct: Option<&DirectSettings>) -> Option<Origin> {
+    /// own connections with `direct` and `tls`.
+    fn of(
+        url: &reqwest::Url,
+        text: &str,
+        direct: Option<&DirectSettings>,
+        tls: &Arc<rustls::ClientConfig>,
+    ) -> Option<Origin> {
         if !matches!(url.scheme(), "http" | "https")
             || !url.username().is_empty()
             || url.password().is_some()
@@ -320,7 +324,7 @@ impl Origin {
         let pool = direct.and_then(|direct| {
             http1::Http1Pool::for_origin(
                 &parsed,
-                &direct.tls,
+                tls,
                 direct.connect_timeout,
                 direct.user_agent.clone(),
             )
