@@ -1807,3 +1807,37 @@ fn each_operation_returns_what_the_schema_says_it_returns() {
     }
     assert_eq!(bridge::operation_returns("no.such_operation"), None);
 }
+
+/// What a blocking client's caller thread needs: a blocking call (`dollr.Client`,
+/// `DollrBlockingClient`) runs on the thread that makes it (`OwnRuntime::block_on`), and a JVM
+/// thread has 1 MB of stack unless told otherwise (`-Xss`), an Android thread about as much. A
+/// call too deep for its thread does not fail, it crashes the process. The deepest call there is,
+/// a whole collect flow with its token request, must fit in half of that even unoptimized, as
+/// every test suite builds the library (a release build needs under 100 KB). Before the flows'
+/// larger futures were boxed it needed 567 KB, and the blocking Kotlin client's test of a listener
+/// calling its own client crashed its JVM with `-Xss768k`. If this overflows (the test process
+/// aborts: "thread 'collect-in-512-KB' has overflowed its stack"), box what grew.
+#[test]
+fn a_whole_flow_driven_on_its_callers_thread_fits_in_half_a_jvm_threads_stack() {
+    const STACK: usize = 512 * 1024;
+    let server = tokio::runtime::Runtime::new().unwrap();
+    let (sandbox, client) = server.block_on(start());
+    let caller = std::thread::Builder::new()
+        .name("collect-in-512-KB".into())
+        .stack_size(STACK)
+        .spawn(move || {
+            let runtime = bridge::OwnRuntime::new().unwrap();
+            runtime.block_on(bridge::call(
+                &client,
+                "collect",
+                json!({"phone": dollr_core::test_numbers::COMPLETES, "payer_name": "Deep Caller",
+                       "currency": "USD", "items": [{"name": "Tea", "qty": 1, "amount": "2.00"}],
+                       "wait_timeout_ms": 30000, "poll_interval_ms": 10, "max_poll_interval_ms": 50}),
+            ))
+        })
+        .unwrap();
+    let outcome = caller.join().unwrap().unwrap().unwrap();
+    assert_eq!(outcome["execution"]["status"], "COMPLETED", "{outcome}");
+    assert_eq!(outcome["settled"], true);
+    drop(sandbox);
+}

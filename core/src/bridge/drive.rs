@@ -187,6 +187,9 @@ impl OwnRuntime {
         &self,
         call: impl Future<Output = T> + Send,
     ) -> std::thread::Result<T> {
+        // On the heap from here: the caller's thread may be a JVM's or an app's, with a stack a
+        // fraction of a Rust thread's, and every frame below would otherwise carry the call.
+        let call = Box::pin(call);
         let Some(runtime) = self.0.as_ref() else {
             return Err(Box::new("the client's runtime is shut down"));
         };

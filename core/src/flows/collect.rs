@@ -480,8 +480,8 @@ impl Client {
     pub async fn collect(&self, #[flow] request: &CollectRequest) -> Result<CollectOutcome> {
         request.validate()?;
         match request.source_type {
-            SourceType::Invoice => collect_with::<InvoiceKind>(self, request).await,
-            SourceType::Order => collect_with::<OrderKind>(self, request).await,
+            SourceType::Invoice => Box::pin(collect_with::<InvoiceKind>(self, request)).await,
+            SourceType::Order => Box::pin(collect_with::<OrderKind>(self, request)).await,
             ref other => Err(Error::invalid_field(
                 "source_type",
                 format!("\"{other}\" is not one of INVOICE, ORDER"),
@@ -625,7 +625,7 @@ async fn collect_with<K: FlowSourceKind>(
         .await?;
     let wait_started = Instant::now();
     ctx.listen_on(session.id, K::SOURCE_TYPE);
-    let (reference_id, settled) = execute_in_session(
+    let (reference_id, settled) = Box::pin(execute_in_session(
         client,
         &ctx,
         OperationType::Collection,
@@ -652,7 +652,7 @@ async fn collect_with<K: FlowSourceKind>(
                 outcome
             }
         },
-    )
+    ))
     .await?;
 
     let (source_status, receipt) = if settled.execution.status == ExecutionStatus::Completed {

@@ -970,7 +970,10 @@ impl FlowContext {
     {
         let mut attempt = 0u32;
         loop {
-            match run().await {
+            // On the heap: a step's request is the bulk of a flow's state, and a flow awaits a
+            // dozen of them — inline, every one would widen the flow's future and (unoptimized)
+            // its poll's stack frame.
+            match Box::pin(run()).await {
                 Ok(value) => return Ok(value),
                 Err(error) if error.is_transient() && attempt < self.step_retries() => {
                     attempt += 1;
