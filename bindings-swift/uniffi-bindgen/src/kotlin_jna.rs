@@ -1,6 +1,7 @@
-//! Two changes to the JNA glue uniffi writes into each generated Kotlin file: a thread reuses its
-//! call statuses instead of allocating one per call into Rust, and Rust's threads stay attached to
-//! the JVM once they have called into Kotlin.
+//! Changes to the JNA glue uniffi writes into each generated Kotlin file: a thread reuses its call
+//! statuses and argument buffers instead of allocating them per call into Rust, returned buffers
+//! are read where they came back, the cleaner runs on a thread that keeps what it reuses, and
+//! Rust's threads stay attached to the JVM once they have called into Kotlin.
 //!
 //! uniffi's Kotlin allocates a JNA `Structure` for the call status of every call into Rust: two
 //! native blocks (the status and the empty error buffer inside it). JNA frees such a block only
@@ -40,6 +41,14 @@
 //! detaches it when the thread ends). On the 2-vCPU bench machine the suspending client's status
 //! lookup went from 555–698 µs to 445–497 µs in back-to-back runs (`make bench`'s overhead row
 //! measures it).
+//!
+//! **The cleaner's thread.** Every object a call returns (each resource handle: `client.status()`
+//! is one) is released by uniffi's cleaner after a collection, through a call into Rust. The JDK's
+//! default cleaner runs on an `InnocuousThread`, which erases its thread locals before each
+//! clean-up: each release took a new call status and argument ring, the native blocks above again
+//! (about one per call of a flow, JFR's allocation samples on `Cleaner-0`). The cleaner now runs on
+//! a daemon thread of its own (`dollr-cleaner`), which keeps them. (Android before API 33 has no
+//! `java.lang.ref.Cleaner`; uniffi falls back to JNA's, whose thread keeps its locals already.)
 //!
 //! A change names the text it replaces and must find it exactly once in each file that holds the
 //! helpers: a uniffi upgrade that rewrites them fails the generation, naming the change, instead of
@@ -255,6 +264,19 @@ internal object UniffiArgumentBuffers {
         return buffer
     }
 }
+",
+    },
+    Change {
+        what: "cleaner: a thread that keeps its thread locals",
+        from: "    val cleaner = java.lang.ref.Cleaner.create()
+",
+        to: "    // dollr: on a thread of its own. The JDK's default cleaner thread erases its thread locals
+    // before every clean-up, so each object's release (one per resource handle a call returns)
+    // took a new call status — two native blocks only a garbage collection frees — and a new
+    // argument ring, instead of the ones the thread used for the last release.
+    val cleaner = java.lang.ref.Cleaner.create { task ->
+        Thread(task, \"dollr-cleaner\").apply { isDaemon = true }
+    }
 ",
     },
 ];

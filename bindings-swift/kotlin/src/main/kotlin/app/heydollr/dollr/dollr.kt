@@ -3131,7 +3131,13 @@ private fun UniffiCleaner.Companion.create(): UniffiCleaner =
     }
 
 private class JavaLangRefCleaner : UniffiCleaner {
-    val cleaner = java.lang.ref.Cleaner.create()
+    // dollr: on a thread of its own. The JDK's default cleaner thread erases its thread locals
+    // before every clean-up, so each object's release (one per resource handle a call returns)
+    // took a new call status — two native blocks only a garbage collection frees — and a new
+    // argument ring, instead of the ones the thread used for the last release.
+    val cleaner = java.lang.ref.Cleaner.create { task ->
+        Thread(task, "dollr-cleaner").apply { isDaemon = true }
+    }
 
     override fun register(value: Any, cleanUpTask: Runnable): UniffiCleaner.Cleanable =
         JavaLangRefCleanable(cleaner.register(value, cleanUpTask))
