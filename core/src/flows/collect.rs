@@ -625,7 +625,7 @@ async fn collect_with<K: FlowSourceKind>(
         .await?;
     let wait_started = Instant::now();
     ctx.listen_on(session.id, K::SOURCE_TYPE);
-    let (reference_id, settled) = Box::pin(execute_in_session(
+    let (reference_id, settled) = execute_in_session(
         client,
         &ctx,
         OperationType::Collection,
@@ -652,7 +652,7 @@ async fn collect_with<K: FlowSourceKind>(
                 outcome
             }
         },
-    ))
+    )
     .await?;
 
     let (source_status, receipt) = if settled.execution.status == ExecutionStatus::Completed {

@@ -1079,13 +1079,16 @@ where
         operation_type: operation_type.clone(),
         reference_id: reference_id.clone(),
     });
-    let submitted = execute(reference_id.clone()).await?;
+    // Both stages on the heap: the execution (journal, exactly-once resolution) and the wait are
+    // most of a flow's state, and this way every flow's future and (unoptimized) poll frame
+    // carries a pointer to them instead (decision 0023).
+    let submitted = Box::pin(execute(reference_id.clone())).await?;
     ctx.emit(FlowEvent::ExecutionSubmitted {
         operation_type: operation_type.clone(),
         reference_id: reference_id.clone(),
         execution: submitted.clone(),
     });
-    let settled = settle(client, ctx, operation_type, submitted).await?;
+    let settled = Box::pin(settle(client, ctx, operation_type, submitted)).await?;
     Ok((reference_id, settled))
 }
 

@@ -337,7 +337,7 @@ impl Client {
                 _ => return Err(error),
             },
         };
-        let (reference_id, settled) = Box::pin(execute_in_session(
+        let (reference_id, settled) = execute_in_session(
             self,
             &ctx,
             OperationType::Payout,
@@ -359,7 +359,7 @@ impl Client {
                 let ctx = &ctx;
                 async move { ctx.executions(self).payout(&execute).await }
             },
-        ))
+        )
         .await?;
         Ok(PayoutOutcome {
             party_id: account.party_id,

@@ -168,7 +168,7 @@ impl Client {
         let session = ctx
             .repeatable("session", || sessions.refund(&session_request))
             .await?;
-        let (reference_id, settled) = Box::pin(execute_in_session(
+        let (reference_id, settled) = execute_in_session(
             self,
             &ctx,
             OperationType::Refund,
@@ -182,7 +182,7 @@ impl Client {
                 let ctx = &ctx;
                 async move { ctx.executions(self).refund(&execute).await }
             },
-        ))
+        )
         .await?;
         Ok(RefundOutcome {
             session,

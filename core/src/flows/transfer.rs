@@ -176,7 +176,7 @@ impl Client {
         let session = ctx
             .repeatable("session", || sessions.transfer(&session_request))
             .await?;
-        let (reference_id, settled) = Box::pin(execute_in_session(
+        let (reference_id, settled) = execute_in_session(
             self,
             &ctx,
             OperationType::Transfer,
@@ -190,7 +190,7 @@ impl Client {
                 let ctx = &ctx;
                 async move { ctx.executions(self).transfer(&execute).await }
             },
-        ))
+        )
         .await?;
         Ok(TransferOutcome {
             session,
