@@ -4,7 +4,11 @@
 //! `fetch` on WebAssembly (`FetchTransport`, decision 0018).
 
 #[cfg(not(target_arch = "wasm32"))]
-use std::sync::{Arc, OnceLock};
+use std::future::{poll_fn, Future};
+#[cfg(not(target_arch = "wasm32"))]
+use std::pin::{pin, Pin};
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -199,6 +203,34 @@ pub struct ReqwestTransport {
     /// The TLS configuration of every connection (also the realtime socket's: see
     /// [`ReqwestTransport::tls`]).
     tls: Arc<rustls::ClientConfig>,
+    /// The time limit of the request that finished last (see [`ReqwestTransport::exchange`]).
+    last_time_limit: LastTimeLimit,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// The timer of the request that finished last, kept registered with the runtime's timers until
+/// the next request finishes (see [`ReqwestTransport::exchange`]). Shared by the transport's clones.
+#[derive(Clone, Default)]
+struct LastTimeLimit(Arc<Mutex<Option<Pin<Box<tokio::time::Sleep>>>>>);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl LastTimeLimit {
+    /// Keeps `timer` in place of the one kept before, which is dropped (outside the lock).
+    fn keep(&self, timer: Pin<Box<tokio::time::Sleep>>) {
+        let before = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(timer);
+        drop(before);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::fmt::Debug for LastTimeLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LastTimeLimit")
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -258,6 +290,7 @@ impl ReqwestTransport {
             origin: Arc::default(),
             direct,
             tls,
+            last_time_limit: LastTimeLimit::default(),
         })
     }
 
@@ -462,14 +495,38 @@ impl ReqwestTransport {
     /// request; here the timer sits in this future and is only looked at while the exchange
     /// waits (issue #19: about 5,000 instructions per collect flow, ~6 % of the pipeline's excess over
     /// the floor's).
+    ///
+    /// The timer is not dropped when the exchange ends: it stays registered until the next
+    /// exchange ends (`last_time_limit`). A runtime's parked worker sleeps until its earliest timer,
+    /// and a timer registered from another thread that is due *before* that has to wake the worker
+    /// to shorten its sleep. Binding calls are first polled on the caller's thread
+    /// (`bridge::FirstWake`: an asyncio loop, Node's JS thread, a Kotlin coroutine), so that is
+    /// where each request's timer is registered; with no timer left once the previous request had
+    /// finished, every request woke the worker only for this, besides the wake for its answer
+    /// (issue #19: an `eventfd` write on the caller's thread and a worker wake-up per request,
+    /// seen by `strace` in a dollr-native status lookup). With the last one's deadline kept — due
+    /// before any later request's of the same limit — the worker sleeps on until the answer comes.
+    /// An idle client's kept timer fires once, its limit after the last request, and wakes nothing
+    /// that is still waiting (a spurious wake, which every future tolerates).
     pub(crate) async fn exchange(
         &self,
         request: HttpRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
         let limit = request.timeout.unwrap_or(self.timeout);
-        tokio::time::timeout(limit, self.exchange_untimed(request))
+        let mut timer = Box::pin(tokio::time::sleep(limit));
+        let outcome = {
+            let mut exchange = pin!(self.exchange_untimed(request));
+            poll_fn(|cx| match exchange.as_mut().poll(cx) {
+                std::task::Poll::Ready(outcome) => std::task::Poll::Ready(outcome),
+                std::task::Poll::Pending => timer
+                    .as_mut()
+                    .poll(cx)
+                    .map(|()| Err(TransportError::Timeout)),
+            })
             .await
-            .unwrap_or(Err(TransportError::Timeout))
+        };
+        self.last_time_limit.keep(timer);
+        outcome
     }
 
     /// [`ReqwestTransport::exchange`] without the time limit.
@@ -605,6 +662,140 @@ mod tests {
             transport.origin.get().map(|origin| origin.prefix.as_str()),
             Some("http://localhost")
         );
+    }
+
+    /// A server on loopback that answers the first request on its one connection (`{}`), then
+    /// reads the second, reports it on the returned channel and holds it unanswered until
+    /// `release` is dropped.
+    fn answers_once_then_holds() -> (
+        u16,
+        std::sync::mpsc::Receiver<()>,
+        std::sync::mpsc::Sender<()>,
+    ) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = listener.local_addr().expect("its address").port();
+        let (seen, second) = std::sync::mpsc::channel();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let Ok(read_half) = stream.try_clone() else {
+                return;
+            };
+            let mut reader = BufReader::new(read_half);
+            let mut read_head = || {
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    line.clear();
+                }
+            };
+            read_head();
+            let mut writer = stream;
+            let _ = writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}");
+            read_head();
+            let _ = seen.send(());
+            let _ = held.recv();
+        });
+        (port, second, release)
+    }
+
+    /// The bindings whose callers must not block poll a call first on the caller's thread
+    /// (`bridge::FirstWake`), which is where its request's time limit is registered. The runtime's
+    /// parked worker must sleep on through that — only the answer should wake it (#19: an
+    /// `eventfd` write and a worker wake-up per request otherwise), which the timer of the request
+    /// before, kept registered by `exchange`, makes so.
+    #[test]
+    fn a_request_started_on_another_thread_leaves_the_parked_worker_asleep() {
+        use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+        use std::task::{Context, Poll};
+        use std::time::Instant;
+
+        let parked = Arc::new(AtomicBool::new(false));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .on_thread_park({
+                let parked = Arc::clone(&parked);
+                move || parked.store(true, SeqCst)
+            })
+            .on_thread_unpark({
+                let parked = Arc::clone(&parked);
+                move || parked.store(false, SeqCst)
+            })
+            .build()
+            .expect("a runtime");
+        // A time limit no slow machine reaches during the test: the kept timer must not fire.
+        let transport = Arc::new(
+            ReqwestTransport::new(ReqwestSettings {
+                user_agent: "test",
+                timeout: Duration::from_secs(600),
+                connect_timeout: Duration::from_secs(600),
+                extra_root_ca_pem: None,
+                max_response_body: 1 << 20,
+            })
+            .expect("a transport"),
+        );
+        let (port, second_seen, _release) = answers_once_then_holds();
+        let request = || HttpRequest {
+            method: Method::Get,
+            url: format!("http://127.0.0.1:{port}/v1/status/collection/x"),
+            headers: HeaderMap::new(),
+            body: None,
+            timeout: None,
+        };
+
+        // The first request runs on the worker, to its end.
+        let first = runtime
+            .block_on(runtime.spawn({
+                let transport = Arc::clone(&transport);
+                let request = request();
+                async move {
+                    transport
+                        .exchange(request)
+                        .await
+                        .map(|answer| answer.status)
+                }
+            }))
+            .expect("the task ran");
+        assert_eq!(first.ok(), Some(200));
+
+        // Until the worker is parked and stays so (its count of parks unchanged for 100 ms).
+        let metrics = runtime.metrics();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let parks = loop {
+            let parks = metrics.worker_park_count(0);
+            std::thread::sleep(Duration::from_millis(100));
+            if parked.load(SeqCst) && metrics.worker_park_count(0) == parks {
+                break parks;
+            }
+            assert!(Instant::now() < deadline, "the worker never settled");
+        };
+
+        // The second request, polled once here as `FirstWake` does: written on this thread, its
+        // time limit registered, and left waiting for an answer that does not come.
+        let _entered = runtime.enter();
+        let mut second = Box::pin(transport.exchange(request()));
+        let waiting = second
+            .as_mut()
+            .poll(&mut Context::from_waker(futures::task::noop_waker_ref()));
+        assert!(matches!(waiting, Poll::Pending));
+        second_seen
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the request was written on this thread");
+        // A wake of the worker counts one more park when it parks again (at once: nothing is
+        // ready). None may come: wait a second for it.
+        let until = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < until {
+            assert_eq!(
+                metrics.worker_park_count(0),
+                parks,
+                "the worker was woken for the request's time limit"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(second);
     }
 
     proptest! {
