@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use serde_json::Value;
 
 use crate::protocol::{Answer, Command as Cmd, OverheadResult, Ready, RoundResult};
-use crate::report::{self, ContenderReport, Report, RoundStats};
+use crate::report::{self, ContenderReport, Report, RoundStats, WarmUp};
 use crate::stats::cpu_ns;
 
 /// `dollr-bench run` options.
@@ -25,9 +25,18 @@ pub struct RunArgs {
     /// Timed flows per contender, split evenly over the rounds (N ≥ 500 for the committed run).
     #[arg(long, default_value_t = 1000)]
     pub flows: usize,
-    /// Timed rounds (a warm-up round of half their size comes first and is discarded).
+    /// Timed rounds (after the warm-up, which is discarded: `--warm-up-flows`).
     #[arg(long, default_value_t = 5)]
     pub rounds: usize,
+    /// Flows each contender runs before its timed rounds, discarded: enough for the JVM's and
+    /// V8's compilers to finish the hot paths (the blocking Kotlin client's CPU per flow settles
+    /// after ~1,400 collect flows, the docs' fetch code's after ~1,000). Run in chunks of half a
+    /// round, and cut short by `--warm-up-seconds` for contenders too slow to need it.
+    #[arg(long, default_value_t = 1500)]
+    pub warm_up_flows: usize,
+    /// At most this long per contender for the warm-up (at least one chunk runs).
+    #[arg(long, default_value_t = 10.0)]
+    pub warm_up_seconds: f64,
     /// Seeds the order of the contenders in each round.
     #[arg(long, default_value_t = 20261121)]
     pub seed: u64,
@@ -583,6 +592,39 @@ fn round_timeout(flows: usize) -> Duration {
     Duration::from_secs(120 + flows as u64)
 }
 
+/// One round of `flows` flows of `contender` on a freshly reset sandbox, checked against what the
+/// sandbox saw: the contender's answer, the requests and token requests served, and the CPU time
+/// of the contender's and the sandbox's processes meanwhile.
+fn one_round(
+    contender: &mut Running,
+    control: &Control,
+    sandbox: &SandboxProcess,
+    flows: usize,
+) -> Result<(RoundResult, u64, u64, (u64, u64))> {
+    control.reset()?;
+    let cpu_before = (cpu_ns(contender.child.id()), cpu_ns(sandbox.child.id()));
+    let result = contender.ask::<RoundResult>(&Cmd::Round { flows }, round_timeout(flows))?;
+    let cpu = (
+        cpu_ns(contender.child.id()).saturating_sub(cpu_before.0),
+        cpu_ns(sandbox.child.id()).saturating_sub(cpu_before.1),
+    );
+    if let Some(reason) = result.failure() {
+        bail!("{reason}");
+    }
+    let (requests, tokens) = check_round(&control.stats()?, flows)?;
+    // Exactly the quickstart's requests: 9 per flow plus the status polls.
+    let expected = (REQUESTS_PER_FLOW * flows + result.polls) as u64;
+    // The token is obtained once per client: before the rounds, or lazily in the warm-up by the
+    // SDKs; it is reported, not counted as a flow's request.
+    if requests - tokens != expected {
+        bail!(
+            "the sandbox served {requests} requests; {flows} flows with {} polls make {expected}",
+            result.polls
+        );
+    }
+    Ok((result, requests, tokens, cpu))
+}
+
 /// Runs the whole matrix and writes the report.
 pub fn run(args: RunArgs) -> Result<()> {
     if args.flows < args.rounds || args.rounds == 0 {
@@ -590,9 +632,10 @@ pub fn run(args: RunArgs) -> Result<()> {
     }
     let started = Instant::now();
     let per_round = args.flows / args.rounds;
-    // Enough to open the connections, obtain the lazy tokens, JIT the hot paths and fill every
-    // worker of the widest contender; discarded.
+    // The warm-up's chunk: enough to open the connections, obtain the lazy tokens and fill every
+    // worker of the widest contender; repeated up to `--warm-up-flows` (the compilers' share).
     let warm_up = (per_round / 2).max(1);
+    let warm_up_time = Duration::from_secs_f64(args.warm_up_seconds.max(0.0));
     std::fs::create_dir_all(&args.logs)?;
     let self_exe = std::env::current_exe()?;
     let specs = matrix(&args.contenders, &self_exe);
@@ -601,9 +644,11 @@ pub fn run(args: RunArgs) -> Result<()> {
     let sandbox = SandboxProcess::start(&args.sandbox)?;
     let control = Control::new(&sandbox.url)?;
     eprintln!(
-        "bench: sandbox {} (settle 0 ms, no faults); {} contenders, warm-up of {} flows, then {} rounds × {} flows",
+        "bench: sandbox {} (settle 0 ms, no faults); {} contenders, warm-up of up to {} flows or {:.0} s in chunks of {}, then {} rounds × {} flows",
         sandbox.url,
         specs.len(),
+        args.warm_up_flows,
+        args.warm_up_seconds,
         warm_up,
         args.rounds,
         per_round
@@ -647,50 +692,52 @@ pub fn run(args: RunArgs) -> Result<()> {
             if entry.failed.is_some() {
                 continue;
             }
-            control.reset()?;
-            let cpu_before = (cpu_ns(contender.child.id()), cpu_ns(sandbox.child.id()));
-            let flows = if round == 0 { warm_up } else { per_round };
-            let outcome = contender
-                .ask::<RoundResult>(&Cmd::Round { flows }, round_timeout(flows))
-                .and_then(|result| {
-                    let cpu = (
-                        cpu_ns(contender.child.id()).saturating_sub(cpu_before.0),
-                        cpu_ns(sandbox.child.id()).saturating_sub(cpu_before.1),
-                    );
-                    if let Some(reason) = result.failure() {
-                        bail!("{reason}");
+            if round == 0 {
+                // Chunks until the warm-up's flows or time run out; discarded, but their CPU per
+                // flow is reported (what a process pays before its compilers have finished).
+                let began = Instant::now();
+                let mut warm = WarmUp::default();
+                while warm.flows == 0
+                    || (warm.flows < args.warm_up_flows && began.elapsed() < warm_up_time)
+                {
+                    match one_round(contender, &control, &sandbox, warm_up) {
+                        Ok((result, _, _, (client_cpu_ns, _))) => {
+                            warm.flows += result.flows;
+                            warm.seconds += result.seconds;
+                            warm.client_cpu_ns += client_cpu_ns;
+                        }
+                        Err(error) => {
+                            eprintln!("bench: {id} failed: {error:#}");
+                            entry.failed = Some(first_line(&format!("{error:#}")));
+                            break;
+                        }
                     }
-                    let (requests, tokens) = check_round(&control.stats()?, flows)?;
-                    // Exactly the quickstart's requests: 9 per flow plus the status polls.
-                    let expected = (REQUESTS_PER_FLOW * flows + result.polls) as u64;
-                    // The token is obtained once per client: before the rounds, or lazily in the
-                    // warm-up by the SDKs; it is reported, not counted as a flow's request.
-                    if requests - tokens != expected {
-                        bail!(
-                            "the sandbox served {requests} requests; {flows} flows with {} polls make {expected}",
-                            result.polls
-                        );
-                    }
-                    Ok((result, requests, tokens, cpu))
-                });
-            match outcome {
+                }
+                eprintln!(
+                    "  {id:<24} {:>9.1} flows/s  warm-up: {} flows, {:.0} µs CPU/flow",
+                    warm.flows as f64 / warm.seconds.max(f64::MIN_POSITIVE),
+                    warm.flows,
+                    warm.client_cpu_ns as f64 / 1000.0 / warm.flows.max(1) as f64
+                );
+                entry.warm_up = Some(warm);
+                continue;
+            }
+            match one_round(contender, &control, &sandbox, per_round) {
                 Ok((result, requests, tokens, (client_cpu_ns, sandbox_cpu_ns))) => {
                     let fps = result.flows as f64 / result.seconds;
                     eprintln!(
                         "  {id:<24} {fps:>9.1} flows/s  {:.2} req/flow",
-                        requests as f64 / flows as f64
+                        requests as f64 / per_round as f64
                     );
-                    if round > 0 {
-                        entry.rounds.push(RoundStats {
-                            flows: result.flows,
-                            seconds: result.seconds,
-                            requests,
-                            token_requests: tokens,
-                            client_cpu_ns,
-                            sandbox_cpu_ns,
-                        });
-                        entry.latencies_us.extend(result.lat_us);
-                    }
+                    entry.rounds.push(RoundStats {
+                        flows: result.flows,
+                        seconds: result.seconds,
+                        requests,
+                        token_requests: tokens,
+                        client_cpu_ns,
+                        sandbox_cpu_ns,
+                    });
+                    entry.latencies_us.extend(result.lat_us);
                 }
                 Err(error) => {
                     eprintln!("bench: {id} failed: {error:#}");

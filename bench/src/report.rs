@@ -48,6 +48,15 @@ pub struct RoundStats {
     pub sandbox_cpu_ns: u64,
 }
 
+/// A contender's warm-up before its timed rounds (discarded from every figure but its own).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WarmUp {
+    pub flows: usize,
+    pub seconds: f64,
+    /// CPU time of every thread of the contender's process during the warm-up.
+    pub client_cpu_ns: u64,
+}
+
 /// Everything measured for one contender.
 #[derive(Debug, Clone)]
 pub struct ContenderReport {
@@ -59,6 +68,8 @@ pub struct ContenderReport {
     pub missing: Option<String>,
     pub failed: Option<String>,
     pub versions: serde_json::Map<String, Value>,
+    /// The warm-up, once it has run.
+    pub warm_up: Option<WarmUp>,
     pub rounds: Vec<RoundStats>,
     pub latencies_us: Vec<f64>,
     /// The per-call overhead measurement, one answer per batch (batch *i* of every contender ran
@@ -79,6 +90,7 @@ impl ContenderReport {
             missing: spec.missing.clone(),
             failed: None,
             versions: Default::default(),
+            warm_up: None,
             rounds: Vec::new(),
             latencies_us: Vec::new(),
             overhead_batches: Vec::new(),
@@ -569,12 +581,14 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "- **Workload**: the quickstart's collect flow, {} timed flows per contender in {} interleaved rounds of {} (order shuffled per round, seed {}), after one discarded warm-up round of {}; one `dollr sandbox --settle-ms 0` process (release), reset before every contender's round",
+            "- **Workload**: the quickstart's collect flow, {} timed flows per contender in {} interleaved rounds of {} (order shuffled per round, seed {}), after a discarded warm-up of {} flows in chunks of {} (cut short after {:.0} s: the contenders too slow to reach it are the ones with no compiler to warm); one `dollr sandbox --settle-ms 0` process (release), reset before every contender's round and chunk",
             self.per_round * a.rounds,
             a.rounds,
             self.per_round,
             a.seed,
-            self.warm_up
+            a.warm_up_flows,
+            self.warm_up,
+            a.warm_up_seconds
         );
         let _ = writeln!(
             md,
@@ -602,20 +616,23 @@ impl Report {
         let _ = writeln!(md, "### Collect flow\n");
         let _ = writeln!(
             md,
-            "Median flows/s over the {} rounds (their min–max beside it); latency percentiles over all {} timed flows; requests per flow as counted by the sandbox (9 + the status polls, which answer `COMPLETED` at once with settle time 0; no token requests during rounds); CPU per flow of the contender's process (all its threads) and of the sandbox, from `/proc/PID/task/*/schedstat` — less sensitive to scheduling noise than wall time.\n",
+            "Median flows/s over the {} rounds (their min–max beside it); latency percentiles over all {} timed flows; requests per flow as counted by the sandbox (9 + the status polls, which answer `COMPLETED` at once with settle time 0; no token requests during rounds); CPU per flow of the contender's process (all its threads) and of the sandbox, from `/proc/PID/task/*/schedstat` — less sensitive to scheduling noise than wall time. **Warm-up** is the contender's CPU per flow over its discarded first flows (their count beside it): what a fresh process pays while its runtime's compilers (the JVM's, V8's) are still at work.\n",
             a.rounds,
             self.per_round * a.rounds
         );
         let _ = writeln!(
             md,
-            "| contender | language | in flight | flows/s | rounds min–max | p50 ms | p99 ms | req/flow | client CPU µs/flow | sandbox CPU µs/flow | vs peer |"
+            "| contender | language | in flight | flows/s | rounds min–max | p50 ms | p99 ms | req/flow | client CPU µs/flow | sandbox CPU µs/flow | warm-up: CPU µs/flow (flows) | vs peer |"
         );
-        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(
+            md,
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        );
         for c in &self.contenders {
             if let Some(status) = c.status() {
                 let _ = writeln!(
                     md,
-                    "| {} | {} | {} | {status} | | | | | | | |",
+                    "| {} | {} | {} | {status} | | | | | | | | |",
                     c.label, c.language, c.concurrency
                 );
                 continue;
@@ -643,9 +660,19 @@ impl Report {
                 String::new()
             };
             let (client_cpu, sandbox_cpu) = c.cpu_per_flow_us();
+            let warm_up = c
+                .warm_up
+                .map(|w| {
+                    format!(
+                        "{:.0} ({})",
+                        w.client_cpu_ns as f64 / 1000.0 / w.flows.max(1) as f64,
+                        w.flows
+                    )
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | **{:.1}** | {:.0}–{:.0} | {:.2} | {:.2} | {:.2}{tokens} | {:.0} | {:.0} | {peer} |",
+                "| {} | {} | {} | **{:.1}** | {:.0}–{:.0} | {:.2} | {:.2} | {:.2}{tokens} | {:.0} | {:.0} | {warm_up} | {peer} |",
                 c.label,
                 c.language,
                 c.concurrency,
