@@ -40,6 +40,9 @@ pub mod auth;
 pub mod blocking;
 pub mod client;
 pub mod error;
+// C entry points of its own (not uniffi's): a suspending Kotlin call's end in one callback.
+#[allow(unsafe_code)]
+pub mod finish;
 pub mod reconcile;
 pub mod requests;
 pub mod resource_methods;

@@ -58,12 +58,12 @@ use anyhow::{bail, Context, Result};
 use camino::Utf8Path;
 
 /// One textual change to the generated helpers.
-struct Change {
+pub(crate) struct Change {
     /// What it does (named in the error when its text is missing).
-    what: &'static str,
+    pub(crate) what: &'static str,
     /// The generated text it replaces (found exactly once per file).
-    from: &'static str,
-    to: &'static str,
+    pub(crate) from: &'static str,
+    pub(crate) to: &'static str,
 }
 
 /// The generated files that hold the helpers: each uniffi component writes its own copy.
@@ -311,8 +311,21 @@ pub fn apply(dir: &Utf8Path) -> Result<()> {
 }
 
 fn patch(source: &str) -> Result<String> {
-    let mut source = keep_callback_threads_attached(source)?;
-    for change in CHANGES {
+    let source = apply_each_once(keep_callback_threads_attached(source)?, CHANGES)?;
+    let source = crate::kotlin_finish::patch(source)?;
+    let most = most_buffer_arguments(&source);
+    if most > ARGUMENT_BUFFERS {
+        bail!(
+            "a generated function takes {most} buffers, more than the {ARGUMENT_BUFFERS} argument \
+             structures a thread uses in turn (raise ARGUMENT_BUFFERS)"
+        );
+    }
+    Ok(source.replace("ARGUMENT_BUFFERS_COUNT", &ARGUMENT_BUFFERS.to_string()))
+}
+
+/// Applies each change, whose text must be in `source` exactly once.
+pub(crate) fn apply_each_once(mut source: String, changes: &[Change]) -> Result<String> {
+    for change in changes {
         let found = source.matches(change.from).count();
         if found != 1 {
             bail!(
@@ -323,14 +336,7 @@ fn patch(source: &str) -> Result<String> {
         }
         source = source.replacen(change.from, change.to, 1);
     }
-    let most = most_buffer_arguments(&source);
-    if most > ARGUMENT_BUFFERS {
-        bail!(
-            "a generated function takes {most} buffers, more than the {ARGUMENT_BUFFERS} argument \
-             structures a thread uses in turn (raise ARGUMENT_BUFFERS)"
-        );
-    }
-    Ok(source.replace("ARGUMENT_BUFFERS_COUNT", &ARGUMENT_BUFFERS.to_string()))
+    Ok(source)
 }
 
 /// The most by-value buffers any `external fun` of the file takes (its parameters, up to the

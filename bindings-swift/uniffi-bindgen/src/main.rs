@@ -10,10 +10,12 @@
 //! it reads `cargo metadata` to find each crate. Built by the workspace's test build (its CLI test
 //! needs the binary), used by `make generate-swift` and the drift check; never by a default
 //! `cargo build`. The Kotlin it writes is then changed where uniffi's JNA helpers would allocate
-//! native memory on every call ([`kotlin_jna`]).
+//! native memory on every call ([`kotlin_jna`]) and where a suspending call awaits Rust
+//! ([`kotlin_finish`]: one call and one callback).
 
 use anyhow::{bail, Result};
 use camino::Utf8PathBuf;
+mod kotlin_finish;
 mod kotlin_jna;
 
 use uniffi_bindgen::bindings::{

@@ -1524,6 +1524,9 @@ internal object IntegrityCheckingUniffiLib {
 }
 
 internal object UniffiLib {
+    // dollr: the C entry points a suspending call ends through (bindings-swift/src/finish.rs).
+    external fun dollr_ffi_rust_future_finish_rust_buffer(`future`: Long, `completion`: UniffiRustFutureCompletion, `data`: Long): Unit
+    external fun dollr_ffi_rust_future_finish_void(`future`: Long, `completion`: UniffiRustFutureCompletion, `data`: Long): Unit
     
     // The Cleaner for the whole library
     internal val CLEANER: UniffiCleaner by lazy {
@@ -2852,28 +2855,94 @@ internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContin
     }
 }
 
+// dollr: a suspending call ends in one callback (bindings-swift/src/finish.rs): Rust polls the
+// call's future again where it is woken, completes it there and passes its status code and buffer
+// (the result's, or the error's) to `uniffiRustFutureCompletionImpl`, on the thread that finished
+// it. uniffi's protocol took four calls into Rust and two callbacks. The future's handle stays
+// Kotlin's and is freed when the coroutine goes on; freeing a call still running (its coroutine
+// was cancelled) finishes it, so the completion comes exactly once either way, and a result that
+// arrives for a cancelled coroutine is freed unread.
+internal class UniffiCompleted(
+    @JvmField val code: Byte,
+    @JvmField val capacity: Long,
+    @JvmField val len: Long,
+    @JvmField val data: Long,
+) {
+    // The buffer's fields, into a structure this thread keeps: a by-value structure of its own
+    // would be a native block per call (kotlin_jna.rs). It is read once, by the lift, which frees
+    // the buffer by copying the fields on.
+    fun buffer(into: RustBuffer.ByValue = returned.get()): RustBuffer.ByValue = into.also {
+        it.capacity = capacity
+        it.len = len
+        it.data = pointer()
+    }
+
+    fun pointer(): Pointer? = if (data == 0L) null else Pointer(data)
+
+    fun <E : kotlin.Exception> fail(errorHandler: UniffiRustCallStatusErrorHandler<E>): Nothing {
+        val status = failed.get()
+        status.code = code
+        buffer(status.error_buf)
+        uniffiCheckCallStatus(errorHandler, status)
+        throw InternalException("Unknown rust call status: $code")
+    }
+
+    // The coroutine was cancelled: nobody reads what came back.
+    fun discard() {
+        if (data != 0L) RustBuffer.free(buffer())
+    }
+
+    companion object {
+        private val returned = ThreadLocal.withInitial { RustBuffer.ByValue() }
+        private val failed = ThreadLocal.withInitial { UniffiRustCallStatus() }
+    }
+}
+
+internal interface UniffiRustFutureCompletion : com.sun.jna.Callback {
+    fun callback(data: Long, code: Byte, capacity: Long, len: Long, bufferData: Long)
+}
+
+internal val uniffiCompletionHandleMap = UniffiHandleMap<CancellableContinuation<UniffiCompleted>>()
+
+internal object uniffiRustFutureCompletionImpl : UniffiRustFutureCompletion {
+    init { UniffiCallbackThreads.keepAttached(this) }
+    override fun callback(data: Long, code: Byte, capacity: Long, len: Long, bufferData: Long) {
+        val completed = UniffiCompleted(code, capacity, len, bufferData)
+        uniffiCompletionHandleMap.remove(data).resume(completed) { _ -> completed.discard() }
+    }
+}
+
+// How a call of one return type is finished and its result taken.
+internal abstract class UniffiFinish<F> {
+    abstract fun start(future: Long, data: Long)
+    abstract fun returned(completed: UniffiCompleted): F
+}
+
+internal object UniffiFinishBuffer : UniffiFinish<RustBuffer.ByValue>() {
+    override fun start(future: Long, data: Long) =
+        UniffiLib.dollr_ffi_rust_future_finish_rust_buffer(future, uniffiRustFutureCompletionImpl, data)
+    override fun returned(completed: UniffiCompleted) = completed.buffer()
+}
+
+internal object UniffiFinishVoid : UniffiFinish<Unit>() {
+    override fun start(future: Long, data: Long) =
+        UniffiLib.dollr_ffi_rust_future_finish_void(future, uniffiRustFutureCompletionImpl, data)
+    override fun returned(completed: UniffiCompleted) = Unit
+}
+
 internal suspend fun<T, F, E: kotlin.Exception> uniffiRustCallAsync(
     rustFuture: Long,
-    pollFunc: (Long, UniffiRustFutureContinuationCallback, Long) -> Unit,
-    completeFunc: (Long, UniffiRustCallStatus) -> F,
+    finish: UniffiFinish<F>,
     freeFunc: (Long) -> Unit,
     liftFunc: (F) -> T,
     errorHandler: UniffiRustCallStatusErrorHandler<E>
 ): T {
     try {
-        do {
-            val pollResult = suspendCancellableCoroutine<Byte> { continuation ->
-                pollFunc(
-                    rustFuture,
-                    uniffiRustFutureContinuationCallbackImpl,
-                    uniffiContinuationHandleMap.insert(continuation)
-                )
-            }
-        } while (pollResult != UNIFFI_RUST_FUTURE_POLL_READY);
-
-        return liftFunc(
-            uniffiRustCallWithError(errorHandler, { status -> completeFunc(rustFuture, status) })
-        )
+        val completed = suspendCancellableCoroutine<UniffiCompleted> { continuation ->
+            finish.start(rustFuture, uniffiCompletionHandleMap.insert(continuation))
+        }
+        if (completed.code != UNIFFI_CALL_SUCCESS) completed.fail(errorHandler)
+        return liftFunc(finish.returned(completed))
     } finally {
         freeFunc(rustFuture)
     }
@@ -3625,8 +3694,7 @@ open class AccessTokenProviderImpl: Disposable, AutoCloseable, AccessTokenProvid
         FfiConverterBoolean.lower(`forceRefresh`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        UniffiFinishBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeProvidedToken.lift(it) },
@@ -8933,8 +9001,7 @@ open class Checkouts: Disposable, AutoCloseable, CheckoutsInterface
         FfiConverterTypeCreateCheckoutRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCheckoutLink.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCheckoutLink.lift(it) },
@@ -9227,8 +9294,7 @@ open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
         FfiConverterTypeCreateCounterpartyRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCounterparty.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCounterparty.lift(it) },
@@ -9253,8 +9319,7 @@ open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
         FfiConverterTypeListCounterpartiesQuery.lower(`query`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        UniffiFinishBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterSequenceTypeCounterparty.lift(it) },
@@ -9278,8 +9343,7 @@ open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCounterpartyWithParty.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCounterpartyWithParty.lift(it) },
@@ -9304,8 +9368,7 @@ open class Counterparties: Disposable, AutoCloseable, CounterpartiesInterface
         FfiConverterTypeUpdateCounterpartyRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCounterparty.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCounterparty.lift(it) },
@@ -10879,8 +10942,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterOptionalTypeExecutePolicy.lower(`policy`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        UniffiFinishBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeReconcileReport.lift(it) },
@@ -10915,8 +10977,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferBulkPayoutReport.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeBulkPayoutReport.lift(it) },
@@ -10943,8 +11004,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferBulkPayoutPlan.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeBulkPayoutPlan.lift(it) },
@@ -10992,8 +11052,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCollectOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCollectOutcome.lift(it) },
@@ -11086,8 +11145,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterTypeHostedCheckoutRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferHostedCheckout.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeHostedCheckout.lift(it) },
@@ -11160,8 +11218,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
                 
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferObtainTokenResponse.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeObtainTokenResponse.lift(it) },
@@ -11242,8 +11299,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPayoutOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypePayoutOutcome.lift(it) },
@@ -11302,8 +11358,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferRefundOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeRefundOutcome.lift(it) },
@@ -11362,8 +11417,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterOptionalTypeFlowListener.lower(`listener`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferTransferOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeTransferOutcome.lift(it) },
@@ -11389,8 +11443,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterLong.lower(`sourceId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPaymentVerification.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypePaymentVerification.lift(it) },
@@ -11418,8 +11471,7 @@ open class DollrClient: Disposable, AutoCloseable, DollrClientInterface
         FfiConverterTypeSourceWaitOptions.lower(`options`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSourceWaitOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSourceWaitOutcome.lift(it) },
@@ -11818,8 +11870,7 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
         FfiConverterTypeCollectionExecutionRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -11845,8 +11896,7 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
         FfiConverterTypePayoutExecutionRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -11871,8 +11921,7 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
         FfiConverterTypeRefundExecutionRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -11897,8 +11946,7 @@ open class Executions: Disposable, AutoCloseable, ExecutionsInterface
         FfiConverterTypeTransferExecutionRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -12189,8 +12237,7 @@ open class Fees: Disposable, AutoCloseable, FeesInterface
         FfiConverterTypeOperationType.lower(`operationType`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        UniffiFinishBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterSequenceTypeGatewayFee.lift(it) },
@@ -12215,8 +12262,7 @@ open class Fees: Disposable, AutoCloseable, FeesInterface
         FfiConverterLong.lower(`ownerId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferMerchantFeeTier.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeMerchantFeeTier.lift(it) },
@@ -12241,8 +12287,7 @@ open class Fees: Disposable, AutoCloseable, FeesInterface
         FfiConverterString.lower(`feeTierName`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPlatformFee.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypePlatformFee.lift(it) },
@@ -12265,8 +12310,7 @@ open class Fees: Disposable, AutoCloseable, FeesInterface
                 
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        UniffiFinishBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterSequenceTypeFeeTier.lift(it) },
@@ -12601,8 +12645,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterTypeAddItemRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSourceItem.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSourceItem.lift(it) },
@@ -12627,8 +12670,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferInvoice.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeInvoice.lift(it) },
@@ -12652,8 +12694,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterTypeCreateSourceRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferInvoice.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeInvoice.lift(it) },
@@ -12677,8 +12718,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterTypeListSourcesQuery.lower(`query`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        UniffiFinishBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterSequenceTypeInvoice.lift(it) },
@@ -12702,8 +12742,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferInvoice.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeInvoice.lift(it) },
@@ -12727,8 +12766,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferInvoiceReceipt.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeInvoiceReceipt.lift(it) },
@@ -12752,8 +12790,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterString.lower(`number`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferInvoiceReceipt.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeInvoiceReceipt.lift(it) },
@@ -12778,8 +12815,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterLong.lower(`itemId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_void(future, continuation) },
+        UniffiFinishVoid,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_void(future) },
         // lift function
         { },
@@ -12804,8 +12840,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferInvoiceDetail.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeInvoiceDetail.lift(it) },
@@ -12829,8 +12864,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterString.lower(`number`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferInvoiceDetail.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeInvoiceDetail.lift(it) },
@@ -12855,8 +12889,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterTypeUpdateSourceRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferInvoice.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeInvoice.lift(it) },
@@ -12883,8 +12916,7 @@ open class Invoices: Disposable, AutoCloseable, InvoicesInterface
         FfiConverterTypeUpdateItemRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSourceItem.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSourceItem.lift(it) },
@@ -13169,8 +13201,7 @@ open class Links: Disposable, AutoCloseable, LinksInterface
         FfiConverterString.lower(`sourceNumber`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferLink.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeLink.lift(it) },
@@ -13195,8 +13226,7 @@ open class Links: Disposable, AutoCloseable, LinksInterface
         FfiConverterString.lower(`sourceNumber`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferLink.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeLink.lift(it) },
@@ -13472,8 +13502,7 @@ open class Merchants: Disposable, AutoCloseable, MerchantsInterface
         FfiConverterTypeMerchantType.lower(`merchantType`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferMerchantInfo.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeMerchantInfo.lift(it) },
@@ -13808,8 +13837,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterTypeAddItemRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSourceItem.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSourceItem.lift(it) },
@@ -13834,8 +13862,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferOrder.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeOrder.lift(it) },
@@ -13859,8 +13886,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterTypeCreateSourceRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferOrder.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeOrder.lift(it) },
@@ -13884,8 +13910,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterTypeListSourcesQuery.lower(`query`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        UniffiFinishBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterSequenceTypeOrder.lift(it) },
@@ -13909,8 +13934,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferOrder.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeOrder.lift(it) },
@@ -13934,8 +13958,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferOrderReceipt.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeOrderReceipt.lift(it) },
@@ -13959,8 +13982,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterString.lower(`number`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferOrderReceipt.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeOrderReceipt.lift(it) },
@@ -13985,8 +14007,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterLong.lower(`itemId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_void(future, continuation) },
+        UniffiFinishVoid,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_void(future) },
         // lift function
         { },
@@ -14011,8 +14032,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferOrderDetail.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeOrderDetail.lift(it) },
@@ -14036,8 +14056,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterString.lower(`number`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferOrderDetail.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeOrderDetail.lift(it) },
@@ -14062,8 +14081,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterTypeUpdateSourceRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferOrder.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeOrder.lift(it) },
@@ -14090,8 +14108,7 @@ open class Orders: Disposable, AutoCloseable, OrdersInterface
         FfiConverterTypeUpdateItemRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSourceItem.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSourceItem.lift(it) },
@@ -14376,8 +14393,7 @@ open class Parties: Disposable, AutoCloseable, PartiesInterface
         FfiConverterTypeCreatePartyRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferParty.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeParty.lift(it) },
@@ -14401,8 +14417,7 @@ open class Parties: Disposable, AutoCloseable, PartiesInterface
         FfiConverterTypeListPartiesQuery.lower(`query`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        UniffiFinishBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterSequenceTypeParty.lift(it) },
@@ -14426,8 +14441,7 @@ open class Parties: Disposable, AutoCloseable, PartiesInterface
         FfiConverterLong.lower(`id`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferParty.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeParty.lift(it) },
@@ -14707,8 +14721,7 @@ open class PaymentAccounts: Disposable, AutoCloseable, PaymentAccountsInterface
         FfiConverterTypeCreatePaymentAccountRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPaymentAccount.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypePaymentAccount.lift(it) },
@@ -15000,8 +15013,7 @@ open class Predictions: Disposable, AutoCloseable, PredictionsInterface
         FfiConverterTypeAmountAndFeesQuery.lower(`query`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferAmountAndFeePrediction.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeAmountAndFeePrediction.lift(it) },
@@ -15025,8 +15037,7 @@ open class Predictions: Disposable, AutoCloseable, PredictionsInterface
         FfiConverterTypeCardProviderQuery.lower(`query`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCardProviderInfo.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCardProviderInfo.lift(it) },
@@ -15052,8 +15063,7 @@ open class Predictions: Disposable, AutoCloseable, PredictionsInterface
         FfiConverterTypeOperationType.lower(`operationType`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferMmoProviderInfo.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeMmoProviderInfo.lift(it) },
@@ -15078,8 +15088,7 @@ open class Predictions: Disposable, AutoCloseable, PredictionsInterface
         FfiConverterTypePaymentSourceAmountAndFeesQuery.lower(`query`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferAmountAndFeePrediction.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeAmountAndFeePrediction.lift(it) },
@@ -15358,8 +15367,7 @@ open class RealtimeKeys: Disposable, AutoCloseable, RealtimeKeysInterface
         FfiConverterTypeRealtimeKeyRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferRealtimeKey.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeRealtimeKey.lift(it) },
@@ -15650,8 +15658,7 @@ open class Sessions: Disposable, AutoCloseable, SessionsInterface
         FfiConverterTypeCreateCheckoutSessionRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCheckoutSession.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCheckoutSession.lift(it) },
@@ -15676,8 +15683,7 @@ open class Sessions: Disposable, AutoCloseable, SessionsInterface
         FfiConverterTypeCreatePayoutSessionRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferPayoutSession.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypePayoutSession.lift(it) },
@@ -15701,8 +15707,7 @@ open class Sessions: Disposable, AutoCloseable, SessionsInterface
         FfiConverterTypeCreateRefundSessionRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferRefundSession.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeRefundSession.lift(it) },
@@ -15726,8 +15731,7 @@ open class Sessions: Disposable, AutoCloseable, SessionsInterface
         FfiConverterTypeCreateTransferSessionRequest.lower(`request`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferTransferSession.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeTransferSession.lift(it) },
@@ -16059,8 +16063,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
         FfiConverterString.lower(`referenceId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -16086,8 +16089,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
         FfiConverterString.lower(`referenceId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -16111,8 +16113,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
         FfiConverterString.lower(`referenceId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -16136,8 +16137,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
         FfiConverterString.lower(`referenceId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -16163,8 +16163,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
         FfiConverterLong.lower(`sourceId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSourceStatusInfo.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSourceStatusInfo.lift(it) },
@@ -16188,8 +16187,7 @@ open class Status: Disposable, AutoCloseable, StatusInterface
         FfiConverterString.lower(`referenceId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferExecution.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeExecution.lift(it) },
@@ -16859,8 +16857,7 @@ open class WaitHandle: Disposable, AutoCloseable, WaitHandleInterface
                 
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferWaitOutcome.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        UniffiFinishModelBuffer,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeWaitOutcome.lift(it) },
@@ -19078,8 +19075,7 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         return uniffiRustCallAsync(
         UniffiLib.uniffi_dollr_ffi_fn_func_debug_panic_async(
         FfiConverterString.lower(`message`),),
-        { future, callback, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dollr_ffi_rust_future_complete_void(future, continuation) },
+        UniffiFinishVoid,
         { future -> UniffiLib.ffi_dollr_ffi_rust_future_free_void(future) },
         // lift function
         { },
@@ -19212,3 +19208,15 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
     
 
 
+
+// dollr: a result of app.heydollr.dollr.model.RustBuffer's component, in a structure of its class this thread keeps
+// (uniffi's `create` allocated one with a native block per call).
+internal object UniffiFinishModelBuffer : UniffiFinish<app.heydollr.dollr.model.RustBuffer.ByValue>() {
+    private val returned = ThreadLocal.withInitial { app.heydollr.dollr.model.RustBuffer.ByValue() }
+    override fun start(future: Long, data: Long) = UniffiFinishBuffer.start(future, data)
+    override fun returned(completed: UniffiCompleted) = returned.get().also {
+        it.capacity = completed.capacity
+        it.len = completed.len
+        it.data = completed.pointer()
+    }
+}
