@@ -15,7 +15,8 @@
 //! call's return type (a record of `dollr_core` gets one that fills that component's `RustBuffer`
 //! class, which uniffi's `create` allocated per call). A call site of a return type without one
 //! fails the generation (add the type to `finish.rs` and here) rather than leaving a call on the
-//! old protocol.
+//! old protocol. uniffi's continuation callback and its map of waiting coroutines are removed:
+//! nothing polls through them any more.
 
 use anyhow::{bail, Context, Result};
 
@@ -279,6 +280,24 @@ internal suspend fun<T, F, E: kotlin.Exception> uniffiRustCallAsync(
 }
 ",
     },
+    Change {
+        what: "suspending calls: uniffi's continuation callback removed (nothing polls through it now)",
+        from: "internal const val UNIFFI_RUST_FUTURE_POLL_READY = 0.toByte()
+internal const val UNIFFI_RUST_FUTURE_POLL_WAKE = 1.toByte()
+
+internal val uniffiContinuationHandleMap = UniffiHandleMap<CancellableContinuation<Byte>>()
+
+// FFI type for Rust future continuations
+internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContinuationCallback {
+    init { UniffiCallbackThreads.keepAttached(this) }
+    override fun callback(data: Long, pollResult: Byte) {
+        uniffiContinuationHandleMap.remove(data).resume(pollResult)
+    }
+}
+
+",
+        to: "",
+    },
 ];
 
 /// Applies the changes to a file holding [`ASYNC_MARKER`]; other files are returned as they are.
@@ -361,9 +380,15 @@ mod tests {
 
     #[test]
     fn the_library_object_declares_the_finish_functions() {
-        let source = format!("internal object UniffiLib {{\n}}\n{}", CHANGES[1].from);
+        let source = format!(
+            "internal object UniffiLib {{\n}}\n{}{}",
+            CHANGES[1].from, CHANGES[2].from
+        );
         let patched = patch(source).unwrap();
         assert!(patched.contains("external fun dollr_ffi_rust_future_finish_void("));
         assert!(patched.contains("finish: UniffiFinish<F>,"));
+        // Nothing polls through uniffi's continuation callback any more: it is not generated.
+        assert!(!patched.contains("uniffiRustFutureContinuationCallbackImpl"));
+        assert!(!patched.contains("UNIFFI_RUST_FUTURE_POLL_READY"));
     }
 }

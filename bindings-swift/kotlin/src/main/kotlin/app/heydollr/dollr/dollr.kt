@@ -2842,19 +2842,6 @@ public fun uniffiEnsureInitialized() {
 // Async support
 // Async return type handlers
 
-internal const val UNIFFI_RUST_FUTURE_POLL_READY = 0.toByte()
-internal const val UNIFFI_RUST_FUTURE_POLL_WAKE = 1.toByte()
-
-internal val uniffiContinuationHandleMap = UniffiHandleMap<CancellableContinuation<Byte>>()
-
-// FFI type for Rust future continuations
-internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContinuationCallback {
-    init { UniffiCallbackThreads.keepAttached(this) }
-    override fun callback(data: Long, pollResult: Byte) {
-        uniffiContinuationHandleMap.remove(data).resume(pollResult)
-    }
-}
-
 // dollr: a suspending call ends in one callback (bindings-swift/src/finish.rs): Rust polls the
 // call's future again where it is woken, completes it there and passes its status code and buffer
 // (the result's, or the error's) to `uniffiRustFutureCompletionImpl`, on the thread that finished
