@@ -316,8 +316,17 @@ for await (const line of lines) {
       say({ ok: true });
     }
     else if (command.op === 'trim_native_heap') {
-      // glibc's malloc_trim needs native code; Node has no FFI of its own to call it.
-      say({ ok: false, error: 'Node cannot call malloc_trim without native code' });
+      // glibc's malloc_trim needs native code; Node has no FFI of its own to call it. What V8
+      // keeps for reuse is said instead: the pages its heap has committed and holds nothing in
+      // after a full collection (the driver takes them off RSS, as a trim gives malloc's back).
+      if (typeof globalThis.gc !== 'function') throw new Error('trim_native_heap needs node --expose-gc');
+      globalThis.gc();
+      const { heapTotal, heapUsed } = process.memoryUsage();
+      say({
+        ok: false,
+        error: 'Node cannot call malloc_trim without native code',
+        free_heap_kb: Math.max(0, Math.round((heapTotal - heapUsed) / 1024)),
+      });
     }
     else say({ ok: false, error: `unknown op ${command.op}` });
   } catch (error) {

@@ -116,7 +116,7 @@ pub fn serve(kind: Kind, url: &str, concurrency: usize) -> Result<()> {
                 &stdout,
                 &Collected {
                     ok: true,
-                    error: None,
+                    ..Collected::default()
                 },
             )?,
             Command::TrimNativeHeap => say(&stdout, &trim_native_heap())?,
@@ -133,7 +133,7 @@ fn trim_native_heap() -> Collected {
     unsafe { libc::malloc_trim(0) };
     Collected {
         ok: true,
-        error: None,
+        ..Collected::default()
     }
 }
 
@@ -142,6 +142,7 @@ fn trim_native_heap() -> Collected {
     Collected {
         ok: false,
         error: Some("malloc_trim is glibc's; this build's C library has none".into()),
+        ..Collected::default()
     }
 }
 

@@ -79,7 +79,8 @@ struct Readings {
     /// After all the calls, before the collection.
     last_uncollected_kb: u64,
     /// After the first and the last collection, once the C allocator has given its free pages
-    /// back (`trim_native_heap`); `None` where the contender's runtime cannot ask it to.
+    /// back (`trim_native_heap`), or less what the runtime's heap keeps for reuse where it cannot
+    /// ask for that ([`held_rss_kb`]); `None` where neither is known.
     trimmed_kb: Option<(u64, u64)>,
     calls: usize,
 }
@@ -147,13 +148,11 @@ fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Resu
         }
         rss_kb(pid)
     };
-    // `None` when the contender cannot trim (it says why; the table shows "—").
+    // `None` when the contender can neither trim nor say what its heap keeps (the table shows
+    // "—").
     let trimmed_rss_kb = |running: &mut Running| -> Result<Option<u64>> {
         let result: Collected = running.ask(&Cmd::TrimNativeHeap, Duration::from_secs(120))?;
-        Ok(match result.failure() {
-            None => Some(rss_kb(pid)?),
-            Some(_) => None,
-        })
+        Ok(held_rss_kb(&result, rss_kb(pid)?))
     };
     let idle_kb = collected_rss_kb(&mut running)?;
     let lookups = |running: &mut Running, count: usize| -> Result<()> {
@@ -202,6 +201,19 @@ fn measure(spec: &Spec, args: &MemoryArgs, url: &str, control: &Control) -> Resu
     })
 }
 
+/// RSS (`rss_kb`, read right after `answer`, a `trim_native_heap`'s) less what the process keeps
+/// only for reuse: nothing more once the C allocator has given its free pages back; the free pages
+/// of its runtime's own heap where it could not trim but says what they are (Node: V8 keeps the
+/// pages its heap grew to, and a JS heap that grew and emptied again is what the addon's growth
+/// was, #19); `None` where neither.
+fn held_rss_kb(answer: &Collected, rss_kb: u64) -> Option<u64> {
+    match (answer.failure(), answer.free_heap_kb) {
+        (None, _) => Some(rss_kb),
+        (Some(_), Some(free_kb)) => Some(rss_kb.saturating_sub(free_kb)),
+        (Some(_), None) => None,
+    }
+}
+
 /// A Kotlin contender started by `java` gets [`JVM_FIXED_HEAP`] (and says so in its label).
 fn with_fixed_jvm_heap(mut spec: Spec) -> Spec {
     let started_by_java = spec
@@ -244,8 +256,9 @@ fn report(readings: &[Readings], missing: &[(String, String)], args: &MemoryArgs
          after {middle}: a leak keeps growing, a runtime settling (compiled code, heap sizing, \
          the C allocator's caches) levels off. **Held** = the same growth once glibc's \
          `malloc_trim(0)` has given the allocator's free pages back (after the first and the last \
-         reading), i.e. memory the process still holds; — where the runtime cannot call it \
-         (Node). `node-fetch-1` (the docs' fetch code, no SDK) is there for scale: what Node's \
+         reading), i.e. memory the process still holds; for Node, which cannot call it, RSS less \
+         the pages V8's heap has committed and holds nothing in after `gc()` (`heapTotal − \
+         heapUsed`: what it keeps for reuse). `node-fetch-1` (the docs' fetch code, no SDK) is there for scale: what Node's \
          own `fetch`, which the WebAssembly engine sends through, does to RSS. The JVM runs with \
          its heap fixed at 256 MB and resident from the start (`{jvm}`): a default heap grows \
          toward a quarter of the machine's memory before G1 collects, which measures the \
@@ -304,6 +317,29 @@ mod tests {
             sdk: true,
             missing: None,
         }
+    }
+
+    #[test]
+    fn held_memory_is_rss_once_trimmed_or_less_the_heap_kept_for_reuse() {
+        let answer = |json: &str| serde_json::from_str::<Collected>(json).unwrap();
+        assert_eq!(
+            held_rss_kb(&answer(r#"{"ok": true}"#), 70_000),
+            Some(70_000)
+        );
+        assert_eq!(
+            held_rss_kb(
+                &answer(r#"{"ok": false, "error": "no malloc_trim", "free_heap_kb": 10000}"#),
+                70_000
+            ),
+            Some(60_000)
+        );
+        assert_eq!(
+            held_rss_kb(
+                &answer(r#"{"ok": false, "error": "no malloc_trim"}"#),
+                70_000
+            ),
+            None
+        );
     }
 
     #[test]

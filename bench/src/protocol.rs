@@ -22,6 +22,10 @@
 //!   JNA) and answers `{"ok": true}`, or `{"ok": false, "error": why}` where the runtime cannot
 //!   (Node has no way to call it without native code of its own). RSS after it counts the memory
 //!   the process holds; before it, also the pages malloc keeps for reuse (the memory row, #19).
+//!   A runtime that cannot trim may say what its own heap keeps for reuse instead:
+//!   `"free_heap_kb": K`, the pages its heap has committed and holds nothing in after a full
+//!   collection (Node: V8's `heapTotal − heapUsed`), which the driver takes off RSS as a trim
+//!   would have given malloc's back.
 //!
 //! Any failure answers `{"ok": false, "error": "..."}`. End of stdin ends the process.
 
@@ -89,6 +93,10 @@ pub struct Collected {
     pub ok: bool,
     #[serde(default)]
     pub error: Option<String>,
+    /// From a `trim_native_heap` that could not trim: KB its runtime's heap has committed and
+    /// holds nothing in after a full collection (Node: V8's `heapTotal − heapUsed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_heap_kb: Option<u64>,
 }
 
 /// An answer that says whether its command succeeded.
