@@ -280,6 +280,8 @@ internal suspend fun<T, F, E: kotlin.Exception> uniffiRustCallAsync(
 }
 ",
     },
+    // Its text has the line `kotlin_jna::keep_callback_threads_attached` adds to every callback
+    // object: that runs first (`kotlin_jna::patch`).
     Change {
         what: "suspending calls: uniffi's continuation callback removed (nothing polls through it now)",
         from: "internal const val UNIFFI_RUST_FUTURE_POLL_READY = 0.toByte()
