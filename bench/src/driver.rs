@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::protocol::{Answer, Command as Cmd, OverheadResult, Ready, RoundResult};
 use crate::report::{self, ContenderReport, Report, RoundStats, WarmUp};
-use crate::stats::cpu_ns;
+use crate::stats::{compiler_cpu_ns, cpu_ns};
 
 /// `dollr-bench run` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -28,15 +28,26 @@ pub struct RunArgs {
     /// Timed rounds (after the warm-up, which is discarded: `--warm-up-flows`).
     #[arg(long, default_value_t = 5)]
     pub rounds: usize,
-    /// Flows each contender runs before its timed rounds, discarded: enough for the JVM's and
-    /// V8's compilers to finish the hot paths (the blocking Kotlin client's CPU per flow settles
-    /// after ~1,400 collect flows, the docs' fetch code's after ~1,000). Run in chunks of half a
-    /// round, and cut short by `--warm-up-seconds` for contenders too slow to need it.
+    /// Flows each contender runs before its timed rounds, discarded: enough for V8's compilers to
+    /// finish the hot paths (the docs' fetch code's CPU per flow settles after ~1,000 collect
+    /// flows). Run in chunks of half a round, and cut short by `--warm-up-seconds` for contenders
+    /// too slow to need it.
     #[arg(long, default_value_t = 1500)]
     pub warm_up_flows: usize,
     /// At most this long per contender for the warm-up (at least one chunk runs).
     #[arg(long, default_value_t = 10.0)]
     pub warm_up_seconds: f64,
+    /// A contender whose runtime has compiler threads of its own (the JVM's C1/C2) warms up on
+    /// past `--warm-up-flows` until they are quiet: `QUIET_CHUNKS` chunks and `QUIET_SECONDS` in a
+    /// row in which they used at most this share of the process's CPU. HotSpot's C2 goes on recompiling the
+    /// blocking Kotlin client's call paths in bursts for ~6,000–9,000 collect flows, at times half
+    /// the process's CPU; counted in the timed rounds, that is the compiler, not the SDK.
+    #[arg(long, default_value_t = 0.05)]
+    pub compilers_quiet_share: f64,
+    /// At most this long per contender for the warm-up when its compilers are not yet quiet
+    /// (the table says so when this cuts a warm-up short).
+    #[arg(long, default_value_t = 60.0)]
+    pub compilers_quiet_seconds: f64,
     /// Seeds the order of the contenders in each round.
     #[arg(long, default_value_t = 20261121)]
     pub seed: u64,
@@ -592,6 +603,23 @@ fn round_timeout(flows: usize) -> Duration {
     Duration::from_secs(120 + flows as u64)
 }
 
+/// How long, and in at least how many consecutive warm-up chunks, a runtime's compiler threads
+/// must have been quiet (`--compilers-quiet-share`) for its warm-up to end: C2 works in bursts
+/// with quiet spells between them, up to ~2 s long in a probe of the blocking Kotlin client.
+pub(crate) const QUIET_SECONDS: f64 = 3.0;
+pub(crate) const QUIET_CHUNKS: usize = 5;
+
+/// CPU time (ns) used during one round.
+#[derive(Clone, Copy, Debug)]
+struct RoundCpu {
+    /// Every thread of the contender's process.
+    client: u64,
+    /// The contender's JIT compiler threads (included in `client`; `stats::compiler_cpu_ns`).
+    compilers: u64,
+    /// The sandbox process.
+    sandbox: u64,
+}
+
 /// One round of `flows` flows of `contender` on a freshly reset sandbox, checked against what the
 /// sandbox saw: the contender's answer, the requests and token requests served, and the CPU time
 /// of the contender's and the sandbox's processes meanwhile.
@@ -600,14 +628,16 @@ fn one_round(
     control: &Control,
     sandbox: &SandboxProcess,
     flows: usize,
-) -> Result<(RoundResult, u64, u64, (u64, u64))> {
+) -> Result<(RoundResult, u64, u64, RoundCpu)> {
     control.reset()?;
-    let cpu_before = (cpu_ns(contender.child.id()), cpu_ns(sandbox.child.id()));
+    let (client, sandbox_pid) = (contender.child.id(), sandbox.child.id());
+    let before = (cpu_ns(client), compiler_cpu_ns(client), cpu_ns(sandbox_pid));
     let result = contender.ask::<RoundResult>(&Cmd::Round { flows }, round_timeout(flows))?;
-    let cpu = (
-        cpu_ns(contender.child.id()).saturating_sub(cpu_before.0),
-        cpu_ns(sandbox.child.id()).saturating_sub(cpu_before.1),
-    );
+    let cpu = RoundCpu {
+        client: cpu_ns(client).saturating_sub(before.0),
+        compilers: compiler_cpu_ns(client).saturating_sub(before.1),
+        sandbox: cpu_ns(sandbox_pid).saturating_sub(before.2),
+    };
     if let Some(reason) = result.failure() {
         bail!("{reason}");
     }
@@ -636,6 +666,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     // worker of the widest contender; repeated up to `--warm-up-flows` (the compilers' share).
     let warm_up = (per_round / 2).max(1);
     let warm_up_time = Duration::from_secs_f64(args.warm_up_seconds.max(0.0));
+    let compilers_time = Duration::from_secs_f64(args.compilers_quiet_seconds.max(0.0));
     std::fs::create_dir_all(&args.logs)?;
     let self_exe = std::env::current_exe()?;
     let specs = matrix(&args.contenders, &self_exe);
@@ -693,18 +724,37 @@ pub fn run(args: RunArgs) -> Result<()> {
                 continue;
             }
             if round == 0 {
-                // Chunks until the warm-up's flows or time run out; discarded, but their CPU per
-                // flow is reported (what a process pays before its compilers have finished).
+                // Chunks until the warm-up's flows or time run out, and on while the runtime's
+                // own compiler threads are still busy (at most `compilers_time`); discarded, but
+                // their CPU per flow is reported (what a process pays before its compilers have
+                // finished).
                 let began = Instant::now();
                 let mut warm = WarmUp::default();
-                while warm.flows == 0
-                    || (warm.flows < args.warm_up_flows && began.elapsed() < warm_up_time)
-                {
+                let (mut quiet_chunks, mut quiet_seconds) = (0, 0.0);
+                let quiet = |chunks: usize, seconds: f64| {
+                    chunks >= QUIET_CHUNKS && seconds >= QUIET_SECONDS
+                };
+                loop {
+                    let elapsed = began.elapsed();
+                    let flows_due = warm.flows < args.warm_up_flows && elapsed < warm_up_time;
+                    let compilers_busy = warm.compiler_cpu_ns > 0
+                        && !quiet(quiet_chunks, quiet_seconds)
+                        && elapsed < compilers_time;
+                    if warm.flows > 0 && !flows_due && !compilers_busy {
+                        break;
+                    }
                     match one_round(contender, &control, &sandbox, warm_up) {
-                        Ok((result, _, _, (client_cpu_ns, _))) => {
+                        Ok((result, _, _, cpu)) => {
                             warm.flows += result.flows;
                             warm.seconds += result.seconds;
-                            warm.client_cpu_ns += client_cpu_ns;
+                            warm.client_cpu_ns += cpu.client;
+                            warm.compiler_cpu_ns += cpu.compilers;
+                            let share = cpu.compilers as f64 / cpu.client.max(1) as f64;
+                            (quiet_chunks, quiet_seconds) = if share <= args.compilers_quiet_share {
+                                (quiet_chunks + 1, quiet_seconds + result.seconds)
+                            } else {
+                                (0, 0.0)
+                            };
                         }
                         Err(error) => {
                             eprintln!("bench: {id} failed: {error:#}");
@@ -713,17 +763,24 @@ pub fn run(args: RunArgs) -> Result<()> {
                         }
                     }
                 }
+                warm.compilers_quiet =
+                    (warm.compiler_cpu_ns > 0).then_some(quiet(quiet_chunks, quiet_seconds));
                 eprintln!(
-                    "  {id:<24} {:>9.1} flows/s  warm-up: {} flows, {:.0} µs CPU/flow",
+                    "  {id:<24} {:>9.1} flows/s  warm-up: {} flows, {:.0} µs CPU/flow{}",
                     warm.flows as f64 / warm.seconds.max(f64::MIN_POSITIVE),
                     warm.flows,
-                    warm.client_cpu_ns as f64 / 1000.0 / warm.flows.max(1) as f64
+                    warm.client_cpu_ns as f64 / 1000.0 / warm.flows.max(1) as f64,
+                    match warm.compilers_quiet {
+                        Some(true) => ", compilers quiet",
+                        Some(false) => ", compilers still busy",
+                        None => "",
+                    }
                 );
                 entry.warm_up = Some(warm);
                 continue;
             }
             match one_round(contender, &control, &sandbox, per_round) {
-                Ok((result, requests, tokens, (client_cpu_ns, sandbox_cpu_ns))) => {
+                Ok((result, requests, tokens, cpu)) => {
                     let fps = result.flows as f64 / result.seconds;
                     eprintln!(
                         "  {id:<24} {fps:>9.1} flows/s  {:.2} req/flow",
@@ -734,8 +791,9 @@ pub fn run(args: RunArgs) -> Result<()> {
                         seconds: result.seconds,
                         requests,
                         token_requests: tokens,
-                        client_cpu_ns,
-                        sandbox_cpu_ns,
+                        client_cpu_ns: cpu.client,
+                        compiler_cpu_ns: cpu.compilers,
+                        sandbox_cpu_ns: cpu.sandbox,
                     });
                     entry.latencies_us.extend(result.lat_us);
                 }

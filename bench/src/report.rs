@@ -44,6 +44,8 @@ pub struct RoundStats {
     pub token_requests: u64,
     /// CPU time of every thread of the contender's process during the round.
     pub client_cpu_ns: u64,
+    /// The part of `client_cpu_ns` its runtime's JIT compiler threads used (JVM only).
+    pub compiler_cpu_ns: u64,
     /// CPU time of the sandbox process during the round.
     pub sandbox_cpu_ns: u64,
 }
@@ -55,6 +57,11 @@ pub struct WarmUp {
     pub seconds: f64,
     /// CPU time of every thread of the contender's process during the warm-up.
     pub client_cpu_ns: u64,
+    /// The part of `client_cpu_ns` its runtime's JIT compiler threads used (JVM only).
+    pub compiler_cpu_ns: u64,
+    /// For a runtime with compiler threads of its own: whether they were quiet when the warm-up
+    /// ended (`--compilers-quiet-share`), or still busy when `--compilers-quiet-seconds` ran out.
+    pub compilers_quiet: Option<bool>,
 }
 
 /// Everything measured for one contender.
@@ -581,14 +588,18 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "- **Workload**: the quickstart's collect flow, {} timed flows per contender in {} interleaved rounds of {} (order shuffled per round, seed {}), after a discarded warm-up of {} flows in chunks of {} (cut short after {:.0} s: the contenders too slow to reach it are the ones with no compiler to warm); one `dollr sandbox --settle-ms 0` process (release), reset before every contender's round and chunk",
+            "- **Workload**: the quickstart's collect flow, {} timed flows per contender in {} interleaved rounds of {} (order shuffled per round, seed {}), after a discarded warm-up of {} flows in chunks of {} (cut short after {:.0} s: the contenders too slow to reach it are the ones with no compiler to warm), longer for a runtime with compiler threads of its own (the JVM) until they are quiet: {QUIET_S:.0} s and {QUIET} chunks in a row in which they used ≤ {:.0} % of the process's CPU (at most {:.0} s in all); one `dollr sandbox --settle-ms 0` process (release), reset before every contender's round and chunk",
             self.per_round * a.rounds,
             a.rounds,
             self.per_round,
             a.seed,
             a.warm_up_flows,
             self.warm_up,
-            a.warm_up_seconds
+            a.warm_up_seconds,
+            a.compilers_quiet_share * 100.0,
+            a.compilers_quiet_seconds,
+            QUIET = crate::driver::QUIET_CHUNKS,
+            QUIET_S = crate::driver::QUIET_SECONDS,
         );
         let _ = writeln!(
             md,
@@ -664,9 +675,14 @@ impl Report {
                 .warm_up
                 .map(|w| {
                     format!(
-                        "{:.0} ({})",
+                        "{:.0} ({}{})",
                         w.client_cpu_ns as f64 / 1000.0 / w.flows.max(1) as f64,
-                        w.flows
+                        w.flows,
+                        if w.compilers_quiet == Some(false) {
+                            "; compilers still busy"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .unwrap_or_default();
@@ -687,6 +703,32 @@ impl Report {
             );
         }
         let _ = writeln!(md);
+        let compiled: Vec<String> = self
+            .contenders
+            .iter()
+            .filter(|c| c.status().is_none())
+            .filter_map(|c| {
+                let warm = c.warm_up?;
+                warm.compilers_quiet?;
+                let client: u64 = c.rounds.iter().map(|r| r.client_cpu_ns).sum();
+                let compilers: u64 = c.rounds.iter().map(|r| r.compiler_cpu_ns).sum();
+                let flows: usize = c.rounds.iter().map(|r| r.flows).sum();
+                Some(format!(
+                    "{} {:.1} % ({:.0} µs/flow; warm-up {:.1} %)",
+                    c.label,
+                    compilers as f64 * 100.0 / client.max(1) as f64,
+                    compilers as f64 / 1000.0 / flows.max(1) as f64,
+                    warm.compiler_cpu_ns as f64 * 100.0 / warm.client_cpu_ns.max(1) as f64,
+                ))
+            })
+            .collect();
+        if !compiled.is_empty() {
+            let _ = writeln!(
+                md,
+                "The JIT compiler threads' share of the client CPU in the timed rounds (HotSpot's C1/C2, counted in the client CPU column): {}.\n",
+                compiled.join("; ")
+            );
+        }
 
         let _ = writeln!(md, "### Ratios against their targets\n");
         let _ = writeln!(

@@ -25,11 +25,31 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
 /// CPU time (ns) used so far by every thread of process `pid` (`/proc/PID/task/*/schedstat`, whose
 /// first field is the thread's time on a CPU). Precise to the nanosecond, unlike `/proc/PID/stat`.
 pub fn cpu_ns(pid: u32) -> u64 {
+    threads_cpu_ns(pid, |_| true)
+}
+
+/// CPU time (ns) used so far by the threads of process `pid` that a runtime names as its
+/// just-in-time compilers: HotSpot's `C1 CompilerThread0`, `C2 CompilerThread1`… (`comm` keeps
+/// 15 bytes of a name). V8 compiles on threads it shares with its garbage collector, so a Node
+/// process counts none.
+pub fn compiler_cpu_ns(pid: u32) -> u64 {
+    threads_cpu_ns(pid, is_compiler_thread)
+}
+
+fn is_compiler_thread(comm: &str) -> bool {
+    comm.starts_with("C1 CompilerThre") || comm.starts_with("C2 CompilerThre")
+}
+
+fn threads_cpu_ns(pid: u32, counted: impl Fn(&str) -> bool) -> u64 {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return 0;
     };
     tasks
         .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|comm| counted(comm.trim_end()))
+        })
         .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
         .filter_map(|text| text.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
@@ -38,6 +58,18 @@ pub fn cpu_ns(pid: u32) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiler_threads_by_name() {
+        assert!(is_compiler_thread("C2 CompilerThre"));
+        assert!(is_compiler_thread("C1 CompilerThre"));
+        assert!(!is_compiler_thread("main"));
+        assert!(!is_compiler_thread("V8 DefaultWorke"));
+        assert!(!is_compiler_thread("Sweeper thread"));
+        // This test process has no such thread.
+        assert_eq!(compiler_cpu_ns(std::process::id()), 0);
+        assert!(cpu_ns(std::process::id()) > 0);
+    }
 
     #[test]
     fn medians() {
