@@ -38,9 +38,14 @@ pub struct CallgrindArgs {
     pub warm_up: usize,
     /// Warm-up flows in both runs for the contenders whose JavaScript V8 compiles as it runs
     /// (`LONG_WARM_UP`): after 30 flows V8 is still optimizing, and its compiling counted
-    /// ~2.7M of dollr-native's 4.1M instructions per flow; after 300, 1.36M remain, steady to 2 %.
+    /// ~2.7M of dollr-native's 4.1M instructions per flow; after 300, ~1.3M remain.
     #[arg(long, default_value_t = 300)]
     pub jit_warm_up: usize,
+    /// Flows counted for the `LONG_WARM_UP` contenders: one optimizing compile V8 still makes
+    /// falls in the counted flows of one run and not of another (over 20 counted flows two repeats
+    /// of dollr-native differed by 27–48 %); more flows make it a small part of each.
+    #[arg(long, default_value_t = 200)]
+    pub jit_flows: usize,
     /// How many times each pair of runs is repeated (the spread is reported).
     #[arg(long, default_value_t = 2)]
     pub repeats: usize,
@@ -89,8 +94,8 @@ struct Measured {
 }
 
 pub fn run(args: CallgrindArgs) -> Result<()> {
-    if args.flows == 0 {
-        bail!("--flows must be at least 1");
+    if args.flows == 0 || args.jit_flows == 0 {
+        bail!("--flows and --jit-flows must be at least 1");
     }
     let valgrind = Command::new("valgrind").arg("--version").output();
     if !matches!(&valgrind, Ok(output) if output.status.success()) {
@@ -103,13 +108,14 @@ pub fn run(args: CallgrindArgs) -> Result<()> {
         &args.sandbox,
     )?;
     eprintln!(
-        "callgrind: sandbox {}; {} contenders, {} repeats of (warm-up W | warm-up W + {} flows), W = {} ({} for {})",
+        "callgrind: sandbox {}; {} contenders, {} repeats of (warm-up W | warm-up W + N flows), W = {}, N = {} ({} and {} for {})",
         sandbox.url,
         specs.len(),
         args.repeats,
-        args.flows,
         args.warm_up,
+        args.flows,
         args.jit_warm_up,
+        args.jit_flows,
         LONG_WARM_UP.join(", ")
     );
 
@@ -142,17 +148,17 @@ fn measure(spec: &Spec, args: &CallgrindArgs, url: &str, control: &Control) -> R
     })
 }
 
-/// The warm-up and counted flows of `spec`: `--warm-up` (`--jit-warm-up` for `LONG_WARM_UP`) and
-/// `--flows`, each at least twice the contender's concurrency, so that a concurrent contender
-/// really has that many in flight.
+/// The warm-up and counted flows of `spec`: `--warm-up` and `--flows` (`--jit-warm-up` and
+/// `--jit-flows` for `LONG_WARM_UP`), each at least twice the contender's concurrency, so that a
+/// concurrent contender really has that many in flight.
 fn rounds_of(spec: &Spec, args: &CallgrindArgs) -> (usize, usize) {
     let least = spec.concurrency.saturating_mul(2).max(1);
-    let warm_up = if LONG_WARM_UP.contains(&spec.id.as_str()) {
-        args.jit_warm_up
+    let (warm_up, flows) = if LONG_WARM_UP.contains(&spec.id.as_str()) {
+        (args.jit_warm_up, args.jit_flows)
     } else {
-        args.warm_up
+        (args.warm_up, args.flows)
     };
-    (warm_up.max(least), args.flows.max(least))
+    (warm_up.max(least), flows.max(least))
 }
 
 /// One run of `spec` under callgrind: `warm_up` flows, then `flows` flows if given. Returns the
@@ -237,16 +243,18 @@ fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindA
     let mut out = String::new();
     out.push_str(&format!(
         "Instructions per flow, counted by callgrind (`make bench-callgrind`): each contender twice \
-         under valgrind (warm-up *w* flows; warm-up *w* + {f} flows), the difference ÷ {f}; \
-         repeated {r}× (the spread is the relative gap between the repeats). The warm-up is {w} \
-         flows, {j} for {long} (V8 optimizes their JavaScript as it runs; after {w} flows its \
-         compiling would be most of their count). The WebAssembly engine's count includes V8's \
-         compiling: 300 warm-up flows of it would take ~20 minutes under valgrind. The 64-in-flight \
+         under valgrind (warm-up *w* flows; warm-up *w* + *n* flows), the difference ÷ *n*; \
+         repeated {r}× (the spread is the relative gap between the repeats). *w* = {w} and *n* = \
+         {f}; {jw} and {jf} for {long}, whose JavaScript V8 optimizes as it runs (after {w} flows \
+         its compiling would be most of their count, and over {f} one compile more or less moves \
+         it by a quarter). The WebAssembly engine's count includes V8's compiling: {jw} warm-up \
+         flows of it would take ~20 minutes under valgrind. The 64-in-flight \
          contenders run at least twice 64 flows in each round and are compared with the floor at \
          64 in flight; valgrind runs their threads one at a time, so their count is the work, not \
          the contention. Client process only; the sandbox runs natively.\n\n",
         w = args.warm_up,
-        j = args.jit_warm_up,
+        jw = args.jit_warm_up,
+        jf = args.jit_flows,
         long = LONG_WARM_UP
             .iter()
             .map(|id| format!("`{id}`"))
@@ -256,7 +264,7 @@ fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindA
         r = args.repeats.max(1),
     ));
     out.push_str(
-        "| contender | language | instructions / flow | per request | × floor | spread | warm-up flows |\n",
+        "| contender | language | instructions / flow | per request | × floor | spread | flows *w* + *n* |\n",
     );
     out.push_str("|---|---|---:|---:|---:|---:|---:|\n");
     for m in measured {
@@ -275,7 +283,7 @@ fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindA
             .map(|f| format!("{:.2}×", median / f))
             .unwrap_or_else(|| "—".into());
         out.push_str(&format!(
-            "| `{}` {} | {} | {} | {} | {} | {:.2} % | {} |\n",
+            "| `{}` {} | {} | {} | {} | {} | {:.2} % | {} + {} |\n",
             m.spec.id,
             m.spec.label,
             m.spec.language,
@@ -284,6 +292,7 @@ fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindA
             ratio,
             spread,
             rounds_of(&m.spec, args).0,
+            rounds_of(&m.spec, args).1,
         ));
     }
     for (id, reason) in missing {
