@@ -73,10 +73,10 @@ const DEFAULT_CONTENDERS: &[&str] = &[
     "node-wasm-1",
 ];
 
-/// The contenders warmed up for `--jit-warm-up` flows rather than `--warm-up`: Node's, whose
-/// JavaScript V8 optimizes as it runs. Not the WebAssembly engine: at ~48M instructions per flow,
-/// 300 warm-up flows would take ~20 minutes under valgrind; its row says that V8's compiling is in
-/// its count.
+/// The contenders warmed up for `--jit-warm-up` flows and counted over `--jit-flows` rather than
+/// `--warm-up` and `--flows`: Node's, whose JavaScript V8 optimizes as it runs. Not the
+/// WebAssembly engine: at ~48M instructions per flow, 300 warm-up flows would take ~20 minutes
+/// under valgrind; the table says that V8's compiling is in its count.
 const LONG_WARM_UP: &[&str] = &["node-fetch-1", "node-native-1"];
 
 /// Under valgrind everything runs 20–100× slower than natively.

@@ -38,10 +38,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 10.0)]
     pub warm_up_seconds: f64,
     /// A contender whose runtime has compiler threads of its own (the JVM's C1/C2) warms up on
-    /// past `--warm-up-flows` until they are quiet: `QUIET_CHUNKS` chunks and `QUIET_SECONDS` in a
-    /// row in which they used at most this share of the process's CPU. HotSpot's C2 goes on recompiling the
-    /// blocking Kotlin client's call paths in bursts for ~6,000–9,000 collect flows, at times half
-    /// the process's CPU; counted in the timed rounds, that is the compiler, not the SDK.
+    /// past `--warm-up-flows` until they are quiet: `QUIET_CHUNKS` chunks and `QUIET_SECONDS` in
+    /// a row in which they used at most this share of the process's CPU. HotSpot's C2 goes on
+    /// compiling the Kotlin clients' call paths in bursts, at times half the process's CPU, for
+    /// ~10,000–25,000 collect flows; counted in the timed rounds, that is the compiler, not the
+    /// SDK.
     #[arg(long, default_value_t = 0.05)]
     pub compilers_quiet_share: f64,
     /// At most this long per contender for the warm-up when its compilers are not yet quiet
