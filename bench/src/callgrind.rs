@@ -268,6 +268,7 @@ fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindA
     );
     out.push_str("|---|---|---:|---:|---:|---:|---:|\n");
     for m in measured {
+        let (warm_up, flows) = rounds_of(&m.spec, args);
         let median = crate::stats::median(&m.per_flow);
         let (low, high) = m
             .per_flow
@@ -291,8 +292,8 @@ fn report(measured: &[Measured], missing: &[(String, String)], args: &CallgrindA
             thousands(median / m.requests_per_flow.max(1.0)),
             ratio,
             spread,
-            rounds_of(&m.spec, args).0,
-            rounds_of(&m.spec, args).1,
+            warm_up,
+            flows,
         ));
     }
     for (id, reason) in missing {

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::protocol::{Answer, Command as Cmd, OverheadResult, Ready, RoundResult};
 use crate::report::{self, ContenderReport, Report, RoundStats, WarmUp};
-use crate::stats::{compiler_cpu_ns, cpu_ns};
+use crate::stats::{cpu_and_compiler_ns, cpu_ns};
 
 /// `dollr-bench run` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -615,7 +615,7 @@ pub(crate) const QUIET_CHUNKS: usize = 5;
 struct RoundCpu {
     /// Every thread of the contender's process.
     client: u64,
-    /// The contender's JIT compiler threads (included in `client`; `stats::compiler_cpu_ns`).
+    /// The contender's JIT compiler threads (included in `client`; `stats::cpu_and_compiler_ns`).
     compilers: u64,
     /// The sandbox process.
     sandbox: u64,
@@ -632,12 +632,14 @@ fn one_round(
 ) -> Result<(RoundResult, u64, u64, RoundCpu)> {
     control.reset()?;
     let (client, sandbox_pid) = (contender.child.id(), sandbox.child.id());
-    let before = (cpu_ns(client), compiler_cpu_ns(client), cpu_ns(sandbox_pid));
+    let (client_before, compilers_before) = cpu_and_compiler_ns(client);
+    let sandbox_before = cpu_ns(sandbox_pid);
     let result = contender.ask::<RoundResult>(&Cmd::Round { flows }, round_timeout(flows))?;
+    let (client_after, compilers_after) = cpu_and_compiler_ns(client);
     let cpu = RoundCpu {
-        client: cpu_ns(client).saturating_sub(before.0),
-        compilers: compiler_cpu_ns(client).saturating_sub(before.1),
-        sandbox: cpu_ns(sandbox_pid).saturating_sub(before.2),
+        client: client_after.saturating_sub(client_before),
+        compilers: compilers_after.saturating_sub(compilers_before),
+        sandbox: cpu_ns(sandbox_pid).saturating_sub(sandbox_before),
     };
     if let Some(reason) = result.failure() {
         bail!("{reason}");

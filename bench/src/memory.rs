@@ -259,10 +259,10 @@ fn report(readings: &[Readings], missing: &[(String, String)], args: &MemoryArgs
          reading), i.e. memory the process still holds; for Node, which cannot call it, RSS less \
          the pages V8's heap has committed and holds nothing in after `gc()` (`heapTotal − \
          heapUsed`: what it keeps for reuse). `node-fetch-1` (the docs' fetch code, no SDK) is \
-         there for scale: what Node's own `fetch`, which the WebAssembly engine sends through, does to RSS. The JVM runs with \
-         its heap fixed at 256 MB and resident from the start (`{jvm}`): a default heap grows \
-         toward a quarter of the machine's memory before G1 collects, which measures the \
-         collector, not the SDK.\n\n\
+         there for scale: what Node's own `fetch`, which the WebAssembly engine sends through, \
+         does to RSS. The JVM runs with its heap fixed at 256 MB and resident from the start \
+         (`{jvm}`): a default heap grows toward a quarter of the machine's memory before G1 \
+         collects, which measures the collector, not the SDK.\n\n\
          | contender | language | idle MB | after {first} MB | after {middle} MB | after {total} MB \
          | growth MB | second half MB | held MB | after {total}, before collection MB |\n\
          |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",

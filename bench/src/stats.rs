@@ -25,34 +25,35 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
 /// CPU time (ns) used so far by every thread of process `pid` (`/proc/PID/task/*/schedstat`, whose
 /// first field is the thread's time on a CPU). Precise to the nanosecond, unlike `/proc/PID/stat`.
 pub fn cpu_ns(pid: u32) -> u64 {
-    threads_cpu_ns(pid, |_| true)
+    threads_cpu_ns(pid).map(|(_, ns)| ns).sum()
 }
 
-/// CPU time (ns) used so far by the threads of process `pid` that a runtime names as its
-/// just-in-time compilers: HotSpot's `C1 CompilerThread0`, `C2 CompilerThread1`… (`comm` keeps
-/// 15 bytes of a name). V8 compiles on threads it shares with its garbage collector, so a Node
-/// process counts none.
-pub fn compiler_cpu_ns(pid: u32) -> u64 {
-    threads_cpu_ns(pid, is_compiler_thread)
+/// `cpu_ns(pid)`, and the part of it used by the threads a runtime names as its just-in-time
+/// compilers: HotSpot's `C1 CompilerThread0`, `C2 CompilerThread1`… (`comm` keeps 15 bytes of a
+/// name). V8 compiles on threads it shares with its garbage collector, so a Node process counts
+/// none.
+pub fn cpu_and_compiler_ns(pid: u32) -> (u64, u64) {
+    threads_cpu_ns(pid).fold((0, 0), |(all, compilers), (task, ns)| {
+        let compiler = std::fs::read_to_string(task.join("comm"))
+            .is_ok_and(|comm| is_compiler_thread(comm.trim_end()));
+        (all + ns, compilers + if compiler { ns } else { 0 })
+    })
 }
 
 fn is_compiler_thread(comm: &str) -> bool {
     comm.starts_with("C1 CompilerThre") || comm.starts_with("C2 CompilerThre")
 }
 
-fn threads_cpu_ns(pid: u32, counted: impl Fn(&str) -> bool) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    tasks
+/// Each thread of process `pid`: its `/proc/PID/task/TID` directory and its CPU time (ns).
+fn threads_cpu_ns(pid: u32) -> impl Iterator<Item = (std::path::PathBuf, u64)> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
         .flatten()
-        .filter(|task| {
-            std::fs::read_to_string(task.path().join("comm"))
-                .is_ok_and(|comm| counted(comm.trim_end()))
+        .flatten()
+        .filter_map(|task| {
+            let text = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+            Some((task.path(), text.split_whitespace().next()?.parse().ok()?))
         })
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-        .filter_map(|text| text.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
 }
 
 #[cfg(test)]
@@ -67,8 +68,9 @@ mod tests {
         assert!(!is_compiler_thread("V8 DefaultWorke"));
         assert!(!is_compiler_thread("Sweeper thread"));
         // This test process has no such thread.
-        assert_eq!(compiler_cpu_ns(std::process::id()), 0);
-        assert!(cpu_ns(std::process::id()) > 0);
+        let (all, compilers) = cpu_and_compiler_ns(std::process::id());
+        assert!(all > 0);
+        assert_eq!(compilers, 0);
     }
 
     #[test]
