@@ -13,7 +13,8 @@
 #   make bench-memory   each SDK's RSS idle, after 1,000 and after 100,000 calls into
 #                       target/bench/memory.md
 #   make bench-ceiling  the sandbox's read and write paths beside nginx serving the same bytes,
-#                       loaded by wrk (both installed from Debian's packages when missing) into
+#                       loaded by wrk in turn for 3 rounds, with each server's CPU per request
+#                       (wrk and nginx installed from Debian's packages when missing) into
 #                       target/bench/ceiling.md
 #   make bench-quick    a short smoke run of the whole matrix (200 flows, 2 rounds) into
 #                       target/bench/BENCHMARKS.quick.md

@@ -2,11 +2,16 @@
 //! second process in the same run (#19).
 //!
 //! The matrix measures clients; this row keeps the server they talk to visible, so a regression
-//! in the sandbox cannot hide behind them. `wrk` (2 threads, 64 connections, 10 s each) loads:
+//! in the sandbox cannot hide behind them. `wrk` (2 threads, 64 connections, 5 s each) loads:
 //! the sandbox's authenticated read path `GET /v1/fees/tiers`, its write path
 //! `POST /v1/parties/create`, and nginx serving the very bytes the read path answers as a static
 //! file (`application/json`) — what a well-tuned static server does with the same response on the
 //! same machine. All three share the machine with `wrk` itself, as a real load test would.
+//!
+//! A rate measured this way moves with whatever else the host runs (the same nginx read 68,000
+//! and 84,000 requests/s a minute apart), so the targets are loaded in turn, round after round,
+//! and each ratio is taken within a round; beside the rates, the server's own CPU time per request
+//! (`/proc`, nginx's workers included), which the host's load moves much less.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -17,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::driver::{write_table, SandboxProcess};
+use crate::stats::{cpu_ns, median, min_max};
 
 /// `dollr-bench ceiling` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -24,9 +30,12 @@ pub struct CeilingArgs {
     /// The `dollr` binary that serves the sandbox (release build).
     #[arg(long, default_value = "target/release/dollr")]
     pub sandbox: PathBuf,
-    /// Seconds of load per target.
-    #[arg(long, default_value_t = 10)]
+    /// Seconds of load per target and round.
+    #[arg(long, default_value_t = 5)]
     pub seconds: u64,
+    /// Rounds: each loads every target once, in turn.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// wrk's connections.
     #[arg(long, default_value_t = 64)]
     pub connections: usize,
@@ -47,10 +56,12 @@ const CLIENT_SECRET: &str = "dollr_test_secret";
 /// The body of the write path: the docs' party.
 const PARTY: &str = r#"{"fullname":"Amara Kamara","phone":"231771234567","email":"amara@example.com","country_code":"LR"}"#;
 
-struct Row {
-    label: &'static str,
+/// One target loaded by wrk once.
+struct Load {
     requests_per_second: f64,
     p99: String,
+    /// The server's CPU time per request (µs), its worker processes included.
+    cpu_us_per_request: f64,
 }
 
 pub fn run(args: CeilingArgs) -> Result<()> {
@@ -104,60 +115,122 @@ pub fn run(args: CeilingArgs) -> Result<()> {
         ),
     )?;
     let auth = format!("Authorization: Bearer {token}");
-    let mut rows = Vec::new();
-    for (label, url, headers, lua) in [
+    let sandbox_pid = sandbox.pid();
+    let nginx_pid = nginx.child.id();
+    let targets = [
         (
             "sandbox, read: GET /v1/fees/tiers (bearer token checked)",
             format!("{}/v1/fees/tiers", sandbox.url),
             Some(auth.as_str()),
             None,
+            sandbox_pid,
         ),
         (
             "nginx, the same bytes as a static file",
             format!("http://127.0.0.1:{nginx_port}/v1/fees/tiers"),
             None,
             None,
+            nginx_pid,
         ),
         (
             "sandbox, write: POST /v1/parties/create",
             format!("{}/v1/parties/create", sandbox.url),
             Some(auth.as_str()),
             Some(script.as_path()),
+            sandbox_pid,
         ),
-    ] {
-        let (requests_per_second, p99) = wrk(&args, &url, headers, lua)?;
-        eprintln!("ceiling: {label}: {requests_per_second:.0} requests/s (p99 {p99})");
-        rows.push(Row {
-            label,
-            requests_per_second,
-            p99,
-        });
+    ];
+    // loads[target][round]
+    let mut loads: Vec<Vec<Load>> = targets.iter().map(|_| Vec::new()).collect();
+    for round in 1..=args.rounds.max(1) {
+        for ((label, url, header, lua, server), target_loads) in targets.iter().zip(&mut loads) {
+            let load = wrk(&args, url, *header, *lua, *server)?;
+            eprintln!(
+                "ceiling: round {round}: {label}: {:.0} requests/s (p99 {}), server CPU {:.2} µs/request",
+                load.requests_per_second, load.p99, load.cpu_us_per_request
+            );
+            target_loads.push(load);
+        }
     }
     drop(nginx);
     drop(sandbox);
 
-    let nginx_rate = rows[1].requests_per_second;
     let mut out = format!(
         "The sandbox's ceiling beside nginx (`make bench-ceiling`): `wrk -t{t} -c{c} -d{s}s` from a \
-         second process, same run, same machine; the read path's {bytes}-byte answer served by \
-         nginx {version} as a static file.\n\n\
-         | target | requests/s | p99 latency | vs nginx |\n|---|---:|---:|---:|\n",
+         second process, same machine; the read path's {bytes}-byte answer served by nginx \
+         {version} as a static file. The three targets are loaded in turn, {rounds} rounds: \
+         requests/s is the median round (the range beside it), **vs nginx** the median of each \
+         round's ratio to nginx's rate in that round; **server CPU** is the server process's CPU \
+         time per request (nginx's workers included; the median of the rounds), which the host's other load \
+         moves much less than a rate.\n\n\
+         | target | requests/s | range | p99 latency | vs nginx | server CPU µs/request | CPU vs nginx |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
         t = args.threads,
         c = args.connections,
         s = args.seconds,
+        rounds = args.rounds.max(1),
         bytes = tiers.len(),
         version = nginx_version().unwrap_or_else(|| "(version unknown)".into()),
     );
-    for row in &rows {
+    let nginx_loads = &loads[1];
+    let nginx_cpu = median(&cpu_per_request(nginx_loads));
+    for ((label, ..), target_loads) in targets.iter().zip(&loads) {
+        let rates: Vec<f64> = target_loads.iter().map(|l| l.requests_per_second).collect();
+        let ratios: Vec<f64> = target_loads
+            .iter()
+            .zip(nginx_loads)
+            .map(|(load, nginx)| load.requests_per_second / nginx.requests_per_second.max(1.0))
+            .collect();
+        let cpu = median(&cpu_per_request(target_loads));
+        let (low, high) = min_max(&rates);
         out.push_str(&format!(
-            "| {} | {:.0} | {} | {:.2}× |\n",
-            row.label,
-            row.requests_per_second,
-            row.p99,
-            row.requests_per_second / nginx_rate.max(1.0)
+            "| {label} | {:.0} | {low:.0}–{high:.0} | {} | {:.2}× | {cpu:.2} | {:.2}× |\n",
+            median(&rates),
+            median_round(target_loads).p99,
+            median(&ratios),
+            cpu / nginx_cpu.max(f64::MIN_POSITIVE),
         ));
     }
     write_table(&args.out, &out)
+}
+
+fn cpu_per_request(loads: &[Load]) -> Vec<f64> {
+    loads.iter().map(|l| l.cpu_us_per_request).collect()
+}
+
+/// The round whose rate is the median (the lower middle one for an even count).
+fn median_round(loads: &[Load]) -> &Load {
+    let mut order: Vec<&Load> = loads.iter().collect();
+    order.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
+    order[(order.len().saturating_sub(1)) / 2]
+}
+
+/// CPU time (ns) of process `pid` and of its children (nginx's workers).
+fn process_tree_cpu_ns(pid: u32) -> u64 {
+    cpu_ns(pid) + children(pid).into_iter().map(cpu_ns).sum::<u64>()
+}
+
+/// The processes whose parent is `pid` (field 4 of `/proc/PID/stat`, after the parenthesised
+/// command, which may itself contain spaces and parentheses).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let child: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let parent: u32 = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            (parent == pid).then_some(child)
+        })
+        .collect()
 }
 
 fn on_path(tool: &str) -> bool {
@@ -173,13 +246,15 @@ fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// One wrk run: requests/s and the p99 latency as wrk prints it.
+/// One wrk run against the server `server` (its process id): requests/s, the p99 latency as wrk
+/// prints it, and the server's CPU time per request over the run.
 fn wrk(
     args: &CeilingArgs,
     url: &str,
     header: Option<&str>,
     script: Option<&Path>,
-) -> Result<(f64, String)> {
+    server: u32,
+) -> Result<Load> {
     let mut command = Command::new("wrk");
     command.args([
         format!("-t{}", args.threads),
@@ -193,17 +268,25 @@ fn wrk(
     if let Some(script) = script {
         command.arg("-s").arg(script);
     }
+    let cpu_before = process_tree_cpu_ns(server);
     let output = command.arg(url).stdin(Stdio::null()).output()?;
+    let cpu_ns = process_tree_cpu_ns(server).saturating_sub(cpu_before);
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));
     }
-    parse_wrk(&text).ok_or_else(|| anyhow!("could not read wrk's output:\n{text}"))
+    let (requests_per_second, requests, p99) =
+        parse_wrk(&text).ok_or_else(|| anyhow!("could not read wrk's output:\n{text}"))?;
+    Ok(Load {
+        requests_per_second,
+        p99,
+        cpu_us_per_request: cpu_ns as f64 / 1000.0 / requests.max(1) as f64,
+    })
 }
 
-/// `Requests/sec:` and the `99%` line of `--latency`; refuses a run with non-2xx answers or socket
-/// errors (a rate of errors is not a ceiling).
-fn parse_wrk(text: &str) -> Option<(f64, String)> {
+/// `Requests/sec:`, the request count (`N requests in Ts`) and the `99%` line of `--latency`;
+/// refuses a run with non-2xx answers or socket errors (a rate of errors is not a ceiling).
+fn parse_wrk(text: &str) -> Option<(f64, u64, String)> {
     if text.contains("Non-2xx or 3xx responses") || text.contains("Socket errors") {
         return None;
     }
@@ -211,12 +294,16 @@ fn parse_wrk(text: &str) -> Option<(f64, String)> {
         .lines()
         .find_map(|line| line.trim().strip_prefix("Requests/sec:"))
         .and_then(|rest| rest.trim().parse().ok())?;
+    let requests = text
+        .lines()
+        .find_map(|line| line.trim().split_once(" requests in "))
+        .and_then(|(count, _)| count.trim().parse().ok())?;
     let p99 = text
         .lines()
         .find_map(|line| line.trim().strip_prefix("99%"))
         .map(|rest| rest.trim().to_string())
         .unwrap_or_else(|| "—".into());
-    Some((rate, p99))
+    Some((rate, requests, p99))
 }
 
 fn nginx_version() -> Option<String> {
@@ -312,9 +399,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn finds_child_processes() {
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep started");
+        let found = children(std::process::id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(found.contains(&child.id()), "{found:?}");
+        assert!(!found.contains(&std::process::id()));
+    }
+
+    #[test]
     fn reads_wrk_output() {
         let text = "Running 10s test @ http://127.0.0.1:1/v1/fees/tiers\n  2 threads and 64 connections\n  Latency Distribution\n     50%  650.00us\n     99%    2.31ms\n  786000 requests in 10.00s, 250.00MB read\nRequests/sec:  78600.12\nTransfer/sec:     25.00MB\n";
-        assert_eq!(parse_wrk(text), Some((78600.12, "2.31ms".to_string())));
+        assert_eq!(
+            parse_wrk(text),
+            Some((78600.12, 786000, "2.31ms".to_string()))
+        );
         let errors = format!("{text}  Non-2xx or 3xx responses: 12\n");
         assert_eq!(parse_wrk(&errors), None);
     }

@@ -313,6 +313,11 @@ pub(crate) struct SandboxProcess {
 }
 
 impl SandboxProcess {
+    /// The sandbox's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub(crate) fn start(binary: &Path) -> Result<SandboxProcess> {
         let mut child = Command::new(binary)
             .args(["sandbox", "--port", "0", "--settle-ms", "0", "--seed", "7"])

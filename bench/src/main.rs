@@ -8,7 +8,7 @@
 //! dollr-bench bulk --dollr-binary target/release/dollr [--payouts 10000]   the bulk-payout row
 //! dollr-bench callgrind [--only rust-limit-1,rust-core-1] [--flows 20]   instructions per flow
 //! dollr-bench memory [--only py-dollr-1] [--total 100000]   RSS idle, after 1,000 and 100,000 calls
-//! dollr-bench ceiling [--seconds 10]                          the sandbox beside nginx under wrk
+//! dollr-bench ceiling [--seconds 5] [--rounds 3]              the sandbox beside nginx under wrk
 //! ```
 //!
 //! See `bench/README.md` for the method.

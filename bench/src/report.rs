@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::driver::{RunArgs, Spec};
 use crate::protocol::OverheadResult;
-use crate::stats::{median, percentile};
+use crate::stats::{median, min_max, percentile};
 
 /// Marks the generated part of BENCHMARKS.md.
 pub const BEGIN: &str =
@@ -141,11 +141,7 @@ impl ContenderReport {
         if differences.len() != self.overhead_batches.len() {
             return None;
         }
-        let min = differences.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = differences
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
+        let (min, max) = min_max(&differences);
         Some(Spread { median, min, max })
     }
 
@@ -459,12 +455,7 @@ fn spread(of: &[f64], against: &[f64], slowdown: bool) -> Option<(f64, f64)> {
         .zip(against)
         .filter_map(|(o, a)| cost_ratio(*o, *a, slowdown))
         .collect();
-    (!ratios.is_empty()).then(|| {
-        (
-            ratios.iter().copied().fold(f64::INFINITY, f64::min),
-            ratios.iter().copied().fold(0.0, f64::max),
-        )
-    })
+    (!ratios.is_empty()).then(|| min_max(&ratios))
 }
 
 fn fmt_opt(value: Option<f64>, decimals: usize) -> String {
@@ -649,8 +640,7 @@ impl Report {
                 continue;
             }
             let rates = c.round_rates();
-            let min = rates.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = rates.iter().copied().fold(0.0, f64::max);
+            let (min, max) = min_max(&rates);
             let peer = match self.peer_of(&c.id) {
                 Some((ratio, value)) => {
                     let against = self

@@ -11,6 +11,15 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The smallest and largest of `values` (infinite and negative infinite for none).
+pub fn min_max(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(min, max), v| {
+            (min.min(*v), max.max(*v))
+        })
+}
+
 /// The `p`-th percentile (0–100) by the nearest-rank method; 0 for none.
 pub fn percentile(values: &[f64], p: f64) -> f64 {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -71,6 +80,12 @@ mod tests {
         let (all, compilers) = cpu_and_compiler_ns(std::process::id());
         assert!(all > 0);
         assert_eq!(compilers, 0);
+    }
+
+    #[test]
+    fn minimum_and_maximum() {
+        assert_eq!(min_max(&[2.0, -1.0, 5.0]), (-1.0, 5.0));
+        assert_eq!(min_max(&[]), (f64::INFINITY, f64::NEG_INFINITY));
     }
 
     #[test]

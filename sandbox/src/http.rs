@@ -213,18 +213,12 @@ pub(crate) async fn outer(State(app): State<App>, req: Request, next: Next) -> R
             .await
             .unwrap_or_else(|_| ApiError::Internal(500).into_response()),
     };
-    let resp = ensure_json_error(resp).await;
+    let mut resp = ensure_json_error(resp).await;
 
     if is_api {
-        let route = resp.extensions().get::<RouteTag>().map(|r| r.0.clone());
-        let reference = resp.extensions().get::<RefTag>().map(|r| r.0.clone());
-        // Faulted requests never reach the router: count them under their path.
-        let fallback = if decision.pre.is_some() {
-            path.as_str()
-        } else {
-            "(unmatched)"
-        };
-        let route_key = format!("{method} {}", route.as_deref().unwrap_or(fallback));
+        // The tags exist for this log only: taken from the response, not cloned.
+        let route = resp.extensions_mut().remove::<RouteTag>().map(|r| r.0);
+        let reference = resp.extensions_mut().remove::<RefTag>().map(|r| r.0);
         let entry = RequestLogEntry {
             id: 0,
             time: arrived,
@@ -236,7 +230,7 @@ pub(crate) async fn outer(State(app): State<App>, req: Request, next: Next) -> R
             fault: decision.label(),
             reference_id: reference,
         };
-        app.with(|st| st.record_request(entry, route_key));
+        app.with(|st| st.record_request(entry, decision.pre.is_some()));
     }
     if decision.drop {
         return dropped_response();
@@ -254,16 +248,22 @@ impl FromRequestParts<App> for Auth {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(ApiError::NotAuthenticated);
         };
-        let value = value.to_str().map_err(|_| ApiError::InvalidCredentials)?;
-        // `to_str` admitted visible ASCII only: ASCII whitespace is all the whitespace there is
-        // (and splitting on it is cheaper than Unicode's, over a long token on every request).
-        let mut words = value.split_ascii_whitespace();
-        let (Some(scheme), Some(token), None) = (words.next(), words.next(), words.next()) else {
-            return Err(ApiError::InvalidCredentials);
-        };
-        if !scheme.eq_ignore_ascii_case("bearer") {
+        // `<scheme> <token>`, split at the first ASCII whitespace. Only the short scheme is
+        // scanned byte by byte: the token (~240 bytes) is looked up as it is, since every token
+        // the sandbox issues is visible ASCII without whitespace, so a header with anything else
+        // in it (a third word, a control byte) matches none and is refused like an unknown token
+        // (issue #19: this runs on every authenticated request).
+        let value = value.as_bytes().trim_ascii();
+        let scheme_end = value
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .ok_or(ApiError::InvalidCredentials)?;
+        let (scheme, token) = value.split_at(scheme_end);
+        if !scheme.eq_ignore_ascii_case(b"bearer") {
             return Err(ApiError::InvalidCredentials);
         }
+        let token = std::str::from_utf8(token.trim_ascii_start())
+            .map_err(|_| ApiError::InvalidCredentials)?;
         if app.with(|st| st.token_valid(token)) {
             Ok(Auth)
         } else {

@@ -59,7 +59,8 @@ pub(crate) struct RefStats {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Stats {
     pub requests_total: u64,
-    pub by_route: BTreeMap<String, u64>,
+    /// Method → route → requests; reported as `"METHOD route"`.
+    pub by_route: BTreeMap<String, BTreeMap<String, u64>>,
     pub by_status: BTreeMap<u16, u64>,
     pub token_requests: u64,
     pub tokens_issued: u64,
@@ -923,11 +924,27 @@ impl State {
     // ---- logs and stats -------------------------------------------------
 
     /// Appends to the request log and the counters.
-    pub fn record_request(&mut self, mut entry: RequestLogEntry, route_key: String) {
+    pub fn record_request(&mut self, mut entry: RequestLogEntry, faulted: bool) {
         self.log_seq += 1;
         entry.id = self.log_seq;
         self.stats.requests_total += 1;
-        *self.stats.by_route.entry(route_key).or_default() += 1;
+        // Faulted requests never reach the router: they count under their path.
+        let route = match (&entry.route, faulted) {
+            (Some(route), _) => route.as_str(),
+            (None, true) => entry.path.as_str(),
+            (None, false) => "(unmatched)",
+        };
+        // Looked up by `&str` first, so a request on a route already counted allocates nothing.
+        let routes = match self.stats.by_route.get_mut(entry.method.as_str()) {
+            Some(routes) => routes,
+            None => self.stats.by_route.entry(entry.method.clone()).or_default(),
+        };
+        match routes.get_mut(route) {
+            Some(count) => *count += 1,
+            None => {
+                routes.insert(route.to_owned(), 1);
+            }
+        }
         *self.stats.by_status.entry(entry.status).or_default() += 1;
         if let Some(f) = &entry.fault {
             for part in f.split('+') {
@@ -982,7 +999,11 @@ impl State {
             .stats
             .by_route
             .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
+            .flat_map(|(method, routes)| {
+                routes
+                    .iter()
+                    .map(move |(route, n)| (format!("{method} {route}"), json!(n)))
+            })
             .collect();
         let by_http_status: serde_json::Map<String, Value> = self
             .stats

@@ -100,6 +100,28 @@ async fn bearer_auth_errors() {
 
     let c = Client::new(&sb).await;
     assert_eq!(c.get("/v1/parties/list").await.status, 200);
+    // The scheme is case-insensitive and the whitespace around the token free; a valid token with
+    // anything more in the header, or a scheme alone, is refused.
+    for (header, status) in [
+        (format!("bearer {}", c.token), 200),
+        (format!("BEARER \t  {}  ", c.token), 200),
+        (format!("Bearer {} extra", c.token), 401),
+        (format!("Bearer {}\tx", c.token), 401),
+        (format!("Token {}", c.token), 401),
+        (format!("Bearer{}", c.token), 401),
+        ("Bearer".to_owned(), 401),
+        ("Bearer ".to_owned(), 401),
+    ] {
+        let r = raw(
+            &sb.url(),
+            Method::GET,
+            "/v1/parties/list",
+            &[("authorization", header.as_str())],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, status, "{header:?}");
+    }
     assert_eq!(sb.revoke_tokens(), 1);
     let r = c.get("/v1/parties/list").await;
     assert_eq!(r.status, 401);

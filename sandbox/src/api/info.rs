@@ -1,6 +1,11 @@
 //! Predictions, fees, merchant info and realtime keys.
 
+use std::sync::LazyLock;
+
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -327,9 +332,20 @@ pub(crate) async fn fees_merchant_tier(
     })))
 }
 
-/// `GET /v1/fees/tiers`.
-pub(crate) async fn fees_tiers(State(_app): State<App>, _a: Auth) -> Json<Value> {
-    Json(Value::Array(TIERS.iter().copied().map(tier_json).collect()))
+/// `GET /v1/fees/tiers`. The tiers are constants, so their JSON is written once and every answer
+/// shares its bytes (issue #19: this is the read path `make bench-ceiling` loads).
+pub(crate) async fn fees_tiers(State(_app): State<App>, _a: Auth) -> Response {
+    static BODY: LazyLock<Bytes> = LazyLock::new(|| {
+        Bytes::from(Value::Array(TIERS.iter().copied().map(tier_json).collect()).to_string())
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        Bytes::clone(&BODY),
+    )
+        .into_response()
 }
 
 /// `GET /v1/merchants/merchant-info?merchant_id=&merchant_type=`.
