@@ -9,11 +9,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc instead of glibc's malloc: the sandbox server allocates on every request, and glibc's
-/// malloc and free were ~14 % of its CPU on the read path under load (issue #19).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// dollr — the Dollr payments SDK's command line.
 #[derive(Parser, Debug)]
 #[command(name = "dollr", version, about)]
