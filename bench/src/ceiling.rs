@@ -161,8 +161,8 @@ pub fn run(args: CeilingArgs) -> Result<()> {
          {version} as a static file. The three targets are loaded in turn, {rounds} rounds: \
          requests/s is the median round (the range beside it), **vs nginx** the median of each \
          round's ratio to nginx's rate in that round; **server CPU** is the server process's CPU \
-         time per request (nginx's workers included; the median of the rounds), which the host's other load \
-         moves much less than a rate.\n\n\
+         time per request (nginx's workers included; the median of the rounds), which the host's \
+         other load moves much less than a rate.\n\n\
          | target | requests/s | range | p99 latency | vs nginx | server CPU µs/request | CPU vs nginx |\n\
          |---|---:|---:|---:|---:|---:|---:|\n",
         t = args.threads,
