@@ -146,7 +146,8 @@ pub fn run(args: CeilingArgs) -> Result<()> {
         for ((label, url, header, lua, server), target_loads) in targets.iter().zip(&mut loads) {
             let load = wrk(&args, url, *header, *lua, *server)?;
             eprintln!(
-                "ceiling: round {round}: {label}: {:.0} requests/s (p99 {}), server CPU {:.2} µs/request",
+                "ceiling: round {round}: {label}: {:.0} requests/s (p99 {}), \
+                 server CPU {:.2} µs/request",
                 load.requests_per_second, load.p99, load.cpu_us_per_request
             );
             target_loads.push(load);
@@ -163,7 +164,8 @@ pub fn run(args: CeilingArgs) -> Result<()> {
          round's ratio to nginx's rate in that round; **server CPU** is the server process's CPU \
          time per request (nginx's workers included; the median of the rounds), which the host's \
          other load moves much less than a rate.\n\n\
-         | target | requests/s | range | p99 latency | vs nginx | server CPU µs/request | CPU vs nginx |\n\
+         | target | requests/s | range | p99 latency | vs nginx | server CPU µs/request \
+         | CPU vs nginx |\n\
          |---|---:|---:|---:|---:|---:|---:|\n",
         t = args.threads,
         c = args.connections,
