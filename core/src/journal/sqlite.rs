@@ -2,6 +2,12 @@
 //! processes using the same file (WAL mode, a busy timeout, and every read-modify-write inside a
 //! `BEGIN IMMEDIATE` transaction, which takes the file's write lock).
 //!
+//! One thread owns the connection and runs every operation on it, in the order they came. The
+//! operations waiting when it starts a transaction share it (a group commit): each runs inside
+//! a savepoint of its own, so its failure undoes only its own writes, and each is answered after
+//! the one `COMMIT` that makes them all durable (`synchronous = FULL`: one fsync for the group
+//! instead of one each). Decision 0027.
+//!
 //! Schema (version 2, recorded in `PRAGMA user_version`; version 2 added the lease columns):
 //!
 //! ```sql
@@ -24,13 +30,15 @@
 //! CREATE INDEX execution_intents_state ON execution_intents (state, created_at);
 //! ```
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use tokio::sync::oneshot;
 
 use super::{
     apply_claim, apply_claimed_attempt, apply_outcome, apply_release, attempt_claim,
@@ -53,11 +61,16 @@ const COLUMNS: &str =
                        last_execution_json, last_error, created_at, updated_at, lease_owner, \
                        lease_expires_at, lease_generation";
 
-/// A journal in a SQLite file. Cheap to clone (one shared connection inside).
+/// How many waiting operations one transaction takes at most: a bound on how long the first of
+/// them waits for the group's commit.
+const MOST_IN_ONE_COMMIT: usize = 128;
+
+/// A journal in a SQLite file. Cheap to clone: the clones hand their operations to the one
+/// thread that owns the connection, which closes it once the last clone is gone.
 #[derive(Clone)]
 pub struct SqliteJournal {
-    path: PathBuf,
-    connection: Arc<Mutex<Connection>>,
+    path: Arc<Path>,
+    jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl std::fmt::Debug for SqliteJournal {
@@ -97,9 +110,14 @@ impl SqliteJournal {
             .execute_batch("PRAGMA synchronous = FULL;")
             .map_err(|e| storage_error(&path, e))?;
         migrate(&mut connection).map_err(|e| storage_error(&path, e))?;
+        let (jobs, waiting) = mpsc::channel::<Box<dyn Job>>();
+        std::thread::Builder::new()
+            .name("dollr-journal".to_string())
+            .spawn(move || serve(connection, &waiting))
+            .map_err(|e| storage_error(&path, format!("could not start its thread: {e}")))?;
         Ok(SqliteJournal {
-            path,
-            connection: Arc::new(Mutex::new(connection)),
+            path: path.into(),
+            jobs,
         })
     }
 
@@ -108,39 +126,172 @@ impl SqliteJournal {
         &self.path
     }
 
-    /// Runs `work` on the connection off the async threads (SQLite blocks, and may wait for
-    /// another process's lock).
+    /// Runs `work` on the journal's thread (SQLite blocks, and may wait for another process's
+    /// lock), inside the transaction of its group; answers once that transaction has committed.
+    /// `work` opens a savepoint for what it writes (`Connection::savepoint`), never a
+    /// transaction of its own, and writes nothing if `access` is `Access::Read`.
     async fn run<T: Send + 'static>(
         &self,
+        access: Access,
         work: impl FnOnce(&mut Connection) -> std::result::Result<T, JournalFault> + Send + 'static,
     ) -> Result<T> {
-        let connection = self.connection.clone();
-        let path = self.path.clone();
-        let job = move || {
-            let mut guard = match connection.lock() {
-                Ok(guard) => guard,
-                // SQLite rolls back an unfinished transaction itself; the connection is usable.
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            work(&mut guard)
-        };
-        let outcome = match tokio::runtime::Handle::try_current() {
-            Ok(handle) => handle
-                .spawn_blocking(job)
-                .await
-                .map_err(|e| storage_error(&path, format!("journal task failed: {e}")))?,
-            Err(_) => job(),
-        };
+        let (reply, answer) = oneshot::channel();
+        let stopped = || storage_error(&self.path, "its thread has stopped");
+        self.jobs
+            .send(Box::new(Task {
+                access,
+                work,
+                reply,
+            }))
+            .map_err(|_| stopped())?;
+        let outcome = answer.await.map_err(|_| stopped())?;
         outcome.map_err(|fault| match fault {
-            JournalFault::Sqlite(e) => storage_error(&path, e),
+            JournalFault::Sqlite(e) => storage_error(&self.path, e),
+            JournalFault::Commit(why) => storage_error(&self.path, why),
             JournalFault::Other(error) => error,
         })
+    }
+}
+
+/// What an operation does to the file.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Access {
+    /// Only reads: a group of reads alone takes no write lock, so it never waits for another
+    /// process's writes (WAL).
+    Read,
+    /// Reads and writes under the file's write lock.
+    Write,
+}
+
+/// One operation waiting for the journal's thread.
+trait Job: Send {
+    fn access(&self) -> Access;
+    /// Runs the operation inside the group's open transaction; what it returns answers the
+    /// caller once the transaction has ended.
+    fn perform(self: Box<Self>, connection: &mut Connection) -> Box<dyn Answer>;
+    /// Answers the caller without running: the group's transaction could not begin.
+    fn refuse(self: Box<Self>, why: &str);
+}
+
+/// An operation's outcome, held until its group's transaction ends.
+trait Answer: Send {
+    /// `Ok` once the group has committed; otherwise why nothing of it was kept.
+    fn settle(self: Box<Self>, committed: std::result::Result<(), &str>);
+}
+
+struct Task<T, W> {
+    access: Access,
+    work: W,
+    reply: oneshot::Sender<std::result::Result<T, JournalFault>>,
+}
+
+struct Outcome<T> {
+    outcome: std::result::Result<T, JournalFault>,
+    reply: oneshot::Sender<std::result::Result<T, JournalFault>>,
+}
+
+impl<T, W> Job for Task<T, W>
+where
+    T: Send + 'static,
+    W: FnOnce(&mut Connection) -> std::result::Result<T, JournalFault> + Send + 'static,
+{
+    fn access(&self) -> Access {
+        self.access
+    }
+
+    fn perform(self: Box<Self>, connection: &mut Connection) -> Box<dyn Answer> {
+        let Task { work, reply, .. } = *self;
+        // A panic must not end the thread every clone of the journal sends to; the savepoint
+        // the work opened rolls back as it unwinds.
+        let outcome = catch_unwind(AssertUnwindSafe(|| work(connection))).unwrap_or_else(|_| {
+            Err(JournalFault::Other(Error::internal(
+                "an execution journal operation panicked",
+            )))
+        });
+        Box::new(Outcome { outcome, reply })
+    }
+
+    fn refuse(self: Box<Self>, why: &str) {
+        // The caller may have stopped waiting (its call was cancelled): nobody to tell.
+        let _ = self.reply.send(Err(JournalFault::Commit(why.to_string())));
+    }
+}
+
+impl<T: Send> Answer for Outcome<T> {
+    fn settle(self: Box<Self>, committed: std::result::Result<(), &str>) {
+        let answer = match committed {
+            Ok(()) => self.outcome,
+            Err(why) => Err(JournalFault::Commit(why.to_string())),
+        };
+        // As in `refuse`: a caller that stopped waiting has nobody to tell.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// The journal's thread: takes the operations in the order they came, as many as are waiting
+/// (up to `MOST_IN_ONE_COMMIT`) into each transaction, until every clone of the journal is gone.
+fn serve(mut connection: Connection, waiting: &mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = waiting.recv() {
+        let mut group = vec![first];
+        while group.len() < MOST_IN_ONE_COMMIT {
+            match waiting.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        run_group(&mut connection, group);
+    }
+}
+
+/// Runs `group` in one transaction and answers each operation after its `COMMIT`: `BEGIN
+/// IMMEDIATE` (the file's write lock, as each operation had on its own) if any of them writes.
+fn run_group(connection: &mut Connection, group: Vec<Box<dyn Job>>) {
+    let begin = if group.iter().any(|job| job.access() == Access::Write) {
+        "BEGIN IMMEDIATE"
+    } else {
+        "BEGIN"
+    };
+    let mut jobs = group.into_iter();
+    let mut performed: Vec<Box<dyn Answer>> = Vec::new();
+    if let Err(e) = connection.execute_batch(begin) {
+        let why = e.to_string();
+        jobs.for_each(|job| job.refuse(&why));
+        return;
+    }
+    while let Some(job) = jobs.next() {
+        performed.push(job.perform(connection));
+        if connection.is_autocommit() {
+            // SQLite ended the transaction itself (an I/O error, a full disk, ...): what the
+            // group did so far is not durable, and its operations must say so.
+            let why = "SQLite rolled the transaction back after an error";
+            performed
+                .drain(..)
+                .for_each(|answer| answer.settle(Err(why)));
+            if let Err(e) = connection.execute_batch(begin) {
+                let why = e.to_string();
+                jobs.for_each(|job| job.refuse(&why));
+                return;
+            }
+        }
+    }
+    let committed = connection
+        .execute_batch("COMMIT")
+        .map_err(|e| e.to_string());
+    if committed.is_err() && !connection.is_autocommit() {
+        // Nothing of the group is kept, as its operations will be told; a failed rollback leaves
+        // the connection as SQLite left it, and the next group's BEGIN reports it.
+        let _ = connection.execute_batch("ROLLBACK");
+    }
+    for answer in performed {
+        answer.settle(committed.as_ref().map(|_| ()).map_err(String::as_str));
     }
 }
 
 /// Errors inside a journal job.
 enum JournalFault {
     Sqlite(rusqlite::Error),
+    /// The transaction of the job's group did not begin or did not commit.
+    Commit(String),
     Other(Error),
 }
 
@@ -331,17 +482,18 @@ fn update(connection: &Connection, intent: &Intent) -> std::result::Result<(), J
 }
 
 impl SqliteJournal {
-    /// Reads `reference_id` inside a write transaction (`BEGIN IMMEDIATE`: the file's write lock,
-    /// so no other process changes the row between the read and the write), lets `change` modify
-    /// it, writes it back and commits. `None` when there is no such intent.
+    /// Reads `reference_id` inside its group's write transaction (`BEGIN IMMEDIATE`: the file's
+    /// write lock, so no other process changes the row between the read and the write), lets
+    /// `change` modify it and writes it back, in a savepoint of its own. `None` when there is no
+    /// such intent.
     async fn modify<T: Send + 'static>(
         &self,
         reference_id: &str,
         change: impl FnOnce(&mut Intent) -> T + Send + 'static,
     ) -> Result<Option<(T, Intent)>> {
         let reference_id = reference_id.to_string();
-        self.run(move |connection| {
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.run(Access::Write, move |connection| {
+            let tx = connection.savepoint()?;
             let Some(mut intent) = select(&tx, &reference_id)? else {
                 return Ok(None);
             };
@@ -358,8 +510,8 @@ impl SqliteJournal {
 impl Journal for SqliteJournal {
     async fn begin(&self, intent: NewIntent, lease: &LeaseRequest) -> Result<Begin> {
         let lease = lease.clone();
-        self.run(move |connection| {
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.run(Access::Write, move |connection| {
+            let tx = connection.savepoint()?;
             let created = intent.into_intent(&lease, Utc::now());
             let request_json = serde_json::to_string(&created.request)
                 .map_err(|e| Error::internal(format!("could not encode the request: {e}")))?;
@@ -439,12 +591,14 @@ impl Journal for SqliteJournal {
 
     async fn get(&self, reference_id: &str) -> Result<Option<Intent>> {
         let reference_id = reference_id.to_string();
-        self.run(move |connection| select(connection, &reference_id))
-            .await
+        self.run(Access::Read, move |connection| {
+            select(connection, &reference_id)
+        })
+        .await
     }
 
     async fn list_unresolved(&self) -> Result<Vec<Intent>> {
-        self.run(|connection| {
+        self.run(Access::Read, |connection| {
             let mut statement = connection.prepare(&format!(
                 "SELECT {COLUMNS} FROM execution_intents WHERE state IN ('PENDING', 'PROCESSING', 'NOT_SUBMITTED')
                  ORDER BY created_at, reference_id"
@@ -468,10 +622,11 @@ impl Journal for SqliteJournal {
         let lease = lease.holding(None);
         let after = after.cloned();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.run(move |connection| {
-            // IMMEDIATE: the claim is one write transaction, so two processes never claim the
-            // same intent (SQLite has one writer at a time; no SKIP LOCKED needed).
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.run(Access::Write, move |connection| {
+            // The group's transaction is IMMEDIATE: the claim reads and writes under the file's
+            // write lock, so two processes never claim the same intent (SQLite has one writer at
+            // a time; no SKIP LOCKED needed).
+            let tx = connection.savepoint()?;
             let now = Utc::now();
             let (cursor_at, cursor_id) = match &after {
                 Some(cursor) => (
@@ -506,5 +661,255 @@ impl Journal for SqliteJournal {
             Ok(claimed)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Instant;
+
+    use super::*;
+
+    type Reply = oneshot::Receiver<std::result::Result<(), JournalFault>>;
+
+    fn job(
+        work: impl FnOnce(&mut Connection) -> std::result::Result<(), JournalFault> + Send + 'static,
+    ) -> (Box<dyn Job>, Reply) {
+        access_job(Access::Write, work)
+    }
+
+    fn access_job(
+        access: Access,
+        work: impl FnOnce(&mut Connection) -> std::result::Result<(), JournalFault> + Send + 'static,
+    ) -> (Box<dyn Job>, Reply) {
+        let (reply, answer) = oneshot::channel();
+        let task = Task {
+            access,
+            work,
+            reply,
+        };
+        (Box::new(task), answer)
+    }
+
+    /// An operation as the journal's are written: its writes in a savepoint of its own.
+    fn insert(key: &'static str) -> (Box<dyn Job>, Reply) {
+        job(move |connection| {
+            let savepoint = connection.savepoint()?;
+            savepoint.execute("INSERT INTO kept (key) VALUES (?1)", [key])?;
+            savepoint.commit()?;
+            Ok(())
+        })
+    }
+
+    fn answer(mut reply: Reply) -> std::result::Result<(), String> {
+        match reply.try_recv().expect("the operation was answered") {
+            Ok(()) => Ok(()),
+            Err(JournalFault::Sqlite(e)) => Err(e.to_string()),
+            Err(JournalFault::Commit(why)) => Err(why),
+            Err(JournalFault::Other(e)) => Err(e.to_string()),
+        }
+    }
+
+    fn keys(connection: &Connection) -> Vec<String> {
+        let mut statement = connection
+            .prepare("SELECT key FROM kept ORDER BY key")
+            .expect("select");
+        let rows = statement.query_map([], |row| row.get(0)).expect("rows");
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .expect("keys")
+    }
+
+    /// A fresh file (WAL, as the journal's) with the table the operations write.
+    fn database(name: &str) -> (PathBuf, Connection) {
+        let path = std::env::temp_dir().join(format!(
+            "dollr-sqlite-group-{}-{name}.db",
+            std::process::id()
+        ));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let connection = Connection::open(&path).expect("open");
+        connection
+            .query_row("PRAGMA journal_mode = WAL", [], |row| {
+                row.get::<_, String>(0)
+            })
+            .expect("WAL");
+        connection
+            .execute_batch("CREATE TABLE kept (key TEXT PRIMARY KEY NOT NULL);")
+            .expect("table");
+        (path, connection)
+    }
+
+    #[test]
+    fn a_group_shares_one_commit_and_a_failure_undoes_only_its_own_writes() {
+        let (path, mut connection) = database("shares");
+        let (first, first_reply) = insert("a");
+        // Another connection does not see the first operation's row while the second runs: the
+        // group has not committed yet.
+        let reader = Connection::open(&path).expect("reader");
+        let (looks, looks_reply) = job(move |_| {
+            assert!(
+                keys(&reader).is_empty(),
+                "a row was committed before its group"
+            );
+            Ok(())
+        });
+        let (fails, fails_reply) = job(|connection| {
+            let savepoint = connection.savepoint()?;
+            savepoint.execute("INSERT INTO kept (key) VALUES ('b')", [])?;
+            savepoint.execute("INSERT INTO kept (key) VALUES ('a')", [])?; // a duplicate
+            savepoint.commit()?;
+            Ok(())
+        });
+        let (last, last_reply) = insert("c");
+        run_group(&mut connection, vec![first, looks, fails, last]);
+
+        assert_eq!(answer(first_reply), Ok(()));
+        assert_eq!(answer(looks_reply), Ok(()));
+        let refused = answer(fails_reply).expect_err("the duplicate is refused");
+        assert!(refused.contains("UNIQUE"), "{refused}");
+        assert_eq!(answer(last_reply), Ok(()));
+        assert_eq!(keys(&Connection::open(&path).expect("open")), ["a", "c"]);
+        assert!(connection.is_autocommit(), "the group's transaction ended");
+    }
+
+    #[test]
+    fn an_operation_that_panics_is_answered_and_the_others_are_kept() {
+        let (path, mut connection) = database("panics");
+        let (first, first_reply) = insert("a");
+        let (panics, panics_reply) = job(|connection| {
+            let savepoint = connection.savepoint()?;
+            savepoint.execute("INSERT INTO kept (key) VALUES ('b')", [])?;
+            std::panic::panic_any("a bug in an operation");
+        });
+        let (last, last_reply) = insert("c");
+        run_group(&mut connection, vec![first, panics, last]);
+
+        assert_eq!(answer(first_reply), Ok(()));
+        let failed = answer(panics_reply).expect_err("the panic is an error");
+        assert!(failed.contains("panicked"), "{failed}");
+        assert_eq!(answer(last_reply), Ok(()));
+        assert_eq!(keys(&Connection::open(&path).expect("open")), ["a", "c"]);
+    }
+
+    #[test]
+    fn a_group_whose_commit_fails_keeps_nothing_and_tells_every_operation() {
+        let (path, mut connection) = database("commit");
+        // A deferred foreign key is checked at COMMIT: the group's commit fails.
+        connection
+            .execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                 CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);",
+            )
+            .expect("tables");
+        let (first, first_reply) = insert("a");
+        let (orphan, orphan_reply) = job(|connection| {
+            let savepoint = connection.savepoint()?;
+            savepoint.execute("INSERT INTO child (parent_id) VALUES (42)", [])?;
+            savepoint.commit()?;
+            Ok(())
+        });
+        run_group(&mut connection, vec![first, orphan]);
+
+        for reply in [first_reply, orphan_reply] {
+            let failed = answer(reply).expect_err("nothing was committed");
+            assert!(failed.contains("FOREIGN KEY"), "{failed}");
+        }
+        assert!(keys(&Connection::open(&path).expect("open")).is_empty());
+        assert!(
+            connection.is_autocommit(),
+            "the failed group was rolled back"
+        );
+        // The connection goes on with the next group.
+        let (next, next_reply) = insert("b");
+        run_group(&mut connection, vec![next]);
+        assert_eq!(answer(next_reply), Ok(()));
+        assert_eq!(keys(&connection), ["b"]);
+    }
+
+    #[test]
+    fn when_sqlite_ends_the_transaction_the_operations_before_are_told_and_the_rest_go_on() {
+        let (path, mut connection) = database("ended");
+        let (first, first_reply) = insert("a");
+        // What SQLite does after some I/O errors: the whole transaction is rolled back.
+        let (ends, ends_reply) = job(|connection| {
+            connection.execute_batch("ROLLBACK")?;
+            Ok(())
+        });
+        let (last, last_reply) = insert("c");
+        run_group(&mut connection, vec![first, ends, last]);
+
+        for reply in [first_reply, ends_reply] {
+            let failed = answer(reply).expect_err("its writes were rolled back");
+            assert!(failed.contains("rolled the transaction back"), "{failed}");
+        }
+        assert_eq!(answer(last_reply), Ok(()));
+        assert_eq!(keys(&Connection::open(&path).expect("open")), ["c"]);
+    }
+
+    #[test]
+    fn a_group_that_cannot_take_the_write_lock_refuses_its_operations_and_reads_go_on() {
+        let (path, mut connection) = database("locked");
+        connection
+            .busy_timeout(Duration::from_millis(1))
+            .expect("timeout");
+        let other_process = Connection::open(&path).expect("open");
+        other_process
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("the other writer takes the lock");
+        let (first, first_reply) = insert("a");
+        let (second, second_reply) = insert("b");
+        run_group(&mut connection, vec![first, second]);
+        for reply in [first_reply, second_reply] {
+            let failed = answer(reply).expect_err("refused");
+            assert!(failed.contains("locked"), "{failed}");
+        }
+        // Reads alone take no write lock: they go on while the other process writes.
+        let (read, read_reply) = access_job(Access::Read, |connection| {
+            keys(connection);
+            Ok(())
+        });
+        run_group(&mut connection, vec![read]);
+        assert_eq!(answer(read_reply), Ok(()));
+        other_process.execute_batch("COMMIT").expect("released");
+        let (again, again_reply) = insert("a");
+        run_group(&mut connection, vec![again]);
+        assert_eq!(answer(again_reply), Ok(()));
+        assert_eq!(keys(&connection), ["a"]);
+    }
+
+    #[test]
+    fn the_thread_answers_in_order_and_ends_with_the_last_handle() {
+        let (_path, connection) = database("thread");
+        let (jobs, waiting) = mpsc::channel::<Box<dyn Job>>();
+        let thread = std::thread::spawn(move || serve(connection, &waiting));
+        let replies: Vec<Reply> = ["a", "b", "c"]
+            .into_iter()
+            .map(|key| {
+                let (job, reply) = insert(key);
+                jobs.send(job).expect("the thread takes jobs");
+                reply
+            })
+            .collect();
+        let (duplicate, duplicate_reply) = insert("b");
+        jobs.send(duplicate).expect("the thread takes jobs");
+        drop(jobs);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !thread.is_finished() {
+            assert!(
+                Instant::now() < deadline,
+                "the thread outlived every handle"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for reply in replies {
+            assert_eq!(answer(reply), Ok(()));
+        }
+        assert!(
+            answer(duplicate_reply).is_err(),
+            "the later duplicate is refused"
+        );
     }
 }
