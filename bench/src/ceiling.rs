@@ -118,37 +118,37 @@ pub fn run(args: CeilingArgs) -> Result<()> {
     let sandbox_pid = sandbox.pid();
     let nginx_pid = nginx.child.id();
     let targets = [
-        (
-            "sandbox, read: GET /v1/fees/tiers (bearer token checked)",
-            format!("{}/v1/fees/tiers", sandbox.url),
-            Some(auth.as_str()),
-            None,
-            sandbox_pid,
-        ),
-        (
-            "nginx, the same bytes as a static file",
-            format!("http://127.0.0.1:{nginx_port}/v1/fees/tiers"),
-            None,
-            None,
-            nginx_pid,
-        ),
-        (
-            "sandbox, write: POST /v1/parties/create",
-            format!("{}/v1/parties/create", sandbox.url),
-            Some(auth.as_str()),
-            Some(script.as_path()),
-            sandbox_pid,
-        ),
+        Target {
+            label: "sandbox, read: GET /v1/fees/tiers (bearer token checked)",
+            url: format!("{}/v1/fees/tiers", sandbox.url),
+            header: Some(auth.as_str()),
+            script: None,
+            server: sandbox_pid,
+        },
+        Target {
+            label: "nginx, the same bytes as a static file",
+            url: format!("http://127.0.0.1:{nginx_port}/v1/fees/tiers"),
+            header: None,
+            script: None,
+            server: nginx_pid,
+        },
+        Target {
+            label: "sandbox, write: POST /v1/parties/create",
+            url: format!("{}/v1/parties/create", sandbox.url),
+            header: Some(auth.as_str()),
+            script: Some(script.as_path()),
+            server: sandbox_pid,
+        },
     ];
     // loads[target][round]
     let mut loads: Vec<Vec<Load>> = targets.iter().map(|_| Vec::new()).collect();
     for round in 1..=args.rounds.max(1) {
-        for ((label, url, header, lua, server), target_loads) in targets.iter().zip(&mut loads) {
-            let load = wrk(&args, url, *header, *lua, *server)?;
+        for (target, target_loads) in targets.iter().zip(&mut loads) {
+            let load = wrk(&args, target)?;
             eprintln!(
-                "ceiling: round {round}: {label}: {:.0} requests/s (p99 {}), \
+                "ceiling: round {round}: {}: {:.0} requests/s (p99 {}), \
                  server CPU {:.2} µs/request",
-                load.requests_per_second, load.p99, load.cpu_us_per_request
+                target.label, load.requests_per_second, load.p99, load.cpu_us_per_request
             );
             target_loads.push(load);
         }
@@ -176,7 +176,7 @@ pub fn run(args: CeilingArgs) -> Result<()> {
     );
     let nginx_loads = &loads[1];
     let nginx_cpu = median(&cpu_per_request(nginx_loads));
-    for ((label, ..), target_loads) in targets.iter().zip(&loads) {
+    for (Target { label, .. }, target_loads) in targets.iter().zip(&loads) {
         let rates: Vec<f64> = target_loads.iter().map(|l| l.requests_per_second).collect();
         let ratios: Vec<f64> = target_loads
             .iter()
@@ -250,13 +250,19 @@ fn free_port() -> Result<u16> {
 
 /// One wrk run against the server `server` (its process id): requests/s, the p99 latency as wrk
 /// prints it, and the server's CPU time per request over the run.
-fn wrk(
-    args: &CeilingArgs,
-    url: &str,
-    header: Option<&str>,
-    script: Option<&Path>,
+/// One server and request that `wrk` loads.
+struct Target<'a> {
+    label: &'static str,
+    url: String,
+    /// A header sent with every request (the sandbox's bearer token).
+    header: Option<&'a str>,
+    /// The Lua script that makes the request a POST with a body.
+    script: Option<&'a Path>,
+    /// The server's process, whose CPU time is read around the load.
     server: u32,
-) -> Result<Load> {
+}
+
+fn wrk(args: &CeilingArgs, target: &Target<'_>) -> Result<Load> {
     let mut command = Command::new("wrk");
     command.args([
         format!("-t{}", args.threads),
@@ -264,15 +270,15 @@ fn wrk(
         format!("-d{}s", args.seconds),
         "--latency".into(),
     ]);
-    if let Some(header) = header {
+    if let Some(header) = target.header {
         command.args(["-H", header]);
     }
-    if let Some(script) = script {
+    if let Some(script) = target.script {
         command.arg("-s").arg(script);
     }
-    let cpu_before = process_tree_cpu_ns(server);
-    let output = command.arg(url).stdin(Stdio::null()).output()?;
-    let cpu_ns = process_tree_cpu_ns(server).saturating_sub(cpu_before);
+    let cpu_before = process_tree_cpu_ns(target.server);
+    let output = command.arg(&target.url).stdin(Stdio::null()).output()?;
+    let cpu_ns = process_tree_cpu_ns(target.server).saturating_sub(cpu_before);
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
-use axum::http::{header, request::Parts, HeaderMap, StatusCode};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -61,6 +61,19 @@ impl FromRequestParts<App> for Hold {
     async fn from_request_parts(parts: &mut Parts, _app: &App) -> Result<Hold, ApiError> {
         Ok(Hold(parts.extensions.get::<HoldCommit>().map(|h| h.0)))
     }
+}
+
+/// An answer whose JSON was written once, ahead of the requests it serves (a constant document):
+/// each request clones a reference to the bytes instead of building and writing them again.
+pub(crate) fn json_bytes(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// The route template matched, carried from the inner to the outer middleware.

@@ -5,9 +5,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -104,14 +105,14 @@ fn url_for(addr: SocketAddr) -> String {
 
 pub(crate) fn router(app: App) -> Router {
     let operations = api::operations();
-    let document = Arc::new(openapi::document(operations.iter().map(|r| &r.spec)));
+    let document = Bytes::from(openapi::document(operations.iter().map(|r| &r.spec)).to_string());
     Router::new()
         .merge(api::routes(operations))
         .route_layer(from_fn(http::tag_route))
         .merge(control::routes())
         .route(
             "/openapi.json",
-            get(move || std::future::ready(Json(Value::clone(&document)))),
+            get(move || std::future::ready(http::json_bytes(Bytes::clone(&document)))),
         )
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)

@@ -4,8 +4,7 @@ use std::sync::LazyLock;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -338,14 +337,7 @@ pub(crate) async fn fees_tiers(State(_app): State<App>, _a: Auth) -> Response {
     static BODY: LazyLock<Bytes> = LazyLock::new(|| {
         Bytes::from(Value::Array(TIERS.iter().copied().map(tier_json).collect()).to_string())
     });
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        Bytes::clone(&BODY),
-    )
-        .into_response()
+    crate::http::json_bytes(Bytes::clone(&BODY))
 }
 
 /// `GET /v1/merchants/merchant-info?merchant_id=&merchant_type=`.
