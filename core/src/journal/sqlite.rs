@@ -175,7 +175,8 @@ trait Job: Send {
 
 /// An operation's outcome, held until its group's transaction ends.
 trait Answer: Send {
-    /// `Ok` once the group has committed; otherwise why nothing of it was kept.
+    /// `Ok` once the group has committed; otherwise why nothing of it was kept. An operation
+    /// that failed reports its own error either way (its savepoint undid its writes).
     fn settle(self: Box<Self>, committed: std::result::Result<(), &str>);
 }
 
@@ -219,9 +220,9 @@ where
 
 impl<T: Send> Answer for Outcome<T> {
     fn settle(self: Box<Self>, committed: std::result::Result<(), &str>) {
-        let answer = match committed {
-            Ok(()) => self.outcome,
-            Err(why) => Err(JournalFault::Commit(why.to_string())),
+        let answer = match (self.outcome, committed) {
+            (Ok(_), Err(why)) => Err(JournalFault::Commit(why.to_string())),
+            (outcome, _) => outcome,
         };
         // As in `refuse`: a caller that stopped waiting has nobody to tell.
         let _ = self.reply.send(answer);
@@ -833,18 +834,21 @@ mod tests {
     fn when_sqlite_ends_the_transaction_the_operations_before_are_told_and_the_rest_go_on() {
         let (path, mut connection) = database("ended");
         let (first, first_reply) = insert("a");
-        // What SQLite does after some I/O errors: the whole transaction is rolled back.
+        // What SQLite does after some I/O errors: the whole transaction is rolled back, and
+        // the statement fails.
         let (ends, ends_reply) = job(|connection| {
             connection.execute_batch("ROLLBACK")?;
-            Ok(())
+            Err(JournalFault::Other(Error::internal(
+                "disk I/O error (simulated)",
+            )))
         });
         let (last, last_reply) = insert("c");
         run_group(&mut connection, vec![first, ends, last]);
 
-        for reply in [first_reply, ends_reply] {
-            let failed = answer(reply).expect_err("its writes were rolled back");
-            assert!(failed.contains("rolled the transaction back"), "{failed}");
-        }
+        let failed = answer(first_reply).expect_err("its writes were rolled back");
+        assert!(failed.contains("rolled the transaction back"), "{failed}");
+        let failed = answer(ends_reply).expect_err("it failed");
+        assert!(failed.contains("disk I/O error"), "its own error: {failed}");
         assert_eq!(answer(last_reply), Ok(()));
         assert_eq!(keys(&Connection::open(&path).expect("open")), ["c"]);
     }
