@@ -712,6 +712,15 @@ mod tests {
         }
     }
 
+    /// After a group that kept nothing, the connection goes on: the next group writes `key`,
+    /// the only row of the table.
+    fn next_group_commits(connection: &mut Connection, key: &'static str) {
+        let (next, next_reply) = insert(key);
+        run_group(connection, vec![next]);
+        assert_eq!(answer(next_reply), Ok(()));
+        assert_eq!(keys(connection), [key]);
+    }
+
     fn keys(connection: &Connection) -> Vec<String> {
         let mut statement = connection
             .prepare("SELECT key FROM kept ORDER BY key")
@@ -823,11 +832,7 @@ mod tests {
             connection.is_autocommit(),
             "the failed group was rolled back"
         );
-        // The connection goes on with the next group.
-        let (next, next_reply) = insert("b");
-        run_group(&mut connection, vec![next]);
-        assert_eq!(answer(next_reply), Ok(()));
-        assert_eq!(keys(&connection), ["b"]);
+        next_group_commits(&mut connection, "b");
     }
 
     #[test]
@@ -878,10 +883,7 @@ mod tests {
         run_group(&mut connection, vec![read]);
         assert_eq!(answer(read_reply), Ok(()));
         other_process.execute_batch("COMMIT").expect("released");
-        let (again, again_reply) = insert("a");
-        run_group(&mut connection, vec![again]);
-        assert_eq!(answer(again_reply), Ok(()));
-        assert_eq!(keys(&connection), ["a"]);
+        next_group_commits(&mut connection, "a");
     }
 
     #[test]
