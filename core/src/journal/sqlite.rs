@@ -246,45 +246,45 @@ fn serve(mut connection: Connection, waiting: &mpsc::Receiver<Box<dyn Job>>) {
 
 /// Runs `group` in one transaction and answers each operation after its `COMMIT`: `BEGIN
 /// IMMEDIATE` (the file's write lock, as each operation had on its own) if any of them writes.
+/// If SQLite ends the transaction itself (an I/O error, a full disk, ...), what the group did so
+/// far is not durable and its operations are told so; the rest go on in a new transaction.
 fn run_group(connection: &mut Connection, group: Vec<Box<dyn Job>>) {
     let begin = if group.iter().any(|job| job.access() == Access::Write) {
         "BEGIN IMMEDIATE"
     } else {
         "BEGIN"
     };
-    let mut jobs = group.into_iter();
-    let mut performed: Vec<Box<dyn Answer>> = Vec::new();
-    if let Err(e) = connection.execute_batch(begin) {
-        let why = e.to_string();
-        jobs.for_each(|job| job.refuse(&why));
-        return;
-    }
-    while let Some(job) = jobs.next() {
-        performed.push(job.perform(connection));
-        if connection.is_autocommit() {
-            // SQLite ended the transaction itself (an I/O error, a full disk, ...): what the
-            // group did so far is not durable, and its operations must say so.
-            let why = "SQLite rolled the transaction back after an error";
-            performed
-                .drain(..)
-                .for_each(|answer| answer.settle(Err(why)));
-            if let Err(e) = connection.execute_batch(begin) {
-                let why = e.to_string();
-                jobs.for_each(|job| job.refuse(&why));
-                return;
+    let mut jobs = group.into_iter().peekable();
+    while jobs.peek().is_some() {
+        if let Err(e) = connection.execute_batch(begin) {
+            let why = e.to_string();
+            jobs.for_each(|job| job.refuse(&why));
+            return;
+        }
+        let mut performed: Vec<Box<dyn Answer>> = Vec::new();
+        let mut ended_by_sqlite = false;
+        for job in jobs.by_ref() {
+            performed.push(job.perform(connection));
+            if connection.is_autocommit() {
+                ended_by_sqlite = true;
+                break;
             }
         }
-    }
-    let committed = connection
-        .execute_batch("COMMIT")
-        .map_err(|e| e.to_string());
-    if committed.is_err() && !connection.is_autocommit() {
-        // Nothing of the group is kept, as its operations will be told; a failed rollback leaves
-        // the connection as SQLite left it, and the next group's BEGIN reports it.
-        let _ = connection.execute_batch("ROLLBACK");
-    }
-    for answer in performed {
-        answer.settle(committed.as_ref().map(|_| ()).map_err(String::as_str));
+        let committed = if ended_by_sqlite {
+            Err("SQLite rolled the transaction back after an error".to_string())
+        } else {
+            connection
+                .execute_batch("COMMIT")
+                .map_err(|e| e.to_string())
+        };
+        if committed.is_err() && !connection.is_autocommit() {
+            // Nothing of the group is kept, as its operations will be told; a failed rollback
+            // leaves the connection as SQLite left it, and the next BEGIN reports it.
+            let _ = connection.execute_batch("ROLLBACK");
+        }
+        for answer in performed {
+            answer.settle(committed.as_ref().map(|_| ()).map_err(String::as_str));
+        }
     }
 }
 
