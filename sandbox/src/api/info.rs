@@ -9,7 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::{App, Auth, JsonBody, RawQuery};
+use crate::http::{json_bytes, App, Auth, JsonBody, RawQuery};
 use crate::model::{SessionKind, SourceKind, SourceStatus};
 use crate::money::{
     fx_percentage, gateway_fee, money, platform_percentage, quote, FeeBearer, Method, OpType, Tier,
@@ -337,7 +337,7 @@ pub(crate) async fn fees_tiers(State(_app): State<App>, _a: Auth) -> Response {
     static BODY: LazyLock<Bytes> = LazyLock::new(|| {
         Bytes::from(Value::Array(TIERS.iter().copied().map(tier_json).collect()).to_string())
     });
-    crate::http::json_bytes(Bytes::clone(&BODY))
+    json_bytes(Bytes::clone(&BODY))
 }
 
 /// `GET /v1/merchants/merchant-info?merchant_id=&merchant_type=`.
