@@ -21,6 +21,10 @@ SANDBOX_PORT ?= 8787
 # Tests share one debug target dir; keep parallel test binaries modest on 2-core machines.
 export CARGO_TERM_COLOR ?= never
 export RUST_BACKTRACE ?= 1
+# No incremental caches: a cold `make test` writes ~14 GB of build output with them (4 GB of it
+# incremental state nobody reuses on a fresh machine), and CI once ran out of disk. Iterating by
+# hand, `cargo test` keeps them; `make test CARGO_INCREMENTAL=1` does too.
+export CARGO_INCREMENTAL ?= 0
 # Every language's test helpers (dollr.testing, dollr-native/testing, Kotlin/Swift TestSandbox)
 # run the sandbox as a child process: the `dollr` binary. Users get it from the testing companion
 # packages; here it is the workspace's debug build (`workspace-build`).
