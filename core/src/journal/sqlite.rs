@@ -419,12 +419,13 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
-/// `request_json` parsed, shared with the last parse of the same text for `reference_id`. Every
-/// operation on an intent reads its row again (a payout reads it five times between its `begin`
-/// and its outcome), and the request never changes after the `begin`: parsing it each time, and
-/// freeing the parsed tree with each copy of the intent, was a fifth of the journal thread's time
-/// in a `dollr payouts run`. The text is compared, not assumed, so a row that did change (another
-/// file at the same path, another process) is parsed again. `None` when the text is not JSON.
+/// `request_json` parsed, shared with the last parse of the same text for `reference_id` (or with
+/// the value `begin` wrote it from). Every operation on an intent reads its row again (a payout
+/// reads it five times between its `begin` and its outcome), and the request never changes after
+/// the `begin`: parsing it each time, and freeing the parsed tree with each copy of the intent,
+/// was a fifth of the journal thread's time in a `dollr payouts run`. The text is compared, not
+/// assumed, so a row that did change (another file at the same path, another process) is parsed
+/// again. `None` when the text is not JSON.
 fn parsed_request(reference_id: &str, request_json: &str) -> Option<Arc<Value>> {
     PARSED_REQUESTS.with_borrow_mut(|kept| {
         if let Some((text, request)) = kept.get(reference_id) {
@@ -433,16 +434,33 @@ fn parsed_request(reference_id: &str, request_json: &str) -> Option<Arc<Value>> 
             }
         }
         let request = Arc::new(serde_json::from_str::<Value>(request_json).ok()?);
-        if kept.len() >= PARSED_REQUESTS_KEPT {
-            // The executions in flight are parsed again once; the rest are done with.
-            kept.clear();
-        }
-        kept.insert(
-            reference_id.to_string(),
-            (request_json.to_string(), Arc::clone(&request)),
+        keep(
+            kept,
+            reference_id,
+            request_json.to_string(),
+            Arc::clone(&request),
         );
         Some(request)
     })
+}
+
+/// Keeps `request`, the value `request_json` was written from, as the parse of `reference_id`'s
+/// request: an intent this thread has just inserted is never parsed for the reads after it.
+fn keep_request(reference_id: &str, request_json: String, request: Arc<Value>) {
+    PARSED_REQUESTS.with_borrow_mut(|kept| keep(kept, reference_id, request_json, request));
+}
+
+fn keep(
+    kept: &mut HashMap<String, (String, Arc<Value>)>,
+    reference_id: &str,
+    request_json: String,
+    request: Arc<Value>,
+) {
+    if kept.len() >= PARSED_REQUESTS_KEPT {
+        // The executions in flight are parsed again once; the rest are done with.
+        kept.clear();
+    }
+    kept.insert(reference_id.to_string(), (request_json, request));
 }
 
 /// A row as stored, before its text columns are parsed.
@@ -607,6 +625,11 @@ impl Journal for SqliteJournal {
                 i64::try_from(created.lease_generation).unwrap_or(i64::MAX),
             ])?;
             let outcome = if inserted == 1 {
+                keep_request(
+                    &created.reference_id,
+                    request_json,
+                    Arc::clone(&created.request),
+                );
                 Begin::Created(created)
             } else {
                 match select(&tx, &created.reference_id)? {
@@ -754,6 +777,18 @@ mod tests {
         let other = parsed_request("ref-cache-2", r#"{"currency":"LRD"}"#).expect("json");
         assert!(!Arc::ptr_eq(&changed, &other), "kept by reference id");
         assert!(parsed_request("ref-cache-3", "{not json").is_none());
+    }
+
+    #[test]
+    fn an_inserted_request_is_kept_as_written() {
+        let written = Arc::new(serde_json::json!({"currency": "USD"}));
+        let text = serde_json::to_string(&*written).expect("json");
+        keep_request("ref-kept-1", text.clone(), Arc::clone(&written));
+        let read = parsed_request("ref-kept-1", &text).expect("json");
+        assert!(
+            Arc::ptr_eq(&written, &read),
+            "the row's first read is not parsed"
+        );
     }
 
     #[test]
