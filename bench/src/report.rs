@@ -748,8 +748,13 @@ impl Report {
         let _ = writeln!(md, "### Per-call overhead\n");
         let _ = writeln!(
             md,
-            "µs per call, median of {} batches, one call at a time; the batches are interleaved (batch *i* of every contender in one turn, the sandbox reset before each), as the rounds are. **Validation failure**: `parties.create` with a blank `fullname`, refused by the core's validation before anything is sent ({} calls per batch): the full trip through the binding (arguments in, the core, the typed error out) with no network. **Status lookup**: one `GET /v1/status/collection/{{reference_id}}` on loopback ({} calls per batch), decoded into the client's result type, on the wall clock and in CPU time of the client's whole process (all its threads: a runtime's, a JIT's, a collector's), which wake-up latency moves far less. *Overhead vs core* subtracts dollr-core's figure for the same call; for lookups, batch by batch beside dollr-core's batch of the same turn (the min–max of those differences in brackets).\n",
+            "µs per call, median of {} batches, one call at a time; the batches are interleaved (batch *i* of every contender in one turn, the sandbox reset before each), as the rounds are{}. **Validation failure**: `parties.create` with a blank `fullname`, refused by the core's validation before anything is sent ({} calls per batch): the full trip through the binding (arguments in, the core, the typed error out) with no network. **Status lookup**: one `GET /v1/status/collection/{{reference_id}}` on loopback ({} calls per batch), decoded into the client's result type, on the wall clock and in CPU time of the client's whole process (all its threads: a runtime's, a JIT's, a collector's), which wake-up latency moves far less. *Overhead vs core* subtracts dollr-core's figure for the same call; for lookups, batch by batch beside dollr-core's batch of the same turn (the min–max of those differences in brackets).\n",
             a.overhead_batches,
+            if a.overhead_others_running {
+                ", with the other contenders' processes running (idle)"
+            } else {
+                "; every other contender's process is stopped (`SIGSTOP`) during a batch, so no other runtime's timers, collector or compiler run beside it"
+            },
             a.overhead_calls * 10,
             a.overhead_calls
         );
