@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -474,6 +475,12 @@ impl Running {
         let log = File::create(logs.join(format!("{}.log", spec.id)))?;
         let mut child = Command::new(program)
             .args(rest.iter().map(|a| a.replace("{URL}", url)))
+            // A process group of its own: should the driver die while the contender is stopped
+            // (`Paused`, e.g. `make bench` interrupted during a per-call batch), its group is
+            // orphaned with a stopped member, so the kernel sends it SIGHUP and SIGCONT; it then
+            // ends (by SIGHUP, or under `nohup` at the EOF of its stdin) instead of staying
+            // stopped for ever. A running contender ends at that EOF either way.
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -986,5 +993,76 @@ mod tests {
         assert!(parse_row("target/bench/memory.md").is_err());
         assert!(parse_row("=target/bench/memory.md").is_err());
         assert!(parse_row("Title=").is_err());
+    }
+
+    /// The state letter of process `pid` (`/proc/PID/stat`), `None` once it is gone or a zombie.
+    fn live_state(pid: u32) -> Option<char> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let state = stat.rsplit_once(") ")?.1.chars().next()?;
+        (state != 'Z').then_some(state)
+    }
+
+    /// Set in the copy of this test binary that plays the driver.
+    const DRIVER_ROLE: &str = "DOLLR_BENCH_TEST_DRIVER_ROLE";
+
+    #[test]
+    fn a_stopped_contender_ends_when_the_driver_dies() {
+        let name = "driver::tests::a_stopped_contender_ends_when_the_driver_dies";
+        if let Some(logs) = std::env::var_os(DRIVER_ROLE) {
+            // The driver: starts a contender as `make bench` does, stops it for a "batch",
+            // says which process it is, and waits to be killed.
+            let logs = PathBuf::from(logs);
+            let spec = Spec {
+                id: "stopped".into(),
+                label: "stopped".into(),
+                language: "Rust",
+                concurrency: 1,
+                command: ["sh", "-c", "echo '{\"ready\": true}'; exec cat"]
+                    .map(String::from)
+                    .to_vec(),
+                sdk: false,
+                missing: None,
+            };
+            let running =
+                Running::start(&spec, "http://127.0.0.1:1", &logs, Duration::from_secs(60))
+                    .expect("started");
+            let _paused = Paused::all_but(&[running.pid()], 0);
+            println!("contender={}", running.pid());
+            std::thread::sleep(Duration::from_secs(600));
+            return;
+        }
+        let logs = std::env::temp_dir().join(format!("dollr-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&logs).expect("logs");
+        let mut driver = Command::new(std::env::current_exe().expect("this test binary"))
+            .args(["--exact", name, "--nocapture", "--test-threads=1"])
+            .env(DRIVER_ROLE, &logs)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the driver");
+        let mut contender = None;
+        for line in BufReader::new(driver.stdout.take().expect("stdout")).lines() {
+            let line = line.expect("the driver's output");
+            // The harness prints the test's name on the same line before it.
+            if let Some((_, pid)) = line.split_once("contender=") {
+                contender = Some(pid.parse::<u32>().expect("a pid"));
+                break;
+            }
+        }
+        let contender = contender.expect("the driver named its contender");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while live_state(contender) != Some('T') {
+            assert!(Instant::now() < deadline, "the contender was not stopped");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        driver.kill().expect("killed");
+        driver.wait().expect("reaped");
+        while let Some(state) = live_state(contender) {
+            assert!(
+                Instant::now() < deadline,
+                "a stopped contender outlived its driver (state {state})"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = std::fs::remove_dir_all(&logs);
     }
 }
