@@ -7,6 +7,7 @@ const native = require('#dollr-engine');
 require('./errors.js'); // registers the error classes before the first call can fail
 require('./completions.js'); // and how a call that waits answers
 const { makeCaller, modelToWire, genericToWire, invalidArgument } = require('./runtime.js');
+const { entered } = require('./engine_abort.js');
 const { watch } = require('./watch.js');
 const { ClientOperations, CLIENT_OPTIONS, TABLES } = require('./generated/api.js');
 
@@ -75,7 +76,9 @@ class Client extends ClientOperations {
       data !== null && typeof data === 'object' && !Array.isArray(data)
         ? modelToWire(TABLES, CLIENT_OPTIONS, data)
         : genericToWire(data ?? {});
-    const handle = hooks ? new native.NativeClient(JSON.stringify(wire), hooks) : new native.NativeClient(JSON.stringify(wire));
+    const handle = entered(() =>
+      hooks ? new native.NativeClient(JSON.stringify(wire), hooks) : new native.NativeClient(JSON.stringify(wire)),
+    );
     super(makeCaller(handle, TABLES, native._refusalsNeedCallerFrames?.() === true, native._resultShape));
     this.#native = handle;
     // `status.watch`, written by hand (lib/watch.js): an async iterator over a wait's transitions.
@@ -87,12 +90,12 @@ class Client extends ClientOperations {
 
   /** The API base URL in use (after environment fallbacks). */
   get baseUrl() {
-    return this.#native.baseUrl;
+    return entered(() => this.#native.baseUrl);
   }
 
   /** The client id in use (the secret is never readable back). */
   get clientId() {
-    return this.#native.clientId ?? undefined;
+    return entered(() => this.#native.clientId) ?? undefined;
   }
 
   toJSON() {

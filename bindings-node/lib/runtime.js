@@ -15,6 +15,7 @@
 
 const { Secret } = require('./secret.js');
 const { ValidationError } = require('./errors.js');
+const { entered, answered } = require('./engine_abort.js');
 
 /** `countryCode` → `country_code` (only for keys the schema does not know). */
 function snakeCase(name) {
@@ -447,10 +448,11 @@ function makeCaller(native, tables, refusalsNeedCallerFrames = false, registerSh
           }
         : undefined;
     const shape = registerShape === undefined ? undefined : resultShapeOf(registerShape, tables, op);
-    const answer =
+    const answer = entered(() =>
       shape === undefined
         ? native.call(op.name, JSON.stringify(args), listener)
-        : native.call(op.name, JSON.stringify(args), listener, shape.number);
+        : native.call(op.name, JSON.stringify(args), listener, shape.number),
+    );
     if (typeof answer === 'string') return decodeResult(tables, op, answer, shape);
     // Refused before anything was sent: made under the caller's frames. The WebAssembly engine
     // makes it below its glue's frames, which fill V8's ten, so its stack is taken again here;
@@ -458,7 +460,7 @@ function makeCaller(native, tables, refusalsNeedCallerFrames = false, registerSh
     if (answer instanceof Error) throw refusalsNeedCallerFrames ? atCaller(answer, call) : answer;
     let json;
     try {
-      json = await answer;
+      json = await answered(answer);
     } catch (error) {
       // A rejection is made on the event loop, without the caller's frames. Here, resumed inside
       // this async function, V8's async stack trace still knows who awaited the call.

@@ -8,6 +8,7 @@
 
 const { OPERATIONS, TABLES } = require('./generated/api.js');
 const { fromWire, toWire } = require('./runtime.js');
+const { entered, answered, hasAborted } = require('./engine_abort.js');
 
 const WAIT = OPERATIONS['status.wait'];
 
@@ -34,9 +35,9 @@ class Watch {
     while (!this.#done) {
       let text;
       try {
-        const answer = this.#native.next();
+        const answer = entered(() => this.#native.next());
         if (answer instanceof Error) throw answer;
-        text = await answer;
+        text = await answered(answer);
       } catch (error) {
         this.close();
         throw error;
@@ -65,7 +66,8 @@ class Watch {
   /** Stops the wait and closes its realtime socket (idempotent). */
   close() {
     this.#done = true;
-    this.#native.close();
+    // An engine that aborted runs nothing more; its stream is gone with it.
+    if (!hasAborted()) this.#native.close();
   }
 }
 
@@ -103,7 +105,7 @@ function watch(native, referenceId, options = {}) {
     const converted = ms(value, name);
     if (converted !== undefined) args[wire] = converted;
   }
-  return new Watch(native.stream('status.wait', JSON.stringify(args)));
+  return new Watch(entered(() => native.stream('status.wait', JSON.stringify(args))));
 }
 
 module.exports = { watch, Watch };

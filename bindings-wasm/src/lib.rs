@@ -11,10 +11,12 @@
 //! (`bridge::poll_once`): an answer that needs nothing comes back at once, a refusal as an error
 //! object, and a call that waits as a Promise.
 //!
-//! A Rust panic aborts a wasm32-unknown-unknown module (there is no unwinding to catch): the call
-//! rejects with the host's `RuntimeError` rather than an `InternalError`.
+//! A Rust panic aborts a wasm32-unknown-unknown module (there is no unwinding to catch): a panic
+//! hook hands the JS layer the `InternalError` first, which it gives the call and every call still
+//! waiting, and it refuses every later call without entering the module (`abort`).
 #![cfg(target_arch = "wasm32")]
 
+mod abort;
 mod errors;
 mod host;
 
@@ -29,6 +31,9 @@ use tokio::sync::mpsc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
+pub use crate::abort::on_abort;
+#[cfg(debug_assertions)]
+pub use crate::abort::panic_for_tests;
 use crate::errors::js_error;
 pub use crate::errors::{error_kinds, register_error_classes};
 
@@ -38,7 +43,7 @@ fn start_call(call: BoxedCall<dollr_core::Result<String>>) -> JsValue {
     match poll_once(call) {
         FirstPoll::Ready(Ok(Ok(json))) => JsValue::from_str(&json),
         FirstPoll::Ready(Ok(Err(error))) => js_error(&error),
-        // Unreachable on wasm32 (a panic aborts), kept for the type.
+        // Unreachable on wasm32 (a panic aborts, see `abort`), kept for the type.
         FirstPoll::Ready(Err(_)) => js_error(&Error::internal("dollr-wasm: a call panicked")),
         FirstPoll::Pending(call) => wasm_bindgen_futures::future_to_promise(async move {
             match call.await {
