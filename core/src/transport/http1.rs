@@ -752,6 +752,34 @@ mod tests {
         assert!(matches!(error, TransportError::Connect(_)), "{error:?}");
     }
 
+    #[tokio::test]
+    async fn an_address_that_never_answers_is_passed_over_for_the_next() {
+        // A broken route on loopback: a listener whose accept queue is full. The kernel drops
+        // every further SYN, so a connect to it neither succeeds nor fails; the client resends
+        // its SYN for about two minutes (`tcp_syn_retries`).
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bound");
+        let full = socket.listen(1).expect("listening");
+        let silent = full.local_addr().expect("its address");
+        // Queued by the kernel and never accepted: with a backlog of 1, two fill the queue.
+        let mut queued = Vec::new();
+        for _ in 0..2 {
+            queued.push(TcpStream::connect(silent).await.expect("queued"));
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let open = listener.local_addr().expect("its address");
+        // Without trying the next address beside the first, this would wait out the SYN
+        // retries (over a minute) before the open address were tried.
+        let tcp = tokio::time::timeout(Duration::from_secs(60), connect_any(vec![silent, open]))
+            .await
+            .expect("connected long before the silent address gave up")
+            .expect("the next address");
+        assert_eq!(tcp.peer_addr().expect("connected"), open);
+        drop(queued);
+    }
+
     #[test]
     fn a_proxy_named_by_the_environment_leaves_everything_to_reqwest() {
         let environment = |set: &'static [(&'static str, &'static str)]| {
