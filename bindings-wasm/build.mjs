@@ -6,6 +6,9 @@
 //   dollr_wasm.mjs       wasm-bindgen's `--target web` glue: `initSync({ module })` with a compiled
 //                        module the host hands over (workerd's `.wasm` import); ES module, so
 //                        hosts that read `.js` as CommonJS (miniflare) take it as it is
+//   dollr_wasm_bg.js     the functions of wasm-bindgen's `--target bundler` glue, which the module
+//                        imports by this name: Deno links them when it imports the `.wasm` as an
+//                        ES module (js/engine_deno.mjs)
 //
 // On a fresh machine it adds the rustup target and installs wasm-bindgen-cli, at exactly the
 // version of the `wasm-bindgen` crate, into target/tools (skipped when present). Not `--locked`:
@@ -64,12 +67,15 @@ mkdirSync(OUT, { recursive: true });
 for (const [target, from, to] of [
   ['nodejs', 'dollr_wasm.js', 'dollr_wasm.cjs'],
   ['web', 'dollr_wasm.js', 'dollr_wasm.mjs'],
+  // The bundler glue's functions, under the name the module imports them by: Deno imports the
+  // `.wasm` as an ES module and links it to this file itself (js/engine_deno.mjs).
+  ['bundler', 'dollr_wasm_bg.js', 'dollr_wasm_bg.js'],
 ]) {
   const scratch = mkdtempSync(join(tmpdir(), 'dollr-wasm-'));
   try {
     run(WASM_BINDGEN, ['--target', target, '--out-dir', scratch, built]);
     copyFileSync(join(scratch, from), join(OUT, to));
-    // The module is the same for both glues (checked: byte-identical output).
+    // The module is the same for every glue (checked: byte-identical output).
     copyFileSync(join(scratch, 'dollr_wasm_bg.wasm'), join(OUT, 'dollr_wasm_bg.wasm'));
   } finally {
     rmSync(scratch, { recursive: true, force: true });

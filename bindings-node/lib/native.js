@@ -6,6 +6,14 @@
 // `DOLLR_NATIVE_ENGINE=wasm` loads the WebAssembly build instead (bindings-wasm/pkg, `make
 // wasm-build`): how the Node suites and the bench run the edge engine under Node.
 
+// Deno reads this package's CommonJS files with Node's conditions, so their `require('#dollr-engine')`
+// comes here although its `import` took the `deno` condition: the same WebAssembly engine for
+// both (and before `process.env`, which Deno refuses without `--allow-env`).
+if (typeof globalThis.Deno === 'object' && globalThis.Deno !== null) {
+  module.exports = require('../../bindings-wasm/js/engine_deno.mjs');
+  return;
+}
+
 if (process.env.DOLLR_NATIVE_ENGINE === 'wasm') {
   module.exports = require('../../bindings-wasm/pkg/dollr_wasm.cjs');
   return;

@@ -15,8 +15,10 @@
 // 4. The WebAssembly engine shipped in dollr-native: under Node (DOLLR_NATIVE_ENGINE=wasm) a
 //    collect runs on it with no addon loaded; and a Worker importing the installed package,
 //    bundled with the `workerd` condition (esbuild, as wrangler does), takes a payment inside
-//    workerd (miniflare) from the companion's sandbox. esbuild and miniflare are the checkout's
-//    pinned test tools (bindings-wasm/test), already installed: nothing is fetched.
+//    workerd (miniflare) from the companion's sandbox; and Deno, importing the installed package
+//    (the `deno` condition) with no permission but the network, takes one too. esbuild, miniflare
+//    and Deno are the checkout's pinned test tools (bindings-wasm/test), already installed:
+//    nothing is fetched.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -108,6 +110,36 @@ async function workerInWorkerd(dir) {
   }
 }
 
+/** The installed dollr-native on Deno (`deno_collect.mjs`, the `deno` condition's engine) against
+ * the sandbox of the installed companion. */
+async function collectOnDeno(dir) {
+  const deno = join(root, 'bindings-wasm', 'test', 'node_modules', '.bin', 'deno');
+  copyFileSync(join(here, 'deno_collect.mjs'), join(dir, 'deno_collect.mjs'));
+  const { startSandbox } = createRequire(join(dir, 'package.json'))('dollr-native/testing');
+  const sandbox = await startSandbox({ settleMs: 20 });
+  try {
+    const output = await new Promise((done, fail) => {
+      const child = spawn(deno, ['run', '--allow-net', 'deno_collect.mjs', sandbox.url, sandbox.clientId, sandbox.clientSecret], {
+        cwd: dir,
+        // Deno's own cache in the scratch folder: nothing of the user's is read or written.
+        env: { ...process.env, DENO_DIR: join(scratch, 'deno-dir'), NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+      child.on('error', fail);
+      child.on('close', (status) => (status === 0 ? done(out) : fail(new Error(`deno exited with ${status}: ${out}`))));
+    });
+    const answer = JSON.parse(output.trim().split('\n').at(-1));
+    assert.equal(answer.refusedTyped, true, 'a refusal is a ValidationError naming `fullname`');
+    const stats = await sandbox.stats();
+    assert.equal(stats.executions.by_reference_id[answer.referenceId]?.status, 'COMPLETED');
+    console.log(`  Deno (installed package, deno condition, --allow-net only): ${answer.referenceId} COMPLETED`);
+  } finally {
+    await sandbox.stop();
+  }
+}
+
 /** Runs `npx dollr sandbox` in `dir`, waits for its first line, asks it for its health, stops it. */
 async function npxSandbox(dir) {
   const child = spawn('npx', ['--offline', 'dollr', 'sandbox', '--port', '0', '--exit-when-stdin-closes'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -144,7 +176,7 @@ try {
   timed('published dollr-native has no addon, tests or Rust', () => {
     const files = run('tar', ['-tzf', MAIN], scratch).split('\n').filter(Boolean);
     assert.ok(files.includes('package/bindings-node/lib/native.js'), `unexpected listing: ${files.join(', ')}`);
-    for (const engine of ['js/index.mjs', 'js/engine_edge.mjs', 'pkg/dollr_wasm_bg.wasm', 'pkg/dollr_wasm.mjs', 'pkg/dollr_wasm.cjs']) {
+    for (const engine of ['js/index.mjs', 'js/engine_edge.mjs', 'js/engine_deno.mjs', 'pkg/dollr_wasm_bg.wasm', 'pkg/dollr_wasm.mjs', 'pkg/dollr_wasm.cjs', 'pkg/dollr_wasm_bg.js']) {
       assert.ok(files.includes(`package/bindings-wasm/${engine}`), `the WebAssembly engine's ${engine} is in dollr-native`);
     }
     const forbidden = files.filter((file) => /\.node$|(^|\/)test\/|\.rs$|Cargo\.(toml|lock)$|\/debug\//.test(file));
@@ -163,6 +195,7 @@ try {
   const wasm = timed('the wasm engine under Node: collect', () => program(full, 'wasm_engine.cjs', { DOLLR_NATIVE_ENGINE: 'wasm' }));
   assert.ok(wasm.collected);
   await timed('a Worker inside workerd', () => workerInWorkerd(full));
+  await timed('Deno: collect', () => collectOnDeno(full));
 
   const production = timed('npm install --offline of dollr-native alone', () => project('production', [MAIN, ADDON]));
   timed('production-only program', () => program(production, 'production_only.cjs'));

@@ -1,12 +1,21 @@
 // The installed packages at work, as a user's test would use them: the testing companion starts
 // its own `dollr` binary, and a collect and a payout run to COMPLETED through the production
 // addon of the platform package. Shared by consumer.cjs (require) and consumer.mjs (import),
-// which hand over the modules they loaded.
+// which hand over the modules they loaded; `collectChecked` by the WebAssembly engine's checks too
+// (wasm_engine.cjs, deno_collect.mjs).
 import assert from 'node:assert/strict';
 import { readlinkSync } from 'node:fs';
 import { sep } from 'node:path';
 
 const FAST = { pollIntervalMs: 10, maxPollIntervalMs: 100, waitTimeoutMs: 60_000 };
+
+/** A collect of 25.00 run to COMPLETED on `client`, whichever engine is under it. */
+export async function collectChecked(client, testNumbers) {
+  const collected = await client.collect({ phone: testNumbers.completes, payerName: 'Amara Kamara', currency: 'USD', amount: '25.00', ...FAST });
+  assert.equal(collected.execution.status, 'COMPLETED');
+  assert.equal(collected.execution.payeeAmount, '25.00');
+  return collected;
+}
 
 /**
  * @param {{ startSandbox: Function, testNumbers: Record<string, string>, loaded: string[] }} modules
@@ -23,9 +32,7 @@ export async function collectAndPayout({ startSandbox, testNumbers, loaded }) {
     assert.ok(binary.endsWith(`${sep}node_modules${sep}dollr-native-testing-linux-x64-gnu${sep}dollr`), `the sandbox is the companion's binary: ${binary}`);
 
     const client = sandbox.client();
-    const collected = await client.collect({ phone: testNumbers.completes, payerName: 'Amara Kamara', currency: 'USD', amount: '25.00', ...FAST });
-    assert.equal(collected.execution.status, 'COMPLETED');
-    assert.equal(collected.execution.payeeAmount, '25.00');
+    const collected = await collectChecked(client, testNumbers);
     const paid = await client.payout({
       phone: testNumbers.completes,
       recipientName: 'Musu Doe',

@@ -16,17 +16,8 @@ async function main() {
   const sandbox = await startSandbox({ settleMs: 20 });
   try {
     const client = new Client({ baseUrl: sandbox.url, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret });
-    const collected = await client.collect({
-      phone: testNumbers.completes,
-      payerName: 'Amara Kamara',
-      currency: 'USD',
-      amount: '25.00',
-      pollIntervalMs: 10,
-      maxPollIntervalMs: 100,
-      waitTimeoutMs: 60_000,
-    });
-    assert.equal(collected.execution.status, 'COMPLETED');
-    assert.equal(collected.execution.payeeAmount, '25.00');
+    const { collectChecked } = await import('./scenario.mjs');
+    const collected = await collectChecked(client, testNumbers);
     const stats = await sandbox.stats();
     assert.equal(stats.executions.by_reference_id[collected.referenceId]?.status, 'COMPLETED');
     assert.equal(stats.duplicate_payments, 0);
