@@ -16,9 +16,10 @@
 //    collect runs on it with no addon loaded; and a Worker importing the installed package,
 //    bundled with the `workerd` condition (esbuild, as wrangler does), takes a payment inside
 //    workerd (miniflare) from the companion's sandbox; and Deno, importing the installed package
-//    (the `deno` condition) with no permission but the network, takes one too. esbuild, miniflare
-//    and Deno are the checkout's pinned test tools (bindings-wasm/test), already installed:
-//    nothing is fetched.
+//    (the `deno` condition) with no permission but the network, takes one too.
+// 5. Bun takes one through the platform package's napi addon (Bun takes Node's conditions).
+// esbuild, miniflare, Deno and Bun are the checkout's pinned test tools (bindings-wasm/test),
+// already installed: nothing is fetched.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -110,31 +111,33 @@ async function workerInWorkerd(dir) {
   }
 }
 
-/** The installed dollr-native on Deno (`deno_collect.mjs`, the `deno` condition's engine) against
- * the sandbox of the installed companion. */
-async function collectOnDeno(dir) {
-  const deno = join(root, 'bindings-wasm', 'test', 'node_modules', '.bin', 'deno');
-  copyFileSync(join(here, 'deno_collect.mjs'), join(dir, 'deno_collect.mjs'));
+/** The installed dollr-native on another runtime (`runtime_collect.mjs`) against the sandbox of
+ * the installed companion: `runtime` is `deno` (the `deno` condition's engine, `--allow-net`
+ * only) or `bun` (Node's conditions: the platform package's addon). */
+async function collectOn(runtime, dir) {
+  const binary = join(root, 'bindings-wasm', 'test', 'node_modules', '.bin', runtime);
+  copyFileSync(join(here, 'runtime_collect.mjs'), join(dir, 'runtime_collect.mjs'));
   const { startSandbox } = createRequire(join(dir, 'package.json'))('dollr-native/testing');
   const sandbox = await startSandbox({ settleMs: 20 });
   try {
+    const args = runtime === 'deno' ? ['run', '--allow-net', 'runtime_collect.mjs'] : ['runtime_collect.mjs'];
     const output = await new Promise((done, fail) => {
-      const child = spawn(deno, ['run', '--allow-net', 'deno_collect.mjs', sandbox.url, sandbox.clientId, sandbox.clientSecret], {
+      const child = spawn(binary, [...args, sandbox.url, sandbox.clientId, sandbox.clientSecret], {
         cwd: dir,
-        // Deno's own cache in the scratch folder: nothing of the user's is read or written.
-        env: { ...process.env, DENO_DIR: join(scratch, 'deno-dir'), NO_COLOR: '1' },
+        // The runtimes' own caches in the scratch folder: nothing of the user's is read or written.
+        env: { ...process.env, DENO_DIR: join(scratch, 'deno-dir'), BUN_INSTALL_CACHE_DIR: join(scratch, 'bun-cache'), NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
       child.on('error', fail);
-      child.on('close', (status) => (status === 0 ? done(out) : fail(new Error(`deno exited with ${status}: ${out}`))));
+      child.on('close', (status) => (status === 0 ? done(out) : fail(new Error(`${runtime} exited with ${status}: ${out}`))));
     });
     const answer = JSON.parse(output.trim().split('\n').at(-1));
     assert.equal(answer.refusedTyped, true, 'a refusal is a ValidationError naming `fullname`');
     const stats = await sandbox.stats();
     assert.equal(stats.executions.by_reference_id[answer.referenceId]?.status, 'COMPLETED');
-    console.log(`  Deno (installed package, deno condition, --allow-net only): ${answer.referenceId} COMPLETED`);
+    console.log(`  ${runtime} (installed package${runtime === 'deno' ? ', deno condition, --allow-net only' : ', napi addon'}): ${answer.referenceId} COMPLETED`);
   } finally {
     await sandbox.stop();
   }
@@ -195,7 +198,8 @@ try {
   const wasm = timed('the wasm engine under Node: collect', () => program(full, 'wasm_engine.cjs', { DOLLR_NATIVE_ENGINE: 'wasm' }));
   assert.ok(wasm.collected);
   await timed('a Worker inside workerd', () => workerInWorkerd(full));
-  await timed('Deno: collect', () => collectOnDeno(full));
+  await timed('Deno: collect', () => collectOn('deno', full));
+  await timed('Bun: collect', () => collectOn('bun', full));
 
   const production = timed('npm install --offline of dollr-native alone', () => project('production', [MAIN, ADDON]));
   timed('production-only program', () => program(production, 'production_only.cjs'));

@@ -2,7 +2,7 @@
 // its own `dollr` binary, and a collect and a payout run to COMPLETED through the production
 // addon of the platform package. Shared by consumer.cjs (require) and consumer.mjs (import),
 // which hand over the modules they loaded; `collectChecked` by the WebAssembly engine's checks too
-// (wasm_engine.cjs, deno_collect.mjs).
+// (wasm_engine.cjs) and the other runtimes' (runtime_collect.mjs).
 import assert from 'node:assert/strict';
 import { readlinkSync } from 'node:fs';
 import { sep } from 'node:path';
