@@ -13,6 +13,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::sync::Once;
 
+use dollr_core::bridge::panic_text;
 use dollr_core::Error;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -35,11 +36,7 @@ pub fn on_abort(callback: js_sys::Function) {
 
 /// The panic hook, given the panic's payload: the module traps right after it returns.
 fn report(payload: &(dyn Any + Send)) {
-    let what = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("unknown panic payload");
+    let what = panic_text(payload).unwrap_or("unknown panic payload");
     let error = js_error(&Error::internal(format!(
         "dollr's WebAssembly engine hit an internal bug (a Rust panic: {what}) and stopped: this \
          call did not complete and no later call can run on this engine (restart the process or \
