@@ -34,10 +34,11 @@ wasm-tools:
 wasm-build:
 	$(NODE) $(WASM_BINDING)/build.mjs
 
-# The scenarios file is bindings-node's own (one runner, two engines: DOLLR_NATIVE_ENGINE picks
-# the WebAssembly build); the sandbox is the workspace's `dollr` (workspace-build).
+# The scenarios and result-shape files are bindings-node's own (one runner, two engines:
+# DOLLR_NATIVE_ENGINE picks the WebAssembly build); the sandbox is the workspace's `dollr`
+# (workspace-build).
 test-wasm: $(WASM_TEST_DEPS) wasm-build workspace-build
-	DOLLR_NATIVE_ENGINE=wasm $(NODE) --test --test-reporter=spec $(NODE_BINDING)/test/scenarios.test.js $(WASM_TEST_FILES)
+	DOLLR_NATIVE_ENGINE=wasm $(NODE) --test --test-reporter=spec $(NODE_BINDING)/test/scenarios.test.js $(NODE_BINDING)/test/result_shapes.test.js $(WASM_TEST_FILES)
 
 lint-wasm: wasm-tools
 	$(CARGO) clippy -p dollr-core -p dollr-wasm --features dollr-core/bridge --target wasm32-unknown-unknown -- -D warnings

@@ -282,7 +282,7 @@ function holdsSecret(tables, type, seen = new Set()) {
 }
 
 /**
- * For a result the addon wrote in JS form (`bindings-node/src/shape.rs`: `fromWire`'s rules by
+ * For a result the engine wrote in JS form (`dollr_core::bridge::ResultShape`: `fromWire`'s rules by
  * these tables), the function that wraps its `secret` values in `Secret` in place, as `fromWire`
  * does; `undefined` when a value of `type` holds none. Made once per operation: it visits only
  * what can hold a secret, with no look-up of the type at each call.
@@ -335,18 +335,26 @@ function wrapPresent(wrap, value) {
   return value === null || value === undefined ? value : wrap(value);
 }
 
-/** op → `{ number, wrap }`: its result shape in the engine and its secrets' wrapper; `null`: none. */
+/**
+ * The engine's `_resultShape` → (op → `{ number, wrap }`: its result shape in that engine and its
+ * secrets' wrapper; `null`: none). Per engine: each numbers the shapes registered with it.
+ */
 const resultShapes = new WeakMap();
 
 /**
  * `op`'s result shape (see `decodeResult`): registered with the engine at the op's first call
- * (its return type and every model it reaches, as `[wire, js, type]`); `undefined` when the engine
- * cannot write results in JS form (no `_resultShape`: the WebAssembly engine) or the type is not
- * one the addon shapes (events, told apart by their name). The tables of an op never change.
+ * (its return type and every model it reaches, as `[wire, js, type]`); `undefined` when the type
+ * is not one the engines shape (events, told apart by their name). The tables of an op never
+ * change.
  * @returns {{ number: number, wrap: ((value: any) => any) | undefined } | undefined}
  */
 function resultShapeOf(registerShape, tables, op) {
-  let shape = resultShapes.get(op);
+  let shapes = resultShapes.get(registerShape);
+  if (shapes === undefined) {
+    shapes = new WeakMap();
+    resultShapes.set(registerShape, shapes);
+  }
+  let shape = shapes.get(op);
   if (shape === undefined) {
     shape = null;
     const models = {};
@@ -372,7 +380,7 @@ function resultShapeOf(registerShape, tables, op) {
         shape = null; // unshaped, as before: the results are the same either way
       }
     }
-    resultShapes.set(op, shape);
+    shapes.set(op, shape);
   }
   return shape ?? undefined;
 }
@@ -415,8 +423,8 @@ function atCaller(error, fn) {
  * @param {{ call(op: string, args: string, onEvent?: (json: string) => void, shape?: number): string | Error | Promise<string> }} native
  * @param {{ models: Record<string, any>, events: Record<string, any> }} tables
  * @param {boolean} refusalsNeedCallerFrames the engine's `_refusalsNeedCallerFrames()` (the WebAssembly engine's)
- * @param {((description: string) => number) | undefined} registerShape the engine's `_resultShape`
- *   (the addon's): results then come back in JS form, see `decodeResult`
+ * @param {((description: string) => number) | undefined} registerShape the engine's `_resultShape`:
+ *   results then come back in JS form, see `decodeResult`
  */
 function makeCaller(native, tables, refusalsNeedCallerFrames = false, registerShape = undefined) {
   return async function call(op, positional, options) {
@@ -447,12 +455,15 @@ function makeCaller(native, tables, refusalsNeedCallerFrames = false, registerSh
             if (json !== '') onEvent(fromWire(tables, op.events, JSON.parse(json)));
           }
         : undefined;
-    const shape = registerShape === undefined ? undefined : resultShapeOf(registerShape, tables, op);
-    const answer = entered(() =>
-      shape === undefined
+    /** @type {{ number: number, wrap: ((value: any) => any) | undefined } | undefined} */
+    let shape;
+    const answer = entered(() => {
+      // Inside `entered`: registering a shape enters the engine too.
+      shape = registerShape === undefined ? undefined : resultShapeOf(registerShape, tables, op);
+      return shape === undefined
         ? native.call(op.name, JSON.stringify(args), listener)
-        : native.call(op.name, JSON.stringify(args), listener, shape.number),
-    );
+        : native.call(op.name, JSON.stringify(args), listener, shape.number);
+    });
     if (typeof answer === 'string') return decodeResult(tables, op, answer, shape);
     // Refused before anything was sent: made under the caller's frames. The WebAssembly engine
     // makes it below its glue's frames, which fill V8's ten, so its stack is taken again here;

@@ -71,7 +71,7 @@ impl NativeClient {
     ///
     /// With `shape`, the number `_resultShape` gave for this operation, the JSON is the result as
     /// the JS layer returns it (`crate::shape`), or the wire's JSON behind one space when it
-    /// cannot be.
+    /// cannot be. A number it never gave is an `InternalError`.
     #[napi(ts_return_type = "string | Error | Promise<string>")]
     pub fn call<'env>(
         &self,
@@ -83,8 +83,7 @@ impl NativeClient {
     ) -> napi::Result<Either3<String, Unknown<'env>, Object<'env>>> {
         guard_sync(env, || {
             let client = self.client.clone();
-            // Asked for but unknown (never, from lib/): answered unshaped, behind the space.
-            let shaped = match shape {
+            let shape = match shape {
                 Some(number) => Some(crate::shape::registered(env, number)?),
                 None => None,
             };
@@ -105,7 +104,7 @@ impl NativeClient {
                                 }
                             });
                         let result =
-                            bridge::call_with_events(&client, &operation, args, events).await;
+                            bridge::call_output(&client, &operation, args, Some(events)).await;
                         if sent.load(Ordering::Acquire) {
                             // Events reach JS through the callback's queue, the result through the
                             // Promise's: without this, a caller could see the result before the
@@ -117,13 +116,9 @@ impl NativeClient {
                         }
                         result?
                     }
-                    None => bridge::call(&client, &operation, args).await?,
+                    None => bridge::call_output(&client, &operation, args, None).await?,
                 };
-                match shaped {
-                    None => bridge::host_json(&result),
-                    Some(Some(shape)) => shape.to_json(&result),
-                    Some(None) => Ok(format!(" {}", bridge::host_json(&result)?)),
-                }
+                result.to_host_json(shape.as_deref())
             })
         })
     }

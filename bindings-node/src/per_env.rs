@@ -10,7 +10,7 @@ use napi::bindgen_prelude::ObjectRef;
 use napi::Env;
 
 use crate::completion::Completions;
-use crate::shape::ResultShape;
+use dollr_core::bridge::ResultShape;
 
 #[derive(Default)]
 pub(crate) struct PerEnv {

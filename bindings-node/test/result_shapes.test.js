@@ -1,10 +1,11 @@
 'use strict';
-// The addon writes results in their JS form (bindings-node/src/shape.rs, #19): the object a call
-// returns must be exactly what `fromWire` makes of the wire's JSON — same keys in the same order,
-// same values, `Secret` where the schema says `secret`, no key for an absent field — for every
-// operation's return type and any value, including fields the schema does not know, `null`s
-// where `fromWire` makes `undefined` (the addon then hands the wire's JSON back) and strings JSON
+// The engines write results in their JS form (the core's `bridge::ResultShape`, #19): the object a
+// call returns must be exactly what `fromWire` makes of the wire's JSON — same keys in the same
+// order, same values, `Secret` where the schema says `secret`, no key for an absent field — for
+// every operation's return type and any value, including fields the schema does not know, `null`s
+// where `fromWire` makes `undefined` (the engine then hands the wire's JSON back) and strings JSON
 // must escape. A seeded generator (the same cases on every run, no dependency) makes the values.
+// `make test-node` runs it on the napi addon, `make test-wasm` on the WebAssembly engine.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -14,10 +15,7 @@ const { fromWire, resultShapeOf, decodeResult } = require('../lib/runtime.js');
 const { OPERATIONS, TABLES } = require('../lib/generated/api.js');
 
 const CASES_PER_OPERATION = 12;
-// The napi addon's result shaping: the WebAssembly engine (DOLLR_NATIVE_ENGINE=wasm) hands over
-// the wire's JSON for `fromWire` and has nothing to test here (`make test-wasm` runs the
-// scenarios through it, not this file).
-assert.equal(typeof native._resultShape, 'function', 'this file tests the napi addon (DOLLR_NATIVE_ENGINE unset)');
+assert.equal(typeof native._resultShape, 'function', 'each engine writes results in their JS form');
 
 const { generator } = require('./seeded.js');
 
@@ -84,7 +82,7 @@ function comparable(value) {
   return { scalar: value };
 }
 
-test('every operation result written by the addon is what fromWire makes of the wire JSON', () => {
+test('every operation result written by the engine is what fromWire makes of the wire JSON', () => {
   let shaped = 0;
   let handedBack = 0;
   for (const [name, op] of Object.entries(OPERATIONS)) {

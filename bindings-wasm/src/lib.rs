@@ -3,7 +3,8 @@
 //! The same small native surface as the napi addon (bindings-node/src), over the same core bridge,
 //! so the JavaScript layer of bindings-node/lib runs unchanged on either engine (decision 0018):
 //! `NativeClient` (`call`, `stream`, `baseUrl`, `clientId`), `NativeStream`,
-//! `_registerErrorClasses`, `_errorKinds`, `_testNumbers`, `_version`, `_isDebugBuild`.
+//! `_registerErrorClasses`, `_errorKinds`, `_resultShape`, `_testNumbers`, `_version`,
+//! `_isDebugBuild`.
 //!
 //! What differs is below the core's seams: requests go through the host's `fetch`, timers are
 //! `setTimeout`, tasks run on the host's event loop (`dollr_core::runtime`), and the journal is in
@@ -20,9 +21,10 @@ mod abort;
 mod errors;
 mod host;
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
-use dollr_core::bridge::{self, poll_once, BoxedCall, FirstPoll};
+use dollr_core::bridge::{self, poll_once, BoxedCall, FirstPoll, ResultShape};
 use dollr_core::journal::{JournalConfig, StoreJournal};
 use dollr_core::{Credentials, Error};
 use send_wrapper::SendWrapper;
@@ -122,30 +124,38 @@ impl NativeClient {
     /// the error object of a call refused before anything was sent, or a Promise of the JSON.
     /// With `on_event`, each flow event is given to it as JSON text, synchronously, so every
     /// event precedes the result.
+    ///
+    /// With `shape`, the number `_resultShape` gave for this operation, the JSON is the result as
+    /// the JS layer returns it, as the addon writes it (`dollr_core::bridge::ResultShape`).
     pub fn call(
         &self,
         operation: String,
         args_json: String,
         on_event: Option<js_sys::Function>,
+        shape: Option<u32>,
     ) -> JsValue {
         let client = self.client.clone();
+        let shape = match shape.map(registered_shape).transpose() {
+            Ok(shape) => shape,
+            Err(error) => return js_error(&error),
+        };
         start_call(Box::pin(async move {
             let args = bridge::parse_host_json("the arguments", &args_json)?;
-            let result = match on_event {
-                Some(listener) => {
-                    // One thread on wasm32: the listener is only ever called from it.
-                    let listener = SendWrapper::new(listener);
-                    let events: Arc<dyn Fn(Value) + Send + Sync> = Arc::new(move |event: Value| {
-                        if let Ok(text) = serde_json::to_string(&event) {
-                            // A throwing listener must not stop the payment flow.
-                            let _ = listener.call1(&JsValue::NULL, &JsValue::from_str(&text));
-                        }
-                    });
-                    bridge::call_with_events(&client, &operation, args, events).await?
-                }
-                None => bridge::call(&client, &operation, args).await?,
-            };
-            bridge::host_json(&result)
+            let events = on_event.map(|listener| {
+                // One thread on wasm32: the listener is only ever called from it.
+                let listener = SendWrapper::new(listener);
+                let events: Arc<dyn Fn(Value) + Send + Sync> = Arc::new(move |event: Value| {
+                    if let Ok(text) = serde_json::to_string(&event) {
+                        // A throwing listener must not stop the payment flow.
+                        let _ = listener.call1(&JsValue::NULL, &JsValue::from_str(&text));
+                    }
+                });
+                events
+            });
+            // Written straight from the typed result, with no JSON value in between.
+            bridge::call_output(&client, &operation, args, events)
+                .await?
+                .to_host_json(shape.as_deref())
         }))
     }
 
@@ -156,6 +166,45 @@ impl NativeClient {
             .map_err(|error| js_error(&error))?;
         Ok(NativeStream::start(self.client.clone(), operation, args))
     }
+}
+
+thread_local! {
+    /// The result shapes the JS layer registered, by number (one JS thread: one list).
+    static RESULT_SHAPES: RefCell<Vec<Arc<ResultShape>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The shape registered as `number`; an `InternalError` for a number never given.
+fn registered_shape(number: u32) -> Result<Arc<ResultShape>, Error> {
+    RESULT_SHAPES
+        .with(|shapes| shapes.borrow().get(number as usize).cloned())
+        .ok_or_else(|| Error::internal(format!("no result shape {number}")))
+}
+
+/// Called by the JS layer (lib/runtime.js) once per operation with the operation's result
+/// description, as it calls the addon's: the number its calls pass to `NativeClient.call`.
+#[wasm_bindgen(js_name = _resultShape)]
+pub fn result_shape(description_json: String) -> Result<u32, JsValue> {
+    let shape =
+        ResultShape::from_description_json(&description_json).map_err(|error| js_error(&error))?;
+    RESULT_SHAPES.with(|shapes| {
+        let mut shapes = shapes.borrow_mut();
+        let number = u32::try_from(shapes.len())
+            .map_err(|_| js_error(&Error::internal("too many result shapes")))?;
+        shapes.push(Arc::new(shape));
+        Ok(number)
+    })
+}
+
+/// `wire_json` written by shape `number`, as a call's result would be: for the tests, which
+/// compare it with `fromWire` on any value (bindings-node/test/result_shapes.test.js).
+#[wasm_bindgen(js_name = _shapeForTests)]
+pub fn shape_for_tests(number: u32, wire_json: String) -> Result<String, JsValue> {
+    registered_shape(number)
+        .and_then(|shape| {
+            bridge::parse_host_json("the result", &wire_json)
+                .and_then(|value| shape.to_json(&value))
+        })
+        .map_err(|error| js_error(&error))
 }
 
 type Item = Result<Value, Error>;

@@ -5,12 +5,15 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::runtime::Instant;
 
 use async_trait::async_trait;
+#[cfg(not(target_arch = "wasm32"))]
+use futures::future::Either;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use rand::Rng;
 use serde::de::DeserializeOwned;
@@ -221,13 +224,28 @@ enum Via<'a> {
     Reqwest(&'a crate::transport::ReqwestTransport),
 }
 
-impl Via<'_> {
-    async fn send(self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+impl<'a> Via<'a> {
+    /// A plain function, not an `async fn`: the request goes straight into the transport's
+    /// future, which the pipeline's then holds without a copy of the request beside it (issue
+    /// #19: every level of `async fn` an argument passes through keeps a slot for it).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn send(
+        self,
+        request: HttpRequest,
+    ) -> impl Future<Output = std::result::Result<HttpResponse, TransportError>> + Send + 'a {
         match self {
-            Via::Trait(transport) => transport.send(request).await,
-            #[cfg(not(target_arch = "wasm32"))]
-            Via::Reqwest(transport) => transport.exchange(request).await,
+            Via::Trait(transport) => Either::Left(transport.send(request)),
+            Via::Reqwest(transport) => Either::Right(transport.exchange(request)),
         }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn send(
+        self,
+        request: HttpRequest,
+    ) -> impl Future<Output = std::result::Result<HttpResponse, TransportError>> + Send + 'a {
+        let Via::Trait(transport) = self;
+        transport.send(request)
     }
 }
 
@@ -402,6 +420,8 @@ impl Client {
         if !refused_token(&outcome) {
             return outcome;
         }
+        // Not kept while the token is replaced: the future would hold a `T` it never returns.
+        drop(outcome);
         // The token was refused (expired early, revoked): replace it — with the token another task
         // already fetched if there is one — and retry.
         let refusal = inner.tokens.refusal();
@@ -411,6 +431,7 @@ impl Client {
         if !refused_token(&outcome) || !replacement.fetched_before(&refusal) {
             return outcome;
         }
+        drop(outcome);
         // The replacement came from a fetch that was already under way when the first 401 arrived,
         // so it may have been issued before the very revocation that refused the first token. One
         // more replacement — fetched after this second 401, so newer than that revocation — and

@@ -6,7 +6,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 use std::future::{poll_fn, Future};
 #[cfg(not(target_arch = "wasm32"))]
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 #[cfg(not(target_arch = "wasm32"))]
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -513,27 +513,30 @@ impl ReqwestTransport {
         request: HttpRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
         let limit = request.timeout.unwrap_or(self.timeout);
+        let mut exchange = self.exchange_untimed(request);
         let mut timer = Box::pin(tokio::time::sleep(limit));
-        let outcome = {
-            let mut exchange = pin!(self.exchange_untimed(request));
-            poll_fn(|cx| match exchange.as_mut().poll(cx) {
-                std::task::Poll::Ready(outcome) => std::task::Poll::Ready(outcome),
-                std::task::Poll::Pending => timer
-                    .as_mut()
-                    .poll(cx)
-                    .map(|()| Err(TransportError::Timeout)),
-            })
-            .await
-        };
+        let outcome = poll_fn(|cx| match exchange.as_mut().poll(cx) {
+            std::task::Poll::Ready(outcome) => std::task::Poll::Ready(outcome),
+            std::task::Poll::Pending => timer
+                .as_mut()
+                .poll(cx)
+                .map(|()| Err(TransportError::Timeout)),
+        })
+        .await;
         self.last_time_limit.keep(timer);
         outcome
     }
 
-    /// [`ReqwestTransport::exchange`] without the time limit.
-    async fn exchange_untimed(
-        &self,
-        request: HttpRequest,
-    ) -> std::result::Result<HttpResponse, TransportError> {
+    /// [`ReqwestTransport::exchange`] without the time limit: the exchange's future, boxed.
+    ///
+    /// Boxed whichever way the request goes (as reqwest boxes its own request's future), and
+    /// started by a plain function rather than an `async fn`: the request is consumed here, so the
+    /// pipeline's future holds neither a copy of it nor the larger of the two paths' futures
+    /// inline (issue #19). Every binding's call is such a future in a `Box` of its own, and an
+    /// allocation over glibc's small-block limit (about 1 KB) is not served from the calling
+    /// thread's cache: it first sweeps up every small block freed since the last one
+    /// (`malloc_consolidate`), on the thread that starts the call.
+    fn exchange_untimed(&self, request: HttpRequest) -> Exchange<'_> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -549,18 +552,19 @@ impl ReqwestTransport {
         };
         if let (Some(url), Some(pool)) = (&url, origin.and_then(|origin| origin.pool.as_ref())) {
             let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-            // Boxed, as reqwest boxes its request's future: the pipeline's futures stay the size
-            // they were (a call nested in a blocking client's listener runs them all on the
-            // caller's stack).
-            return Box::pin(pool.exchange(
-                method,
-                target,
-                request.headers,
-                request.body,
-                self.max_body,
-            ))
-            .await;
+            return pool.exchange(method, target, request.headers, request.body, self.max_body);
         }
+        Box::pin(self.exchange_through_reqwest(method, url, request))
+    }
+
+    /// An exchange the transport's own HTTP/1.1 connections do not make (a proxy), through
+    /// reqwest.
+    async fn exchange_through_reqwest(
+        &self,
+        method: reqwest::Method,
+        url: Option<reqwest::Url>,
+        request: HttpRequest,
+    ) -> std::result::Result<HttpResponse, TransportError> {
         let mut outgoing = match url {
             Some(url) => reqwest::Request::new(method, url),
             None => self
@@ -587,6 +591,11 @@ impl ReqwestTransport {
         })
     }
 }
+
+/// The future of one exchange (see `ReqwestTransport::exchange_untimed`).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type Exchange<'a> =
+    Pin<Box<dyn Future<Output = std::result::Result<HttpResponse, TransportError>> + Send + 'a>>;
 
 // Two attributes, not `all(..)`: clippy recognizes a test module by a plain `cfg(test)`.
 #[cfg(test)]

@@ -270,7 +270,7 @@ macro_rules! flow {
             // One per flow (each expansion of `flow!` has its own `run`), derived on first use.
             static SHAPES: ::std::sync::OnceLock<Shapes> = ::std::sync::OnceLock::new();
             ::std::boxed::Box::pin(async move {
-                let result: $crate::error::Result<__op::Value> = async {
+                let result: $crate::error::Result<__op::Output> = async {
                     let shapes = SHAPES.get_or_init(|| Shapes::of::<$rt>(&[$(stringify!($p)),*]));
                     let mut args = __op::Args::new($name, args)?;
                     let parts = Parts::split::<$rt>(&mut args, shapes)?;
@@ -278,7 +278,7 @@ macro_rules! flow {
                     let ($req, single_line) = parts.request::<$rt>(args, &sink)?;
                     let $client = client;
                     let value: $ret = $call.map_err(|e| single_line.name_the_amount(e))?;
-                    __op::output(&value)
+                    Ok(__op::Output::new(value))
                 }
                 .await;
                 result.map_err(|error| LOCATIONS.relocate(error))

@@ -43,6 +43,7 @@ pub(crate) mod flows;
 mod options;
 pub(crate) mod registry;
 mod schema;
+mod shape;
 mod uniffi_wrappers;
 
 use std::sync::Arc;
@@ -57,6 +58,7 @@ pub use self::drive::{
     CalledInsideItsOwnCall, Continuation, EventedCall, FirstWake, OwnRuntime, Stretch,
 };
 pub use self::options::{client_from_options, ClientOptions};
+pub use self::shape::ResultShape;
 pub use self::uniffi_wrappers::uniffi_resources_rs;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
@@ -130,7 +132,7 @@ pub type EventSink = Arc<dyn Fn(Value) + Send + Sync>;
 /// argument (naming the field) or anything the core's validation refuses; otherwise whatever the
 /// operation itself returns.
 pub async fn call(client: &Client, operation: &str, args: Value) -> Result<Value> {
-    dispatch(client, operation, args, None).await
+    call_output(client, operation, args, None).await?.to_value()
 }
 
 /// [`call`], sending the call's events (flow steps, `status.wait` transitions) to `events` as they
@@ -141,15 +143,19 @@ pub async fn call_with_events(
     args: Value,
     events: EventSink,
 ) -> Result<Value> {
-    dispatch(client, operation, args, Some(events)).await
+    call_output(client, operation, args, Some(events))
+        .await?
+        .to_value()
 }
 
-async fn dispatch(
+/// [`call`] (with `events`, [`call_with_events`]), its result not yet written: the binding writes
+/// it in the form it needs ([`Output`]), without a JSON value in between.
+pub async fn call_output(
     client: &Client,
     operation: &str,
     args: Value,
     events: Option<EventSink>,
-) -> Result<Value> {
+) -> Result<Output> {
     match registry::find(operation) {
         Some(found) => (found.run)(client, args, events).await,
         None => {
@@ -179,6 +185,67 @@ pub(crate) fn output<T: Serialize + ?Sized>(value: &T) -> Result<Value> {
     let _strings = crate::money::DecimalsAsStrings::enable();
     serde_json::to_value(value)
         .map_err(|e| Error::internal(format!("the bridge could not encode a result: {e}")))
+}
+
+/// One call's result as the core returned it (its typed value), for the binding to write in the
+/// form it needs: a JSON value ([`Output::to_value`]), JSON text ([`Output::to_json`]) or the
+/// host layer's own JSON ([`Output::to_shaped_json`]). Written straight from the typed value,
+/// decimals as strings, so no JSON value is built and dropped for a binding that wants text
+/// (issue #19: that value tree was a tenth of dollr-native's instructions per request).
+pub struct Output(Box<dyn WriteResult>);
+
+/// The ways a typed result can be written (one implementation, for every `Serialize` result).
+trait WriteResult: Send {
+    fn to_value(&self) -> Result<Value>;
+    fn to_json(&self) -> Result<String>;
+    fn to_shaped_json(&self, shape: &ResultShape) -> Result<String>;
+}
+
+impl<T: Serialize + Send> WriteResult for T {
+    fn to_value(&self) -> Result<Value> {
+        output(self)
+    }
+
+    fn to_json(&self) -> Result<String> {
+        let _strings = crate::money::DecimalsAsStrings::enable();
+        serde_json::to_string(self)
+            .map_err(|e| Error::internal(format!("could not encode the result as JSON: {e}")))
+    }
+
+    fn to_shaped_json(&self, shape: &ResultShape) -> Result<String> {
+        let _strings = crate::money::DecimalsAsStrings::enable();
+        shape.to_json(self)
+    }
+}
+
+impl Output {
+    pub(crate) fn new<T: Serialize + Send + 'static>(value: T) -> Output {
+        Output(Box::new(value))
+    }
+
+    /// The result as a JSON value (what [`call`] returns).
+    pub fn to_value(&self) -> Result<Value> {
+        self.0.to_value()
+    }
+
+    /// The result as JSON text (what [`host_json`] makes of [`call`]'s value).
+    pub fn to_json(&self) -> Result<String> {
+        self.0.to_json()
+    }
+
+    /// The result as the host layer returns it, written by `shape` (see [`ResultShape::to_json`]).
+    pub fn to_shaped_json(&self, shape: &ResultShape) -> Result<String> {
+        self.0.to_shaped_json(shape)
+    }
+
+    /// The text a binding hands its host layer: written by the shape the host layer asked for
+    /// with the call, else the wire's JSON.
+    pub fn to_host_json(&self, shape: Option<&ResultShape>) -> Result<String> {
+        match shape {
+            Some(shape) => self.to_shaped_json(shape),
+            None => self.to_json(),
+        }
+    }
 }
 
 /// An [`Error`] as JSON, with the fields every binding's error carries: `kind` (the stable

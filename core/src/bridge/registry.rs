@@ -22,7 +22,8 @@ use crate::client::Client;
 use crate::error::Result;
 
 /// The future of one bridge call.
-pub(crate) type OperationFuture<'a> = Pin<Box<dyn Future<Output = Result<Value>> + Send + 'a>>;
+pub(crate) type OperationFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<crate::bridge::Output>> + Send + 'a>>;
 
 /// One callable operation.
 pub(crate) struct Operation {
@@ -120,7 +121,7 @@ macro_rules! op {
             // One per operation (each expansion of `op!` has its own `run`), derived on first use.
             static SHAPE: ::std::sync::OnceLock<__op::RequestShape> = ::std::sync::OnceLock::new();
             ::std::boxed::Box::pin(async move {
-                let result: $crate::error::Result<__op::Value> = async {
+                let result: $crate::error::Result<__op::Output> = async {
                     let mut args = __op::Args::new($name, args)?;
                     args.check(SHAPE.get_or_init(|| __op::RequestShape::of::<$rt>(&[$(stringify!($p)),*])))?;
                     $( let $p: $pt = args.positional(stringify!($p))?; )*
@@ -128,7 +129,7 @@ macro_rules! op {
                     let $client = client;
                     let $sink = sink;
                     let value: $ret = $body;
-                    __op::output(&value)
+                    Ok(__op::Output::new(value))
                 }
                 .await;
                 result.map_err(|error| LOCATIONS.relocate(error))
@@ -152,8 +153,8 @@ pub(crate) use op;
 /// What an `op!` expansion outside this module needs (the bridge's internals stay private).
 pub(crate) mod support {
     pub(crate) use crate::bridge::args::{Args, Locations, RequestShape};
-    pub(crate) use crate::bridge::output;
     pub(crate) use crate::bridge::schema::SchemaContext;
+    pub(crate) use crate::bridge::Output;
     pub(crate) use serde_json::Value;
 }
 

@@ -38,7 +38,7 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use tokio_util::either::Either;
 
-use super::{root_cause, HttpResponse, LimitedBody, TransportError};
+use super::{root_cause, Exchange, HttpResponse, LimitedBody, TransportError};
 use crate::error::{Error, Result};
 
 /// How long a connection may sit idle in the pool (what the reqwest client is configured with).
@@ -139,36 +139,42 @@ impl Live {
 
     /// Sends `message` and reads the whole answer (at most `max_body` bytes of body), driving the
     /// connection meanwhile. With the answer: whether the connection can serve another request.
-    async fn exchange(
+    ///
+    /// The message goes into hyper's queue here, before the future, which therefore does not hold
+    /// it twice (as an argument and inside hyper's future): see `Http1Pool::exchange`.
+    fn exchange(
         &mut self,
         message: Message,
         max_body: usize,
-    ) -> std::result::Result<(HttpResponse, bool), Failure> {
-        let Live { sender, connection } = self;
-        let mut response = drive(connection, pin!(sender.try_send_request(message)))
+    ) -> impl Future<Output = std::result::Result<(HttpResponse, bool), Failure>> + Send + '_ {
+        let sent = self.sender.try_send_request(message);
+        async move {
+            let mut response =
+                drive(&mut self.connection, pin!(sent))
+                    .await
+                    .map_err(|mut error| match error.take_message() {
+                        Some(message) => Failure::Unsent(Box::new(message)),
+                        None => Failure::Transport(broken(&error.into_error())),
+                    })?;
+            let status = response.status().as_u16();
+            // Taken, not copied: the pipeline reads only a couple of them.
+            let headers = std::mem::take(response.headers_mut());
+            let body = drive(
+                &mut self.connection,
+                pin!(read_body(response.into_body(), &headers, max_body)),
+            )
             .await
-            .map_err(|mut error| match error.take_message() {
-                Some(message) => Failure::Unsent(Box::new(message)),
-                None => Failure::Transport(broken(&error.into_error())),
-            })?;
-        let status = response.status().as_u16();
-        // Taken, not copied: the pipeline reads only a couple of them.
-        let headers = std::mem::take(response.headers_mut());
-        let body = drive(
-            connection,
-            pin!(read_body(response.into_body(), &headers, max_body)),
-        )
-        .await
-        .map_err(Failure::Transport)?;
-        let reusable = self.ready_for_a_request();
-        Ok((
-            HttpResponse {
-                status,
-                headers,
-                body,
-            },
-            reusable,
-        ))
+            .map_err(Failure::Transport)?;
+            let reusable = self.ready_for_a_request();
+            Ok((
+                HttpResponse {
+                    status,
+                    headers,
+                    body,
+                },
+                reusable,
+            ))
+        }
     }
 }
 
@@ -326,48 +332,55 @@ impl Http1Pool {
 
     /// Sends `method target` (the path and query) with `headers` and `body`, and returns the whole
     /// answer.
-    pub(super) async fn exchange(
+    ///
+    /// The message is built here, before the future, which therefore holds it once rather than
+    /// also the arguments it is made of (issue #19: this future is allocated for every request;
+    /// see `ReqwestTransport::exchange_untimed`).
+    pub(super) fn exchange(
         &self,
         method: http::Method,
         target: &str,
         headers: HeaderMap,
         body: Option<Bytes>,
         max_body: usize,
-    ) -> std::result::Result<HttpResponse, TransportError> {
-        let mut message = self.message(method, target, headers, body)?;
-        let (mut live, mut fresh) = match self.checkout() {
-            Some(live) => (live, false),
-            // Boxed: opening a connection (TLS's handshake state above all) is most of this
-            // future's size, and happens once per connection, not per request.
-            None => (Box::pin(self.connect()).await?, true),
-        };
-        loop {
-            match live.exchange(message, max_body).await {
-                Ok((response, reusable)) => {
-                    if reusable {
-                        self.checkin(live);
+    ) -> Exchange<'_> {
+        let message = self.message(method, target, headers, body);
+        Box::pin(async move {
+            let mut message = message?;
+            let (mut live, mut fresh) = match self.checkout() {
+                Some(live) => (live, false),
+                // Boxed: opening a connection (TLS's handshake state above all) is most of this
+                // future's size, and happens once per connection, not per request.
+                None => (Box::pin(self.connect()).await?, true),
+            };
+            loop {
+                match live.exchange(message, max_body).await {
+                    Ok((response, reusable)) => {
+                        if reusable {
+                            self.checkin(live);
+                        }
+                        return Ok(response);
                     }
-                    return Ok(response);
+                    // A pooled connection the server had closed: the request never left, so it is
+                    // sent once more on a new connection.
+                    Err(Failure::Unsent(unsent)) if !fresh => {
+                        tracing::trace!(
+                            "dollr http: the pooled connection closed before the request was \
+                             written; sending it on a new connection"
+                        );
+                        message = *unsent;
+                        live = Box::pin(self.connect()).await?;
+                        fresh = true;
+                    }
+                    Err(Failure::Unsent(_)) => {
+                        return Err(TransportError::Connect(
+                            "the connection closed before the request was written".to_string(),
+                        ))
+                    }
+                    Err(Failure::Transport(error)) => return Err(error),
                 }
-                // A pooled connection the server had closed: the request never left, so it is
-                // sent once more on a new connection.
-                Err(Failure::Unsent(unsent)) if !fresh => {
-                    tracing::trace!(
-                        "dollr http: the pooled connection closed before the request was written; \
-                         sending it on a new connection"
-                    );
-                    message = *unsent;
-                    live = Box::pin(self.connect()).await?;
-                    fresh = true;
-                }
-                Err(Failure::Unsent(_)) => {
-                    return Err(TransportError::Connect(
-                        "the connection closed before the request was written".to_string(),
-                    ))
-                }
-                Err(Failure::Transport(error)) => return Err(error),
             }
-        }
+        })
     }
 
     /// The request as hyper sends it: origin-form target, the `Host`, `User-Agent` and `Accept`
