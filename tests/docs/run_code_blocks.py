@@ -227,6 +227,10 @@ class Runner:
         modules = self.scratch / "node_modules"
         modules.mkdir()
         (modules / "dollr-native").symlink_to(ROOT, target_is_directory=True)
+        # The blocks' own temporary files (a README's `mktemp -d`) go here, removed with the rest:
+        # a user's block has no reason to clean up after itself, a test run has.
+        self.temporary = self.scratch / "tmp"
+        self.temporary.mkdir()
 
     def close(self) -> None:
         self.sandbox.stop()
@@ -239,6 +243,7 @@ class Runner:
             [str(self.dollr.parent), str(self.python.parent), env.get("PATH", "")]
         )
         env.pop("DOLLR_JOURNAL", None)
+        env["TMPDIR"] = str(self.temporary)
         return env
 
     def execute(
