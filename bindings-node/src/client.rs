@@ -83,10 +83,9 @@ impl NativeClient {
     ) -> napi::Result<Either3<String, Unknown<'env>, Object<'env>>> {
         guard_sync(env, || {
             let client = self.client.clone();
-            let shape = match shape {
-                Some(number) => Some(crate::shape::registered(env, number)?),
-                None => None,
-            };
+            let shape = shape
+                .map(|number| crate::shape::registered(env, number))
+                .transpose()?;
             start_call(env, async move {
                 let args = bridge::parse_host_json("the arguments", &args_json)?;
                 let result = match on_event {

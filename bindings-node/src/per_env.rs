@@ -4,13 +4,11 @@
 //! registered once by the JS layer when it loads, and the result shapes of its operations
 //! ([`crate::shape`]), registered at each operation's first call.
 
-use std::sync::Arc;
-
 use napi::bindgen_prelude::ObjectRef;
 use napi::Env;
 
 use crate::completion::Completions;
-use dollr_core::bridge::ResultShape;
+use dollr_core::bridge::ResultShapes;
 
 #[derive(Default)]
 pub(crate) struct PerEnv {
@@ -18,7 +16,7 @@ pub(crate) struct PerEnv {
     pub(crate) error_classes: Option<ObjectRef<false>>,
     pub(crate) completions: Option<Completions>,
     /// The result shapes the JS layer registered, by number ([`crate::shape`]).
-    pub(crate) shapes: Vec<Arc<ResultShape>>,
+    pub(crate) shapes: ResultShapes,
 }
 
 /// This environment's state, or `None` before the JS layer registered anything. Called on the JS

@@ -3,10 +3,11 @@
 //! `decodeResult`) instead of parsing the wire's JSON and then copying every object again key by
 //! key (`fromWire`), which cost a status lookup more than `JSON.parse` itself.
 //!
-//! The writing is the core's ([`dollr_core::bridge::ResultShape`], straight from the typed
-//! result); what is here is the per-environment registry of the shapes the JS layer describes
-//! once per operation (`_resultShape`, from the generated tables, so no name is decided in Rust),
-//! whose numbers it passes with each call.
+//! The writing and the numbering are the core's ([`dollr_core::bridge::ResultShape`], straight
+//! from the typed result; [`dollr_core::bridge::ResultShapes`], which the WebAssembly engine uses
+//! too); what is here are the exports through which the JS layer describes each operation's
+//! result once per environment (`_resultShape`, from the generated tables, so no name is decided
+//! in Rust) and the look-up of the number it passes with each call.
 
 use std::sync::Arc;
 
@@ -22,13 +23,10 @@ use crate::errors::{guard_sync, to_napi_error};
 #[napi(js_name = "_resultShape")]
 pub fn result_shape(env: Env, description_json: String) -> napi::Result<u32> {
     guard_sync(&env, || {
-        let shape = ResultShape::from_description_json(&description_json)
-            .map_err(|error| to_napi_error(&env, &error))?;
-        let state = crate::per_env::get_or_init(&env)?;
-        let number = u32::try_from(state.shapes.len())
-            .map_err(|_| napi::Error::from_reason("too many result shapes"))?;
-        state.shapes.push(Arc::new(shape));
-        Ok(number)
+        crate::per_env::get_or_init(&env)?
+            .shapes
+            .register(&description_json)
+            .map_err(|error| to_napi_error(&env, &error))
     })
 }
 
@@ -37,9 +35,9 @@ pub fn result_shape(env: Env, description_json: String) -> napi::Result<u32> {
 #[napi(js_name = "_shapeForTests")]
 pub fn shape_for_tests(env: Env, number: u32, wire_json: String) -> napi::Result<String> {
     guard_sync(&env, || {
-        let shape = registered(&env, number)?;
-        dollr_core::bridge::parse_host_json("the result", &wire_json)
-            .and_then(|value| shape.to_json(&value))
+        crate::per_env::get_or_init(&env)?
+            .shapes
+            .write_for_tests(number, &wire_json)
             .map_err(|error| to_napi_error(&env, &error))
     })
 }
@@ -47,13 +45,8 @@ pub fn shape_for_tests(env: Env, number: u32, wire_json: String) -> napi::Result
 /// The shape registered as `number` in this environment; an `InternalError` for a number it never
 /// gave (never, from lib/).
 pub(crate) fn registered(env: &Env, number: u32) -> napi::Result<Arc<ResultShape>> {
-    crate::per_env::get(env)?
-        .and_then(|state| state.shapes.get(usize::try_from(number).ok()?))
-        .cloned()
-        .ok_or_else(|| {
-            to_napi_error(
-                env,
-                &dollr_core::Error::internal(format!("no result shape {number}")),
-            )
-        })
+    crate::per_env::get_or_init(env)?
+        .shapes
+        .get(number)
+        .map_err(|error| to_napi_error(env, &error))
 }

@@ -24,7 +24,7 @@ mod host;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use dollr_core::bridge::{self, poll_once, BoxedCall, FirstPoll, ResultShape};
+use dollr_core::bridge::{self, poll_once, BoxedCall, FirstPoll, ResultShape, ResultShapes};
 use dollr_core::journal::{JournalConfig, StoreJournal};
 use dollr_core::{Credentials, Error};
 use send_wrapper::SendWrapper;
@@ -170,40 +170,29 @@ impl NativeClient {
 
 thread_local! {
     /// The result shapes the JS layer registered, by number (one JS thread: one list).
-    static RESULT_SHAPES: RefCell<Vec<Arc<ResultShape>>> = const { RefCell::new(Vec::new()) };
+    static RESULT_SHAPES: RefCell<ResultShapes> = RefCell::new(ResultShapes::default());
 }
 
 /// The shape registered as `number`; an `InternalError` for a number never given.
 fn registered_shape(number: u32) -> Result<Arc<ResultShape>, Error> {
-    RESULT_SHAPES
-        .with(|shapes| shapes.borrow().get(number as usize).cloned())
-        .ok_or_else(|| Error::internal(format!("no result shape {number}")))
+    RESULT_SHAPES.with(|shapes| shapes.borrow().get(number))
 }
 
 /// Called by the JS layer (lib/runtime.js) once per operation with the operation's result
 /// description, as it calls the addon's: the number its calls pass to `NativeClient.call`.
 #[wasm_bindgen(js_name = _resultShape)]
 pub fn result_shape(description_json: String) -> Result<u32, JsValue> {
-    let shape =
-        ResultShape::from_description_json(&description_json).map_err(|error| js_error(&error))?;
-    RESULT_SHAPES.with(|shapes| {
-        let mut shapes = shapes.borrow_mut();
-        let number = u32::try_from(shapes.len())
-            .map_err(|_| js_error(&Error::internal("too many result shapes")))?;
-        shapes.push(Arc::new(shape));
-        Ok(number)
-    })
+    RESULT_SHAPES
+        .with(|shapes| shapes.borrow_mut().register(&description_json))
+        .map_err(|error| js_error(&error))
 }
 
 /// `wire_json` written by shape `number`, as a call's result would be: for the tests, which
 /// compare it with `fromWire` on any value (bindings-node/test/result_shapes.test.js).
 #[wasm_bindgen(js_name = _shapeForTests)]
 pub fn shape_for_tests(number: u32, wire_json: String) -> Result<String, JsValue> {
-    registered_shape(number)
-        .and_then(|shape| {
-            bridge::parse_host_json("the result", &wire_json)
-                .and_then(|value| shape.to_json(&value))
-        })
+    RESULT_SHAPES
+        .with(|shapes| shapes.borrow().write_for_tests(number, &wire_json))
         .map_err(|error| js_error(&error))
 }
 

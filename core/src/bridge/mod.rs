@@ -58,7 +58,7 @@ pub use self::drive::{
     CalledInsideItsOwnCall, Continuation, EventedCall, FirstWake, OwnRuntime, Stretch,
 };
 pub use self::options::{client_from_options, ClientOptions};
-pub use self::shape::ResultShape;
+pub use self::shape::{ResultShape, ResultShapes};
 pub use self::uniffi_wrappers::uniffi_resources_rs;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt::{Display, Write as _};
+use std::sync::Arc;
 
 use serde::ser::{self, Serialize};
 use serde::Deserialize;
@@ -153,6 +154,39 @@ impl ResultShape {
     }
 }
 
+/// The shapes one host layer registered, numbered in the order they came (one list per JS
+/// environment: the JS layer describes each operation's result once and passes its number with
+/// every call).
+#[derive(Default)]
+pub struct ResultShapes(Vec<Arc<ResultShape>>);
+
+impl ResultShapes {
+    /// Registers the shape the host layer describes as JSON text: its number.
+    pub fn register(&mut self, description_json: &str) -> Result<u32> {
+        let shape = ResultShape::from_description_json(description_json)?;
+        let number =
+            u32::try_from(self.0.len()).map_err(|_| Error::internal("too many result shapes"))?;
+        self.0.push(Arc::new(shape));
+        Ok(number)
+    }
+
+    /// The shape registered as `number`; an `InternalError` for a number never given.
+    pub fn get(&self, number: u32) -> Result<Arc<ResultShape>> {
+        usize::try_from(number)
+            .ok()
+            .and_then(|index| self.0.get(index))
+            .cloned()
+            .ok_or_else(|| Error::internal(format!("no result shape {number}")))
+    }
+
+    /// `wire_json` (a result as the bridge writes it) written by shape `number`, as a call's
+    /// result would be: for the host layer's tests, which compare it with `fromWire` on any value.
+    pub fn write_for_tests(&self, number: u32, wire_json: &str) -> Result<String> {
+        let shape = self.get(number)?;
+        shape.to_json(&crate::bridge::parse_host_json("the result", wire_json)?)
+    }
+}
+
 /// How a value is written, by what describes it.
 #[derive(Clone, Copy)]
 enum Mode<'s> {
@@ -225,8 +259,8 @@ impl<'a, 's> Writer<'a, 's> {
         Ok(Wrote::Null)
     }
 
-    /// Rare forms (enum variants with data, 128-bit integers, `f32`, bytes) go through the JSON
-    /// value they make, written by the same rules.
+    /// Rare forms (128-bit integers, `f32`, bytes; variants with data, below) go through the
+    /// JSON value they make, written by the same rules.
     fn through_value<T: Serialize + ?Sized>(
         self,
         value: &T,
@@ -252,15 +286,21 @@ impl<'a, 's> Writer<'a, 's> {
         }
     }
 
-    /// How an object's members are written.
-    fn members(self) -> Members<'a, 's> {
-        let kind = match self.mode {
+    /// What an object written in this mode is.
+    fn object(&self) -> Object<'s> {
+        match self.mode {
             Mode::Shaped(Ty::Map(inner)) => Object::Map(inner),
             Mode::Shaped(Ty::Model(index)) => Object::Model(&self.shape.models[*index]),
             Mode::Shaped(Ty::Generic) | Mode::Generic => Object::Generic,
             Mode::Shaped(Ty::AsIs | Ty::List(_)) | Mode::AsIs => Object::AsIs,
-        };
-        self.out.push('{');
+        }
+    }
+
+    /// How the members of `kind` are written.
+    fn members(self, kind: Object<'s>) -> Members<'a, 's> {
+        if !matches!(kind, Object::Number) {
+            self.out.push('{');
+        }
         Members {
             shape: self.shape,
             kind,
@@ -349,12 +389,10 @@ impl<'a, 's> ser::Serializer for Writer<'a, 's> {
         variant: &'static str,
         value: &T,
     ) -> std::result::Result<Wrote, Failure> {
-        self.through_value(&Variant {
-            name,
-            index,
-            variant,
-            value,
-        })
+        serde_json::value::Serializer
+            .serialize_newtype_variant(name, index, variant, value)
+            .map_err(other)?
+            .serialize(self)
     }
     fn serialize_seq(self, _len: Option<usize>) -> std::result::Result<Items<'a, 's>, Failure> {
         Ok(self.items())
@@ -381,21 +419,21 @@ impl<'a, 's> ser::Serializer for Writer<'a, 's> {
         })
     }
     fn serialize_map(self, _len: Option<usize>) -> std::result::Result<Members<'a, 's>, Failure> {
-        Ok(self.members())
+        let kind = self.object();
+        Ok(self.members(kind))
     }
     fn serialize_struct(
         self,
         name: &'static str,
         _len: usize,
     ) -> std::result::Result<Members<'a, 's>, Failure> {
-        let number = name == NUMBER_TOKEN;
-        let mut members = self.members();
-        if number {
+        let kind = if name == NUMBER_TOKEN {
             // Not an object: the one field is the number's text, written as it is.
-            members.out.pop();
-            members.kind = Object::Number;
-        }
-        Ok(members)
+            Object::Number
+        } else {
+            self.object()
+        };
+        Ok(self.members(kind))
     }
     fn serialize_struct_variant(
         self,
@@ -407,20 +445,6 @@ impl<'a, 's> ser::Serializer for Writer<'a, 's> {
         Through::start(self, |json| {
             json.serialize_struct_variant(name, index, variant, len)
         })
-    }
-}
-
-/// A newtype variant as serde writes it, for [`Writer::through_value`].
-struct Variant<'v, T: ?Sized> {
-    name: &'static str,
-    index: u32,
-    variant: &'static str,
-    value: &'v T,
-}
-
-impl<T: Serialize + ?Sized> Serialize for Variant<'_, T> {
-    fn serialize<S: ser::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_newtype_variant(self.name, self.index, self.variant, self.value)
     }
 }
 
