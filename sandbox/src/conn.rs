@@ -26,6 +26,15 @@ const PARSE_ERROR_STATUSES: [StatusCode; 3] = [
 
 /// The status of `head` when it is hyper's empty parse-error answer (see the module docs).
 fn parse_error_status(head: &[u8]) -> Option<StatusCode> {
+    // Every response passes here: most are told apart by their status line alone, before the
+    // head is checked as text (issue #19: the read path's cost per request).
+    let code = head.strip_prefix(b"HTTP/1.1 ")?.get(..3)?;
+    if !PARSE_ERROR_STATUSES
+        .iter()
+        .any(|status| status.as_str().as_bytes() == code)
+    {
+        return None;
+    }
     let text = std::str::from_utf8(head).ok()?;
     if !text.ends_with("\r\n\r\n") || text.matches("\r\n\r\n").count() != 1 {
         return None;

@@ -1,19 +1,27 @@
 //! Shared app state, extractors and the outer middleware (request log, stats,
 //! faults, body limit, JSON error bodies, panic safety).
 
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes, HttpBody as _};
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::handler::Handler;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::{BoxError, Router};
 use chrono::Utc;
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
+use tower_service::Service;
 
 use crate::error::{ApiError, FieldError};
 use crate::faults::{self, PreFault};
@@ -76,25 +84,67 @@ pub(crate) fn json_bytes(body: Bytes) -> Response {
         .into_response()
 }
 
-/// The route template matched, carried from the inner to the outer middleware.
-#[derive(Clone, Debug)]
-pub(crate) struct RouteTag(pub String);
+tokio::task_local! {
+    /// The route template that answered the request being served, set by its [`Tagged`] handler
+    /// and read by [`outer`] for the request log and the per-route counters. A task-local rather
+    /// than a response extension: the first extension of a response allocates its map (issue #19:
+    /// the read path's cost per request).
+    static ROUTE: Cell<Option<&'static str>>;
+}
 
 /// The execution reference a response is about (for the request log).
 #[derive(Clone, Debug)]
 pub(crate) struct RefTag(pub String);
 
-/// Inner middleware: remembers the matched route on the response.
-pub(crate) async fn tag_route(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
-    let mut resp = next.run(req).await;
-    if let Some(r) = route {
-        resp.extensions_mut().insert(RouteTag(r));
+/// A route's handler that names its route's template to [`outer`] when it answers ([`ROUTE`]).
+///
+/// A handler adapter rather than a middleware layer (it was `route_layer(from_fn(..))`): axum
+/// boxes and clones a layered service on every request, and matching the template needs its
+/// `MatchedPath` extension; this adds neither an allocation nor a clone (issue #19: the read
+/// path's cost per request).
+#[derive(Clone, Copy)]
+pub(crate) struct Tagged<H> {
+    pub handler: H,
+    pub route: &'static str,
+}
+
+impl<H, T, S> Handler<T, S> for Tagged<H>
+where
+    H: Handler<T, S>,
+    // Every handler here is an `async fn`, whose axum future is boxed (so `Unpin`).
+    H::Future: Unpin,
+    T: 'static,
+{
+    type Future = TaggedFuture<H::Future>;
+
+    fn call(self, req: Request, state: S) -> Self::Future {
+        TaggedFuture {
+            inner: self.handler.call(req, state),
+            route: self.route,
+        }
     }
-    resp
+}
+
+/// The future of a [`Tagged`] handler.
+pub(crate) struct TaggedFuture<F> {
+    inner: F,
+    route: &'static str,
+}
+
+impl<F> Future for TaggedFuture<F>
+where
+    F: Future<Output = Response> + Unpin,
+{
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let answer = Pin::new(&mut self.inner).poll(cx);
+        if answer.is_ready() {
+            // Outside `outer` (a router driven on its own) there is no slot to fill.
+            let _ = ROUTE.try_with(|slot| slot.set(Some(self.route)));
+        }
+        answer
+    }
 }
 
 fn content_length(headers: &HeaderMap) -> Option<usize> {
@@ -113,12 +163,15 @@ fn is_json_response(resp: &Response) -> bool {
         .is_some_and(|ct| ct.starts_with("application/json"))
 }
 
-/// Turns any non-JSON error (axum rejections, empty 405s) into `{"detail": ...}`.
-async fn ensure_json_error(resp: Response) -> Response {
+/// Whether `resp` is an error without a JSON body (axum rejections, empty 405s), which
+/// [`json_error`] rewrites.
+fn needs_json_error(resp: &Response) -> bool {
+    resp.status().as_u16() >= 400 && !is_json_response(resp)
+}
+
+/// Turns a non-JSON error into `{"detail": ...}`.
+async fn json_error(resp: Response) -> Response {
     let status = resp.status();
-    if status.as_u16() < 400 || is_json_response(&resp) {
-        return resp;
-    }
     let (parts, body) = resp.into_parts();
     let text = axum::body::to_bytes(body, 64 * 1024)
         .await
@@ -163,42 +216,75 @@ fn closing(error: ApiError) -> Response {
 }
 
 /// Reads the whole body, bounded in size and in time, before anything else happens: a client
-/// that announces more than it sends gets a 408 instead of holding the connection forever.
-async fn read_body(app: &App, req: Request) -> (Request, Option<Response>) {
-    let (parts, body) = req.into_parts();
-    // A request without a body (most GETs): nothing to read, so no read timer to set (issue #19:
-    // the read path's cost per request).
-    if body.is_end_stream() {
-        return (Request::from_parts(parts, Body::empty()), None);
+/// that announces more than it sends gets a 408 instead of holding the connection forever. The
+/// answer to send instead of routing, if any (the body then left empty).
+async fn read_body(app: &App, req: &mut Request) -> Option<Response> {
+    // A request without a body (most GETs): nothing to read, so no read timer to set, and the
+    // request is not taken apart (issue #19: the read path's cost per request).
+    if req.body().is_end_stream() {
+        return None;
     }
-    if content_length(&parts.headers).is_some_and(|n| n > app.max_body) {
-        let early = closing(ApiError::PayloadTooLarge(app.max_body));
-        return (Request::from_parts(parts, Body::empty()), Some(early));
+    if content_length(req.headers()).is_some_and(|n| n > app.max_body) {
+        return Some(closing(ApiError::PayloadTooLarge(app.max_body)));
     }
+    let body = std::mem::take(req.body_mut());
     let read = tokio::time::timeout(app.body_timeout, axum::body::to_bytes(body, app.max_body));
     match read.await {
-        Ok(Ok(bytes)) => (Request::from_parts(parts, Body::from(bytes)), None),
-        Ok(Err(_)) => (
-            Request::from_parts(parts, Body::empty()),
-            Some(closing(ApiError::PayloadTooLarge(app.max_body))),
-        ),
-        Err(_) => (
-            Request::from_parts(parts, Body::empty()),
-            Some(closing(ApiError::RequestTimeout(
-                app.body_timeout.as_millis(),
-            ))),
-        ),
+        Ok(Ok(bytes)) => {
+            *req.body_mut() = Body::from(bytes);
+            None
+        }
+        Ok(Err(_)) => Some(closing(ApiError::PayloadTooLarge(app.max_body))),
+        Err(_) => Some(closing(ApiError::RequestTimeout(
+            app.body_timeout.as_millis(),
+        ))),
     }
 }
 
-/// The outer middleware, around every route.
-pub(crate) async fn outer(State(app): State<App>, req: Request, next: Next) -> Response {
+/// The whole sandbox as one service: [`outer`] around the router.
+///
+/// A service wrapping the router rather than a layer inside it (it was
+/// `layer(from_fn_with_state(..))`): axum applies a layer to every route separately, then boxes
+/// and clones the layered service on every request (issue #19: the read path's cost per request).
+#[derive(Clone)]
+pub(crate) struct Sandboxed {
+    app: App,
+    router: Router,
+}
+
+impl Sandboxed {
+    pub fn new(app: App, router: Router) -> Sandboxed {
+        Sandboxed { app, router }
+    }
+}
+
+impl<B> Service<axum::http::Request<B>> for Sandboxed
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        let (app, router) = (self.app.clone(), self.router.clone());
+        outer(app, router, req.map(Body::new)).map(Ok).boxed()
+    }
+}
+
+/// The outer middleware, around every request (routed or not).
+async fn outer(app: App, mut router: Router, mut req: Request) -> Response {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let is_api = path.starts_with("/v1/");
     let started = Instant::now();
     let arrived = Utc::now();
-    let (mut req, early) = read_body(&app, req).await;
+    let early = read_body(&app, &mut req).await;
 
     let decision = if is_api && early.is_none() {
         app.with(|st| {
@@ -217,20 +303,33 @@ pub(crate) async fn outer(State(app): State<App>, req: Request, next: Next) -> R
         req.extensions_mut().insert(HoldCommit(lookups));
     }
 
+    let mut route = None;
     let resp = match (early, decision.pre) {
         (Some(early), _) => early,
         (None, Some(PreFault::Error(code))) => ApiError::Internal(code).into_response(),
         (None, Some(PreFault::RateLimit(secs))) => ApiError::RateLimited(secs).into_response(),
-        (None, None) => AssertUnwindSafe(next.run(req))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|_| ApiError::Internal(500).into_response()),
+        (None, None) => {
+            let routed = ROUTE.scope(Cell::new(None), async {
+                let answer = AssertUnwindSafe(router.call(req)).catch_unwind().await;
+                (answer, ROUTE.with(Cell::get))
+            });
+            let (answer, answered_by) = routed.await;
+            route = answered_by;
+            match answer {
+                Ok(Ok(resp)) => resp,
+                Ok(Err(never)) => match never {},
+                Err(_panic) => ApiError::Internal(500).into_response(),
+            }
+        }
     };
-    let mut resp = ensure_json_error(resp).await;
+    let mut resp = if needs_json_error(&resp) {
+        json_error(resp).await
+    } else {
+        resp
+    };
 
     if is_api {
-        // The tags exist for this log only: taken from the response, not cloned.
-        let route = resp.extensions_mut().remove::<RouteTag>().map(|r| r.0);
+        // The tag exists for this log only: taken from the response, not cloned.
         let reference = resp.extensions_mut().remove::<RefTag>().map(|r| r.0);
         let entry = RequestLogEntry {
             id: 0,
@@ -264,8 +363,8 @@ impl FromRequestParts<App> for Auth {
         // `<scheme> <token>`, split at the first ASCII whitespace. Only the short scheme is
         // scanned byte by byte: the token (~240 bytes) is looked up as it is, since every token
         // the sandbox issues is visible ASCII without whitespace, so a header with anything else
-        // in it (a third word, a control byte) matches none and is refused like an unknown token
-        // (issue #19: this runs on every authenticated request).
+        // in it (a third word, a control byte, bytes that are not UTF-8) matches none and is
+        // refused like an unknown token (issue #19: this runs on every authenticated request).
         let value = value.as_bytes().trim_ascii();
         let scheme_end = value
             .iter()
@@ -275,8 +374,7 @@ impl FromRequestParts<App> for Auth {
         if !scheme.eq_ignore_ascii_case(b"bearer") {
             return Err(ApiError::InvalidCredentials);
         }
-        let token = std::str::from_utf8(token.trim_ascii_start())
-            .map_err(|_| ApiError::InvalidCredentials)?;
+        let token = token.trim_ascii_start();
         if app.with(|st| st.token_valid(token)) {
             Ok(Auth)
         } else {

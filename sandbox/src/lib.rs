@@ -72,5 +72,5 @@ pub fn in_process_router(config: &SandboxConfig) -> axum::Router {
         body_timeout: config.body_read_timeout,
         header_timeout: config.header_read_timeout,
     });
-    server::router(app)
+    axum::Router::new().fallback_service(server::service(app))
 }

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
 use hyper::server::conn::http1;
@@ -20,7 +19,7 @@ use tokio::sync::{watch, Notify};
 use crate::config::{ConfigPatch, SandboxConfig};
 use crate::conn::JsonErrorStream;
 use crate::faults::{FaultConfig, FaultRule};
-use crate::http::{self, App, Shared};
+use crate::http::{self, App, Sandboxed, Shared};
 use crate::money::Currency;
 use crate::state::{RequestLogEntry, State};
 use crate::{api, control, openapi};
@@ -108,7 +107,6 @@ pub(crate) fn router(app: App) -> Router {
     let document = Bytes::from(openapi::document(operations.iter().map(|r| &r.spec)).to_string());
     Router::new()
         .merge(api::routes(operations))
-        .route_layer(from_fn(http::tag_route))
         .merge(control::routes())
         .route(
             "/openapi.json",
@@ -116,8 +114,13 @@ pub(crate) fn router(app: App) -> Router {
         )
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
-        .layer(from_fn_with_state(app.clone(), http::outer))
         .with_state(app)
+}
+
+/// Every request's service: the outer middleware (request log, counters, faults, body limit,
+/// JSON error bodies, panic safety) around the [`router`].
+pub(crate) fn service(app: App) -> Sandboxed {
+    Sandboxed::new(app.clone(), router(app))
 }
 
 /// Applies due transitions in the background, so state changes (and their
@@ -149,7 +152,7 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
 /// Serves one connection until it closes, or until shutdown (then in-flight requests finish).
 async fn serve_connection(
     stream: TcpStream,
-    router: Router,
+    service: Sandboxed,
     header_read_timeout: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -158,7 +161,7 @@ async fn serve_connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout);
-    let connection = builder.serve_connection(io, TowerToHyperService::new(router));
+    let connection = builder.serve_connection(io, TowerToHyperService::new(service));
     let mut connection = std::pin::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {
@@ -187,7 +190,7 @@ async fn serve(
         shutdown.clone(),
     ));
     let header_read_timeout = app.header_timeout;
-    let router = router(app);
+    let service = service(app);
     let mut connections = tokio::task::JoinSet::new();
     let mut stop = shutdown.clone();
     loop {
@@ -197,7 +200,7 @@ async fn serve(
                     let _ = stream.set_nodelay(true);
                     connections.spawn(serve_connection(
                         stream,
-                        router.clone(),
+                        service.clone(),
                         header_read_timeout,
                         shutdown.clone(),
                     ));

@@ -14,7 +14,7 @@ use axum::routing::{on, MethodRouter};
 use axum::Router;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::App;
+use crate::http::{App, Tagged};
 use crate::openapi::*;
 use crate::state::State;
 
@@ -38,12 +38,18 @@ pub(crate) struct Route {
 }
 
 impl Route {
-    /// The handler answers only the spec's method, so the two cannot disagree.
+    /// The handler answers only the spec's method, so the two cannot disagree; its answers carry
+    /// the spec's path as their route (the request log's and the counters').
     fn new<H, T>(spec: OperationSpec, handler: H) -> Route
     where
         H: Handler<T, App>,
+        H::Future: Unpin,
         T: 'static,
     {
+        let handler = Tagged {
+            handler,
+            route: spec.path,
+        };
         let handler = on(spec.method.filter(), handler);
         Route { spec, handler }
     }
