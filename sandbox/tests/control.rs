@@ -6,6 +6,63 @@ mod common;
 use common::{raw, uuid, Client};
 use serde_json::{json, Value};
 
+/// Each request counts under the route template that answered it, whatever the answer (here a
+/// 401 and a 422 from the route's own checks); a request no route answered (an unknown path, a
+/// known path with another method) counts as `(unmatched)`; a faulted one, which never reaches
+/// a route, under its path. The request log names the same route.
+#[tokio::test]
+async fn requests_count_under_the_route_that_answered() {
+    use dollr_sandbox::FaultRule;
+
+    let sb = common::sandbox(20).await;
+    let c = Client::new(&sb).await;
+    let anonymous = reqwest::Client::new();
+    let refused = anonymous
+        .get(format!("{}/v1/parties/retrieve/7", sb.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(c.post("/v1/parties/create", json!({})).await.status, 422);
+    assert_eq!(c.get("/v1/no/such/route").await.status, 404);
+    assert_eq!(c.delete("/v1/fees/tiers").await.status, 405);
+    sb.add_fault(FaultRule::error(503).count(1));
+    assert_eq!(c.get("/v1/fees/tiers").await.status, 503);
+    assert_eq!(c.get("/v1/fees/tiers").await.status, 200);
+
+    let stats: Value = reqwest::get(format!("{}/_sandbox/stats", sb.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let by_route = &stats["requests"]["by_route"];
+    assert_eq!(by_route["GET /v1/parties/retrieve/{id}"], 1, "{by_route}");
+    assert_eq!(by_route["POST /v1/parties/create"], 1, "{by_route}");
+    assert_eq!(by_route["GET (unmatched)"], 1, "{by_route}");
+    assert_eq!(by_route["DELETE (unmatched)"], 1, "{by_route}");
+    // The faulted request under its path, the answered one under its template (the same text
+    // for this route, which has no parameter): two in all.
+    assert_eq!(by_route["GET /v1/fees/tiers"], 2, "{by_route}");
+
+    let log = sb.request_log();
+    let route_of = |path: &str| {
+        log.iter()
+            .filter(|e| e.path == path)
+            .map(|e| e.route)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        route_of("/v1/parties/retrieve/7"),
+        [Some("/v1/parties/retrieve/{id}")]
+    );
+    assert_eq!(route_of("/v1/no/such/route"), [None]);
+    assert_eq!(
+        route_of("/v1/fees/tiers"),
+        [None, None, Some("/v1/fees/tiers")]
+    );
+}
+
 #[tokio::test]
 async fn stats_and_request_log() {
     let sb = common::sandbox(20).await;
