@@ -29,23 +29,16 @@ fn parse_error_status(head: &[u8]) -> Option<StatusCode> {
     // Every response passes here: most are told apart by their status line alone, before the
     // head is checked as text (issue #19: the read path's cost per request).
     let code = head.strip_prefix(b"HTTP/1.1 ")?.get(..3)?;
-    if !PARSE_ERROR_STATUSES
-        .iter()
-        .any(|status| status.as_str().as_bytes() == code)
-    {
+    let status = StatusCode::from_bytes(code).ok()?;
+    if !PARSE_ERROR_STATUSES.contains(&status) {
         return None;
     }
     let text = std::str::from_utf8(head).ok()?;
     if !text.ends_with("\r\n\r\n") || text.matches("\r\n\r\n").count() != 1 {
         return None;
     }
-    let mut lines = text.split("\r\n");
-    let status_line = lines.next()?;
-    let code = status_line.strip_prefix("HTTP/1.1 ")?.get(..3)?;
-    let status = StatusCode::from_bytes(code.as_bytes()).ok()?;
-    if !PARSE_ERROR_STATUSES.contains(&status) {
-        return None;
-    }
+    // The header lines, after the status line read above.
+    let lines = text.split("\r\n").skip(1);
     let mut empty = false;
     for line in lines.filter(|l| !l.is_empty()) {
         let (name, value) = line.split_once(':')?;

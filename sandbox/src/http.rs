@@ -303,23 +303,25 @@ async fn outer(app: App, mut router: Router, mut req: Request) -> Response {
         req.extensions_mut().insert(HoldCommit(lookups));
     }
 
-    let mut route = None;
-    let resp = match (early, decision.pre) {
-        (Some(early), _) => early,
-        (None, Some(PreFault::Error(code))) => ApiError::Internal(code).into_response(),
-        (None, Some(PreFault::RateLimit(secs))) => ApiError::RateLimited(secs).into_response(),
+    // The route template that answered, if a route did (faulted and refused requests reach none).
+    let (resp, route) = match (early, decision.pre) {
+        (Some(early), _) => (early, None),
+        (None, Some(PreFault::Error(code))) => (ApiError::Internal(code).into_response(), None),
+        (None, Some(PreFault::RateLimit(secs))) => {
+            (ApiError::RateLimited(secs).into_response(), None)
+        }
         (None, None) => {
             let routed = ROUTE.scope(Cell::new(None), async {
                 let answer = AssertUnwindSafe(router.call(req)).catch_unwind().await;
                 (answer, ROUTE.with(Cell::get))
             });
-            let (answer, answered_by) = routed.await;
-            route = answered_by;
-            match answer {
+            let (answer, route) = routed.await;
+            let resp = match answer {
                 Ok(Ok(resp)) => resp,
                 Ok(Err(never)) => match never {},
                 Err(_panic) => ApiError::Internal(500).into_response(),
-            }
+            };
+            (resp, route)
         }
     };
     let mut resp = if needs_json_error(&resp) {

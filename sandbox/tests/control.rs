@@ -16,13 +16,15 @@ async fn requests_count_under_the_route_that_answered() {
 
     let sb = common::sandbox(20).await;
     let c = Client::new(&sb).await;
-    let anonymous = reqwest::Client::new();
-    let refused = anonymous
-        .get(format!("{}/v1/parties/retrieve/7", sb.url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 401);
+    let refused = raw(
+        &sb.url(),
+        reqwest::Method::GET,
+        "/v1/parties/retrieve/7",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, 401);
     assert_eq!(c.post("/v1/parties/create", json!({})).await.status, 422);
     assert_eq!(c.get("/v1/no/such/route").await.status, 404);
     assert_eq!(c.delete("/v1/fees/tiers").await.status, 405);
@@ -30,12 +32,7 @@ async fn requests_count_under_the_route_that_answered() {
     assert_eq!(c.get("/v1/fees/tiers").await.status, 503);
     assert_eq!(c.get("/v1/fees/tiers").await.status, 200);
 
-    let stats: Value = reqwest::get(format!("{}/_sandbox/stats", sb.url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = sb.stats();
     let by_route = &stats["requests"]["by_route"];
     assert_eq!(by_route["GET /v1/parties/retrieve/{id}"], 1, "{by_route}");
     assert_eq!(by_route["POST /v1/parties/create"], 1, "{by_route}");
